@@ -1,0 +1,1 @@
+"""Producers: turn outside input (inbox files, feeds, HTTP pushes) into RawArticles and submit them."""

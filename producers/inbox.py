@@ -1,0 +1,238 @@
+"""Inbox producer: files dropped into a folder become RawArticles.
+
+Markdown (``.md``), plain text (``.txt``; the markdown article format is recognised inside), HTML
+(``.html``/``.htm``), JSON (one record or an array) and JSON lines (``.jsonl``/``.ndjson``, one record a
+line). Files are bounded in size and records per file; a file or record that cannot be read is refused with
+a reason (and counted), and the rest still go through. The folder is polled, not watched with inotify, so it
+works the same on bind mounts, network shares and Docker volumes, where file events do not arrive.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from schemas import RawArticle, RawSource, utcnow
+from wirewatch.outcomes import Terminal
+
+KINDS = {
+    ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text", ".html": "html",
+    ".htm": "html", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+}  # fmt: skip
+_BINARY_SNIFF_BYTES = 8192
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
+# Partial uploads and editor droppings: never read.
+_IGNORED = re.compile(r"^\.|~$|\.(?:part|tmp|swp|crdownload)$", re.I)
+
+
+@dataclass
+class FileResult:
+    """What one file gave: articles to submit and refusals to settle."""
+
+    articles: list[RawArticle] = field(default_factory=list)
+    refusals: list[Terminal] = field(default_factory=list)
+
+
+def delivery_id() -> str:
+    """A fresh id for each delivery: reading the same file twice is two deliveries (the second a duplicate)."""
+    return uuid.uuid4().hex
+
+
+def scan(folder: Path) -> list[Path]:
+    """Regular files under ``folder`` (recursively), sorted, skipping hidden and partial files."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and not _IGNORED.search(p.name) and not any(part.startswith(".") for part in
+                                                                    p.relative_to(folder).parts)
+    )  # fmt: skip
+
+
+def _decode_html(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        declared = _META_CHARSET.search(data[:4096])
+        encoding = declared[1].decode("ascii") if declared else "cp1252"
+        try:
+            return data.decode(encoding, errors="replace")
+        except LookupError:
+            return data.decode("cp1252", errors="replace")
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v if isinstance(v, str) else str(v.get("name", "")) if isinstance(v, dict) else str(v)
+                for v in value][:50]  # fmt: skip
+    if isinstance(value, dict):
+        return [str(value.get("name", ""))]
+    return [str(value)]
+
+
+def record_to_raw(record: Any, did: str, source: RawSource) -> RawArticle:
+    """A JSON record → RawArticle. Raises ValueError with a reason when the record is unusable."""
+    if not isinstance(record, dict):
+        raise ValueError("a record must be a JSON object")
+    source_field = record.get("source")
+    if isinstance(source_field, dict):
+        source_name = source_field.get("name")
+    else:
+        source_name = source_field if isinstance(source_field, str) else record.get("source_name")
+    if record.get("html"):
+        content_type, content = "html", record["html"]
+    elif record.get("markdown"):
+        content_type, content = "markdown", record["markdown"]
+    else:
+        content_type = "text"
+        content = record.get("text") or record.get("content") or record.get("body") or ""
+    if not isinstance(content, str):
+        raise ValueError("the text field must be a string")
+    published = record.get("published_at") or record.get("published") or record.get("date")
+    try:
+        return RawArticle(
+            delivery_id=did,
+            source=source.model_copy(update={"name": source_name or source.name}),
+            content_type=content_type,
+            content=content,
+            url=record.get("url") or record.get("link"),
+            title=record.get("title"),
+            authors=_as_list(record.get("authors") or record.get("author")),
+            published_at=str(published) if published is not None else None,
+            summary=record.get("summary") or record.get("description"),
+            guid=str(record["id"]) if record.get("id") is not None else None,
+            received_at=utcnow(),
+        )
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise ValueError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+
+def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str | None]]:
+    """(line or index, record, error) for each record of a JSON or JSON-lines text."""
+    if kind == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            yield 0, None, f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"
+            return
+        items = data if isinstance(data, list) else [data]
+        for index, item in enumerate(items[:limit]):
+            yield index, item, None
+        if len(items) > limit:
+            yield limit, None, f"more than {limit} records; the rest were not read"
+        return
+    count = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        count += 1
+        if count > limit:
+            yield lineno, None, f"more than {limit} records; the rest were not read"
+            return
+        try:
+            yield lineno, json.loads(line), None
+        except json.JSONDecodeError as e:
+            yield lineno, None, f"invalid JSON at column {e.colno}: {e.msg}"
+
+
+def read_file(path: Path, source_name: str | None, max_bytes: int, max_records: int) -> FileResult:
+    """Read one inbox file into articles and refusals. Never raises for bad content."""
+    result = FileResult()
+    label = source_name or path.parent.name
+    source = RawSource(kind="inbox", name=source_name, path=str(path))
+
+    def refuse(reason: str, detail: str) -> FileResult:
+        did = delivery_id()
+        result.refusals.append(Terminal(did, f"rejected:{reason}", f"{path.name}: {detail}", label))
+        return result
+
+    kind = KINDS.get(path.suffix.lower())
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        return refuse("unreadable", str(e))
+    if kind is None:
+        return refuse("unsupported_type", f"unsupported file type {path.suffix or '(none)'!r}")
+    if size > max_bytes:
+        return refuse("too_large", f"{size} bytes is over the limit of {max_bytes}")
+    try:
+        data = path.read_bytes()[: max_bytes + 1]
+    except OSError as e:
+        return refuse("unreadable", str(e))
+    if not data.strip():
+        return refuse("empty", "the file is empty")
+    if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
+        return refuse("binary", "the file is binary, not text")
+    if kind == "html":
+        text = _decode_html(data)
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            return refuse("invalid_utf8", f"not valid UTF-8 at byte {e.start}")
+
+    if kind in ("json", "jsonl"):
+        for index, record, error in _records(kind, text, max_records):
+            did = delivery_id()
+            if error:
+                result.refusals.append(Terminal(did, "rejected:invalid_json", f"{path.name}:{index}: {error}", label))
+                continue
+            try:
+                result.articles.append(
+                    record_to_raw(record, did, source.model_copy(update={"path": f"{path}:{index}"}))
+                )
+            except ValueError as e:
+                result.refusals.append(Terminal(did, "rejected:invalid_record", f"{path.name}:{index}: {e}", label))
+        return result
+
+    result.articles.append(
+        RawArticle(
+            delivery_id=delivery_id(),
+            source=source,
+            content_type="html" if kind == "html" else "markdown" if kind == "markdown" else "text",
+            content=text,
+            received_at=utcnow(),
+        )
+    )
+    return result
+
+
+@dataclass
+class InboxWatcher:
+    """Finds new or changed files in a folder, once each, after they have stopped growing."""
+
+    folder: Path
+    seen: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    growing: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def poll(self, settle: bool = True) -> list[Path]:
+        """Files to read now. With ``settle``, a file is returned only once its size and mtime held still
+        across two polls, so a file being copied in is not read half-written."""
+        ready = []
+        for path in scan(self.folder):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            signature = (stat.st_size, stat.st_mtime_ns)
+            if self.seen.get(path) == signature:
+                continue
+            if settle and self.growing.get(path) != signature:
+                self.growing[path] = signature
+                continue
+            self.growing.pop(path, None)
+            self.seen[path] = signature
+            ready.append(path)
+        return ready

@@ -1,0 +1,72 @@
+"""Submission: record each accepted article in the ledger, then enqueue a trigger for the workers.
+
+The ledger (a hash of payloads and a sorted set of pending ids by acceptance time) is the source of truth;
+the Celery message only names delivery ids. The settle script clears a delivery from the ledger in the
+same atomic step that records its outcome, so whatever is still pending was not finished and may be sent
+again (:meth:`Submitter.resend_stale`) without any risk of a double emit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+import redis
+from celery import Celery
+
+from schemas import RawArticle
+from wirewatch import constants as c
+from wirewatch.logs import get_logger
+from wirewatch.outcomes import Outcomes, Settled, Terminal
+from wirewatch.queue import PROCESS_TASK
+
+log = get_logger("wirewatch.submit")
+
+
+class Submitter:
+    def __init__(self, client: redis.Redis, app: Celery, outcomes: Outcomes, batch_size: int) -> None:
+        self.client = client
+        self.app = app
+        self.outcomes = outcomes
+        self.batch_size = batch_size
+
+    def submit(self, raws: Iterable[RawArticle]) -> list[str]:
+        """Ledger first, then the trigger messages; return the accepted delivery ids."""
+        raws = list(raws)
+        if not raws:
+            return []
+        now = time.time()
+        pipe = self.client.pipeline(transaction=False)
+        for raw in raws:
+            pipe.hset(c.LEDGER_PAYLOAD, raw.delivery_id, raw.model_dump_json(by_alias=True))
+            pipe.zadd(c.LEDGER_PENDING, {raw.delivery_id: now}, nx=True)
+            # A producer with deterministic ids may submit an id again: its old outcome no longer holds.
+            pipe.delete(c.status_key(raw.delivery_id))
+        pipe.execute()
+        ids = [raw.delivery_id for raw in raws]
+        self.enqueue(ids)
+        for raw in raws:
+            log.debug("article_accepted", delivery_id=raw.delivery_id, source=raw.source.name or raw.source.kind)
+        return ids
+
+    def enqueue(self, delivery_ids: list[str]) -> None:
+        for start in range(0, len(delivery_ids), self.batch_size):
+            batch = delivery_ids[start : start + self.batch_size]
+            self.app.send_task(PROCESS_TASK, args=[{"delivery_ids": batch}], queue=c.INGEST_QUEUE)
+
+    def refuse(self, refusals: list[Terminal]) -> list[Settled]:
+        """Settle what a producer refused at the door (too large, unsupported, undecodable)."""
+        return self.outcomes.settle_many(refusals)
+
+    def resend_stale(self, older_than_s: float, limit: int = 10_000) -> int:
+        """Re-enqueue deliveries pending longer than ``older_than_s`` (their message was lost or is stuck)."""
+        cutoff = time.time() - older_than_s
+        stale = self.client.zrangebyscore(c.LEDGER_PENDING, "-inf", cutoff, start=0, num=limit)
+        if not stale:
+            return 0
+        # Bump their acceptance time so one slow article is not re-sent on every tick.
+        now = time.time()
+        self.client.zadd(c.LEDGER_PENDING, dict.fromkeys(stale, now), xx=True)
+        self.enqueue(list(stale))
+        log.warning("ledger_resent", count=len(stale), older_than_s=older_than_s)
+        return len(stale)

@@ -1,0 +1,281 @@
+"""The ``wirewatch`` command line.
+
+Every command takes ``-c FILE`` (or ``WIREWATCH_CONFIG``); every config key can be overridden by a
+``WIREWATCH_*`` environment variable. A bad config is one line on stderr naming the key, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+import redis
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from wirewatch import __version__
+from wirewatch.logs import configure_logging, get_logger
+from wirewatch.redis_server import EmbeddedRedisError, connect, redis_service
+from wirewatch.settings import ConfigError, Settings, load_settings
+
+log = get_logger("wirewatch.cli")
+F = TypeVar("F", bound=Callable[..., Any])
+
+config_option = click.option(
+    "-c", "--config", "config_file", type=click.Path(dir_okay=False), default=None, envvar="WIREWATCH_CONFIG",
+    help="YAML config file (default: $WIREWATCH_CONFIG).",
+)  # fmt: skip
+
+
+def _load(config_file: str | None) -> Settings:
+    try:
+        settings = load_settings(config_file)
+    except ConfigError as e:
+        click.echo(f"wirewatch: config error: {e}", err=True)
+        sys.exit(2)
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+@contextmanager
+def _redis(settings: Settings) -> Iterator[redis.Redis]:
+    try:
+        with redis_service(settings) as url:
+            client = connect(url)
+            try:
+                client.ping()
+            except redis.RedisError as e:
+                raise click.ClickException(f"cannot reach Redis: {e}") from e
+            yield client
+            client.close()
+    except EmbeddedRedisError as e:
+        raise click.ClickException(str(e)) from e
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wirewatch")
+def main() -> None:
+    """Watch news sources; emit one clean, enriched event per article; alert on topics."""
+
+
+# --------------------------------------------------------------------------------------------------- run
+
+
+def _summary(console: Console, tally: Any, client: redis.Redis, elapsed: float, show: int = 10) -> None:
+    from wirewatch import constants as c
+
+    table = Table(title=f"wirewatch run — {tally.total} deliveries in {elapsed:.1f}s", title_justify="left")
+    table.add_column("outcome")
+    table.add_column("count", justify="right")
+    for outcome, count in sorted(tally.outcomes.items(), key=lambda kv: (-kv[1], kv[0])):
+        table.add_row(outcome, str(count))
+    if tally.unsettled:
+        table.add_row("[red]not settled[/red]", str(len(tally.unsettled)))
+    console.print(table)
+    if tally.emitted:
+        events = Table(title="new events", title_justify="left")
+        for column in ("id", "title", "source", "lang", "words", "published"):
+            events.add_column(column, overflow="ellipsis", no_wrap=column != "title",
+                              min_width=30 if column == "title" else None)
+        for article_id in tally.emitted[:show]:
+            raw = client.get(c.article_key(article_id))
+            if not raw:
+                continue
+            e = json.loads(raw)
+            events.add_row(e["id"], e["title"], e["source"].get("name") or e["source"].get("domain") or "",
+                           e.get("language") or "", str(e["word_count"]), e.get("published_at") or "")  # fmt: skip
+        console.print(events)
+        if len(tally.emitted) > show:
+            console.print(f"… and {len(tally.emitted) - show} more: wirewatch events")
+
+
+def _wait_with_progress(runner: Any, timeout: float, console: Console) -> bool:
+    from wirewatch.runner import wait_settled
+
+    columns = (TextColumn("[bold]processing"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TextColumn("{task.fields[outcomes]}"), TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task("run", total=runner.tally.total, outcomes="")
+
+        def show(t: Any) -> None:
+            text = " ".join(f"{k}={v}" for k, v in sorted(t.outcomes.items()))
+            bar.update(task, completed=t.total - len(t.unsettled), outcomes=text)
+
+        return wait_settled(runner, timeout, show)
+
+
+@main.command()
+@config_option
+@click.option("--once", is_flag=True, help="Read every source once, wait until all is processed, print a summary.")
+@click.option("--timeout", type=float, default=600.0, show_default=True, help="With --once: give up after this many s.")
+def run(config_file: str | None, once: bool, timeout: float) -> None:
+    """Run everything: Redis (embedded unless configured), worker, inbox watcher."""
+    from wirewatch.runner import WorkerFailed, started, wait_settled
+
+    settings = _load(config_file)
+    console = Console(stderr=False)
+    tty = console.is_terminal
+    begun = time.monotonic()
+    try:
+        with started(settings) as runner:
+            signal.signal(signal.SIGTERM, lambda *_: runner.stopping.set())
+            if once:
+                runner.read_inboxes(settle=False)
+                finished = _wait_with_progress(runner, timeout, console) if tty else wait_settled(runner, timeout)
+                _summary(console, runner.tally, runner.client, time.monotonic() - begun)
+                if not finished:
+                    click.echo(f"wirewatch: {len(runner.tally.unsettled)} deliveries not settled in {timeout:.0f}s",
+                               err=True)  # fmt: skip
+                    sys.exit(1)
+                return
+            console.print(f"wirewatch {__version__}: watching {len(settings.inbox)} inbox folder(s); Ctrl-C stops.")
+            shown = 0
+            try:
+                while not runner.stopping.is_set():
+                    runner.read_inboxes(settle=True)
+                    runner.tally.refresh(runner.client)
+                    runner.maintain()
+                    settled = sum(runner.tally.outcomes.values())
+                    if settled != shown:
+                        shown = settled
+                        text = " ".join(f"{k}={v}" for k, v in sorted(runner.tally.outcomes.items()))
+                        log.info("run_progress", settled=settled, pending=len(runner.tally.unsettled), outcomes=text)
+                    runner.stopping.wait(settings.inbox_poll_interval)
+            except KeyboardInterrupt:
+                console.print("stopping…")
+            _summary(console, runner.tally, runner.client, time.monotonic() - begun)
+    except (EmbeddedRedisError, WorkerFailed) as e:
+        raise click.ClickException(str(e)) from e
+
+
+# ------------------------------------------------------------------------------------------------ worker
+
+
+@main.command()
+@config_option
+@click.option("--concurrency", type=int, default=None, help="Worker processes (default: settings.workers or cores).")
+@click.option("-Q", "--queues", default=None, help="Comma-separated queues to consume (default: ingest).")
+@click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork", show_default=True)
+def worker(config_file: str | None, concurrency: int | None, queues: str | None, pool: str) -> None:
+    """Run a Celery worker alone (scale out by running more of these against one Redis)."""
+    import os
+
+    from wirewatch import constants as c
+    from worker.app import create_app
+
+    settings = _load(config_file)
+    with redis_service(settings) as url:
+        app = create_app(settings, url)
+        n = concurrency or settings.workers or os.cpu_count() or 1
+        node = app.Worker(
+            concurrency=n, pool_cls=pool, queues=(queues or c.INGEST_QUEUE).split(","),
+            loglevel=settings.log_level.upper(), hostname=f"wirewatch-{os.getpid()}@%h",
+            without_gossip=True, without_mingle=True, quiet=not sys.stdout.isatty(),
+        )  # fmt: skip
+        node.start()
+    sys.exit(node.exitcode or 0)
+
+
+# ------------------------------------------------------------------------------------------------ events
+
+
+def _stream_command(stream_attr: str, kind: str) -> Callable[[F], F]:
+    def decorate(fn: F) -> F:
+        fn = click.option("--limit", type=int, default=20, show_default=True, help="Show the last N (0: all).")(fn)
+        fn = click.option("--follow", "-f", is_flag=True, help="Keep printing new entries as they arrive.")(fn)
+        fn = click.option("--json", "as_json", is_flag=True, help="One JSON object per line, oldest first.")(fn)
+        return config_option(fn)
+
+    return decorate
+
+
+def _print_entries(console: Console, entries: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        for entry in entries:
+            sys.stdout.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return
+    if not entries:
+        return
+    table = Table(show_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="ellipsis", no_wrap=column != "title", max_width=80)
+    for entry in entries:
+        row = []
+        for column in columns:
+            value = entry.get(column)
+            if column == "source" and isinstance(value, dict):
+                value = value.get("name") or value.get("domain")
+            row.append("" if value is None else str(value))
+        table.add_row(*row)
+    console.print(table)
+
+
+def _read_stream(client: redis.Redis, stream: str, limit: int) -> tuple[list[dict[str, Any]], str]:
+    raw = list(reversed(client.xrevrange(stream, count=limit))) if limit > 0 else client.xrange(stream)
+    entries = [json.loads(fields["event"]) for _, fields in raw if "event" in fields]
+    last = raw[-1][0] if raw else "0-0"
+    return entries, last
+
+
+def _tail(client: redis.Redis, stream: str, after: str, emit: Callable[[list[dict[str, Any]]], None]) -> None:
+    try:
+        while True:
+            reply = client.xread({stream: after}, block=1000, count=100)
+            for _, messages in reply or []:
+                after = messages[-1][0]
+                emit([json.loads(f["event"]) for _, f in messages if "event" in f])
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@_stream_command("events_stream", "events")
+def events(config_file: str | None, as_json: bool, follow: bool, limit: int) -> None:
+    """Print ArticleEvents from the ww:events stream."""
+    settings = _load(config_file)
+    console = Console()
+    columns = ["ingested_at", "id", "story_id", "source", "language", "word_count", "title"]
+    with _redis(settings) as client:
+        entries, last = _read_stream(client, settings.events_stream, limit)
+        _print_entries(console, entries, as_json, columns)
+        if not entries and not as_json and not follow:
+            console.print("no events yet")
+        if follow:
+            _tail(client, settings.events_stream, last, lambda e: _print_entries(console, e, as_json, columns))
+
+
+@main.command()
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="As one JSON object.")
+def stats(config_file: str | None, as_json: bool) -> None:
+    """Lifetime counts per outcome, and what is pending."""
+    from wirewatch import constants as c
+
+    settings = _load(config_file)
+    with _redis(settings) as client:
+        counts = {k: int(v) for k, v in client.hgetall(c.STATS).items()}
+        data = {"outcomes": counts, "pending": int(client.zcard(c.LEDGER_PENDING)),
+                "events": int(client.xlen(settings.events_stream)) if client.exists(settings.events_stream) else 0}
+    if as_json:
+        click.echo(json.dumps(data))
+        return
+    table = Table(title="wirewatch stats", title_justify="left")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key, value in sorted(counts.items()):
+        table.add_row(key, str(value))
+    table.add_row("pending", str(data["pending"]))
+    table.add_row("events in stream", str(data["events"]))
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()

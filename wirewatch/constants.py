@@ -1,0 +1,69 @@
+"""Numbers and key names in one place, each with its unit. Why each number: docs/decisions.md."""
+
+from __future__ import annotations
+
+# --- Redis keys. Every key starts with the prefix; Lua scripts touch only keys sharing the hash tag.
+KEY_PREFIX = "ww"
+HASH_TAG = "{ww}"
+EVENTS_STREAM = "ww:events"
+ALERTS_STREAM = "ww:alerts"
+DEAD_STREAM = "ww:dead"
+FEEDS_STREAM = "ww:feeds"
+
+
+def key(*parts: str) -> str:
+    """A key in wirewatch's keyspace that Lua scripts may touch together: ``ww:{ww}:a:b``."""
+    return ":".join((KEY_PREFIX, HASH_TAG, *parts))
+
+
+LEDGER_PENDING = key("ledger", "pending")  # zset delivery_id -> accepted at (unix s)
+LEDGER_PAYLOAD = key("ledger", "payload")  # hash delivery_id -> RawArticle JSON
+LEDGER_ATTEMPTS = key("ledger", "attempts")  # hash delivery_id -> deliveries started
+DEAD_PAYLOAD = key("dead", "payload")  # hash delivery_id -> RawArticle JSON of dead-lettered items
+STATS = key("stats")  # hash outcome -> count, lifetime
+EMBEDDED_MARKER = key("meta", "instance")  # detects a Redis that lost its state
+
+
+def status_key(delivery_id: str) -> str:
+    return key("status", delivery_id)
+
+
+def article_key(article_id: str) -> str:
+    return key("article", article_id)
+
+
+def done_key(article_id: str) -> str:
+    return key("done", article_id)
+
+
+def url_claim_key(canonical_url_hash: str) -> str:
+    return key("dedup", "url", canonical_url_hash)
+
+
+def text_claim_key(content_hash: str) -> str:
+    return key("dedup", "text", content_hash)
+
+
+# --- Time windows (seconds).
+DEDUP_WINDOW_S = 7 * 86_400  # exact-duplicate claims live this long
+ARTICLE_TTL_S = 30 * 86_400  # stored articles
+STATUS_TTL_S = 7 * 86_400  # per-delivery outcome records
+EVENTS_MAXLEN = 1_000_000  # approximate cap on ww:events entries
+
+# --- Limits on untrusted input.
+ARTICLE_MAX_BYTES = 5 * 1024 * 1024  # one inbox file or one article body
+JSONL_MAX_RECORDS = 100_000  # records read from one JSON / JSON lines file
+TITLE_MAX_CHARS = 2_000
+TEXT_MAX_CHARS = 1_000_000  # parsed text is cut (and the cut logged) past this
+
+# --- Celery.
+TASK_SOFT_TIME_LIMIT_S = 60
+TASK_TIME_LIMIT_S = 120
+VISIBILITY_TIMEOUT_S = 900  # > TASK_TIME_LIMIT_S, so a running task is never redelivered
+MAX_ATTEMPTS = 5  # deliveries of one article before it is dead-lettered
+BATCH_SIZE = 16  # articles per Celery message
+INGEST_QUEUE = "ingest"
+
+# --- Embedded Redis.
+EMBEDDED_START_TIMEOUT_S = 10.0
+EMBEDDED_STOP_TIMEOUT_S = 10.0

@@ -1,0 +1,65 @@
+-- settle.lua: the one atomic end of every delivery.
+--
+-- mode "emit":   if neither the canonical URL nor the normalised text is claimed yet, claim both, append the
+--                event to the events stream and store the article; otherwise the article is a duplicate of
+--                the claim's holder. A redelivered message finds its own claims and emits nothing twice.
+-- mode "settle": record a terminal outcome that emits nothing (a duplicate seen before enrichment, rejected,
+--                dead); "dead" also goes to ww:dead with its payload kept.
+-- In every mode: clear the delivery from the ledger, write its status record, count the outcome.
+--
+-- KEYS[1] url claim   KEYS[2] text claim   KEYS[3] article    KEYS[4] events stream  KEYS[5] ledger pending
+-- KEYS[6] ledger payload KEYS[7] ledger attempts KEYS[8] status  KEYS[9] stats         KEYS[10] dead stream
+-- KEYS[11] dead payloads (kept for `wirewatch dead retry`)
+-- ARGV[1] mode  ARGV[2] delivery id  ARGV[3] article id  ARGV[4] event JSON (emit) or reason (settle)
+-- ARGV[5] outcome for settle ("rejected:<reason>" or "dead")  ARGV[6] has url ("1"/"0")  ARGV[7] window s
+-- ARGV[8] article ttl s  ARGV[9] status ttl s  ARGV[10] events maxlen  ARGV[11] now (ms)  ARGV[12] source
+local mode, delivery, article_id = ARGV[1], ARGV[2], ARGV[3]
+local outcome, status
+
+local function finish()
+  redis.call('ZREM', KEYS[5], delivery)
+  redis.call('HDEL', KEYS[6], delivery)
+  redis.call('HDEL', KEYS[7], delivery)
+  redis.call('SET', KEYS[8], status, 'EX', tonumber(ARGV[9]))
+  redis.call('HINCRBY', KEYS[9], outcome, 1)
+end
+
+if mode == 'emit' then
+  local holder = false
+  if ARGV[6] == '1' then holder = redis.call('GET', KEYS[1]) end
+  if not holder then holder = redis.call('GET', KEYS[2]) end
+  if holder then
+    outcome = 'duplicate'
+    status = cjson.encode({state = 'duplicate', of = holder, article_id = article_id})
+    finish()
+    return {outcome, holder}
+  end
+  local window = tonumber(ARGV[7])
+  if ARGV[6] == '1' then redis.call('SET', KEYS[1], article_id, 'EX', window) end
+  redis.call('SET', KEYS[2], article_id, 'EX', window)
+  local entry = redis.call('XADD', KEYS[4], 'MAXLEN', '~', tonumber(ARGV[10]), '*',
+                           'id', article_id, 'event', ARGV[4])
+  redis.call('SET', KEYS[3], ARGV[4], 'EX', tonumber(ARGV[8]))
+  outcome = 'emitted'
+  status = cjson.encode({state = 'emitted', article_id = article_id, entry = entry})
+  finish()
+  return {outcome, entry}
+end
+
+-- settle
+outcome = ARGV[5]
+local state, reason = string.match(outcome, '^([^:]+):?(.*)$')
+if reason == '' then reason = ARGV[4] end
+if state == 'duplicate' then
+  status = cjson.encode({state = state, of = ARGV[4], article_id = article_id})
+else
+  status = cjson.encode({state = state, reason = reason, detail = ARGV[4]})
+end
+if state == 'dead' then
+  local payload = redis.call('HGET', KEYS[6], delivery)
+  if payload then redis.call('HSET', KEYS[11], delivery, payload) end
+  redis.call('XADD', KEYS[10], 'MAXLEN', '~', 100000, '*', 'delivery_id', delivery, 'reason', ARGV[4],
+             'source', ARGV[12], 'at', ARGV[11])
+end
+finish()
+return {outcome, ''}

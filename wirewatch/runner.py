@@ -1,0 +1,197 @@
+"""``wirewatch run``: Redis, worker processes and producers in one process tree.
+
+The runner starts Redis (embedded unless configured), a supervised worker process, and the producers in its
+own process; it tracks what it submitted through the status records until each delivery has settled.
+``--once`` reads every source once, waits until all of it is settled and returns a summary; without it the
+runner keeps polling the inbox folders until it is stopped (Ctrl-C or SIGTERM stop it cleanly).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+from producers.inbox import InboxWatcher, read_file
+from producers.submit import Submitter
+from wirewatch import constants as c
+from wirewatch.logs import get_logger
+from wirewatch.outcomes import Outcomes, read_status
+from wirewatch.queue import celery_app
+from wirewatch.redis_server import connect, redact_url, redis_service
+from wirewatch.settings import Settings
+
+log = get_logger("wirewatch.run")
+
+WORKER_STOP_TIMEOUT_S = 30.0
+WORKER_MAX_RESTARTS = 5  # in a row without a task settling: the worker cannot run, so stop trying
+RESEND_AFTER_S = c.TASK_TIME_LIMIT_S + 30  # a delivery pending this long with an empty queue was lost
+STATUS_POLL_S = 0.2
+
+
+@dataclass
+class Tally:
+    """Deliveries this run submitted or refused, and how each ended."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    unsettled: set[str] = field(default_factory=set)
+    emitted: list[str] = field(default_factory=list)  # article ids, in settle order
+
+    @property
+    def total(self) -> int:
+        return sum(self.outcomes.values()) + len(self.unsettled)
+
+    def refresh(self, client: redis.Redis) -> None:
+        ids = list(self.unsettled)
+        for start in range(0, len(ids), 1000):
+            for delivery_id, status in read_status(client, ids[start : start + 1000]).items():
+                if status is None:
+                    continue
+                self.unsettled.discard(delivery_id)
+                state = str(status.get("state"))
+                outcome = f"rejected:{status.get('reason')}" if state == "rejected" else state
+                self.outcomes[outcome] += 1
+                if state == "emitted":
+                    self.emitted.append(str(status.get("article_id")))
+
+
+class WorkerFailed(RuntimeError):
+    """Raised when the worker process keeps exiting: nothing would be processed."""
+
+
+class WorkerProcess:
+    """A ``wirewatch worker`` child, restarted if it dies while the runner needs it."""
+
+    def __init__(self, settings: Settings, redis_url: str, concurrency: int) -> None:
+        self.settings = settings
+        self.redis_url = redis_url
+        self.concurrency = concurrency
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+
+    def start(self) -> None:
+        cmd = [sys.executable, "-m", "wirewatch", "worker", "--concurrency", str(self.concurrency)]
+        if self.settings.config_file:
+            cmd += ["-c", str(self.settings.config_file)]
+        env = {**os.environ, "WIREWATCH_REDIS_URL": self.redis_url, "WIREWATCH_LOG_FORMAT": "json"}
+        # The worker's log lines go to our stderr; its own session so Ctrl-C reaches it only through us.
+        self.process = subprocess.Popen(  # noqa: S603 - our own command line
+            cmd, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr, start_new_session=True
+        )
+        log.info("worker_started", pid=self.process.pid, concurrency=self.concurrency)
+
+    def check(self) -> None:
+        """Restart the worker if it exited on its own; raise WorkerFailed if it keeps exiting."""
+        if self.process is not None and self.process.poll() is not None:
+            self.restarts += 1
+            log.error("worker_exited", code=self.process.returncode, restarts=self.restarts)
+            if self.restarts > WORKER_MAX_RESTARTS:
+                raise WorkerFailed(f"the worker exited {self.restarts} times (last code {self.process.returncode})")
+            time.sleep(min(2**self.restarts, 30) / 10)
+            self.start()
+
+    def stop(self) -> None:
+        """Warm shutdown: running tasks finish, unstarted messages stay queued."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=WORKER_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            log.warning("worker_killed", reason="did not stop in time")
+            self.process.kill()
+            self.process.wait()
+        log.info("worker_stopped", code=self.process.returncode)
+
+
+def queue_depth(client: redis.Redis) -> int:
+    """Messages waiting on the ingest queue (kombu keeps one list per priority step)."""
+    names = [c.INGEST_QUEUE] + [f"{c.INGEST_QUEUE}\x06\x16{p}" for p in (3, 6, 9)]
+    pipe = client.pipeline(transaction=False)
+    for name in names:
+        pipe.llen(name)
+    return sum(int(n) for n in pipe.execute())
+
+
+@dataclass
+class Runner:
+    settings: Settings
+    client: redis.Redis
+    submitter: Submitter
+    worker: WorkerProcess | None
+    tally: Tally = field(default_factory=Tally)
+    watchers: list[tuple[InboxWatcher, str | None]] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    _last_resend: float = field(default_factory=time.monotonic)
+
+    def read_inboxes(self, settle: bool) -> int:
+        """Submit what is new in the inbox folders; return how many deliveries that made."""
+        limits = self.settings.limits
+        count = 0
+        for watcher, name in self.watchers:
+            for path in watcher.poll(settle=settle):
+                result = read_file(path, name, limits.max_article_bytes, limits.max_records_per_file)
+                self.submitter.refuse(result.refusals)
+                ids = self.submitter.submit(result.articles)
+                self.tally.unsettled.update(ids)
+                self.tally.unsettled.update(r.delivery_id for r in result.refusals)
+                count += len(ids) + len(result.refusals)
+                log.info("inbox_file_read", path=str(path), articles=len(ids), refused=len(result.refusals))
+        return count
+
+    def maintain(self) -> None:
+        """Keep the worker alive; re-send deliveries whose message was lost."""
+        if self.worker is not None:
+            self.worker.check()
+        if time.monotonic() - self._last_resend > 30:
+            self._last_resend = time.monotonic()
+            if queue_depth(self.client) == 0:
+                self.submitter.resend_stale(RESEND_AFTER_S)
+
+
+@contextmanager
+def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
+    """Redis up, a worker running, producers ready; all stopped in reverse order on exit."""
+    with redis_service(settings) as url:
+        log.info("redis_ready", url=redact_url(url), embedded=settings.embedded)
+        client = connect(url)
+        app = celery_app(url)
+        worker = None
+        if with_worker:
+            worker = WorkerProcess(settings, url, settings.workers or os.cpu_count() or 1)
+            worker.start()
+        try:
+            submitter = Submitter(client, app, Outcomes(client, settings), settings.batch_size)
+            runner = Runner(settings, client, submitter, worker)
+            runner.watchers = [(InboxWatcher(Path(src.path)), src.name) for src in settings.inbox]
+            yield runner
+        finally:
+            if worker is not None:
+                worker.stop()
+            app.close()
+            client.close()
+
+
+def wait_settled(runner: Runner, timeout_s: float | None, progress: object = None) -> bool:
+    """Block until every delivery of this run has settled; False on timeout or stop."""
+    deadline = time.monotonic() + timeout_s if timeout_s else None
+    while runner.tally.unsettled:
+        if runner.stopping.is_set() or (deadline and time.monotonic() > deadline):
+            return False
+        runner.tally.refresh(runner.client)
+        if callable(progress):
+            progress(runner.tally)
+        if runner.tally.unsettled:
+            runner.maintain()
+            time.sleep(STATUS_POLL_S)
+    return True

@@ -1,0 +1,195 @@
+"""One settings object, read once per process and passed in.
+
+Sources, highest priority first: ``WIREWATCH_*`` environment variables (nested keys with ``__``, lists as
+JSON), then the YAML config file (``-c FILE`` or ``WIREWATCH_CONFIG``), then defaults. Relative paths in a
+config file are relative to that file's folder; elsewhere, to the working directory. Invalid values raise
+:class:`ConfigError` with a one-line message that names the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from wirewatch import constants as c
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800, None: 1}
+
+
+class ConfigError(Exception):
+    """Raised when the configuration is invalid; its message is one line naming the key."""
+
+
+def parse_duration(value: Any) -> float:
+    """``90``, ``"90s"``, ``"10m"``, ``"7d"`` → seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30s, 10m, 7d")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"invalid duration {value!r}: expected a number with ms, s, m, h, d or w")
+        seconds = float(match[1]) * _UNIT_S[match[2]]
+    if seconds <= 0:
+        raise ValueError("a duration must be positive")
+    return seconds
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InboxSource(_Section):
+    path: Path
+    name: str | None = Field(None, description="Source name for articles that do not name one.")
+
+
+class FeedSource(_Section):
+    url: str
+    name: str | None = None
+    interval: Duration = 600.0
+    full_text: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value, re.I):
+            raise ValueError("a feed url must start with http:// or https://")
+        return value
+
+
+class SubscriptionConfig(_Section):
+    name: str = Field(..., min_length=1, max_length=200)
+    query: str = Field(..., min_length=1, max_length=10_000)
+    webhook: str | None = None
+    secret: SecretStr | None = None
+
+
+class DedupSettings(_Section):
+    window: Duration = float(c.DEDUP_WINDOW_S)
+
+
+class LimitSettings(_Section):
+    max_article_bytes: int = Field(c.ARTICLE_MAX_BYTES, gt=0)
+    max_records_per_file: int = Field(c.JSONL_MAX_RECORDS, gt=0)
+
+
+class Settings(BaseSettings):
+    """Everything a wirewatch process needs to know, validated once."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WIREWATCH_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    config_file: Path | None = None
+    redis_url: str | None = Field(None, description="null: the embedded Redis under data_dir.")
+    data_dir: Path = Path(".wirewatch")
+    workers: int = Field(0, ge=0, le=64, description="Worker processes for `run`; 0 = one per core.")
+    batch_size: int = Field(c.BATCH_SIZE, ge=1, le=256)
+    inbox: list[InboxSource] = Field(default_factory=list)
+    inbox_poll_interval: Duration = 1.0
+    feeds: list[FeedSource] = Field(default_factory=list)
+    subscriptions: list[SubscriptionConfig] = Field(default_factory=list)
+    dedup: DedupSettings = Field(default_factory=DedupSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    allow_private_networks: bool = False
+    events_stream: str = c.EVENTS_STREAM
+    alerts_stream: str = c.ALERTS_STREAM
+    events_maxlen: int = Field(c.EVENTS_MAXLEN, gt=0)
+    max_attempts: int = Field(c.MAX_ATTEMPTS, ge=1)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not re.match(r"^(redis|rediss|unix)://", value):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init kwargs; the environment overrides them.
+        return (env_settings, init_settings)
+
+    @property
+    def embedded(self) -> bool:
+        return self.redis_url is None
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "config"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"{where}: {message}"
+
+
+def _resolve_paths(settings: Settings, base: Path) -> Settings:
+    data_dir = settings.data_dir if settings.data_dir.is_absolute() else base / settings.data_dir
+    inbox = [
+        src.model_copy(update={"path": src.path if src.path.is_absolute() else base / src.path})
+        for src in settings.inbox
+    ]
+    return settings.model_copy(update={"data_dir": data_dir.resolve(), "inbox": inbox})
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read the config file (if any) and the environment; raise ConfigError naming the bad key."""
+    path_text = config_file or os.environ.get("WIREWATCH_CONFIG")
+    data: dict[str, Any] = {}
+    base = Path.cwd()
+    if path_text:
+        path = Path(path_text)
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config: file not found: {path}") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"config: cannot read {path}: {e}") from e
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark else ""
+            raise ConfigError(f"config: invalid YAML{where} in {path}") from e
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"config: {path} must hold a mapping of keys")
+        data = loaded
+        base = path.resolve().parent
+        data["config_file"] = path.resolve()
+    data.update(overrides)
+    try:
+        settings = Settings(**data)
+    except ValidationError as e:
+        raise ConfigError(_describe(e)) from None
+    return _resolve_paths(settings, base)

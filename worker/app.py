@@ -1,0 +1,60 @@
+"""The worker's Celery app: tasks registered on the shared configuration, logging wired per process.
+
+``create_app(settings, redis_url)`` builds an app for one Redis; ``worker.app:app`` is the one the
+``celery`` command and ``wirewatch worker`` load, configured from the environment (``WIREWATCH_*``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from celery import Celery, signals
+
+from wirewatch.logs import configure_logging
+from wirewatch.queue import celery_app
+from wirewatch.redis_server import connect
+from wirewatch.settings import Settings
+from worker.pipeline import Deps
+from worker.tasks import register_tasks
+
+
+def create_app(settings: Settings, redis_url: str) -> Celery:
+    """A Celery app whose tasks run the pipeline against ``redis_url``."""
+    app = celery_app(redis_url)
+    app.conf.wirewatch_settings = settings
+    app.conf.wirewatch_redis_url = redis_url
+    register_tasks(app, lambda: _deps(app))
+    return app
+
+
+def _deps(app: Celery) -> Deps:
+    """Dependencies built lazily, once per process (after fork, so no connection crosses a fork)."""
+    deps: Deps | None = getattr(app, "_wirewatch_deps", None)
+    if deps is None:
+        deps = Deps.create(connect(app.conf.wirewatch_redis_url), app.conf.wirewatch_settings)
+        app._wirewatch_deps = deps  # type: ignore[attr-defined]
+    return deps
+
+
+@signals.setup_logging.connect
+def _setup_logging(**_: Any) -> None:
+    # Connecting this signal stops Celery from configuring logging itself; ours routes its records.
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+
+
+@signals.worker_process_init.connect
+def _reset_after_fork(**_: Any) -> None:
+    structlog.contextvars.clear_contextvars()
+
+
+@signals.task_prerun.connect
+def _bind_task(task_id: str | None = None, task: Any = None, **_: Any) -> None:
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(task_id=task_id, task=getattr(task, "name", None))
+
+
+@signals.task_postrun.connect
+def _unbind_task(**_: Any) -> None:
+    structlog.contextvars.clear_contextvars()

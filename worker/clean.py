@@ -1,0 +1,98 @@
+"""Clean text: encoding repaired where it needs it, whitespace, quotes and dashes normalised, boilerplate dropped.
+
+Everything here is a pure function of a string, idempotent (cleaning clean text changes nothing) and cheap on
+text that is already clean: ftfy runs only on text that shows mojibake, since running it on everything costs
+more than the rest of the pipeline together.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import ftfy
+from ftfy.badness import is_bad
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u3000": " ",
+        "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None, "\u00ad": None,
+        "\r": None,
+    }
+)  # fmt: skip
+# Characters that only show up in mojibake (UTF-8 read as cp1252/latin-1) or in text that needs NFC.
+_SUSPECT = re.compile("[\u00c2\u00c3\u00c5\u00e2\u00d0\u00d1\u00ef\ufffd\u0080-\u009f]")
+# A run of two or more dashes standing alone between spaces is one dash ("opioid -- which", "-–").
+_DASH_RUN = re.compile(r"(?<=\s)[-\u2010\u2011\u2012\u2013\u2014]{2,}(?=\s)")
+_SPACES = re.compile(r"[ \t\f\v]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# Lines that are not part of the story: gallery counters and photo captions, share prompts, sign-up nags.
+_BOILERPLATE = [
+    # "1 / 2China's jailing…" — a gallery counter glued to its caption; a photo credit closing a line.
+    re.compile(r"^\d{1,3}\s?/\s?\d{1,3}(?:$|(?=[^\s\d]))"),
+    re.compile(r"\((?:AFP|AP|Reuters|Getty|EPA|Xinhua|Bloomberg|Anadolu|dpa|[A-Z]{2,6})\b[^()]{0,40}"
+               r"\b(?:Photo|Photos|Images|Pictures)\b[^()]{0,60}\)$"),
+] + [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^(?:photo|image|picture|credit|caption)s?\s*:",
+        r"^(?:share|tweet|email|print|pin|save)(?: (?:this|the))?(?: (?:article|story|page|link))?"
+        r"(?: (?:on|via|with) [\w ]{1,30})?[.!:]?$",
+        r"^(?:share on|share via|follow us on|like us on|click here to|tap here to)\b",
+        r"^(?:sign up|subscribe)\b.{0,80}\b(?:newsletter|updates|alerts)\b",
+        r"^(?:advertisement|sponsored content|story continues below|continue reading|read more)\.?$",
+        r"^(?:read more|related|see also|recommended)\s*:",
+        r"^(?:facebook|twitter|whatsapp|linkedin|reddit|email)(?:\s*[|/·]\s*(?:facebook|twitter|whatsapp"
+        r"|linkedin|reddit|email))+$",
+    )
+]
+
+
+def repair_encoding(text: str) -> str:
+    """Fix mojibake with ftfy, only when the text shows signs of it."""
+    if text.isascii() or not _SUSPECT.search(text) or not is_bad(text):
+        return text
+    return ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")
+
+
+def normalise_line(line: str) -> str:
+    """One line: NFC, straight quotes, no invisible characters, single spaces, dash runs as one em dash."""
+    if not line.isascii():
+        line = line.translate(_QUOTES)
+        if not unicodedata.is_normalized("NFC", line):
+            line = unicodedata.normalize("NFC", line)
+    line = _CONTROL.sub("", line)
+    line = _SPACES.sub(" ", line).strip()
+    if "-" in line or "\u2013" in line or "\u2014" in line:
+        line = _DASH_RUN.sub("\u2014", line)
+    return line
+
+
+def is_boilerplate(line: str) -> bool:
+    return any(pattern.search(line) for pattern in _BOILERPLATE)
+
+
+def clean_lines(lines: list[str]) -> list[str]:
+    """Normalised, non-empty, non-boilerplate lines."""
+    out = []
+    for raw in lines:
+        line = normalise_line(raw)
+        if line and not is_boilerplate(line):
+            out.append(line)
+    return out
+
+
+def clean_text(text: str) -> str:
+    """A body of text → paragraphs separated by a blank line."""
+    text = repair_encoding(text)
+    return "\n\n".join(clean_lines(text.replace("\r\n", "\n").split("\n")))
+
+
+def clean_inline(text: str | None) -> str:
+    """A title, author or name: one clean line."""
+    if not text:
+        return ""
+    return normalise_line(repair_encoding(text).replace("\n", " "))

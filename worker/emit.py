@@ -1,0 +1,32 @@
+"""emit: append an ArticleEvent atomically, unless an exact copy was emitted first.
+
+One call of the settle script (``wirewatch/lua/settle.lua``, mode ``emit``) per article: if neither the
+canonical URL nor the normalised text is claimed, claim both, XADD the event, store the article, clear the
+ledger entry, write the status and count ``emitted`` — or settle as ``duplicate`` of the claim's holder.
+A redelivered message finds its own claims, so it never emits twice. Calls are pipelined per batch.
+"""
+
+from __future__ import annotations
+
+from schemas import ArticleEvent
+from wirewatch.outcomes import Outcomes, Settled, log_outcome
+
+
+def emit_many(outcomes: Outcomes, items: list[tuple[str, ArticleEvent, str | None, str]]) -> list[Settled]:
+    """(delivery id, event, canonical-URL hash or None, source label) each → emitted or duplicate."""
+    if not items:
+        return []
+    pipe = outcomes.client.pipeline(transaction=False)
+    for delivery_id, event, url_hash, source in items:
+        outcomes.script(
+            keys=outcomes.keys(delivery_id, url_hash or "-", event.content_hash, event.id),
+            args=outcomes.args("emit", delivery_id, event.id, event.model_dump_json(by_alias=True), "",
+                               url_hash is not None, source),
+            client=pipe,
+        )  # fmt: skip
+    settled = []
+    for (delivery_id, event, _, source), result in zip(items, pipe.execute(), strict=True):
+        done = Settled(delivery_id, str(result[0]), str(result[1]))
+        log_outcome(done, source, event.id)
+        settled.append(done)
+    return settled

@@ -1,0 +1,80 @@
+"""enrich: language, word count and a lede summary (entities, keywords and countries plug in here).
+
+Language comes from py3langid (its model ships inside the wheel: nothing is downloaded) on the title and
+the first ``LANGID_CHARS`` characters of the text, which is as accurate as the whole text for news and
+keeps the cost flat for long articles.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from schemas import Entity
+from worker.parse import ParsedArticle
+
+LANGID_CHARS = 1_500
+# Below this many characters a language guess is noise unless the model is confident.
+SHORT_TEXT_CHARS = 40
+SHORT_TEXT_MIN_PROB = 0.90
+SUMMARY_MAX_SENTENCES = 3
+SUMMARY_MAX_CHARS = 600
+
+_WORD = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9À-Þ])")
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    language: str | None
+    word_count: int
+    summary: str
+    entities: list[Entity] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _identifier():  # type: ignore[no-untyped-def]
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(title: str, text: str) -> str | None:
+    sample = f"{title}\n{text[:LANGID_CHARS]}".strip()
+    if not sample:
+        return None
+    language, prob = _identifier().classify(sample)
+    if len(sample) < SHORT_TEXT_CHARS and prob < SHORT_TEXT_MIN_PROB:
+        return None
+    return str(language)
+
+
+def count_words(text: str) -> int:
+    return sum(1 for _ in _WORD.finditer(text))
+
+
+def lede(text: str, max_sentences: int = SUMMARY_MAX_SENTENCES, max_chars: int = SUMMARY_MAX_CHARS) -> str:
+    """The first sentences of the first paragraphs, at most ``max_sentences`` and about ``max_chars``."""
+    sentences: list[str] = []
+    for paragraph in text.split("\n\n"):
+        for sentence in _SENTENCE_END.split(paragraph.strip()):
+            sentence = sentence.strip()
+            if not sentence:
+                continue
+            if sentences and sum(len(s) + 1 for s in sentences) + len(sentence) > max_chars:
+                return " ".join(sentences)
+            sentences.append(sentence)
+            if len(sentences) >= max_sentences:
+                return " ".join(sentences)
+    return " ".join(sentences)
+
+
+def enrich(parsed: ParsedArticle) -> Enrichment:
+    return Enrichment(
+        language=detect_language(parsed.title, parsed.text),
+        word_count=count_words(parsed.text),
+        summary=lede(parsed.text),
+    )

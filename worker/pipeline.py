@@ -1,0 +1,135 @@
+"""The pipeline: ledger payloads → parse → dedup → enrich → emit, for a batch of deliveries.
+
+Plain functions of (delivery ids, dependencies); the Celery task only wraps :func:`process`. Every delivery
+ends in exactly one outcome — ``emitted``, ``duplicate``, ``rejected:<reason>`` or ``dead`` — recorded
+atomically by the settle script and logged once by :func:`log_outcome`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import redis
+import structlog
+from pydantic import ValidationError
+
+from schemas import ArticleEvent, RawArticle, Source
+from wirewatch import constants as c
+from wirewatch.errors import Rejected
+from wirewatch.logs import get_logger
+from wirewatch.outcomes import Outcomes, Settled, Terminal
+from wirewatch.settings import Settings
+from worker.dedup import Identity, find_exact_duplicates, identify
+from worker.emit import emit_many
+from worker.enrich import Enrichment, enrich
+from worker.parse import ParsedArticle, parse
+
+log = get_logger("wirewatch.pipeline")
+
+
+@dataclass
+class Deps:
+    """What the pipeline needs from the outside, built once per worker process."""
+
+    client: redis.Redis
+    settings: Settings
+    outcomes: Outcomes
+
+    @classmethod
+    def create(cls, client: redis.Redis, settings: Settings) -> Deps:
+        return cls(client=client, settings=settings, outcomes=Outcomes(client, settings))
+
+
+@dataclass
+class _Item:
+    delivery_id: str
+    source: str
+    parsed: ParsedArticle
+    identity: Identity
+
+
+def build_event(item: _Item, enrichment: Enrichment, story_id: str, now: datetime) -> ArticleEvent:
+    parsed = item.parsed
+    return ArticleEvent(
+        id=item.identity.article_id,
+        story_id=story_id,
+        url=parsed.url,
+        canonical_url=parsed.canonical_url,
+        source=Source(name=parsed.source_name, domain=parsed.source_domain, feed=parsed.feed),
+        title=parsed.title,
+        authors=parsed.authors,
+        published_at=parsed.published_at,
+        ingested_at=now,
+        language=enrichment.language,
+        text=parsed.text,
+        summary=enrichment.summary,
+        word_count=enrichment.word_count,
+        entities=enrichment.entities,
+        keywords=enrichment.keywords,
+        countries=enrichment.countries,
+        content_hash=item.identity.content_hash,
+    )
+
+
+def start_attempts(client: redis.Redis, delivery_ids: list[str]) -> list[int]:
+    """Count one more delivery attempt for each id; return the new counts."""
+    pipe = client.pipeline(transaction=False)
+    for delivery_id in delivery_ids:
+        pipe.hincrby(c.LEDGER_ATTEMPTS, delivery_id, 1)
+    return [int(n) for n in pipe.execute()]
+
+
+def _source_label(raw: RawArticle) -> str:
+    return raw.source.name or raw.source.feed or raw.source.path or raw.source.kind
+
+
+def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
+    """Process deliveries whose payloads are in the ledger; return how each one ended.
+
+    Deliveries no longer in the ledger were settled by an earlier delivery of the same message and are
+    skipped. Bad input is settled as rejected; an unexpected error on one article dead-letters that article
+    only. Redis errors propagate, so the message is retried and nothing is half-done.
+    """
+    payloads = deps.client.hmget(c.LEDGER_PAYLOAD, delivery_ids) if delivery_ids else []
+    terminal: list[Terminal] = []
+    items: list[_Item] = []
+
+    for delivery_id, payload in zip(delivery_ids, payloads, strict=True):
+        if payload is None:
+            log.info("delivery_already_settled", delivery_id=delivery_id)
+            continue
+        try:
+            raw = RawArticle.model_validate_json(payload)
+        except ValidationError as e:
+            terminal.append(Terminal(delivery_id, "rejected:invalid_message", str(e.errors()[0]["msg"])))
+            continue
+        source = _source_label(raw)
+        with structlog.contextvars.bound_contextvars(delivery_id=delivery_id, source=source):
+            try:
+                parsed = parse(raw)
+            except Rejected as e:
+                terminal.append(Terminal(delivery_id, f"rejected:{e.reason}", e.detail, source))
+                continue
+            except Exception as e:  # a parser bug on this input: dead-letter it, keep the batch going
+                log.exception("parse_failed")
+                reason = f"parse_error: {type(e).__name__}: {e}"[:500]
+                terminal.append(Terminal(delivery_id, "dead", reason, source))
+                continue
+        items.append(_Item(delivery_id, source, parsed, identify(parsed)))
+
+    holders = find_exact_duplicates(deps.client, [item.identity for item in items])
+    to_emit: list[tuple[str, ArticleEvent, str | None, str]] = []
+    for item, holder in zip(items, holders, strict=True):
+        article_id = item.identity.article_id
+        if holder is not None:
+            terminal.append(Terminal(item.delivery_id, "duplicate", holder, item.source, article_id))
+            continue
+        started = time.perf_counter()
+        enrichment = enrich(item.parsed)
+        event = build_event(item, enrichment, story_id=article_id, now=datetime.now(UTC))
+        log.debug("article_enriched", article_id=article_id, ms=round((time.perf_counter() - started) * 1e3, 2))
+        to_emit.append((item.delivery_id, event, item.identity.url_hash, item.source))
+
+    return deps.outcomes.settle_many(terminal) + emit_many(deps.outcomes, to_emit)
