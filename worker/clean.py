@@ -11,19 +11,42 @@ import re
 import unicodedata
 
 import ftfy
-from ftfy.badness import is_bad
 
 _QUOTES = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
         "\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u3000": " ",
         "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None, "\u00ad": None,
         "\r": None,
     }
 )  # fmt: skip
-# Characters that only show up in mojibake (UTF-8 read as cp1252/latin-1) or in text that needs NFC.
-_SUSPECT = re.compile("[\u00c2\u00c3\u00c5\u00e2\u00d0\u00d1\u00ef\ufffd\u0080-\u009f]")
+
+
+def _mojibake_pattern() -> re.Pattern[str]:
+    """Two characters that could be a UTF-8 lead byte and a continuation byte read in a single-byte codepage.
+
+    UTF-8 decoded as cp1252, MacRoman, cp1251, … always leaves such a pair; clean text rarely has one. It is a
+    pre-filter: ftfy (which decides whether and how to fix) then runs only on the few lines that match.
+    """
+    leads: set[str] = set()
+    continuations: set[str] = set()
+    for codec in ("latin-1", "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "mac_roman", "cp437",
+                  "iso8859_2", "koi8_r"):  # fmt: skip
+        leads.update(bytes([b]).decode(codec, errors="ignore") for b in range(0xC2, 0xF5))
+        continuations.update(bytes([b]).decode(codec, errors="ignore") for b in range(0x80, 0xC0))
+    leads.discard("")
+    continuations.discard("")
+
+    def cls(chars: set[str]) -> str:
+        return "[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]"
+
+    # Also: C1 controls, the replacement character, single-codepoint ligatures and digraphs, HTML entities.
+    others = "[\u0080-\u009f\ufffd\u0149\u01c4-\u01cc\u01f1-\u01f3\ufb00-\ufb06]|&[a-z]+\\d*;|&#\\d+;"
+    return re.compile(f"{cls(leads)}{cls(continuations)}|{others}")
+
+
+_SUSPECT = _mojibake_pattern()
 # A run of two or more dashes standing alone between spaces is one dash ("opioid -- which", "-–").
 _DASH_RUN = re.compile(r"(?<=\s)[-\u2010\u2011\u2012\u2013\u2014]{2,}(?=\s)")
 _SPACES = re.compile(r"[ \t\f\v]+")
@@ -52,10 +75,14 @@ _BOILERPLATE = [
 
 
 def repair_encoding(text: str) -> str:
-    """Fix mojibake with ftfy, only when the text shows signs of it."""
-    if text.isascii() or not _SUSPECT.search(text) or not is_bad(text):
+    """Fix mojibake with ftfy, line by line, only on lines that show signs of it."""
+    if text.isascii() or not _SUSPECT.search(text):
         return text
-    return ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if not line.isascii() and _SUSPECT.search(line):
+            lines[index] = ftfy.fix_text(line, uncurl_quotes=False, normalization="NFC")
+    return "\n".join(lines)
 
 
 def normalise_line(line: str) -> str:
@@ -87,12 +114,12 @@ def clean_lines(lines: list[str]) -> list[str]:
 
 def clean_text(text: str) -> str:
     """A body of text → paragraphs separated by a blank line."""
-    text = repair_encoding(text)
-    return "\n\n".join(clean_lines(text.replace("\r\n", "\n").split("\n")))
+    text = repair_encoding(_CONTROL.sub("", text.replace("\r\n", "\n")))
+    return "\n\n".join(clean_lines(text.split("\n")))
 
 
 def clean_inline(text: str | None) -> str:
     """A title, author or name: one clean line."""
     if not text:
         return ""
-    return normalise_line(repair_encoding(text).replace("\n", " "))
+    return normalise_line(repair_encoding(_CONTROL.sub("", text.replace("\n", " "))))

@@ -16,7 +16,7 @@ from dateutil import parser as dateparser
 from schemas import RawArticle
 from wirewatch import constants as c
 from wirewatch.errors import Rejected
-from worker.clean import clean_inline, clean_text
+from worker.clean import clean_inline, clean_text, is_boilerplate
 from worker.urls import canonicalize_url, domain_of
 
 # A published date further ahead than this is a source's mistake, not a fact: it is dropped, never invented.
@@ -139,6 +139,9 @@ def _parse_html(raw: RawArticle, content: str) -> dict[str, object]:
     doc = trafilatura.bare_extraction(
         content, url=raw.url, with_metadata=True, include_comments=False, include_tables=False,
         include_images=False, deduplicate=False,
+        # Dates from markup only: the extensive search guesses from copyright lines and URLs, which would
+        # invent a publication date.
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )  # fmt: skip
     if doc is None:
         raise Rejected("no_text", "no article text found in the HTML")
@@ -186,6 +189,13 @@ def parse(raw: RawArticle) -> ParsedArticle:
         text = text[: c.TEXT_MAX_CHARS].rsplit(" ", 1)[0]
         notes.append("text_truncated")
     title = clean_inline(str(fields["title"] or ""))[: c.TITLE_MAX_CHARS]
+    if is_boilerplate(title):
+        title = ""
+    if title and text:
+        # Pages repeat their headline as the body's first line.
+        first, _, rest = text.partition("\n\n")
+        if first.casefold() == title.casefold():
+            text = rest
     if not text and not title:
         raise Rejected("empty", "no title and no text")
     if not text:

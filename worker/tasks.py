@@ -29,7 +29,7 @@ class ProcessMessage(BaseModel):
 
 def register_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
     @app.task(  # type: ignore[untyped-decorator]
-        name=PROCESS_TASK, bind=True, acks_late=True, reject_on_worker_lost=True,
+        name=PROCESS_TASK, bind=True, shared=False, acks_late=True, reject_on_worker_lost=True,
         autoretry_for=(RetryLater, ConnectionError), retry_backoff=True, retry_backoff_max=60,
         max_retries=None,
     )  # fmt: skip

@@ -1,0 +1,125 @@
+"""Shared fixtures: a real throwaway Redis, a real Celery worker, factories, the corpus.
+
+The Redis is the same ``redis-server`` binary the embedded mode runs, started once per test session on a
+unix socket in a temp folder and flushed around each test. The worker is a real Celery worker
+(``celery.contrib.testing.worker.start_worker``) consuming from that Redis in a thread of the test process.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+
+from schemas import RawArticle
+from wirewatch.logs import configure_logging
+from wirewatch.outcomes import Outcomes
+from wirewatch.queue import celery_app
+from wirewatch.redis_server import connect, redis_binary
+from wirewatch.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def corpus_dir() -> Path:
+    return Path(os.environ.get("WIREWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The shared corpus; skipped where it is absent, except in CI, where its absence fails."""
+    path = corpus_dir()
+    if not path.is_dir():
+        if CI:
+            pytest.fail(f"corpus missing at {path} (CI must have ../shared/corpus)")
+        pytest.skip(f"corpus not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_text(corpus: Path) -> str:
+    return (corpus / "seed" / "000_e428d6fb5a08311a.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _logging() -> None:
+    configure_logging("warning", "json")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway redis-server on a unix socket; yields its redis-py URL."""
+    folder = tmp_path_factory.mktemp("redis")
+    sock = folder / "r.sock"
+    proc = subprocess.Popen(
+        [redis_binary(), "--port", "0", "--unixsocket", str(sock), "--dir", str(folder), "--save", "",
+         "--appendonly", "no", "--logfile", str(folder / "log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while not sock.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    url = f"unix://{sock}?db=0"
+    try:
+        connect(url).ping()
+    except redis.RedisError as e:  # pragma: no cover - a broken machine
+        proc.kill()
+        pytest.fail(f"throwaway redis-server did not start: {e}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> Iterator[str]:
+    client = connect(redis_server)
+    client.flushall()
+    yield redis_server
+    client.flushall()
+    client.close()
+
+
+@pytest.fixture
+def client(redis_url: str) -> Iterator[redis.Redis]:
+    conn = connect(redis_url)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def settings(redis_url: str, tmp_path: Path) -> Settings:
+    return load_settings(None, redis_url=redis_url, data_dir=str(tmp_path / "data"))
+
+
+@pytest.fixture
+def worker_app(settings: Settings, redis_url: str) -> Iterator[Any]:
+    """A real Celery worker (solo pool, in a thread) running the pipeline against the test Redis."""
+    from worker.app import create_app
+
+    app = create_app(settings, redis_url)
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
+        yield app
+    app.close()
+
+
+@pytest.fixture
+def submit(client: redis.Redis, settings: Settings, redis_url: str) -> Iterator[Callable[..., list[str]]]:
+    """Submit RawArticles through the real ledger and broker; returns their delivery ids."""
+    from producers.submit import Submitter
+
+    app = celery_app(redis_url)
+    submitter = Submitter(client, app, Outcomes(client, settings), settings.batch_size)
+
+    def _submit(*raws: RawArticle) -> list[str]:
+        return submitter.submit(raws)
+
+    yield _submit
+    app.close()

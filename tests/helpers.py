@@ -1,0 +1,45 @@
+"""Test helpers: factories and waits shared by the test modules."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+import redis
+
+from schemas import RawArticle, RawSource, utcnow
+from wirewatch import constants as c
+from wirewatch.outcomes import read_status
+
+
+def make_raw_article(**overrides: Any) -> RawArticle:
+    """A RawArticle with sensible defaults; any field can be overridden."""
+    fields: dict[str, Any] = {
+        "delivery_id": uuid.uuid4().hex,
+        "source": RawSource(kind="inbox", name="tests"),
+        "content_type": "text",
+        "content": "A headline\n\nA body of text long enough to be an article about nothing in particular.",
+        "received_at": utcnow(),
+    }
+    fields.update(overrides)
+    return RawArticle(**fields)
+
+
+def wait_for_status(client: redis.Redis, ids: list[str], timeout: float = 30.0) -> dict[str, dict[str, Any]]:
+    """Block until every delivery has a status record; fail the test on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        statuses = read_status(client, ids)
+        if all(statuses.values()):
+            return {k: v for k, v in statuses.items() if v is not None}
+        if time.monotonic() > deadline:
+            missing = [k for k, v in statuses.items() if v is None]
+            pytest.fail(f"{len(missing)} deliveries not settled within {timeout}s: {missing[:5]}")
+        time.sleep(0.05)
+
+
+def stream_events(client: redis.Redis, stream: str = c.EVENTS_STREAM) -> list[dict[str, Any]]:
+    return [json.loads(fields["event"]) for _, fields in client.xrange(stream)]

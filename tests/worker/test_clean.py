@@ -1,0 +1,77 @@
+"""clean: encoding repair where needed, normalisation, boilerplate lines — idempotent on all text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from worker.clean import clean_inline, clean_text, is_boilerplate, normalise_line, repair_encoding
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("1 / 2China's jailing of nine people (AFP Photo/Handout)", True),
+        ("3/10", True),
+        ("A man walks past (Reuters Photo/John Doe)", True),
+        ("Share this article", True),
+        ("Share on Facebook", True),
+        ("Sign up for our daily newsletter", True),
+        ("Advertisement", True),
+        ("Read more: Why prices rose", True),
+        ("- Trade war -", False),
+        ("1 / 2 of the voters said no.", False),
+        ("He shared the article with friends.", False),
+        ("The photo (see below) shows the damage.", False),
+    ],
+)
+def test_boilerplate_lines(line: str, expected: bool) -> None:
+    """Captions, counters and prompts are boilerplate; story sentences are not."""
+    assert is_boilerplate(line) is expected
+
+
+def test_normalise_line() -> None:
+    """Curly quotes, odd spaces, invisible characters and dash runs are normalised."""
+    assert normalise_line("\u201cHi\u201d \u2018there\u2019\u00a0 now\u200b -- ok") == "\"Hi\" 'there' now — ok"
+
+
+def test_repair_only_where_needed() -> None:
+    """Mojibake is fixed; correct non-ASCII text is left as it is."""
+    assert repair_encoding("alprazolam -â€“ the") == "alprazolam -– the"
+    for fine in ("Zürich café naïve", "Москва", "北京", "a – b"):
+        assert repair_encoding(fine) == fine
+
+
+def test_ftfy_real_cases(corpus: object) -> None:
+    """On ftfy's real in-the-wild cases, cleaning repairs what ftfy repairs (same text after normalisation)."""
+    from pathlib import Path
+
+    cases = json.loads((Path(str(corpus)) / "text" / "ftfy-test-cases" / "in-the-wild.json").read_text())
+    checked = 0
+    for case in cases:
+        if not case.get("expect") == "pass" or "\n" in case["original"]:
+            continue
+        assert clean_inline(case["original"]) == normalise_line(case["fixed"]), case.get("label")
+        checked += 1
+    assert checked >= 50
+
+
+def test_ftfy_negative_cases_left_alone(corpus: object) -> None:
+    """Text that only looks like mojibake is left as ftfy leaves it (the pre-filter never adds a change)."""
+    from pathlib import Path
+
+    import ftfy
+
+    cases = json.loads((Path(str(corpus)) / "text" / "ftfy-test-cases" / "negative.json").read_text())
+    for case in cases:
+        assert repair_encoding(case["original"]) == ftfy.fix_text(case["original"], uncurl_quotes=False)
+
+
+@given(st.text(max_size=300))
+def test_clean_text_is_idempotent(text: str) -> None:
+    """Cleaning clean text changes nothing."""
+    once = clean_text(text)
+    assert clean_text(once) == once
