@@ -34,6 +34,14 @@ config_option = click.option(
 )  # fmt: skip
 
 
+def _console() -> Console:
+    """Rich output; off a terminal it is not squeezed into 80 columns."""
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)
+    return console
+
+
 def _load(config_file: str | None) -> Settings:
     try:
         settings = load_settings(config_file)
@@ -120,7 +128,7 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
     from wirewatch.runner import WorkerFailed, started, wait_settled
 
     settings = _load(config_file)
-    console = Console(stderr=False)
+    console = _console()
     tty = console.is_terminal
     begun = time.monotonic()
     try:
@@ -206,7 +214,10 @@ def _print_entries(console: Console, entries: list[dict[str, Any]], as_json: boo
         return
     table = Table(show_edge=False)
     for column in columns:
-        table.add_column(column, overflow="ellipsis", no_wrap=column != "title", max_width=80)
+        if column == "title":
+            table.add_column(column, min_width=30, ratio=1)
+        else:
+            table.add_column(column, no_wrap=True)
     for entry in entries:
         row = []
         for column in columns:
@@ -241,8 +252,8 @@ def _tail(client: redis.Redis, stream: str, after: str, emit: Callable[[list[dic
 def events(config_file: str | None, as_json: bool, follow: bool, limit: int) -> None:
     """Print ArticleEvents from the ww:events stream."""
     settings = _load(config_file)
-    console = Console()
-    columns = ["ingested_at", "id", "story_id", "source", "language", "word_count", "title"]
+    console = _console()
+    columns = ["ingested_at", "id", "source", "language", "word_count", "title"]
     with _redis(settings) as client:
         entries, last = _read_stream(client, settings.events_stream, limit)
         _print_entries(console, entries, as_json, columns)
@@ -274,7 +285,7 @@ def stats(config_file: str | None, as_json: bool) -> None:
         table.add_row(key, str(value))
     table.add_row("pending", str(data["pending"]))
     table.add_row("events in stream", str(data["events"]))
-    Console().print(table)
+    _console().print(table)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,102 @@
+"""The command line end to end, as a user runs it: run --once twice, events, run watching the inbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import stream_events
+from wirewatch.redis_server import connect
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _wirewatch(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wirewatch", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})})  # fmt: skip
+
+
+def _redis_servers_under(folder: Path) -> list[str]:
+    out = subprocess.run(["pgrep", "-af", "redis-server"], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if str(folder) in line]
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A copy of the bundled examples with its own data folder."""
+    target = tmp_path / "examples"
+    shutil.copytree(REPO / "examples", target)
+    config = target / "wirewatch.yml"
+    config.write_text(config.read_text().replace("data_dir: ../.wirewatch", "data_dir: data"))
+    return config
+
+
+def test_run_once_twice_then_events(example: Path) -> None:
+    """The first run emits every example article, the second emits nothing new; events prints JSON lines."""
+    inbox_files = list((example.parent / "inbox").iterdir())
+    first = _wirewatch("run", "--once", "-c", str(example))
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "emitted" in first.stdout and "new events" in first.stdout
+    second = _wirewatch("run", "--once", "-c", str(example))
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "emitted" not in second.stdout and "duplicate" in second.stdout
+    listed = _wirewatch("events", "--json", "--limit", "0", "-c", str(example))
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    events = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert len(events) == len(inbox_files)
+    assert [e["ingested_at"] for e in events] == sorted(e["ingested_at"] for e in events)
+    assert any(e["title"].startswith("China's jailing") for e in events)
+    table = _wirewatch("events", "-c", str(example))
+    assert table.returncode == 0 and "China's jailing" in table.stdout
+    assert _redis_servers_under(example.parent) == []
+
+
+def test_logs_are_json_lines_with_context(example: Path) -> None:
+    """Off a terminal every log line is JSON; outcome lines carry article id, source, task id and outcome."""
+    run = _wirewatch("run", "--once", "-c", str(example))
+    lines = [json.loads(line) for line in run.stderr.splitlines() if line.startswith("{")]
+    assert lines, run.stderr[-2000:]
+    emitted = [line for line in lines if line.get("event") == "article_emitted"]
+    assert emitted and all({"article_id", "source", "task_id", "outcome", "delivery_id"} <= e.keys() for e in emitted)
+
+
+def test_external_redis_url(example: Path, redis_url: str) -> None:
+    """WIREWATCH_REDIS_URL points run and events at an external Redis; no embedded server starts."""
+    env = {"WIREWATCH_REDIS_URL": redis_url}
+    run = _wirewatch("run", "--once", "-c", str(example), env=env)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert not (example.parent / "data" / "redis").exists()
+    assert stream_events(connect(redis_url))
+
+
+def test_run_watches_the_inbox(example: Path, seed_text: str) -> None:
+    """`wirewatch run` picks up a file dropped into the inbox while it runs, and stops cleanly on SIGINT."""
+    inbox = example.parent / "inbox"
+    for path in inbox.iterdir():
+        path.unlink()
+    proc = subprocess.Popen([sys.executable, "-m", "wirewatch", "run", "-c", str(example)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        time.sleep(2)
+        (inbox / "late.txt").write_text(seed_text, encoding="utf-8")
+        deadline = time.monotonic() + 60
+        events: list[dict[str, object]] = []
+        while time.monotonic() < deadline and not events:
+            time.sleep(0.5)
+            out = _wirewatch("events", "--json", "-c", str(example))
+            events = [json.loads(line) for line in out.stdout.splitlines()]
+        assert len(events) == 1 and str(events[0]["title"]).startswith("China's jailing")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr[-2000:]
+    assert "emitted" in stdout
+    assert _redis_servers_under(example.parent) == []

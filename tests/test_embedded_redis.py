@@ -1,0 +1,83 @@
+"""The embedded Redis: a real server under the data folder that keeps its data and leaves nothing behind."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from wirewatch.redis_server import EmbeddedRedis, connect, to_broker_url
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_start_persist_stop(tmp_path: Path) -> None:
+    """Data written before a clean stop is there after the next start; no redis-server is left running."""
+    server = EmbeddedRedis(tmp_path / "data")
+    client = connect(server.start())
+    assert server.process is not None
+    pid = server.process.pid
+    client.set("k", "v")
+    info = client.config_get("appendonly")
+    assert info == {"appendonly": "yes"}
+    assert client.config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}
+    client.close()
+    server.stop()
+    assert not _alive(pid)
+    assert not server.socket_path.exists()
+    again = EmbeddedRedis(tmp_path / "data")
+    client = connect(again.start())
+    assert client.get("k") == "v"
+    client.close()
+    again.stop()
+
+
+def test_second_user_joins_and_does_not_stop_it(tmp_path: Path) -> None:
+    """A second EmbeddedRedis on the same folder joins the running server and leaves it up for its owner."""
+    owner = EmbeddedRedis(tmp_path / "data")
+    url = owner.start()
+    guest = EmbeddedRedis(tmp_path / "data")
+    assert guest.start() == url and not guest.owned
+    guest.stop()
+    assert owner.process is not None and owner.process.poll() is None
+    owner.stop()
+    assert owner.process.poll() is not None
+
+
+def test_owner_leaves_it_up_while_another_wirewatch_process_uses_it(tmp_path: Path) -> None:
+    """The owner does not pull the server from under another wirewatch client (named ww-<pid>)."""
+    owner = EmbeddedRedis(tmp_path / "data")
+    url = owner.start()
+    other = connect(url)
+    other.client_setname("ww-999999")
+    owner.stop()
+    assert other.ping()
+    other.shutdown(nosave=False)
+
+
+def test_long_data_dir_uses_short_socket(tmp_path: Path) -> None:
+    """A data folder too deep for a unix socket path still works (the socket goes to the temp folder)."""
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    server = EmbeddedRedis(deep)
+    assert len(str(server.socket_path)) <= 100
+    client = connect(server.start())
+    assert client.ping()
+    client.close()
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("url", "broker"),
+    [("unix:///tmp/a.sock?db=0", "redis+socket:///tmp/a.sock?virtual_host=0"),
+     ("redis://h:6379/2", "redis://h:6379/2")],
+)  # fmt: skip
+def test_broker_url(url: str, broker: str) -> None:
+    """kombu gets its own spelling of a unix socket URL."""
+    assert to_broker_url(url) == broker

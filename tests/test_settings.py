@@ -1,0 +1,73 @@
+"""settings: YAML plus environment, relative paths, and one-line errors that name the key (exit 2)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wirewatch.settings import ConfigError, load_settings, parse_duration
+
+
+def test_file_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values come from the file, the environment overrides them, relative paths follow the file."""
+    config = tmp_path / "conf" / "ww.yml"
+    config.parent.mkdir()
+    config.write_text("data_dir: state\ninbox:\n  - path: in\nfeeds:\n  - url: https://e.com/rss\n    interval: 10m\n")
+    monkeypatch.setenv("WIREWATCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("WIREWATCH_DEDUP__WINDOW", "3d")
+    s = load_settings(config)
+    assert s.redis_url == "redis://127.0.0.1:6379/3"
+    assert s.data_dir == (config.parent / "state").resolve()
+    assert s.inbox[0].path == config.parent / "in"
+    assert s.feeds[0].interval == 600.0
+    assert s.dedup.window == 3 * 86_400
+    assert not s.embedded
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("workers: lots\n", "workers: Input should be a valid integer"),
+        ("feeds:\n  - url: ftp://x\n", "feeds.0.url: a feed url must start with http:// or https://"),
+        ("feeds:\n  - url: https://x.org/rss\n    interval: soon\n", "feeds.0.interval: invalid duration 'soon'"),
+        ("colour: blue\n", "colour: unknown key"),
+        ("redis_url: http://x\n", "redis_url: must start with redis://, rediss:// or unix://"),
+        ("inbox: [1, 2\n", "config: invalid YAML at line"),
+        ("- just\n- a list\n", "must hold a mapping of keys"),
+    ],
+)
+def test_invalid_config_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+    """Each bad value raises ConfigError whose one-line message names the key."""
+    config = tmp_path / "bad.yml"
+    config.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(config)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_cli_config_error_exits_2(tmp_path: Path) -> None:
+    """The command line prints one line naming the key and exits 2."""
+    config = tmp_path / "bad.yml"
+    config.write_text("workers: -3\n")
+    proc = subprocess.run([sys.executable, "-m", "wirewatch", "run", "--once", "-c", str(config)],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == ["wirewatch: config error: workers: Input should be greater than or equal to 0"]
+
+
+def test_missing_config_file_exits_2(tmp_path: Path) -> None:
+    """A config file that does not exist is a config error too."""
+    proc = subprocess.run([sys.executable, "-m", "wirewatch", "events", "-c", str(tmp_path / "nope.yml")],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 2 and "file not found" in proc.stderr
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(90, 90.0), ("90s", 90.0), ("10m", 600.0), ("7d", 604_800.0),
+                                                ("250ms", 0.25), ("1.5h", 5400.0)])  # fmt: skip
+def test_parse_duration(value: object, seconds: float) -> None:
+    """Durations accept units."""
+    assert parse_duration(value) == seconds
