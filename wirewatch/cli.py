@@ -6,6 +6,7 @@ Every command takes ``-c FILE`` (or ``WIREWATCH_CONFIG``); every config key can 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -92,7 +93,7 @@ def _summary(console: Console, tally: Any, client: redis.Redis, elapsed: float, 
         for column in ("id", "title", "source", "lang", "words", "published"):
             events.add_column(column, overflow="ellipsis", no_wrap=column != "title",
                               min_width=30 if column == "title" else None)
-        for article_id in tally.emitted[:show]:
+        for article_id in list(tally.emitted)[:show]:
             raw = client.get(c.article_key(article_id))
             if not raw:
                 continue
@@ -144,22 +145,27 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
                     sys.exit(1)
                 return
             console.print(f"wirewatch {__version__}: watching {len(settings.inbox)} inbox folder(s); Ctrl-C stops.")
-            shown = 0
-            try:
-                while not runner.stopping.is_set():
-                    runner.read_inboxes(settle=True)
-                    runner.tally.refresh(runner.client)
-                    runner.maintain()
-                    settled = sum(runner.tally.outcomes.values())
-                    if settled != shown:
-                        shown = settled
-                        text = " ".join(f"{k}={v}" for k, v in sorted(runner.tally.outcomes.items()))
-                        log.info("run_progress", settled=settled, pending=len(runner.tally.unsettled), outcomes=text)
-                    runner.stopping.wait(settings.inbox_poll_interval)
-            except KeyboardInterrupt:
-                console.print("stopping…")
+            with contextlib.suppress(KeyboardInterrupt):
+                runner.watch()
+            _summary(console, runner.tally, runner.client, time.monotonic() - begun)
             _summary(console, runner.tally, runner.client, time.monotonic() - begun)
     except (EmbeddedRedisError, WorkerFailed) as e:
+        raise click.ClickException(str(e)) from e
+
+
+@main.command()
+@config_option
+def scheduler(config_file: str | None) -> None:
+    """Run the producers alone (inbox watcher), for deployments where workers run elsewhere."""
+    from wirewatch.runner import started
+
+    settings = _load(config_file)
+    try:
+        with started(settings, with_worker=False) as runner:
+            signal.signal(signal.SIGTERM, lambda *_: runner.stopping.set())
+            with contextlib.suppress(KeyboardInterrupt):
+                runner.watch()
+    except EmbeddedRedisError as e:
         raise click.ClickException(str(e)) from e
 
 

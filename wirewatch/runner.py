@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,7 +45,7 @@ class Tally:
 
     outcomes: Counter[str] = field(default_factory=Counter)
     unsettled: set[str] = field(default_factory=set)
-    emitted: list[str] = field(default_factory=list)  # article ids, in settle order
+    emitted: deque[str] = field(default_factory=lambda: deque(maxlen=1000))  # latest article ids
 
     @property
     def total(self) -> int:
@@ -157,6 +157,21 @@ class Runner:
             self._last_resend = time.monotonic()
             if queue_depth(self.client) == 0:
                 self.submitter.resend_stale(RESEND_AFTER_S)
+
+
+    def watch(self) -> None:
+        """Poll the inboxes and keep things running until ``stopping`` is set (or Ctrl-C)."""
+        shown = 0
+        while not self.stopping.is_set():
+            self.read_inboxes(settle=True)
+            self.tally.refresh(self.client)
+            self.maintain()
+            settled = sum(self.tally.outcomes.values())
+            if settled != shown:
+                shown = settled
+                text = " ".join(f"{k}={v}" for k, v in sorted(self.tally.outcomes.items()))
+                log.info("run_progress", settled=settled, pending=len(self.tally.unsettled), outcomes=text)
+            self.stopping.wait(self.settings.inbox_poll_interval)
 
 
 @contextmanager

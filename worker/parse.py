@@ -141,7 +141,8 @@ def _parse_html(raw: RawArticle, content: str) -> dict[str, object]:
         include_images=False, deduplicate=False,
         # Dates from markup only: the extensive search guesses from copyright lines and URLs, which would
         # invent a publication date.
-        date_extraction_params={"extensive_search": False, "original_date": True},
+        date_extraction_params={"extensive_search": False, "original_date": True,
+                                "outputformat": "%Y-%m-%dT%H:%M:%S%z"},
     )  # fmt: skip
     if doc is None:
         raise Rejected("no_text", "no article text found in the HTML")
@@ -152,7 +153,7 @@ def _parse_html(raw: RawArticle, content: str) -> dict[str, object]:
         "url": raw.url or data.get("url"),
         "authors": authors,
         "published": raw.published_at or data.get("date"),
-        "source_name": raw.source.name or data.get("sitename"),
+        "source_name": data.get("sitename") or raw.source.name,
         "lines": (data.get("text") or "").split("\n"),
     }
 
