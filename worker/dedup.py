@@ -21,10 +21,14 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 ID_HEX_CHARS = 16  # 64 bits: a collision is unlikely below ~4 billion articles per window
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def normalise_for_hash(text: str) -> str:
     """Case, accents, punctuation and spacing folded away: copies that differ only in those hash alike."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = text.casefold()
+    if not folded.isascii():
+        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
     return _NON_WORD.sub(" ", folded).strip()
 
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from schemas import Entity
 from worker.parse import ParsedArticle
 
-LANGID_CHARS = 1_500
+LANGID_CHARS = 800
 # Below this many characters a language guess is noise unless the model is confident.
 SHORT_TEXT_CHARS = 40
 SHORT_TEXT_MIN_PROB = 0.90
@@ -53,7 +53,7 @@ def detect_language(title: str, text: str) -> str | None:
 
 
 def count_words(text: str) -> int:
-    return sum(1 for _ in _WORD.finditer(text))
+    return len(_WORD.findall(text))
 
 
 def lede(text: str, max_sentences: int = SUMMARY_MAX_SENTENCES, max_chars: int = SUMMARY_MAX_CHARS) -> str:

@@ -1,0 +1,1 @@
+"""wirewatch benchmarks: `python -m bench` runs them all and writes BENCHMARKS.md."""

@@ -1,0 +1,65 @@
+"""Run every benchmark, print a table, write BENCHMARKS.md.
+
+    python -m bench            # all
+    python -m bench pipeline   # one
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import pipeline
+from bench.common import REPO, machine
+
+BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
+    "pipeline": lambda: pipeline.run(rounds=3),
+}
+
+
+def _pipeline_md(r: dict[str, Any]) -> str:
+    m = r["median_per_s"]
+    return "\n".join([
+        "## Pipeline throughput (text articles in the seed's format)",
+        "",
+        f"{r['articles']} unique articles (scrapinghub gold bodies, 3 variants each), medians of {r['rounds']} "
+        "alternating rounds. Command: `python -m bench pipeline`.",
+        "",
+        "| variant | articles/s (median) | ratio |",
+        "|---|---:|---:|",
+        f"| in-process (parse → dedup → enrich → emit to Redis) | {m['in_process']:.1f} | 1.00 |",
+        f"| Celery, 1 worker process | {m['celery_1']:.1f} | {r['celery_1_vs_in_process']:.2f} of in-process |",
+        f"| Celery, 2 worker processes | {m['celery_2']:.1f} | {r['celery_2_vs_celery_1']:.2f} × 1 process |",
+        "",
+        f"Raw runs: `{json.dumps({k: [round(x, 1) for x in v] for k, v in r['runs'].items()})}`",
+    ])  # fmt: skip
+
+
+RENDER: dict[str, Callable[[dict[str, Any]], str]] = {"pipeline": _pipeline_md}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHMARKS)
+    results = {name: BENCHMARKS[name]() for name in names}
+    info = machine()
+    header = [
+        "# wirewatch benchmarks",
+        "",
+        f"Measured {dt.date.today().isoformat()} on {info['cores']} cores ({info['cpu']}), Python {info['python']}, "
+        f"Celery {info['celery']}, redis-py {info['redis-py']}. The machine is shared and noisy: figures are medians, "
+        "and ratios are measured side by side in one run. Reproduce everything with `make bench`.",
+        "",
+    ]  # fmt: skip
+    body = [RENDER[name](result) for name, result in results.items()]
+    text = "\n".join(header) + "\n" + "\n\n".join(body) + "\n"
+    Path(REPO / "BENCHMARKS.md").write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
