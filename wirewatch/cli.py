@@ -147,6 +147,7 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
             console.print(f"wirewatch {__version__}: watching {len(settings.inbox)} inbox folder(s); Ctrl-C stops.")
             with contextlib.suppress(KeyboardInterrupt):
                 runner.watch()
+            runner.tally.refresh(runner.client)
             _summary(console, runner.tally, runner.client, time.monotonic() - begun)
             _summary(console, runner.tally, runner.client, time.monotonic() - begun)
     except (EmbeddedRedisError, WorkerFailed) as e:
