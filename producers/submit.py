@@ -61,12 +61,12 @@ class Submitter:
     def resend_stale(self, older_than_s: float, limit: int = 10_000) -> int:
         """Re-enqueue deliveries pending longer than ``older_than_s`` (their message was lost or is stuck)."""
         cutoff = time.time() - older_than_s
-        stale = self.client.zrangebyscore(c.LEDGER_PENDING, "-inf", cutoff, start=0, num=limit)
+        stale: list[str] = self.client.zrangebyscore(c.LEDGER_PENDING, "-inf", cutoff, start=0, num=limit)  # type: ignore[assignment]
         if not stale:
             return 0
         # Bump their acceptance time so one slow article is not re-sent on every tick.
         now = time.time()
         self.client.zadd(c.LEDGER_PENDING, dict.fromkeys(stale, now), xx=True)
-        self.enqueue(list(stale))
+        self.enqueue(stale)
         log.warning("ledger_resent", count=len(stale), older_than_s=older_than_s)
         return len(stale)

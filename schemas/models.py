@@ -59,7 +59,7 @@ class RawArticle(_Model):
     format needs (a feed item's fields, a JSON record's keys).
     """
 
-    schema_: Literal["wirewatch.raw/1"] = Field(RAW_SCHEMA, alias="schema")
+    schema_: Literal["wirewatch.raw/1"] = Field("wirewatch.raw/1", alias="schema")
     delivery_id: str = Field(
         ..., min_length=8, max_length=64, description="Deterministic id of this delivery (ledger key)."
     )
@@ -95,7 +95,7 @@ class Entity(_Model):
 class ArticleEvent(_Model):
     """One distinct article, clean and enriched (stream ``ww:events``)."""
 
-    schema_: Literal["wirewatch.article/1"] = Field(ARTICLE_SCHEMA, alias="schema")
+    schema_: Literal["wirewatch.article/1"] = Field("wirewatch.article/1", alias="schema")
     id: str = Field(..., description="Stable: from the canonical URL, else from the content.")
     story_id: str = Field(..., description="The story this article belongs to: its first article's id.")
     url: str | None
@@ -133,7 +133,7 @@ class MatchedTerm(_Model):
 class AlertEvent(_Model):
     """One alert: a subscription matched a story for the first time (stream ``ww:alerts``)."""
 
-    schema_: Literal["wirewatch.alert/1"] = Field(ALERT_SCHEMA, alias="schema")
+    schema_: Literal["wirewatch.alert/1"] = Field("wirewatch.alert/1", alias="schema")
     id: str
     subscription: SubscriptionRef
     article_id: str

@@ -237,7 +237,9 @@ def _print_entries(console: Console, entries: list[dict[str, Any]], as_json: boo
 
 
 def _read_stream(client: redis.Redis, stream: str, limit: int) -> tuple[list[dict[str, Any]], str]:
-    raw = list(reversed(client.xrevrange(stream, count=limit))) if limit > 0 else client.xrange(stream)
+    raw: list[tuple[str, dict[str, str]]] = (
+        list(reversed(client.xrevrange(stream, count=limit))) if limit > 0 else client.xrange(stream)  # type: ignore[arg-type,assignment]
+    )
     entries = [json.loads(fields["event"]) for _, fields in raw if "event" in fields]
     last = raw[-1][0] if raw else "0-0"
     return entries, last
@@ -246,7 +248,9 @@ def _read_stream(client: redis.Redis, stream: str, limit: int) -> tuple[list[dic
 def _tail(client: redis.Redis, stream: str, after: str, emit: Callable[[list[dict[str, Any]]], None]) -> None:
     try:
         while True:
-            reply = client.xread({stream: after}, block=1000, count=100)
+            reply: list[tuple[str, list[tuple[str, dict[str, str]]]]] = client.xread(  # type: ignore[assignment]
+                {stream: after}, block=1000, count=100
+            )
             for _, messages in reply or []:
                 after = messages[-1][0]
                 emit([json.loads(f["event"]) for _, f in messages if "event" in f])
@@ -279,7 +283,7 @@ def stats(config_file: str | None, as_json: bool) -> None:
 
     settings = _load(config_file)
     with _redis(settings) as client:
-        counts = {k: int(v) for k, v in client.hgetall(c.STATS).items()}
+        counts = {str(k): int(v) for k, v in client.hgetall(c.STATS).items()}
         data = {"outcomes": counts, "pending": int(client.zcard(c.LEDGER_PENDING)),
                 "events": int(client.xlen(settings.events_stream)) if client.exists(settings.events_stream) else 0}
     if as_json:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from kombu import Queue
+from kombu.entity import Queue
 
 from wirewatch import constants as c
 from wirewatch.redis_server import to_broker_url
@@ -36,7 +36,7 @@ def celery_config(redis_url: str) -> dict[str, Any]:
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,
         "task_default_queue": c.INGEST_QUEUE,
-        "task_queues": [Queue(c.INGEST_QUEUE)],
+        "task_queues": [Queue(c.INGEST_QUEUE)],  # type: ignore[no-untyped-call]
         "task_routes": {PROCESS_TASK: {"queue": c.INGEST_QUEUE}},
         "worker_hijack_root_logger": False,
         "worker_redirect_stdouts": False,

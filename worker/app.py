@@ -33,7 +33,7 @@ def _deps(app: Celery) -> Deps:
     deps: Deps | None = getattr(app, "_wirewatch_deps", None)
     if deps is None:
         deps = Deps.create(connect(app.conf.wirewatch_redis_url), app.conf.wirewatch_settings)
-        app._wirewatch_deps = deps  # type: ignore[attr-defined]
+        app._wirewatch_deps = deps
     return deps
 
 

@@ -59,7 +59,7 @@ def find_exact_duplicates(client: redis.Redis, identities: list[Identity]) -> li
     for ident in identities:
         keys.append(c.url_claim_key(ident.url_hash) if ident.url_hash else c.url_claim_key("-"))
         keys.append(c.text_claim_key(ident.content_hash))
-    values = client.mget(keys)
+    values: list[str | None] = client.mget(keys)  # type: ignore[assignment]
     out: list[str | None] = []
     for index, ident in enumerate(identities):
         by_url = values[2 * index] if ident.url_hash else None

@@ -28,7 +28,7 @@ class ProcessMessage(BaseModel):
 
 
 def register_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
-    @app.task(  # type: ignore[untyped-decorator]
+    @app.task(
         name=PROCESS_TASK, bind=True, shared=False, acks_late=True, reject_on_worker_lost=True,
         autoretry_for=(RetryLater, ConnectionError), retry_backoff=True, retry_backoff_max=60,
         max_retries=None,
