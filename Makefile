@@ -26,6 +26,10 @@ run: install ## Run the bundled examples once (embedded Redis, no network) and s
 test: install-dev ## Run the test suite (real Redis and Celery workers; needs ../shared/corpus)
 	$(BIN)/pytest
 
+.PHONY: faults
+faults: install-dev ## Run the fault-injection suite alone (worker kill -9, SIGTERM, …)
+	$(BIN)/pytest tests/faults -v
+
 .PHONY: lint
 lint: install-dev ## ruff and mypy
 	$(BIN)/ruff check .

@@ -70,3 +70,25 @@ class Submitter:
         self.enqueue(stale)
         log.warning("ledger_resent", count=len(stale), older_than_s=older_than_s)
         return len(stale)
+
+    def retry_dead(self, delivery_ids: list[str] | None = None) -> list[str]:
+        """Put dead-lettered deliveries back into the ledger and the queue (all of them when ids is None).
+
+        The attempts counter starts again; the dead payload is removed once the delivery is re-accepted.
+        """
+        payloads: dict[str, str] = self.client.hgetall(c.DEAD_PAYLOAD)  # type: ignore[assignment]
+        wanted = list(payloads) if delivery_ids is None else [d for d in delivery_ids if d in payloads]
+        if not wanted:
+            return []
+        now = time.time()
+        pipe = self.client.pipeline(transaction=True)
+        for delivery_id in wanted:
+            pipe.hset(c.LEDGER_PAYLOAD, delivery_id, payloads[delivery_id])
+            pipe.zadd(c.LEDGER_PENDING, {delivery_id: now})
+            pipe.hdel(c.LEDGER_ATTEMPTS, delivery_id)
+            pipe.delete(c.status_key(delivery_id))
+            pipe.hdel(c.DEAD_PAYLOAD, delivery_id)
+        pipe.execute()
+        self.enqueue(wanted)
+        log.info("dead_retried", count=len(wanted))
+        return wanted

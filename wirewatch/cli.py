@@ -54,7 +54,8 @@ def _load(config_file: str | None) -> Settings:
 
 
 @contextmanager
-def _redis(settings: Settings) -> Iterator[redis.Redis]:
+def _redis_and_url(settings: Settings) -> Iterator[tuple[redis.Redis, str]]:
+    """A checked connection to wirewatch's Redis (embedded: started for the block) and its URL."""
     try:
         with redis_service(settings) as url:
             client = connect(url)
@@ -62,10 +63,16 @@ def _redis(settings: Settings) -> Iterator[redis.Redis]:
                 client.ping()
             except redis.RedisError as e:
                 raise click.ClickException(f"cannot reach Redis: {e}") from e
-            yield client
+            yield client, url
             client.close()
     except EmbeddedRedisError as e:
         raise click.ClickException(str(e)) from e
+
+
+@contextmanager
+def _redis(settings: Settings) -> Iterator[redis.Redis]:
+    with _redis_and_url(settings) as (client, _):
+        yield client
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -297,6 +304,59 @@ def stats(config_file: str | None, as_json: bool) -> None:
     table.add_row("pending", str(data["pending"]))
     table.add_row("events in stream", str(data["events"]))
     _console().print(table)
+
+
+# -------------------------------------------------------------------------------------------------- dead
+
+
+@main.group(invoke_without_command=True)
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, oldest first.")
+@click.option("--limit", type=int, default=50, show_default=True, help="Show the last N (0: all).")
+@click.pass_context
+def dead(ctx: click.Context, config_file: str | None, as_json: bool, limit: int) -> None:
+    """Dead-lettered deliveries (ww:dead): why each one died. `dead retry` sends them again."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_file"] = config_file
+    if ctx.invoked_subcommand:
+        return
+    from wirewatch import constants as c
+
+    settings = _load(config_file)
+    with _redis(settings) as client:
+        raw: list[tuple[str, dict[str, str]]] = (
+            list(reversed(client.xrevrange(c.DEAD_STREAM, count=limit))) if limit > 0 else client.xrange(c.DEAD_STREAM)  # type: ignore[arg-type,assignment]
+        )
+        waiting = set(client.hkeys(c.DEAD_PAYLOAD))
+    entries = [{**fields, "retryable": fields.get("delivery_id") in waiting} for _, fields in raw]
+    if not entries and not as_json:
+        click.echo("no dead letters")
+        return
+    _print_entries(_console(), entries, as_json, ["at", "delivery_id", "source", "reason", "retryable"])
+
+
+@dead.command("retry")
+@click.argument("delivery_ids", nargs=-1)
+@click.option("--all", "retry_all", is_flag=True, help="Retry every dead-lettered delivery.")
+@click.pass_context
+def dead_retry(ctx: click.Context, delivery_ids: tuple[str, ...], retry_all: bool) -> None:
+    """Send dead-lettered deliveries through the pipeline again."""
+    from producers.submit import Submitter
+    from wirewatch.outcomes import Outcomes
+    from wirewatch.queue import celery_app
+
+    if not delivery_ids and not retry_all:
+        raise click.UsageError("name delivery ids, or --all")
+    settings = _load(ctx.obj["config_file"])
+    with _redis_and_url(settings) as (client, url):
+        app = celery_app(url)
+        submitter = Submitter(client, app, Outcomes(client, settings), settings.batch_size)
+        retried = submitter.retry_dead(None if retry_all else list(delivery_ids))
+        app.close()
+    click.echo(f"requeued {len(retried)} dead-lettered deliveries")
+    if delivery_ids and len(retried) < len(delivery_ids):
+        missing = sorted(set(delivery_ids) - set(retried))
+        raise click.ClickException(f"not in the dead letters: {', '.join(missing)}")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,6 @@ log = get_logger("wirewatch.run")
 
 WORKER_STOP_TIMEOUT_S = 30.0
 WORKER_MAX_RESTARTS = 5  # in a row without a task settling: the worker cannot run, so stop trying
-RESEND_AFTER_S = c.TASK_TIME_LIMIT_S + 30  # a delivery pending this long with an empty queue was lost
 STATUS_POLL_S = 0.2
 
 
@@ -153,10 +152,11 @@ class Runner:
         """Keep the worker alive; re-send deliveries whose message was lost."""
         if self.worker is not None:
             self.worker.check()
-        if time.monotonic() - self._last_resend > 30:
+        every = min(30.0, self.settings.reconcile_after)
+        if time.monotonic() - self._last_resend > every:
             self._last_resend = time.monotonic()
             if queue_depth(self.client) == 0:
-                self.submitter.resend_stale(RESEND_AFTER_S)
+                self.submitter.resend_stale(self.settings.reconcile_after)
 
 
     def watch(self) -> None:

@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     alerts_stream: str = c.ALERTS_STREAM
     events_maxlen: int = Field(c.EVENTS_MAXLEN, gt=0)
     max_attempts: int = Field(c.MAX_ATTEMPTS, ge=1)
+    reconcile_after: Duration = Field(
+        float(c.TASK_TIME_LIMIT_S + 30),
+        description="Re-send a delivery still pending this long once the queue is empty (its message was lost).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
 
