@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import pipeline
+from bench import faults, pipeline
 from bench.common import REPO, machine
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "pipeline": lambda: pipeline.run(rounds=3),
+    "faults": faults.run,
 }
 
 
@@ -39,7 +41,12 @@ def _pipeline_md(r: dict[str, Any]) -> str:
     ])  # fmt: skip
 
 
-RENDER: dict[str, Callable[[dict[str, Any]], str]] = {"pipeline": _pipeline_md}
+RENDER: dict[str, Callable[[dict[str, Any]], str]] = {"pipeline": _pipeline_md, "faults": faults.render}
+_SECTION = re.compile(r"<!-- bench:(\w+) -->\n(.*?)\n<!-- /bench:\1 -->", re.S)
+
+
+def _sections(text: str) -> dict[str, str]:
+    return {m[1]: m[2] for m in _SECTION.finditer(text)}
 
 
 def main(argv: list[str]) -> int:
@@ -49,14 +56,20 @@ def main(argv: list[str]) -> int:
     header = [
         "# wirewatch benchmarks",
         "",
-        f"Measured {dt.date.today().isoformat()} on {info['cores']} cores ({info['cpu']}), Python {info['python']}, "
+        f"Machine: {info['cores']} cores ({info['cpu']}), Python {info['python']}, "
         f"Celery {info['celery']}, redis-py {info['redis-py']}. The machine is shared and noisy: figures are medians, "
         "and ratios are measured side by side in one run. Reproduce everything with `make bench`.",
         "",
     ]  # fmt: skip
-    body = [RENDER[name](result) for name, result in results.items()]
+    path = Path(REPO / "BENCHMARKS.md")
+    # Sections of benchmarks not run this time are kept as they were (each says when it was measured).
+    sections = _sections(path.read_text(encoding="utf-8")) if path.exists() else {}
+    stamp = f"_Measured {dt.date.today().isoformat()} with `python -m bench {{name}}`._"
+    for name, result in results.items():
+        sections[name] = RENDER[name](result) + "\n\n" + stamp.format(name=name)
+    body = [f"<!-- bench:{name} -->\n{sections[name]}\n<!-- /bench:{name} -->" for name in BENCHMARKS if name in sections]
     text = "\n".join(header) + "\n" + "\n\n".join(body) + "\n"
-    Path(REPO / "BENCHMARKS.md").write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     sys.stdout.write(text)
     return 0
 

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import redis
+
 from wirewatch.redis_server import connect, redis_binary
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,11 +49,17 @@ def throwaway_redis() -> Iterator[str]:
     proc = subprocess.Popen([redis_binary(), "--port", "0", "--unixsocket", str(sock), "--save", "",
                              "--appendonly", "no", "--dir", str(folder)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    deadline = time.monotonic() + 10
-    while not sock.exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
     url = f"unix://{sock}?db=0"
-    connect(url).ping()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            connect(url).ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise
+            time.sleep(0.02)
     try:
         yield url
     finally:

@@ -64,15 +64,17 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
          "--appendonly", "no", "--logfile", str(folder / "log")],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 10
-    while not sock.exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
     url = f"unix://{sock}?db=0"
-    try:
-        connect(url).ping()
-    except redis.RedisError as e:  # pragma: no cover - a broken machine
-        proc.kill()
-        pytest.fail(f"throwaway redis-server did not start: {e}")
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            connect(url).ping()
+            break
+        except redis.ConnectionError as e:
+            if time.monotonic() > deadline:  # pragma: no cover - a broken machine
+                proc.kill()
+                pytest.fail(f"throwaway redis-server did not start: {e}")
+            time.sleep(0.02)
     yield url
     proc.terminate()
     proc.wait(timeout=10)

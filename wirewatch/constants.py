@@ -21,7 +21,7 @@ LEDGER_PAYLOAD = key("ledger", "payload")  # hash delivery_id -> RawArticle JSON
 LEDGER_ATTEMPTS = key("ledger", "attempts")  # hash delivery_id -> deliveries started
 DEAD_PAYLOAD = key("dead", "payload")  # hash delivery_id -> RawArticle JSON of dead-lettered items
 STATS = key("stats")  # hash outcome -> count, lifetime
-EMBEDDED_MARKER = key("meta", "instance")  # detects a Redis that lost its state
+EMBEDDED_MARKER = key("meta", "instance")  # set by producers; gone = Redis lost its state
 
 
 def status_key(delivery_id: str) -> str:
@@ -61,6 +61,7 @@ TASK_SOFT_TIME_LIMIT_S = 60
 TASK_TIME_LIMIT_S = 120
 VISIBILITY_TIMEOUT_S = 900  # > TASK_TIME_LIMIT_S, so a running task is never redelivered
 MAX_ATTEMPTS = 5  # deliveries of one article before it is dead-lettered
+WORKER_MEMORY_LIMIT_MB = 4096  # address space per worker child; trafilatura + lxml on a 5 MB page stay far below
 BATCH_SIZE = 16  # articles per Celery message
 INGEST_QUEUE = "ingest"
 

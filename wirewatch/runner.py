@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ log = get_logger("wirewatch.run")
 WORKER_STOP_TIMEOUT_S = 30.0
 WORKER_MAX_RESTARTS = 5  # in a row without a task settling: the worker cannot run, so stop trying
 STATUS_POLL_S = 0.2
+STATE_CHECK_S = 1.0  # how often the runner checks that Redis still holds its state
 
 
 @dataclass
@@ -132,6 +134,8 @@ class Runner:
     watchers: list[tuple[InboxWatcher, str | None]] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
     _last_resend: float = field(default_factory=time.monotonic)
+    instance: str = field(default_factory=lambda: uuid.uuid4().hex)
+    _marker_checked: float = 0.0
 
     def read_inboxes(self, settle: bool) -> int:
         """Submit what is new in the inbox folders; return how many deliveries that made."""
@@ -148,10 +152,35 @@ class Runner:
                 log.info("inbox_file_read", path=str(path), articles=len(ids), refused=len(result.refusals))
         return count
 
+    def mark_instance(self) -> None:
+        """Leave a marker in Redis; its disappearance later means Redis lost our state."""
+        self.client.set(c.EMBEDDED_MARKER, self.instance, nx=True)
+        self._marker_checked = time.monotonic()
+
+    def recover_lost_state(self) -> bool:
+        """If Redis lost its data (restarted without persistence, flushed), say so loudly and offer again
+        everything the producers still hold: every inbox file is read again as new deliveries."""
+        if time.monotonic() - self._marker_checked < STATE_CHECK_S:
+            return False
+        self._marker_checked = time.monotonic()
+        if self.client.exists(c.EMBEDDED_MARKER):
+            return False
+        lost = len(self.tally.unsettled)
+        log.error("redis_state_lost", unsettled_deliveries=lost, action="re-reading every inbox file",
+                  hint="Redis came back empty: run it with AOF on to keep state across restarts")  # fmt: skip
+        self.tally.unsettled.clear()
+        self.tally.outcomes["lost_and_resubmitted"] += lost
+        for watcher, _ in self.watchers:
+            watcher.seen.clear()
+        self.mark_instance()
+        self.read_inboxes(settle=False)
+        return True
+
     def maintain(self) -> None:
-        """Keep the worker alive; re-send deliveries whose message was lost."""
+        """Keep the worker alive; notice lost Redis state; re-send deliveries whose message was lost."""
         if self.worker is not None:
             self.worker.check()
+        self.recover_lost_state()
         every = min(30.0, self.settings.reconcile_after)
         if time.monotonic() - self._last_resend > every:
             self._last_resend = time.monotonic()
@@ -189,6 +218,7 @@ def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
             submitter = Submitter(client, app, Outcomes(client, settings), settings.batch_size)
             runner = Runner(settings, client, submitter, worker)
             runner.watchers = [(InboxWatcher(Path(src.path)), src.name) for src in settings.inbox]
+            runner.mark_instance()
             yield runner
         finally:
             if worker is not None:

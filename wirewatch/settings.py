@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     alerts_stream: str = c.ALERTS_STREAM
     events_maxlen: int = Field(c.EVENTS_MAXLEN, gt=0)
     max_attempts: int = Field(c.MAX_ATTEMPTS, ge=1)
+    worker_memory_limit_mb: int = Field(
+        c.WORKER_MEMORY_LIMIT_MB, ge=0, description="Address-space cap per worker child process (0: none)."
+    )
     reconcile_after: Duration = Field(
         float(c.TASK_TIME_LIMIT_S + 30),
         description="Re-send a delivery still pending this long once the queue is empty (its message was lost).",

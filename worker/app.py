@@ -47,6 +47,21 @@ def _setup_logging(**_: Any) -> None:
 @signals.worker_process_init.connect
 def _reset_after_fork(**_: Any) -> None:
     structlog.contextvars.clear_contextvars()
+    _limit_memory(Settings().worker_memory_limit_mb)
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap a worker child's address space: an article that blows memory up raises MemoryError in its task
+    (and is dead-lettered) instead of taking the machine down or inviting the OOM killer."""
+    if megabytes <= 0:
+        return
+    import resource
+
+    limit = megabytes * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 @signals.task_prerun.connect

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import redis
 from celery import Celery, Task
 from pydantic import BaseModel, Field, ValidationError
 
@@ -30,7 +31,10 @@ class ProcessMessage(BaseModel):
 def register_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
     @app.task(
         name=PROCESS_TASK, bind=True, shared=False, acks_late=True, reject_on_worker_lost=True,
-        autoretry_for=(RetryLater, ConnectionError), retry_backoff=True, retry_backoff_max=60,
+        # Redis unreachable mid-task: retry later. Should even the retry fail to publish, the delivery stays
+        # in the ledger and the reconciler sends it again.
+        autoretry_for=(RetryLater, ConnectionError, redis.ConnectionError, redis.TimeoutError),
+        retry_backoff=True, retry_backoff_max=60,
         max_retries=None,
     )  # fmt: skip
     def process_task(self: Task, message: dict[str, object]) -> dict[str, int]:

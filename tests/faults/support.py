@@ -1,0 +1,229 @@
+"""Fault-suite support: our own redis-server on a free loopback port, real worker processes, invariants."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from producers.submit import Submitter
+from schemas import RawArticle
+from tests.helpers import make_raw_article, stream_events
+from wirewatch import constants as c
+from wirewatch.outcomes import Outcomes, read_status
+from wirewatch.queue import celery_app
+from wirewatch.redis_server import connect, redis_binary
+from wirewatch.runner import queue_depth
+from wirewatch.settings import Settings, load_settings
+
+RECONCILE_AFTER_S = 3.0
+WORDS = ["river", "council", "harbour", "budget", "election", "storm", "rail", "strike", "wheat", "harvest", "museum", "comet", "court", "probe", "minister", "market", "bridge", "drought", "shipping", "festival", "vaccine", "hospital", "school", "police", "border"]  # fmt: skip
+
+
+# The real worker, with its parse stage wrapped to misbehave on marked articles: the poison kinds a worker
+# meets in the wild (an exception, a hard exit, a segfault, a memory blow-up), injected where they would occur.
+POISON_HARNESS = """
+import ctypes, os, sys
+import worker.pipeline as pipeline
+real_parse = pipeline.parse
+def parse(raw):
+    if "POISON-RAISE" in raw.content:
+        raise RuntimeError("poisoned article")
+    if "POISON-EXIT" in raw.content:
+        os._exit(3)
+    if "POISON-SEGV" in raw.content:
+        ctypes.string_at(0)
+    if "POISON-MEMORY" in raw.content:
+        hog = bytearray(8 * 1024 ** 3)
+    return real_parse(raw)
+pipeline.parse = parse
+from wirewatch.cli import main
+sys.argv = ["wirewatch", *sys.argv[1:]]
+main()
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class RedisProcess:
+    """A redis-server we can kill, stall and restart on the same port and folder."""
+
+    def __init__(self, folder: Path, aof: bool) -> None:
+        self.folder = folder
+        self.aof = aof
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        persistence = ["--appendonly", "yes", "--appendfsync", "everysec"] if self.aof else ["--appendonly", "no"]
+        self.proc = subprocess.Popen([redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--dir", str(self.folder), "--save", "", *persistence],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                connect(self.url).ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    self.proc.kill()
+                    pytest.fail("redis-server did not start")
+                time.sleep(0.05)
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait()
+
+    def signal(self, sig: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def redis_aof(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A redis-server of our own on a free loopback port with AOF everysec."""
+    server = RedisProcess(tmp_path, aof=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_volatile(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A redis-server of our own that keeps nothing across a restart."""
+    server = RedisProcess(tmp_path, aof=False)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fault_redis(redis_aof: RedisProcess) -> str:
+    return redis_aof.url
+
+
+class Workers:
+    """`wirewatch worker` processes, each in its own process group so a fault can hit it whole."""
+
+    def __init__(self, url: str, log_dir: Path) -> None:
+        self.url = url
+        self.log_dir = log_dir
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, concurrency: int = 2, poison: bool = False, url: str | None = None,
+              **env_extra: str) -> subprocess.Popen[bytes]:  # fmt: skip
+        """Start a worker; with ``poison`` its parse stage misbehaves on marked articles (see POISON_HARNESS)."""
+        log = open(self.log_dir / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115 - closed with the process
+        env = {**os.environ, "WIREWATCH_REDIS_URL": url or self.url, "WIREWATCH_LOG_LEVEL": "info",
+               "WIREWATCH_BATCH_SIZE": "8", **env_extra}  # fmt: skip
+        args = ["worker", "--concurrency", str(concurrency)]
+        cmd = [sys.executable, "-c", POISON_HARNESS, *args] if poison else [sys.executable, "-m", "wirewatch", *args]
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log, start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def children(self, proc: subprocess.Popen[bytes]) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.fixture
+def workers(fault_redis: str, tmp_path: Path) -> Iterator[Workers]:
+    pool = Workers(fault_redis, tmp_path)
+    yield pool
+    pool.stop_all()
+
+
+def articles(n: int, seed: int) -> list[RawArticle]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        words = " ".join(rng.choice(WORDS) for _ in range(120))
+        out.append(make_raw_article(content=f"Report {seed}-{i}\n\nReport number {i}: {words}.",
+                                    url=f"https://faults.example/{seed}/{i}"))  # fmt: skip
+    return out
+
+
+def make_submitter(url: str) -> tuple[redis.Redis, Submitter, Settings]:
+    client = connect(url)
+    settings = load_settings(None, redis_url=url, batch_size=8)
+    return client, Submitter(client, celery_app(url), Outcomes(client, settings), settings.batch_size), settings
+
+
+def settled_count(client: redis.Redis, ids: list[str]) -> int:
+    return sum(1 for s in read_status(client, ids).values() if s)
+
+
+def wait_all(client: redis.Redis, submitter: Submitter, ids: list[str], timeout: float, reconcile: bool) -> float:
+    """Wait until every delivery settled, reconciling like the runner does; return the seconds it took."""
+    started = time.monotonic()
+    while settled_count(client, ids) < len(ids):
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"{len(ids) - settled_count(client, ids)} of {len(ids)} not settled in {timeout}s")
+        if reconcile and queue_depth(client) == 0:
+            submitter.resend_stale(RECONCILE_AFTER_S)
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def record(scenario: str, articles_in: int, events_out: int, duplicates: int, dead: int, recovery_s: float) -> None:
+    """Append a scenario's figures to $WIREWATCH_FAULT_REPORT (JSON lines), for BENCHMARKS.md."""
+    path = os.environ.get("WIREWATCH_FAULT_REPORT")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"scenario": scenario, "articles_in": articles_in, "events_out": events_out,
+                                  "duplicate_events": duplicates, "dead": dead,
+                                  "recovery_s": round(recovery_s, 1)}) + "\n")  # fmt: skip
+
+
+def check_invariants(client: redis.Redis, ids: list[str], scenario: str, recovery_s: float) -> dict[str, int]:
+    """Nothing missing, nothing doubled, nothing pending; records and returns counts by outcome."""
+    statuses = read_status(client, ids)
+    states = [s["state"] for s in statuses.values() if s]
+    events = stream_events(client)
+    event_ids = [e["id"] for e in events]
+    record(scenario, len(ids), len(events), len(event_ids) - len(set(event_ids)), states.count("dead"), recovery_s)
+    assert len(states) == len(ids)
+    assert set(states) <= {"emitted", "dead"}, set(states)
+    assert len(event_ids) == len(set(event_ids)), "an event was emitted twice"
+    assert len(events) == states.count("emitted")
+    assert client.zcard(c.LEDGER_PENDING) == 0 and client.hlen(c.LEDGER_PAYLOAD) == 0
+    return {state: states.count(state) for state in set(states)}
+
+
+def wait_progress(client: redis.Redis, ids: list[str], at_least: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while settled_count(client, ids) < at_least:
+        if time.monotonic() > deadline:
+            pytest.fail("workers made no progress")
+        time.sleep(0.05)
+
+
