@@ -1,0 +1,206 @@
+"""Near-duplicate similarity: normalised word shingles, MinHash signatures, LSH bands and the verdict.
+
+Pure functions, no Redis. A :class:`Signature` is what the near-duplicate index stores and compares; it
+carries the name of the scheme that made it (shingle size, number of hash functions, band layout, seed), and
+two signatures of different schemes refuse to compare, so changing a parameter can never silently mix old and
+new signatures (the index also keys its data by scheme, see ``worker/neardup.py``).
+
+Why MinHash over word 4-shingles with 128 functions and 16-bit stored values, 16 bands of 2 rows taken from
+the signature, Jaccard/containment verification and a short-text rule: measured on the evaluation set of
+``bench/neardup_eval.py`` and written down with the numbers in ``docs/stories.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Scheme parameters. Changing any of them changes SCHEME, which changes the index keys.
+SHINGLE_WORDS = 4
+NUM_PERM = 128
+BANDS = 8
+ROWS = 1
+SEED = 20261129
+STORED_BITS = 16  # bits of each min-hash kept for verification (b-bit MinHash)
+SCHEME = f"mh1-w{SHINGLE_WORDS}-n{NUM_PERM}-b{BANDS}x{ROWS}-s{SEED}"
+
+# Verdict defaults (see docs/stories.md for the measurements behind them).
+JACCARD_MIN = 0.50  # estimated Jaccard at or above which two texts are one story
+CONTAINMENT_MIN = 0.65  # estimated containment of the smaller text in the larger one
+SHORT_SHINGLES = 40  # below this many distinct shingles a text is "short": no containment rule
+SHORT_JACCARD_MIN = 0.60  # what a short text needs instead
+MAX_SHINGLES = 4000  # longer texts are cut: the head carries the story, the cost stays bounded
+
+_WORD = re.compile(r"\w+")
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def normalise(text: str) -> str:
+    """Fold what syndication changes but readers don't see: case, accents, compatibility forms."""
+    text = text.casefold()
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return text
+
+
+def words(text: str) -> list[str]:
+    """The word tokens shingles are made of (punctuation and markup-ish symbols dropped)."""
+    return _WORD.findall(normalise(text))
+
+
+def _params() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(SEED)
+    a = rng.integers(1, 2**63, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)  # odd multipliers
+    b = rng.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64)
+    band_mul = rng.integers(1, 2**63, size=ROWS, dtype=np.uint64) | np.uint64(1)
+    return a, b, band_mul
+
+
+_A, _B, _BAND_MUL = _params()
+_WORD_MUL = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5,
+                      0x94D049BB133111EB, 0xBF58476D1CE4E5B9][:SHINGLE_WORDS], dtype=np.uint64)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads the combined word hashes over all 64 bits."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """Distinct 64-bit hashes of the text's word shingles (sorted).
+
+    Word hashes are crc32 (stable across processes, unlike ``hash()``); shingles combine them with
+    per-position odd multipliers, which is cheaper than hashing every shingle string.
+    """
+    toks = words(text)
+    if not toks:
+        return np.empty(0, dtype=np.uint64)
+    wh = np.array([zlib.crc32(t.encode()) for t in toks], dtype=np.uint64)
+    k = min(SHINGLE_WORDS, len(toks))
+    n = len(toks) - k + 1
+    with np.errstate(over="ignore"):
+        acc = np.zeros(n, dtype=np.uint64)
+        for i in range(k):
+            acc = acc + wh[i : i + n] * _WORD_MUL[i]
+        acc = _mix64(acc + np.uint64(k))
+    if n > MAX_SHINGLES:
+        acc = acc[:MAX_SHINGLES]
+    return np.unique(acc)
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A text's MinHash signature, its size in distinct shingles, and its LSH band keys."""
+
+    scheme: str
+    shingles: int
+    mins: np.ndarray = field(repr=False)  # uint32[NUM_PERM]; all 0xFFFFFFFF for an empty text
+
+    def packed(self) -> bytes:
+        """The stored form for verification: the low STORED_BITS of each min, little-endian."""
+        return (self.mins & np.uint32(0xFFFF)).astype("<u2").tobytes()
+
+    def bands(self) -> list[bytes]:
+        """One 8-byte key per band: band number then 7 bytes of the hash of its rows."""
+        if self.shingles == 0:
+            return []
+        rows = self.mins[: BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
+        with np.errstate(over="ignore"):
+            h = _mix64((rows * _BAND_MUL).sum(axis=1, dtype=np.uint64))
+        return [bytes([i]) + int(v).to_bytes(8, "little")[:7] for i, v in enumerate(h.tolist())]
+
+
+def signature(text: str) -> Signature:
+    """MinHash over the text's shingles: for each of NUM_PERM multiply-shift hashes, the smallest value."""
+    sh = shingle_hashes(text)
+    if sh.size == 0:
+        return Signature(SCHEME, 0, np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32))
+    with np.errstate(over="ignore"):
+        hv = (sh[:, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)
+    return Signature(SCHEME, int(sh.size), hv.min(axis=0).astype(np.uint32))
+
+
+class SchemeMismatch(ValueError):
+    """Raised when two signatures made by different schemes are compared."""
+
+
+@dataclass(frozen=True, slots=True)
+class Similarity:
+    """Estimated overlap of two shingle sets."""
+
+    jaccard: float
+    containment: float  # of the smaller set in the larger one
+    smaller: int  # distinct shingles of the smaller text
+
+
+def unpack(packed: bytes) -> np.ndarray:
+    return np.frombuffer(packed, dtype="<u2")
+
+
+def estimate(a_packed: bytes, a_shingles: int, b_packed: bytes, b_shingles: int) -> Similarity:
+    """Jaccard from matching b-bit mins, containment derived from Jaccard and the two set sizes.
+
+    |A∩B| = J/(1+J)·(|A|+|B|); two unequal 16-bit values collide with probability 2^-16, which is removed.
+    """
+    if a_shingles == 0 or b_shingles == 0:
+        return Similarity(0.0, 0.0, min(a_shingles, b_shingles))
+    matches = int(np.count_nonzero(unpack(a_packed) == unpack(b_packed)))
+    frac = matches / NUM_PERM
+    c = 2.0**-STORED_BITS
+    j = max(0.0, (frac - c) / (1 - c))
+    inter = j / (1 + j) * (a_shingles + b_shingles)
+    smaller = min(a_shingles, b_shingles)
+    return Similarity(j, min(1.0, inter / smaller), smaller)
+
+
+def compare(a: Signature, b: Signature) -> Similarity:
+    if a.scheme != b.scheme:
+        raise SchemeMismatch(f"cannot compare {a.scheme!r} with {b.scheme!r}")
+    return estimate(a.packed(), a.shingles, b.packed(), b.shingles)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When two texts count as one story. Mirrored by worker/lua/neardup.lua."""
+
+    jaccard: float = JACCARD_MIN
+    containment: float = CONTAINMENT_MIN
+    short_shingles: int = SHORT_SHINGLES
+    short_jaccard: float = SHORT_JACCARD_MIN
+
+
+def same_story(sim: Similarity, th: Thresholds = Thresholds()) -> bool:
+    """The verdict: near-identical, or (for long enough texts) one mostly contained in the other.
+
+    Short texts (a one-line feed summary) have too few shingles for containment to mean anything: a
+    templated line shares most of them with its siblings, so they must be near-identical instead.
+    """
+    if sim.smaller == 0:
+        return False
+    if sim.smaller < th.short_shingles:
+        return sim.jaccard >= th.short_jaccard
+    return sim.jaccard >= th.jaccard or sim.containment >= th.containment
+
+
+def score(sim: Similarity) -> float:
+    """How good a match is, to pick the best of several candidates (same order as in the Lua script)."""
+    return max(sim.jaccard, sim.containment)
+
+
+def exact(a_text: str, b_text: str) -> Similarity:
+    """Exact Jaccard and containment of two texts' shingle sets (the oracle in the evaluation)."""
+    a, b = shingle_hashes(a_text), shingle_hashes(b_text)
+    if a.size == 0 or b.size == 0:
+        return Similarity(0.0, 0.0, int(min(a.size, b.size)))
+    inter = np.intersect1d(a, b, assume_unique=True).size
+    smaller = int(min(a.size, b.size))
+    return Similarity(inter / (a.size + b.size - inter), inter / smaller, smaller)
