@@ -66,7 +66,9 @@ def load_docs(root: Path | None = None) -> list[Doc]:
     seed = (root / "seed" / "000_e428d6fb5a08311a.txt").read_text("utf-8")
     seed_title = seed.splitlines()[0].lstrip("# ").strip()
     seed_body = "\n".join(
-        ln for ln in seed.splitlines()[1:] if ln.strip() and not re.match(r"(Published at|Author|Original):", ln)
+        ln
+        for ln in seed.splitlines()[1:]
+        if ln.strip() and not re.match(r"(Published at|Author|Original):", ln)
     )
     docs = [Doc(seed_title, tuple(p.strip() for p in seed_body.split("\n") if p.strip()))]
     for body in bodies:
@@ -175,22 +177,109 @@ def v_mix(d: Doc, rng: random.Random, others: list[Doc]) -> Doc:
 
 # --- templated look-alikes ------------------------------------------------------------------------------
 
-CITIES = ["Springfield", "Columbus", "Portland", "Austin", "Denver", "Raleigh", "Omaha", "Boise", "Tucson",
-          "Madison", "Richmond", "Spokane", "Fresno", "Tulsa", "Dayton", "Albany", "Lansing", "Reno", "Akron",
-          "Toledo", "Savannah", "Eugene", "Provo", "Topeka"]
-STATES = ["Illinois", "Ohio", "Oregon", "Texas", "Colorado", "North Carolina", "Nebraska", "Idaho", "Arizona",
-          "Wisconsin", "Virginia", "Washington"]
-COMPANIES = ["Acme Industrial", "Northwind Foods", "Bluepeak Software", "Harbor Freight Lines", "Crestview Bancorp",
-             "Pinnacle Devices", "Silverline Energy", "Granite Health", "Lakeside Retail", "Summit Biotech",
-             "Orion Semiconductor", "Keystone Insurance", "Redwood Logistics", "Meridian Pharma",
-             "Cobalt Networks", "Evergreen Paper", "Atlas Motors", "Beacon Media", "Falcon Aerospace",
-             "Ironclad Security"]
-TEAMS = ["Lakers", "Celtics", "Bulls", "Knicks", "Heat", "Suns", "Nets", "Bucks", "Raptors", "Hawks", "Spurs",
-         "Jazz", "Magic", "Pistons", "Kings", "Hornets", "Pacers", "Rockets", "Clippers", "Nuggets"]
-PLAYERS = ["James Carter", "Luis Ortega", "Marcus Hill", "Devin Brooks", "Tyrese Cole", "Andre Vaughn",
-           "Kevin Doyle", "Jalen Price", "Omar Reid", "Nate Fisher", "Evan Lowe", "Chris Banner"]
+CITIES = [
+    "Springfield",
+    "Columbus",
+    "Portland",
+    "Austin",
+    "Denver",
+    "Raleigh",
+    "Omaha",
+    "Boise",
+    "Tucson",
+    "Madison",
+    "Richmond",
+    "Spokane",
+    "Fresno",
+    "Tulsa",
+    "Dayton",
+    "Albany",
+    "Lansing",
+    "Reno",
+    "Akron",
+    "Toledo",
+    "Savannah",
+    "Eugene",
+    "Provo",
+    "Topeka",
+]
+STATES = [
+    "Illinois",
+    "Ohio",
+    "Oregon",
+    "Texas",
+    "Colorado",
+    "North Carolina",
+    "Nebraska",
+    "Idaho",
+    "Arizona",
+    "Wisconsin",
+    "Virginia",
+    "Washington",
+]
+COMPANIES = [
+    "Acme Industrial",
+    "Northwind Foods",
+    "Bluepeak Software",
+    "Harbor Freight Lines",
+    "Crestview Bancorp",
+    "Pinnacle Devices",
+    "Silverline Energy",
+    "Granite Health",
+    "Lakeside Retail",
+    "Summit Biotech",
+    "Orion Semiconductor",
+    "Keystone Insurance",
+    "Redwood Logistics",
+    "Meridian Pharma",
+    "Cobalt Networks",
+    "Evergreen Paper",
+    "Atlas Motors",
+    "Beacon Media",
+    "Falcon Aerospace",
+    "Ironclad Security",
+]
+TEAMS = [
+    "Lakers",
+    "Celtics",
+    "Bulls",
+    "Knicks",
+    "Heat",
+    "Suns",
+    "Nets",
+    "Bucks",
+    "Raptors",
+    "Hawks",
+    "Spurs",
+    "Jazz",
+    "Magic",
+    "Pistons",
+    "Kings",
+    "Hornets",
+    "Pacers",
+    "Rockets",
+    "Clippers",
+    "Nuggets",
+]
+PLAYERS = [
+    "James Carter",
+    "Luis Ortega",
+    "Marcus Hill",
+    "Devin Brooks",
+    "Tyrese Cole",
+    "Andre Vaughn",
+    "Kevin Doyle",
+    "Jalen Price",
+    "Omar Reid",
+    "Nate Fisher",
+    "Evan Lowe",
+    "Chris Banner",
+]
 SKIES = ["sunny", "partly cloudy", "mostly cloudy", "overcast", "rainy", "stormy", "foggy", "clear"]
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+QUARTERS = ["first", "second", "third"]
+WEIGHED = ["earnings reports", "the latest jobs data", "remarks by Federal Reserve officials", "oil prices"]
+NEWS = ["reporting results", "cutting its forecast", "announcing a buyback", "naming a new CEO"]
 WINDS = ["north", "south", "east", "west", "northwest", "southwest", "northeast", "southeast"]
 
 
@@ -206,12 +295,15 @@ def t_earnings(rng: random.Random) -> Doc:
         f"${ni:.1f} million.",
         f"On a per-share basis, the {city}, {st}-based company said it had net income of ${eps:.2f}. "
         f"Earnings, adjusted for one-time gains and costs, were ${eps * 1.07:.2f} per share.",
-        f"The results exceeded Wall Street expectations. The average estimate of {rng.randint(3, 12)} analysts "
+        f"The results exceeded Wall Street expectations. The average estimate of {rng.randint(3, 12)} "
+        f"analysts "
         f"surveyed by Zacks Investment Research was for earnings of ${est:.2f} per share.",
         f"The company posted revenue of ${rev:.1f} million in the period, also beating Street forecasts. "
         f"Analysts expected ${rev_est:.1f} million, according to Zacks.",
-        f"{co} shares have {'risen' if up > 0 else 'declined'} {abs(up):.0f}% since the beginning of the year. "
-        f"The stock has {'increased' if up > 5 else 'fallen'} {rng.uniform(1, 40):.0f}% in the last 12 months.",
+        f"{co} shares have {'risen' if up > 0 else 'declined'} {abs(up):.0f}% since the beginning of "
+        f"the year. "
+        f"The stock has {'increased' if up > 5 else 'fallen'} {rng.uniform(1, 40):.0f}% in the last "
+        f"12 months.",
         "This story was generated by Automated Insights using data from Zacks Investment Research. "
         f"Access a Zacks stock report on {tick} at https://www.zacks.com/ap/{tick}",
     )
@@ -248,8 +340,9 @@ def t_sports(rng: random.Random) -> Doc:
         f"won {rng.randint(2, 8)} of their last {rng.randint(9, 12)} games.",
         f"The {away} were led by {rng.choice(PLAYERS)} with {rng.randint(12, 35)} points. They shot "
         f"{rng.randint(35, 55)} percent from the field and {rng.randint(20, 45)} percent from 3-point range.",
-        f"The {home} led by as many as {rng.randint(8, 30)} points in the {rng.choice(['first', 'second', 'third'])} "
-        f"quarter before the {away} cut the deficit to {rng.randint(2, 7)} late in the fourth.",
+        f"The {home} led by as many as {rng.randint(8, 30)} points in the "
+        f"{rng.choice(QUARTERS)} quarter before the {away} cut the deficit to {rng.randint(2, 7)} late in "
+        "the fourth.",
         f"UP NEXT: {away}: host the {rng.choice(TEAMS)} on {rng.choice(DAYS)}. {home}: at the "
         f"{rng.choice(TEAMS)} on {rng.choice(DAYS)}.",
     )
@@ -262,12 +355,13 @@ def t_markets(rng: random.Random) -> Doc:
     paras = (
         f"Stocks {'rose' if sp > 0 else 'fell'} on Wall Street on {d}, with the S&P 500 "
         f"{'gaining' if sp > 0 else 'losing'} {abs(sp):.1f}% as investors weighed "
-        f"{rng.choice(['earnings reports', 'the latest jobs data', 'comments from Federal Reserve officials', 'oil prices'])}.",
-        f"The Dow Jones Industrial Average {'climbed' if dj > 0 else 'slipped'} {abs(dj) * 350:.0f} points, or "
+        f"{rng.choice(WEIGHED)}.",
+        f"The Dow Jones Industrial Average {'climbed' if dj > 0 else 'slipped'} {abs(dj) * 350:.0f} "
+        f"points, or "
         f"{abs(dj):.1f}%, to {rng.uniform(26000, 36000):,.0f}. The Nasdaq composite "
         f"{'added' if nq > 0 else 'shed'} {abs(nq):.1f}%.",
         f"{rng.choice(COMPANIES)} {'jumped' if rng.random() > 0.5 else 'slumped'} {rng.uniform(3, 20):.1f}% "
-        f"after {rng.choice(['reporting results', 'cutting its forecast', 'announcing a buyback', 'naming a new CEO'])}.",
+        f"after {rng.choice(NEWS)}.",
         f"The yield on the 10-year Treasury {'rose' if rng.random() > 0.5 else 'fell'} to "
         f"{rng.uniform(0.5, 4.5):.2f}% from {rng.uniform(0.5, 4.5):.2f}% late {rng.choice(DAYS)}.",
         f"Benchmark U.S. crude oil {'rose' if rng.random() > 0.5 else 'fell'} {rng.randint(5, 95)} cents to "
@@ -290,19 +384,89 @@ def short_line(rng: random.Random) -> str:
     if kind == 0:
         a, b = rng.sample(TEAMS, 2)
         s = rng.randint(85, 130)
-        return f"{rng.choice(PLAYERS)} scores {rng.randint(18, 45)} as {a} beat {b} {s}-{s - rng.randint(1, 20)}"
+        return (
+            f"{rng.choice(PLAYERS)} scores {rng.randint(18, 45)} as {a} beat {b} {s}-{s - rng.randint(1, 20)}"
+        )
     if kind == 1:
-        return (f"{rng.choice(COMPANIES)} beats third-quarter profit forecasts, shares rise "
-                f"{rng.uniform(1, 12):.1f}% in early trading")
-    return f"{rng.choice(CITIES)} forecast: {rng.choice(SKIES)}, high {rng.randint(30, 100)}, winds {rng.randint(3, 25)} mph"
+        return (
+            f"{rng.choice(COMPANIES)} beats third-quarter profit forecasts, shares rise "
+            f"{rng.uniform(1, 12):.1f}% in early trading"
+        )
+    return (
+        f"{rng.choice(CITIES)} forecast: {rng.choice(SKIES)}, high {rng.randint(30, 100)}, "
+        f"winds {rng.randint(3, 25)} mph"
+    )
 
 
 # --- same-topic real negatives --------------------------------------------------------------------------
 
 _STOP = set(
-    "the a an and or of to in on for with at by from as is are was were be been it its this that these those "
-    "he she they we you i his her their our your not but have has had will would can could said says also more "
-    "than about after over into who which what when where there s t".split()
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "at",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "he",
+        "she",
+        "they",
+        "we",
+        "you",
+        "i",
+        "his",
+        "her",
+        "their",
+        "our",
+        "your",
+        "not",
+        "but",
+        "have",
+        "has",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "said",
+        "says",
+        "also",
+        "more",
+        "than",
+        "about",
+        "after",
+        "over",
+        "into",
+        "who",
+        "which",
+        "what",
+        "when",
+        "where",
+        "there",
+        "s",
+        "t",
+    ]
 )
 
 
@@ -411,11 +575,12 @@ def per_kind(scored: list[Scored], th: sim.Thresholds) -> dict[str, tuple[int, i
 
 
 def sweep(scored: list[Scored]) -> Iterator[tuple[sim.Thresholds, dict[str, float]]]:
-    for j in np.arange(0.30, 0.81, 0.05):
-        for c in np.arange(0.50, 0.96, 0.05):
-            for sj in (0.6, 0.7, 0.8, 0.9):
-                th = sim.Thresholds(round(float(j), 2), round(float(c), 2), sim.SHORT_SHINGLES, sj)
-                yield th, confusion(scored, th)
+    for j in np.arange(0.40, 0.71, 0.05):
+        for c in np.arange(0.50, 0.86, 0.05):
+            for sj in (0.6, 0.7, 0.8):
+                for nm in (0.0, 0.3, 0.4, 0.5, 0.6):
+                    th = sim.Thresholds(round(float(j), 2), round(float(c), 2), sim.SHORT_SHINGLES, sj, nm)
+                    yield th, confusion(scored, th)
 
 
 def lsh_recall(scored: list[Scored]) -> dict[str, float]:
@@ -470,9 +635,7 @@ def main() -> None:
         "pairs": len(pairs),
         "positives": sum(p.same for p in pairs),
         "negatives": sum(not p.same for p in pairs),
-        "thresholds": th.__dict__ if hasattr(th, "__dict__") else {
-            f: getattr(th, f) for f in th.__slots__
-        },
+        "thresholds": th.__dict__ if hasattr(th, "__dict__") else {f: getattr(th, f) for f in th.__slots__},
         "result": res,
         "lsh": lsh_recall(scored),
         "per_kind": per_kind(scored, th),
@@ -492,22 +655,30 @@ def main() -> None:
         wrong = [s for s in scored if (s.candidate and sim.same_story(s.est, th)) != s.pair.same]
         print(f"errors: {len(wrong)}")
         for s in wrong[:15]:
-            print(f"  {s.pair.kind:22s} est J={s.est.jaccard:.2f} C={s.est.containment:.2f} n={s.est.smaller} "
-                  f"exact J={s.exact.jaccard:.2f} C={s.exact.containment:.2f} cand={s.candidate}")
+            print(
+                f"  {s.pair.kind:22s} est J={s.est.jaccard:.2f} C={s.est.containment:.2f} n={s.est.smaller} "
+                f"num={s.est.numbers:.2f}/{s.est.numbers_seen} "
+                f"exact J={s.exact.jaccard:.2f} C={s.exact.containment:.2f} cand={s.candidate}"
+            )
     if args.sweep:
         ok = [(t, r) for t, r in sweep(scored) if r["precision"] >= 0.99]
         ok.sort(key=lambda tr: (-tr[1]["recall"], -tr[1]["precision"]))
         print("sweep (precision >= 0.99, by recall):")
         for t, r in ok[:10]:
-            print(f"  J>={t.jaccard} C>={t.containment} shortJ>={t.short_jaccard}: "
-                  f"P={r['precision']:.4f} R={r['recall']:.4f} fp={r['fp']} fn={r['fn']}")
+            print(
+                f"  J>={t.jaccard} C>={t.containment} shortJ>={t.short_jaccard} num>={t.numbers}: "
+                f"P={r['precision']:.4f} R={r['recall']:.4f} fp={r['fp']} fn={r['fn']}"
+            )
         if ok:
             t = ok[0][0]
             for s in scored:
                 if (s.candidate and sim.same_story(s.est, t)) != s.pair.same:
-                    print(f"    {s.pair.kind:22s} est J={s.est.jaccard:.2f} C={s.est.containment:.2f} "
-                          f"n={s.est.smaller} exact J={s.exact.jaccard:.2f} C={s.exact.containment:.2f} "
-                          f"cand={s.candidate}")
+                    print(
+                        f"    {s.pair.kind:22s} est J={s.est.jaccard:.2f} C={s.est.containment:.2f} "
+                        f"num={s.est.numbers:.2f}/{s.est.numbers_seen} "
+                        f"n={s.est.smaller} exact J={s.exact.jaccard:.2f} C={s.exact.containment:.2f} "
+                        f"cand={s.candidate}"
+                    )
 
 
 if __name__ == "__main__":

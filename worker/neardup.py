@@ -3,7 +3,8 @@
 Layout (every key shares the hash tag ``{<prefix>}`` so the script stays on one cluster slot; the scheme
 name is part of every key, so signatures of another scheme are never even read)::
 
-    {ww:nd}:<scheme>:r:<gen>   hash  8-byte digest of the article id -> shingles, story id, packed signature
+    {ww:nd}:<scheme>:r:<gen>   hash  8-byte digest of the article id -> shingles, story id, number
+                                     sketch, packed signature
     {ww:nd}:<scheme>:b:<gen>   hash  8-byte band key -> the digests of the newest articles in that bucket
 
 Time is cut into generations of ``window_s / 7``; an article goes into the current generation's keys, which
@@ -12,8 +13,8 @@ found for at least ``window_s`` and at most ``window_s * 8/7`` after it was inse
 the articles of one window without any cleanup job (Redis 6.2 has no per-field expiry).
 
 Buckets keep at most ``bucket_cap`` digests (the newest): a band value shared by many unrelated articles (a
-common phrase's hash) then costs a bounded number of candidate checks, and a true copy is still reached through
-its other bands.
+common phrase's hash) then costs a bounded number of candidate checks, and a true copy is still reached
+through its other bands.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ DEFAULT_PREFIX = "ww:nd"
 DEFAULT_WINDOW_S = 7 * 86_400
 GENERATIONS_PER_WINDOW = 7
 BUCKET_CAP = 4
+DEFAULT_THRESHOLDS = sim.Thresholds()
 
 _SCRIPT = resources.files("worker").joinpath("lua/neardup.lua").read_text("utf-8")
 
@@ -58,7 +60,7 @@ class NearDupIndex:
         *,
         prefix: str = DEFAULT_PREFIX,
         window_s: float = DEFAULT_WINDOW_S,
-        thresholds: sim.Thresholds = sim.Thresholds(),
+        thresholds: sim.Thresholds = DEFAULT_THRESHOLDS,
         bucket_cap: int = BUCKET_CAP,
     ) -> None:
         if window_s <= 0:
@@ -97,11 +99,15 @@ class NearDupIndex:
             article_id,
             signature.shingles,
             signature.packed(),
+            b"".join(h.to_bytes(2, "little") for h in signature.numbers),
             self.expire_at(now),
             th.jaccard,
             th.containment,
             th.short_shingles,
             th.short_jaccard,
+            th.numbers,
+            th.numbers_floor,
+            sim.NUMBERS_KEPT,
             self.bucket_cap,
             2.0**-sim.STORED_BITS,
             *signature.bands(),

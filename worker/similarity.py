@@ -26,13 +26,16 @@ BANDS = 8
 ROWS = 1
 SEED = 20261129
 STORED_BITS = 16  # bits of each min-hash kept for verification (b-bit MinHash)
-SCHEME = f"mh1-w{SHINGLE_WORDS}-n{NUM_PERM}-b{BANDS}x{ROWS}-s{SEED}"
+NUMBERS_KEPT = 32  # bottom-k sketch of the text's number tokens (16-bit hashes)
+SCHEME = f"mh1-w{SHINGLE_WORDS}-n{NUM_PERM}-b{BANDS}x{ROWS}-d{NUMBERS_KEPT}-s{SEED}"
 
 # Verdict defaults (see docs/stories.md for the measurements behind them).
 JACCARD_MIN = 0.50  # estimated Jaccard at or above which two texts are one story
-CONTAINMENT_MIN = 0.65  # estimated containment of the smaller text in the larger one
+CONTAINMENT_MIN = 0.60  # estimated containment of the smaller text in the larger one
 SHORT_SHINGLES = 40  # below this many distinct shingles a text is "short": no containment rule
 SHORT_JACCARD_MIN = 0.60  # what a short text needs instead
+NUMBERS_MIN = 0.50  # containment of the smaller text's numbers in the other's (templated look-alikes)
+NUMBERS_FLOOR = 3  # the numbers rule applies when both texts have at least this many distinct numbers
 MAX_SHINGLES = 4000  # longer texts are cut: the head carries the story, the cost stays bounded
 
 _WORD = re.compile(r"\w+")
@@ -42,10 +45,9 @@ _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 def normalise(text: str) -> str:
     """Fold what syndication changes but readers don't see: case, accents, compatibility forms."""
-    text = text.casefold()
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return text
+    if text.isascii():
+        return text.casefold()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold()))
 
 
 def words(text: str) -> list[str]:
@@ -62,8 +64,17 @@ def _params() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 _A, _B, _BAND_MUL = _params()
-_WORD_MUL = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5,
-                      0x94D049BB133111EB, 0xBF58476D1CE4E5B9][:SHINGLE_WORDS], dtype=np.uint64)
+_WORD_MUL = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0x27D4EB2F165667C5,
+        0x94D049BB133111EB,
+        0xBF58476D1CE4E5B9,
+    ][:SHINGLE_WORDS],
+    dtype=np.uint64,
+)
 
 
 def _mix64(x: np.ndarray) -> np.ndarray:
@@ -76,12 +87,14 @@ def _mix64(x: np.ndarray) -> np.ndarray:
 
 
 def shingle_hashes(text: str) -> np.ndarray:
-    """Distinct 64-bit hashes of the text's word shingles (sorted).
+    """Distinct 64-bit hashes of the text's word shingles (sorted)."""
+    return _shingles(words(text))
 
-    Word hashes are crc32 (stable across processes, unlike ``hash()``); shingles combine them with
+
+def _shingles(toks: list[str]) -> np.ndarray:
+    """Word hashes are crc32 (stable across processes, unlike ``hash()``); shingles combine them with
     per-position odd multipliers, which is cheaper than hashing every shingle string.
     """
-    toks = words(text)
     if not toks:
         return np.empty(0, dtype=np.uint64)
     wh = np.array([zlib.crc32(t.encode()) for t in toks], dtype=np.uint64)
@@ -104,6 +117,7 @@ class Signature:
     scheme: str
     shingles: int
     mins: np.ndarray = field(repr=False)  # uint32[NUM_PERM]; all 0xFFFFFFFF for an empty text
+    numbers: tuple[int, ...] = ()  # the NUMBERS_KEPT smallest 16-bit hashes of distinct number tokens
 
     def packed(self) -> bytes:
         """The stored form for verification: the low STORED_BITS of each min, little-endian."""
@@ -119,14 +133,43 @@ class Signature:
         return [bytes([i]) + int(v).to_bytes(8, "little")[:7] for i, v in enumerate(h.tolist())]
 
 
+def number_sketch(toks: list[str]) -> tuple[int, ...]:
+    """Bottom-k 16-bit hashes of the distinct tokens that hold a digit (scores, prices, dates, counts).
+
+    Templated reports share their words and differ in their numbers; copies of one story keep them.
+    """
+    hs = {(zlib.crc32(t.encode()) * 0x9E3779B1 >> 16) & 0xFFFF for t in set(toks) if not t.isalpha()}
+    return tuple(sorted(hs)[:NUMBERS_KEPT])
+
+
 def signature(text: str) -> Signature:
     """MinHash over the text's shingles: for each of NUM_PERM multiply-shift hashes, the smallest value."""
-    sh = shingle_hashes(text)
+    toks = words(text)
+    sh = _shingles(toks)
     if sh.size == 0:
         return Signature(SCHEME, 0, np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32))
     with np.errstate(over="ignore"):
         hv = (sh[:, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)
-    return Signature(SCHEME, int(sh.size), hv.min(axis=0).astype(np.uint32))
+    return Signature(SCHEME, int(sh.size), hv.min(axis=0).astype(np.uint32), number_sketch(toks))
+
+
+def numbers_containment(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, int]:
+    """Estimated containment of the smaller number set in the other, and how many numbers it rests on.
+
+    Both bottom-k sketches are cut at the smaller of their largest kept hash (a sketch that kept everything
+    is not cut), which makes them samples of the same hash range.
+    """
+    cut = 0xFFFF
+    if len(a) >= NUMBERS_KEPT:
+        cut = min(cut, a[-1])
+    if len(b) >= NUMBERS_KEPT:
+        cut = min(cut, b[-1])
+    sa = {h for h in a if h <= cut}
+    sb = {h for h in b if h <= cut}
+    smaller = min(len(sa), len(sb))
+    if smaller == 0:
+        return 1.0, 0
+    return len(sa & sb) / smaller, smaller
 
 
 class SchemeMismatch(ValueError):
@@ -140,6 +183,8 @@ class Similarity:
     jaccard: float
     containment: float  # of the smaller set in the larger one
     smaller: int  # distinct shingles of the smaller text
+    numbers: float = 1.0  # containment of the number tokens (numbers_containment)
+    numbers_seen: int = 0  # numbers that estimate rests on
 
 
 def unpack(packed: bytes) -> np.ndarray:
@@ -165,7 +210,9 @@ def estimate(a_packed: bytes, a_shingles: int, b_packed: bytes, b_shingles: int)
 def compare(a: Signature, b: Signature) -> Similarity:
     if a.scheme != b.scheme:
         raise SchemeMismatch(f"cannot compare {a.scheme!r} with {b.scheme!r}")
-    return estimate(a.packed(), a.shingles, b.packed(), b.shingles)
+    est = estimate(a.packed(), a.shingles, b.packed(), b.shingles)
+    num, seen = numbers_containment(a.numbers, b.numbers)
+    return Similarity(est.jaccard, est.containment, est.smaller, num, seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,15 +223,21 @@ class Thresholds:
     containment: float = CONTAINMENT_MIN
     short_shingles: int = SHORT_SHINGLES
     short_jaccard: float = SHORT_JACCARD_MIN
+    numbers: float = NUMBERS_MIN
+    numbers_floor: int = NUMBERS_FLOOR
 
 
 def same_story(sim: Similarity, th: Thresholds = Thresholds()) -> bool:
     """The verdict: near-identical, or (for long enough texts) one mostly contained in the other.
 
     Short texts (a one-line feed summary) have too few shingles for containment to mean anything: a
-    templated line shares most of them with its siblings, so they must be near-identical instead.
+    templated line shares most of them with its siblings, so they must be near-identical instead. Texts
+    whose numbers mostly differ (a weather report for another city, another game's score) are different
+    stories whatever their words share.
     """
     if sim.smaller == 0:
+        return False
+    if sim.numbers_seen >= th.numbers_floor and sim.numbers < th.numbers:
         return False
     if sim.smaller < th.short_shingles:
         return sim.jaccard >= th.short_jaccard
@@ -203,4 +256,8 @@ def exact(a_text: str, b_text: str) -> Similarity:
         return Similarity(0.0, 0.0, int(min(a.size, b.size)))
     inter = np.intersect1d(a, b, assume_unique=True).size
     smaller = int(min(a.size, b.size))
-    return Similarity(inter / (a.size + b.size - inter), inter / smaller, smaller)
+    na = {t for t in words(a_text) if not t.isalpha()}
+    nb = {t for t in words(b_text) if not t.isalpha()}
+    seen = min(len(na), len(nb))
+    num = len(na & nb) / seen if seen else 1.0
+    return Similarity(inter / (a.size + b.size - inter), inter / smaller, smaller, num, seen)
