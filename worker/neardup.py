@@ -90,7 +90,22 @@ class NearDupIndex:
         return math.ceil((gen + 1) * self.gen_s + self.window_s)
 
     def check_and_insert(self, article_id: str, signature: sim.Signature, now: float) -> Placement:
-        """Attach the article to the best verified story in the window, or start one named after it."""
+        """Attach the article to the best verified story in the window, or start one named after it.
+
+        ``now`` is wall-clock time (the keys' EXPIREAT runs on the server clock), not the publication time.
+        """
+        keys, args = self.script_args(article_id, signature, now)
+        story, created, replay, score = self._script(keys=keys, args=args)
+        return Placement(_text(story), bool(created), bool(replay), float(_text(score)))
+
+    def queue(self, pipeline: Any, article_id: str, signature: sim.Signature, now: float) -> None:
+        """Queue a check-and-insert on a pipeline (bulk loading; the result comes from ``execute``)."""
+        keys, args = self.script_args(article_id, signature, now)
+        self._script(keys=keys, args=args, client=pipeline)
+
+    def script_args(
+        self, article_id: str, signature: sim.Signature, now: float
+    ) -> tuple[list[str], list[Any]]:
         if signature.scheme != sim.SCHEME:
             raise sim.SchemeMismatch(f"index uses {sim.SCHEME!r}, signature is {signature.scheme!r}")
         th = self.thresholds
@@ -112,8 +127,7 @@ class NearDupIndex:
             2.0**-sim.STORED_BITS,
             *signature.bands(),
         ]
-        story, created, replay, score = self._script(keys=self.keys(now), args=args)
-        return Placement(_text(story), bool(created), bool(replay), float(_text(score)))
+        return self.keys(now), args
 
 
 def _text(value: bytes | str) -> str:

@@ -5,9 +5,9 @@ carries the name of the scheme that made it (shingle size, number of hash functi
 two signatures of different schemes refuse to compare, so changing a parameter can never silently mix old and
 new signatures (the index also keys its data by scheme, see ``worker/neardup.py``).
 
-Why MinHash over word 4-shingles with 128 functions and 16-bit stored values, 16 bands of 2 rows taken from
-the signature, Jaccard/containment verification and a short-text rule: measured on the evaluation set of
-``bench/neardup_eval.py`` and written down with the numbers in ``docs/stories.md``.
+Why MinHash over word 4-shingles with 128 functions kept as one byte each (b-bit MinHash), 8 one-row LSH
+bands, Jaccard/containment verification, a short-text rule and a numbers rule: measured on the evaluation set
+of ``bench/neardup_eval.py`` and written down with the numbers in ``docs/stories.md``.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ NUM_PERM = 128
 BANDS = 8
 ROWS = 1
 SEED = 20261129
-STORED_BITS = 16  # bits of each min-hash kept for verification (b-bit MinHash)
+STORED_BITS = 8  # bits of each min-hash kept for verification (b-bit MinHash), one byte
 NUMBERS_KEPT = 32  # bottom-k sketch of the text's number tokens (16-bit hashes)
-SCHEME = f"mh1-w{SHINGLE_WORDS}-n{NUM_PERM}-b{BANDS}x{ROWS}-d{NUMBERS_KEPT}-s{SEED}"
+SCHEME = f"mh1-w{SHINGLE_WORDS}-n{NUM_PERM}x{STORED_BITS}-b{BANDS}x{ROWS}-d{NUMBERS_KEPT}-s{SEED}"
 
 # Verdict defaults (see docs/stories.md for the measurements behind them).
 JACCARD_MIN = 0.50  # estimated Jaccard at or above which two texts are one story
@@ -120,17 +120,26 @@ class Signature:
     numbers: tuple[int, ...] = ()  # the NUMBERS_KEPT smallest 16-bit hashes of distinct number tokens
 
     def packed(self) -> bytes:
-        """The stored form for verification: the low STORED_BITS of each min, little-endian."""
-        return (self.mins & np.uint32(0xFFFF)).astype("<u2").tobytes()
+        """The stored form for verification: the low STORED_BITS of each min, one byte each."""
+        return (self.mins & np.uint32(0xFF)).astype(np.uint8).tobytes()
 
     def bands(self) -> list[bytes]:
         """One 8-byte key per band: band number then 7 bytes of the hash of its rows."""
         if self.shingles == 0:
             return []
-        rows = self.mins[: BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
-        with np.errstate(over="ignore"):
-            h = _mix64((rows * _BAND_MUL).sum(axis=1, dtype=np.uint64))
-        return [bytes([i]) + int(v).to_bytes(8, "little")[:7] for i, v in enumerate(h.tolist())]
+        raw = band_keys(self.mins[None, :])[0].tobytes()
+        return [raw[i : i + 8] for i in range(0, len(raw), 8)]
+
+
+def band_keys(mins: np.ndarray) -> np.ndarray:
+    """Band keys of many signatures at once: (n, NUM_PERM) mins -> (n, BANDS) little-endian uint64.
+
+    As bytes each key is the band number followed by the low 7 bytes of the hash of the band's rows.
+    """
+    rows = mins[:, : BANDS * ROWS].astype(np.uint64).reshape(mins.shape[0], BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        h = _mix64((rows * _BAND_MUL).sum(axis=2, dtype=np.uint64))
+    return ((h << np.uint64(8)) | np.arange(BANDS, dtype=np.uint64)).astype("<u8")
 
 
 def number_sketch(toks: list[str]) -> tuple[int, ...]:
@@ -188,13 +197,14 @@ class Similarity:
 
 
 def unpack(packed: bytes) -> np.ndarray:
-    return np.frombuffer(packed, dtype="<u2")
+    return np.frombuffer(packed, dtype=np.uint8)
 
 
 def estimate(a_packed: bytes, a_shingles: int, b_packed: bytes, b_shingles: int) -> Similarity:
     """Jaccard from matching b-bit mins, containment derived from Jaccard and the two set sizes.
 
-    |A∩B| = J/(1+J)·(|A|+|B|); two unequal 16-bit values collide with probability 2^-16, which is removed.
+    |A∩B| = J/(1+J)·(|A|+|B|); two unequal stored values collide with probability 2^-STORED_BITS, which
+    is removed.
     """
     if a_shingles == 0 or b_shingles == 0:
         return Similarity(0.0, 0.0, min(a_shingles, b_shingles))

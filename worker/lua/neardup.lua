@@ -4,7 +4,7 @@
 --
 -- KEYS: pairs (records, bands) per time generation, newest first; all share one hash tag.
 --   records: hash  digest(8 bytes) -> uint32 shingles | uint16 len | story id | uint8 count | count x
---            uint16 number hashes (sorted bottom-k) | packed signature (uint16 per min-hash)
+--            uint16 number hashes (sorted bottom-k) | packed signature (one byte per min-hash)
 --   bands:   hash  band key(8 bytes) -> concatenated digests (8 bytes each, at most ARGV[14] of them)
 -- ARGV: 1 digest, 2 article id, 3 shingles, 4 packed signature, 5 packed number sketch,
 --   6 expire-at (unix s) for the newest keys, 7 jaccard min, 8 containment min, 9 short shingles,
@@ -67,8 +67,7 @@ for g = 1, ngen do
 end
 
 local mine = {string.byte(sig, 1, -1)}
-local width = #mine
-local perms = width / 2
+local width = #mine  -- one byte per min-hash (b-bit MinHash, b = 8)
 
 local best_story, best_score = nil, -1
 if shingles > 0 then
@@ -91,13 +90,11 @@ if shingles > 0 then
                             local other = {string.byte(rec, pos + len + 1 + 2 * count, -1)}
                             local match = 0
                             if #other == width then
-                                for k = 1, width, 2 do
-                                    if mine[k] == other[k] and mine[k + 1] == other[k + 1] then
-                                        match = match + 1
-                                    end
+                                for k = 1, width do
+                                    if mine[k] == other[k] then match = match + 1 end
                                 end
                             end
-                            local j = (match / perms - collide) / (1 - collide)
+                            local j = (match / width - collide) / (1 - collide)
                             if j < 0 then j = 0 end
                             local smaller = math.min(n, shingles)
                             local c = j / (1 + j) * (n + shingles) / smaller
