@@ -8,7 +8,7 @@ atomically by the settle script and logged once by :func:`log_outcome`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import redis
@@ -24,7 +24,9 @@ from wirewatch.settings import Settings
 from worker.dedup import Identity, find_exact_duplicates, identify
 from worker.emit import emit_many
 from worker.enrich import Enrichment, enrich
+from worker.neardup import NearDupIndex
 from worker.parse import ParsedArticle, parse
+from worker.stories import assign, make_index
 
 log = get_logger("wirewatch.pipeline")
 
@@ -36,10 +38,12 @@ class Deps:
     client: redis.Redis
     settings: Settings
     outcomes: Outcomes
+    neardup: NearDupIndex | None = field(default=None)
 
     @classmethod
     def create(cls, client: redis.Redis, settings: Settings) -> Deps:
-        return cls(client=client, settings=settings, outcomes=Outcomes(client, settings))
+        return cls(client=client, settings=settings, outcomes=Outcomes(client, settings),
+                   neardup=make_index(client, settings))  # fmt: skip
 
 
 @dataclass
@@ -128,7 +132,10 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
             continue
         started = time.perf_counter()
         enrichment = enrich(item.parsed)
-        event = build_event(item, enrichment, story_id=article_id, now=datetime.now(UTC))
+        story_id = article_id
+        if deps.neardup is not None:
+            story_id = assign(deps.neardup, article_id, item.parsed.title, item.parsed.text, time.time())
+        event = build_event(item, enrichment, story_id=story_id, now=datetime.now(UTC))
         log.debug("article_enriched", article_id=article_id, ms=round((time.perf_counter() - started) * 1e3, 2))
         to_emit.append((item.delivery_id, event, item.identity.url_hash, item.source))
 
