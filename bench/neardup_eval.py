@@ -621,13 +621,24 @@ def main() -> None:
     ap.add_argument("--sweep", action="store_true", help="grid over thresholds; print the best ten")
     ap.add_argument("--simhash", action="store_true", help="also evaluate 64-bit SimHash on the same pairs")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--jaccard", type=float, help="override the default threshold")
+    ap.add_argument("--containment", type=float, help="override the default threshold")
+    ap.add_argument("--short-jaccard", type=float, help="override the default threshold")
+    ap.add_argument("--numbers", type=float, help="override the default threshold (0 turns the rule off)")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
     docs = load_docs()
     pairs = build_pairs(docs, args.seed)
     scored = score_pairs(pairs)
-    th = sim.Thresholds()
+    d = sim.Thresholds()
+    th = sim.Thresholds(
+        args.jaccard if args.jaccard is not None else d.jaccard,
+        args.containment if args.containment is not None else d.containment,
+        d.short_shingles,
+        args.short_jaccard if args.short_jaccard is not None else d.short_jaccard,
+        args.numbers if args.numbers is not None else d.numbers,
+    )
     res = confusion(scored, th)
     report = {
         "scheme": sim.SCHEME,

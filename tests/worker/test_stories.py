@@ -106,3 +106,52 @@ def test_settings_defaults_match_the_measured_thresholds(settings: Settings) -> 
     th = sim.Thresholds()
     assert (d.near_jaccard, d.near_containment, d.near_short_jaccard, d.near_numbers) == (
         th.jaccard, th.containment, th.short_jaccard, th.numbers)  # fmt: skip
+
+
+def _copy_of_seed(seed_text: str, n: int) -> str:
+    """Outlet n's copy: own headline and link, one paragraph dropped, its own sign-off."""
+    lines = seed_text.splitlines()
+    body = [ln for ln in lines[1:] if ln.strip() and not ln.startswith("Original:")]
+    del body[3 + n % 10]
+    return "\n".join([f"# Outlet {n}: China jails nine in fentanyl case",
+                      f"Original: [Outlet {n}](https://outlet{n}.example.com/world/fentanyl-{n})",
+                      *body, f"Copyright {2019 + n % 3} Outlet {n}."])  # fmt: skip
+
+
+@pytest.mark.slow
+def test_four_worker_processes_racing_on_copies_make_one_story(
+    client: redis.Redis, settings: Settings, redis_url: str, seed_text: str, tmp_path: Any
+) -> None:
+    """4 worker processes on 50 copies (and 5 exact re-runs) in parallel: one story, 50 articles, none lost."""
+    import os
+    import subprocess
+    import sys
+
+    from producers.submit import Submitter
+    from wirewatch.outcomes import Outcomes
+    from wirewatch.queue import celery_app
+
+    env = {**os.environ, "WIREWATCH_REDIS_URL": redis_url, "WIREWATCH_DATA_DIR": str(tmp_path / "data"),
+           "WIREWATCH_LOG_LEVEL": "warning"}  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "wirewatch", "worker", "--concurrency", "4"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    app = celery_app(redis_url)
+    try:
+        copies = [_inbox(_copy_of_seed(seed_text, n), f"copy{n}") for n in range(50)]
+        reruns = [_inbox(_copy_of_seed(seed_text, n), f"rerun{n}") for n in range(0, 50, 10)]
+        submitter = Submitter(client, app, Outcomes(client, settings), batch_size=1)
+        ids = submitter.submit(copies + reruns)
+        statuses = wait_for_status(client, ids, timeout=90)
+    finally:
+        app.close()
+        proc.terminate()
+        proc.wait(30)
+    states = sorted(s["state"] for s in statuses.values())
+    assert states == ["duplicate"] * 5 + ["emitted"] * 50
+    events = stream_events(client)
+    assert len(events) == 50 and len({e["id"] for e in events}) == 50
+    [story_id] = {e["story_id"] for e in events}
+    assert story_id in {e["id"] for e in events}
+    story = read_story(client, story_id)
+    assert story is not None and story.article_count == 50 and len(story.sources) == 50
+    assert sorted(story_articles(client, story_id)) == sorted(e["id"] for e in events)
