@@ -37,9 +37,7 @@ from worker import similarity as sim
 
 HOT_POOL = 10_000
 HOT_SHARE = 0.10
-HOT_VALUES = (
-    np.random.default_rng(12345).integers(0, 2**32 - 1, size=HOT_POOL, dtype=np.uint64).astype(np.uint32)
-)
+HOT_VALUES = np.random.default_rng(12345).integers(0, 2**32 - 1, size=HOT_POOL, dtype=np.uint64).astype(np.uint32)
 
 
 def start_redis(tmp: Path, tcp: bool) -> tuple[subprocess.Popen[bytes], redis.Redis]:
@@ -98,9 +96,7 @@ def hotten(mins: np.ndarray, rng: np.random.Generator) -> None:
 
 NUMBERS_PER_ARTICLE = 12  # mean distinct numbers of the corpus articles (median 9)
 # The band hashes a hot value produces (the band number is the key's low byte, the hash the rest).
-_HOT_HASHES = {
-    int(k) >> 8 for k in sim.band_keys(np.repeat(HOT_VALUES[:, None], sim.NUM_PERM, axis=1)).ravel()
-}
+_HOT_HASHES = {int(k) >> 8 for k in sim.band_keys(np.repeat(HOT_VALUES[:, None], sim.NUM_PERM, axis=1)).ravel()}
 
 
 class BulkLoader:
@@ -197,8 +193,8 @@ def pct(xs: list[float], p: float) -> float:
 def queries(docs: list[Any], n: int, row: int, seed: int) -> list[tuple[str, sim.Signature]]:
     """Real bodies, then syndicated copies of them: the same mix for every row.
 
-    Each row marks its words (``word`` -> ``wordx<row>``) so it starts stories of its own instead of joining
-    the previous row's, and gets the fill's share of hot band values, as real text has common phrases.
+    Words are marked (``word`` -> ``wordx<row>``) so a row can start stories of its own, and the
+    signatures get the fill's share of hot band values, as real text has common phrases.
     """
     rng = random.Random(seed + row)
     nrng = np.random.default_rng(seed + row)
@@ -215,18 +211,6 @@ def queries(docs: list[Any], n: int, row: int, seed: int) -> list[tuple[str, sim
     return out
 
 
-def time_ours(
-    idx: nd.NearDupIndex, sigs: list[tuple[str, sim.Signature]], now: float
-) -> tuple[list[float], int]:
-    lat, created = [], 0
-    for aid, s in sigs:
-        t = time.perf_counter()
-        p = idx.check_and_insert(aid, s, now)
-        lat.append(time.perf_counter() - t)
-        created += p.created
-    return lat, created
-
-
 def datasketch_run(
     kind: str,
     client: redis.Redis | None,
@@ -236,7 +220,7 @@ def datasketch_run(
     fill_budget_s: float,
 ) -> dict[str, Any]:
     """MinHashLSH(threshold=0.5, 128 perms): fill, then query + insert (not atomic) per timed article."""
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import LeanMinHash, MinHashLSH
 
     cfg = None
     if kind == "redis":
@@ -255,19 +239,19 @@ def datasketch_run(
                 for k in range(m):
                     sess.insert(
                         f"f{done + k}",
-                        MinHash(sim.NUM_PERM, hashvalues=mins[k].astype(np.uint64), scheme="legacy"),
+                        LeanMinHash(seed=1, hashvalues=mins[k].astype(np.uint64), scheme="legacy"),
                     )
         else:
             for k in range(m):
                 lsh.insert(
                     f"f{done + k}",
-                    MinHash(sim.NUM_PERM, hashvalues=mins[k].astype(np.uint64), scheme="legacy"),
+                    LeanMinHash(seed=1, hashvalues=mins[k].astype(np.uint64), scheme="legacy"),
                 )
         done += m
     fill_s = time.perf_counter() - t0
     lat = []
     for aid, s in sigs:
-        mh = MinHash(sim.NUM_PERM, hashvalues=s.mins.astype(np.uint64), scheme="legacy")
+        mh = LeanMinHash(seed=1, hashvalues=s.mins.astype(np.uint64), scheme="legacy")
         t = time.perf_counter()
         lsh.query(mh)
         lsh.insert(aid, mh)
@@ -313,9 +297,7 @@ def main() -> None:
     ap.add_argument("--tcp", action="store_true", help="loopback TCP instead of a unix socket")
     ap.add_argument("--fill", choices=["bulk", "script"], default="bulk", help="how to fill (see BulkLoader)")
     ap.add_argument("--no-datasketch", action="store_true")
-    ap.add_argument(
-        "--datasketch-fill-s", type=float, default=15.0, help="fill time budget per datasketch run"
-    )
+    ap.add_argument("--datasketch-fill-s", type=float, default=15.0, help="fill time budget per datasketch run")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -327,58 +309,65 @@ def main() -> None:
     now = time.time()
 
     with tempfile.TemporaryDirectory() as tmp:
-        proc, client = start_redis(Path(tmp), args.tcp)
+        # One server per size, filled once; the timed queries then alternate between the servers, so the
+        # noise of a shared machine falls on every size alike (a side-by-side run, not one after another).
+        servers = []
         try:
-            report["redis_version"] = client.info("server")["redis_version"]
-            idx = nd.NearDupIndex(client)
-            loader = BulkLoader(idx, client, now)
-            stored, base_mem = 0, client.info("memory")["used_memory"]
-            for i, size in enumerate(sizes):
+            for size in sizes:
+                folder = Path(tmp) / str(size)
+                folder.mkdir()
+                proc, client = start_redis(folder, args.tcp)
+                servers.append((proc, client))
+            report["redis_version"] = servers[0][1].info("server")["redis_version"]
+            indexes, rows = [], []
+            for i, (size, (_, client)) in enumerate(zip(sizes, servers, strict=True)):
+                idx = nd.NearDupIndex(client)
+                loader = BulkLoader(idx, client, now)
+                base_mem = client.info("memory")["used_memory"]
                 if args.fill == "bulk":
-                    fill_s = loader.load(stored, size - stored, args.seed + i)
+                    fill_s = loader.load(0, size, args.seed + i)
                 else:
-                    fill_s = fill(idx, client, stored, size - stored, now, args.seed + i)
-                stored = size
+                    fill_s = fill(idx, client, 0, size, now, args.seed + i)
                 mem = client.info("memory")["used_memory"] - base_mem
-                part = queries(docs, args.queries, i, args.seed)
                 loader.check()
+                indexes.append(idx)
+                rows.append({"stored": size, "fill_s": round(fill_s, 1), "bytes_per_article": round(mem / size)})
+            part = queries(docs, args.queries, 0, args.seed)
+            for _, client in servers:
                 client.config_set("slowlog-log-slower-than", 0)
-                client.config_set("slowlog-max-len", 2 * args.queries)
+                client.config_set("slowlog-max-len", 4 * args.queries)
                 client.slowlog_reset()
-                lat, created = time_ours(idx, part, now)
-                server = [
-                    e["duration"] / 1e3
-                    for e in client.slowlog_get(2 * args.queries)
-                    if e["command"].startswith(b"EVALSHA")
-                ]
-                client.config_set("slowlog-log-slower-than", 10_000)
-                stored += len(part)
-                row: dict[str, Any] = {
-                    "stored": size,
-                    "fill_s": round(fill_s, 1),
-                    "bytes_per_article": round(mem / size),
-                    "p50_ms": pct(lat, 0.5) * 1e3,
-                    "p99_ms": pct(lat, 0.99) * 1e3,
-                    "new_stories": created,
-                    "server_p50_ms": pct(server, 0.5),
-                    "server_p99_ms": pct(server, 0.99),
-                }
-                report["rows"].append(row)
+            lat: list[list[float]] = [[] for _ in sizes]
+            created = [0] * len(sizes)
+            for q, (aid, sig) in enumerate(part):
+                for k in range(len(sizes)):
+                    j = (q + k) % len(sizes)  # rotate who goes first
+                    t = time.perf_counter()
+                    created[j] += indexes[j].check_and_insert(aid, sig, now).created
+                    lat[j].append(time.perf_counter() - t)
+            for j, (_, client) in enumerate(servers):
+                server = [e["duration"] / 1e3 for e in client.slowlog_get(4 * args.queries)
+                          if e["command"].startswith(b"EVALSHA")]  # fmt: skip
+                rows[j].update({
+                    "p50_ms": pct(lat[j], 0.5) * 1e3, "p99_ms": pct(lat[j], 0.99) * 1e3,
+                    "server_p50_ms": pct(server, 0.5), "server_p99_ms": pct(server, 0.99),
+                    "new_stories": created[j],
+                })  # fmt: skip
+            report["rows"] = rows
             if not args.no_datasketch:
                 ds: dict[str, Any] = {}
-                part = queries(docs, args.queries, 99, args.seed)
                 for size in sizes:
-                    ds[f"memory@{size}"] = datasketch_run(
-                        "memory", None, size, part, args.seed, args.datasketch_fill_s
-                    )
+                    ds[f"memory@{size}"] = datasketch_run("memory", None, size, part, args.seed, args.datasketch_fill_s)
+                client = servers[0][1]
                 client.flushall()
                 ds[f"redis@{sizes[0]}"] = datasketch_run(
                     "redis", client, sizes[0], part, args.seed, args.datasketch_fill_s
                 )
                 report["datasketch"] = ds
         finally:
-            proc.terminate()
-            proc.wait(10)
+            for proc, _ in servers:
+                proc.terminate()
+                proc.wait(10)
     if len(report["rows"]) > 1:
         report["p99_ratio_largest_vs_smallest"] = report["rows"][-1]["p99_ms"] / report["rows"][0]["p99_ms"]
     if args.json:
