@@ -39,8 +39,11 @@ NUMBERS_FLOOR = 3  # the numbers rule applies when both texts have at least this
 MAX_SHINGLES = 4000  # longer texts are cut: the head carries the story, the cost stays bounded
 
 _WORD = re.compile(r"\w+")
+# A number as written: "102-98", "12.3", "1,500", "10:30", "2019-11-07" stay whole, so a score or a price
+# is one token and templated reports with other figures really differ.
+_NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_M64 = (1 << 64) - 1
 
 
 def normalise(text: str) -> str:
@@ -55,11 +58,26 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
 
 
+def _splitmix64(seed: int, n: int) -> list[int]:
+    """A fixed pseudo-random sequence in plain Python.
+
+    Not numpy's generator: its streams may change between numpy versions, and stored signatures must stay
+    comparable across every worker of a fleet and every upgrade.
+    """
+    out, x = [], seed & _M64
+    for _ in range(n):
+        x = (x + 0x9E3779B97F4A7C15) & _M64
+        z = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+        out.append(z ^ (z >> 31))
+    return out
+
+
 def _params() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(SEED)
-    a = rng.integers(1, 2**63, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)  # odd multipliers
-    b = rng.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64)
-    band_mul = rng.integers(1, 2**63, size=ROWS, dtype=np.uint64) | np.uint64(1)
+    seq = _splitmix64(SEED, 2 * NUM_PERM + ROWS)
+    a = np.array(seq[:NUM_PERM], dtype=np.uint64) | np.uint64(1)  # odd multipliers
+    b = np.array(seq[NUM_PERM : 2 * NUM_PERM], dtype=np.uint64)
+    band_mul = np.array(seq[2 * NUM_PERM :], dtype=np.uint64) | np.uint64(1)
     return a, b, band_mul
 
 
@@ -142,24 +160,29 @@ def band_keys(mins: np.ndarray) -> np.ndarray:
     return ((h << np.uint64(8)) | np.arange(BANDS, dtype=np.uint64)).astype("<u8")
 
 
-def number_sketch(toks: list[str]) -> tuple[int, ...]:
-    """Bottom-k 16-bit hashes of the distinct tokens that hold a digit (scores, prices, dates, counts).
+def numbers(normalised: str) -> set[str]:
+    """The distinct numbers of a normalised text."""
+    return set(_NUMBER.findall(normalised))
+
+
+def number_sketch(nums: set[str]) -> tuple[int, ...]:
+    """Bottom-k 16-bit hashes of the distinct numbers as written (scores, prices, dates, counts).
 
     Templated reports share their words and differ in their numbers; copies of one story keep them.
     """
-    hs = {(zlib.crc32(t.encode()) * 0x9E3779B1 >> 16) & 0xFFFF for t in set(toks) if not t.isalpha()}
+    hs = {(zlib.crc32(t.encode()) * 0x9E3779B1 >> 16) & 0xFFFF for t in nums}
     return tuple(sorted(hs)[:NUMBERS_KEPT])
 
 
 def signature(text: str) -> Signature:
     """MinHash over the text's shingles: for each of NUM_PERM multiply-shift hashes, the smallest value."""
-    toks = words(text)
-    sh = _shingles(toks)
+    norm = normalise(text)
+    sh = _shingles(_WORD.findall(norm))
     if sh.size == 0:
         return Signature(SCHEME, 0, np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32))
     with np.errstate(over="ignore"):
         hv = (sh[:, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)
-    return Signature(SCHEME, int(sh.size), hv.min(axis=0).astype(np.uint32), number_sketch(toks))
+    return Signature(SCHEME, int(sh.size), hv.min(axis=0).astype(np.uint32), number_sketch(numbers(norm)))
 
 
 def numbers_containment(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, int]:
@@ -266,8 +289,7 @@ def exact(a_text: str, b_text: str) -> Similarity:
         return Similarity(0.0, 0.0, int(min(a.size, b.size)))
     inter = np.intersect1d(a, b, assume_unique=True).size
     smaller = int(min(a.size, b.size))
-    na = {t for t in words(a_text) if not t.isalpha()}
-    nb = {t for t in words(b_text) if not t.isalpha()}
+    na, nb = numbers(normalise(a_text)), numbers(normalise(b_text))
     seen = min(len(na), len(nb))
     num = len(na & nb) / seen if seen else 1.0
     return Similarity(inter / (a.size + b.size - inter), inter / smaller, smaller, num, seen)
