@@ -95,8 +95,16 @@ class NearDupIndex:
         ``now`` is wall-clock time (the keys' EXPIREAT runs on the server clock), not the publication time.
         """
         keys, args = self.script_args(article_id, signature, now)
-        story, created, replay, score = self._script(keys=keys, args=args)
-        return Placement(_text(story), bool(created), bool(replay), float(_text(score)))
+        return _placement(self._script(keys=keys, args=args))
+
+    def check_and_insert_many(self, items: list[tuple[str, sim.Signature]], now: float) -> list[Placement]:
+        """Several check-and-inserts in one round trip, applied in order (a later item sees the earlier)."""
+        if not items:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for article_id, signature in items:
+            self.queue(pipe, article_id, signature, now)
+        return [_placement(reply) for reply in pipe.execute()]
 
     def queue(self, pipeline: Any, article_id: str, signature: sim.Signature, now: float) -> None:
         """Queue a check-and-insert on a pipeline (bulk loading; the result comes from ``execute``)."""
@@ -128,6 +136,11 @@ class NearDupIndex:
             *signature.bands(),
         ]
         return self.keys(now), args
+
+
+def _placement(reply: list[Any]) -> Placement:
+    story, created, replay, score = reply
+    return Placement(_text(story), bool(created), bool(replay), float(_text(score)))
 
 
 def _text(value: bytes | str) -> str:

@@ -125,16 +125,18 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
 
     holders = find_exact_duplicates(deps.client, [item.identity for item in items])
     to_emit: list[tuple[str, ArticleEvent, str | None, str]] = []
+    fresh: list[_Item] = []
     for item, holder in zip(items, holders, strict=True):
-        article_id = item.identity.article_id
         if holder is not None:
-            terminal.append(Terminal(item.delivery_id, "duplicate", holder, item.source, article_id))
+            terminal.append(Terminal(item.delivery_id, "duplicate", holder, item.source, item.identity.article_id))
             continue
+        fresh.append(item)
+    articles = [(item.identity.article_id, item.parsed.title, item.parsed.text) for item in fresh]
+    story_ids = assign(deps.neardup, articles, time.time()) if deps.neardup else [a[0] for a in articles]
+    for item, story_id in zip(fresh, story_ids, strict=True):
+        article_id = item.identity.article_id
         started = time.perf_counter()
         enrichment = enrich(item.parsed)
-        story_id = article_id
-        if deps.neardup is not None:
-            story_id = assign(deps.neardup, article_id, item.parsed.title, item.parsed.text, time.time())
         event = build_event(item, enrichment, story_id=story_id, now=datetime.now(UTC))
         log.debug("article_enriched", article_id=article_id, ms=round((time.perf_counter() - started) * 1e3, 2))
         to_emit.append((item.delivery_id, event, item.identity.url_hash, item.source))

@@ -16,6 +16,7 @@ Keys (hash tag ``{ww}``, so the settle script may write them with the event)::
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 import redis
 
@@ -63,9 +64,14 @@ def signature_text(title: str, text: str) -> str:
     return f"{title}\n\n{text}"
 
 
-def assign(index: NearDupIndex, article_id: str, title: str, text: str, now: float) -> str:
-    """The story id of this article: an existing story's when it is a near-duplicate, else its own id."""
-    return index.check_and_insert(article_id, sim.signature(signature_text(title, text)), now).story_id
+def assign(index: NearDupIndex, articles: list[tuple[str, str, str]], now: float) -> list[str]:
+    """For each (article id, title, text), in order, its story id: an existing story's when it is a
+    near-duplicate (of an earlier story, or of an earlier article of the same list), else its own id.
+
+    One round trip for the list; each article is still its own atomic check-and-insert.
+    """
+    items = [(aid, sim.signature(signature_text(title, text))) for aid, title, text in articles]
+    return [p.story_id for p in index.check_and_insert_many(items, now)]
 
 
 def _ms(value: bytes | str | None) -> datetime:
@@ -95,7 +101,8 @@ def read_story(client: redis.Redis, story_id: str) -> Story | None:
 
 def list_stories(client: redis.Redis, limit: int = 20) -> list[Story]:
     """The most recently updated stories, oldest first (the CLI prints in stream order); 0 = all."""
-    ids = client.zrevrange(STORIES_INDEX, 0, limit - 1 if limit > 0 else -1)
+    # redis-py's stubs type zrevrange loosely (it can return pairs with withscores); we ask for members only.
+    ids = cast(list[bytes | str], client.zrevrange(STORIES_INDEX, 0, limit - 1 if limit > 0 else -1))
     stories = [read_story(client, i.decode() if isinstance(i, bytes) else i) for i in ids]
     return [s for s in reversed(stories) if s is not None]
 
