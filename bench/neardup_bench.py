@@ -290,6 +290,33 @@ def signature_cost(docs: list[Any]) -> dict[str, float]:
     }
 
 
+def pipeline_cost(rounds: int) -> dict[str, Any]:
+    """In-process pipeline throughput with and without story assignment, alternating rounds."""
+    from unittest import mock
+
+    from bench import pipeline
+    from wirewatch.logs import configure_logging
+    from worker.pipeline import Deps
+
+    configure_logging("error", "json")
+    texts = pipeline.articles(copies=3)
+    real_create = Deps.create
+
+    def without_stories(client: Any, settings: Any) -> Deps:
+        deps = real_create(client, settings)
+        deps.neardup = None
+        return deps
+
+    runs: dict[str, list[float]] = {"with_stories": [], "without_stories": []}
+    for _ in range(rounds):
+        runs["with_stories"].append(pipeline.in_process(texts))
+        with mock.patch.object(Deps, "create", staticmethod(without_stories)):
+            runs["without_stories"].append(pipeline.in_process(texts))
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    return {"articles": len(texts), "runs": runs, "median_per_s": med,
+            "ratio": med["with_stories"] / med["without_stories"]}  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10000,100000", help="stored articles at which to time (ascending)")
@@ -300,7 +327,12 @@ def main() -> None:
     ap.add_argument("--datasketch-fill-s", type=float, default=15.0, help="fill time budget per datasketch run")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--pipeline", type=int, metavar="ROUNDS", default=0,
+                    help="only: in-process pipeline articles/s with and without stories, ROUNDS alternating rounds")
     args = ap.parse_args()
+    if args.pipeline:
+        print(json.dumps(pipeline_cost(args.pipeline)))
+        return
     sizes = [int(x) for x in args.sizes.split(",")]
 
     docs = load_docs()
