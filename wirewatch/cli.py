@@ -281,6 +281,59 @@ def events(config_file: str | None, as_json: bool, follow: bool, limit: int) -> 
             _tail(client, settings.events_stream, last, lambda e: _print_entries(console, e, as_json, columns))
 
 
+# ----------------------------------------------------------------------------------------------- stories
+
+
+@main.group(invoke_without_command=True)
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, oldest first.")
+@click.option("--limit", type=int, default=20, show_default=True, help="The N most recently updated (0: all).")
+@click.pass_context
+def stories(ctx: click.Context, config_file: str | None, as_json: bool, limit: int) -> None:
+    """List stories: copies of one article across sources, grouped (DESIGN §3 Story)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from worker.stories import list_stories
+
+    settings = _load(config_file)
+    with _redis(settings) as client:
+        found = list_stories(client, limit)
+    rows = [s.model_dump(mode="json") for s in found]
+    if not as_json:
+        for row in rows:
+            row["sources"] = ", ".join(row["sources"])
+    _print_entries(_console(), rows, as_json, ["last_seen", "story_id", "article_count", "sources", "title"])
+    if not found and not as_json:
+        _console().print("no stories yet")
+
+
+@stories.command("show")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="The story, then its articles, one JSON object per line.")
+@click.argument("story_id")
+def stories_show(config_file: str | None, as_json: bool, story_id: str) -> None:
+    """One story and its articles, in the order they were emitted."""
+    from wirewatch import constants as c
+    from worker.stories import read_story, story_articles
+
+    settings = _load(config_file)
+    with _redis(settings) as client:
+        story = read_story(client, story_id)
+        if story is None:
+            raise click.ClickException(f"no story {story_id!r} (unknown or expired)")
+        ids = story_articles(client, story_id)
+        raw = client.mget([c.article_key(i) for i in ids]) if ids else []
+    articles = [json.loads(r) if r else {"id": i, "title": "(expired)"} for i, r in zip(ids, raw, strict=True)]
+    console = _console()
+    if as_json:
+        _print_entries(console, [story.model_dump(mode="json"), *articles], True, [])
+        return
+    console.print(f"[bold]{story.title}[/bold]\nstory {story.story_id}: {story.article_count} article(s) from "
+                  f"{', '.join(story.sources) or '-'}; first seen {story.first_seen:%Y-%m-%d %H:%M:%S}Z, "
+                  f"last seen {story.last_seen:%Y-%m-%d %H:%M:%S}Z")  # fmt: skip
+    _print_entries(console, articles, False, ["ingested_at", "id", "source", "title"])
+
+
 @main.command()
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="As one JSON object.")

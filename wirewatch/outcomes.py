@@ -50,11 +50,12 @@ class Outcomes:
         self.settings = settings
         self.script = client.register_script(SETTLE_LUA)
 
-    def keys(self, delivery_id: str, url_hash: str, content_hash: str, article_id: str) -> list[str]:
+    def keys(self, delivery_id: str, url_hash: str, content_hash: str, article_id: str,
+             story_keys: list[str] | None = None) -> list[str]:  # fmt: skip
         return [
             c.url_claim_key(url_hash), c.text_claim_key(content_hash), c.article_key(article_id),
             self.settings.events_stream, c.LEDGER_PENDING, c.LEDGER_PAYLOAD, c.LEDGER_ATTEMPTS,
-            c.status_key(delivery_id), c.STATS, c.DEAD_STREAM, c.DEAD_PAYLOAD,
+            c.status_key(delivery_id), c.STATS, c.DEAD_STREAM, c.DEAD_PAYLOAD, *(story_keys or []),
         ]  # fmt: skip
 
     def args(self, mode: str, delivery_id: str, article_id: str, body: str, outcome: str, has_url: bool,

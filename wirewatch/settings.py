@@ -86,6 +86,11 @@ class SubscriptionConfig(_Section):
 
 class DedupSettings(_Section):
     window: Duration = float(c.DEDUP_WINDOW_S)
+    # Near-duplicates (stories); why these defaults: docs/stories.md.
+    near_jaccard: float = Field(0.5, gt=0, le=1, description="Estimated Jaccard that makes one story.")
+    near_containment: float = Field(0.6, gt=0, le=1, description="Or containment of the shorter text.")
+    near_short_jaccard: float = Field(0.6, gt=0, le=1, description="What a short text needs instead.")
+    near_numbers: float = Field(0.5, ge=0, le=1, description="Shared numbers, or they are different stories.")
 
 
 class LimitSettings(_Section):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from schemas import ArticleEvent
 from wirewatch.outcomes import Outcomes, Settled, log_outcome
+from worker.stories import STORY_TTL_S, story_keys
 
 
 def emit_many(outcomes: Outcomes, items: list[tuple[str, ArticleEvent, str | None, str]]) -> list[Settled]:
@@ -19,9 +20,11 @@ def emit_many(outcomes: Outcomes, items: list[tuple[str, ArticleEvent, str | Non
     pipe = outcomes.client.pipeline(transaction=False)
     for delivery_id, event, url_hash, source in items:
         outcomes.script(
-            keys=outcomes.keys(delivery_id, url_hash or "-", event.content_hash, event.id),
-            args=outcomes.args("emit", delivery_id, event.id, event.model_dump_json(by_alias=True), "",
-                               url_hash is not None, source),
+            keys=outcomes.keys(delivery_id, url_hash or "-", event.content_hash, event.id,
+                               story_keys(event.story_id)),
+            args=[*outcomes.args("emit", delivery_id, event.id, event.model_dump_json(by_alias=True), "",
+                                 url_hash is not None, source),
+                  event.story_id, event.title, event.source.name or event.source.domain or source, STORY_TTL_S],
             client=pipe,
         )  # fmt: skip
     settled = []

@@ -8,7 +8,7 @@ atomically by the settle script and logged once by :func:`log_outcome`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import redis
@@ -24,7 +24,9 @@ from wirewatch.settings import Settings
 from worker.dedup import Identity, find_exact_duplicates, identify
 from worker.emit import emit_many
 from worker.enrich import Enrichment, enrich
+from worker.neardup import NearDupIndex
 from worker.parse import ParsedArticle, parse
+from worker.stories import assign, make_index
 
 log = get_logger("wirewatch.pipeline")
 
@@ -36,10 +38,12 @@ class Deps:
     client: redis.Redis
     settings: Settings
     outcomes: Outcomes
+    neardup: NearDupIndex | None = field(default=None)
 
     @classmethod
     def create(cls, client: redis.Redis, settings: Settings) -> Deps:
-        return cls(client=client, settings=settings, outcomes=Outcomes(client, settings))
+        return cls(client=client, settings=settings, outcomes=Outcomes(client, settings),
+                   neardup=make_index(client, settings))  # fmt: skip
 
 
 @dataclass
@@ -121,14 +125,19 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
 
     holders = find_exact_duplicates(deps.client, [item.identity for item in items])
     to_emit: list[tuple[str, ArticleEvent, str | None, str]] = []
+    fresh: list[_Item] = []
     for item, holder in zip(items, holders, strict=True):
-        article_id = item.identity.article_id
         if holder is not None:
-            terminal.append(Terminal(item.delivery_id, "duplicate", holder, item.source, article_id))
+            terminal.append(Terminal(item.delivery_id, "duplicate", holder, item.source, item.identity.article_id))
             continue
+        fresh.append(item)
+    articles = [(item.identity.article_id, item.parsed.title, item.parsed.text) for item in fresh]
+    story_ids = assign(deps.neardup, articles, time.time()) if deps.neardup else [a[0] for a in articles]
+    for item, story_id in zip(fresh, story_ids, strict=True):
+        article_id = item.identity.article_id
         started = time.perf_counter()
         enrichment = enrich(item.parsed)
-        event = build_event(item, enrichment, story_id=article_id, now=datetime.now(UTC))
+        event = build_event(item, enrichment, story_id=story_id, now=datetime.now(UTC))
         log.debug("article_enriched", article_id=article_id, ms=round((time.perf_counter() - started) * 1e3, 2))
         to_emit.append((item.delivery_id, event, item.identity.url_hash, item.source))
 

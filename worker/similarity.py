@@ -1,0 +1,295 @@
+"""Near-duplicate similarity: normalised word shingles, MinHash signatures, LSH bands and the verdict.
+
+Pure functions, no Redis. A :class:`Signature` is what the near-duplicate index stores and compares; it
+carries the name of the scheme that made it (shingle size, number of hash functions, band layout, seed), and
+two signatures of different schemes refuse to compare, so changing a parameter can never silently mix old and
+new signatures (the index also keys its data by scheme, see ``worker/neardup.py``).
+
+Why MinHash over word 4-shingles with 128 functions kept as one byte each (b-bit MinHash), 8 one-row LSH
+bands, Jaccard/containment verification, a short-text rule and a numbers rule: measured on the evaluation set
+of ``bench/neardup_eval.py`` and written down with the numbers in ``docs/stories.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Scheme parameters. Changing any of them changes SCHEME, which changes the index keys.
+SHINGLE_WORDS = 4
+NUM_PERM = 128
+BANDS = 8
+ROWS = 1
+SEED = 20261129
+STORED_BITS = 8  # bits of each min-hash kept for verification (b-bit MinHash), one byte
+NUMBERS_KEPT = 32  # bottom-k sketch of the text's number tokens (16-bit hashes)
+MAX_CHARS = 8000  # only a text's head is signed (~1,300 words): it carries the story; the cost stays bounded
+SCHEME = f"mh1-w{SHINGLE_WORDS}-n{NUM_PERM}x{STORED_BITS}-b{BANDS}x{ROWS}-d{NUMBERS_KEPT}-c{MAX_CHARS}-s{SEED}"
+
+# Verdict defaults (see docs/stories.md for the measurements behind them).
+JACCARD_MIN = 0.50  # estimated Jaccard at or above which two texts are one story
+CONTAINMENT_MIN = 0.60  # estimated containment of the smaller text in the larger one
+SHORT_SHINGLES = 40  # below this many distinct shingles a text is "short": no containment rule
+SHORT_JACCARD_MIN = 0.60  # what a short text needs instead
+NUMBERS_MIN = 0.50  # containment of the smaller text's numbers in the other's (templated look-alikes)
+NUMBERS_FLOOR = 3  # the numbers rule applies when both texts have at least this many distinct numbers
+
+_WORD = re.compile(r"\w+")
+# A number as written: "102-98", "12.3", "1,500", "10:30", "2019-11-07" stay whole, so a score or a price
+# is one token and templated reports with other figures really differ.
+_NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_M64 = (1 << 64) - 1
+
+
+def normalise(text: str) -> str:
+    """Fold what syndication changes but readers don't see: case, accents, compatibility forms."""
+    if text.isascii():
+        return text.casefold()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold()))
+
+
+def words(text: str) -> list[str]:
+    """The word tokens shingles are made of (punctuation and markup-ish symbols dropped)."""
+    return _WORD.findall(normalise(text))
+
+
+def _splitmix64(seed: int, n: int) -> list[int]:
+    """A fixed pseudo-random sequence in plain Python.
+
+    Not numpy's generator: its streams may change between numpy versions, and stored signatures must stay
+    comparable across every worker of a fleet and every upgrade.
+    """
+    out, x = [], seed & _M64
+    for _ in range(n):
+        x = (x + 0x9E3779B97F4A7C15) & _M64
+        z = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+        out.append(z ^ (z >> 31))
+    return out
+
+
+def _params() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    seq = _splitmix64(SEED, 2 * NUM_PERM + ROWS)
+    a = np.array(seq[:NUM_PERM], dtype=np.uint64) | np.uint64(1)  # odd multipliers
+    b = np.array(seq[NUM_PERM : 2 * NUM_PERM], dtype=np.uint64)
+    band_mul = np.array(seq[2 * NUM_PERM :], dtype=np.uint64) | np.uint64(1)
+    return a, b, band_mul
+
+
+_A, _B, _BAND_MUL = _params()
+_WORD_MUL = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0x27D4EB2F165667C5,
+        0x94D049BB133111EB,
+        0xBF58476D1CE4E5B9,
+    ][:SHINGLE_WORDS],
+    dtype=np.uint64,
+)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads the combined word hashes over all 64 bits."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    out: np.ndarray = x ^ (x >> np.uint64(31))
+    return out
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """Distinct 64-bit hashes of the text's word shingles (sorted)."""
+    return _shingles(words(text))
+
+
+def _shingles(toks: list[str]) -> np.ndarray:
+    """Word hashes are crc32 (stable across processes, unlike ``hash()``); shingles combine them with
+    per-position odd multipliers, which is cheaper than hashing every shingle string.
+    """
+    if not toks:
+        return np.empty(0, dtype=np.uint64)
+    wh = np.array([zlib.crc32(t.encode()) for t in toks], dtype=np.uint64)
+    k = min(SHINGLE_WORDS, len(toks))
+    n = len(toks) - k + 1
+    with np.errstate(over="ignore"):
+        acc = np.zeros(n, dtype=np.uint64)
+        for i in range(k):
+            acc = acc + wh[i : i + n] * _WORD_MUL[i]
+        acc = _mix64(acc + np.uint64(k))
+    return np.unique(acc)
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A text's MinHash signature, its size in distinct shingles, and its LSH band keys."""
+
+    scheme: str
+    shingles: int
+    mins: np.ndarray = field(repr=False)  # uint32[NUM_PERM]; all 0xFFFFFFFF for an empty text
+    numbers: tuple[int, ...] = ()  # the NUMBERS_KEPT smallest 16-bit hashes of distinct number tokens
+
+    def packed(self) -> bytes:
+        """The stored form for verification: the low STORED_BITS of each min, one byte each."""
+        return (self.mins & np.uint32(0xFF)).astype(np.uint8).tobytes()
+
+    def bands(self) -> list[bytes]:
+        """One 8-byte key per band: band number then 7 bytes of the hash of its rows."""
+        if self.shingles == 0:
+            return []
+        raw = band_keys(self.mins[None, :])[0].tobytes()
+        return [raw[i : i + 8] for i in range(0, len(raw), 8)]
+
+
+def band_keys(mins: np.ndarray) -> np.ndarray:
+    """Band keys of many signatures at once: (n, NUM_PERM) mins -> (n, BANDS) little-endian uint64.
+
+    As bytes each key is the band number followed by the low 7 bytes of the hash of the band's rows.
+    """
+    rows = mins[:, : BANDS * ROWS].astype(np.uint64).reshape(mins.shape[0], BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        h = _mix64((rows * _BAND_MUL).sum(axis=2, dtype=np.uint64))
+    return ((h << np.uint64(8)) | np.arange(BANDS, dtype=np.uint64)).astype("<u8")
+
+
+def numbers(normalised: str) -> set[str]:
+    """The distinct numbers of a normalised text."""
+    return set(_NUMBER.findall(normalised))
+
+
+def number_sketch(nums: set[str]) -> tuple[int, ...]:
+    """Bottom-k 16-bit hashes of the distinct numbers as written (scores, prices, dates, counts).
+
+    Templated reports share their words and differ in their numbers; copies of one story keep them.
+    """
+    hs = {(zlib.crc32(t.encode()) * 0x9E3779B1 >> 16) & 0xFFFF for t in nums}
+    return tuple(sorted(hs)[:NUMBERS_KEPT])
+
+
+def signature(text: str) -> Signature:
+    """MinHash over the text's shingles: for each of NUM_PERM multiply-shift hashes, the smallest value."""
+    norm = normalise(text[:MAX_CHARS])
+    sh = _shingles(_WORD.findall(norm))
+    if sh.size == 0:
+        return Signature(SCHEME, 0, np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32))
+    with np.errstate(over="ignore"):
+        hv = (sh[:, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)
+    return Signature(SCHEME, int(sh.size), hv.min(axis=0).astype(np.uint32), number_sketch(numbers(norm)))
+
+
+def numbers_containment(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, int]:
+    """Estimated containment of the smaller number set in the other, and how many numbers it rests on.
+
+    Both bottom-k sketches are cut at the smaller of their largest kept hash (a sketch that kept everything
+    is not cut), which makes them samples of the same hash range.
+    """
+    cut = 0xFFFF
+    if len(a) >= NUMBERS_KEPT:
+        cut = min(cut, a[-1])
+    if len(b) >= NUMBERS_KEPT:
+        cut = min(cut, b[-1])
+    sa = {h for h in a if h <= cut}
+    sb = {h for h in b if h <= cut}
+    smaller = min(len(sa), len(sb))
+    if smaller == 0:
+        return 1.0, 0
+    return len(sa & sb) / smaller, smaller
+
+
+class SchemeMismatch(ValueError):
+    """Raised when two signatures made by different schemes are compared."""
+
+
+@dataclass(frozen=True, slots=True)
+class Similarity:
+    """Estimated overlap of two shingle sets."""
+
+    jaccard: float
+    containment: float  # of the smaller set in the larger one
+    smaller: int  # distinct shingles of the smaller text
+    numbers: float = 1.0  # containment of the number tokens (numbers_containment)
+    numbers_seen: int = 0  # numbers that estimate rests on
+
+
+def unpack(packed: bytes) -> np.ndarray:
+    return np.frombuffer(packed, dtype=np.uint8)
+
+
+def estimate(a_packed: bytes, a_shingles: int, b_packed: bytes, b_shingles: int) -> Similarity:
+    """Jaccard from matching b-bit mins, containment derived from Jaccard and the two set sizes.
+
+    |A∩B| = J/(1+J)·(|A|+|B|); two unequal stored values collide with probability 2^-STORED_BITS, which
+    is removed.
+    """
+    if a_shingles == 0 or b_shingles == 0:
+        return Similarity(0.0, 0.0, min(a_shingles, b_shingles))
+    matches = int(np.count_nonzero(unpack(a_packed) == unpack(b_packed)))
+    frac = matches / NUM_PERM
+    c = 2.0**-STORED_BITS
+    j = max(0.0, (frac - c) / (1 - c))
+    inter = j / (1 + j) * (a_shingles + b_shingles)
+    smaller = min(a_shingles, b_shingles)
+    return Similarity(j, min(1.0, inter / smaller), smaller)
+
+
+def compare(a: Signature, b: Signature) -> Similarity:
+    if a.scheme != b.scheme:
+        raise SchemeMismatch(f"cannot compare {a.scheme!r} with {b.scheme!r}")
+    est = estimate(a.packed(), a.shingles, b.packed(), b.shingles)
+    num, seen = numbers_containment(a.numbers, b.numbers)
+    return Similarity(est.jaccard, est.containment, est.smaller, num, seen)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When two texts count as one story. Mirrored by worker/lua/neardup.lua."""
+
+    jaccard: float = JACCARD_MIN
+    containment: float = CONTAINMENT_MIN
+    short_shingles: int = SHORT_SHINGLES
+    short_jaccard: float = SHORT_JACCARD_MIN
+    numbers: float = NUMBERS_MIN
+    numbers_floor: int = NUMBERS_FLOOR
+
+
+def same_story(sim: Similarity, th: Thresholds = Thresholds()) -> bool:
+    """The verdict: near-identical, or (for long enough texts) one mostly contained in the other.
+
+    Short texts (a one-line feed summary) have too few shingles for containment to mean anything: a
+    templated line shares most of them with its siblings, so they must be near-identical instead. Texts
+    whose numbers mostly differ (a weather report for another city, another game's score) are different
+    stories whatever their words share.
+    """
+    if sim.smaller == 0:
+        return False
+    if sim.numbers_seen >= th.numbers_floor and sim.numbers < th.numbers:
+        return False
+    if sim.smaller < th.short_shingles:
+        return sim.jaccard >= th.short_jaccard
+    return sim.jaccard >= th.jaccard or sim.containment >= th.containment
+
+
+def score(sim: Similarity) -> float:
+    """How good a match is, to pick the best of several candidates (same order as in the Lua script)."""
+    return max(sim.jaccard, sim.containment)
+
+
+def exact(a_text: str, b_text: str) -> Similarity:
+    """Exact Jaccard and containment of two texts' shingle sets (the oracle in the evaluation)."""
+    a_text, b_text = a_text[:MAX_CHARS], b_text[:MAX_CHARS]
+    a, b = shingle_hashes(a_text), shingle_hashes(b_text)
+    if a.size == 0 or b.size == 0:
+        return Similarity(0.0, 0.0, int(min(a.size, b.size)))
+    inter = np.intersect1d(a, b, assume_unique=True).size
+    smaller = int(min(a.size, b.size))
+    na, nb = numbers(normalise(a_text)), numbers(normalise(b_text))
+    seen = min(len(na), len(nb))
+    num = len(na & nb) / seen if seen else 1.0
+    return Similarity(inter / (a.size + b.size - inter), inter / smaller, smaller, num, seen)
