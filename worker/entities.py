@@ -1,0 +1,619 @@
+"""Named entities of an article: people, organisations and places, each once, with how often it is mentioned.
+
+The default backend is rules and gazetteers (no model, ~1 ms per article): runs of capitalised words are the
+candidates; titles, possessives and sentence-initial capitals are cut off; each candidate is typed by what it
+contains (a gazetteer place, a known organisation, an organisation or place head word, a given name, a title
+before it) and by the words around it ("…, who", "said", "analyst at …", "in …"); then the document settles the
+rest: a surname alone is the person named in full elsewhere ("Trump" → "Donald Trump"), and a name takes the
+type its strongest mentions give it. Measured on GUM news in ``docs/enrichment.md`` (``python -m
+bench.entities_eval``).
+
+An optional spaCy backend is used when configured as ``spacy:<pipeline>`` and the pipeline is installed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from schemas.models import Entity, EntityType
+from worker import lexicon
+
+# Past this many characters an article's tail adds no entity a reader would search for, only time.
+ENTITIES_MAX_CHARS = 100_000
+DEFAULT_BACKEND = "rules"
+
+# --- candidate spans -------------------------------------------------------------------------------------------
+
+_UPPER = "".join(ch for ch in map(chr, range(0x41, 0x250)) if ch.isupper())
+_ABBREVIATIONS = r"(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|Prof|Rev|Mt|Ft|Inc|Corp|Co|Ltd|Bros)\."
+_CAP = (
+    rf"(?:(?:[{_UPPER}]\.){{2,}}"  # U.S., D.C.
+    rf"|{_ABBREVIATIONS}"
+    rf"|[{_UPPER}]\.(?=[ \t]+[{_UPPER}])"  # middle initial: Donald J. Trump
+    rf"|[{_UPPER}]\w*(?:[-'’&]\w+)*(?:['’]s?)?)"
+)
+_CONNECTOR = r"(?:of(?:[ \t]+the)?|for(?:[ \t]+the)?|on|and|&|de|del|della|der|den|van|von|da|di|du|la|le|al|el|bin|ibn|y)"
+_SEQUENCE = re.compile(rf"(?<![\w-])(?=[{_UPPER}])(?:{_CAP})(?!\$)(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_CAP})*")
+_TOKEN = re.compile(rf"{_CAP}|\S+")
+_CONNECTORS = frozenset(
+    "of the for on and & de del della der den van von da di du la le al el bin ibn y".split()
+)
+_NAME_PARTICLES = frozenset("de del della der den van von da di du la le al el bin ibn y".split())
+# Capitalised mid-sentence only in headlines and quotes, never a name's first word.
+_ALWAYS_TRIM = frozenset(
+    """The A An In On At For But And Or If As By To Of From With This That These Those January February March
+    April June July August September October November December""".split()
+)
+_DAYS = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+# Possessives inside names ("Xingtai Intermediate People's Court"), as opposed to "China's National ...".
+_COMMON_POSSESSIVES = frozenset(
+    "people's children's women's men's workers' veterans' farmers' teachers' nurses' writers' "
+    "people’s children’s women’s men’s".split()
+)
+
+_TITLES = frozenset(
+    """President Vice Prime Minister Secretary Chancellor Premier Senator Sen. Sen Representative Rep. Rep
+    Congressman Congresswoman Governor Gov. Gov Mayor King Queen Prince Princess Pope Emperor Empress Sheikh
+    Ayatollah Sultan Emir Crown General Gen. Gen Colonel Col. Major Captain Capt. Lieutenant Lt. Sergeant Sgt.
+    Admiral Commander Marshal Judge Justice Chief Chairman Chairwoman Chairperson Director Commissioner Ambassador
+    Officer Detective Inspector Superintendent Constable Agent Dr. Dr Doctor Mr. Mr Mrs. Mrs Ms. Ms Miss Mx
+    Professor Prof. Prof Sir Dame Lord Lady Baron Baroness Duke Duchess Earl Count Countess Rev. Reverend Father
+    Bishop Archbishop Cardinal Rabbi Imam Cleric Pastor Saint Coach Manager Speaker Leader Spokesman Spokeswoman
+    Attorney Deputy Assistant Acting Former Foreign Defense Defence Finance Interior Health Education Trade
+    Justice Agriculture Transport Energy Labor Labour Economy Home State Executive CEO COO CFO Chairman
+    President-elect Dictator Police Minister-President Sheriff Senior Junior Senators Presidents Ministers
+    Secretary-General Director-General Deputy-Director""".split()
+)
+# Title words that only make a title together with a following stronger one ("Foreign Minister"), so a name
+# that merely starts with them ("Home Office", "State Department") is left alone.
+_WEAK_TITLES = frozenset(
+    """Foreign Defense Defence Finance Interior Health Education Trade Justice Agriculture Transport Energy Labor
+    Labour Economy Home State Executive Former Acting Deputy Assistant Senior Junior Vice Crown Chief Police
+    Count Major Father Saint Agent Officer Leader Manager Coach Speaker Director Marshal Commander""".split()
+)
+
+_ORG_HEADS = frozenset(
+    """Inc Inc. Corp Corp. Corporation Co. Company Companies Ltd Ltd. LLC PLC plc GmbH AG SA Group Holdings
+    Bank Bancorp Association Associations Society Institute Institution Foundation Fund Trust University College
+    School Academy Commission Committee Council Court Tribunal Ministry Department Agency Bureau Office Service
+    Services Administration Authority Board Assembly Parliament Congress Senate Cabinet Government Party
+    Movement Front Union League Federation Confederation Alliance Coalition Organization Organisation
+    Network Club Team Army Navy Force Forces Guard Police Corps Command Brigade Regiment Church Mosque Temple
+    Laboratory Laboratories Labs Airlines Airways Air Motors Technologies
+    Technology Systems Software Electronics Industries Pharmaceuticals Energy Oil Petroleum Telecom
+    Communications Media News Times Post Journal Herald Tribune Gazette Review Press Daily Weekly Magazine
+    Channel Radio Television TV Studios Records Entertainment Games Foods Group FC Cooperative Exchange
+    Reserve Secretariat Inquiry Mission Police Taskforce Federal Commission Directorate Unit Brotherhood
+    Departments Ministries Agencies Councils Committees Parties Unions Universities Instruments Project Study
+    Library Orchestra Theatre Theater Symposium Consortium Partnership Initiative Project
+    Campaign Institute Observatory Conference Fellowship Agency Assembly Parliament Senate Junta""".split()
+)
+# "University of Texas": the head comes first, the place after "of".
+_ORG_LEADS = frozenset(
+    """Center Centre Team University College Bank Ministry Department Office Institute School Academy Board Bureau Council
+    Commission Committee Court Church Museum Federation Union League Association Society House Order
+    Organization Organisation Party Government Army Navy Republic""".split()
+)
+_PLACE_HEADS = frozenset(
+    """River Mountains Mountain Mount Lake Lakes Island Islands Isle Isles Sea Ocean Valley Bay Gulf Strait
+    Straits Peninsula Desert Canyon Beach Coast Highlands Hills Falls Plain Plains Basin Delta Glacier Reef
+    Street St Avenue Ave Road Rd Boulevard Square Plaza Park Bridge Tunnel Airport Station Port Harbour Harbor
+    Stadium Arena Hall Tower Palace Castle Cathedral Province County District Region Prefecture Territory
+    Township Village Town City Borough Parish Oblast Governorate Municipality Kingdom Republic Emirate
+    Heights Springs Forest Wood Field Fields Square Circle Canal Lane Way Drive Quarter Camp Base Zone
+    Crossing Memorial Pass Center Centre Museum Gallery Complex Facility Mosque Temple Hospital Clinic
+    Cemetery Prison Mall Market Terminal Hotel""".split()
+)
+_PLACE_LEADS = frozenset("Mount Mt. Lake Cape Fort Port Saint St. San Santa Isle Gulf Bay Strait".split())
+_PLACE_NOUNS_AFTER = re.compile(
+    r"[ \t]+(?:province|state|county|city|region|prefecture|district|village|town|island|river|valley|"
+    r"municipality|suburb|neighbourhood|neighborhood|area|border|capital|coast|governorate|oblast)\b"
+)
+_PERSON_AFTER = re.compile(
+    r"(?:[ \t]*,[ \t]*(?:who|whose|aged?|\d{1,3}[ \t]*,)\b|[ \t]*\([ \t]*\d{1,3}[ \t]*\)|"
+    r"[ \t]+(?:said|says|told|added|explained|wrote|argued|noted|stated|insisted|recalled|replied|"
+    r"admitted|denied|claimed|warned|believes|thinks|tweeted|posted|died|was[ \t]+born|who)\b)"
+)
+_PERSON_BEFORE = frozenset(
+    """said says according by spokesman spokeswoman spokesperson analyst minister president official director
+    actor actress singer coach player striker midfielder defender goalkeeper manager chairman chairwoman founder
+    author professor lawyer attorney judge senator leader economist researcher scientist journalist reporter
+    editor correspondent chief dr mr mrs ms wife husband son daughter brother sister mother father colleague
+    rapper artist writer politician candidate ceo boss pilot driver captain teammate suspect victim defendant
+    prosecutor governor mayor ambassador envoy diplomat dissident activist blogger poet novelist producer
+    photographer designer architect inventor entrepreneur businessman businesswoman billionaire""".split()
+)
+_ORG_BEFORE_NOUNS = frozenset(
+    """analyst analysts researcher researchers professor professors economist economists scientist scientists
+    engineer engineers fellow spokesman spokeswoman spokesperson official officials executive executives
+    director head chief member members employee employees staff lawyer editor reporter correspondent founder
+    chairman president ceo work works worked working joined joins""".split()
+)
+_PLACE_BEFORE = frozenset(
+    """in near across outside inside throughout northern southern eastern western central north-eastern
+    north-western south-eastern south-western northeastern northwestern southeastern southwestern capital
+    visit visited visiting visits""".split()
+)
+_WORDS_BEFORE = re.compile(r"[\w'’.-]+")
+_SENTENCE_END = re.compile(r"(?:^|[.!?:;\n]|[.!?][\"'”’)\]]|[\n][\"'“‘(\[-]|^[\"'“‘(\[-])[ \t]*$")
+_HAN_SURNAMES = frozenset(
+    """Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Lin Luo Gao Zheng Liang Xie Song
+    Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Pan Yuan Cai Jiang Yu Du Ye Cheng Wei Su Lu Ding Ren Yao
+    Shen Zhong Cui Tan Fan Liao Shi Jin Jia Xia Fu Fang Zou Xiong Bai Meng Qin Qiu Hou Yin Xue Yan Duan Lei
+    Long Tao Mao Hao Gu Gong Shao Wan Qian Lai Kong Xi Ou Hong Bo Ji Kang Niu Zhan Chai Geng Mo Bao Qi Ning
+    Leung Wong Cheung Chan Lau Lam Tsang Ho Ng Yeung Kwok Chiu Tse Yau Mak Chow Fung Lui Kwong Siu Shiu Choi
+    Poon Yip Au Szeto Law Lo Chu Ip Yuen Tam Tong Hui Sin Ko Fok Chung Mok Pang Lee Wu Chiang Hau Kan Tsai
+    Hsu Chou Kuo Hsieh Teng Lien Soong Ma Ko Lai Tsui Tung""".split()
+)
+# Hong Kong and Taiwan write given names with a hyphen: "Cheuk-yan", "Lung-bin".
+_HAN_GIVEN = re.compile(r"^[A-Z][a-z]{1,6}(?:-[a-z]{1,6})?$")
+_PINYIN_GIVEN = re.compile(
+    r"^(?:[BCDFGHJKLMNPQRSTWXYZ]h?|Zh|Ch|Sh)?[aeiou][a-z]*(?:-?[a-z]+)?$"
+)
+
+_TYPE_OF_KIND = {"country": "place", "admin1": "place", "city": "place", "continent": "place", "region": "place"}
+
+
+@dataclass(slots=True)
+class Mention:
+    """One name in the text: where it is, what it says once cut to the name, and what it was typed as."""
+
+    start: int
+    end: int
+    text: str
+    type: str  # person / organization / place / other
+    strength: int  # 3 sure (lists, head words, titles) … 0 unknown
+    sentence_initial: bool = False
+    canonical: str = ""
+
+
+def _strip_possessive(word: str) -> tuple[str, bool]:
+    for suffix in ("'s", "’s"):
+        if word.endswith(suffix) and len(word) > 2:
+            return word[: -len(suffix)], True
+    if len(word) > 2 and word[-1] in "'’" and word[-2] == "s":
+        return word[:-1], True
+    return word, False
+
+
+@functools.cache
+def _common() -> frozenset[str]:
+    return lexicon.common_words()
+
+
+def _is_known(text: str) -> bool:
+    return text in lexicon.places() or text in lexicon.organizations()
+
+
+Token = tuple[str, int, int]
+
+
+def _split(match_text: str, base: int) -> Iterable[list[Token]]:
+    """Cut one capitalised run into name parts: at proper possessives, days, and joined country words."""
+    part: list[Token] = []
+    places = lexicon.places()
+    demonyms = lexicon.demonyms()
+    for tok in _TOKEN.finditer(match_text):
+        word = tok.group()
+        start = base + tok.start()
+        if word in _DAYS:
+            if part:
+                yield part
+            part = []
+            continue
+        bare, possessive = _strip_possessive(word)
+        if "-" in bare and bare not in places:
+            # "US-Chinese", "Sino-US": two place words joined, each its own (or no) mention.
+            pieces = bare.split("-")
+            if all(p in places or p in demonyms for p in pieces):
+                if part:
+                    yield part
+                part = []
+                offset = start
+                for p in pieces:
+                    if p in places:
+                        yield [(p, offset, offset + len(p))]
+                    offset += len(p) + 1
+                continue
+        if possessive and word.lower() not in _COMMON_POSSESSIVES:
+            part.append((bare, start, start + len(bare)))
+            yield part
+            part = []
+            continue
+        if part and part[-1][0].endswith(".") and word.lower() in _common():
+            yield part  # "... to the U.S. The President said": two sentences
+            part = []
+        part.append((word, start, start + len(word)))
+    if part:
+        yield part
+
+
+def _trim(part: list[Token], text: str) -> list[Token]:
+    """Drop connectors at the edges and the sentence's capital on a common word ("Despite Trump", "The")."""
+    common = _common()
+    while part:
+        word = part[0][0]
+        if word in _CONNECTORS:
+            part = part[1:]
+            continue
+        if (word.lower() in common or word in _DAYS) and (
+            word in _ALWAYS_TRIM or _sentence_initial(text, part[0][1])
+        ):
+            if len(part) > 1 and word in _HAN_SURNAMES and _PINYIN_GIVEN.match(part[1][0]):
+                break  # "Yu Haibin", "He Lifeng"
+            if any(_is_known(" ".join(w for w, _, _ in part[:k])) for k in range(len(part), 1, -1)):
+                break  # "New Zealand Herald", "South Korea"
+            part = part[1:]
+            continue
+        break
+    while part and part[-1][0] in _CONNECTORS:
+        part = part[:-1]
+    return part
+
+
+def _title_split(part: list[Token]) -> tuple[list[list[Token]], list[Token], bool]:
+    """Split "U.S. President Donald Trump" into the prefix ("U.S."), the name, and whether a title was seen."""
+    words = [w for w, _, _ in part]
+    titles = [i for i, w in enumerate(words) if w in _TITLES]
+    if not titles:
+        return [], part, False
+    # A name that only begins with a weak title word ("Home Office", "State Department") is not a titled person.
+    if all(words[i] in _WEAK_TITLES for i in titles):
+        return [], part, False
+    if titles[0] > 0 and words[titles[0] - 1] in _CONNECTORS:
+        return [], part, False  # "Bank of England Governor" is handled as one run, not a title
+    last = titles[-1]
+    if last == len(words) - 1:
+        # Title last ("Donald Trump, President") or nothing after it ("the President"): no person here.
+        return [part[: titles[0]]], [], True
+    given = lexicon.given_names()
+    start = last + 1
+    for i in range(titles[0] + 1, len(words)):
+        if words[i] in given:
+            start = i
+            break
+    while start < len(words) and words[start] in _CONNECTORS:
+        start += 1
+    # "Governor of Washington Chris Gregoire": the place between title and name is a mention of its own.
+    middle = [t for t in part[titles[0] + 1 : start] if t[0] not in _TITLES]
+    return [part[: titles[0]], middle], part[start:], True
+
+
+def _connector_split(part: list[Token]) -> list[list[Token]]:
+    """Cut "China and Russia", "Trump for President" at their connectors; keep "University of Texas"."""
+    pieces: list[list[Token]] = [[]]
+    for tok in part:
+        if tok[0] in _CONNECTORS and tok[0] not in _NAME_PARTICLES:
+            if pieces[-1]:
+                pieces.append([])
+            continue
+        pieces[-1].append(tok)
+    return [p for p in pieces if p]
+
+
+def _classify(
+    words: list[str], text: str, prev: tuple[str, ...], after: str, titled: bool, initial: bool
+) -> tuple[str, int]:
+    """Type one candidate from its own words, then from the words around it; strength 3 sure … 0 unknown."""
+    places = lexicon.places()
+    n = len(words)
+    if text in lexicon.organizations():
+        return "organization", 3
+    place = places.get(text)
+    if place is not None and not titled and (place.kind != "city" or n > 1 or place.population >= 100_000):
+        return "place", 3 if place.kind != "city" else 2
+    if titled and n <= 4:
+        return "person", 3
+    if n <= 3 and _PLACE_NOUNS_AFTER.match(after):
+        return "place", 3
+    last = words[-1]
+    has_connector = any(w in _CONNECTORS for w in words)
+    if last in _ORG_HEADS or (n > 2 and words[0] in _ORG_LEADS and words[1] in _CONNECTORS):
+        return "organization", 3
+    if n > 1 and (last in _PLACE_HEADS or words[0] in _PLACE_LEADS):
+        return "place", 3
+    if n > 2 and not has_connector and any(w in _ORG_HEADS for w in words[1:-1]):
+        return "organization", 2
+    demonyms = lexicon.demonyms()
+    if words[0] in demonyms or words[0][:-1] in demonyms:
+        return "other", 0  # "Afghan Girls", "Chinese", "Afghans"
+    if 2 <= n <= 4 and words[0] in lexicon.given_names() and not (has_connector and n > 3):
+        return "person", 3
+    if 2 <= n <= 3 and words[0] in _HAN_SURNAMES and all(_HAN_GIVEN.match(w) for w in words[1:]):
+        return "person", 2
+    if place is not None:
+        return "place", 1
+    p1 = prev[-1] if prev else ""
+    p2 = prev[-2] if len(prev) > 1 else ""
+    if p1 == "the":
+        p1, p2 = p2, (prev[-3] if len(prev) > 2 else "")
+    if n <= 4 and not has_connector and (_PERSON_AFTER.match(after) or p1 in _PERSON_BEFORE):
+        return "person", 2
+    if p1 in ("at", "of", "for", "with", "from") and p2 in _ORG_BEFORE_NOUNS:
+        return "organization", 2
+    if n == 1 and len(text) >= 2 and text.isupper() and text.isalpha():
+        return "organization", 2
+    if n == 1 and p1 in _PLACE_BEFORE and not initial:
+        return "place", 1
+    if 2 <= n <= 3 and not has_connector and not any(w.isupper() for w in words):
+        if words[-1] in lexicon.surnames() or words[0] in lexicon.surnames():
+            return "person", 1
+    if n == 1 and text in lexicon.given_names():
+        return "person", 1
+    return "other", 0
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    head = text[max(0, start - 4) : start]
+    if start < 4:
+        head = "\n" + head
+    return bool(_SENTENCE_END.search(head))
+
+
+def find_mentions(text: str, language: str | None = "en") -> list[Mention]:
+    """Every name mention in ``text`` with its span, typed and settled against the rest of the document."""
+    text = text[:ENTITIES_MAX_CHARS]
+    mentions: list[Mention] = []
+    for match in _SEQUENCE.finditer(text):
+        for raw_part in _split(match.group(), match.start()):
+            part = _trim(raw_part, text)
+            if part:
+                _add_part(text, part, mentions)
+    _resolve(mentions)
+    if language not in (None, "en"):
+        # Capitalisation says little outside English (German capitalises every noun): keep what lists vouch for.
+        mentions = [m for m in mentions if m.strength >= 2]
+    return mentions
+
+
+def _add_part(text: str, part: list[Token], mentions: list[Mention], known_only: bool = False) -> None:
+    sides, name, titled = _title_split(part)
+    for side in sides:
+        side = _trim(side, text)
+        if side:
+            _add_part(text, side, mentions, known_only=True)
+    name = _trim(name, text)
+    if not name:
+        return
+    words = [w for w, _, _ in name]
+    name_text = " ".join(words)
+    if not titled and len(words) > 2:
+        split = _known_prefix(words, name_text)
+        if split:
+            _add_part(text, name[:split], mentions)
+            _add_part(text, name[split:], mentions)
+            return
+    start, end = name[0][1], name[-1][2]
+    initial = _sentence_initial(text, start)
+    prev = tuple(w.lower() for w in _WORDS_BEFORE.findall(text, max(0, start - 30), start)[-3:])
+    after = text[end : end + 40]
+    kind, strength = _classify(words, name_text, prev, after, titled, initial)
+    if len(words) > 1 and _should_split(words, name_text, strength):
+        for piece in _connector_split(name):
+            piece = _trim(piece, text)
+            if piece:
+                _add_part(text, piece, mentions, known_only)
+        return
+    if known_only and strength < 3:
+        return
+    if kind == "other" and (words[0] in lexicon.demonyms() or words[0][:-1] in lexicon.demonyms()):
+        return  # "Chinese", "Afghans": the country comes out in `countries`, not as an entity
+    if initial and len(words) == 1 and strength < 2 and f" {words[0].lower()}" in text:
+        return  # a sentence's capital on a word the text also writes in lower case
+    mentions.append(Mention(start, end, text[start:end].replace("’", "'"), kind, strength, initial))
+    if len(words) > 1 and kind != "person" and not _is_known(name_text):
+        _add_nested(text, name, mentions)
+
+
+def _should_split(words: list[str], name_text: str, strength: int) -> bool:
+    """Whether a run joined by connectors is several names: "China and Russia", "Wu Chi-wai of the Party"."""
+    connectors = [i for i, w in enumerate(words) if w in _CONNECTORS and w not in _NAME_PARTICLES]
+    if not connectors:
+        return False
+    if strength < 3:
+        return True
+    if _is_known(name_text):
+        return False
+    if any(words[i] in ("and", "&") for i in connectors):
+        return True
+    head = words[: connectors[0]]
+    given = lexicon.given_names()
+    return bool(head) and (
+        head[0] in given and len(head) > 1 or head[0] in _HAN_SURNAMES and len(head) == 2
+    )
+
+
+def _known_prefix(words: list[str], name_text: str) -> int:
+    """Where "United States Hamdullah Mohib" splits into a known place and a person after it (0: no split)."""
+    if name_text in lexicon.places() or name_text in lexicon.organizations():
+        return 0
+    if words[-1] in _ORG_HEADS or words[-1] in _PLACE_HEADS or any(w in _CONNECTORS for w in words):
+        return 0
+    given = lexicon.given_names()
+    for k in range(len(words) - 2, 0, -1):
+        head = " ".join(words[:k])
+        if _is_strong_known(head) and (len(words) - k >= 2 or words[k] in given):
+            return k
+    return 0
+
+
+def _is_strong_known(name: str) -> bool:
+    if name in lexicon.organizations():
+        return True
+    place = lexicon.places().get(name)
+    return place is not None and (place.kind != "city" or place.population >= 100_000)
+
+
+def _add_nested(text: str, name: list[Token], mentions: list[Mention]) -> None:
+    """Places and organisations named inside a longer name: "Texas" in "University of Texas"."""
+    n = len(name)
+    for size in range(min(3, n - 1), 0, -1):
+        for i in range(n - size + 1):
+            piece = name[i : i + size]
+            words = [w for w, _, _ in piece]
+            if words[0] in _CONNECTORS or words[-1] in _CONNECTORS:
+                continue
+            piece_text = " ".join(words)
+            if _is_strong_known(piece_text) and piece_text not in lexicon.organizations():
+                kind = "place"
+                start, end = piece[0][1], piece[-1][2]
+                if not any(m.start <= start and end <= m.end and m.end - m.start < name[-1][2] - name[0][1]
+                           for m in mentions[-3:]):
+                    mentions.append(Mention(start, end, text[start:end], kind, 2))
+                return
+
+
+def _resolve(mentions: list[Mention]) -> None:
+    """Settle each mention against the document: surnames to full names, one type per name."""
+    full: dict[str, set[str]] = {}
+    for m in mentions:
+        words = m.text.split()
+        if m.type == "person" and len(words) >= 2 and m.strength >= 1:
+            for w in (words[0], words[-1]):
+                if w not in _NAME_PARTICLES:
+                    full.setdefault(w, set()).add(m.text)
+    for m in mentions:
+        m.canonical = m.text
+        if " " not in m.text and m.text in full and m.strength < 3:
+            names = full[m.text]
+            if len(names) == 1:
+                m.canonical = next(iter(names))
+                m.type, m.strength = "person", max(m.strength, 2)
+        elif m.type == "person" and " " not in m.text and m.text in full:
+            names = full[m.text]
+            if len(names) == 1:
+                m.canonical = next(iter(names))
+    votes: dict[str, dict[str, int]] = {}
+    for m in mentions:
+        by_type = votes.setdefault(m.canonical, {})
+        by_type[m.type] = by_type.get(m.type, 0) + m.strength + (1 if m.type != "other" else 0)
+    for m in mentions:
+        by_type = votes[m.canonical]
+        best = max(by_type, key=lambda t: (by_type[t], t != "other"))
+        if best != m.type and by_type[best] > 0:
+            m.type = best
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """ISO alpha-2 → the one name a country's entity is filed under ("US", "U.S." → "United States")."""
+    names: dict[str, str] = {}
+    for name, place in lexicon.places().items():
+        if place.kind == "country" and place.population > 0:
+            names.setdefault(place.country, name)
+    return names
+
+
+def _canonical_name(m: Mention) -> str:
+    name = m.canonical
+    if m.type == "place":
+        place = lexicon.places().get(name)
+        if place is not None and place.kind == "country":
+            return _country_names().get(place.country, name)
+    return name
+
+
+def _title_cased(title: str) -> bool:
+    words = [w for w in title.split() if w[:1].isalpha()]
+    if len(words) < 4:
+        return False
+    capitals = sum(1 for w in words if w[0].isupper())
+    return capitals / len(words) > 0.6
+
+
+def _latin(sample: str) -> bool:
+    letters = [ch for ch in sample if ch.isalpha()]
+    return not letters or sum(1 for ch in letters if ch < "\u0250") / len(letters) > 0.8
+
+
+# --- backends --------------------------------------------------------------------------------------------------
+
+
+class BackendUnavailableError(RuntimeError):
+    """Raised when the configured entity backend cannot be loaded (spaCy or its pipeline not installed)."""
+
+
+MentionFinder = Callable[[str, str | None], list[Mention]]
+
+_SPACY_LABELS = {"PERSON": "person", "PER": "person", "ORG": "organization", "GPE": "place", "LOC": "place",
+                 "FAC": "place"}  # fmt: skip
+
+
+@functools.cache
+def load_backend(spec: str = DEFAULT_BACKEND) -> MentionFinder:
+    """The mention finder named by the config value ``enrich.entities``: "rules" or "spacy:<pipeline>"."""
+    if spec == "rules":
+        return find_mentions
+    if spec.startswith("spacy:"):
+        return _spacy_backend(spec.removeprefix("spacy:"))
+    raise BackendUnavailableError(f"unknown entity backend {spec!r}: use 'rules' or 'spacy:<pipeline>'")
+
+
+def _spacy_backend(pipeline: str) -> MentionFinder:
+    hint = (
+        f"install spaCy (pip install 'wirewatch[spacy]') and the pipeline package {pipeline!r} "
+        f"(`python -m spacy download {pipeline}`, or pip install its wheel), or set enrich.entities: rules"
+    )
+    try:
+        import spacy  # type: ignore[import-not-found]
+    except ImportError as e:
+        raise BackendUnavailableError(f"entity backend spacy:{pipeline} needs spaCy, which is not installed; {hint}") from e
+    try:
+        nlp = spacy.load(pipeline, disable=["lemmatizer", "textcat"])
+    except OSError as e:
+        raise BackendUnavailableError(f"entity backend spacy:{pipeline}: pipeline not installed; {hint}") from e
+
+    def find(text: str, language: str | None) -> list[Mention]:
+        mentions = []
+        for ent in nlp(text[:ENTITIES_MAX_CHARS]).ents:
+            kind = _SPACY_LABELS.get(ent.label_)
+            if kind is None:
+                continue
+            start, end = ent.start_char, ent.end_char
+            if text.startswith(("the ", "The "), start):
+                start += 4
+            surface, _ = _strip_possessive(text[start:end])
+            end = start + len(surface)
+            if surface:
+                mentions.append(Mention(start, end, surface.replace("’", "'"), kind, 2))
+        _resolve(mentions)
+        return mentions
+
+    return find
+
+
+def mentions_for(text: str, language: str | None, backend: str = DEFAULT_BACKEND) -> list[Mention]:
+    """Name mentions with spans from the chosen backend (what ``bench.entities_eval`` scores)."""
+    return load_backend(backend)(text, language)
+
+
+def extract_entities(
+    title: str, text: str, language: str | None, backend: str = DEFAULT_BACKEND
+) -> list[Entity]:
+    """People, organisations and places of one article, most mentioned first, one entry per name."""
+    finder = load_backend(backend)
+    if language not in (None, "en") and not _latin(text[:2000]):
+        return []
+    doc = f"{title}\n\n{text}" if title else text
+    mentions = finder(doc, language)
+    title_end = len(title)
+    headline_case = _title_cased(title)
+    counts: dict[tuple[str, str], list[int]] = {}
+    for i, m in enumerate(mentions):
+        if m.type == "other" and m.sentence_initial:
+            continue
+        if headline_case and m.start < title_end:
+            continue  # a Title Cased Headline capitalises everything: count it only where the body agrees
+        key = (_canonical_name(m), m.type)
+        entry = counts.setdefault(key, [0, i])
+        entry[0] += 1
+    if headline_case:
+        for m in mentions:
+            key = (_canonical_name(m), m.type)
+            if m.start < title_end and key in counts:
+                counts[key][0] += 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1][0], item[1][1]))
+    return [Entity(name=name, type=kind, count=n) for (name, kind), (n, _) in ranked]  # type: ignore[arg-type]
