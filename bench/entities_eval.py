@@ -24,12 +24,74 @@ from pathlib import Path
 TYPES = ("person", "organization", "place")
 # Titles cut from the front of gold person names; written here, apart from the extractor's own list.
 GOLD_TITLES = frozenset(
-    """President Vice Prime Minister Secretary Senator Sen. Governor Gov. Mayor King Queen Prince Princess Pope
-    General Gen. Colonel Captain Lieutenant Judge Justice Chief Chairman Director Commissioner Ambassador
-    Officer Detective Dr. Dr Mr. Mr Mrs. Mrs Ms. Ms Professor Prof. Sir Lord Lady Rev. Reverend Bishop
-    Archbishop Cardinal Coach Speaker Chancellor Premier Sheikh Emperor Leader Representative Rep.
-    Congressman Congresswoman Attorney Deputy Foreign Defense President-elect Spokesperson Spokesman
-    Spokeswoman""".split()
+    [
+        "President",
+        "Vice",
+        "Prime",
+        "Minister",
+        "Secretary",
+        "Senator",
+        "Sen.",
+        "Governor",
+        "Gov.",
+        "Mayor",
+        "King",
+        "Queen",
+        "Prince",
+        "Princess",
+        "Pope",
+        "General",
+        "Gen.",
+        "Colonel",
+        "Captain",
+        "Lieutenant",
+        "Judge",
+        "Justice",
+        "Chief",
+        "Chairman",
+        "Director",
+        "Commissioner",
+        "Ambassador",
+        "Officer",
+        "Detective",
+        "Dr.",
+        "Dr",
+        "Mr.",
+        "Mr",
+        "Mrs.",
+        "Mrs",
+        "Ms.",
+        "Ms",
+        "Professor",
+        "Prof.",
+        "Sir",
+        "Lord",
+        "Lady",
+        "Rev.",
+        "Reverend",
+        "Bishop",
+        "Archbishop",
+        "Cardinal",
+        "Coach",
+        "Speaker",
+        "Chancellor",
+        "Premier",
+        "Sheikh",
+        "Emperor",
+        "Leader",
+        "Representative",
+        "Rep.",
+        "Congressman",
+        "Congresswoman",
+        "Attorney",
+        "Deputy",
+        "Foreign",
+        "Defense",
+        "President-elect",
+        "Spokesperson",
+        "Spokesman",
+        "Spokeswoman",
+    ]
 )
 GOLD_TITLES_LOWER = frozenset(t.lower() for t in GOLD_TITLES)
 PERSON_PARTICLES = frozenset({"de", "van", "von", "der", "da", "bin", "al"})
@@ -127,15 +189,15 @@ def _cut_to_name(
         return None  # "the President", "Secretary of State": a description, not a name
     floor = lo
     if etype == "person":
-        for n_lo, n_hi in nested:
+        for _, n_hi in nested:
             if n_hi < head:
                 floor = max(floor, n_hi + 1)
     a = b = head
     while a - 1 >= floor and (nameish(a - 1) or joins(a - 1, -1, floor)):
         a -= 1
-    while b + 1 <= hi and (nameish(b + 1) or joins(b + 1, 1, hi) or (
-        b + 2 <= hi and tokens[b + 1].text in {"'s", "’s"} and nameish(b + 2)
-    )):
+    while b + 1 <= hi and (
+        nameish(b + 1) or joins(b + 1, 1, hi) or (b + 2 <= hi and tokens[b + 1].text in {"'s", "’s"} and nameish(b + 2))
+    ):
         b += 1
     while a <= b and (tokens[a].text in NAME_CONNECTORS or tokens[a].text in {"The", "A"}):
         a += 1
@@ -178,8 +240,11 @@ def _load(path: Path) -> Document:
             head = heads[0] if heads else lo
             if sentence[head].upos != "PROPN":
                 # "Facebook creator Mark Zuckerberg": a common-noun head carrying a flat proper name.
-                flat = [k for k in inside if sentence[k].head - 1 == head and sentence[k].deprel == "flat"
-                        and sentence[k].upos == "PROPN"]
+                flat = [
+                    k
+                    for k in inside
+                    if sentence[k].head - 1 == head and sentence[k].deprel == "flat" and sentence[k].upos == "PROPN"
+                ]
                 if not flat:
                     continue
                 head = flat[0]
@@ -208,7 +273,7 @@ def _load(path: Path) -> Document:
                 continue
             cols = line.split("\t")
             if "-" in cols[0]:
-                lo, hi = cols[0].split("-")
+                hi = cols[0].split("-")[1]
                 space_after_range[int(hi)] = "SpaceAfter=No" not in cols[9]
                 continue
             if "." in cols[0]:
@@ -239,7 +304,7 @@ def _load(path: Path) -> Document:
             sentence.append(tok)
             for misc in cols[9].split("|"):
                 if misc.startswith("Entity="):
-                    for kind, eid, etype in _parse_entity_field(misc[len("Entity="):]):
+                    for kind, eid, etype in _parse_entity_field(misc[len("Entity=") :]):
                         if kind == "single":
                             spans.append((k, k, etype))
                         elif kind == "open":

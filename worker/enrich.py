@@ -1,4 +1,4 @@
-"""enrich: language, word count and a lede summary (entities, keywords and countries plug in here).
+"""enrich: language, word count, summary, entities, keywords and countries of one parsed article.
 
 Language comes from py3langid (its model ships inside the wheel: nothing is downloaded) on the title and
 the first ``LANGID_CHARS`` characters of the text, which is as accurate as the whole text for news and
@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from schemas import Entity
+from worker.entities import DEFAULT_BACKEND, extract_entities
+from worker.geo import countries_for
+from worker.keywords import extract_keywords
 from worker.parse import ParsedArticle
+from worker.summary import summarize
 
 LANGID_CHARS = 800
 # Below this many characters a language guess is noise unless the model is confident.
@@ -72,9 +76,15 @@ def lede(text: str, max_sentences: int = SUMMARY_MAX_SENTENCES, max_chars: int =
     return " ".join(sentences)
 
 
-def enrich(parsed: ParsedArticle) -> Enrichment:
+def enrich(parsed: ParsedArticle, entity_backend: str = DEFAULT_BACKEND) -> Enrichment:
+    language = detect_language(parsed.title, parsed.text)
+    entities = extract_entities(parsed.title, parsed.text, language, entity_backend)
     return Enrichment(
-        language=detect_language(parsed.title, parsed.text),
+        language=language,
         word_count=count_words(parsed.text),
-        summary=lede(parsed.text),
+        # The clean lede; the plain first sentences when nothing passes as clean (a one-line note, a list).
+        summary=summarize(parsed.text, language) or lede(parsed.text),
+        entities=entities,
+        keywords=extract_keywords(parsed.title, parsed.text, language),
+        countries=countries_for(entities, parsed.text, parsed.source_domain),
     )

@@ -18,8 +18,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from schemas.models import Entity, EntityType
+from schemas.models import Entity
 from worker import lexicon
+from worker.lexicon import words
 
 # Past this many characters an article's tail adds no entity a reader would search for, only time.
 ENTITIES_MAX_CHARS = 100_000
@@ -35,27 +36,53 @@ _CAP = (
     rf"|[{_UPPER}]\.(?=[ \t]+[{_UPPER}])"  # middle initial: Donald J. Trump
     rf"|[{_UPPER}]\w*(?:[-'’&]\w+)*(?:['’]s?)?)"
 )
-_CONNECTOR = r"(?:of(?:[ \t]+the)?|for(?:[ \t]+the)?|on|and|&|de|del|della|der|den|van|von|da|di|du|la|le|al|el|bin|ibn|y)"
-_SEQUENCE = re.compile(rf"(?<![\w-])(?=[{_UPPER}])(?:{_CAP})(?!\$)(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_CAP})*")
+_CONNECTOR = (
+    r"(?:of(?:[ \t]+the)?|for(?:[ \t]+the)?|on|and|&|de|del|della|der|den|van|von|da|di|du|la|le|al|el|bin|ibn|y)"
+)
+# Words that start sentences but never names; skipping them in the pattern spares most of the Python work.
+_STARTERS = (
+    "The|A|An|In|On|At|He|She|It|They|We|I|You|But|And|Or|If|As|By|To|Of|For|With|This|That|These|Those|His|Her|"
+    "Their|Its|Our|There|When|While|After|Before|Some|Many|Most|One|What|Who|So|Then|However|Also|Despite|"
+    "According|During|Since|Although|Meanwhile|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    "January|February|March|April|June|July|August|September|October|November|December"
+)
+_SEQUENCE = re.compile(
+    rf"(?<![\w-])(?=[{_UPPER}])(?!(?:{_STARTERS})(?![\w'’.-]))(?:{_CAP})(?!\$)"
+    rf"(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_CAP})*"
+)
 _TOKEN = re.compile(rf"{_CAP}|\S+")
-_CONNECTORS = frozenset(
-    "of the for on and & de del della der den van von da di du la le al el bin ibn y".split()
-)
-_NAME_PARTICLES = frozenset("de del della der den van von da di du la le al el bin ibn y".split())
+_CONNECTORS = words("of the for on and & de del della der den van von da di du la le al el bin ibn y")
+_NAME_PARTICLES = words("de del della der den van von da di du la le al el bin ibn y")
 # Capitalised mid-sentence only in headlines and quotes, never a name's first word.
-_ALWAYS_TRIM = frozenset(
-    """The A An In On At For But And Or If As By To Of From With This That These Those January February March
-    April June July August September October November December""".split()
+_ALWAYS_TRIM = words(
+    """
+    The A An In On At For But And Or If As By To Of From With This That These Those January February March
+    April June July August September October November December"""
 )
-_DAYS = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+_DAYS = words("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
 # Possessives inside names ("Xingtai Intermediate People's Court"), as opposed to "China's National ...".
 _COMMON_POSSESSIVES = frozenset(
-    "people's children's women's men's workers' veterans' farmers' teachers' nurses' writers' "
-    "people’s children’s women’s men’s".split()
+    [
+        "people's",
+        "children's",
+        "women's",
+        "men's",
+        "workers'",
+        "veterans'",
+        "farmers'",
+        "teachers'",
+        "nurses'",
+        "writers'",
+        "people’s",
+        "children’s",
+        "women’s",
+        "men’s",
+    ]
 )
 
-_TITLES = frozenset(
-    """President Vice Prime Minister Secretary Chancellor Premier Senator Sen. Sen Representative Rep. Rep
+_TITLES = words(
+    """
+    President Vice Prime Minister Secretary Chancellor Premier Senator Sen. Sen Representative Rep. Rep
     Congressman Congresswoman Governor Gov. Gov Mayor King Queen Prince Princess Pope Emperor Empress Sheikh
     Ayatollah Sultan Emir Crown General Gen. Gen Colonel Col. Major Captain Capt. Lieutenant Lt. Sergeant Sgt.
     Admiral Commander Marshal Judge Justice Chief Chairman Chairwoman Chairperson Director Commissioner Ambassador
@@ -65,18 +92,20 @@ _TITLES = frozenset(
     Attorney Deputy Assistant Acting Former Foreign Defense Defence Finance Interior Health Education Trade
     Justice Agriculture Transport Energy Labor Labour Economy Home State Executive CEO COO CFO Chairman
     President-elect Dictator Police Minister-President Sheriff Senior Junior Senators Presidents Ministers
-    Secretary-General Director-General Deputy-Director""".split()
+    Secretary-General Director-General Deputy-Director"""
 )
 # Title words that only make a title together with a following stronger one ("Foreign Minister"), so a name
 # that merely starts with them ("Home Office", "State Department") is left alone.
-_WEAK_TITLES = frozenset(
-    """Foreign Defense Defence Finance Interior Health Education Trade Justice Agriculture Transport Energy Labor
+_WEAK_TITLES = words(
+    """
+    Foreign Defense Defence Finance Interior Health Education Trade Justice Agriculture Transport Energy Labor
     Labour Economy Home State Executive Former Acting Deputy Assistant Senior Junior Vice Crown Chief Police
-    Count Major Father Saint Agent Officer Leader Manager Coach Speaker Director Marshal Commander""".split()
+    Count Major Father Saint Agent Officer Leader Manager Coach Speaker Director Marshal Commander"""
 )
 
-_ORG_HEADS = frozenset(
-    """Inc Inc. Corp Corp. Corporation Co. Company Companies Ltd Ltd. LLC PLC plc GmbH AG SA Group Holdings
+_ORG_HEADS = words(
+    """
+    Inc Inc. Corp Corp. Corporation Co. Company Companies Ltd Ltd. LLC PLC plc GmbH AG SA Group Holdings
     Bank Bancorp Association Associations Society Institute Institution Foundation Fund Trust University College
     School Academy Commission Committee Council Court Tribunal Ministry Department Agency Bureau Office Service
     Services Administration Authority Board Assembly Parliament Congress Senate Cabinet Government Party
@@ -89,25 +118,27 @@ _ORG_HEADS = frozenset(
     Reserve Secretariat Inquiry Mission Police Taskforce Federal Commission Directorate Unit Brotherhood
     Departments Ministries Agencies Councils Committees Parties Unions Universities Instruments Project Study
     Library Orchestra Theatre Theater Symposium Consortium Partnership Initiative Project
-    Campaign Institute Observatory Conference Fellowship Agency Assembly Parliament Senate Junta""".split()
+    Campaign Institute Observatory Conference Fellowship Agency Assembly Parliament Senate Junta"""
 )
 # "University of Texas": the head comes first, the place after "of".
-_ORG_LEADS = frozenset(
-    """Center Centre Team University College Bank Ministry Department Office Institute School Academy Board Bureau Council
+_ORG_LEADS = words(
+    """
+    Center Centre Team University College Bank Ministry Department Office Institute School Academy Board Bureau Council
     Commission Committee Court Church Museum Federation Union League Association Society House Order
-    Organization Organisation Party Government Army Navy Republic""".split()
+    Organization Organisation Party Government Army Navy Republic"""
 )
-_PLACE_HEADS = frozenset(
-    """River Mountains Mountain Mount Lake Lakes Island Islands Isle Isles Sea Ocean Valley Bay Gulf Strait
+_PLACE_HEADS = words(
+    """
+    River Mountains Mountain Mount Lake Lakes Island Islands Isle Isles Sea Ocean Valley Bay Gulf Strait
     Straits Peninsula Desert Canyon Beach Coast Highlands Hills Falls Plain Plains Basin Delta Glacier Reef
     Street St Avenue Ave Road Rd Boulevard Square Plaza Park Bridge Tunnel Airport Station Port Harbour Harbor
     Stadium Arena Hall Tower Palace Castle Cathedral Province County District Region Prefecture Territory
     Township Village Town City Borough Parish Oblast Governorate Municipality Kingdom Republic Emirate
     Heights Springs Forest Wood Field Fields Square Circle Canal Lane Way Drive Quarter Camp Base Zone
     Crossing Memorial Pass Center Centre Museum Gallery Complex Facility Mosque Temple Hospital Clinic
-    Cemetery Prison Mall Market Terminal Hotel""".split()
+    Cemetery Prison Mall Market Terminal Hotel"""
 )
-_PLACE_LEADS = frozenset("Mount Mt. Lake Cape Fort Port Saint St. San Santa Isle Gulf Bay Strait".split())
+_PLACE_LEADS = words("Mount Mt. Lake Cape Fort Port Saint St. San Santa Isle Gulf Bay Strait")
 _PLACE_NOUNS_AFTER = re.compile(
     r"[ \t]+(?:province|state|county|city|region|prefecture|district|village|town|island|river|valley|"
     r"municipality|suburb|neighbourhood|neighborhood|area|border|capital|coast|governorate|oblast)\b"
@@ -117,42 +148,45 @@ _PERSON_AFTER = re.compile(
     r"[ \t]+(?:said|says|told|added|explained|wrote|argued|noted|stated|insisted|recalled|replied|"
     r"admitted|denied|claimed|warned|believes|thinks|tweeted|posted|died|was[ \t]+born|who)\b)"
 )
-_PERSON_BEFORE = frozenset(
-    """said says according by spokesman spokeswoman spokesperson analyst minister president official director
+_PERSON_BEFORE = words(
+    """
+    said says according by spokesman spokeswoman spokesperson analyst minister president official director
     actor actress singer coach player striker midfielder defender goalkeeper manager chairman chairwoman founder
     author professor lawyer attorney judge senator leader economist researcher scientist journalist reporter
     editor correspondent chief dr mr mrs ms wife husband son daughter brother sister mother father colleague
     rapper artist writer politician candidate ceo boss pilot driver captain teammate suspect victim defendant
     prosecutor governor mayor ambassador envoy diplomat dissident activist blogger poet novelist producer
-    photographer designer architect inventor entrepreneur businessman businesswoman billionaire""".split()
+    photographer designer architect inventor entrepreneur businessman businesswoman billionaire"""
 )
-_ORG_BEFORE_NOUNS = frozenset(
-    """analyst analysts researcher researchers professor professors economist economists scientist scientists
+_ORG_BEFORE_NOUNS = words(
+    """
+    analyst analysts researcher researchers professor professors economist economists scientist scientists
     engineer engineers fellow spokesman spokeswoman spokesperson official officials executive executives
     director head chief member members employee employees staff lawyer editor reporter correspondent founder
-    chairman president ceo work works worked working joined joins""".split()
+    chairman president ceo work works worked working joined joins"""
 )
-_PLACE_BEFORE = frozenset(
-    """in near across outside inside throughout northern southern eastern western central north-eastern
+_PLACE_BEFORE = words(
+    """
+    in near across outside inside throughout northern southern eastern western central north-eastern
     north-western south-eastern south-western northeastern northwestern southeastern southwestern capital
-    visit visited visiting visits""".split()
+    visit visited visiting visits"""
 )
 _WORDS_BEFORE = re.compile(r"[\w'’.-]+")
-_SENTENCE_END = re.compile(r"(?:^|[.!?:;\n]|[.!?][\"'”’)\]]|[\n][\"'“‘(\[-]|^[\"'“‘(\[-])[ \t]*$")
-_HAN_SURNAMES = frozenset(
-    """Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Lin Luo Gao Zheng Liang Xie Song
+_OPENING = frozenset(" \t\"'“‘([-—–")
+_CLOSING = frozenset(".!?:;\n\r•|")
+_HAN_SURNAMES = words(
+    """
+    Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Lin Luo Gao Zheng Liang Xie Song
     Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Pan Yuan Cai Jiang Yu Du Ye Cheng Wei Su Lu Ding Ren Yao
     Shen Zhong Cui Tan Fan Liao Shi Jin Jia Xia Fu Fang Zou Xiong Bai Meng Qin Qiu Hou Yin Xue Yan Duan Lei
     Long Tao Mao Hao Gu Gong Shao Wan Qian Lai Kong Xi Ou Hong Bo Ji Kang Niu Zhan Chai Geng Mo Bao Qi Ning
     Leung Wong Cheung Chan Lau Lam Tsang Ho Ng Yeung Kwok Chiu Tse Yau Mak Chow Fung Lui Kwong Siu Shiu Choi
     Poon Yip Au Szeto Law Lo Chu Ip Yuen Tam Tong Hui Sin Ko Fok Chung Mok Pang Lee Wu Chiang Hau Kan Tsai
-    Hsu Chou Kuo Hsieh Teng Lien Soong Ma Ko Lai Tsui Tung""".split()
+    Hsu Chou Kuo Hsieh Teng Lien Soong Ma Ko Lai Tsui Tung"""
 )
 # Hong Kong and Taiwan write given names with a hyphen: "Cheuk-yan", "Lung-bin".
 _HAN_GIVEN = re.compile(r"^[A-Z][a-z]{1,6}(?:-[a-z]{1,6})?$")
-_PINYIN_GIVEN = re.compile(
-    r"^(?:[BCDFGHJKLMNPQRSTWXYZ]h?|Zh|Ch|Sh)?[aeiou][a-z]*(?:-?[a-z]+)?$"
-)
+_PINYIN_GIVEN = re.compile(r"^(?:[BCDFGHJKLMNPQRSTWXYZ]h?|Zh|Ch|Sh)?[aeiou][a-z]*(?:-?[a-z]+)?$")
 
 _TYPE_OF_KIND = {"country": "place", "admin1": "place", "city": "place", "continent": "place", "region": "place"}
 
@@ -239,9 +273,7 @@ def _trim(part: list[Token], text: str) -> list[Token]:
         if word in _CONNECTORS:
             part = part[1:]
             continue
-        if (word.lower() in common or word in _DAYS) and (
-            word in _ALWAYS_TRIM or _sentence_initial(text, part[0][1])
-        ):
+        if (word.lower() in common or word in _DAYS) and (word in _ALWAYS_TRIM or _sentence_initial(text, part[0][1])):
             if len(part) > 1 and word in _HAN_SURNAMES and _PINYIN_GIVEN.match(part[1][0]):
                 break  # "Yu Haibin", "He Lifeng"
             if any(_is_known(" ".join(w for w, _, _ in part[:k])) for k in range(len(part), 1, -1)):
@@ -295,7 +327,7 @@ def _connector_split(part: list[Token]) -> list[list[Token]]:
 
 
 def _classify(
-    words: list[str], text: str, prev: tuple[str, ...], after: str, titled: bool, initial: bool
+    words: list[str], text: str, doc: str, start: int, end: int, titled: bool, initial: bool
 ) -> tuple[str, int]:
     """Type one candidate from its own words, then from the words around it; strength 3 sure … 0 unknown."""
     places = lexicon.places()
@@ -307,6 +339,7 @@ def _classify(
         return "place", 3 if place.kind != "city" else 2
     if titled and n <= 4:
         return "person", 3
+    after = doc[end : end + 40]
     if n <= 3 and _PLACE_NOUNS_AFTER.match(after):
         return "place", 3
     last = words[-1]
@@ -326,6 +359,7 @@ def _classify(
         return "person", 2
     if place is not None:
         return "place", 1
+    prev = [w.lower() for w in _WORDS_BEFORE.findall(doc, max(0, start - 30), start)[-3:]]
     p1 = prev[-1] if prev else ""
     p2 = prev[-2] if len(prev) > 1 else ""
     if p1 == "the":
@@ -338,19 +372,25 @@ def _classify(
         return "organization", 2
     if n == 1 and p1 in _PLACE_BEFORE and not initial:
         return "place", 1
-    if 2 <= n <= 3 and not has_connector and not any(w.isupper() for w in words):
-        if words[-1] in lexicon.surnames() or words[0] in lexicon.surnames():
-            return "person", 1
+    surnames = lexicon.surnames()
+    if (
+        2 <= n <= 3
+        and not has_connector
+        and not any(w.isupper() for w in words)
+        and (words[-1] in surnames or words[0] in surnames)
+    ):
+        return "person", 1
     if n == 1 and text in lexicon.given_names():
         return "person", 1
     return "other", 0
 
 
 def _sentence_initial(text: str, start: int) -> bool:
-    head = text[max(0, start - 4) : start]
-    if start < 4:
-        head = "\n" + head
-    return bool(_SENTENCE_END.search(head))
+    """Whether the word at ``start`` opens a sentence (after ". ", a line break, an opening quote)."""
+    i = start - 1
+    while i >= 0 and text[i] in _OPENING:
+        i -= 1
+    return i < 0 or text[i] in _CLOSING
 
 
 def find_mentions(text: str, language: str | None = "en") -> list[Mention]:
@@ -358,7 +398,14 @@ def find_mentions(text: str, language: str | None = "en") -> list[Mention]:
     text = text[:ENTITIES_MAX_CHARS]
     mentions: list[Mention] = []
     for match in _SEQUENCE.finditer(text):
-        for raw_part in _split(match.group(), match.start()):
+        group = match.group()
+        if " " not in group and "\t" not in group and "-" not in group and group[-1] not in "'’s":
+            # One plain word, by far the most common candidate: skip the tokenizer.
+            part = _trim([(group, match.start(), match.end())], text)
+            if part:
+                _add_part(text, part, mentions)
+            continue
+        for raw_part in _split(group, match.start()):
             part = _trim(raw_part, text)
             if part:
                 _add_part(text, part, mentions)
@@ -388,9 +435,7 @@ def _add_part(text: str, part: list[Token], mentions: list[Mention], known_only:
             return
     start, end = name[0][1], name[-1][2]
     initial = _sentence_initial(text, start)
-    prev = tuple(w.lower() for w in _WORDS_BEFORE.findall(text, max(0, start - 30), start)[-3:])
-    after = text[end : end + 40]
-    kind, strength = _classify(words, name_text, prev, after, titled, initial)
+    kind, strength = _classify(words, name_text, text, start, end, titled, initial)
     if len(words) > 1 and _should_split(words, name_text, strength):
         for piece in _connector_split(name):
             piece = _trim(piece, text)
@@ -421,9 +466,7 @@ def _should_split(words: list[str], name_text: str, strength: int) -> bool:
         return True
     head = words[: connectors[0]]
     given = lexicon.given_names()
-    return bool(head) and (
-        head[0] in given and len(head) > 1 or head[0] in _HAN_SURNAMES and len(head) == 2
-    )
+    return bool(head) and ((head[0] in given and len(head) > 1) or (head[0] in _HAN_SURNAMES and len(head) == 2))
 
 
 def _known_prefix(words: list[str], name_text: str) -> int:
@@ -460,8 +503,10 @@ def _add_nested(text: str, name: list[Token], mentions: list[Mention]) -> None:
             if _is_strong_known(piece_text) and piece_text not in lexicon.organizations():
                 kind = "place"
                 start, end = piece[0][1], piece[-1][2]
-                if not any(m.start <= start and end <= m.end and m.end - m.start < name[-1][2] - name[0][1]
-                           for m in mentions[-3:]):
+                if not any(
+                    m.start <= start and end <= m.end and m.end - m.start < name[-1][2] - name[0][1]
+                    for m in mentions[-3:]
+                ):
                     mentions.append(Mention(start, end, text[start:end], kind, 2))
                 return
 
@@ -560,7 +605,9 @@ def _spacy_backend(pipeline: str) -> MentionFinder:
     try:
         import spacy  # type: ignore[import-not-found]
     except ImportError as e:
-        raise BackendUnavailableError(f"entity backend spacy:{pipeline} needs spaCy, which is not installed; {hint}") from e
+        raise BackendUnavailableError(
+            f"entity backend spacy:{pipeline} needs spaCy, which is not installed; {hint}"
+        ) from e
     try:
         nlp = spacy.load(pipeline, disable=["lemmatizer", "textcat"])
     except OSError as e:
@@ -590,9 +637,7 @@ def mentions_for(text: str, language: str | None, backend: str = DEFAULT_BACKEND
     return load_backend(backend)(text, language)
 
 
-def extract_entities(
-    title: str, text: str, language: str | None, backend: str = DEFAULT_BACKEND
-) -> list[Entity]:
+def extract_entities(title: str, text: str, language: str | None, backend: str = DEFAULT_BACKEND) -> list[Entity]:
     """People, organisations and places of one article, most mentioned first, one entry per name."""
     finder = load_backend(backend)
     if language not in (None, "en") and not _latin(text[:2000]):

@@ -11,33 +11,34 @@ Scripts written without spaces (Chinese, Japanese, Thai) get recurring character
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from collections import Counter
 
 from worker import lexicon
+from worker.lexicon import words
 
 KEYWORDS_MAX_CHARS = 50_000
 _MAX_PHRASE_WORDS = 3
 # Frequent in any news story, so they say nothing about this one.
-_NEWS_WORDS = frozenset(
-    """year years people time times percent week weeks month months day days including told statement
+_NEWS_WORDS = words(
+    """
+    year years people time times percent week weeks month months day days including told statement
     press conference report reports reported saying according official officials added asked called
-    make made number part way thing things lot lots ago many much several set due another former""".split()
+    make made number part way thing things lot lots ago many much several set due another former"""
 )
-_CHUNK = re.compile(r"[.,;:!?()\[\]{}\"“”„«»‘’…|/\\\n\t]+|\s[-–—]+\s|'\s|\s'")
-_TOKEN = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]|\|")
-_POSSESSIVE = re.compile(r"['’]s\b")
+# A word, or a punctuation mark a phrase cannot run across (kept as its own token, never a keyword).
+_TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[.,;:!?()\[\]{}\"“”„«»…|/\\\n\t—–]|\s-+\s")
+_POSSESSIVE_ENDINGS = ("'s", "’s")
 _NO_SPACE_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{2,}")
 
 
+@functools.cache
 def _stopwords(language: str | None) -> frozenset[str]:
-    words = lexicon.stopwords(language or "en")
+    """The language's stop words, plus English ones (quotes and names in English turn up everywhere)."""
+    words = lexicon.stopwords(language or "en") | _NEWS_WORDS
     return words | lexicon.stopwords("en") if language not in (None, "en") else words
-
-
-def _tokens(text: str) -> list[str]:
-    """Words of ``text`` with "|" where a phrase cannot run on (punctuation, possessives)."""
-    return _TOKEN.findall(_CHUNK.sub(" | ", _POSSESSIVE.sub(" | ", text)))
 
 
 def extract_keywords(title: str, text: str, language: str | None, limit: int = 10) -> list[str]:
@@ -48,47 +49,63 @@ def extract_keywords(title: str, text: str, language: str | None, limit: int = 1
     sample = body[:2000] or title
     if sample and sample.count(" ") < len(sample) / 40 and _NO_SPACE_RUN.search(sample):
         return _no_space_keywords(title, body, limit)
-    stop = _stopwords(language) | _NEWS_WORDS
-    title_raw = _tokens(title)
-    raw = [*title_raw, "|", *_tokens(body)]
+    stop = _stopwords(language)
+    title_raw = _TOKEN.findall(title)
+    raw = [*title_raw, "|", *_TOKEN.findall(body)]
+    raw_tf = Counter(raw)
     # Acronyms keep their case: "US" and "WHO" are not the stop words "us" and "who".
-    keys = [r if r.isupper() and 1 < len(r) < 6 else r.lower() for r in raw]
+    acronyms = {r for r in raw_tf if 1 < len(r) < 6 and r.isupper()}
+    keys = [r.lower() for r in raw]
+    if acronyms:
+        for i, r in enumerate(raw):
+            if r in acronyms:
+                keys[i] = r
     tf = Counter(keys)
-    good = {k for k in tf if k not in stop and (len(k) > 2 or k.isupper()) and not k[0].isdigit()}
-    good.discard("|")
+    first = {k: i for i, k in enumerate(dict.fromkeys(keys))}  # rank of first use among distinct words
+    # "China's" counts for "china" but ends a phrase: "China's jailing" is two topics, not one.
+    for word, count in list(tf.items()):
+        if word.endswith(_POSSESSIVE_ENDINGS):
+            tf[word[:-2]] += count
+            first[word[:-2]] = min(first.get(word[:-2], len(first)), first[word])
+    good = {
+        k for k in tf
+        if (len(k) > 2 or k in acronyms) and k not in stop and k[0].isalpha() and not k.endswith(_POSSESSIVE_ENDINGS)
+    }  # fmt: skip
     if not good:
         return []
-    first = {k: i for i, k in reversed(list(enumerate(keys)))}
     capitalised: Counter[str] = Counter()
     surface: dict[str, str] = {}
-    for word, count in Counter(r for r in raw if r[:1].isupper()).items():
-        key = word if word.isupper() and 1 < len(word) < 6 else word.lower()
-        capitalised[key] += count
-        surface.setdefault(key, word)
+    for word, count in raw_tf.items():
+        if word[:1].isupper():
+            key = word if word in acronyms else word.lower()
+            if key.endswith(_POSSESSIVE_ENDINGS):
+                key, word = key[:-2], word[:-2]
+            capitalised[key] += count
+            surface.setdefault(key, word)
     kept = [k if k in good else None for k in keys]
     phrase_tf: Counter[tuple[str, ...]] = Counter()
-    phrase_tf.update(p for p in zip(kept, kept[1:]) if None not in p)
-    phrase_tf.update(p for p in zip(kept, kept[1:], kept[2:]) if None not in p)
+    phrase_tf.update(p for p in itertools.pairwise(kept) if None not in p)
+    phrase_tf.update(p for p in zip(kept, kept[1:], kept[2:], strict=False) if None not in p)
     title_words = {k for k in keys[: len(title_raw)] if k in good}
-    total = max(len(keys), 1)
-
-    def word_score(word: str) -> float:
-        count = tf[word]
-        early = 2.0 - min(first[word] / total, 1.0)
-        named = 1.3 if capitalised[word] * 2 > count else 1.0
-        in_title = 2.0 if word in title_words else 1.0
-        return count * early * named * in_title
+    total = max(len(first), 1)
+    word_scores = {
+        w: tf[w]
+        * (2.0 - first[w] / total)
+        * (1.3 if capitalised[w] * 2 > tf[w] else 1.0)
+        * (2.0 if w in title_words else 1.0)
+        for w in good
+    }
+    word_score = word_scores.__getitem__
 
     scores: dict[tuple[str, ...], float] = {}
     share: dict[str, float] = {}  # how much of a word's use is inside one recurring phrase
     for phrase, count in phrase_tf.items():
-        if count >= 2 or all(w in title_words for w in phrase):
+        if count >= 2:
             # A phrase is as strong as its weakest word, scaled by how much that word lives inside it.
             weakest = min(phrase, key=tf.__getitem__)
             scores[phrase] = word_score(weakest) * count / tf[weakest] * (1.0 + 0.25 * (len(phrase) - 1))
-            if count >= 2:
-                for w in phrase:
-                    share[w] = max(share.get(w, 0.0), count / tf[w])
+            for w in phrase:
+                share[w] = max(share.get(w, 0.0), count / tf[w])
     for word in good:
         # "law" in "law enforcement" is the phrase's, not a topic of its own.
         scores[(word,)] = word_score(word) * (1.0 - 0.8 * share.get(word, 0.0))
@@ -122,9 +139,7 @@ def _no_space_keywords(title: str, text: str, limit: int) -> list[str]:
             for i in range(len(run) - size + 1):
                 gram = run[i : i + size]
                 counts[gram] = counts.get(gram, 0) + 1
-    ranked = sorted(
-        (g for g, c in counts.items() if c >= 2), key=lambda g: (-(counts[g] * len(g) ** 1.5), g)
-    )
+    ranked = sorted((g for g, c in counts.items() if c >= 2), key=lambda g: (-(counts[g] * len(g) ** 1.5), g))
     chosen: list[str] = []
     for gram in ranked:
         if any(gram in other or other in gram for other in chosen):

@@ -23,6 +23,11 @@ class Place:
     population: int
 
 
+def words(text: str) -> frozenset[str]:
+    """A word list written as one whitespace-separated string (easier to read and edit than a list literal)."""
+    return frozenset(text.split())
+
+
 def _lines(name: str) -> list[str]:
     text = resources.files("worker.data").joinpath(name).read_text(encoding="utf-8")
     return [line for line in text.splitlines() if line and not line.startswith("#")]

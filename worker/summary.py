@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import re
 
+from worker.lexicon import words
+
 SUMMARY_MAX_CHARS = 600
 SUMMARY_SOFT_CHARS = 400
 _SCAN_CHARS = 20_000  # the lede is at the top; never read a 2 MB body to find it
 
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr st jr sr gen sen rep gov lt col capt sgt prof rev mt ft inc corp co ltd bros vs etc no
-    jan feb mar apr jun jul aug sep sept oct nov dec approx dept est fig al""".split()
+_ABBREVIATIONS = words(
+    """
+    mr mrs ms dr st jr sr gen sen rep gov lt col capt sgt prof rev mt ft inc corp co ltd bros vs etc no
+    jan feb mar apr jun jul aug sep sept oct nov dec approx dept est fig al"""
 )
-_OPENERS = frozenset(
-    """The A An He She It They We I You But And In On At As After Before When While If This That These Those
-    There His Her Their Its Our According However Meanwhile Some Many Most""".split()
+_OPENERS = words(
+    """
+    The A An He She It They We I You But And In On At As After Before When While If This That These Those
+    There His Her Their Its Our According However Meanwhile Some Many Most"""
 )
 _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]]*(?=\s|$)|[。！？]")
 _DATELINE = re.compile(
