@@ -39,6 +39,8 @@ _CAP = (
 _CONNECTOR = (
     r"(?:of(?:[ \t]+the)?|for(?:[ \t]+the)?|on|and|&|de|del|della|der|den|van|von|da|di|du|la|le|al|el|bin|ibn|y)"
 )
+# No name runs longer; the cap keeps a run of 100,000 initials ("A. B. C. …") linear.
+_MAX_RUN = 10
 # Words that start sentences but never names; skipping them in the pattern spares most of the Python work.
 _STARTERS = (
     "The|A|An|In|On|At|He|She|It|They|We|I|You|But|And|Or|If|As|By|To|Of|For|With|This|That|These|Those|His|Her|"
@@ -48,7 +50,7 @@ _STARTERS = (
 )
 _SEQUENCE = re.compile(
     rf"(?<![\w-])(?=[{_UPPER}])(?!(?:{_STARTERS})(?![\w'’.-]))(?:{_CAP})(?!\$)"
-    rf"(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_CAP})*"
+    rf"(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_CAP}){{0,{_MAX_RUN - 1}}}"
 )
 _TOKEN = re.compile(rf"{_CAP}|\S+")
 _CONNECTORS = words("of the for on and & de del della der den van von da di du la le al el bin ibn y")
@@ -335,8 +337,8 @@ def _classify(
     if text in lexicon.organizations():
         return "organization", 3
     place = places.get(text)
-    if place is not None and not titled and (place.kind != "city" or n > 1 or place.population >= 100_000):
-        return "place", 3 if place.kind != "city" else 2
+    if place is not None and not titled and place.kind != "city":
+        return "place", 3
     if titled and n <= 4:
         return "person", 3
     after = doc[end : end + 40]
@@ -344,10 +346,14 @@ def _classify(
         return "place", 3
     last = words[-1]
     has_connector = any(w in _CONNECTORS for w in words)
-    if last in _ORG_HEADS or (n > 2 and words[0] in _ORG_LEADS and words[1] in _CONNECTORS):
+    if n > 1 and (last in _ORG_HEADS or (n > 2 and words[0] in _ORG_LEADS and words[1] in _CONNECTORS)):
         return "organization", 3
     if n > 1 and (last in _PLACE_HEADS or words[0] in _PLACE_LEADS):
         return "place", 3
+    if n == 1 and last in _ORG_HEADS and not initial and last not in _TITLES:
+        return "organization", 2  # "the Police", "Parliament" mid-sentence
+    if place is not None and not titled and (n > 1 or place.population >= 100_000):
+        return "place", 2  # a city: "Moore" (60,000 people) needs more than its name
     if n > 2 and not has_connector and any(w in _ORG_HEADS for w in words[1:-1]):
         return "organization", 2
     demonyms = lexicon.demonyms()

@@ -53,6 +53,9 @@ _SKIP_WORDS = {
 }  # fmt: skip
 
 
+_INSTITUTION = re.compile(r"\b(?:University|College|Airport|Base|Station|Camp)\b")
+
+
 def _clean(name: str) -> str:
     name = re.sub(r"\s*\[.*?\]", "", name)  # "Caerphilly [Caerffili GB-CAF]"
     if ", " in name:  # "Edinburgh, City of" -> "Edinburgh"
@@ -100,6 +103,8 @@ def rows() -> list[tuple[str, str, str, int]]:
             add(_ascii(_clean(sub.name)), sub.country_code, "admin1", 0)
     for city in gc.get_cities().values():
         population = int(city["population"] or 0)
+        if _INSTITUTION.search(city["name"]):
+            continue  # "University of Texas" is a census place, but in news it is the university
         if population >= CITY_MIN_POPULATION:
             add(city["name"], city["countrycode"], "city", population)
             add(_ascii(city["name"]), city["countrycode"], "city", population)  # "Herāt" -> "Herat"
