@@ -55,12 +55,15 @@ def countries_for(entities: list[Entity], text: str, source_domain: str | None) 
                 add(place.country, entity.count)
     demonyms = lexicon.demonyms()
     for match in _DEMONYM.finditer(text[:GEO_MAX_CHARS]):
-        word = match.group()
-        code = demonyms.get(word) or demonyms.get(word.split(" ")[0])
-        if code is None and word.endswith("s"):
-            code = demonyms.get(word[:-1])  # "Americans"
+        phrase = match.group()
+        code = demonyms.get(phrase)  # "Sri Lankan"
         if code:
             add(code, 1)
+            continue
+        for word in phrase.split(" "):
+            code = demonyms.get(word) or (demonyms.get(word[:-1]) if word.endswith("s") else None)  # "Americans"
+            if code:
+                add(code, 1)
     if not weight:
         code = _domain_country(source_domain)
         if code:
