@@ -31,7 +31,7 @@ def test_entity_backend_setting(tmp_path: Path) -> None:
     config.write_text("enrich:\n  entities: spacy:en_core_web_sm\n")
     assert load_settings(config).enrich.entities == "spacy:en_core_web_sm"
     config.write_text("enrich:\n  entities: bert\n")
-    with pytest.raises(ConfigError, match="enrich.entities: .*must be 'rules' or 'spacy:<pipeline>'"):
+    with pytest.raises(ConfigError, match=r"enrich.entities: .*must be 'rules' or 'spacy:<pipeline>'"):
         load_settings(config)
 
 

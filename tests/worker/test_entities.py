@@ -47,7 +47,7 @@ def test_seed_organisations(seed_entities: list[Entity]) -> None:
 
 
 def test_seed_counts_merge_short_forms(seed_entities: list[Entity]) -> None:
-    """"President Donald Trump's", "Trump's" and "President Trump" are one entry counted four times."""
+    """ "President Donald Trump's", "Trump's" and "President Trump" are one entry counted four times."""
     trump = next(e for e in seed_entities if e.name == "Donald Trump")
     assert trump.count == 4
     moore = next(e for e in seed_entities if e.name == "Austin Moore")
@@ -111,7 +111,7 @@ def test_mentions_have_exact_spans() -> None:
 
 
 def test_country_aliases_merge() -> None:
-    """"US", "U.S." and "United States" are one place entity."""
+    """ "US", "U.S." and "United States" are one place entity."""
     ents = extract_entities("", "The US said so. The U.S. agreed. The United States signed.", "en")
     assert [(e.name, e.count) for e in ents if e.type == "place"] == [("United States", 3)]
 

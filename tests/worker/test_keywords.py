@@ -32,7 +32,7 @@ def test_no_stop_words_or_fragments(seed_text: str) -> None:
 
 def test_phrase_replaces_its_parts() -> None:
     """A recurring phrase is one keyword, not also its words."""
-    text = ("Climate change is real. Experts on climate change met. The climate change summit opened. " * 2)
+    text = "Climate change is real. Experts on climate change met. The climate change summit opened. " * 2
     keywords = extract_keywords("Climate change summit", text, "en", limit=5)
     assert "climate change" in keywords or "climate change summit" in keywords
     assert "climate" not in keywords and "change" not in keywords
