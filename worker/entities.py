@@ -126,7 +126,7 @@ _ORG_HEADS = words(
 _ORG_LEADS = words(
     """
     Center Centre Team University College Bank Ministry Department Office Institute School Academy Board Bureau Council
-    Commission Committee Court Church Museum Federation Union League Association Society House Order
+    Commission Committee Court Church Federation Union League Association Society House Order
     Organization Organisation Party Government Army Navy Republic"""
 )
 _PLACE_HEADS = words(
@@ -140,10 +140,18 @@ _PLACE_HEADS = words(
     Crossing Memorial Pass Center Centre Museum Gallery Complex Facility Mosque Temple Hospital Clinic
     Cemetery Prison Mall Market Terminal Hotel"""
 )
+_COMPASS = words("North South East West Northern Southern Eastern Western Central Upper Lower Greater")
 _PLACE_LEADS = words("Mount Mt. Lake Cape Fort Port Saint St. San Santa Isle Gulf Bay Strait")
 _PLACE_NOUNS_AFTER = re.compile(
     r"[ \t]+(?:province|state|county|city|region|prefecture|district|village|town|island|river|valley|"
     r"municipality|suburb|neighbourhood|neighborhood|area|border|capital|coast|governorate|oblast)\b"
+)
+# A country as the subject of these is its government or its team, which GUM (and OntoNotes) type as an
+# organisation: "North Korea fired", "Sweden defeated South Korea".
+_ACTOR_AFTER = re.compile(
+    r"[ \t]+(?:(defeated|faced|beat|won|lost|drew|scored|played|qualified|\d+[ \t]*[–-][ \t]*\d+)|said|says|stated|"
+    r"announced|accused|agreed|warned|signed|fired|evacuated|threatened|denied|urged|demanded|rejected|claimed|"
+    r"responded|launched|imposed|retaliated|vowed|insisted|refused)\b"
 )
 _PERSON_AFTER = re.compile(
     r"(?:[ \t]*,[ \t]*(?:who|whose|aged?|\d{1,3}[ \t]*,)\b|[ \t]*\([ \t]*\d{1,3}[ \t]*\)|"
@@ -204,6 +212,10 @@ class Mention:
     strength: int  # 3 sure (lists, head words, titles) … 0 unknown
     sentence_initial: bool = False
     canonical: str = ""
+    # The name's type over the whole document; ``type`` may differ for one mention ("China said …" is the
+    # government acting, an organisation, while the entity China stays a place).
+    entity_type: str = ""
+    actor: str = ""  # a country acting: "government" ("North Korea fired") or "team" ("Sweden defeated")
 
 
 def _strip_possessive(word: str) -> tuple[str, bool]:
@@ -341,6 +353,9 @@ def _classify(
         return "place", 3
     if titled and n <= 4:
         return "person", 3
+    demonyms = lexicon.demonyms()
+    if words[0] in demonyms or words[0][:-1] in demonyms:
+        return "other", 0  # "Afghan Girls", "Chinese", "Afghans", "Indonesian coast"
     after = doc[end : end + 40]
     if n <= 3 and _PLACE_NOUNS_AFTER.match(after):
         return "place", 3
@@ -348,7 +363,15 @@ def _classify(
     has_connector = any(w in _CONNECTORS for w in words)
     if n > 1 and (last in _ORG_HEADS or (n > 2 and words[0] in _ORG_LEADS and words[1] in _CONNECTORS)):
         return "organization", 3
-    if n > 1 and (last in _PLACE_HEADS or words[0] in _PLACE_LEADS):
+    if (
+        n > 1
+        and (
+            last in _PLACE_HEADS
+            or words[0] in _PLACE_LEADS
+            or (n > 2 and words[0] in _PLACE_HEADS and words[1] in _CONNECTORS)  # "Museum of Flight"
+            or (words[0] in _COMPASS and " ".join(words[1:]) in places)  # "Southern Indiana", "East L.A."
+        )
+    ):
         return "place", 3
     if n == 1 and last in _ORG_HEADS and not initial and last not in _TITLES:
         return "organization", 2  # "the Police", "Parliament" mid-sentence
@@ -356,9 +379,6 @@ def _classify(
         return "place", 2  # a city: "Moore" (60,000 people) needs more than its name
     if n > 2 and not has_connector and any(w in _ORG_HEADS for w in words[1:-1]):
         return "organization", 2
-    demonyms = lexicon.demonyms()
-    if words[0] in demonyms or words[0][:-1] in demonyms:
-        return "other", 0  # "Afghan Girls", "Chinese", "Afghans"
     if 2 <= n <= 4 and words[0] in lexicon.given_names() and not (has_connector and n > 3):
         return "person", 3
     if 2 <= n <= 3 and words[0] in _HAN_SURNAMES and all(_HAN_GIVEN.match(w) for w in words[1:]):
@@ -384,6 +404,7 @@ def _classify(
         and not has_connector
         and not any(w.isupper() for w in words)
         and (words[-1] in surnames or words[0] in surnames)
+        and not any(_is_region(w) for w in words)  # "Fan Expo Canada" is not a person
     ):
         return "person", 1
     if n == 1 and text in lexicon.given_names():
@@ -454,9 +475,15 @@ def _add_part(text: str, part: list[Token], mentions: list[Mention], known_only:
         return  # "Chinese", "Afghans": the country comes out in `countries`, not as an entity
     if initial and len(words) == 1 and strength < 2 and f" {words[0].lower()}" in text:
         return  # a sentence's capital on a word the text also writes in lower case
-    mentions.append(Mention(start, end, text[start:end].replace("’", "'"), kind, strength, initial))
+    mention = Mention(start, end, text[start:end].replace("’", "'"), kind, strength, initial)
+    if kind == "place" and strength == 3:
+        actor = _ACTOR_AFTER.match(text, end)
+        place = lexicon.places().get(name_text)
+        if actor and place is not None and place.kind == "country":
+            mention.actor = "team" if actor.group(1) else "government"
+    mentions.append(mention)
     if len(words) > 1 and kind != "person" and not _is_known(name_text):
-        _add_nested(text, name, mentions)
+        _add_nested(text, name, mentions, kind)
 
 
 def _should_split(words: list[str], name_text: str, strength: int) -> bool:
@@ -468,8 +495,15 @@ def _should_split(words: list[str], name_text: str, strength: int) -> bool:
         return True
     if _is_known(name_text):
         return False
-    if any(words[i] in ("and", "&") for i in connectors):
-        return True
+    ands = [i for i in connectors if words[i] in ("and", "&")]
+    if ands:
+        # "National Air and Space Museum", "State and Homeland Security Departments" are one name; "China and
+        # Russia", "the District and the Police Department" are two.
+        before = words[: ands[0]]
+        one_name = (words[-1] in _ORG_HEADS or words[-1] in _PLACE_HEADS) and not any(
+            w in _ORG_HEADS or w in _PLACE_HEADS for w in before
+        )
+        return not one_name or _is_known(" ".join(before))
     head = words[: connectors[0]]
     given = lexicon.given_names()
     return bool(head) and ((head[0] in given and len(head) > 1) or (head[0] in _HAN_SURNAMES and len(head) == 2))
@@ -481,24 +515,32 @@ def _known_prefix(words: list[str], name_text: str) -> int:
         return 0
     if words[-1] in _ORG_HEADS or words[-1] in _PLACE_HEADS or any(w in _CONNECTORS for w in words):
         return 0
-    given = lexicon.given_names()
-    for k in range(len(words) - 2, 0, -1):
-        head = " ".join(words[:k])
-        if _is_strong_known(head) and (len(words) - k >= 2 or words[k] in given):
+    for k in range(len(words) - 1, 0, -1):  # the longest known head: "Washington D.C." before "Washington"
+        if _is_strong_known(" ".join(words[:k])):
             return k
     return 0
 
 
-def _is_strong_known(name: str) -> bool:
+def _is_region(name: str) -> bool:
+    """A country, province or continent (not a city: too many cities are surnames)."""
+    place = lexicon.places().get(name)
+    return place is not None and place.kind != "city"
+
+
+def _is_strong_known(name: str, city_population: int = 100_000) -> bool:
     if name in lexicon.organizations():
         return True
     place = lexicon.places().get(name)
-    return place is not None and (place.kind != "city" or place.population >= 100_000)
+    return place is not None and (place.kind != "city" or place.population >= city_population)
 
 
-def _add_nested(text: str, name: list[Token], mentions: list[Mention]) -> None:
-    """Places and organisations named inside a longer name: "Texas" in "University of Texas"."""
+def _add_nested(text: str, name: list[Token], mentions: list[Mention], outer: str) -> None:
+    """Places named inside a longer name: "Texas" in "University of Texas", "Sydney" in "Sydney Morning Herald".
+
+    Inside a place's own name only regions count: "Kennedy Space Center" is not in Kennedy, Bogotá.
+    """
     n = len(name)
+    city_population = 1_000_000 if outer != "place" else 10**12
     for size in range(min(3, n - 1), 0, -1):
         for i in range(n - size + 1):
             piece = name[i : i + size]
@@ -506,8 +548,10 @@ def _add_nested(text: str, name: list[Token], mentions: list[Mention]) -> None:
             if words[0] in _CONNECTORS or words[-1] in _CONNECTORS:
                 continue
             piece_text = " ".join(words)
-            if _is_strong_known(piece_text) and piece_text not in lexicon.organizations():
+            if _is_strong_known(piece_text, city_population) and piece_text not in lexicon.organizations():
                 kind = "place"
+                if i > 0 and name[i - 1][0] in _COMPASS:
+                    piece = name[i - 1 : i + size]  # "Southern Indiana" in "University of Southern Indiana"
                 start, end = piece[0][1], piece[-1][2]
                 if not any(
                     m.start <= start and end <= m.end and m.end - m.start < name[-1][2] - name[0][1]
@@ -537,6 +581,8 @@ def _resolve(mentions: list[Mention]) -> None:
             names = full[m.text]
             if len(names) == 1:
                 m.canonical = next(iter(names))
+    teams = {m.canonical for m in mentions if m.actor == "team"}
+    teams = {name for name in teams if sum(1 for m in mentions if m.canonical == name and m.actor == "team") >= 2}
     votes: dict[str, dict[str, int]] = {}
     for m in mentions:
         by_type = votes.setdefault(m.canonical, {})
@@ -544,8 +590,11 @@ def _resolve(mentions: list[Mention]) -> None:
     for m in mentions:
         by_type = votes[m.canonical]
         best = max(by_type, key=lambda t: (by_type[t], t != "other"))
-        if best != m.type and by_type[best] > 0:
-            m.type = best
+        m.entity_type = best if by_type[best] > 0 else m.type
+        if m.strength <= 1 or m.type == "other":
+            m.type = m.entity_type
+        if m.type == "place" and (m.actor or m.canonical in teams):
+            m.type = "organization"  # the entity stays a place (and a country); this mention is its government or team
 
 
 @functools.cache
@@ -560,7 +609,7 @@ def _country_names() -> dict[str, str]:
 
 def _canonical_name(m: Mention) -> str:
     name = m.canonical
-    if m.type == "place":
+    if m.entity_type == "place":
         place = lexicon.places().get(name)
         if place is not None and place.kind == "country":
             return _country_names().get(place.country, name)
@@ -654,16 +703,16 @@ def extract_entities(title: str, text: str, language: str | None, backend: str =
     headline_case = _title_cased(title)
     counts: dict[tuple[str, str], list[int]] = {}
     for i, m in enumerate(mentions):
-        if m.type == "other" and m.sentence_initial:
+        if m.entity_type == "other" and m.sentence_initial:
             continue
         if headline_case and m.start < title_end:
             continue  # a Title Cased Headline capitalises everything: count it only where the body agrees
-        key = (_canonical_name(m), m.type)
+        key = (_canonical_name(m), m.entity_type)
         entry = counts.setdefault(key, [0, i])
         entry[0] += 1
     if headline_case:
         for m in mentions:
-            key = (_canonical_name(m), m.type)
+            key = (_canonical_name(m), m.entity_type)
             if m.start < title_end and key in counts:
                 counts[key][0] += 1
     ranked = sorted(counts.items(), key=lambda item: (-item[1][0], item[1][1]))

@@ -11,6 +11,7 @@ import functools
 from dataclasses import dataclass
 from importlib import resources
 
+ALIAS_POPULATION = 10_000_000
 PLACE_KINDS = ("country", "admin1", "city", "continent", "region")
 
 
@@ -58,7 +59,8 @@ def places() -> dict[str, Place]:
         add(name, Place(cc, kind, int(population)))
     for line in _lines("place_aliases.tsv"):
         name, cc, kind = line.split("\t")
-        add(name, Place(cc, kind, 0), override=True)
+        # Aliases are picked by hand for being well known: rank them with the biggest cities.
+        add(name, Place(cc, kind, ALIAS_POPULATION if kind == "city" else 0), override=True)
     return table
 
 
