@@ -181,7 +181,7 @@ _PLACE_BEFORE = words(
     north-western south-eastern south-western northeastern northwestern southeastern southwestern capital
     visit visited visiting visits"""
 )
-_WORDS_BEFORE = re.compile(r"[\w'’.-]+")
+_PUNCT = "\"'“”‘’()[],;:!?"
 _OPENING = frozenset(" \t\"'“‘([-—–")
 _CLOSING = frozenset(".!?:;\n\r•|")
 _HAN_SURNAMES = words(
@@ -344,48 +344,20 @@ def _classify(
     words: list[str], text: str, doc: str, start: int, end: int, titled: bool, initial: bool
 ) -> tuple[str, int]:
     """Type one candidate from its own words, then from the words around it; strength 3 sure … 0 unknown."""
-    places = lexicon.places()
+    static = _static_type(text, titled)
+    if static is not None:
+        return static
     n = len(words)
-    if text in lexicon.organizations():
-        return "organization", 3
-    place = places.get(text)
-    if place is not None and not titled and place.kind != "city":
-        return "place", 3
-    if titled and n <= 4:
-        return "person", 3
-    demonyms = lexicon.demonyms()
-    if words[0] in demonyms or words[0][:-1] in demonyms:
-        return "other", 0  # "Afghan Girls", "Chinese", "Afghans", "Indonesian coast"
     after = doc[end : end + 40]
     if n <= 3 and _PLACE_NOUNS_AFTER.match(after):
         return "place", 3
     last = words[-1]
-    has_connector = any(w in _CONNECTORS for w in words)
-    if n > 1 and (last in _ORG_HEADS or (n > 2 and words[0] in _ORG_LEADS and words[1] in _CONNECTORS)):
-        return "organization", 3
-    if (
-        n > 1
-        and (
-            last in _PLACE_HEADS
-            or words[0] in _PLACE_LEADS
-            or (n > 2 and words[0] in _PLACE_HEADS and words[1] in _CONNECTORS)  # "Museum of Flight"
-            or (words[0] in _COMPASS and " ".join(words[1:]) in places)  # "Southern Indiana", "East L.A."
-        )
-    ):
-        return "place", 3
     if n == 1 and last in _ORG_HEADS and not initial and last not in _TITLES:
         return "organization", 2  # "the Police", "Parliament" mid-sentence
-    if place is not None and not titled and (n > 1 or place.population >= 100_000):
-        return "place", 2  # a city: "Moore" (60,000 people) needs more than its name
-    if n > 2 and not has_connector and any(w in _ORG_HEADS for w in words[1:-1]):
-        return "organization", 2
-    if 2 <= n <= 4 and words[0] in lexicon.given_names() and not (has_connector and n > 3):
-        return "person", 3
-    if 2 <= n <= 3 and words[0] in _HAN_SURNAMES and all(_HAN_GIVEN.match(w) for w in words[1:]):
-        return "person", 2
-    if place is not None:
-        return "place", 1
-    prev = [w.lower() for w in _WORDS_BEFORE.findall(doc, max(0, start - 30), start)[-3:]]
+    if text in lexicon.places():
+        return "place", 1  # a small city: "Moore" (60,000 people) needs more than its name
+    has_connector = any(w in _CONNECTORS for w in words)
+    prev = [w.strip(_PUNCT).lower() for w in doc[max(0, start - 30) : start].split()[-3:]]
     p1 = prev[-1] if prev else ""
     p2 = prev[-2] if len(prev) > 1 else ""
     if p1 == "the":
@@ -410,6 +382,47 @@ def _classify(
     if n == 1 and text in lexicon.given_names():
         return "person", 1
     return "other", 0
+
+
+@functools.lru_cache(maxsize=100_000)
+def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
+    """What a name's own words say about its type, whatever surrounds it (cached: names recur)."""
+    places = lexicon.places()
+    words = text.split(" ")
+    n = len(words)
+    if text in lexicon.organizations():
+        return "organization", 3
+    place = places.get(text)
+    if place is not None and not titled and place.kind != "city":
+        return "place", 3
+    if titled and n <= 4:
+        return "person", 3
+    demonyms = lexicon.demonyms()
+    if words[0] in demonyms or words[0][:-1] in demonyms:
+        return "other", 0  # "Afghan Girls", "Chinese", "Afghans", "Indonesian coast"
+    last = words[-1]
+    has_connector = any(w in _CONNECTORS for w in words)
+    if n > 1 and (last in _ORG_HEADS or (n > 2 and words[0] in _ORG_LEADS and words[1] in _CONNECTORS)):
+        return "organization", 3
+    if (
+        n > 1
+        and (
+            last in _PLACE_HEADS
+            or words[0] in _PLACE_LEADS
+            or (n > 2 and words[0] in _PLACE_HEADS and words[1] in _CONNECTORS)  # "Museum of Flight"
+            or (words[0] in _COMPASS and " ".join(words[1:]) in places)  # "Southern Indiana", "East L.A."
+        )
+    ):
+        return "place", 3
+    if place is not None and not titled and (n > 1 or place.population >= 100_000):
+        return "place", 2  # a city big enough to be meant
+    if n > 2 and not has_connector and any(w in _ORG_HEADS for w in words[1:-1]):
+        return "organization", 2
+    if 2 <= n <= 4 and words[0] in lexicon.given_names() and not (has_connector and n > 3):
+        return "person", 3
+    if 2 <= n <= 3 and words[0] in _HAN_SURNAMES and all(_HAN_GIVEN.match(w) for w in words[1:]):
+        return "person", 2
+    return None
 
 
 def _sentence_initial(text: str, start: int) -> bool:

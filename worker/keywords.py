@@ -12,9 +12,11 @@ Scripts written without spaces (Chinese, Japanese, Thai) get recurring character
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from worker import lexicon
 from worker.lexicon import words
@@ -29,8 +31,9 @@ _NEWS_WORDS = words(
     make made number part way thing things lot lots ago many much several set due another former"""
 )
 # A word, or a punctuation mark a phrase cannot run across (kept as its own token, never a keyword).
-_TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[.,;:!?()\[\]{}\"“”„«»…|/\\\n\t—–]|\s-+\s")
+_TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[.,;:!?()\[\]{}\"“”„«»…|/\\\n\t—–]|-{2,}")
 _POSSESSIVE_ENDINGS = ("'s", "’s")
+_POSSESSIVE_WORD = re.compile(r"(?<!\S)\S+['’]s(?!\S)")  # one start per word: linear
 _NO_SPACE_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{2,}")
 
 
@@ -54,29 +57,31 @@ def extract_keywords(title: str, text: str, language: str | None, limit: int = 1
     raw = [*title_raw, "|", *_TOKEN.findall(body)]
     raw_tf = Counter(raw)
     # Acronyms keep their case: "US" and "WHO" are not the stop words "us" and "who".
-    acronyms = {r for r in raw_tf if 1 < len(r) < 6 and r.isupper()}
+    acronyms = {r for r in raw_tf if r.isupper() and 1 < len(r) < 6}
     keys = [r.lower() for r in raw]
     if acronyms:
         for i, r in enumerate(raw):
             if r in acronyms:
                 keys[i] = r
+    title_keys = keys[: len(title_raw)]
     tf = Counter(keys)
     first = {k: i for i, k in enumerate(dict.fromkeys(keys))}  # rank of first use among distinct words
     # "China's" counts for "china" but ends a phrase: "China's jailing" is two topics, not one.
-    for word, count in list(tf.items()):
-        if word.endswith(_POSSESSIVE_ENDINGS):
-            tf[word[:-2]] += count
-            first[word[:-2]] = min(first.get(word[:-2], len(first)), first[word])
+    for word in _POSSESSIVE_WORD.findall(" ".join(tf)):
+        bare = word[:-2]
+        tf[bare] += tf[word]
+        first[bare] = min(first.get(bare, len(first)), first[word])
     good = {
-        k for k in tf
-        if (len(k) > 2 or k in acronyms) and k not in stop and k[0].isalpha() and not k.endswith(_POSSESSIVE_ENDINGS)
+        k for k in tf.keys() - stop
+        if (len(k) > 2 and k[0].isalpha() and k[-2] not in "'’") or k in acronyms
     }  # fmt: skip
+    good.discard("|")
     if not good:
         return []
     capitalised: Counter[str] = Counter()
     surface: dict[str, str] = {}
     for word, count in raw_tf.items():
-        if word[:1].isupper():
+        if word[0].isupper():
             key = word if word in acronyms else word.lower()
             if key.endswith(_POSSESSIVE_ENDINGS):
                 key, word = key[:-2], word[:-2]
@@ -86,42 +91,62 @@ def extract_keywords(title: str, text: str, language: str | None, limit: int = 1
     phrase_tf: Counter[tuple[str, ...]] = Counter()
     phrase_tf.update(p for p in itertools.pairwise(kept) if None not in p)
     phrase_tf.update(p for p in zip(kept, kept[1:], kept[2:], strict=False) if None not in p)
-    title_words = {k for k in keys[: len(title_raw)] if k in good}
+    title_words = good.intersection(title_keys)
     total = max(len(first), 1)
+    # Only words that recur or head the article can make the list; scoring the rest is wasted on long texts.
+    candidates = {w for w in good if tf[w] > 1} | title_words
+    if len(candidates) < 2 * limit:
+        candidates = good
     word_scores = {
         w: tf[w]
         * (2.0 - first[w] / total)
         * (1.3 if capitalised[w] * 2 > tf[w] else 1.0)
         * (2.0 if w in title_words else 1.0)
-        for w in good
+        for w in candidates
     }
     word_score = word_scores.__getitem__
 
     scores: dict[tuple[str, ...], float] = {}
     share: dict[str, float] = {}  # how much of a word's use is inside one recurring phrase
     for phrase, count in phrase_tf.items():
-        if count >= 2:
+        if count > 1:
             # A phrase is as strong as its weakest word, scaled by how much that word lives inside it.
             weakest = min(phrase, key=tf.__getitem__)
             scores[phrase] = word_score(weakest) * count / tf[weakest] * (1.0 + 0.25 * (len(phrase) - 1))
             for w in phrase:
                 share[w] = max(share.get(w, 0.0), count / tf[w])
-    for word in good:
+    for word in candidates:
         # "law" in "law enforcement" is the phrase's, not a topic of its own.
         scores[(word,)] = word_score(word) * (1.0 - 0.8 * share.get(word, 0.0))
-    chosen: list[tuple[str, ...]] = []
-    for phrase in sorted(scores, key=lambda p: (-scores[p], p)):
-        if any(_inside(phrase, other) or _inside(other, phrase) for other in chosen):
-            continue
-        chosen.append(phrase)
-        if len(chosen) >= limit:
-            break
+    chosen = _select(scores, limit)
 
     def render(word: str) -> str:
         # A word written with a capital in most of its uses is a name: keep how the text spells it.
         return surface[word] if capitalised[word] * 2 > tf[word] else word
 
     return [" ".join(render(w) for w in phrase) for phrase in chosen]
+
+
+def _select(scores: dict[tuple[str, ...], float], limit: int) -> list[tuple[str, ...]]:
+    """The best ``limit`` candidates, skipping any that is part of, or contains, one already chosen."""
+
+    def order(phrase: tuple[str, ...]) -> tuple[float, tuple[str, ...]]:
+        return -scores[phrase], phrase
+
+    def batches() -> Iterator[list[tuple[str, ...]]]:
+        head = heapq.nsmallest(limit * 5, scores, key=order)
+        yield head
+        yield sorted(scores.keys() - set(head), key=order)  # only reached if the head runs dry
+
+    chosen: list[tuple[str, ...]] = []
+    for batch in batches():
+        for phrase in batch:
+            if any(_inside(phrase, other) or _inside(other, phrase) for other in chosen):
+                continue
+            chosen.append(phrase)
+            if len(chosen) >= limit:
+                return chosen
+    return chosen
 
 
 def _inside(small: tuple[str, ...], big: tuple[str, ...]) -> bool:
