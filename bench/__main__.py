@@ -13,11 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import pipeline
+from bench import enrich, pipeline
 from bench.common import REPO, machine
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "pipeline": lambda: pipeline.run(rounds=3),
+    "enrich": lambda: enrich.run(rounds=3),
 }
 
 
@@ -39,7 +40,7 @@ def _pipeline_md(r: dict[str, Any]) -> str:
     ])  # fmt: skip
 
 
-RENDER: dict[str, Callable[[dict[str, Any]], str]] = {"pipeline": _pipeline_md}
+RENDER: dict[str, Callable[[dict[str, Any]], str]] = {"pipeline": _pipeline_md, "enrich": enrich.render}
 
 
 def main(argv: list[str]) -> int:
