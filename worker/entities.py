@@ -61,6 +61,10 @@ _ALWAYS_TRIM = words(
     The A An In On At For But And Or If As By To Of From With This That These Those January February March
     April June July August September October November December"""
 )
+_TRAILING_DROP = words(
+    """January February March April June July August September October November December Monday Tuesday
+    Wednesday Thursday Friday Saturday Sunday Image Photo Video Audio Picture Credit"""
+)
 _DAYS = words("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
 # Possessives inside names ("Xingtai Intermediate People's Court"), as opposed to "China's National ...".
 _COMMON_POSSESSIVES = frozenset(
@@ -168,6 +172,15 @@ _PERSON_BEFORE = words(
     prosecutor governor mayor ambassador envoy diplomat dissident activist blogger poet novelist producer
     photographer designer architect inventor entrepreneur businessman businesswoman billionaire"""
 )
+_ROLES = _PERSON_BEFORE - {"said", "says", "according", "by", "dr", "mr", "mrs", "ms"}
+# "Fuad Basya, spokesman for the army", "Jim Carroll, the White House drug czar": an appositive role.
+_ROLE_AFTER = re.compile(
+    r"[ \t]*,[ \t]+(?:(?:a|an|the|its|his|her|their)[ \t]+)?(?:[\w'’-]+[ \t]+){0,3}?(?:"
+    + "|".join(sorted(_ROLES))
+    + r")s?\b"
+)
+# "Romelu Lukaku doubled the lead": an unknown two-word name doing something in the past tense.
+_PAST_VERB_AFTER = re.compile(r"[ \t]+[a-z]{3,}ed\b")
 _ORG_BEFORE_NOUNS = words(
     """
     analyst analysts researcher researchers professor professors economist economists scientist scientists
@@ -295,7 +308,8 @@ def _trim(part: list[Token], text: str) -> list[Token]:
             part = part[1:]
             continue
         break
-    while part and part[-1][0] in _CONNECTORS:
+    # "Paris on November 14", "Ahmed Mohamed Image: …": a date or a caption credit runs on after the name.
+    while part and (part[-1][0] in _CONNECTORS or part[-1][0] in _TRAILING_DROP):
         part = part[:-1]
     return part
 
@@ -362,7 +376,11 @@ def _classify(
     p2 = prev[-2] if len(prev) > 1 else ""
     if p1 == "the":
         p1, p2 = p2, (prev[-3] if len(prev) > 2 else "")
-    if n <= 4 and not has_connector and (_PERSON_AFTER.match(after) or p1 in _PERSON_BEFORE):
+    if (
+        n <= 4
+        and not has_connector
+        and (_PERSON_AFTER.match(after) or p1 in _PERSON_BEFORE or _ROLE_AFTER.match(after))
+    ):
         return "person", 2
     if p1 in ("at", "of", "for", "with", "from") and p2 in _ORG_BEFORE_NOUNS:
         return "organization", 2
@@ -375,7 +393,7 @@ def _classify(
         2 <= n <= 3
         and not has_connector
         and not any(w.isupper() for w in words)
-        and (words[-1] in surnames or words[0] in surnames)
+        and (words[-1] in surnames or _PAST_VERB_AFTER.match(after))
         and not any(_is_region(w) for w in words)  # "Fan Expo Canada" is not a person
     ):
         return "person", 1
@@ -585,7 +603,13 @@ def _resolve(mentions: list[Mention]) -> None:
                     full.setdefault(w, set()).add(m.text)
     for m in mentions:
         m.canonical = m.text
-        if " " not in m.text and m.text in full and m.strength < 3:
+        if (
+            " " not in m.text
+            and m.text in full
+            and m.strength < 3
+            and not _is_region(m.text)  # "Canada" is not short for "Environment Canada"
+            and m.text not in lexicon.organizations()
+        ):
             names = full[m.text]
             if len(names) == 1:
                 m.canonical = next(iter(names))
