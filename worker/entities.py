@@ -14,6 +14,7 @@ An optional spaCy backend is used when configured as ``spacy:<pipeline>`` and th
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -116,7 +117,7 @@ _ORG_HEADS = words(
     School Academy Commission Committee Council Court Tribunal Ministry Department Agency Bureau Office Service
     Services Administration Authority Board Assembly Parliament Congress Senate Cabinet Government Party
     Movement Front Union League Federation Confederation Alliance Coalition Organization Organisation
-    Network Club Team Army Navy Force Forces Guard Police Corps Command Brigade Regiment Church Mosque Temple
+    Network Club Team Army Navy Force Forces Guard Police Corps Command Brigade Regiment Church
     Laboratory Laboratories Labs Airlines Airways Air Motors Technologies
     Technology Systems Software Electronics Industries Pharmaceuticals Energy Oil Petroleum Telecom
     Communications Media News Times Post Journal Herald Tribune Gazette Review Press Daily Weekly Magazine
@@ -144,7 +145,10 @@ _PLACE_HEADS = words(
     Crossing Memorial Pass Center Centre Museum Gallery Complex Facility Mosque Temple Hospital Clinic
     Cemetery Prison Mall Market Terminal Hotel"""
 )
-_COMPASS = words("North South East West Northern Southern Eastern Western Central Upper Lower Greater")
+_COMPASS = words(
+    "North South East West Northern Southern Eastern Western Central Upper Lower Greater Northwest Northeast "
+    "Southwest Southeast"
+)
 _PLACE_LEADS = words("Mount Mt. Lake Cape Fort Port Saint St. San Santa Isle Gulf Bay Strait")
 _PLACE_NOUNS_AFTER = re.compile(
     r"[ \t]+(?:province|state|county|city|region|prefecture|district|village|town|island|river|valley|"
@@ -386,7 +390,7 @@ def _classify(
         return "organization", 2
     if n == 1 and len(text) >= 2 and text.isupper() and text.isalpha():
         return "organization", 2
-    if n == 1 and p1 in _PLACE_BEFORE and not initial:
+    if n == 1 and p1 in _PLACE_BEFORE and not initial and text != "May":  # "in May" is a month
         return "place", 1
     surnames = lexicon.surnames()
     if (
@@ -427,8 +431,9 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
         and (
             last in _PLACE_HEADS
             or words[0] in _PLACE_LEADS
-            or (n > 2 and words[0] in _PLACE_HEADS and words[1] in _CONNECTORS)  # "Museum of Flight"
+            or (n > 2 and (words[0] in _PLACE_HEADS or words[0] == "State") and words[1] in _CONNECTORS)
             or (words[0] in _COMPASS and " ".join(words[1:]) in places)  # "Southern Indiana", "East L.A."
+            or (words[-1] in _COMPASS and " ".join(words[:-1]) in places)  # "Kowloon West", "Pacific Northwest"
         )
     ):
         return "place", 3
@@ -467,6 +472,7 @@ def find_mentions(text: str, language: str | None = "en") -> list[Mention]:
             part = _trim(raw_part, text)
             if part:
                 _add_part(text, part, mentions)
+    _acronyms(text, mentions)
     _resolve(mentions)
     if language not in (None, "en"):
         # Capitalisation says little outside English (German capitalises every noun): keep what lists vouch for.
@@ -500,8 +506,8 @@ def _add_part(text: str, part: list[Token], mentions: list[Mention], known_only:
             if piece:
                 _add_part(text, piece, mentions, known_only)
         return
-    if known_only and strength < 3:
-        return
+    if known_only and (strength < 2 or kind == "person"):
+        return  # a title's neighbour counts only when lists vouch for it ("U.S." President, "LA" Sheriff)
     if kind == "other" and (words[0] in lexicon.demonyms() or words[0][:-1] in lexicon.demonyms()):
         return  # "Chinese", "Afghans": the country comes out in `countries`, not as an entity
     if initial and len(words) == 1 and strength < 2 and f" {words[0].lower()}" in text:
@@ -568,10 +574,10 @@ def _is_strong_known(name: str, city_population: int = 100_000) -> bool:
 def _add_nested(text: str, name: list[Token], mentions: list[Mention], outer: str) -> None:
     """Places named inside a longer name: "Texas" in "University of Texas", "Sydney" in "Sydney Morning Herald".
 
-    Inside a place's own name only regions count: "Kennedy Space Center" is not in Kennedy, Bogotá.
+    Cities count from a million people: "Kennedy Space Center" is not in Kennedy, Bogotá (980,000).
     """
     n = len(name)
-    city_population = 1_000_000 if outer != "place" else 10**12
+    city_population = 1_000_000
     for size in range(min(3, n - 1), 0, -1):
         for i in range(n - size + 1):
             piece = name[i : i + size]
@@ -590,6 +596,25 @@ def _add_nested(text: str, name: list[Token], mentions: list[Mention], outer: st
                 ):
                     mentions.append(Mention(start, end, text[start:end], kind, 2))
                 return
+
+
+def _acronyms(text: str, mentions: list[Mention]) -> None:
+    """ "Kennedy Space Center (KSC)": the acronym takes the type of the name it abbreviates, everywhere."""
+    introduced: dict[str, tuple[str, int]] = {}
+    for a, b in itertools.pairwise(mentions):
+        if (
+            b.text.isupper()
+            and " " in a.text
+            and text[a.end : b.start] == " ("
+            and text[b.end : b.end + 1] == ")"
+            and b.text[0] == a.text[0]
+            and a.type != "other"
+        ):
+            introduced[b.text] = (a.type, a.strength)
+    if introduced:
+        for m in mentions:
+            if m.text in introduced:
+                m.type, m.strength = introduced[m.text]
 
 
 def _resolve(mentions: list[Mention]) -> None:
@@ -628,7 +653,8 @@ def _resolve(mentions: list[Mention]) -> None:
         by_type = votes[m.canonical]
         best = max(by_type, key=lambda t: (by_type[t], t != "other"))
         m.entity_type = best if by_type[best] > 0 else m.type
-        if m.strength <= 1 or m.type == "other":
+        # A name typed by one weak guess ("in Hajj") does not carry that guess to its other mentions.
+        if (m.strength <= 1 or m.type == "other") and by_type[best] >= 3:
             m.type = m.entity_type
         if m.type == "place" and (m.actor or m.canonical in teams):
             m.type = "organization"  # the entity stays a place (and a country); this mention is its government or team
