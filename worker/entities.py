@@ -62,6 +62,7 @@ _ALWAYS_TRIM = words(
     The A An In On At For But And Or If As By To Of From With This That These Those January February March
     April June July August September October November December"""
 )
+_MONTH_BEFORE = words("in on since until till by from last next early late mid of during before after this")
 _TRAILING_DROP = words(
     """January February March April June July August September October November December Monday Tuesday
     Wednesday Thursday Friday Saturday Sunday Image Photo Video Audio Picture Credit"""
@@ -390,7 +391,9 @@ def _classify(
         return "organization", 2
     if n == 1 and len(text) >= 2 and text.isupper() and text.isalpha():
         return "organization", 2
-    if n == 1 and p1 in _PLACE_BEFORE and not initial and text != "May":  # "in May" is a month
+    if text == "May" and p1 in _MONTH_BEFORE:
+        return "other", -1  # "in May", "since May": the month, not a name
+    if n == 1 and p1 in _PLACE_BEFORE and not initial:
         return "place", 1
     surnames = lexicon.surnames()
     if (
@@ -462,12 +465,12 @@ def find_mentions(text: str, language: str | None = "en") -> list[Mention]:
     mentions: list[Mention] = []
     for match in _SEQUENCE.finditer(text):
         group = match.group()
-        if " " not in group and "\t" not in group and "-" not in group and group[-1] not in "'’s":
-            # One plain word, by far the most common candidate: skip the tokenizer.
-            part = _trim([(group, match.start(), match.end())], text)
-            if part:
-                _add_part(text, part, mentions)
-            continue
+        if " " not in group and "\t" not in group and "-" not in group and group[-1] not in "'’":
+            _, possessive = _strip_possessive(group)
+            if not possessive:
+                # One plain word, by far the most common candidate: the short road.
+                _add_word(text, group, match.start(), match.end(), mentions)
+                continue
         for raw_part in _split(group, match.start()):
             part = _trim(raw_part, text)
             if part:
@@ -478,6 +481,31 @@ def find_mentions(text: str, language: str | None = "en") -> list[Mention]:
         # Capitalisation says little outside English (German capitalises every noun): keep what lists vouch for.
         mentions = [m for m in mentions if m.strength >= 2]
     return mentions
+
+
+def _add_word(text: str, word: str, start: int, end: int, mentions: list[Mention]) -> None:
+    """``_add_part`` for a one-word candidate, without the list handling a run of words needs."""
+    if word in _CONNECTORS or word in _TRAILING_DROP or (word in _TITLES and word not in _WEAK_TITLES):
+        return  # a title alone ("the President") names no one
+    initial = _sentence_initial(text, start)
+    if (word.lower() in _common() or word in _DAYS) and (word in _ALWAYS_TRIM or initial) and not _is_known(word):
+        return
+    kind, strength = _classify([word], word, text, start, end, False, initial)
+    if strength < 0 or (kind == "other" and (word in lexicon.demonyms() or word[:-1] in lexicon.demonyms())):
+        return
+    if initial and strength < 2 and f" {word.lower()}" in text:
+        return  # a sentence's capital on a word the text also writes in lower case
+    mentions.append(_mention(text, start, end, word, kind, strength, initial))
+
+
+def _mention(text: str, start: int, end: int, name: str, kind: str, strength: int, initial: bool) -> Mention:
+    mention = Mention(start, end, text[start:end].replace("’", "'"), kind, strength, initial)
+    if kind == "place" and strength == 3:
+        actor = _ACTOR_AFTER.match(text, end)
+        place = lexicon.places().get(name)
+        if actor and place is not None and place.kind == "country":
+            mention.actor = "team" if actor.group(1) else "government"
+    return mention
 
 
 def _add_part(text: str, part: list[Token], mentions: list[Mention], known_only: bool = False) -> None:
@@ -506,19 +534,15 @@ def _add_part(text: str, part: list[Token], mentions: list[Mention], known_only:
             if piece:
                 _add_part(text, piece, mentions, known_only)
         return
+    if strength < 0:
+        return
     if known_only and (strength < 2 or kind == "person"):
         return  # a title's neighbour counts only when lists vouch for it ("U.S." President, "LA" Sheriff)
     if kind == "other" and (words[0] in lexicon.demonyms() or words[0][:-1] in lexicon.demonyms()):
         return  # "Chinese", "Afghans": the country comes out in `countries`, not as an entity
     if initial and len(words) == 1 and strength < 2 and f" {words[0].lower()}" in text:
         return  # a sentence's capital on a word the text also writes in lower case
-    mention = Mention(start, end, text[start:end].replace("’", "'"), kind, strength, initial)
-    if kind == "place" and strength == 3:
-        actor = _ACTOR_AFTER.match(text, end)
-        place = lexicon.places().get(name_text)
-        if actor and place is not None and place.kind == "country":
-            mention.actor = "team" if actor.group(1) else "government"
-    mentions.append(mention)
+    mentions.append(_mention(text, start, end, name_text, kind, strength, initial))
     if len(words) > 1 and kind != "person" and not _is_known(name_text):
         _add_nested(text, name, mentions, kind)
 

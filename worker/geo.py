@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 
 from schemas.models import Entity
 from worker import lexicon
@@ -17,7 +18,15 @@ from worker import lexicon
 GEO_MAX_CHARS = 100_000
 # Country-code domains that are sold as generic names and say nothing about where a source is.
 _GENERIC_CCTLDS = frozenset({"io", "co", "tv", "me", "fm", "ai", "ly", "to", "cc", "ws", "gg", "la", "am", "im", "is"})
-_DEMONYM = re.compile(r"\b[A-Z][a-z]+(?:[ ][A-Z][a-z]+)?\b")
+
+
+@functools.cache
+def _demonym_pattern() -> re.Pattern[str]:
+    """One pattern for every demonym, plural too ("Americans"); longest first so "Sri Lankan" wins."""
+    names = sorted(lexicon.demonyms(), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")(?:s|es)?\b")
+
+
 _TLD_COUNTRY = {"uk": "GB", "su": "RU"}
 
 
@@ -54,16 +63,8 @@ def countries_for(entities: list[Entity], text: str, source_domain: str | None) 
             if place is not None:
                 add(place.country, entity.count)
     demonyms = lexicon.demonyms()
-    for match in _DEMONYM.finditer(text[:GEO_MAX_CHARS]):
-        phrase = match.group()
-        code = demonyms.get(phrase)  # "Sri Lankan"
-        if code:
-            add(code, 1)
-            continue
-        for word in phrase.split(" "):
-            code = demonyms.get(word) or (demonyms.get(word[:-1]) if word.endswith("s") else None)  # "Americans"
-            if code:
-                add(code, 1)
+    for word, count in Counter(_demonym_pattern().findall(text[:GEO_MAX_CHARS])).items():
+        add(demonyms[word], count)
     if not weight:
         code = _domain_country(source_domain)
         if code:
