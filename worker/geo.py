@@ -18,13 +18,12 @@ from worker import lexicon
 GEO_MAX_CHARS = 100_000
 # Country-code domains that are sold as generic names and say nothing about where a source is.
 _GENERIC_CCTLDS = frozenset({"io", "co", "tv", "me", "fm", "ai", "ly", "to", "cc", "ws", "gg", "la", "am", "im", "is"})
+_CAPITALISED = re.compile(r"[A-Z][a-z]+")
 
 
 @functools.cache
-def _demonym_pattern() -> re.Pattern[str]:
-    """One pattern for every demonym, plural too ("Americans"); longest first so "Sri Lankan" wins."""
-    names = sorted(lexicon.demonyms(), key=len, reverse=True)
-    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")(?:s|es)?\b")
+def _two_word_demonyms() -> dict[str, str]:
+    return {name: code for name, code in lexicon.demonyms().items() if " " in name}
 
 
 _TLD_COUNTRY = {"uk": "GB", "su": "RU"}
@@ -63,8 +62,14 @@ def countries_for(entities: list[Entity], text: str, source_domain: str | None) 
             if place is not None:
                 add(place.country, entity.count)
     demonyms = lexicon.demonyms()
-    for word, count in Counter(_demonym_pattern().findall(text[:GEO_MAX_CHARS])).items():
-        add(demonyms[word], count)
+    text = text[:GEO_MAX_CHARS]
+    for word, count in Counter(_CAPITALISED.findall(text)).items():
+        code = demonyms.get(word) or (demonyms.get(word[:-1]) if word[-1] == "s" else None)  # "Americans"
+        if code:
+            add(code, count)
+    for phrase, code in _two_word_demonyms().items():  # "Sri Lankan"
+        if phrase in text:
+            add(code, text.count(phrase))
     if not weight:
         code = _domain_country(source_domain)
         if code:

@@ -89,8 +89,9 @@ def extract_keywords(title: str, text: str, language: str | None, limit: int = 1
             surface.setdefault(key, word)
     kept = [k if k in good else None for k in keys]
     phrase_tf: Counter[tuple[str, ...]] = Counter()
-    phrase_tf.update(p for p in itertools.pairwise(kept) if None not in p)
-    phrase_tf.update(p for p in zip(kept, kept[1:], kept[2:], strict=False) if None not in p)
+    # filter(all, …) keeps the runs of kept words without a Python-level step per token.
+    phrase_tf.update(filter(all, itertools.pairwise(kept)))
+    phrase_tf.update(filter(all, zip(kept, kept[1:], kept[2:], strict=False)))
     title_words = good.intersection(title_keys)
     total = max(len(first), 1)
     # Only words that recur or head the article can make the list; scoring the rest is wasted on long texts.
