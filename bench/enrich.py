@@ -38,7 +38,7 @@ def _articles() -> list[ParsedArticle]:
 
 def _naive() -> Callable[[ParsedArticle], object]:
     import ftfy
-    import yake  # type: ignore[import-untyped]
+    import yake
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

@@ -337,9 +337,9 @@ def evaluate(docs: list[Document], backend: str) -> dict[str, dict[str, tuple[fl
     gold_names: set[tuple[str, str, str]] = set()
     pred_names: set[tuple[str, str, str]] = set()
     for doc in docs:
-        for g in doc.mentions:
-            gold_spans.add((doc.name, g.start, g.end, g.type))
-            gold_names.add((doc.name, g.name, g.type))
+        for gm in doc.mentions:
+            gold_spans.add((doc.name, gm.start, gm.end, gm.type))
+            gold_names.add((doc.name, gm.name, gm.type))
         for m in entities.mentions_for(doc.text, "en", backend):
             if m.type in TYPES:
                 pred_spans.add((doc.name, m.start, m.end, m.type))

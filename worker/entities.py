@@ -745,7 +745,7 @@ def _spacy_backend(pipeline: str) -> MentionFinder:
         f"(`python -m spacy download {pipeline}`, or pip install its wheel), or set enrich.entities: rules"
     )
     try:
-        import spacy  # type: ignore[import-not-found]
+        import spacy
     except ImportError as e:
         raise BackendUnavailableError(
             f"entity backend spacy:{pipeline} needs spaCy, which is not installed; {hint}"

@@ -90,8 +90,9 @@ def extract_keywords(title: str, text: str, language: str | None, limit: int = 1
     kept = [k if k in good else None for k in keys]
     phrase_tf: Counter[tuple[str, ...]] = Counter()
     # filter(all, …) keeps the runs of kept words without a Python-level step per token.
-    phrase_tf.update(filter(all, itertools.pairwise(kept)))
-    phrase_tf.update(filter(all, zip(kept, kept[1:], kept[2:], strict=False)))
+    # (mypy cannot see that all() drops the tuples holding None)
+    phrase_tf.update(filter(all, itertools.pairwise(kept)))  # type: ignore[arg-type]
+    phrase_tf.update(filter(all, zip(kept, kept[1:], kept[2:], strict=False)))  # type: ignore[arg-type]
     title_words = good.intersection(title_keys)
     total = max(len(first), 1)
     # Only words that recur or head the article can make the list; scoring the rest is wasted on long texts.

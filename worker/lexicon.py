@@ -67,7 +67,8 @@ def places() -> dict[str, Place]:
 @functools.cache
 def demonyms() -> dict[str, str]:
     """Demonym ("Chinese") → ISO alpha-2, only for those that name one country."""
-    return dict(line.split("\t") for line in _lines("demonyms.tsv"))  # type: ignore[misc]
+    pairs = (line.split("\t", 1) for line in _lines("demonyms.tsv"))
+    return {word: code for word, code in pairs}
 
 
 @functools.cache
@@ -81,7 +82,7 @@ def stopwords(language: str) -> frozenset[str]:
     """Lower-case stop words for keywords; ours for English, stopwords-iso for the rest (empty if unknown)."""
     if language == "en":
         return frozenset(word for line in _lines("stopwords_en.txt") for word in line.split())
-    import stopwordsiso  # type: ignore[import-untyped]
+    import stopwordsiso
 
     if not stopwordsiso.has_lang(language):
         return frozenset()

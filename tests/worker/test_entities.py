@@ -178,7 +178,7 @@ def test_unknown_backend_is_a_clear_error() -> None:
 def test_spacy_backend_missing_is_a_clear_error() -> None:
     """Without spaCy or its pipeline installed, the spacy backend says what to install instead of crashing later."""
     try:
-        import spacy  # type: ignore[import-not-found]  # noqa: F401
+        import spacy  # noqa: F401
     except ImportError:
         expected = "needs spaCy, which is not installed"
     else:  # pragma: no cover - only where spaCy itself is installed
