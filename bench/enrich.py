@@ -11,6 +11,7 @@ each part of our stage measured the same way.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
 import time
 from collections.abc import Callable
@@ -79,8 +80,10 @@ def _ms_per_article(fn: Callable[[ParsedArticle], object], articles: list[Parsed
 def run(rounds: int = 3, with_naive: bool = True) -> dict[str, Any]:
     articles = _articles()
     candidates = dict(_parts())
-    if with_naive:
+    if with_naive and importlib.util.find_spec("yake") is not None:
         candidates["naive: yake + py3langid (full text) + ftfy"] = _naive()
+    elif with_naive:
+        print("bench.enrich: yake is not installed (pip install 'wirewatch[bench]'): naive anchor skipped")
     for fn in candidates.values():  # warm: word lists, models, caches
         for article in articles[:5]:
             fn(article)

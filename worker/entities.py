@@ -803,4 +803,4 @@ def extract_entities(title: str, text: str, language: str | None, backend: str =
             if m.start < title_end and key in counts:
                 counts[key][0] += 1
     ranked = sorted(counts.items(), key=lambda item: (-item[1][0], item[1][1]))
-    return [Entity(name=name, type=kind, count=n) for (name, kind), (n, _) in ranked]  # type: ignore[arg-type]
+    return [Entity(name=name, type=kind, count=n) for (name, kind), (n, _) in ranked]

