@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -186,3 +187,26 @@ def test_spacy_backend_missing_is_a_clear_error() -> None:
     with pytest.raises(BackendUnavailableError, match=expected) as info:
         load_backend("spacy:no_such_pipeline_xyz")
     assert "pip install" in str(info.value)
+
+
+def test_spacy_backend_on_a_pipeline_built_here(tmp_path: Path) -> None:
+    """The spaCy backend loads a pipeline from disk and gives the same normalised entities as the rules."""
+    spacy = pytest.importorskip("spacy", reason="spaCy is an optional extra (pip install 'wirewatch[spacy]')")
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns(
+        [
+            {"label": "PERSON", "pattern": "Donald Trump"},
+            {"label": "PERSON", "pattern": "Trump"},
+            {"label": "GPE", "pattern": "China"},
+            {"label": "ORG", "pattern": [{"LOWER": "the"}, {"TEXT": "Stratfor"}]},
+        ]
+    )
+    nlp.to_disk(tmp_path / "pipeline")
+    text = "President Donald Trump's fury at China. Trump said so. An analyst at the Stratfor firm."
+    entities = extract_entities("", text, "en", f"spacy:{tmp_path / 'pipeline'}")
+    assert [(e.name, e.type, e.count) for e in entities] == [
+        ("Donald Trump", "person", 2),
+        ("China", "place", 1),
+        ("Stratfor", "organization", 1),
+    ]
