@@ -110,13 +110,12 @@ def extract_keywords(title: str, text: str, language: str | None, limit: int = 1
 
     scores: dict[tuple[str, ...], float] = {}
     share: dict[str, float] = {}  # how much of a word's use is inside one recurring phrase
-    for phrase, count in phrase_tf.items():
-        if count > 1:
-            # A phrase is as strong as its weakest word, scaled by how much that word lives inside it.
-            weakest = min(phrase, key=tf.__getitem__)
-            scores[phrase] = word_score(weakest) * count / tf[weakest] * (1.0 + 0.25 * (len(phrase) - 1))
-            for w in phrase:
-                share[w] = max(share.get(w, 0.0), count / tf[w])
+    for phrase, count in [item for item in phrase_tf.items() if item[1] > 1]:
+        # A phrase is as strong as its weakest word, scaled by how much that word lives inside it.
+        weakest = min(phrase, key=tf.__getitem__)
+        scores[phrase] = word_score(weakest) * count / tf[weakest] * (1.0 + 0.25 * (len(phrase) - 1))
+        for w in phrase:
+            share[w] = max(share.get(w, 0.0), count / tf[w])
     for word in candidates:
         # "law" in "law enforcement" is the phrase's, not a topic of its own.
         scores[(word,)] = word_score(word) * (1.0 - 0.8 * share.get(word, 0.0))
