@@ -50,10 +50,9 @@ _STARTERS = (
     "January|February|March|April|June|July|August|September|October|November|December"
 )
 _SEQUENCE = re.compile(
-    rf"(?<![\w-])(?=[{_UPPER}])(?!(?:{_STARTERS})(?![\w'’.-]))(?:{_CAP})(?!\$)"
+    rf"(?=[{_UPPER}])(?<![\w-])(?!(?:{_STARTERS})(?![\w'’.-]))(?:{_CAP})(?!\$)"
     rf"(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_CAP}){{0,{_MAX_RUN - 1}}}"
 )
-_TOKEN = re.compile(rf"{_CAP}|\S+")
 _CONNECTORS = words("of the for on and & de del della der den van von da di du la le al el bin ibn y")
 _NAME_PARTICLES = words("de del della der den van von da di du la le al el bin ibn y")
 # Capitalised mid-sentence only in headlines and quotes, never a name's first word.
@@ -262,9 +261,11 @@ def _split(match_text: str, base: int) -> Iterable[list[Token]]:
     part: list[Token] = []
     places = lexicon.places()
     demonyms = lexicon.demonyms()
-    for tok in _TOKEN.finditer(match_text):
-        word = tok.group()
-        start = base + tok.start()
+    offset = 0
+    for word in match_text.split():  # a run holds no whitespace but the separators: split is its tokenizer
+        offset = match_text.find(word, offset)
+        start = base + offset
+        offset += len(word)
         if word in _DAYS:
             if part:
                 yield part
@@ -289,7 +290,7 @@ def _split(match_text: str, base: int) -> Iterable[list[Token]]:
             yield part
             part = []
             continue
-        if part and part[-1][0].endswith(".") and word.lower() in _common():
+        if part and part[-1][0][-1] == "." and word.lower() in _common():
             yield part  # "... to the U.S. The President said": two sentences
             part = []
         part.append((word, start, start + len(word)))

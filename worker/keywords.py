@@ -58,11 +58,7 @@ def extract_keywords(title: str, text: str, language: str | None, limit: int = 1
     raw_tf = Counter(raw)
     # Acronyms keep their case: "US" and "WHO" are not the stop words "us" and "who".
     acronyms = {r for r in raw_tf if r.isupper() and 1 < len(r) < 6}
-    keys = [r.lower() for r in raw]
-    if acronyms:
-        for i, r in enumerate(raw):
-            if r in acronyms:
-                keys[i] = r
+    keys = [r if r in acronyms else r.lower() for r in raw] if acronyms else [r.lower() for r in raw]
     title_keys = keys[: len(title_raw)]
     tf = Counter(keys)
     first = {k: i for i, k in enumerate(dict.fromkeys(keys))}  # rank of first use among distinct words
