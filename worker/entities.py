@@ -61,6 +61,10 @@ _ALWAYS_TRIM = words(
     The A An In On At For But And Or If As By To Of From With This That These Those January February March
     April June July August September October November December"""
 )
+# All-capital words that are not organisations.
+_NOT_ORG_ACRONYMS = words(
+    "IQ VIP CEO CFO COO CTO QC TV PC DNA GPS PDF USB ID OK AM PM GDP HIV AIDS LGBT UNLESS NOTE UPDATE"
+)
 _MONTH_BEFORE = words("in on since until till by from last next early late mid of during before after this")
 _TRAILING_DROP = words(
     """January February March April June July August September October November December Monday Tuesday
@@ -390,7 +394,7 @@ def _classify(
         return "person", 2
     if p1 in ("at", "of", "for", "with", "from") and p2 in _ORG_BEFORE_NOUNS:
         return "organization", 2
-    if n == 1 and len(text) >= 2 and text.isupper() and text.isalpha():
+    if n == 1 and len(text) >= 2 and text.isupper() and text.isalpha() and text not in _NOT_ORG_ACRONYMS:
         return "organization", 2
     if text == "May" and p1 in _MONTH_BEFORE:
         return "other", -1  # "in May", "since May": the month, not a name
@@ -428,7 +432,12 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
         return "other", 0  # "Afghan Girls", "Chinese", "Afghans", "Indonesian coast"
     last = words[-1]
     has_connector = any(w in _CONNECTORS for w in words)
-    if n > 1 and (last in _ORG_HEADS or (n > 2 and words[0] in _ORG_LEADS and words[1] in _CONNECTORS)):
+    if n > 1 and (
+        last in _ORG_HEADS
+        or (n > 2 and words[0] in _ORG_LEADS and words[1] in _CONNECTORS)
+        # "Andy Warhol Foundation for the Visual Arts", "U.S. Department of Agriculture"
+        or any(words[i - 1] in _ORG_HEADS for i in range(1, n - 1) if words[i] in _CONNECTORS and words[i] != "and")
+    ):
         return "organization", 3
     if (
         n > 1
@@ -504,8 +513,11 @@ def _mention(text: str, start: int, end: int, name: str, kind: str, strength: in
     if kind == "place" and strength == 3:
         actor = _ACTOR_AFTER.match(text, end)
         place = lexicon.places().get(name)
-        if actor and place is not None and place.kind == "country":
-            mention.actor = "team" if actor.group(1) else "government"
+        if actor and place is not None and place.kind in ("country", "admin1"):
+            if actor.group(1):
+                mention.actor = "team"  # "England won", "Texas defeated Oklahoma"
+            elif place.kind == "country":
+                mention.actor = "government"
     return mention
 
 
