@@ -114,6 +114,4 @@ if __name__ == "__main__":
     out = run(parser.parse_args().rounds)
     for key, value in out["median_per_s"].items():
         print(f"{key:12s} {value:8.1f} articles/s")
-    print(
-        f"celery 1 proc / in-process: {out['celery_1_vs_in_process']:.2f}; 2 proc / 1 proc: {out['celery_2_vs_celery_1']:.2f}"
-    )
+    print(f"celery 1 proc / in-process: {out['celery_1_vs_in_process']:.2f}; 2 proc / 1 proc: {out['celery_2_vs_celery_1']:.2f}")

@@ -56,10 +56,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BOILERPLATE = [
     # "1 / 2China's jailing…" — a gallery counter glued to its caption; a photo credit closing a line.
     re.compile(r"^\d{1,3}\s?/\s?\d{1,3}(?:$|(?=[^\s\d]))"),
-    re.compile(
-        r"\((?:AFP|AP|Reuters|Getty|EPA|Xinhua|Bloomberg|Anadolu|dpa|[A-Z]{2,6})\b[^()]{0,40}"
-        r"\b(?:Photo|Photos|Images|Pictures)\b[^()]{0,60}\)$"
-    ),
+    re.compile(r"\((?:AFP|AP|Reuters|Getty|EPA|Xinhua|Bloomberg|Anadolu|dpa|[A-Z]{2,6})\b[^()]{0,40}"
+               r"\b(?:Photo|Photos|Images|Pictures)\b[^()]{0,60}\)$"),
 ] + [
     re.compile(p, re.IGNORECASE)
     for p in (
