@@ -1,7 +1,7 @@
 """Run every benchmark, print a table, write BENCHMARKS.md.
 
-python -m bench            # all
-python -m bench pipeline   # one
+    python -m bench            # all
+    python -m bench pipeline   # one
 """
 
 from __future__ import annotations
