@@ -10,8 +10,11 @@ COPY worker ./worker
 COPY producers ./producers
 COPY schemas ./schemas
 RUN pip install .
-# Optional spaCy entity backend (enrich.entities: spacy:en_core_web_sm): uncomment to bake it in.
-# RUN pip install "spacy>=3.7" && python -m spacy download en_core_web_sm
+# Optional spaCy entity backend: `docker build --build-arg SPACY_PIPELINE=en_core_web_sm .`, then run with
+# WIREWATCH_ENRICH__ENTITIES=spacy:en_core_web_sm. Without the build arg the image keeps the default rules backend
+# (no model, nothing downloaded); a worker configured for a pipeline the image lacks stops at start saying so.
+ARG SPACY_PIPELINE=""
+RUN if [ -n "$SPACY_PIPELINE" ]; then pip install ".[spacy]" && python -m spacy download "$SPACY_PIPELINE"; fi
 
 RUN useradd --create-home --uid 10001 wirewatch && mkdir -p /inbox /data && chown wirewatch /inbox /data
 USER wirewatch

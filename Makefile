@@ -41,6 +41,7 @@ schemas: install ## Regenerate schemas/json from the pydantic models
 
 .PHONY: bench
 bench: install-dev ## Run the benchmarks and write BENCHMARKS.md
+	$(BIN)/pip install -q -e ".[bench]"
 	$(BIN)/python -m bench
 
 .PHONY: clean

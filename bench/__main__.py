@@ -14,11 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import faults, pipeline
+from bench import enrich, faults, pipeline
 from bench.common import REPO, machine
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "pipeline": lambda: pipeline.run(rounds=3),
+    "enrich": lambda: enrich.run(rounds=3),
     "faults": faults.run,
 }
 
@@ -41,7 +42,9 @@ def _pipeline_md(r: dict[str, Any]) -> str:
     ])  # fmt: skip
 
 
-RENDER: dict[str, Callable[[dict[str, Any]], str]] = {"pipeline": _pipeline_md, "faults": faults.render}
+RENDER: dict[str, Callable[[dict[str, Any]], str]] = {
+    "pipeline": _pipeline_md, "enrich": enrich.render, "faults": faults.render,
+}
 _SECTION = re.compile(r"<!-- bench:(\w+) -->\n(.*?)\n<!-- /bench:\1 -->", re.S)
 
 

@@ -98,6 +98,17 @@ class LimitSettings(_Section):
     max_records_per_file: int = Field(c.JSONL_MAX_RECORDS, gt=0)
 
 
+class EnrichSettings(_Section):
+    entities: str = Field("rules", description='"rules" (no model) or "spacy:<pipeline>", e.g. spacy:en_core_web_sm.')
+
+    @field_validator("entities")
+    @classmethod
+    def _backend(cls, value: str) -> str:
+        if value != "rules" and not re.match(r"^spacy:\S+$", value):
+            raise ValueError("must be 'rules' or 'spacy:<pipeline>' (e.g. spacy:en_core_web_sm)")
+        return value
+
+
 class Settings(BaseSettings):
     """Everything a wirewatch process needs to know, validated once."""
 
@@ -116,6 +127,7 @@ class Settings(BaseSettings):
     subscriptions: list[SubscriptionConfig] = Field(default_factory=list)
     dedup: DedupSettings = Field(default_factory=DedupSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    enrich: EnrichSettings = Field(default_factory=EnrichSettings)
     allow_private_networks: bool = False
     events_stream: str = c.EVENTS_STREAM
     alerts_stream: str = c.ALERTS_STREAM

@@ -1,4 +1,4 @@
-"""enrich: language, word count and a lede summary (entities, keywords and countries plug in here).
+"""enrich: language, word count, summary, entities, keywords and countries of one parsed article.
 
 Language comes from py3langid (its model ships inside the wheel: nothing is downloaded) on the title and
 the first ``LANGID_CHARS`` characters of the text, which is as accurate as the whole text for news and
@@ -12,12 +12,21 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from schemas import Entity
+from worker.entities import DEFAULT_BACKEND, extract_entities
+from worker.geo import countries_for
+from worker.keywords import extract_keywords
+from worker.lexicon import words
 from worker.parse import ParsedArticle
+from worker.summary import summarize
 
 LANGID_CHARS = 800
 # Below this many characters a language guess is noise unless the model is confident.
 SHORT_TEXT_CHARS = 40
 SHORT_TEXT_MIN_PROB = 0.90
+NEWS_LANGUAGES = words(
+    "af ar bg bn ca cs cy da de el en es et fa fi fr ga gl gu he hi hr hu hy id is it ja ka kk ko lt lv mk ml mr "
+    "ms mt nb ne nl nn no pa pl pt ro ru sk sl sq sr sv sw ta te th tl tr uk ur uz vi zh"
+)
 SUMMARY_MAX_SENTENCES = 3
 SUMMARY_MAX_CHARS = 600
 
@@ -39,7 +48,11 @@ class Enrichment:
 def _identifier():  # type: ignore[no-untyped-def]
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    # Only languages news is written in: on a 40-character teaser the full 97-language model picks Nigerian
+    # Pidgin, Walloon or Esperanto for English one time in five (bench.language_eval: 0.79 → 0.96).
+    identifier.set_languages(sorted(code for code in NEWS_LANGUAGES if code in identifier.nb_classes))
+    return identifier
 
 
 def detect_language(title: str, text: str) -> str | None:
@@ -72,9 +85,15 @@ def lede(text: str, max_sentences: int = SUMMARY_MAX_SENTENCES, max_chars: int =
     return " ".join(sentences)
 
 
-def enrich(parsed: ParsedArticle) -> Enrichment:
+def enrich(parsed: ParsedArticle, entity_backend: str = DEFAULT_BACKEND) -> Enrichment:
+    language = detect_language(parsed.title, parsed.text)
+    entities = extract_entities(parsed.title, parsed.text, language, entity_backend)
     return Enrichment(
-        language=detect_language(parsed.title, parsed.text),
+        language=language,
         word_count=count_words(parsed.text),
-        summary=lede(parsed.text),
+        # The clean lede; the plain first sentences when nothing passes as clean (a one-line note, a list).
+        summary=summarize(parsed.text, language) or lede(parsed.text),
+        entities=entities,
+        keywords=extract_keywords(parsed.title, parsed.text, language),
+        countries=countries_for(entities, parsed.text, parsed.source_domain),
     )

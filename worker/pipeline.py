@@ -24,6 +24,7 @@ from wirewatch.settings import Settings
 from worker.dedup import Identity, find_exact_duplicates, identify
 from worker.emit import emit_many
 from worker.enrich import Enrichment, enrich
+from worker.entities import load_backend
 from worker.neardup import NearDupIndex
 from worker.parse import ParsedArticle, parse
 from worker.stories import assign, make_index
@@ -42,6 +43,7 @@ class Deps:
 
     @classmethod
     def create(cls, client: redis.Redis, settings: Settings) -> Deps:
+        load_backend(settings.enrich.entities)  # fail at start, not per article, if spaCy or its pipeline is missing
         return cls(client=client, settings=settings, outcomes=Outcomes(client, settings),
                    neardup=make_index(client, settings))  # fmt: skip
 
@@ -136,7 +138,7 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
     for item, story_id in zip(fresh, story_ids, strict=True):
         article_id = item.identity.article_id
         started = time.perf_counter()
-        enrichment = enrich(item.parsed)
+        enrichment = enrich(item.parsed, deps.settings.enrich.entities)
         event = build_event(item, enrichment, story_id=story_id, now=datetime.now(UTC))
         log.debug("article_enriched", article_id=article_id, ms=round((time.perf_counter() - started) * 1e3, 2))
         to_emit.append((item.delivery_id, event, item.identity.url_hash, item.source))

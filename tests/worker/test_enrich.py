@@ -1,0 +1,45 @@
+"""enrich: one parsed article gets language, summary, entities, keywords and countries; the backend is configurable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.helpers import make_raw_article
+from wirewatch.settings import ConfigError, load_settings
+from worker.enrich import enrich
+from worker.entities import BackendUnavailableError
+from worker.parse import parse
+from worker.pipeline import Deps
+
+
+def test_seed_enrichment(seed_text: str) -> None:
+    """The seed comes out in English with its lede, people, keywords and countries."""
+    result = enrich(parse(make_raw_article(content=seed_text)))
+    assert result.language == "en"
+    assert result.summary.startswith("China on Thursday jailed nine people")
+    assert {"Donald Trump", "Liu Yong"} <= {e.name for e in result.entities if e.type == "person"}
+    assert "fentanyl" in result.keywords
+    assert result.countries[:2] == ["CN", "US"]
+
+
+def test_entity_backend_setting(tmp_path: Path) -> None:
+    """``enrich.entities`` accepts rules and spacy:<pipeline> and names the key when it is anything else."""
+    config = tmp_path / "ww.yml"
+    config.write_text("enrich:\n  entities: spacy:en_core_web_sm\n")
+    assert load_settings(config).enrich.entities == "spacy:en_core_web_sm"
+    config.write_text("enrich:\n  entities: bert\n")
+    with pytest.raises(ConfigError, match=r"enrich.entities: .*must be 'rules' or 'spacy:<pipeline>'"):
+        load_settings(config)
+
+
+def test_missing_spacy_pipeline_stops_the_worker_at_start(tmp_path: Path) -> None:
+    """A worker configured for a spaCy pipeline that is not installed fails when it starts, saying what to install."""
+    config = tmp_path / "ww.yml"
+    config.write_text("enrich:\n  entities: spacy:no_such_pipeline_xyz\n")
+    settings = load_settings(config)
+    client = redis.Redis.from_url("redis://127.0.0.1:1/0")  # never contacted: the check comes first
+    with pytest.raises(BackendUnavailableError, match="pip install"):
+        Deps.create(client, settings)

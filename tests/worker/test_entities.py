@@ -1,0 +1,212 @@
+"""entities: people, organisations and places, one entry per name, titles and possessives cut; bad input is safe."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas import Entity
+from tests.helpers import make_raw_article
+from worker.entities import BackendUnavailableError, extract_entities, find_mentions, load_backend
+from worker.parse import parse
+
+
+def _names(entities: list[Entity], kind: str) -> set[str]:
+    return {e.name for e in entities if e.type == kind}
+
+
+@pytest.fixture(scope="module")
+def seed_entities(seed_text: str) -> list[Entity]:
+    parsed = parse(make_raw_article(content=seed_text))
+    return extract_entities(parsed.title, parsed.text, "en")
+
+
+def test_seed_people(seed_entities: list[Entity]) -> None:
+    """The seed names its six people in full, whatever short form the text uses."""
+    people = _names(seed_entities, "person")
+    assert {"Donald Trump", "Austin Moore", "Jim Carroll", "Yu Haibin", "Scott Stewart", "Liu Yong"} <= people
+    assert not {"Trump", "Moore", "Carroll", "Yu", "President Donald Trump"} & people
+
+
+def test_seed_places(seed_entities: list[Entity]) -> None:
+    """Countries, provinces and cities of the seed are places."""
+    assert {"China", "Hebei", "Shanghai", "Jiangsu", "New Orleans"} <= _names(seed_entities, "place")
+
+
+def test_seed_organisations(seed_entities: list[Entity]) -> None:
+    """The court, the commission and the think tank are organisations, named without "the"."""
+    orgs = _names(seed_entities, "organization")
+    assert {
+        "Xingtai Intermediate People's Court",
+        "National Narcotics Control Commission",
+        "Stratfor",
+    } <= orgs
+
+
+def test_seed_counts_merge_short_forms(seed_entities: list[Entity]) -> None:
+    """ "President Donald Trump's", "Trump's" and "President Trump" are one entry counted four times."""
+    trump = next(e for e in seed_entities if e.name == "Donald Trump")
+    assert trump.count == 4
+    moore = next(e for e in seed_entities if e.name == "Austin Moore")
+    assert moore.count == 3
+
+
+def test_seed_no_demonyms_or_months(seed_entities: list[Entity]) -> None:
+    """Demonyms, months and days are not entities."""
+    names = {e.name for e in seed_entities}
+    assert not {"Chinese", "American", "Americans", "Thursday", "November", "September"} & names
+
+
+def _one(text: str) -> list[tuple[str, str, int]]:
+    return [(e.name, e.type, e.count) for e in extract_entities("", text, "en")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "President Donald Trump's plan was criticised. Later Trump said he had not read it.",
+            [("Donald Trump", "person", 2)],
+        ),
+        (
+            "Prime Minister Boris Johnson met Chancellor Angela Merkel in Berlin on Monday.",
+            [("Boris Johnson", "person", 1), ("Angela Merkel", "person", 1), ("Berlin", "place", 1)],
+        ),
+        (
+            "U.S. Secretary of State Mike Pompeo arrived in Seoul.",
+            [("United States", "place", 1), ("Mike Pompeo", "person", 1), ("Seoul", "place", 1)],
+        ),
+        (
+            "She studied at the University of Texas before joining Goldman Sachs.",
+            [("University of Texas", "organization", 1), ("Texas", "place", 1), ("Goldman Sachs", "organization", 1)],
+        ),
+        (
+            "The Ministry of Defence said the drills near Lake Baikal would go on.",
+            [("Ministry of Defence", "organization", 1), ("Lake Baikal", "place", 1)],
+        ),
+        (
+            "Police in Jiangsu province arrested Wang Lei, who ran a lab.",
+            [("Jiangsu", "place", 1), ("Wang Lei", "person", 1)],
+        ),
+        (
+            "Despite warnings, China and Russia signed the deal.",
+            [("China", "place", 1), ("Russia", "place", 1)],
+        ),
+        ("", []),
+    ],
+)
+def test_table(text: str, expected: list[tuple[str, str, int]]) -> None:
+    """Names come out cut to the name, typed, and counted once per mention."""
+    assert sorted(_one(text)) == sorted(expected)
+
+
+def test_mentions_have_exact_spans() -> None:
+    """Each mention's span is the name as written in the text, possessive and title excluded."""
+    text = "Yesterday U.S. President Donald Trump's envoy visited Hebei."
+    spans = {text[m.start : m.end] for m in find_mentions(text) if m.type != "other"}
+    assert spans == {"U.S.", "Donald Trump", "Hebei"}
+
+
+def test_country_aliases_merge() -> None:
+    """ "US", "U.S." and "United States" are one place entity."""
+    ents = extract_entities("", "The US said so. The U.S. agreed. The United States signed.", "en")
+    assert [(e.name, e.count) for e in ents if e.type == "place"] == [("United States", 3)]
+
+
+def test_title_case_headline_does_not_invent_names() -> None:
+    """A Title Cased Headline adds counts to names the body has, not new names from its capitals."""
+    ents = extract_entities(
+        "Global Markets Rally As Investors Cheer Tokyo Deal", "Investors in Tokyo bought shares on Friday.", "en"
+    )
+    names = {e.name: e.count for e in ents}
+    assert names.get("Tokyo") == 2
+    assert "Global Markets Rally" not in names and "Investors Cheer Tokyo Deal" not in names
+
+
+def test_non_english_keeps_gazetteer_names() -> None:
+    """A German text gets places the gazetteer knows, and no capitalised common nouns."""
+    text = "Die Regierung in Berlin hat am Montag die Gespräche mit Frankreich fortgesetzt. Der Bericht kam spät."
+    names = {e.name for e in extract_entities("", text, "de")}
+    assert {"Berlin", "Frankreich"} <= names or {"Berlin"} <= names
+    assert not {"Regierung", "Gespräche", "Bericht", "Der Bericht"} & names
+
+
+def test_non_latin_script_is_empty() -> None:
+    """A Chinese text gets no entities from the English rules (rather than noise)."""
+    assert extract_entities("", "中国周四判处九人贩卖芬太尼罪。" * 5, "zh") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "x" * 2_000_000,
+        "Aaaa" * 500_000,
+        "The Quick Brown Fox " * 100_000,
+        "Москва и Beijing и 東京 and Zürich " * 20_000,
+        "A. B. C. D. " * 100_000,
+        "\n\n\n" * 10_000,
+    ],
+    ids=["empty", "2MB-no-spaces", "2MB-one-capital-run", "2MB-all-capitals", "mixed-scripts", "initials", "blank"],
+)
+def test_bad_input_is_bounded(text: str) -> None:
+    """Empty, huge, spaceless and mixed-script texts enrich without an exception and within bounded time."""
+    started = time.perf_counter()
+    entities = extract_entities("", text, None)
+    assert time.perf_counter() - started < 10
+    assert all(e.count >= 1 for e in entities)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([*"ABCab .,'’-\n", "Trump", "New York", "Mr. ", "of ", "U.S.", "Yu"])).map("".join))
+def test_never_crashes_and_counts_are_positive(text: str) -> None:
+    """Any text gives valid entities whose names are non-empty and whose counts are positive."""
+    for entity in extract_entities(text[:20], text, "en"):
+        assert entity.name.strip() == entity.name and entity.name
+        assert entity.count >= 1
+
+
+def test_unknown_backend_is_a_clear_error() -> None:
+    """A backend name that is neither rules nor spacy:… is refused with a message saying what is allowed."""
+    with pytest.raises(BackendUnavailableError, match="use 'rules' or 'spacy:<pipeline>'"):
+        load_backend("bert")
+
+
+def test_spacy_backend_missing_is_a_clear_error() -> None:
+    """Without spaCy or its pipeline installed, the spacy backend says what to install instead of crashing later."""
+    try:
+        import spacy  # noqa: F401
+    except ImportError:
+        expected = "needs spaCy, which is not installed"
+    else:  # pragma: no cover - only where spaCy itself is installed
+        expected = "pipeline not installed"
+    with pytest.raises(BackendUnavailableError, match=expected) as info:
+        load_backend("spacy:no_such_pipeline_xyz")
+    assert "pip install" in str(info.value)
+
+
+def test_spacy_backend_on_a_pipeline_built_here(tmp_path: Path) -> None:
+    """The spaCy backend loads a pipeline from disk and gives the same normalised entities as the rules."""
+    spacy = pytest.importorskip("spacy", reason="spaCy is an optional extra (pip install 'wirewatch[spacy]')")
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns(
+        [
+            {"label": "PERSON", "pattern": "Donald Trump"},
+            {"label": "PERSON", "pattern": "Trump"},
+            {"label": "GPE", "pattern": "China"},
+            {"label": "ORG", "pattern": [{"LOWER": "the"}, {"TEXT": "Stratfor"}]},
+        ]
+    )
+    nlp.to_disk(tmp_path / "pipeline")
+    text = "President Donald Trump's fury at China. Trump said so. An analyst at the Stratfor firm."
+    entities = extract_entities("", text, "en", f"spacy:{tmp_path / 'pipeline'}")
+    assert [(e.name, e.type, e.count) for e in entities] == [
+        ("Donald Trump", "person", 2),
+        ("China", "place", 1),
+        ("Stratfor", "organization", 1),
+    ]

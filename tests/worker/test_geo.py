@@ -1,0 +1,69 @@
+"""geo: ISO country codes from places, unambiguous demonyms and, failing those, the source's domain."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas import Entity
+from tests.helpers import make_raw_article
+from worker.entities import extract_entities
+from worker.geo import countries_for
+from worker.parse import parse
+
+
+def _place(name: str, count: int = 1) -> Entity:
+    return Entity(name=name, type="place", count=count)
+
+
+def test_seed_countries(seed_text: str) -> None:
+    """The seed is about China and the United States, China first."""
+    parsed = parse(make_raw_article(content=seed_text))
+    entities = extract_entities(parsed.title, parsed.text, "en")
+    codes = countries_for(entities, parsed.text, parsed.source_domain)
+    assert codes[:2] == ["CN", "US"]
+
+
+@pytest.mark.parametrize(
+    ("places", "expected"),
+    [
+        (["Hebei"], ["CN"]),
+        (["New Orleans"], ["US"]),
+        (["Jiangsu", "Shanghai"], ["CN"]),
+        (["United States"], ["US"]),
+        (["Britain"], ["GB"]),
+        (["Bavaria"], ["DE"]),
+        (["Middle East"], []),
+        (["Atlantis Plains"], []),
+    ],
+)
+def test_places_to_codes(places: list[str], expected: list[str]) -> None:
+    """Provinces and cities name their country; regions and unknown places name none."""
+    assert countries_for([_place(p) for p in places], "", None) == expected
+
+
+def test_most_mentioned_first() -> None:
+    """Codes are ordered by how often the article mentions each country."""
+    entities = [_place("Paris"), _place("Tokyo", 3), _place("Osaka")]
+    assert countries_for(entities, "", None) == ["JP", "FR"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Chinese and American investigators met.", ["CN", "US"]),
+        ("Two Afghans and a Brazilian were rescued.", ["AF", "BR"]),
+        ("Korean negotiators arrived.", []),  # North or South: not unambiguous
+        ("The chinese restaurant.", []),  # lower case is not a demonym in English
+    ],
+)
+def test_demonyms(text: str, expected: list[str]) -> None:
+    """Demonyms that name one country count; ambiguous ones do not."""
+    assert countries_for([], text, None) == expected
+
+
+def test_source_domain_only_as_fallback() -> None:
+    """A country-code domain speaks only when the text names no country."""
+    assert countries_for([], "A local council met.", "www.lemonde.fr") == ["FR"]
+    assert countries_for([_place("Kenya")], "", "www.bbc.co.uk") == ["KE"]
+    assert countries_for([], "A local council met.", "example.io") == []
+    assert countries_for([], "", None) == []

@@ -1,0 +1,89 @@
+"""keywords: the article's key terms and phrases, with no stop words and no fragments, in any language."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import make_raw_article
+from worker import lexicon
+from worker.keywords import extract_keywords
+from worker.parse import parse
+
+
+def test_seed_keywords(seed_text: str) -> None:
+    """The seed's keywords name its topic: fentanyl, China, the US, law enforcement."""
+    parsed = parse(make_raw_article(content=seed_text))
+    keywords = extract_keywords(parsed.title, parsed.text, "en")
+    assert len(keywords) == 10
+    assert {"fentanyl", "China", "US", "law enforcement"} <= set(keywords)
+
+
+def test_no_stop_words_or_fragments(seed_text: str) -> None:
+    """No keyword is or starts or ends with a stop word, or carries punctuation or a possessive."""
+    parsed = parse(make_raw_article(content=seed_text))
+    stop = lexicon.stopwords("en")
+    for keyword in extract_keywords(parsed.title, parsed.text, "en", limit=25):
+        words = [w if w.isupper() else w.lower() for w in keyword.split()]  # "US" is an acronym, "us" a stop word
+        assert words[0] not in stop and words[-1] not in stop, keyword
+        assert not any(ch in keyword for ch in ".,;:!?\"()'’"), keyword
+
+
+def test_phrase_replaces_its_parts() -> None:
+    """A recurring phrase is one keyword, not also its words."""
+    text = "Climate change is real. Experts on climate change met. The climate change summit opened. " * 2
+    keywords = extract_keywords("Climate change summit", text, "en", limit=5)
+    assert "climate change" in keywords or "climate change summit" in keywords
+    assert "climate" not in keywords and "change" not in keywords
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text", "must"),
+    [
+        (
+            "de",
+            "Hochwasser in Bayern",
+            "Das Hochwasser in Bayern hat am Montag weitere Orte erreicht. Die Feuerwehr kämpft gegen das "
+            "Hochwasser. Die Feuerwehr meldet, dass das Hochwasser weiter steigt.",
+            {"Hochwasser", "Feuerwehr"},
+        ),
+        (
+            "fr",
+            "La grève des cheminots continue",
+            "La grève des cheminots entre dans sa deuxième semaine. Les cheminots demandent des salaires plus "
+            "élevés et la grève touche tout le pays.",
+            {"grève", "cheminots"},
+        ),
+    ],
+)
+def test_non_english(language: str, title: str, text: str, must: set[str]) -> None:
+    """German and French articles get their own key terms, without their stop words."""
+    keywords = extract_keywords(title, text, language)
+    lowered = {k.lower() for k in keywords}
+    assert {m.lower() for m in must} <= lowered
+    stop = lexicon.stopwords(language)
+    assert not any(k.lower() in stop for k in keywords)
+
+
+def test_chinese_gets_recurring_terms() -> None:
+    """Text without spaces gets recurring character runs as keywords."""
+    text = "芬太尼案件在河北宣判。芬太尼走私是中美合作的重点。河北法院公布了芬太尼案件。"
+    keywords = extract_keywords("", text, "zh")
+    assert any("芬太尼" in k for k in keywords)
+
+
+@pytest.mark.parametrize("text", ["", "the of and", "x" * 2_000_000, "word " * 400_000, "123 456 789"])
+def test_degenerate_input(text: str) -> None:
+    """Empty, stop-word-only, huge and numeric texts give a short list and no exception."""
+    assert len(extract_keywords("", text, "en")) <= 10
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=2000), st.sampled_from(["en", "de", None, "xx"]))
+def test_any_text(text: str, language: str | None) -> None:
+    """Any text and language give at most ``limit`` non-empty, distinct keywords."""
+    keywords = extract_keywords(text[:50], text, language, limit=7)
+    assert len(keywords) <= 7
+    assert len(set(keywords)) == len(keywords)
+    assert all(k.strip() for k in keywords)

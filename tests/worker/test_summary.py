@@ -1,0 +1,73 @@
+"""summary: the lede in two or three clean sentences, never a caption, a dateline or half a sentence."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import make_raw_article
+from worker.parse import parse
+from worker.summary import SUMMARY_MAX_CHARS, summarize
+
+
+def test_seed_lede(seed_text: str) -> None:
+    """The seed's summary is its first two sentences, caption skipped."""
+    summary = summarize(parse(make_raw_article(content=seed_text)).text, "en")
+    assert summary.startswith("China on Thursday jailed nine people for selling fentanyl to Americans")
+    assert summary.endswith("with the US to tackle fentanyl trafficking.")
+    assert "AFP Photo" not in summary
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "WASHINGTON (Reuters) - The U.S. Senate passed the bill on Tuesday. Mr. Smith said it was a good day "
+            "for the country. A third sentence follows here now. A fourth is never read.",
+            "The U.S. Senate passed the bill on Tuesday. Mr. Smith said it was a good day for the country. "
+            "A third sentence follows here now.",
+        ),
+        (
+            "1 / 2 A caption without a full stop (AFP Photo)\nImage: Someone\n"
+            "Officials in Rome confirmed the closure of the bridge on Monday evening.",
+            "Officials in Rome confirmed the closure of the bridge on Monday evening.",
+        ),
+        (
+            "- Trade war -\nShort.\nThe talks resumed in Geneva after a pause of six months.",
+            "The talks resumed in Geneva after a pause of six months.",
+        ),
+        ("", ""),
+        ("no sentence here at all", ""),
+    ],
+)
+def test_table(text: str, expected: str) -> None:
+    """Datelines, captions, headings and fragments are skipped; abbreviations do not end sentences."""
+    assert summarize(text, "en") == expected
+
+
+def test_max_sentences() -> None:
+    """At most ``max_sentences`` sentences."""
+    text = " ".join(f"This is sentence number {i} of the article." for i in range(10))
+    assert summarize(text, "en", max_sentences=2).count(".") == 2
+
+
+def test_non_latin_sentences() -> None:
+    """Chinese full stops end sentences too."""
+    text = "中国周四判处九人贩卖芬太尼罪。美国官员对此表示欢迎。第三句话在这里。第四句。"
+    assert summarize(text, "zh") == "中国周四判处九人贩卖芬太尼罪。 美国官员对此表示欢迎。 第三句话在这里。"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=3000))
+def test_any_text_gives_a_bounded_summary(text: str) -> None:
+    """Any text gives a summary no longer than the limit, made of the text's own words."""
+    summary = summarize(text, None)
+    assert len(summary) <= SUMMARY_MAX_CHARS + 1
+    for word in summary.split()[:5]:
+        assert word in text
+
+
+def test_huge_text_is_fast() -> None:
+    """A 2 MB article without a single sentence end is summarised from its head only."""
+    assert summarize("word " * 400_000, "en") == ""

@@ -1,0 +1,819 @@
+"""Named entities of an article: people, organisations and places, each once, with how often it is mentioned.
+
+The default backend is rules and gazetteers (no model, ~1 ms per article): runs of capitalised words are the
+candidates; titles, possessives and sentence-initial capitals are cut off; each candidate is typed by what it
+contains (a gazetteer place, a known organisation, an organisation or place head word, a given name, a title
+before it) and by the words around it ("…, who", "said", "analyst at …", "in …"); then the document settles the
+rest: a surname alone is the person named in full elsewhere ("Trump" → "Donald Trump"), and a name takes the
+type its strongest mentions give it. Measured on GUM news in ``docs/enrichment.md`` (``python -m
+bench.entities_eval``).
+
+An optional spaCy backend is used when configured as ``spacy:<pipeline>`` and the pipeline is installed.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from schemas.models import Entity
+from worker import lexicon
+from worker.lexicon import words
+
+# Past this many characters an article's tail adds no entity a reader would search for, only time.
+ENTITIES_MAX_CHARS = 100_000
+DEFAULT_BACKEND = "rules"
+
+# --- candidate spans -------------------------------------------------------------------------------------------
+
+_UPPER = "".join(ch for ch in map(chr, range(0x41, 0x250)) if ch.isupper())
+_ABBREVIATIONS = r"(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|Prof|Rev|Mt|Ft|Inc|Corp|Co|Ltd|Bros)\."
+_CAP = (
+    rf"(?:(?:[{_UPPER}]\.){{2,}}"  # U.S., D.C.
+    rf"|{_ABBREVIATIONS}"
+    rf"|[{_UPPER}]\.(?=[ \t]+[{_UPPER}])"  # middle initial: Donald J. Trump
+    rf"|[{_UPPER}]\w*(?:[-'’&]\w+)*(?:['’]s?)?)"
+)
+_CONNECTOR = (
+    r"(?:of(?:[ \t]+the)?|for(?:[ \t]+the)?|on|and|&|de|del|della|der|den|van|von|da|di|du|la|le|al|el|bin|ibn|y)"
+)
+# No name runs longer; the cap keeps a run of 100,000 initials ("A. B. C. …") linear.
+_MAX_RUN = 10
+# Words that start sentences but never names; skipping them in the pattern spares most of the Python work.
+_STARTERS = (
+    "The|A|An|In|On|At|He|She|It|They|We|I|You|But|And|Or|If|As|By|To|Of|For|With|This|That|These|Those|His|Her|"
+    "Their|Its|Our|There|When|While|After|Before|Some|Many|Most|One|What|Who|So|Then|However|Also|Despite|"
+    "According|During|Since|Although|Meanwhile|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    "January|February|March|April|June|July|August|September|October|November|December"
+)
+_SEQUENCE = re.compile(
+    rf"(?=[{_UPPER}])(?<![\w-])(?!(?:{_STARTERS})(?![\w'’.-]))(?:{_CAP})(?!\$)"
+    rf"(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_CAP}){{0,{_MAX_RUN - 1}}}"
+)
+_CONNECTORS = words("of the for on and & de del della der den van von da di du la le al el bin ibn y")
+_NAME_PARTICLES = words("de del della der den van von da di du la le al el bin ibn y")
+# Capitalised mid-sentence only in headlines and quotes, never a name's first word.
+_ALWAYS_TRIM = words(
+    """
+    The A An In On At For But And Or If As By To Of From With This That These Those January February March
+    April June July August September October November December"""
+)
+# All-capital words that are not organisations.
+_NOT_ORG_ACRONYMS = words(
+    "IQ VIP CEO CFO COO CTO QC TV PC DNA GPS PDF USB ID OK AM PM GDP HIV AIDS LGBT UNLESS NOTE UPDATE"
+)
+_MONTH_BEFORE = words("in on since until till by from last next early late mid of during before after this")
+_TRAILING_DROP = words(
+    """January February March April June July August September October November December Monday Tuesday
+    Wednesday Thursday Friday Saturday Sunday Image Photo Video Audio Picture Credit"""
+)
+_DAYS = words("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
+# Possessives inside names ("Xingtai Intermediate People's Court"), as opposed to "China's National ...".
+_COMMON_POSSESSIVES = frozenset(
+    [
+        "people's",
+        "children's",
+        "women's",
+        "men's",
+        "workers'",
+        "veterans'",
+        "farmers'",
+        "teachers'",
+        "nurses'",
+        "writers'",
+        "people’s",
+        "children’s",
+        "women’s",
+        "men’s",
+    ]
+)
+
+_TITLES = words(
+    """
+    President Vice Prime Minister Secretary Chancellor Premier Senator Sen. Sen Representative Rep. Rep
+    Congressman Congresswoman Governor Gov. Gov Mayor King Queen Prince Princess Pope Emperor Empress Sheikh
+    Ayatollah Sultan Emir Crown General Gen. Gen Colonel Col. Major Captain Capt. Lieutenant Lt. Sergeant Sgt.
+    Admiral Commander Marshal Judge Justice Chief Chairman Chairwoman Chairperson Director Commissioner Ambassador
+    Officer Detective Inspector Superintendent Constable Agent Dr. Dr Doctor Mr. Mr Mrs. Mrs Ms. Ms Miss Mx
+    Professor Prof. Prof Sir Dame Lord Lady Baron Baroness Duke Duchess Earl Count Countess Rev. Reverend Father
+    Bishop Archbishop Cardinal Rabbi Imam Cleric Pastor Saint Coach Manager Speaker Leader Spokesman Spokeswoman
+    Attorney Deputy Assistant Acting Former Foreign Defense Defence Finance Interior Health Education Trade
+    Justice Agriculture Transport Energy Labor Labour Economy Home State Executive CEO COO CFO Chairman
+    President-elect Dictator Police Minister-President Sheriff Senior Junior Senators Presidents Ministers
+    Secretary-General Director-General Deputy-Director"""
+)
+# Title words that only make a title together with a following stronger one ("Foreign Minister"), so a name
+# that merely starts with them ("Home Office", "State Department") is left alone.
+_WEAK_TITLES = words(
+    """
+    Foreign Defense Defence Finance Interior Health Education Trade Justice Agriculture Transport Energy Labor
+    Labour Economy Home State Executive Former Acting Deputy Assistant Senior Junior Vice Crown Chief Police
+    Count Major Father Saint Agent Officer Leader Manager Coach Speaker Director Marshal Commander"""
+)
+
+_ORG_HEADS = words(
+    """
+    Inc Inc. Corp Corp. Corporation Co. Company Companies Ltd Ltd. LLC PLC plc GmbH AG SA Group Holdings
+    Bank Bancorp Association Associations Society Institute Institution Foundation Fund Trust University College
+    School Academy Commission Committee Council Court Tribunal Ministry Department Agency Bureau Office Service
+    Services Administration Authority Board Assembly Parliament Congress Senate Cabinet Government Party
+    Movement Front Union League Federation Confederation Alliance Coalition Organization Organisation
+    Network Club Team Army Navy Force Forces Guard Police Corps Command Brigade Regiment Church
+    Laboratory Laboratories Labs Airlines Airways Air Motors Technologies
+    Technology Systems Software Electronics Industries Pharmaceuticals Energy Oil Petroleum Telecom
+    Communications Media News Times Post Journal Herald Tribune Gazette Review Press Daily Weekly Magazine
+    Channel Radio Television TV Studios Records Entertainment Games Foods Group FC Cooperative Exchange
+    Reserve Secretariat Inquiry Mission Police Taskforce Federal Commission Directorate Unit Brotherhood
+    Departments Ministries Agencies Councils Committees Parties Unions Universities Instruments Project Study
+    Library Orchestra Theatre Theater Symposium Consortium Partnership Initiative Project
+    Campaign Institute Observatory Conference Fellowship Agency Assembly Parliament Senate Junta"""
+)
+# "University of Texas": the head comes first, the place after "of".
+_ORG_LEADS = words(
+    """
+    Center Centre Team University College Bank Ministry Department Office Institute School Academy Board Bureau Council
+    Commission Committee Court Church Federation Union League Association Society House Order
+    Organization Organisation Party Government Army Navy Republic"""
+)
+_PLACE_HEADS = words(
+    """
+    River Mountains Mountain Mount Lake Lakes Island Islands Isle Isles Sea Ocean Valley Bay Gulf Strait
+    Straits Peninsula Desert Canyon Beach Coast Highlands Hills Falls Plain Plains Basin Delta Glacier Reef
+    Street St Avenue Ave Road Rd Boulevard Square Plaza Park Bridge Tunnel Airport Station Port Harbour Harbor
+    Stadium Arena Hall Tower Palace Castle Cathedral Province County District Region Prefecture Territory
+    Township Village Town City Borough Parish Oblast Governorate Municipality Kingdom Republic Emirate
+    Heights Springs Forest Wood Field Fields Square Circle Canal Lane Way Drive Quarter Camp Base Zone
+    Crossing Memorial Pass Center Centre Museum Gallery Complex Facility Mosque Temple Hospital Clinic
+    Cemetery Prison Mall Market Terminal Hotel"""
+)
+_COMPASS = words(
+    "North South East West Northern Southern Eastern Western Central Upper Lower Greater Northwest Northeast "
+    "Southwest Southeast"
+)
+_PLACE_LEADS = words("Mount Mt. Lake Cape Fort Port Saint St. San Santa Isle Gulf Bay Strait")
+_PLACE_NOUNS_AFTER = re.compile(
+    r"[ \t]+(?:province|state|county|city|region|prefecture|district|village|town|island|river|valley|"
+    r"municipality|suburb|neighbourhood|neighborhood|area|border|capital|coast|governorate|oblast)\b"
+)
+# A country as the subject of these is its government or its team, which GUM (and OntoNotes) type as an
+# organisation: "North Korea fired", "Sweden defeated South Korea".
+_ACTOR_AFTER = re.compile(
+    r"[ \t]+(?:(defeated|faced|beat|won|lost|drew|scored|played|qualified|\d+[ \t]*[–-][ \t]*\d+)|said|says|stated|"
+    r"announced|accused|agreed|warned|signed|fired|evacuated|threatened|denied|urged|demanded|rejected|claimed|"
+    r"responded|launched|imposed|retaliated|vowed|insisted|refused)\b"
+)
+_PERSON_AFTER = re.compile(
+    r"(?:[ \t]*,[ \t]*(?:who|whose|aged?|\d{1,3}[ \t]*,)\b|[ \t]*\([ \t]*\d{1,3}[ \t]*\)|"
+    r"[ \t]+(?:said|says|told|added|explained|wrote|argued|noted|stated|insisted|recalled|replied|"
+    r"admitted|denied|claimed|warned|believes|thinks|tweeted|posted|died|was[ \t]+born|who)\b)"
+)
+_PERSON_BEFORE = words(
+    """
+    said says according by spokesman spokeswoman spokesperson analyst minister president official director
+    actor actress singer coach player striker midfielder defender goalkeeper manager chairman chairwoman founder
+    author professor lawyer attorney judge senator leader economist researcher scientist journalist reporter
+    editor correspondent chief dr mr mrs ms wife husband son daughter brother sister mother father colleague
+    rapper artist writer politician candidate ceo boss pilot driver captain teammate suspect victim defendant
+    prosecutor governor mayor ambassador envoy diplomat dissident activist blogger poet novelist producer
+    photographer designer architect inventor entrepreneur businessman businesswoman billionaire"""
+)
+_ROLES = _PERSON_BEFORE - {"said", "says", "according", "by", "dr", "mr", "mrs", "ms"}
+# "Fuad Basya, spokesman for the army", "Jim Carroll, the White House drug czar": an appositive role.
+_ROLE_AFTER = re.compile(
+    r"[ \t]*,[ \t]+(?:(?:a|an|the|its|his|her|their)[ \t]+)?(?:[\w'’-]+[ \t]+){0,3}?(?:"
+    + "|".join(sorted(_ROLES))
+    + r")s?\b"
+)
+# "Romelu Lukaku doubled the lead": an unknown two-word name doing something in the past tense.
+_PAST_VERB_AFTER = re.compile(r"[ \t]+[a-z]{3,}ed\b")
+_ORG_BEFORE_NOUNS = words(
+    """
+    analyst analysts researcher researchers professor professors economist economists scientist scientists
+    engineer engineers fellow spokesman spokeswoman spokesperson official officials executive executives
+    director head chief member members employee employees staff lawyer editor reporter correspondent founder
+    chairman president ceo work works worked working joined joins"""
+)
+_PLACE_BEFORE = words(
+    """
+    in near across outside inside throughout northern southern eastern western central north-eastern
+    north-western south-eastern south-western northeastern northwestern southeastern southwestern capital
+    visit visited visiting visits"""
+)
+_PUNCT = "\"'“”‘’()[],;:!?"
+_OPENING = frozenset(" \t\"'“‘([-—–")
+_CLOSING = frozenset(".!?:;\n\r•|")
+_HAN_SURNAMES = words(
+    """
+    Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Lin Luo Gao Zheng Liang Xie Song
+    Tang Han Feng Deng Cao Peng Zeng Xiao Tian Dong Pan Yuan Cai Jiang Yu Du Ye Cheng Wei Su Lu Ding Ren Yao
+    Shen Zhong Cui Tan Fan Liao Shi Jin Jia Xia Fu Fang Zou Xiong Bai Meng Qin Qiu Hou Yin Xue Yan Duan Lei
+    Long Tao Mao Hao Gu Gong Shao Wan Qian Lai Kong Xi Ou Hong Bo Ji Kang Niu Zhan Chai Geng Mo Bao Qi Ning
+    Leung Wong Cheung Chan Lau Lam Tsang Ho Ng Yeung Kwok Chiu Tse Yau Mak Chow Fung Lui Kwong Siu Shiu Choi
+    Poon Yip Au Szeto Law Lo Chu Ip Yuen Tam Tong Hui Sin Ko Fok Chung Mok Pang Lee Wu Chiang Hau Kan Tsai
+    Hsu Chou Kuo Hsieh Teng Lien Soong Ma Ko Lai Tsui Tung"""
+)
+# Hong Kong and Taiwan write given names with a hyphen: "Cheuk-yan", "Lung-bin".
+_HAN_GIVEN = re.compile(r"^[A-Z][a-z]{1,6}(?:-[a-z]{1,6})?$")
+_PINYIN_GIVEN = re.compile(r"^(?:[BCDFGHJKLMNPQRSTWXYZ]h?|Zh|Ch|Sh)?[aeiou][a-z]*(?:-?[a-z]+)?$")
+
+_TYPE_OF_KIND = {"country": "place", "admin1": "place", "city": "place", "continent": "place", "region": "place"}
+
+
+@dataclass(slots=True)
+class Mention:
+    """One name in the text: where it is, what it says once cut to the name, and what it was typed as."""
+
+    start: int
+    end: int
+    text: str
+    type: str  # person / organization / place / other
+    strength: int  # 3 sure (lists, head words, titles) … 0 unknown
+    sentence_initial: bool = False
+    canonical: str = ""
+    # The name's type over the whole document; ``type`` may differ for one mention ("China said …" is the
+    # government acting, an organisation, while the entity China stays a place).
+    entity_type: str = ""
+    actor: str = ""  # a country acting: "government" ("North Korea fired") or "team" ("Sweden defeated")
+
+
+def _strip_possessive(word: str) -> tuple[str, bool]:
+    for suffix in ("'s", "’s"):
+        if word.endswith(suffix) and len(word) > 2:
+            return word[: -len(suffix)], True
+    if len(word) > 2 and word[-1] in "'’" and word[-2] == "s":
+        return word[:-1], True
+    return word, False
+
+
+@functools.cache
+def _common() -> frozenset[str]:
+    return lexicon.common_words()
+
+
+def _is_known(text: str) -> bool:
+    return text in lexicon.places() or text in lexicon.organizations()
+
+
+Token = tuple[str, int, int]
+
+
+def _split(match_text: str, base: int) -> Iterable[list[Token]]:
+    """Cut one capitalised run into name parts: at proper possessives, days, and joined country words."""
+    part: list[Token] = []
+    places = lexicon.places()
+    demonyms = lexicon.demonyms()
+    offset = 0
+    for word in match_text.split():  # a run holds no whitespace but the separators: split is its tokenizer
+        offset = match_text.find(word, offset)
+        start = base + offset
+        offset += len(word)
+        if word in _DAYS:
+            if part:
+                yield part
+            part = []
+            continue
+        bare, possessive = _strip_possessive(word)
+        if "-" in bare and bare not in places:
+            # "US-Chinese", "Sino-US": two place words joined, each its own (or no) mention.
+            pieces = bare.split("-")
+            if all(p in places or p in demonyms for p in pieces):
+                if part:
+                    yield part
+                part = []
+                offset = start
+                for p in pieces:
+                    if p in places:
+                        yield [(p, offset, offset + len(p))]
+                    offset += len(p) + 1
+                continue
+        if possessive and word.lower() not in _COMMON_POSSESSIVES:
+            part.append((bare, start, start + len(bare)))
+            yield part
+            part = []
+            continue
+        if part and part[-1][0][-1] == "." and word.lower() in _common():
+            yield part  # "... to the U.S. The President said": two sentences
+            part = []
+        part.append((word, start, start + len(word)))
+    if part:
+        yield part
+
+
+def _trim(part: list[Token], text: str) -> list[Token]:
+    """Drop connectors at the edges and the sentence's capital on a common word ("Despite Trump", "The")."""
+    common = _common()
+    while part:
+        word = part[0][0]
+        if word in _CONNECTORS:
+            part = part[1:]
+            continue
+        if (word.lower() in common or word in _DAYS) and (word in _ALWAYS_TRIM or _sentence_initial(text, part[0][1])):
+            if len(part) > 1 and word in _HAN_SURNAMES and _PINYIN_GIVEN.match(part[1][0]):
+                break  # "Yu Haibin", "He Lifeng"
+            if any(_is_known(" ".join(w for w, _, _ in part[:k])) for k in range(len(part), 1, -1)):
+                break  # "New Zealand Herald", "South Korea"
+            part = part[1:]
+            continue
+        break
+    # "Paris on November 14", "Ahmed Mohamed Image: …": a date or a caption credit runs on after the name.
+    while part and (part[-1][0] in _CONNECTORS or part[-1][0] in _TRAILING_DROP):
+        part = part[:-1]
+    return part
+
+
+def _title_split(part: list[Token]) -> tuple[list[list[Token]], list[Token], bool]:
+    """Split "U.S. President Donald Trump" into the prefix ("U.S."), the name, and whether a title was seen."""
+    words = [w for w, _, _ in part]
+    titles = [i for i, w in enumerate(words) if w in _TITLES]
+    if not titles:
+        return [], part, False
+    # A name that only begins with a weak title word ("Home Office", "State Department") is not a titled person.
+    if all(words[i] in _WEAK_TITLES for i in titles):
+        return [], part, False
+    if titles[0] > 0 and words[titles[0] - 1] in _CONNECTORS:
+        return [], part, False  # "Bank of England Governor" is handled as one run, not a title
+    last = titles[-1]
+    if last == len(words) - 1:
+        # Title last ("Donald Trump, President") or nothing after it ("the President"): no person here.
+        return [part[: titles[0]]], [], True
+    given = lexicon.given_names()
+    start = last + 1
+    for i in range(titles[0] + 1, len(words)):
+        if words[i] in given:
+            start = i
+            break
+    while start < len(words) and words[start] in _CONNECTORS:
+        start += 1
+    # "Governor of Washington Chris Gregoire": the place between title and name is a mention of its own.
+    middle = [t for t in part[titles[0] + 1 : start] if t[0] not in _TITLES]
+    return [part[: titles[0]], middle], part[start:], True
+
+
+def _connector_split(part: list[Token]) -> list[list[Token]]:
+    """Cut "China and Russia", "Trump for President" at their connectors; keep "University of Texas"."""
+    pieces: list[list[Token]] = [[]]
+    for tok in part:
+        if tok[0] in _CONNECTORS and tok[0] not in _NAME_PARTICLES:
+            if pieces[-1]:
+                pieces.append([])
+            continue
+        pieces[-1].append(tok)
+    return [p for p in pieces if p]
+
+
+def _classify(
+    words: list[str], text: str, doc: str, start: int, end: int, titled: bool, initial: bool
+) -> tuple[str, int]:
+    """Type one candidate from its own words, then from the words around it; strength 3 sure … 0 unknown."""
+    static = _static_type(text, titled)
+    if static is not None:
+        return static
+    n = len(words)
+    after = doc[end : end + 40]
+    if n <= 3 and _PLACE_NOUNS_AFTER.match(after):
+        return "place", 3
+    last = words[-1]
+    if n == 1 and last in _ORG_HEADS and not initial and last not in _TITLES:
+        return "organization", 2  # "the Police", "Parliament" mid-sentence
+    if text in lexicon.places():
+        return "place", 1  # a small city: "Moore" (60,000 people) needs more than its name
+    has_connector = any(w in _CONNECTORS for w in words)
+    prev = [w.strip(_PUNCT).lower() for w in doc[max(0, start - 30) : start].split()[-3:]]
+    p1 = prev[-1] if prev else ""
+    p2 = prev[-2] if len(prev) > 1 else ""
+    if p1 == "the":
+        p1, p2 = p2, (prev[-3] if len(prev) > 2 else "")
+    if (
+        n <= 4
+        and not has_connector
+        and (_PERSON_AFTER.match(after) or p1 in _PERSON_BEFORE or _ROLE_AFTER.match(after))
+    ):
+        return "person", 2
+    if p1 in ("at", "of", "for", "with", "from") and p2 in _ORG_BEFORE_NOUNS:
+        return "organization", 2
+    if n == 1 and len(text) >= 2 and text.isupper() and text.isalpha() and text not in _NOT_ORG_ACRONYMS:
+        return "organization", 2
+    if text == "May" and p1 in _MONTH_BEFORE:
+        return "other", -1  # "in May", "since May": the month, not a name
+    if n == 1 and p1 in _PLACE_BEFORE and not initial:
+        return "place", 1
+    surnames = lexicon.surnames()
+    if (
+        2 <= n <= 3
+        and not has_connector
+        and not any(w.isupper() for w in words)
+        and (words[-1] in surnames or _PAST_VERB_AFTER.match(after))
+        and not any(_is_region(w) for w in words)  # "Fan Expo Canada" is not a person
+    ):
+        return "person", 1
+    if n == 1 and text in lexicon.given_names():
+        return "person", 1
+    return "other", 0
+
+
+@functools.lru_cache(maxsize=100_000)
+def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
+    """What a name's own words say about its type, whatever surrounds it (cached: names recur)."""
+    places = lexicon.places()
+    words = text.split(" ")
+    n = len(words)
+    if text in lexicon.organizations():
+        return "organization", 3
+    place = places.get(text)
+    if place is not None and not titled and place.kind != "city":
+        return "place", 3
+    if titled and n <= 4:
+        return "person", 3
+    demonyms = lexicon.demonyms()
+    if words[0] in demonyms or words[0][:-1] in demonyms:
+        return "other", 0  # "Afghan Girls", "Chinese", "Afghans", "Indonesian coast"
+    last = words[-1]
+    has_connector = any(w in _CONNECTORS for w in words)
+    if n > 1 and (
+        last in _ORG_HEADS
+        or (n > 2 and words[0] in _ORG_LEADS and words[1] in _CONNECTORS)
+        # "Andy Warhol Foundation for the Visual Arts", "U.S. Department of Agriculture"
+        or any(words[i - 1] in _ORG_HEADS for i in range(1, n - 1) if words[i] in _CONNECTORS and words[i] != "and")
+    ):
+        return "organization", 3
+    if (
+        n > 1
+        and (
+            last in _PLACE_HEADS
+            or words[0] in _PLACE_LEADS
+            or (n > 2 and (words[0] in _PLACE_HEADS or words[0] == "State") and words[1] in _CONNECTORS)
+            or (words[0] in _COMPASS and " ".join(words[1:]) in places)  # "Southern Indiana", "East L.A."
+            or (words[-1] in _COMPASS and " ".join(words[:-1]) in places)  # "Kowloon West", "Pacific Northwest"
+        )
+    ):
+        return "place", 3
+    if place is not None and not titled and (n > 1 or place.population >= 100_000):
+        return "place", 2  # a city big enough to be meant
+    if n > 2 and not has_connector and any(w in _ORG_HEADS for w in words[1:-1]):
+        return "organization", 2
+    if 2 <= n <= 4 and words[0] in lexicon.given_names() and not (has_connector and n > 3):
+        return "person", 3
+    if 2 <= n <= 3 and words[0] in _HAN_SURNAMES and all(_HAN_GIVEN.match(w) for w in words[1:]):
+        return "person", 2
+    return None
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens a sentence (after ". ", a line break, an opening quote)."""
+    i = start - 1
+    while i >= 0 and text[i] in _OPENING:
+        i -= 1
+    return i < 0 or text[i] in _CLOSING
+
+
+def find_mentions(text: str, language: str | None = "en") -> list[Mention]:
+    """Every name mention in ``text`` with its span, typed and settled against the rest of the document."""
+    text = text[:ENTITIES_MAX_CHARS]
+    mentions: list[Mention] = []
+    for match in _SEQUENCE.finditer(text):
+        group = match.group()
+        if " " not in group and "\t" not in group and "-" not in group and group[-1] not in "'’":
+            _, possessive = _strip_possessive(group)
+            if not possessive:
+                # One plain word, by far the most common candidate: the short road.
+                _add_word(text, group, match.start(), match.end(), mentions)
+                continue
+        for raw_part in _split(group, match.start()):
+            part = _trim(raw_part, text)
+            if part:
+                _add_part(text, part, mentions)
+    _acronyms(text, mentions)
+    _resolve(mentions)
+    if language not in (None, "en"):
+        # Capitalisation says little outside English (German capitalises every noun): keep what lists vouch for.
+        mentions = [m for m in mentions if m.strength >= 2]
+    return mentions
+
+
+def _add_word(text: str, word: str, start: int, end: int, mentions: list[Mention]) -> None:
+    """``_add_part`` for a one-word candidate, without the list handling a run of words needs."""
+    if word in _CONNECTORS or word in _TRAILING_DROP or (word in _TITLES and word not in _WEAK_TITLES):
+        return  # a title alone ("the President") names no one
+    initial = _sentence_initial(text, start)
+    if (word.lower() in _common() or word in _DAYS) and (word in _ALWAYS_TRIM or initial) and not _is_known(word):
+        return
+    kind, strength = _classify([word], word, text, start, end, False, initial)
+    if strength < 0 or (kind == "other" and (word in lexicon.demonyms() or word[:-1] in lexicon.demonyms())):
+        return
+    if initial and strength < 2 and f" {word.lower()}" in text:
+        return  # a sentence's capital on a word the text also writes in lower case
+    mentions.append(_mention(text, start, end, word, kind, strength, initial))
+
+
+def _mention(text: str, start: int, end: int, name: str, kind: str, strength: int, initial: bool) -> Mention:
+    mention = Mention(start, end, text[start:end].replace("’", "'"), kind, strength, initial)
+    if kind == "place" and strength == 3:
+        actor = _ACTOR_AFTER.match(text, end)
+        place = lexicon.places().get(name)
+        if actor and place is not None and place.kind in ("country", "admin1"):
+            if actor.group(1):
+                mention.actor = "team"  # "England won", "Texas defeated Oklahoma"
+            elif place.kind == "country":
+                mention.actor = "government"
+    return mention
+
+
+def _add_part(text: str, part: list[Token], mentions: list[Mention], known_only: bool = False) -> None:
+    sides, name, titled = _title_split(part)
+    for side in sides:
+        side = _trim(side, text)
+        if side:
+            _add_part(text, side, mentions, known_only=True)
+    name = _trim(name, text)
+    if not name:
+        return
+    words = [w for w, _, _ in name]
+    name_text = " ".join(words)
+    if not titled and len(words) > 2:
+        split = _known_prefix(words, name_text)
+        if split:
+            _add_part(text, name[:split], mentions)
+            _add_part(text, name[split:], mentions)
+            return
+    start, end = name[0][1], name[-1][2]
+    initial = _sentence_initial(text, start)
+    kind, strength = _classify(words, name_text, text, start, end, titled, initial)
+    if len(words) > 1 and _should_split(words, name_text, strength):
+        for piece in _connector_split(name):
+            piece = _trim(piece, text)
+            if piece:
+                _add_part(text, piece, mentions, known_only)
+        return
+    if strength < 0:
+        return
+    if known_only and (strength < 2 or kind == "person"):
+        return  # a title's neighbour counts only when lists vouch for it ("U.S." President, "LA" Sheriff)
+    if kind == "other" and (words[0] in lexicon.demonyms() or words[0][:-1] in lexicon.demonyms()):
+        return  # "Chinese", "Afghans": the country comes out in `countries`, not as an entity
+    if initial and len(words) == 1 and strength < 2 and f" {words[0].lower()}" in text:
+        return  # a sentence's capital on a word the text also writes in lower case
+    mentions.append(_mention(text, start, end, name_text, kind, strength, initial))
+    if len(words) > 1 and kind != "person" and not _is_known(name_text):
+        _add_nested(text, name, mentions, kind)
+
+
+def _should_split(words: list[str], name_text: str, strength: int) -> bool:
+    """Whether a run joined by connectors is several names: "China and Russia", "Wu Chi-wai of the Party"."""
+    connectors = [i for i, w in enumerate(words) if w in _CONNECTORS and w not in _NAME_PARTICLES]
+    if not connectors:
+        return False
+    if strength < 3:
+        return True
+    if _is_known(name_text):
+        return False
+    ands = [i for i in connectors if words[i] in ("and", "&")]
+    if ands:
+        # "National Air and Space Museum", "State and Homeland Security Departments" are one name; "China and
+        # Russia", "the District and the Police Department" are two.
+        before = words[: ands[0]]
+        one_name = (words[-1] in _ORG_HEADS or words[-1] in _PLACE_HEADS) and not any(
+            w in _ORG_HEADS or w in _PLACE_HEADS for w in before
+        )
+        return not one_name or _is_known(" ".join(before))
+    head = words[: connectors[0]]
+    given = lexicon.given_names()
+    return bool(head) and ((head[0] in given and len(head) > 1) or (head[0] in _HAN_SURNAMES and len(head) == 2))
+
+
+def _known_prefix(words: list[str], name_text: str) -> int:
+    """Where "United States Hamdullah Mohib" splits into a known place and a person after it (0: no split)."""
+    if name_text in lexicon.places() or name_text in lexicon.organizations():
+        return 0
+    if words[-1] in _ORG_HEADS or words[-1] in _PLACE_HEADS or any(w in _CONNECTORS for w in words):
+        return 0
+    for k in range(len(words) - 1, 0, -1):  # the longest known head: "Washington D.C." before "Washington"
+        if _is_strong_known(" ".join(words[:k])):
+            return k
+    return 0
+
+
+def _is_region(name: str) -> bool:
+    """A country, province or continent (not a city: too many cities are surnames)."""
+    place = lexicon.places().get(name)
+    return place is not None and place.kind != "city"
+
+
+def _is_strong_known(name: str, city_population: int = 100_000) -> bool:
+    if name in lexicon.organizations():
+        return True
+    place = lexicon.places().get(name)
+    return place is not None and (place.kind != "city" or place.population >= city_population)
+
+
+def _add_nested(text: str, name: list[Token], mentions: list[Mention], outer: str) -> None:
+    """Places named inside a longer name: "Texas" in "University of Texas", "Sydney" in "Sydney Morning Herald".
+
+    Cities count from a million people: "Kennedy Space Center" is not in Kennedy, Bogotá (980,000).
+    """
+    n = len(name)
+    city_population = 1_000_000
+    for size in range(min(3, n - 1), 0, -1):
+        for i in range(n - size + 1):
+            piece = name[i : i + size]
+            words = [w for w, _, _ in piece]
+            if words[0] in _CONNECTORS or words[-1] in _CONNECTORS:
+                continue
+            piece_text = " ".join(words)
+            if _is_strong_known(piece_text, city_population) and piece_text not in lexicon.organizations():
+                kind = "place"
+                if i > 0 and name[i - 1][0] in _COMPASS:
+                    piece = name[i - 1 : i + size]  # "Southern Indiana" in "University of Southern Indiana"
+                start, end = piece[0][1], piece[-1][2]
+                if not any(
+                    m.start <= start and end <= m.end and m.end - m.start < name[-1][2] - name[0][1]
+                    for m in mentions[-3:]
+                ):
+                    mentions.append(Mention(start, end, text[start:end], kind, 2))
+                return
+
+
+def _acronyms(text: str, mentions: list[Mention]) -> None:
+    """ "Kennedy Space Center (KSC)": the acronym takes the type of the name it abbreviates, everywhere."""
+    introduced: dict[str, tuple[str, int]] = {}
+    for a, b in itertools.pairwise(mentions):
+        if (
+            b.text.isupper()
+            and " " in a.text
+            and text[a.end : b.start] == " ("
+            and text[b.end : b.end + 1] == ")"
+            and b.text[0] == a.text[0]
+            and a.type != "other"
+        ):
+            introduced[b.text] = (a.type, a.strength)
+    if introduced:
+        for m in mentions:
+            if m.text in introduced:
+                m.type, m.strength = introduced[m.text]
+
+
+def _resolve(mentions: list[Mention]) -> None:
+    """Settle each mention against the document: surnames to full names, one type per name."""
+    full: dict[str, set[str]] = {}
+    for m in mentions:
+        words = m.text.split()
+        if m.type == "person" and len(words) >= 2 and m.strength >= 1:
+            for w in (words[0], words[-1]):
+                if w not in _NAME_PARTICLES:
+                    full.setdefault(w, set()).add(m.text)
+    for m in mentions:
+        m.canonical = m.text
+        if (
+            " " not in m.text
+            and m.text in full
+            and m.strength < 3
+            and not _is_region(m.text)  # "Canada" is not short for "Environment Canada"
+            and m.text not in lexicon.organizations()
+        ):
+            names = full[m.text]
+            if len(names) == 1:
+                m.canonical = next(iter(names))
+                m.type, m.strength = "person", max(m.strength, 2)
+        elif m.type == "person" and " " not in m.text and m.text in full:
+            names = full[m.text]
+            if len(names) == 1:
+                m.canonical = next(iter(names))
+    teams = {m.canonical for m in mentions if m.actor == "team"}
+    teams = {name for name in teams if sum(1 for m in mentions if m.canonical == name and m.actor == "team") >= 2}
+    votes: dict[str, dict[str, int]] = {}
+    for m in mentions:
+        by_type = votes.setdefault(m.canonical, {})
+        by_type[m.type] = by_type.get(m.type, 0) + m.strength + (1 if m.type != "other" else 0)
+    for m in mentions:
+        by_type = votes[m.canonical]
+        best = max(by_type, key=lambda t: (by_type[t], t != "other"))
+        m.entity_type = best if by_type[best] > 0 else m.type
+        # A name typed by one weak guess ("in Hajj") does not carry that guess to its other mentions.
+        if (m.strength <= 1 or m.type == "other") and by_type[best] >= 3:
+            m.type = m.entity_type
+        if m.type == "place" and (m.actor or m.canonical in teams):
+            m.type = "organization"  # the entity stays a place (and a country); this mention is its government or team
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """ISO alpha-2 → the one name a country's entity is filed under ("US", "U.S." → "United States")."""
+    names: dict[str, str] = {}
+    for name, place in lexicon.places().items():
+        if place.kind == "country" and place.population > 0:
+            names.setdefault(place.country, name)
+    return names
+
+
+def _canonical_name(m: Mention) -> str:
+    name = m.canonical
+    if m.entity_type == "place":
+        place = lexicon.places().get(name)
+        if place is not None and place.kind == "country":
+            return _country_names().get(place.country, name)
+    return name
+
+
+def _title_cased(title: str) -> bool:
+    words = [w for w in title.split() if w[:1].isalpha()]
+    if len(words) < 4:
+        return False
+    capitals = sum(1 for w in words if w[0].isupper())
+    return capitals / len(words) > 0.6
+
+
+def _latin(sample: str) -> bool:
+    letters = [ch for ch in sample if ch.isalpha()]
+    return not letters or sum(1 for ch in letters if ch < "\u0250") / len(letters) > 0.8
+
+
+# --- backends --------------------------------------------------------------------------------------------------
+
+
+class BackendUnavailableError(RuntimeError):
+    """Raised when the configured entity backend cannot be loaded (spaCy or its pipeline not installed)."""
+
+
+MentionFinder = Callable[[str, str | None], list[Mention]]
+
+_SPACY_LABELS = {"PERSON": "person", "PER": "person", "ORG": "organization", "GPE": "place", "LOC": "place",
+                 "FAC": "place"}  # fmt: skip
+
+
+@functools.cache
+def load_backend(spec: str = DEFAULT_BACKEND) -> MentionFinder:
+    """The mention finder named by the config value ``enrich.entities``: "rules" or "spacy:<pipeline>"."""
+    if spec == "rules":
+        return find_mentions
+    if spec.startswith("spacy:"):
+        return _spacy_backend(spec.removeprefix("spacy:"))
+    raise BackendUnavailableError(f"unknown entity backend {spec!r}: use 'rules' or 'spacy:<pipeline>'")
+
+
+def _spacy_backend(pipeline: str) -> MentionFinder:
+    hint = (
+        f"install spaCy (pip install 'wirewatch[spacy]') and the pipeline package {pipeline!r} "
+        f"(`python -m spacy download {pipeline}`, or pip install its wheel), or set enrich.entities: rules"
+    )
+    try:
+        import spacy
+    except ImportError as e:
+        raise BackendUnavailableError(
+            f"entity backend spacy:{pipeline} needs spaCy, which is not installed; {hint}"
+        ) from e
+    try:
+        nlp = spacy.load(pipeline, disable=["lemmatizer", "textcat"])
+    except OSError as e:
+        raise BackendUnavailableError(f"entity backend spacy:{pipeline}: pipeline not installed; {hint}") from e
+
+    def find(text: str, language: str | None) -> list[Mention]:
+        mentions = []
+        for ent in nlp(text[:ENTITIES_MAX_CHARS]).ents:
+            kind = _SPACY_LABELS.get(ent.label_)
+            if kind is None:
+                continue
+            start, end = ent.start_char, ent.end_char
+            if text.startswith(("the ", "The "), start):
+                start += 4
+            surface, _ = _strip_possessive(text[start:end])
+            end = start + len(surface)
+            if surface:
+                mentions.append(Mention(start, end, surface.replace("’", "'"), kind, 2))
+        _resolve(mentions)
+        return mentions
+
+    return find
+
+
+def mentions_for(text: str, language: str | None, backend: str = DEFAULT_BACKEND) -> list[Mention]:
+    """Name mentions with spans from the chosen backend (what ``bench.entities_eval`` scores)."""
+    return load_backend(backend)(text, language)
+
+
+def extract_entities(title: str, text: str, language: str | None, backend: str = DEFAULT_BACKEND) -> list[Entity]:
+    """People, organisations and places of one article, most mentioned first, one entry per name."""
+    finder = load_backend(backend)
+    if language not in (None, "en") and not _latin(text[:2000]):
+        return []
+    doc = f"{title}\n\n{text}" if title else text
+    mentions = finder(doc, language)
+    title_end = len(title)
+    headline_case = _title_cased(title)
+    counts: dict[tuple[str, str], list[int]] = {}
+    for i, m in enumerate(mentions):
+        if m.entity_type == "other" and m.sentence_initial:
+            continue
+        if headline_case and m.start < title_end:
+            continue  # a Title Cased Headline capitalises everything: count it only where the body agrees
+        key = (_canonical_name(m), m.entity_type)
+        entry = counts.setdefault(key, [0, i])
+        entry[0] += 1
+    if headline_case:
+        for m in mentions:
+            key = (_canonical_name(m), m.entity_type)
+            if m.start < title_end and key in counts:
+                counts[key][0] += 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1][0], item[1][1]))
+    return [Entity(name=name, type=kind, count=n) for (name, kind), (n, _) in ranked]

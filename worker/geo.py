@@ -1,0 +1,77 @@
+"""Countries an article is about: ISO 3166-1 alpha-2 codes from its places, demonyms and, failing those, its source.
+
+"Hebei" → CN and "New Orleans" → US come from the gazetteer behind the place entities; "Chinese" → CN from the
+demonyms that name one country only ("Korean" names two and is left out). A source's country-code domain
+(``xinhuanet.cn``) speaks for the article only when nothing in the text does: a British paper writing about
+China is about China, not Britain.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+
+from schemas.models import Entity
+from worker import lexicon
+
+GEO_MAX_CHARS = 100_000
+# Country-code domains that are sold as generic names and say nothing about where a source is.
+_GENERIC_CCTLDS = frozenset({"io", "co", "tv", "me", "fm", "ai", "ly", "to", "cc", "ws", "gg", "la", "am", "im", "is"})
+_CAPITALISED = re.compile(r"[A-Z][a-z]+")
+
+
+@functools.cache
+def _two_word_demonyms() -> dict[str, str]:
+    return {name: code for name, code in lexicon.demonyms().items() if " " in name}
+
+
+_TLD_COUNTRY = {"uk": "GB", "su": "RU"}
+
+
+def _domain_country(domain: str | None) -> str | None:
+    if not domain:
+        return None
+    tld = domain.lower().rstrip(".").rsplit(".", 1)[-1]
+    if len(tld) != 2 or tld in _GENERIC_CCTLDS:
+        return None
+    code = _TLD_COUNTRY.get(tld, tld.upper())
+    return code if code in _known_codes() else None
+
+
+@functools.cache
+def _known_codes() -> frozenset[str]:
+    return frozenset(p.country for p in lexicon.places().values() if p.country)
+
+
+def countries_for(entities: list[Entity], text: str, source_domain: str | None) -> list[str]:
+    """ISO alpha-2 codes, the most mentioned first."""
+    places = lexicon.places()
+    weight: dict[str, int] = {}
+    order: dict[str, int] = {}
+
+    def add(code: str, count: int) -> None:
+        if not code:
+            return
+        weight[code] = weight.get(code, 0) + count
+        order.setdefault(code, len(order))
+
+    for entity in entities:
+        if entity.type == "place":
+            place = places.get(entity.name)
+            if place is not None:
+                add(place.country, entity.count)
+    demonyms = lexicon.demonyms()
+    text = text[:GEO_MAX_CHARS]
+    for word, count in Counter(_CAPITALISED.findall(text)).items():
+        code = demonyms.get(word) or (demonyms.get(word[:-1]) if word[-1] == "s" else None)  # "Americans"
+        if code:
+            add(code, count)
+    for phrase, code in _two_word_demonyms().items():  # "Sri Lankan"
+        if phrase in text:
+            add(code, text.count(phrase))
+    if not weight:
+        code = _domain_country(source_domain)
+        if code:
+            add(code, 1)
+    return sorted(weight, key=lambda c: (-weight[c], order[c]))

@@ -1,0 +1,95 @@
+"""Summary: the article's lede, two or three clean sentences.
+
+News puts what matters first, so the lede is the summary a reader expects; what takes care is "clean":
+captions ("1 / 2 … (AFP Photo/Handout)"), datelines ("WASHINGTON (Reuters) -"), bylines, image credits and
+headings are skipped, sentences are cut at real ends (not after "Mr." or "U.S."), and a summary stops
+growing at ~400 characters once it has two sentences.
+"""
+
+from __future__ import annotations
+
+import re
+
+from worker.lexicon import words
+
+SUMMARY_MAX_CHARS = 600
+SUMMARY_SOFT_CHARS = 400
+_SCAN_CHARS = 20_000  # the lede is at the top; never read a 2 MB body to find it
+
+_ABBREVIATIONS = words(
+    """
+    mr mrs ms dr st jr sr gen sen rep gov lt col capt sgt prof rev mt ft inc corp co ltd bros vs etc no
+    jan feb mar apr jun jul aug sep sept oct nov dec approx dept est fig al"""
+)
+_OPENERS = words(
+    """
+    The A An He She It They We I You But And In On At As After Before When While If This That These Those
+    There His Her Their Its Our According However Meanwhile Some Many Most"""
+)
+_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]]*(?=\s|$)|[。！？]")
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Za-z.'-]*(?:[ ,]+[A-Z][A-Za-z.'-]*){0,4}[ ,]*(?:\([^)]{1,40}\))?|\([^)]{1,40}\))[ ]*[-–—][ ]+"
+)
+_JUNK_LINE = re.compile(
+    r"^(?:\d+\s*/\s*\d+|image:|photo:|picture:|credit:|caption:|file photo|advertisement|read more|"
+    r"share this|follow us|subscribe|sign up|related:|by\s+[A-Z])",
+    re.IGNORECASE,
+)
+_SPACES = re.compile(r"\s+")
+_WORDS_MIN = 5
+
+
+def _sentences(paragraph: str) -> list[str]:
+    """Split at sentence ends that are not abbreviations or initials ("U.S.", "J. Smith")."""
+    out: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        end = match.end()
+        before = paragraph[start : match.start()]
+        last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
+        if match.group() == ".":
+            if last_word.lower() in _ABBREVIATIONS:
+                continue  # "Mr. Smith"
+            if (len(last_word) == 1 and last_word.isupper()) or "." in last_word:
+                # "U.S. Senate" goes on, "in the U.S. The President" ends: only a sentence opener ends it.
+                following = paragraph[end : end + 20].split(None, 1)
+                if not following or following[0] not in _OPENERS:
+                    continue
+        out.append(paragraph[start:end].strip())
+        start = end
+    tail = paragraph[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def _clean(sentence: str) -> str | None:
+    sentence = _SPACES.sub(" ", sentence).strip()
+    if len(sentence.split()) < _WORDS_MIN and not re.search(r"[\u3000-\u9fff]", sentence):
+        return None
+    if not _SENTENCE_END.search(sentence[-3:]):
+        return None  # a heading, a caption, a cut-off line
+    return sentence
+
+
+def summarize(text: str, language: str | None, max_sentences: int = 3) -> str:
+    """The first ``max_sentences`` clean sentences of the body ('' when there are none)."""
+    chosen: list[str] = []
+    size = 0
+    for line in text[:_SCAN_CHARS].splitlines():
+        line = line.strip()
+        if not line or _JUNK_LINE.match(line) or line.startswith(("#", "- ", "* ", "|")):
+            continue
+        if len(chosen) == 0:
+            line = _DATELINE.sub("", line, count=1)
+        for sentence in _sentences(line):
+            clean = _clean(sentence)
+            if clean is None:
+                continue
+            if size + len(clean) > SUMMARY_MAX_CHARS and chosen:
+                return " ".join(chosen)
+            chosen.append(clean[:SUMMARY_MAX_CHARS])
+            size += len(clean) + 1
+            if len(chosen) >= max_sentences or (len(chosen) >= 2 and size >= SUMMARY_SOFT_CHARS):
+                return " ".join(chosen)
+    return " ".join(chosen)
