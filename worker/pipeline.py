@@ -138,8 +138,14 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
     for item, story_id in zip(fresh, story_ids, strict=True):
         article_id = item.identity.article_id
         started = time.perf_counter()
-        enrichment = enrich(item.parsed, deps.settings.enrich.entities)
-        event = build_event(item, enrichment, story_id=story_id, now=datetime.now(UTC))
+        try:
+            enrichment = enrich(item.parsed, deps.settings.enrich.entities)
+            event = build_event(item, enrichment, story_id=story_id, now=datetime.now(UTC))
+        except Exception as e:  # an enrichment bug on this input: dead-letter it, keep the batch going
+            log.exception("enrich_failed", article_id=article_id, source=item.source)
+            reason = f"enrich_error: {type(e).__name__}: {e}"[:500]
+            terminal.append(Terminal(item.delivery_id, "dead", reason, item.source, article_id))
+            continue
         log.debug("article_enriched", article_id=article_id, ms=round((time.perf_counter() - started) * 1e3, 2))
         to_emit.append((item.delivery_id, event, item.identity.url_hash, item.source))
 
