@@ -14,12 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import enrich, faults, pipeline
+from bench import enrich, faults, pipeline, stories
 from bench.common import REPO, machine
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "pipeline": lambda: pipeline.run(rounds=3),
     "enrich": lambda: enrich.run(rounds=3),
+    "stories": stories.run,
     "faults": faults.run,
 }
 
@@ -43,7 +44,7 @@ def _pipeline_md(r: dict[str, Any]) -> str:
 
 
 RENDER: dict[str, Callable[[dict[str, Any]], str]] = {
-    "pipeline": _pipeline_md, "enrich": enrich.render, "faults": faults.render,
+    "pipeline": _pipeline_md, "enrich": enrich.render, "stories": stories.render, "faults": faults.render,
 }
 _SECTION = re.compile(r"<!-- bench:(\w+) -->\n(.*?)\n<!-- /bench:\1 -->", re.S)
 
