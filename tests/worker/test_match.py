@@ -1,0 +1,309 @@
+"""The match stage: documents, the brute-force oracle, matched terms, and the percolator agreeing with it."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemas import ArticleEvent, Entity, MatchedTerm, Source
+from worker.match import (
+    Match,
+    MatchDocument,
+    Percolator,
+    brute_force,
+    document_from_event,
+    evaluate,
+    matched_terms,
+)
+from worker.query import Query, parse_query
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = Path(os.environ.get("WIREWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
+SEED = CORPUS / "seed" / "000_e428d6fb5a08311a.txt"
+
+
+def make_event(**overrides: Any) -> ArticleEvent:
+    """An ArticleEvent with harmless defaults; override any field."""
+    fields: dict[str, Any] = {
+        "id": "a1",
+        "story_id": "a1",
+        "url": "https://example.com/a1",
+        "canonical_url": "https://example.com/a1",
+        "source": Source(name="Example", domain="example.com"),
+        "title": "",
+        "authors": [],
+        "published_at": None,
+        "ingested_at": datetime(2026, 11, 29, tzinfo=UTC),
+        "language": "en",
+        "text": "",
+        "summary": "",
+        "word_count": 0,
+        "entities": [],
+        "keywords": [],
+        "countries": [],
+        "content_hash": "0" * 64,
+    }
+    fields.update(overrides)
+    return ArticleEvent(**fields)
+
+
+def seed_event() -> ArticleEvent:
+    """The seed article, split by hand the way the parse stage would, with entities as enrich would add."""
+    if not SEED.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"corpus missing at {CORPUS}")
+        pytest.skip(f"corpus not found at {CORPUS} (set WIREWATCH_CORPUS)")
+    raw = SEED.read_text(encoding="utf-8")
+    title = re.search(r"^# (.+)$", raw, re.M).group(1).strip()  # type: ignore[union-attr]
+    body = raw.split("yahoo-com/", 1)[0]
+    body = raw[raw.index(")\n", raw.index("Original:")) + 2 :]
+    lines = [ln for ln in body.strip().splitlines() if not ln.startswith("1 / 2")]
+    text = "\n".join(lines).replace("-â€“", "–")
+    return make_event(
+        title=title,
+        text=text,
+        authors=["Jing Xuan TENG"],
+        source=Source(name="Yahoo", domain="news.yahoo.com"),
+        entities=[
+            Entity(name="Donald Trump", type="person", count=3),
+            Entity(name="Jim Carroll", type="person", count=2),
+            Entity(name="Beijing", type="place", count=6),
+            Entity(name="Hebei", type="place", count=2),
+            Entity(name="Stratfor", type="organization", count=1),
+        ],
+        keywords=["fentanyl", "china", "opioid crisis"],
+        countries=["CN", "US"],
+    )
+
+
+def q(text: str) -> Query:
+    return parse_query(text)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("fentanyl AND (china OR chinese) AND NOT sports", True),
+        ('title:"trade deal"', False),
+        ('"trade deal"', True),
+        ('person:"Donald Trump"', True),
+        ('person:"Trump Donald"', False),
+        ("person:carroll", True),
+        ("place:beijing org:stratfor", True),
+        ("org:beijing", False),
+        ("fentan*", True),
+        ("NOT fentanyl", False),
+        ("NOT sports", True),
+        ("title:fentanyl AND title:china", True),
+        ("author:teng source:yahoo", True),
+        ('source:"news.yahoo.com"', True),
+        ("country:cn AND lang:en", True),
+        ("country:fr OR lang:de", False),
+        ('keyword:"opioid crisis"', True),
+        ('"opioid crisis"', True),
+        ("xanax AND alprazolam", True),
+        ("heroin AND NOT (cocaine OR sports)", True),
+        ("fentanyl AND sports", False),
+        ("FENTANYL", True),
+        ("fent", False),
+    ],
+)
+def test_seed_article_expectations(query: str, expected: bool) -> None:
+    """The seed article matches (or not) the issue's example queries, with brute force and percolator."""
+    doc = document_from_event(seed_event())
+    parsed = q(query)
+    assert evaluate(parsed.root, doc) is expected
+    assert bool(Percolator([("s", parsed)]).match(doc)) is expected
+
+
+@pytest.mark.corpus
+def test_seed_matched_terms_point_at_the_words() -> None:
+    """Matched terms give field and character offsets whose text is the matched word."""
+    event = seed_event()
+    doc = document_from_event(event)
+    matched = matched_terms(q("fentan* AND (china OR chinese) AND NOT sports"), doc)
+    assert matched
+    assert {m.field for m in matched} == {"title", "text"}
+    for m in matched:
+        source = event.title if m.field == "title" else event.text
+        fragment = source[m.start : m.end]
+        assert fragment.lower().startswith(m.term.rstrip("*")), m
+    assert all(m.term != "sports" for m in matched)
+    person = matched_terms(q('person:"Donald Trump"'), doc)
+    assert person == [MatchedTerm(field="person", term="donald trump", start=0, end=12)]
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "text", "expected"),
+    [
+        ("cafe", "", "Un café noir", True),
+        ("café", "", "CAFE", True),
+        ("naive", "", "naïve", True),
+        ("china", "", "Chinatown", False),
+        ("china*", "", "Chinatown", True),
+        ("town*", "", "Chinatown", False),
+        ("china", "", "China's", True),
+        ('"china s"', "", "China's", True),
+        ('"trade deal"', "", "trade, deal", True),
+        ('"trade deal"', "trade", "deal", False),
+        ('"deal trade"', "", "trade deal", False),
+        ("us", "", "U.S. forces", False),
+        ("U.S.", "", "US forces", False),
+        ("U.S.", "", "u-s forces", True),
+        ("covid-19", "", "COVID 19 cases", True),
+        ("a OR b", "", "b", True),
+        ("a b", "", "b a", True),
+        ("a NOT b", "", "a b", False),
+        ("NOT (a OR b)", "", "c", True),
+        ("NOT (a AND b)", "", "a", True),
+        ("title:a", "a", "", True),
+        ("title:a", "", "a", False),
+        ("text:a", "a", "", False),
+    ],
+)
+def test_evaluation_table(query: str, title: str, text: str, expected: bool) -> None:
+    """Word boundaries, folding, phrases and booleans evaluate as documented, in both evaluators."""
+    doc = document_from_event(make_event(title=title, text=text))
+    assert evaluate(q(query).root, doc) is expected
+    assert bool(Percolator([("s", q(query))]).match(doc)) is expected
+
+
+def test_phrases_never_span_two_values() -> None:
+    """In multi-valued fields a phrase must lie within one value (one author, one entity)."""
+    event = make_event(
+        authors=["Ann Lee", "Bob Ray"],
+        entities=[Entity(name="New", type="place", count=1), Entity(name="York Times", type="organization", count=1)],
+    )
+    doc = document_from_event(event)
+    assert evaluate(q('author:"ann lee"').root, doc)
+    assert not evaluate(q('author:"lee bob"').root, doc)
+    assert not evaluate(q('entity:"new york"').root, doc)
+    assert evaluate(q('entity:"york times"').root, doc)
+    assert matched_terms(q("author:bob"), doc) == [MatchedTerm(field="author", term="bob", start=8, end=11)]
+
+
+def test_entity_fields_by_type() -> None:
+    """person/org/place see only their entity type; entity: sees every entity."""
+    doc = document_from_event(
+        make_event(
+            entities=[
+                Entity(name="Paris", type="place", count=1),
+                Entity(name="Acme", type="organization", count=1),
+                Entity(name="Mars", type="other", count=1),
+            ]
+        )
+    )
+    assert evaluate(q("place:paris org:acme entity:mars entity:paris").root, doc)
+    assert not evaluate(q("person:paris OR place:acme OR org:mars").root, doc)
+
+
+def test_matched_terms_only_from_branches_that_fired() -> None:
+    """A term in a false OR branch, or under NOT, is not reported as a reason."""
+    doc = document_from_event(make_event(title="alpha beta", text="gamma"))
+    got = matched_terms(q("(alpha AND zzz) OR beta OR NOT delta"), doc)
+    assert got == [MatchedTerm(field="title", term="beta", start=6, end=10)]
+
+
+def test_brute_force_and_percolator_return_the_same_matches_in_order() -> None:
+    """Both answer with the same subscriptions, in the order they were given, with the same terms."""
+    subs = [(f"s{i}", q(text)) for i, text in enumerate(["beta", "NOT zzz", "zzz", "title:alpha be*", '"gamma x"'])]
+    doc = document_from_event(make_event(title="alpha beta", text="gamma"))
+    want = brute_force(subs, doc)
+    assert [m.subscription_id for m in want] == ["s0", "s1", "s3"]
+    assert Percolator(subs).match(doc) == want
+
+
+def test_percolator_only_evaluates_plausible_candidates() -> None:
+    """An article reaches only subscriptions through its own words, plus the always-check list."""
+    subs = [(f"s{i}", q(f"word{i} AND other{i}")) for i in range(1000)] + [("neg", q("NOT word5"))]
+    perc = Percolator(subs)
+    doc = document_from_event(make_event(text="word5 other5 word7"))
+    assert [m.subscription_id for m in perc.match(doc)] == ["s5"]
+    assert perc.stats.evaluated <= 3
+    assert perc.stats.subscriptions == 1001
+
+
+# --- property: the percolator never disagrees with brute force --------------------------------------------
+
+_VOCAB = ["red", "blue", "green", "café", "naïve", "x1"]
+_SURFACE = {  # how a vocabulary word may be written in a document
+    "red": ["red", "Red", "RED", "redder"],
+    "blue": ["blue", "Blue", "blues"],
+    "green": ["green", "Green", "greens"],
+    "café": ["café", "CAFE", "cafe\u0301", "Café"],
+    "naïve": ["naïve", "NAIVE", "naive"],
+    "x1": ["x1", "X1", "x10"],
+}
+_QFIELDS = [None, None, None, None, "title", "text", "author", "entity", "person", "org", "place", "keyword", "source"]
+_SEPS = [" ", " ", ", ", ". ", "-", "'", "\n"]
+
+
+@st.composite
+def _query_text(draw: st.DrawFn, depth: int = 0) -> str:
+    kinds = ["term", "term", "prefix", "phrase", "code", "and", "or", "not", "not", "juxt"]
+    kind = draw(st.sampled_from(kinds if depth < 4 else kinds[:5]))
+    field = draw(st.sampled_from(_QFIELDS))
+    prefix = f"{field}:" if field else ""
+    if kind == "term":
+        return prefix + draw(st.sampled_from(_VOCAB + ["RED", "Cafe", "zzz"]))
+    if kind == "prefix":
+        return prefix + draw(st.sampled_from(["re*", "bl*", "gree*", "caf*", "na*", "x1*", "redd*"]))
+    if kind == "phrase":
+        picked = draw(st.lists(st.sampled_from(_VOCAB), min_size=1, max_size=3))
+        return prefix + '"' + " ".join(picked) + '"'
+    if kind == "code":
+        return draw(st.sampled_from(["lang:en", "lang:fr", "country:us", "country:cn", "country:FR"]))
+    if kind == "not":
+        return "NOT " + draw(_query_text(depth + 1))
+    kids = draw(st.lists(_query_text(depth + 1), min_size=2, max_size=3))
+    joiner = {"and": " AND ", "or": " OR ", "juxt": " "}[kind]
+    group = "(" + joiner.join(kids) + ")"
+    return (prefix + group) if field and draw(st.booleans()) else group
+
+
+@st.composite
+def _prose(draw: st.DrawFn, max_words: int = 12) -> str:
+    chosen = draw(st.lists(st.sampled_from(_VOCAB + ["zzz"]), max_size=max_words))
+    out = ""
+    for word in chosen:
+        out += draw(st.sampled_from(_SURFACE.get(word, [word]))) + draw(st.sampled_from(_SEPS))
+    return out
+
+
+@st.composite
+def _documents(draw: st.DrawFn) -> MatchDocument:
+    entities = [
+        Entity(name=draw(_prose(3)) or "x", type=draw(st.sampled_from(["person", "organization", "place", "other"])), count=1)
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+    event = make_event(
+        title=draw(_prose(5)),
+        text=draw(_prose()),
+        authors=draw(st.lists(_prose(2), max_size=2)),
+        entities=entities,
+        keywords=draw(st.lists(_prose(2), max_size=2)),
+        countries=draw(st.lists(st.sampled_from(["US", "CN", "FR"]), max_size=2)),
+        language=draw(st.sampled_from(["en", "fr", None])),
+        source=Source(name=draw(_prose(2)) or None, domain=draw(st.sampled_from(["red.com", "blue.org", None]))),
+    )
+    return document_from_event(event)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_query_text(), min_size=1, max_size=20), st.lists(_documents(), min_size=1, max_size=4))
+def test_percolator_equals_brute_force(queries: list[str], docs: list[MatchDocument]) -> None:
+    """For random queries (nested, NOT-heavy, phrases, fields, wildcards, pure NOT) the percolator's answer
+    equals brute force's on every random document: same subscriptions, same matched terms."""
+    subs = [(f"s{i}", parse_query(text)) for i, text in enumerate(queries)]
+    perc = Percolator(subs)
+    for doc in docs:
+        want: list[Match] = brute_force(subs, doc)
+        assert perc.match(doc) == want

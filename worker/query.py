@@ -1,0 +1,400 @@
+"""The subscription query language (DESIGN §4): parse a user's boolean topic query into a small AST.
+
+Grammar (precedence NOT > AND > OR; juxtaposed operands mean AND)::
+
+    query   := or EOF
+    or      := and ("OR" and)*
+    and     := unary (["AND"] unary)*
+    unary   := "NOT" unary | primary
+    primary := [FIELD ":"] ( "(" or ")" | PHRASE | TERM )
+
+Operators are the upper-case words ``AND``, ``OR``, ``NOT``; in lower case they are ordinary words, so a
+topic can mention "or" without surprises. A field (``title:``, ``person:`` …) applies to the term, phrase or
+parenthesised group written directly after the colon; an inner field overrides an outer one. A term ending
+in ``*`` is a prefix (suffix wildcard). Matching is case-insensitive, accent-folded and on word boundaries:
+query words and document text go through the same `tokenize`, so ``Café`` finds "cafe" and ``U.S.`` is the
+phrase "u s". A query that cannot be understood raises `QuerySyntaxError` with the character position, so
+the CLI can point at it and a malformed query never reaches a worker.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Fields a query may name. `None` in a leaf means the default fields (title and text).
+FIELDS: frozenset[str] = frozenset(
+    {"title", "text", "author", "source", "lang", "entity", "person", "org", "place", "country", "keyword"}
+)
+DEFAULT_FIELDS: tuple[str, ...] = ("title", "text")
+# Fields whose values are codes, not prose: a phrase or wildcard there is always a mistake.
+CODE_FIELDS: dict[str, str] = {"lang": "an ISO 639-1 language code", "country": "an ISO 3166-1 alpha-2 code"}
+
+# Bounds on what one subscription may cost a worker on every article.
+MAX_QUERY_CHARS = 10_000  # same bound as schemas.Subscription.query
+MAX_QUERY_LEAVES = 256  # terms + phrases
+MAX_QUERY_DEPTH = 32  # nesting of parentheses and NOTs
+MAX_PHRASE_TOKENS = 32
+MIN_PREFIX_CHARS = 2  # `a*` would make every article a candidate for that subscription
+
+OPERATORS = frozenset({"AND", "OR", "NOT"})
+
+
+class QuerySyntaxError(ValueError):
+    """Raised when a query cannot be parsed or breaks a bound; `position` is the 0-based character index."""
+
+    def __init__(self, message: str, position: int, query: str = "") -> None:
+        self.message = message
+        self.position = position
+        self.query = query
+        super().__init__(f"{message} at position {position}")
+
+    def pointer(self) -> str:
+        """The query with a caret under the offending character, for people reading a terminal."""
+        return f"{self.query}\n{' ' * self.position}^"
+
+
+# --- text normalisation shared by queries and documents ---------------------------------------------------
+
+
+def _mark_ranges() -> str:
+    """A regex class body for combining marks (Mn/Mc/Me) in the BMP.
+
+    Python's ``\\w`` does not count marks as word characters, which would split "हिन्दी" or a decomposed
+    "é" into pieces; including them keeps such words whole.
+    """
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x300, 0x10000):
+        if unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me"):
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" if a != b else f"\\u{a:04x}" for a, b in ranges)
+
+
+# A word starts with a letter or digit and continues with letters, digits and combining marks.
+# Underscores and all punctuation separate words.
+WORD_RE = re.compile(rf"[^\W_](?:[^\W_]|[{_mark_ranges()}])*")
+
+
+@lru_cache(maxsize=200_000)
+def _fold_slow(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def fold(word: str) -> str:
+    """Case- and accent-folded form of one word: NFKD, combining marks dropped, casefolded."""
+    if word.isascii():
+        return word.lower()
+    return _fold_slow(word)
+
+
+def tokenize(text: str) -> list[tuple[str, int, int]]:
+    """Words of `text` as (folded word, start, end), offsets into `text` itself."""
+    out = []
+    for m in WORD_RE.finditer(text):
+        folded = fold(m.group())
+        if folded:
+            out.append((folded, m.start(), m.end()))
+    return out
+
+
+def words(text: str) -> list[str]:
+    """Folded words of `text`, without offsets."""
+    return [w for w, _, _ in tokenize(text)]
+
+
+# --- AST ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One word in `field` (None: the default fields); with `prefix`, any word starting with `word`."""
+
+    field: str | None
+    word: str
+    prefix: bool = False
+
+    def __str__(self) -> str:
+        return _fielded(self.field, self.word + ("*" if self.prefix else ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """Consecutive words in one value of `field` (never across two authors, two entities, title and text)."""
+
+    field: str | None
+    words: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return _fielded(self.field, '"' + " ".join(self.words) + '"')
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    children: tuple[Node, ...]
+
+    def __str__(self) -> str:
+        return "(" + " AND ".join(map(str, self.children)) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    children: tuple[Node, ...]
+
+    def __str__(self) -> str:
+        return "(" + " OR ".join(map(str, self.children)) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    child: Node
+
+    def __str__(self) -> str:
+        return f"NOT {self.child}"
+
+
+Node = Term | Phrase | And | Or | Not
+Leaf = Term | Phrase
+
+
+def _fielded(field: str | None, body: str) -> str:
+    return f"{field}:{body}" if field else body
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed subscription query: the text the user wrote and its tree."""
+
+    text: str
+    root: Node
+
+    def leaves(self) -> list[Leaf]:
+        return leaves(self.root)
+
+
+def leaves(node: Node) -> list[Leaf]:
+    """Every term and phrase under `node`, left to right."""
+    out: list[Leaf] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Term | Phrase):
+            out.append(n)
+        elif isinstance(n, Not):
+            stack.append(n.child)
+        else:
+            stack.extend(reversed(n.children))
+    return out
+
+
+def _join(cls: type[And] | type[Or], parts: list[Node]) -> Node:
+    """Build AND/OR with nested same-kind nodes flattened; one operand is returned as is."""
+    flat: list[Node] = []
+    for p in parts:
+        if isinstance(p, cls):
+            flat.extend(p.children)
+        else:
+            flat.append(p)
+    return flat[0] if len(flat) == 1 else cls(tuple(flat))
+
+
+# --- lexer ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    kind: str  # "(", ")", "AND", "OR", "NOT", "FIELD", "WORD", "PHRASE", "EOF"
+    value: str
+    pos: int
+
+
+_BREAK = frozenset(' \t\r\n\f\v()"')
+
+
+def _lex(q: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    i, n = 0, len(q)
+    while i < n:
+        c = q[i]
+        if c.isspace():
+            i += 1
+        elif c in "()":
+            toks.append(_Tok(c, c, i))
+            i += 1
+        elif c == '"':
+            end = q.find('"', i + 1)
+            if end < 0:
+                raise QuerySyntaxError("unterminated phrase: missing closing quote", i, q)
+            toks.append(_Tok("PHRASE", q[i + 1 : end], i))
+            i = end + 1
+        else:
+            j = i
+            while j < n and q[j] not in _BREAK and not q[j].isspace():
+                j += 1
+            word = q[i:j]
+            colon = word.find(":")
+            if word in OPERATORS:
+                toks.append(_Tok(word, word, i))
+                i = j
+            elif colon >= 0:
+                name = word[:colon]
+                if name.lower() not in FIELDS:
+                    what = f"unknown field {name!r}" if name else "':' without a field name"
+                    raise QuerySyntaxError(
+                        f"{what} (fields: {', '.join(sorted(FIELDS))}; quote text that contains ':')", i, q
+                    )
+                toks.append(_Tok("FIELD", name.lower(), i))
+                after = i + colon + 1
+                if after == j and (j >= n or q[j] not in '("'):
+                    raise QuerySyntaxError(f"expected a term, phrase or group right after '{name}:'", after, q)
+                i = after  # the rest of the word (if any) is lexed as the field's operand
+            else:
+                toks.append(_Tok("WORD", word, i))
+                i = j
+    toks.append(_Tok("EOF", "", n))
+    return toks
+
+
+# --- parser ---------------------------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks = _lex(text)
+        self.i = 0
+        self.leaves = 0
+
+    def error(self, message: str, pos: int) -> QuerySyntaxError:
+        return QuerySyntaxError(message, pos, self.text)
+
+    def peek(self) -> _Tok:
+        return self.toks[self.i]
+
+    def take(self) -> _Tok:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def parse(self) -> Node:
+        if self.peek().kind == "EOF":
+            raise self.error("empty query", 0)
+        node = self.parse_or(None, 0)
+        tok = self.peek()
+        if tok.kind == ")":
+            raise self.error("unbalanced ')': no matching '('", tok.pos)
+        if tok.kind != "EOF":  # pragma: no cover - parse_and consumes every operand start
+            raise self.error(f"unexpected {tok.value!r}", tok.pos)
+        return node
+
+    def parse_or(self, field: str | None, depth: int) -> Node:
+        parts = [self.parse_and(field, depth)]
+        while self.peek().kind == "OR":
+            self.take()
+            parts.append(self.parse_and(field, depth))
+        return _join(Or, parts)
+
+    def parse_and(self, field: str | None, depth: int) -> Node:
+        parts = [self.parse_unary(field, depth)]
+        while True:
+            kind = self.peek().kind
+            if kind == "AND":
+                self.take()
+            elif kind not in ("NOT", "FIELD", "(", "WORD", "PHRASE"):
+                break
+            parts.append(self.parse_unary(field, depth))
+        return _join(And, parts)
+
+    def parse_unary(self, field: str | None, depth: int) -> Node:
+        tok = self.peek()
+        if depth >= MAX_QUERY_DEPTH:
+            raise self.error(f"query nested deeper than {MAX_QUERY_DEPTH} levels", tok.pos)
+        if tok.kind == "NOT":
+            self.take()
+            child = self.parse_unary(field, depth + 1)
+            # NOT NOT x is x: keep the tree canonical so both evaluators see the same shape.
+            return child.child if isinstance(child, Not) else Not(child)
+        return self.parse_primary(field, depth)
+
+    def parse_primary(self, field: str | None, depth: int) -> Node:
+        tok = self.take()
+        if tok.kind == "FIELD":
+            inner = self.peek()
+            if inner.kind not in ("(", "WORD", "PHRASE"):
+                raise self.error(f"expected a term, phrase or group after '{tok.value}:'", inner.pos)
+            return self.parse_primary(tok.value, depth)
+        if tok.kind == "(":
+            if self.peek().kind == ")":
+                raise self.error("empty parentheses", tok.pos)
+            node = self.parse_or(field, depth + 1)
+            close = self.take()
+            if close.kind != ")":
+                raise self.error("unbalanced '(': missing ')'", tok.pos)
+            return node
+        if tok.kind == "WORD":
+            return self.leaf_from_word(tok, field)
+        if tok.kind == "PHRASE":
+            return self.leaf_from_phrase(tok, field)
+        if tok.kind == "EOF":
+            raise self.error("query ends where a term was expected", tok.pos)
+        if tok.kind == ")":
+            raise self.error("unexpected ')': a term was expected", tok.pos)
+        raise self.error(f"operator {tok.value} needs a term before and after it", tok.pos)
+
+    def count_leaf(self, pos: int) -> None:
+        self.leaves += 1
+        if self.leaves > MAX_QUERY_LEAVES:
+            raise self.error(f"query has more than {MAX_QUERY_LEAVES} terms and phrases", pos)
+
+    def leaf_from_word(self, tok: _Tok, field: str | None) -> Node:
+        raw, pos = tok.value, tok.pos
+        star = raw.find("*")
+        prefix = raw.endswith("*")
+        if star >= 0 and star != len(raw) - 1:
+            raise self.error("'*' is only allowed at the end of a term (suffix wildcard)", pos + star)
+        stem = raw[:-1] if prefix else raw
+        found = words(stem)
+        if not found:
+            raise self.error(f"term {raw!r} has no letters or digits to search for", pos)
+        self.count_leaf(pos)
+        if prefix:
+            if len(found) != 1:
+                raise self.error(f"a wildcard term must be a single word, got {raw!r}", pos)
+            if len(found[0]) < MIN_PREFIX_CHARS:
+                raise self.error(f"a wildcard needs at least {MIN_PREFIX_CHARS} characters before '*'", pos)
+            return self.check_code_field(Term(field, found[0], prefix=True), pos)
+        return self.leaf_from_words(found, field, pos)
+
+    def leaf_from_phrase(self, tok: _Tok, field: str | None) -> Node:
+        if "*" in tok.value:
+            raise self.error("wildcards are not supported inside a phrase", tok.pos + 1 + tok.value.index("*"))
+        found = words(tok.value)
+        if not found:
+            raise self.error("empty phrase: nothing to search for between the quotes", tok.pos)
+        self.count_leaf(tok.pos)
+        return self.leaf_from_words(found, field, tok.pos)
+
+    def leaf_from_words(self, found: list[str], field: str | None, pos: int) -> Node:
+        if len(found) > MAX_PHRASE_TOKENS:
+            raise self.error(f"phrase longer than {MAX_PHRASE_TOKENS} words", pos)
+        leaf: Leaf = Term(field, found[0]) if len(found) == 1 else Phrase(field, tuple(found))
+        return self.check_code_field(leaf, pos)
+
+    def check_code_field(self, leaf: Leaf, pos: int) -> Leaf:
+        if leaf.field in CODE_FIELDS:
+            ok = isinstance(leaf, Term) and not leaf.prefix and re.fullmatch("[a-z]{2}", leaf.word)
+            if not ok:
+                raise self.error(f"{leaf.field}: takes {CODE_FIELDS[leaf.field]}, like {leaf.field}:xx", pos)
+        return leaf
+
+
+def parse_query(text: str) -> Query:
+    """Parse `text`; raises QuerySyntaxError (with the position) when it is malformed or too large."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QuerySyntaxError(f"query longer than {MAX_QUERY_CHARS} characters", MAX_QUERY_CHARS, text)
+    return Query(text=text, root=_Parser(text).parse())
