@@ -88,7 +88,11 @@ class FieldText:
         out = []
         for i in self.where.get(phrase[0], ()):
             j = i + n - 1
-            if j < len(self.words) and self.values[j] == self.values[i] and self.words[i:j + 1] == list(phrase):
+            if (
+                j < len(self.words)
+                and self.values[j] == self.values[i]
+                and self.words[i : j + 1] == list(phrase)
+            ):
                 out.append(i)
         return out
 
@@ -180,14 +184,18 @@ def _occurrences(leaf: Term | Phrase, doc: MatchDocument) -> list[MatchedTerm]:
             label = " ".join(leaf.words)
             n = len(leaf.words)
             for i in ft.phrase_starts(leaf.words):
-                out.append(MatchedTerm(field=name, term=label, start=ft.spans[i][0], end=ft.spans[i + n - 1][1]))
+                out.append(
+                    MatchedTerm(field=name, term=label, start=ft.spans[i][0], end=ft.spans[i + n - 1][1])
+                )
         else:
             label = leaf.word + ("*" if leaf.prefix else "")
             if leaf.prefix:
                 hits = sorted(i for w, idx in ft.where.items() if w.startswith(leaf.word) for i in idx)
             else:
                 hits = ft.where.get(leaf.word, [])
-            out.extend(MatchedTerm(field=name, term=label, start=ft.spans[i][0], end=ft.spans[i][1]) for i in hits)
+            out.extend(
+                MatchedTerm(field=name, term=label, start=ft.spans[i][0], end=ft.spans[i][1]) for i in hits
+            )
     return out
 
 
@@ -241,12 +249,12 @@ def brute_force(queries: Iterable[tuple[str, Query]], doc: MatchDocument) -> lis
 _COMMON = frozenset(
     """a about after again against all also an and any are as at be because been before being between both
     but by can could did do does during each few for from further had has have having he her here hers him his
-    how i if in into is it its just last like made make many may me more most mr mrs ms much must my new no nor
-    not now of off on once one only or other our out over own people said same say says she should so some
-    such than that the their them then there these they this those through time to too two under until up us
-    very was we were what when where which while who whom why will with would year years you your
+    how i if in into is it its just last like made make many may me more most mr mrs ms much must my new
+    no nor not now of off on once one only or other our out over own people said same say says she should
+    so some such than that the their them then there these they this those through time to too two under until
+    up us very was we were what when where which while who whom why will with would year years you your
     der die das und ist nicht ein eine le la les des et est un une pas el los las y que en del por con para
-    se de da do em o os as""".split()
+    se de da do em o os as""".split()  # noqa: SIM905 - a word list reads better as running text
 )
 _FIELD_PRESENCE: dict[str, float] = {
     _DEFAULT_GROUP: 1.0, "text": 1.0, "title": 0.1, "author": 0.01, "source": 0.02, "lang": 0.5,

@@ -251,7 +251,9 @@ def _lex(q: str) -> list[_Tok]:
                 toks.append(_Tok("FIELD", name.lower(), i))
                 after = i + colon + 1
                 if after == j and (j >= n or q[j] not in '("'):
-                    raise QuerySyntaxError(f"expected a term, phrase or group right after '{name}:'", after, q)
+                    raise QuerySyntaxError(
+                        f"expected a term, phrase or group right after '{name}:'", after, q
+                    )
                 i = after  # the rest of the word (if any) is lexed as the field's operand
             else:
                 toks.append(_Tok("WORD", word, i))
@@ -372,7 +374,9 @@ class _Parser:
 
     def leaf_from_phrase(self, tok: _Tok, field: str | None) -> Node:
         if "*" in tok.value:
-            raise self.error("wildcards are not supported inside a phrase", tok.pos + 1 + tok.value.index("*"))
+            raise self.error(
+                "wildcards are not supported inside a phrase", tok.pos + 1 + tok.value.index("*")
+            )
         found = words(tok.value)
         if not found:
             raise self.error("empty phrase: nothing to search for between the quotes", tok.pos)

@@ -180,7 +180,10 @@ def test_phrases_never_span_two_values() -> None:
     """In multi-valued fields a phrase must lie within one value (one author, one entity)."""
     event = make_event(
         authors=["Ann Lee", "Bob Ray"],
-        entities=[Entity(name="New", type="place", count=1), Entity(name="York Times", type="organization", count=1)],
+        entities=[
+            Entity(name="New", type="place", count=1),
+            Entity(name="York Times", type="organization", count=1),
+        ],
     )
     doc = document_from_event(event)
     assert evaluate(q('author:"ann lee"').root, doc)
@@ -214,7 +217,8 @@ def test_matched_terms_only_from_branches_that_fired() -> None:
 
 def test_brute_force_and_percolator_return_the_same_matches_in_order() -> None:
     """Both answer with the same subscriptions, in the order they were given, with the same terms."""
-    subs = [(f"s{i}", q(text)) for i, text in enumerate(["beta", "NOT zzz", "zzz", "title:alpha be*", '"gamma x"'])]
+    texts = ["beta", "NOT zzz", "zzz", "title:alpha be*", '"gamma x"']
+    subs = [(f"s{i}", q(text)) for i, text in enumerate(texts)]
     doc = document_from_event(make_event(title="alpha beta", text="gamma"))
     want = brute_force(subs, doc)
     assert [m.subscription_id for m in want] == ["s0", "s1", "s3"]
@@ -242,7 +246,8 @@ _SURFACE = {  # how a vocabulary word may be written in a document
     "naïve": ["naïve", "NAIVE", "naive"],
     "x1": ["x1", "X1", "x10"],
 }
-_QFIELDS = [None, None, None, None, "title", "text", "author", "entity", "person", "org", "place", "keyword", "source"]
+_QFIELDS = [None] * 4 + ["title", "text", "author", "entity", "person", "org", "place", "keyword", "source"]
+_ENTITY_TYPES = ["person", "organization", "place", "other"]
 _SEPS = [" ", " ", ", ", ". ", "-", "'", "\n"]
 
 
@@ -253,7 +258,7 @@ def _query_text(draw: st.DrawFn, depth: int = 0) -> str:
     field = draw(st.sampled_from(_QFIELDS))
     prefix = f"{field}:" if field else ""
     if kind == "term":
-        return prefix + draw(st.sampled_from(_VOCAB + ["RED", "Cafe", "zzz"]))
+        return prefix + draw(st.sampled_from([*_VOCAB, "RED", "Cafe", "zzz"]))
     if kind == "prefix":
         return prefix + draw(st.sampled_from(["re*", "bl*", "gree*", "caf*", "na*", "x1*", "redd*"]))
     if kind == "phrase":
@@ -271,7 +276,7 @@ def _query_text(draw: st.DrawFn, depth: int = 0) -> str:
 
 @st.composite
 def _prose(draw: st.DrawFn, max_words: int = 12) -> str:
-    chosen = draw(st.lists(st.sampled_from(_VOCAB + ["zzz"]), max_size=max_words))
+    chosen = draw(st.lists(st.sampled_from([*_VOCAB, "zzz"]), max_size=max_words))
     out = ""
     for word in chosen:
         out += draw(st.sampled_from(_SURFACE.get(word, [word]))) + draw(st.sampled_from(_SEPS))
@@ -281,7 +286,7 @@ def _prose(draw: st.DrawFn, max_words: int = 12) -> str:
 @st.composite
 def _documents(draw: st.DrawFn) -> MatchDocument:
     entities = [
-        Entity(name=draw(_prose(3)) or "x", type=draw(st.sampled_from(["person", "organization", "place", "other"])), count=1)
+        Entity(name=draw(_prose(3)) or "x", type=draw(st.sampled_from(_ENTITY_TYPES)), count=1)
         for _ in range(draw(st.integers(0, 3)))
     ]
     event = make_event(
@@ -292,7 +297,9 @@ def _documents(draw: st.DrawFn) -> MatchDocument:
         keywords=draw(st.lists(_prose(2), max_size=2)),
         countries=draw(st.lists(st.sampled_from(["US", "CN", "FR"]), max_size=2)),
         language=draw(st.sampled_from(["en", "fr", None])),
-        source=Source(name=draw(_prose(2)) or None, domain=draw(st.sampled_from(["red.com", "blue.org", None]))),
+        source=Source(
+            name=draw(_prose(2)) or None, domain=draw(st.sampled_from(["red.com", "blue.org", None]))
+        ),
     )
     return document_from_event(event)
 
