@@ -23,11 +23,13 @@ the branches that made the query true, as character offsets into the field's tex
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from schemas import ArticleEvent, MatchedTerm
-from worker.query import DEFAULT_FIELDS, And, Node, Not, Or, Phrase, Query, Term, tokenize
+from worker.query import DEFAULT_FIELDS, And, Node, Not, Or, Phrase, Query, Term, words
+from worker.query import spans as word_spans
 
 # Order in which matched terms are listed (and fields are built).
 FIELD_ORDER: tuple[str, ...] = (
@@ -35,6 +37,9 @@ FIELD_ORDER: tuple[str, ...] = (
 )  # fmt: skip
 ENTITY_FIELDS: dict[str, str] = {"person": "person", "organization": "org", "place": "place"}
 MAX_MATCHED_TERMS = 50  # per alert: enough to show why, bounded so one long article cannot bloat the stream
+MAX_OCCURRENCES_PER_TERM = 5  # per term and field: the first few places a word occurs say enough
+
+Hit = tuple[str, str, int, int]  # (field, term, start, end): a MatchedTerm before it becomes one
 
 # Presence keys. A key is a field name (or "" for the default fields, title and text together), a
 # separator saying exact word or prefix, and the folded word or prefix.
@@ -54,45 +59,69 @@ def prefix_key(group: str, prefix: str) -> str:
 # --- the document -----------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
 class FieldText:
-    """One field of a document: its text and its folded words with offsets into that text."""
+    """One field of a document: its text and folded words; positions and offsets are worked out on demand.
 
-    text: str
-    words: list[str]
-    spans: list[tuple[int, int]]
-    values: list[int]  # which value (author, entity …) each word belongs to; phrases never cross values
-    where: dict[str, list[int]]  # folded word -> indices into `words`
+    Most articles only need the set of words (for the pre-filter and plain terms); phrases need positions
+    and matched terms need offsets, and only in the fields a matching subscription names.
+    """
 
-    @classmethod
-    def of(cls, values: Sequence[str]) -> FieldText:
-        text = "\n".join(values)
-        words: list[str] = []
-        spans: list[tuple[int, int]] = []
-        owner: list[int] = []
-        offset = 0
-        for vi, value in enumerate(values):
-            for word, start, end in tokenize(value):
-                words.append(word)
-                spans.append((offset + start, offset + end))
-                owner.append(vi)
-            offset += len(value) + 1
-        where: dict[str, list[int]] = {}
-        for i, word in enumerate(words):
-            where.setdefault(word, []).append(i)
-        return cls(text=text, words=words, spans=spans, values=owner, where=where)
+    __slots__ = ("_spans", "_where", "owner", "text", "values", "vocab", "words")
+
+    def __init__(self, values: Sequence[str]) -> None:
+        self.values = tuple(values)
+        self.text = "\n".join(self.values)
+        self.owner: list[int] | None = None  # value index of each word; None when there is one value
+        if len(self.values) == 1:
+            self.words = words(self.values[0])
+        else:
+            self.words, self.owner = [], []
+            for vi, value in enumerate(self.values):
+                found = words(value)
+                self.words.extend(found)
+                self.owner.extend([vi] * len(found))
+        self.vocab = frozenset(self.words)
+        self._where: dict[str, list[int]] | None = None
+        self._spans: list[tuple[int, int]] | None = None
+
+    @property
+    def where(self) -> dict[str, list[int]]:
+        """Folded word -> indices into `words`."""
+        if self._where is None:
+            where: dict[str, list[int]] = {}
+            for i, word in enumerate(self.words):
+                hits = where.get(word)
+                if hits is None:
+                    where[word] = [i]
+                else:
+                    hits.append(i)
+            self._where = where
+        return self._where
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """(start, end) of each word in `text`."""
+        if self._spans is None:
+            spans: list[tuple[int, int]] = []
+            offset = 0
+            for value in self.values:
+                found = word_spans(value)
+                spans.extend([(offset + a, offset + b) for a, b in found] if offset else found)
+                offset += len(value) + 1
+            self._spans = spans
+        return self._spans
 
     def phrase_starts(self, phrase: Sequence[str]) -> list[int]:
         """Indices where `phrase` begins, its words consecutive within one value."""
+        if not self.vocab.issuperset(phrase):
+            return []
         n = len(phrase)
+        want = list(phrase)
+        ws, owner = self.words, self.owner
         out = []
-        for i in self.where.get(phrase[0], ()):
-            j = i + n - 1
-            if (
-                j < len(self.words)
-                and self.values[j] == self.values[i]
-                and self.words[i : j + 1] == list(phrase)
-            ):
+        for i in self.where[phrase[0]]:
+            j = i + n
+            if ws[i:j] == want and (owner is None or owner[i] == owner[j - 1]):
                 out.append(i)
         return out
 
@@ -103,22 +132,29 @@ class MatchDocument:
 
     fields: dict[str, FieldText]
     keys: frozenset[str] = field(default_factory=frozenset)
+    # Per-document memo of term occurrences: many matching subscriptions share their terms.
+    occurrences: dict[Term | Phrase, list[Hit]] = field(default_factory=dict)
+    truth: dict[Term | Phrase, bool] = field(default_factory=dict)  # the percolator's phrase verdicts
+    _group_words: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, values: Mapping[str, Sequence[str]]) -> MatchDocument:
         """Build from raw field values (each field a list of values); unknown or missing fields are empty."""
-        fields = {name: FieldText.of(list(values.get(name, ()))) for name in FIELD_ORDER}
-        keys = {term_key(name, w) for name, ft in fields.items() for w in ft.where}
-        keys.update(term_key(_DEFAULT_GROUP, w) for name in DEFAULT_FIELDS for w in fields[name].where)
-        return cls(fields=fields, keys=frozenset(keys))
+        fields = {name: FieldText(values.get(name, ())) for name in FIELD_ORDER}
+        keys: set[str] = set()
+        for name, ft in fields.items():
+            if ft.vocab:
+                keys.update({name + _TERM_SEP + w for w in ft.vocab})
+        default = fields[DEFAULT_FIELDS[0]].vocab.union(*(fields[n].vocab for n in DEFAULT_FIELDS[1:]))
+        keys.update({_DEFAULT_GROUP + _TERM_SEP + w for w in default})
+        doc = cls(fields=fields, keys=frozenset(keys))
+        doc._group_words[_DEFAULT_GROUP] = default
+        return doc
 
-    def group_words(self, group: str) -> set[str]:
+    def group_words(self, group: str) -> frozenset[str]:
         """Distinct words of a key group: one field, or the default fields together."""
-        names = DEFAULT_FIELDS if group == _DEFAULT_GROUP else (group,)
-        out: set[str] = set()
-        for name in names:
-            out.update(self.fields[name].where)
-        return out
+        found = self._group_words.get(group)
+        return self.fields[group].vocab if found is None else found
 
 
 def document_from_event(event: ArticleEvent) -> MatchDocument:
@@ -158,9 +194,9 @@ def leaf_true(leaf: Term | Phrase, doc: MatchDocument) -> bool:
             if ft.phrase_starts(leaf.words):
                 return True
         elif leaf.prefix:
-            if any(w.startswith(leaf.word) for w in ft.where):
+            if any(w.startswith(leaf.word) for w in ft.vocab):
                 return True
-        elif leaf.word in ft.where:
+        elif leaf.word in ft.vocab:
             return True
     return False
 
@@ -176,30 +212,32 @@ def evaluate(node: Node, doc: MatchDocument) -> bool:
     return any(evaluate(c, doc) for c in node.children)
 
 
-def _occurrences(leaf: Term | Phrase, doc: MatchDocument) -> list[MatchedTerm]:
+def _occurrences(leaf: Term | Phrase, doc: MatchDocument) -> list[Hit]:
+    """(field, term, start, end) of the first few occurrences of `leaf` in each of its fields."""
+    cached = doc.occurrences.get(leaf)
+    if cached is not None:
+        return cached
     out = []
     for name in _fields_of(leaf):
         ft = doc.fields[name]
         if isinstance(leaf, Phrase):
             label = " ".join(leaf.words)
-            n = len(leaf.words)
-            for i in ft.phrase_starts(leaf.words):
-                out.append(
-                    MatchedTerm(field=name, term=label, start=ft.spans[i][0], end=ft.spans[i + n - 1][1])
-                )
+            last = len(leaf.words) - 1
+            for i in ft.phrase_starts(leaf.words)[:MAX_OCCURRENCES_PER_TERM]:
+                out.append((name, label, ft.spans[i][0], ft.spans[i + last][1]))
         else:
-            label = leaf.word + ("*" if leaf.prefix else "")
             if leaf.prefix:
+                label = leaf.word + "*"
                 hits = sorted(i for w, idx in ft.where.items() if w.startswith(leaf.word) for i in idx)
             else:
+                label = leaf.word
                 hits = ft.where.get(leaf.word, [])
-            out.extend(
-                MatchedTerm(field=name, term=label, start=ft.spans[i][0], end=ft.spans[i][1]) for i in hits
-            )
+            out.extend((name, label, *ft.spans[i]) for i in hits[:MAX_OCCURRENCES_PER_TERM])
+    doc.occurrences[leaf] = out
     return out
 
 
-def _witness(node: Node, doc: MatchDocument, out: list[MatchedTerm]) -> bool:
+def _witness(node: Node, doc: MatchDocument, out: list[Hit]) -> bool:
     """Evaluate `node`; when true, append the occurrences of the positive terms that made it true."""
     if isinstance(node, Term | Phrase):
         found = _occurrences(node, doc)
@@ -208,7 +246,7 @@ def _witness(node: Node, doc: MatchDocument, out: list[MatchedTerm]) -> bool:
     if isinstance(node, Not):
         return not evaluate(node.child, doc)
     if isinstance(node, And):
-        mine: list[MatchedTerm] = []
+        mine: list[Hit] = []
         for c in node.children:
             if not _witness(c, doc, mine):
                 return False
@@ -220,13 +258,24 @@ def _witness(node: Node, doc: MatchDocument, out: list[MatchedTerm]) -> bool:
     return truth
 
 
-def matched_terms(query: Query, doc: MatchDocument) -> list[MatchedTerm]:
+_FIELD_RANK = {name: i for i, name in enumerate(FIELD_ORDER)}
+
+
+def explain(query: Query, doc: MatchDocument) -> tuple[Hit, ...]:
     """Why `query` matched `doc`: term occurrences in field order, then by position, at most a bounded few."""
-    found: list[MatchedTerm] = []
+    found: list[Hit] = []
     _witness(query.root, doc, found)
-    rank = {name: i for i, name in enumerate(FIELD_ORDER)}
-    unique = {(m.field, m.start, m.end, m.term): m for m in found}
-    return sorted(unique.values(), key=lambda m: (rank[m.field], m.start, m.end, m.term))[:MAX_MATCHED_TERMS]
+    return tuple(sorted(set(found), key=lambda m: (_FIELD_RANK[m[0]], m[2], m[3], m[1]))[:MAX_MATCHED_TERMS])
+
+
+def matched_terms(query: Query, doc: MatchDocument) -> list[MatchedTerm]:
+    """`explain` as the event schema's MatchedTerms."""
+    return _as_matched_terms(explain(query, doc))
+
+
+def _as_matched_terms(hits: tuple[Hit, ...]) -> list[MatchedTerm]:
+    # The tuples come from our own tokenizer (fields known, offsets >= 0): no need to validate them again.
+    return [MatchedTerm.model_construct(field=f, term=t, start=a, end=b) for f, t, a, b in hits]
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,12 +283,17 @@ class Match:
     """One subscription that an article satisfies, and the terms that made it fire."""
 
     subscription_id: str
-    matched: list[MatchedTerm]
+    hits: tuple[Hit, ...]
+
+    @property
+    def matched(self) -> list[MatchedTerm]:
+        """The hits as MatchedTerms, built on demand: most matches of a known story never become alerts."""
+        return _as_matched_terms(self.hits)
 
 
 def brute_force(queries: Iterable[tuple[str, Query]], doc: MatchDocument) -> list[Match]:
     """Every query evaluated on `doc`, in the given order: the oracle the percolator must agree with."""
-    return [Match(sid, matched_terms(q, doc)) for sid, q in queries if evaluate(q.root, doc)]
+    return [Match(sid, explain(q, doc)) for sid, q in queries if evaluate(q.root, doc)]
 
 
 # --- the percolator ---------------------------------------------------------------------------------------
@@ -375,11 +429,20 @@ def _run(code: Compiled, keys: frozenset[str] | set[str], doc: MatchDocument) ->
         return arg in keys
     if op == _NOT_KEY:
         return arg not in keys
+    # Explicit loops, not all()/any(): a generator per node costs more than the node in this hot path.
     if op == _AND:
-        return all(_run(c, keys, doc) for c in arg)
+        for c in arg:  # noqa: SIM110
+            if not _run(c, keys, doc):
+                return False
+        return True
     if op == _OR:
-        return any(_run(c, keys, doc) for c in arg)
-    truth = leaf_true(arg, doc)
+        for c in arg:  # noqa: SIM110
+            if _run(c, keys, doc):
+                return True
+        return False
+    truth = doc.truth.get(arg)
+    if truth is None:  # many subscriptions share a phrase (a name, a place): decide it once per article
+        truth = doc.truth[arg] = leaf_true(arg, doc)
     return truth if op == _PHRASE else not truth
 
 
@@ -392,11 +455,12 @@ class _Check:
     residual: Compiled | None  # the part not captured by clauses and forbidden keys, evaluated exactly
 
 
-def _plan(root: Node, costs: _Costs) -> tuple[list[Clause], _Check | None]:
+def _plan(root: Node, costs: _Costs) -> tuple[list[Clause], _Check | str | None]:
     """Split a query into its necessary clauses and the exact check a candidate must pass.
 
     Returns (clauses, check). An empty clause list means the query can match without any known key
-    present and must be checked on every article. A check of None means the clauses alone decide.
+    present and must be checked on every article. A check of None means the indexed clause alone
+    decides; a string is one more key that must be present.
     """
     nnf = negation_normal_form(root)
     parts = nnf.children if isinstance(nnf, And) else (nnf,)
@@ -423,8 +487,11 @@ def _plan(root: Node, costs: _Costs) -> tuple[list[Clause], _Check | None]:
     if not minimal:
         return [], _Check((), tuple(forbidden), code)
     rest = tuple(minimal[1:])
-    if not rest and not forbidden and code is None:
-        return minimal, None
+    if not forbidden and code is None:
+        if not rest:
+            return minimal, None
+        if len(rest) == 1 and len(rest[0]) == 1:
+            return minimal, rest[0][0]  # the commonest shape, `a AND b`: one more key to look up
     return minimal, _Check(rest, tuple(forbidden), code)
 
 
@@ -452,46 +519,100 @@ class PercolateStats:
 
 
 class Percolator:
-    """Many subscriptions compiled once; `match` returns what `brute_force` would, much faster."""
+    """Many subscriptions compiled once; `match` returns what `brute_force` would, much faster.
+
+    Subscriptions can be added and removed one at a time (`add`, `remove`), so a worker can follow a
+    changing subscription set without recompiling all of it. Results come in the order subscriptions
+    were added.
+    """
 
     def __init__(
-        self, queries: Iterable[tuple[str, Query]], word_presence: Mapping[str, float] | None = None
+        self, queries: Iterable[tuple[str, Query]] = (), word_presence: Mapping[str, float] | None = None
     ) -> None:
-        """Compile `queries` ((subscription id, parsed query) pairs; ids unique).
+        """Compile `queries` ((subscription id, parsed query) pairs; a repeated id replaces the earlier one).
 
         `word_presence` optionally maps folded words to the share of articles containing them, to pick
         better index keys than the built-in guess.
         """
-        costs = _Costs(word_presence)
-        self.ids: list[str] = []
-        self.queries: list[Query] = []
-        self._checks: list[_Check | None] = []
-        self._always: list[int] = []
-        postings: dict[str, list[int]] = {}
-        prefix_lengths: dict[str, set[int]] = {}
-        self._multi_key = False  # whether a query can be reached through two keys of one article
-        for qi, (sid, query) in enumerate(queries):
-            self.ids.append(sid)
-            self.queries.append(query)
-            clauses, check = _plan(query.root, costs)
-            self._checks.append(check)
-            for leaf in query.leaves():
-                if isinstance(leaf, Term) and leaf.prefix:
-                    group = _DEFAULT_GROUP if leaf.field is None else leaf.field
-                    prefix_lengths.setdefault(group, set()).add(len(leaf.word))
-            if not clauses:
-                self._always.append(qi)
-                continue
-            primary = clauses[0]
-            self._multi_key |= len(primary) > 1
-            for k in primary:
-                postings.setdefault(k, []).append(qi)
-        self._index: dict[str, tuple[int, ...]] = {k: tuple(v) for k, v in postings.items()}
-        self._prefix_lengths = {g: sorted(ls) for g, ls in prefix_lengths.items()}
-        self.stats = PercolateStats(subscriptions=len(self.ids))
+        self._costs = _Costs(word_presence)
+        self.ids: list[str | None] = []  # by slot; None once removed
+        self.queries: list[Query | None] = []
+        self._checks: list[_Check | str | None] = []
+        self._primary: list[Clause] = []  # the indexed clause of each slot (empty: always checked)
+        self._slot: dict[str, int] = {}
+        self._index: dict[str, list[int]] = {}
+        self._index_keys: set[str] = set()
+        self._always: dict[int, None] = {}  # an ordered set of slots checked on every article
+        self._prefix_lengths: dict[str, list[int]] = {}
+        self._prefix_counts: Counter[tuple[str, int]] = Counter()
+        self._multi_key = 0  # queries reachable through two keys of one article: candidates need dedup
+        for sid, query in queries:
+            self.add(sid, query)
+        self.stats = PercolateStats(subscriptions=len(self))
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self._slot)
+
+    def __contains__(self, sid: object) -> bool:
+        return sid in self._slot
+
+    def add(self, sid: str, query: Query) -> None:
+        """Compile one subscription in (replacing any with the same id)."""
+        if sid in self._slot:
+            self.remove(sid)
+        qi = len(self.ids)
+        clauses, check = _plan(query.root, self._costs)
+        self.ids.append(sid)
+        self.queries.append(query)
+        self._checks.append(check)
+        self._slot[sid] = qi
+        primary = clauses[0] if clauses else ()
+        self._primary.append(primary)
+        for group, n in _prefixes(query):
+            self._prefix_counts[(group, n)] += 1
+            if self._prefix_counts[(group, n)] == 1:
+                self._prefix_lengths[group] = sorted({*self._prefix_lengths.get(group, ()), n})
+        if not primary:
+            self._always[qi] = None
+            return
+        self._multi_key += len(primary) > 1
+        for k in primary:
+            posting = self._index.get(k)
+            if posting is None:
+                self._index[k] = [qi]
+                self._index_keys.add(k)
+            else:
+                posting.append(qi)
+
+    def remove(self, sid: str) -> bool:
+        """Take one subscription out; False when it was not there."""
+        qi = self._slot.pop(sid, None)
+        if qi is None:
+            return False
+        query = self.queries[qi]
+        assert query is not None
+        primary = self._primary[qi]
+        if not primary:
+            del self._always[qi]
+        self._multi_key -= len(primary) > 1
+        for k in primary:
+            posting = self._index[k]
+            posting.remove(qi)
+            if not posting:
+                del self._index[k]
+                self._index_keys.discard(k)
+        for group, n in _prefixes(query):
+            self._prefix_counts[(group, n)] -= 1
+            if not self._prefix_counts[(group, n)]:
+                del self._prefix_counts[(group, n)]
+                lengths = [m for m in self._prefix_lengths[group] if m != n]
+                if lengths:
+                    self._prefix_lengths[group] = lengths
+                else:
+                    del self._prefix_lengths[group]
+        self.ids[qi] = self.queries[qi] = self._checks[qi] = None
+        self._primary[qi] = ()
+        return True
 
     def _keys(self, doc: MatchDocument) -> frozenset[str] | set[str]:
         """The document's presence keys plus the prefix keys this percolator's wildcards look for."""
@@ -499,22 +620,18 @@ class Percolator:
             return doc.keys
         keys = set(doc.keys)
         for group, lengths in self._prefix_lengths.items():
-            for word in doc.group_words(group):
-                for n in lengths:
-                    if len(word) < n:
-                        break
-                    keys.add(prefix_key(group, word[:n]))
+            group_words = doc.group_words(group)
+            for n in lengths:
+                keys.update({prefix_key(group, w[:n]) for w in group_words if len(w) >= n})
         return keys
 
     def match_ids(self, doc: MatchDocument) -> list[int]:
-        """Indices (in compile order) of the subscriptions `doc` satisfies."""
+        """Slots (in the order subscriptions were added) of the subscriptions `doc` satisfies."""
         keys = self._keys(doc)
         index = self._index
         found: list[int] = []
-        for k in keys:
-            posting = index.get(k)
-            if posting is not None:
-                found.extend(posting)
+        for k in keys & self._index_keys:  # a C-level intersection beats a Python loop of lookups
+            found.extend(index[k])
         candidates: Iterable[int] = set(found) if self._multi_key else found
         checks = self._checks
         hits: list[int] = []
@@ -525,16 +642,19 @@ class Percolator:
                 hits.append(qi)
                 continue
             evaluated += 1
-            if _passes(check, keys, doc):
+            if check.__class__ is str:
+                if check in keys:
+                    hits.append(qi)
+            elif _passes(check, keys, doc):  # type: ignore[arg-type]
                 hits.append(qi)
         for qi in self._always:
             check = checks[qi]
-            assert check is not None
+            assert isinstance(check, _Check)
             if _passes(check, keys, doc):
                 hits.append(qi)
         hits.sort()
         self.stats = PercolateStats(
-            subscriptions=len(self.ids),
+            subscriptions=len(self),
             candidates=len(found) + len(self._always),
             evaluated=evaluated + len(self._always),
             matched=len(hits),
@@ -542,5 +662,19 @@ class Percolator:
         return hits
 
     def match(self, doc: MatchDocument) -> list[Match]:
-        """The subscriptions `doc` satisfies, in compile order, each with its matched terms."""
-        return [Match(self.ids[qi], matched_terms(self.queries[qi], doc)) for qi in self.match_ids(doc)]
+        """The subscriptions `doc` satisfies, in the order they were added, each with its matched terms."""
+        out = []
+        for qi in self.match_ids(doc):
+            sid, query = self.ids[qi], self.queries[qi]
+            assert sid is not None and query is not None
+            out.append(Match(sid, explain(query, doc)))
+        return out
+
+
+def _prefixes(query: Query) -> set[tuple[str, int]]:
+    """(key group, length) of each wildcard in `query`: which prefix keys articles must carry for it."""
+    return {
+        (_DEFAULT_GROUP if leaf.field is None else leaf.field, len(leaf.word))
+        for leaf in query.leaves()
+        if isinstance(leaf, Term) and leaf.prefix
+    }

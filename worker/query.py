@@ -95,17 +95,50 @@ def fold(word: str) -> str:
 
 def tokenize(text: str) -> list[tuple[str, int, int]]:
     """Words of `text` as (folded word, start, end), offsets into `text` itself."""
-    out = []
-    for m in WORD_RE.finditer(text):
-        folded = fold(m.group())
-        if folded:
-            out.append((folded, m.start(), m.end()))
-    return out
+    return list(zip(*scan(text), strict=True))
+
+
+def scan(text: str) -> tuple[list[str], list[int], list[int]]:
+    """Folded words of `text` and their start and end offsets, as three parallel lists (the fast path)."""
+    low = text.lower()
+    if len(low) != len(text):  # lower() grew a character (e.g. "İ"): offsets would drift, fold per word
+        low = text
+    found: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in WORD_RE.finditer(low):
+        word = m.group()
+        if not word.isascii() or low is text:
+            word = fold(word)
+            if not word:
+                continue
+        found.append(word)
+        starts.append(m.start())
+        ends.append(m.end())
+    return found, starts, ends
+
+
+def spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each word of `text`, aligned with ``words(text)``."""
+    low = text.lower()
+    if len(low) == len(text):
+        found = [m.span() for m in WORD_RE.finditer(low)]
+        if low.isascii() or len(found) == len(words(text)):  # no word folded away: same alignment
+            return found
+    _, starts, ends = scan(text)
+    return list(zip(starts, ends, strict=True))
 
 
 def words(text: str) -> list[str]:
-    """Folded words of `text`, without offsets."""
-    return [w for w, _, _ in tokenize(text)]
+    """Folded words of `text`, without offsets: the same list as ``scan(text)[0]``, found at C speed."""
+    low = text.lower()
+    if len(low) != len(text):
+        return scan(text)[0]
+    found: list[str] = WORD_RE.findall(low)
+    if low.isascii():
+        return found
+    found = [w if w.isascii() else fold(w) for w in found]
+    return [w for w in found if w] if "" in found else found
 
 
 # --- AST ------------------------------------------------------------------------------------------------

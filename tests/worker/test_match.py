@@ -314,3 +314,36 @@ def test_percolator_equals_brute_force(queries: list[str], docs: list[MatchDocum
     for doc in docs:
         want: list[Match] = brute_force(subs, doc)
         assert perc.match(doc) == want
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(_query_text(), st.booleans(), st.booleans()), min_size=1, max_size=15),
+    _documents(),
+)
+def test_added_and_removed_subscriptions_match_like_a_fresh_compile(
+    ops: list[tuple[str, bool, bool]], doc: MatchDocument
+) -> None:
+    """After removing some subscriptions and re-adding some, the percolator answers like brute force over
+    what remains, in the order it was added."""
+    subs = [(f"s{i}", parse_query(text)) for i, (text, _, _) in enumerate(ops)]
+    perc = Percolator(subs)
+    removed = [sub for sub, (_, drop, _) in zip(subs, ops, strict=True) if drop]
+    for sid, _ in removed:
+        assert perc.remove(sid)
+    assert not perc.remove("absent")
+    readded = [sub for sub, (_, drop, back) in zip(subs, ops, strict=True) if drop and back]
+    for sid, query in readded:
+        perc.add(sid, query)
+    remaining = [sub for sub in subs if sub not in removed] + readded
+    assert len(perc) == len(remaining)
+    assert perc.match(doc) == brute_force(remaining, doc)
+
+
+def test_adding_an_existing_id_replaces_it() -> None:
+    """Re-adding a subscription id replaces its query instead of matching twice."""
+    perc = Percolator([("s", q("alpha"))])
+    perc.add("s", q("beta"))
+    doc = document_from_event(make_event(text="alpha beta"))
+    assert [m.subscription_id for m in perc.match(doc)] == ["s"]
+    assert perc.match(document_from_event(make_event(text="alpha"))) == []

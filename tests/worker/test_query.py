@@ -18,6 +18,7 @@ from worker.query import (
     Term,
     fold,
     parse_query,
+    spans,
     tokenize,
     words,
 )
@@ -162,13 +163,19 @@ def test_fold_is_case_and_accent_insensitive() -> None:
     assert fold("Ærø") == "ærø"
 
 
-_WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+_WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30) | st.text(
+    st.sampled_from("aAéÉİıßσςΣ\u0301\u093f\ufdfa-' .x1"), max_size=30
+)
 
 
 @given(_WORDS)
 def test_tokenize_is_idempotent_on_its_output(text: str) -> None:
-    """Re-tokenising a folded word gives that word back (queries and documents agree on words)."""
-    for word, start, end in tokenize(text):
+    """Re-tokenising a folded word gives that word back (queries and documents agree on words), and the
+    fast paths (`words`, `spans`) agree with `tokenize`."""
+    found = tokenize(text)
+    assert words(text) == [w for w, _, _ in found]
+    assert spans(text) == [(a, b) for _, a, b in found]
+    for word, start, end in found:
         assert text[start:end]
         assert words(word) == [word] or fold(word) == word
 

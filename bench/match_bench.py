@@ -1,0 +1,241 @@
+"""Per-article match latency: the percolator against brute force, side by side, at 10k and 100k subscriptions.
+
+    python -m bench.match_bench [--sizes 10000 100000] [--brute-docs 40] [--seed 7]
+
+Articles are the 181 human-written bodies of the scrapinghub article-extraction benchmark
+(``$WIREWATCH_CORPUS/articles/scrapinghub-aeb/ground-truth.json``); the title is the URL slug, the
+source its domain, and entities are runs of capitalised words (a stand-in until the enrich stage lands).
+Subscriptions are generated from the same corpus vocabulary in the shapes news topics take: single
+words, names, phrases, AND/OR groups, NOT exclusions, field-scoped terms, wildcards, and a few
+subscriptions with no necessary term at all (``a OR NOT b``), which every article must check.
+
+Every article is matched by both; any disagreement (subscriptions or matched terms) is counted and
+fails the run. Times are per article, document building excluded (it is shared and reported apart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from schemas import ArticleEvent, Entity, Source
+from worker.match import _COMMON, Percolator, brute_force, document_from_event, evaluate
+from worker.query import Query, parse_query, words
+
+# CPU time of this process: the machine's cores are shared and busy, and wall time would charge us for
+# other processes' turns. For single-threaded CPU-bound work it equals wall time on an idle core.
+clock = time.process_time
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("WIREWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
+GOLD = CORPUS / "articles" / "scrapinghub-aeb" / "ground-truth.json"
+
+_NAME_RE = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b")
+_PLACES = {"china", "beijing", "london", "paris", "washington", "york", "california", "texas", "europe"}
+
+
+def load_events() -> list[ArticleEvent]:
+    """The gold bodies as ArticleEvents (title from the URL slug, entities from capitalised runs)."""
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    events = []
+    for i, (key, item) in enumerate(sorted(gold.items())):
+        body, url = item["articleBody"], item["url"]
+        parts = urlsplit(url)
+        slug = max(parts.path.split("/"), key=len)
+        title = " ".join(w for w in re.split(r"[-_.]", slug) if w.isalpha()).capitalize()
+        names = Counter(_NAME_RE.findall(body))
+        entities = []
+        for name, count in names.most_common(20):
+            last = name.split()[-1].lower()
+            kind = "place" if last in _PLACES else ("organization" if i % 3 == 0 else "person")
+            entities.append(Entity(name=name, type=kind, count=count))
+        events.append(
+            ArticleEvent(
+                id=key[:16],
+                story_id=key[:16],
+                url=url,
+                canonical_url=url,
+                source=Source(name=parts.hostname, domain=parts.hostname),
+                title=title,
+                authors=[],
+                published_at=None,
+                ingested_at=datetime.now(UTC),
+                language="en",
+                text=body,
+                summary="",
+                word_count=len(body.split()),
+                entities=entities,
+                keywords=[],
+                countries=["US"] if i % 2 else ["GB"],
+                content_hash=key,
+            )
+        )
+    return events
+
+
+class QueryMaker:
+    """Realistic topic queries from the corpus vocabulary, with its own names and bigrams as phrases.
+
+    Words are drawn with weight sqrt(document frequency): popular topics are subscribed to more often.
+    """
+
+    def __init__(self, events: list[ArticleEvent], seed: int) -> None:
+        self.rng = random.Random(seed)
+        df: Counter[str] = Counter()
+        bigrams: Counter[str] = Counter()
+        names: Counter[str] = Counter()
+        for ev in events:
+            ws = words(ev.text)
+            df.update({w for w in ws if len(w) >= 4 and w not in _COMMON and w.isalpha()})
+            bigrams.update(
+                f"{a} {b}" for a, b in itertools.pairwise(ws) if a not in _COMMON and b not in _COMMON
+            )
+            names.update(e.name for e in ev.entities)
+        cap = max(3, len(events) // 10)  # words in more than a tenth of articles are not topics
+        topical = [(w, n) for w, n in df.items() if 2 <= n <= cap]
+        self.words = [w for w, _ in topical]
+        self.weights = [n**0.5 for _, n in topical]
+        self.phrases = [b for b, n in bigrams.items() if n >= 2 and len(b) > 8]
+        self.names = [n for n, c in names.items() if c >= 1]
+        self.domains = sorted({ev.source.domain for ev in events if ev.source.domain})
+
+    def w(self) -> str:
+        return self.rng.choices(self.words, self.weights)[0]
+
+    def phrase(self) -> str:
+        return '"' + self.rng.choice(self.phrases) + '"'
+
+    def name(self) -> str:
+        return '"' + self.rng.choice(self.names) + '"'
+
+    def make(self) -> str:
+        r, w = self.rng.random(), self.w
+        shapes: list[tuple[float, Callable[[], str]]] = [
+            (0.15, lambda: w()),
+            (0.08, lambda: self.name()),
+            (0.05, lambda: self.phrase()),
+            (0.15, lambda: f"{w()} AND {w()}"),
+            (0.08, lambda: f"{w()} {w()} {w()}"),
+            (0.10, lambda: f"{w()} AND ({w()} OR {w()})"),
+            (0.03, lambda: f"({w()} OR {w()} OR {self.phrase()})"),
+            (0.08, lambda: f"{w()} AND NOT {w()}"),
+            (0.05, lambda: f"{self.rng.choice(['person', 'org', 'place', 'entity'])}:{self.name()}"),
+            (0.04, lambda: f"title:{w()} AND {w()}"),
+            (0.04, lambda: f"{w()[:5]}* AND {w()}"),
+            (0.04, lambda: f"{self.phrase()} AND NOT ({w()} OR {w()})"),
+            (0.03, lambda: f"({w()} OR {self.name()}) AND ({w()} OR {w()}) AND NOT {w()}"),
+            (0.02, lambda: f"{self.rng.choice(['lang:en', 'country:us', 'country:gb'])} AND {w()}"),
+            (0.02, lambda: f"source:{self.rng.choice(self.domains)} AND {w()}"),
+            (0.001, lambda: f"{w()} OR NOT {w()}"),
+        ]
+        for share, make in shapes:
+            if r < share:
+                return make()
+            r -= share
+        return f"{w()} AND {w()}"
+
+    def queries(self, n: int) -> list[tuple[str, Query]]:
+        return [(f"s{i}", parse_query(self.make())) for i in range(n)]
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p * len(xs)))]
+
+
+def run_size(n: int, maker: QueryMaker, events: list[ArticleEvent], brute_docs: int) -> bool:
+    subs = maker.queries(n)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    t0 = clock()
+    perc = Percolator(subs)
+    compile_s = clock() - t0
+    mem = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    gc.collect()
+    roots = [q.root for _, q in subs]
+    times: dict[str, list[float]] = {"ids": [], "full": [], "brute_ids": [], "brute_full": []}
+    evaluated, matched = [], []
+    disagreements = 0
+    for i, event in enumerate(events):
+        # Each measurement starts from a fresh document: its lazily built positions and memos are
+        # part of the cost of whoever needs them first.
+        doc = document_from_event(event)
+        t0 = clock()
+        ids = perc.match_ids(doc)
+        times["ids"].append(clock() - t0)
+        evaluated.append(perc.stats.evaluated / n)
+        matched.append(perc.stats.matched)
+        doc = document_from_event(event)
+        t0 = clock()
+        got = perc.match(doc)
+        times["full"].append(clock() - t0)
+        if i >= brute_docs:
+            continue
+        doc = document_from_event(event)
+        t0 = clock()
+        want_ids = [qi for qi, root in enumerate(roots) if evaluate(root, doc)]
+        times["brute_ids"].append(clock() - t0)
+        doc = document_from_event(event)
+        t0 = clock()
+        want = brute_force(subs, doc)
+        times["brute_full"].append(clock() - t0)
+        disagreements += (got != want) or (ids != want_ids)
+    same = len(times["brute_ids"])  # ratios over the same articles only
+    for kind in ("ids", "full"):
+        fast, slow = times[kind], times[f"brute_{kind}"]
+        ratio = statistics.median(slow) / statistics.median(fast[:same])
+        label = "which subscriptions" if kind == "ids" else "+ matched terms"
+        print(
+            f"{n:>7} | {label:<19} | {statistics.median(fast) * 1e3:7.3f} | {pct(fast, 0.99) * 1e3:7.2f} | "
+            f"{statistics.median(slow) * 1e3:9.2f} | {pct(slow, 0.99) * 1e3:9.2f} | {ratio:6.1f}x |"
+        )
+    print(
+        f"{n:>7} | evaluated {statistics.mean(evaluated) * 100:.2f}% of subscriptions per article, "
+        f"median {statistics.median(matched):.0f} matches; {mem / n:.0f} B/subscription; "
+        f"compile {compile_s:.1f} s; disagreements {disagreements}/{same}"
+    )
+    return disagreements == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--brute-docs", type=int, default=40, help="articles also matched by brute force")
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args(argv)
+    if not GOLD.exists():
+        print(f"corpus not found at {CORPUS} (set WIREWATCH_CORPUS)", file=sys.stderr)
+        return 2
+    events = load_events()
+    t0 = clock()
+    for ev in events:
+        document_from_event(ev)
+    build_ms = (clock() - t0) / len(events) * 1e3
+    maker = QueryMaker(events, args.seed)
+    random.Random(args.seed).shuffle(events)
+    print(f"{len(events)} articles (median {statistics.median(len(e.text) for e in events):.0f} chars)")
+    print(f"document build (shared by both, not in the times below): {build_ms:.3f} ms/article mean")
+    print(f"CPU ms per article; brute force on the first {args.brute_docs} articles, percolator on all")
+    print("   subs | measured            | p50 ms  | p99 ms  | brute p50 | brute p99 | ratio  |")
+    ok = all(run_size(n, maker, events, args.brute_docs) for n in args.sizes)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
