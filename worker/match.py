@@ -35,11 +35,14 @@ from worker.query import spans as word_spans
 FIELD_ORDER: tuple[str, ...] = (
     "title", "text", "author", "source", "lang", "entity", "person", "org", "place", "country", "keyword",
 )  # fmt: skip
+_FIELD_RANK = {name: i for i, name in enumerate(FIELD_ORDER)}
 ENTITY_FIELDS: dict[str, str] = {"person": "person", "organization": "org", "place": "place"}
 MAX_MATCHED_TERMS = 50  # per alert: enough to show why, bounded so one long article cannot bloat the stream
 MAX_OCCURRENCES_PER_TERM = 5  # per term and field: the first few places a word occurs say enough
 
-Hit = tuple[str, str, int, int]  # (field, term, start, end): a MatchedTerm before it becomes one
+# (field's index in FIELD_ORDER, start, end, term): a MatchedTerm before it becomes one, shaped so that
+# plain tuple order is the order we report in.
+Hit = tuple[int, int, int, str]
 
 # Presence keys. A key is a field name (or "" for the default fields, title and text together), a
 # separator saying exact word or prefix, and the folded word or prefix.
@@ -220,11 +223,12 @@ def _occurrences(leaf: Term | Phrase, doc: MatchDocument) -> list[Hit]:
     out = []
     for name in _fields_of(leaf):
         ft = doc.fields[name]
+        rank = _FIELD_RANK[name]
         if isinstance(leaf, Phrase):
             label = " ".join(leaf.words)
             last = len(leaf.words) - 1
             for i in ft.phrase_starts(leaf.words)[:MAX_OCCURRENCES_PER_TERM]:
-                out.append((name, label, ft.spans[i][0], ft.spans[i + last][1]))
+                out.append((rank, ft.spans[i][0], ft.spans[i + last][1], label))
         else:
             if leaf.prefix:
                 label = leaf.word + "*"
@@ -232,7 +236,7 @@ def _occurrences(leaf: Term | Phrase, doc: MatchDocument) -> list[Hit]:
             else:
                 label = leaf.word
                 hits = ft.where.get(leaf.word, [])
-            out.extend((name, label, *ft.spans[i]) for i in hits[:MAX_OCCURRENCES_PER_TERM])
+            out.extend((rank, *ft.spans[i], label) for i in hits[:MAX_OCCURRENCES_PER_TERM])
     doc.occurrences[leaf] = out
     return out
 
@@ -258,14 +262,14 @@ def _witness(node: Node, doc: MatchDocument, out: list[Hit]) -> bool:
     return truth
 
 
-_FIELD_RANK = {name: i for i, name in enumerate(FIELD_ORDER)}
-
-
 def explain(query: Query, doc: MatchDocument) -> tuple[Hit, ...]:
     """Why `query` matched `doc`: term occurrences in field order, then by position, at most a bounded few."""
+    root = query.root
+    if isinstance(root, Term | Phrase):  # one term: its occurrences are already in order
+        return tuple(_occurrences(root, doc)[:MAX_MATCHED_TERMS])
     found: list[Hit] = []
-    _witness(query.root, doc, found)
-    return tuple(sorted(set(found), key=lambda m: (_FIELD_RANK[m[0]], m[2], m[3], m[1]))[:MAX_MATCHED_TERMS])
+    _witness(root, doc, found)
+    return tuple(sorted(set(found))[:MAX_MATCHED_TERMS])
 
 
 def matched_terms(query: Query, doc: MatchDocument) -> list[MatchedTerm]:
@@ -275,7 +279,10 @@ def matched_terms(query: Query, doc: MatchDocument) -> list[MatchedTerm]:
 
 def _as_matched_terms(hits: tuple[Hit, ...]) -> list[MatchedTerm]:
     # The tuples come from our own tokenizer (fields known, offsets >= 0): no need to validate them again.
-    return [MatchedTerm.model_construct(field=f, term=t, start=a, end=b) for f, t, a, b in hits]
+    return [
+        MatchedTerm.model_construct(field=FIELD_ORDER[rank], term=term, start=start, end=end)
+        for rank, start, end, term in hits
+    ]
 
 
 @dataclass(frozen=True, slots=True)
