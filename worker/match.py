@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from schemas import ArticleEvent, MatchedTerm
 from worker.query import DEFAULT_FIELDS, And, Node, Not, Or, Phrase, Query, Term, words
@@ -406,13 +407,14 @@ def necessary_clauses(node: Node, costs: _Costs) -> list[Clause]:
         clauses = necessary_clauses(child, costs)
         if not clauses:
             return []  # one branch can be true without any key we know of
-        union.update(min(clauses, key=costs.clause))
+        cheapest: Clause = min(clauses, key=costs.clause)
+        union.update(cheapest)
     return [tuple(sorted(union))]
 
 
 # Opcodes of the compiled residual tree (tuples are far smaller than closures at 100k subscriptions).
 _KEY, _NOT_KEY, _PHRASE, _NOT_PHRASE, _AND, _OR = range(6)
-Compiled = tuple  # (opcode, payload)
+Compiled = tuple[int, Any]  # (opcode, payload)
 
 
 def _compile_residual(node: Node) -> Compiled:
@@ -476,12 +478,14 @@ def _plan(root: Node, costs: _Costs) -> tuple[list[Clause], _Check | str | None]
     residual: list[Node] = []
     for part in parts:
         key = _key_of(part)
+        negated = _key_of(part.child) if isinstance(part, Not) else None
+        alternatives = [_key_of(c) for c in part.children] if isinstance(part, Or) else []
         if key is not None:
             clauses.append((key,))
-        elif isinstance(part, Not) and _key_of(part.child) is not None:
-            forbidden.append(_key_of(part.child))  # type: ignore[arg-type]
-        elif isinstance(part, Or) and all(_key_of(c) is not None for c in part.children):
-            clauses.append(tuple(sorted({_key_of(c) for c in part.children})))  # type: ignore[type-var]
+        elif negated is not None:
+            forbidden.append(negated)
+        elif alternatives and None not in alternatives:
+            clauses.append(tuple(sorted({k for k in alternatives if k is not None})))
         else:
             residual.append(part)
             clauses.extend(necessary_clauses(part, costs))  # implied by the residual: cheap early rejects

@@ -11,6 +11,7 @@ from worker.query import (
     MAX_QUERY_DEPTH,
     MAX_QUERY_LEAVES,
     And,
+    Node,
     Not,
     Or,
     Phrase,
@@ -163,7 +164,7 @@ def test_fold_is_case_and_accent_insensitive() -> None:
     assert fold("Ærø") == "ærø"
 
 
-_WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30) | st.text(
+_WORDS = st.text(st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Z")), max_size=30) | st.text(
     st.sampled_from("aAéÉİıßσςΣ\u0301\u093f\ufdfa-' .x1"), max_size=30
 )
 
@@ -185,7 +186,7 @@ _FIELDS = [None, None, None, "title", "text", "person", "org", "keyword", "autho
 
 
 @st.composite
-def _trees(draw: st.DrawFn, depth: int = 0) -> object:
+def _trees(draw: st.DrawFn, depth: int = 0) -> Node:
     kind = draw(st.sampled_from(["term", "prefix", "phrase", "and", "or", "not"] if depth < 4 else ["term"]))
     field = draw(st.sampled_from(_FIELDS))
     if kind == "term":
@@ -200,13 +201,13 @@ def _trees(draw: st.DrawFn, depth: int = 0) -> object:
         return child.child if isinstance(child, Not) else Not(child)
     kids = draw(st.lists(_trees(depth + 1), min_size=2, max_size=3))
     cls = And if kind == "and" else Or
-    flat: list[object] = []
+    flat: list[Node] = []
     for k in kids:
         flat.extend(k.children if isinstance(k, cls) else [k])
     return cls(tuple(flat))
 
 
 @given(_trees())
-def test_rendered_tree_parses_back(tree: object) -> None:
+def test_rendered_tree_parses_back(tree: Node) -> None:
     """str() of a tree is a query that parses to the same tree."""
     assert parse_query(str(tree)).root == tree
