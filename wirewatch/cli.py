@@ -49,6 +49,12 @@ def _load(config_file: str | None) -> Settings:
     except ConfigError as e:
         click.echo(f"wirewatch: config error: {e}", err=True)
         sys.exit(2)
+    from wirewatch.cli_subscriptions import config_query_error
+
+    problem = config_query_error(settings)
+    if problem:
+        click.echo(f"wirewatch: config error: {problem}", err=True)
+        sys.exit(2)
     configure_logging(settings.log_level, settings.log_format)
     return settings
 
@@ -183,7 +189,7 @@ def scheduler(config_file: str | None) -> None:
 @main.command()
 @config_option
 @click.option("--concurrency", type=int, default=None, help="Worker processes (default: settings.workers or cores).")
-@click.option("-Q", "--queues", default=None, help="Comma-separated queues to consume (default: ingest).")
+@click.option("-Q", "--queues", default=None, help="Comma-separated queues to consume (default: ingest,webhooks).")
 @click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork", show_default=True)
 def worker(config_file: str | None, concurrency: int | None, queues: str | None, pool: str) -> None:
     """Run a Celery worker alone (scale out by running more of these against one Redis)."""
@@ -197,7 +203,7 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
         app = create_app(settings, url)
         n = concurrency or settings.workers or os.cpu_count() or 1
         node = app.Worker(
-            concurrency=n, pool_cls=pool, queues=(queues or c.INGEST_QUEUE).split(","),
+            concurrency=n, pool_cls=pool, queues=(queues or f"{c.INGEST_QUEUE},{c.WEBHOOK_QUEUE}").split(","),
             loglevel=settings.log_level.upper(), hostname=f"wirewatch-{os.getpid()}@%h",
             without_gossip=True, without_mingle=True, quiet=not sys.stdout.isatty(),
         )  # fmt: skip
@@ -411,6 +417,15 @@ def dead_retry(ctx: click.Context, delivery_ids: tuple[str, ...], retry_all: boo
         missing = sorted(set(delivery_ids) - set(retried))
         raise click.ClickException(f"not in the dead letters: {', '.join(missing)}")
 
+
+def _register_subcommands() -> None:
+    from wirewatch.cli_subscriptions import alerts, subscriptions
+
+    main.add_command(subscriptions)
+    main.add_command(alerts)
+
+
+_register_subcommands()
 
 if __name__ == "__main__":
     main()

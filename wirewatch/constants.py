@@ -68,3 +68,21 @@ INGEST_QUEUE = "ingest"
 # --- Embedded Redis.
 EMBEDDED_START_TIMEOUT_S = 10.0
 EMBEDDED_STOP_TIMEOUT_S = 10.0
+
+# --- Subscriptions and alerts (docs/matching.md).
+SUBSCRIPTIONS = key("subs")  # hash subscription id -> Subscription JSON
+SUBSCRIPTIONS_VERSION = key("subs", "version")  # int, bumped by every change; workers poll it
+SUBSCRIPTIONS_POLL_S = 0.5  # how often a worker checks the version: changes reach it within a second
+ALERT_STATS = key("stats", "alerts")  # hash outcome -> count: alerted, webhook:delivered, webhook:gave_up
+ALERT_CLAIM_TTL_S = 30 * 86_400  # one alert per subscription per story for this long
+ALERTS_MAXLEN = 1_000_000  # approximate cap on ww:alerts entries
+WEBHOOK_QUEUE = "webhooks"  # its own queue: a slow or dead webhook never holds up ingestion
+WEBHOOK_TIMEOUT_S = 10.0  # total time for one POST
+WEBHOOK_MAX_ATTEMPTS = 6  # then give up, logged and counted
+WEBHOOK_BACKOFF_S = 2.0  # first retry delay; doubles each attempt, with jitter
+WEBHOOK_BACKOFF_MAX_S = 300.0
+WEBHOOK_TOLERANCE_S = 300  # receivers should refuse signatures older than this (replay window)
+
+
+def alert_claim_key(subscription_id: str, story_id: str) -> str:
+    return key("alerted", subscription_id, story_id)

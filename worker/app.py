@@ -17,6 +17,7 @@ from wirewatch.redis_server import connect
 from wirewatch.settings import Settings
 from worker.pipeline import Deps
 from worker.tasks import register_tasks
+from worker.webhooks import register_webhook_task
 
 
 def create_app(settings: Settings, redis_url: str) -> Celery:
@@ -25,6 +26,7 @@ def create_app(settings: Settings, redis_url: str) -> Celery:
     app.conf.wirewatch_settings = settings
     app.conf.wirewatch_redis_url = redis_url
     register_tasks(app, lambda: _deps(app))
+    register_webhook_task(app, lambda: _deps(app))
     return app
 
 
@@ -32,7 +34,7 @@ def _deps(app: Celery) -> Deps:
     """Dependencies built lazily, once per process (after fork, so no connection crosses a fork)."""
     deps: Deps | None = getattr(app, "_wirewatch_deps", None)
     if deps is None:
-        deps = Deps.create(connect(app.conf.wirewatch_redis_url), app.conf.wirewatch_settings)
+        deps = Deps.create(connect(app.conf.wirewatch_redis_url), app.conf.wirewatch_settings, app.send_task)
         app._wirewatch_deps = deps
     return deps
 

@@ -8,8 +8,10 @@ atomically by the settle script and logged once by :func:`log_outcome`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import redis
 import structlog
@@ -21,13 +23,17 @@ from wirewatch.errors import Rejected
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes, Settled, Terminal
 from wirewatch.settings import Settings
+from worker.alerts import raise_alerts
 from worker.dedup import Identity, find_exact_duplicates, identify
 from worker.emit import emit_many
 from worker.enrich import Enrichment, enrich
 from worker.entities import load_backend
 from worker.neardup import NearDupIndex
 from worker.parse import ParsedArticle, parse
+from worker.query import QuerySyntaxError
 from worker.stories import assign, make_index
+from worker.subscriptions import SubscriptionIndex, sync_config
+from worker.webhooks import enqueue_webhooks
 
 log = get_logger("wirewatch.pipeline")
 
@@ -39,13 +45,20 @@ class Deps:
     client: redis.Redis
     settings: Settings
     outcomes: Outcomes
+    subscriptions: SubscriptionIndex
     neardup: NearDupIndex | None = field(default=None)
+    send_task: Callable[..., Any] | None = None  # enqueues webhook deliveries
 
     @classmethod
-    def create(cls, client: redis.Redis, settings: Settings) -> Deps:
+    def create(cls, client: redis.Redis, settings: Settings, send_task: Callable[..., Any] | None = None) -> Deps:
         load_backend(settings.enrich.entities)  # fail at start, not per article, if spaCy or its pipeline is missing
+        try:
+            sync_config(client, settings)
+        except QuerySyntaxError as e:  # refused by `wirewatch run` first; a worker keeps going without it
+            log.error("subscription_invalid", reason=str(e))
         return cls(client=client, settings=settings, outcomes=Outcomes(client, settings),
-                   neardup=make_index(client, settings))  # fmt: skip
+                   subscriptions=SubscriptionIndex(client), neardup=make_index(client, settings),
+                   send_task=send_task)  # fmt: skip
 
 
 @dataclass
@@ -149,4 +162,8 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
         log.debug("article_enriched", article_id=article_id, ms=round((time.perf_counter() - started) * 1e3, 2))
         to_emit.append((item.delivery_id, event, item.identity.url_hash, item.source))
 
+    # Alerts before the article's emit: a crash in between re-runs them, and their claims stop repeats.
+    raised = raise_alerts(deps.client, deps.subscriptions, [event for _, event, _, _ in to_emit],
+                          datetime.now(UTC), deps.settings.alerts_stream)  # fmt: skip
+    enqueue_webhooks(deps.send_task, raised)
     return deps.outcomes.settle_many(terminal) + emit_many(deps.outcomes, to_emit)

@@ -1,0 +1,100 @@
+"""The subscriptions and alerts commands as a user runs them, against a real Redis."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import redis
+from click.testing import CliRunner
+
+from tests.test_cli import _wirewatch, example  # noqa: F401 - the fixture is used by name
+from tests.worker.test_match import make_event
+from wirewatch import constants as c
+from wirewatch.cli import main
+from worker.alerts import raise_alerts
+from worker.subscriptions import SubscriptionIndex, list_subscriptions
+
+
+@pytest.fixture
+def cli(redis_url: str, tmp_path: Path) -> CliRunner:
+    return CliRunner(env={"WIREWATCH_REDIS_URL": redis_url, "WIREWATCH_DATA_DIR": str(tmp_path),
+                          "WIREWATCH_CONFIG": ""})  # fmt: skip
+
+
+def test_add_list_remove(cli: CliRunner, client: redis.Redis) -> None:
+    """add stores a subscription (generating a webhook secret), list shows it without secrets, remove deletes."""
+    added = cli.invoke(main, ["subscriptions", "add", "fc", "fentanyl AND china", "--webhook", "https://h.example/x"])
+    assert added.exit_code == 0, added.output
+    assert "saved: fc" in added.output and "webhook secret (shown once): " in added.output
+    [sub] = list_subscriptions(client)
+    assert sub.secret and len(sub.secret) == 64 and sub.secret in added.output
+    listed = cli.invoke(main, ["subscriptions", "list", "--json"])
+    assert listed.exit_code == 0
+    assert [json.loads(line) for line in listed.output.splitlines()] == [sub.model_dump(exclude={"secret"})]
+    assert "fentanyl AND china" in cli.invoke(main, ["subscriptions", "list"]).output
+    assert cli.invoke(main, ["subscriptions", "remove", "fc"]).exit_code == 0
+    gone = cli.invoke(main, ["subscriptions", "remove", "fc"])
+    assert gone.exit_code == 1 and "no subscription" in gone.output
+    assert list_subscriptions(client) == []
+
+
+def test_a_malformed_query_is_refused_with_a_pointer(cli: CliRunner, client: redis.Redis) -> None:
+    """A bad query exits 2 with the position and a caret under it; nothing is stored."""
+    result = cli.invoke(main, ["subscriptions", "add", "bad", "china AND (trade OR"])
+    assert result.exit_code == 2
+    assert "at position 19" in result.output
+    assert "china AND (trade OR\n" + " " * 19 + "^" in result.output
+    assert list_subscriptions(client) == []
+
+
+def test_test_shows_recent_matches_with_highlights(cli: CliRunner, client: redis.Redis) -> None:
+    """test QUERY tries the recent events and prints the matching ones with the matched words."""
+    for i, text in enumerate(["China jails fentanyl traffickers", "Football scores"]):
+        event = make_event(id=f"a{i}", story_id=f"a{i}", title=text, text=text.lower())
+        client.xadd(c.EVENTS_STREAM, {"id": event.id, "event": event.model_dump_json(by_alias=True)})
+    result = cli.invoke(main, ["subscriptions", "test", "fentan* AND china", "--json"])
+    assert result.exit_code == 0, result.output
+    [hit] = [json.loads(line) for line in result.output.splitlines()]
+    assert hit["article_id"] == "a0"
+    assert {(m["field"], m["term"]) for m in hit["matched"]} == {
+        ("title", "fentan*"), ("title", "china"), ("text", "fentan*"), ("text", "china")
+    }
+    table = cli.invoke(main, ["subscriptions", "test", "fentan* AND china"])
+    assert "China jails fentanyl traffickers" in table.output and "1 of 2 recent articles match" in table.output
+
+
+def test_alerts_prints_the_stream(cli: CliRunner, client: redis.Redis) -> None:
+    """alerts --json prints AlertEvents oldest first; the table names subscription and matched terms."""
+    assert cli.invoke(main, ["subscriptions", "add", "a", "alpha"]).exit_code == 0
+    now = datetime.now(UTC)
+    index = SubscriptionIndex(client)
+    raise_alerts(client, index, [make_event(id="x1", story_id="x1", title="Alpha one", text="alpha")], now)
+    raise_alerts(client, index, [make_event(id="x2", story_id="x2", title="Alpha two", text="alpha")], now)
+    result = cli.invoke(main, ["alerts", "--json"])
+    assert result.exit_code == 0, result.output
+    alerts = [json.loads(line) for line in result.output.splitlines()]
+    assert [a["article_id"] for a in alerts] == ["x1", "x2"]
+    table = cli.invoke(main, ["alerts"])
+    assert "Alpha two" in table.output and "alpha" in table.output
+
+
+def test_run_once_alerts_from_the_config(example: Path) -> None:  # noqa: F811 - pytest fixture by name
+    """The example config's subscription alerts on the seed article during run --once; a bad config query
+    is a one-line config error naming the key."""
+    run = _wirewatch("run", "--once", "-c", str(example))
+    assert run.returncode == 0, run.stderr[-2000:]
+    listed = _wirewatch("alerts", "--json", "-c", str(example))
+    alerts = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [a["subscription"]["name"] for a in alerts] == ["fentanyl-china"]
+    assert alerts[0]["title"].startswith("China's jailing")
+    bad = example.parent / "bad.yml"
+    bad.write_text(example.read_text().replace("AND NOT sports", "AND NOT (sports"))
+    refused = subprocess.run([sys.executable, "-m", "wirewatch", "subscriptions", "list", "-c", str(bad)],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("wirewatch: config error: subscriptions.0.query:")

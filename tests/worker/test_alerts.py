@@ -1,0 +1,112 @@
+"""Alerts: one per subscription per story, atomic with their claim, with the words that matched."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import redis
+
+from schemas import AlertEvent
+from tests.worker.test_match import make_event
+from wirewatch import constants as c
+from worker.alerts import alert_id, raise_alerts
+from worker.subscriptions import SubscriptionIndex, put_subscription, remove_subscription, validate
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def _alerts(client: redis.Redis) -> list[AlertEvent]:
+    return [AlertEvent.model_validate_json(f["event"]) for _, f in client.xrange(c.ALERTS_STREAM)]
+
+
+def test_one_alert_per_subscription_per_story(client: redis.Redis) -> None:
+    """A match alerts once; another copy of the same story and a redelivery do not alert again."""
+    put_subscription(client, validate("fc", "fentanyl AND (china OR chinese) AND NOT sports"))
+    put_subscription(client, validate("trade", 'title:"trade deal"'))
+    index = SubscriptionIndex(client, poll_s=0)
+    first = make_event(id="a1", story_id="a1", title="China jails fentanyl traffickers",
+                       text="Chinese court jails nine over fentanyl.")  # fmt: skip
+    raised = raise_alerts(client, index, [first], NOW)
+    assert [r.subscription.name for r in raised] == ["fc"]
+    [alert] = _alerts(client)
+    assert alert.id == alert_id(alert.subscription.id, "a1")
+    assert alert.subscription.query == "fentanyl AND (china OR chinese) AND NOT sports"
+    assert (alert.article_id, alert.story_id, alert.title) == ("a1", "a1", first.title)
+    assert {(m.field, m.term) for m in alert.matched} >= {("title", "china"), ("title", "fentanyl")}
+    for m in alert.matched:
+        source = first.title if m.field == "title" else first.text
+        assert source[m.start : m.end].lower() == m.term
+    copy = make_event(id="a2", story_id="a1", title="Fentanyl: China jails nine", text="fentanyl china")
+    assert raise_alerts(client, index, [copy], NOW) == []
+    assert raise_alerts(client, index, [first], NOW) == []  # a redelivered batch
+    assert len(_alerts(client)) == 1
+    assert int(client.hget(c.ALERT_STATS, "alerted")) == 1
+
+
+def test_new_story_and_new_subscription_alert_again(client: redis.Redis) -> None:
+    """A different story alerts; a subscription added later alerts on a story others already alerted on."""
+    put_subscription(client, validate("a", "alpha"))
+    index = SubscriptionIndex(client, poll_s=0)
+    raise_alerts(client, index, [make_event(id="s1", story_id="s1", text="alpha")], NOW)
+    raise_alerts(client, index, [make_event(id="s2", story_id="s2", text="alpha")], NOW)
+    put_subscription(client, validate("b", "alpha OR beta"))
+    raised = raise_alerts(client, index, [make_event(id="s3", story_id="s1", text="alpha beta")], NOW)
+    assert [r.subscription.name for r in raised] == ["b"]
+    assert [(a.subscription.name, a.story_id) for a in _alerts(client)] == [("a", "s1"), ("a", "s2"), ("b", "s1")]
+    remove_subscription(client, "a")
+    remove_subscription(client, "b")
+    assert raise_alerts(client, index, [make_event(id="s4", story_id="s4", text="alpha")], NOW) == []
+
+
+def test_alert_json_is_the_contract(client: redis.Redis) -> None:
+    """What lands in ww:alerts is an AlertEvent with schema wirewatch.alert/1 and millisecond created_at."""
+    put_subscription(client, validate("a", "alpha"))
+    raise_alerts(client, SubscriptionIndex(client), [make_event(text="Alpha")], NOW)
+    [(_, fields)] = client.xrange(c.ALERTS_STREAM)
+    body = json.loads(fields["event"])
+    assert body["schema"] == "wirewatch.alert/1"
+    assert body["created_at"] == "2026-11-29T12:00:00.000Z"
+    assert body["matched"] == [{"field": "text", "term": "alpha", "start": 0, "end": 5}]
+    assert fields["id"] == body["id"]
+
+
+def test_seed_article_through_the_worker_alerts_once_and_calls_the_webhook(
+    settings: Any, redis_url: str, client: redis.Redis, submit: Callable[..., list[str]], seed_text: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """End to end on a real worker: the seed alerts its matching subscriptions once (not on re-ingest), and
+    the webhook receives the signed alert."""
+    from celery.contrib.testing.worker import start_worker
+
+    from schemas import RawSource
+    from tests.helpers import make_raw_article, wait_for_status
+    from tests.worker.test_webhooks import SECRET, Receiver
+    from worker.app import create_app
+    from worker.webhooks import verify
+
+    monkeypatch.setattr(c, "WEBHOOK_BACKOFF_S", 0.1)
+    app = create_app(settings.model_copy(update={"allow_private_networks": True}), redis_url)
+    with Receiver([]) as rx, start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
+                                          shutdown_timeout=30, queues=[c.INGEST_QUEUE, c.WEBHOOK_QUEUE]):
+        put_subscription(client, validate("fc", "fentanyl AND (china OR chinese) AND NOT sports",
+                                          webhook=rx.url, secret=SECRET))
+        put_subscription(client, validate("trade", 'title:"trade deal"'))
+        put_subscription(client, validate("trump", '"Donald Trump"'))
+        raw = make_raw_article(content=seed_text, source=RawSource(kind="inbox", path="seed.txt"))
+        wait_for_status(client, submit(raw))
+        again = make_raw_article(content=seed_text, source=RawSource(kind="inbox", path="seed-copy.txt"))
+        assert wait_for_status(client, submit(again)).popitem()[1]["state"] == "duplicate"
+        deadline = time.monotonic() + 20
+        while not rx.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        app.close()
+    alerts = _alerts(client)
+    assert sorted(a.subscription.name for a in alerts) == ["fc", "trump"]
+    [(headers, body)] = rx.requests
+    assert verify(SECRET, headers["X-Wirewatch-Timestamp"], body, headers["X-Wirewatch-Signature"])
+    assert AlertEvent.model_validate_json(body).subscription.name == "fc"

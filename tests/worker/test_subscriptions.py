@@ -1,0 +1,89 @@
+"""Subscriptions in Redis: validation at the door, versioned changes, workers following them."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from wirewatch import constants as c
+from wirewatch.settings import load_settings
+from worker.query import QuerySyntaxError
+from worker.subscriptions import (
+    SubscriptionIndex,
+    get_subscription,
+    list_subscriptions,
+    put_subscription,
+    remove_subscription,
+    subscription_id,
+    sync_config,
+    validate,
+)
+
+
+def test_a_malformed_query_is_refused_with_its_position() -> None:
+    """validate() refuses a bad query before anything is stored, saying where it is wrong."""
+    with pytest.raises(QuerySyntaxError) as info:
+        validate("bad", "fentanyl AND (china OR")
+    assert info.value.position == 22
+    with pytest.raises(ValueError, match="http"):
+        validate("hook", "china", webhook="ftp://example.com")
+
+
+def test_put_list_remove_and_the_version(client: redis.Redis) -> None:
+    """Each real change bumps the version once; re-putting the same subscription changes nothing."""
+    sub = validate("fentanyl-china", "fentanyl AND (china OR chinese)")
+    assert sub.id == subscription_id("fentanyl-china")
+    assert put_subscription(client, sub)
+    assert not put_subscription(client, sub)
+    assert int(client.get(c.SUBSCRIPTIONS_VERSION)) == 1
+    assert put_subscription(client, validate("fentanyl-china", "fentanyl"))
+    assert [s.query for s in list_subscriptions(client)] == ["fentanyl"]
+    assert get_subscription(client, sub.id) is not None
+    assert remove_subscription(client, "fentanyl-china")
+    assert not remove_subscription(client, "fentanyl-china")
+    assert list_subscriptions(client) == []
+    assert int(client.get(c.SUBSCRIPTIONS_VERSION)) == 3
+
+
+def test_config_subscriptions_are_stored(client: redis.Redis, redis_url: str) -> None:
+    """The config file's subscriptions: entries are upserted (with their secrets) and stay idempotent."""
+    settings = load_settings(None, redis_url=redis_url, subscriptions=[
+        {"name": "a", "query": "china", "webhook": "https://hooks.example.com/x", "secret": "s3"},
+        {"name": "b", "query": 'title:"trade deal"'},
+    ])  # fmt: skip
+    assert sync_config(client, settings) == 2
+    assert sync_config(client, settings) == 0
+    subs = {s.name: s for s in list_subscriptions(client)}
+    assert subs["a"].secret == "s3" and subs["a"].webhook == "https://hooks.example.com/x"  # noqa: S105
+    bad = load_settings(None, redis_url=redis_url, subscriptions=[{"name": "x", "query": "a OR"}])
+    with pytest.raises(QuerySyntaxError, match="subscription 'x'"):
+        sync_config(client, bad)
+
+
+def test_index_follows_changes_after_its_poll_interval(client: redis.Redis) -> None:
+    """A worker's index sees adds, edits and removals once its poll interval has passed, not before."""
+    now = [0.0]
+    index = SubscriptionIndex(client, poll_s=0.5, clock=lambda: now[0])
+    assert len(index.current()) == 0
+    put_subscription(client, validate("a", "alpha"))
+    assert len(index.current()) == 0  # within the interval: no Redis round trip
+    now[0] = 0.6
+    percolator = index.current()
+    assert len(percolator) == 1 and index.subscriptions[subscription_id("a")].query == "alpha"
+    put_subscription(client, validate("a", "beta"))
+    put_subscription(client, validate("b", "gamma"))
+    now[0] = 1.2
+    assert len(index.current()) == 2
+    assert index.subscriptions[subscription_id("a")].query == "beta"
+    remove_subscription(client, "b")
+    now[0] = 1.8
+    assert len(index.current()) == 1 and index.version == 4
+
+
+def test_index_skips_a_stored_query_that_does_not_parse(client: redis.Redis) -> None:
+    """Something written around validate() cannot take a worker down; the rest still load."""
+    put_subscription(client, validate("good", "alpha"))
+    client.hset(c.SUBSCRIPTIONS, "sub_bad", '{"id": "sub_bad", "name": "bad", "query": "a AND"}')
+    client.incr(c.SUBSCRIPTIONS_VERSION)
+    index = SubscriptionIndex(client)
+    assert list(index.current().ids) == [subscription_id("good")]

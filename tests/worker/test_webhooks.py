@@ -1,0 +1,180 @@
+"""Webhook delivery against a real local HTTP receiver: signatures, retries, giving up, the Celery queue."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+
+from schemas import Subscription
+from wirewatch import constants as c
+from wirewatch.queue import WEBHOOK_TASK
+from wirewatch.settings import Settings
+from worker.subscriptions import put_subscription
+from worker.webhooks import (
+    WebhookFailed,
+    WebhookMessage,
+    WebhookRefused,
+    attempt_delivery,
+    backoff_s,
+    deliver,
+    sign,
+    verify,
+)
+
+SECRET = "s3cret"  # noqa: S105 - a test key for a local receiver
+
+
+class Receiver:
+    """A local HTTP server that records requests and answers with the statuses it is told to."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        self.statuses = statuses
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((dict(self.headers), body))
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _dead_url() -> str:
+    """A loopback port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hook"
+
+
+def test_signature_round_trip_and_refusals() -> None:
+    """verify() accepts what sign() made and refuses another body, secret or a stale timestamp."""
+    now = 1_764_400_000
+    sig = sign(SECRET, now, b'{"a": 1}')
+    assert sig.startswith("sha256=") and len(sig) == 7 + 64
+    assert verify(SECRET, str(now), b'{"a": 1}', sig, now=now + 10)
+    assert not verify(SECRET, str(now), b'{"a": 2}', sig, now=now)
+    assert not verify("other", str(now), b'{"a": 1}', sig, now=now)
+    assert not verify(SECRET, str(now), b'{"a": 1}', sig, now=now + c.WEBHOOK_TOLERANCE_S + 1)
+    assert not verify(SECRET, "soon", b'{"a": 1}', sig, now=now)
+
+
+def test_delivery_is_signed_over_timestamp_and_body() -> None:
+    """The receiver gets the exact body with a timestamp and a signature it can verify."""
+    body = b'{"schema": "wirewatch.alert/1"}'
+    with Receiver([200]) as rx:
+        assert deliver(rx.url, body, SECRET, allow_private=True) == 200
+    [(headers, got)] = rx.requests
+    assert got == body
+    assert headers["Content-Type"] == "application/json"
+    assert verify(SECRET, headers["X-Wirewatch-Timestamp"], got, headers["X-Wirewatch-Signature"])
+
+
+def test_failures_and_refusals() -> None:
+    """A 500, a redirect and a dead host fail (to be retried); private addresses are refused by default."""
+    with Receiver([500, 302]) as rx:
+        with pytest.raises(WebhookFailed, match="500"):
+            deliver(rx.url, b"{}", SECRET, allow_private=True)
+        with pytest.raises(WebhookFailed, match="302"):
+            deliver(rx.url, b"{}", SECRET, allow_private=True)
+    with pytest.raises(WebhookFailed):
+        deliver(_dead_url(), b"{}", SECRET, allow_private=True, timeout_s=2)
+    with pytest.raises(WebhookRefused, match="non-public"):
+        deliver("http://127.0.0.1:9/hook", b"{}", SECRET)
+    with pytest.raises(WebhookRefused, match="http"):
+        deliver("file:///etc/passwd", b"{}", SECRET, allow_private=True)
+
+
+def test_backoff_doubles_with_jitter_and_is_capped() -> None:
+    """Delays grow roughly twofold per attempt, never beyond the cap, never below half the base."""
+    import random
+
+    rng = random.Random(1)
+    delays = [backoff_s(n, rng) for n in range(12)]
+    assert all(c.WEBHOOK_BACKOFF_S * 2**n / 2 <= d <= c.WEBHOOK_BACKOFF_S * 2**n for n, d in enumerate(delays[:6]))
+    assert max(delays) <= c.WEBHOOK_BACKOFF_MAX_S
+
+
+def _sub(client: redis.Redis, url: str) -> Subscription:
+    sub = Subscription(id="sub_hook", name="hook", query="alpha", webhook=url, secret=SECRET)
+    put_subscription(client, sub)
+    return sub
+
+
+def test_attempts_retry_on_500_then_deliver(client: redis.Redis, settings: Settings) -> None:
+    """500s ask for a retry; the next success is counted as delivered."""
+    with Receiver([500, 500, 200]) as rx:
+        _sub(client, rx.url)
+        message = WebhookMessage(alert_id="alr_1", subscription_id="sub_hook", body='{"id": "alr_1"}')
+        local = settings.model_copy(update={"allow_private_networks": True})
+        outcomes = [attempt_delivery(client, local, message, attempt) for attempt in range(3)]
+    assert outcomes == ["retry", "retry", "delivered"]
+    assert rx.requests[-1][0]["X-Wirewatch-Alert-Id"] == "alr_1"
+    assert client.hgetall(c.ALERT_STATS) == {"webhook:delivered": "1"}
+
+
+def test_attempts_give_up_on_a_dead_host(client: redis.Redis, settings: Settings) -> None:
+    """A host that never answers is given up after the last attempt, logged and counted once."""
+    _sub(client, _dead_url())
+    message = WebhookMessage(alert_id="alr_2", subscription_id="sub_hook", body="{}")
+    local = settings.model_copy(update={"allow_private_networks": True})
+    outcomes = [attempt_delivery(client, local, message, n, max_attempts=3) for n in range(3)]
+    assert outcomes == ["retry", "retry", "gave_up"]
+    assert client.hgetall(c.ALERT_STATS) == {"webhook:gave_up": "1"}
+    gone = WebhookMessage(alert_id="alr_3", subscription_id="sub_missing", body="{}")
+    assert attempt_delivery(client, local, gone, 0) == "dropped"
+
+
+@pytest.fixture
+def webhook_worker(settings: Settings, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A real Celery worker consuming the webhooks queue, with a short backoff so retries are quick."""
+    from worker.app import create_app
+
+    monkeypatch.setattr(c, "WEBHOOK_BACKOFF_S", 0.1)
+    local = settings.model_copy(update={"allow_private_networks": True})
+    app = create_app(local, redis_url)
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30,
+                      queues=[c.INGEST_QUEUE, c.WEBHOOK_QUEUE]):  # fmt: skip
+        yield app
+    app.close()
+
+
+def test_the_celery_task_retries_until_delivered(webhook_worker: Any, client: redis.Redis) -> None:
+    """Through the webhooks queue: two 500s, then a 200 — delivered once, signed each time."""
+    with Receiver([500, 500, 200]) as rx:
+        _sub(client, rx.url)
+        message = WebhookMessage(alert_id="alr_4", subscription_id="sub_hook", body='{"id": "alr_4"}')
+        webhook_worker.send_task(WEBHOOK_TASK, args=[message.model_dump()], queue=c.WEBHOOK_QUEUE)
+        deadline = time.monotonic() + 30
+        while client.hget(c.ALERT_STATS, "webhook:delivered") is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert client.hget(c.ALERT_STATS, "webhook:delivered") == "1"
+    assert len(rx.requests) == 3
+    for headers, body in rx.requests:
+        assert verify(SECRET, headers["X-Wirewatch-Timestamp"], body, headers["X-Wirewatch-Signature"])

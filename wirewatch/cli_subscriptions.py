@@ -1,0 +1,197 @@
+"""``wirewatch subscriptions …`` and ``wirewatch alerts``: manage topics and read what they raised.
+
+Kept apart from ``cli.py`` so the command table there stays short; registered with ``main.add_command``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from wirewatch.cli import _console, _load, _print_entries, _read_stream, _redis, _tail, config_option
+
+
+def config_query_error(settings: Any) -> str | None:
+    """One line naming the first config subscription whose query does not parse, or None."""
+    from worker.query import QuerySyntaxError, parse_query
+
+    for i, entry in enumerate(settings.subscriptions):
+        try:
+            parse_query(entry.query)
+        except QuerySyntaxError as e:
+            return f"subscriptions.{i}.query: {e}"
+    return None
+
+
+@click.group()
+def subscriptions() -> None:
+    """Topic subscriptions: add, list, remove, test a query."""
+
+
+def _query_error(e: Any) -> None:
+    click.echo(f"wirewatch: invalid query: {e}", err=True)
+    click.echo(e.pointer(), err=True)
+    sys.exit(2)
+
+
+@subscriptions.command("add")
+@config_option
+@click.argument("name")
+@click.argument("query")
+@click.option("--webhook", default=None, help="POST each alert here (signed with the secret).")
+@click.option("--secret", default=None, envvar="WIREWATCH_WEBHOOK_SECRET",
+              help="HMAC key for the webhook signature (default: a new random one, printed once).")  # fmt: skip
+def add(config_file: str | None, name: str, query: str, webhook: str | None, secret: str | None) -> None:
+    """Add (or replace) the subscription NAME; every worker picks it up within a second."""
+    from worker.query import QuerySyntaxError
+    from worker.subscriptions import put_subscription, validate
+
+    settings = _load(config_file)
+    generated = webhook is not None and secret is None
+    if generated:
+        secret = secrets.token_hex(32)
+    try:
+        sub = validate(name, query, webhook, secret)
+    except QuerySyntaxError as e:
+        _query_error(e)
+        return
+    except ValueError as e:
+        click.echo(f"wirewatch: {e}", err=True)
+        sys.exit(2)
+    with _redis(settings) as client:
+        changed = put_subscription(client, sub)
+    click.echo(f"{'saved' if changed else 'unchanged'}: {sub.name} ({sub.id})")
+    if generated and changed:
+        click.echo(f"webhook secret (shown once): {secret}")
+
+
+@subscriptions.command("list")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line (secrets left out).")
+def list_(config_file: str | None, as_json: bool) -> None:
+    """Every subscription (the config file's included)."""
+    from worker.subscriptions import list_subscriptions, sync_config
+
+    settings = _load(config_file)
+    with _redis(settings) as client:
+        sync_config(client, settings)
+        subs = list_subscriptions(client)
+    if as_json:
+        for sub in subs:
+            click.echo(json.dumps(sub.model_dump(exclude={"secret"})))
+        return
+    if not subs:
+        click.echo("no subscriptions")
+        return
+    table = Table(show_edge=False)
+    for column in ("name", "id", "query", "webhook"):
+        table.add_column(column, overflow="fold")
+    for sub in subs:
+        table.add_row(escape(sub.name), sub.id, escape(sub.query), escape(sub.webhook or ""))
+    _console().print(table)
+
+
+@subscriptions.command("remove")
+@config_option
+@click.argument("name")
+def remove(config_file: str | None, name: str) -> None:
+    """Remove the subscription NAME (or id)."""
+    from worker.subscriptions import remove_subscription
+
+    settings = _load(config_file)
+    with _redis(settings) as client:
+        removed = remove_subscription(client, name)
+    if not removed:
+        click.echo(f"wirewatch: no subscription {name!r}", err=True)
+        sys.exit(1)
+    click.echo(f"removed: {name}")
+
+
+def _snippet(text: str, start: int, end: int, width: int = 50) -> str:
+    left, right = max(0, start - width), min(len(text), end + width)
+
+    def clean(part: str) -> str:
+        return escape(" ".join(part.split()))
+
+    lead, tail = ("…" if left else ""), ("…" if right < len(text) else "")
+    return f"{lead}{clean(text[left:start])} [bold reverse]{clean(text[start:end])}[/] {clean(text[end:right])}{tail}"
+
+
+@subscriptions.command("test")
+@config_option
+@click.argument("query")
+@click.option("--limit", type=int, default=200, show_default=True, help="Recent articles to try.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per matching article.")
+def test(config_file: str | None, query: str, limit: int, as_json: bool) -> None:
+    """Which recent articles QUERY would have matched, with the matched words highlighted."""
+    from pydantic import ValidationError
+
+    from schemas import ArticleEvent
+    from worker.match import FIELD_ORDER, document_from_event, evaluate, matched_terms
+    from worker.query import QuerySyntaxError, parse_query
+
+    try:
+        parsed = parse_query(query)
+    except QuerySyntaxError as e:
+        _query_error(e)
+        return
+    settings = _load(config_file)
+    with _redis(settings) as client:
+        entries, _ = _read_stream(client, settings.events_stream, limit)
+    console = _console()
+    found = 0
+    for entry in entries:
+        try:
+            event = ArticleEvent.model_validate(entry)
+        except ValidationError:
+            continue
+        doc = document_from_event(event)
+        if not evaluate(parsed.root, doc):
+            continue
+        found += 1
+        terms = matched_terms(parsed, doc)
+        if as_json:
+            click.echo(json.dumps({"article_id": event.id, "title": event.title, "url": event.url,
+                                   "matched": [t.model_dump() for t in terms]}))  # fmt: skip
+            continue
+        console.print(f"[bold]{escape(event.title)}[/]  [dim]{event.id} {escape(event.url or '')}[/]")
+        for term in terms[:5]:
+            text = doc.fields[term.field].text if term.field in FIELD_ORDER else ""
+            console.print(f"  {term.field}: {_snippet(text, term.start, term.end)}")
+    if not as_json:
+        console.print(f"{found} of {len(entries)} recent articles match")
+
+
+@click.command()
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, oldest first.")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new alerts as they arrive.")
+@click.option("--limit", type=int, default=20, show_default=True, help="Show the last N (0: all).")
+def alerts(config_file: str | None, as_json: bool, follow: bool, limit: int) -> None:
+    """Print AlertEvents from the ww:alerts stream."""
+    settings = _load(config_file)
+    console = _console()
+    columns = ["created_at", "subscription", "title", "matched"]
+
+    def show(entries: list[dict[str, Any]]) -> None:
+        if not as_json:
+            entries = [
+                {**e, "subscription": e["subscription"]["name"],
+                 "matched": ", ".join(dict.fromkeys(m["term"] for m in e["matched"]))}
+                for e in entries
+            ]  # fmt: skip
+        _print_entries(console, entries, as_json, columns)
+
+    with _redis(settings) as client:
+        entries, last = _read_stream(client, settings.alerts_stream, limit)
+        show(entries)
+        if not entries and not as_json and not follow:
+            console.print("no alerts yet")
+        if follow:
+            _tail(client, settings.alerts_stream, last, show)

@@ -1,0 +1,160 @@
+"""Subscriptions: stored in Redis with a version number, cached and compiled in every worker.
+
+The store is a hash (id -> Subscription JSON) and a counter bumped by every change, both written by one
+Lua call so a reader never sees a change without its version. A worker's `SubscriptionIndex` reads the
+counter at most every `SUBSCRIPTIONS_POLL_S`; when it moved, it re-reads the hash and applies only what
+changed to its `Percolator` (parsing only new or edited queries), so edits reach every worker within a
+second without restarts, and nothing lives only in a worker's memory.
+
+A query is parsed when it is added (`validate`), so a malformed one is refused with the position of the
+error and never reaches a worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+
+import redis
+
+from schemas import Subscription
+from wirewatch import constants as c
+from wirewatch.logs import get_logger
+from wirewatch.settings import Settings
+from worker.match import Percolator
+from worker.query import QuerySyntaxError, parse_query
+
+log = get_logger("wirewatch.subscriptions")
+
+# KEYS[1] subscriptions hash  KEYS[2] version counter.  ARGV[1] id  ARGV[2] JSON, or "" to delete.
+# Returns 1 when something changed (and the version moved), 0 otherwise.
+_PUT_LUA = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[2] == '' then
+  if not old then return 0 end
+  redis.call('HDEL', KEYS[1], ARGV[1])
+elseif old == ARGV[2] then
+  return 0
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+redis.call('INCR', KEYS[2])
+return 1
+"""
+
+
+def subscription_id(name: str) -> str:
+    """Stable id from the name: re-adding a name replaces that subscription."""
+    return "sub_" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+
+
+def validate(name: str, query: str, webhook: str | None = None, secret: str | None = None) -> Subscription:
+    """A checked Subscription; raises QuerySyntaxError (with the position) or ValueError."""
+    parse_query(query)
+    if webhook is not None and not webhook.lower().startswith(("http://", "https://")):
+        raise ValueError("a webhook must be an http:// or https:// URL")
+    return Subscription(id=subscription_id(name), name=name, query=query, webhook=webhook, secret=secret)
+
+
+def _put(client: redis.Redis, sid: str, body: str) -> bool:
+    return bool(client.eval(_PUT_LUA, 2, c.SUBSCRIPTIONS, c.SUBSCRIPTIONS_VERSION, sid, body))
+
+
+def put_subscription(client: redis.Redis, sub: Subscription) -> bool:
+    """Store (or replace) a subscription; True when that changed anything."""
+    parse_query(sub.query)  # the last gate before workers: never store what they cannot compile
+    return _put(client, sub.id, sub.model_dump_json())
+
+
+def remove_subscription(client: redis.Redis, name_or_id: str) -> bool:
+    """Delete by name or id; False when there was no such subscription."""
+    if _put(client, name_or_id, ""):
+        return True
+    return _put(client, subscription_id(name_or_id), "")
+
+
+def list_subscriptions(client: redis.Redis) -> list[Subscription]:
+    """Every stored subscription, by name."""
+    raw: dict[str, str] = client.hgetall(c.SUBSCRIPTIONS)  # type: ignore[assignment]
+    subs = [Subscription.model_validate_json(body) for body in raw.values()]
+    return sorted(subs, key=lambda s: s.name)
+
+
+def get_subscription(client: redis.Redis, sid: str) -> Subscription | None:
+    body = client.hget(c.SUBSCRIPTIONS, sid)
+    return None if body is None else Subscription.model_validate_json(body)
+
+
+def sync_config(client: redis.Redis, settings: Settings) -> int:
+    """Store the config file's `subscriptions:` entries; returns how many changed.
+
+    Config entries are upserted, never deleted from Redis: subscriptions added at run time stay.
+    Raises QuerySyntaxError for a malformed query in the config (callers report it with the name).
+    """
+    changed = 0
+    for entry in settings.subscriptions:
+        secret = entry.secret.get_secret_value() if entry.secret else None
+        try:
+            sub = validate(entry.name, entry.query, entry.webhook, secret)
+        except QuerySyntaxError as e:
+            raise QuerySyntaxError(f"subscription {entry.name!r}: {e.message}", e.position, e.query) from e
+        changed += put_subscription(client, sub)
+    return changed
+
+
+class SubscriptionIndex:
+    """A worker's compiled view of the stored subscriptions, refreshed when their version moves."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        poll_s: float = c.SUBSCRIPTIONS_POLL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.poll_s = poll_s
+        self.clock = clock
+        self.percolator = Percolator()
+        self.subscriptions: dict[str, Subscription] = {}
+        self._bodies: dict[str, str] = {}
+        self.version: int | None = None
+        self._checked_at = float("-inf")
+
+    def current(self) -> Percolator:
+        """The percolator, brought up to date if the version may have moved since the last look."""
+        now = self.clock()
+        if now - self._checked_at >= self.poll_s:
+            self._checked_at = now
+            version = int(self.client.get(c.SUBSCRIPTIONS_VERSION) or 0)
+            if version != self.version:
+                self._reload(version)
+        return self.percolator
+
+    def _reload(self, version: int) -> None:
+        # Read the version before the hash: a change in between makes us reload once more, never miss it.
+        raw: dict[str, str] = self.client.hgetall(c.SUBSCRIPTIONS)  # type: ignore[assignment]
+        added = removed = 0
+        for sid in [s for s in self._bodies if s not in raw]:
+            self.percolator.remove(sid)
+            del self._bodies[sid], self.subscriptions[sid]
+            removed += 1
+        for sid, body in raw.items():
+            if self._bodies.get(sid) == body:
+                continue
+            try:
+                sub = Subscription.model_validate_json(body)
+                query = parse_query(sub.query)
+            except (ValueError, QuerySyntaxError) as e:  # stored by something that skipped validation
+                log.error("subscription_invalid", subscription_id=sid, reason=str(e))
+                self.percolator.remove(sid)
+                self._bodies.pop(sid, None)
+                self.subscriptions.pop(sid, None)
+                continue
+            self.percolator.add(sid, query)
+            self._bodies[sid] = body
+            self.subscriptions[sid] = sub
+            added += 1
+        log.info("subscriptions_loaded", version=version, total=len(self.percolator), changed=added,
+                 removed=removed)  # fmt: skip
+        self.version = version
