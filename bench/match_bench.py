@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from schemas import ArticleEvent, Entity, Source
@@ -154,7 +155,8 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(p * len(xs)))]
 
 
-def run_size(n: int, maker: QueryMaker, events: list[ArticleEvent], brute_docs: int) -> bool:
+def measure(n: int, maker: QueryMaker, events: list[ArticleEvent], brute_docs: int) -> dict[str, Any]:
+    """Figures for `n` subscriptions: percolator on every article, brute force on the first `brute_docs`."""
     texts = [maker.make() for _ in range(n)]
     t0 = clock()
     subs = [(f"s{i}", parse_query(text)) for i, text in enumerate(texts)]
@@ -199,20 +201,73 @@ def run_size(n: int, maker: QueryMaker, events: list[ArticleEvent], brute_docs: 
         times["brute_full"].append(clock() - t0)
         disagreements += (got != want) or (ids != want_ids)
     same = len(times["brute_ids"])  # ratios over the same articles only
+    out: dict[str, Any] = {
+        "subscriptions": n, "articles": len(events), "brute_articles": same,
+        "evaluated_share": statistics.mean(evaluated), "median_matches": statistics.median(matched),
+        "index_bytes_per_subscription": mem / n, "parse_s": parse_s, "compile_s": compile_s,
+        "disagreements": disagreements,
+    }  # fmt: skip
     for kind in ("ids", "full"):
         fast, slow = times[kind], times[f"brute_{kind}"]
-        ratio = statistics.median(slow) / statistics.median(fast[:same])
-        label = "which subscriptions" if kind == "ids" else "+ matched terms"
-        print(
-            f"{n:>7} | {label:<19} | {statistics.median(fast) * 1e3:7.3f} | {pct(fast, 0.99) * 1e3:7.2f} | "
-            f"{statistics.median(slow) * 1e3:9.2f} | {pct(slow, 0.99) * 1e3:9.2f} | {ratio:6.1f}x |"
+        out[kind] = {
+            "p50_ms": statistics.median(fast) * 1e3, "p99_ms": pct(fast, 0.99) * 1e3,
+            "brute_p50_ms": statistics.median(slow) * 1e3, "brute_p99_ms": pct(slow, 0.99) * 1e3,
+            "ratio": statistics.median(slow) / statistics.median(fast[:same]),
+        }  # fmt: skip
+    return out
+
+
+def run(sizes: tuple[int, ...] = (10_000, 100_000), brute_docs: int = 20, seed: int = 7) -> dict[str, Any]:
+    events = load_events()
+    t0 = clock()
+    for ev in events:
+        document_from_event(ev)
+    build_ms = (clock() - t0) / len(events) * 1e3
+    maker = QueryMaker(events, seed)
+    random.Random(seed).shuffle(events)
+    return {
+        "articles": len(events),
+        "median_chars": statistics.median(len(e.text) for e in events),
+        "build_ms": build_ms,
+        "sizes": [measure(n, maker, events, brute_docs) for n in sizes],
+    }
+
+
+_LABELS = {"ids": "which subscriptions match", "full": "+ matched terms of every match"}
+
+
+def render_md(r: dict[str, Any]) -> str:
+    """The BENCHMARKS.md section."""
+    lines = [
+        "## Matching: percolator against brute force",
+        "",
+        f"{r['articles']} articles (scrapinghub gold bodies, median {r['median_chars']:.0f} characters); "
+        "subscriptions generated from their vocabulary in news-topic shapes (see `docs/matching.md`). "
+        "CPU ms per article, brute force side by side on the first "
+        f"{r['sizes'][0]['brute_articles']} articles in the same run. Building the match document (shared by "
+        f"both) costs {r['build_ms']:.2f} ms per article. Command: `python -m bench match` "
+        "(or `python -m bench.match_bench`).",
+        "",
+        "| subscriptions | measured | p50 ms | p99 ms | brute p50 ms | brute p99 ms | ratio (p50) |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for size in r["sizes"]:
+        for kind in ("ids", "full"):
+            f = size[kind]
+            lines.append(
+                f"| {size['subscriptions']:,} | {_LABELS[kind]} | {f['p50_ms']:.2f} | {f['p99_ms']:.2f} | "
+                f"{f['brute_p50_ms']:.1f} | {f['brute_p99_ms']:.1f} | {f['ratio']:.1f}× |"
+            )
+    lines.append("")
+    for size in r["sizes"]:
+        lines.append(
+            f"- {size['subscriptions']:,} subscriptions: {size['evaluated_share'] * 100:.1f} % evaluated per "
+            f"article beyond the index lookup, median {size['median_matches']:.0f} matches, index "
+            f"{size['index_bytes_per_subscription']:.0f} B per subscription, parse {size['parse_s']:.1f} s, "
+            f"compile {size['compile_s']:.1f} s, disagreements with brute force: {size['disagreements']} of "
+            f"{size['brute_articles']} articles."
         )
-    print(
-        f"{n:>7} | evaluated {statistics.mean(evaluated) * 100:.2f}% of subscriptions per article, "
-        f"median {statistics.median(matched):.0f} matches; index {mem / n:.0f} B/subscription; "
-        f"parse {parse_s:.1f} s, compile {compile_s:.1f} s; disagreements {disagreements}/{same}"
-    )
-    return disagreements == 0
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,19 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     if not GOLD.exists():
         print(f"corpus not found at {CORPUS} (set WIREWATCH_CORPUS)", file=sys.stderr)
         return 2
-    events = load_events()
-    t0 = clock()
-    for ev in events:
-        document_from_event(ev)
-    build_ms = (clock() - t0) / len(events) * 1e3
-    maker = QueryMaker(events, args.seed)
-    random.Random(args.seed).shuffle(events)
-    print(f"{len(events)} articles (median {statistics.median(len(e.text) for e in events):.0f} chars)")
-    print(f"document build (shared by both, not in the times below): {build_ms:.3f} ms/article mean")
-    print(f"CPU ms per article; brute force on the first {args.brute_docs} articles, percolator on all")
-    print("   subs | measured            | p50 ms  | p99 ms  | brute p50 | brute p99 | ratio  |")
-    ok = all(run_size(n, maker, events, args.brute_docs) for n in args.sizes)
-    return 0 if ok else 1
+    result = run(tuple(args.sizes), args.brute_docs, args.seed)
+    print(render_md(result))
+    return 0 if all(size["disagreements"] == 0 for size in result["sizes"]) else 1
 
 
 if __name__ == "__main__":
