@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from schemas import ArticleEvent, Entity, Source
-from worker.match import _COMMON, Percolator, brute_force, document_from_event, evaluate
+from worker.match import COMMON_WORDS, Percolator, brute_force, document_from_event, evaluate
 from worker.query import parse_query, words
 
 # CPU time of this process: the machine's cores are shared and busy, and wall time would charge us for
@@ -101,9 +101,9 @@ class QueryMaker:
         names: Counter[str] = Counter()
         for ev in events:
             ws = words(ev.text)
-            df.update({w for w in ws if len(w) >= 4 and w not in _COMMON and w.isalpha()})
+            df.update({w for w in ws if len(w) >= 4 and w not in COMMON_WORDS and w.isalpha()})
             bigrams.update(
-                f"{a} {b}" for a, b in itertools.pairwise(ws) if a not in _COMMON and b not in _COMMON
+                f"{a} {b}" for a, b in itertools.pairwise(ws) if a not in COMMON_WORDS and b not in COMMON_WORDS
             )
             names.update(e.name for e in ev.entities)
         cap = max(3, len(events) // 10)  # words in more than a tenth of articles are not topics

@@ -24,7 +24,7 @@ import redis
 from schemas import AlertEvent, ArticleEvent, Subscription, SubscriptionRef
 from wirewatch import constants as c
 from wirewatch.logs import get_logger
-from worker.match import _as_matched_terms, document_from_event, explain
+from worker.match import as_matched_terms, document_from_event, explain
 from worker.subscriptions import SubscriptionIndex
 
 ALERT_LUA = resources.files("worker").joinpath("lua/alert.lua").read_text(encoding="utf-8")
@@ -82,7 +82,7 @@ def raise_alerts(
             title=event.title,
             url=event.url,
             published_at=event.published_at,
-            matched=_as_matched_terms(explain(query, doc)),
+            matched=as_matched_terms(explain(query, doc)),
             created_at=now,
         )
         script(

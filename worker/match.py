@@ -2,8 +2,9 @@
 
 Three parts:
 
-- `document_from_event` turns an `ArticleEvent` into a `MatchDocument`: per field, the folded words with
-  their character offsets, plus a set of presence keys ("word w occurs in field f").
+- `document_from_event` turns an `ArticleEvent` into a `MatchDocument`: per field, the folded words (their
+  positions and character offsets worked out when first needed), plus a set of presence keys ("word w
+  occurs in field f").
 - `brute_force` evaluates every query's tree against the document. It is the oracle: obviously right,
   and linear in the number of subscriptions.
 - `Percolator` is compiled once from many subscriptions and answers the same question in time that grows
@@ -16,8 +17,9 @@ Three parts:
   The pre-filter only ever drops queries that cannot match, so it never disagrees with `brute_force`
   (a hypothesis test holds it to that).
 
-Matched terms are reported for both the same way (`matched_terms`): occurrences of the positive terms in
-the branches that made the query true, as character offsets into the field's text. Multi-valued fields
+Matched terms are worked out for both the same way (`explain`, `matched_terms`): occurrences of the
+positive terms in the branches that made the query true, as character offsets into the field's text.
+`Percolator.match_ids` answers only which subscriptions match, for callers that explain just some of them. Multi-valued fields
 (authors, entities, keywords, countries, source name and domain) are the values joined by newlines.
 """
 
@@ -275,10 +277,11 @@ def explain(query: Query, doc: MatchDocument) -> tuple[Hit, ...]:
 
 def matched_terms(query: Query, doc: MatchDocument) -> list[MatchedTerm]:
     """`explain` as the event schema's MatchedTerms."""
-    return _as_matched_terms(explain(query, doc))
+    return as_matched_terms(explain(query, doc))
 
 
-def _as_matched_terms(hits: tuple[Hit, ...]) -> list[MatchedTerm]:
+def as_matched_terms(hits: tuple[Hit, ...]) -> list[MatchedTerm]:
+    """Hits as the event schema's MatchedTerms."""
     # The tuples come from our own tokenizer (fields known, offsets >= 0): no need to validate them again.
     return [
         MatchedTerm.model_construct(field=FIELD_ORDER[rank], term=term, start=start, end=end)
@@ -296,7 +299,7 @@ class Match:
     @property
     def matched(self) -> list[MatchedTerm]:
         """The hits as MatchedTerms, built on demand: most matches of a known story never become alerts."""
-        return _as_matched_terms(self.hits)
+        return as_matched_terms(self.hits)
 
 
 def brute_force(queries: Iterable[tuple[str, Query]], doc: MatchDocument) -> list[Match]:
@@ -308,7 +311,7 @@ def brute_force(queries: Iterable[tuple[str, Query]], doc: MatchDocument) -> lis
 
 # Rough chance that a word is present in a news article, for picking the clause to index on. A wrong guess
 # costs speed, never correctness. Common English (and a few other languages') words are near-certain.
-_COMMON = frozenset(
+COMMON_WORDS = frozenset(
     """a about after again against all also an and any are as at be because been before being between both
     but by can could did do does during each few for from further had has have having he her here hers him his
     how i if in into is it its just last like made make many may me more most mr mrs ms much must my new
@@ -325,7 +328,7 @@ _FIELD_PRESENCE: dict[str, float] = {
 
 
 def _word_presence(word: str) -> float:
-    if word in _COMMON or len(word) <= 1:
+    if word in COMMON_WORDS or len(word) <= 1:
         return 0.9
     return min(0.9, 0.6 / max(1, len(word) - 2))
 

@@ -62,7 +62,6 @@ def seed_event() -> ArticleEvent:
         pytest.skip(f"corpus not found at {CORPUS} (set WIREWATCH_CORPUS)")
     raw = SEED.read_text(encoding="utf-8")
     title = re.search(r"^# (.+)$", raw, re.M).group(1).strip()  # type: ignore[union-attr]
-    body = raw.split("yahoo-com/", 1)[0]
     body = raw[raw.index(")\n", raw.index("Original:")) + 2 :]
     lines = [ln for ln in body.strip().splitlines() if not ln.startswith("1 / 2")]
     text = "\n".join(lines).replace("-â€“", "–")
