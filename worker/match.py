@@ -19,8 +19,9 @@ Three parts:
 
 Matched terms are worked out for both the same way (`explain`, `matched_terms`): occurrences of the
 positive terms in the branches that made the query true, as character offsets into the field's text.
-`Percolator.match_ids` answers only which subscriptions match, for callers that explain just some of them. Multi-valued fields
-(authors, entities, keywords, countries, source name and domain) are the values joined by newlines.
+Multi-valued fields (authors, entities, keywords, countries, source name and domain) are the values
+joined by newlines. `Percolator.match_ids` answers only which subscriptions match, for callers that
+explain just some of them.
 """
 
 from __future__ import annotations
