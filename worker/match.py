@@ -48,6 +48,8 @@ MAX_OCCURRENCES_PER_TERM = 5  # per term and field: the first few places a word 
 # plain tuple order is the order we report in.
 Hit = tuple[int, int, int, str]
 
+_VALUE_BREAK = " \x00 "  # between values in FieldText.joined: no phrase contains it, so none spans two
+
 # Presence keys. A key is a field name (or "" for the default fields, title and text together), a
 # separator saying exact word or prefix, and the folded word or prefix.
 _TERM_SEP = "\x1f"
@@ -73,23 +75,50 @@ class FieldText:
     and matched terms need offsets, and only in the fields a matching subscription names.
     """
 
-    __slots__ = ("_spans", "_where", "owner", "text", "values", "vocab", "words")
+    __slots__ = ("_joined", "_spans", "_where", "owner", "text", "values", "vocab", "words")
 
     def __init__(self, values: Sequence[str]) -> None:
         self.values = tuple(values)
         self.text = "\n".join(self.values)
         self.owner: list[int] | None = None  # value index of each word; None when there is one value
+        self._joined: str | None = None
         if len(self.values) == 1:
             self.words = words(self.values[0])
         else:
             self.words, self.owner = [], []
+            joined = []
             for vi, value in enumerate(self.values):
                 found = words(value)
                 self.words.extend(found)
                 self.owner.extend([vi] * len(found))
+                joined.append(" ".join(found))
+            self._joined = " " + _VALUE_BREAK.join(joined) + " "
         self.vocab = frozenset(self.words)
         self._where: dict[str, list[int]] | None = None
         self._spans: list[tuple[int, int]] | None = None
+
+    @property
+    def joined(self) -> str:
+        """The folded words with single spaces around each, values apart: a phrase is a substring of it."""
+        if self._joined is None:
+            self._joined = " " + " ".join(self.words) + " "
+        return self._joined
+
+    def has_phrase(self, phrase: Sequence[str]) -> bool:
+        """Whether `phrase` occurs, by one substring search instead of word positions.
+
+        Agrees with `phrase_starts` because words are separated by exactly one space in `joined`; the
+        rare folded word that itself holds a space (NFKD of some ligatures) breaks that, so then positions
+        decide.
+        """
+        if not self.vocab.issuperset(phrase):
+            return False
+        joined = self.joined
+        # One space between words, two around each value break, one at each end: any other count means
+        # an empty value or a word with a space inside (both only ever add spaces).
+        if joined.count(" ") != len(self.words) + len(self.values) or any(" " in w for w in phrase):
+            return bool(self.phrase_starts(phrase))
+        return " " + " ".join(phrase) + " " in joined
 
     @property
     def where(self) -> dict[str, list[int]]:
@@ -220,7 +249,7 @@ def evaluate(node: Node, doc: MatchDocument) -> bool:
 
 
 def _occurrences(leaf: Term | Phrase, doc: MatchDocument) -> list[Hit]:
-    """(field, term, start, end) of the first few occurrences of `leaf` in each of its fields."""
+    """Hits for the first few occurrences of `leaf` in each of its fields, memoised per document."""
     cached = doc.occurrences.get(leaf)
     if cached is not None:
         return cached
@@ -455,7 +484,7 @@ def _run(code: Compiled, keys: frozenset[str] | set[str], doc: MatchDocument) ->
         return False
     truth = doc.truth.get(arg)
     if truth is None:  # many subscriptions share a phrase (a name, a place): decide it once per article
-        truth = doc.truth[arg] = leaf_true(arg, doc)
+        truth = doc.truth[arg] = any(doc.fields[name].has_phrase(arg.words) for name in _fields_of(arg))
     return truth if op == _PHRASE else not truth
 
 
@@ -558,8 +587,8 @@ class Percolator:
         self._index: dict[str, list[int]] = {}
         self._index_keys: set[str] = set()
         self._always: dict[int, None] = {}  # an ordered set of slots checked on every article
-        self._prefix_lengths: dict[str, list[int]] = {}
-        self._prefix_counts: Counter[tuple[str, int]] = Counter()
+        # Wildcards in use: (key group, prefix length) -> {prefix: number of subscriptions using it}.
+        self._prefix_uses: dict[tuple[str, int], Counter[str]] = {}
         self._multi_key = 0  # queries reachable through two keys of one article: candidates need dedup
         for sid, query in queries:
             self.add(sid, query)
@@ -583,10 +612,8 @@ class Percolator:
         self._slot[sid] = qi
         primary = clauses[0] if clauses else ()
         self._primary.append(primary)
-        for group, n in _prefixes(query):
-            self._prefix_counts[(group, n)] += 1
-            if self._prefix_counts[(group, n)] == 1:
-                self._prefix_lengths[group] = sorted({*self._prefix_lengths.get(group, ()), n})
+        for group, prefix in _prefixes(query):
+            self._prefix_uses.setdefault((group, len(prefix)), Counter())[prefix] += 1
         if not primary:
             self._always[qi] = None
             return
@@ -616,29 +643,27 @@ class Percolator:
             if not posting:
                 del self._index[k]
                 self._index_keys.discard(k)
-        for group, n in _prefixes(query):
-            self._prefix_counts[(group, n)] -= 1
-            if not self._prefix_counts[(group, n)]:
-                del self._prefix_counts[(group, n)]
-                lengths = [m for m in self._prefix_lengths[group] if m != n]
-                if lengths:
-                    self._prefix_lengths[group] = lengths
-                else:
-                    del self._prefix_lengths[group]
+        for group, prefix in _prefixes(query):
+            uses = self._prefix_uses[(group, len(prefix))]
+            uses[prefix] -= 1
+            if not uses[prefix]:
+                del uses[prefix]
+                if not uses:
+                    del self._prefix_uses[(group, len(prefix))]
         self.ids[qi] = self.queries[qi] = self._checks[qi] = None
         self._primary[qi] = ()
         return True
 
     def _keys(self, doc: MatchDocument) -> frozenset[str] | set[str]:
         """The document's presence keys plus the prefix keys this percolator's wildcards look for."""
-        if not self._prefix_lengths:
-            return doc.keys
-        keys = set(doc.keys)
-        for group, lengths in self._prefix_lengths.items():
-            group_words = doc.group_words(group)
-            for n in lengths:
-                keys.update({prefix_key(group, w[:n]) for w in group_words if len(w) >= n})
-        return keys
+        extra: list[str] = []
+        for (group, n), uses in self._prefix_uses.items():
+            stems = {w[:n] for w in doc.group_words(group) if len(w) >= n}
+            found = stems.intersection(uses)  # only prefixes some subscription uses become keys
+            if found:
+                head = group + _PREFIX_SEP
+                extra.extend(head + stem for stem in found)
+        return doc.keys.union(extra) if extra else doc.keys
 
     def match_ids(self, doc: MatchDocument) -> list[int]:
         """Slots (in the order subscriptions were added) of the subscriptions `doc` satisfies."""
@@ -686,10 +711,10 @@ class Percolator:
         return out
 
 
-def _prefixes(query: Query) -> set[tuple[str, int]]:
-    """(key group, length) of each wildcard in `query`: which prefix keys articles must carry for it."""
+def _prefixes(query: Query) -> set[tuple[str, str]]:
+    """(key group, prefix) of each wildcard in `query`: which prefix keys articles must carry for it."""
     return {
-        (_DEFAULT_GROUP if leaf.field is None else leaf.field, len(leaf.word))
+        (_DEFAULT_GROUP if leaf.field is None else leaf.field, leaf.word)
         for leaf in query.leaves()
         if isinstance(leaf, Term) and leaf.prefix
     }

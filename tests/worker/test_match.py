@@ -346,3 +346,19 @@ def test_adding_an_existing_id_replaces_it() -> None:
     doc = document_from_event(make_event(text="alpha beta"))
     assert [m.subscription_id for m in perc.match(doc)] == ["s"]
     assert perc.match(document_from_event(make_event(text="alpha"))) == []
+
+
+_PHRASE_VOCAB = ["a", "b", "c", "\ufdfa", "صلى", "الله"]
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(_PHRASE_VOCAB), max_size=5).map(" ".join), max_size=3),
+    st.lists(st.sampled_from([*_PHRASE_VOCAB, "صلى الله"]), min_size=1, max_size=3),
+)
+def test_substring_phrase_check_agrees_with_positions(values: list[str], phrase: list[str]) -> None:
+    """The percolator's substring phrase check equals the position-based one, also for empty values and
+    folded words that contain a space."""
+    from worker.match import FieldText
+
+    ft = FieldText(values)
+    assert ft.has_phrase(phrase) == bool(ft.phrase_starts(phrase))
