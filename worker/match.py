@@ -75,13 +75,14 @@ class FieldText:
     and matched terms need offsets, and only in the fields a matching subscription names.
     """
 
-    __slots__ = ("_joined", "_spans", "_where", "owner", "text", "values", "vocab", "words")
+    __slots__ = ("_joined", "_plain", "_spans", "_where", "owner", "text", "values", "vocab", "words")
 
     def __init__(self, values: Sequence[str]) -> None:
         self.values = tuple(values)
         self.text = "\n".join(self.values)
         self.owner: list[int] | None = None  # value index of each word; None when there is one value
         self._joined: str | None = None
+        self._plain: bool | None = None  # whether `joined` has exactly one space between words
         if len(self.values) == 1:
             self.words = words(self.values[0])
         else:
@@ -114,9 +115,11 @@ class FieldText:
         if not self.vocab.issuperset(phrase):
             return False
         joined = self.joined
-        # One space between words, two around each value break, one at each end: any other count means
-        # an empty value or a word with a space inside (both only ever add spaces).
-        if joined.count(" ") != len(self.words) + len(self.values) or any(" " in w for w in phrase):
+        if self._plain is None:
+            # One space between words, two around each value break, one at each end: any other count
+            # means an empty value or a word with a space inside (both only ever add spaces).
+            self._plain = joined.count(" ") == len(self.words) + len(self.values)
+        if not self._plain or any(" " in w for w in phrase):
             return bool(self.phrase_starts(phrase))
         return " " + " ".join(phrase) + " " in joined
 
