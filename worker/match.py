@@ -144,7 +144,7 @@ class FieldText:
             spans: list[tuple[int, int]] = []
             offset = 0
             for value in self.values:
-                found = word_spans(value)
+                found = word_spans(value, len(self.words) if self.owner is None else None)
                 spans.extend([(offset + a, offset + b) for a, b in found] if offset else found)
                 offset += len(value) + 1
             self._spans = spans

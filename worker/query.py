@@ -118,12 +118,14 @@ def scan(text: str) -> tuple[list[str], list[int], list[int]]:
     return found, starts, ends
 
 
-def spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each word of `text`, aligned with ``words(text)``."""
+def spans(text: str, count: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each word of `text`, aligned with ``words(text)`` (whose length, if known, is `count`)."""
     low = text.lower()
     if len(low) == len(text):
         found = [m.span() for m in WORD_RE.finditer(low)]
-        if low.isascii() or len(found) == len(words(text)):  # no word folded away: same alignment
+        if count is None:
+            count = len(words(text))
+        if len(found) == count:  # no word folded away: same alignment
             return found
     _, starts, ends = scan(text)
     return list(zip(starts, ends, strict=True))
