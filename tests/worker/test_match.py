@@ -22,7 +22,7 @@ from worker.match import (
     evaluate,
     matched_terms,
 )
-from worker.query import Query, parse_query
+from worker.query import Query, parse_query, words
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("WIREWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
@@ -313,6 +313,13 @@ def test_percolator_equals_brute_force(queries: list[str], docs: list[MatchDocum
     for doc in docs:
         want: list[Match] = brute_force(subs, doc)
         assert perc.match(doc) == want
+        for match in want:  # and every matched term points at the words it names
+            for m in match.matched:
+                found = words(doc.fields[m.field].text[m.start : m.end])
+                if m.term.endswith("*"):
+                    assert len(found) == 1 and found[0].startswith(m.term[:-1])
+                else:
+                    assert found == m.term.split(" ")
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
