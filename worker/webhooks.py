@@ -165,7 +165,9 @@ def _final(client: redis.Redis, outcome: str, fields: dict[str, Any], **more: An
 def register_webhook_task(app: Celery, deps: Callable[[], Any]) -> None:
     """The thin task: validate, try once, schedule the retry with backoff when asked to."""
 
+    # Redis unreachable: the task is retried with backoff until it is back (those retries count as attempts).
     @app.task(name=WEBHOOK_TASK, bind=True, shared=False, acks_late=True, reject_on_worker_lost=True,
+              autoretry_for=(redis.ConnectionError,), retry_backoff=True, retry_backoff_max=60,
               max_retries=None)  # fmt: skip
     def webhook_task(self: Task, message: dict[str, object]) -> str:
         try:
