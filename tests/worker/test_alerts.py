@@ -79,8 +79,9 @@ def test_seed_article_through_the_worker_alerts_once_and_calls_the_webhook(
     settings: Any, redis_url: str, client: redis.Redis, submit: Callable[..., list[str]], seed_text: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    """End to end on a real worker: the seed alerts its matching subscriptions once (not on re-ingest), and
-    the webhook receives the signed alert."""
+    """End to end on a real worker: the seed alerts its matching subscriptions (entity, country and keyword
+    fields from the enrich stage included) once, not again on re-ingest, and the webhook receives the
+    signed alert."""
     from celery.contrib.testing.worker import start_worker
 
     from schemas import RawSource
@@ -96,7 +97,9 @@ def test_seed_article_through_the_worker_alerts_once_and_calls_the_webhook(
         put_subscription(client, validate("fc", "fentanyl AND (china OR chinese) AND NOT sports",
                                           webhook=rx.url, secret=SECRET))
         put_subscription(client, validate("trade", 'title:"trade deal"'))
-        put_subscription(client, validate("trump", '"Donald Trump"'))
+        put_subscription(client, validate("trump", 'person:"Donald Trump"'))  # from the enrich stage
+        put_subscription(client, validate("places", "place:beijing AND country:cn AND keyword:fentanyl"))
+        put_subscription(client, validate("org", 'org:"Donald Trump"'))
         raw = make_raw_article(content=seed_text, source=RawSource(kind="inbox", path="seed.txt"))
         wait_for_status(client, submit(raw))
         again = make_raw_article(content=seed_text, source=RawSource(kind="inbox", path="seed-copy.txt"))
@@ -106,7 +109,7 @@ def test_seed_article_through_the_worker_alerts_once_and_calls_the_webhook(
             time.sleep(0.05)
         app.close()
     alerts = _alerts(client)
-    assert sorted(a.subscription.name for a in alerts) == ["fc", "trump"]
+    assert sorted(a.subscription.name for a in alerts) == ["fc", "places", "trump"]
     [(headers, body)] = rx.requests
     assert verify(SECRET, headers["X-Wirewatch-Timestamp"], body, headers["X-Wirewatch-Signature"])
     assert AlertEvent.model_validate_json(body).subscription.name == "fc"
