@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 import redis
 
 from producers.inbox import read_file
@@ -168,3 +169,37 @@ def test_max_attempts_dead_letters(
     assert fields["delivery_id"] == delivery
     assert json.loads(client.hget(c.DEAD_PAYLOAD, delivery))["delivery_id"] == delivery
     assert stream_events(client) == []
+
+
+def test_ingested_at_is_the_append_time(
+    worker_app: Any, submit: Callable[..., list[str]], client: redis.Redis
+) -> None:
+    """ingested_at is the server time of the XADD: it matches the entry id and follows the stream's order."""
+    from datetime import datetime
+
+    ids = submit(*[make_raw_article(content=f"Item {i}\n\nBody number {i} of a short series about ducks.") for i in range(12)])
+    wait_for_status(client, ids)
+    entries = client.xrange(c.EVENTS_STREAM)
+    stamps = []
+    for entry_id, fields in entries:
+        stamp = datetime.fromisoformat(json.loads(fields["event"])["ingested_at"].replace("Z", "+00:00"))
+        assert abs(stamp.timestamp() * 1000 - int(entry_id.split("-")[0])) <= 5
+        stamps.append(stamp)
+    assert stamps == sorted(stamps) and len(stamps) == 12
+
+
+@pytest.mark.parametrize(
+    "when",
+    ["1970-01-01T00:00:00.000+00:00", "2000-02-29T23:59:59.999+00:00", "2024-02-29T12:00:00.500+00:00",
+     "2024-03-01T00:00:00.000+00:00", "2026-12-31T23:59:59.001+00:00", "2100-03-01T08:07:06.054+00:00"],
+)  # fmt: skip
+def test_lua_rfc3339(client: redis.Redis, when: str) -> None:
+    """The settle script's date formatting agrees with Python's, across leap days and century years."""
+    from datetime import datetime
+
+    source = (Path(__file__).parents[2] / "wirewatch" / "lua" / "settle.lua").read_text()
+    function = source[source.index("local function rfc3339_ms"):source.index("local function finish")]
+    moment = datetime.fromisoformat(when)
+    sec, usec = int(moment.timestamp()), moment.microsecond
+    got = client.eval(function + "return rfc3339_ms(tonumber(ARGV[1]), tonumber(ARGV[2]))", 0, sec, usec)
+    assert got == moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{usec // 1000:03d}Z"

@@ -19,6 +19,23 @@
 local mode, delivery, article_id = ARGV[1], ARGV[2], ARGV[3]
 local outcome, status
 
+-- Unix time → "YYYY-MM-DDTHH:MM:SS.mmmZ" (days-to-civil, as in Howard Hinnant's date algorithms).
+local function rfc3339_ms(sec, usec)
+  local days = math.floor(sec / 86400)
+  local rem = sec - days * 86400
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local day = doy - math.floor((153 * mp + 2) / 5) + 1
+  local month = mp < 10 and mp + 3 or mp - 9
+  local year = yoe + era * 400 + (month <= 2 and 1 or 0)
+  return string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', year, month, day, math.floor(rem / 3600),
+                       math.floor(rem % 3600 / 60), rem % 60, math.floor(usec / 1000))
+end
+
 local function finish()
   redis.call('ZREM', KEYS[5], delivery)
   redis.call('HDEL', KEYS[6], delivery)
@@ -40,9 +57,13 @@ if mode == 'emit' then
   local window = tonumber(ARGV[7])
   if ARGV[6] == '1' then redis.call('SET', KEYS[1], article_id, 'EX', window) end
   redis.call('SET', KEYS[2], article_id, 'EX', window)
+  -- ingested_at is the server's time of this append, so it follows the stream's order across all workers.
+  local clock = redis.call('TIME')
+  local stamp = rfc3339_ms(tonumber(clock[1]), tonumber(clock[2]))
+  local body = string.gsub(ARGV[4], '"ingested_at":"[^"]*"', '"ingested_at":"' .. stamp .. '"', 1)
   local entry = redis.call('XADD', KEYS[4], 'MAXLEN', '~', tonumber(ARGV[10]), '*',
-                           'id', article_id, 'event', ARGV[4])
-  redis.call('SET', KEYS[3], ARGV[4], 'EX', tonumber(ARGV[8]))
+                           'id', article_id, 'event', body)
+  redis.call('SET', KEYS[3], body, 'EX', tonumber(ARGV[8]))
   if #KEYS >= 15 then
     local now, ttl = tonumber(ARGV[11]), tonumber(ARGV[16])
     redis.call('HSETNX', KEYS[12], 'title', ARGV[14])
