@@ -25,6 +25,7 @@ from producers.feeds import (
     item_key,
     parse_feed,
 )
+from schemas.models import RawArticle
 
 pytestmark = pytest.mark.corpus
 
@@ -46,6 +47,13 @@ def _text(value: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]*>", "", value)).split())
 
 
+def _assert_valid(articles: list[RawArticle]) -> None:
+    """Articles are built without validation: each must survive the JSON round trip a worker does."""
+    for article in articles:
+        again = RawArticle.model_validate_json(article.model_dump_json(by_alias=True))
+        assert again.model_dump_json() == article.model_dump_json()
+
+
 def _feedparser_files(corpus: Path) -> list[Path]:
     return sorted(p for p in (corpus / "feeds" / "feedparser" / "tests").rglob("*") if p.is_file())
 
@@ -61,6 +69,7 @@ def test_every_feedparser_test_file_parses_or_fails_cleanly(corpus: Path) -> Non
         try:
             parsed = parse_feed(data, feed_url=FEED_URL, headers=headers, received_at=NOW)
             outcomes[parsed.parser] = outcomes.get(parsed.parser, 0) + 1
+            _assert_valid(parsed.articles)
         except FeedError:
             outcomes["error"] = outcomes.get("error", 0) + 1
     assert outcomes.get("error", 0) <= 5, outcomes
@@ -320,6 +329,14 @@ def test_json_feed(version: str) -> None:
     assert (eight.content, eight.content_type, eight.summary) == ("eight", "text", "8!")
 
 
+def test_json_lone_surrogates_are_replaced() -> None:
+    """A lone surrogate escape in a JSON Feed does not make an article that cannot be serialised."""
+    body = b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1", "title": "a\\ud800b"}]}'
+    (a,) = parse_feed(body, feed_url=FEED_URL).articles
+    _assert_valid([a])
+    assert a.title == "a?b"
+
+
 def test_invalid_json_is_a_parse_error() -> None:
     """Broken JSON raises FeedParseError."""
     with pytest.raises(FeedParseError):
@@ -385,7 +402,11 @@ def test_real_feeds_yield_one_article_per_distinct_item(corpus: Path) -> None:
     files = _benchmark_files(corpus)
     assert len(files) == 200
     bodies = {p.name: gzip.decompress(p.read_bytes()) for p in files}
-    total = sum(len(parse_feed(b, feed_url=f"https://feeds.example/{n}").articles) for n, b in bodies.items())
+    total = 0
+    for name, body in bodies.items():
+        articles = parse_feed(body, feed_url=f"https://feeds.example/{name}").articles
+        _assert_valid(articles)
+        total += len(articles)
     assert total > 6000
     for name, body in sorted(bodies.items(), key=lambda kv: len(kv[1]))[:60]:
         ours = parse_feed(body, feed_url=FEED_URL)
