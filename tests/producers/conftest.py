@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from feed_server import FeedServer, running_server
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS_TEST_URL = os.environ.get("WIREWATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -89,3 +90,10 @@ def r(redis_server: redis.Redis) -> Iterator[redis.Redis]:
     redis_server.flushdb()
     yield redis_server
     redis_server.flushdb()
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """A loopback HTTP server serving feeds, stopped after the test."""
+    with running_server() as server:
+        yield server
