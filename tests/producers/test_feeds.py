@@ -15,7 +15,6 @@ from urllib.parse import urljoin
 
 import feedparser
 import pytest
-from feed_expect import entry_facts, expect_of, headers_of
 
 from producers.feeds import (
     FEED_MAX_BYTES,
@@ -26,6 +25,7 @@ from producers.feeds import (
     parse_feed,
 )
 from schemas.models import RawArticle
+from tests.producers.feed_expect import entry_facts, expect_of, headers_of
 
 pytestmark = pytest.mark.corpus
 
@@ -99,9 +99,7 @@ def test_feedparser_expectations_on_title_link_and_id_hold(corpus: Path) -> None
         )
         article = parsed.articles[0]
         for name, expected in facts.items():
-            got = {"title": article.title, "link": article.url, "id": article.guid, "guid": article.guid}[
-                name
-            ]
+            got = {"title": article.title, "link": article.url, "id": article.guid, "guid": article.guid}[name]
             # a title typed as text keeps its brackets; one typed as HTML becomes text
             wants = {expected, _text(expected)} if name == "title" else {expected}
             checked += 1
@@ -190,8 +188,7 @@ def test_billion_laughs_is_not_expanded() -> None:
     lol = (
         b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol "lol">'
         + b"".join(
-            b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-            for i in range(1, 10)
+            b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10)
         )
         + b']><rss version="2.0"><channel><title>t</title><item><title>&lol9;</title>'
         + b"<link>https://example.com/a</link></item></channel></rss>"

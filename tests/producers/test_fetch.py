@@ -8,7 +8,6 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from feed_server import FeedServer, etag_of
 
 from producers.fetch import (
     FEED_POLICY,
@@ -24,6 +23,7 @@ from producers.fetch import (
     fetch,
     parse_retry_after,
 )
+from tests.producers.feed_server import FeedServer, etag_of
 
 LOOPBACK = FetchPolicy(allow_private_networks=True)
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
@@ -54,9 +54,7 @@ def test_default_policy_refuses_loopback(feed_server: FeedServer) -> None:
     assert feed_server.log == []
 
 
-@pytest.mark.parametrize(
-    "address", ["10.0.0.1", "192.168.1.1", "169.254.169.254", "::1", "::ffff:10.0.0.1", "fc00::1"]
-)
+@pytest.mark.parametrize("address", ["10.0.0.1", "192.168.1.1", "169.254.169.254", "::1", "::ffff:10.0.0.1", "fc00::1"])
 def test_private_addresses_are_refused(address: str) -> None:
     """Private, link-local (cloud metadata), IPv6 loopback/ULA and v4-mapped private addresses are refused."""
     policy = FetchPolicy(resolver=lambda host, port: [address])
@@ -184,10 +182,7 @@ def test_parse_retry_after() -> None:
     """Retry-After: seconds or an HTTP date, capped; garbage is ignored."""
     now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC).timestamp()
     assert parse_retry_after("90") == 90.0
-    assert (
-        parse_retry_after(format_datetime(datetime(2026, 11, 29, 12, 5, tzinfo=UTC), usegmt=True), now)
-        == 300.0
-    )
+    assert parse_retry_after(format_datetime(datetime(2026, 11, 29, 12, 5, tzinfo=UTC), usegmt=True), now) == 300.0
     assert parse_retry_after("99999999") == 7 * 86_400
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
