@@ -64,6 +64,7 @@ MAX_ATTEMPTS = 5  # deliveries of one article before it is dead-lettered
 WORKER_MEMORY_LIMIT_MB = 4096  # address space per worker child; trafilatura + lxml on a 5 MB page stay far below
 BATCH_SIZE = 16  # articles per Celery message
 INGEST_QUEUE = "ingest"
+FEEDS_QUEUE = "feeds"  # feed polls: scaled and rate-limited apart from article processing
 
 # --- Embedded Redis.
 EMBEDDED_START_TIMEOUT_S = 10.0

@@ -23,12 +23,15 @@ from pathlib import Path
 
 import redis
 
+from producers.feed_service import fetch_policy, poll_all_once, sync_feeds, tick
 from producers.inbox import InboxWatcher, read_file
+from producers.schedule import FeedSchedule
 from producers.submit import Submitter
+from schemas import RawArticle
 from wirewatch import constants as c
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes, read_status
-from wirewatch.queue import celery_app
+from wirewatch.queue import FEED_POLL_TASK, celery_app
 from wirewatch.redis_server import connect, redact_url, redis_service
 from wirewatch.settings import Settings
 
@@ -176,6 +179,29 @@ class Runner:
         self.read_inboxes(settle=False)
         return True
 
+    def read_feeds(self) -> int:
+        """Poll every feed once (``run --once``); what they yield is submitted and tracked."""
+        lock = threading.Lock()
+        ids: list[str] = []
+
+        def enqueue(articles: list[RawArticle]) -> None:
+            with lock:
+                ids.extend(self.submitter.submit(articles))
+
+        outcomes = poll_all_once(self.client, enqueue, fetch_policy(self.settings.allow_private_networks))
+        self.tally.unsettled.update(ids)
+        counts = Counter(o.outcome for o in outcomes)
+        log.info("feeds_read", feeds=len(outcomes), articles=len(ids), outcomes=dict(counts))
+        return len(ids)
+
+    def tick_feeds(self) -> int:
+        """Send a poll task for every due feed (the scheduler's job; workers on the feeds queue poll)."""
+        app = self.submitter.app
+        return tick(
+            FeedSchedule(self.client),
+            lambda message: app.send_task(FEED_POLL_TASK, args=[message], queue=c.FEEDS_QUEUE),
+        )
+
     def maintain(self) -> None:
         """Keep the worker alive; notice lost Redis state; re-send deliveries whose message was lost."""
         if self.worker is not None:
@@ -193,6 +219,7 @@ class Runner:
         shown = 0
         while not self.stopping.is_set():
             self.read_inboxes(settle=True)
+            self.tick_feeds()
             self.tally.refresh(self.client)
             self.maintain()
             settled = sum(self.tally.outcomes.values())
@@ -219,6 +246,7 @@ def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
             runner = Runner(settings, client, submitter, worker)
             runner.watchers = [(InboxWatcher(Path(src.path)), src.name) for src in settings.inbox]
             runner.mark_instance()
+            sync_feeds(FeedSchedule(client), settings.feeds)
             yield runner
         finally:
             if worker is not None:
