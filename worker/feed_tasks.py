@@ -18,7 +18,6 @@ from producers.fetch import FetchPolicy
 from producers.poll import poll_feed
 from producers.schedule import Claim, FeedSchedule, HostGate
 from producers.submit import Submitter
-from wirewatch import constants as c
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes
 from wirewatch.queue import FEED_POLL_TASK
@@ -58,7 +57,7 @@ def register_feed_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
         return feed_deps[0]
 
     @app.task(  # type: ignore[untyped-decorator]
-        name=FEED_POLL_TASK, shared=False, acks_late=True, reject_on_worker_lost=True, queue=c.FEEDS_QUEUE
+        name=FEED_POLL_TASK, shared=False, acks_late=True, reject_on_worker_lost=True
     )
     def poll_task(message: dict[str, object]) -> dict[str, object]:
         try:
