@@ -32,7 +32,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from schemas.models import RAW_SCHEMA, RawArticle, RawSource, utcnow
+from schemas.models import RawArticle, RawSource, utcnow
 
 FEED_MAX_BYTES = 16 * 1024 * 1024  # a feed body larger than this is refused, not truncated
 FEED_MAX_ITEMS = 2_000  # items past this are dropped (the newest come first in nearly every feed)
@@ -709,8 +709,8 @@ def _atom_text(doc: _Doc, el: Any) -> tuple[str | None, bool]:
         target = div if div is not None else el
         parts = [html.escape(target.text or "", quote=False)]  # lxml unescaped it; it is markup again
         parts.extend(etree.tostring(child, encoding="unicode", with_tail=True) for child in target)
-        value = "".join(parts).strip()
-        return value or None, True
+        inner = "".join(parts).strip()
+        return inner or None, True
     if kind in ("html", "text/html"):
         return doc.text(el), True
     if kind in ("text", "text/plain"):
@@ -1007,8 +1007,7 @@ def _to_parsed(
         # validates the message again when it takes it, and a test re-validates every article of the
         # corpus. Validation here would cost a fifth of the parse.
         articles.append(
-            RawArticle.model_construct(
-                schema_=RAW_SCHEMA,
+            RawArticle.model_construct(  # schema_ takes its default, RAW_SCHEMA
                 delivery_id=delivery_id,
                 source=source,
                 content_type="html" if is_html else "text",

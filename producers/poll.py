@@ -107,13 +107,13 @@ def _after_fetch(
 ) -> PollOutcome:
     body_hash = None if result.not_modified else hashlib.sha256(result.body).hexdigest()
     hints = {"max_age_s": cache_max_age(result.headers)}
-    validators = {
-        "etag": result.etag or record.state.etag,
-        "last_modified": result.last_modified or record.state.last_modified,
-    }
+    etag = result.etag or record.state.etag
+    last_modified = result.last_modified or record.state.last_modified
     if result.not_modified or body_hash == record.body_hash:
         outcome = "not_modified" if result.not_modified else "unchanged"
-        record = _succeeded(schedule, record, at, outcome_status="not_modified", **validators)
+        record = _succeeded(
+            schedule, record, at, outcome_status="not_modified", etag=etag, last_modified=last_modified
+        )
         return _finish(schedule, claim, record, at, rng, outcome, hints=hints)
 
     parsed = parse_feed(result.body, feed_url=claim.url, headers=result.headers, name=record.state.name)
@@ -145,7 +145,8 @@ def _after_fetch(
         outcome_status="ok",
         items=len(new),
         name=record.state.name or parsed.title,
-        **validators,
+        etag=etag,
+        last_modified=last_modified,
     )
     hints["ttl_s"] = parsed.ttl_s
     return _finish(schedule, claim, record, at, rng, "new" if new else "unchanged", hints=hints, articles=new)

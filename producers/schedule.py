@@ -267,7 +267,8 @@ class FeedSchedule:
         return FeedRecord.model_validate_json(raw) if raw else None
 
     def urls(self) -> list[str]:
-        return [m.decode() if isinstance(m, bytes) else m for m in self.client.zrange(DUE_KEY, 0, -1)]
+        members: list[Any] = self.client.zrange(DUE_KEY, 0, -1)
+        return [m.decode() if isinstance(m, bytes) else str(m) for m in members]
 
     def records(self) -> list[FeedRecord]:
         urls = self.urls()
@@ -334,7 +335,7 @@ class FeedSchedule:
         )
 
     def health_events(self, count: int = 1000) -> list[dict[str, Any]]:
-        entries = self.client.xrange(self.stream, count=count)
+        entries: list[Any] = self.client.xrange(self.stream, count=count) or []
         return [json.loads(fields.get("event") or fields[b"event"]) for _, fields in entries]
 
 

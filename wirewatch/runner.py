@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,7 +184,7 @@ class Runner:
         lock = threading.Lock()
         ids: list[str] = []
 
-        def enqueue(articles: list[RawArticle]) -> None:
+        def enqueue(articles: Sequence[RawArticle]) -> None:
             with lock:
                 ids.extend(self.submitter.submit(articles))
 

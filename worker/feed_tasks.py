@@ -56,7 +56,7 @@ def register_feed_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
             )
         return feed_deps[0]
 
-    @app.task(  # type: ignore[untyped-decorator]
+    @app.task(
         name=FEED_POLL_TASK, shared=False, acks_late=True, reject_on_worker_lost=True
     )
     def poll_task(message: dict[str, object]) -> dict[str, object]:
