@@ -15,7 +15,10 @@ content-type check, and http/https only.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import ipaddress
+import itertools
+import os
 import socket
 import ssl
 import threading
@@ -281,26 +284,67 @@ def _remaining(deadline: float) -> float:
     return left
 
 
-class _Watchdog:
-    """Shuts a socket down at the deadline, whatever read is blocked on it."""
+class _Watch:
+    """One socket's deadline; ``fired`` tells the reader that the watchdog cut it."""
 
-    def __init__(self, conn: HTTPConnection, seconds: float) -> None:
+    __slots__ = ("active", "deadline", "fired", "sock")
+
+    def __init__(self, sock: socket.socket | None, deadline: float) -> None:
+        self.sock = sock
+        self.deadline = deadline
         self.fired = False
-        # held from the start: http.client drops conn.sock once a Connection: close response begins
-        self._sock = conn.sock
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _fire(self) -> None:
-        self.fired = True
-        sock = self._sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        self.active = True
 
     def cancel(self) -> None:
-        self._timer.cancel()
+        self.active = False
+
+
+class _Watchdog:
+    """One thread for every fetch of the process: at each deadline it shuts the socket down, whatever read
+    is blocked on it. (A timer thread per fetch cost more than the conditional GET it guarded.)"""
+
+    def __init__(self) -> None:
+        self._reset()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, conn: HTTPConnection, seconds: float) -> _Watch:
+        # the socket is held from the start: http.client drops conn.sock once a Connection: close reply begins
+        entry = _Watch(conn.sock, time.monotonic() + seconds)
+        with self._cond:
+            heapq.heappush(self._heap, (entry.deadline, next(self._seq), entry))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="wirewatch-fetch-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return entry
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and not self._heap[0][2].active:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait(timeout=60.0)
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(timeout=wait)
+                    continue
+                entry = heapq.heappop(self._heap)[2]
+            entry.fired = True
+            if entry.sock is not None:
+                with contextlib.suppress(OSError):
+                    entry.sock.shutdown(socket.SHUT_RDWR)
+
+
+_WATCHDOG = _Watchdog()
 
 
 _SSL_CONTEXT: ssl.SSLContext | None = None
@@ -366,7 +410,7 @@ def _request(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    watchdog = _Watchdog(conn, _remaining(deadline))
+    watchdog = _WATCHDOG.watch(conn, _remaining(deadline))
     try:
         if conn.sock is not None:  # each read also ends by the deadline, the watchdog being the backstop
             conn.sock.settimeout(_remaining(deadline))
