@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -135,3 +137,46 @@ def test_run_once_on_real_feeds_over_loopback(tmp_path: Path, server: FeedServer
     assert {e["source"]["feed"] for e in events} <= set(urls)
     # items the pipeline rejects (no title, too little text) make no event; the rest make one each
     assert len({e["url"] for e in events} & links) >= 0.8 * len(links), sorted(links - {e["url"] for e in events})
+
+
+def _events(config: Path) -> list[dict[str, object]]:
+    out = _wirewatch("events", "--json", "--limit", "0", "-c", str(config))
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def _wait_events(config: Path, count: int, timeout: float = 90) -> list[dict[str, object]]:
+    deadline = time.monotonic() + timeout
+    events = _events(config)
+    while len(events) < count and time.monotonic() < deadline:
+        time.sleep(1)
+        events = _events(config)
+    return events
+
+
+def test_run_polls_configured_feeds_and_feeds_added_while_running(tmp_path: Path, server: FeedServer) -> None:
+    """`wirewatch run` polls the configured feed through the scheduler and the feeds queue, then a feed added
+    with `feeds add` while it runs; SIGINT stops it cleanly."""
+    alpha = server.set("/alpha.xml", _rss("Alpha", range(2)))
+    beta = server.set("/beta.xml", _rss("Beta", range(3)))
+    config = _config(tmp_path, [alpha])
+    log_file = (tmp_path / "run.log").open("w")  # a file, not a pipe: a full pipe would stall the run
+    proc = subprocess.Popen([sys.executable, "-m", "wirewatch", "run", "-c", str(config)],
+                            stdout=subprocess.DEVNULL, stderr=log_file, text=True,
+                            env={**os.environ, "WIREWATCH_LOG_LEVEL": "warning"})  # fmt: skip
+    try:
+        # let `run` bring up its embedded Redis before another command looks for it
+        sock = tmp_path / "data" / "redis" / "redis.sock"
+        deadline = time.monotonic() + 60
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)
+        assert len(_wait_events(config, 2)) == 2
+        assert _wirewatch("feeds", "add", beta, "-c", str(config)).returncode == 0
+        events = _wait_events(config, 5)
+        assert len(events) == 5
+        assert {e["source"]["feed"] for e in events} == {alpha, beta}  # type: ignore[index]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=90)
+        log_file.close()
+    assert proc.returncode == 0, (tmp_path / "run.log").read_text()[-2000:]
