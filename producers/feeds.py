@@ -172,9 +172,7 @@ def parse_feed(
         parser = "feedparser"
 
     base = _content_location(headers, feed_url)
-    return _to_parsed(
-        feed, parser, bozo, feed_url=feed_url, base=base, name=name, received_at=received_at or utcnow()
-    )
+    return _to_parsed(feed, parser, bozo, feed_url=feed_url, base=base, name=name, received_at=received_at or utcnow())
 
 
 def _content_location(headers: Mapping[str, str] | None, feed_url: str) -> str:
@@ -742,7 +740,7 @@ def _parse_atom(doc: _Doc, max_items: int) -> _Feed:
     root = doc.root
     feed = _Feed(version="atom10" if _split(root.tag)[0] == NS_ATOM else "atom")
     feed_base = root.get(f"{{{NS_XML}}}base")
-    feed_authors: list[str] = []
+    feed_authors = _atom_authors(doc, root)
     for child in root:
         ns, local = _split(child.tag)
         if ns not in (NS_ATOM, None):
@@ -757,8 +755,6 @@ def _parse_atom(doc: _Doc, max_items: int) -> _Feed:
         elif local == "link" and child.get("rel", "alternate") == "alternate" and feed.link is None:
             href = child.get("href")
             feed.link = urljoin(feed_base, href) if feed_base and href else href
-        elif local == "author":
-            feed_authors.extend(_atom_authors(doc, root) if not feed_authors else [])
     if feed_authors:  # RFC 4287 §4.2.1: an entry without authors has the feed's
         for item in feed.items:
             if not item.authors:
@@ -949,9 +945,7 @@ def _from_feedparser_entry(entry: Mapping[str, Any]) -> _Item:
 # ------------------------------------------------------------------------------------------- to articles
 
 
-def item_key(
-    feed_url: str, guid: str | None, link: str | None, title: str | None, content: str | None
-) -> str:
+def item_key(feed_url: str, guid: str | None, link: str | None, title: str | None, content: str | None) -> str:
     """The delivery id of one item of one feed: guid, else link, else a hash of title and content."""
     ident = guid or link
     if not ident:

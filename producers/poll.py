@@ -25,13 +25,13 @@ from producers.schedule import (
     FeedRecord,
     FeedSchedule,
     HostGate,
-    _dt,
     cache_max_age,
     failure_delay,
     is_quiet,
     published_ts,
     remember_items,
     success_delay,
+    utc_datetime,
 )
 from schemas.models import RawArticle
 from wirewatch.logs import get_logger
@@ -111,9 +111,7 @@ def _after_fetch(
     last_modified = result.last_modified or record.state.last_modified
     if result.not_modified or body_hash == record.body_hash:
         outcome = "not_modified" if result.not_modified else "unchanged"
-        record = _succeeded(
-            schedule, record, at, outcome_status="not_modified", etag=etag, last_modified=last_modified
-        )
+        record = _succeeded(schedule, record, at, outcome_status="not_modified", etag=etag, last_modified=last_modified)
         return _finish(schedule, claim, record, at, rng, outcome, hints=hints)
 
     parsed = parse_feed(result.body, feed_url=claim.url, headers=result.headers, name=record.state.name)
@@ -199,8 +197,8 @@ def _succeeded(
         _health(schedule, record, "feed_recovered", at)
     state = record.state.model_copy(
         update={
-            "last_polled_at": _dt(at),
-            "last_success_at": _dt(at),
+            "last_polled_at": utc_datetime(at),
+            "last_success_at": utc_datetime(at),
             "last_status": outcome_status,
             "error_streak": 0,
             "items_seen": record.state.items_seen + items,
@@ -232,7 +230,7 @@ def _finish(
     record = record.model_copy(
         update={
             "polls": record.polls + 1,
-            "state": record.state.model_copy(update={"next_poll_at": _dt(next_at), "interval_s": delay}),
+            "state": record.state.model_copy(update={"next_poll_at": utc_datetime(next_at), "interval_s": delay}),
         }
     )
     ok = schedule.complete(claim, record, next_at)
@@ -257,10 +255,10 @@ def _failed(
     next_at = at + delay
     state = record.state.model_copy(
         update={
-            "last_polled_at": _dt(at),
+            "last_polled_at": utc_datetime(at),
             "last_status": "error",
             "error_streak": streak,
-            "next_poll_at": _dt(next_at),
+            "next_poll_at": utc_datetime(next_at),
         }
     )
     record = record.model_copy(
@@ -280,12 +278,12 @@ def _health(schedule: FeedSchedule, record: FeedRecord, kind: str, at: float) ->
         "type": kind,
         "url": state.url,
         "name": state.name,
-        "at": _dt(at).isoformat(),
+        "at": utc_datetime(at).isoformat(),
         "error_kind": record.last_error_kind,
         "error": record.last_error,
         "error_streak": state.error_streak,
         "last_success_at": state.last_success_at.isoformat() if state.last_success_at else None,
-        "last_new_item_at": _dt(record.last_new_at).isoformat() if record.last_new_at else None,
+        "last_new_item_at": utc_datetime(record.last_new_at).isoformat() if record.last_new_at else None,
     }
     schedule.emit_health(event)
     log.warning(kind, url=state.url, error_kind=record.last_error_kind, error_streak=state.error_streak)
@@ -297,7 +295,7 @@ def _done(outcome: PollOutcome) -> PollOutcome:
         url=outcome.url,
         outcome=outcome.outcome,
         new_items=outcome.new_items,
-        next_poll_at=_dt(outcome.next_poll_at).isoformat() if outcome.next_poll_at else None,
+        next_poll_at=utc_datetime(outcome.next_poll_at).isoformat() if outcome.next_poll_at else None,
         error=outcome.error,
     )
     return outcome

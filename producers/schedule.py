@@ -231,7 +231,7 @@ class FeedSchedule:
         floor = max(float(interval_s or FEED_MIN_INTERVAL_S), 1.0)
         record = self.get(url)
         if record is None:
-            state = FeedState(url=url, name=name, interval_s=floor, next_poll_at=_dt(now))
+            state = FeedState(url=url, name=name, interval_s=floor, next_poll_at=utc_datetime(now))
             record = FeedRecord(
                 state=state,
                 full_text=full_text,
@@ -372,7 +372,7 @@ class HostGate:
 # ------------------------------------------------------------------------------------------------- policy
 
 
-def _dt(ts: float) -> datetime:
+def utc_datetime(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
