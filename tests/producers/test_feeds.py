@@ -15,6 +15,8 @@ from urllib.parse import urljoin
 
 import feedparser
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from producers.feeds import (
     FEED_MAX_BYTES,
@@ -433,3 +435,32 @@ def test_fastfeedparser_integration_snapshots_agree_on_ids_and_links(corpus: Pat
         assert want <= got, (source.name, sorted(want - got)[:3])
         compared += 1
     assert compared >= 10
+
+
+_SAMPLE = (
+    b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+    b"<channel><title>T &amp; co</title><item><title>A &lt;b&gt;</title><link>https://e.com/a</link>"
+    b"<guid>g1</guid><content:encoded><![CDATA[" + b"<p>body</p>" * 40 + b"]]></content:encoded></item>"
+    b"<item><title>B</title><link>/rel</link><description>caf\xc3\xa9 &nbsp;</description></item></channel></rss>"
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mangled_feeds_parse_or_fail_cleanly(data: st.DataObject) -> None:
+    """Truncated, spliced or byte-flipped feeds give articles that serialise, or a FeedError; nothing else."""
+    body = bytearray(_SAMPLE)
+    for _ in range(data.draw(st.integers(0, 6))):
+        op = data.draw(st.sampled_from(["flip", "cut", "insert"]))
+        at = data.draw(st.integers(0, len(body)))
+        if op == "flip" and at < len(body):
+            body[at] = data.draw(st.integers(0, 255))
+        elif op == "cut":
+            del body[at : at + data.draw(st.integers(1, 40))]
+        else:
+            body[at:at] = data.draw(st.sampled_from([b"&", b"<", b"]]>", b"<![CDATA[", b"\x00", b"\xff", b"<item>"]))
+    try:
+        parsed = parse_feed(bytes(body), feed_url=FEED_URL)
+    except FeedError:
+        return
+    _assert_valid(parsed.articles)
