@@ -177,6 +177,7 @@ class Runner:
             watcher.seen.clear()
         self.mark_instance()
         self.read_inboxes(settle=False)
+        sync_feeds(FeedSchedule(self.client), self.settings.feeds)  # the schedule went with the rest
         return True
 
     def read_feeds(self) -> int:
