@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import enrich, faults, match_bench, pipeline, stories
+from bench import enrich, faults, feeds_bench, feeds_poll_bench, match_bench, pipeline, stories
 from bench.common import REPO, machine
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
@@ -23,6 +23,8 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "stories": stories.run,
     "faults": faults.run,
     "match": lambda: match_bench.run(),
+    "feeds": lambda: feeds_bench.run(rounds=3),
+    "feed_polls": lambda: feeds_poll_bench.run(feeds=1000),
 }
 
 
@@ -47,6 +49,7 @@ def _pipeline_md(r: dict[str, Any]) -> str:
 RENDER: dict[str, Callable[[dict[str, Any]], str]] = {
     "pipeline": _pipeline_md, "enrich": enrich.render, "stories": stories.render, "faults": faults.render,
     "match": match_bench.render_md,
+    "feeds": feeds_bench.render, "feed_polls": feeds_poll_bench.render,
 }
 _SECTION = re.compile(r"<!-- bench:(\w+) -->\n(.*?)\n<!-- /bench:\1 -->", re.S)
 

@@ -56,7 +56,7 @@ class Submitter:
 
     def refuse(self, refusals: list[Terminal]) -> list[Settled]:
         """Settle what a producer refused at the door (too large, unsupported, undecodable)."""
-        return self.outcomes.settle_many(refusals)
+        return self.outcomes.settle_many(refusals, refused=True)
 
     def resend_stale(self, older_than_s: float, limit: int = 10_000) -> int:
         """Re-enqueue deliveries pending longer than ``older_than_s`` (their message was lost or is stuck)."""

@@ -150,6 +150,7 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
             signal.signal(signal.SIGTERM, lambda *_: runner.stopping.set())
             if once:
                 runner.read_inboxes(settle=False)
+                runner.read_feeds()
                 finished = _wait_with_progress(runner, timeout, console) if tty else wait_settled(runner, timeout)
                 _summary(console, runner.tally, runner.client, time.monotonic() - begun)
                 if not finished:
@@ -157,7 +158,8 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
                                err=True)  # fmt: skip
                     sys.exit(1)
                 return
-            console.print(f"wirewatch {__version__}: watching {len(settings.inbox)} inbox folder(s); Ctrl-C stops.")
+            console.print(f"wirewatch {__version__}: watching {len(settings.inbox)} inbox folder(s) and "
+                          f"{len(settings.feeds)} configured feed(s); Ctrl-C stops.")  # fmt: skip
             with contextlib.suppress(KeyboardInterrupt):
                 runner.watch()
             runner.tally.refresh(runner.client)
@@ -170,7 +172,7 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
 @main.command()
 @config_option
 def scheduler(config_file: str | None) -> None:
-    """Run the producers alone (inbox watcher), for deployments where workers run elsewhere."""
+    """Run the producers alone (inbox watcher, feed scheduler), for deployments where workers run elsewhere."""
     from wirewatch.runner import started
 
     settings = _load(config_file)
@@ -189,7 +191,7 @@ def scheduler(config_file: str | None) -> None:
 @main.command()
 @config_option
 @click.option("--concurrency", type=int, default=None, help="Worker processes (default: settings.workers or cores).")
-@click.option("-Q", "--queues", default=None, help="Comma-separated queues to consume (default: ingest,webhooks).")
+@click.option("-Q", "--queues", default=None, help="Comma-separated queues (default: ingest,feeds,webhooks).")
 @click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork", show_default=True)
 def worker(config_file: str | None, concurrency: int | None, queues: str | None, pool: str) -> None:
     """Run a Celery worker alone (scale out by running more of these against one Redis)."""
@@ -203,7 +205,7 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
         app = create_app(settings, url)
         n = concurrency or settings.workers or os.cpu_count() or 1
         node = app.Worker(
-            concurrency=n, pool_cls=pool, queues=(queues or f"{c.INGEST_QUEUE},{c.WEBHOOK_QUEUE}").split(","),
+            concurrency=n, pool_cls=pool, queues=(queues or ",".join(c.ALL_QUEUES)).split(","),
             loglevel=settings.log_level.upper(), hostname=f"wirewatch-{os.getpid()}@%h",
             without_gossip=True, without_mingle=True, quiet=not sys.stdout.isatty(),
         )  # fmt: skip
@@ -429,3 +431,8 @@ _register_subcommands()
 
 if __name__ == "__main__":
     main()
+
+
+from wirewatch.feeds_cli import feeds  # noqa: E402 - registered after the helpers it uses are defined
+
+main.add_command(feeds)

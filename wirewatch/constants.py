@@ -64,6 +64,7 @@ MAX_ATTEMPTS = 5  # deliveries of one article before it is dead-lettered
 WORKER_MEMORY_LIMIT_MB = 4096  # address space per worker child; trafilatura + lxml on a 5 MB page stay far below
 BATCH_SIZE = 16  # articles per Celery message
 INGEST_QUEUE = "ingest"
+FEEDS_QUEUE = "feeds"  # feed polls: scaled and rate-limited apart from article processing
 
 # --- Embedded Redis.
 EMBEDDED_START_TIMEOUT_S = 10.0
@@ -86,3 +87,8 @@ WEBHOOK_TOLERANCE_S = 300  # receivers should refuse signatures older than this 
 
 def alert_claim_key(subscription_id: str, story_id: str) -> str:
     return key("alerted", subscription_id, story_id)
+
+# Queues by kind of work, so each scales and is limited on its own (`wirewatch worker -Q …`).
+ALL_QUEUES = (INGEST_QUEUE, FEEDS_QUEUE, WEBHOOK_QUEUE)
+IO_QUEUES = (FEEDS_QUEUE, WEBHOOK_QUEUE)  # network-bound: a threads pool in `run`, apart from ingestion
+IO_WORKER_THREADS = 8

@@ -24,6 +24,10 @@ SETTLE_LUA = resources.files("wirewatch").joinpath("lua/settle.lua").read_text(e
 log = get_logger("wirewatch.outcome")
 
 
+# What the settle script answers for a delivery another delivery of its message settled first.
+ALREADY_SETTLED = "already_settled"
+
+
 @dataclass(frozen=True)
 class Settled:
     delivery_id: str
@@ -64,21 +68,27 @@ class Outcomes:
         return [mode, delivery_id, article_id, body, outcome, "1" if has_url else "0", int(s.dedup.window),
                 c.ARTICLE_TTL_S, c.STATUS_TTL_S, s.events_maxlen, int(time.time() * 1000), source]  # fmt: skip
 
-    def settle_many(self, items: list[Terminal]) -> list[Settled]:
-        """Record and log each terminal outcome; nothing is emitted."""
+    def settle_many(self, items: list[Terminal], refused: bool = False) -> list[Settled]:
+        """Record and log each terminal outcome; nothing is emitted.
+
+        ``refused``: the deliveries never reached the ledger (a producer turned them away at the door).
+        Otherwise a delivery already settled by another delivery of its message is left as it was.
+        """
         if not items:
             return []
+        mode = "refuse" if refused else "settle"
         pipe = self.client.pipeline(transaction=False)
         for t in items:
             self.script(
                 keys=self.keys(t.delivery_id, "-", "-", "-"),
-                args=self.args("settle", t.delivery_id, t.article_id, t.detail, t.outcome, False, t.source),
+                args=self.args(mode, t.delivery_id, t.article_id, t.detail, t.outcome, False, t.source),
                 client=pipe,
             )
-        pipe.execute()
-        settled = [Settled(t.delivery_id, t.outcome, t.detail) for t in items]
-        for result, t in zip(settled, items, strict=True):
+        settled = []
+        for t, reply in zip(items, pipe.execute(), strict=True):
+            result = Settled(t.delivery_id, str(reply[0]), t.detail)
             log_outcome(result, t.source, t.article_id or None)
+            settled.append(result)
         return settled
 
 
@@ -87,7 +97,9 @@ def log_outcome(settled: Settled, source: str | None, article_id: str | None = N
     fields: dict[str, Any] = {"delivery_id": settled.delivery_id, "outcome": settled.outcome, "source": source}
     if article_id:
         fields["article_id"] = article_id
-    if settled.outcome == "emitted":
+    if settled.outcome == ALREADY_SETTLED:
+        log.info("delivery_already_settled", **fields)
+    elif settled.outcome == "emitted":
         log.info("article_emitted", entry=settled.detail, **fields)
     elif settled.outcome == "duplicate":
         log.info("article_duplicate", of=settled.detail, **fields)

@@ -17,6 +17,7 @@ from wirewatch.redis_server import to_broker_url
 
 PROCESS_TASK = "wirewatch.process"
 WEBHOOK_TASK = "wirewatch.webhook"
+FEED_POLL_TASK = "wirewatch.poll_feed"
 
 
 def celery_config(redis_url: str) -> dict[str, Any]:
@@ -37,8 +38,12 @@ def celery_config(redis_url: str) -> dict[str, Any]:
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,
         "task_default_queue": c.INGEST_QUEUE,
-        "task_queues": [Queue(c.INGEST_QUEUE), Queue(c.WEBHOOK_QUEUE)],  # type: ignore[no-untyped-call]
-        "task_routes": {PROCESS_TASK: {"queue": c.INGEST_QUEUE}, WEBHOOK_TASK: {"queue": c.WEBHOOK_QUEUE}},
+        "task_queues": [Queue(c.INGEST_QUEUE), Queue(c.FEEDS_QUEUE), Queue(c.WEBHOOK_QUEUE)],  # type: ignore[no-untyped-call]
+        "task_routes": {
+            PROCESS_TASK: {"queue": c.INGEST_QUEUE},
+            FEED_POLL_TASK: {"queue": c.FEEDS_QUEUE},
+            WEBHOOK_TASK: {"queue": c.WEBHOOK_QUEUE},
+        },
         "worker_hijack_root_logger": False,
         "worker_redirect_stdouts": False,
         "worker_send_task_events": False,

@@ -16,19 +16,22 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
 
+from producers.feed_service import fetch_policy, poll_all_once, sync_feeds, tick
 from producers.inbox import InboxWatcher, read_file
+from producers.schedule import FeedSchedule
 from producers.submit import Submitter
+from schemas import RawArticle
 from wirewatch import constants as c
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes, read_status
-from wirewatch.queue import celery_app
+from wirewatch.queue import FEED_POLL_TASK, celery_app
 from wirewatch.redis_server import connect, redact_url, redis_service
 from wirewatch.settings import Settings
 
@@ -73,15 +76,19 @@ class WorkerFailed(RuntimeError):
 class WorkerProcess:
     """A ``wirewatch worker`` child, restarted if it dies while the runner needs it."""
 
-    def __init__(self, settings: Settings, redis_url: str, concurrency: int) -> None:
+    def __init__(self, settings: Settings, redis_url: str, concurrency: int,
+                 queues: tuple[str, ...] = (c.INGEST_QUEUE,), pool: str = "prefork") -> None:  # fmt: skip
         self.settings = settings
         self.redis_url = redis_url
         self.concurrency = concurrency
+        self.queues = queues
+        self.pool = pool
         self.process: subprocess.Popen[bytes] | None = None
         self.restarts = 0
 
     def start(self) -> None:
-        cmd = [sys.executable, "-m", "wirewatch", "worker", "--concurrency", str(self.concurrency)]
+        cmd = [sys.executable, "-m", "wirewatch", "worker", "--concurrency", str(self.concurrency),
+               "--queues", ",".join(self.queues), "--pool", self.pool]  # fmt: skip
         if self.settings.config_file:
             cmd += ["-c", str(self.settings.config_file)]
         env = {**os.environ, "WIREWATCH_REDIS_URL": self.redis_url, "WIREWATCH_LOG_FORMAT": "json"}
@@ -89,7 +96,7 @@ class WorkerProcess:
         self.process = subprocess.Popen(  # noqa: S603 - our own command line
             cmd, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr, start_new_session=True
         )
-        log.info("worker_started", pid=self.process.pid, concurrency=self.concurrency)
+        log.info("worker_started", pid=self.process.pid, concurrency=self.concurrency, queues=self.queues)
 
     def check(self) -> None:
         """Restart the worker if it exited on its own; raise WorkerFailed if it keeps exiting."""
@@ -129,7 +136,7 @@ class Runner:
     settings: Settings
     client: redis.Redis
     submitter: Submitter
-    worker: WorkerProcess | None
+    workers: list[WorkerProcess]
     tally: Tally = field(default_factory=Tally)
     watchers: list[tuple[InboxWatcher, str | None]] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
@@ -174,12 +181,36 @@ class Runner:
             watcher.seen.clear()
         self.mark_instance()
         self.read_inboxes(settle=False)
+        sync_feeds(FeedSchedule(self.client), self.settings.feeds)  # the schedule went with the rest
         return True
+
+    def read_feeds(self) -> int:
+        """Poll every feed once (``run --once``); what they yield is submitted and tracked."""
+        lock = threading.Lock()
+        ids: list[str] = []
+
+        def enqueue(articles: Sequence[RawArticle]) -> None:
+            with lock:
+                ids.extend(self.submitter.submit(articles))
+
+        outcomes = poll_all_once(self.client, enqueue, fetch_policy(self.settings.allow_private_networks))
+        self.tally.unsettled.update(ids)
+        counts = Counter(o.outcome for o in outcomes)
+        log.info("feeds_read", feeds=len(outcomes), articles=len(ids), outcomes=dict(counts))
+        return len(ids)
+
+    def tick_feeds(self) -> int:
+        """Send a poll task for every due feed (the scheduler's job; workers on the feeds queue poll)."""
+        app = self.submitter.app
+        return tick(
+            FeedSchedule(self.client),
+            lambda message: app.send_task(FEED_POLL_TASK, args=[message], queue=c.FEEDS_QUEUE),
+        )
 
     def maintain(self) -> None:
         """Keep the worker alive; notice lost Redis state; re-send deliveries whose message was lost."""
-        if self.worker is not None:
-            self.worker.check()
+        for worker in self.workers:
+            worker.check()
         self.recover_lost_state()
         every = min(30.0, self.settings.reconcile_after)
         if time.monotonic() - self._last_resend > every:
@@ -193,6 +224,7 @@ class Runner:
         shown = 0
         while not self.stopping.is_set():
             self.read_inboxes(settle=True)
+            self.tick_feeds()
             self.tally.refresh(self.client)
             self.maintain()
             settled = sum(self.tally.outcomes.values())
@@ -210,18 +242,25 @@ def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
         log.info("redis_ready", url=redact_url(url), embedded=settings.embedded)
         client = connect(url)
         app = celery_app(url)
-        worker = None
+        workers = []
         if with_worker:
-            worker = WorkerProcess(settings, url, settings.workers or os.cpu_count() or 1)
-            worker.start()
+            # Ingestion on a process per core; feed polls and webhooks (network waits) on threads of their own,
+            # so a slow feed host or a dead webhook never holds up an article.
+            workers = [
+                WorkerProcess(settings, url, settings.workers or os.cpu_count() or 1, (c.INGEST_QUEUE,), "prefork"),
+                WorkerProcess(settings, url, c.IO_WORKER_THREADS, c.IO_QUEUES, "threads"),
+            ]
+            for worker in workers:
+                worker.start()
         try:
             submitter = Submitter(client, app, Outcomes(client, settings), settings.batch_size)
-            runner = Runner(settings, client, submitter, worker)
+            runner = Runner(settings, client, submitter, workers)
             runner.watchers = [(InboxWatcher(Path(src.path)), src.name) for src in settings.inbox]
             runner.mark_instance()
+            sync_feeds(FeedSchedule(client), settings.feeds)
             yield runner
         finally:
-            if worker is not None:
+            for worker in workers:
                 worker.stop()
             app.close()
             client.close()

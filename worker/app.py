@@ -15,6 +15,7 @@ from wirewatch.logs import configure_logging
 from wirewatch.queue import celery_app
 from wirewatch.redis_server import connect
 from wirewatch.settings import Settings
+from worker.feed_tasks import register_feed_tasks
 from worker.pipeline import Deps
 from worker.tasks import register_tasks
 from worker.webhooks import register_webhook_task
@@ -27,6 +28,7 @@ def create_app(settings: Settings, redis_url: str) -> Celery:
     app.conf.wirewatch_redis_url = redis_url
     register_tasks(app, lambda: _deps(app))
     register_webhook_task(app, lambda: _deps(app))
+    register_feed_tasks(app, lambda: _deps(app))
     return app
 
 

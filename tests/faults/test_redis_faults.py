@@ -25,6 +25,9 @@ from wirewatch.redis_server import connect
 from wirewatch.runner import started
 from wirewatch.settings import load_settings
 
+# A loaded shared machine can make one scenario take minutes; each still has its own recovery bound.
+pytestmark = pytest.mark.timeout(600)
+
 
 def test_redis_kill_9_with_aof_and_restart(redis_aof: RedisProcess, workers: Workers) -> None:
     """Redis killed mid-run and restarted from its AOF: workers reconnect, the ledger re-sends, all end once."""

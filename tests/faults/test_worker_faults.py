@@ -11,6 +11,8 @@ import os
 import signal
 import time
 
+import pytest
+
 from tests.faults.support import (
     Workers,
     articles,
@@ -20,6 +22,9 @@ from tests.faults.support import (
     wait_all,
     wait_progress,
 )
+
+# A loaded shared machine can make one scenario take minutes; each still has its own recovery bound.
+pytestmark = pytest.mark.timeout(600)
 
 
 def test_kill_9_worker_child_mid_task(workers: Workers, fault_redis: str) -> None:

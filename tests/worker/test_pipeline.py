@@ -127,7 +127,7 @@ def test_bad_inputs_are_rejected_and_the_rest_flows(
     ids: list[str] = []
     for path in sorted(inbox.iterdir()):
         result = read_file(path, "tests", settings.limits.max_article_bytes, settings.limits.max_records_per_file)
-        ids += [r.delivery_id for r in outcomes.settle_many(result.refusals)]
+        ids += [r.delivery_id for r in outcomes.settle_many(result.refusals, refused=True)]
         ids += submit(*result.articles)
     statuses = wait_for_status(client, ids)
     got = sorted(s["state"] if s["state"] != "rejected" else f"rejected:{s['reason']}" for s in statuses.values())

@@ -5,7 +5,10 @@
 --                the claim's holder. A redelivered message finds its own claims and emits nothing twice.
 -- mode "settle": record a terminal outcome that emits nothing (a duplicate seen before enrichment, rejected,
 --                dead); "dead" also goes to ww:dead with its payload kept.
--- In every mode: clear the delivery from the ledger, write its status record, count the outcome.
+-- mode "refuse": as "settle", for what a producer refused before it ever reached the ledger.
+-- In every mode: clear the delivery from the ledger, write its status record, count the outcome. Except in
+-- "refuse" mode, a delivery no longer in the ledger was settled already (by a concurrent or earlier delivery of
+-- the same message): nothing is written, so an outcome is recorded and counted exactly once.
 --
 -- KEYS[1] url claim   KEYS[2] text claim   KEYS[3] article    KEYS[4] events stream  KEYS[5] ledger pending
 -- KEYS[6] ledger payload KEYS[7] ledger attempts KEYS[8] status  KEYS[9] stats         KEYS[10] dead stream
@@ -18,6 +21,9 @@
 -- ARGV[13] story id  ARGV[14] title  ARGV[15] source name for the story  ARGV[16] story ttl s
 local mode, delivery, article_id = ARGV[1], ARGV[2], ARGV[3]
 local outcome, status
+if mode ~= 'refuse' and redis.call('HEXISTS', KEYS[6], delivery) == 0 then
+  return {'already_settled', ''}
+end
 
 -- Unix time → "YYYY-MM-DDTHH:MM:SS.mmmZ" (days-to-civil, as in Howard Hinnant's date algorithms).
 local function rfc3339_ms(sec, usec)

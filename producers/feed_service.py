@@ -1,0 +1,149 @@
+"""The shell around the feed core: config sync, the scheduler tick, one-pass polling, OPML.
+
+- `sync_feeds` puts the ``feeds:`` of the config into the schedule (feeds added at run time stay).
+- `tick` is the scheduler: it claims the due feeds and sends one poll task each to the ``feeds`` queue;
+  any number of schedulers may tick at once (the claim is atomic).
+- `poll_all_once` is ``run --once``: every feed polled once, in this process, a few at a time.
+- `read_opml` / `write_opml`: subscription lists in and out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import redis
+from lxml import etree
+
+from producers.fetch import FetchPolicy
+from producers.poll import PollOutcome, poll_feed
+from producers.schedule import FeedRecord, FeedSchedule, HostGate
+from schemas.models import RawArticle
+from wirewatch.logs import get_logger
+
+log = get_logger("wirewatch.feeds")
+
+ONCE_PARALLEL_POLLS = 8  # polls at once in `run --once` (the host gate still spaces each host)
+TICK_MAX_CLAIMS = 500  # feeds claimed per tick
+OPML_MAX_BYTES = 5 * 1024 * 1024
+OPML_MAX_FEEDS = 50_000
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    """What the config says about one feed (mirrors settings.FeedSource without importing settings)."""
+
+    url: str
+    name: str | None = None
+    interval: float | None = None
+    full_text: bool = False
+
+
+def fetch_policy(allow_private_networks: bool) -> FetchPolicy:
+    return FetchPolicy(allow_private_networks=allow_private_networks)
+
+
+def sync_feeds(schedule: FeedSchedule, feeds: Iterable[Any]) -> int:
+    """Add (or update) every configured feed; return how many there are."""
+    count = 0
+    for feed in feeds:
+        schedule.add(
+            feed.url, name=feed.name, interval_s=feed.interval, full_text=bool(feed.full_text), origin="config"
+        )
+        count += 1
+    return count
+
+
+def tick(schedule: FeedSchedule, send: Callable[[dict[str, str]], Any], now: float | None = None) -> int:
+    """Claim the due feeds and hand each to ``send`` (a Celery send on the feeds queue); return how many."""
+    claims = schedule.claim_due(now=now, limit=TICK_MAX_CLAIMS)
+    for claim in claims:
+        send({"url": claim.url, "token": claim.token})
+    if claims:
+        log.info("feeds_claimed", count=len(claims))
+    return len(claims)
+
+
+def poll_all_once(
+    client: redis.Redis,
+    enqueue: Callable[[Sequence[RawArticle]], Any],
+    policy: FetchPolicy,
+    *,
+    urls: Sequence[str] | None = None,
+    parallel: int = ONCE_PARALLEL_POLLS,
+) -> list[PollOutcome]:
+    """Poll each feed once now, whatever its schedule (``run --once``); a feed whose host is busy waits
+    for its turn here rather than being deferred."""
+    schedule = FeedSchedule(client)
+    gate = HostGate(client)
+    targets = list(urls if urls is not None else schedule.urls())
+
+    def one(url: str) -> PollOutcome:
+        deadline = time.monotonic() + 300
+        while True:
+            claim = schedule.claim(url)
+            if claim is None:
+                return PollOutcome(url, "busy")
+            result = poll_feed(schedule, gate, claim, enqueue, policy=policy)
+            if result.outcome != "deferred" or time.monotonic() > deadline:
+                return result
+            time.sleep(min(max((result.next_poll_at or time.time()) - time.time(), 0.05), 5.0))
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        return list(pool.map(one, targets))
+
+
+# --------------------------------------------------------------------------------------------------- OPML
+
+
+class OPMLError(ValueError):
+    """Raised when a file is not OPML we can read."""
+
+
+def read_opml(data: bytes) -> list[FeedConfig]:
+    """The feeds of an OPML file: every outline with an ``xmlUrl``, nested folders included."""
+    if len(data) > OPML_MAX_BYTES:
+        raise OPMLError(f"OPML file over {OPML_MAX_BYTES} bytes")
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise OPMLError(f"not XML: {exc}") from exc
+    if root is None or root.tag != "opml":
+        raise OPMLError("not an OPML document")
+    feeds: list[FeedConfig] = []
+    seen: set[str] = set()
+    for outline in root.iter("outline"):
+        url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+        if not url.startswith(("http://", "https://")) or url in seen:
+            continue
+        seen.add(url)
+        name = (outline.get("title") or outline.get("text") or "").strip() or None
+        feeds.append(FeedConfig(url=url, name=name))
+        if len(feeds) >= OPML_MAX_FEEDS:
+            break
+    return feeds
+
+
+def write_opml(records: Iterable[FeedRecord], title: str = "wirewatch feeds") -> str:
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        f"  <head><title>{_escape(title)}</title></head>",
+        "  <body>",
+    ]
+    for record in records:
+        name = record.state.name or record.url
+        lines.append(
+            f'    <outline type="rss" text={quoteattr(name)} title={quoteattr(name)} xmlUrl={quoteattr(record.url)}/>'
+        )
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,1024 @@
+"""Feed bytes → ``RawArticle``s: RSS 0.9x/2.0, RSS 1.0/RDF, Atom, JSON Feed 1.0/1.1, and whatever else
+feedparser reads.
+
+Why two parsers: feedparser reads everything (CDF, Atom 0.3, broken markup, HTML entities in XML) but does
+~200 entries/s, while a monitor parses every changed feed it polls. So a fast path (lxml for well-formed
+RSS/RDF/Atom, ``json`` for JSON Feed) handles the common case, a cheap repair pass (bare ``&``, HTML named
+entities, control characters) rescues the usual breakage, and feedparser is the fallback for the rest.
+A body that no path reads as a feed raises `FeedParseError`; nothing else escapes.
+
+Safety: bodies and item counts are bounded; DTDs are never loaded and declared entities never expanded: a
+document with an internal DTD subset loses that subset before any parser sees it, so billion-laughs and
+external entities have nothing to expand (the five XML entities and character references still work).
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import hashlib
+import html
+import html.entities
+import io
+import json
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Literal
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from schemas.models import RawArticle, RawSource, utcnow
+
+FEED_MAX_BYTES = 16 * 1024 * 1024  # a feed body larger than this is refused, not truncated
+FEED_MAX_ITEMS = 2_000  # items past this are dropped (the newest come first in nearly every feed)
+ITEM_MAX_CONTENT_CHARS = 1_000_000  # one item's content/summary is cut here
+TITLE_MAX_CHARS = 2_000  # RawArticle.title
+GUID_MAX_CHARS = 2_000  # RawArticle.guid
+URL_MAX_CHARS = 4_000  # RawArticle.url; longer links are dropped, not cut (a cut URL is a wrong URL)
+FEED_URL_MAX_CHARS = 2_000  # RawSource.feed
+NAME_MAX_CHARS = 200  # RawSource.name
+PUBLISHED_MAX_CHARS = 100  # RawArticle.published_at
+AUTHORS_MAX = 50  # RawArticle.authors
+AUTHOR_MAX_CHARS = 500
+DELIVERY_ID_HEX = 32  # sha256 hex prefix: 128 bits, no collisions at any realistic volume
+
+NS_ATOM = "http://www.w3.org/2005/Atom"
+NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+NS_RSS10 = "http://purl.org/rss/1.0/"
+NS_RSS090 = "http://my.netscape.com/rdf/simple/0.9/"
+NS_CONTENT = "http://purl.org/rss/1.0/modules/content/"
+NS_DC = "http://purl.org/dc/elements/1.1/"
+NS_DC_HTTPS = "https://purl.org/dc/elements/1.1/"
+NS_XML = "http://www.w3.org/XML/1998/namespace"
+NS_ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+NS_XHTML = "http://www.w3.org/1999/xhtml"
+NS_MEDIA = "http://search.yahoo.com/mrss/"
+
+Parser = Literal["fast", "repaired", "recovered", "json", "feedparser"]
+
+
+class FeedError(Exception):
+    """Raised when a feed body cannot become articles; the poll is counted as failed, never retried hot."""
+
+    kind = "parse"
+
+
+class FeedTooLarge(FeedError):
+    """Raised when a body exceeds ``FEED_MAX_BYTES``."""
+
+    kind = "too_large"
+
+
+class FeedParseError(FeedError):
+    """Raised when no parser (fast path, repair pass, feedparser) reads the body as a feed."""
+
+    kind = "parse"
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """One parsed feed: its articles plus what the scheduler wants to know about the feed itself."""
+
+    version: str  # rss20, rss10, atom10, json1, or feedparser's version string
+    parser: Parser
+    title: str | None
+    link: str | None
+    ttl_s: float | None  # RSS <ttl> (minutes on the wire), a floor for the poll interval
+    articles: list[RawArticle]
+    dropped_items: int = 0  # items past FEED_MAX_ITEMS
+    bozo: str | None = None  # why the fast path refused or what had to be repaired, when anything was
+    # per article (same order): the item's published/updated string, for the scheduler's rhythm estimate
+    published: list[str | None] = field(default_factory=list)
+
+
+@dataclass
+class _Item:
+    """A feed item in the form every parser path fills in, before it becomes a RawArticle."""
+
+    title: str | None = None
+    link: str | None = None
+    guid: str | None = None
+    published: str | None = None
+    authors: list[str] = field(default_factory=list)
+    summary: str | None = None
+    summary_html: bool = False
+    content: str | None = None
+    content_html: bool = False
+    permalink: str | None = None  # a link-like guid or atom:link, used when <link> is missing
+
+
+@dataclass
+class _Feed:
+    version: str
+    title: str | None = None
+    link: str | None = None
+    ttl_s: float | None = None
+    items: list[_Item] = field(default_factory=list)
+    dropped: int = 0
+
+
+# ---------------------------------------------------------------------------------------------------- entry
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    feed_url: str,
+    headers: Mapping[str, str] | None = None,
+    name: str | None = None,
+    received_at: datetime | None = None,
+    max_items: int = FEED_MAX_ITEMS,
+) -> ParsedFeed:
+    """Turn one feed body into articles; ``headers`` are the HTTP response headers (for the charset).
+
+    ``name`` is the configured feed name; without it the feed's own title names the source.
+    """
+    if len(body) > FEED_MAX_BYTES:
+        raise FeedTooLarge(f"feed body is {len(body)} bytes, limit {FEED_MAX_BYTES}")
+    http_charset = _http_charset(headers)
+    body = _strip_internal_subset(body)
+    feed: _Feed | None = None
+    parser: Parser = "fast"
+    bozo: str | None = None
+
+    start = body[:256].lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if start in (b"{", b"["):
+        feed = _parse_json_feed(body, http_charset, max_items)
+        parser = "json"
+    else:
+        try:
+            feed = _parse_xml(_to_utf8(body, http_charset, validate=False), max_items)
+        except _NotFastPath as exc:
+            bozo = str(exc)
+            utf8 = _repair(_to_utf8(body, http_charset))
+            try:
+                feed = _parse_xml(utf8, max_items)
+                parser = "repaired"
+            except _NotFastPath:
+                try:  # trailing junk, a truncated tail: libxml2's recovery keeps what precedes it
+                    feed = _parse_xml(utf8, max_items, recover=True)
+                    parser = "recovered"
+                except _NotFastPath:
+                    feed = None
+    if feed is None:
+        if _HTML_PAGE.search(body[:2048]) and not _FEED_ROOT.search(body[:2048]):
+            raise FeedParseError("an HTML page, not a feed")
+        feed = _parse_with_feedparser(body, headers, max_items)
+        parser = "feedparser"
+
+    base = _content_location(headers, feed_url)
+    return _to_parsed(feed, parser, bozo, feed_url=feed_url, base=base, name=name, received_at=received_at or utcnow())
+
+
+def _content_location(headers: Mapping[str, str] | None, feed_url: str) -> str:
+    """The base for relative links: the response's Content-Location when absolute, else the feed URL."""
+    for key, value in (headers or {}).items():
+        if key.lower() == "content-location":
+            location = urljoin(feed_url, value.strip())
+            if location.startswith(("http://", "https://")):
+                return location
+    return feed_url
+
+
+# --------------------------------------------------------------------------------------------------- bytes
+
+_XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']", re.S)
+_DOCTYPE = re.compile(rb"<!DOCTYPE\s[^\[>]*\[", re.I)
+_CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._:-]+)", re.I)
+_SINGLE_BYTE_LATIN = {"latin-1", "iso8859-1", "cp1252", "ascii", "iso8859-15"}
+
+
+_HTML_PAGE = re.compile(rb"<(?:!doctype\s+)?html[\s>]", re.I)
+_FEED_ROOT = re.compile(rb"<(?:[\w-]+:)?(?:rss|feed|rdf|channel)[\s>]", re.I)
+
+
+def _http_charset(headers: Mapping[str, str] | None) -> str | None:
+    if not headers:
+        return None
+    for key, value in headers.items():
+        if key.lower() == "content-type":
+            match = _CHARSET.search(value)
+            return _codec(match.group(1)) if match else None
+    return None
+
+
+def _codec(label: str | bytes | None) -> str | None:
+    """The Python codec name for a charset label, or None when Python does not know it."""
+    if label is None:
+        return None
+    if isinstance(label, bytes):
+        label = label.decode("ascii", "replace")
+    try:
+        return codecs.lookup(label.strip()).name
+    except LookupError:
+        return None
+
+
+def _strip_internal_subset(body: bytes) -> bytes:
+    """Remove a DOCTYPE's internal subset (``[...]``): declared entities are never expanded."""
+    head = body[:4096]
+    match = _DOCTYPE.search(head)
+    if match is None:
+        return body
+    end = body.find(b"]", match.end())
+    close = body.find(b">", end) if end >= 0 else -1
+    if close < 0:  # an unterminated subset: drop everything from the DOCTYPE on, nothing safe remains
+        return body[: match.start()]
+    return body[: match.start()] + body[close + 1 :]
+
+
+def _to_utf8(body: bytes, http_charset: str | None, *, validate: bool = True) -> bytes:
+    """The body re-encoded as UTF-8 (the XML parser is then told so, whatever the prolog says).
+
+    Order, as feeds need it: a BOM; the HTTP charset; the XML declaration; UTF-8; windows-1252 (covers
+    ISO-8859-1 without declaration). A declared single-byte Latin charset on a body that is valid UTF-8 with
+    multi-byte sequences is believed to be UTF-8: that mismatch is common and the reverse is near impossible.
+    With ``validate=False`` a body that claims UTF-8 (or nothing) is passed on unchecked: libxml2 checks it
+    while parsing, and a failure there comes back here with ``validate=True``.
+    """
+    if body.startswith(codecs.BOM_UTF8):
+        return body[3:]
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if body.startswith(bom):
+            return body[len(bom) :].decode(name, "replace").encode("utf-8")
+    if body[:2] == b"<\x00":
+        return body.decode("utf-16-le", "replace").encode("utf-8")
+    if body[:2] == b"\x00<":
+        return body.decode("utf-16-be", "replace").encode("utf-8")
+
+    declared = None
+    match = _XML_DECL.match(body[:512])
+    if match:
+        declared = _codec(match.group(1))
+    for candidate in (http_charset, declared):
+        if candidate is None or candidate.startswith(("utf-16", "utf-32")):
+            continue  # a 16/32-bit label on an 8-bit-looking body is a lie
+        if candidate == "utf-8":
+            break
+        if candidate in _SINGLE_BYTE_LATIN and not body.isascii() and _is_utf8(body):
+            return body
+        try:
+            return body.decode(candidate).encode("utf-8")
+        except (UnicodeDecodeError, LookupError):
+            continue
+    if not validate or _is_utf8(body):
+        return body
+    try:
+        return body.decode("cp1252").encode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("latin-1").encode("utf-8")
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+_BARE_AMP = re.compile(rb"&(?!(?:#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});)")
+# the five XML entities are excluded in the pattern: escaped HTML is full of them, a callback each is slow
+_NAMED_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{0,31});")
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ANY_DECL = re.compile(rb"<\?xml[^>]*?\?+>")
+_RSS_PREFIX = re.compile(rb"<(/?)rss:")
+_UNQUOTED_ATTR = re.compile(rb"(<[A-Za-z][^<>]*?\s[A-Za-z_:][-\w:.]*)=([^\s\"'<>=]+)(?=[\s/>])")
+_XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
+
+
+def _named_to_numeric(match: re.Match[bytes]) -> bytes:
+    return _entity_bytes(match.group(1))
+
+
+@lru_cache(maxsize=512)
+def _entity_bytes(name: bytes) -> bytes:
+    if name in _XML_ENTITIES:
+        return b"&" + name + b";"
+    text = html.entities.html5.get(name.decode("ascii") + ";")
+    if text is None:
+        return b"&amp;" + name + b";"
+    return "".join(f"&#{ord(ch)};" for ch in text).encode("ascii")
+
+
+def _repair(body: bytes) -> bytes:
+    """The usual breakage of real feeds, fixed in bytes: leading junk, control characters, bare ``&``,
+    HTML named entities (``&nbsp;``) that XML does not define."""
+    body = _CONTROL.sub(b"", body)
+    decl = _XML_DECL.match(body)
+    body = _ANY_DECL.sub(b"", body)  # a declaration anywhere but first is fatal to libxml2; ours is redundant
+    if decl is None:
+        start = body.find(b"<")
+        if start > 0:
+            body = body[start:]
+    if b"<rss:" in body and b"xmlns:rss" not in body:  # RSS written with an undeclared rss: prefix
+        body = _RSS_PREFIX.sub(rb"<\1", body)
+    body = _UNQUOTED_ATTR.sub(rb'\1="\2"', body)
+    body = _BARE_AMP.sub(b"&amp;", body)
+    return _NAMED_ENTITY.sub(_named_to_numeric, body)
+
+
+# ----------------------------------------------------------------------------------------------- XML fast
+
+
+class _NotFastPath(Exception):
+    """Raised inside the fast path when it will not read a body; the caller falls back."""
+
+
+class _Parsers(threading.local):
+    """Parser objects are reused (building one per document costs), one set per thread (lxml locks a
+    parser for a whole parse)."""
+
+    def __init__(self) -> None:
+        # resolve_entities=False and load_dtd=False: no declared or external entity is ever expanded;
+        # huge_tree=False keeps libxml2's depth and text-node limits.
+        options: dict[str, Any] = {
+            "resolve_entities": False,
+            "load_dtd": False,
+            "no_network": True,
+            "huge_tree": False,
+            "collect_ids": False,
+        }
+        self.strict = etree.XMLParser(encoding="utf-8", **options)
+        self.recover = etree.XMLParser(encoding="utf-8", recover=True, **options)
+
+
+_PARSERS = _Parsers()
+
+# Large CDATA sections (a post's HTML in content:encoded) are cut out before libxml2 sees the document and
+# put back when read: libxml2 then parses half the bytes, and a section never read is never decoded.
+# The placeholder is private-use text that cannot clash: documents containing U+E000 are not lifted.
+_CDATA_OPEN = b"<![CDATA["
+_CDATA_CLOSE = b"]]>"
+_CDATA_LIFT_MIN_BYTES = 256
+_MARK_OPEN = "\ue000"
+_MARK_OPEN_BYTES = _MARK_OPEN.encode()
+_MARK = re.compile("\ue000([0-9]+)\ue001")
+
+
+class _Lifted:
+    """The CDATA sections cut out of one document; decoded on first read."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self) -> None:
+        self.raw: list[bytes | str] = []
+
+    def get(self, index: int) -> str:
+        value = self.raw[index]
+        if isinstance(value, bytes):
+            if b"\r" in value:  # what libxml2 does to every other text node (XML 1.0 §2.11)
+                value = value.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            value = value.decode("utf-8", "replace")
+            self.raw[index] = value
+        return value
+
+    def restore(self, text: str) -> str:
+        return _MARK.sub(lambda m: self.get(int(m.group(1))) if int(m.group(1)) < len(self.raw) else "", text)
+
+
+_NO_LIFT = _Lifted()
+
+
+def _lift_cdata(data: bytes) -> tuple[bytes, _Lifted]:
+    """Cut large CDATA sections out of UTF-8 bytes. A section that starts inside a comment or a
+    processing instruction would be cut too; its placeholder then lands in a comment, which is dropped."""
+    if _MARK_OPEN_BYTES in data or _CDATA_OPEN not in data:
+        return data, _NO_LIFT
+    lifted = _Lifted()
+    out: list[bytes] = []
+    pos = 0
+    find = data.find
+    while True:
+        start = find(_CDATA_OPEN, pos)
+        if start < 0:
+            break
+        end = find(_CDATA_CLOSE, start + 9)
+        if end < 0:
+            break
+        if end - start - 9 >= _CDATA_LIFT_MIN_BYTES:
+            out.append(data[pos:start])
+            out.append(b"\xee\x80\x80%d\xee\x80\x81" % len(lifted.raw))
+            lifted.raw.append(data[start + 9 : end])
+        else:
+            out.append(data[pos : end + 3])
+        pos = end + 3
+    if not lifted.raw:
+        return data, _NO_LIFT
+    out.append(data[pos:])
+    return b"".join(out), lifted
+
+
+class _Doc:
+    """One parsed document: its root and its lifted CDATA sections (read through `text`)."""
+
+    __slots__ = ("lifted", "root")
+
+    def __init__(self, root: Any, lifted: _Lifted) -> None:
+        self.root = root
+        self.lifted = lifted
+
+    def text(self, el: Any) -> str | None:
+        """An element's text; markup inside it (unescaped HTML in a description) is kept, serialised."""
+        if len(el):
+            parts = [el.text or ""]
+            parts.extend(etree.tostring(child, encoding="unicode", with_tail=True) for child in el)
+            value = "".join(parts)
+        else:
+            value = el.text
+        if value is None:
+            return None
+        if _MARK_OPEN in value and self.lifted.raw:
+            value = self.lifted.restore(value)
+        value = value.strip()
+        return value or None
+
+
+def _parse_xml(data: bytes, max_items: int, *, recover: bool = False, lift: bool = True) -> _Feed:
+    lifted = _NO_LIFT
+    if lift and not recover:
+        data, lifted = _lift_cdata(data)
+    parser = _PARSERS.recover if recover else _PARSERS.strict
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        if lifted is not _NO_LIFT:  # the cut may have been what broke it: judge the document whole
+            return _parse_xml(_restore_bytes(data, lifted), max_items, recover=recover, lift=False)
+        raise _NotFastPath(f"xml: {exc}") from exc
+    if root is None:
+        raise _NotFastPath("xml: empty document")
+    doc = _Doc(root, lifted)
+    ns, local = _split(root.tag)
+    if local == "rss" and ns is None:
+        feed = _parse_rss(doc, max_items)
+    elif local == "RDF" and ns == NS_RDF:
+        feed = _parse_rdf(doc, max_items)
+    elif local == "feed" and ns in (NS_ATOM, None):
+        feed = _parse_atom(doc, max_items)
+    else:
+        raise _NotFastPath(f"not a fast-path feed root: {root.tag!s}")
+    if recover and not feed.items:
+        raise _NotFastPath("recovered document has no items")
+    return feed
+
+
+def _restore_bytes(data: bytes, lifted: _Lifted) -> bytes:
+    return _MARK.sub(
+        lambda m: "<![CDATA[" + lifted.get(int(m.group(1))) + "]]>", data.decode("utf-8", "replace")
+    ).encode("utf-8")
+
+
+_SPLIT_CACHE: dict[str, tuple[str | None, str]] = {}
+
+
+def _split(tag: Any) -> tuple[str | None, str]:
+    cached = _SPLIT_CACHE.get(tag)
+    if cached is not None:
+        return cached
+    if not isinstance(tag, str):
+        return None, ""
+    if tag[:1] == "{":
+        ns, _, local = tag[1:].partition("}")
+        result: tuple[str | None, str] = (ns, local)
+    else:
+        result = (None, tag)
+    if len(_SPLIT_CACHE) < 4096:
+        _SPLIT_CACHE[tag] = result
+    return result
+
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def _plain(value: str | None) -> str | None:
+    """Title text: tags out, entities decoded, whitespace collapsed."""
+    if value is None:
+        return None
+    if "<" in value or "&" in value:
+        value = html.unescape(_TAG.sub("", value))
+    if "  " in value or "\n" in value or "\t" in value or "\r" in value:
+        value = _SPACE.sub(" ", value)
+    value = value.strip()
+    return value or None
+
+
+def _title(value: str | None, is_html: bool) -> str | None:
+    """An Atom title: markup removed when it is HTML, kept as written when it is text."""
+    if is_html:
+        return _plain(value)
+    if value is None:
+        return None
+    return _SPACE.sub(" ", value).strip() or None
+
+
+_LOOKS_HTML = re.compile(r"<[A-Za-z/!]|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
+
+
+# Clark-notation tag -> the item field it fills; a dict lookup per child beats splitting every tag.
+_RSS_FIELDS: dict[str, str] = {}
+for _prefix in ("", f"{{{NS_RSS10}}}", f"{{{NS_RSS090}}}"):
+    for _local, _field in (
+        ("title", "title"),
+        ("link", "link"),
+        ("description", "summary"),
+        ("guid", "guid"),
+        ("pubDate", "published"),
+        ("author", "author"),
+    ):
+        _RSS_FIELDS[_prefix + _local] = _field
+_RSS_FIELDS.update(
+    {
+        f"{{{NS_CONTENT}}}encoded": "content",
+        f"{{{NS_DC}}}creator": "author",
+        f"{{{NS_DC}}}date": "date",
+        f"{{{NS_DC_HTTPS}}}creator": "author",  # a common misspelling that feedparser accepts too
+        f"{{{NS_DC_HTTPS}}}date": "date",
+        f"{{{NS_ATOM}}}link": "atom_link",
+        f"{{{NS_ATOM}}}published": "date",
+        f"{{{NS_ATOM}}}updated": "date",
+        f"{{{NS_ITUNES}}}author": "itunes_author",
+        f"{{{NS_MEDIA}}}description": "media_description",
+        f"{{{NS_MEDIA}}}title": "alt_title",
+        f"{{{NS_DC}}}title": "alt_title",
+        f"{{{NS_MEDIA}}}group": "media_group",
+    }
+)
+
+
+_MEDIA_DESCRIPTION = f"{{{NS_MEDIA}}}description"
+_EMAIL_NAME = re.compile(r"^\s*[^\s()<>@]+@[^\s()<>]+\s*\(([^()]+)\)\s*$")
+_NAME_EMAIL = re.compile(r"^\s*([^<>]+?)\s*<[^\s<>@]+@[^\s<>]+>\s*$")
+
+
+def _rss_author(value: str | None) -> str | None:
+    """RSS ``<author>`` is an e-mail address with the name in parentheses: keep the name when there is one."""
+    if value is None or "@" not in value:
+        return value
+    match = _EMAIL_NAME.match(value) or _NAME_EMAIL.match(value)
+    return match.group(1).strip() if match else value
+
+
+def _media_description(doc: _Doc, el: Any) -> str | None:
+    """Media RSS: a ``media:description``, alone or inside a ``media:group`` (YouTube's feeds)."""
+    if el.tag == _MEDIA_DESCRIPTION:
+        return doc.text(el)
+    for sub in el:
+        if sub.tag == _MEDIA_DESCRIPTION:
+            return doc.text(sub)
+    return None
+
+
+def _rss_item(doc: _Doc, el: Any, guid: str | None = None) -> _Item:
+    """One RSS 0.9x/1.0/2.0 item (``el`` is the ``<item>``)."""
+    item = _Item(guid=guid)
+    date = None
+    itunes_author = None
+    media_description = None
+    alt_title = None
+    fields = _RSS_FIELDS
+    for sub in el:
+        name = fields.get(sub.tag)
+        if name is None:
+            continue
+        if name == "title":
+            item.title = doc.text(sub)
+        elif name == "link":
+            item.link = item.link or doc.text(sub)
+        elif name == "summary":
+            item.summary = doc.text(sub)
+        elif name == "content":
+            item.content = doc.text(sub)
+            item.content_html = True
+        elif name == "guid":
+            item.guid = doc.text(sub)
+            permalink = sub.get("isPermaLink", "true").lower() != "false"
+            if permalink and item.guid and item.guid.startswith(("http://", "https://")):
+                item.permalink = item.guid
+        elif name == "published":
+            item.published = doc.text(sub)
+        elif name == "author":
+            value = _rss_author(doc.text(sub))
+            if value:
+                item.authors.append(value)
+        elif name == "date":
+            date = date or doc.text(sub)
+        elif name == "atom_link":
+            if sub.get("rel", "alternate") == "alternate" and not item.permalink:
+                item.permalink = sub.get("href")
+        elif name == "itunes_author":
+            itunes_author = itunes_author or doc.text(sub)
+        elif name == "alt_title":
+            alt_title = alt_title or doc.text(sub)
+        elif name in ("media_description", "media_group"):
+            media_description = media_description or _media_description(doc, sub)
+    if item.summary is None:
+        item.summary = media_description
+    if item.link is None:
+        item.link = item.permalink
+    if item.published is None:
+        item.published = date
+    if not item.authors and itunes_author:
+        item.authors.append(itunes_author)
+    if item.summary is not None:
+        item.summary_html = bool(_LOOKS_HTML.search(item.summary))
+    if item.content is None and item.summary is not None:
+        item.content, item.content_html = item.summary, item.summary_html
+    item.title = _plain(item.title or alt_title)
+    return item
+
+
+def _parse_rss(doc: _Doc, max_items: int) -> _Feed:
+    root = doc.root
+    version = root.get("version", "2.0").strip()
+    channel = None
+    for child in root:
+        if _split(child.tag)[1] == "channel":
+            channel = child
+            break
+    if channel is None:
+        raise _NotFastPath("rss without channel")
+    feed = _Feed(version="rss" + version.replace(".", ""))
+    for child in channel:
+        ns, local = _split(child.tag)
+        if local == "item" and ns is None:
+            if len(feed.items) >= max_items:
+                feed.dropped += 1
+                continue
+            feed.items.append(_rss_item(doc, child))
+        elif ns is None and local == "title":
+            feed.title = _plain(doc.text(child))
+        elif ns is None and local == "link":
+            feed.link = doc.text(child)
+        elif ns is None and local == "ttl":
+            feed.ttl_s = _minutes(doc.text(child))
+    return feed
+
+
+def _minutes(value: str | None) -> float | None:
+    try:
+        minutes = float(value) if value else 0.0
+    except ValueError:
+        return None
+    return minutes * 60.0 if 0 < minutes < 1e6 else None
+
+
+def _parse_rdf(doc: _Doc, max_items: int) -> _Feed:
+    root = doc.root
+    feed = _Feed(version="rss10")
+    for child in root:
+        ns, local = _split(child.tag)
+        if ns not in (NS_RSS10, NS_RSS090):
+            continue
+        if ns == NS_RSS090:
+            feed.version = "rss090"
+        if local == "channel":
+            for sub in child:
+                sns, slocal = _split(sub.tag)
+                if sns == ns and slocal == "title":
+                    feed.title = _plain(doc.text(sub))
+                elif sns == ns and slocal == "link":
+                    feed.link = doc.text(sub)
+        elif local == "item":
+            if len(feed.items) >= max_items:
+                feed.dropped += 1
+                continue
+            feed.items.append(_rss_item(doc, child, child.get(f"{{{NS_RDF}}}about")))
+    return feed
+
+
+def _atom_text(doc: _Doc, el: Any) -> tuple[str | None, bool]:
+    """An Atom text construct: (value, is_html)."""
+    kind = (el.get("type") or "text").lower()
+    if kind == "xhtml":
+        div = next((c for c in el if _split(c.tag)[1] == "div"), None)
+        target = div if div is not None else el
+        parts = [html.escape(target.text or "", quote=False)]  # lxml unescaped it; it is markup again
+        parts.extend(etree.tostring(child, encoding="unicode", with_tail=True) for child in target)
+        inner = "".join(parts).strip()
+        return inner or None, True
+    if kind in ("html", "text/html"):
+        return doc.text(el), True
+    if kind in ("text", "text/plain"):
+        return doc.text(el), False
+    value = doc.text(el)  # another media type: keep it when it is text, as feedparser does
+    if value and kind.startswith("application/") and not kind.endswith("xml"):
+        try:  # RFC 4287 §3.1.1.3: other media types are base64-encoded
+            value = base64.b64decode(value, validate=False).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return value, False
+    return value, bool(value and _LOOKS_HTML.search(value))
+
+
+def _atom_authors(doc: _Doc, el: Any) -> list[str]:
+    names: list[str] = []
+    for sub in el:
+        if _split(sub.tag)[1] == "author":
+            name = email = None
+            for part in sub:
+                plocal = _split(part.tag)[1]
+                if plocal == "name":
+                    name = doc.text(part)
+                elif plocal == "email":
+                    email = doc.text(part)
+            if name or email:
+                names.append(name or email or "")
+    return names
+
+
+def _parse_atom(doc: _Doc, max_items: int) -> _Feed:
+    root = doc.root
+    feed = _Feed(version="atom10" if _split(root.tag)[0] == NS_ATOM else "atom")
+    feed_base = root.get(f"{{{NS_XML}}}base")
+    feed_authors = _atom_authors(doc, root)
+    for child in root:
+        ns, local = _split(child.tag)
+        if ns not in (NS_ATOM, None):
+            continue
+        if local == "entry":
+            if len(feed.items) >= max_items:
+                feed.dropped += 1
+                continue
+            feed.items.append(_atom_entry(doc, child, feed_base))
+        elif local == "title":
+            feed.title = _title(*_atom_text(doc, child))
+        elif local == "link" and child.get("rel", "alternate") == "alternate" and feed.link is None:
+            href = child.get("href")
+            feed.link = urljoin(feed_base, href) if feed_base and href else href
+    if feed_authors:  # RFC 4287 §4.2.1: an entry without authors has the feed's
+        for item in feed.items:
+            if not item.authors:
+                item.authors = list(feed_authors)
+    return feed
+
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def _atom_entry(doc: _Doc, el: Any, feed_base: str | None) -> _Item:
+    item = _Item()
+    base = el.get(f"{{{NS_XML}}}base") or feed_base
+    if base and feed_base and base != feed_base:
+        base = urljoin(feed_base, base)
+    link_score = -1
+    updated = None
+    for sub in el:
+        ns, local = _split(sub.tag)
+        if ns == NS_ATOM or ns is None:
+            if local == "title":
+                item.title = _title(*_atom_text(doc, sub))
+            elif local == "link":
+                rel = sub.get("rel", "alternate")
+                href = sub.get("href")
+                if rel == "alternate" and href:
+                    score = 2 if (sub.get("type") or "text/html") in _HTML_TYPES else 1
+                    if score > link_score:
+                        item.link = urljoin(base, href.strip()) if base else href.strip()
+                        link_score = score
+            elif local == "id":
+                item.guid = doc.text(sub)
+            elif local == "published":
+                item.published = doc.text(sub)
+            elif local == "updated":
+                updated = doc.text(sub)
+            elif local == "summary":
+                item.summary, item.summary_html = _atom_text(doc, sub)
+            elif local == "content":
+                if sub.get("src"):
+                    continue  # out-of-line content: nothing to carry
+                item.content, item.content_html = _atom_text(doc, sub)
+            elif local == "author":
+                pass
+        elif ns == NS_DC and local == "creator":
+            value = doc.text(sub)
+            if value:
+                item.authors.append(value)
+        elif ns == NS_MEDIA and item.summary is None:
+            item.summary = _media_description(doc, sub)
+    item.authors = _atom_authors(doc, el) + item.authors
+    if item.link is None and item.guid and item.guid.startswith(("http://", "https://")):
+        item.link = item.guid  # an entry whose id is its address, as feedparser reads it
+    if item.published is None:
+        item.published = updated
+    if item.content is None and item.summary is not None:
+        item.content, item.content_html = item.summary, item.summary_html
+    return item
+
+
+# ---------------------------------------------------------------------------------------------- JSON Feed
+
+
+def _parse_json_feed(body: bytes, http_charset: str | None, max_items: int) -> _Feed:
+    try:
+        doc = json.loads(body.decode(http_charset or "utf-8-sig", "replace"))
+    except (ValueError, LookupError, RecursionError) as exc:
+        raise FeedParseError(f"invalid JSON: {exc}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
+        raise FeedParseError("JSON without an items list is not a JSON Feed")
+    version = str(doc.get("version") or "")
+    feed = _Feed(version="json11" if version.endswith("/1.1") else "json1")
+    feed.title = _plain(_str(doc.get("title")))
+    feed.link = _str(doc.get("home_page_url"))
+    feed_authors = _json_authors(doc)
+    for raw in doc["items"]:
+        if not isinstance(raw, dict):
+            continue
+        if len(feed.items) >= max_items:
+            feed.dropped += 1
+            continue
+        item = _Item(
+            title=_plain(_str(raw.get("title"))),
+            link=_str(raw.get("url")) or _str(raw.get("external_url")),
+            guid=_str(raw.get("id")),
+            published=_str(raw.get("date_published")) or _str(raw.get("date_modified")),
+            authors=_json_authors(raw) or list(feed_authors),
+            summary=_str(raw.get("summary")),
+        )
+        content_html = _str(raw.get("content_html"))
+        if content_html is not None:
+            item.content, item.content_html = content_html, True
+        else:
+            item.content = _str(raw.get("content_text"))
+            if item.content is None and item.summary is not None:
+                item.content = item.summary
+        feed.items.append(item)
+    return feed
+
+
+def _str(value: Any) -> str | None:
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate from a JSON \ud800 escape: no JSON encoder takes it
+                value = value.encode("utf-8", "replace").decode("utf-8")
+        return value or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _json_authors(obj: Mapping[str, Any]) -> list[str]:
+    raw = obj.get("authors")
+    if not isinstance(raw, list):
+        raw = [obj.get("author")] if isinstance(obj.get("author"), dict) else []
+    names = []
+    for author in raw:
+        if isinstance(author, dict):
+            name = _str(author.get("name")) or _str(author.get("url"))
+            if name:
+                names.append(name)
+    return names
+
+
+# -------------------------------------------------------------------------------------------- feedparser
+
+
+def _parse_with_feedparser(body: bytes, headers: Mapping[str, str] | None, max_items: int) -> _Feed:
+    """The fallback. The body goes in as a stream: feedparser treats a ``str``/``bytes`` argument as a URL
+    or a file name, which would let a feed body make us read local files or fetch URLs."""
+    import feedparser  # imported here: it is slow to import and only the fallback needs it
+
+    try:
+        result = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=dict(headers or {}),
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # feedparser has no error contract; anything it raises is a parse failure
+        raise FeedParseError(f"feedparser failed: {type(exc).__name__}: {exc}") from exc
+    version = result.get("version") or ""
+    entries = result.get("entries") or []
+    meta = result.get("feed") or {}
+    if not version and not entries and (result.get("bozo") or not meta):
+        reason = result.get("bozo_exception")
+        raise FeedParseError(f"not a feed: {reason}" if reason else "not a feed")
+    feed = _Feed(
+        version=version or "unknown",
+        title=_plain(_str(meta.get("title"))),
+        link=_str(meta.get("link")),
+        ttl_s=_minutes(_str(meta.get("ttl"))),
+    )
+    for entry in entries:
+        if len(feed.items) >= max_items:
+            feed.dropped += 1
+            continue
+        feed.items.append(_from_feedparser_entry(entry))
+    return feed
+
+
+def _from_feedparser_entry(entry: Mapping[str, Any]) -> _Item:
+    title_type = str((entry.get("title_detail") or {}).get("type", "html"))
+    item = _Item(
+        title=_title(_str(entry.get("title")), "html" in title_type),
+        link=_str(entry.get("link")),
+        guid=_str(entry.get("id")),
+        published=_str(entry.get("published")) or _str(entry.get("updated")),
+    )
+    authors = [_str(a.get("name")) or _str(a.get("email")) for a in entry.get("authors") or [] if a]
+    item.authors = [a for a in authors if a] or ([a] if (a := _str(entry.get("author"))) else [])
+    detail = entry.get("summary_detail") or {}
+    item.summary = _str(entry.get("summary"))
+    item.summary_html = "html" in str(detail.get("type", ""))
+    contents = entry.get("content") or []
+    if contents:
+        first = contents[0]
+        item.content = _str(first.get("value"))
+        item.content_html = "html" in str(first.get("type", ""))
+    if item.content is None and item.summary is not None:
+        item.content, item.content_html = item.summary, item.summary_html
+    return item
+
+
+# ------------------------------------------------------------------------------------------- to articles
+
+
+def item_key(feed_url: str, guid: str | None, link: str | None, title: str | None, content: str | None) -> str:
+    """The delivery id of one item of one feed: guid, else link, else a hash of title and content."""
+    ident = guid or link
+    if not ident:
+        ident = "hash:" + hashlib.sha256(f"{title or ''}\n{content or ''}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{feed_url}\n{ident}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:DELIVERY_ID_HEX]
+
+
+def _cut(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value is not None and len(value) > limit else value
+
+
+def _to_parsed(
+    feed: _Feed,
+    parser: Parser,
+    bozo: str | None,
+    *,
+    feed_url: str,
+    base: str,
+    name: str | None,
+    received_at: datetime,
+) -> ParsedFeed:
+    source = RawSource(
+        kind="feed",
+        name=_cut(name or feed.title, NAME_MAX_CHARS),
+        feed=_cut(feed_url, FEED_URL_MAX_CHARS),
+    )
+    # relative links resolve against the document's address (RFC 3986 §5.1.3): `base`
+    # A guid is an item's identity, except in the broken feeds that give one guid to different links.
+    links_by_guid: dict[str, set[str | None]] = {}
+    for item in feed.items:
+        if item.guid:
+            links_by_guid.setdefault(item.guid, set()).add(item.link)
+    articles: list[RawArticle] = []
+    published: list[str | None] = []
+    seen: set[str] = set()
+    for item in feed.items:
+        link = item.link
+        if link and not link.startswith(("http://", "https://")) and base:
+            link = urljoin(base, link)
+        guid = item.guid
+        if guid and len(links_by_guid[guid]) > 1 and item.link:
+            guid = None  # identity falls to the link
+        delivery_id = item_key(feed_url, guid, link, item.title, item.content)
+        if delivery_id in seen:  # a feed that lists one item twice delivers it once
+            continue
+        seen.add(delivery_id)
+        is_html = item.content_html or (item.content is None and item.summary_html)
+        authors = [_cut(a, AUTHOR_MAX_CHARS) or "" for a in dict.fromkeys(item.authors)][:AUTHORS_MAX]
+        articles.append(
+            RawArticle(
+                delivery_id=delivery_id,
+                source=source,
+                content_type="html" if is_html else "text",
+                content=_cut(item.content, ITEM_MAX_CONTENT_CHARS) or "",
+                url=link if link and len(link) <= URL_MAX_CHARS else None,
+                title=_cut(item.title, TITLE_MAX_CHARS),
+                authors=authors,
+                published_at=_cut(item.published, PUBLISHED_MAX_CHARS),
+                summary=_cut(item.summary, ITEM_MAX_CONTENT_CHARS),
+                guid=_cut(item.guid, GUID_MAX_CHARS),
+                received_at=received_at,
+            )
+        )
+        published.append(item.published)
+    return ParsedFeed(
+        version=feed.version,
+        parser=parser,
+        title=feed.title,
+        link=feed.link,
+        ttl_s=feed.ttl_s,
+        articles=articles,
+        dropped_items=feed.dropped,
+        bozo=bozo,
+        published=published,
+    )

@@ -1,0 +1,454 @@
+"""A bounded HTTP GET for feeds and article pages: the only way wirewatch reads from the network.
+
+Why urllib3 and not httpx: urllib3 is already installed with trafilatura and requests, it is synchronous
+like the Celery tasks that call this, and its connection classes let us connect to an address *we* resolved
+and vetted while still sending the real Host header, SNI and certificate check. That pinning is what makes
+the private-address check hold: a name cannot resolve to a public address for the check and to 127.0.0.1 for
+the connect (DNS rebinding). httpx would need a custom transport to do the same.
+
+Bounds, all enforced here: a body size limit counted after decompression (a gzip bomb stops at the limit),
+one total deadline for connect + headers + body (a watchdog shuts the socket when it passes, so a server that
+trickles a byte per second cannot stretch it), a redirect limit with every hop re-resolved and re-checked, a
+content-type check, and http/https only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import ipaddress
+import itertools
+import os
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import HTTPError as Urllib3Error
+
+FETCH_DEADLINE_S = 30.0  # connect + headers + body, all of it
+FETCH_CONNECT_TIMEOUT_S = 10.0  # one connect attempt, within the deadline
+FETCH_MAX_REDIRECTS = 5
+FEED_MAX_BYTES = 16 * 1024 * 1024  # after decompression; matches producers.feeds.FEED_MAX_BYTES
+PAGE_MAX_BYTES = 5 * 1024 * 1024  # an article page for full text
+RETRY_AFTER_MAX_S = 7 * 86_400  # a Retry-After further out than this is read as this
+READ_CHUNK_BYTES = 64 * 1024
+USER_AGENT = "wirewatch/0.1 (feed monitor)"
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+    "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+
+
+class FetchError(Exception):
+    """Raised when a fetch yields no usable body; ``kind`` chooses the backoff, ``retry_after_s`` honours
+    a server's Retry-After."""
+
+    kind = "fetch"
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after_s: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retry_after_s = retry_after_s
+
+
+class FetchBadURL(FetchError):
+    """Raised when a URL is not an absolute http(s) URL with a host."""
+
+    kind = "bad_url"
+
+
+class FetchBlocked(FetchError):
+    """Raised when a host resolves to a private, loopback, link-local or otherwise non-public address and
+    private networks are not allowed (SSRF guard)."""
+
+    kind = "blocked"
+
+
+class FetchDNSError(FetchError):
+    """Raised when a host name does not resolve."""
+
+    kind = "dns"
+
+
+class FetchConnectError(FetchError):
+    """Raised when no resolved address accepts a connection, or the connection breaks (TLS included)."""
+
+    kind = "connect"
+
+
+class FetchTimeout(FetchError):
+    """Raised when the total deadline passes."""
+
+    kind = "timeout"
+
+
+class FetchTooLarge(FetchError):
+    """Raised when the body (after decompression) passes the size limit."""
+
+    kind = "too_large"
+
+
+class FetchBadContentType(FetchError):
+    """Raised when the response's content type is not one the caller can use."""
+
+    kind = "content_type"
+
+
+class FetchTooManyRedirects(FetchError):
+    """Raised when redirects pass the limit or loop."""
+
+    kind = "redirects"
+
+
+class FetchHTTPError(FetchError):
+    """Raised on an HTTP error status; kind ``http_429``, ``http_5xx`` or ``http_4xx``."""
+
+    def __init__(self, status: int, *, retry_after_s: float | None = None):
+        super().__init__(f"HTTP {status}", status=status, retry_after_s=retry_after_s)
+        self.kind = "http_429" if status == 429 else "http_5xx" if status >= 500 else "http_4xx"
+
+
+def feed_content_type(content_type: str) -> bool:
+    """Feeds come with every label: XML, RSS, Atom, JSON, text/*, octet-stream, or none at all. Media,
+    archives and documents are refused."""
+    main = content_type.split(";", 1)[0].strip().lower()
+    if not main or main == "application/octet-stream" or main.startswith("text/"):
+        return True
+    return any(word in main for word in ("xml", "rss", "atom", "json"))
+
+
+def page_content_type(content_type: str) -> bool:
+    """An article page is HTML (or served without a type)."""
+    main = content_type.split(";", 1)[0].strip().lower()
+    return main in ("", "text/html", "application/xhtml+xml", "text/plain")
+
+
+Resolver = Callable[[str, int], Sequence[str]]
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """Every address the system resolver gives for a host, in its order."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchDNSError(f"cannot resolve {host}: {exc}") from exc
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """The bounds of one kind of fetch."""
+
+    max_bytes: int = FEED_MAX_BYTES
+    deadline_s: float = FETCH_DEADLINE_S
+    connect_timeout_s: float = FETCH_CONNECT_TIMEOUT_S
+    max_redirects: int = FETCH_MAX_REDIRECTS
+    allow_private_networks: bool = False
+    allowed_networks: tuple[str, ...] = ()  # CIDRs allowed even when private ones are not, e.g. an intranet
+    accept: str = FEED_ACCEPT
+    content_type_ok: Callable[[str], bool] = feed_content_type
+    user_agent: str = USER_AGENT
+    resolver: Resolver = field(default=system_resolver, compare=False)
+
+
+FEED_POLICY = FetchPolicy()
+PAGE_POLICY = FetchPolicy(max_bytes=PAGE_MAX_BYTES, accept=PAGE_ACCEPT, content_type_ok=page_content_type)
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A fetched body, or a 304 (``not_modified``, empty body)."""
+
+    url: str  # after redirects
+    status: int
+    headers: dict[str, str]  # names lower-cased
+    body: bytes
+    elapsed_s: float
+    not_modified: bool = False
+    permanent_url: str | None = None  # where an all-permanent (301/308) redirect chain ended
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+
+def fetch(
+    url: str,
+    *,
+    policy: FetchPolicy = FEED_POLICY,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> FetchResult:
+    """GET ``url`` within ``policy``; a conditional GET when ``etag`` or ``last_modified`` is given."""
+    start = time.monotonic()
+    deadline = start + policy.deadline_s
+    seen: set[str] = set()
+    permanent: bool = True
+    current = url
+    for _hop in range(policy.max_redirects + 1):
+        if current in seen:
+            raise FetchTooManyRedirects(f"redirect loop at {current}")
+        seen.add(current)
+        status, headers, body = _request(current, policy, deadline, etag=etag, last_modified=last_modified)
+        if status in (301, 302, 303, 307, 308):
+            if not headers.get("location"):
+                raise FetchHTTPError(status)
+            permanent = permanent and status in (301, 308)
+            current = urljoin(current, headers["location"].strip())
+            continue
+        elapsed = time.monotonic() - start
+        moved = current if permanent and current != url else None
+        if status == 304:
+            return FetchResult(current, status, headers, b"", elapsed, not_modified=True, permanent_url=moved)
+        return FetchResult(current, status, headers, body, elapsed, permanent_url=moved)
+    raise FetchTooManyRedirects(f"more than {policy.max_redirects} redirects from {url}")
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), RETRY_AFTER_MAX_S)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    delta = when.timestamp() - (time.time() if now is None else now)
+    return min(max(delta, 0.0), RETRY_AFTER_MAX_S)
+
+
+# ------------------------------------------------------------------------------------------------ internals
+
+
+def _split_url(url: str) -> tuple[str, str, int, str]:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise FetchBadURL(f"bad URL {url!r}: {exc}") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchBadURL(f"not an absolute http(s) URL: {url!r}")
+    if parts.username or parts.password:
+        raise FetchBadURL("credentials in URLs are refused")
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path
+
+
+def _address_allowed(address: str, policy: FetchPolicy) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if policy.allow_private_networks:
+        return not ip.is_unspecified and not ip.is_multicast
+    if any(ip in ipaddress.ip_network(net, strict=False) for net in policy.allowed_networks):
+        return True
+    return ip.is_global and not ip.is_multicast
+
+
+def vetted_addresses(host: str, port: int, policy: FetchPolicy) -> list[str]:
+    """The addresses to connect to: all of them must pass, one bad address refuses the host (a name that
+    resolves to a public and a private address is an attack, not a misconfiguration)."""
+    try:
+        literal = ipaddress.ip_address(host.strip("[]"))
+        addresses = [str(literal)]
+    except ValueError:
+        addresses = list(policy.resolver(host, port))
+    if not addresses:
+        raise FetchDNSError(f"{host} resolves to nothing")
+    for address in addresses:
+        if not _address_allowed(address, policy):
+            raise FetchBlocked(f"{host} resolves to {address}, a non-public address")
+    return addresses
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise FetchTimeout("deadline passed")
+    return left
+
+
+class _Watch:
+    """One socket's deadline; ``fired`` tells the reader that the watchdog cut it."""
+
+    __slots__ = ("active", "deadline", "fired", "sock")
+
+    def __init__(self, sock: socket.socket | None, deadline: float) -> None:
+        self.sock = sock
+        self.deadline = deadline
+        self.fired = False
+        self.active = True
+
+    def cancel(self) -> None:
+        self.active = False
+
+
+class _Watchdog:
+    """One thread for every fetch of the process: at each deadline it shuts the socket down, whatever read
+    is blocked on it. (A timer thread per fetch cost more than the conditional GET it guarded.)"""
+
+    def __init__(self) -> None:
+        self._reset()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, conn: HTTPConnection, seconds: float) -> _Watch:
+        # the socket is held from the start: http.client drops conn.sock once a Connection: close reply begins
+        entry = _Watch(conn.sock, time.monotonic() + seconds)
+        with self._cond:
+            heapq.heappush(self._heap, (entry.deadline, next(self._seq), entry))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="wirewatch-fetch-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return entry
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and not self._heap[0][2].active:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait(timeout=60.0)
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(timeout=wait)
+                    continue
+                entry = heapq.heappop(self._heap)[2]
+            entry.fired = True
+            if entry.sock is not None:
+                with contextlib.suppress(OSError):
+                    entry.sock.shutdown(socket.SHUT_RDWR)
+
+
+_WATCHDOG = _Watchdog()
+
+
+_SSL_CONTEXT: ssl.SSLContext | None = None
+
+
+def _ssl_context() -> ssl.SSLContext:
+    global _SSL_CONTEXT
+    if _SSL_CONTEXT is None:
+        _SSL_CONTEXT = ssl.create_default_context()
+    return _SSL_CONTEXT
+
+
+def _connect(scheme: str, host: str, port: int, policy: FetchPolicy, deadline: float) -> HTTPConnection:
+    addresses = vetted_addresses(host, port, policy)
+    last: Exception | None = None
+    for address in addresses:
+        timeout = min(policy.connect_timeout_s, _remaining(deadline))
+        conn: HTTPConnection
+        if scheme == "https":
+            conn = HTTPSConnection(
+                address,
+                port,
+                timeout=timeout,
+                server_hostname=host,
+                assert_hostname=host,
+                cert_reqs="CERT_REQUIRED",
+                ssl_context=_ssl_context(),
+            )
+        else:
+            conn = HTTPConnection(address, port, timeout=timeout)
+        try:
+            conn.connect()
+            return conn
+        except (OSError, Urllib3Error) as exc:
+            conn.close()
+            last = exc
+            if time.monotonic() >= deadline:
+                raise FetchTimeout(f"connect to {host} timed out") from exc
+    if isinstance(last, (TimeoutError, socket.timeout)) or "timed out" in str(last):
+        raise FetchTimeout(f"connect to {host} timed out: {last}") from last
+    raise FetchConnectError(f"cannot connect to {host}:{port}: {last}") from last
+
+
+def _request(
+    url: str,
+    policy: FetchPolicy,
+    deadline: float,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+) -> tuple[int, dict[str, str], bytes]:
+    scheme, host, port, path = _split_url(url)
+    conn = _connect(scheme, host, port, policy, deadline)
+    default_port = 443 if scheme == "https" else 80
+    headers = {
+        "Host": host if port == default_port else f"{host}:{port}",
+        "User-Agent": policy.user_agent,
+        "Accept": policy.accept,
+        "Accept-Encoding": "gzip, deflate",
+        "Connection": "close",
+    }
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    watchdog = _WATCHDOG.watch(conn, _remaining(deadline))
+    try:
+        if conn.sock is not None:  # each read also ends by the deadline, the watchdog being the backstop
+            conn.sock.settimeout(_remaining(deadline))
+        conn.request("GET", path, headers=headers, preload_content=False, decode_content=True)
+        response = conn.getresponse()
+        status = response.status
+        names = {k.lower(): v for k, v in response.headers.items()}
+        if status in (301, 302, 303, 307, 308, 304):
+            return status, names, b""
+        if status >= 400:
+            retry = parse_retry_after(names.get("retry-after")) if status in (429, 503) else None
+            raise FetchHTTPError(status, retry_after_s=retry)
+        if not policy.content_type_ok(names.get("content-type", "")):
+            raise FetchBadContentType(f"content type {names.get('content-type')!r} refused for {url}")
+        declared = names.get("content-length", "")
+        if declared.isdigit() and int(declared) > policy.max_bytes and "content-encoding" not in names:
+            raise FetchTooLarge(f"Content-Length {declared} over {policy.max_bytes}")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = response.read(READ_CHUNK_BYTES, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > policy.max_bytes:
+                raise FetchTooLarge(f"body over {policy.max_bytes} bytes")
+            chunks.append(chunk)
+        if watchdog.fired:
+            raise FetchTimeout(f"deadline passed reading {url}")
+        return status, names, b"".join(chunks)
+    except FetchError:
+        raise
+    except (OSError, Urllib3Error) as exc:
+        if watchdog.fired or time.monotonic() >= deadline:
+            raise FetchTimeout(f"deadline passed fetching {url}") from exc
+        if isinstance(exc, (TimeoutError, socket.timeout)):
+            raise FetchTimeout(f"timed out fetching {url}") from exc
+        raise FetchConnectError(f"{type(exc).__name__} fetching {url}: {exc}") from exc
+    finally:
+        watchdog.cancel()
+        conn.close()

@@ -1,0 +1,301 @@
+"""One poll of one feed: fetch (politely), parse if changed, hand new items on, schedule the next poll.
+
+A plain function of (claim, dependencies): the Celery task and ``run --once`` call it the same way. Every
+poll ends in exactly one outcome — ``new``, ``unchanged``, ``not_modified``, ``deferred`` (host busy),
+``error:<kind>``, ``lost`` (the lease passed to another poller) or ``removed`` — logged once, with the feed's
+next poll time written in the same atomic step that releases the claim.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from producers.feeds import FeedError, parse_feed
+from producers.fetch import PAGE_POLICY, FetchError, FetchPolicy, FetchResult, fetch
+from producers.schedule import (
+    FEED_BROKEN_AFTER,
+    FEED_UNCONDITIONAL_EVERY,
+    Claim,
+    FeedRecord,
+    FeedSchedule,
+    HostGate,
+    cache_max_age,
+    failure_delay,
+    is_quiet,
+    published_ts,
+    remember_items,
+    success_delay,
+    utc_datetime,
+)
+from schemas.models import RawArticle
+from wirewatch.logs import get_logger
+
+log = get_logger("wirewatch.feeds")
+
+FULL_TEXT_MAX_PAGES = 20  # article pages fetched per poll; the rest go on with the feed's own content
+HEALTH_SCHEMA = "wirewatch.feed_health/1"
+
+Enqueue = Callable[[Sequence[RawArticle]], Any]
+Fetcher = Callable[..., FetchResult]
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    url: str
+    outcome: str
+    new_items: int = 0
+    next_poll_at: float | None = None
+    error: str | None = None
+    articles: list[RawArticle] = field(default_factory=list, repr=False)
+
+
+def poll_feed(
+    schedule: FeedSchedule,
+    gate: HostGate,
+    claim: Claim,
+    enqueue: Enqueue,
+    *,
+    policy: FetchPolicy,
+    fetcher: Fetcher = fetch,
+    now: Callable[[], float] = time.time,
+    rng: random.Random | None = None,
+) -> PollOutcome:
+    """Poll the claimed feed once and release the claim with its next poll time."""
+    rng = rng or random.Random()
+    record = schedule.get(claim.url)
+    if record is None:
+        schedule.complete(claim, None, now())
+        return _done(PollOutcome(claim.url, "removed"))
+    host = urlsplit(claim.url).hostname or ""
+    wait = gate.acquire(host, claim.token, now())
+    if wait > 0:
+        at = now() + wait + rng.uniform(0, 0.5)
+        ok = schedule.complete(claim, None, at)
+        return _done(PollOutcome(claim.url, "deferred" if ok else "lost", next_poll_at=at))
+    unconditional = record.polls > 0 and record.polls % FEED_UNCONDITIONAL_EVERY == 0
+    try:
+        try:
+            result = fetcher(
+                claim.url,
+                policy=policy,
+                etag=None if unconditional else record.state.etag,
+                last_modified=None if unconditional else record.state.last_modified,
+            )
+        finally:
+            gate.release(host, claim.token)
+        return _after_fetch(schedule, claim, record, result, enqueue, policy, fetcher, now(), rng)
+    except (FetchError, FeedError) as exc:
+        return _failed(schedule, claim, record, exc, now(), rng)
+
+
+def _after_fetch(
+    schedule: FeedSchedule,
+    claim: Claim,
+    record: FeedRecord,
+    result: FetchResult,
+    enqueue: Enqueue,
+    policy: FetchPolicy,
+    fetcher: Fetcher,
+    at: float,
+    rng: random.Random,
+) -> PollOutcome:
+    body_hash = None if result.not_modified else hashlib.sha256(result.body).hexdigest()
+    hints = {"max_age_s": cache_max_age(result.headers)}
+    etag = result.etag or record.state.etag
+    last_modified = result.last_modified or record.state.last_modified
+    if result.not_modified or body_hash == record.body_hash:
+        outcome = "not_modified" if result.not_modified else "unchanged"
+        record = _succeeded(schedule, record, at, outcome_status="not_modified", etag=etag, last_modified=last_modified)
+        return _finish(schedule, claim, record, at, rng, outcome, hints=hints)
+
+    parsed = parse_feed(result.body, feed_url=claim.url, headers=result.headers, name=record.state.name)
+    ids = [a.delivery_id for a in parsed.articles]
+    fresh = set(schedule.unseen(claim.url, ids))
+    new = [a for a in parsed.articles if a.delivery_id in fresh]
+    if new and record.full_text:
+        new = [_with_full_text(a, policy, fetcher) if i < FULL_TEXT_MAX_PAGES else a for i, a in enumerate(new)]
+    if new:
+        enqueue(new)
+    schedule.mark_seen(claim.url, ids, at)  # after the hand-off: a crash in between re-sends, never loses
+
+    times = [
+        published_ts(p, at) or at
+        for a, p in zip(parsed.articles, parsed.published, strict=True)
+        if a.delivery_id in fresh
+    ]
+    if new:
+        if record.quiet:
+            _health(schedule, record, "feed_resumed", at)
+        record = record.model_copy(
+            update={"item_times": remember_items(times, record), "last_new_at": at, "quiet": False}
+        )
+    record = record.model_copy(update={"body_hash": body_hash})
+    record = _succeeded(
+        schedule,
+        record,
+        at,
+        outcome_status="ok",
+        items=len(new),
+        name=record.state.name or parsed.title,
+        etag=etag,
+        last_modified=last_modified,
+    )
+    hints["ttl_s"] = parsed.ttl_s
+    return _finish(schedule, claim, record, at, rng, "new" if new else "unchanged", hints=hints, articles=new)
+
+
+def _with_full_text(article: RawArticle, policy: FetchPolicy, fetcher: Fetcher) -> RawArticle:
+    """The item's page as HTML content (the pipeline extracts the article from it); the feed's own content
+    stays when the page cannot be fetched."""
+    if not article.url:
+        return article
+    page_policy = replace(
+        PAGE_POLICY,
+        allow_private_networks=policy.allow_private_networks,
+        allowed_networks=policy.allowed_networks,
+        resolver=policy.resolver,
+    )
+    try:
+        page = fetcher(article.url, policy=page_policy)
+    except FetchError as exc:
+        log.info("full_text_failed", url=article.url, kind=exc.kind, error=str(exc))
+        return article
+    text = page.body.decode(_charset(page.headers) or "utf-8", "replace")
+    return article.model_copy(update={"content": text, "content_type": "html", "summary": article.summary})
+
+
+def _charset(headers: dict[str, str]) -> str | None:
+    content_type = headers.get("content-type", "")
+    if "charset=" in content_type:
+        label = content_type.split("charset=", 1)[1].split(";")[0].strip().strip('"')
+        try:
+            "".encode(label)
+            return label
+        except LookupError:
+            return None
+    return None
+
+
+def _succeeded(
+    schedule: FeedSchedule,
+    record: FeedRecord,
+    at: float,
+    *,
+    outcome_status: str,
+    etag: str | None,
+    last_modified: str | None,
+    items: int = 0,
+    name: str | None = None,
+) -> FeedRecord:
+    if record.broken:
+        _health(schedule, record, "feed_recovered", at)
+    state = record.state.model_copy(
+        update={
+            "last_polled_at": utc_datetime(at),
+            "last_success_at": utc_datetime(at),
+            "last_status": outcome_status,
+            "error_streak": 0,
+            "items_seen": record.state.items_seen + items,
+            "etag": etag,
+            "last_modified": last_modified,
+            "name": name or record.state.name,
+        }
+    )
+    record = record.model_copy(update={"state": state, "broken": False, "last_error": None, "last_error_kind": None})
+    if not record.quiet and is_quiet(record, at):
+        _health(schedule, record, "feed_quiet", at)
+        record = record.model_copy(update={"quiet": True})
+    return record
+
+
+def _finish(
+    schedule: FeedSchedule,
+    claim: Claim,
+    record: FeedRecord,
+    at: float,
+    rng: random.Random,
+    outcome: str,
+    *,
+    hints: dict[str, float | None],
+    articles: list[RawArticle] | None = None,
+) -> PollOutcome:
+    delay = success_delay(record, at, rng, **hints)
+    next_at = at + delay
+    record = record.model_copy(
+        update={
+            "polls": record.polls + 1,
+            "state": record.state.model_copy(update={"next_poll_at": utc_datetime(next_at), "interval_s": delay}),
+        }
+    )
+    ok = schedule.complete(claim, record, next_at)
+    return _done(
+        PollOutcome(
+            claim.url,
+            outcome if ok else "lost",
+            new_items=len(articles or []),
+            next_poll_at=next_at,
+            articles=articles or [],
+        )
+    )
+
+
+def _failed(
+    schedule: FeedSchedule, claim: Claim, record: FeedRecord, exc: FetchError | FeedError, at: float, rng: random.Random
+) -> PollOutcome:
+    kind = exc.kind
+    streak = record.state.error_streak + 1
+    retry_after = getattr(exc, "retry_after_s", None)
+    delay = failure_delay(kind, streak, rng, retry_after_s=retry_after)
+    next_at = at + delay
+    state = record.state.model_copy(
+        update={
+            "last_polled_at": utc_datetime(at),
+            "last_status": "error",
+            "error_streak": streak,
+            "next_poll_at": utc_datetime(next_at),
+        }
+    )
+    record = record.model_copy(
+        update={"state": state, "last_error": str(exc)[:500], "last_error_kind": kind, "polls": record.polls + 1}
+    )
+    if streak >= FEED_BROKEN_AFTER and not record.broken:
+        _health(schedule, record, "feed_broken", at)
+        record = record.model_copy(update={"broken": True})
+    ok = schedule.complete(claim, record, next_at)
+    return _done(PollOutcome(claim.url, f"error:{kind}" if ok else "lost", next_poll_at=next_at, error=str(exc)))
+
+
+def _health(schedule: FeedSchedule, record: FeedRecord, kind: str, at: float) -> None:
+    state = record.state
+    event = {
+        "schema": HEALTH_SCHEMA,
+        "type": kind,
+        "url": state.url,
+        "name": state.name,
+        "at": utc_datetime(at).isoformat(),
+        "error_kind": record.last_error_kind,
+        "error": record.last_error,
+        "error_streak": state.error_streak,
+        "last_success_at": state.last_success_at.isoformat() if state.last_success_at else None,
+        "last_new_item_at": utc_datetime(record.last_new_at).isoformat() if record.last_new_at else None,
+    }
+    schedule.emit_health(event)
+    log.warning(kind, url=state.url, error_kind=record.last_error_kind, error_streak=state.error_streak)
+
+
+def _done(outcome: PollOutcome) -> PollOutcome:
+    log.info(
+        "feed_polled",
+        url=outcome.url,
+        outcome=outcome.outcome,
+        new_items=outcome.new_items,
+        next_poll_at=utc_datetime(outcome.next_poll_at).isoformat() if outcome.next_poll_at else None,
+        error=outcome.error,
+    )
+    return outcome

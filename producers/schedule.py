@@ -1,0 +1,470 @@
+"""Feed scheduling state in Redis, and the pure policy that decides when each feed is polled next.
+
+Layout (all keys share the ``{ww}`` hash tag, so every script below runs on one Cluster slot):
+
+- ``ww:{ww}:feeds:due`` — sorted set, feed URL → next poll time (unix s). The only index the tick reads.
+- ``ww:{ww}:feeds:lease`` — hash, feed URL → token of the poll that holds it.
+- ``ww:{ww}:feed:<id>`` — the feed's record (`FeedRecord` JSON: the `FeedState` contract plus what the
+  policy needs: body hash, recent publish times, health flags).
+- ``ww:{ww}:feed:<id>:seen`` — sorted set, delivery id → last seen (unix s): which items are new.
+- ``ww:{ww}:host:<host>:inflight`` / ``:next`` — per-host concurrency slots and politeness clock.
+
+Claiming is one Lua script: it takes the due members and pushes each one's score to the lease's end in the
+same step, so a second scheduler running the same tick finds nothing due, and a poller that dies leaves a
+feed that comes due again when its lease runs out (never abandoned). Completing checks the token, so a poll
+that outlived its lease cannot overwrite the one that replaced it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import re
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import redis
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.models import FeedState
+
+# --- keys (mirrors wirewatch.constants.key: one prefix, one hash tag)
+KEY_PREFIX = "ww"
+HASH_TAG = "{ww}"
+FEEDS_STREAM = "ww:feeds"
+FEEDS_STREAM_MAXLEN = 100_000
+
+
+def _key(*parts: str) -> str:
+    return ":".join((KEY_PREFIX, HASH_TAG, *parts))
+
+
+DUE_KEY = _key("feeds", "due")
+LEASE_KEY = _key("feeds", "lease")
+
+
+def feed_id(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def record_key(url: str) -> str:
+    return _key("feed", feed_id(url))
+
+
+def seen_key(url: str) -> str:
+    return _key("feed", feed_id(url), "seen")
+
+
+def host_keys(host: str) -> tuple[str, str]:
+    host = host.lower()
+    return _key("host", host, "inflight"), _key("host", host, "next")
+
+
+# --- the numbers (seconds unless named otherwise); why each: docs/feeds.md
+FEED_MIN_INTERVAL_S = 5 * 60  # floor when the config names none; a configured interval is the floor
+FEED_MAX_INTERVAL_S = 6 * 3600  # ceiling: even a feed that publishes weekly is checked four times a day
+FEED_HINT_MAX_S = 24 * 3600  # ttl / Cache-Control / Retry-After are honoured up to this
+FEED_JITTER = 0.1  # ±10 % on every interval, so feeds added together drift apart
+FEED_LEASE_S = 300  # > fetch deadline + parse + full-text fetches; a dead poller's feed is due again after
+FEED_RHYTHM_SAMPLES = 20  # publish times kept per feed for the rhythm estimate
+FEED_RHYTHM_MAX_AGE_S = 30 * 86_400  # publish times older than this do not shape the interval
+FEED_UNCONDITIONAL_EVERY = 24  # every Nth poll drops ETag/Last-Modified, catching servers whose validators lie
+FEED_SEEN_MAX = 5_000  # item ids remembered per feed (a feed lists far fewer at a time)
+FEED_BACKOFF_CAP_S = 24 * 3600  # a failing feed is still tried at least daily: never abandoned
+FEED_BROKEN_AFTER = 3  # consecutive failures before a feed_broken health event
+FEED_QUIET_FACTOR = 10.0  # quiet: no new item for this many times the usual gap ...
+FEED_QUIET_MIN_S = 3 * 86_400  # ... and at least this long
+HOST_MAX_CONCURRENT = 2  # polls of one host at a time, across all workers
+HOST_DELAY_S = 1.0  # between two requests to one host
+HOST_SLOT_TTL_S = 120  # a slot held longer than this (a dead worker) is freed
+
+# first delay after a failure, by kind; doubled per consecutive failure, jittered, capped
+BACKOFF_BASE_S: dict[str, float] = {
+    "timeout": 5 * 60,
+    "connect": 5 * 60,
+    "http_5xx": 5 * 60,
+    "http_429": 15 * 60,
+    "dns": 30 * 60,
+    "http_4xx": 60 * 60,
+    "parse": 60 * 60,
+    "too_large": 6 * 3600,
+    "content_type": 6 * 3600,
+    "redirects": 6 * 3600,
+    "blocked": 6 * 3600,
+    "bad_url": 6 * 3600,
+}
+BACKOFF_DEFAULT_S = 15 * 60
+
+
+class FeedRecord(BaseModel):
+    """One feed as the scheduler keeps it: the `FeedState` contract plus the policy's memory."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: FeedState
+    full_text: bool = False
+    floor_s: float = Field(FEED_MIN_INTERVAL_S, gt=0)
+    ceiling_s: float = Field(FEED_MAX_INTERVAL_S, gt=0)
+    origin: str = "cli"  # "config" or "cli": who added it
+    body_hash: str | None = None
+    item_times: list[float] = Field(default_factory=list)  # recent new items' publish times, sorted
+    last_new_at: float | None = None
+    last_error: str | None = None
+    last_error_kind: str | None = None
+    polls: int = 0
+    broken: bool = False  # a feed_broken event was sent and no success since
+    quiet: bool = False  # a feed_quiet event was sent and no new item since
+
+    @property
+    def url(self) -> str:
+        return self.state.url
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A feed this poller holds until it completes or the lease runs out."""
+
+    url: str
+    token: str
+
+
+# ---------------------------------------------------------------------------------------------- Lua scripts
+
+# KEYS: due, lease. ARGV: now, limit, lease_s, token prefix.
+_CLAIM = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local until_ = tonumber(ARGV[1]) + tonumber(ARGV[3])
+local out = {}
+for i, url in ipairs(due) do
+  local token = ARGV[4] .. ':' .. i
+  redis.call('ZADD', KEYS[1], until_, url)
+  redis.call('HSET', KEYS[2], url, token)
+  out[#out + 1] = url
+  out[#out + 1] = token
+end
+return out
+"""
+
+# Claim one named feed now, whatever its due time, unless another poll holds it.
+# KEYS: due, lease. ARGV: url, now, lease_s, token.
+_CLAIM_ONE = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score then return 0 end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 and tonumber(score) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
+return 1
+"""
+
+# KEYS: due, lease, record. ARGV: url, token, next_at, record JSON ('' keeps the record).
+_COMPLETE = """
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end
+redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[1])
+return 1
+"""
+
+# KEYS: inflight, next. ARGV: now, token, max_concurrent, delay_s, slot_ttl_s.
+# Returns 0 when the slot is taken, else seconds to wait (as a string: Lua numbers lose the fraction).
+_HOST_ACQUIRE = """
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local nxt = tonumber(redis.call('GET', KEYS[2]) or '0')
+if nxt > now then return tostring(nxt - now) end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return tostring(math.max(tonumber(first[2]) - now, 0.05))
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[5]), ARGV[2])
+redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[5]) * 1000))
+redis.call('SET', KEYS[2], tostring(now + tonumber(ARGV[4])), 'PX', math.ceil((tonumber(ARGV[4]) + 1) * 1000))
+return 0
+"""
+
+# KEYS: seen. ARGV: now, max, ids...  Returns the ids not seen before; marks all of them seen.
+_MARK_SEEN = """
+local new = {}
+for i = 3, #ARGV do
+  if not redis.call('ZSCORE', KEYS[1], ARGV[i]) then new[#new + 1] = ARGV[i] end
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i])
+end
+local size = redis.call('ZCARD', KEYS[1])
+if size > tonumber(ARGV[2]) then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, size - tonumber(ARGV[2]) - 1) end
+return new
+"""
+
+
+class FeedSchedule:
+    """The feeds and their next poll times, shared by every scheduler and worker through Redis."""
+
+    def __init__(self, client: redis.Redis, *, stream: str = FEEDS_STREAM) -> None:
+        self.client = client
+        self.stream = stream
+        self._claim = client.register_script(_CLAIM)
+        self._claim_one = client.register_script(_CLAIM_ONE)
+        self._complete = client.register_script(_COMPLETE)
+        self._mark_seen = client.register_script(_MARK_SEEN)
+
+    # --- feeds
+
+    def add(
+        self,
+        url: str,
+        *,
+        name: str | None = None,
+        interval_s: float | None = None,
+        full_text: bool = False,
+        origin: str = "cli",
+        now: float | None = None,
+    ) -> FeedRecord:
+        """Add a feed (due at once) or update the settings of one already known; its state is kept."""
+        now = time.time() if now is None else now
+        floor = max(float(interval_s or FEED_MIN_INTERVAL_S), 1.0)
+        record = self.get(url)
+        if record is None:
+            state = FeedState(url=url, name=name, interval_s=floor, next_poll_at=utc_datetime(now))
+            record = FeedRecord(
+                state=state,
+                full_text=full_text,
+                floor_s=floor,
+                ceiling_s=max(FEED_MAX_INTERVAL_S, floor),
+                origin=origin,
+            )
+            pipe = self.client.pipeline(transaction=True)
+            pipe.set(record_key(url), record.model_dump_json())
+            pipe.zadd(DUE_KEY, {url: now}, nx=True)
+            pipe.execute()
+            return record
+        record = record.model_copy(
+            update={
+                "state": record.state.model_copy(update={"name": name or record.state.name}),
+                "full_text": full_text,
+                "floor_s": floor,
+                "ceiling_s": max(FEED_MAX_INTERVAL_S, floor),
+            }
+        )
+        self.client.set(record_key(url), record.model_dump_json())
+        return record
+
+    def remove(self, url: str) -> bool:
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(record_key(url), seen_key(url))
+        pipe.zrem(DUE_KEY, url)
+        pipe.hdel(LEASE_KEY, url)
+        return bool(pipe.execute()[0])
+
+    def get(self, url: str) -> FeedRecord | None:
+        raw = self.client.get(record_key(url))
+        return FeedRecord.model_validate_json(raw) if raw else None
+
+    def urls(self) -> list[str]:
+        members: list[Any] = self.client.zrange(DUE_KEY, 0, -1)
+        return [m.decode() if isinstance(m, bytes) else str(m) for m in members]
+
+    def records(self) -> list[FeedRecord]:
+        urls = self.urls()
+        out: list[FeedRecord] = []
+        for start in range(0, len(urls), 500):
+            chunk = urls[start : start + 500]
+            for raw in self.client.mget([record_key(u) for u in chunk]):
+                if raw:
+                    out.append(FeedRecord.model_validate_json(raw))
+        return out
+
+    def next_due(self) -> float | None:
+        """When the earliest feed is due (unix s), or None with no feeds."""
+        first = self.client.zrange(DUE_KEY, 0, 0, withscores=True)
+        return float(first[0][1]) if first else None
+
+    # --- claiming
+
+    def claim_due(self, now: float | None = None, limit: int = 100, lease_s: float = FEED_LEASE_S) -> list[Claim]:
+        """Atomically take up to ``limit`` due feeds; no other caller gets them until completed or expired."""
+        now = time.time() if now is None else now
+        flat = self._claim(keys=[DUE_KEY, LEASE_KEY], args=[repr(now), limit, lease_s, uuid.uuid4().hex])
+        items = [x.decode() if isinstance(x, bytes) else x for x in flat]
+        return [Claim(items[i], items[i + 1]) for i in range(0, len(items), 2)]
+
+    def claim(self, url: str, now: float | None = None, lease_s: float = FEED_LEASE_S) -> Claim | None:
+        """Take one feed now (``run --once``), unless it is unknown or another poll holds its lease."""
+        now = time.time() if now is None else now
+        token = uuid.uuid4().hex
+        ok = self._claim_one(keys=[DUE_KEY, LEASE_KEY], args=[url, repr(now), lease_s, token])
+        return Claim(url, token) if ok else None
+
+    def complete(self, claim: Claim, record: FeedRecord | None, next_at: float) -> bool:
+        """Store the record and the next poll time, if this claim still holds the lease."""
+        payload = "" if record is None else record.model_dump_json()
+        result = self._complete(
+            keys=[DUE_KEY, LEASE_KEY, record_key(claim.url)],
+            args=[claim.url, claim.token, repr(next_at), payload],
+        )
+        return bool(result)
+
+    # --- items
+
+    def mark_seen(self, url: str, ids: Sequence[str], now: float | None = None) -> set[str]:
+        """Record ``ids`` as seen; return those that were not seen before."""
+        if not ids:
+            return set()
+        now = time.time() if now is None else now
+        new = self._mark_seen(keys=[seen_key(url)], args=[repr(now), FEED_SEEN_MAX, *ids])
+        return {x.decode() if isinstance(x, bytes) else x for x in new}
+
+    def unseen(self, url: str, ids: Sequence[str]) -> list[str]:
+        """The ids not yet seen for this feed, in order (read-only)."""
+        if not ids:
+            return []
+        scores = self.client.zmscore(seen_key(url), list(ids))
+        return [i for i, s in zip(ids, scores, strict=True) if s is None]
+
+    # --- health
+
+    def emit_health(self, event: dict[str, Any]) -> None:
+        self.client.xadd(
+            self.stream, {"event": json.dumps(event, sort_keys=True)}, maxlen=FEEDS_STREAM_MAXLEN, approximate=True
+        )
+
+    def health_events(self, count: int = 1000) -> list[dict[str, Any]]:
+        entries: list[Any] = self.client.xrange(self.stream, count=count) or []
+        return [json.loads(fields.get("event") or fields[b"event"]) for _, fields in entries]
+
+
+class HostGate:
+    """Per-host concurrency slots and a politeness delay, shared by every worker through Redis."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        max_concurrent: int = HOST_MAX_CONCURRENT,
+        delay_s: float = HOST_DELAY_S,
+        slot_ttl_s: float = HOST_SLOT_TTL_S,
+    ) -> None:
+        self.client = client
+        self.max_concurrent = max_concurrent
+        self.delay_s = delay_s
+        self.slot_ttl_s = slot_ttl_s
+        self._acquire = client.register_script(_HOST_ACQUIRE)
+
+    def acquire(self, host: str, token: str, now: float | None = None) -> float:
+        """Take a slot for ``host``: 0.0 when taken, else the seconds to wait before asking again."""
+        now = time.time() if now is None else now
+        wait = self._acquire(
+            keys=list(host_keys(host)),
+            args=[repr(now), token, self.max_concurrent, repr(self.delay_s), repr(self.slot_ttl_s)],
+        )
+        return float(wait)
+
+    def release(self, host: str, token: str) -> None:
+        self.client.zrem(host_keys(host)[0], token)
+
+
+# ------------------------------------------------------------------------------------------------- policy
+
+
+def utc_datetime(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def jitter(seconds: float, rng: random.Random, spread: float = FEED_JITTER) -> float:
+    return seconds * (1.0 + rng.uniform(-spread, spread))
+
+
+def rhythm_interval(item_times: Sequence[float], now: float, floor: float, ceiling: float) -> float:
+    """Half the feed's usual gap between items, stretched while it is quieter than usual; in [floor, ceiling].
+
+    Half the gap finds a new item on average a quarter-gap after it appears, at two polls per item; a feed
+    that has been silent for longer than its usual gap is polled as if that silence were its gap.
+    """
+    times = sorted(t for t in item_times if now - t <= FEED_RHYTHM_MAX_AGE_S)
+    if len(times) < 2:
+        return floor if times and now - times[-1] < 86_400 else min(max(floor, 3600.0), ceiling)
+    gap = (times[-1] - times[0]) / (len(times) - 1)
+    gap = max(gap, now - times[-1])
+    return min(max(gap / 2.0, floor), ceiling)
+
+
+def success_delay(
+    record: FeedRecord,
+    now: float,
+    rng: random.Random,
+    *,
+    ttl_s: float | None = None,
+    max_age_s: float | None = None,
+    retry_after_s: float | None = None,
+) -> float:
+    """Seconds until the next poll after a success: the rhythm, never sooner than the feed's hints."""
+    interval = rhythm_interval(record.item_times, now, record.floor_s, record.ceiling_s)
+    hints = [h for h in (ttl_s, max_age_s, retry_after_s) if h]
+    if hints:
+        interval = max(interval, min(max(hints), FEED_HINT_MAX_S))
+    return jitter(interval, rng)
+
+
+def failure_delay(kind: str, streak: int, rng: random.Random, *, retry_after_s: float | None = None) -> float:
+    """Seconds until the next try after ``streak`` consecutive failures of this kind: exponential, jittered
+    (full jitter over the upper half), capped at FEED_BACKOFF_CAP_S; a Retry-After wins when it is longer."""
+    base = BACKOFF_BASE_S.get(kind, BACKOFF_DEFAULT_S)
+    exp = min(base * math.pow(2.0, max(streak - 1, 0)), FEED_BACKOFF_CAP_S)
+    delay = exp * rng.uniform(0.5, 1.0)
+    if retry_after_s:
+        delay = max(delay, min(retry_after_s, FEED_HINT_MAX_S) * (1.0 + rng.uniform(0.0, FEED_JITTER)))
+    return min(delay, FEED_BACKOFF_CAP_S * (1.0 + FEED_JITTER))
+
+
+_MAX_AGE = re.compile(r"(?:^|,)\s*(s-maxage|max-age)\s*=\s*\"?(\d+)", re.I)
+
+
+def cache_max_age(headers: dict[str, str]) -> float | None:
+    """Cache-Control max-age (s-maxage wins) in seconds; no-store / no-cache give None."""
+    value = headers.get("cache-control", "")
+    ages = {name.lower(): float(age) for name, age in _MAX_AGE.findall(value)}
+    age = ages.get("s-maxage", ages.get("max-age"))
+    return age if age and age > 0 else None
+
+
+def published_ts(value: str | None, now: float) -> float | None:
+    """A feed date (RFC 822 or ISO 8601) as unix seconds; None when unreadable or absurd (future, epoch)."""
+    if not value:
+        return None
+    value = value.strip()
+    when: datetime | None = None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        try:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    ts = when.timestamp()
+    if ts > now + 3600 or ts < now - 10 * 365 * 86_400:
+        return None
+    return ts
+
+
+def remember_items(times: Iterable[float], record: FeedRecord) -> list[float]:
+    merged = sorted([*record.item_times, *times])
+    return merged[-FEED_RHYTHM_SAMPLES:]
+
+
+def is_quiet(record: FeedRecord, now: float) -> bool:
+    """No new item for far longer than this feed's usual gap."""
+    if record.last_new_at is None or len(record.item_times) < 2:
+        return False
+    times = record.item_times
+    gap = (times[-1] - times[0]) / (len(times) - 1)
+    return now - record.last_new_at > max(FEED_QUIET_FACTOR * gap, FEED_QUIET_MIN_S)

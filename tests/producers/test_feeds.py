@@ -1,0 +1,466 @@
+"""producers.feeds: feed bytes → RawArticles, on the real feeds of the shared corpus."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import html
+import io
+import json
+import re
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urljoin
+
+import feedparser
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from producers.feeds import (
+    FEED_MAX_BYTES,
+    FeedError,
+    FeedParseError,
+    FeedTooLarge,
+    item_key,
+    parse_feed,
+)
+from schemas.models import RawArticle
+from tests.producers.feed_expect import entry_facts, expect_of, headers_of
+
+pytestmark = pytest.mark.corpus
+
+FEED_URL = "https://example.com/feed.xml"
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+# Where we differ from feedparser's expectations on purpose.
+DELIBERATE = {
+    # a DTD-declared entity: we never expand declared entities (billion laughs, XXE)
+    ("wellformed/rss/entity_in_doctype.xml", "guid"),
+    # ids are opaque: feedparser resolves a relative atom:id against the base, we keep it as written
+    ("wellformed/base/http_entry_id_base_content_location.xml", "id"),
+    ("wellformed/base/http_entry_id_base_docuri.xml", "id"),
+}
+
+
+def _text(value: str) -> str:
+    """Feedparser keeps markup in titles; ours are text. Compare the text."""
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", value)).split())
+
+
+def _assert_valid(articles: list[RawArticle]) -> None:
+    """Articles are built without validation: each must survive the JSON round trip a worker does."""
+    for article in articles:
+        again = RawArticle.model_validate_json(article.model_dump_json(by_alias=True))
+        # received_at crosses the wire at millisecond precision
+        assert again.model_dump(exclude={"received_at"}) == article.model_dump(exclude={"received_at"})
+
+
+def _feedparser_files(corpus: Path) -> list[Path]:
+    return sorted(p for p in (corpus / "feeds" / "feedparser" / "tests").rglob("*") if p.is_file())
+
+
+def test_every_feedparser_test_file_parses_or_fails_cleanly(corpus: Path) -> None:
+    """All ~2,100 feedparser test files give a ParsedFeed or a FeedError; nothing else escapes."""
+    files = _feedparser_files(corpus)
+    assert len(files) > 2000
+    outcomes: dict[str, int] = {}
+    for path in files:
+        data = path.read_bytes()
+        headers = headers_of(path, data[:2000].decode("utf-8", "replace"))
+        try:
+            parsed = parse_feed(data, feed_url=FEED_URL, headers=headers, received_at=NOW)
+            outcomes[parsed.parser] = outcomes.get(parsed.parser, 0) + 1
+            _assert_valid(parsed.articles)
+        except FeedError:
+            outcomes["error"] = outcomes.get("error", 0) + 1
+    assert outcomes.get("error", 0) <= 5, outcomes
+    assert outcomes["fast"] > 1000, outcomes
+
+
+def test_feedparser_expectations_on_title_link_and_id_hold(corpus: Path) -> None:
+    """Where a well-formed test file states entries[0]'s title, link or id, we give the same value."""
+    root = corpus / "feeds" / "feedparser" / "tests"
+    checked = 0
+    wrong = []
+    for path in _feedparser_files(corpus):
+        rel = str(path.relative_to(root))
+        if not rel.startswith("wellformed/") or rel.startswith("wellformed/sanitize/"):
+            continue  # ill-formed files and feedparser's HTML sanitiser are not contracts of ours
+        data = path.read_bytes()
+        head = data[:2000].decode("utf-8", "replace")
+        expect = expect_of(path, head)
+        facts = entry_facts(expect) if expect else {}
+        if not facts:
+            continue
+        parsed = parse_feed(
+            data,
+            feed_url=f"http://127.0.0.1:8097/tests/{rel}",
+            headers=headers_of(path, head),
+            received_at=NOW,
+        )
+        article = parsed.articles[0]
+        for name, expected in facts.items():
+            got = {"title": article.title, "link": article.url, "id": article.guid, "guid": article.guid}[name]
+            # a title typed as text keeps its brackets; one typed as HTML becomes text
+            wants = {expected, _text(expected)} if name == "title" else {expected}
+            checked += 1
+            if got not in wants and (rel, name) not in DELIBERATE:
+                wrong.append((rel, name, expected, got))
+    assert checked > 60
+    assert wrong == []
+
+
+MINIFLUX = "feeds/miniflux/internal/reader"
+
+
+@pytest.mark.parametrize(
+    ("path", "expected_title"),
+    [
+        ("parser/testdata/no_encoding_ISO-8859-1.xml", "Flux RSS du magazine de psychologie Le Cercle Psy"),
+        ("encoding/testdata/utf8-incorrect-prolog.xml", "테스트 피드"),
+        ("encoding/testdata/invalid-prolog.xml", "테스트 피드"),
+        ("encoding/testdata/utf8.xml", "테스트 피드"),
+    ],
+)
+def test_miniflux_feed_titles_decode(corpus: Path, path: str, expected_title: str) -> None:
+    """Feeds with a missing, wrong or unknown charset declaration still decode to the right text."""
+    parsed = parse_feed((corpus / MINIFLUX / path).read_bytes(), feed_url=FEED_URL, received_at=NOW)
+    assert parsed.title == expected_title
+
+
+def _all_text(parsed: object) -> str:
+    articles = parsed.articles  # type: ignore[attr-defined]
+    return " ".join(f"{a.title} {a.content}" for a in articles)
+
+
+def test_iso_8859_1_without_declaration_keeps_accents(corpus: Path) -> None:
+    """An ISO-8859-1 body with no XML declaration: accented letters come out as letters, not U+FFFD."""
+    parsed = parse_feed(
+        (corpus / MINIFLUX / "parser/testdata/no_encoding_ISO-8859-1.xml").read_bytes(), feed_url=FEED_URL
+    )
+    text = _all_text(parsed)
+    assert parsed.articles
+    assert "\ufffd" not in text
+    assert re.search("[éèàç]", text)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "parser/testdata/encoding_WINDOWS-1251.xml",
+        "encoding/testdata/koi8r.xml",
+        "xml/testdata/koi8r.xml",
+    ],
+)
+def test_cyrillic_charsets_decode(corpus: Path, path: str) -> None:
+    """windows-1251 and KOI8-R feeds decode to Cyrillic text."""
+    parsed = parse_feed((corpus / MINIFLUX / path).read_bytes(), feed_url=FEED_URL)
+    text = _all_text(parsed) + (parsed.title or "")
+    assert "\ufffd" not in text
+    assert len(re.findall("[а-яА-Я]", text)) > 5
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "encoding/testdata/iso-8859-1.xml",
+        "encoding/testdata/windows-1252.xml",
+        "parser/testdata/encoding_ISO-8859-1.xml",
+    ],
+)
+def test_declared_latin_charsets_decode(corpus: Path, path: str) -> None:
+    """Declared ISO-8859-1 / windows-1252 feeds decode to non-ASCII letters, no replacement characters."""
+    parsed = parse_feed((corpus / MINIFLUX / path).read_bytes(), feed_url=FEED_URL)
+    text = _all_text(parsed) + (parsed.title or "")
+    assert "\ufffd" not in text
+    assert not text.isascii()
+
+
+def test_every_miniflux_file_parses_or_fails_cleanly(corpus: Path) -> None:
+    """Every miniflux reader fixture gives a ParsedFeed or a FeedError."""
+    for path in sorted((corpus / MINIFLUX).rglob("*")):
+        if path.is_file() and path.suffix in (".xml", ".html", ".json"):
+            with contextlib.suppress(FeedError):
+                parse_feed(path.read_bytes(), feed_url=FEED_URL)
+
+
+def test_billion_laughs_is_not_expanded() -> None:
+    """Nested entity declarations are never expanded: the parse is fast and the text holds no copies."""
+    lol = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol "lol">'
+        + b"".join(
+            b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10)
+        )
+        + b']><rss version="2.0"><channel><title>t</title><item><title>&lol9;</title>'
+        + b"<link>https://example.com/a</link></item></channel></rss>"
+    )
+    start = time.perf_counter()
+    parsed = parse_feed(lol, feed_url=FEED_URL)
+    assert time.perf_counter() - start < 2
+    assert "lollol" not in (parsed.articles[0].title or "")
+
+
+def test_external_entities_are_not_read(tmp_path: Path) -> None:
+    """A SYSTEM entity naming a local file is not read into the feed."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET")
+    body = (
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+        '<rss version="2.0"><channel><item><title>a &xxe; b</title><link>https://example.com/x</link>'
+        "</item></channel></rss>"
+    ).encode()
+    parsed = parse_feed(body, feed_url=FEED_URL)
+    assert "TOPSECRET" not in (parsed.articles[0].title or "")
+
+
+def test_a_body_that_names_a_file_is_not_opened(tmp_path: Path) -> None:
+    """A body equal to a local path (which feedparser alone would open) is just a bad feed."""
+    target = tmp_path / "feed.xml"
+    target.write_text('<rss version="2.0"><channel><item><title>LOCAL</title></item></channel></rss>')
+    with pytest.raises(FeedParseError):
+        parse_feed(str(target).encode(), feed_url=FEED_URL)
+
+
+def test_oversized_body_is_refused() -> None:
+    """A body past FEED_MAX_BYTES raises FeedTooLarge before any parsing."""
+    with pytest.raises(FeedTooLarge):
+        parse_feed(b" " * (FEED_MAX_BYTES + 1), feed_url=FEED_URL)
+
+
+def test_item_count_is_bounded() -> None:
+    """Items past max_items are dropped and counted."""
+    items = "".join(f"<item><link>https://example.com/{i}</link></item>" for i in range(30))
+    parsed = parse_feed(
+        f'<rss version="2.0"><channel>{items}</channel></rss>'.encode(), feed_url=FEED_URL, max_items=10
+    )
+    assert len(parsed.articles) == 10
+    assert parsed.dropped_items == 20
+
+
+def test_rss_item_fields_map_to_raw_article() -> None:
+    """An RSS 2.0 item's fields land in the RawArticle fields, with content:encoded as HTML content."""
+    body = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+     xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Wire &amp; Co</title><ttl>30</ttl>
+<item><title>Quake &lt;b&gt;hits&lt;/b&gt; coast</title><link> https://example.com/q </link>
+<guid isPermaLink="false">q-1</guid><pubDate>Sun, 29 Nov 2026 10:00:00 GMT</pubDate>
+<author>desk@example.com (Ana Diaz)</author><dc:creator>Bo Li</dc:creator>
+<description>Short &lt;i&gt;summary&lt;/i&gt;</description>
+<content:encoded><![CDATA[<p>Full story</p>]]></content:encoded></item></channel></rss>"""
+    parsed = parse_feed(body, feed_url=FEED_URL, received_at=NOW)
+    (a,) = parsed.articles
+    assert parsed.version == "rss20" and parsed.parser == "fast" and parsed.ttl_s == 1800
+    assert a.source.kind == "feed" and a.source.name == "Wire & Co" and a.source.feed == FEED_URL
+    assert a.title == "Quake hits coast"
+    assert a.url == "https://example.com/q"
+    assert a.guid == "q-1"
+    assert a.published_at == "Sun, 29 Nov 2026 10:00:00 GMT"
+    assert a.authors == ["Ana Diaz", "Bo Li"]
+    assert a.summary == "Short <i>summary</i>"
+    assert a.content == "<p>Full story</p>" and a.content_type == "html"
+    assert a.received_at == NOW
+    assert a.delivery_id == item_key(FEED_URL, "q-1", None, None, None)
+
+
+def test_plain_description_is_text_and_name_overrides_title() -> None:
+    """A description without markup gives content_type text; a configured name names the source."""
+    body = (
+        b'<rss version="2.0"><channel><title>T</title><item><link>https://e.com/1</link>'
+        b"<description>Just words.</description></item></channel></rss>"
+    )
+    (a,) = parse_feed(body, feed_url=FEED_URL, name="My feed").articles
+    assert a.content_type == "text" and a.content == "Just words." and a.source.name == "My feed"
+
+
+def test_atom_entry_fields_and_inherited_author() -> None:
+    """Atom: alternate link resolved against xml:base, published over updated, feed author inherited."""
+    body = b"""<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://blog.example.org/">
+<title type="html">A &amp;lt;b&amp;gt;blog</title><author><name>Feed Author</name></author>
+<entry><title type="text">x &lt; y</title><id>tag:e,1</id><link rel="self" href="/self"/>
+<link rel="alternate" type="text/html" href="posts/1"/><updated>2026-11-02T00:00:00Z</updated>
+<published>2026-11-01T00:00:00Z</published><summary>S</summary>
+<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Body &amp; more</p></div></content></entry>
+</feed>"""
+    parsed = parse_feed(body, feed_url=FEED_URL)
+    (a,) = parsed.articles
+    assert parsed.version == "atom10" and parsed.title == "A <b>blog"
+    assert a.title == "x < y"
+    assert a.url == "https://blog.example.org/posts/1"
+    assert a.guid == "tag:e,1"
+    assert a.published_at == "2026-11-01T00:00:00Z"
+    assert a.authors == ["Feed Author"]
+    assert a.content_type == "html" and "<p" in a.content and "Body &amp; more" in a.content
+    assert a.summary == "S"
+
+
+@pytest.mark.parametrize("version", ["https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1"])
+def test_json_feed(version: str) -> None:
+    """JSON Feed 1.0 (author) and 1.1 (authors) items map like XML items."""
+    author_key = "author" if version.endswith("/1") else "authors"
+    author = {"name": "Kim"} if author_key == "author" else [{"name": "Kim"}]
+    doc = {
+        "version": version,
+        "title": "J",
+        author_key: author,
+        "items": [
+            {
+                "id": 7,
+                "url": "https://e.com/7",
+                "title": "Seven",
+                "content_html": "<p>7</p>",
+                "date_published": "2026-11-01T00:00:00Z",
+            },
+            {"id": "8", "content_text": "eight", "summary": "8!"},
+            "junk",
+        ],
+    }
+    parsed = parse_feed(json.dumps(doc).encode(), feed_url=FEED_URL)
+    seven, eight = parsed.articles
+    assert parsed.parser == "json" and parsed.title == "J"
+    assert (seven.guid, seven.url, seven.title, seven.content_type) == (
+        "7",
+        "https://e.com/7",
+        "Seven",
+        "html",
+    )
+    assert seven.authors == ["Kim"] and seven.published_at == "2026-11-01T00:00:00Z"
+    assert (eight.content, eight.content_type, eight.summary) == ("eight", "text", "8!")
+
+
+def test_json_lone_surrogates_are_replaced() -> None:
+    """A lone surrogate escape in a JSON Feed does not make an article that cannot be serialised."""
+    body = b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1", "title": "a\\ud800b"}]}'
+    (a,) = parse_feed(body, feed_url=FEED_URL).articles
+    _assert_valid([a])
+    assert a.title == "a?b"
+
+
+def test_invalid_json_is_a_parse_error() -> None:
+    """Broken JSON raises FeedParseError."""
+    with pytest.raises(FeedParseError):
+        parse_feed(b'{"items": [', feed_url=FEED_URL)
+
+
+def test_item_ids_fall_back_from_guid_to_link_to_content() -> None:
+    """delivery_id: guid, else link, else title+content; different feeds give different ids."""
+    assert item_key("f", "g", "l", "t", "c") == item_key("f", "g", "other", "x", "y")
+    assert item_key("f", None, "l", "t", "c") == item_key("f", None, "l", "x", "y")
+    assert item_key("f", None, None, "t", "c") != item_key("f", None, None, "t", "d")
+    assert item_key("f", "g", None, None, None) != item_key("f2", "g", None, None, None)
+    assert len(item_key("f", "g", None, None, None)) == 32
+
+
+def test_duplicate_items_in_one_feed_deliver_once() -> None:
+    """An item listed twice is delivered once; one guid on different links is two items."""
+    item = "<item><guid>{g}</guid><link>{l}</link></item>"
+    items = (
+        item.format(g="a", l="https://e.com/1") * 2
+        + item.format(g="b", l="https://e.com/2")
+        + item.format(g="b", l="https://e.com/3")
+    )
+    parsed = parse_feed(f'<rss version="2.0"><channel>{items}</channel></rss>'.encode(), feed_url=FEED_URL)
+    assert [a.url for a in parsed.articles] == ["https://e.com/1", "https://e.com/2", "https://e.com/3"]
+
+
+def test_broken_markup_is_repaired_not_dropped() -> None:
+    """Bare ampersands and HTML entities undefined in XML are repaired by the fast path's second try."""
+    body = b'<rss version="2.0"><channel><item><title>Tom & Jerry&nbsp;&eacute;t\xc3\xa9</title><link>https://e.com/?a=1&b=2</link></item></channel></rss>'
+    parsed = parse_feed(body, feed_url=FEED_URL)
+    assert parsed.parser == "repaired"
+    assert parsed.articles[0].title == "Tom & Jerry\xa0été"
+    assert parsed.articles[0].url == "https://e.com/?a=1&b=2"
+
+
+def test_large_cdata_round_trips() -> None:
+    """Long CDATA content (cut out before parsing for speed) comes back whole, with CRLF as LF."""
+    long_html = "<p>" + "x&y < z " * 200 + "</p>\r\nend"
+    body = (
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><item>'
+        f"<link>https://e.com/1</link><content:encoded><![CDATA[{long_html}]]></content:encoded>"
+        "</item></channel></rss>"
+    ).encode()
+    (a,) = parse_feed(body, feed_url=FEED_URL).articles
+    assert a.content == long_html.replace("\r\n", "\n")
+
+
+def test_not_a_feed_is_a_parse_error() -> None:
+    """HTML, empty bodies and arbitrary XML raise FeedParseError."""
+    for body in (b"", b"<html><body>hi</body></html>", b"<?xml version='1.0'?><note/>", b"\x00\x01\x02"):
+        with pytest.raises(FeedError):
+            parse_feed(body, feed_url=FEED_URL)
+
+
+def _benchmark_files(corpus: Path) -> list[Path]:
+    return sorted((corpus / "feeds" / "fastfeedparser" / "benchmark_data").glob("*.gz"))
+
+
+def test_real_feeds_yield_one_article_per_distinct_item(corpus: Path) -> None:
+    """On the 200 real feeds: no crash, and at least as many articles as feedparser has distinct links
+    (checked on the 60 smallest feeds, feedparser being slow)."""
+    files = _benchmark_files(corpus)
+    assert len(files) == 200
+    bodies = {p.name: gzip.decompress(p.read_bytes()) for p in files}
+    total = 0
+    for name, body in bodies.items():
+        articles = parse_feed(body, feed_url=f"https://feeds.example/{name}").articles
+        _assert_valid(articles)
+        total += len(articles)
+    assert total > 6000
+    for name, body in sorted(bodies.items(), key=lambda kv: len(kv[1]))[:60]:
+        ours = parse_feed(body, feed_url=FEED_URL)
+        theirs = feedparser.parse(io.BytesIO(body), resolve_relative_uris=False, sanitize_html=False)
+        links = {urljoin(FEED_URL, e.get("link")) for e in theirs.entries if e.get("link")}
+        assert len(ours.articles) >= len(links), name
+        assert {a.url for a in ours.articles} >= links, name
+
+
+def test_fastfeedparser_integration_snapshots_agree_on_ids_and_links(corpus: Path) -> None:
+    """The 13 integration feeds: our (guid, link) pairs match the expected snapshot's (id, link)."""
+    folder = corpus / "feeds" / "fastfeedparser" / "tests" / "integration"
+    compared = 0
+    for expected_path in sorted(folder.glob("*.json.gz")):
+        stem = expected_path.name.removesuffix(".json.gz")
+        if stem.endswith(".expected"):
+            source = folder / f"{stem.removesuffix('.expected')}.json.gz"
+        else:
+            source = folder / f"{stem}.xml.gz"
+        if not source.exists() or source == expected_path:
+            continue
+        expected = json.loads(gzip.decompress(expected_path.read_bytes()))
+        parsed = parse_feed(gzip.decompress(source.read_bytes()), feed_url=FEED_URL)
+        want = {e.get("link") for e in expected.get("entries", []) if e.get("link")}
+        got = {a.url for a in parsed.articles}
+        assert want <= got, (source.name, sorted(want - got)[:3])
+        compared += 1
+    assert compared >= 10
+
+
+_SAMPLE = (
+    b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+    b"<channel><title>T &amp; co</title><item><title>A &lt;b&gt;</title><link>https://e.com/a</link>"
+    b"<guid>g1</guid><content:encoded><![CDATA[" + b"<p>body</p>" * 40 + b"]]></content:encoded></item>"
+    b"<item><title>B</title><link>/rel</link><description>caf\xc3\xa9 &nbsp;</description></item></channel></rss>"
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mangled_feeds_parse_or_fail_cleanly(data: st.DataObject) -> None:
+    """Truncated, spliced or byte-flipped feeds give articles that serialise, or a FeedError; nothing else."""
+    body = bytearray(_SAMPLE)
+    for _ in range(data.draw(st.integers(0, 6))):
+        op = data.draw(st.sampled_from(["flip", "cut", "insert"]))
+        at = data.draw(st.integers(0, len(body)))
+        if op == "flip" and at < len(body):
+            body[at] = data.draw(st.integers(0, 255))
+        elif op == "cut":
+            del body[at : at + data.draw(st.integers(1, 40))]
+        else:
+            body[at:at] = data.draw(st.sampled_from([b"&", b"<", b"]]>", b"<![CDATA[", b"\x00", b"\xff", b"<item>"]))
+    try:
+        parsed = parse_feed(bytes(body), feed_url=FEED_URL)
+    except FeedError:
+        return
+    _assert_valid(parsed.articles)

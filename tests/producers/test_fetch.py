@@ -1,0 +1,188 @@
+"""producers.fetch: bounded GETs against a real loopback server."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from producers.fetch import (
+    FEED_POLICY,
+    FetchBadContentType,
+    FetchBadURL,
+    FetchBlocked,
+    FetchDNSError,
+    FetchHTTPError,
+    FetchPolicy,
+    FetchTimeout,
+    FetchTooLarge,
+    FetchTooManyRedirects,
+    fetch,
+    parse_retry_after,
+)
+from tests.producers.feed_server import FeedServer, etag_of
+
+LOOPBACK = FetchPolicy(allow_private_networks=True)
+RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+
+
+def test_fetches_a_corpus_feed_and_then_gets_304(feed_server: FeedServer, corpus: Path) -> None:
+    """A feed is fetched whole; a second, conditional GET with its ETag gets 304 and no body."""
+    body = (corpus / "feeds/miniflux/internal/reader/parser/testdata/encoding_WINDOWS-1251.xml").read_bytes()
+    url = feed_server.set("/feed.xml", body)
+    first = fetch(url, policy=LOOPBACK)
+    assert first.status == 200 and first.body == body and not first.not_modified
+    assert first.etag == etag_of(body) and first.last_modified
+    second = fetch(url, policy=LOOPBACK, etag=first.etag, last_modified=first.last_modified)
+    assert second.not_modified and second.status == 304 and second.body == b""
+    sent = feed_server.requests_for("/feed.xml")[-1].headers
+    assert sent["if-none-match"] == first.etag
+    assert sent["if-modified-since"] == first.last_modified
+    assert "gzip" in sent["accept-encoding"]
+
+
+def test_default_policy_refuses_loopback(feed_server: FeedServer) -> None:
+    """Without allow_private_networks, 127.0.0.1 and localhost are refused before any connection."""
+    url = feed_server.set("/feed.xml", RSS)
+    with pytest.raises(FetchBlocked):
+        fetch(url)
+    with pytest.raises(FetchBlocked):
+        fetch(url.replace("127.0.0.1", "localhost"), policy=FEED_POLICY)
+    assert feed_server.log == []
+
+
+@pytest.mark.parametrize("address", ["10.0.0.1", "192.168.1.1", "169.254.169.254", "::1", "::ffff:10.0.0.1", "fc00::1"])
+def test_private_addresses_are_refused(address: str) -> None:
+    """Private, link-local (cloud metadata), IPv6 loopback/ULA and v4-mapped private addresses are refused."""
+    policy = FetchPolicy(resolver=lambda host, port: [address])
+    with pytest.raises(FetchBlocked):
+        fetch("http://feeds.example/rss", policy=policy)
+
+
+def test_one_private_address_among_public_ones_refuses_the_host() -> None:
+    """Every resolved address is checked: a name resolving to a public and a private address is refused."""
+    policy = FetchPolicy(resolver=lambda host, port: ["8.8.8.8", "10.0.0.1"])
+    with pytest.raises(FetchBlocked):
+        fetch("http://feeds.example/rss", policy=policy)
+
+
+def test_every_redirect_hop_is_checked(feed_server: FeedServer) -> None:
+    """A redirect from an allowed host to a private address is refused at that hop."""
+    policy = FetchPolicy(allowed_networks=("127.0.0.0/8",))
+    url = feed_server.url("/redirect?to=http://10.1.2.3/feed.xml")
+    with pytest.raises(FetchBlocked):
+        fetch(url, policy=policy)
+    assert [s.path for s in feed_server.log] == ["/redirect"]
+
+
+def test_name_is_sent_as_host_while_the_vetted_address_is_dialled(feed_server: FeedServer) -> None:
+    """The connection goes to the resolved address; the Host header carries the name."""
+    feed_server.set("/feed.xml", RSS)
+    policy = FetchPolicy(allowed_networks=("127.0.0.0/8",), resolver=lambda host, port: ["127.0.0.1"])
+    result = fetch(f"http://feeds.test:{feed_server.port}/feed.xml", policy=policy)
+    assert result.body == RSS
+    assert feed_server.log[-1].headers["host"] == f"feeds.test:{feed_server.port}"
+
+
+def test_redirects_are_followed_and_permanent_moves_reported(feed_server: FeedServer) -> None:
+    """A chain of 301s within the limit is followed; the final URL is reported as the permanent one."""
+    feed_server.set("/feed.xml", RSS)
+    result = fetch(feed_server.url("/chain?n=3"), policy=LOOPBACK)
+    assert result.body == RSS
+    assert result.permanent_url == feed_server.url("/feed.xml")
+
+
+def test_temporary_redirects_do_not_move_the_feed(feed_server: FeedServer) -> None:
+    """A 302 is followed but is not a permanent move."""
+    feed_server.set("/feed.xml", RSS)
+    result = fetch(feed_server.url(f"/redirect?code=302&to={feed_server.url('/feed.xml')}"), policy=LOOPBACK)
+    assert result.body == RSS and result.permanent_url is None
+
+
+def test_redirect_limit_and_loops(feed_server: FeedServer) -> None:
+    """Past max_redirects, or in a loop, the fetch fails."""
+    feed_server.set("/feed.xml", RSS)
+    with pytest.raises(FetchTooManyRedirects):
+        fetch(feed_server.url("/chain?n=6"), policy=LOOPBACK)
+    with pytest.raises(FetchTooManyRedirects):
+        fetch(feed_server.url("/loop"), policy=LOOPBACK)
+
+
+def test_total_deadline_stops_a_trickling_server(feed_server: FeedServer) -> None:
+    """A body trickled a byte at a time is cut at the total deadline, not at a per-read timeout."""
+    policy = FetchPolicy(allow_private_networks=True, deadline_s=1.0)
+    start = time.monotonic()
+    with pytest.raises(FetchTimeout):
+        fetch(feed_server.url("/slow?seconds=8"), policy=policy)
+    assert time.monotonic() - start < 3.0
+
+
+def test_size_limit_on_plain_and_compressed_bodies(feed_server: FeedServer) -> None:
+    """Bodies past max_bytes fail, counted after decompression (a gzip bomb stops at the limit)."""
+    policy = FetchPolicy(allow_private_networks=True, max_bytes=1_000_000)
+    with pytest.raises(FetchTooLarge):
+        fetch(feed_server.url("/big?bytes=2000000"), policy=policy)
+    start = time.monotonic()
+    with pytest.raises(FetchTooLarge):
+        fetch(feed_server.url("/bomb?bytes=30000000"), policy=policy)
+    assert time.monotonic() - start < 5.0
+
+
+def test_content_type_check(feed_server: FeedServer) -> None:
+    """An image is refused as a feed; a feed labelled text/html is accepted."""
+    url = feed_server.set("/logo.png", b"\x89PNG....", content_type="image/png")
+    with pytest.raises(FetchBadContentType):
+        fetch(url, policy=LOOPBACK)
+    url = feed_server.set("/mislabelled", RSS, content_type="text/html; charset=utf-8")
+    assert fetch(url, policy=LOOPBACK).body == RSS
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "kind", "retry_after"),
+    [
+        (429, {"Retry-After": "120"}, "http_429", 120.0),
+        (503, {"Retry-After": "30"}, "http_5xx", 30.0),
+        (500, {}, "http_5xx", None),
+        (404, {}, "http_4xx", None),
+        (410, {}, "http_4xx", None),
+    ],
+)
+def test_http_errors_carry_kind_and_retry_after(
+    feed_server: FeedServer, status: int, headers: dict[str, str], kind: str, retry_after: float | None
+) -> None:
+    """Error statuses raise FetchHTTPError with the backoff kind and the server's Retry-After."""
+    url = feed_server.set("/feed.xml", RSS)
+    feed_server.fail("/feed.xml", status, headers=headers)
+    with pytest.raises(FetchHTTPError) as info:
+        fetch(url, policy=LOOPBACK)
+    assert info.value.kind == kind and info.value.status == status
+    assert info.value.retry_after_s == retry_after
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://example.com/feed", "file:///etc/passwd", "http:///nohost", "http://u:p@example.com/", "nonsense"],
+)
+def test_bad_urls_are_refused(url: str) -> None:
+    """Only absolute http(s) URLs with a host and no credentials are fetched."""
+    with pytest.raises(FetchBadURL):
+        fetch(url)
+
+
+def test_unresolvable_host_is_a_dns_error() -> None:
+    """A name that resolves to nothing is a DNS failure."""
+    with pytest.raises(FetchDNSError):
+        fetch("http://feeds.example/rss", policy=FetchPolicy(resolver=lambda host, port: []))
+
+
+def test_parse_retry_after() -> None:
+    """Retry-After: seconds or an HTTP date, capped; garbage is ignored."""
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC).timestamp()
+    assert parse_retry_after("90") == 90.0
+    assert parse_retry_after(format_datetime(datetime(2026, 11, 29, 12, 5, tzinfo=UTC), usegmt=True), now) == 300.0
+    assert parse_retry_after("99999999") == 7 * 86_400
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None

@@ -1,0 +1,185 @@
+"""producers.schedule: the feed schedule in a real Redis, and the interval / backoff policy."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+import redis
+
+from producers.schedule import (
+    FEED_BACKOFF_CAP_S,
+    FEED_HINT_MAX_S,
+    FEED_LEASE_S,
+    FEED_SEEN_MAX,
+    FeedRecord,
+    FeedSchedule,
+    HostGate,
+    cache_max_age,
+    failure_delay,
+    published_ts,
+    rhythm_interval,
+    seen_key,
+    success_delay,
+)
+from schemas.models import FeedState
+
+T0 = 1_800_000_000.0
+RNG = random.Random(7)
+
+
+def test_add_makes_a_feed_due_now_and_re_adding_keeps_its_state(client: redis.Redis) -> None:
+    """A new feed is due at once; adding it again updates its settings but not its state."""
+    schedule = FeedSchedule(client)
+    schedule.add("https://a.example/feed", name="A", interval_s=600, now=T0)
+    assert schedule.next_due() == T0
+    (claim,) = schedule.claim_due(now=T0)
+    record = schedule.get(claim.url)
+    assert record is not None and record.floor_s == 600
+    busy = record.model_copy(update={"state": record.state.model_copy(update={"items_seen": 5})})
+    assert schedule.complete(claim, busy, T0 + 600)
+    again = schedule.add("https://a.example/feed", name="B", interval_s=900, full_text=True, now=T0 + 1)
+    assert again.state.items_seen == 5 and again.state.name == "B" and again.floor_s == 900 and again.full_text
+    assert schedule.next_due() == T0 + 600
+
+
+def test_two_schedulers_never_claim_one_feed_twice(client: redis.Redis, redis_url: str) -> None:
+    """Two schedulers claiming the same tick concurrently split the due feeds: each is claimed once."""
+    from wirewatch.redis_server import connect
+
+    schedule = FeedSchedule(client)
+    urls = [f"https://h{i % 7}.example/feed{i}" for i in range(300)]
+    for url in urls:
+        schedule.add(url, now=T0)
+    got: list[list[str]] = [[], []]
+
+    def run(slot: int) -> None:
+        other = FeedSchedule(connect(redis_url))
+        for _ in range(20):
+            got[slot].extend(c.url for c in other.claim_due(now=T0 + 1, limit=10))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    claimed = got[0] + got[1]
+    assert sorted(claimed) == sorted(urls)
+    assert schedule.claim_due(now=T0 + 2) == []
+
+
+def test_a_dead_pollers_feed_comes_back_after_the_lease(client: redis.Redis) -> None:
+    """A claim never completed expires: the feed is claimable again and the stale token cannot complete."""
+    schedule = FeedSchedule(client)
+    schedule.add("https://a.example/feed", now=T0)
+    (first,) = schedule.claim_due(now=T0)
+    assert schedule.claim_due(now=T0 + FEED_LEASE_S - 1) == []
+    (second,) = schedule.claim_due(now=T0 + FEED_LEASE_S + 1)
+    record = schedule.get(first.url)
+    assert not schedule.complete(first, record, T0 + 10_000)
+    assert schedule.complete(second, record, T0 + 20_000)
+    assert schedule.next_due() == T0 + 20_000
+
+
+def test_claim_one_feed_for_a_single_pass(client: redis.Redis) -> None:
+    """claim(url) takes a feed that is not due yet, but not one another poll holds."""
+    schedule = FeedSchedule(client)
+    schedule.add("https://a.example/feed", now=T0 + 3600)
+    claim = schedule.claim("https://a.example/feed", now=T0)
+    assert claim is not None
+    assert schedule.claim("https://a.example/feed", now=T0 + 1) is None
+    assert schedule.claim("https://unknown.example/feed", now=T0) is None
+
+
+def test_removed_feed_is_not_rescheduled_by_its_running_poll(client: redis.Redis) -> None:
+    """A feed removed while being polled stays removed."""
+    schedule = FeedSchedule(client)
+    schedule.add("https://a.example/feed", now=T0)
+    (claim,) = schedule.claim_due(now=T0)
+    record = schedule.get(claim.url)
+    assert schedule.remove(claim.url)
+    assert not schedule.complete(claim, record, T0 + 60)
+    assert schedule.urls() == [] and schedule.get(claim.url) is None
+
+
+def test_seen_items_are_new_once_and_bounded(client: redis.Redis) -> None:
+    """mark_seen returns only ids never seen; the set keeps at most FEED_SEEN_MAX ids."""
+    schedule = FeedSchedule(client)
+    url = "https://a.example/feed"
+    assert schedule.mark_seen(url, ["a", "b"], T0) == {"a", "b"}
+    assert schedule.unseen(url, ["a", "c"]) == ["c"]
+    assert schedule.mark_seen(url, ["a", "c"], T0 + 1) == {"c"}
+    schedule.mark_seen(url, [f"x{i}" for i in range(FEED_SEEN_MAX + 10)], T0 + 2)
+    assert client.zcard(seen_key(url)) == FEED_SEEN_MAX
+
+
+def test_host_gate_limits_concurrency_and_spaces_requests(client: redis.Redis) -> None:
+    """At most max_concurrent polls of a host at once, each start delay_s after the last; slots expire."""
+    gate = HostGate(client, max_concurrent=2, delay_s=1.0, slot_ttl_s=60)
+    assert gate.acquire("a.example", "t1", T0) == 0
+    assert gate.acquire("a.example", "t2", T0 + 0.5) == pytest.approx(0.5)
+    assert gate.acquire("b.example", "t9", T0 + 0.5) == 0  # another host is not held up
+    assert gate.acquire("a.example", "t2", T0 + 1.0) == 0
+    assert gate.acquire("a.example", "t3", T0 + 2.0) > 0  # two in flight
+    gate.release("a.example", "t1")
+    assert gate.acquire("a.example", "t3", T0 + 2.0) == 0
+    assert gate.acquire("a.example", "t4", T0 + 100.0) == 0  # t2 and t3 expired
+
+
+@pytest.mark.parametrize(
+    ("times", "now", "floor", "ceiling", "expected"),
+    [
+        ([T0 - 3600 * i for i in range(10)], T0, 300, 21600, 1800),  # hourly → every 30 min
+        ([T0 - 60 * i for i in range(10)], T0, 300, 21600, 300),  # every minute → the floor
+        ([T0 - 86400 * 7 * i for i in range(4)], T0, 300, 21600, 21600),  # weekly → the ceiling
+        ([T0 - 3600 * i - 86400 for i in range(10)], T0, 300, 21600, 21600),  # hourly, silent a day: slower
+        ([], T0, 300, 21600, 3600),  # nothing known yet
+    ],
+)
+def test_rhythm_interval(times: list[float], now: float, floor: float, ceiling: float, expected: float) -> None:
+    """The interval is half the publish gap (stretched by silence), clamped to [floor, ceiling]."""
+    assert rhythm_interval(times, now, floor, ceiling) == pytest.approx(expected)
+
+
+def _record(**kw: object) -> FeedRecord:
+    from datetime import UTC, datetime
+
+    state = FeedState(url="https://a.example/feed", interval_s=300, next_poll_at=datetime.fromtimestamp(T0, UTC))
+    return FeedRecord(state=state, **kw)  # type: ignore[arg-type]
+
+
+def test_success_delay_honours_ttl_cache_control_and_retry_after() -> None:
+    """Feed hints lengthen the interval (never shorten it), up to FEED_HINT_MAX_S, with ±10 % jitter."""
+    hourly = _record(item_times=[T0 - 3600 * i for i in range(10)])
+    base = success_delay(hourly, T0, random.Random(1))
+    assert 1800 * 0.9 <= base <= 1800 * 1.1
+    assert 7200 * 0.9 <= success_delay(hourly, T0, RNG, ttl_s=7200) <= 7200 * 1.1
+    assert 3600 * 0.9 <= success_delay(hourly, T0, RNG, max_age_s=3600) <= 3600 * 1.1
+    assert success_delay(hourly, T0, RNG, max_age_s=60) <= 1800 * 1.1
+    assert success_delay(hourly, T0, RNG, ttl_s=10**9) <= FEED_HINT_MAX_S * 1.1
+
+
+def test_failure_backoff_grows_by_kind_is_capped_and_honours_retry_after() -> None:
+    """Backoff doubles per failure from a per-kind base, stays under the cap, and obeys Retry-After."""
+    rng = random.Random(3)
+    delays = [failure_delay("http_5xx", n, rng) for n in range(1, 8)]
+    assert 150 <= delays[0] <= 300
+    assert delays[3] > delays[0]
+    assert all(d <= FEED_BACKOFF_CAP_S * 1.1 for d in [failure_delay("http_5xx", 40, rng) for _ in range(50)])
+    assert failure_delay("dns", 1, rng) > failure_delay("timeout", 1, random.Random(3)) * 0.5
+    assert failure_delay("http_429", 1, rng, retry_after_s=3600) >= 3600
+    assert failure_delay("unknown-kind", 1, rng) > 0
+
+
+def test_cache_control_and_dates() -> None:
+    """max-age / s-maxage are read; feed dates in RFC 822 and ISO 8601 parse; absurd dates do not."""
+    assert cache_max_age({"cache-control": "public, max-age=600"}) == 600
+    assert cache_max_age({"cache-control": "max-age=600, s-maxage=900"}) == 900
+    assert cache_max_age({"cache-control": "no-cache"}) is None
+    assert cache_max_age({}) is None
+    assert published_ts("Fri, 15 Jan 2027 08:00:00 GMT", T0) == T0
+    assert published_ts("2027-01-15T08:00:00Z", T0) == T0
+    assert published_ts("2099-01-01T00:00:00Z", T0) is None
+    assert published_ts("yesterday", T0) is None
+    assert published_ts(None, T0) is None

@@ -1,0 +1,147 @@
+"""``wirewatch feeds``: manage the monitored feeds at run time (add, import OPML, export, list, remove).
+
+Feeds live in Redis with their schedule and health, so these commands act on a running deployment; feeds
+from the config file are added again on every ``run`` / ``scheduler`` start.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from producers.feed_service import OPMLError, read_opml, write_opml
+from producers.schedule import FeedSchedule
+from wirewatch.cli import _console, _load, _redis
+from wirewatch.settings import FeedSource, parse_duration
+
+# the same option as wirewatch.cli's (imported from there, mypy cannot see its type through the cycle)
+config_option = click.option(
+    "-c", "--config", "config_file", type=click.Path(dir_okay=False), default=None, envvar="WIREWATCH_CONFIG",
+    help="YAML config file (default: $WIREWATCH_CONFIG).",
+)  # fmt: skip
+
+
+@click.group()
+def feeds() -> None:
+    """Manage the monitored feeds."""
+
+
+def _validated(url: str, name: str | None, interval: str | None, full_text: bool) -> FeedSource:
+    try:
+        return FeedSource(url=url, name=name, interval=parse_duration(interval) if interval else 600.0,
+                          full_text=full_text)  # fmt: skip
+    except ValueError as e:
+        raise click.BadParameter(str(e).splitlines()[-1].strip()) from None
+
+
+@feeds.command("add")
+@config_option
+@click.argument("url")
+@click.option("--name", default=None, help="Source name (default: the feed's own title).")
+@click.option("--interval", default=None, help="Poll no more often than this (e.g. 10m); the default is 10m.")
+@click.option("--full-text", is_flag=True, help="Fetch each new item's page and extract the article.")
+def add(config_file: str | None, url: str, name: str | None, interval: str | None, full_text: bool) -> None:
+    """Add a feed (polled at once by a running scheduler)."""
+    source = _validated(url, name, interval, full_text)
+    settings = _load(config_file)
+    with _redis(settings) as client:
+        FeedSchedule(client).add(source.url, name=source.name, interval_s=source.interval,
+                                 full_text=source.full_text)  # fmt: skip
+    click.echo(f"added {source.url}")
+
+
+@feeds.command("remove")
+@config_option
+@click.argument("url")
+def remove(config_file: str | None, url: str) -> None:
+    """Stop monitoring a feed (one from the config comes back on the next start)."""
+    settings = _load(config_file)
+    with _redis(settings) as client:
+        found = FeedSchedule(client).remove(url)
+    if not found:
+        click.echo(f"wirewatch: no such feed: {url}", err=True)
+        sys.exit(1)
+    click.echo(f"removed {url}")
+
+
+@feeds.command("import")
+@config_option
+@click.argument("opml_file", type=click.Path(exists=True, dir_okay=False))
+def import_(config_file: str | None, opml_file: str) -> None:
+    """Add every feed of an OPML file."""
+    try:
+        entries = read_opml(Path(opml_file).read_bytes())
+    except OPMLError as e:
+        raise click.ClickException(f"{opml_file}: {e}") from e
+    settings = _load(config_file)
+    with _redis(settings) as client:
+        schedule = FeedSchedule(client)
+        known = set(schedule.urls())
+        for entry in entries:
+            schedule.add(entry.url, name=entry.name)
+    fresh = len({e.url for e in entries} - known)
+    click.echo(f"imported {len(entries)} feeds ({fresh} new)")
+
+
+@feeds.command("export")
+@config_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="File (default: stdout).")
+def export(config_file: str | None, output: str | None) -> None:
+    """Write the monitored feeds as OPML."""
+    settings = _load(config_file)
+    with _redis(settings) as client:
+        text = write_opml(sorted(FeedSchedule(client).records(), key=lambda r: r.url))
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def _ago(when: datetime | None, now: float) -> str:
+    if when is None:
+        return "never"
+    delta = when.timestamp() - now
+    word = "in " if delta > 0 else ""
+    tail = "" if delta > 0 else " ago"
+    delta = abs(delta)
+    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):
+        if delta >= size:
+            return f"{word}{delta / size:.0f}{unit}{tail}"
+    return f"{word}{delta:.0f}s{tail}"
+
+
+@feeds.command("list")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per feed (FeedState plus health).")
+def list_(config_file: str | None, as_json: bool) -> None:
+    """The feeds with their health: last status, last success, next poll, error streak, items seen."""
+    settings = _load(config_file)
+    with _redis(settings) as client:
+        records = sorted(FeedSchedule(client).records(), key=lambda r: r.url)
+    if as_json:
+        for r in records:
+            row = r.state.model_dump(mode="json")
+            row.update(last_error=r.last_error, last_error_kind=r.last_error_kind, broken=r.broken, quiet=r.quiet,
+                       full_text=r.full_text)  # fmt: skip
+            click.echo(json.dumps(row))
+        return
+    now = time.time()
+    table = Table(title=f"{len(records)} feeds", title_justify="left")
+    for column in ("url", "name", "status", "last success", "next poll", "errors", "items"):
+        table.add_column(column, overflow="fold" if column == "url" else "ellipsis")
+    for r in records:
+        s = r.state
+        status = s.last_status if not r.last_error_kind else f"{s.last_status}:{r.last_error_kind}"
+        if r.broken:
+            status = f"[red]{status} (broken)[/red]"
+        elif r.quiet:
+            status = f"{status} (quiet)"
+        table.add_row(s.url, s.name or "", status, _ago(s.last_success_at, now), _ago(s.next_poll_at, now),
+                      str(s.error_streak), str(s.items_seen))  # fmt: skip
+    _console().print(table)
