@@ -29,12 +29,13 @@ def test_valid_against_compose_spec(compose: dict[str, Any], corpus: Path) -> No
 def test_services_and_redis_durability(compose: dict[str, Any]) -> None:
     """redis runs with AOF everysec and noeviction on a volume; worker and scheduler wait for it to be healthy."""
     services = compose["services"]
-    assert {"redis", "worker", "scheduler"} <= services.keys()
+    assert {"redis", "worker", "io-worker", "scheduler"} <= services.keys()
+    assert "ingest" in services["worker"]["command"] and "feeds,webhooks" in services["io-worker"]["command"]
     command = " ".join(services["redis"]["command"])
     assert "--appendonly yes" in command and "--appendfsync everysec" in command
     assert "--maxmemory-policy noeviction" in command
     assert any(v.startswith("redis-data:") for v in services["redis"]["volumes"])
-    for name in ("worker", "scheduler"):
+    for name in ("worker", "io-worker", "scheduler"):
         service = services[name]
         assert service["depends_on"]["redis"]["condition"] == "service_healthy"
         assert service["environment"]["WIREWATCH_REDIS_URL"].startswith("redis://redis:")
