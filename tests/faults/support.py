@@ -132,13 +132,15 @@ class Workers:
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, concurrency: int = 2, poison: bool = False, url: str | None = None,
-              **env_extra: str) -> subprocess.Popen[bytes]:  # fmt: skip
+    def start(self, concurrency: int = 2, poison: bool = False, url: str | None = None, queues: str | None = None,
+              pool: str | None = None, **env_extra: str) -> subprocess.Popen[bytes]:  # fmt: skip
         """Start a worker; with ``poison`` its parse stage misbehaves on marked articles (see POISON_HARNESS)."""
         log = open(self.log_dir / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115 - closed with the process
         env = {**os.environ, "WIREWATCH_REDIS_URL": url or self.url, "WIREWATCH_LOG_LEVEL": "info",
                "WIREWATCH_BATCH_SIZE": "8", **env_extra}  # fmt: skip
         args = ["worker", "--concurrency", str(concurrency)]
+        args += ["--queues", queues] if queues else []
+        args += ["--pool", pool] if pool else []
         cmd = [sys.executable, "-c", POISON_HARNESS, *args] if poison else [sys.executable, "-m", "wirewatch", *args]
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log, start_new_session=True)
         self.procs.append(proc)

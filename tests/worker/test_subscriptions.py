@@ -54,7 +54,7 @@ def test_config_subscriptions_are_stored(client: redis.Redis, redis_url: str) ->
     assert sync_config(client, settings) == 2
     assert sync_config(client, settings) == 0
     subs = {s.name: s for s in list_subscriptions(client)}
-    assert subs["a"].secret == "s3" and subs["a"].webhook == "https://hooks.example.com/x"  # noqa: S105
+    assert subs["a"].secret == "s3" and subs["a"].webhook == "https://hooks.example.com/x"
     bad = load_settings(None, redis_url=redis_url, subscriptions=[{"name": "x", "query": "a OR"}])
     with pytest.raises(QuerySyntaxError, match="subscription 'x'"):
         sync_config(client, bad)

@@ -29,7 +29,7 @@ from worker.webhooks import (
     verify,
 )
 
-SECRET = "s3cret"  # noqa: S105 - a test key for a local receiver
+SECRET = "s3cret"
 
 
 class Receiver:
