@@ -14,12 +14,13 @@ from functools import lru_cache
 from schemas import Entity
 from worker.entities import DEFAULT_BACKEND, extract_entities
 from worker.geo import countries_for
-from worker.keywords import extract_keywords
+from worker.keywords import KEYWORDS_MAX_CHARS, extract_keywords, tokenize
+from worker.keywords import count_words as count_tokens
 from worker.lexicon import words
 from worker.parse import ParsedArticle
 from worker.summary import summarize
 
-LANGID_CHARS = 800
+LANGID_CHARS = 300
 # Below this many characters a language guess is noise unless the model is confident.
 SHORT_TEXT_CHARS = 40
 SHORT_TEXT_MIN_PROB = 0.90
@@ -30,7 +31,7 @@ NEWS_LANGUAGES = words(
 SUMMARY_MAX_SENTENCES = 3
 SUMMARY_MAX_CHARS = 600
 
-_WORD = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
+_WORD = re.compile(r"\w[\w'’-]*", re.UNICODE)  # a word as ``keywords.tokenize`` counts it
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9À-Þ])")
 
 
@@ -65,8 +66,17 @@ def detect_language(title: str, text: str) -> str | None:
     return str(language)
 
 
-def count_words(text: str) -> int:
-    return len(_WORD.findall(text))
+def count_words(text: str, tokens: list[str] | None = None) -> int:
+    """Words in ``text``; ``tokens`` (``keywords.tokenize(text)``, the first ``KEYWORDS_MAX_CHARS``) spares a pass."""
+    if tokens is None:
+        return len(_WORD.findall(text))
+    count = count_tokens(tokens)
+    if len(text) > KEYWORDS_MAX_CHARS:
+        tail = text[KEYWORDS_MAX_CHARS:]
+        count += len(_WORD.findall(tail))
+        if _WORD.match(tail) and _WORD.match(text, KEYWORDS_MAX_CHARS - 1):
+            count -= 1  # the cut went through a word, counted on both sides
+    return count
 
 
 def lede(text: str, max_sentences: int = SUMMARY_MAX_SENTENCES, max_chars: int = SUMMARY_MAX_CHARS) -> str:
@@ -88,12 +98,13 @@ def lede(text: str, max_sentences: int = SUMMARY_MAX_SENTENCES, max_chars: int =
 def enrich(parsed: ParsedArticle, entity_backend: str = DEFAULT_BACKEND) -> Enrichment:
     language = detect_language(parsed.title, parsed.text)
     entities = extract_entities(parsed.title, parsed.text, language, entity_backend)
+    tokens = tokenize(parsed.text)  # one pass for the keywords and the word count
     return Enrichment(
         language=language,
-        word_count=count_words(parsed.text),
+        word_count=count_words(parsed.text, tokens),
         # The clean lede; the plain first sentences when nothing passes as clean (a one-line note, a list).
         summary=summarize(parsed.text, language) or lede(parsed.text),
         entities=entities,
-        keywords=extract_keywords(parsed.title, parsed.text, language),
+        keywords=extract_keywords(parsed.title, parsed.text, language, tokens=tokens),
         countries=countries_for(entities, parsed.text, parsed.source_domain),
     )

@@ -31,7 +31,10 @@ _NEWS_WORDS = words(
     make made number part way thing things lot lots ago many much several set due another former"""
 )
 # A word, or a punctuation mark a phrase cannot run across (kept as its own token, never a keyword).
-_TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[.,;:!?()\[\]{}\"“”„«»…|/\\\n\t—–]|-{2,}")
+# Words (numbers too: they end a phrase, and they count as words) and punctuation, a dash of two or more as
+# single "-" marks, so that every mark is one character of ``_BREAKS``.
+_BREAKS = frozenset(".,;:!?()[]{}\"“”„«»…|/\\\n\t—–-")
+_TOKEN = re.compile(r"\w[\w'’-]*|[.,;:!?()\[\]{}\"“”„«»…|/\\\n\t—–]|-(?=-)")
 _POSSESSIVE_ENDINGS = ("'s", "’s")
 _POSSESSIVE_WORD = re.compile(r"(?<!\S)\S+['’]s(?!\S)")  # one start per word: linear
 _NO_SPACE_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{2,}")
@@ -44,8 +47,26 @@ def _stopwords(language: str | None) -> frozenset[str]:
     return words | lexicon.stopwords("en") if language not in (None, "en") else words
 
 
-def extract_keywords(title: str, text: str, language: str | None, limit: int = 10) -> list[str]:
-    """Up to ``limit`` keywords, best first; names keep their capitals, other words are lower-cased."""
+def tokenize(text: str) -> list[str]:
+    """Words and the punctuation marks a phrase cannot run across, in order, of the first ``KEYWORDS_MAX_CHARS``.
+
+    One regex pass that the enrich stage shares between the keywords and the word count.
+    """
+    return _TOKEN.findall(text[:KEYWORDS_MAX_CHARS])
+
+
+def count_words(tokens: list[str]) -> int:
+    """How many of ``tokens`` are words (not punctuation)."""
+    return len(tokens) - sum(map(_BREAKS.__contains__, tokens))
+
+
+def extract_keywords(
+    title: str, text: str, language: str | None, limit: int = 10, tokens: list[str] | None = None
+) -> list[str]:
+    """Up to ``limit`` keywords, best first; names keep their capitals, other words are lower-cased.
+
+    ``tokens``: ``tokenize(text)`` when the caller has it already.
+    """
     body = text[:KEYWORDS_MAX_CHARS]
     if limit <= 0:
         return []
@@ -54,14 +75,16 @@ def extract_keywords(title: str, text: str, language: str | None, limit: int = 1
         return _no_space_keywords(title, body, limit)
     stop = _stopwords(language)
     title_raw = _TOKEN.findall(title)
-    raw = [*title_raw, "|", *_TOKEN.findall(body)]
+    raw = [*title_raw, "|", *(tokens if tokens is not None else _TOKEN.findall(body))]
     raw_tf = Counter(raw)
+    # Keys are worked out once per distinct token, then mapped over the tokens without a Python step each.
     # Acronyms keep their case: "US" and "WHO" are not the stop words "us" and "who".
-    acronyms = {r for r in raw_tf if r.isupper() and 1 < len(r) < 6}
-    keys = [r if r in acronyms else r.lower() for r in raw] if acronyms else [r.lower() for r in raw]
+    acronyms = {r for r in raw_tf if r.isupper() and 1 < len(r) < 6 and r[0].isalpha()}
+    key_of = {r: r if r in acronyms else r.lower() for r in raw_tf}
+    keys = list(map(key_of.__getitem__, raw))
     title_keys = keys[: len(title_raw)]
     tf = Counter(keys)
-    first = {k: i for i, k in enumerate(dict.fromkeys(keys))}  # rank of first use among distinct words
+    first = dict(zip(dict.fromkeys(keys), itertools.count()))  # rank of first use among distinct words
     # "China's" counts for "china" but ends a phrase: "China's jailing" is two topics, not one.
     for word in _POSSESSIVE_WORD.findall(" ".join(tf)):
         bare = word[:-2]
@@ -78,16 +101,15 @@ def extract_keywords(title: str, text: str, language: str | None, limit: int = 1
     surface: dict[str, str] = {}
     for word, count in raw_tf.items():
         if word[0].isupper():
-            key = word if word in acronyms else word.lower()
+            key = key_of[word]
             if key.endswith(_POSSESSIVE_ENDINGS):
                 key, word = key[:-2], word[:-2]
             capitalised[key] += count
             surface.setdefault(key, word)
-    kept = [k if k in good else None for k in keys]
-    phrase_tf: Counter[tuple[str, ...]] = Counter()
+    kept = list(map({k: k for k in good}.get, keys))
     # filter(all, …) keeps the runs of kept words without a Python-level step per token.
     # (mypy cannot see that all() drops the tuples holding None)
-    phrase_tf.update(filter(all, itertools.pairwise(kept)))  # type: ignore[arg-type]
+    phrase_tf: Counter[tuple[str, ...]] = Counter(filter(all, itertools.pairwise(kept)))  # type: ignore[arg-type]
     phrase_tf.update(filter(all, zip(kept, kept[1:], kept[2:], strict=False)))  # type: ignore[arg-type]
     title_words = good.intersection(title_keys)
     total = max(len(first), 1)
@@ -126,31 +148,35 @@ def extract_keywords(title: str, text: str, language: str | None, limit: int = 1
 
 def _select(scores: dict[tuple[str, ...], float], limit: int) -> list[tuple[str, ...]]:
     """The best ``limit`` candidates, skipping any that is part of, or contains, one already chosen."""
-
-    def order(phrase: tuple[str, ...]) -> tuple[float, tuple[str, ...]]:
-        return -scores[phrase], phrase
-
-    def batches() -> Iterator[list[tuple[str, ...]]]:
-        head = heapq.nsmallest(limit * 5, scores, key=order)
-        yield head
-        yield sorted(scores.keys() - set(head), key=order)  # only reached if the head runs dry
-
+    # The best first, ties by the phrase; the head holds every candidate scoring at least the 5·limit-th best
+    # (a threshold, not a keyed heap: no Python call per candidate), the rest is sorted only if the head runs dry.
+    values = heapq.nlargest(limit * 5, scores.values())
+    if not values:
+        return []
+    floor = values[-1]
+    head = [(-s, p) for p, s in scores.items() if s >= floor]
+    head.sort()
     chosen: list[tuple[str, ...]] = []
-    for batch in batches():
-        for phrase in batch:
-            if any(_inside(phrase, other) or _inside(other, phrase) for other in chosen):
+    inside: set[tuple[str, ...]] = set()  # every run of words inside a chosen phrase
+    chosen_set: set[tuple[str, ...]] = set()
+    for batch in (head, None):
+        if batch is None:
+            batch = sorted((-s, p) for p, s in scores.items() if s < floor)
+        for _, phrase in batch:
+            if phrase in inside or (len(phrase) > 1 and not chosen_set.isdisjoint(_runs(phrase))):
                 continue
             chosen.append(phrase)
+            chosen_set.add(phrase)
+            inside.update(_runs(phrase))
             if len(chosen) >= limit:
                 return chosen
     return chosen
 
 
-def _inside(small: tuple[str, ...], big: tuple[str, ...]) -> bool:
-    if len(small) > len(big):
-        return False
-    n = len(small)
-    return any(big[i : i + n] == small for i in range(len(big) - n + 1))
+def _runs(phrase: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Every contiguous run of words in ``phrase``, itself included."""
+    n = len(phrase)
+    return [phrase[i:j] for i in range(n) for j in range(i + 1, n + 1)]
 
 
 def _no_space_keywords(title: str, text: str, limit: int) -> list[str]:
