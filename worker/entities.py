@@ -113,6 +113,8 @@ _WEAK_TITLES = words(
     Labour Economy Home State Executive Former Acting Deputy Assistant Senior Junior Vice Crown Chief Police
     Count Major Father Saint Agent Officer Leader Manager Coach Speaker Director Marshal Commander"""
 )
+# One word that is never a name on its own: a connector, a date word, a title ("the President").
+_NOT_ALONE = _CONNECTORS | _TRAILING_DROP | (_TITLES - _WEAK_TITLES)
 
 _ORG_HEADS = words(
     """
@@ -239,6 +241,9 @@ class Mention:
     actor: str = ""  # a country acting: "government" ("North Korea fired") or "team" ("Sweden defeated")
 
 
+_POSSESSIVE_S = ("'s", "’s")
+
+
 def _strip_possessive(word: str) -> tuple[str, bool]:
     for suffix in ("'s", "’s"):
         if word.endswith(suffix) and len(word) > 2:
@@ -275,7 +280,7 @@ def _split(match_text: str, base: int) -> Iterable[list[Token]]:
                 yield part
             part = []
             continue
-        bare, possessive = _strip_possessive(word)
+        bare, possessive = _strip_possessive(word) if word[-1] in "s'’" else (word, False)
         if "-" in bare and bare not in places:
             # "US-Chinese", "Sino-US": two place words joined, each its own (or no) mention.
             pieces = bare.split("-")
@@ -380,8 +385,8 @@ def _classify(
         return "organization", 2  # "the Police", "Parliament" mid-sentence
     if text in lexicon.places():
         return "place", 1  # a small city: "Moore" (60,000 people) needs more than its name
-    has_connector = any(w in _CONNECTORS for w in words)
-    prev = [w.strip(_PUNCT).lower() for w in doc[max(0, start - 30) : start].split()[-3:]]
+    has_connector = n > 1 and not _CONNECTORS.isdisjoint(words)
+    prev = [w.strip(_PUNCT) for w in doc[max(0, start - 30) : start].lower().split()[-3:]]
     p1 = prev[-1] if prev else ""
     p2 = prev[-2] if len(prev) > 1 else ""
     if p1 == "the":
@@ -475,12 +480,16 @@ def find_mentions(text: str, language: str | None = "en") -> list[Mention]:
     mentions: list[Mention] = []
     for match in _SEQUENCE.finditer(text):
         group = match.group()
-        if " " not in group and "\t" not in group and "-" not in group and group[-1] not in "'’":
-            _, possessive = _strip_possessive(group)
-            if not possessive:
-                # One plain word, by far the most common candidate: the short road.
-                _add_word(text, group, match.start(), match.end(), mentions)
-                continue
+        # One plain word (a possessive ends in a quote or 's), by far the most common candidate: the short road.
+        if (
+            " " not in group
+            and "\t" not in group
+            and "-" not in group
+            and group[-1] not in "'’"
+            and not group.endswith(_POSSESSIVE_S)
+        ):
+            _add_word(text, group, match.start(), match.end(), mentions)
+            continue
         for raw_part in _split(group, match.start()):
             part = _trim(raw_part, text)
             if part:
@@ -495,14 +504,18 @@ def find_mentions(text: str, language: str | None = "en") -> list[Mention]:
 
 def _add_word(text: str, word: str, start: int, end: int, mentions: list[Mention]) -> None:
     """``_add_part`` for a one-word candidate, without the list handling a run of words needs."""
-    if word in _CONNECTORS or word in _TRAILING_DROP or (word in _TITLES and word not in _WEAK_TITLES):
+    if word in _NOT_ALONE:
         return  # a title alone ("the President") names no one
     initial = _sentence_initial(text, start)
-    if (word.lower() in _common() or word in _DAYS) and (word in _ALWAYS_TRIM or initial) and not _is_known(word):
+    if (initial or word in _ALWAYS_TRIM) and (word.lower() in _common() or word in _DAYS) and not _is_known(word):
         return
     kind, strength = _classify([word], word, text, start, end, False, initial)
-    if strength < 0 or (kind == "other" and (word in lexicon.demonyms() or word[:-1] in lexicon.demonyms())):
+    if strength < 0:
         return
+    if kind == "other":
+        demonyms = lexicon.demonyms()
+        if word in demonyms or word[:-1] in demonyms:
+            return
     if initial and strength < 2 and f" {word.lower()}" in text:
         return  # a sentence's capital on a word the text also writes in lower case
     mentions.append(_mention(text, start, end, word, kind, strength, initial))
@@ -686,9 +699,10 @@ def _resolve(mentions: list[Mention]) -> None:
     for m in mentions:
         by_type = votes.setdefault(m.canonical, {})
         by_type[m.type] = by_type.get(m.type, 0) + m.strength + (1 if m.type != "other" else 0)
+    best_of = {name: max(by_type, key=lambda t: (by_type[t], t != "other")) for name, by_type in votes.items()}
     for m in mentions:
         by_type = votes[m.canonical]
-        best = max(by_type, key=lambda t: (by_type[t], t != "other"))
+        best = best_of[m.canonical]
         m.entity_type = best if by_type[best] > 0 else m.type
         # A name typed by one weak guess ("in Hajj") does not carry that guess to its other mentions.
         if (m.strength <= 1 or m.type == "other") and by_type[best] >= 3:

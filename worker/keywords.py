@@ -16,7 +16,7 @@ import heapq
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterator
+from operator import itemgetter
 
 from worker import lexicon
 from worker.lexicon import words
@@ -30,14 +30,41 @@ _NEWS_WORDS = words(
     press conference report reports reported saying according official officials added asked called
     make made number part way thing things lot lots ago many much several set due another former"""
 )
-# A word, or a punctuation mark a phrase cannot run across (kept as its own token, never a keyword).
 # Words (numbers too: they end a phrase, and they count as words) and punctuation, a dash of two or more as
 # single "-" marks, so that every mark is one character of ``_BREAKS``.
-_BREAKS = frozenset(".,;:!?()[]{}\"“”„«»…|/\\\n\t—–-")
+_BREAKS = frozenset('.,;:!?()[]{}"“”„«»…|/\\\n\t—–-')
 _TOKEN = re.compile(r"\w[\w'’-]*|[.,;:!?()\[\]{}\"“”„«»…|/\\\n\t—–]|-(?=-)")
 _POSSESSIVE_ENDINGS = ("'s", "’s")
-_POSSESSIVE_WORD = re.compile(r"(?<!\S)\S+['’]s(?!\S)")  # one start per word: linear
 _NO_SPACE_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{2,}")
+
+
+class _TokenFacts(dict[str, tuple[str, str, str, bool, str]]):
+    """Token → what it says whatever the article: (key, capitalised key, its surface, shape fit, possessive's bare key).
+
+    The key is lower case except for acronyms ("US", "WHO": not the stop words "us", "who"); the capitalised key
+    and surface are the key and the token without a possessive when the token starts with a capital ('' if not);
+    a key fits as a keyword when it has three characters or more, starts with a letter and is not a
+    possessive, or is an acronym; the bare key is the key without its "'s" ('' if none). Worked out once per
+    process and token (news vocabulary is bounded), looked up without a Python step per token.
+    """
+
+    def __missing__(self, raw: str) -> tuple[str, str, str, bool, str]:
+        acronym = raw.isupper() and 1 < len(raw) < 6 and raw[0].isalpha()
+        key = raw if acronym else raw.lower()
+        possessive = key.endswith(_POSSESSIVE_ENDINGS)
+        capital_key = surface = ""
+        if raw[0].isupper():
+            capital_key, surface = (key[:-2], raw[:-2]) if possessive else (key, raw)
+        fits = (len(key) > 2 and key[0].isalpha() and key[-2] not in "'’") or acronym
+        bare = key[:-2] if possessive and len(key) > 2 and not key[-3].isspace() else ""
+        facts = (key, capital_key, surface, fits, bare)
+        if len(self) < _FACTS_MAX:
+            self[raw] = facts
+        return facts
+
+
+_FACTS_MAX = 500_000
+_FACTS = _TokenFacts()
 
 
 @functools.cache
@@ -77,35 +104,31 @@ def extract_keywords(
     title_raw = _TOKEN.findall(title)
     raw = [*title_raw, "|", *(tokens if tokens is not None else _TOKEN.findall(body))]
     raw_tf = Counter(raw)
-    # Keys are worked out once per distinct token, then mapped over the tokens without a Python step each.
-    # Acronyms keep their case: "US" and "WHO" are not the stop words "us" and "who".
-    acronyms = {r for r in raw_tf if r.isupper() and 1 < len(r) < 6 and r[0].isalpha()}
-    key_of = {r: r if r in acronyms else r.lower() for r in raw_tf}
+    # What each distinct token says comes from the per-process table, then every step maps over the tokens
+    # without a Python-level step each.
+    facts = list(map(_FACTS.__getitem__, raw_tf))
+    key_of = dict(zip(raw_tf, map(itemgetter(0), facts), strict=True))
     keys = list(map(key_of.__getitem__, raw))
     title_keys = keys[: len(title_raw)]
     tf = Counter(keys)
     first = dict(zip(dict.fromkeys(keys), itertools.count()))  # rank of first use among distinct words
+    good = set(itertools.compress(map(itemgetter(0), facts), map(itemgetter(3), facts)))
     # "China's" counts for "china" but ends a phrase: "China's jailing" is two topics, not one.
-    for word in _POSSESSIVE_WORD.findall(" ".join(tf)):
-        bare = word[:-2]
+    for word, bare in {f[0]: f[4] for f in itertools.compress(facts, map(itemgetter(4), facts))}.items():
         tf[bare] += tf[word]
         first[bare] = min(first.get(bare, len(first)), first[word])
-    good = {
-        k for k in tf.keys() - stop
-        if (len(k) > 2 and k[0].isalpha() and k[-2] not in "'’") or k in acronyms
-    }  # fmt: skip
+        if _FACTS[bare][3]:
+            good.add(bare)
+    good -= stop
     good.discard("|")
     if not good:
         return []
     capitalised: Counter[str] = Counter()
     surface: dict[str, str] = {}
-    for word, count in raw_tf.items():
-        if word[0].isupper():
-            key = key_of[word]
-            if key.endswith(_POSSESSIVE_ENDINGS):
-                key, word = key[:-2], word[:-2]
-            capitalised[key] += count
-            surface.setdefault(key, word)
+    capitals = itertools.compress(zip(facts, raw_tf.values(), strict=True), map(itemgetter(1), facts))
+    for (_, key, written, _, _), count in capitals:
+        capitalised[key] += count
+        surface.setdefault(key, written)
     kept = list(map({k: k for k in good}.get, keys))
     # filter(all, …) keeps the runs of kept words without a Python-level step per token.
     # (mypy cannot see that all() drops the tuples holding None)
