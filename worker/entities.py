@@ -332,9 +332,9 @@ def _trim(part: list[Token], text: str) -> list[Token]:
 def _title_split(part: list[Token]) -> tuple[list[list[Token]], list[Token], bool]:
     """Split "U.S. President Donald Trump" into the prefix ("U.S."), the name, and whether a title was seen."""
     words = [w for w, _, _ in part]
-    titles = [i for i, w in enumerate(words) if w in _TITLES]
-    if not titles:
+    if _TITLES.isdisjoint(words):
         return [], part, False
+    titles = [i for i, w in enumerate(words) if w in _TITLES]
     # A name that only begins with a weak title word ("Home Office", "State Department") is not a titled person.
     if all(words[i] in _WEAK_TITLES for i in titles):
         return [], part, False
@@ -598,6 +598,12 @@ def _should_split(words: list[str], name_text: str, strength: int) -> bool:
 
 def _known_prefix(words: list[str], name_text: str) -> int:
     """Where "United States Hamdullah Mohib" splits into a known place and a person after it (0: no split)."""
+    return _known_prefix_of(name_text)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _known_prefix_of(name_text: str) -> int:
+    words = name_text.split(" ")
     if name_text in lexicon.places() or name_text in lexicon.organizations():
         return 0
     if words[-1] in _ORG_HEADS or words[-1] in _PLACE_HEADS or any(w in _CONNECTORS for w in words):
@@ -626,26 +632,32 @@ def _add_nested(text: str, name: list[Token], mentions: list[Mention], outer: st
 
     Cities count from a million people: "Kennedy Space Center" is not in Kennedy, Bogotá (980,000).
     """
-    n = len(name)
-    city_population = 1_000_000
+    found = _nested_place(tuple(w for w, _, _ in name))
+    if found is None:
+        return
+    first, last = found
+    start, end = name[first][1], name[last][2]
+    if not any(
+        m.start <= start and end <= m.end and m.end - m.start < name[-1][2] - name[0][1] for m in mentions[-3:]
+    ):
+        mentions.append(Mention(start, end, text[start:end], "place", 2))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _nested_place(words: tuple[str, ...]) -> tuple[int, int] | None:
+    """Which words of a name (first, last index) are a place of their own, longest first (cached: names recur)."""
+    n = len(words)
     for size in range(min(3, n - 1), 0, -1):
         for i in range(n - size + 1):
-            piece = name[i : i + size]
-            words = [w for w, _, _ in piece]
-            if words[0] in _CONNECTORS or words[-1] in _CONNECTORS:
+            piece = words[i : i + size]
+            if piece[0] in _CONNECTORS or piece[-1] in _CONNECTORS:
                 continue
-            piece_text = " ".join(words)
-            if _is_strong_known(piece_text, city_population) and piece_text not in lexicon.organizations():
-                kind = "place"
-                if i > 0 and name[i - 1][0] in _COMPASS:
-                    piece = name[i - 1 : i + size]  # "Southern Indiana" in "University of Southern Indiana"
-                start, end = piece[0][1], piece[-1][2]
-                if not any(
-                    m.start <= start and end <= m.end and m.end - m.start < name[-1][2] - name[0][1]
-                    for m in mentions[-3:]
-                ):
-                    mentions.append(Mention(start, end, text[start:end], kind, 2))
-                return
+            piece_text = " ".join(piece)
+            if _is_strong_known(piece_text, 1_000_000) and piece_text not in lexicon.organizations():
+                if i > 0 and words[i - 1] in _COMPASS:
+                    return i - 1, i + size - 1  # "Southern Indiana" in "University of Southern Indiana"
+                return i, i + size - 1
+    return None
 
 
 def _acronyms(text: str, mentions: list[Mention]) -> None:
