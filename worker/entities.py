@@ -338,6 +338,8 @@ def _title_split(part: list[Token]) -> tuple[list[list[Token]], list[Token], boo
     # A name that only begins with a weak title word ("Home Office", "State Department") is not a titled person.
     if all(words[i] in _WEAK_TITLES for i in titles):
         return [], part, False
+    if len(words) > 1 and words[-1] in _ORG_HEADS and words[-1] not in _TITLES and _CONNECTORS.isdisjoint(words):
+        return [], part, False  # "Duke University", "General Motors": a title word opening an organisation's name
     if titles[0] > 0 and words[titles[0] - 1] in _CONNECTORS:
         return [], part, False  # "Bank of England Governor" is handled as one run, not a title
     last = titles[-1]
@@ -432,11 +434,9 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
         return "place", 3
     if titled and n <= 4:
         return "person", 3
-    demonyms = lexicon.demonyms()
-    if words[0] in demonyms or words[0][:-1] in demonyms:
-        return "other", 0  # "Afghan Girls", "Chinese", "Afghans", "Indonesian coast"
     last = words[-1]
     has_connector = any(w in _CONNECTORS for w in words)
+    # An organisation head wins over a demonym before it: "Greek Ministry of Culture", "Indonesian Navy".
     if n > 1 and (
         last in _ORG_HEADS
         or (n > 2 and words[0] in _ORG_LEADS and words[1] in _CONNECTORS)
@@ -444,6 +444,9 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
         or any(words[i - 1] in _ORG_HEADS for i in range(1, n - 1) if words[i] in _CONNECTORS and words[i] != "and")
     ):
         return "organization", 3
+    demonyms = lexicon.demonyms()
+    if words[0] in demonyms or words[0][:-1] in demonyms:
+        return "other", 0  # "Afghan Girls", "Chinese", "Afghans", "Indonesian coast"
     if (
         n > 1
         and (
@@ -593,7 +596,12 @@ def _should_split(words: list[str], name_text: str, strength: int) -> bool:
         return not one_name or _is_known(" ".join(before))
     head = words[: connectors[0]]
     given = lexicon.given_names()
-    return bool(head) and ((head[0] in given and len(head) > 1) or (head[0] in _HAN_SURNAMES and len(head) == 2))
+    # "Wu Chi-wai of the Party" is two names, "Andy Warhol Foundation for the Visual Arts" one.
+    return (
+        bool(head)
+        and head[-1] not in _ORG_HEADS
+        and ((head[0] in given and len(head) > 1) or (head[0] in _HAN_SURNAMES and len(head) == 2))
+    )
 
 
 def _known_prefix(words: list[str], name_text: str) -> int:
@@ -637,9 +645,7 @@ def _add_nested(text: str, name: list[Token], mentions: list[Mention], outer: st
         return
     first, last = found
     start, end = name[first][1], name[last][2]
-    if not any(
-        m.start <= start and end <= m.end and m.end - m.start < name[-1][2] - name[0][1] for m in mentions[-3:]
-    ):
+    if not any(m.start <= start and end <= m.end and m.end - m.start < name[-1][2] - name[0][1] for m in mentions[-3:]):
         mentions.append(Mention(start, end, text[start:end], "place", 2))
 
 
