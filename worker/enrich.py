@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+
 from schemas import Entity
 from worker.entities import DEFAULT_BACKEND, extract_entities
 from worker.geo import countries_for
@@ -53,6 +55,9 @@ def _identifier():  # type: ignore[no-untyped-def]
     # Only languages news is written in: on a 40-character teaser the full 97-language model picks Nigerian
     # Pidgin, Walloon or Esperanto for English one time in five (bench.language_eval: 0.79 → 0.96).
     identifier.set_languages(sorted(code for code in NEWS_LANGUAGES if code in identifier.nb_classes))
+    # set_languages leaves the feature × language table column-major, so scoring gathers each feature's row
+    # across 100,000-element strides; row-major (same size, same values) makes language ~15% cheaper.
+    identifier.nb_ptc = np.ascontiguousarray(identifier.nb_ptc)
     return identifier
 
 
