@@ -379,8 +379,8 @@ def _classify(
     if static is not None:
         return static
     n = len(words)
-    after = doc[end : end + 40]
-    if n <= 3 and _PLACE_NOUNS_AFTER.match(after):
+    after = end + 40  # the words after a name are read up to here (matched in place: no slice)
+    if n <= 3 and _PLACE_NOUNS_AFTER.match(doc, end, after):
         return "place", 3
     last = words[-1]
     if n == 1 and last in _ORG_HEADS and not initial and last not in _TITLES:
@@ -396,7 +396,7 @@ def _classify(
     if (
         n <= 4
         and not has_connector
-        and (_PERSON_AFTER.match(after) or p1 in _PERSON_BEFORE or _ROLE_AFTER.match(after))
+        and (_PERSON_AFTER.match(doc, end, after) or p1 in _PERSON_BEFORE or _ROLE_AFTER.match(doc, end, after))
     ):
         return "person", 2
     if p1 in ("at", "of", "for", "with", "from") and p2 in _ORG_BEFORE_NOUNS:
@@ -412,7 +412,7 @@ def _classify(
         2 <= n <= 3
         and not has_connector
         and not any(w.isupper() for w in words)
-        and (words[-1] in surnames or _PAST_VERB_AFTER.match(after))
+        and (words[-1] in surnames or _PAST_VERB_AFTER.match(doc, end, after))
         and not any(_is_region(w) for w in words)  # "Fan Expo Canada" is not a person
     ):
         return "person", 1
@@ -689,8 +689,7 @@ def _resolve(mentions: list[Mention]) -> None:
     """Settle each mention against the document: surnames to full names, one type per name."""
     full: dict[str, set[str]] = {}
     for m in mentions:
-        words = m.text.split()
-        if m.type == "person" and len(words) >= 2 and m.strength >= 1:
+        if m.type == "person" and m.strength >= 1 and len(words := m.text.split()) >= 2:
             for w in (words[0], words[-1]):
                 if w not in _NAME_PARTICLES:
                     full.setdefault(w, set()).add(m.text)
