@@ -9,8 +9,9 @@ import redis
 
 from tests.helpers import make_raw_article
 from wirewatch.settings import ConfigError, load_settings
-from worker.enrich import enrich
+from worker.enrich import count_words, enrich
 from worker.entities import BackendUnavailableError
+from worker.keywords import KEYWORDS_MAX_CHARS, tokenize
 from worker.parse import parse
 from worker.pipeline import Deps
 
@@ -43,3 +44,17 @@ def test_missing_spacy_pipeline_stops_the_worker_at_start(tmp_path: Path) -> Non
     client = redis.Redis.from_url("redis://127.0.0.1:1/0")  # never contacted: the check comes first
     with pytest.raises(BackendUnavailableError, match="pip install"):
         Deps.create(client, settings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "China's 12-year-old rock'n'roll fans -- 3,000 of them -- met in Hong Kong (Reuters).",
+        "word " * (KEYWORDS_MAX_CHARS // 5 + 999),  # the keyword tokens stop at the cap: the tail is counted apart
+        "x" * (KEYWORDS_MAX_CHARS + 10) + " end",  # a word cut by the cap counts once
+    ],
+)
+def test_word_count_from_shared_tokens(text: str) -> None:
+    """The word count from the keyword tokens equals the count of a separate pass over the text."""
+    assert count_words(text, tokenize(text)) == count_words(text)

@@ -104,6 +104,24 @@ def test_table(text: str, expected: list[tuple[str, str, int]]) -> None:
     assert sorted(_one(text)) == sorted(expected)
 
 
+@pytest.mark.parametrize(
+    ("text", "org"),
+    [
+        ("The Greek Ministry of Culture said the temple would reopen.", "Greek Ministry of Culture"),
+        ("The boat was stopped by the Indonesian Navy on Friday.", "Indonesian Navy"),
+        ("He gave the prints to the Andy Warhol Foundation for the Visual Arts in 2008.",
+         "Andy Warhol Foundation for the Visual Arts"),
+        ("She teaches at Duke University in North Carolina.", "Duke University"),
+        ("Workers at General Motors went on strike.", "General Motors"),
+    ],
+)  # fmt: skip
+def test_organisations_without_a_listed_name(text: str, org: str) -> None:
+    """An organisation head names the organisation before a demonym, a title word, or a "for" after a given name."""
+    found = {(name, kind) for name, kind, _ in _one(text)}
+    assert (org, "organization") in found
+    assert not any(kind == "person" for _, kind in found)
+
+
 def test_mentions_have_exact_spans() -> None:
     """Each mention's span is the name as written in the text, possessive and title excluded."""
     text = "Yesterday U.S. President Donald Trump's envoy visited Hebei."
