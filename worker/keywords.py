@@ -45,12 +45,14 @@ class _TokenFacts(dict[str, tuple[str, str, str, bool, str]]):
     and surface are the key and the token without a possessive when the token starts with a capital ('' if not);
     a key fits as a keyword when it has three characters or more, starts with a letter and is not a
     possessive, or is an acronym; the bare key is the key without its "'s" ('' if none). Worked out once per
-    process and token (news vocabulary is bounded), looked up without a Python step per token.
+    process and token (up to ``_FACTS_MAX`` tokens), looked up without a Python step per token.
     """
 
     def __missing__(self, raw: str) -> tuple[str, str, str, bool, str]:
         acronym = raw.isupper() and 1 < len(raw) < 6 and raw[0].isalpha()
         key = raw if acronym else raw.lower()
+        if key == raw:
+            key = raw  # one string for both (most tokens are lower case already)
         possessive = key.endswith(_POSSESSIVE_ENDINGS)
         capital_key = surface = ""
         if raw[0].isupper():
@@ -63,7 +65,9 @@ class _TokenFacts(dict[str, tuple[str, str, str, bool, str]]):
         return facts
 
 
-_FACTS_MAX = 500_000
+# Past this many tokens (~10 MB) new ones are worked out each time instead: news vocabulary is Zipfian, the
+# frequent words are in by then.
+_FACTS_MAX = 50_000
 _FACTS = _TokenFacts()
 
 
