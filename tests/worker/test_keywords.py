@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import make_raw_article
-from worker import lexicon
+from worker import keywords, lexicon
 from worker.keywords import extract_keywords
 from worker.parse import parse
 
@@ -18,6 +18,16 @@ def test_seed_keywords(seed_text: str) -> None:
     keywords = extract_keywords(parsed.title, parsed.text, "en")
     assert len(keywords) == 10
     assert {"fentanyl", "China", "US", "law enforcement"} <= set(keywords)
+
+
+def test_same_keywords_when_the_token_table_is_full(seed_text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the per-process token table is full, tokens are worked out each time and the keywords do not change."""
+    parsed = parse(make_raw_article(content=seed_text))
+    before = extract_keywords(parsed.title, parsed.text, "en")
+    monkeypatch.setattr(keywords, "_FACTS", keywords._TokenFacts())
+    monkeypatch.setattr(keywords, "_FACTS_MAX", 0)
+    assert extract_keywords(parsed.title, parsed.text, "en") == before
+    assert len(keywords._FACTS) == 0
 
 
 def test_no_stop_words_or_fragments(seed_text: str) -> None:
