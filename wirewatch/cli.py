@@ -160,13 +160,48 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
                 return
             console.print(f"wirewatch {__version__}: watching {len(settings.inbox)} inbox folder(s) and "
                           f"{len(settings.feeds)} configured feed(s); Ctrl-C stops.")  # fmt: skip
-            with contextlib.suppress(KeyboardInterrupt):
+            with _http_for_run(settings, runner.redis_url, console), contextlib.suppress(KeyboardInterrupt):
                 runner.watch()
             runner.tally.refresh(runner.client)
             _summary(console, runner.tally, runner.client, time.monotonic() - begun)
             _summary(console, runner.tally, runner.client, time.monotonic() - begun)
     except (EmbeddedRedisError, WorkerFailed) as e:
         raise click.ClickException(str(e)) from e
+
+
+@contextmanager
+def _http_for_run(settings: Settings, redis_url: str, console: Console) -> Iterator[None]:
+    """The HTTP app beside the watcher in ``run`` (unless ``http.enabled`` is false)."""
+    if not settings.http.enabled:
+        yield
+        return
+    from wirewatch.api.server import serving
+
+    try:
+        with serving(settings, redis_url) as base:
+            console.print(f"HTTP API and dashboard on {base}/")
+            yield
+    except OSError as e:
+        raise click.ClickException(f"cannot listen on {settings.http.host}:{settings.http.port}: {e}") from e
+
+
+@main.command()
+@config_option
+@click.option("--host", default=None, help="Address to listen on (default: http.host, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: http.port, 8787; 0 picks a free one).")
+def serve(config_file: str | None, host: str | None, port: int | None) -> None:
+    """Serve the HTTP API and dashboard: receiver, read API, live streams, /healthz, /readyz, /metrics."""
+    from wirewatch.api.server import serve as serve_http
+
+    settings = _load(config_file)
+    update = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    if update:
+        settings = settings.model_copy(update={"http": settings.http.model_copy(update=update)})
+    with _redis_and_url(settings) as (_, url):
+        try:
+            serve_http(settings, url)
+        except OSError as e:
+            raise click.ClickException(f"cannot listen on {settings.http.host}:{settings.http.port}: {e}") from e
 
 
 @main.command()

@@ -66,6 +66,20 @@ BATCH_SIZE = 16  # articles per Celery message
 INGEST_QUEUE = "ingest"
 FEEDS_QUEUE = "feeds"  # feed polls: scaled and rate-limited apart from article processing
 
+# --- HTTP API (docs/http.md).
+HTTP_PORT = 8787
+HTTP_MAX_BODY_BYTES = 8 * 1024 * 1024  # one POST /v1/articles body: a batch of long articles
+HTTP_MAX_BATCH = 1_000  # records in one POST
+HTTP_RATE_LIMIT = 600  # requests per token per window
+HTTP_RATE_WINDOW_S = 60
+HTTP_PAGE_MAX = 500  # items in one page of the read API
+SSE_BLOCK_MS = 15_000  # an SSE stream sends a keep-alive comment at least this often
+
+
+def rate_key(token_name: str, window: int) -> str:
+    return key("http", "rate", token_name, str(window))
+
+
 # --- Embedded Redis.
 EMBEDDED_START_TIMEOUT_S = 10.0
 EMBEDDED_STOP_TIMEOUT_S = 10.0

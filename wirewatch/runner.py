@@ -140,6 +140,7 @@ class Runner:
     tally: Tally = field(default_factory=Tally)
     watchers: list[tuple[InboxWatcher, str | None]] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
+    redis_url: str = ""  # for components started beside the runner (the HTTP app)
     _last_resend: float = field(default_factory=time.monotonic)
     instance: str = field(default_factory=lambda: uuid.uuid4().hex)
     _marker_checked: float = 0.0
@@ -254,7 +255,7 @@ def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
                 worker.start()
         try:
             submitter = Submitter(client, app, Outcomes(client, settings), settings.batch_size)
-            runner = Runner(settings, client, submitter, workers)
+            runner = Runner(settings, client, submitter, workers, redis_url=url)
             runner.watchers = [(InboxWatcher(Path(src.path)), src.name) for src in settings.inbox]
             runner.mark_instance()
             sync_feeds(FeedSchedule(client), settings.feeds)

@@ -109,6 +109,35 @@ class EnrichSettings(_Section):
         return value
 
 
+class ApiToken(_Section):
+    """A bearer token for the HTTP API: ``read`` tokens read, ``write`` tokens also submit and manage."""
+
+    name: str = Field(..., min_length=1, max_length=100)
+    token: SecretStr = Field(..., description="At least 16 characters; compared in constant time.")
+    scope: Literal["read", "write"] = "write"
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("a token must have at least 16 characters")
+        return value
+
+
+class HttpSettings(_Section):
+    """``wirewatch serve`` (and the receiver inside ``run``). Why each number: docs/http.md."""
+
+    enabled: bool = Field(True, description="Start the HTTP app inside `wirewatch run`.")
+    host: str = "127.0.0.1"
+    port: int = Field(c.HTTP_PORT, ge=0, le=65535)
+    tokens: list[ApiToken] = Field(default_factory=list, description="None: writes are refused.")
+    public_read: bool = Field(True, description="false: the read API and dashboard need a token too.")
+    max_body_bytes: int = Field(c.HTTP_MAX_BODY_BYTES, gt=0)
+    max_batch: int = Field(c.HTTP_MAX_BATCH, gt=0)
+    rate_limit: int = Field(c.HTTP_RATE_LIMIT, ge=0, description="Requests per token per window; 0: no limit.")
+    rate_window: Duration = float(c.HTTP_RATE_WINDOW_S)
+
+
 class Settings(BaseSettings):
     """Everything a wirewatch process needs to know, validated once."""
 
@@ -129,6 +158,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     enrich: EnrichSettings = Field(default_factory=EnrichSettings)
     allow_private_networks: bool = False
+    http: HttpSettings = Field(default_factory=HttpSettings)
     events_stream: str = c.EVENTS_STREAM
     alerts_stream: str = c.ALERTS_STREAM
     events_maxlen: int = Field(c.EVENTS_MAXLEN, gt=0)

@@ -1,0 +1,212 @@
+"""HTTP producer: ``POST /v1/articles`` turns a partner's JSON into RawArticles on the queue.
+
+One record (a JSON object), a batch (a JSON array) or JSON lines (``application/x-ndjson``), mapped exactly like
+the inbox's JSON records (:func:`producers.inbox.record_to_raw`). The body is read in chunks and refused (413)
+as soon as it passes ``http.max_body_bytes``, so a huge upload never sits in memory. Each valid record becomes
+one delivery through :class:`producers.submit.Submitter` (ledger first, then the queue); each invalid record is
+settled at once as ``rejected:invalid_record`` with its reason, so it is counted and has a status like any
+other delivery, and the valid records of the same batch still go through.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from producers.inbox import delivery_id, record_to_raw
+from schemas import RawArticle, RawSource
+from wirewatch import constants as c
+from wirewatch.api.auth import Principal
+from wirewatch.api.deps import ApiError, ApiState, get_state, needs_read, needs_write, problems
+from wirewatch.api.models import (
+    AcceptedArticle,
+    ArticleRecord,
+    DeliveryStatus,
+    RefusedRecord,
+    SubmitProblem,
+    SubmitResult,
+)
+from wirewatch.logs import get_logger
+from wirewatch.outcomes import Terminal, read_status
+
+log = get_logger("wirewatch.http")
+router = APIRouter(tags=["articles"])
+
+JSON_LINES_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/x-jsonlines",
+                              "application/jsonlines"})  # fmt: skip
+JSON_TYPES = frozenset({"application/json", ""})
+
+
+class BodyError(Exception):
+    """Raised when a body as a whole cannot be read as records (not JSON, too many records)."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass
+class Parsed:
+    """What one request body gave: articles to submit, refusals to settle, and where each came from."""
+
+    articles: list[tuple[int, RawArticle]] = field(default_factory=list)
+    refusals: list[tuple[int, Terminal]] = field(default_factory=list)
+
+
+def _records(body: bytes, media_type: str, max_records: int) -> Iterator[tuple[int, Any, str | None]]:
+    """(index, record, error) for each record of the body; raises BodyError when the body is unusable."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise BodyError("invalid_utf8", f"the body is not valid UTF-8 at byte {e.start}") from None
+    if media_type in JSON_TYPES:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise BodyError("invalid_json", f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+        items = data if isinstance(data, list) else [data]
+        if len(items) > max_records:
+            raise BodyError("too_many_records", f"{len(items)} records is over the limit of {max_records}")
+        if not items:
+            raise BodyError("empty", "the array holds no records")
+        for index, item in enumerate(items):
+            yield index, item, None
+        return
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if len(lines) > max_records:
+        raise BodyError("too_many_records", f"{len(lines)} records is over the limit of {max_records}")
+    if not lines:
+        raise BodyError("empty", "the body holds no records")
+    for lineno, line in lines:
+        try:
+            yield lineno, json.loads(line), None
+        except json.JSONDecodeError as e:
+            yield lineno, None, f"invalid JSON at column {e.colno}: {e.msg}"
+
+
+def parse_body(body: bytes, media_type: str, source_name: str, max_records: int) -> Parsed:
+    """Request body → RawArticles and refusals. Pure: no I/O; raises BodyError for an unusable body."""
+    parsed = Parsed()
+    source = RawSource(kind="http", name=source_name)
+    for index, record, error in _records(body, media_type, max_records):
+        did = delivery_id()
+        if error is None:
+            try:
+                parsed.articles.append((index, record_to_raw(record, did, source)))
+                continue
+            except ValueError as e:
+                error = str(e)
+            if not error:
+                error = "the record is unusable"
+        parsed.refusals.append((index, Terminal(did, "rejected:invalid_record", f"record {index}: {error}",
+                                                source_name)))  # fmt: skip
+    return parsed
+
+
+async def read_bounded(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it passes ``limit`` bytes: declared or actually sent."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            size = int(declared)
+        except ValueError:
+            raise ApiError(400, "bad_request", "Content-Length is not a number") from None
+        if size > limit:
+            raise ApiError(413, "too_large", f"{size} bytes is over the limit of {limit}")
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise ApiError(413, "too_large", f"the body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _status_url(request: Request, did: str) -> str:
+    return str(request.url_for("article_status", delivery_id=did))
+
+
+_BODY_DOC = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"oneOf": [
+            {"$ref": "#/components/schemas/ArticleRecord"},
+            {"type": "array", "items": {"$ref": "#/components/schemas/ArticleRecord"}, "minItems": 1},
+        ]}},
+        "application/x-ndjson": {"schema": {"type": "string", "description": "One ArticleRecord JSON a line."}},
+    },
+}  # fmt: skip
+
+
+@router.post(
+    "/v1/articles", status_code=202, response_model=SubmitResult,
+    summary="Submit one article, a JSON array of them, or JSON lines",
+    openapi_extra={"requestBody": _BODY_DOC},
+    responses=problems(400, 401, 403, 413, 415, 429, 503, 422, model_422=SubmitProblem),
+)  # fmt: skip
+async def submit_articles(request: Request, principal: Principal = Depends(needs_write)) -> JSONResponse:
+    """Queue the records; 202 lists each accepted delivery with its status URL and each refused record's reason."""
+    state = get_state(request)
+    limits = state.settings.http
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in JSON_TYPES and media_type not in JSON_LINES_TYPES:
+        raise ApiError(415, "unsupported_media_type", "send application/json or application/x-ndjson")
+    body = await read_bounded(request, limits.max_body_bytes)
+    try:
+        parsed = parse_body(body, media_type, principal.name, limits.max_batch)
+    except BodyError as e:
+        problem = SubmitProblem(error=e.code, detail=e.detail, rejected=[RefusedRecord(index=0, reason=e.detail)])
+        return JSONResponse(problem.model_dump(), status_code=422)
+    await run_in_threadpool(_hand_on, state, parsed)
+    accepted = [AcceptedArticle(index=i, delivery_id=raw.delivery_id, status_url=_status_url(request, raw.delivery_id))
+                for i, raw in parsed.articles]  # fmt: skip
+    rejected = [RefusedRecord(index=i, delivery_id=t.delivery_id, reason=t.detail) for i, t in parsed.refusals]
+    log.info("http_articles_received", token=principal.name, accepted=len(accepted), rejected=len(rejected))
+    if not accepted:
+        problem = SubmitProblem(error="invalid_records", detail=f"none of the {len(rejected)} records is usable",
+                                rejected=rejected)  # fmt: skip
+        return JSONResponse(problem.model_dump(), status_code=422)
+    return JSONResponse(SubmitResult(accepted=accepted, rejected=rejected).model_dump(), status_code=202)
+
+
+def _hand_on(state: ApiState, parsed: Parsed) -> None:
+    state.submitter.refuse([t for _, t in parsed.refusals])
+    state.submitter.submit(raw for _, raw in parsed.articles)
+
+
+@router.get(
+    "/v1/articles/{delivery_id}/status", name="article_status", response_model=DeliveryStatus,
+    summary="What became of a delivery", responses=problems(401, 403, 404, 422, 429),
+)  # fmt: skip
+def article_status(
+    request: Request,
+    delivery_id: str = Path(..., min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"),
+    _: Principal | None = Depends(needs_read),
+) -> JSONResponse:
+    """queued, emitted (with the event), duplicate (of which event), rejected or dead (with the reason)."""
+    state = get_state(request)
+    status = read_status(state.client, [delivery_id])[delivery_id]
+    if status is None:
+        if state.client.zscore(c.LEDGER_PENDING, delivery_id) is None:
+            raise ApiError(404, "not_found", "no delivery with this id (or its status has expired)")
+        status = {"state": "queued"}
+    body: dict[str, Any] = {"delivery_id": delivery_id, "state": status["state"]}
+    for name in ("article_id", "entry", "of", "reason", "detail"):
+        if status.get(name):
+            body[name] = str(status[name])
+    if status["state"] == "emitted" and status.get("article_id"):
+        raw = state.client.get(c.article_key(str(status["article_id"])))
+        if raw:
+            body["event"] = json.loads(raw)
+    return JSONResponse(body)
+
+
+__all__ = ["ArticleRecord", "parse_body", "router"]

@@ -1,0 +1,203 @@
+"""POST /v1/articles and its status over a real server and a real worker: every status the receiver answers."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from producers.http import BodyError, parse_body
+from tests.api.conftest import READ, WRITE, http_settings
+from wirewatch import constants as c
+from wirewatch.api.server import serving
+
+ARTICLE = {
+    "title": "Harbour bridge reopens after six months of repairs",
+    "url": "https://example.org/news/bridge?utm_source=feed",
+    "text": "The harbour bridge reopened on Monday after six months of repairs to its deck and cables. "
+            "Traffic was light in the morning, officials said, and buses return to their routes next week.",
+    "published": "2024-03-14T08:30:00Z",
+    "author": "A. Reporter",
+    "source": "Example Herald",
+}
+
+
+def article(n: int) -> dict[str, Any]:
+    return {**ARTICLE, "url": f"https://example.org/news/{n}", "title": f"Story number {n} of the day",
+            "text": f"Story {n}: " + ARTICLE["text"] + f" Number {n} is unlike any other, says the council."}  # fmt: skip
+
+
+def wait_state(http: httpx.Client, status_url: str, timeout: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        body = http.get(status_url).json()
+        if body["state"] != "queued":
+            return body
+        if time.monotonic() > deadline:
+            pytest.fail(f"{status_url} still queued after {timeout}s")
+        time.sleep(0.05)
+
+
+def test_parse_body_maps_records_like_the_inbox() -> None:
+    """One object, an array and JSON lines all map through record_to_raw; bad records become refusals."""
+    one = parse_body(json.dumps(ARTICLE).encode(), "application/json", "partner", 10)
+    [(index, raw)] = one.articles
+    assert index == 0 and raw.title == ARTICLE["title"] and raw.source.kind == "http"
+    assert raw.source.name == "Example Herald" and raw.authors == ["A. Reporter"]
+    batch = parse_body(json.dumps([ARTICLE, 7, {"text": 3}]).encode(), "application/json", "partner", 10)
+    assert [i for i, _ in batch.articles] == [0] and [i for i, _ in batch.refusals] == [1, 2]
+    lines = b'{"text": "a b c"}\n\nnot json\n{"title": "t", "text": "x"}\n'
+    parsed = parse_body(lines, "application/x-ndjson", "partner", 10)
+    assert [i for i, _ in parsed.articles] == [1, 4] and [i for i, _ in parsed.refusals] == [3]
+    assert parsed.articles[0][1].source.name == "partner"
+    with pytest.raises(BodyError, match="over the limit"):
+        parse_body(json.dumps([ARTICLE] * 3).encode(), "application/json", "partner", 2)
+    with pytest.raises(BodyError, match="invalid JSON"):
+        parse_body(b"{nope", "application/json", "partner", 2)
+
+
+def test_push_becomes_an_event_with_a_status(worker_app: Any, http: httpx.Client) -> None:
+    """A pushed article is accepted (202), its status turns emitted with the event, and /v1/events shows it."""
+    response = http.post("/v1/articles", json=ARTICLE, headers=WRITE)
+    assert response.status_code == 202, response.text
+    [accepted] = response.json()["accepted"]
+    assert response.json()["rejected"] == []
+    status = wait_state(http, accepted["status_url"])
+    assert status["state"] == "emitted"
+    event = status["event"]
+    assert event["title"] == ARTICLE["title"] and event["canonical_url"] == "https://example.org/news/bridge"
+    assert event["source"]["name"] == "Example Herald"
+    page = http.get("/v1/events").json()
+    assert [e["id"] for e in page["items"]] == [event["id"]] and page["next_cursor"] is None
+    again = http.post("/v1/articles", json=ARTICLE, headers=WRITE).json()["accepted"][0]
+    duplicate = wait_state(http, again["status_url"])
+    assert duplicate["state"] == "duplicate" and duplicate["of"] == event["id"]
+
+
+def test_batch_with_one_bad_record(worker_app: Any, http: httpx.Client, client: redis.Redis) -> None:
+    """In a batch, the valid records go through; the bad one is listed with its reason and settles rejected."""
+    body = [article(1), {"title": "no body", "text": ["not", "a", "string"]}, article(2)]
+    response = http.post("/v1/articles", json=body, headers=WRITE)
+    assert response.status_code == 202
+    result = response.json()
+    assert [a["index"] for a in result["accepted"]] == [0, 2]
+    [bad] = result["rejected"]
+    assert bad["index"] == 1 and "string" in bad["reason"]
+    states = [wait_state(http, a["status_url"])["state"] for a in result["accepted"]]
+    assert states == ["emitted", "emitted"]
+    refused = http.get(f"/v1/articles/{bad['delivery_id']}/status").json()
+    assert refused["state"] == "rejected" and refused["reason"] == "invalid_record"
+    assert client.hget(c.STATS, "rejected:invalid_record") == "1"
+
+
+def test_json_lines_batch(worker_app: Any, http: httpx.Client) -> None:
+    """JSON lines are a batch too; an invalid line is refused by its line number."""
+    body = "\n".join([json.dumps(article(3)), "{broken", json.dumps(article(4))]) + "\n"
+    response = http.post("/v1/articles", content=body, headers={**WRITE, "Content-Type": "application/x-ndjson"})
+    assert response.status_code == 202
+    assert [a["index"] for a in response.json()["accepted"]] == [1, 3]
+    assert response.json()["rejected"][0]["index"] == 2
+
+
+def test_nothing_usable_is_422(http: httpx.Client) -> None:
+    """A body where no record is usable is 422 with a reason per record; a non-JSON body is 422 too."""
+    response = http.post("/v1/articles", json=[1, "two"], headers=WRITE)
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_records" and len(response.json()["rejected"]) == 2
+    broken = http.post("/v1/articles", content=b"{not json", headers={**WRITE, "Content-Type": "application/json"})
+    assert broken.status_code == 422 and broken.json()["error"] == "invalid_json"
+    empty = http.post("/v1/articles", json=[], headers=WRITE)
+    assert empty.status_code == 422 and empty.json()["error"] == "empty"
+
+
+def test_auth_cannot_be_bypassed(http: httpx.Client, client: redis.Redis) -> None:
+    """No token, a wrong token, another scheme or a read-only token never write; nothing reaches the ledger."""
+    attempts = [
+        ({}, 401), ({"Authorization": "Bearer nope-nope-nope-nope"}, 401), ({"Authorization": "Bearer"}, 401),
+        ({"Authorization": WRITE["Authorization"].replace("Bearer", "Basic")}, 401),
+        ({"Authorization": WRITE["Authorization"] + "x"}, 401), ({"Authorization": WRITE["Authorization"][:-1]}, 401),
+        ({"Authorization": WRITE["Authorization"].lower().replace("bearer", "token")}, 401),
+        ({"X-Api-Key": WRITE["Authorization"].split()[1]}, 401), (READ, 403),
+    ]
+    for headers, expected in attempts:
+        response = http.post("/v1/articles", json=ARTICLE, headers=headers)
+        assert response.status_code == expected, (headers, response.text)
+        assert response.json()["error"] in ("unauthorized", "forbidden")
+    assert http.post("/v1/articles", json=ARTICLE).headers["WWW-Authenticate"].startswith("Bearer")
+    assert http.post("/v1/articles?token=" + WRITE["Authorization"].split()[1], json=ARTICLE).status_code == 401
+    assert client.zcard(c.LEDGER_PENDING) == 0 and not client.exists(c.STATS)
+    # A wrong token on a read is refused too, even though reads are public.
+    assert http.get("/v1/events", headers={"Authorization": "Bearer wrong-wrong-wrong"}).status_code == 401
+    assert http.get("/v1/events", headers=READ).status_code == 200
+
+
+def test_no_tokens_configured_refuses_writes(redis_url: str, tmp_path: Path) -> None:
+    """With no token configured, writes are refused (403), not open; reads still work."""
+    settings = http_settings(redis_url, tmp_path, tokens=[])
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base) as http:
+        response = http.post("/v1/articles", json=ARTICLE, headers=WRITE)
+        assert response.status_code == 403 and response.json()["error"] == "writes_disabled"
+        assert http.post("/v1/articles", json=ARTICLE).status_code == 403
+        assert http.get("/v1/events").status_code == 200
+
+
+def test_private_reads_need_a_token(redis_url: str, tmp_path: Path) -> None:
+    """With public_read off, the read API and the status need a read (or write) token."""
+    settings = http_settings(redis_url, tmp_path, public_read=False)
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base) as http:
+        assert http.get("/v1/events").status_code == 401
+        assert http.get("/v1/articles/0123456789abcdef/status").status_code == 401
+        assert http.get("/v1/events", headers=READ).status_code == 200
+        assert http.get("/v1/events", headers=WRITE).status_code == 200
+
+
+def test_body_over_the_limit_is_413(redis_url: str, tmp_path: Path) -> None:
+    """Declared or streamed, a body past max_body_bytes is 413, and nothing is queued."""
+    settings = http_settings(redis_url, tmp_path, max_body_bytes=2000)
+    big = json.dumps({**ARTICLE, "text": "x" * 5000}).encode()
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base) as http:
+        declared = http.post("/v1/articles", content=big, headers={**WRITE, "Content-Type": "application/json"})
+        assert declared.status_code == 413 and declared.json()["error"] == "too_large"
+
+        def chunks() -> Any:  # no Content-Length: chunked transfer, the limit is counted as it streams
+            for start in range(0, len(big), 500):
+                yield big[start : start + 500]
+
+        streamed = http.post("/v1/articles", content=chunks(), headers={**WRITE, "Content-Type": "application/json"})
+        assert streamed.status_code == 413
+        assert http.post("/v1/articles", json=ARTICLE, headers=WRITE).status_code == 202
+
+
+def test_unsupported_media_type_is_415(http: httpx.Client) -> None:
+    """A body that is neither JSON nor JSON lines is 415."""
+    response = http.post("/v1/articles", content=b"title", headers={**WRITE, "Content-Type": "text/plain"})
+    assert response.status_code == 415 and response.json()["error"] == "unsupported_media_type"
+
+
+def test_rate_limit_is_per_token_and_shared(redis_url: str, tmp_path: Path, client: redis.Redis) -> None:
+    """Past rate_limit requests in a window a token gets 429 with Retry-After, across two API processes."""
+    settings = http_settings(redis_url, tmp_path, rate_limit=3, rate_window="1h")
+    with serving(settings, redis_url) as one, serving(settings, redis_url) as two:
+        statuses = [httpx.get(f"{base}/v1/events", headers=READ).status_code for base in (one, two, one, two)]
+        assert statuses == [200, 200, 200, 429]
+        limited = httpx.get(f"{one}/v1/events", headers=READ)
+        assert limited.status_code == 429 and 0 < int(limited.headers["Retry-After"]) <= 3600
+        assert httpx.post(f"{one}/v1/articles", json=ARTICLE, headers=WRITE).status_code == 202  # another token
+
+
+def test_status_of_unknown_delivery_is_404(http: httpx.Client) -> None:
+    """An id that was never accepted (or whose status expired) is 404; a malformed id is 422."""
+    assert http.get("/v1/articles/0123456789abcdef/status").status_code == 404
+    assert http.get("/v1/articles/bad/status").status_code == 422
+
+
+def test_queued_until_a_worker_takes_it(http: httpx.Client) -> None:
+    """Without a worker, an accepted delivery's status says queued."""
+    response = http.post("/v1/articles", json=ARTICLE, headers=WRITE)
+    assert http.get(response.json()["accepted"][0]["status_url"]).json() == {
+        "delivery_id": response.json()["accepted"][0]["delivery_id"], "state": "queued"}

@@ -1,0 +1,113 @@
+"""The ASGI app: the receiver (producers/http.py), the read API, the SSE streams, operations, the dashboard.
+
+``create_app(settings, redis_url)`` builds one app for one Redis; ``wirewatch serve`` and ``wirewatch run``
+serve it with uvicorn (wirewatch/api/server.py). Every error is a :class:`~wirewatch.api.models.Problem`
+body, and /openapi.json documents every status a route can answer, so clients (and the schemathesis test)
+can rely on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any
+
+import redis
+import redis.asyncio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse
+from prometheus_client import CollectorRegistry
+
+from producers import http as receiver
+from producers.submit import Submitter
+from wirewatch import __version__
+from wirewatch.api import ops, read, stream
+from wirewatch.api.auth import RateLimiter, TokenTable
+from wirewatch.api.deps import ApiError, ApiState
+from wirewatch.api.metrics import HttpMetrics, PipelineCollector, TimingMiddleware
+from wirewatch.api.models import ArticleRecord, Problem
+from wirewatch.logs import get_logger
+from wirewatch.outcomes import Outcomes
+from wirewatch.queue import celery_app
+from wirewatch.redis_server import client_name, connect
+from wirewatch.settings import Settings
+
+log = get_logger("wirewatch.api")
+DASHBOARD = resources.files("wirewatch.api").joinpath("static/dashboard.html")
+
+
+def _problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None,
+             headers: dict[str, str] | None = None) -> JSONResponse:  # fmt: skip
+    body = Problem(error=code, detail=detail, errors=errors or [])
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def create_app(settings: Settings, redis_url: str) -> FastAPI:
+    client = connect(redis_url)
+    aclient: redis.asyncio.Redis = redis.asyncio.Redis.from_url(
+        redis_url, decode_responses=True, client_name=client_name()
+    )
+    celery = celery_app(redis_url)
+    state = ApiState(
+        settings=settings, redis_url=redis_url, client=client, aclient=aclient, celery=celery,
+        submitter=Submitter(client, celery, Outcomes(client, settings), settings.batch_size),
+        tokens=TokenTable(settings.http.tokens),
+        limiter=RateLimiter(client, settings.http.rate_limit, settings.http.rate_window),
+    )  # fmt: skip
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await aclient.aclose()
+        celery.close()
+        client.close()
+
+    app = FastAPI(
+        title="wirewatch", version=__version__, lifespan=lifespan,
+        description="Submit articles, read events, stories and alerts, watch them live. Errors are Problem bodies.",
+    )  # fmt: skip
+    app.state.ww = state
+    app.state.ping_cache = {}
+    app.state.registry = CollectorRegistry(auto_describe=True)
+    app.state.registry.register(PipelineCollector(client, settings))
+    app.state.http_metrics = HttpMetrics(app.state.registry)
+    app.add_middleware(TimingMiddleware, metrics=app.state.http_metrics)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, e: ApiError) -> JSONResponse:
+        return _problem(e.status, e.code, e.detail, headers=e.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, e: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": [str(p) for p in err["loc"]], "msg": str(err["msg"])} for err in e.errors()]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        return _problem(422, "invalid_request", f"{'.'.join(first['loc'])}: {first['msg']}", errors)
+
+    @app.exception_handler(redis.ConnectionError)
+    async def _redis_down(_: Request, e: redis.ConnectionError) -> JSONResponse:
+        log.error("redis_unreachable", error=str(e))
+        return _problem(503, "redis_unreachable", "Redis is unreachable; try again shortly",
+                        headers={"Retry-After": "5"})  # fmt: skip
+
+    app.include_router(receiver.router)
+    app.include_router(read.router)
+    app.include_router(stream.router)
+    app.include_router(ops.router)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def dashboard() -> HTMLResponse:
+        return HTMLResponse(DASHBOARD.read_text(encoding="utf-8"), headers={"Cache-Control": "no-cache"})
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components["ArticleRecord"] = ArticleRecord.model_json_schema(ref_template="#/components/schemas/{model}")
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

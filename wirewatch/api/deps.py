@@ -1,0 +1,103 @@
+"""What every route needs: the shared state, errors as Problems, and the auth dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+import redis.asyncio
+from celery import Celery
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from producers.submit import Submitter
+from wirewatch.api.auth import Principal, RateLimiter, Scope, TokenTable, bearer
+from wirewatch.api.models import Problem
+from wirewatch.settings import Settings
+
+_REASONS = {
+    400: "The request is malformed.",
+    401: "No token, or not a valid one.",
+    403: "The token may not do this (read-only token, or writes are not configured).",
+    404: "Not found.",
+    413: "The body is over the size limit.",
+    415: "Unsupported content type.",
+    422: "The request or its records are invalid.",
+    429: "Past the token's rate limit; see Retry-After.",
+    503: "Redis is unreachable.",
+}
+
+
+@dataclass
+class ApiState:
+    """Built once per app in its lifespan; routes reach it through ``request.app.state.ww``."""
+
+    settings: Settings
+    redis_url: str
+    client: redis.Redis
+    aclient: redis.asyncio.Redis
+    celery: Celery
+    submitter: Submitter
+    tokens: TokenTable
+    limiter: RateLimiter
+
+
+class ApiError(Exception):
+    """Raised by a route to answer with a Problem body and a status code."""
+
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers or {}
+
+
+def get_state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.ww
+    return state
+
+
+def problems(*statuses: int, model_422: Any = None) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses a route can answer."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        model = model_422 if status == 422 and model_422 is not None else Problem
+        out[status] = {"model": model, "description": _REASONS[status]}
+    return out
+
+
+_scheme = HTTPBearer(auto_error=False, description="A token from `http.tokens`; `read` or `write` scope.")
+
+
+def _authorize(request: Request, needed: Scope) -> Principal | None:
+    state = get_state(request)
+    presented = bearer(request.headers.get("authorization"))
+    if needed == "write" and not state.tokens.writable:
+        raise ApiError(403, "writes_disabled", "no write token is configured (http.tokens): writes are refused")
+    if needed == "read" and presented is None and state.settings.http.public_read:
+        return None
+    principal = state.tokens.lookup(presented)
+    if principal is None:
+        raise ApiError(401, "unauthorized", "a valid bearer token is required",
+                       {"WWW-Authenticate": 'Bearer realm="wirewatch"'})  # fmt: skip
+    if not principal.may(needed):
+        raise ApiError(403, "forbidden", f"token {principal.name!r} may {principal.scope}, not {needed}")
+    decision = state.limiter.hit(principal.name)
+    if not decision.allowed:
+        raise ApiError(429, "rate_limited", f"more than {state.limiter.limit} requests in {state.limiter.window_s}s",
+                       {"Retry-After": str(decision.retry_after_s)})  # fmt: skip
+    return principal
+
+
+def needs_read(request: Request, _: HTTPAuthorizationCredentials | None = Security(_scheme)) -> Principal | None:
+    """Anyone when ``public_read``; else a read or write token. A presented bad token is always 401."""
+    return _authorize(request, "read")
+
+
+def needs_write(request: Request, _: HTTPAuthorizationCredentials | None = Security(_scheme)) -> Principal:
+    """A write token, within its rate limit."""
+    principal = _authorize(request, "write")
+    assert principal is not None
+    return principal

@@ -1,0 +1,71 @@
+"""Serving the app with uvicorn: in the foreground (``wirewatch serve``) or in a thread (``run``, tests, benches)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+
+from wirewatch.api.app import create_app
+from wirewatch.logs import get_logger
+from wirewatch.settings import Settings
+
+log = get_logger("wirewatch.serve")
+START_TIMEOUT_S = 10.0
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 picks a free one (read it back from ``getsockname``)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def make_server(settings: Settings, redis_url: str) -> uvicorn.Server:
+    app = create_app(settings, redis_url)
+    config = uvicorn.Config(
+        app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3,
+        server_header=False, proxy_headers=False,
+    )  # fmt: skip
+    return uvicorn.Server(config)
+
+
+def serve(settings: Settings, redis_url: str) -> None:
+    """Serve in the foreground until SIGINT/SIGTERM (uvicorn's own handlers stop it gracefully)."""
+    sock = bind(settings.http.host, settings.http.port)
+    host, port = sock.getsockname()[:2]
+    log.info("http_listening", url=f"http://{host}:{port}/")
+    make_server(settings, redis_url).run(sockets=[sock])
+
+
+@contextmanager
+def serving(settings: Settings, redis_url: str) -> Iterator[str]:
+    """The app served from a thread for the block; yields its base URL (``http://127.0.0.1:PORT``)."""
+    sock = bind(settings.http.host, settings.http.port)
+    host, port = sock.getsockname()[:2]
+    server = make_server(settings, redis_url)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="wirewatch-http", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise RuntimeError(f"the HTTP server did not start on {host}:{port}")
+        time.sleep(0.01)
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    log.info("http_listening", url=base + "/")
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
