@@ -170,6 +170,9 @@ async def submit_articles(request: Request, principal: Principal = Depends(needs
                 for i, raw in parsed.articles]  # fmt: skip
     rejected = [RefusedRecord(index=i, delivery_id=t.delivery_id, reason=t.detail) for i, t in parsed.refusals]
     log.info("http_articles_received", token=principal.name, accepted=len(accepted), rejected=len(rejected))
+    received = request.app.state.http_metrics.received
+    received.labels("accepted").inc(len(accepted))
+    received.labels("rejected").inc(len(rejected))
     if not accepted:
         problem = SubmitProblem(error="invalid_records", detail=f"none of the {len(rejected)} records is usable",
                                 rejected=rejected)  # fmt: skip

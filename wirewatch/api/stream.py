@@ -27,11 +27,16 @@ RETRY_MS = 2000
 BATCH = 100
 
 
-async def _start_id(client: redis.asyncio.Redis, stream: str, last_event_id: str | None) -> str:
+async def _start_id(client: redis.asyncio.Redis, stream: str, last_event_id: str | None, backlog: int) -> str:
+    """Where to read from: after the client's last id, else ``backlog`` entries back from the newest."""
     if last_event_id:
         return last_event_id
-    newest = await client.xrevrange(stream, count=1)
-    return str(newest[0][0]) if newest else "0-0"
+    newest = await client.xrevrange(stream, count=backlog + 1)
+    if not newest:
+        return "0-0"
+    if len(newest) <= backlog:
+        return "0-0"
+    return str(newest[-1][0])
 
 
 async def sse_messages(client: redis.asyncio.Redis, stream: str, kind: str, after: str,
@@ -51,7 +56,7 @@ async def sse_messages(client: redis.asyncio.Redis, stream: str, kind: str, afte
 
 
 def _response(
-    request: Request, stream: str, kind: str, header_id: str | None, query_id: str | None
+    request: Request, stream: str, kind: str, header_id: str | None, query_id: str | None, backlog: int
 ) -> StreamingResponse:
     last = header_id or query_id
     if last is not None and not _STREAM_ID.match(last):
@@ -59,7 +64,7 @@ def _response(
     state = get_state(request)
 
     async def frames() -> AsyncIterator[bytes]:
-        after = await _start_id(state.aclient, stream, last)
+        after = await _start_id(state.aclient, stream, last, backlog)
         async for frame in sse_messages(state.aclient, stream, kind, after):
             yield frame
 
@@ -78,10 +83,11 @@ def stream_events(
     request: Request,
     last_event_id: str | None = Header(None, alias="Last-Event-ID", description="Resume after this entry."),
     after: str | None = Query(None, description="Resume after this entry (for clients that cannot set headers)."),
+    backlog: int = Query(0, ge=0, le=c.HTTP_PAGE_MAX, description="Without a resume id: first send this many recent."),
     _: Principal | None = Depends(needs_read),
 ) -> StreamingResponse:
     """Every event appended from now on (or after `Last-Event-ID`), as `event: article` messages."""
-    return _response(request, get_state(request).settings.events_stream, "article", last_event_id, after)
+    return _response(request, get_state(request).settings.events_stream, "article", last_event_id, after, backlog)
 
 
 @router.get("/v1/stream/alerts", response_class=StreamingResponse, responses=_SSE_RESPONSES,
@@ -90,7 +96,8 @@ def stream_alerts(
     request: Request,
     last_event_id: str | None = Header(None, alias="Last-Event-ID", description="Resume after this entry."),
     after: str | None = Query(None, description="Resume after this entry (for clients that cannot set headers)."),
+    backlog: int = Query(0, ge=0, le=c.HTTP_PAGE_MAX, description="Without a resume id: first send this many recent."),
     _: Principal | None = Depends(needs_read),
 ) -> StreamingResponse:
     """Every alert appended from now on (or after `Last-Event-ID`), as `event: alert` messages."""
-    return _response(request, get_state(request).settings.alerts_stream, "alert", last_event_id, after)
+    return _response(request, get_state(request).settings.alerts_stream, "alert", last_event_id, after, backlog)

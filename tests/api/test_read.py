@@ -1,0 +1,117 @@
+"""The read API and the SSE streams over a real server: pages by cursor, live events, resuming by Last-Event-ID."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import redis
+
+from schemas import AlertEvent, ArticleEvent
+from tests.api.conftest import WRITE
+from tests.api.sse import collect
+from tests.api.test_receiver import ARTICLE
+from wirewatch import constants as c
+
+
+def make_event(n: int) -> dict[str, Any]:
+    """A valid ArticleEvent as the worker would emit it."""
+    now = datetime.now(UTC)
+    event = ArticleEvent(
+        id=f"e{n:015d}", story_id=f"e{n:015d}", url=None, canonical_url=None,
+        source={"name": "tests", "domain": None}, title=f"Event {n}", authors=[], published_at=None,
+        ingested_at=now, language="en", text="text", summary="text", word_count=1, entities=[], keywords=[],
+        countries=[], content_hash=uuid.uuid4().hex,
+    )  # fmt: skip
+    return event.model_dump(mode="json", by_alias=True)
+
+
+def make_alert(n: int) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    alert = AlertEvent(
+        id=f"a{n}", subscription={"id": "s1", "name": "bridges", "query": "bridge"}, article_id=f"e{n}",
+        story_id=f"e{n}", title=f"Alert {n}", url=None, published_at=None,
+        matched=[{"field": "title", "term": "bridge", "start": 0, "end": 6}], created_at=now,
+    )  # fmt: skip
+    return alert.model_dump(mode="json", by_alias=True)
+
+
+def add(client: redis.Redis, stream: str, items: list[dict[str, Any]]) -> list[str]:
+    return [client.xadd(stream, {"id": item["id"], "event": json.dumps(item)}) for item in items]
+
+
+def test_events_pages_by_cursor(http: httpx.Client, client: redis.Redis) -> None:
+    """Pages of events walk the whole stream newest first (or oldest first) without gaps or repeats."""
+    add(client, c.EVENTS_STREAM, [make_event(n) for n in range(7)])
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = http.get("/v1/events", params={"limit": 3, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [e["title"] for e in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"Event {n}" for n in range(6, -1, -1)]
+    first = http.get("/v1/events", params={"limit": 4, "order": "asc"}).json()
+    rest = http.get("/v1/events", params={"limit": 4, "order": "asc", "cursor": first["next_cursor"]}).json()
+    assert [e["title"] for e in first["items"] + rest["items"]] == [f"Event {n}" for n in range(7)]
+    assert rest["next_cursor"] is None
+    for item in first["items"]:
+        ArticleEvent.model_validate(item)
+
+
+def test_bad_page_parameters_are_422(http: httpx.Client) -> None:
+    """A cursor that is not a stream id, or a limit out of range, is a 422 Problem."""
+    for params in ({"cursor": "abc"}, {"limit": 0}, {"limit": 100000}, {"order": "sideways"}):
+        response = http.get("/v1/events", params=params)
+        assert response.status_code == 422 and response.json()["error"] == "invalid_request", params
+
+
+def test_alerts_page(http: httpx.Client, client: redis.Redis) -> None:
+    """Alerts read like events, from ww:alerts."""
+    add(client, c.ALERTS_STREAM, [make_alert(n) for n in range(3)])
+    page = http.get("/v1/alerts", params={"limit": 2}).json()
+    assert [a["title"] for a in page["items"]] == ["Alert 2", "Alert 1"] and page["next_cursor"]
+
+
+def test_pushed_article_arrives_on_the_sse_stream(worker_app: Any, api: str) -> None:
+    """An article pushed while a client listens arrives as an `article` message whose id is its stream entry."""
+
+    def push() -> None:
+        assert httpx.post(f"{api}/v1/articles", json=ARTICLE, headers=WRITE).status_code == 202
+
+    [frame] = collect(api, "/v1/stream/events", 1, after_open=push)
+    assert frame.event == "article" and frame.data["title"] == ARTICLE["title"]
+    page = httpx.get(f"{api}/v1/events").json()
+    assert page["items"][0]["id"] == frame.data["id"]
+
+
+def test_sse_resumes_after_last_event_id(api: str, client: redis.Redis) -> None:
+    """Reconnecting with Last-Event-ID replays exactly what came after it; `backlog` replays recent ones."""
+    ids = add(client, c.EVENTS_STREAM, [make_event(n) for n in range(5)])
+    resumed = collect(api, "/v1/stream/events", 3, headers={"Last-Event-ID": ids[1]})
+    assert [f.id for f in resumed] == ids[2:] and [f.data["title"] for f in resumed] == ["Event 2", "Event 3", "Event 4"]
+    by_query = collect(api, f"/v1/stream/events?after={ids[3]}", 1)
+    assert [f.id for f in by_query] == ids[4:]
+    recent = collect(api, "/v1/stream/events?backlog=2", 2)
+    assert [f.id for f in recent] == ids[3:]
+    later = add(client, c.ALERTS_STREAM, [make_alert(1)])
+
+    def alert() -> None:
+        later.extend(add(client, c.ALERTS_STREAM, [make_alert(2)]))
+
+    [frame] = collect(api, "/v1/stream/alerts", 1, after_open=alert)
+    assert frame.event == "alert" and frame.id == later[1] and frame.data["title"] == "Alert 2"
+    assert httpx.get(f"{api}/v1/stream/events", headers={"Last-Event-ID": "nope"}).status_code == 422
+
+
+def test_stats_counts(http: httpx.Client, client: redis.Redis) -> None:
+    """/v1/stats reports the outcome counts, pending ledger and stream lengths."""
+    client.hset(c.STATS, mapping={"emitted": 4, "duplicate": 1})
+    add(client, c.EVENTS_STREAM, [make_event(1)])
+    body = http.get("/v1/stats").json()
+    assert body["outcomes"] == {"emitted": 4, "duplicate": 1}
+    assert body["events"] == 1 and body["alerts"] == 0 and body["pending"] == 0 and body["queue_depth"] == 0
