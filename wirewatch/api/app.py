@@ -106,6 +106,12 @@ def create_app(settings: Settings, redis_url: str) -> FastAPI:
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components["ArticleRecord"] = ArticleRecord.model_json_schema(ref_template="#/components/schemas/{model}")
+            if settings.http.public_read:
+                # Reads take a token but do not need one: say so, or clients would send one for nothing.
+                for path in schema["paths"].values():
+                    get = path.get("get")
+                    if get and get.get("security"):
+                        get["security"] = [{}, *get["security"]]
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Literal
 
+import redis
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
@@ -20,16 +21,19 @@ from wirewatch.runner import queue_depth
 
 router = APIRouter(tags=["read"])
 
-STREAM_ID = r"^\d{1,20}(-\d{1,20})?$"
+STREAM_ID = r"^\d{1,19}(-\d{1,19})?$"  # 19 digits stay below 2**64, as Redis needs
 Order = Literal["desc", "asc"]
 
 
 def stream_page(client: object, stream: str, limit: int, cursor: str | None, order: Order) -> bytes:
     """``{"items": [...], "next_cursor": …}`` of the ``event`` fields after ``cursor`` (exclusive)."""
-    if order == "desc":
-        entries = client.xrevrange(stream, max=f"({cursor}" if cursor else "+", min="-", count=limit + 1)  # type: ignore[attr-defined]
-    else:
-        entries = client.xrange(stream, min=f"({cursor}" if cursor else "-", max="+", count=limit + 1)  # type: ignore[attr-defined]
+    try:
+        if order == "desc":
+            entries = client.xrevrange(stream, max=f"({cursor}" if cursor else "+", min="-", count=limit + 1)  # type: ignore[attr-defined]
+        else:
+            entries = client.xrange(stream, min=f"({cursor}" if cursor else "-", max="+", count=limit + 1)  # type: ignore[attr-defined]
+    except redis.ResponseError:
+        entries = []  # an exclusive bound past either end of the id space (before 0-0, after the max): nothing
     more = len(entries) > limit
     entries = entries[:limit]
     items = [fields["event"] for _, fields in entries if "event" in fields]

@@ -22,7 +22,7 @@ from wirewatch.logs import get_logger
 
 router = APIRouter(tags=["streams"])
 log = get_logger("wirewatch.sse")
-_STREAM_ID = re.compile(r"^\d{1,20}(-\d{1,20})?$")
+_STREAM_ID = re.compile(r"^\d{1,19}(-\d{1,19})?$")
 RETRY_MS = 2000
 BATCH = 100
 
