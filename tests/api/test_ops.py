@@ -56,3 +56,11 @@ def test_metrics_report_outcomes_queue_and_latency(worker_app: Any, http: httpx.
     posts = [v for (name, labels), v in samples.items()
              if name == "wirewatch_http_request_duration_seconds_count" and ("route", "/v1/articles") in labels]  # fmt: skip
     assert posts == [1]
+
+
+def test_readyz_counts_settling_as_consuming(http: httpx.Client, client: redis.Redis) -> None:
+    """A worker too busy to answer a ping still counts as consuming while outcomes keep being counted."""
+    assert http.get("/readyz").json()["checks"]["workers"] is False
+    client.hincrby(c.STATS, "emitted", 1)
+    body = http.get("/readyz").json()
+    assert body["checks"]["workers"] is True and "settled" in body["detail"]["workers"]

@@ -19,6 +19,7 @@ from wirewatch.runner import queue_depth
 router = APIRouter(tags=["operations"])
 WORKER_PING_TIMEOUT_S = 1.0
 WORKER_PING_CACHE_S = 10.0  # a ping is a broadcast that waits its whole timeout; probes come every few seconds
+WORKER_PROGRESS_S = 30.0  # outcomes counted this recently prove a worker consumes, ping or not
 
 
 @router.get("/healthz", response_model=Health, summary="The process is up")
@@ -28,7 +29,15 @@ def healthz() -> Health:
 
 
 def _workers_alive(state: ApiState, cache: dict[str, Any]) -> tuple[bool, str]:
+    """A worker answered a ping, or deliveries settled lately (a busy solo worker answers pings late)."""
     now = time.monotonic()
+    settled = sum(int(v) for v in state.client.hvals(c.STATS))
+    if "settled" not in cache:
+        cache["settled"] = settled
+    elif settled != cache["settled"]:
+        cache.update(settled=settled, progressed_at=now)
+    if now - cache.get("progressed_at", -1e9) < WORKER_PROGRESS_S:
+        return True, f"deliveries settled in the last {WORKER_PROGRESS_S:.0f}s"
     if cache.get("at", -1e9) + WORKER_PING_CACHE_S > now:
         return cache["ok"], cache["detail"]
     try:

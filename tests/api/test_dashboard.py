@@ -1,0 +1,58 @@
+"""The dashboard in headless Chromium: a pushed article appears live, without a reload; a screenshot is kept."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.conftest import WRITE
+from tests.api.test_receiver import ARTICLE, article
+from tests.conftest import CI
+
+CHROMIUM = os.environ.get("WIREWATCH_CHROMIUM", "/usr/bin/chromium")
+# No network beyond loopback, no first-run work, nothing the sandboxed CI user cannot do.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+@pytest.fixture
+def browser() -> Any:
+    """Chromium driven by Playwright; skipped where it is absent, except in CI, where that fails."""
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        if CI:
+            pytest.fail(f"chromium missing at {CHROMIUM} (CI installs the Debian chromium package)")
+        pytest.skip(f"chromium not found at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def test_dashboard_shows_an_article_as_it_arrives(worker_app: Any, api: str, browser: Any, tmp_path: Path) -> None:
+    """The page connects to the SSE stream, then a pushed article shows up in the live list and the counts."""
+    for n in range(3):
+        assert httpx.post(f"{api}/v1/articles", json=article(n), headers=WRITE).status_code == 202
+    page = browser.new_page(viewport={"width": 1366, "height": 820})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{api}/")
+    page.wait_for_selector("#live-text:text('live')", timeout=15_000)
+    page.wait_for_function("document.querySelectorAll('#events li[data-id]').length === 3", timeout=30_000)
+    assert httpx.post(f"{api}/v1/articles", json=ARTICLE, headers=WRITE).status_code == 202
+    newest = page.locator("#events li").first
+    newest.locator(f"text={ARTICLE['title']}").wait_for(timeout=30_000)
+    page.wait_for_function("[...document.querySelectorAll('.count')].some(c => c.textContent.includes('emitted'))",
+                           timeout=10_000)  # fmt: skip
+    page.wait_for_selector("#ready-text:text-is('ready')", timeout=15_000)
+    assert page.locator("#events li[data-id]").count() == 4
+    assert errors == []
+    out = Path(os.environ.get("WIREWATCH_ARTIFACTS", tmp_path))
+    out.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out / "dashboard.png"), full_page=False)
+    assert (out / "dashboard.png").stat().st_size > 10_000
