@@ -48,7 +48,7 @@ class TokenTable:
         found: Principal | None = None
         for known, name, scope in self._entries:
             if hmac.compare_digest(known, digest):
-                found = Principal(name, scope)  # type: ignore[arg-type]
+                found = Principal(name, scope)
         return found
 
 

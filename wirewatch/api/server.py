@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 import time
@@ -44,8 +45,18 @@ def serve(settings: Settings, redis_url: str) -> None:
     """Serve in the foreground until SIGINT/SIGTERM (uvicorn's own handlers stop it gracefully)."""
     sock = bind(settings.http.host, settings.http.port)
     host, port = sock.getsockname()[:2]
+    server = make_server(settings, redis_url)
+
+    def stop(*_: object) -> None:
+        server.should_exit = True
+
+    # Ours until uvicorn installs its own, and again after: uvicorn re-raises the signal it caught once it
+    # has shut down, which with the default handlers would end the process with -SIGTERM instead of 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)
     log.info("http_listening", url=f"http://{host}:{port}/")
-    make_server(settings, redis_url).run(sockets=[sock])
+    server.run(sockets=[sock])
+    log.info("http_stopped")
 
 
 @contextmanager

@@ -44,7 +44,9 @@ async def sse_messages(client: redis.asyncio.Redis, stream: str, kind: str, afte
     """SSE frames for each entry after ``after``, forever; the caller's disconnect cancels it."""
     yield f"retry: {RETRY_MS}\n\n".encode()
     while True:
-        reply = await client.xread({stream: after}, block=block_ms, count=BATCH)
+        reply: list[tuple[str, list[tuple[str, dict[str, str]]]]] = await client.xread(  # type: ignore[assignment]
+            {stream: after}, block=block_ms, count=BATCH
+        )
         if not reply:
             yield b": keep-alive\n\n"
             continue
