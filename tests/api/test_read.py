@@ -115,3 +115,23 @@ def test_stats_counts(http: httpx.Client, client: redis.Redis) -> None:
     body = http.get("/v1/stats").json()
     assert body["outcomes"] == {"emitted": 4, "duplicate": 1}
     assert body["events"] == 1 and body["alerts"] == 0 and body["pending"] == 0 and body["queue_depth"] == 0
+
+
+def test_quiet_stream_stays_open(redis_url: str) -> None:
+    """With nothing to send, a stream sends keep-alive comments; its Redis client outlasts the blocking read."""
+    import asyncio
+
+    from wirewatch.api.app import async_client
+    from wirewatch.api.stream import sse_messages
+
+    async def first_frames() -> list[bytes]:
+        client = async_client(redis_url)
+        frames = sse_messages(client, c.EVENTS_STREAM, "article", "0-0", block_ms=100)
+        got = [await anext(frames) for _ in range(3)]
+        await frames.aclose()
+        await client.aclose()
+        return got
+
+    assert asyncio.run(first_frames()) == [b"retry: 2000\n\n", b": keep-alive\n\n", b": keep-alive\n\n"]
+    client = async_client(redis_url)
+    assert client.connection_pool.connection_kwargs["socket_timeout"] > c.SSE_BLOCK_MS / 1000

@@ -24,6 +24,7 @@ from prometheus_client import CollectorRegistry
 from producers import http as receiver
 from producers.submit import Submitter
 from wirewatch import __version__
+from wirewatch import constants as c
 from wirewatch.api import ops, read, stream
 from wirewatch.api.auth import RateLimiter, TokenTable
 from wirewatch.api.deps import ApiError, ApiState
@@ -45,11 +46,19 @@ def _problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] |
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
+def async_client(redis_url: str) -> redis.asyncio.Redis:
+    """The client of the SSE streams. Its read timeout outlasts a blocking XREAD (redis-py's default, 5 s,
+    would cut every quiet stream after 5 s)."""
+    client: redis.asyncio.Redis = redis.asyncio.Redis.from_url(
+        redis_url, decode_responses=True, client_name=client_name(),
+        socket_timeout=c.SSE_BLOCK_MS / 1000 + 10, socket_connect_timeout=5,
+    )  # fmt: skip
+    return client
+
+
 def create_app(settings: Settings, redis_url: str) -> FastAPI:
     client = connect(redis_url)
-    aclient: redis.asyncio.Redis = redis.asyncio.Redis.from_url(
-        redis_url, decode_responses=True, client_name=client_name()
-    )
+    aclient = async_client(redis_url)
     celery = celery_app(redis_url)
     state = ApiState(
         settings=settings, redis_url=redis_url, client=client, aclient=aclient, celery=celery,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
+import redis
 import redis.asyncio
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
@@ -44,9 +45,14 @@ async def sse_messages(client: redis.asyncio.Redis, stream: str, kind: str, afte
     """SSE frames for each entry after ``after``, forever; the caller's disconnect cancels it."""
     yield f"retry: {RETRY_MS}\n\n".encode()
     while True:
-        reply: list[tuple[str, list[tuple[str, dict[str, str]]]]] = await client.xread(  # type: ignore[assignment]
-            {stream: after}, block=block_ms, count=BATCH
-        )
+        try:
+            reply: list[tuple[str, list[tuple[str, dict[str, str]]]]] = await client.xread(  # type: ignore[assignment]
+                {stream: after}, block=block_ms, count=BATCH
+            )
+        except redis.RedisError as e:
+            # End the response: the client reconnects after `retry` ms with Last-Event-ID and misses nothing.
+            log.warning("sse_redis_error", stream=stream, error=str(e), after=after)
+            return
         if not reply:
             yield b": keep-alive\n\n"
             continue
