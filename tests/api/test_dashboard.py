@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,17 @@ def browser() -> Any:
             pytest.fail(f"chromium missing at {CHROMIUM} (CI installs the Debian chromium package)")
         pytest.skip(f"chromium not found at {CHROMIUM}")
     sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
+    # An in-process solo worker caps this process's address space (worker_process_init runs here too), and
+    # Chromium, which reserves huge virtual ranges, dies under that cap: lift it for the browser's processes.
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        with sync_api.sync_playwright() as playwright:
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            yield launched
+            launched.close()
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def test_dashboard_shows_an_article_as_it_arrives(worker_app: Any, api: str, browser: Any, tmp_path: Path) -> None:
