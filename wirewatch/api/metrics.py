@@ -40,8 +40,9 @@ class PipelineCollector(Collector):
         pipe.xlen(s.events_stream)
         pipe.xlen(s.alerts_stream)
         pipe.xlen(c.DEAD_STREAM)
+        pipe.hgetall(c.ALERT_STATS)
         try:
-            outcomes, pending, oldest, events, alerts, dead = pipe.execute()
+            outcomes, pending, oldest, events, alerts, dead, alert_outcomes = pipe.execute()
             depth = queue_depth(self.client)
         except redis.RedisError:
             yield GaugeMetricFamily("wirewatch_redis_up", "1 when Redis answered this scrape.", value=0)
@@ -52,6 +53,12 @@ class PipelineCollector(Collector):
         for outcome, count in sorted(outcomes.items()):
             articles.add_metric([str(outcome)], float(count))
         yield articles
+        alerting = CounterMetricFamily(
+            "wirewatch_alerts", "Alerts raised and webhook deliveries, by outcome (lifetime).", labels=["outcome"]
+        )
+        for outcome, count in sorted(alert_outcomes.items()):
+            alerting.add_metric([str(outcome)], float(count))
+        yield alerting
         yield GaugeMetricFamily("wirewatch_ledger_pending", "Deliveries accepted and not yet settled.", value=pending)
         age = time.time() - float(oldest[0][1]) if oldest else 0.0
         yield GaugeMetricFamily("wirewatch_ledger_oldest_pending_seconds", "Age of the oldest unsettled delivery.",

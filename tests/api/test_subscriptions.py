@@ -1,0 +1,65 @@
+"""Subscriptions over HTTP: managed with a write token, alerts visible through the API, the query box."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.conftest import READ, WRITE
+from tests.api.sse import collect
+from tests.api.test_receiver import ARTICLE, wait_state
+
+
+def test_manage_subscriptions(http: httpx.Client) -> None:
+    """Add (201), list (secret never shown), replace by name, reject a bad query with its position, delete."""
+    body = {"name": "bridges", "query": "bridge AND harbour", "secret": "s3cret-s3cret-s3cret"}
+    created = http.post("/v1/subscriptions", json=body, headers=WRITE)
+    assert created.status_code == 201, created.text
+    assert created.json()["has_secret"] is True and "secret" not in created.json()
+    listed = http.get("/v1/subscriptions").json()["items"]
+    assert [s["name"] for s in listed] == ["bridges"] and "s3cret" not in str(listed)
+    bad = http.post("/v1/subscriptions", json={"name": "x", "query": "bridge AND (harbour"}, headers=WRITE)
+    assert bad.status_code == 422 and bad.json()["error"] == "invalid_query" and "position" in bad.json()["detail"]
+    assert http.post("/v1/subscriptions", json=body, headers=READ).status_code == 403
+    assert http.post("/v1/subscriptions", json=body).status_code == 401
+    assert http.delete("/v1/subscriptions/bridges", headers=READ).status_code == 403
+    assert http.delete("/v1/subscriptions/bridges", headers=WRITE).status_code == 204
+    assert http.delete("/v1/subscriptions/bridges", headers=WRITE).status_code == 404
+    assert http.get("/v1/subscriptions").json()["items"] == []
+
+
+def test_subscription_added_over_http_alerts(worker_app: Any, api: str, http: httpx.Client) -> None:
+    """A subscription added over HTTP fires on a pushed article: the alert is in /v1/alerts and on its stream."""
+    assert http.post("/v1/subscriptions", json={"name": "bridges", "query": "title:bridge"},
+                     headers=WRITE).status_code == 201  # fmt: skip
+    time.sleep(1.5)  # workers re-read subscriptions at most once a second
+
+    def push() -> None:
+        accepted = http.post("/v1/articles", json=ARTICLE, headers=WRITE).json()["accepted"][0]
+        assert wait_state(http, accepted["status_url"])["state"] == "emitted"
+
+    [frame] = collect(api, "/v1/stream/alerts", 1, after_open=push)
+    assert frame.event == "alert" and frame.data["subscription"]["name"] == "bridges"
+    [alert] = http.get("/v1/alerts").json()["items"]
+    assert alert["title"] == ARTICLE["title"] and alert["matched"][0]["field"] == "title"
+    assert 'wirewatch_alerts_total{outcome="alerted"} 1.0' in http.get("/metrics").text
+
+
+def test_query_box_tries_recent_articles(worker_app: Any, http: httpx.Client) -> None:
+    """/v1/match returns the recent events a query matches, with why; a bad query is 422."""
+    accepted = http.post("/v1/articles", json=ARTICLE, headers=WRITE).json()["accepted"][0]
+    wait_state(http, accepted["status_url"])
+    hit = http.get("/v1/match", params={"q": "harbour AND bridge"}).json()
+    assert hit["scanned"] == 1 and [m["event"]["title"] for m in hit["items"]] == [ARTICLE["title"]]
+    assert {t["term"] for t in hit["items"][0]["matched"]} >= {"harbour", "bridge"}
+    assert http.get("/v1/match", params={"q": "volcano"}).json()["items"] == []
+    assert http.get("/v1/match", params={"q": "(("}).status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/v1/subscriptions", "/v1/match?q=x"])
+def test_reads_stay_public(http: httpx.Client, path: str) -> None:
+    """Listing and trying queries are reads: no token needed while public_read holds."""
+    assert http.get(path).status_code == 200

@@ -1,0 +1,136 @@
+"""Subscriptions over HTTP (list, add, remove; a write token to change them) and the dashboard's query box.
+
+Subscriptions live in Redis with a version number (``worker/subscriptions.py``); a change here reaches every
+worker within a second, without restarts. A query is parsed before it is stored, so a malformed one is a 422
+naming the position, and never reaches a worker. Secrets are write-only: listings say whether one is set.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from pydantic import Field
+
+from schemas import ArticleEvent, MatchedTerm, Subscription
+from wirewatch import constants as c
+from wirewatch.api.auth import Principal
+from wirewatch.api.deps import ApiError, get_state, needs_read, needs_write, problems
+from wirewatch.api.models import _Body
+from worker.match import document_from_event, evaluate, matched_terms
+from worker.query import QuerySyntaxError, parse_query
+from worker.subscriptions import list_subscriptions, put_subscription, remove_subscription, validate
+
+router = APIRouter(tags=["subscriptions"])
+MATCH_SCAN_MAX = 2_000  # recent events a query-box try reads at most
+
+
+class SubscriptionOut(_Body):
+    id: str
+    name: str
+    query: str
+    webhook: str | None = None
+    has_secret: bool = Field(..., description="Secrets are write-only.")
+
+
+class SubscriptionIn(_Body):
+    name: str = Field(..., min_length=1, max_length=200)
+    query: str = Field(..., min_length=1, max_length=10_000)
+    webhook: str | None = Field(None, max_length=2000, description="http(s) URL; alerts are POSTed there, signed.")
+    secret: str | None = Field(None, min_length=16, max_length=200, description="HMAC key for webhook signatures.")
+
+
+class SubscriptionPage(_Body):
+    items: list[SubscriptionOut]
+
+
+class MatchResult(_Body):
+    event: ArticleEvent
+    matched: list[MatchedTerm]
+
+
+class MatchPage(_Body):
+    query: str
+    scanned: int = Field(..., description="Recent events the query was tried on.")
+    items: list[MatchResult]
+
+
+def _out(sub: Subscription) -> SubscriptionOut:
+    return SubscriptionOut(id=sub.id, name=sub.name, query=sub.query, webhook=sub.webhook, has_secret=bool(sub.secret))
+
+
+def _syntax(e: QuerySyntaxError) -> ApiError:
+    return ApiError(422, "invalid_query", f"{e.message} at position {e.position}")
+
+
+@router.get("/v1/subscriptions", response_model=SubscriptionPage, responses=problems(401, 403, 429),
+            summary="Every subscription, by name")  # fmt: skip
+def get_subscriptions(request: Request, _: Principal | None = Depends(needs_read)) -> SubscriptionPage:
+    """Stored subscriptions (config-file ones and those added at run time)."""
+    return SubscriptionPage(items=[_out(s) for s in list_subscriptions(get_state(request).client)])
+
+
+@router.post("/v1/subscriptions", status_code=201, response_model=SubscriptionOut,
+             responses=problems(401, 403, 422, 429), summary="Add or replace a subscription (by name)")  # fmt: skip
+def post_subscription(body: SubscriptionIn, request: Request, _: Principal = Depends(needs_write)) -> SubscriptionOut:
+    """Parsed before it is stored; workers pick it up within a second."""
+    try:
+        sub = validate(body.name, body.query, body.webhook, body.secret)
+    except QuerySyntaxError as e:
+        raise _syntax(e) from None
+    except ValueError as e:
+        raise ApiError(422, "invalid_subscription", str(e)) from None
+    put_subscription(get_state(request).client, sub)
+    return _out(sub)
+
+
+@router.delete("/v1/subscriptions/{name_or_id}", status_code=204, response_class=Response,
+               responses=problems(401, 403, 404, 422, 429), summary="Remove a subscription")  # fmt: skip
+def delete_subscription(
+    request: Request,
+    name_or_id: str = Path(..., min_length=1, max_length=200),
+    _: Principal = Depends(needs_write),
+) -> Response:
+    """By name or id; 404 when there is no such subscription."""
+    if not remove_subscription(get_state(request).client, name_or_id):
+        raise ApiError(404, "not_found", "no such subscription")
+    return Response(status_code=204)
+
+
+@router.get("/v1/match", response_model=MatchPage, responses=problems(401, 403, 422, 429),
+            summary="Try a query against recent events (the dashboard's query box)")  # fmt: skip
+async def try_query(
+    request: Request,
+    q: str = Query(..., min_length=1, max_length=10_000, description="A subscription query."),
+    limit: int = Query(20, ge=1, le=c.HTTP_PAGE_MAX, description="Matches to return, newest first."),
+    scan: int = Query(500, ge=1, le=MATCH_SCAN_MAX, description="Recent events to try it on."),
+    _: Principal | None = Depends(needs_read),
+) -> JSONResponse:
+    """The newest events among the last `scan` that the query matches, with the terms that made it match."""
+    try:
+        query = parse_query(q)
+    except QuerySyntaxError as e:
+        raise _syntax(e) from None
+    state = get_state(request)
+
+    def run() -> tuple[int, list[dict[str, object]]]:
+        entries: list[tuple[str, dict[str, str]]] = state.client.xrevrange(  # type: ignore[assignment]
+            state.settings.events_stream, count=scan
+        )
+        found: list[dict[str, object]] = []
+        for _, fields in entries:
+            if "event" not in fields:
+                continue
+            event = ArticleEvent.model_validate_json(fields["event"])
+            doc = document_from_event(event)
+            if evaluate(query.root, doc):
+                found.append({"event": json.loads(fields["event"]),
+                              "matched": [m.model_dump() for m in matched_terms(query, doc)]})  # fmt: skip
+                if len(found) == limit:
+                    break
+        return len(entries), found
+
+    scanned, items = await run_in_threadpool(run)
+    return JSONResponse({"query": q, "scanned": scanned, "items": items})
