@@ -25,7 +25,7 @@ from producers import http as receiver
 from producers.submit import Submitter
 from wirewatch import __version__
 from wirewatch import constants as c
-from wirewatch.api import ops, read, stories, stream, subscriptions
+from wirewatch.api import feeds, ops, read, stories, stream, subscriptions
 from wirewatch.api.auth import RateLimiter, TokenTable
 from wirewatch.api.deps import ApiError, ApiState
 from wirewatch.api.metrics import HttpMetrics, PipelineCollector, TimingMiddleware
@@ -104,6 +104,7 @@ def create_app(settings: Settings, redis_url: str) -> FastAPI:
     app.include_router(receiver.router)
     app.include_router(read.router)
     app.include_router(stories.router)
+    app.include_router(feeds.router)
     app.include_router(subscriptions.router)
     app.include_router(stream.router)
     app.include_router(ops.router)

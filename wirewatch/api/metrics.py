@@ -17,6 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from producers.schedule import FeedSchedule
 from wirewatch import constants as c
 from wirewatch.runner import queue_depth
 from wirewatch.settings import Settings
@@ -64,6 +65,14 @@ class PipelineCollector(Collector):
         yield GaugeMetricFamily("wirewatch_ledger_oldest_pending_seconds", "Age of the oldest unsettled delivery.",
                                 value=max(0.0, age))  # fmt: skip
         yield GaugeMetricFamily("wirewatch_queue_depth", "Messages waiting on the ingest queue.", value=depth)
+        feeds = GaugeMetricFamily("wirewatch_feeds", "Monitored feeds by health.", labels=["health"])
+        health = {"ok": 0, "failing": 0, "broken": 0, "quiet": 0}
+        for record in FeedSchedule(self.client).records():
+            failing = "failing" if record.state.error_streak else "quiet" if record.quiet else "ok"
+            health["broken" if record.broken else failing] += 1
+        for state, count in health.items():
+            feeds.add_metric([state], count)
+        yield feeds
         streams = GaugeMetricFamily("wirewatch_stream_length", "Entries in each stream.", labels=["stream"])
         streams.add_metric(["events"], events)
         streams.add_metric(["alerts"], alerts)

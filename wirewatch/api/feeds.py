@@ -1,0 +1,45 @@
+"""Feed health over HTTP: every monitored feed with its last status, streak of errors and schedule.
+
+Read from the scheduler's records in Redis (``producers/schedule.py``), the same ones ``wirewatch feeds list``
+shows, so every API replica and the CLI agree.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import Field
+
+from producers.schedule import FeedRecord, FeedSchedule
+from schemas import FeedState
+from wirewatch.api.auth import Principal
+from wirewatch.api.deps import get_state, needs_read, problems
+from wirewatch.api.models import _Body
+
+router = APIRouter(tags=["read"])
+
+
+class FeedHealth(_Body):
+    state: FeedState
+    healthy: bool = Field(..., description="false while the feed is broken (failing since its last success).")
+    broken: bool
+    quiet: bool = Field(..., description="No new item for much longer than its usual rhythm.")
+    last_error: str | None = None
+    last_error_kind: str | None = None
+    full_text: bool = False
+
+
+class FeedList(_Body):
+    items: list[FeedHealth]
+
+
+def feed_health(record: FeedRecord) -> FeedHealth:
+    return FeedHealth(state=record.state, healthy=not record.broken and record.state.error_streak == 0,
+                      broken=record.broken, quiet=record.quiet, last_error=record.last_error,
+                      last_error_kind=record.last_error_kind, full_text=record.full_text)  # fmt: skip
+
+
+@router.get("/v1/feeds", response_model=FeedList, responses=problems(401, 403, 429), summary="Feed health")
+def list_feeds(request: Request, _: Principal | None = Depends(needs_read)) -> FeedList:
+    """Every feed, by URL: status, error streak, last success, next poll, items seen."""
+    records = sorted(FeedSchedule(get_state(request).client).records(), key=lambda r: r.url)
+    return FeedList(items=[feed_health(r) for r in records])
