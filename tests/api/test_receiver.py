@@ -32,7 +32,7 @@ def article(n: int) -> dict[str, Any]:
             "text": f"Story {n}: " + ARTICLE["text"] + f" Number {n} is unlike any other, says the council."}  # fmt: skip
 
 
-def wait_state(http: httpx.Client, status_url: str, timeout: float = 30.0) -> dict[str, Any]:
+def wait_state(http: httpx.Client, status_url: str, timeout: float = 90.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         body = http.get(status_url).json()
