@@ -12,8 +12,8 @@ import pytest
 from wirewatch.api.server import serving
 from wirewatch.settings import Settings, load_settings
 
-WRITE_TOKEN = "w-0123456789abcdef-writer"  # noqa: S105 - a test token
-READ_TOKEN = "r-0123456789abcdef-reader"  # noqa: S105 - a test token
+WRITE_TOKEN = "w-0123456789abcdef-writer"
+READ_TOKEN = "r-0123456789abcdef-reader"
 WRITE = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 READ = {"Authorization": f"Bearer {READ_TOKEN}"}
 
