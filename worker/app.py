@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import structlog
@@ -48,10 +49,16 @@ def _setup_logging(**_: Any) -> None:
     configure_logging(settings.log_level, settings.log_format)
 
 
+_IMPORTED_IN = os.getpid()
+
+
 @signals.worker_process_init.connect
 def _reset_after_fork(**_: Any) -> None:
     structlog.contextvars.clear_contextvars()
-    _limit_memory(Settings().worker_memory_limit_mb)
+    if os.getpid() != _IMPORTED_IN:
+        # Only in forked pool children: the solo pool sends this signal too, and capping the process that
+        # embeds a worker (a test runner, a browser launcher) is not ours to do.
+        _limit_memory(Settings().worker_memory_limit_mb)
 
 
 def _limit_memory(megabytes: int) -> None:

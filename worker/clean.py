@@ -107,6 +107,10 @@ def clean_lines(lines: list[str]) -> list[str]:
     out = []
     for raw in lines:
         line = normalise_line(raw)
+        if not line.isascii() and _SUSPECT.search(line):
+            # Normalising can complete a mojibake pair (a collapsed space after "Â"): repair once more, so that
+            # cleaning clean text changes nothing.
+            line = normalise_line(repair_encoding(line))
         if line and not is_boilerplate(line):
             out.append(line)
     return out
