@@ -21,6 +21,7 @@ LEDGER_PAYLOAD = key("ledger", "payload")  # hash delivery_id -> RawArticle JSON
 LEDGER_ATTEMPTS = key("ledger", "attempts")  # hash delivery_id -> deliveries started
 DEAD_PAYLOAD = key("dead", "payload")  # hash delivery_id -> RawArticle JSON of dead-lettered items
 STATS = key("stats")  # hash outcome -> count, lifetime
+LATENCY = key("latency")  # hash "<name>|<bucket>" -> count, "<name>|sum", "<name>|count" (wirewatch/latency.py)
 EMBEDDED_MARKER = key("meta", "instance")  # set by producers; gone = Redis lost its state
 
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from schemas import ArticleEvent, RawArticle, Source
 from wirewatch import constants as c
 from wirewatch.errors import Rejected
+from wirewatch.latency import LatencyRecorder
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes, Settled, Terminal
 from wirewatch.settings import Settings
@@ -114,6 +115,7 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
     payloads = deps.client.hmget(c.LEDGER_PAYLOAD, delivery_ids) if delivery_ids else []
     terminal: list[Terminal] = []
     items: list[_Item] = []
+    timings = LatencyRecorder()
 
     for delivery_id, payload in zip(delivery_ids, payloads, strict=True):
         if payload is None:
@@ -126,6 +128,7 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
             continue
         source = _source_label(raw)
         with structlog.contextvars.bound_contextvars(delivery_id=delivery_id, source=source):
+            started = time.perf_counter()
             try:
                 parsed = parse(raw)
             except Rejected as e:
@@ -136,9 +139,12 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
                 reason = f"parse_error: {type(e).__name__}: {e}"[:500]
                 terminal.append(Terminal(delivery_id, "dead", reason, source))
                 continue
+            timings.observe("parse", time.perf_counter() - started)
         items.append(_Item(delivery_id, source, parsed, identify(parsed)))
 
+    started = time.perf_counter()
     holders = find_exact_duplicates(deps.client, [item.identity for item in items])
+    timings.observe("dedup", time.perf_counter() - started)
     to_emit: list[tuple[str, ArticleEvent, str | None, str]] = []
     fresh: list[_Item] = []
     for item, holder in zip(items, holders, strict=True):
@@ -147,7 +153,9 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
             continue
         fresh.append(item)
     articles = [(item.identity.article_id, item.parsed.title, item.parsed.text) for item in fresh]
+    started = time.perf_counter()
     story_ids = assign(deps.neardup, articles, time.time()) if deps.neardup else [a[0] for a in articles]
+    timings.observe("stories", time.perf_counter() - started)
     for item, story_id in zip(fresh, story_ids, strict=True):
         article_id = item.identity.article_id
         started = time.perf_counter()
@@ -159,11 +167,17 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
             reason = f"enrich_error: {type(e).__name__}: {e}"[:500]
             terminal.append(Terminal(item.delivery_id, "dead", reason, item.source, article_id))
             continue
-        log.debug("article_enriched", article_id=article_id, ms=round((time.perf_counter() - started) * 1e3, 2))
+        timings.observe("enrich", time.perf_counter() - started)
         to_emit.append((item.delivery_id, event, item.identity.url_hash, item.source))
 
     # Alerts before the article's emit: a crash in between re-runs them, and their claims stop repeats.
+    started = time.perf_counter()
     raised = raise_alerts(deps.client, deps.subscriptions, [event for _, event, _, _ in to_emit],
                           datetime.now(UTC), deps.settings.alerts_stream)  # fmt: skip
     enqueue_webhooks(deps.send_task, raised)
-    return deps.outcomes.settle_many(terminal) + emit_many(deps.outcomes, to_emit)
+    timings.observe("match", time.perf_counter() - started)
+    started = time.perf_counter()
+    settled = deps.outcomes.settle_many(terminal) + emit_many(deps.outcomes, to_emit)
+    timings.observe("emit", time.perf_counter() - started)
+    timings.flush(deps.client)
+    return settled

@@ -36,6 +36,7 @@ from pydantic import BaseModel, Field, ValidationError
 from wirewatch import __version__
 from wirewatch import constants as c
 from wirewatch.errors import WirewatchError
+from wirewatch.latency import LatencyRecorder
 from wirewatch.logs import get_logger
 from wirewatch.queue import WEBHOOK_TASK
 from wirewatch.settings import Settings
@@ -139,6 +140,8 @@ def attempt_delivery(client: redis.Redis, settings: Settings, message: WebhookMe
     fields = {"alert_id": message.alert_id, "subscription_id": message.subscription_id, "attempt": attempt + 1}
     if sub is None or not sub.webhook:
         return _final(client, "webhook:dropped", fields, reason="subscription or webhook removed")
+    timings = LatencyRecorder()
+    started = time.perf_counter()
     try:
         status = deliver(sub.webhook, message.body.encode("utf-8"), sub.secret,
                          allow_private=settings.allow_private_networks,
@@ -146,10 +149,14 @@ def attempt_delivery(client: redis.Redis, settings: Settings, message: WebhookMe
     except WebhookRefused as e:
         return _final(client, "webhook:gave_up", fields, reason=str(e))
     except WebhookFailed as e:
+        timings.observe("webhook_failed", time.perf_counter() - started)
+        timings.flush(client)
         if attempt + 1 >= max_attempts:
             return _final(client, "webhook:gave_up", fields, reason=str(e))
         log.warning("webhook_failed", reason=str(e), **fields)
         return "retry"
+    timings.observe("webhook_delivered", time.perf_counter() - started)
+    timings.flush(client)
     return _final(client, "webhook:delivered", fields, status=status)
 
 

@@ -56,6 +56,11 @@ def test_metrics_report_outcomes_queue_and_latency(worker_app: Any, http: httpx.
     posts = [v for (name, labels), v in samples.items()
              if name == "wirewatch_http_request_duration_seconds_count" and ("route", "/v1/articles") in labels]  # fmt: skip
     assert posts == [1]
+    for stage in ("parse", "dedup", "stories", "enrich", "match", "emit"):
+        labels = (("stage", stage),)
+        assert samples[("wirewatch_stage_seconds_count", labels)] >= 1, stage
+        assert samples[("wirewatch_stage_seconds_sum", labels)] > 0, stage
+        assert samples[("wirewatch_stage_seconds_bucket", (("le", "+Inf"), ("stage", stage)))] >= 1, stage
 
 
 def test_readyz_counts_settling_as_consuming(http: httpx.Client, client: redis.Redis) -> None:

@@ -15,6 +15,7 @@ from celery.contrib.testing.worker import start_worker
 
 from schemas import Subscription
 from wirewatch import constants as c
+from wirewatch.latency import read_histograms
 from wirewatch.queue import WEBHOOK_TASK
 from wirewatch.settings import Settings
 from worker.subscriptions import put_subscription
@@ -137,6 +138,9 @@ def test_attempts_retry_on_500_then_deliver(client: redis.Redis, settings: Setti
     assert outcomes == ["retry", "retry", "delivered"]
     assert rx.requests[-1][0]["X-Wirewatch-Alert-Id"] == "alr_1"
     assert client.hgetall(c.ALERT_STATS) == {"webhook:delivered": "1"}
+    timings = read_histograms(client)
+    assert timings["webhook_failed"].count == 2 and timings["webhook_delivered"].count == 1
+    assert timings["webhook_delivered"].buckets[-1] == ("+Inf", 1.0) and timings["webhook_delivered"].total > 0
 
 
 def test_attempts_give_up_on_a_dead_host(client: redis.Redis, settings: Settings) -> None:

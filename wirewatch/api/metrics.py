@@ -13,12 +13,13 @@ from collections.abc import Iterator
 
 import redis
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from producers.schedule import FeedSchedule
 from wirewatch import constants as c
+from wirewatch.latency import read_histograms
 from wirewatch.runner import queue_depth
 from wirewatch.settings import Settings
 
@@ -73,6 +74,21 @@ class PipelineCollector(Collector):
         for state, count in health.items():
             feeds.add_metric([state], count)
         yield feeds
+        histograms = read_histograms(self.client)
+        stages = HistogramMetricFamily(
+            "wirewatch_stage_seconds",
+            "Pipeline stage time: parse and enrich per article; dedup, stories, match and emit per batch.",
+            labels=["stage"],
+        )
+        webhooks = HistogramMetricFamily("wirewatch_webhook_seconds", "Webhook POST time, by result.",
+                                         labels=["result"])  # fmt: skip
+        for name, h in histograms.items():
+            if name.startswith("webhook_"):
+                webhooks.add_metric([name.removeprefix("webhook_")], h.buckets, h.total)
+            else:
+                stages.add_metric([name], h.buckets, h.total)
+        yield stages
+        yield webhooks
         streams = GaugeMetricFamily("wirewatch_stream_length", "Entries in each stream.", labels=["stream"])
         streams.add_metric(["events"], events)
         streams.add_metric(["alerts"], alerts)
