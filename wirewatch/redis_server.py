@@ -53,6 +53,37 @@ def redis_binary() -> str:
     return found
 
 
+def spawn_redis(folder: Path, *, tcp_port: int | None = None, aof: bool = False,
+                timeout_s: float = c.EMBEDDED_START_TIMEOUT_S) -> tuple[subprocess.Popen[bytes], str]:  # fmt: skip
+    """A plain redis-server of the same binary for tests, benchmarks and fault injection: data in ``folder``, on
+    the unix socket ``folder/redis.sock`` or on 127.0.0.1:``tcp_port``, AOF everysec with ``aof``. Returns the
+    process and its URL once it answers PING (a socket file can exist before the server accepts on it)."""
+    sock = folder / "redis.sock"
+    if tcp_port:
+        listen = ["--port", str(tcp_port), "--bind", "127.0.0.1"]
+    else:
+        listen = ["--port", "0", "--unixsocket", str(sock)]
+    persistence = ["--appendonly", "yes", "--appendfsync", "everysec"] if aof else ["--appendonly", "no"]
+    proc = subprocess.Popen(  # noqa: S603 - fixed binary and arguments
+        [redis_binary(), *listen, "--dir", str(folder), "--save", "", *persistence],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{tcp_port}/0" if tcp_port else f"unix://{quote(str(sock))}?db=0"
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            probe = redis.Redis.from_url(url, socket_timeout=1.0)
+            probe.ping()
+            probe.close()
+            return proc, url
+        except (redis.ConnectionError, redis.TimeoutError) as e:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise EmbeddedRedisError(f"redis-server in {folder} did not start: {e}") from e
+            time.sleep(0.02)
+
+
 def client_name() -> str:
     """Name on every connection this process opens, so a server can tell its clients apart."""
     return f"ww-{os.getpid()}"

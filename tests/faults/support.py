@@ -22,7 +22,7 @@ from tests.helpers import make_raw_article, stream_events
 from wirewatch import constants as c
 from wirewatch.outcomes import Outcomes, read_status
 from wirewatch.queue import celery_app
-from wirewatch.redis_server import connect, redis_binary
+from wirewatch.redis_server import connect, spawn_redis
 from wirewatch.runner import queue_depth
 from wirewatch.settings import Settings, load_settings
 
@@ -70,20 +70,7 @@ class RedisProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        persistence = ["--appendonly", "yes", "--appendfsync", "everysec"] if self.aof else ["--appendonly", "no"]
-        self.proc = subprocess.Popen([redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-                                      "--dir", str(self.folder), "--save", "", *persistence],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                connect(self.url).ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    self.proc.kill()
-                    pytest.fail("redis-server did not start")
-                time.sleep(0.05)
+        self.proc, _ = spawn_redis(self.folder, tcp_port=self.port, aof=self.aof)
 
     def kill9(self) -> None:
         assert self.proc is not None

