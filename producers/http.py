@@ -196,9 +196,13 @@ def article_status(
 ) -> JSONResponse:
     """queued, emitted (with the event), duplicate (of which event), rejected or dead (with the reason)."""
     state = get_state(request)
+    # The ledger is read before the status: settling writes the status and clears the ledger in one
+    # step, so in this order a delivery settled between the two reads is still found (reversed, it was
+    # briefly a 404).
+    pending = state.client.zscore(c.LEDGER_PENDING, delivery_id) is not None
     status = read_status(state.client, [delivery_id])[delivery_id]
     if status is None:
-        if state.client.zscore(c.LEDGER_PENDING, delivery_id) is None:
+        if not pending:
             raise ApiError(404, "not_found", "no delivery with this id (or its status has expired)")
         status = {"state": "queued"}
     body: dict[str, Any] = {"delivery_id": delivery_id, "state": status["state"]}
