@@ -195,8 +195,8 @@ def enqueue_webhooks(send_task: Callable[..., Any] | None, raised: list[Any]) ->
     sent = 0
     for r in raised:
         if r.subscription.webhook and send_task is not None:
-            message = WebhookMessage(alert_id=r.alert.id, subscription_id=r.subscription.id,
-                                     body=r.alert.model_dump_json(by_alias=True))  # fmt: skip
+            message = WebhookMessage(alert_id=r.alert_id, subscription_id=r.subscription.id,
+                                     body=r.body)  # fmt: skip
             send_task(WEBHOOK_TASK, args=[message.model_dump()], queue=c.WEBHOOK_QUEUE)
             sent += 1
     return sent

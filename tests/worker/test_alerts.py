@@ -113,3 +113,44 @@ def test_seed_article_through_the_worker_alerts_once_and_calls_the_webhook(
     [(headers, body)] = rx.requests
     assert verify(SECRET, headers["X-Wirewatch-Timestamp"], body, headers["X-Wirewatch-Signature"])
     assert AlertEvent.model_validate_json(body).subscription.name == "fc"
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "published_at"),
+    [
+        ('Quotes "and" back\\slashes, tabs\tand ünïcode — 中文', "https://example.com/a?b=1&c=2", None),
+        ("Plain", None, datetime(2019, 11, 7, 15, 6, 19, tzinfo=UTC)),
+        ("Sub-second", "https://x.test/", datetime(2019, 11, 7, 15, 6, 19, 250_000, tzinfo=UTC)),
+    ],
+)
+def test_assembled_alert_json_equals_the_model_s(
+    client: redis.Redis, title: str, url: str | None, published_at: datetime | None
+) -> None:
+    """The alert JSON built from parts is byte for byte what AlertEvent.model_dump_json writes."""
+    put_subscription(client, validate('name "quoted" é', 'alpha AND NOT "beta gamma"'))
+    event = make_event(id="j1", story_id="j0", title=title, text="alpha alpha", url=url, published_at=published_at)
+    [raised] = raise_alerts(client, SubscriptionIndex(client), [event], NOW)
+    model = AlertEvent.model_validate_json(raised.body)
+    assert raised.body == model.model_dump_json(by_alias=True)
+    assert (model.title, model.url, model.published_at) == (title, url, published_at)
+    assert model.subscription.name == 'name "quoted" é'
+    [(_, fields)] = client.xrange(c.ALERTS_STREAM)
+    assert fields == {"id": raised.alert_id, "event": raised.body}
+
+
+def test_many_alerts_in_one_batch_span_several_script_calls(client: redis.Redis) -> None:
+    """More alerts than one script call takes: every pair alerts once, copies in the batch do not repeat."""
+    from worker.alerts import ALERTS_PER_CALL
+
+    names = [f"s{i}" for i in range(ALERTS_PER_CALL + 20)]
+    for name in names:
+        put_subscription(client, validate(name, f"alpha OR {name}x"))
+    index = SubscriptionIndex(client, poll_s=0)
+    first = make_event(id="m1", story_id="m1", text="alpha")
+    copy = make_event(id="m2", story_id="m1", text="alpha again")
+    raised = raise_alerts(client, index, [first, copy], NOW)
+    assert sorted(r.subscription.name for r in raised) == sorted(names)
+    assert {r.alert.article_id for r in raised} == {"m1"}
+    assert client.xlen(c.ALERTS_STREAM) == len(names)
+    assert int(client.hget(c.ALERT_STATS, "alerted")) == len(names)
+    assert raise_alerts(client, index, [copy], NOW) == []
