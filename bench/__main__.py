@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sys
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from bench import enrich, faults, feeds_bench, feeds_poll_bench, match_bench, pi
 from bench.common import REPO, machine
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
-    "pipeline": lambda: pipeline.run(rounds=3),
+    "pipeline": lambda: pipeline.run(rounds=3, profile=True),
     "enrich": lambda: enrich.run(rounds=3),
     "stories": stories.run,
     "faults": faults.run,
@@ -28,26 +27,8 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
 }
 
 
-def _pipeline_md(r: dict[str, Any]) -> str:
-    m = r["median_per_s"]
-    return "\n".join([
-        "## Pipeline throughput (text articles in the seed's format)",
-        "",
-        f"{r['articles']} unique articles (scrapinghub gold bodies, 3 variants each), medians of {r['rounds']} "
-        "alternating rounds. Command: `python -m bench pipeline`.",
-        "",
-        "| variant | articles/s (median) | ratio |",
-        "|---|---:|---:|",
-        f"| in-process (parse → dedup → enrich → emit to Redis) | {m['in_process']:.1f} | 1.00 |",
-        f"| Celery, 1 worker process | {m['celery_1']:.1f} | {r['celery_1_vs_in_process']:.2f} of in-process |",
-        f"| Celery, 2 worker processes | {m['celery_2']:.1f} | {r['celery_2_vs_celery_1']:.2f} × 1 process |",
-        "",
-        f"Raw runs: `{json.dumps({k: [round(x, 1) for x in v] for k, v in r['runs'].items()})}`",
-    ])  # fmt: skip
-
-
 RENDER: dict[str, Callable[[dict[str, Any]], str]] = {
-    "pipeline": _pipeline_md, "enrich": enrich.render, "stories": stories.render, "faults": faults.render,
+    "pipeline": pipeline.render, "enrich": enrich.render, "stories": stories.render, "faults": faults.render,
     "match": match_bench.render_md,
     "feeds": feeds_bench.render, "feed_polls": feeds_poll_bench.render,
 }

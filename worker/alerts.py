@@ -143,15 +143,13 @@ def raise_alerts(
             if not entry:
                 continue  # claimed since the MGET, by another worker's copy of the story
             raised.append(Raised(aid, body, sub, str(entry), event.id, event.story_id))
-            log.debug("alert_raised", alert_id=aid, subscription=sub.name, article_id=event.id,
-                      story_id=event.story_id, entry=str(entry))  # fmt: skip
     _log_per_article(raised)
     return raised
 
 
 def _log_per_article(raised: list[Raised]) -> None:
-    """One info line per article that raised alerts; one per alert is at debug level (a busy article can
-    match dozens of 10,000 subscriptions, and the alerts themselves are in ``ww:alerts``)."""
+    """One info line per article that raised alerts, not one per alert: a busy article can match a hundred of
+    10,000 subscriptions, and the alerts themselves, ids and all, are in ``ww:alerts``."""
     by_article: dict[tuple[str, str], list[Raised]] = {}
     for r in raised:
         by_article.setdefault((r.article_id, r.story_id), []).append(r)
