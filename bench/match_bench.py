@@ -101,7 +101,8 @@ class QueryMaker:
         names: Counter[str] = Counter()
         for ev in events:
             ws = words(ev.text)
-            df.update({w for w in ws if len(w) >= 4 and w not in COMMON_WORDS and w.isalpha()})
+            # sorted: a set's order changes with PYTHONHASHSEED, and the queries must not change between runs
+            df.update(sorted({w for w in ws if len(w) >= 4 and w not in COMMON_WORDS and w.isalpha()}))
             bigrams.update(
                 f"{a} {b}" for a, b in itertools.pairwise(ws) if a not in COMMON_WORDS and b not in COMMON_WORDS
             )
