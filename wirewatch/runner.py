@@ -146,19 +146,34 @@ class Runner:
     _marker_checked: float = 0.0
 
     def read_inboxes(self, settle: bool) -> int:
-        """Submit what is new in the inbox folders; return how many deliveries that made."""
+        """Submit what is new in the inbox folders; return how many deliveries that made.
+
+        The articles of one scan are submitted together, ``batch_size`` to a message, however many files
+        they came from: one message per file (the usual single-article file) cost the workers a message's
+        overhead per article, and at 50 files/s the queue grew without bound (bench/latency.py).
+        """
         limits = self.settings.limits
         count = 0
+        waiting: list[RawArticle] = []
+
+        def submit_waiting() -> int:
+            ids = self.submitter.submit(waiting)
+            self.tally.unsettled.update(ids)
+            waiting.clear()
+            return len(ids)
+
         for watcher, name in self.watchers:
             for path in watcher.poll(settle=settle):
                 result = read_file(path, name, limits.max_article_bytes, limits.max_records_per_file)
                 self.submitter.refuse(result.refusals)
-                ids = self.submitter.submit(result.articles)
-                self.tally.unsettled.update(ids)
                 self.tally.unsettled.update(r.delivery_id for r in result.refusals)
-                count += len(ids) + len(result.refusals)
-                log.info("inbox_file_read", path=str(path), articles=len(ids), refused=len(result.refusals))
-        return count
+                count += len(result.refusals)
+                waiting += result.articles
+                log.info("inbox_file_read", path=str(path), articles=len(result.articles),
+                         refused=len(result.refusals))  # fmt: skip
+                if len(waiting) >= self.submitter.batch_size:  # bounded: a scan may find thousands of files
+                    count += submit_waiting()
+        return count + submit_waiting()
 
     def mark_instance(self) -> None:
         """Leave a marker in Redis; its disappearance later means Redis lost our state."""
