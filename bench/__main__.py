@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import enrich, faults, feeds_bench, feeds_poll_bench, match_bench, pipeline, stories
+from bench import enrich, faults, feeds_bench, feeds_poll_bench, latency, match_bench, pipeline, stories
 from bench.common import REPO, machine
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
@@ -24,13 +24,14 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "match": lambda: match_bench.run(),
     "feeds": lambda: feeds_bench.run(rounds=3),
     "feed_polls": lambda: feeds_poll_bench.run(feeds=1000),
+    "latency": latency.run,
 }
 
 
 RENDER: dict[str, Callable[[dict[str, Any]], str]] = {
     "pipeline": pipeline.render, "enrich": enrich.render, "stories": stories.render, "faults": faults.render,
     "match": match_bench.render_md,
-    "feeds": feeds_bench.render, "feed_polls": feeds_poll_bench.render,
+    "feeds": feeds_bench.render, "feed_polls": feeds_poll_bench.render, "latency": latency.render,
 }
 _SECTION = re.compile(r"<!-- bench:(\w+) -->\n(.*?)\n<!-- /bench:\1 -->", re.S)
 

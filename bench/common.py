@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import platform
+import shutil
 import statistics
 import tempfile
 from collections.abc import Iterator
@@ -42,12 +43,14 @@ def seed_format(title: str, url: str, body: str, source: str = "Bench Wire") -> 
 @contextmanager
 def throwaway_redis() -> Iterator[str]:
     """A fresh redis-server (the embedded binary) on a unix socket, no persistence."""
-    proc, url = spawn_redis(Path(tempfile.mkdtemp(prefix="ww-bench-")))
+    folder = Path(tempfile.mkdtemp(prefix="ww-bench-"))
+    proc, url = spawn_redis(folder)
     try:
         yield url
     finally:
         proc.terminate()
         proc.wait()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def median(values: list[float]) -> float:
