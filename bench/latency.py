@@ -515,7 +515,7 @@ def render(r: dict[str, Any]) -> str:
         f"no other article alerted ({i['unexpected_alerts'] + f['unexpected_alerts']}). {joined} articles were placed "
         "in an earlier article's story (sharing a few of its sentences) and, alerts being one per subscription and "
         "story, did not alert again.",
-        f"- The queue {'kept up' if kept_up else '**did not keep up**'}: at most {r['backlog_max']} messages waiting "
+        f"- The workers {'kept up' if kept_up else '**fell behind at times**'}: at most {r['backlog_max']} messages waiting "
         f"and {r['pending_max']} deliveries pending at the once-a-second samples, the last event "
         f"{r['drain_s']:.1f} s after the last landing (worst run); the load generator was at most "
         f"{r['generator_lag_max_s'] * 1000:.0f} ms behind its schedule. The 2 cores are shared with other work "
