@@ -388,7 +388,12 @@ def rhythm_interval(item_times: Sequence[float], now: float, floor: float, ceili
     """
     times = sorted(t for t in item_times if now - t <= FEED_RHYTHM_MAX_AGE_S)
     if len(times) < 2:
-        return floor if times and now - times[-1] < 86_400 else min(max(floor, 3600.0), ceiling)
+        # No rhythm yet. A feed with nothing seen (new, or empty so far) is polled at its floor: the configured
+        # interval is the best guess there is, and its first items must not wait an hour. One item seen within
+        # a day: the floor too. One older item: hourly.
+        if not times or now - times[-1] < 86_400:
+            return floor
+        return min(max(floor, 3600.0), ceiling)
     gap = (times[-1] - times[0]) / (len(times) - 1)
     gap = max(gap, now - times[-1])
     return min(max(gap / 2.0, floor), ceiling)

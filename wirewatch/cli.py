@@ -164,7 +164,6 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
                 runner.watch()
             runner.tally.refresh(runner.client)
             _summary(console, runner.tally, runner.client, time.monotonic() - begun)
-            _summary(console, runner.tally, runner.client, time.monotonic() - begun)
     except (EmbeddedRedisError, WorkerFailed) as e:
         raise click.ClickException(str(e)) from e
 

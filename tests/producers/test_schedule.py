@@ -134,7 +134,10 @@ def test_host_gate_limits_concurrency_and_spaces_requests(client: redis.Redis) -
         ([T0 - 60 * i for i in range(10)], T0, 300, 21600, 300),  # every minute → the floor
         ([T0 - 86400 * 7 * i for i in range(4)], T0, 300, 21600, 21600),  # weekly → the ceiling
         ([T0 - 3600 * i - 86400 for i in range(10)], T0, 300, 21600, 21600),  # hourly, silent a day: slower
-        ([], T0, 300, 21600, 3600),  # nothing known yet
+        ([], T0, 300, 21600, 300),  # nothing known yet: the floor, so a new feed's first items do not wait
+        ([], T0, 1, 21600, 1),  # … whatever the floor
+        ([T0 - 600], T0, 300, 21600, 300),  # one item today: the floor
+        ([T0 - 3 * 86400], T0, 300, 21600, 3600),  # one item days old: hourly
     ],
 )
 def test_rhythm_interval(times: list[float], now: float, floor: float, ceiling: float, expected: float) -> None:
