@@ -29,6 +29,7 @@ KINDS = {
 _BINARY_SNIFF_BYTES = 8192
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
 # Partial uploads and editor droppings: never read.
+DONE_DIR = ".done"  # where `after: move` puts settled files; hidden, so scans skip it
 _IGNORED = re.compile(r"^\.|~$|\.(?:part|tmp|swp|crdownload)$", re.I)
 
 
@@ -214,6 +215,7 @@ class InboxWatcher:
     """Finds new or changed files in a folder, once each, after they have stopped growing."""
 
     folder: Path
+    move_done: bool = False  # the folder's `after: move`: the runner moves settled files into DONE_DIR
     seen: dict[Path, tuple[int, int]] = field(default_factory=dict)
     growing: dict[Path, tuple[int, int]] = field(default_factory=dict)
 
@@ -236,3 +238,24 @@ class InboxWatcher:
             self.seen[path] = signature
             ready.append(path)
         return ready
+
+    def done(self, path: Path) -> Path | None:
+        """Move a file that was read (and whose articles are settled) into ``.done/`` under the folder, at the
+        same relative path, and forget it. A file changed since it was read stays, to be read again; a name
+        already taken in ``.done/`` gets a numbered suffix. Returns where it went (None if it stayed)."""
+        try:
+            stat = path.stat()
+        except OSError:
+            self.seen.pop(path, None)  # gone already (moved or deleted by someone else)
+            return None
+        if self.seen.get(path) != (stat.st_size, stat.st_mtime_ns):
+            return None
+        target = self.folder / DONE_DIR / path.relative_to(self.folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stem, n = target.stem, 1
+        while target.exists():
+            target = target.with_name(f"{stem}.{n}{target.suffix}")
+            n += 1
+        path.replace(target)
+        self.seen.pop(path, None)
+        return target

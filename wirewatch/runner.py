@@ -139,6 +139,8 @@ class Runner:
     workers: list[WorkerProcess]
     tally: Tally = field(default_factory=Tally)
     watchers: list[tuple[InboxWatcher, str | None]] = field(default_factory=list)
+    # Files of `after: move` inboxes that were read, with their deliveries: moved once all are settled.
+    reading: dict[Path, tuple[InboxWatcher, set[str]]] = field(default_factory=dict)
     stopping: threading.Event = field(default_factory=threading.Event)
     redis_url: str = ""  # for components started beside the runner (the HTTP app)
     _last_resend: float = field(default_factory=time.monotonic)
@@ -165,6 +167,9 @@ class Runner:
         for watcher, name in self.watchers:
             for path in watcher.poll(settle=settle):
                 result = read_file(path, name, limits.max_article_bytes, limits.max_records_per_file)
+                if watcher.move_done:
+                    ids = {t.delivery_id for t in result.refusals} | {a.delivery_id for a in result.articles}
+                    self.reading[path] = (watcher, ids)
                 self.submitter.refuse(result.refusals)
                 self.tally.unsettled.update(r.delivery_id for r in result.refusals)
                 count += len(result.refusals)
@@ -174,6 +179,23 @@ class Runner:
                 if len(waiting) >= self.submitter.batch_size:  # bounded: a scan may find thousands of files
                     count += submit_waiting()
         return count + submit_waiting()
+
+    def move_settled(self) -> int:
+        """Move the read files of `after: move` inboxes whose deliveries are all settled; return how many."""
+        moved = 0
+        for path, (watcher, ids) in list(self.reading.items()):
+            if not ids.isdisjoint(self.tally.unsettled):
+                continue
+            del self.reading[path]
+            try:
+                target = watcher.done(path)
+            except OSError as e:  # a read-only folder, a full disk: say so, keep the file, keep running
+                log.warning("inbox_move_failed", path=str(path), reason=str(e))
+                continue
+            if target is not None:
+                moved += 1
+                log.info("inbox_file_done", path=str(path), moved_to=str(target))
+        return moved
 
     def mark_instance(self) -> None:
         """Leave a marker in Redis; its disappearance later means Redis lost our state."""
@@ -193,6 +215,7 @@ class Runner:
                   hint="Redis came back empty: run it with AOF on to keep state across restarts")  # fmt: skip
         self.tally.unsettled.clear()
         self.tally.outcomes["lost_and_resubmitted"] += lost
+        self.reading.clear()  # their deliveries went with Redis: the files are read again below
         for watcher, _ in self.watchers:
             watcher.seen.clear()
         self.mark_instance()
@@ -234,7 +257,6 @@ class Runner:
             if queue_depth(self.client) == 0:
                 self.submitter.resend_stale(self.settings.reconcile_after)
 
-
     def watch(self) -> None:
         """Poll the inboxes and keep things running until ``stopping`` is set (or Ctrl-C)."""
         shown = 0
@@ -242,6 +264,7 @@ class Runner:
             self.read_inboxes(settle=True)
             self.tick_feeds()
             self.tally.refresh(self.client)
+            self.move_settled()
             self.maintain()
             settled = sum(self.tally.outcomes.values())
             if settled != shown:
@@ -271,7 +294,8 @@ def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
         try:
             submitter = Submitter(client, app, Outcomes(client, settings), settings.batch_size)
             runner = Runner(settings, client, submitter, workers, redis_url=url)
-            runner.watchers = [(InboxWatcher(Path(src.path)), src.name) for src in settings.inbox]
+            runner.watchers = [(InboxWatcher(Path(src.path), move_done=src.after == "move"), src.name)
+                               for src in settings.inbox]  # fmt: skip
             runner.mark_instance()
             sync_feeds(FeedSchedule(client), settings.feeds)
             yield runner
@@ -289,9 +313,11 @@ def wait_settled(runner: Runner, timeout_s: float | None, progress: object = Non
         if runner.stopping.is_set() or (deadline and time.monotonic() > deadline):
             return False
         runner.tally.refresh(runner.client)
+        runner.move_settled()
         if callable(progress):
             progress(runner.tally)
         if runner.tally.unsettled:
             runner.maintain()
             time.sleep(STATUS_POLL_S)
+    runner.move_settled()
     return True

@@ -61,6 +61,12 @@ class _Section(BaseModel):
 class InboxSource(_Section):
     path: Path
     name: str | None = Field(None, description="Source name for articles that do not name one.")
+    after: Literal["keep", "move"] = Field(
+        "keep",
+        description="What `run` does with a file once every article in it is settled: keep it where it is, or "
+        "move it into `<path>/.done/` (hidden, so never scanned again), which keeps each scan as small as the "
+        "folder's unread files.",
+    )
 
 
 class FeedSource(_Section):

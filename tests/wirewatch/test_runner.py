@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import redis
 
 from wirewatch import constants as c
-from wirewatch.runner import started
+from wirewatch.runner import started, wait_settled
 from wirewatch.settings import load_settings
 
 
@@ -43,3 +44,53 @@ def test_files_of_one_scan_share_messages(client: redis.Redis, redis_url: str, t
         assert len(queued) == 25 and queued < runner.tally.unsettled
         assert len(runner.tally.unsettled - queued) == 1  # the refused PDF, settled without a message
         assert client.hgetall(c.STATS) == {"rejected:unsupported_type": "1"}
+
+
+def test_after_move_moves_files_once_their_articles_are_settled(
+    worker_app: Any, redis_url: str, tmp_path: Path
+) -> None:
+    """`after: move`: a read file goes to `.done/` (same relative path) only when every article in it is
+    settled — emitted, duplicate or rejected — and is never scanned again; `keep` leaves files alone."""
+    moving, keeping = tmp_path / "moving", tmp_path / "keeping"
+    (moving / "sub").mkdir(parents=True)
+    keeping.mkdir()
+    (moving / "a.txt").write_text("Headline A\n\nBody of article A, long enough to be news.\n", encoding="utf-8")
+    (moving / "sub" / "b.txt").write_text("Headline B\n\nBody of article B, another story.\n", encoding="utf-8")
+    (moving / "empty.txt").write_text("", encoding="utf-8")  # rejected: settled all the same
+    (keeping / "c.txt").write_text("Headline C\n\nBody of article C, a third story.\n", encoding="utf-8")
+    settings = load_settings(None, redis_url=redis_url, data_dir=str(tmp_path / "data"),
+                             inbox=[{"path": str(moving), "after": "move"}, {"path": str(keeping)}])  # fmt: skip
+    with started(settings, with_worker=False) as runner:
+        runner.read_inboxes(settle=False)
+        assert set(runner.reading) == {moving / "a.txt", moving / "sub" / "b.txt", moving / "empty.txt"}
+        # Not refreshed yet, so the run still counts every delivery as unsettled: nothing may move.
+        assert runner.move_settled() == 0 and (moving / "a.txt").exists()
+        assert wait_settled(runner, 60)
+        assert sorted(p.relative_to(moving).as_posix() for p in moving.rglob("*") if p.is_file()) == [
+            ".done/a.txt", ".done/empty.txt", ".done/sub/b.txt"]  # fmt: skip
+        assert (keeping / "c.txt").exists() and not (keeping / ".done").exists()
+        assert runner.reading == {} and all(not w.seen for w, _ in runner.watchers if w.move_done)
+        assert runner.tally.outcomes["emitted"] == 3
+        # A file of the same name dropped again is new: read, settled, moved beside the first.
+        (moving / "a.txt").write_text("Headline A2\n\nBody of a follow-up to article A.\n", encoding="utf-8")
+        assert runner.read_inboxes(settle=False) == 1
+        assert wait_settled(runner, 60)
+        assert sorted(p.name for p in (moving / ".done").iterdir() if p.is_file()) == ["a.1.txt", "a.txt", "empty.txt"]
+        assert runner.read_inboxes(settle=False) == 0
+
+
+def test_a_file_changed_after_it_was_read_is_not_moved(tmp_path: Path) -> None:
+    """The watcher moves only the version it read; a rewritten file stays, to be read again."""
+    from producers.inbox import InboxWatcher
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    path = folder / "a.txt"
+    path.write_text("first version", encoding="utf-8")
+    watcher = InboxWatcher(folder, move_done=True)
+    assert watcher.poll(settle=False) == [path]
+    path.write_text("second version, longer", encoding="utf-8")
+    assert watcher.done(path) is None and path.exists()
+    assert watcher.poll(settle=False) == [path]
+    assert watcher.done(path) == folder / ".done" / "a.txt"
+    assert not path.exists() and watcher.poll(settle=False) == []
