@@ -12,7 +12,6 @@ Scripts written without spaces (Chinese, Japanese, Thai) get recurring character
 from __future__ import annotations
 
 import functools
-import heapq
 import itertools
 import re
 from collections import Counter
@@ -38,28 +37,28 @@ _POSSESSIVE_ENDINGS = ("'s", "’s")
 _NO_SPACE_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{2,}")
 
 
-class _TokenFacts(dict[str, tuple[str, str, str, bool, str]]):
-    """Token → what it says whatever the article: (key, capitalised key, its surface, shape fit, possessive's bare key).
+class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str]]):
+    """Token → what it says whatever the article: (key, (capitalised key, surface) or None, key fits, bare key).
 
-    The key is lower case except for acronyms ("US", "WHO": not the stop words "us", "who"); the capitalised key
-    and surface are the key and the token without a possessive when the token starts with a capital ('' if not);
-    a key fits as a keyword when it has three characters or more, starts with a letter and is not a
-    possessive, or is an acronym; the bare key is the key without its "'s" ('' if none). Worked out once per
-    process and token (up to ``_FACTS_MAX`` tokens), looked up without a Python step per token.
+    The key is lower case except for acronyms ("US", "WHO": not the stop words "us", "who"); a token that starts
+    with a capital also gives its key and itself without a possessive (``None`` if it does not); the key fits as a
+    keyword when it has three characters or more, starts with a letter and is not a possessive, or is an acronym;
+    the bare key is the key without its "'s" ('' if none). Worked out once per process and token (up to
+    ``_FACTS_MAX`` tokens), looked up without a Python step per token.
     """
 
-    def __missing__(self, raw: str) -> tuple[str, str, str, bool, str]:
+    def __missing__(self, raw: str) -> tuple[str, tuple[str, str] | None, bool, str]:
         acronym = raw.isupper() and 1 < len(raw) < 6 and raw[0].isalpha()
         key = raw if acronym else raw.lower()
         if key == raw:
             key = raw  # one string for both (most tokens are lower case already)
         possessive = key.endswith(_POSSESSIVE_ENDINGS)
-        capital_key = surface = ""
+        capital = None
         if raw[0].isupper():
-            capital_key, surface = (key[:-2], raw[:-2]) if possessive else (key, raw)
+            capital = (key[:-2], raw[:-2]) if possessive else (key, raw)
         fits = (len(key) > 2 and key[0].isalpha() and key[-2] not in "'’") or acronym
         bare = key[:-2] if possessive and len(key) > 2 and not key[-3].isspace() else ""
-        facts = (key, capital_key, surface, fits, bare)
+        facts = (key, capital, fits, bare)
         if len(self) < _FACTS_MAX:
             self[raw] = facts
         return facts
@@ -115,25 +114,28 @@ def extract_keywords(
     keys = list(map(key_of.__getitem__, raw))
     title_keys = keys[: len(title_raw)]
     tf = Counter(keys)
-    first = dict(zip(dict.fromkeys(keys), itertools.count()))  # rank of first use among distinct words
-    good = set(itertools.compress(map(itemgetter(0), facts), map(itemgetter(3), facts)))
+    first = dict(zip(tf, itertools.count()))  # rank of first use among distinct words (a Counter keeps that order)
+    good = set(itertools.compress(map(itemgetter(0), facts), map(itemgetter(2), facts)))
     # "China's" counts for "china" but ends a phrase: "China's jailing" is two topics, not one.
-    for word, bare in {f[0]: f[4] for f in itertools.compress(facts, map(itemgetter(4), facts))}.items():
+    for word, bare in {f[0]: f[3] for f in itertools.compress(facts, map(itemgetter(3), facts))}.items():
         tf[bare] += tf[word]
         first[bare] = min(first.get(bare, len(first)), first[word])
-        if _FACTS[bare][3]:
+        if _FACTS[bare][2]:
             good.add(bare)
     good -= stop
     good.discard("|")
     if not good:
         return []
-    capitalised: Counter[str] = Counter()
-    surface: dict[str, str] = {}
-    capitals = itertools.compress(zip(facts, raw_tf.values(), strict=True), map(itemgetter(1), facts))
-    for (_, key, written, _, _), count in capitals:
-        capitalised[key] += count
-        surface.setdefault(key, written)
-    kept = list(map({k: k for k in good}.get, keys))
+    # How often each key is written with a capital, and how it is written the first time (the surface kept).
+    capital = list(map(itemgetter(1), facts))
+    capital_of = dict(itertools.compress(zip(raw_tf, capital, strict=True), capital))
+    capitals = list(filter(None, map(capital_of.get, raw)))
+    capitalised = Counter(map(itemgetter(0), capitals))
+    surface = dict(reversed(capitals))
+    # Only words that recur can be in a recurring phrase (a phrase occurs at most as often as each of its words),
+    # so the others end runs: fewer word pairs and triples to count.
+    recurring = good.intersection(itertools.compress(tf, map((1).__lt__, tf.values())))
+    kept = list(map({w: w for w in recurring}.get, keys))
     # filter(all, …) keeps the runs of kept words without a Python-level step per token.
     # (mypy cannot see that all() drops the tuples holding None)
     phrase_tf: Counter[tuple[str, ...]] = Counter(filter(all, itertools.pairwise(kept)))  # type: ignore[arg-type]
@@ -141,7 +143,7 @@ def extract_keywords(
     title_words = good.intersection(title_keys)
     total = max(len(first), 1)
     # Only words that recur or head the article can make the list; scoring the rest is wasted on long texts.
-    candidates = {w for w in good if tf[w] > 1} | title_words
+    candidates = recurring | title_words
     if len(candidates) < 2 * limit:
         candidates = good
     word_scores = {
@@ -176,11 +178,12 @@ def extract_keywords(
 def _select(scores: dict[tuple[str, ...], float], limit: int) -> list[tuple[str, ...]]:
     """The best ``limit`` candidates, skipping any that is part of, or contains, one already chosen."""
     # The best first, ties by the phrase; the head holds every candidate scoring at least the 5·limit-th best
-    # (a threshold, not a keyed heap: no Python call per candidate), the rest is sorted only if the head runs dry.
-    values = heapq.nlargest(limit * 5, scores.values())
-    if not values:
+    # (a threshold from the scores sorted in C, not a keyed heap: no Python call per candidate; heapq.nlargest
+    # loops in Python), the rest is sorted only if the head runs dry.
+    if not scores:
         return []
-    floor = values[-1]
+    values = sorted(scores.values(), reverse=True)
+    floor = values[min(limit * 5, len(values)) - 1]
     head = [(-s, p) for p, s in scores.items() if s >= floor]
     head.sort()
     chosen: list[tuple[str, ...]] = []
