@@ -844,8 +844,9 @@ def _title_cased(title: str) -> bool:
 
 
 def _latin(sample: str) -> bool:
-    letters = [ch for ch in sample if ch.isalpha()]
-    return not letters or sum(1 for ch in letters if ch < "\u0250") / len(letters) > 0.8
+    """Whether more than 80% of the letters are Latin (below U+0250); counted in C, no Python step per character."""
+    letters = "".join(filter(str.isalpha, sample))
+    return not letters or sum(map("\u0250".__gt__, letters)) / len(letters) > 0.8
 
 
 # --- backends --------------------------------------------------------------------------------------------------

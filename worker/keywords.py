@@ -106,11 +106,11 @@ def extract_keywords(
     stop = _stopwords(language)
     title_raw = _TOKEN.findall(title)
     raw = [*title_raw, "|", *(tokens if tokens is not None else _TOKEN.findall(body))]
-    raw_tf = Counter(raw)
+    distinct = dict.fromkeys(raw)  # the tokens in order of first use (no counts: the keys are counted)
     # What each distinct token says comes from the per-process table, then every step maps over the tokens
     # without a Python-level step each.
-    facts = list(map(_FACTS.__getitem__, raw_tf))
-    key_of = dict(zip(raw_tf, map(itemgetter(0), facts), strict=True))
+    facts = list(map(_FACTS.__getitem__, distinct))
+    key_of = dict(zip(distinct, map(itemgetter(0), facts), strict=True))
     keys = list(map(key_of.__getitem__, raw))
     title_keys = keys[: len(title_raw)]
     tf = Counter(keys)
@@ -128,7 +128,7 @@ def extract_keywords(
         return []
     # How often each key is written with a capital, and how it is written the first time (the surface kept).
     capital = list(map(itemgetter(1), facts))
-    capital_of = dict(itertools.compress(zip(raw_tf, capital, strict=True), capital))
+    capital_of = dict(itertools.compress(zip(distinct, capital, strict=True), capital))
     capitals = list(filter(None, map(capital_of.get, raw)))
     capitalised = Counter(map(itemgetter(0), capitals))
     surface = dict(reversed(capitals))
