@@ -464,6 +464,8 @@ class _Name:
     trimmable: bool  # a common word or a day (a sentence's capital, not a name's) and not a known name
     always_trim: bool  # one word capitalised mid-sentence only in headlines and quotes
     lower_probe: str  # " " + its first word in lower case: is it also written in lower case?
+    titles: bool  # holds a title word ("President", "Foreign"): ``_title_split`` has work to do
+    splittable: bool  # holds a connector that is not a name particle ("and", "of"): ``_should_split`` may cut it
 
 
 class _Names(dict[str, _Name]):
@@ -499,6 +501,8 @@ class _Names(dict[str, _Name]):
             trimmable=(first.lower() in _common() or first in _DAYS) and not known,
             always_trim=first in _ALWAYS_TRIM,
             lower_probe=f" {first.lower()}",
+            titles=not _TITLES.isdisjoint(words),
+            splittable=any(w in _CONNECTORS and w not in _NAME_PARTICLES for w in words),
         )
         if len(self) < _NAMES_MAX:
             self[text] = name
@@ -625,16 +629,23 @@ def _mention(text: str, start: int, end: int, name: str, kind: str, strength: in
 
 
 def _add_part(text: str, part: list[Token], mentions: list[Mention], known_only: bool = False) -> None:
-    sides, name, titled = _title_split(part)
-    for side in sides:
-        side = _trim(side, text)
-        if side:
-            _add_part(text, side, mentions, known_only=True)
+    words = [w for w, _, _ in part]
+    name_text = " ".join(words)
+    facts = _NAMES[name_text]
+    name, titled = part, False
+    if facts.titles:
+        sides, name, titled = _title_split(part)
+        for side in sides:
+            side = _trim(side, text)
+            if side:
+                _add_part(text, side, mentions, known_only=True)
     name = _trim(name, text)
     if not name:
         return
-    words = [w for w, _, _ in name]
-    name_text = " ".join(words)
+    if name is not part:
+        words = [w for w, _, _ in name]
+        name_text = " ".join(words)
+        facts = _NAMES[name_text]
     if not titled and len(words) > 2:
         split = _known_prefix(words, name_text)
         if split:
@@ -643,9 +654,8 @@ def _add_part(text: str, part: list[Token], mentions: list[Mention], known_only:
             return
     start, end = name[0][1], name[-1][2]
     initial = _sentence_initial(text, start)
-    facts = _NAMES[name_text]
     kind, strength = _classify(facts, text, start, end, titled, initial)
-    if len(words) > 1 and _should_split(words, name_text, strength):
+    if facts.splittable and _should_split(words, name_text, strength):
         for piece in _connector_split(name):
             piece = _trim(piece, text)
             if piece:
@@ -804,7 +814,10 @@ def _resolve(mentions: list[Mention]) -> None:
     for m in mentions:
         by_type = votes.setdefault(m.canonical, {})
         by_type[m.type] = by_type.get(m.type, 0) + m.strength + (1 if m.type != "other" else 0)
-    best_of = {name: max(by_type, key=lambda t: (by_type[t], t != "other")) for name, by_type in votes.items()}
+    best_of = {
+        name: next(iter(by_type)) if len(by_type) == 1 else max(by_type, key=lambda t: (by_type[t], t != "other"))
+        for name, by_type in votes.items()
+    }
     for m in mentions:
         by_type = votes[m.canonical]
         best = best_of[m.canonical]
@@ -927,7 +940,7 @@ def extract_entities(title: str, text: str, language: str | None, backend: str =
             continue
         if headline_case and m.start < title_end:
             continue  # a Title Cased Headline capitalises everything: count it only where the body agrees
-        key = (_canonical_name(m), m.entity_type)
+        key = (_canonical_name(m) if m.entity_type == "place" else m.canonical, m.entity_type)
         entry = counts.setdefault(key, [0, i])
         entry[0] += 1
     if headline_case:
