@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from schemas import Entity
 from tests.helpers import make_raw_article
+from worker import entities
 from worker.entities import BackendUnavailableError, extract_entities, find_mentions, load_backend
 from worker.parse import parse
 
@@ -127,6 +128,25 @@ def test_mentions_have_exact_spans() -> None:
     text = "Yesterday U.S. President Donald Trump's envoy visited Hebei."
     spans = {text[m.start : m.end] for m in find_mentions(text) if m.type != "other"}
     assert spans == {"U.S.", "Donald Trump", "Hebei"}
+
+
+def test_hyphen_joined_places_keep_the_spans_after_them() -> None:
+    """ "US-China" splits into two places and the name after it keeps its own span, wherever the run starts."""
+    text = "Officials met on Monday. Delegates of the US-China Trade Council spoke in Paris."
+    spans = [(m.text, text[m.start : m.end]) for m in find_mentions(text)]
+    assert ("US", "US") in spans and ("China", "China") in spans
+    assert ("Trade Council", "Trade Council") in spans
+
+
+def test_same_mentions_when_the_name_table_is_full(seed_text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the per-process name table is full, names are worked out each time and the mentions do not change."""
+    parsed = parse(make_raw_article(content=seed_text))
+    doc = f"{parsed.title}\n\n{parsed.text}"
+    before = find_mentions(doc)
+    monkeypatch.setattr(entities, "_NAMES", entities._Names())
+    monkeypatch.setattr(entities, "_NAMES_MAX", 0)
+    assert find_mentions(doc) == before
+    assert len(entities._NAMES) == 0
 
 
 def test_country_aliases_merge() -> None:
