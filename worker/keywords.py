@@ -184,7 +184,7 @@ def _select(scores: dict[tuple[str, ...], float], limit: int) -> list[tuple[str,
         return []
     values = sorted(scores.values(), reverse=True)
     floor = values[min(limit * 5, len(values)) - 1]
-    head = [(-s, p) for p, s in scores.items() if s >= floor]
+    head = [(-s, p) for p, s in itertools.compress(scores.items(), map(floor.__le__, scores.values()))]
     head.sort()
     chosen: list[tuple[str, ...]] = []
     inside: set[tuple[str, ...]] = set()  # every run of words inside a chosen phrase
