@@ -812,8 +812,10 @@ def _resolve(mentions: list[Mention]) -> None:
     teams = {name for name in teams if sum(1 for m in mentions if m.canonical == name and m.actor == "team") >= 2}
     votes: dict[str, dict[str, int]] = {}
     for m in mentions:
-        by_type = votes.setdefault(m.canonical, {})
-        by_type[m.type] = by_type.get(m.type, 0) + m.strength + (1 if m.type != "other" else 0)
+        by_type = votes.get(m.canonical)
+        if by_type is None:
+            by_type = votes[m.canonical] = {}
+        by_type[m.type] = by_type.get(m.type, 0) + m.strength + (m.type != "other")
     best_of = {
         name: next(iter(by_type)) if len(by_type) == 1 else max(by_type, key=lambda t: (by_type[t], t != "other"))
         for name, by_type in votes.items()
