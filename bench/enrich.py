@@ -179,8 +179,8 @@ def render(r: dict[str, Any]) -> str:
         "## Enrich stage (language, entities, keywords, countries, summary)",
         "",
         f"{r['articles']} scrapinghub gold bodies (median {r['median_chars']:.0f} characters), medians of "
-        f"{r['rounds']} rounds; our candidates interleaved article by article, the naive anchor in a block of its own "
-        "each round (see `bench/enrich.py`). Command: `python -m bench enrich`.",
+        f"{r['rounds']} rounds; our candidates interleaved article by article, the naive anchor in blocks of "
+        f"{_ANCHOR_CHUNK} articles beside ours (see `bench/enrich.py`). Command: `python -m bench enrich`.",
         "",
         "| what | ms per article (median) | ratio |",
         "|---|---:|---:|",
