@@ -26,6 +26,13 @@ def _two_word_demonyms() -> dict[str, str]:
     return {name: code for name, code in lexicon.demonyms().items() if " " in name}
 
 
+@functools.cache
+def _demonym_forms() -> frozenset[str]:
+    """Every word ``countries_for`` can map to a country: a demonym ("Chinese") or its plural ("Americans")."""
+    demonyms = lexicon.demonyms()
+    return frozenset(demonyms) | frozenset(f"{name}s" for name in demonyms)
+
+
 _TLD_COUNTRY = {"uk": "GB", "su": "RU"}
 
 
@@ -63,10 +70,12 @@ def countries_for(entities: list[Entity], text: str, source_domain: str | None) 
                 add(place.country, entity.count)
     demonyms = lexicon.demonyms()
     text = text[:GEO_MAX_CHARS]
-    for word, count in Counter(_CAPITALISED.findall(text)).items():
+    counts = Counter(_CAPITALISED.findall(text))
+    # Only the few capitalised words that are a demonym or its plural reach Python (filtered in C, in text order).
+    for word in filter(_demonym_forms().__contains__, counts):
         code = demonyms.get(word) or (demonyms.get(word[:-1]) if word[-1] == "s" else None)  # "Americans"
         if code:
-            add(code, count)
+            add(code, counts[word])
     for phrase, code in _two_word_demonyms().items():  # "Sri Lankan"
         if phrase in text:
             add(code, text.count(phrase))
