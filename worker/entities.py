@@ -62,7 +62,7 @@ def _after_capital(alternatives: str) -> str:
 
 # The first name word is written as its capital, then the rest of ``_CAP`` (the same alternatives, in the same
 # order): a pattern that opens with a character class lets the regex engine skip in C to the next capital,
-# instead of trying the pattern at every character (~25% of the scan's time). The looks behind check what
+# instead of trying the pattern at every character (10–25% of the scan's time, measured). The looks behind check what
 # ``(?<![\w-])`` and the starters check at the capital itself.
 _SEQUENCE = re.compile(
     rf"[{_UPPER}](?<![\w-].)(?!(?:{_after_capital(_STARTERS)})(?![\w'’.-]))"
@@ -416,7 +416,7 @@ def _classify(name: _Name, doc: str, start: int, end: int, titled: bool, initial
         return "place", 1  # a small city: "Moore" (60,000 people) needs more than its name
     if name.person_shape and _PERSON_AFTER.match(doc, end, after):
         return "person", 2
-    # The last three words before the name (the last a cut one when the 30 characters end mid-word), lower case.
+    # The last three words before the name, lower case (the first of them cut when the 30 characters start mid-word).
     prev = doc[max(0, start - 30) : start].lower().rsplit(None, 3)
     k = len(prev)
     p1 = prev[-1].strip(_PUNCT) if k else ""
@@ -509,6 +509,7 @@ class _Names(dict[str, _Name]):
         return name
 
 
+# ~350 bytes a name (record, lower-case probe, table entry): at most ~35 MB per process, after 100,000 distinct names.
 _NAMES_MAX = 100_000
 _NAMES = _Names()
 
