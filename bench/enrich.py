@@ -17,9 +17,11 @@ between two runs). Medians of per-round means; ratios as medians of per-round ra
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import importlib.util
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -92,6 +94,7 @@ _BASELINE_MODULES = ("enrich", "entities", "geo", "keywords", "lexicon", "summar
 def _baseline(ref: str) -> Callable[[ParsedArticle], object]:
     """``enrich`` as of git ``ref``: its modules copied beside ours as ``baseline_worker``, for an A/B in one process."""
     root = Path(tempfile.mkdtemp(prefix="ww-enrich-baseline-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     package = root / "baseline_worker"
 
     def show(path: str) -> bytes:
