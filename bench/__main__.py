@@ -13,12 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import enrich, faults, feeds_bench, feeds_poll_bench, latency, match_bench, pipeline, stories
+from bench import enrich, faults, feeds_bench, feeds_poll_bench, html, latency, match_bench, pipeline, stories
 from bench.common import REPO, machine
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "pipeline": lambda: pipeline.run(rounds=3, profile=True),
     "enrich": lambda: enrich.run(rounds=3),
+    "html": lambda: html.run(rounds=3),
     "stories": stories.run,
     "faults": faults.run,
     "match": lambda: match_bench.run(),
@@ -29,8 +30,8 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
 
 
 RENDER: dict[str, Callable[[dict[str, Any]], str]] = {
-    "pipeline": pipeline.render, "enrich": enrich.render, "stories": stories.render, "faults": faults.render,
-    "match": match_bench.render_md,
+    "pipeline": pipeline.render, "enrich": enrich.render, "html": html.render, "stories": stories.render,
+    "faults": faults.render, "match": match_bench.render_md,
     "feeds": feeds_bench.render, "feed_polls": feeds_poll_bench.render, "latency": latency.render,
 }
 _SECTION = re.compile(r"<!-- bench:(\w+) -->\n(.*?)\n<!-- /bench:\1 -->", re.S)

@@ -97,7 +97,9 @@ def _warm_pipeline(pages: list[dict[str, Any]]) -> None:
         process([r.delivery_id for r in items], Deps.create(client, load_settings(None, redis_url=url)))
 
 
-def _round(pages: list[dict[str, Any]], quality: dict[str, list[float]] | None) -> tuple[dict[str, float], Counter[str]]:
+def _round(
+    pages: list[dict[str, Any]], quality: dict[str, list[float]] | None
+) -> tuple[dict[str, float], Counter[str]]:
     """One round: seconds spent per candidate over all pages, and the pipeline's outcomes."""
     from worker.pipeline import Deps, process
 

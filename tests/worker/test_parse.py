@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from tests.helpers import make_raw_article
 from wirewatch.errors import Rejected
-from worker.parse import looks_like_article_markdown, parse, parse_published, split_authors
+from worker.parse import find_byline, looks_like_article_markdown, parse, parse_published, split_authors
 
 SEED_TITLE = (
     "China's jailing of nine people Thursday for trafficking and selling fentanyl to US buyers followed a rare "
@@ -68,6 +71,99 @@ def test_html_main_text_by_trafilatura() -> None:
     assert parsed.text.startswith("The council approved the new budget")
     assert "Home" not in parsed.text and "Copyright" not in parsed.text
     assert parsed.published_at is None  # a copyright year is not a publication date
+
+
+def _page(head: str = "", body: str = "") -> str:
+    text = " ".join(["The council approved the new budget after a long debate on Tuesday evening."] * 6)
+    return (f"<html><head><title>Council approves budget</title>{head}</head><body><article>"
+            f"<h1>Council approves budget</h1>{body}<p>{text}</p><p>{text}</p></article></body></html>")  # fmt: skip
+
+
+def test_html_metadata_from_markup() -> None:
+    """Author, date and site name come from the page's meta tags when the producer gave none."""
+    head = ('<meta name="author" content="Ann Lee"><meta property="og:site_name" content="Example News">'
+            '<meta property="article:published_time" content="2024-05-01T10:00:00+00:00">')  # fmt: skip
+    parsed = parse(make_raw_article(content=_page(head), content_type="html", url="https://example.com/budget"))
+    assert parsed.authors == ["Ann Lee"]
+    assert parsed.source_name == "Example News"
+    assert parsed.published_at == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+
+
+def test_html_producer_fields_win_over_guesses() -> None:
+    """The producer's title, date and authors are kept; a byline guessed from class names is used only without them."""
+    page = _page(body='<p class="byline">By Bo Chen</p>')
+    guessed = parse(make_raw_article(content=page, content_type="html", url="https://example.com/budget"))
+    assert guessed.authors == ["Bo Chen"]
+    given = parse(make_raw_article(content=page, content_type="html", url="https://example.com/budget",
+                                   title="Budget passes", authors=["Ann Lee"], published_at="2024-05-02T08:00:00Z"))  # fmt: skip
+    assert (given.title, given.authors) == ("Budget passes", ["Ann Lee"])
+    assert given.published_at == datetime(2024, 5, 2, 8, 0, tzinfo=UTC)
+
+
+def test_html_meta_author_wins_over_producer() -> None:
+    """An author in the page's own metadata is more precise than a feed's author field, and replaces it."""
+    page = _page(head='<meta name="author" content="Ann Lee">')
+    parsed = parse(make_raw_article(content=page, content_type="html", authors=["Desk Editors"]))
+    assert parsed.authors == ["Ann Lee"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<span class="author">Ann Lee</span>',
+        '<a rel="author" href="/ann">Ann Lee</a>',
+        '<div itemprop="author"><span>Ann Lee</span></div>',
+        '<div data-component="Byline">Ann Lee</div>',
+        '<div class="sidebar"><span class="author">Not Her</span></div><p class="byline">Ann Lee</p>',
+        '<div class="comments"><span class="author">A Commenter</span></div>',
+        '<p class="byline">Ann Lee <time>May 1</time></p>',
+        '<p class="author-name">x</p><p class="byline">Ann Lee</p>',
+        '<p class="author">' + "very long " * 20 + '</p><span class="writer">Ann Lee</span>',
+        "<author>Ann Lee</author>",
+        "<p>no byline here</p>",
+    ],
+)
+def test_byline_search_is_trafilaturas(body: str) -> None:
+    """Our one-pass byline search finds what trafilatura's extract_author finds (skips, fallbacks, rule order)."""
+    from trafilatura import load_html
+    from trafilatura.metadata import extract_author
+
+    tree = load_html(_page(body=body))
+    assert find_byline(tree) == (extract_author(tree) or None)
+
+
+@pytest.mark.corpus
+def test_byline_search_is_trafilaturas_on_the_corpus(corpus: Path) -> None:
+    """On the scrapinghub pages and every fourth trafilatura-eval page, both byline searches agree."""
+    from trafilatura import load_html
+    from trafilatura.metadata import extract_author
+
+    pages = sorted((corpus / "articles" / "scrapinghub-aeb" / "html").glob("*.html.gz"))
+    pages += sorted((corpus / "articles" / "trafilatura-eval" / "html").glob("*.html.gz"))[::4]
+    found = 0
+    for path in pages:
+        tree = load_html(gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace"))
+        if tree is None:
+            continue
+        expected = extract_author(tree) or None
+        assert find_byline(tree) == expected, path.name
+        found += expected is not None
+    assert found >= 100
+
+
+@pytest.mark.corpus
+def test_html_text_close_to_gold(corpus: Path) -> None:
+    """On scrapinghub pages the extracted body keeps its quality: token F1 against the gold body ≥ 0.9 on average."""
+    from bench.html import token_f1
+
+    root = corpus / "articles" / "scrapinghub-aeb"
+    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    scores = []
+    for key, item in sorted(truth.items())[::6]:
+        html = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", errors="replace")
+        parsed = parse(make_raw_article(content=html, content_type="html", url=item["url"]))
+        scores.append(token_f1(parsed.text, item["articleBody"]))
+    assert sum(scores) / len(scores) >= 0.9
 
 
 @pytest.mark.parametrize(
