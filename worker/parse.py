@@ -319,12 +319,20 @@ def _parse_html(raw: RawArticle, content: str) -> dict[str, object]:
 
     # One parse of the page for both the text and the metadata (the text's extraction works on its own copy).
     tree = trafilatura.load_html(content)
-    if tree is None:
-        raise Rejected("no_text", "not an HTML document")
+    fragment = tree is None
+    if fragment:
+        # A feed item's description or content is HTML without a document around it ("<p>The council…</p>",
+        # or text with an entity in it): trafilatura reads only documents, so give it one.
+        tree = trafilatura.load_html(f"<html><body>{content}</body></html>")
+        if tree is None:
+            raise Rejected("no_text", "not HTML")
     doc = trafilatura.bare_extraction(tree, options=_html_extractor())
-    if doc is None:
+    text = (doc["text"] if isinstance(doc, dict) else doc.text) if doc is not None else None
+    if not text and fragment:
+        # Too short for trafilatura to call it an article (one paragraph): a fragment is all content anyway.
+        text = trafilatura.baseline(tree)[1]
+    if not text:
         raise Rejected("no_text", "no article text found in the HTML")
-    text = doc["text"] if isinstance(doc, dict) else doc.text
     data = _html_metadata(tree, raw)
     return {
         "title": raw.title or data["title"],

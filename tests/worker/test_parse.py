@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from schemas import RawSource
 from tests.helpers import make_raw_article
 from wirewatch.errors import Rejected
 from worker.parse import find_byline, looks_like_article_markdown, parse, parse_published, split_authors
@@ -170,6 +171,38 @@ def test_html_text_close_to_gold(corpus: Path) -> None:
         parsed = parse(make_raw_article(content=html, content_type="html", url=item["url"]))
         scores.append(token_f1(parsed.text, item["articleBody"]))
     assert sum(scores) / len(scores) >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("<p>The city council approved the new budget on Tuesday, raising school spending by 4 percent &amp; "
+         "cutting road repairs.</p>",
+         "The city council approved the new budget on Tuesday, raising school spending by 4 percent & cutting "
+         "road repairs."),
+        ("<p>First paragraph of the item.</p><p>Second paragraph, &lt;quoted&gt;.</p>",
+         "First paragraph of the item.\n\nSecond paragraph, <quoted>."),
+        ("Council approves budget &amp; cuts road repairs, 3 < 4 votes short of a veto",
+         "Council approves budget & cuts road repairs, 3 < 4 votes short of a veto"),
+        ("<p>" + "One long paragraph of a feed's full content. " * 200 + "</p>",
+         ("One long paragraph of a feed's full content. " * 200).strip()),
+    ],
+)
+def test_feed_item_html_fragments_are_read(content: str, expected: str) -> None:
+    """A feed item's description or content is HTML without a document around it, often one paragraph:
+    it is read whole, not rejected because trafilatura finds no article in it."""
+    raw = make_raw_article(content=content, content_type="html", title="Budget passes", url="https://x.test/a",
+                           source=RawSource(kind="feed", name="Council", feed="https://x.test/feed.xml"))  # fmt: skip
+    parsed = parse(raw)
+    assert parsed.text == expected
+    assert parsed.title == "Budget passes"
+
+
+@pytest.mark.parametrize("content", ["", "<div></div>", "<script>var x = 1;</script>", "<!-- nothing -->"])
+def test_html_without_text_is_rejected(content: str) -> None:
+    with pytest.raises(Rejected) as info:
+        parse(make_raw_article(content=content, content_type="html", title="T"))
+    assert info.value.reason == "no_text"
 
 
 @pytest.mark.parametrize(
