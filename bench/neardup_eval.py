@@ -672,6 +672,7 @@ def main() -> None:
         "positives": sum(p.same for p in pairs),
         "negatives": sum(not p.same for p in pairs),
         "thresholds": th.__dict__ if hasattr(th, "__dict__") else {f: getattr(th, f) for f in th.__slots__},
+        "core_pairs": len(core),
         "result": res,
         "with_stress_kinds": confusion(scored, th),
         "lsh": lsh_recall(scored),

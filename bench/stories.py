@@ -39,13 +39,15 @@ def render(r: dict[str, Any]) -> str:
         "as positives, same-topic articles and templated look-alikes as negatives). Goal ≥ 0.98 recall at ≥ 0.99 "
         "precision. Command: `python -m bench.neardup_eval --seed N`.",
         "",
-        "| seed | pairs | precision | recall |",
-        "|---|---:|---:|---:|",
+        "| seed | pairs | precision | recall | with the stress kinds (briefs, quoted sentences): pairs, P / R |",
+        "|---|---:|---:|---:|---|",
     ]
     for seed, e in r["eval"].items():
-        res = e["result"]
+        res, stress = e["result"], e.get("with_stress_kinds")
         role = " (thresholds chosen here)" if seed == "7" else " (held out)"
-        lines.append(f"| {seed}{role} | {e['pairs']} | {res['precision']:.4f} | {res['recall']:.4f} |")
+        extra = f"{e['pairs']}, {stress['precision']:.4f} / {stress['recall']:.4f}" if stress else "—"
+        lines.append(f"| {seed}{role} | {e.get('core_pairs', e['pairs'])} | {res['precision']:.4f} | "
+                     f"{res['recall']:.4f} | {extra} |")  # fmt: skip
     cost = r["cost"]
     sig = cost["signature"]
     lines += [
