@@ -229,6 +229,11 @@ def test_title_only_is_rejected() -> None:
         ("2019-11-07T15:06:19+00:00", datetime(2019, 11, 7, 15, 6, 19, tzinfo=UTC)),
         ("Thu, 07 Nov 2019 16:06:19 +0100", datetime(2019, 11, 7, 15, 6, 19, tzinfo=UTC)),
         ("2019-11-07 15:06:19", datetime(2019, 11, 7, 15, 6, 19, tzinfo=UTC)),
+        ("2019-11-07T15:06:19Z", datetime(2019, 11, 7, 15, 6, 19, tzinfo=UTC)),
+        (" 2019-11-07T20:36:19.250+0530 ", datetime(2019, 11, 7, 15, 6, 19, 250_000, tzinfo=UTC)),
+        ("2019-11-07", datetime(2019, 11, 7, tzinfo=UTC)),
+        ("2019-02-30", None),  # ISO-shaped but no such day: refused by both readers
+        ("2019-11-07T25:00:00", None),
         ("yesterday-ish", None),
         ("", None),
         (None, None),
