@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -118,6 +119,8 @@ class Workers:
         self.url = url
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
+        self.specs: dict[int, dict[str, Any]] = {}  # pid -> how it was started, for supervise()
+        self.restarts = 0
 
     def start(self, concurrency: int = 2, poison: bool = False, url: str | None = None, queues: str | None = None,
               pool: str | None = None, **env_extra: str) -> subprocess.Popen[bytes]:  # fmt: skip
@@ -131,7 +134,25 @@ class Workers:
         cmd = [sys.executable, "-c", POISON_HARNESS, *args] if poison else [sys.executable, "-m", "wirewatch", *args]
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log, start_new_session=True)
         self.procs.append(proc)
+        self.specs[proc.pid] = {"concurrency": concurrency, "poison": poison, "url": url, "queues": queues,
+                                "pool": pool, **env_extra}  # fmt: skip
         return proc
+
+    def supervise(self) -> int:
+        """Start a replacement for every worker that exited, as the runner's supervisor and docker-compose's
+        restart policy do; return how many. Celery can end a worker whose broker connection is torn down under
+        it (kombu fails restoring unacked messages on a closed connection: "Unrecoverable error:
+        AttributeError ... 'hostname'" in the worker log), which the guarantees cover with a restart."""
+        started = 0
+        for proc in list(self.procs):
+            spec = self.specs.pop(proc.pid, None)
+            if spec is not None and proc.poll() is not None:
+                self.start(**spec)
+                started += 1
+            elif spec is not None:
+                self.specs[proc.pid] = spec
+        self.restarts += started
+        return started
 
     def children(self, proc: subprocess.Popen[bytes]) -> list[int]:
         out = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout
@@ -171,12 +192,16 @@ def settled_count(client: redis.Redis, ids: list[str]) -> int:
     return sum(1 for s in read_status(client, ids).values() if s)
 
 
-def wait_all(client: redis.Redis, submitter: Submitter, ids: list[str], timeout: float, reconcile: bool) -> float:
-    """Wait until every delivery settled, reconciling like the runner does; return the seconds it took."""
+def wait_all(client: redis.Redis, submitter: Submitter, ids: list[str], timeout: float, reconcile: bool,
+             supervised: Workers | None = None) -> float:  # fmt: skip
+    """Wait until every delivery settled, reconciling like the runner does (and, given ``supervised``,
+    restarting workers that exit, as it does too); return the seconds it took."""
     started = time.monotonic()
     while settled_count(client, ids) < len(ids):
         if time.monotonic() - started > timeout:
             pytest.fail(f"{len(ids) - settled_count(client, ids)} of {len(ids)} not settled in {timeout}s")
+        if supervised is not None:
+            supervised.supervise()
         if reconcile and queue_depth(client) == 0:
             submitter.resend_stale(RECONCILE_AFTER_S)
         time.sleep(0.2)

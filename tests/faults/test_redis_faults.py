@@ -30,7 +30,8 @@ pytestmark = pytest.mark.timeout(600)
 
 
 def test_redis_kill_9_with_aof_and_restart(redis_aof: RedisProcess, workers: Workers) -> None:
-    """Redis killed mid-run and restarted from its AOF: workers reconnect, the ledger re-sends, all end once."""
+    """Redis killed mid-run and restarted from its AOF: workers reconnect (or exit and are restarted, as a
+    supervisor does), the ledger re-sends, all end once."""
     client, submitter, _ = make_submitter(redis_aof.url)
     workers.start(concurrency=2)
     ids = submitter.submit(articles(240, seed=4))
@@ -41,7 +42,7 @@ def test_redis_kill_9_with_aof_and_restart(redis_aof: RedisProcess, workers: Wor
     redis_aof.start()
     client = connect(redis_aof.url)
     client2, submitter, _ = make_submitter(redis_aof.url)
-    recovery = wait_all(client2, submitter, ids, timeout=120, reconcile=True)
+    recovery = wait_all(client2, submitter, ids, timeout=120, reconcile=True, supervised=workers)
     counts = check_invariants(client2, ids, "kill -9 redis (AOF everysec), restart", recovery)
     assert counts.get("emitted") == len(ids), counts
     assert recovery < 120
@@ -73,6 +74,7 @@ def test_redis_restart_without_persistence_is_detected_and_recovered(
         deadline = time.monotonic() + 120
         while not recovered or runner.tally.unsettled:
             assert time.monotonic() < deadline, f"{len(runner.tally.unsettled)} still unsettled"
+            workers.supervise()  # as the runner does for its own worker, and compose's restart policy
             try:
                 recovered |= runner.recover_lost_state()
                 runner.maintain()
@@ -98,7 +100,7 @@ def test_redis_stalled_longer_than_timeouts(redis_aof: RedisProcess, workers: Wo
     redis_aof.signal(signal.SIGSTOP)
     time.sleep(8)
     redis_aof.signal(signal.SIGCONT)
-    recovery = wait_all(client, submitter, ids, timeout=120, reconcile=True)
+    recovery = wait_all(client, submitter, ids, timeout=120, reconcile=True, supervised=workers)
     counts = check_invariants(client, ids, "redis stalled 8 s (SIGSTOP/SIGCONT)", recovery)
     assert counts.get("emitted") == len(ids), counts
 
