@@ -9,6 +9,7 @@ import platform
 import shutil
 import statistics
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 
 import redis
 
+from schemas import RawArticle, RawSource, utcnow
+from wirewatch import constants as c
 from wirewatch.redis_server import spawn_redis
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,6 +41,19 @@ def seed_format(title: str, url: str, body: str, source: str = "Bench Wire") -> 
     """An article in the seed's markdown format."""
     return (f"# {title}\n\nPublished at: **2024-05-01T10:00:00+00:00**\n\nAuthor: **Bench Writer**\n\n"
             f"Original: [{source}]({url})\n\n{body}\n")  # fmt: skip
+
+
+def raw_articles(contents: list[str], content_type: str = "text", urls: list[str] | None = None) -> list[RawArticle]:
+    """One RawArticle per content, each with a fresh delivery id, from a source named "bench"."""
+    return [RawArticle(delivery_id=uuid.uuid4().hex, source=RawSource(kind="other", name="bench"),
+                       content_type=content_type, content=content, url=urls[i] if urls else None,
+                       received_at=utcnow()) for i, content in enumerate(contents)]  # fmt: skip
+
+
+def write_ledger(client: redis.Redis, items: list[RawArticle]) -> None:
+    """The ledger payloads, as a producer writes them, so ``worker.pipeline.process`` can be called on their ids
+    directly (not timed by the benchmarks: that is the producer's cost)."""
+    client.hset(c.LEDGER_PAYLOAD, mapping={raw.delivery_id: raw.model_dump_json(by_alias=True) for raw in items})
 
 
 @contextmanager

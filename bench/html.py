@@ -24,14 +24,12 @@ import argparse
 import re
 import statistics
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from bench.common import scrapinghub, throwaway_redis
-from schemas import RawArticle, RawSource, utcnow
-from wirewatch import constants as c
+from bench.common import raw_articles, scrapinghub, throwaway_redis, write_ledger
+from schemas import RawArticle
 from wirewatch.errors import Rejected
 from wirewatch.logs import configure_logging
 from wirewatch.redis_server import connect
@@ -56,9 +54,7 @@ def token_f1(predicted: str, gold: str) -> float:
 
 
 def _raws(pages: list[dict[str, Any]]) -> list[RawArticle]:
-    return [RawArticle(delivery_id=uuid.uuid4().hex, source=RawSource(kind="other", name="bench"),
-                       content_type="html", content=p["html"], url=p["url"], received_at=utcnow())
-            for p in pages]  # fmt: skip
+    return raw_articles([p["html"] for p in pages], "html", [p["url"] for p in pages])
 
 
 def _trafilatura() -> dict[str, Callable[[str], str]]:
@@ -93,7 +89,7 @@ def _warm_pipeline(pages: list[dict[str, Any]]) -> None:
     with throwaway_redis() as url:
         client = connect(url)
         items = _raws(pages)
-        client.hset(c.LEDGER_PAYLOAD, mapping={r.delivery_id: r.model_dump_json(by_alias=True) for r in items})
+        write_ledger(client, items)
         process([r.delivery_id for r in items], Deps.create(client, load_settings(None, redis_url=url)))
 
 
@@ -111,7 +107,7 @@ def _round(
         client = connect(url)
         deps = Deps.create(client, load_settings(None, redis_url=url))
         raws = _raws(pages)
-        client.hset(c.LEDGER_PAYLOAD, mapping={r.delivery_id: r.model_dump_json(by_alias=True) for r in raws})
+        write_ledger(client, raws)
         for number, start in enumerate(range(0, len(pages), BLOCK)):
             block, block_raws = pages[start : start + BLOCK], raws[start : start + BLOCK]
 

@@ -30,14 +30,12 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import redis
 
-from bench.common import REPO, median, scrapinghub, seed_format, throwaway_redis
-from schemas import RawArticle, RawSource, utcnow
+from bench.common import REPO, median, raw_articles, scrapinghub, seed_format, throwaway_redis, write_ledger
 from wirewatch import constants as c
 from wirewatch.logs import configure_logging
 from wirewatch.outcomes import Outcomes
@@ -63,11 +61,6 @@ def articles(copies: int = 3) -> list[str]:
     return texts
 
 
-def raws(texts: list[str]) -> list[RawArticle]:
-    return [RawArticle(delivery_id=uuid.uuid4().hex, source=RawSource(kind="other", name="bench"),
-                       content_type="text", content=t, received_at=utcnow()) for t in texts]  # fmt: skip
-
-
 def subscription_queries(n: int = SUBSCRIPTIONS, seed: int = 7) -> list[str]:
     from bench.match_bench import QueryMaker, load_events
 
@@ -87,14 +80,6 @@ def load_subscriptions(client: redis.Redis, queries: list[str]) -> None:
     pipe.execute()
 
 
-def _ledger(client: redis.Redis, items: list[RawArticle]) -> None:
-    """Ledger payloads, as a producer writes them (not timed: that is the producer's cost)."""
-    pipe = client.pipeline(transaction=False)
-    for raw in items:
-        pipe.hset(c.LEDGER_PAYLOAD, raw.delivery_id, raw.model_dump_json(by_alias=True))
-    pipe.execute()
-
-
 def in_process(texts: list[str], queries: list[str], profile: Path | None = None) -> dict[str, float]:
     """Articles per second through `worker.pipeline.process`, no Celery."""
     from worker.enrich import detect_language
@@ -104,8 +89,8 @@ def in_process(texts: list[str], queries: list[str], profile: Path | None = None
         client = connect(url)
         settings = load_settings(None, redis_url=url)
         load_subscriptions(client, queries)
-        items = raws(texts)
-        _ledger(client, items)
+        items = raw_articles(texts)
+        write_ledger(client, items)
         deps = Deps.create(client, settings)
         deps.subscriptions.current()  # compile the 10k queries before the clock starts, as a running worker has
         detect_language("warm-up", "load the language model before the clock starts")
@@ -160,7 +145,7 @@ def through_celery(texts: list[str], queries: list[str], processes: int) -> dict
         client = connect(url)
         settings = load_settings(None, redis_url=url)
         load_subscriptions(client, queries)
-        Submitter(client, celery_app(url), Outcomes(client, settings), settings.batch_size).submit(raws(texts))
+        Submitter(client, celery_app(url), Outcomes(client, settings), settings.batch_size).submit(raw_articles(texts))
         worker = _start_worker(url, [sys.executable, "-m", "wirewatch", "worker", "-Q", c.INGEST_QUEUE,
                                      "--concurrency", str(processes)])  # fmt: skip
         try:
