@@ -145,12 +145,9 @@ class Workers:
         AttributeError ... 'hostname'" in the worker log), which the guarantees cover with a restart."""
         started = 0
         for proc in list(self.procs):
-            spec = self.specs.pop(proc.pid, None)
-            if spec is not None and proc.poll() is not None:
-                self.start(**spec)
+            if proc.pid in self.specs and proc.poll() is not None:
+                self.start(**self.specs.pop(proc.pid))
                 started += 1
-            elif spec is not None:
-                self.specs[proc.pid] = spec
         self.restarts += started
         return started
 
