@@ -73,6 +73,12 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def pct(values: list[float], p: float) -> float:
+    """The value at fraction ``p`` (0..1) of the sorted values (the element at index ⌊p·n⌋, capped)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
 def machine() -> dict[str, str]:
     import celery
 

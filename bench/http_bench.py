@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import REPO, machine, throwaway_redis
+from bench.common import REPO, machine, pct, throwaway_redis
 from producers.inbox import record_to_raw
 from producers.submit import Submitter
 from schemas import RawSource
@@ -57,11 +57,6 @@ def free_port() -> int:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def post_many(base: str, bodies: list[bytes], clients: int) -> tuple[list[float], list[str]]:

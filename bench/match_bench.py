@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench.common import pct
 from schemas import ArticleEvent, Entity, Source
 from worker.match import COMMON_WORDS, Percolator, brute_force, document_from_event, evaluate
 from worker.query import parse_query, words
@@ -149,11 +150,6 @@ class QueryMaker:
                 return make()
             r -= share
         return f"{w()} AND {w()}"
-
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(p * len(xs)))]
 
 
 def measure(n: int, maker: QueryMaker, events: list[ArticleEvent], brute_docs: int) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import redis
 
+from bench.common import pct
 from bench.neardup_eval import VARIANTS, load_docs
 from wirewatch.redis_server import spawn_redis
 from worker import neardup as nd
@@ -158,11 +159,6 @@ def fill(idx: nd.NearDupIndex, client: redis.Redis, start: int, n: int, now: flo
                 pipe.execute()
         pipe.execute()
     return time.perf_counter() - t0
-
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(p * len(xs)))]
 
 
 def queries(docs: list[Any], n: int, row: int, seed: int) -> list[tuple[str, sim.Signature]]:
