@@ -1,11 +1,11 @@
 """The match stage's output: one AlertEvent per subscription per story, and webhook jobs for them.
 
 For a batch of new articles: match each against the worker's compiled subscriptions, drop the
-(subscription, story) pairs that already alerted (one MGET of their claims, so matched terms are only worked
-out for alerts that will be written), then one call of ``alerts.lua`` per chunk of pairs claims each pair and
-appends its alert to ``ww:alerts`` atomically. A redelivered batch computes the same deterministic alert ids
-and finds its claims, so it never alerts twice; a copy of a story that already alerted (same ``story_id``)
-does not alert again.
+(subscription, story) pairs that already alerted (one ``claimed.lua`` call over their claims, so matched
+terms are only worked out for alerts that will be written), then one call of ``alerts.lua`` per chunk of
+pairs claims each pair and appends its alert to ``ww:alerts`` atomically. A redelivered batch computes the
+same deterministic alert ids and finds its claims, so it never alerts twice; a copy of a story that already
+alerted (same ``story_id``) does not alert again.
 
 Alerts are written before the article's own emit: if the worker dies in between, the redelivery emits the
 article and finds the alerts already claimed, so an alert is never lost (at least once, and at most once
@@ -13,7 +13,7 @@ per subscription and story through the claim).
 
 An article typically matches tens of subscriptions out of 10,000, so the cost per alert matters: the
 alert JSON is assembled from pieces serialised once per article and once per subscription (the contract
-test checks it equals ``AlertEvent.model_dump_json``), and Redis sees two commands per batch, not two per
+test checks it equals ``AlertEvent.model_dump_json``), and Redis sees two script calls per batch, not two per
 alert.
 """
 
@@ -37,6 +37,7 @@ from worker.match import FIELD_ORDER, Hit, MatchDocument, document_from_event, e
 from worker.subscriptions import SubscriptionIndex
 
 ALERTS_LUA = resources.files("worker").joinpath("lua/alerts.lua").read_text(encoding="utf-8")
+CLAIMED_LUA = resources.files("worker").joinpath("lua/claimed.lua").read_text(encoding="utf-8")
 log = get_logger("wirewatch.alerts")
 
 
@@ -115,7 +116,8 @@ def raise_alerts(
     if not pairs:
         return []
     claims = list(pairs)
-    fresh = [claim for claim, seen in zip(claims, client.mget(claims), strict=True) if seen is None]
+    seen = str(client.register_script(CLAIMED_LUA)(keys=claims))
+    fresh = [claim for claim, mark in zip(claims, seen, strict=True) if mark == "0"]
     created_at = _rfc3339_ms(now)
     articles: dict[str, str] = {}
     written: list[tuple[str, str, str, ArticleEvent, Subscription]] = []  # claim, alert id and JSON, …
@@ -138,11 +140,11 @@ def raise_alerts(
         args: list[str | int] = [c.ALERT_CLAIM_TTL_S, c.ALERTS_MAXLEN]
         for _, aid, body, _, _ in chunk:
             args += [aid, body]
-        entries = script(keys=[alerts_stream, c.ALERT_STATS, *(w[0] for w in chunk)], args=args)
+        entries = str(script(keys=[alerts_stream, c.ALERT_STATS, *(w[0] for w in chunk)], args=args)).split(" ")
         for (_, aid, body, event, sub), entry in zip(chunk, entries, strict=True):
             if not entry:
                 continue  # claimed since the MGET, by another worker's copy of the story
-            raised.append(Raised(aid, body, sub, str(entry), event.id, event.story_id))
+            raised.append(Raised(aid, body, sub, entry, event.id, event.story_id))
     _log_per_article(raised)
     return raised
 

@@ -154,3 +154,39 @@ def test_many_alerts_in_one_batch_span_several_script_calls(client: redis.Redis)
     assert client.xlen(c.ALERTS_STREAM) == len(names)
     assert int(client.hget(c.ALERT_STATS, "alerted")) == len(names)
     assert raise_alerts(client, index, [copy], NOW) == []
+
+
+def test_entries_are_the_stream_ids_and_a_pair_claimed_meanwhile_is_skipped(client: redis.Redis) -> None:
+    """`alerts.lua` answers one string for a whole chunk: each Raised keeps its own stream entry id, and a pair
+    that another worker claimed after our check (here: claimed by hand just before the script runs) is left out
+    without shifting the others."""
+    from worker import alerts
+
+    for name in ("a", "b", "c"):
+        put_subscription(client, validate(name, f"alpha OR {name}x"))
+    index = SubscriptionIndex(client, poll_s=0)
+    event = make_event(id="e1", story_id="e1", text="alpha")
+    index.current()
+    sid_b = next(s.id for s in index.subscriptions.values() if s.name == "b")
+    real_script = client.register_script
+
+    def claim_b_first(script: str) -> Any:
+        runner = real_script(script)
+        if script != alerts.ALERTS_LUA:
+            return runner
+
+        def run(keys: list[str], args: list[Any]) -> Any:
+            client.set(c.alert_claim_key(sid_b, "e1"), "other-worker")
+            return runner(keys=keys, args=args)
+
+        return run
+
+    client.register_script = claim_b_first  # type: ignore[method-assign]
+    try:
+        raised = raise_alerts(client, index, [event], NOW)
+    finally:
+        client.register_script = real_script  # type: ignore[method-assign]
+    assert sorted(r.subscription.name for r in raised) == ["a", "c"]
+    stream = {fields["id"]: entry for entry, fields in client.xrange(c.ALERTS_STREAM)}
+    assert {r.alert_id: r.entry for r in raised} == stream
+    assert int(client.hget(c.ALERT_STATS, "alerted")) == 2

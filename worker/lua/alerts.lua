@@ -3,8 +3,9 @@
 -- KEYS[1] alerts stream  KEYS[2] alert stats  KEYS[3..] claims (ww:{ww}:alerted:<subscription>:<story>)
 -- ARGV[1] claim ttl s  ARGV[2] stream maxlen  then per claim KEYS[2 + i]: ARGV[1 + 2i] alert id,
 -- ARGV[2 + 2i] AlertEvent JSON.
--- Returns one element per claim: the stream entry id, or '' when the pair had already alerted (an empty
--- string, not false: a nil would cut the reply short).
+-- Returns one string: per claim, in order and separated by single spaces, the stream entry id, or nothing when
+-- the pair had already alerted. One reply element instead of one per alert keeps the client's reply parsing
+-- out of the per-alert cost.
 local ttl, maxlen = tonumber(ARGV[1]), tonumber(ARGV[2])
 local out, written = {}, 0
 for i = 3, #KEYS do
@@ -19,4 +20,4 @@ end
 if written > 0 then
   redis.call('HINCRBY', KEYS[2], 'alerted', written)
 end
-return out
+return table.concat(out, ' ')
