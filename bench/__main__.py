@@ -2,6 +2,9 @@
 
     python -m bench            # all
     python -m bench pipeline   # one
+
+Each run also saves its results to ``bench/results/<name>.json`` and, for the benchmarks with a growth axis
+(subscriptions, stored articles, feeds, worker processes), draws ``bench/plots/<name>.png`` (bench/plots.py).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import enrich, faults, feeds_bench, feeds_poll_bench, html, latency, match_bench, pipeline, stories
+from bench import enrich, faults, feeds_bench, feeds_poll_bench, html, latency, match_bench, pipeline, plots, stories
 from bench.common import REPO, machine
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
@@ -24,7 +27,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "faults": faults.run,
     "match": lambda: match_bench.run(),
     "feeds": lambda: feeds_bench.run(rounds=3),
-    "feed_polls": lambda: feeds_poll_bench.run(feeds=1000),
+    "feed_polls": lambda: feeds_poll_bench.run_sizes((100, 300, 1000, 3000)),
     "latency": latency.run,
 }
 
@@ -58,7 +61,12 @@ def main(argv: list[str]) -> int:
     sections = _sections(path.read_text(encoding="utf-8")) if path.exists() else {}
     stamp = f"_Measured {dt.date.today().isoformat()} with `python -m bench {{name}}`._"
     for name, result in results.items():
-        sections[name] = RENDER[name](result) + "\n\n" + stamp.format(name=name)
+        plots.save_results(name, result)
+        section = RENDER[name](result)
+        if name in plots.PLOTS:  # how the cost grows with the work (DESIGN §6)
+            plots.PLOTS[name](result)
+            section += "\n\n" + plots.link(name)
+        sections[name] = section + "\n\n" + stamp.format(name=name)
     body = [f"<!-- bench:{name} -->\n{sections[name]}\n<!-- /bench:{name} -->" for name in BENCHMARKS if name in sections]
     text = "\n".join(header) + "\n" + "\n\n".join(body) + "\n"
     path.write_text(text, encoding="utf-8")

@@ -120,23 +120,36 @@ def run(feeds: int = 1000, threads: int = 8) -> dict[str, Any]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def run_sizes(sizes: tuple[int, ...] = (100, 300, 1000, 3000), threads: int = 8) -> dict[str, Any]:
+    """`run` at each number of feeds (each its own server and Redis): how polling scales with the feed count."""
+    return {"sizes": [run(feeds, threads) for feeds in sizes]}
+
+
 def render(r: dict[str, Any]) -> str:
-    return "\n".join([
+    sizes = r.get("sizes", [r])
+    head = next((s for s in sizes if s["feeds"] == 1000), sizes[-1])
+    lines = [
         "## Feed polling: unchanged feeds",
         "",
-        f"{r['feeds']} small feeds on a loopback server, each its own host, {r['threads']} threads, a throwaway "
-        "Redis. The timed pass finds every feed unchanged (conditional GET → 304). Command: "
-        "`python -m bench.feeds_poll_bench`.",
+        f"Small feeds on a loopback server, each its own host, {head['threads']} threads, a throwaway Redis per "
+        "size. The timed pass finds every feed unchanged (conditional GET → 304). Command: "
+        "`python -m bench.feeds_poll_bench --feeds N` (one size) or `python -m bench feed_polls` (all sizes).",
         "",
-        "| pass | per second | outcomes |",
-        "|---|---:|---|",
-        f"| first poll (full bodies, parse, hand-off) | {r['first_pass_per_s']:,.0f} | {r['first_outcomes']} |",
-        f"| unchanged feeds, whole poll_feed | {r['unchanged_polls_per_s']:,.0f} | {r['unchanged_outcomes']} |",
-        f"| anchor: bare conditional GETs (fetch alone) | {r['bare_conditional_gets_per_s']:,.0f} | |",
+        "| feeds | first poll (full bodies, parse, hand-off) /s | unchanged feeds, whole poll_feed /s | anchor: bare "
+        "conditional GETs /s | poll_feed ÷ anchor |",
+        "|---:|---:|---:|---:|---:|",
+    ]  # fmt: skip
+    for s in sizes:
+        lines.append(f"| {s['feeds']:,} | {s['first_pass_per_s']:,.0f} | {s['unchanged_polls_per_s']:,.0f} | "
+                     f"{s['bare_conditional_gets_per_s']:,.0f} | "
+                     f"{s['unchanged_polls_per_s'] / s['bare_conditional_gets_per_s']:.0%} |")  # fmt: skip
+    lines += [
         "",
-        f"poll_feed runs at {r['unchanged_polls_per_s'] / r['bare_conditional_gets_per_s']:.0%} of bare GET "
-        "throughput: the claim, host gate and record update cost that much on top of the request.",
-    ])  # fmt: skip
+        f"At {head['feeds']:,} feeds poll_feed runs at {head['unchanged_polls_per_s'] / head['bare_conditional_gets_per_s']:.0%} "
+        "of bare GET throughput: the claim, host gate and record update cost that much on top of the request. "
+        f"Outcomes of the timed pass: {head['unchanged_outcomes']}.",
+    ]  # fmt: skip
+    return "\n".join(lines)
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Per-article match latency: the percolator against brute force, side by side, at 10k and 100k subscriptions.
 
-    python -m bench.match_bench [--sizes 10000 100000] [--brute-docs 20] [--seed 7]
+    python -m bench.match_bench [--sizes 1000 3000 10000 30000 100000] [--brute-docs 20] [--seed 7]
 
 Articles are the 181 human-written bodies of the scrapinghub article-extraction benchmark
 (``$WIREWATCH_CORPUS/articles/scrapinghub-aeb/ground-truth.json``); the title is the URL slug, the
@@ -45,6 +45,7 @@ clock = time.process_time
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("WIREWATCH_CORPUS", REPO.parent / "shared" / "corpus"))
 GOLD = CORPUS / "articles" / "scrapinghub-aeb" / "ground-truth.json"
+SIZES = (1_000, 3_000, 10_000, 30_000, 100_000)  # subscriptions: the growth axis of the plot
 
 _NAME_RE = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)+\b")
 _PLACES = {"china", "beijing", "london", "paris", "washington", "york", "california", "texas", "europe"}
@@ -214,7 +215,7 @@ def measure(n: int, maker: QueryMaker, events: list[ArticleEvent], brute_docs: i
     return out
 
 
-def run(sizes: tuple[int, ...] = (10_000, 100_000), brute_docs: int = 20, seed: int = 7) -> dict[str, Any]:
+def run(sizes: tuple[int, ...] = SIZES, brute_docs: int = 20, seed: int = 7) -> dict[str, Any]:
     events = load_events()
     t0 = clock()
     for ev in events:
@@ -269,7 +270,7 @@ def render_md(r: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     ap.add_argument("--brute-docs", type=int, default=20, help="articles also matched by brute force")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)

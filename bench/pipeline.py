@@ -182,8 +182,9 @@ def run(rounds: int = 3, profile: bool = False) -> dict[str, Any]:
     configure_logging("error", "json")
     texts = articles(copies=3)
     queries = subscription_queries()
-    results: dict[str, list[float]] = {"in_process": [], "in_process_no_subscriptions": [], "celery_1": [],
-                                       "celery_2": [], "celery_noop": []}  # fmt: skip
+    results: dict[str, list[float]] = {"in_process": [], "in_process_no_subscriptions": [],
+                                       "in_process_1k_subscriptions": [], "celery_1": [], "celery_2": [],
+                                       "celery_noop": []}  # fmt: skip
     alerts_per_article = 0.0
     for _ in range(rounds):
         # Alternating, so that drift on the shared machine hits every variant alike.
@@ -191,6 +192,7 @@ def run(rounds: int = 3, profile: bool = False) -> dict[str, Any]:
         results["in_process"].append(measured["per_s"])
         alerts_per_article = measured["alerts_per_article"]
         results["in_process_no_subscriptions"].append(in_process(texts, [])["per_s"])
+        results["in_process_1k_subscriptions"].append(in_process(texts, queries[:1000])["per_s"])
         results["celery_1"].append(through_celery(texts, queries, 1)["per_s"])
         results["celery_2"].append(through_celery(texts, queries, 2)["per_s"])
         results["celery_noop"].append(celery_noop())
@@ -199,6 +201,9 @@ def run(rounds: int = 3, profile: bool = False) -> dict[str, Any]:
     med = {k: median(v) for k, v in results.items()}
     return {"articles": len(texts), "subscriptions": len(queries), "rounds": rounds, "median_per_s": med,
             "runs": results, "alerts_per_article": alerts_per_article,
+            # the growth axis of bench/plots.py: in-process articles/s by subscriptions loaded
+            "by_subscriptions": {"0": med["in_process_no_subscriptions"], "1000": med["in_process_1k_subscriptions"],
+                                 str(len(queries)): med["in_process"]},
             "celery_1_vs_in_process": med["celery_1"] / med["in_process"],
             "celery_2_vs_celery_1": med["celery_2"] / med["celery_1"],
             "profile": str(PROFILE.relative_to(REPO)) if profile else None}  # fmt: skip
@@ -221,6 +226,8 @@ def render(r: dict[str, Any]) -> str:
         f"({ms:.1f} ms per article) | 1.00 |",
         f"| in-process, no subscriptions (what matching and alerts cost) | "
         f"{m['in_process_no_subscriptions']:.1f} | {m['in_process_no_subscriptions'] / m['in_process']:.2f} |",
+        *([f"| in-process, 1,000 of the subscriptions | {m['in_process_1k_subscriptions']:.1f} | "
+           f"{m['in_process_1k_subscriptions'] / m['in_process']:.2f} |"] if "in_process_1k_subscriptions" in m else []),
         f"| Celery, 1 worker process | {m['celery_1']:.1f} | {r['celery_1_vs_in_process']:.2f} of in-process |",
         f"| Celery, 2 worker processes | {m['celery_2']:.1f} | {r['celery_2_vs_celery_1']:.2f} × 1 process |",
         f"| anchor: Celery no-op task, 1 solo process | {m['celery_noop']:.0f} tasks/s | — |",
