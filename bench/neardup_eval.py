@@ -565,7 +565,8 @@ def score_pairs(pairs: list[Pair]) -> list[Scored]:
     out = []
     for p in pairs:
         sa, sb = sim.signature(p.a), sim.signature(p.b)
-        cand = bool(set(sa.bands()) & set(sb.bands()))
+        # Candidates: the pair meets in a band, or has the same lead (the index looks both up).
+        cand = bool(set(sa.bands()) & set(sb.bands())) or (sa.head is not None and sa.head == sb.head)
         out.append(Scored(p, sim.compare(sa, sb), sim.exact(p.a, p.b), cand))
     return out
 

@@ -5,7 +5,8 @@ name is part of every key, so signatures of another scheme are never even read):
 
     {ww:nd}:<scheme>:r:<gen>   hash  8-byte digest of the article id -> shingles, story id, number
                                      sketch, packed signature
-    {ww:nd}:<scheme>:b:<gen>   hash  8-byte band key -> the digests of the newest articles in that bucket
+    {ww:nd}:<scheme>:b:<gen>   hash  8-byte band key -> the digests of the newest articles in that bucket;
+                                     the lead key (``similarity.head_key``) is kept here the same way
 
 Time is cut into generations of ``window_s / 7``; an article goes into the current generation's keys, which
 expire one window after that generation ends, and lookups read the last eight generations. So an entry is
@@ -133,6 +134,8 @@ class NearDupIndex:
             sim.NUMBERS_KEPT,
             self.bucket_cap,
             2.0**-sim.STORED_BITS,
+            th.head_containment,
+            signature.head or b"",
             *signature.bands(),
         ]
         return self.keys(now), args

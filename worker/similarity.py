@@ -12,6 +12,7 @@ of ``bench/neardup_eval.py`` and written down with the numbers in ``docs/stories
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import zlib
@@ -28,6 +29,12 @@ SEED = 20261129
 STORED_BITS = 8  # bits of each min-hash kept for verification (b-bit MinHash), one byte
 NUMBERS_KEPT = 32  # bottom-k sketch of the text's number tokens (16-bit hashes)
 MAX_CHARS = 8000  # only a text's head is signed (~1,300 words): it carries the story; the cost stays bounded
+# The lead: the first HEAD_WORDS words after the headline. A brief (a story's first paragraphs run on their own)
+# keeps its story's lead word for word, but shares too small a part of the story's shingles for the bands to
+# bring the two together; an extra key over the lead does. Additive: signatures and bands are unchanged, so the
+# scheme name is too (an index written without lead keys simply finds no brief through them).
+HEAD_WORDS = 32
+HEAD_BAND = 0xFF  # the lead key's first byte, where band keys carry their band number (0..BANDS-1)
 SCHEME = f"mh1-w{SHINGLE_WORDS}-n{NUM_PERM}x{STORED_BITS}-b{BANDS}x{ROWS}-d{NUMBERS_KEPT}-c{MAX_CHARS}-s{SEED}"
 
 # Verdict defaults (see docs/stories.md for the measurements behind them).
@@ -37,6 +44,7 @@ SHORT_SHINGLES = 40  # below this many distinct shingles a text is "short": no c
 SHORT_JACCARD_MIN = 0.60  # what a short text needs instead
 NUMBERS_MIN = 0.50  # containment of the smaller text's numbers in the other's (templated look-alikes)
 NUMBERS_FLOOR = 3  # the numbers rule applies when both texts have at least this many distinct numbers
+HEAD_CONTAINMENT_MIN = 0.50  # what two texts with the same lead need (a brief inside its story; see docs/stories.md)
 
 _WORD = re.compile(r"\w+")
 # A number as written: "102-98", "12.3", "1,500", "10:30", "2019-11-07" stay whole, so a score or a price
@@ -151,6 +159,7 @@ class Signature:
     shingles: int
     mins: np.ndarray = field(repr=False)  # uint32[NUM_PERM]; all 0xFFFFFFFF for an empty text
     numbers: tuple[int, ...] = ()  # the NUMBERS_KEPT smallest 16-bit hashes of distinct number tokens
+    head: bytes | None = None  # the lead key (head_key), None for a body shorter than HEAD_WORDS
 
     def packed(self) -> bytes:
         """The stored form for verification: the low STORED_BITS of each min, one byte each."""
@@ -189,18 +198,34 @@ def number_sketch(nums: set[str]) -> tuple[int, ...]:
     return tuple(sorted(hs)[:NUMBERS_KEPT])
 
 
+def head_key(body_words: list[str]) -> bytes | None:
+    """The lead key: HEAD_BAND, then 7 bytes of a hash of the body's first HEAD_WORDS words (folded)."""
+    if len(body_words) < HEAD_WORDS:
+        return None
+    digest = hashlib.blake2b(" ".join(body_words[:HEAD_WORDS]).encode(), digest_size=7).digest()
+    return bytes([HEAD_BAND]) + digest
+
+
 def signature(text: str) -> Signature:
-    """MinHash over the text's shingles: for each of NUM_PERM multiply-shift hashes, the smallest value."""
+    """MinHash over the text's shingles: for each of NUM_PERM multiply-shift hashes, the smallest value.
+
+    ``text`` is a headline, a blank line, then the body (``stories.signature_text``); without a blank line it
+    is all body. The lead key is taken from the body alone, so a brief under another headline still has it.
+    """
     norm = normalise(text[:MAX_CHARS])
-    sh = _shingles(_WORD.findall(norm))
+    toks = _WORD.findall(norm)
+    sh = _shingles(toks)
     if sh.size == 0:
         return Signature(SCHEME, 0, np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32))
+    title_end = text.find("\n\n", 0, MAX_CHARS)
+    # Folding works character by character and a blank line is no word, so the headline's words come first.
+    head = head_key(toks[len(_WORD.findall(normalise(text[:title_end]))) :] if title_end >= 0 else toks)
     with np.errstate(over="ignore"):
         hv = sh[:, None] * _A[None, :]
         hv += _B  # in place: the (shingles × NUM_PERM) matrix is the whole cost, one pass less over it
     # The shift is monotonic, so it can follow the min: one 128-element shift instead of a pass over the matrix.
     mins = (hv.min(axis=0) >> np.uint64(32)).astype(np.uint32)
-    return Signature(SCHEME, int(sh.size), mins, number_sketch(numbers(norm)))
+    return Signature(SCHEME, int(sh.size), mins, number_sketch(numbers(norm)), head)
 
 
 def numbers_containment(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, int]:
@@ -235,6 +260,7 @@ class Similarity:
     smaller: int  # distinct shingles of the smaller text
     numbers: float = 1.0  # containment of the number tokens (numbers_containment)
     numbers_seen: int = 0  # numbers that estimate rests on
+    same_head: bool = False  # both have a lead key and it is the same
 
 
 def unpack(packed: bytes) -> np.ndarray:
@@ -263,7 +289,8 @@ def compare(a: Signature, b: Signature) -> Similarity:
         raise SchemeMismatch(f"cannot compare {a.scheme!r} with {b.scheme!r}")
     est = estimate(a.packed(), a.shingles, b.packed(), b.shingles)
     num, seen = numbers_containment(a.numbers, b.numbers)
-    return Similarity(est.jaccard, est.containment, est.smaller, num, seen)
+    same_head = a.head is not None and a.head == b.head
+    return Similarity(est.jaccard, est.containment, est.smaller, num, seen, same_head)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +303,7 @@ class Thresholds:
     short_jaccard: float = SHORT_JACCARD_MIN
     numbers: float = NUMBERS_MIN
     numbers_floor: int = NUMBERS_FLOOR
+    head_containment: float = HEAD_CONTAINMENT_MIN
 
 
 def same_story(sim: Similarity, th: Thresholds = Thresholds()) -> bool:
@@ -284,12 +312,15 @@ def same_story(sim: Similarity, th: Thresholds = Thresholds()) -> bool:
     Short texts (a one-line feed summary) have too few shingles for containment to mean anything: a
     templated line shares most of them with its siblings, so they must be near-identical instead. Texts
     whose numbers mostly differ (a weather report for another city, another game's score) are different
-    stories whatever their words share.
+    stories whatever their words share. Two texts with the same lead (the first HEAD_WORDS words of the body)
+    need less: a brief is far shorter than its story, and its containment is estimated from a small Jaccard.
     """
     if sim.smaller == 0:
         return False
     if sim.numbers_seen >= th.numbers_floor and sim.numbers < th.numbers:
         return False
+    if sim.same_head and sim.containment >= th.head_containment:
+        return True
     if sim.smaller < th.short_shingles:
         return sim.jaccard >= th.short_jaccard
     return sim.jaccard >= th.jaccard or sim.containment >= th.containment

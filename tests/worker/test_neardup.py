@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.worker.test_similarity import STORY, long_story
 from wirewatch.redis_server import spawn_redis
 from worker import neardup as nd
 from worker import similarity as sim
@@ -146,6 +147,18 @@ def test_templated_look_alikes_stay_apart(client: redis.Redis) -> None:
     assert len(stories) == 3
 
 
+def test_brief_joins_its_story_through_the_lead_key(client: redis.Redis) -> None:
+    """The first two paragraphs of a long story, under their own headline and a day later, join the story: the
+    lead key finds it where no LSH band does."""
+    idx = nd.NearDupIndex(client)
+    story = long_story()
+    first = idx.check_and_insert("long", sim.signature("China jails nine\n\n" + "\n\n".join(story)), NOW)
+    brief = idx.check_and_insert("brief", sim.signature("In brief\n\n" + "\n\n".join(story[:2])), NOW + 86_400)
+    assert first.created and not brief.created and brief.story_id == "long"
+    other = sim.signature("Another\n\n" + STORY + "\n\n" + "\n\n".join(long_story(seed=11)[1:6]))
+    assert idx.check_and_insert("other", other, NOW).created  # the lead alone is not enough
+
+
 def test_lua_verdict_matches_python(client: redis.Redis) -> None:
     """For each pair, the script joins the story exactly when the Python verdict says same story."""
     texts = [
@@ -156,6 +169,9 @@ def test_lua_verdict_matches_python(client: redis.Redis) -> None:
         "\n\n".join(OTHER[:2] + WIRE[:1]),
         "fentanyl jailed nine china",
         copy_of(WIRE[::-1], 3),
+        "China jails nine over fentanyl\n\n" + "\n\n".join(long_story()),  # a long story,
+        "In brief\n\n" + "\n\n".join(long_story()[:2]),  # its brief (no band in common: the lead joins them)
+        "Another story\n\n" + STORY + "\n\n" + "\n\n".join(long_story(seed=11)[1:6]),  # same lead, other story
     ]
     for i, a in enumerate(texts):
         for j, b in enumerate(texts):
@@ -166,7 +182,7 @@ def test_lua_verdict_matches_python(client: redis.Redis) -> None:
             sa, sb = sim.signature(a), sim.signature(b)
             idx.check_and_insert("a", sa, NOW)
             got = idx.check_and_insert("b", sb, NOW)
-            candidate = bool(set(sa.bands()) & set(sb.bands()))
+            candidate = bool(set(sa.bands()) & set(sb.bands())) or (sa.head is not None and sa.head == sb.head)
             assert (not got.created) == (candidate and sim.same_story(sim.compare(sa, sb))), (i, j)
 
 

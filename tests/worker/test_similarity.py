@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 
@@ -167,3 +168,42 @@ def test_signature_is_pinned() -> None:
     assert s.packed().hex()[:32] == "646491f538b4e744ff72a31f70ea5037"
     assert s.bands()[0].hex() == "008527f5bd827e70"
     assert s.numbers == (30311,)
+    assert s.head is None  # fewer than HEAD_WORDS words
+    lead = sim.signature(STORY).head
+    assert lead is not None and lead.hex() == "ffe1d128ed368ef9"  # the lead key is stored too
+
+
+def long_story(paragraphs: int = 16, seed: int = 5) -> list[str]:
+    """A long story: the fentanyl lead, then paragraphs of other words (made-up, fixed seed), the size of a wire
+    feature, so that its first two paragraphs are a sixth of it."""
+    rng = random.Random(seed)
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9))) for _ in range(600)]
+    rest = [" ".join(rng.choice(words) for _ in range(60)) + "." for _ in range(paragraphs - 1)]
+    return [STORY, *rest]
+
+
+def test_lead_key_is_taken_after_the_headline() -> None:
+    """Two headlines over one body share the lead key; a body shorter than the lead has none."""
+    body = "\n\n".join(long_story())
+    a, b = sim.signature("China jails nine\n\n" + body), sim.signature("Fentanyl: nine jailed\n\n" + body)
+    assert a.head is not None and a.head == b.head and a.head[0] == sim.HEAD_BAND
+    assert sim.signature("\n\n" + body).head == a.head  # no headline
+    assert sim.signature(STORY).head == a.head  # no blank line: all of it is body
+    assert sim.signature("A headline\n\nToo short a body to have a lead.").head is None
+    assert sim.signature("Another headline\n\n" + body.replace("China", "Beijing", 1)).head != a.head
+
+
+def test_brief_joins_its_story_through_the_lead() -> None:
+    """A brief (the first two paragraphs of a long story) meets its story in no band, so without the lead key
+    the index would never compare the two; they share the lead and are one story. A text that shares only the
+    lead and goes on about something else is not."""
+    story = long_story()
+    full = sim.signature("China jails nine over fentanyl\n\n" + "\n\n".join(story))
+    brief = sim.signature("In brief: fentanyl sentences\n\n" + "\n\n".join(story[:2]))
+    assert not set(full.bands()) & set(brief.bands())
+    est = sim.compare(full, brief)
+    assert est.same_head and sim.same_story(est)
+    rest = "\n\n".join(long_story(seed=11)[1:6])
+    borrowed = sim.signature("Another story\n\n" + STORY + "\n\n" + rest)
+    est = sim.compare(full, borrowed)
+    assert est.same_head and est.containment < sim.HEAD_CONTAINMENT_MIN and not sim.same_story(est)

@@ -9,7 +9,9 @@
 -- ARGV: 1 digest, 2 article id, 3 shingles, 4 packed signature, 5 packed number sketch,
 --   6 expire-at (unix s) for the newest keys, 7 jaccard min, 8 containment min, 9 short shingles,
 --   10 short jaccard min, 11 numbers min, 12 numbers floor, 13 numbers kept (k), 14 bucket cap,
---   15 chance that two unequal stored values are equal (2^-bits), 16.. band keys.
+--   15 chance that two unequal stored values are equal (2^-bits), 16 lead containment min, 17 lead key ('' when
+--   the body is too short to have one), 18.. band keys. The lead key is stored in the bands hash like a band
+--   key (its first byte, 0xFF, is no band number); a candidate found through it is held to the lead rule.
 -- The verdict mirrors worker/similarity.py same_story(); a test checks they agree.
 -- Returns {story id, created (1/0), replay (1/0), score as a string}.
 
@@ -22,7 +24,8 @@ local short_n, short_j = tonumber(ARGV[9]), tonumber(ARGV[10])
 local num_min, num_floor, num_kept = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 local cap = tonumber(ARGV[14])
 local collide = tonumber(ARGV[15])
-local FIRST_BAND = 16
+local head_min, head = tonumber(ARGV[16]), ARGV[17]
+local FIRST_BAND = 18
 local ngen = #KEYS / 2
 
 local function u16list(s, from, count)
@@ -69,13 +72,20 @@ end
 local mine = {string.byte(sig, 1, -1)}
 local width = #mine  -- one byte per min-hash (b-bit MinHash, b = 8)
 
+-- The buckets to look in: the lead's first (so a candidate found there is known to share the lead), then the bands.
+local lookups = {}
+if head ~= '' then lookups[1] = head end
+for i = FIRST_BAND, #ARGV do lookups[#lookups + 1] = ARGV[i] end
+local lead_from = head ~= '' and 1 or 0  -- lookups[1] is the lead's bucket when this is 1
+
 local best_story, best_score = nil, -1
 if shingles > 0 then
     local seen = {}
     for g = 1, ngen do
         local recs, bands = KEYS[2 * g - 1], KEYS[2 * g]
-        for i = FIRST_BAND, #ARGV do
-            local bucket = redis.call('HGET', bands, ARGV[i])
+        for li = 1, #lookups do
+            local via_head = li == lead_from
+            local bucket = redis.call('HGET', bands, lookups[li])
             if bucket then
                 for p = 1, #bucket, 8 do
                     local d = string.sub(bucket, p, p + 7)
@@ -103,6 +113,8 @@ if shingles > 0 then
                             local same
                             if seen >= num_floor and num < num_min then
                                 same = false
+                            elseif via_head and c >= head_min then
+                                same = true
                             elseif smaller < short_n then
                                 same = j >= short_j
                             else
@@ -131,12 +143,12 @@ local recs, bands = KEYS[1], KEYS[2]
 redis.call('HSET', recs, digest,
     struct.pack('<I4I2', shingles, #best_story) .. best_story .. string.char(#nums / 2) .. nums .. sig)
 local limit = (cap - 1) * 8
-for i = FIRST_BAND, #ARGV do
-    local bucket = redis.call('HGET', bands, ARGV[i]) or ''
+for li = 1, #lookups do
+    local bucket = redis.call('HGET', bands, lookups[li]) or ''
     if #bucket > limit then
         bucket = string.sub(bucket, #bucket - limit + 1)  -- the newest cap-1 stay
     end
-    redis.call('HSET', bands, ARGV[i], bucket .. digest)
+    redis.call('HSET', bands, lookups[li], bucket .. digest)
 end
 redis.call('EXPIREAT', recs, expire_at)
 redis.call('EXPIREAT', bands, expire_at)
