@@ -223,7 +223,9 @@ class InboxWatcher:
         """Files to read now. With ``settle``, a file is returned only once its size and mtime held still
         across two polls, so a file being copied in is not read half-written."""
         ready = []
-        for path in scan(self.folder):
+        present = scan(self.folder)
+        self._forget_gone(present)
+        for path in present:
             try:
                 stat = path.stat()
             except OSError:
@@ -238,6 +240,15 @@ class InboxWatcher:
             self.seen[path] = signature
             ready.append(path)
         return ready
+
+    def _forget_gone(self, present: list[Path]) -> None:
+        """Drop what we remember of files no longer in the folder (deleted, or moved by someone else), so that
+        with ``after: keep`` memory follows what is in the folder, not every file it ever held. A file that comes
+        back under the same name is new again (its articles are deduplicated by content downstream)."""
+        here = set(present)
+        for memory in (self.seen, self.growing):
+            for path in [p for p in memory if p not in here]:
+                del memory[path]
 
     def done(self, path: Path) -> Path | None:
         """Move a file that was read (and whose articles are settled) into ``.done/`` under the folder, at the

@@ -94,3 +94,26 @@ def test_a_file_changed_after_it_was_read_is_not_moved(tmp_path: Path) -> None:
     assert watcher.poll(settle=False) == [path]
     assert watcher.done(path) == folder / ".done" / "a.txt"
     assert not path.exists() and watcher.poll(settle=False) == []
+
+
+def test_the_watcher_forgets_files_that_left_the_folder(tmp_path: Path) -> None:
+    """With `after: keep`, what the watcher remembers follows the folder: a file deleted (or moved away by
+    someone else) is forgotten, seen or still growing, and one put back under the same name is read again."""
+    from producers.inbox import InboxWatcher
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    kept = [folder / f"{i}.txt" for i in range(5)]
+    for path in kept:
+        path.write_text(f"article {path.stem}", encoding="utf-8")
+    watcher = InboxWatcher(folder)
+    assert watcher.poll() == [] and watcher.poll() == kept  # settled across two scans
+    growing = folder / "growing.txt"
+    growing.write_text("half", encoding="utf-8")
+    assert watcher.poll() == [] and growing in watcher.growing
+    for path in (*kept[:3], growing):
+        path.unlink()
+    assert watcher.poll() == []
+    assert set(watcher.seen) == set(kept[3:]) and not watcher.growing
+    kept[0].write_text("article 0", encoding="utf-8")
+    assert watcher.poll() == [] and watcher.poll() == [kept[0]]
