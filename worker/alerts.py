@@ -143,7 +143,7 @@ def raise_alerts(
         entries = str(script(keys=[alerts_stream, c.ALERT_STATS, *(w[0] for w in chunk)], args=args)).split(" ")
         for (_, aid, body, event, sub), entry in zip(chunk, entries, strict=True):
             if not entry:
-                continue  # claimed since the MGET, by another worker's copy of the story
+                continue  # claimed since the check, by another worker's copy of the story
             raised.append(Raised(aid, body, sub, entry, event.id, event.story_id))
     _log_per_article(raised)
     return raised
