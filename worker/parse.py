@@ -212,13 +212,11 @@ def _byline_discarded(element: HtmlElement) -> bool:
 
 
 def _byline_rule(element: HtmlElement) -> int | None:
-    """The first of trafilatura's three byline rules (0, 1, 2) that ``element`` matches, or None."""
+    """The first of trafilatura's three byline rules (0, 1, 2) that ``element`` matches, or None. Elements
+    come from `_byline_elements`, which has already left out those with none of the rules' words."""
     tag, get = element.tag, element.get
     ident, cls, itemprop = get("id") or "", get("class") or "", get("itemprop") or ""
     testid, component = get("data-testid") or "", get("data-component") or ""
-    if (tag != "author" and not _BYLINE_WORD.search(f"{cls} {ident} {itemprop} {get('rel') or ''} {testid} {component}")
-            and element.find("rel") is None):  # fmt: skip
-        return None  # most elements: none of the rules' words in any of their attributes
     if tag == "author" or (tag in _BYLINE_TAGS[0] and (
         get("rel") == "author" or ident == "author" or cls == "author" or itemprop == "author name"
         or testid in ("AuthorCard", "AuthorURL") or _BYLINE_CLASS_1.search(cls)
