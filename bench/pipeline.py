@@ -201,9 +201,6 @@ def run(rounds: int = 3, profile: bool = False) -> dict[str, Any]:
     med = {k: median(v) for k, v in results.items()}
     return {"articles": len(texts), "subscriptions": len(queries), "rounds": rounds, "median_per_s": med,
             "runs": results, "alerts_per_article": alerts_per_article,
-            # the growth axis of bench/plots.py: in-process articles/s by subscriptions loaded
-            "by_subscriptions": {"0": med["in_process_no_subscriptions"], "1000": med["in_process_1k_subscriptions"],
-                                 str(len(queries)): med["in_process"]},
             "celery_1_vs_in_process": med["celery_1"] / med["in_process"],
             "celery_2_vs_celery_1": med["celery_2"] / med["celery_1"],
             "profile": str(PROFILE.relative_to(REPO)) if profile else None}  # fmt: skip

@@ -47,34 +47,41 @@ def _save(fig: Any, name: str) -> Path:
     return path
 
 
+def _dress(ax: Any, xlabel: str, ylabel: str, title: str, *, ylog: bool = False, top: float | None = None) -> None:
+    """What every panel has: a log x axis (the work grows by factors), labels, a title and a small legend; a
+    linear y axis starts at 0. Custom x ticks are set after this (the log scale would replace them)."""
+    ax.set_xscale("log")
+    if ylog:
+        ax.set_yscale("log")
+    else:
+        ax.set_ylim(0, top)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+
+
 def plot_pipeline(r: dict[str, Any]) -> Path:
     m = r["median_per_s"]
     fig, (subs, procs) = _figure(2)
-    series = sorted(r.get("by_subscriptions", {"0": m["in_process_no_subscriptions"],
-                                               str(r["subscriptions"]): m["in_process"]}).items(),
-                    key=lambda kv: int(kv[0]))  # fmt: skip
-    xs = [max(int(k), 1) for k, _ in series]  # 0 drawn at 1 on the log axis, labelled 0
+    series = [(0, m["in_process_no_subscriptions"]), (1000, m.get("in_process_1k_subscriptions")),
+              (r["subscriptions"], m["in_process"])]  # fmt: skip
+    series = [(n, v) for n, v in series if v is not None]
+    xs = [max(n, 1) for n, _ in series]  # 0 drawn at 1 on the log axis, labelled 0
     subs.plot(xs, [v for _, v in series], "o-", label="in-process, measured")
     subs.axhline(200, color="grey", linestyle="--", linewidth=1, label="goal: 200/s per core")
-    subs.set_xscale("log")
-    subs.set_xticks(xs, ["0" if int(k) == 0 else f"{int(k):,}" for k, _ in series])
-    subs.set_xlabel("subscriptions loaded")
-    subs.set_ylabel("articles/s (median)")
-    subs.set_ylim(bottom=0)
-    subs.set_title("one process, no Celery")
-    subs.legend(fontsize=8)
+    _dress(subs, "subscriptions loaded", "articles/s (median)", "one process, no Celery")
+    subs.set_xticks(xs, [f"{n:,}" for n, _ in series])
 
     one = m["celery_1"]
     procs.plot([1, 2], [one, m["celery_2"]], "o-", label="Celery worker processes, measured")
     procs.plot([1, 2], [one, 2 * one], ":", color="grey", label="linear from 1 process")
     procs.plot([1, 2], [m["in_process"], 2 * m["in_process"]], "--", color="tab:green", linewidth=1,
                label="in-process rate × cores")  # fmt: skip
+    _dress(procs, f"worker processes ({r['subscriptions']:,} subscriptions)", "articles/s (median)",
+           "scale-out on the machine's 2 cores")  # fmt: skip
+    procs.set_xscale("linear")  # two points: 1 and 2
     procs.set_xticks([1, 2])
-    procs.set_xlabel(f"worker processes ({r['subscriptions']:,} subscriptions)")
-    procs.set_ylabel("articles/s (median)")
-    procs.set_ylim(bottom=0)
-    procs.set_title("scale-out on the machine's 2 cores")
-    procs.legend(fontsize=8)
     return _save(fig, "pipeline")
 
 
@@ -86,12 +93,7 @@ def plot_match(r: dict[str, Any]) -> Path:
     lat.plot(xs, [s["full"]["p50_ms"] for s in r["sizes"]], "s-", color="tab:orange",
              label="+ matched terms, p50")  # fmt: skip
     lat.plot(xs, [s["ids"]["brute_p50_ms"] for s in r["sizes"]], "^-", color="tab:red", label="brute force, p50")
-    lat.set_xscale("log")
-    lat.set_yscale("log")
-    lat.set_xlabel("subscriptions")
-    lat.set_ylabel("CPU ms per article")
-    lat.set_title("matching one article")
-    lat.legend(fontsize=8)
+    _dress(lat, "subscriptions", "CPU ms per article", "matching one article", ylog=True)
     return _save(fig, "match")
 
 
@@ -103,37 +105,22 @@ def plot_stories(r: dict[str, Any]) -> Path:
                               ("server_p50_ms", "s-", "p50, inside Redis"), ("server_p99_ms", "s:", "p99, inside Redis")):  # fmt: skip
         lat.plot(xs, [row[key] for row in rows], style, label=label)
     lat.axhline(2, color="grey", linestyle="--", linewidth=1, label="goal: p50 ≤ 2 ms")
-    lat.set_xscale("log")
-    lat.set_ylim(bottom=0)
-    lat.set_xlabel("articles stored in the index")
-    lat.set_ylabel("ms per check-and-insert")
-    lat.set_title("near-duplicate check-and-insert")
-    lat.legend(fontsize=8)
+    _dress(lat, "articles stored in the index", "ms per check-and-insert", "near-duplicate check-and-insert")
     mem.plot(xs, [row["bytes_per_article"] for row in rows], "o-")
     mem.axhline(1000, color="grey", linestyle="--", linewidth=1, label="goal: ≤ 1 KB")
-    mem.set_xscale("log")
-    mem.set_ylim(0, 1200)
-    mem.set_xlabel("articles stored in the index")
-    mem.set_ylabel("Redis bytes per article")
-    mem.set_title("index memory")
-    mem.legend(fontsize=8)
+    _dress(mem, "articles stored in the index", "Redis bytes per article", "index memory", top=1200)
     return _save(fig, "stories")
 
 
 def plot_feed_polls(r: dict[str, Any]) -> Path:
-    sizes = r.get("sizes", [r])
+    sizes = r["sizes"]
     fig, (rate,) = _figure(1)
     xs = [s["feeds"] for s in sizes]
     rate.plot(xs, [s["unchanged_polls_per_s"] for s in sizes], "o-", label="poll_feed, unchanged feeds")
     rate.plot(xs, [s["bare_conditional_gets_per_s"] for s in sizes], "s:", label="anchor: bare conditional GETs")
     rate.plot(xs, [s["first_pass_per_s"] for s in sizes], "^-", label="first poll (full body, parse, hand-off)")
-    rate.set_xscale("log")
+    _dress(rate, f"feeds polled ({sizes[0]['threads']} threads, loopback)", "feeds per second", "feed polling")
     rate.set_xticks(xs, [f"{x:,}" for x in xs])
-    rate.set_ylim(bottom=0)
-    rate.set_xlabel(f"feeds polled ({sizes[0]['threads']} threads, loopback)")
-    rate.set_ylabel("feeds per second")
-    rate.set_title("feed polling")
-    rate.legend(fontsize=8)
     return _save(fig, "feed_polls")
 
 
