@@ -137,9 +137,8 @@ def raise_alerts(
     raised: list[Raised] = []
     for start in range(0, len(written), ALERTS_PER_CALL):
         chunk = written[start : start + ALERTS_PER_CALL]
-        args: list[str | int] = [c.ALERT_CLAIM_TTL_S, c.ALERTS_MAXLEN]
-        for _, aid, body, _, _ in chunk:
-            args += [aid, body]
+        args: list[str | int] = [c.ALERT_CLAIM_TTL_S, c.ALERTS_MAXLEN, "\n".join(w[1] for w in chunk),
+                                 "\n".join(w[2] for w in chunk)]  # fmt: skip
         entries = str(script(keys=[alerts_stream, c.ALERT_STATS, *(w[0] for w in chunk)], args=args)).split(" ")
         for (_, aid, body, event, sub), entry in zip(chunk, entries, strict=True):
             if not entry:

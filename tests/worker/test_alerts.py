@@ -190,3 +190,27 @@ def test_entries_are_the_stream_ids_and_a_pair_claimed_meanwhile_is_skipped(clie
     stream = {fields["id"]: entry for entry, fields in client.xrange(c.ALERTS_STREAM)}
     assert {r.alert_id: r.entry for r in raised} == stream
     assert int(client.hget(c.ALERT_STATS, "alerted")) == 2
+
+
+def test_alert_bodies_with_newlines_and_long_chunks_stay_aligned(client: redis.Redis, monkeypatch: Any) -> None:
+    """`alerts.lua` takes each chunk's ids and bodies joined by newlines: a title with newlines and non-ASCII
+    text (JSON escapes the newline) must come back whole, and a batch spanning several chunks keeps every
+    alert with its own claim and entry."""
+    from worker import alerts
+
+    monkeypatch.setattr(alerts, "ALERTS_PER_CALL", 3)
+    for i in range(7):
+        put_subscription(client, validate(f"s{i}", f"alpha OR w{i}x"))
+    index = SubscriptionIndex(client, poll_s=0)
+    title = "Line one\nline two: naïve café\r\n— end"
+    event = make_event(id="n1", story_id="n1", title=title, text="alpha")
+    raised = raise_alerts(client, index, [event], NOW)
+    assert sorted(r.subscription.name for r in raised) == [f"s{i}" for i in range(7)]
+    stored = {fields["id"]: (entry, AlertEvent.model_validate_json(fields["event"]))
+              for entry, fields in client.xrange(c.ALERTS_STREAM)}  # fmt: skip
+    assert {r.alert_id: r.entry for r in raised} == {aid: entry for aid, (entry, _) in stored.items()}
+    for r in raised:
+        alert = stored[r.alert_id][1]
+        assert alert.title == title
+        assert alert.id == alert_id(r.subscription.id, "n1")
+        assert client.get(c.alert_claim_key(r.subscription.id, "n1")) == r.alert_id
