@@ -92,7 +92,9 @@ def normalise_line(line: str) -> str:
         if not unicodedata.is_normalized("NFC", line):
             line = unicodedata.normalize("NFC", line)
     line = _CONTROL.sub("", line)
-    line = _SPACES.sub(" ", line).strip()
+    if "  " in line or "\t" in line or "\f" in line or "\v" in line:  # otherwise the sub changes nothing
+        line = _SPACES.sub(" ", line)
+    line = line.strip()
     if "-" in line or "\u2013" in line or "\u2014" in line:
         line = _DASH_RUN.sub("\u2014", line)
     return line
