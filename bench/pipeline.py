@@ -82,7 +82,6 @@ def load_subscriptions(client: redis.Redis, queries: list[str]) -> None:
 
 def in_process(texts: list[str], queries: list[str], profile: Path | None = None) -> dict[str, float]:
     """Articles per second through `worker.pipeline.process`, no Celery."""
-    from worker.enrich import detect_language
     from worker.pipeline import Deps, process
 
     with throwaway_redis() as url:
@@ -91,9 +90,8 @@ def in_process(texts: list[str], queries: list[str], profile: Path | None = None
         load_subscriptions(client, queries)
         items = raw_articles(texts)
         write_ledger(client, items)
-        deps = Deps.create(client, settings)
+        deps = Deps.create(client, settings)  # loads the language model and word lists, as a worker does at start
         deps.subscriptions.current()  # compile the 10k queries before the clock starts, as a running worker has
-        detect_language("warm-up", "load the language model before the clock starts")
         ids = [r.delivery_id for r in items]
         profiler = None
         if profile is not None:

@@ -27,7 +27,7 @@ from wirewatch.settings import Settings
 from worker.alerts import raise_alerts
 from worker.dedup import Identity, find_exact_duplicates, identify
 from worker.emit import emit_many
-from worker.enrich import Enrichment, enrich
+from worker.enrich import Enrichment, enrich, warm_up
 from worker.entities import load_backend
 from worker.neardup import NearDupIndex
 from worker.parse import ParsedArticle, parse
@@ -53,6 +53,7 @@ class Deps:
     @classmethod
     def create(cls, client: redis.Redis, settings: Settings, send_task: Callable[..., Any] | None = None) -> Deps:
         load_backend(settings.enrich.entities)  # fail at start, not per article, if spaCy or its pipeline is missing
+        log.info("enrich_warmed", seconds=round(warm_up(settings.enrich.entities), 3))
         try:
             sync_config(client, settings)
         except QuerySyntaxError as e:  # refused by `wirewatch run` first; a worker keeps going without it

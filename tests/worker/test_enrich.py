@@ -58,3 +58,20 @@ def test_missing_spacy_pipeline_stops_the_worker_at_start(tmp_path: Path) -> Non
 def test_word_count_from_shared_tokens(text: str) -> None:
     """The word count from the keyword tokens equals the count of a separate pass over the text."""
     assert count_words(text, tokenize(text)) == count_words(text)
+
+
+def test_warm_up_loads_what_the_first_article_would() -> None:
+    """After `warm_up` (which `Deps.create` runs), enriching an article loads no model or word list."""
+    from worker import enrich as enrich_module
+    from worker import entities, lexicon
+
+    loaders = [lexicon.places, lexicon.given_names, lexicon.surnames, lexicon.organizations, lexicon.demonyms,
+               lexicon.common_words, entities._country_names, enrich_module._identifier]  # fmt: skip
+    for loader in loaders:
+        loader.cache_clear()
+    assert enrich_module.warm_up() > 0
+    loaded = [loader.cache_info().misses for loader in loaders]
+    assert loaded == [1] * len(loaders)
+    article = parse(make_raw_article(content="Talks in Paris\n\nAngela Merkel met officials of the IMF in Paris on Monday."))
+    enrich(article)
+    assert [loader.cache_info().misses for loader in loaders] == loaded
