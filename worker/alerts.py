@@ -83,9 +83,16 @@ def _subscription_part(sid: str, name: str, query: str) -> str:
     return _JSON({"id": sid, "name": name, "query": query})
 
 
-def _matched_part(hits: tuple[Hit, ...]) -> str:
-    return _JSON([{"field": FIELD_ORDER[rank], "term": term, "start": start, "end": end}
-                  for rank, start, end, term in hits])  # fmt: skip
+def _matched_part(hits: tuple[Hit, ...], memo: dict[Hit, str]) -> str:
+    """The alert's ``matched`` list; each hit serialised once per batch (many alerts share an article's hits)."""
+    parts = []
+    for hit in hits:
+        part = memo.get(hit)
+        if part is None:
+            rank, start, end, term = hit
+            part = memo[hit] = _JSON({"field": FIELD_ORDER[rank], "term": term, "start": start, "end": end})
+        parts.append(part)
+    return "[" + ",".join(parts) + "]"
 
 
 def alert_json(alert: str, subscription: str, article: str, matched: str, created_at: str) -> str:
@@ -120,6 +127,7 @@ def raise_alerts(
     fresh = [claim for claim, mark in zip(claims, seen, strict=True) if mark == "0"]
     created_at = _rfc3339_ms(now)
     articles: dict[str, str] = {}
+    hit_parts: dict[Hit, str] = {}
     written: list[tuple[str, str, str, ArticleEvent, Subscription]] = []  # claim, alert id and JSON, …
     for claim in fresh:
         event, doc, slot = pairs[claim]
@@ -131,7 +139,7 @@ def raise_alerts(
             article = articles[event.id] = _article_part(event)
         aid = alert_id(sid, event.story_id)
         subscription = _subscription_part(sub.id, sub.name, sub.query)
-        body = alert_json(aid, subscription, article, _matched_part(explain(query, doc)), created_at)
+        body = alert_json(aid, subscription, article, _matched_part(explain(query, doc), hit_parts), created_at)
         written.append((claim, aid, body, event, sub))
     script = client.register_script(ALERTS_LUA)
     raised: list[Raised] = []
