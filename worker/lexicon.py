@@ -2,7 +2,8 @@
 
 Everything here ships with the package (``worker/data/``, see its README for sources and licences) or comes
 with a pip dependency (stopwordsiso): the default enrichment needs no download at run time. Loading all of it
-takes ~0.2 s, paid on the first article a worker enriches.
+takes ~0.2 s, paid when a worker builds its pipeline (``enrich.warm_up``, from ``Deps.create``), not by its first
+article.
 """
 
 from __future__ import annotations
