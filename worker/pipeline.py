@@ -7,6 +7,7 @@ atomically by the settle script and logged once by :func:`log_outcome`.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from wirewatch.latency import LatencyRecorder
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes, Settled, Terminal
 from wirewatch.settings import Settings
+from worker import heap
 from worker.alerts import raise_alerts
 from worker.dedup import Identity, find_exact_duplicates, identify
 from worker.emit import emit_many
@@ -58,9 +60,13 @@ class Deps:
             sync_config(client, settings)
         except QuerySyntaxError as e:  # refused by `wirewatch run` first; a worker keeps going without it
             log.error("subscription_invalid", reason=str(e))
-        return cls(client=client, settings=settings, outcomes=Outcomes(client, settings),
+        deps = cls(client=client, settings=settings, outcomes=Outcomes(client, settings),
                    subscriptions=SubscriptionIndex(client), neardup=make_index(client, settings),
                    send_task=send_task)  # fmt: skip
+        deps.subscriptions.current()  # compile them now, not on the first batch
+        if not gc.get_freeze_count():  # once per process: a process that builds several pipelines (tests) pays once
+            heap.freeze("pipeline_ready")
+        return deps
 
 
 @dataclass

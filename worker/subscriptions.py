@@ -22,10 +22,14 @@ from schemas import Subscription
 from wirewatch import constants as c
 from wirewatch.logs import get_logger
 from wirewatch.settings import Settings
+from worker import heap
 from worker.match import Percolator
 from worker.query import QuerySyntaxError, parse_query
 
 log = get_logger("wirewatch.subscriptions")
+
+# A reload that compiles this many subscriptions freezes the heap after it (compiling them costs more).
+FREEZE_AFTER_ADDED = 1000
 
 # KEYS[1] subscriptions hash  KEYS[2] version counter.  ARGV[1] id  ARGV[2] JSON, or "" to delete.
 # Returns 1 when something changed (and the version moved), 0 otherwise.
@@ -158,3 +162,5 @@ class SubscriptionIndex:
         log.info("subscriptions_loaded", version=version, total=len(self.percolator), changed=added,
                  removed=removed)  # fmt: skip
         self.version = version
+        if added >= FREEZE_AFTER_ADDED:  # a bulk load: keep the collector off it (worker/heap.py)
+            heap.freeze("subscriptions_loaded")

@@ -87,3 +87,26 @@ def test_index_skips_a_stored_query_that_does_not_parse(client: redis.Redis) -> 
     client.incr(c.SUBSCRIPTIONS_VERSION)
     index = SubscriptionIndex(client)
     assert list(index.current().ids) == [subscription_id("good")]
+
+
+def test_a_bulk_reload_freezes_the_compiled_subscriptions_and_a_small_one_does_not(client: redis.Redis) -> None:
+    """Compiling many subscriptions at once moves them out of the collector's sight (worker/heap.py); one more
+    subscription later does not pay a collection."""
+    import gc
+
+    from worker.subscriptions import FREEZE_AFTER_ADDED
+
+    pipe = client.pipeline(transaction=False)
+    for i in range(FREEZE_AFTER_ADDED):
+        pipe.hset(c.SUBSCRIPTIONS, f"sub_{i:05d}", validate(f"s{i}", f"word{i} AND other{i}").model_dump_json())
+    pipe.incr(c.SUBSCRIPTIONS_VERSION)
+    pipe.execute()
+    index = SubscriptionIndex(client, poll_s=0)
+    before = gc.get_freeze_count()
+    percolator = index.current()
+    assert len(percolator) == FREEZE_AFTER_ADDED
+    assert gc.get_freeze_count() > before
+    frozen = gc.get_freeze_count()
+    put_subscription(client, validate("one-more", "alpha"))
+    assert len(index.current()) == FREEZE_AFTER_ADDED + 1
+    assert gc.get_freeze_count() == frozen
