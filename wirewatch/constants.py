@@ -100,8 +100,11 @@ WEBHOOK_BACKOFF_MAX_S = 300.0
 WEBHOOK_TOLERANCE_S = 300  # receivers should refuse signatures older than this (replay window)
 
 
+ALERT_CLAIM_PREFIX = key("alerted", "")  # then "<subscription>:<story>"
+
+
 def alert_claim_key(subscription_id: str, story_id: str) -> str:
-    return key("alerted", subscription_id, story_id)
+    return f"{ALERT_CLAIM_PREFIX}{subscription_id}:{story_id}"
 
 # Queues by kind of work, so each scales and is limited on its own (`wirewatch worker -Q …`).
 ALL_QUEUES = (INGEST_QUEUE, FEEDS_QUEUE, WEBHOOK_QUEUE)
