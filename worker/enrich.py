@@ -113,7 +113,7 @@ _WARM_UP = ParsedArticle(
 
 
 def warm_up(entity_backend: str = DEFAULT_BACKEND) -> float:
-    """Load the language model and the word lists now (~0.3 s), not on the first article; returns the seconds.
+    """Load the language model and the word lists now (0.3–0.8 s), not on the first article; returns the seconds.
 
     A worker calls this when it builds its pipeline, so that the first article's latency is its own.
     """
