@@ -90,8 +90,9 @@ def in_process(texts: list[str], queries: list[str], profile: Path | None = None
         load_subscriptions(client, queries)
         items = raw_articles(texts)
         write_ledger(client, items)
-        deps = Deps.create(client, settings)  # loads the language model and word lists, as a worker does at start
-        deps.subscriptions.current()  # compile the 10k queries before the clock starts, as a running worker has
+        # Loads the language model and word lists and compiles the subscriptions before the clock starts, as a
+        # worker does when it builds its pipeline.
+        deps = Deps.create(client, settings)
         ids = [r.delivery_id for r in items]
         profiler = None
         if profile is not None:

@@ -114,13 +114,12 @@ def raise_alerts(
         return []
     # By claim key: copies of one story in one batch make one pair, the first copy's.
     pairs: dict[str, tuple[ArticleEvent, MatchDocument, int]] = {}
-    ids = percolator.ids
     for event in events:
         doc = document_from_event(event)
-        story = ":" + event.story_id
         for slot in percolator.match_ids(doc):
-            # c.alert_claim_key, spelt out: this runs once per match, ~130 times per article here
-            pairs.setdefault(f"{c.ALERT_CLAIM_PREFIX}{ids[slot]}{story}", (event, doc, slot))
+            sid = percolator.ids[slot]
+            assert sid is not None
+            pairs.setdefault(c.alert_claim_key(sid, event.story_id), (event, doc, slot))
     if not pairs:
         return []
     claims = list(pairs)

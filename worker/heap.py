@@ -19,8 +19,13 @@ from wirewatch.logs import get_logger
 log = get_logger("wirewatch.heap")
 
 
-def freeze(reason: str) -> None:
-    """Collect once, then exempt every object alive now from later collections."""
+def freeze(reason: str, *, once: bool = False) -> None:
+    """Collect once, then exempt every object alive now from later collections.
+
+    ``once``: only if nothing is frozen yet (a process that builds several pipelines, as tests do, pays once).
+    """
+    if once and gc.get_freeze_count():
+        return
     started = time.perf_counter()
     gc.collect()
     gc.freeze()

@@ -7,7 +7,6 @@ atomically by the settle script and logged once by :func:`log_outcome`.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,8 +63,7 @@ class Deps:
                    subscriptions=SubscriptionIndex(client), neardup=make_index(client, settings),
                    send_task=send_task)  # fmt: skip
         deps.subscriptions.current()  # compile them now, not on the first batch
-        if not gc.get_freeze_count():  # once per process: a process that builds several pipelines (tests) pays once
-            heap.freeze("pipeline_ready")
+        heap.freeze("pipeline_ready", once=True)
         return deps
 
 
