@@ -90,7 +90,7 @@ SUBSCRIPTIONS = key("subs")  # hash subscription id -> Subscription JSON
 SUBSCRIPTIONS_VERSION = key("subs", "version")  # int, bumped by every change; workers poll it
 SUBSCRIPTIONS_POLL_S = 0.5  # how often a worker checks the version: changes reach it within a second
 ALERT_STATS = key("stats", "alerts")  # hash outcome -> count: alerted, webhook:delivered, webhook:gave_up
-ALERT_CLAIM_TTL_S = 30 * 86_400  # one alert per subscription per story for this long
+ALERT_CLAIM_TTL_S = 30 * 86_400  # one alert per subscription per story until this long after its latest alert
 ALERTS_MAXLEN = 1_000_000  # approximate cap on ww:alerts entries
 WEBHOOK_QUEUE = "webhooks"  # its own queue: a slow or dead webhook never holds up ingestion
 WEBHOOK_TIMEOUT_S = 10.0  # total time for one POST
@@ -100,11 +100,12 @@ WEBHOOK_BACKOFF_MAX_S = 300.0
 WEBHOOK_TOLERANCE_S = 300  # receivers should refuse signatures older than this (replay window)
 
 
-ALERT_CLAIM_PREFIX = key("alerted", "")  # then "<subscription>:<story>"
+ALERT_CLAIM_PREFIX = key("claims", "")  # then "<story>": string "<subscription id>\n" per alert (worker/alerts.py)
 
 
-def alert_claim_key(subscription_id: str, story_id: str) -> str:
-    return f"{ALERT_CLAIM_PREFIX}{subscription_id}:{story_id}"
+def alert_claim_key(story_id: str) -> str:
+    """A story's alert claims: the ids of the subscriptions that alerted on it, each followed by a newline."""
+    return f"{ALERT_CLAIM_PREFIX}{story_id}"
 
 # Queues by kind of work, so each scales and is limited on its own (`wirewatch worker -Q …`).
 ALL_QUEUES = (INGEST_QUEUE, FEEDS_QUEUE, WEBHOOK_QUEUE)

@@ -1,9 +1,12 @@
 """The match stage's output: one AlertEvent per subscription per story, and webhook jobs for them.
 
 For a batch of new articles: match each against the worker's compiled subscriptions, drop the
-(subscription, story) pairs that already alerted (one ``claimed.lua`` call over their claims, so matched
-terms are only worked out for alerts that will be written), then one call of ``alerts.lua`` per chunk of
-pairs claims each pair and appends its alert to ``ww:alerts`` atomically. A redelivered batch computes the
+(subscription, story) pairs that already alerted (one MGET of the stories' claims, so matched terms are only
+worked out for alerts that will be written), then one call of ``alerts.lua`` per chunk of pairs claims each
+pair and appends its alert to ``ww:alerts`` atomically. A story's claims are one string
+(``c.alert_claim_key``: the ids of the subscriptions that alerted on it, each ended by a newline), so Redis
+sees one key and answers one reply element per story, not one per pair: a copy of a story that alerted on a
+hundred subscriptions costs one short MGET element, not a hundred lookups. A redelivered batch computes the
 same deterministic alert ids and finds its claims, so it never alerts twice; a copy of a story that already
 alerted (same ``story_id``) does not alert again.
 
@@ -36,8 +39,14 @@ from wirewatch.logs import get_logger
 from worker.match import FIELD_ORDER, Hit, MatchDocument, document_from_event, explain
 from worker.subscriptions import SubscriptionIndex
 
-ALERTS_LUA = resources.files("worker").joinpath("lua/alerts.lua").read_text(encoding="utf-8")
-CLAIMED_LUA = resources.files("worker").joinpath("lua/claimed.lua").read_text(encoding="utf-8")
+
+def _script(name: str) -> str:
+    """A script of ``worker/lua`` with ``lines.lua`` (the splitter of its joined lists) in front."""
+    lua = resources.files("worker").joinpath("lua")
+    return lua.joinpath("lines.lua").read_text(encoding="utf-8") + lua.joinpath(name).read_text(encoding="utf-8")
+
+
+ALERTS_LUA = _script("alerts.lua")
 log = get_logger("wirewatch.alerts")
 
 
@@ -112,46 +121,56 @@ def raise_alerts(
     percolator = index.current()
     if not events or not len(percolator):
         return []
-    # By claim key: copies of one story in one batch make one pair, the first copy's.
-    pairs: dict[str, tuple[ArticleEvent, MatchDocument, int]] = {}
+    # By story, then by subscription slot: copies of one story in one batch make one pair, the first copy's.
+    stories: dict[str, dict[int, tuple[ArticleEvent, MatchDocument]]] = {}
     for event in events:
         doc = document_from_event(event)
-        for slot in percolator.match_ids(doc):
-            sid = percolator.ids[slot]
-            assert sid is not None
-            pairs.setdefault(c.alert_claim_key(sid, event.story_id), (event, doc, slot))
-    if not pairs:
+        slots = percolator.match_ids(doc)
+        if not slots:
+            continue
+        found = stories.get(event.story_id)
+        if found is None:
+            stories[event.story_id] = dict.fromkeys(slots, (event, doc))
+        else:
+            for slot in slots:
+                found.setdefault(slot, (event, doc))
+    if not stories:
         return []
-    claims = list(pairs)
-    seen = str(client.register_script(CLAIMED_LUA)(keys=claims))
-    fresh = [claim for claim, mark in zip(claims, seen, strict=True) if mark == "0"]
+    ids = percolator.ids  # a matched slot is never a removed one (None)
+    claims: list[str | None] = client.mget([c.alert_claim_key(story) for story in stories])  # type: ignore[assignment]
     created_at = _rfc3339_ms(now)
     articles: dict[str, str] = {}
     hit_parts: dict[Hit, str] = {}
-    written: list[tuple[str, str, str, ArticleEvent, Subscription]] = []  # claim, alert id and JSON, …
-    for claim in fresh:
-        event, doc, slot = pairs[claim]
-        sid, query = percolator.ids[slot], percolator.queries[slot]
-        assert sid is not None and query is not None
-        sub = index.subscriptions[sid]
-        article = articles.get(event.id)
-        if article is None:
-            article = articles[event.id] = _article_part(event)
-        aid = alert_id(sid, event.story_id)
-        subscription = _subscription_part(sub.id, sub.name, sub.query)
-        body = alert_json(aid, subscription, article, _matched_part(explain(query, doc), hit_parts), created_at)
-        written.append((claim, aid, body, event, sub))
+    written: list[tuple[str, str, str, str, ArticleEvent, Subscription]] = []  # story, sid, alert id, JSON, …
+    for (story, found), claimed in zip(stories.items(), claims, strict=True):
+        done = set(claimed.split("\n")) if claimed else ()
+        for slot, (event, doc) in found.items():
+            sid, query = ids[slot], percolator.queries[slot]
+            assert sid is not None and query is not None
+            if sid in done:
+                continue
+            sub = index.subscriptions[sid]
+            article = articles.get(event.id)
+            if article is None:
+                article = articles[event.id] = _article_part(event)
+            aid = alert_id(sid, story)
+            subscription = _subscription_part(sub.id, sub.name, sub.query)
+            body = alert_json(aid, subscription, article, _matched_part(explain(query, doc), hit_parts), created_at)
+            written.append((story, sid, aid, body, event, sub))
     script = client.register_script(ALERTS_LUA)
     raised: list[Raised] = []
     for start in range(0, len(written), ALERTS_PER_CALL):
         chunk = written[start : start + ALERTS_PER_CALL]
-        args: list[str | int] = [c.ALERT_CLAIM_TTL_S, c.ALERTS_MAXLEN, "\n".join(w[1] for w in chunk),
-                                 "\n".join(w[2] for w in chunk)]  # fmt: skip
-        entries = str(script(keys=[alerts_stream, c.ALERT_STATS, *(w[0] for w in chunk)], args=args)).split(" ")
-        for (_, aid, body, event, sub), entry in zip(chunk, entries, strict=True):
+        position = {story: str(i) for i, story in enumerate(dict.fromkeys(w[0] for w in chunk), 1)}
+        args: list[str | int] = [c.ALERT_CLAIM_TTL_S, c.ALERTS_MAXLEN, "\n".join(position[w[0]] for w in chunk),
+                                 "\n".join(w[1] for w in chunk), "\n".join(w[2] for w in chunk),
+                                 "\n".join(w[3] for w in chunk)]  # fmt: skip
+        keys = [alerts_stream, c.ALERT_STATS, *map(c.alert_claim_key, position)]
+        entries = str(script(keys=keys, args=args)).split(" ")
+        for (story, _, aid, body, event, sub), entry in zip(chunk, entries, strict=True):
             if not entry:
                 continue  # claimed since the check, by another worker's copy of the story
-            raised.append(Raised(aid, body, sub, entry, event.id, event.story_id))
+            raised.append(Raised(aid, body, sub, entry, event.id, story))
     _log_per_article(raised)
     return raised
 

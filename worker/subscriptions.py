@@ -147,6 +147,8 @@ class SubscriptionIndex:
             if self._bodies.get(sid) == body:
                 continue
             try:
+                if not sid or any(ch.isspace() for ch in sid):  # alert claims pass ids joined by newlines
+                    raise ValueError("a subscription id must be non-empty, without whitespace")
                 sub = Subscription.model_validate_json(body)
                 query = parse_query(sub.query)
             except (ValueError, QuerySyntaxError) as e:  # stored by something that skipped validation

@@ -176,7 +176,7 @@ def test_entries_are_the_stream_ids_and_a_pair_claimed_meanwhile_is_skipped(clie
             return runner
 
         def run(keys: list[str], args: list[Any]) -> Any:
-            client.set(c.alert_claim_key(sid_b, "e1"), "other-worker")
+            client.append(c.alert_claim_key("e1"), f"{sid_b}\n")
             return runner(keys=keys, args=args)
 
         return run
@@ -213,4 +213,67 @@ def test_alert_bodies_with_newlines_and_long_chunks_stay_aligned(client: redis.R
         alert = stored[r.alert_id][1]
         assert alert.title == title
         assert alert.id == alert_id(r.subscription.id, "n1")
-        assert client.get(c.alert_claim_key(r.subscription.id, "n1")) == r.alert_id
+    assert set(client.get(c.alert_claim_key("n1")).splitlines()) == {r.subscription.id for r in raised}
+
+
+def test_claims_are_one_key_per_story_living_a_ttl_after_its_latest_alert(client: redis.Redis, monkeypatch: Any) -> None:
+    """Several stories in one chunk each get their own claims (the subscription ids that alerted, one per
+    line); they expire ALERT_CLAIM_TTL_S after the story's latest alert, and a copy finds every pair claimed."""
+    from worker import alerts
+
+    monkeypatch.setattr(alerts, "ALERTS_PER_CALL", 4)  # 3 stories x 3 subscriptions: chunks cross stories
+    for name in ("a", "b", "c"):
+        put_subscription(client, validate(name, f"alpha OR {name}x"))
+    index = SubscriptionIndex(client, poll_s=0)
+    events = [make_event(id=f"t{i}", story_id=f"t{i}", text="alpha") for i in range(3)]
+    raised = raise_alerts(client, index, events, NOW)
+    assert len(raised) == 9
+    for i in range(3):
+        claims = client.get(c.alert_claim_key(f"t{i}"))
+        assert claims.endswith("\n")
+        assert sorted(claims.splitlines()) == sorted(r.subscription.id for r in raised if r.story_id == f"t{i}")
+        assert c.ALERT_CLAIM_TTL_S - 5 <= client.ttl(c.alert_claim_key(f"t{i}")) <= c.ALERT_CLAIM_TTL_S
+    client.expire(c.alert_claim_key("t0"), 100)
+    put_subscription(client, validate("d", "alpha AND NOT zeta"))
+    [late] = raise_alerts(client, index, [make_event(id="t0b", story_id="t0", text="alpha")], NOW)
+    assert late.subscription.name == "d"
+    assert len(client.get(c.alert_claim_key("t0")).splitlines()) == 4
+    assert client.ttl(c.alert_claim_key("t0")) > 100  # refreshed by the story's latest alert
+    copies = [make_event(id=f"u{i}", story_id=f"t{i}", text="alpha") for i in range(3)]
+    assert sorted((r.story_id, r.subscription.name) for r in raise_alerts(client, index, copies, NOW)) == [
+        ("t1", "d"), ("t2", "d")]  # fmt: skip
+    assert raise_alerts(client, index, copies, NOW) == []
+    assert client.xlen(c.ALERTS_STREAM) == 12
+
+
+def test_alerts_script_skips_claimed_pairs_and_repeats_within_one_call(client: redis.Redis) -> None:
+    """The script is the authority on claims: a pair already in the story's claims, or twice in one call,
+    writes one alert only, and each answer stays in its alert's place."""
+    from worker.alerts import ALERTS_LUA
+
+    client.set(c.alert_claim_key("k1"), "sub_a\n")
+    script = client.register_script(ALERTS_LUA)
+    keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.alert_claim_key("k1"), c.alert_claim_key("k2")]
+    args = [60, 1000, "1\n1\n1\n2", "sub_a\nsub_b\nsub_b\nsub_a", "alr_1\nalr_2\nalr_3\nalr_4", "{}\n{}\n{}\n{}"]
+    answer = str(script(keys=keys, args=args)).split(" ")
+    assert [bool(e) for e in answer] == [False, True, False, True]
+    assert [f["id"] for _, f in client.xrange(c.ALERTS_STREAM)] == ["alr_2", "alr_4"]
+    assert client.get(c.alert_claim_key("k1")) == "sub_a\nsub_b\n"
+    assert client.get(c.alert_claim_key("k2")) == "sub_a\n"
+    assert 0 < client.ttl(c.alert_claim_key("k1")) <= 60
+
+
+def test_alerts_script_refuses_a_bad_story_before_writing_anything(client: redis.Redis) -> None:
+    """A story position outside KEYS is an error, and no alert of the call is written: every line is checked
+    before the first write (a script's writes are not rolled back)."""
+    from worker.alerts import ALERTS_LUA
+
+    script = client.register_script(ALERTS_LUA)
+    keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.alert_claim_key("k1")]
+    args = [60, 1000, "1\n2", "sub_a\nsub_b", "alr_a\nalr_b", "{}\n{}"]
+    with pytest.raises(redis.ResponseError, match="no claims key for story 2"):
+        script(keys=keys, args=args)
+    assert client.xlen(c.ALERTS_STREAM) == 0
+    assert not client.exists(c.alert_claim_key("k1"))
+    with pytest.raises(redis.ResponseError, match="2 stories, 1 subscriptions"):
+        script(keys=keys, args=[60, 1000, "1\n1", "sub_a", "alr_a\nalr_b", "{}\n{}"])

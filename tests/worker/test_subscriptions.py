@@ -84,6 +84,8 @@ def test_index_skips_a_stored_query_that_does_not_parse(client: redis.Redis) -> 
     """Something written around validate() cannot take a worker down; the rest still load."""
     put_subscription(client, validate("good", "alpha"))
     client.hset(c.SUBSCRIPTIONS, "sub_bad", '{"id": "sub_bad", "name": "bad", "query": "a AND"}')
+    # Alert claims pass subscription ids joined by newlines: an id with whitespace is refused too.
+    client.hset(c.SUBSCRIPTIONS, "sub_x\nsub_y", '{"id": "sub_x", "name": "x", "query": "alpha"}')
     client.incr(c.SUBSCRIPTIONS_VERSION)
     index = SubscriptionIndex(client)
     assert list(index.current().ids) == [subscription_id("good")]
