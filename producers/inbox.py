@@ -3,22 +3,26 @@
 Markdown (``.md``), plain text (``.txt``; the markdown article format is recognised inside), HTML
 (``.html``/``.htm``), JSON (one record or an array) and JSON lines (``.jsonl``/``.ndjson``, one record a
 line). Files are bounded in size and records per file; a file or record that cannot be read is refused with
-a reason (and counted), and the rest still go through. The folder is polled, not watched with inotify, so it
-works the same on bind mounts, network shares and Docker volumes, where file events do not arrive.
+a reason (and counted), and the rest still go through. The folder is scanned, which works the same on bind
+mounts, network shares and Docker volumes, where file events do not arrive; where they do, a file its writer
+has closed or renamed in is read at once instead of after two scans (``producers/inbox_events.py``).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from pydantic import ValidationError
 
+from producers.inbox_events import QUIET_S, InboxEvents
 from schemas import RawArticle, RawSource, utcnow
 from wirewatch.outcomes import Terminal
 
@@ -50,11 +54,12 @@ def scan(folder: Path) -> list[Path]:
     """Regular files under ``folder`` (recursively), sorted, skipping hidden and partial files."""
     if not folder.is_dir():
         return []
-    return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and not _IGNORED.search(p.name) and not any(part.startswith(".") for part in
-                                                                    p.relative_to(folder).parts)
-    )  # fmt: skip
+    return sorted(p for p in folder.rglob("*") if p.is_file() and _wanted(folder, p))
+
+
+def _wanted(folder: Path, path: Path) -> bool:
+    """Whether a path under ``folder`` is one the inbox reads: not hidden, not in a hidden folder, not partial."""
+    return not _IGNORED.search(path.name) and not any(part.startswith(".") for part in path.relative_to(folder).parts)
 
 
 def _decode_html(data: bytes) -> str:
@@ -218,6 +223,40 @@ class InboxWatcher:
     move_done: bool = False  # the folder's `after: move`: the runner moves settled files into DONE_DIR
     seen: dict[Path, tuple[int, int]] = field(default_factory=dict)
     growing: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    events: InboxEvents | None = None  # file events for this folder, when it can be watched
+
+    def completed(self, now_ns: int | None = None) -> list[Path]:
+        """Files that file events report complete (closed by their writer, or renamed in), to read now instead
+        of after two scans: those not modified for ``QUIET_S``; the others are looked at again next time."""
+        if self.events is None:
+            return []
+        now_ns = time.time_ns() if now_ns is None else now_ns
+        ready, recent = [], []
+        for path in self.events.take():
+            try:
+                if not path.is_relative_to(self.folder) or not _wanted(self.folder, path):
+                    continue
+                stat = path.stat()
+            except OSError:
+                continue  # gone again (renamed on, deleted): the scan has the last word
+            if not S_ISREG(stat.st_mode):
+                continue
+            signature = (stat.st_size, stat.st_mtime_ns)
+            if self.seen.get(path) == signature:
+                continue  # read already (a rename within the folder, a close without a change)
+            if now_ns - stat.st_mtime_ns < QUIET_S * 1e9:
+                recent.append(path)
+                continue
+            self.growing.pop(path, None)
+            self.seen[path] = signature
+            ready.append(path)
+        self.events.put_back(recent)
+        return ready
+
+    @property
+    def waiting(self) -> bool:
+        """Whether reported files wait for their quiet time (the runner looks again in ``QUIET_S``)."""
+        return self.events is not None and self.events.pending
 
     def poll(self, settle: bool = True) -> list[Path]:
         """Files to read now. With ``settle``, a file is returned only once its size and mtime held still

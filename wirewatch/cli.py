@@ -147,7 +147,7 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
     begun = time.monotonic()
     try:
         with started(settings) as runner:
-            signal.signal(signal.SIGTERM, lambda *_: runner.stopping.set())
+            signal.signal(signal.SIGTERM, lambda *_: runner.stop())
             if once:
                 runner.read_inboxes(settle=False)
                 runner.read_feeds()
@@ -212,7 +212,7 @@ def scheduler(config_file: str | None) -> None:
     settings = _load(config_file)
     try:
         with started(settings, with_worker=False) as runner:
-            signal.signal(signal.SIGTERM, lambda *_: runner.stopping.set())
+            signal.signal(signal.SIGTERM, lambda *_: runner.stop())
             with contextlib.suppress(KeyboardInterrupt):
                 runner.watch()
     except EmbeddedRedisError as e:

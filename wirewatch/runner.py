@@ -25,6 +25,7 @@ import redis
 
 from producers.feed_service import fetch_policy, poll_all_once, sync_feeds, tick
 from producers.inbox import InboxWatcher, read_file
+from producers.inbox_events import QUIET_S, watching
 from producers.schedule import FeedSchedule
 from producers.submit import Submitter
 from schemas import RawArticle
@@ -142,15 +143,17 @@ class Runner:
     # Files of `after: move` inboxes that were read, with their deliveries: moved once all are settled.
     reading: dict[Path, tuple[InboxWatcher, set[str]]] = field(default_factory=dict)
     stopping: threading.Event = field(default_factory=threading.Event)
+    wake: threading.Event = field(default_factory=threading.Event)  # file events and `stop` end the loop's sleep
     redis_url: str = ""  # for components started beside the runner (the HTTP app)
     _last_resend: float = field(default_factory=time.monotonic)
     instance: str = field(default_factory=lambda: uuid.uuid4().hex)
     _marker_checked: float = 0.0
 
-    def read_inboxes(self, settle: bool) -> int:
+    def read_inboxes(self, settle: bool, scan: bool = True) -> int:
         """Submit what is new in the inbox folders; return how many deliveries that made.
 
-        The articles of one scan are submitted together, ``batch_size`` to a message, however many files
+        First the files that file events report complete, then (with ``scan``) what a scan of the folders finds.
+        The articles of one call are submitted together, ``batch_size`` to a message, however many files
         they came from: one message per file (the usual single-article file) cost the workers a message's
         overhead per article, and at 50 files/s the queue grew without bound (bench/latency.py).
         """
@@ -165,7 +168,7 @@ class Runner:
             return len(ids)
 
         for watcher, name in self.watchers:
-            for path in watcher.poll(settle=settle):
+            for path in [*watcher.completed(), *(watcher.poll(settle=settle) if scan else ())]:
                 result = read_file(path, name, limits.max_article_bytes, limits.max_records_per_file)
                 if watcher.move_done:
                     ids = {t.delivery_id for t in result.refusals} | {a.delivery_id for a in result.articles}
@@ -257,21 +260,46 @@ class Runner:
             if queue_depth(self.client) == 0:
                 self.submitter.resend_stale(self.settings.reconcile_after)
 
+    def stop(self) -> None:
+        """Ask `watch` to return (from a signal handler or another thread)."""
+        self.stopping.set()
+        self.wake.set()
+
     def watch(self) -> None:
-        """Poll the inboxes and keep things running until ``stopping`` is set (or Ctrl-C)."""
+        """Scan the inboxes and keep things running until ``stopping`` is set (or Ctrl-C).
+
+        Every ``inbox_poll_interval``: a scan of the inboxes, the feed tick and the bookkeeping. In between, the
+        loop sleeps until file events report a complete file (``producers/inbox_events.py``) and reads just
+        those, so a file dropped in reaches the workers in milliseconds, not after two scans.
+        """
         shown = 0
-        while not self.stopping.is_set():
-            self.read_inboxes(settle=True)
-            self.tick_feeds()
-            self.tally.refresh(self.client)
-            self.move_settled()
-            self.maintain()
-            settled = sum(self.tally.outcomes.values())
-            if settled != shown:
-                shown = settled
-                text = " ".join(f"{k}={v}" for k, v in sorted(self.tally.outcomes.items()))
-                log.info("run_progress", settled=settled, pending=len(self.tally.unsettled), outcomes=text)
-            self.stopping.wait(self.settings.inbox_poll_interval)
+        next_scan = 0.0
+        folders = [watcher.folder for watcher, _ in self.watchers] if self.settings.inbox_events else []
+        with watching(folders, self.wake) as events:
+            for watcher, _ in self.watchers:
+                watcher.events = events.get(watcher.folder)
+            while not self.stopping.is_set():
+                self.wake.clear()
+                if time.monotonic() < next_scan:
+                    self.read_inboxes(settle=True, scan=False)
+                else:
+                    self.read_inboxes(settle=True)
+                    self.tick_feeds()
+                    self.tally.refresh(self.client)
+                    self.move_settled()
+                    self.maintain()
+                    settled = sum(self.tally.outcomes.values())
+                    if settled != shown:
+                        shown = settled
+                        text = " ".join(f"{k}={v}" for k, v in sorted(self.tally.outcomes.items()))
+                        log.info("run_progress", settled=settled, pending=len(self.tally.unsettled), outcomes=text)
+                    next_scan = time.monotonic() + self.settings.inbox_poll_interval
+                timeout = max(0.0, next_scan - time.monotonic())
+                if any(watcher.waiting for watcher, _ in self.watchers):
+                    timeout = min(timeout, QUIET_S)
+                self.wake.wait(timeout)
+            for watcher, _ in self.watchers:
+                watcher.events = None
 
 
 @contextmanager

@@ -158,6 +158,11 @@ class Settings(BaseSettings):
     batch_size: int = Field(c.BATCH_SIZE, ge=1, le=256)
     inbox: list[InboxSource] = Field(default_factory=list)
     inbox_poll_interval: Duration = 1.0
+    inbox_events: bool = Field(
+        True,
+        description="Read a file as soon as a file event says it is complete (closed by its writer or renamed in); "
+        "the scan every inbox_poll_interval runs either way. false: scan only.",
+    )
     feeds: list[FeedSource] = Field(default_factory=list)
     subscriptions: list[SubscriptionConfig] = Field(default_factory=list)
     dedup: DedupSettings = Field(default_factory=DedupSettings)

@@ -1,0 +1,111 @@
+"""File events for the inbox: a file is read as soon as its writer has closed it or it was renamed in.
+
+The scan (`producers.inbox.InboxWatcher.poll`, every ``inbox_poll_interval``) stays the source of truth, and
+its rule stays: a file it finds is read once its size and mtime held still across two scans. Events are a fast
+path beside it, through watchdog (inotify on Linux, FSEvents on macOS, ReadDirectoryChangesW on Windows):
+
+- a file closed after writing, or renamed into the folder, is *complete* by its writer's word, so it is read
+  without waiting for two scans — once it has not been modified for ``QUIET_S``, which keeps a writer that
+  closes and reopens a file within moments from being read half-way;
+- bind mounts, network shares and Docker Desktop volumes may deliver no events, and a new subfolder's first
+  files can be written before its watch exists: the scan finds those files as before, so nothing is missed,
+  and a file is read once either way (the watcher remembers what it read, by size and mtime);
+- a folder that cannot be watched (missing at start, or the system's watch limit reached) is logged once as
+  ``inbox_events_unavailable`` and left to the scan.
+
+macOS reports no close events, only renames: there a file written in place waits for the scan, and one
+renamed in (the documented way to drop a file) is read at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from watchdog.events import DirMovedEvent, FileClosedEvent, FileMovedEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from wirewatch.logs import get_logger
+
+log = get_logger("wirewatch.inbox")
+
+QUIET_S = 0.05  # a reported file is read once it has not been modified for this long
+MAX_PENDING = 100_000  # reported paths held at once; past it, the scan picks up the rest
+
+
+class InboxEvents(FileSystemEventHandler):
+    """Collects the paths that file events report complete, and wakes the runner's loop.
+
+    Creations and modifications are not listened to: they say a file is being written, not that it is done.
+    """
+
+    def __init__(self, wake: threading.Event) -> None:
+        self.wake = wake
+        self._lock = threading.Lock()
+        self._paths: dict[Path, None] = {}  # ordered: files are read in the order they completed
+        self.dropped = 0
+
+    def on_closed(self, event: FileClosedEvent) -> None:  # closed after writing (not closed_no_write)
+        self._report(event.src_path)
+
+    def on_moved(self, event: DirMovedEvent | FileMovedEvent) -> None:
+        if not event.is_directory:  # a folder renamed in holds files the scan will find
+            self._report(event.dest_path)
+
+    def _report(self, raw: str | bytes) -> None:
+        path = Path(raw.decode() if isinstance(raw, bytes) else raw)
+        with self._lock:
+            if len(self._paths) >= MAX_PENDING:
+                self.dropped += 1
+                return
+            self._paths[path] = None
+        self.wake.set()
+
+    def take(self) -> list[Path]:
+        """The paths reported since the last call, oldest first."""
+        with self._lock:
+            paths, self._paths = list(self._paths), {}
+        return paths
+
+    @property
+    def pending(self) -> bool:
+        with self._lock:
+            return bool(self._paths)
+
+    def put_back(self, paths: Sequence[Path]) -> None:
+        """Paths to look at again on the next call of `take` (modified too recently to read yet)."""
+        with self._lock:
+            for path in paths:
+                self._paths.setdefault(path, None)
+
+
+@contextmanager
+def watching(folders: Sequence[Path], wake: threading.Event) -> Iterator[dict[Path, InboxEvents]]:
+    """Watch ``folders`` (recursively) for the duration; yields each watched folder's event collector."""
+    observer = Observer()
+    found: dict[Path, InboxEvents] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            log.warning("inbox_events_unavailable", path=str(folder), reason="not a folder yet; the scan covers it")
+            continue
+        handler = InboxEvents(wake)
+        try:
+            observer.schedule(handler, str(folder), recursive=True)
+        except OSError as e:  # e.g. the inotify watch limit (fs.inotify.max_user_watches)
+            log.warning("inbox_events_unavailable", path=str(folder), reason=str(e))
+            continue
+        found[folder] = handler
+    if found:
+        try:
+            observer.start()
+        except OSError as e:
+            log.warning("inbox_events_unavailable", reason=str(e))
+            found = {}
+    try:
+        yield found
+    finally:
+        if observer.is_alive():
+            observer.stop()
+            observer.join(timeout=5)

@@ -1,0 +1,130 @@
+"""Inbox file events: a file closed by its writer or renamed in is read at once, the scan still has the last word."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import redis
+
+from producers.inbox import InboxWatcher
+from producers.inbox_events import QUIET_S, watching
+from wirewatch import constants as c
+from wirewatch.runner import started
+from wirewatch.settings import load_settings
+
+
+def _completed_within(watcher: InboxWatcher, expect: int, seconds: float = 5) -> list[Path]:
+    """What the events report complete: wait up to ``seconds`` for ``expect`` files (the observer is a thread
+    of its own, and files wait for their quiet time), then a little longer for any unexpected extra."""
+    deadline = time.monotonic() + seconds
+    found: list[Path] = []
+    while len(found) < expect and time.monotonic() < deadline:
+        found += watcher.completed()
+        time.sleep(0.02)
+    time.sleep(3 * QUIET_S)
+    return found + watcher.completed()
+
+
+def test_renamed_in_and_closed_files_are_complete_without_a_scan(tmp_path: Path) -> None:
+    """A file renamed in from a hidden name, and one written in place and closed, are reported without a
+    single scan; hidden and partial names are not; a file still open is not; the scan later finds nothing new."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    watcher = InboxWatcher(folder)
+    wake = threading.Event()
+    with watching([folder], wake) as events:
+        watcher.events = events[folder]
+        (folder / ".a.md.tmp").write_text("# A\n\nbody", encoding="utf-8")
+        os.rename(folder / ".a.md.tmp", folder / "a.md")
+        (folder / "b.txt").write_text("B\n\nbody", encoding="utf-8")
+        (folder / "c.part").write_text("partial", encoding="utf-8")
+        still_open = (folder / "d.txt").open("w", encoding="utf-8")
+        still_open.write("being written")
+        still_open.flush()
+        try:
+            assert wake.wait(5)
+            assert sorted(p.name for p in _completed_within(watcher, 2)) == ["a.md", "b.txt"]
+            assert watcher.completed() == []
+        finally:
+            still_open.close()
+        assert [p.name for p in _completed_within(watcher, 1)] == ["d.txt"]
+    assert watcher.poll() == [] and watcher.poll() == []  # all read: the scan has nothing to add
+
+
+def test_a_file_modified_moments_ago_waits_for_its_quiet_time(tmp_path: Path) -> None:
+    """A reported file modified less than QUIET_S ago is kept for the next look, then read once."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    watcher = InboxWatcher(folder)
+    with watching([folder], threading.Event()) as events:
+        watcher.events = events[folder]
+        path = folder / "a.txt"
+        path.write_text("A\n\nbody", encoding="utf-8")
+        deadline = time.monotonic() + 5
+        while not watcher.waiting and time.monotonic() < deadline:
+            time.sleep(0.01)
+        modified = path.stat().st_mtime_ns
+        assert watcher.completed(now_ns=modified + int(QUIET_S * 1e9) // 2) == []
+        assert watcher.waiting  # put back, not dropped
+        assert watcher.completed(now_ns=modified + int(QUIET_S * 1e9)) == [path]
+        assert not watcher.waiting and watcher.completed() == []
+
+
+def test_files_in_a_new_subfolder_are_found_by_the_scan_if_not_by_events(tmp_path: Path) -> None:
+    """A subfolder made after the watch started may lose its first files' events (the watch is added after
+    them): every file is read once, by one way or the other."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    watcher = InboxWatcher(folder)
+    with watching([folder], threading.Event()) as events:
+        watcher.events = events[folder]
+        (folder / "sub").mkdir()
+        names = [f"{i}.txt" for i in range(20)]
+        for name in names:
+            (folder / "sub" / name).write_text(f"{name}\n\nbody", encoding="utf-8")
+        read = _completed_within(watcher, len(names), seconds=1)
+        read += watcher.poll()
+        read += watcher.poll()
+        read += watcher.completed()
+        assert sorted(p.name for p in read) == sorted(names)
+
+
+def test_a_missing_folder_is_left_to_the_scan(tmp_path: Path) -> None:
+    with watching([tmp_path / "absent"], threading.Event()) as events:
+        assert events == {}
+
+
+def _queued_ids(client: redis.Redis) -> list[str]:
+    messages: list[str] = client.lrange(c.INGEST_QUEUE, 0, -1)  # type: ignore[assignment]
+    return [d for m in messages for d in json.loads(base64.b64decode(json.loads(m)["body"]))[0][0]["delivery_ids"]]
+
+
+def test_the_runner_reads_a_dropped_file_long_before_its_next_scan(
+    client: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    """`watch` with a 60 s scan interval: a file renamed into the inbox is queued for the workers within
+    seconds (by its file event), and `stop` ends the loop at once."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings = load_settings(None, redis_url=redis_url, data_dir=str(tmp_path / "data"), inbox_poll_interval=60,
+                             inbox=[{"path": str(inbox)}])  # fmt: skip
+    with started(settings, with_worker=False) as runner:
+        loop = threading.Thread(target=runner.watch, daemon=True)
+        loop.start()
+        time.sleep(0.5)  # the first scan (of an empty folder) is done; the next is a minute away
+        tmp = inbox / ".story.md.part"
+        tmp.write_text("# Dropped\n\nA story dropped into the inbox while the runner sleeps.\n", encoding="utf-8")
+        dropped = time.monotonic()
+        os.rename(tmp, inbox / "story.md")
+        while not _queued_ids(client) and time.monotonic() - dropped < 10:
+            time.sleep(0.02)
+        assert len(_queued_ids(client)) == 1
+        assert time.monotonic() - dropped < 10
+        runner.stop()
+        loop.join(timeout=5)
+        assert not loop.is_alive()
