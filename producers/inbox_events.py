@@ -67,6 +67,10 @@ class InboxEvents(FileSystemEventHandler):
         """The paths reported since the last call, oldest first."""
         with self._lock:
             paths, self._paths = list(self._paths), {}
+            dropped, self.dropped = self.dropped, 0
+        if dropped:
+            log.warning("inbox_events_dropped", events=dropped, reason=f"more than {MAX_PENDING} files waiting; "
+                        "the scan reads them")  # fmt: skip
         return paths
 
     @property

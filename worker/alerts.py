@@ -39,14 +39,7 @@ from wirewatch.logs import get_logger
 from worker.match import FIELD_ORDER, Hit, MatchDocument, document_from_event, explain
 from worker.subscriptions import SubscriptionIndex
 
-
-def _script(name: str) -> str:
-    """A script of ``worker/lua`` with ``lines.lua`` (the splitter of its joined lists) in front."""
-    lua = resources.files("worker").joinpath("lua")
-    return lua.joinpath("lines.lua").read_text(encoding="utf-8") + lua.joinpath(name).read_text(encoding="utf-8")
-
-
-ALERTS_LUA = _script("alerts.lua")
+ALERTS_LUA = resources.files("worker").joinpath("lua/alerts.lua").read_text(encoding="utf-8")
 log = get_logger("wirewatch.alerts")
 
 

@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import redis
 
 from producers.inbox import InboxWatcher
@@ -128,3 +129,29 @@ def test_the_runner_reads_a_dropped_file_long_before_its_next_scan(
         runner.stop()
         loop.join(timeout=5)
         assert not loop.is_alive()
+
+
+def test_past_the_pending_bound_events_are_dropped_and_logged_and_the_scan_reads_those_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reported paths are bounded (MAX_PENDING): the rest are dropped with one warning, and the scan reads them."""
+    from structlog.testing import capture_logs
+
+    from producers import inbox_events
+
+    monkeypatch.setattr(inbox_events, "MAX_PENDING", 3)
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    watcher = InboxWatcher(folder)
+    with watching([folder], threading.Event()) as events:
+        watcher.events = events[folder]
+        names = [f"{i}.txt" for i in range(6)]
+        for name in names:
+            (folder / name).write_text(f"{name}\n\nbody", encoding="utf-8")
+        time.sleep(0.5)  # all six reported (the observer is a thread of its own) before the first look
+        with capture_logs() as logs:
+            read = _completed_within(watcher, 3)
+        assert len(read) == 3
+        assert [entry["events"] for entry in logs if entry["event"] == "inbox_events_dropped"] == [3]
+        read += watcher.poll() + watcher.poll()
+        assert sorted(p.name for p in read) == sorted(names)

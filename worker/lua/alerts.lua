@@ -6,9 +6,24 @@
 -- same order: ARGV[3] which story (1 for KEYS[3], 2 for KEYS[4], …), ARGV[4] the subscription id, ARGV[5] the
 -- alert id, ARGV[6] the AlertEvent JSON.
 -- A story's claims grow by one APPEND per call and live ttl seconds after its latest alert.
+-- Joined lists keep the client's command packing (redis-py packs every argument in Python) out of the
+-- per-alert cost; what is joined never holds a raw newline (ids, and JSON, which escapes it).
 -- Returns one string: per alert, in order and separated by single spaces, the stream entry id, or nothing when
 -- the pair had already alerted. One reply element instead of one per alert keeps the client's reply parsing
 -- out of the per-alert cost too.
+local function lines(s)
+  local out, pos = {}, 1
+  while true do
+    local stop = string.find(s, '\n', pos, true)
+    if not stop then
+      out[#out + 1] = string.sub(s, pos)
+      return out
+    end
+    out[#out + 1] = string.sub(s, pos, stop - 1)
+    pos = stop + 1
+  end
+end
+
 local ttl, maxlen = tonumber(ARGV[1]), tonumber(ARGV[2])
 local story, sids, ids, bodies = lines(ARGV[3]), lines(ARGV[4]), lines(ARGV[5]), lines(ARGV[6])
 if #sids ~= #story or #ids ~= #story or #bodies ~= #story then
