@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from producers.inbox_events import QUIET_S, InboxEvents
+from producers.inbox_events import QUIET_S, InboxEvents, wanted
 from schemas import RawArticle, RawSource, utcnow
 from wirewatch.outcomes import Terminal
 
@@ -32,9 +32,7 @@ KINDS = {
 }  # fmt: skip
 _BINARY_SNIFF_BYTES = 8192
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
-# Partial uploads and editor droppings: never read.
 DONE_DIR = ".done"  # where `after: move` puts settled files; hidden, so scans skip it
-_IGNORED = re.compile(r"^\.|~$|\.(?:part|tmp|swp|crdownload)$", re.I)
 
 
 @dataclass
@@ -54,12 +52,7 @@ def scan(folder: Path) -> list[Path]:
     """Regular files under ``folder`` (recursively), sorted, skipping hidden and partial files."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and _wanted(folder, p))
-
-
-def _wanted(folder: Path, path: Path) -> bool:
-    """Whether a path under ``folder`` is one the inbox reads: not hidden, not in a hidden folder, not partial."""
-    return not _IGNORED.search(path.name) and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    return sorted(p for p in folder.rglob("*") if p.is_file() and wanted(folder, p))
 
 
 def _decode_html(data: bytes) -> str:
@@ -234,8 +227,6 @@ class InboxWatcher:
         ready, recent = [], []
         for path in self.events.take():
             try:
-                if not path.is_relative_to(self.folder) or not _wanted(self.folder, path):
-                    continue
                 stat = path.stat()
             except OSError:
                 continue  # gone again (renamed on, deleted): the scan has the last word
@@ -254,9 +245,9 @@ class InboxWatcher:
         return ready
 
     @property
-    def waiting(self) -> bool:
-        """Whether reported files wait for their quiet time (the runner looks again in ``QUIET_S``)."""
-        return self.events is not None and self.events.pending
+    def reported(self) -> int:
+        """Files reported by events and not read yet (some may wait for their quiet time)."""
+        return 0 if self.events is None else self.events.pending
 
     def poll(self, settle: bool = True) -> list[Path]:
         """Files to read now. With ``settle``, a file is returned only once its size and mtime held still

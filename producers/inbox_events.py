@@ -19,6 +19,7 @@ renamed in (the documented way to drop a file) is read at once.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -35,14 +36,26 @@ QUIET_S = 0.05  # a reported file is read once it has not been modified for this
 MAX_PENDING = 100_000  # reported paths held at once; past it, the scan picks up the rest
 
 
+# Partial uploads and editor droppings: never read.
+IGNORED = re.compile(r"^\.|~$|\.(?:part|tmp|swp|crdownload)$", re.I)
+
+
+def wanted(folder: Path, path: Path) -> bool:
+    """Whether a path under ``folder`` is one the inbox reads: not hidden, not in a hidden folder, not partial."""
+    return not IGNORED.search(path.name) and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+
+
 class InboxEvents(FileSystemEventHandler):
     """Collects the paths that file events report complete, and wakes the runner's loop.
 
     Creations and modifications are not listened to: they say a file is being written, not that it is done.
+    Paths the inbox never reads (hidden or partial names, such as the temporary name a file is written under
+    before its rename) are not collected, so the count of reported files is a count of files to read.
     """
 
-    def __init__(self, wake: threading.Event) -> None:
+    def __init__(self, wake: threading.Event, folder: Path) -> None:
         self.wake = wake
+        self.folder = folder
         self._lock = threading.Lock()
         self._paths: dict[Path, None] = {}  # ordered: files are read in the order they completed
         self.dropped = 0
@@ -56,6 +69,8 @@ class InboxEvents(FileSystemEventHandler):
 
     def _report(self, raw: str | bytes) -> None:
         path = Path(raw.decode() if isinstance(raw, bytes) else raw)
+        if not path.is_relative_to(self.folder) or not wanted(self.folder, path):
+            return
         with self._lock:
             if len(self._paths) >= MAX_PENDING:
                 self.dropped += 1
@@ -74,9 +89,10 @@ class InboxEvents(FileSystemEventHandler):
         return paths
 
     @property
-    def pending(self) -> bool:
+    def pending(self) -> int:
+        """How many reported paths wait for `take`."""
         with self._lock:
-            return bool(self._paths)
+            return len(self._paths)
 
     def put_back(self, paths: Sequence[Path]) -> None:
         """Paths to look at again on the next call of `take` (modified too recently to read yet)."""
@@ -94,7 +110,7 @@ def watching(folders: Sequence[Path], wake: threading.Event) -> Iterator[dict[Pa
         if not folder.is_dir():
             log.warning("inbox_events_unavailable", path=str(folder), reason="not a folder yet; the scan covers it")
             continue
-        handler = InboxEvents(wake)
+        handler = InboxEvents(wake, folder)
         try:
             observer.schedule(handler, str(folder), recursive=True)
         except OSError as e:  # e.g. the inotify watch limit (fs.inotify.max_user_watches)

@@ -67,13 +67,13 @@ def test_a_file_modified_moments_ago_waits_for_its_quiet_time(tmp_path: Path) ->
         path = folder / "a.txt"
         path.write_text("A\n\nbody", encoding="utf-8")
         deadline = time.monotonic() + 5
-        while not watcher.waiting and time.monotonic() < deadline:
+        while not watcher.reported and time.monotonic() < deadline:
             time.sleep(0.01)
         modified = path.stat().st_mtime_ns
         assert watcher.completed(now_ns=modified + int(QUIET_S * 1e9) // 2) == []
-        assert watcher.waiting  # put back, not dropped
+        assert watcher.reported  # put back, not dropped
         assert watcher.completed(now_ns=modified + int(QUIET_S * 1e9)) == [path]
-        assert not watcher.waiting and watcher.completed() == []
+        assert not watcher.reported and watcher.completed() == []
 
 
 def test_files_in_a_new_subfolder_are_found_by_the_scan_if_not_by_events(tmp_path: Path) -> None:
@@ -155,3 +155,47 @@ def test_past_the_pending_bound_events_are_dropped_and_logged_and_the_scan_reads
         assert [entry["events"] for entry in logs if entry["event"] == "inbox_events_dropped"] == [3]
         read += watcher.poll() + watcher.poll()
         assert sorted(p.name for p in read) == sorted(names)
+
+
+def test_while_the_queue_has_a_backlog_reported_files_share_a_message(
+    client: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    """With messages waiting on the ingest queue (busy workers), files reported within EVENT_BATCH_WINDOW_S of
+    the last read wait and go together in one message; the first one after a quiet spell goes at once."""
+    from wirewatch.runner import EVENT_BATCH_WINDOW_S
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings = load_settings(None, redis_url=redis_url, data_dir=str(tmp_path / "data"), inbox_poll_interval=60,
+                             inbox=[{"path": str(inbox)}])  # fmt: skip
+    with started(settings, with_worker=False) as runner:
+        loop = threading.Thread(target=runner.watch, daemon=True)
+        loop.start()
+        time.sleep(2 * EVENT_BATCH_WINDOW_S)
+        client.lpush(c.INGEST_QUEUE, "a message a busy worker has not taken yet")
+        for i in range(3):
+            (inbox / f".{i}.md.part").write_text(f"# Story {i}\n\nBody of story number {i}, dropped while the "
+                                                 "workers are busy.\n", encoding="utf-8")  # fmt: skip
+        time.sleep(2 * QUIET_S)  # written a while ago: each is ready the moment it is renamed in
+        for i in range(3):
+            os.rename(inbox / f".{i}.md.part", inbox / f"{i}.md")
+            time.sleep(0.02)
+        deadline = time.monotonic() + 10
+        while len(_queued_batches(client)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        runner.stop()
+        loop.join(timeout=5)
+        assert [len(batch) for batch in _queued_batches(client)] == [1, 2]
+
+
+def _queued_batches(client: redis.Redis) -> list[list[str]]:
+    """The delivery ids of each wirewatch message on the ingest queue, oldest first (others are skipped)."""
+    batches = []
+    messages: list[str] = client.lrange(c.INGEST_QUEUE, 0, -1)  # type: ignore[assignment]
+    for message in reversed(messages):  # kombu pushes on the left
+        try:
+            body = json.loads(base64.b64decode(json.loads(message)["body"]))
+        except ValueError:
+            continue
+        batches.append(body[0][0]["delivery_ids"])
+    return batches
