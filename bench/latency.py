@@ -481,7 +481,10 @@ def render(r: dict[str, Any]) -> str:
         inbox_note = (
             "- **Inbox: read on its file event** (`inbox_events`, on by default): a file renamed in (or closed by its "
             "writer) is reported by the filesystem (inotify here) and read once it has gone unmodified for 50 ms, "
-            f"without waiting for a scan. The scan every `inbox_poll_interval` ({r['inbox_poll_interval']:g} s) still "
+            "without waiting for a scan; while messages wait on the ingest queue, reported files go a message's worth "
+            "(`batch_size`) at a time, or 0.25 s after the last read, so that messages fill up under load "
+            "(`--rate 120` measures that). "
+            f"The scan every `inbox_poll_interval` ({r['inbox_poll_interval']:g} s) still "
             "runs, for folders whose events never arrive (network shares, bind mounts): there a file is read once its "
             "size and mtime held still across two scans, 1–2 s after it lands (`python -m bench.latency "
             "--no-inbox-events` measures that path). "
