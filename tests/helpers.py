@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
@@ -43,3 +44,16 @@ def wait_for_status(client: redis.Redis, ids: list[str], timeout: float = 30.0) 
 
 def stream_events(client: redis.Redis, stream: str = c.EVENTS_STREAM) -> list[dict[str, Any]]:
     return [json.loads(fields["event"]) for _, fields in client.xrange(stream)]
+
+
+def queued_batches(client: redis.Redis) -> list[list[str]]:
+    """The delivery ids of each wirewatch message waiting on the ingest queue, oldest first (others skipped)."""
+    batches = []
+    messages: list[str] = client.lrange(c.INGEST_QUEUE, 0, -1)  # type: ignore[assignment]
+    for message in reversed(messages):  # kombu pushes on the left
+        try:
+            args, _, _ = json.loads(base64.b64decode(json.loads(message)["body"]))
+        except ValueError:
+            continue
+        batches.append(args[0]["delivery_ids"])
+    return batches

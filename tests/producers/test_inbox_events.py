@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,9 @@ import redis
 
 from producers.inbox import InboxWatcher
 from producers.inbox_events import QUIET_S, watching
+from tests.helpers import queued_batches
 from wirewatch import constants as c
-from wirewatch.runner import started
+from wirewatch.runner import Runner, started
 from wirewatch.settings import load_settings
 
 
@@ -100,16 +101,10 @@ def test_a_missing_folder_is_left_to_the_scan(tmp_path: Path) -> None:
         assert events == {}
 
 
-def _queued_ids(client: redis.Redis) -> list[str]:
-    messages: list[str] = client.lrange(c.INGEST_QUEUE, 0, -1)  # type: ignore[assignment]
-    return [d for m in messages for d in json.loads(base64.b64decode(json.loads(m)["body"]))[0][0]["delivery_ids"]]
-
-
-def test_the_runner_reads_a_dropped_file_long_before_its_next_scan(
-    client: redis.Redis, redis_url: str, tmp_path: Path
-) -> None:
-    """`watch` with a 60 s scan interval: a file renamed into the inbox is queued for the workers within
-    seconds (by its file event), and `stop` ends the loop at once."""
+@contextmanager
+def _watch_loop(redis_url: str, tmp_path: Path) -> Iterator[tuple[Runner, threading.Thread, Path]]:
+    """`Runner.watch` on its own thread over an empty inbox, scanning only every 60 s: what reaches the queue
+    in between came by file events. Stopped on exit."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     settings = load_settings(None, redis_url=redis_url, data_dir=str(tmp_path / "data"), inbox_poll_interval=60,
@@ -117,14 +112,27 @@ def test_the_runner_reads_a_dropped_file_long_before_its_next_scan(
     with started(settings, with_worker=False) as runner:
         loop = threading.Thread(target=runner.watch, daemon=True)
         loop.start()
+        try:
+            yield runner, loop, inbox
+        finally:
+            runner.stop()
+            loop.join(timeout=5)
+
+
+def test_the_runner_reads_a_dropped_file_long_before_its_next_scan(
+    client: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    """`watch` with a 60 s scan interval: a file renamed into the inbox is queued for the workers within
+    seconds (by its file event), and `stop` ends the loop at once."""
+    with _watch_loop(redis_url, tmp_path) as (runner, loop, inbox):
         time.sleep(0.5)  # the first scan (of an empty folder) is done; the next is a minute away
         tmp = inbox / ".story.md.part"
         tmp.write_text("# Dropped\n\nA story dropped into the inbox while the runner sleeps.\n", encoding="utf-8")
         dropped = time.monotonic()
         os.rename(tmp, inbox / "story.md")
-        while not _queued_ids(client) and time.monotonic() - dropped < 10:
+        while not queued_batches(client) and time.monotonic() - dropped < 10:
             time.sleep(0.02)
-        assert len(_queued_ids(client)) == 1
+        assert sum(map(len, queued_batches(client))) == 1
         assert time.monotonic() - dropped < 10
         runner.stop()
         loop.join(timeout=5)
@@ -164,13 +172,7 @@ def test_while_the_queue_has_a_backlog_reported_files_share_a_message(
     the last read wait and go together in one message; the first one after a quiet spell goes at once."""
     from wirewatch.runner import EVENT_BATCH_WINDOW_S
 
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    settings = load_settings(None, redis_url=redis_url, data_dir=str(tmp_path / "data"), inbox_poll_interval=60,
-                             inbox=[{"path": str(inbox)}])  # fmt: skip
-    with started(settings, with_worker=False) as runner:
-        loop = threading.Thread(target=runner.watch, daemon=True)
-        loop.start()
+    with _watch_loop(redis_url, tmp_path) as (runner, loop, inbox):
         time.sleep(2 * EVENT_BATCH_WINDOW_S)
         client.lpush(c.INGEST_QUEUE, "a message a busy worker has not taken yet")
         for i in range(3):
@@ -181,21 +183,9 @@ def test_while_the_queue_has_a_backlog_reported_files_share_a_message(
             os.rename(inbox / f".{i}.md.part", inbox / f"{i}.md")
             time.sleep(0.02)
         deadline = time.monotonic() + 10
-        while len(_queued_batches(client)) < 2 and time.monotonic() < deadline:
+        while len(queued_batches(client)) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
         runner.stop()
         loop.join(timeout=5)
-        assert [len(batch) for batch in _queued_batches(client)] == [1, 2]
+        assert [len(batch) for batch in queued_batches(client)] == [1, 2]
 
-
-def _queued_batches(client: redis.Redis) -> list[list[str]]:
-    """The delivery ids of each wirewatch message on the ingest queue, oldest first (others are skipped)."""
-    batches = []
-    messages: list[str] = client.lrange(c.INGEST_QUEUE, 0, -1)  # type: ignore[assignment]
-    for message in reversed(messages):  # kombu pushes on the left
-        try:
-            body = json.loads(base64.b64decode(json.loads(message)["body"]))
-        except ValueError:
-            continue
-        batches.append(body[0][0]["delivery_ids"])
-    return batches

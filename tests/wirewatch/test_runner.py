@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
 
 import redis
 
+from tests.helpers import queued_batches
 from wirewatch import constants as c
 from wirewatch.runner import started, wait_settled
 from wirewatch.settings import load_settings
-
-
-def _queued_batches(client: redis.Redis) -> list[list[str]]:
-    """The delivery ids of each message waiting on the ingest queue, oldest first."""
-    messages: list[str] = client.lrange(c.INGEST_QUEUE, 0, -1)  # type: ignore[assignment]
-    batches = []
-    for message in reversed(messages):  # kombu pushes on the left
-        args, _, _ = json.loads(base64.b64decode(json.loads(message)["body"]))
-        batches.append(args[0]["delivery_ids"])
-    return batches
 
 
 def test_files_of_one_scan_share_messages(client: redis.Redis, redis_url: str, tmp_path: Path) -> None:
@@ -38,7 +28,7 @@ def test_files_of_one_scan_share_messages(client: redis.Redis, redis_url: str, t
                              inbox=[{"path": str(inbox)}])  # fmt: skip
     with started(settings, with_worker=False) as runner:
         assert runner.read_inboxes(settle=False) == 26
-        batches = _queued_batches(client)
+        batches = queued_batches(client)
         assert [len(b) for b in batches] == [8, 8, 8, 1]
         queued = {d for b in batches for d in b}
         assert len(queued) == 25 and queued < runner.tally.unsettled
