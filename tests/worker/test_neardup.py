@@ -186,13 +186,15 @@ def test_lua_verdict_matches_python(client: redis.Redis) -> None:
             assert (not got.created) == (candidate and sim.same_story(sim.compare(sa, sb))), (i, j)
 
 
-def _ingest(args: tuple[str, list[tuple[str, str]], float]) -> list[tuple[str, str, bool]]:
-    sock, items, start_at = args
+def _ingest(args: tuple[str, list[tuple[str, str]], float, float]) -> list[tuple[str, str, bool]]:
+    # ``now`` comes from the parent: a spawned process imports this module afresh, and its own NOW could fall in
+    # the next index generation (a test running across midnight UTC) from the one the parent then reads.
+    sock, items, start_at, now = args
     idx = nd.NearDupIndex(redis.Redis(unix_socket_path=sock))
     sigs = [(aid, sim.signature(text)) for aid, text in items]
     while time.time() < start_at:  # all processes begin together
         time.sleep(0.001)
-    return [(aid, (p := idx.check_and_insert(aid, s, NOW)).story_id, p.replay) for aid, s in sigs]
+    return [(aid, (p := idx.check_and_insert(aid, s, now)).story_id, p.replay) for aid, s in sigs]
 
 
 def test_racing_processes_make_exactly_one_story(server: str, client: redis.Redis) -> None:
@@ -203,7 +205,7 @@ def test_racing_processes_make_exactly_one_story(server: str, client: redis.Redi
     shards = [items[k::4] for k in range(4)]
     start_at = time.time() + 1.5
     with multiprocessing.get_context("spawn").Pool(4) as pool:
-        results = [r for part in pool.map(_ingest, [(server, s, start_at) for s in shards]) for r in part]
+        results = [r for part in pool.map(_ingest, [(server, s, start_at, NOW) for s in shards]) for r in part]
     stories = {story for _, story, _ in results}
     assert len(stories) == 1
     assert stories.pop() in {aid for aid, _ in copies}
