@@ -232,11 +232,13 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
     import os
 
     from wirewatch import constants as c
-    from worker.app import create_app
+    from worker.app import create_app, warm
 
     settings = _load(config_file)
     with redis_service(settings) as url:
         app = create_app(settings, url)
+        if pool != "prefork":
+            warm(app)  # this process runs the tasks; prefork children warm themselves as they start
         n = concurrency or settings.workers or os.cpu_count() or 1
         node = app.Worker(
             concurrency=n, pool_cls=pool, queues=(queues or ",".join(c.ALL_QUEUES)).split(","),

@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 import structlog
-from celery import Celery, signals
+from celery import Celery, current_app, signals
 
-from wirewatch.logs import configure_logging
+from wirewatch.logs import configure_logging, get_logger
 from wirewatch.queue import celery_app
 from wirewatch.redis_server import connect
 from wirewatch.settings import Settings
@@ -33,13 +34,42 @@ def create_app(settings: Settings, redis_url: str) -> Celery:
     return app
 
 
+_DEPS_LOCK = threading.Lock()
+log = get_logger("wirewatch.worker")
+
+
 def _deps(app: Celery) -> Deps:
-    """Dependencies built lazily, once per process (after fork, so no connection crosses a fork)."""
+    """Dependencies built once per process, after fork (so no connection crosses a fork).
+
+    A pool child starts building them as it starts (`warm`); a task that arrives first waits for that build
+    instead of starting a second one.
+    """
     deps: Deps | None = getattr(app, "_wirewatch_deps", None)
     if deps is None:
-        deps = Deps.create(connect(app.conf.wirewatch_redis_url), app.conf.wirewatch_settings, app.send_task)
-        app._wirewatch_deps = deps
+        with _DEPS_LOCK:
+            deps = getattr(app, "_wirewatch_deps", None)
+            if deps is None:
+                url = app.conf.wirewatch_redis_url
+                deps = Deps.create(connect(url), app.conf.wirewatch_settings, app.send_task)
+                app._wirewatch_deps = deps
     return deps
+
+
+def warm(app: Celery) -> None:
+    """Start building this process's pipeline now, on a thread: models, word lists, compiled subscriptions.
+
+    Pool children call it as they start (Celery waits a few seconds at most for a child to start, and
+    compiling 100,000 subscriptions takes longer), and `wirewatch worker --pool solo|threads` before it
+    consumes. If it fails (Redis not up yet), the first task builds them again and reports why.
+    """
+    threading.Thread(target=_warm, args=(app,), name="wirewatch-warm", daemon=True).start()
+
+
+def _warm(app: Celery) -> None:
+    try:
+        _deps(app)
+    except Exception as e:  # logged here; the first task's own build raises it again
+        log.warning("pipeline_warm_failed", reason=f"{type(e).__name__}: {e}")
 
 
 @signals.setup_logging.connect
@@ -59,6 +89,9 @@ def _reset_after_fork(**_: Any) -> None:
         # Only in forked pool children: the solo pool sends this signal too, and capping the process that
         # embeds a worker (a test runner, a browser launcher) is not ours to do.
         _limit_memory(Settings().worker_memory_limit_mb)
+        app = current_app._get_current_object()  # the pool set it to the worker's app before this signal
+        if hasattr(app.conf, "wirewatch_redis_url"):
+            warm(app)
 
 
 def _limit_memory(megabytes: int) -> None:

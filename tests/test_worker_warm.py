@@ -1,0 +1,64 @@
+"""A `wirewatch worker`'s pool children build their pipeline as they start, not on their first task."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.faults.support import Workers
+from tests.helpers import make_raw_article, wait_for_status
+from wirewatch import constants as c
+from worker.subscriptions import validate
+
+
+def _log_events(path: Path) -> list[dict[str, object]]:
+    out = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # Celery's own banner
+        if isinstance(record, dict):
+            out.append(record)
+    return out
+
+
+@pytest.mark.parametrize(("pool", "builds"), [("prefork", 2), ("solo", 1)])
+def test_workers_build_their_pipeline_before_any_task(
+    redis_url: str, client: redis.Redis, tmp_path: Path, submit: Callable[..., list[str]], pool: str, builds: int
+) -> None:
+    """Each prefork child (or the solo process) compiles the subscriptions at start, and its first task uses
+    that build instead of paying for its own."""
+    sub = validate("sub-warm", "election AND parliament")
+    client.hset(c.SUBSCRIPTIONS, sub.id, sub.model_dump_json())
+    client.incr(c.SUBSCRIPTIONS_VERSION)
+    workers = Workers(redis_url, tmp_path)
+    workers.start(concurrency=2, pool=pool, WIREWATCH_LOG_FORMAT="json")
+    log = tmp_path / "worker-0.log"
+    try:
+        deadline = time.monotonic() + 60
+        ready: list[dict[str, object]] = []
+        while time.monotonic() < deadline:
+            ready = [e for e in _log_events(log) if e.get("event") == "subscriptions_loaded"]
+            if len(ready) >= builds:
+                break
+            time.sleep(0.1)
+        events = _log_events(log)
+        assert len(ready) == builds, f"expected {builds} builds with no task sent: {events}"
+        assert all(e.get("total") == 1 for e in ready)
+        assert not [e for e in events if e.get("event") == "pipeline_warm_failed"]
+        assert not [e for e in events if "task_id" in e], "no task ran yet"
+
+        body = "Parliament election\n\nThe parliament election is on Sunday, and the vote count follows."
+        ids = submit(make_raw_article(content=body))
+        assert wait_for_status(client, ids)[ids[0]]["state"] == "emitted"
+        assert client.xlen(c.ALERTS_STREAM) == 1
+        # The task used the pipeline built at start: no process built a second one.
+        assert len([e for e in _log_events(log) if e.get("event") == "subscriptions_loaded"]) == builds
+    finally:
+        workers.stop_all()
