@@ -92,10 +92,11 @@ def test_index_skips_a_stored_query_that_does_not_parse(client: redis.Redis) -> 
 
 
 def test_a_bulk_reload_freezes_the_compiled_subscriptions_and_a_small_one_does_not(client: redis.Redis) -> None:
-    """Compiling many subscriptions at once moves them out of the collector's sight (worker/heap.py); one more
-    subscription later does not pay a collection."""
+    """Compiling many subscriptions at once moves them out of the collector's sight and spaces out young
+    collections (worker/heap.py); one more subscription later does not pay a collection."""
     import gc
 
+    from worker.heap import YOUNG_COLLECTION_EVERY
     from worker.subscriptions import FREEZE_AFTER_ADDED
 
     pipe = client.pipeline(transaction=False)
@@ -104,8 +105,13 @@ def test_a_bulk_reload_freezes_the_compiled_subscriptions_and_a_small_one_does_n
     pipe.incr(c.SUBSCRIPTIONS_VERSION)
     pipe.execute()
     index = SubscriptionIndex(client, poll_s=0)
-    before = gc.get_freeze_count()
-    percolator = index.current()
+    before, thresholds = gc.get_freeze_count(), gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        percolator = index.current()
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION_EVERY
+    finally:
+        gc.set_threshold(*thresholds)
     assert len(percolator) == FREEZE_AFTER_ADDED
     assert gc.get_freeze_count() > before
     frozen = gc.get_freeze_count()
