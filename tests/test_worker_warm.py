@@ -62,3 +62,25 @@ def test_workers_build_their_pipeline_before_any_task(
         assert len([e for e in _log_events(log) if e.get("event") == "subscriptions_loaded"]) == builds
     finally:
         workers.stop_all()
+
+
+def test_a_feeds_and_webhooks_worker_does_not_build_the_pipeline_at_start(
+    redis_url: str, client: redis.Redis, tmp_path: Path
+) -> None:
+    """A worker that only polls feeds and delivers webhooks has no articles to process: it builds nothing
+    before a task needs it (a pipeline with its models and compiled subscriptions is not small)."""
+    sub = validate("sub-warm", "election")
+    client.hset(c.SUBSCRIPTIONS, sub.id, sub.model_dump_json())
+    client.incr(c.SUBSCRIPTIONS_VERSION)
+    workers = Workers(redis_url, tmp_path)
+    workers.start(concurrency=2, pool="threads", queues="feeds,webhooks", WIREWATCH_LOG_FORMAT="json")
+    log = tmp_path / "worker-0.log"
+    try:
+        deadline = time.monotonic() + 60
+        while not any(str(e.get("event", "")).endswith(" ready.") for e in _log_events(log)):
+            assert time.monotonic() < deadline, f"worker not ready: {_log_events(log)}"
+            time.sleep(0.1)
+        time.sleep(3)  # a build started at start would have logged by now (it takes ~1 s here)
+        assert not [e for e in _log_events(log) if e.get("event") in ("enrich_warmed", "subscriptions_loaded")]
+    finally:
+        workers.stop_all()

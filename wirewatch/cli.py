@@ -237,11 +237,15 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
     settings = _load(config_file)
     with redis_service(settings) as url:
         app = create_app(settings, url)
-        if pool != "prefork":
-            warm(app)  # this process runs the tasks; prefork children warm themselves as they start
+        names = (queues or ",".join(c.ALL_QUEUES)).split(",")
+        # Only a worker that processes articles builds its pipeline before a task asks (feeds and webhooks
+        # workers build it on their first task); prefork children start their own build as they start.
+        app.conf.wirewatch_warm = c.INGEST_QUEUE in names
+        if app.conf.wirewatch_warm and pool != "prefork":
+            warm(app)
         n = concurrency or settings.workers or os.cpu_count() or 1
         node = app.Worker(
-            concurrency=n, pool_cls=pool, queues=(queues or ",".join(c.ALL_QUEUES)).split(","),
+            concurrency=n, pool_cls=pool, queues=names,
             loglevel=settings.log_level.upper(), hostname=f"wirewatch-{os.getpid()}@%h",
             without_gossip=True, without_mingle=True, quiet=not sys.stdout.isatty(),
         )  # fmt: skip

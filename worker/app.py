@@ -58,9 +58,10 @@ def _deps(app: Celery) -> Deps:
 def warm(app: Celery) -> None:
     """Start building this process's pipeline now, on a thread: models, word lists, compiled subscriptions.
 
-    Pool children call it as they start (Celery waits a few seconds at most for a child to start, and
-    compiling 100,000 subscriptions takes longer), and `wirewatch worker --pool solo|threads` before it
-    consumes. If it fails (Redis not up yet), the first task builds them again and reports why.
+    For a worker that processes articles (the ingest queue): pool children call it as they start (Celery
+    waits a few seconds at most for a child to start, and compiling 100,000 subscriptions takes longer), and
+    `wirewatch worker --pool solo|threads` before it consumes. If it fails (Redis not up yet), the first task
+    builds them again and reports why.
     """
     threading.Thread(target=_warm, args=(app,), name="wirewatch-warm", daemon=True).start()
 
@@ -90,7 +91,7 @@ def _reset_after_fork(**_: Any) -> None:
         # embeds a worker (a test runner, a browser launcher) is not ours to do.
         _limit_memory(Settings().worker_memory_limit_mb)
         app = current_app._get_current_object()  # the pool set it to the worker's app before this signal
-        if hasattr(app.conf, "wirewatch_redis_url"):
+        if getattr(app.conf, "wirewatch_warm", False):  # set by `wirewatch worker` when it consumes ingest
             warm(app)
 
 
