@@ -231,6 +231,8 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
     """Run a Celery worker alone (scale out by running more of these against one Redis)."""
     import os
 
+    from celery.utils.nodenames import host_format
+
     from wirewatch import constants as c
     from worker.app import create_app, warm
 
@@ -246,7 +248,7 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
         n = concurrency or settings.workers or os.cpu_count() or 1
         node = app.Worker(
             concurrency=n, pool_cls=pool, queues=names,
-            loglevel=settings.log_level.upper(), hostname=f"wirewatch-{os.getpid()}@%h",
+            loglevel=settings.log_level.upper(), hostname=host_format(f"wirewatch-{os.getpid()}@%h"),
             without_gossip=True, without_mingle=True, quiet=not sys.stdout.isatty(),
         )  # fmt: skip
         node.start()
