@@ -13,6 +13,7 @@ import redis
 from tests.faults.support import Workers
 from tests.helpers import make_raw_article, wait_for_status
 from wirewatch import constants as c
+from wirewatch.queue import FEED_POLL_TASK, celery_app
 from worker.subscriptions import validate
 
 
@@ -64,11 +65,11 @@ def test_workers_build_their_pipeline_before_any_task(
         workers.stop_all()
 
 
-def test_a_feeds_and_webhooks_worker_does_not_build_the_pipeline_at_start(
+def test_a_feeds_and_webhooks_worker_never_builds_the_pipeline(
     redis_url: str, client: redis.Redis, tmp_path: Path
 ) -> None:
-    """A worker that only polls feeds and delivers webhooks has no articles to process: it builds nothing
-    before a task needs it (a pipeline with its models and compiled subscriptions is not small)."""
+    """A worker that only polls feeds and delivers webhooks has no articles to process: it builds no pipeline,
+    at start or for its tasks (a pipeline with its models and compiled subscriptions is not small)."""
     sub = validate("sub-warm", "election")
     client.hset(c.SUBSCRIPTIONS, sub.id, sub.model_dump_json())
     client.incr(c.SUBSCRIPTIONS_VERSION)
@@ -81,6 +82,12 @@ def test_a_feeds_and_webhooks_worker_does_not_build_the_pipeline_at_start(
             assert time.monotonic() < deadline, f"worker not ready: {_log_events(log)}"
             time.sleep(0.1)
         time.sleep(3)  # a build started at start would have logged by now (it takes ~1 s here)
+        app = celery_app(redis_url)
+        app.send_task(FEED_POLL_TASK, args=[{"url": "https://feeds.example/rss", "token": "t"}], queue=c.FEEDS_QUEUE)
+        while not [e for e in _log_events(log) if e.get("event") == "feed_polled"]:
+            assert time.monotonic() < deadline, f"poll not run: {_log_events(log)}"
+            time.sleep(0.1)
+        app.close()
         assert not [e for e in _log_events(log) if e.get("event") in ("enrich_warmed", "subscriptions_loaded")]
     finally:
         workers.stop_all()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from typing import Any
 
+import redis
 import structlog
 from celery import Celery, current_app, signals
 
@@ -29,8 +31,8 @@ def create_app(settings: Settings, redis_url: str) -> Celery:
     app.conf.wirewatch_settings = settings
     app.conf.wirewatch_redis_url = redis_url
     register_tasks(app, lambda: _deps(app))
-    register_webhook_task(app, lambda: _deps(app))
-    register_feed_tasks(app, lambda: _deps(app))
+    register_webhook_task(app, lambda: _io(app))
+    register_feed_tasks(app, lambda: _io(app))
     return app
 
 
@@ -53,6 +55,27 @@ def _deps(app: Celery) -> Deps:
                 deps = Deps.create(connect(url), app.conf.wirewatch_settings, app.send_task)
                 app._wirewatch_deps = deps
     return deps
+
+
+@dataclass(frozen=True)
+class IOServices:
+    """What feed polls and webhook deliveries use: a Redis client and the settings, not the article pipeline
+    (its models and compiled subscriptions would cost a feeds-and-webhooks worker memory for nothing)."""
+
+    client: redis.Redis
+    settings: Settings
+
+
+def _io(app: Celery) -> IOServices:
+    """The feed and webhook tasks' services, built once per process (after fork)."""
+    services: IOServices | None = getattr(app, "_wirewatch_io", None)
+    if services is None:
+        with _DEPS_LOCK:
+            services = getattr(app, "_wirewatch_io", None)
+            if services is None:
+                services = IOServices(connect(app.conf.wirewatch_redis_url), app.conf.wirewatch_settings)
+                app._wirewatch_io = services
+    return services
 
 
 def warm(app: Celery) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
+import redis
 from celery import Celery
 from pydantic import BaseModel, Field, ValidationError
 
@@ -21,7 +23,7 @@ from producers.submit import Submitter
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes
 from wirewatch.queue import FEED_POLL_TASK
-from worker.pipeline import Deps
+from wirewatch.settings import Settings
 
 log = get_logger("wirewatch.task")
 
@@ -39,7 +41,17 @@ class FeedDeps:
     policy: FetchPolicy
 
 
-def register_feed_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
+class Services(Protocol):
+    """What a poll needs from its worker: a Redis client and the settings."""
+
+    @property
+    def client(self) -> redis.Redis: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+
+def register_feed_tasks(app: Celery, deps: Callable[[], Services]) -> None:
     feed_deps: list[FeedDeps] = []
 
     def get() -> FeedDeps:
