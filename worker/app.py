@@ -1,7 +1,8 @@
 """The worker's Celery app: tasks registered on the shared configuration, logging wired per process.
 
-``create_app(settings, redis_url)`` builds an app for one Redis; ``worker.app:app`` is the one the
-``celery`` command and ``wirewatch worker`` load, configured from the environment (``WIREWATCH_*``).
+``create_app(settings, redis_url)`` builds an app for one Redis; ``wirewatch worker`` runs one. Article tasks
+use the pipeline (``Deps``), built once per process, at its start in a worker that consumes the ingest queue
+(``warm``); feed and webhook tasks use only a Redis client and the settings (``IOServices``).
 """
 
 from __future__ import annotations
