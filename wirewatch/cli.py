@@ -240,8 +240,8 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
     with redis_service(settings) as url:
         app = create_app(settings, url)
         names = (queues or ",".join(c.ALL_QUEUES)).split(",")
-        # Only a worker that processes articles builds its pipeline before a task asks (feeds and webhooks
-        # workers build it on their first task); prefork children start their own build as they start.
+        # Only a worker that processes articles builds a pipeline (feed and webhook tasks use none), and it
+        # builds it before a task asks; prefork children start their own build as they start.
         app.conf.wirewatch_warm = c.INGEST_QUEUE in names
         if app.conf.wirewatch_warm and pool != "prefork":
             warm(app)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 import structlog
@@ -37,25 +38,32 @@ def create_app(settings: Settings, redis_url: str) -> Celery:
     return app
 
 
-_DEPS_LOCK = threading.Lock()
+_BUILD_LOCK = threading.Lock()
 log = get_logger("wirewatch.worker")
+T = TypeVar("T")
+
+
+def _once(app: Celery, attr: str, build: Callable[[], T]) -> T:
+    """``build()`` once per process (after fork, so no connection crosses a fork), kept on the app; a caller
+    that arrives during the build waits for it instead of starting a second one."""
+    found: T | None = getattr(app, attr, None)
+    if found is None:
+        with _BUILD_LOCK:
+            found = getattr(app, attr, None)
+            if found is None:
+                found = build()
+                setattr(app, attr, found)
+    return found
 
 
 def _deps(app: Celery) -> Deps:
-    """Dependencies built once per process, after fork (so no connection crosses a fork).
-
-    A pool child starts building them as it starts (`warm`); a task that arrives first waits for that build
-    instead of starting a second one.
-    """
-    deps: Deps | None = getattr(app, "_wirewatch_deps", None)
-    if deps is None:
-        with _DEPS_LOCK:
-            deps = getattr(app, "_wirewatch_deps", None)
-            if deps is None:
-                url = app.conf.wirewatch_redis_url
-                deps = Deps.create(connect(url), app.conf.wirewatch_settings, app.send_task)
-                app._wirewatch_deps = deps
-    return deps
+    """The article pipeline; a pool child of an ingest worker starts building it as it starts (`warm`)."""
+    conf = app.conf
+    return _once(
+        app,
+        "_wirewatch_deps",
+        lambda: Deps.create(connect(conf.wirewatch_redis_url), conf.wirewatch_settings, app.send_task),
+    )
 
 
 @dataclass(frozen=True)
@@ -68,15 +76,9 @@ class IOServices:
 
 
 def _io(app: Celery) -> IOServices:
-    """The feed and webhook tasks' services, built once per process (after fork)."""
-    services: IOServices | None = getattr(app, "_wirewatch_io", None)
-    if services is None:
-        with _DEPS_LOCK:
-            services = getattr(app, "_wirewatch_io", None)
-            if services is None:
-                services = IOServices(connect(app.conf.wirewatch_redis_url), app.conf.wirewatch_settings)
-                app._wirewatch_io = services
-    return services
+    """The feed and webhook tasks' services."""
+    conf = app.conf
+    return _once(app, "_wirewatch_io", lambda: IOServices(connect(conf.wirewatch_redis_url), conf.wirewatch_settings))
 
 
 def warm(app: Celery) -> None:

@@ -9,9 +9,9 @@ still freed by reference counting when dropped; only a reference cycle among the
 the structures frozen here (tables, compiled queries) hold none.
 
 The young generation is collected once ``YOUNG_COLLECTION_EVERY`` more containers are allocated than freed, not
-700 as CPython's default: a batch
-allocates and frees hundreds of thousands of short-lived containers (tokens, hits, events), almost all freed by
-reference counting, and every young collection walks whatever of them is alive at that moment. In the
+700 as CPython's default: a batch allocates and frees hundreds of thousands of short-lived containers (tokens,
+hits, events), almost all freed by reference counting, and every young collection walks whatever of them is
+alive at that moment. In the
 in-process benchmark (10,000 subscriptions) the collector took 0.33–0.39 s of ~9 s with the default
 thresholds and 0.05–0.06 s with these (three alternating runs each; peak memory 282 against 279 MB).
 """
