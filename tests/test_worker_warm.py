@@ -4,6 +4,7 @@ that only polls feeds and delivers webhooks never builds one."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,8 @@ from tests.faults.support import Workers
 from tests.helpers import make_raw_article, wait_for_status
 from wirewatch import constants as c
 from wirewatch.queue import FEED_POLL_TASK, celery_app
+from wirewatch.settings import Settings
+from worker.app import _BUILD_LOCKS, IOServices, _io, create_app
 from worker.subscriptions import put_subscription, validate
 
 
@@ -91,3 +94,19 @@ def test_a_feeds_and_webhooks_worker_never_builds_the_pipeline(
         assert not [e for e in _log_events(log) if e.get("event") in ("enrich_warmed", "subscriptions_loaded")]
     finally:
         workers.stop_all()
+
+
+def test_feed_and_webhook_services_never_wait_behind_the_pipeline_build(redis_url: str) -> None:
+    """In a worker that consumes every queue, a feed poll that arrives while the pipeline is being built (a
+    second or more with many subscriptions) gets its Redis client at once instead of waiting for the build."""
+    app = create_app(Settings(), redis_url)
+    got: list[IOServices] = []
+    with _BUILD_LOCKS["_wirewatch_deps"]:  # a pipeline build in progress on another thread
+        poll = threading.Thread(target=lambda: got.append(_io(app)), daemon=True)
+        poll.start()
+        poll.join(timeout=10)
+        assert got, "the feed task's services waited for the pipeline build"
+        assert getattr(app, "_wirewatch_deps", None) is None
+    assert got[0].client.ping()
+    assert _io(app) is got[0], "built once per process"
+    got[0].client.close()

@@ -38,7 +38,8 @@ def create_app(settings: Settings, redis_url: str) -> Celery:
     return app
 
 
-_BUILD_LOCK = threading.Lock()
+# One lock per thing built: a feed poll waits for its Redis client, never behind the pipeline warm-up.
+_BUILD_LOCKS = {"_wirewatch_deps": threading.Lock(), "_wirewatch_io": threading.Lock()}
 log = get_logger("wirewatch.worker")
 T = TypeVar("T")
 
@@ -48,7 +49,7 @@ def _once(app: Celery, attr: str, build: Callable[[], T]) -> T:
     that arrives during the build waits for it instead of starting a second one."""
     found: T | None = getattr(app, attr, None)
     if found is None:
-        with _BUILD_LOCK:
+        with _BUILD_LOCKS[attr]:
             found = getattr(app, attr, None)
             if found is None:
                 found = build()
