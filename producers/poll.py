@@ -66,18 +66,22 @@ def poll_feed(
     now: Callable[[], float] = time.time,
     rng: random.Random | None = None,
 ) -> PollOutcome:
-    """Poll the claimed feed once and release the claim with its next poll time."""
+    """Poll the claimed feed once and release the claim with its next poll time.
+
+    Round trips to Redis for a feed that has not changed: one to read its record and take its host's slot, one
+    to give both back with the next poll time. A changed feed gives the slot back as soon as it is fetched.
+    """
     rng = rng or random.Random()
-    record = schedule.get(claim.url)
+    host = urlsplit(claim.url).hostname or ""
+    wait, record = gate.acquire_reading(claim, host, now())
     if record is None:
         schedule.complete(claim, None, now())
         return _done(PollOutcome(claim.url, "removed"))
-    host = urlsplit(claim.url).hostname or ""
-    wait = gate.acquire(host, claim.token, now())
     if wait > 0:
         at = now() + wait + rng.uniform(0, 0.5)
         ok = schedule.complete(claim, None, at)
         return _done(PollOutcome(claim.url, "deferred" if ok else "lost", next_poll_at=at))
+    slot = _Slot(host)
     unconditional = record.polls > 0 and record.polls % FEED_UNCONDITIONAL_EVERY == 0
     try:
         try:
@@ -87,15 +91,34 @@ def poll_feed(
                 etag=None if unconditional else record.state.etag,
                 last_modified=None if unconditional else record.state.last_modified,
             )
-        finally:
+        except FetchError as exc:
+            return _failed(schedule, claim, record, exc, now(), rng, slot)
+        return _after_fetch(schedule, gate, claim, record, result, enqueue, policy, fetcher, now(), rng, slot)
+    except FeedError as exc:
+        return _failed(schedule, claim, record, exc, now(), rng, slot)
+    finally:
+        if slot.held:  # an error on the way: the slot must not wait for its expiry
             gate.release(host, claim.token)
-        return _after_fetch(schedule, claim, record, result, enqueue, policy, fetcher, now(), rng)
-    except (FetchError, FeedError) as exc:
-        return _failed(schedule, claim, record, exc, now(), rng)
+
+
+@dataclass
+class _Slot:
+    """The poll's slot for its feed's host (`HostGate`): held from before the fetch until given back."""
+
+    host: str
+    held: bool = True
+
+
+def _complete(schedule: FeedSchedule, claim: Claim, record: FeedRecord, next_at: float, slot: _Slot) -> bool:
+    """Release the claim with the record and next poll time, and the host slot if still held, in one step."""
+    ok = schedule.complete(claim, record, next_at, release_host=slot.host if slot.held else None)
+    slot.held = False
+    return ok
 
 
 def _after_fetch(
     schedule: FeedSchedule,
+    gate: HostGate,
     claim: Claim,
     record: FeedRecord,
     result: FetchResult,
@@ -104,6 +127,7 @@ def _after_fetch(
     fetcher: Fetcher,
     at: float,
     rng: random.Random,
+    slot: _Slot,
 ) -> PollOutcome:
     body_hash = None if result.not_modified else hashlib.sha256(result.body).hexdigest()
     hints = {"max_age_s": cache_max_age(result.headers)}
@@ -112,8 +136,10 @@ def _after_fetch(
     if result.not_modified or body_hash == record.body_hash:
         outcome = "not_modified" if result.not_modified else "unchanged"
         record = _succeeded(schedule, record, at, outcome_status="not_modified", etag=etag, last_modified=last_modified)
-        return _finish(schedule, claim, record, at, rng, outcome, hints=hints)
+        return _finish(schedule, claim, record, at, rng, outcome, slot, hints=hints)
 
+    gate.release(slot.host, claim.token)  # before parsing and hand-off: the host is free for other polls
+    slot.held = False
     parsed = parse_feed(result.body, feed_url=claim.url, headers=result.headers, name=record.state.name)
     ids = [a.delivery_id for a in parsed.articles]
     fresh = set(schedule.unseen(claim.url, ids))
@@ -147,7 +173,7 @@ def _after_fetch(
         last_modified=last_modified,
     )
     hints["ttl_s"] = parsed.ttl_s
-    return _finish(schedule, claim, record, at, rng, "new" if new else "unchanged", hints=hints, articles=new)
+    return _finish(schedule, claim, record, at, rng, "new" if new else "unchanged", slot, hints=hints, articles=new)
 
 
 def _with_full_text(article: RawArticle, policy: FetchPolicy, fetcher: Fetcher) -> RawArticle:
@@ -221,6 +247,7 @@ def _finish(
     at: float,
     rng: random.Random,
     outcome: str,
+    slot: _Slot,
     *,
     hints: dict[str, float | None],
     articles: list[RawArticle] | None = None,
@@ -233,7 +260,7 @@ def _finish(
             "state": record.state.model_copy(update={"next_poll_at": utc_datetime(next_at), "interval_s": delay}),
         }
     )
-    ok = schedule.complete(claim, record, next_at)
+    ok = _complete(schedule, claim, record, next_at, slot)
     return _done(
         PollOutcome(
             claim.url,
@@ -246,7 +273,13 @@ def _finish(
 
 
 def _failed(
-    schedule: FeedSchedule, claim: Claim, record: FeedRecord, exc: FetchError | FeedError, at: float, rng: random.Random
+    schedule: FeedSchedule,
+    claim: Claim,
+    record: FeedRecord,
+    exc: FetchError | FeedError,
+    at: float,
+    rng: random.Random,
+    slot: _Slot,
 ) -> PollOutcome:
     kind = exc.kind
     streak = record.state.error_streak + 1
@@ -267,7 +300,7 @@ def _failed(
     if streak >= FEED_BROKEN_AFTER and not record.broken:
         _health(schedule, record, "feed_broken", at)
         record = record.model_copy(update={"broken": True})
-    ok = schedule.complete(claim, record, next_at)
+    ok = _complete(schedule, claim, record, next_at, slot)
     return _done(PollOutcome(claim.url, f"error:{kind}" if ok else "lost", next_poll_at=next_at, error=str(exc)))
 
 

@@ -165,6 +165,7 @@ return 1
 
 # KEYS: due, lease, record. ARGV: url, token, next_at, record JSON ('' keeps the record).
 _COMPLETE = """
+if KEYS[4] then redis.call('ZREM', KEYS[4], ARGV[2]) end
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
@@ -173,21 +174,31 @@ redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[1])
 return 1
 """
 
-# KEYS: inflight, next. ARGV: now, token, max_concurrent, delay_s, slot_ttl_s.
-# Returns 0 when the slot is taken, else seconds to wait (as a string: Lua numbers lose the fraction).
-_HOST_ACQUIRE = """
-local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local nxt = tonumber(redis.call('GET', KEYS[2]) or '0')
-if nxt > now then return tostring(nxt - now) end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return tostring(math.max(tonumber(first[2]) - now, 0.05))
+# A host slot: ARGV now, token, max_concurrent, delay_s, slot_ttl_s. Returns 0 when the slot is taken, else the
+# seconds to wait (as a string: Lua numbers lose the fraction).
+_ACQUIRE_FN = """
+local function acquire(inflight, next_key)
+  local now = tonumber(ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+  local nxt = tonumber(redis.call('GET', next_key) or '0')
+  if nxt > now then return tostring(nxt - now) end
+  if redis.call('ZCARD', inflight) >= tonumber(ARGV[3]) then
+    local first = redis.call('ZRANGE', inflight, 0, 0, 'WITHSCORES')
+    return tostring(math.max(tonumber(first[2]) - now, 0.05))
+  end
+  redis.call('ZADD', inflight, now + tonumber(ARGV[5]), ARGV[2])
+  redis.call('PEXPIRE', inflight, math.ceil(tonumber(ARGV[5]) * 1000))
+  redis.call('SET', next_key, tostring(now + tonumber(ARGV[4])), 'PX', math.ceil((tonumber(ARGV[4]) + 1) * 1000))
+  return 0
 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[5]), ARGV[2])
-redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[5]) * 1000))
-redis.call('SET', KEYS[2], tostring(now + tonumber(ARGV[4])), 'PX', math.ceil((tonumber(ARGV[4]) + 1) * 1000))
-return 0
+"""
+# KEYS: inflight, next.
+_HOST_ACQUIRE = _ACQUIRE_FN + "return acquire(KEYS[1], KEYS[2])\n"
+# KEYS: inflight, next, a feed record. Returns {wait, record}; {} without taking a slot when the record is gone.
+_HOST_ACQUIRE_READING = _ACQUIRE_FN + """
+local record = redis.call('GET', KEYS[3])
+if not record then return {} end
+return {acquire(KEYS[1], KEYS[2]), record}
 """
 
 # KEYS: seen. ARGV: now, max, ids...  Returns the ids not seen before; marks all of them seen.
@@ -301,13 +312,19 @@ class FeedSchedule:
         ok = self._claim_one(keys=[DUE_KEY, LEASE_KEY], args=[url, repr(now), lease_s, token])
         return Claim(url, token) if ok else None
 
-    def complete(self, claim: Claim, record: FeedRecord | None, next_at: float) -> bool:
-        """Store the record and the next poll time, if this claim still holds the lease."""
+    def complete(
+        self, claim: Claim, record: FeedRecord | None, next_at: float, release_host: str | None = None
+    ) -> bool:
+        """Store the record and the next poll time, if this claim still holds the lease.
+
+        With ``release_host``, the claim's slot for that host (`HostGate`, taken with the claim's token) is given
+        back in the same step, lease or not: one round trip where a poll of an unchanged feed would take two.
+        """
         payload = "" if record is None else record.model_dump_json()
-        result = self._complete(
-            keys=[DUE_KEY, LEASE_KEY, record_key(claim.url)],
-            args=[claim.url, claim.token, repr(next_at), payload],
-        )
+        keys = [DUE_KEY, LEASE_KEY, record_key(claim.url)]
+        if release_host is not None:
+            keys.append(host_keys(release_host)[0])
+        result = self._complete(keys=keys, args=[claim.url, claim.token, repr(next_at), payload])
         return bool(result)
 
     # --- items
@@ -355,6 +372,7 @@ class HostGate:
         self.delay_s = delay_s
         self.slot_ttl_s = slot_ttl_s
         self._acquire = client.register_script(_HOST_ACQUIRE)
+        self._acquire_reading = client.register_script(_HOST_ACQUIRE_READING)
 
     def acquire(self, host: str, token: str, now: float | None = None) -> float:
         """Take a slot for ``host``: 0.0 when taken, else the seconds to wait before asking again."""
@@ -364,6 +382,20 @@ class HostGate:
             args=[repr(now), token, self.max_concurrent, repr(self.delay_s), repr(self.slot_ttl_s)],
         )
         return float(wait)
+
+    def acquire_reading(self, claim: Claim, host: str, now: float | None = None) -> tuple[float, FeedRecord | None]:
+        """`acquire` with the claim's token, and read the claimed feed's record in the same round trip.
+
+        Returns (seconds to wait, record); (0.0, None), with no slot taken, when the feed is gone.
+        """
+        now = time.time() if now is None else now
+        found: list[Any] = self._acquire_reading(
+            keys=[*host_keys(host), record_key(claim.url)],
+            args=[repr(now), claim.token, self.max_concurrent, repr(self.delay_s), repr(self.slot_ttl_s)],
+        )
+        if not found:
+            return 0.0, None
+        return float(found[0]), FeedRecord.model_validate_json(found[1])
 
     def release(self, host: str, token: str) -> None:
         self.client.zrem(host_keys(host)[0], token)

@@ -11,7 +11,7 @@ import redis
 
 from producers.fetch import FetchPolicy
 from producers.poll import poll_feed
-from producers.schedule import FEED_BROKEN_AFTER, Claim, FeedSchedule, HostGate
+from producers.schedule import FEED_BROKEN_AFTER, Claim, FeedSchedule, HostGate, host_keys
 from schemas.models import RawArticle
 from tests.producers.feed_server import FeedServer
 
@@ -244,3 +244,78 @@ def test_unused_claims_are_harmless(world: tuple[FeedSchedule, HostGate, Sink, C
     schedule, gate, sink, clock = world
     result = poll_feed(schedule, gate, Claim("https://gone.example/f", "t"), sink, policy=LOOPBACK, now=clock)
     assert result.outcome == "removed"
+
+
+class _Boom(Exception):
+    pass
+
+
+def test_every_poll_gives_its_host_slot_back(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """With one slot per host, each kind of poll ending (new items, 304, unchanged body, HTTP error, parse error,
+    a hand-off that raises) leaves the slot free for the next poll; a removed feed never takes it."""
+    schedule, _, sink, clock = world
+    gate = HostGate(schedule.client, max_concurrent=1, delay_s=0.0)
+    url = feed_server.set("/feed.xml", rss(range(2)))
+    schedule.add(url, now=clock())
+
+    def poll(enqueue: object = sink) -> str:
+        clock.t += 3600
+        claim = schedule.claim(url, now=clock())
+        assert claim is not None
+        result = poll_feed(schedule, gate, claim, enqueue, policy=LOOPBACK, now=clock, rng=random.Random(1))  # type: ignore[arg-type]
+        assert gate.acquire("127.0.0.1", "probe", clock()) == 0, f"slot still held after {result.outcome}"
+        gate.release("127.0.0.1", "probe")
+        return result.outcome
+
+    assert poll() == "new"
+    assert poll() == "not_modified"
+    feed_server.set("/feed.xml", rss(range(2)), validators=False)
+    assert poll() == "unchanged"
+    feed_server.fail("/feed.xml", 503)
+    assert poll() == "error:http_5xx"
+    feed_server.set("/feed.xml", b"<html><body>moved</body></html>", content_type="text/html")
+    assert poll() == "error:parse"
+    feed_server.set("/feed.xml", rss(range(3)))
+
+    def refuse(_: Sequence[RawArticle]) -> None:
+        raise _Boom("queue down")
+
+    with pytest.raises(_Boom):
+        poll(refuse)
+    assert gate.acquire("127.0.0.1", "probe", clock()) == 0
+    gate.release("127.0.0.1", "probe")
+
+    clock.t += 3600
+    claim = schedule.claim(url, now=clock())
+    assert claim is not None
+    schedule.remove(url)
+    assert poll_feed(schedule, gate, claim, sink, policy=LOOPBACK, now=clock).outcome == "removed"
+    assert schedule.client.zcard(host_keys("127.0.0.1")[0]) == 0
+
+
+def test_an_unchanged_feed_costs_two_commands(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll answered 304 reads its record and takes its host slot in one command, and stores the next poll
+    time and gives the slot back in another: what a scheduler polling thousands of feeds pays per feed."""
+    schedule, gate, _, clock = world
+    url = feed_server.set("/feed.xml", rss(range(2)))
+    schedule.add(url, now=clock())
+    _poll(world, url)
+    clock.t += 3600
+    claim = schedule.claim(url, now=clock())
+    assert claim is not None
+    sent: list[str] = []
+    execute = schedule.client.execute_command
+
+    def counted(*args: object, **options: object) -> object:
+        sent.append(str(args[0]))
+        return execute(*args, **options)
+
+    monkeypatch.setattr(schedule.client, "execute_command", counted)
+    result = poll_feed(schedule, gate, claim, Sink(), policy=LOOPBACK, now=clock, rng=random.Random(1))
+    assert result.outcome == "not_modified"
+    assert sent == ["EVALSHA", "EVALSHA"]
+    assert schedule.client.zcard(host_keys("127.0.0.1")[0]) == 0
