@@ -162,8 +162,9 @@ def render(r: dict[str, Any]) -> str:
     lines += [
         "",
         f"At {head['feeds']:,} feeds poll_feed runs at {head['unchanged_polls_per_s'] / head['bare_conditional_gets_per_s']:.0%} "
-        "of bare GET throughput: a poll also makes five Redis round trips (claim, record, host gate in and out, "
-        "record update; ~0.2 ms each on this machine) and its bookkeeping, see docs/feeds.md. "
+        "of bare GET throughput: a poll also makes three Redis round trips (the claim; the record read with the "
+        "host slot taken; the record update with the slot given back; ~0.2 ms each on this machine) and its "
+        "bookkeeping, see docs/feeds.md. "
         f"Outcomes of the timed pass: {head['unchanged_outcomes']}.",
     ]  # fmt: skip
     return "\n".join(lines)

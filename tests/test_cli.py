@@ -94,10 +94,10 @@ def test_run_watches_the_inbox(example: Path, seed_text: str) -> None:
             time.sleep(0.5)
             out = _wirewatch("events", "--json", "-c", str(example))
             events = [json.loads(line) for line in out.stdout.splitlines()]
-        assert len(events) == 1 and str(events[0]["title"]).startswith("China's jailing")
     finally:
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=60)
+    assert len(events) == 1 and str(events[0]["title"]).startswith("China's jailing"), stderr[-4000:]
     assert proc.returncode == 0, stderr[-2000:]
     assert "emitted" in stdout
     assert _redis_servers_under(example.parent) == []
