@@ -25,6 +25,8 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from wirewatch import constants as c
 from wirewatch.logs import get_logger
@@ -120,6 +122,9 @@ class EmbeddedRedis:
     # Held from start to stop, named ww-<pid>-<n>: another user that stops sees it and leaves the server up.
     _presence: redis.Redis | None = field(default=None, init=False, repr=False)
     _presence_name: str = field(default="", init=False)
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir).absolute()  # redis-server resolves its log file after its chdir
 
     @property
     def redis_dir(self) -> Path:
@@ -223,7 +228,10 @@ class EmbeddedRedis:
             with contextlib.suppress(redis.RedisError, OSError):
                 presence.close()
             try:
-                client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=5.0)
+                # No retries: SHUTDOWN ends in a dropped connection, which redis-py's default retries would wait
+                # out with backoff (~4 s on every command's exit).
+                client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=5.0,
+                                     retry=Retry(NoBackoff(), 0))  # fmt: skip
                 client.client_setname(client_name())
                 others = [
                     info for info in client.client_list()
