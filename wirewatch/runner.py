@@ -86,6 +86,7 @@ class WorkerProcess:
         self.pool = pool
         self.process: subprocess.Popen[bytes] | None = None
         self.restarts = 0
+        self.stop_requested = False
 
     def start(self) -> None:
         cmd = [sys.executable, "-m", "wirewatch", "worker", "--concurrency", str(self.concurrency),
@@ -97,7 +98,14 @@ class WorkerProcess:
         self.process = subprocess.Popen(  # noqa: S603 - our own command line
             cmd, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr, start_new_session=True
         )
+        self.stop_requested = False
         log.info("worker_started", pid=self.process.pid, concurrency=self.concurrency, queues=self.queues)
+
+    def request_stop(self) -> None:
+        """Ask for a warm shutdown without waiting for it: several workers stop side by side, not in turn."""
+        if self.process is not None and self.process.poll() is None and not self.stop_requested:
+            self.stop_requested = True  # once: Celery takes a second signal as "hurry"
+            self.process.send_signal(signal.SIGTERM)
 
     def check(self) -> None:
         """Restart the worker if it exited on its own; raise WorkerFailed if it keeps exiting."""
@@ -111,16 +119,16 @@ class WorkerProcess:
 
     def stop(self) -> None:
         """Warm shutdown: running tasks finish, unstarted messages stay queued."""
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        self.process.send_signal(signal.SIGTERM)
+        self.request_stop()
         try:
             self.process.wait(timeout=WORKER_STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             log.warning("worker_killed", reason="did not stop in time")
             self.process.kill()
             self.process.wait()
-        log.info("worker_stopped", code=self.process.returncode)
+        log.info("worker_stopped", code=self.process.returncode, queues=self.queues)
 
 
 def queue_depth(client: redis.Redis) -> int:
@@ -345,6 +353,8 @@ def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
             sync_feeds(FeedSchedule(client), settings.feeds)
             yield runner
         finally:
+            for worker in workers:
+                worker.request_stop()
             for worker in workers:
                 worker.stop()
             app.close()
