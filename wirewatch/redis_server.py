@@ -227,11 +227,11 @@ class EmbeddedRedis:
             presence, self._presence = self._presence, None
             with contextlib.suppress(redis.RedisError, OSError):
                 presence.close()
+            # No retries: SHUTDOWN ends in a dropped connection, which redis-py's default retries would wait out
+            # with backoff (~4 s on every command's exit).
+            client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=5.0,
+                                 retry=Retry(NoBackoff(), 0))  # fmt: skip
             try:
-                # No retries: SHUTDOWN ends in a dropped connection, which redis-py's default retries would wait
-                # out with backoff (~4 s on every command's exit).
-                client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=5.0,
-                                     retry=Retry(NoBackoff(), 0))  # fmt: skip
                 client.client_setname(client_name())
                 others = [
                     info for info in client.client_list()
@@ -249,6 +249,8 @@ class EmbeddedRedis:
                     return
                 log.warning("embedded_redis_shutdown_failed", error=str(e))
                 self.process.terminate()
+            finally:
+                client.close()
             self._wait_stopped()
         log.info("embedded_redis_stopped", socket=str(self.socket_path))
 
