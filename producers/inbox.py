@@ -24,7 +24,10 @@ from pydantic import ValidationError
 
 from producers.inbox_events import QUIET_S, InboxEvents, wanted
 from schemas import RawArticle, RawSource, utcnow
+from wirewatch.logs import get_logger
 from wirewatch.outcomes import Terminal
+
+log = get_logger("wirewatch.inbox")
 
 KINDS = {
     ".md": "markdown", ".markdown": "markdown", ".txt": "text", ".text": "text", ".html": "html",
@@ -217,6 +220,7 @@ class InboxWatcher:
     seen: dict[Path, tuple[int, int]] = field(default_factory=dict)
     growing: dict[Path, tuple[int, int]] = field(default_factory=dict)
     events: InboxEvents | None = None  # file events for this folder, when it can be watched
+    missing: bool = False  # the folder was not there at the last poll (said once, not every second)
 
     def completed(self, now_ns: int | None = None) -> list[Path]:
         """Files that file events report complete (closed by their writer, or renamed in), to read now instead
@@ -253,6 +257,7 @@ class InboxWatcher:
         """Files to read now. With ``settle``, a file is returned only once its size and mtime held still
         across two polls, so a file being copied in is not read half-written."""
         ready = []
+        self._check_folder()
         present = scan(self.folder)
         self._forget_gone(present)
         for path in present:
@@ -270,6 +275,17 @@ class InboxWatcher:
             self.seen[path] = signature
             ready.append(path)
         return ready
+
+    def _check_folder(self) -> None:
+        """Warn once when the folder is not there (a typo in the config reads nothing, silently otherwise), and
+        say when it appears; it is watched for either way."""
+        there = self.folder.is_dir()
+        if not there and not self.missing:
+            log.warning("inbox_folder_missing", path=str(self.folder),
+                        reason="not a folder: nothing is read from it until it exists")  # fmt: skip
+        elif there and self.missing:
+            log.info("inbox_folder_found", path=str(self.folder))
+        self.missing = not there
 
     def _forget_gone(self, present: list[Path]) -> None:
         """Drop what we remember of files no longer in the folder (deleted, or moved by someone else), so that

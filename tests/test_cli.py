@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -109,3 +110,18 @@ def test_run_watches_the_inbox(example: Path, seed_text: str) -> None:
     assert proc.returncode == 0, stderr[-2000:]
     assert "emitted" in stdout
     assert _redis_servers_under(example.parent) == []
+
+
+def test_an_unreachable_redis_is_one_clear_error(example: Path) -> None:
+    """`run` (and any command) against a configured Redis that does not answer exits 1 with the server named,
+    its password redacted, and no traceback; no worker is started."""
+    with socket.socket() as probe:  # a port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"WIREWATCH_REDIS_URL": f"redis://:hunter2@127.0.0.1:{port}/0"}
+    for args in (("run", "--once"), ("events",)):
+        done = _wirewatch(*args, "-c", str(example), env=env)
+        assert done.returncode == 1, done.stderr[-2000:]
+        assert f"cannot reach Redis at redis://:***@127.0.0.1:{port}/0" in done.stderr
+        assert "Traceback" not in done.stderr and "hunter2" not in done.stderr
+        assert "worker_started" not in done.stderr

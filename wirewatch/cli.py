@@ -23,7 +23,13 @@ from rich.table import Table
 
 from wirewatch import __version__
 from wirewatch.logs import configure_logging, get_logger
-from wirewatch.redis_server import EmbeddedRedisError, connect, redis_service
+from wirewatch.redis_server import (
+    EmbeddedRedisError,
+    RedisUnavailableError,
+    check_reachable,
+    connect,
+    redis_service,
+)
 from wirewatch.settings import ConfigError, Settings, load_settings
 
 log = get_logger("wirewatch.cli")
@@ -65,13 +71,10 @@ def _redis_and_url(settings: Settings) -> Iterator[tuple[redis.Redis, str]]:
     try:
         with redis_service(settings) as url:
             client = connect(url)
-            try:
-                client.ping()
-            except redis.RedisError as e:
-                raise click.ClickException(f"cannot reach Redis: {e}") from e
+            check_reachable(client, url)
             yield client, url
             client.close()
-    except EmbeddedRedisError as e:
+    except (EmbeddedRedisError, RedisUnavailableError) as e:
         raise click.ClickException(str(e)) from e
 
 
@@ -164,7 +167,7 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
                 runner.watch()
             runner.tally.refresh(runner.client)
             _summary(console, runner.tally, runner.client, time.monotonic() - begun)
-    except (EmbeddedRedisError, WorkerFailed) as e:
+    except (EmbeddedRedisError, RedisUnavailableError, WorkerFailed) as e:
         raise click.ClickException(str(e)) from e
 
 
@@ -215,7 +218,7 @@ def scheduler(config_file: str | None) -> None:
             signal.signal(signal.SIGTERM, lambda *_: runner.stop())
             with contextlib.suppress(KeyboardInterrupt):
                 runner.watch()
-    except EmbeddedRedisError as e:
+    except (EmbeddedRedisError, RedisUnavailableError) as e:
         raise click.ClickException(str(e)) from e
 
 

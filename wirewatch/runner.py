@@ -33,7 +33,7 @@ from wirewatch import constants as c
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes, read_status
 from wirewatch.queue import FEED_POLL_TASK, celery_app
-from wirewatch.redis_server import connect, redact_url, redis_service
+from wirewatch.redis_server import check_reachable, connect, redact_url, redis_service
 from wirewatch.settings import Settings
 
 log = get_logger("wirewatch.run")
@@ -331,8 +331,9 @@ class Runner:
 def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
     """Redis up, a worker running, producers ready; all stopped in reverse order on exit."""
     with redis_service(settings) as url:
-        log.info("redis_ready", url=redact_url(url), embedded=settings.embedded)
         client = connect(url)
+        check_reachable(client, url)  # before any worker starts: a dead server is one clear error
+        log.info("redis_ready", url=redact_url(url), embedded=settings.embedded)
         app = celery_app(url)
         workers = []
         if with_worker:

@@ -107,3 +107,23 @@ def test_the_watcher_forgets_files_that_left_the_folder(tmp_path: Path) -> None:
     assert set(watcher.seen) == set(kept[3:]) and not watcher.growing
     kept[0].write_text("article 0", encoding="utf-8")
     assert watcher.poll() == [] and watcher.poll() == [kept[0]]
+
+
+def test_a_missing_inbox_folder_is_said_once_and_read_once_it_appears(tmp_path: Path) -> None:
+    """A configured folder that is not there (a typo, a mount not up yet) logs one warning, not one a scan, and
+    the files of the folder that later appears are read as usual."""
+    from structlog.testing import capture_logs
+
+    from producers.inbox import InboxWatcher
+
+    folder = tmp_path / "not-yet"
+    watcher = InboxWatcher(folder)
+    with capture_logs() as logs:
+        assert watcher.poll() == [] and watcher.poll() == [] and watcher.poll() == []
+        folder.mkdir()
+        article = folder / "a.txt"
+        article.write_text("Title\n\nBody", encoding="utf-8")
+        assert watcher.poll() == [] and watcher.poll() == [article]
+    said = [(e["event"], e["log_level"]) for e in logs if e["event"].startswith("inbox_folder")]
+    assert said == [("inbox_folder_missing", "warning"), ("inbox_folder_found", "info")]
+    assert [e["path"] for e in logs if e["event"] == "inbox_folder_missing"] == [str(folder)]
