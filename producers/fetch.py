@@ -1,4 +1,5 @@
-"""A bounded HTTP GET for feeds and article pages: the only way wirewatch reads from the network.
+"""A bounded HTTP GET for feeds and article pages, and a bounded POST for webhooks: the only ways wirewatch
+talks to the network.
 
 Why urllib3 and not httpx: urllib3 is already installed with trafilatura and requests, it is synchronous
 like the Celery tasks that call this, and its connection classes let us connect to an address *we* resolved
@@ -386,6 +387,32 @@ def _connect(scheme: str, host: str, port: int, policy: FetchPolicy, deadline: f
     if isinstance(last, (TimeoutError, socket.timeout)) or "timed out" in str(last):
         raise FetchTimeout(f"connect to {host} timed out: {last}") from last
     raise FetchConnectError(f"cannot connect to {host}:{port}: {last}") from last
+
+
+def post(url: str, body: bytes, headers: dict[str, str], policy: FetchPolicy) -> int:
+    """POST ``body`` once (a webhook delivery) through the same vetted, pinned connection as `fetch`, within the
+    policy's deadline; the answer's status. Redirects are not followed, and the answer's body is not read."""
+    deadline = time.monotonic() + policy.deadline_s
+    scheme, host, port, path = _split_url(url)
+    conn = _connect(scheme, host, port, policy, deadline)
+    default_port = 443 if scheme == "https" else 80
+    sent = {"Host": host if port == default_port else f"{host}:{port}", "User-Agent": policy.user_agent,
+            "Connection": "close", **headers}  # fmt: skip
+    watchdog = _WATCHDOG.watch(conn, _remaining(deadline))
+    try:
+        if conn.sock is not None:
+            conn.sock.settimeout(_remaining(deadline))
+        conn.request("POST", path, body=body, headers=sent, preload_content=False)
+        return int(conn.getresponse().status)
+    except (OSError, Urllib3Error) as exc:
+        if watchdog.fired or time.monotonic() >= deadline:
+            raise FetchTimeout(f"deadline passed posting to {host}") from exc
+        if isinstance(exc, (TimeoutError, socket.timeout)):
+            raise FetchTimeout(f"timed out posting to {host}") from exc
+        raise FetchConnectError(f"{type(exc).__name__} posting to {host}: {exc}") from exc
+    finally:
+        watchdog.cancel()
+        conn.close()
 
 
 def _request(

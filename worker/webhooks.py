@@ -19,20 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import random
-import socket
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import redis
 from celery import Celery, Task
 from pydantic import BaseModel, Field, ValidationError
 
+from producers.fetch import FetchBadURL, FetchBlocked, FetchError, FetchPolicy, post
 from wirewatch import __version__
 from wirewatch import constants as c
 from wirewatch.errors import WirewatchError
@@ -77,50 +73,30 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str, now: float 
     return hmac.compare_digest(sign(secret, ts, body), signature)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect could point a signed POST anywhere (or turn it into a GET): treat it as a failure."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def _check_address(url: str, allow_private: bool) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookRefused(f"not an http(s) URL: {url[:100]}")
-    if allow_private:
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except OSError as e:
-        raise WebhookFailed(f"cannot resolve {parts.hostname}: {e}") from e
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise WebhookRefused(f"{parts.hostname} resolves to a non-public address ({address})")
-
-
 def deliver(url: str, body: bytes, secret: str | None, *, timeout_s: float = c.WEBHOOK_TIMEOUT_S,
             allow_private: bool = False, now: Callable[[], float] = time.time,
             extra_headers: dict[str, str] | None = None) -> int:  # fmt: skip
-    """POST `body` to `url`, signed when there is a secret; the HTTP status, or WebhookFailed/Refused."""
-    _check_address(url, allow_private)
+    """POST `body` to `url`, signed when there is a secret; the HTTP status, or WebhookFailed/Refused. A
+    redirect is a failure: it could point a signed POST anywhere.
+
+    The POST goes through `producers.fetch.post`: the receiver's name is resolved once, every address it
+    gives must be public (unless `allow_private`), and the connection is made to that vetted address with the
+    real Host header, SNI and certificate check, so a name that answers a public address to the check and a
+    private one to the connect (DNS rebinding) cannot turn a webhook into a request inside the network.
+    """
     timestamp = int(now())
-    headers = {"Content-Type": "application/json", "User-Agent": f"wirewatch/{__version__}",
-               "X-Wirewatch-Timestamp": str(timestamp), **(extra_headers or {})}  # fmt: skip
+    headers = {"Content-Type": "application/json", "X-Wirewatch-Timestamp": str(timestamp),
+               **(extra_headers or {})}  # fmt: skip
     if secret:
         headers["X-Wirewatch-Signature"] = sign(secret, timestamp, body)
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
+    policy = FetchPolicy(deadline_s=timeout_s, connect_timeout_s=timeout_s, max_redirects=0,
+                         allow_private_networks=allow_private, user_agent=f"wirewatch/{__version__}")  # fmt: skip
     try:
-        with _OPENER.open(request, timeout=timeout_s) as response:
-            status = int(response.status)
-    except urllib.error.HTTPError as e:
-        raise WebhookFailed(f"http {e.code}") from e
-    except (urllib.error.URLError, OSError) as e:
-        raise WebhookFailed(f"{type(e).__name__}: {getattr(e, 'reason', e)}") from e
+        status = post(url, body, headers, policy)
+    except (FetchBadURL, FetchBlocked) as e:
+        raise WebhookRefused(str(e)) from e
+    except FetchError as e:
+        raise WebhookFailed(f"{type(e).__name__}: {e}") from e
     if not 200 <= status < 300:
         raise WebhookFailed(f"http {status}")
     return status

@@ -112,6 +112,26 @@ def test_failures_and_refusals() -> None:
         deliver("file:///etc/passwd", b"{}", SECRET, allow_private=True)
 
 
+def test_a_name_that_rebinds_to_a_private_address_is_not_posted_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: a receiver name answers a public address when it is checked and 127.0.0.1 after. The POST
+    goes to the address that was checked (and fails there), never to the local receiver."""
+    real = socket.getaddrinfo
+    answers = ["8.8.8.8"]  # public; nothing answers on the receiver's high port there (and no route from here)
+
+    def rebinding(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "rebind.example":
+            return real(host, port, *args, **kwargs)
+        address = answers.pop(0) if answers else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(port)))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    with Receiver([200]) as rx:
+        port = rx.url.split(":")[2].split("/")[0]
+        with pytest.raises(WebhookFailed):
+            deliver(f"http://rebind.example:{port}/hook", b"{}", SECRET, timeout_s=1)
+    assert rx.requests == [], "the POST reached the private address the name rebound to"
+
+
 def test_backoff_doubles_with_jitter_and_is_capped() -> None:
     """Delays grow roughly twofold per attempt, never beyond the cap, never below half the base."""
     import random
