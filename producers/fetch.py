@@ -395,9 +395,8 @@ def post(url: str, body: bytes, headers: dict[str, str], policy: FetchPolicy) ->
     deadline = time.monotonic() + policy.deadline_s
     scheme, host, port, path = _split_url(url)
     conn = _connect(scheme, host, port, policy, deadline)
-    default_port = 443 if scheme == "https" else 80
-    sent = {"Host": host if port == default_port else f"{host}:{port}", "User-Agent": policy.user_agent,
-            "Connection": "close", **headers}  # fmt: skip
+    sent = {"Host": _host_header(scheme, host, port), "User-Agent": policy.user_agent, "Connection": "close",
+            **headers}  # fmt: skip
     watchdog = _WATCHDOG.watch(conn, _remaining(deadline))
     try:
         if conn.sock is not None:
@@ -405,14 +404,23 @@ def post(url: str, body: bytes, headers: dict[str, str], policy: FetchPolicy) ->
         conn.request("POST", path, body=body, headers=sent, preload_content=False)
         return int(conn.getresponse().status)
     except (OSError, Urllib3Error) as exc:
-        if watchdog.fired or time.monotonic() >= deadline:
-            raise FetchTimeout(f"deadline passed posting to {host}") from exc
-        if isinstance(exc, (TimeoutError, socket.timeout)):
-            raise FetchTimeout(f"timed out posting to {host}") from exc
-        raise FetchConnectError(f"{type(exc).__name__} posting to {host}: {exc}") from exc
+        raise _network_error(exc, watchdog.fired, deadline, f"posting to {host}") from exc
     finally:
         watchdog.cancel()
         conn.close()
+
+
+def _host_header(scheme: str, host: str, port: int) -> str:
+    return host if port == (443 if scheme == "https" else 80) else f"{host}:{port}"
+
+
+def _network_error(exc: Exception, fired: bool, deadline: float, doing: str) -> FetchError:
+    """What a socket or urllib3 error during a request is: past the deadline, a timeout, or a failed connection."""
+    if fired or time.monotonic() >= deadline:
+        return FetchTimeout(f"deadline passed {doing}")
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return FetchTimeout(f"timed out {doing}")
+    return FetchConnectError(f"{type(exc).__name__} {doing}: {exc}")
 
 
 def _request(
@@ -425,9 +433,8 @@ def _request(
 ) -> tuple[int, dict[str, str], bytes]:
     scheme, host, port, path = _split_url(url)
     conn = _connect(scheme, host, port, policy, deadline)
-    default_port = 443 if scheme == "https" else 80
     headers = {
-        "Host": host if port == default_port else f"{host}:{port}",
+        "Host": _host_header(scheme, host, port),
         "User-Agent": policy.user_agent,
         "Accept": policy.accept,
         "Accept-Encoding": "gzip, deflate",
@@ -471,11 +478,7 @@ def _request(
     except FetchError:
         raise
     except (OSError, Urllib3Error) as exc:
-        if watchdog.fired or time.monotonic() >= deadline:
-            raise FetchTimeout(f"deadline passed fetching {url}") from exc
-        if isinstance(exc, (TimeoutError, socket.timeout)):
-            raise FetchTimeout(f"timed out fetching {url}") from exc
-        raise FetchConnectError(f"{type(exc).__name__} fetching {url}: {exc}") from exc
+        raise _network_error(exc, watchdog.fired, deadline, f"fetching {url}") from exc
     finally:
         watchdog.cancel()
         conn.close()

@@ -81,7 +81,7 @@ def poll_feed(
         at = now() + wait + rng.uniform(0, 0.5)
         ok = schedule.complete(claim, None, at)
         return _done(PollOutcome(claim.url, "deferred" if ok else "lost", next_poll_at=at))
-    slot = _Slot(host)
+    slot = _Slot(gate, host, claim.token)
     unconditional = record.polls > 0 and record.polls % FEED_UNCONDITIONAL_EVERY == 0
     try:
         try:
@@ -93,20 +93,26 @@ def poll_feed(
             )
         except FetchError as exc:
             return _failed(schedule, claim, record, exc, now(), rng, slot)
-        return _after_fetch(schedule, gate, claim, record, result, enqueue, policy, fetcher, now(), rng, slot)
+        return _after_fetch(schedule, claim, record, result, enqueue, policy, fetcher, now(), rng, slot)
     except FeedError as exc:
         return _failed(schedule, claim, record, exc, now(), rng, slot)
     finally:
-        if slot.held:  # an error on the way: the slot must not wait for its expiry
-            gate.release(host, claim.token)
+        slot.release()  # after an error on the way: the slot must not wait for its expiry
 
 
 @dataclass
 class _Slot:
     """The poll's slot for its feed's host (`HostGate`): held from before the fetch until given back."""
 
+    gate: HostGate
     host: str
+    token: str
     held: bool = True
+
+    def release(self) -> None:
+        if self.held:
+            self.gate.release(self.host, self.token)
+            self.held = False
 
 
 def _complete(schedule: FeedSchedule, claim: Claim, record: FeedRecord, next_at: float, slot: _Slot) -> bool:
@@ -118,7 +124,6 @@ def _complete(schedule: FeedSchedule, claim: Claim, record: FeedRecord, next_at:
 
 def _after_fetch(
     schedule: FeedSchedule,
-    gate: HostGate,
     claim: Claim,
     record: FeedRecord,
     result: FetchResult,
@@ -138,8 +143,7 @@ def _after_fetch(
         record = _succeeded(schedule, record, at, outcome_status="not_modified", etag=etag, last_modified=last_modified)
         return _finish(schedule, claim, record, at, rng, outcome, slot, hints=hints)
 
-    gate.release(slot.host, claim.token)  # before parsing and hand-off: the host is free for other polls
-    slot.held = False
+    slot.release()  # before parsing and hand-off: the host is free for other polls
     parsed = parse_feed(result.body, feed_url=claim.url, headers=result.headers, name=record.state.name)
     ids = [a.delivery_id for a in parsed.articles]
     fresh = set(schedule.unseen(claim.url, ids))

@@ -130,13 +130,17 @@ class EmbeddedRedis:
 
     data_dir: Path
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
-    owned: bool = field(default=False, init=False)  # this object spawned the server
     # Held from start to stop, named ww-<pid>-<n>: another user that stops sees it and leaves the server up.
     _presence: redis.Redis | None = field(default=None, init=False, repr=False)
     _presence_name: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).absolute()  # redis-server resolves its log file after its chdir
+
+    @property
+    def owned(self) -> bool:
+        """Whether this object spawned the server (a joiner has no process of it)."""
+        return self.process is not None
 
     @property
     def redis_dir(self) -> Path:
@@ -218,7 +222,6 @@ class EmbeddedRedis:
                 ).exists() else ""
                 raise EmbeddedRedisError(f"redis-server exited at start: {(err or tail).strip()[-300:]}")
             if self._ping():
-                self.owned = True
                 log.info("embedded_redis_started", socket=str(self.socket_path), pid=self.process.pid,
                          dir=str(self.redis_dir))  # fmt: skip
                 return

@@ -89,8 +89,8 @@ def deliver(url: str, body: bytes, secret: str | None, *, timeout_s: float = c.W
                **(extra_headers or {})}  # fmt: skip
     if secret:
         headers["X-Wirewatch-Signature"] = sign(secret, timestamp, body)
-    policy = FetchPolicy(deadline_s=timeout_s, connect_timeout_s=timeout_s, max_redirects=0,
-                         allow_private_networks=allow_private, user_agent=f"wirewatch/{__version__}")  # fmt: skip
+    policy = FetchPolicy(deadline_s=timeout_s, connect_timeout_s=timeout_s, allow_private_networks=allow_private,
+                         user_agent=f"wirewatch/{__version__}")  # fmt: skip
     try:
         status = post(url, body, headers, policy)
     except (FetchBadURL, FetchBlocked) as e:
