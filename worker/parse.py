@@ -62,12 +62,53 @@ class ParsedArticle:
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+# "03.09.2024", "3.9.24 18:00": dotted numeric dates are day first wherever they are written.
+_DOTTED_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}\b")
+_HOUR = 3600
+# Zone names that feeds and pages write in place of an offset (RFC 822's US zones and the common others).
+# dateutil knows only UTC/GMT by name and would drop the rest, taking "18:03 EST" as 18:03 UTC. Names that
+# mean two zones (IST: India or Ireland; CST: US Central or China) keep their RFC 822 or most common meaning.
+_ZONES: dict[str, int] = {
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0,
+    "EST": -5 * _HOUR, "EDT": -4 * _HOUR, "CST": -6 * _HOUR, "CDT": -5 * _HOUR,
+    "MST": -7 * _HOUR, "MDT": -6 * _HOUR, "PST": -8 * _HOUR, "PDT": -7 * _HOUR,
+    "AKST": -9 * _HOUR, "AKDT": -8 * _HOUR, "HST": -10 * _HOUR,
+    "BST": 1 * _HOUR, "WEST": 1 * _HOUR, "CET": 1 * _HOUR, "CEST": 2 * _HOUR, "MEZ": 1 * _HOUR, "MESZ": 2 * _HOUR,
+    "EET": 2 * _HOUR, "EEST": 3 * _HOUR, "MSK": 3 * _HOUR, "IST": 5 * _HOUR + 1800,
+    "SGT": 8 * _HOUR, "HKT": 8 * _HOUR, "JST": 9 * _HOUR, "KST": 9 * _HOUR,
+    "AEST": 10 * _HOUR, "AEDT": 11 * _HOUR, "NZST": 12 * _HOUR, "NZDT": 13 * _HOUR,
+}  # fmt: skip
+# Two defaults that differ in every date part: a part the text lacks shows up as a difference between the
+# two readings (dateutil fills what is missing from its default, which would invent a day or a year).
+_DEFAULTS = (datetime(1904, 1, 1), datetime(1905, 2, 2))  # noqa: DTZ001 - naive on purpose: dateutil's fill-in
+
+
+def _zone(name: str | None, offset: int | None) -> int | None:
+    """dateutil's zone hook: a written offset, else a known name's offset; None (read as UTC) otherwise."""
+    if offset is not None:
+        return offset
+    return _ZONES.get(name.upper()) if name else None
+
+
+def _read_with_dateutil(value: str) -> datetime | None:
+    dayfirst = bool(_DOTTED_DATE.match(value))
+    readings = []
+    for default in _DEFAULTS:
+        try:
+            readings.append(dateparser.parse(value, default=default, dayfirst=dayfirst, tzinfos=_zone))
+        except (ValueError, OverflowError):
+            return None
+    first, second = readings
+    if (first.year, first.month, first.day) != (second.year, second.month, second.day):
+        return None  # no year, month or day in the text ("2024", "Nov 2024", "Monday"): not a date
+    return first
 
 
 def parse_published(value: str | None, now: datetime | None = None) -> datetime | None:
-    """A source's date text → aware UTC datetime, or None when absent, unreadable or in the future.
+    """A source's date text → aware UTC datetime, or None when absent, unreadable, incomplete or in the future.
 
-    A date without a zone is taken as UTC (documented in docs/decisions.md).
+    A date without a zone, or with a zone name not in `_ZONES`, is taken as UTC (docs/decisions.md). A text
+    without a year, month and day is refused rather than completed: ``published_at`` is never invented.
     """
     if not value or not value.strip():
         return None
@@ -79,9 +120,8 @@ def parse_published(value: str | None, now: datetime | None = None) -> datetime 
         with contextlib.suppress(ValueError):
             parsed = datetime.fromisoformat(value)
     if parsed is None:
-        try:
-            parsed = dateparser.parse(value)
-        except (ValueError, OverflowError):
+        parsed = _read_with_dateutil(value)
+        if parsed is None:
             return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)

@@ -238,6 +238,20 @@ def test_title_only_is_rejected() -> None:
         ("", None),
         (None, None),
         ("2999-01-01T00:00:00Z", None),
+        # Zone names: the CS Monitor feed in the corpus dates its items in EST.
+        ("Tue, 17 Feb 2026 18:03:07 EST", datetime(2026, 2, 17, 23, 3, 7, tzinfo=UTC)),
+        ("Sun, 06 Jul 2025 09:00:00 PDT", datetime(2025, 7, 6, 16, 0, tzinfo=UTC)),
+        ("7 November 2019 10:00 CET", datetime(2019, 11, 7, 9, 0, tzinfo=UTC)),
+        ("Thu, 07 Nov 2019 16:06:19 XYZT", datetime(2019, 11, 7, 16, 6, 19, tzinfo=UTC)),  # unknown: as UTC
+        # Dotted numeric dates are day first; slashed ones stay month first.
+        ("03.09.2024 18:00", datetime(2024, 9, 3, 18, 0, tzinfo=UTC)),
+        ("31.01.2022", datetime(2022, 1, 31, tzinfo=UTC)),
+        ("11/07/2019", datetime(2019, 11, 7, tzinfo=UTC)),
+        # A year, a month or a weekday alone is not a date: nothing is filled in from today.
+        ("2024", None),
+        ("Nov 2024", None),
+        ("Monday", None),
+        ("November 7", None),
     ],
 )
 def test_parse_published(value: str | None, expected: datetime | None) -> None:
