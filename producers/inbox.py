@@ -11,6 +11,7 @@ has closed or renamed in is read at once instead of after two scans (``producers
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 import uuid
@@ -92,6 +93,8 @@ def record_to_raw(record: Any, did: str, source: RawSource) -> RawArticle:
         source_name = source_field.get("name")
     else:
         source_name = source_field if isinstance(source_field, str) else record.get("source_name")
+    if source_name is not None and not isinstance(source_name, str):
+        raise ValueError("source.name: must be a string")
     if record.get("html"):
         content_type, content = "html", record["html"]
     elif record.get("markdown"):
@@ -121,13 +124,25 @@ def record_to_raw(record: Any, did: str, source: RawSource) -> RawArticle:
         raise ValueError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
 
+def _json_error(error: ValueError, line_known: bool = False) -> str:
+    """Why a JSON text was refused: where, for a syntax error; else the reader's reason (an integer past
+    Python's 4,300-digit limit, say)."""
+    if isinstance(error, json.JSONDecodeError):
+        where = f"column {error.colno}" if line_known else f"line {error.lineno} column {error.colno}"
+        return f"invalid JSON at {where}: {error.msg}"
+    return f"invalid JSON: {error}"[:300]
+
+
 def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str | None]]:
     """(line or index, record, error) for each record of a JSON or JSON-lines text."""
     if kind == "json":
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as e:
-            yield 0, None, f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"
+        except ValueError as e:
+            yield 0, None, _json_error(e)
+            return
+        except RecursionError:
+            yield 0, None, "invalid JSON: nested too deeply"
             return
         items = data if isinstance(data, list) else [data]
         for index, item in enumerate(items[:limit]):
@@ -136,7 +151,9 @@ def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str |
             yield limit, None, f"more than {limit} records; the rest were not read"
         return
     count = 0
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only: str.splitlines would also split at U+2028, U+0085 and others, which JSON allows
+    # raw inside a string.
+    for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         count += 1
@@ -145,19 +162,39 @@ def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str |
             return
         try:
             yield lineno, json.loads(line), None
-        except json.JSONDecodeError as e:
-            yield lineno, None, f"invalid JSON at column {e.colno}: {e.msg}"
+        except ValueError as e:
+            yield lineno, None, _json_error(e, line_known=True)
+        except RecursionError:
+            yield lineno, None, "invalid JSON: nested too deeply"
+
+
+def shown(path: Path | str) -> str:
+    """A path as text that can be stored and sent: a name that is not UTF-8 (kept by Python as surrogate
+    escapes, which Redis clients and pydantic refuse) gets U+FFFD for its undecodable bytes."""
+    return os.fsencode(path).decode("utf-8", "replace")
 
 
 def read_file(path: Path, source_name: str | None, max_bytes: int, max_records: int) -> FileResult:
-    """Read one inbox file into articles and refusals. Never raises for bad content."""
+    """Read one inbox file into articles and refusals. Never raises: bad content is refused with its reason,
+    and so is a file that trips a bug of ours (logged with its traceback), so one file cannot stop a run."""
+    try:
+        return _read_file(path, source_name, max_bytes, max_records)
+    except Exception as e:
+        log.exception("inbox_read_failed", path=shown(path))
+        detail = f"{shown(path.name)}: {type(e).__name__}: {e}"[:500]
+        return FileResult(refusals=[Terminal(delivery_id(), "rejected:unreadable", detail,
+                                             source_name or shown(path.parent.name))])  # fmt: skip
+
+
+def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records: int) -> FileResult:
     result = FileResult()
-    label = source_name or path.parent.name
-    source = RawSource(kind="inbox", name=source_name, path=str(path))
+    label = source_name or shown(path.parent.name)
+    name = shown(path.name)
+    source = RawSource(kind="inbox", name=source_name, path=shown(path))
 
     def refuse(reason: str, detail: str) -> FileResult:
         did = delivery_id()
-        result.refusals.append(Terminal(did, f"rejected:{reason}", f"{path.name}: {detail}", label))
+        result.refusals.append(Terminal(did, f"rejected:{reason}", f"{name}: {detail}", label))
         return result
 
     kind = KINDS.get(path.suffix.lower())
@@ -170,9 +207,12 @@ def read_file(path: Path, source_name: str | None, max_bytes: int, max_records: 
     if size > max_bytes:
         return refuse("too_large", f"{size} bytes is over the limit of {max_bytes}")
     try:
-        data = path.read_bytes()[: max_bytes + 1]
+        with path.open("rb") as file:
+            data = file.read(max_bytes + 1)  # bounded: the file may have grown since its size was taken
     except OSError as e:
         return refuse("unreadable", str(e))
+    if len(data) > max_bytes:
+        return refuse("too_large", f"over the limit of {max_bytes} bytes")
     if not data.strip():
         return refuse("empty", "the file is empty")
     if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
@@ -189,14 +229,14 @@ def read_file(path: Path, source_name: str | None, max_bytes: int, max_records: 
         for index, record, error in _records(kind, text, max_records):
             did = delivery_id()
             if error:
-                result.refusals.append(Terminal(did, "rejected:invalid_json", f"{path.name}:{index}: {error}", label))
+                result.refusals.append(Terminal(did, "rejected:invalid_json", f"{name}:{index}: {error}", label))
                 continue
             try:
                 result.articles.append(
-                    record_to_raw(record, did, source.model_copy(update={"path": f"{path}:{index}"}))
+                    record_to_raw(record, did, source.model_copy(update={"path": f"{source.path}:{index}"}))
                 )
             except ValueError as e:
-                result.refusals.append(Terminal(did, "rejected:invalid_record", f"{path.name}:{index}: {e}", label))
+                result.refusals.append(Terminal(did, "rejected:invalid_record", f"{name}:{index}: {e}", label))
         return result
 
     result.articles.append(
@@ -268,6 +308,9 @@ class InboxWatcher:
             signature = (stat.st_size, stat.st_mtime_ns)
             if self.seen.get(path) == signature:
                 continue
+            if self.events is not None and self.events.being_written(path):
+                self.growing.pop(path, None)  # its writer paused: two still scans prove nothing; its close will
+                continue
             if settle and self.growing.get(path) != signature:
                 self.growing[path] = signature
                 continue
@@ -307,6 +350,8 @@ class InboxWatcher:
             return None
         if self.seen.get(path) != (stat.st_size, stat.st_mtime_ns):
             return None
+        if self.events is not None and self.events.being_written(path):
+            return None  # written to since, and still open: it will be read again once closed
         target = self.folder / DONE_DIR / path.relative_to(self.folder)
         target.parent.mkdir(parents=True, exist_ok=True)
         stem, n = target.stem, 1

@@ -19,13 +19,24 @@ renamed in (the documented way to drop a file) is read at once.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from watchdog.events import DirMovedEvent, FileClosedEvent, FileMovedEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirDeletedEvent,
+    DirModifiedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 
 from wirewatch.logs import get_logger
@@ -34,10 +45,17 @@ log = get_logger("wirewatch.inbox")
 
 QUIET_S = 0.05  # a reported file is read once it has not been modified for this long
 MAX_PENDING = 100_000  # reported paths held at once; past it, the scan picks up the rest
+# A file written to and not closed since is left alone by the scan, however still it holds (a writer that
+# pauses mid-file), until its writer closes it or has been silent this long.
+WRITING_STALE_S = 300.0
 
 
 # Partial uploads and editor droppings: never read.
 IGNORED = re.compile(r"^\.|~$|\.(?:part|tmp|swp|crdownload)$", re.I)
+
+
+def _path(raw: str | bytes) -> Path:
+    return Path(os.fsdecode(raw))
 
 
 def wanted(folder: Path, path: Path) -> bool:
@@ -48,7 +66,9 @@ def wanted(folder: Path, path: Path) -> bool:
 class InboxEvents(FileSystemEventHandler):
     """Collects the paths that file events report complete, and wakes the runner's loop.
 
-    Creations and modifications are not listened to: they say a file is being written, not that it is done.
+    Creations and modifications do not make a file complete: they say it is being written, not that it is done.
+    A write marks the file as being written until it is closed (`being_written`), which keeps the scan from
+    reading a file whose writer has paused mid-way, however long its size and mtime hold still.
     Paths the inbox never reads (hidden or partial names, such as the temporary name a file is written under
     before its rename) are not collected, so the count of reported files is a count of files to read.
     """
@@ -58,20 +78,50 @@ class InboxEvents(FileSystemEventHandler):
         self.folder = folder
         self._lock = threading.Lock()
         self._paths: dict[Path, None] = {}  # ordered: files are read in the order they completed
+        self._writing: dict[Path, float] = {}  # written to and not closed since: when it was last written
         self.dropped = 0
+
+    def on_modified(self, event: DirModifiedEvent | FileModifiedEvent) -> None:  # a write, not a chmod or touch
+        if not event.is_directory:
+            path = _path(event.src_path)
+            if path.is_relative_to(self.folder) and wanted(self.folder, path):
+                with self._lock:
+                    if len(self._writing) >= MAX_PENDING:
+                        self._forget_stale_writers()
+                    if len(self._writing) < MAX_PENDING:  # else the scan's own rule is all there is
+                        self._writing[path] = time.monotonic()
 
     def on_closed(self, event: FileClosedEvent) -> None:  # closed after writing (not closed_no_write)
         self._report(event.src_path)
 
     def on_moved(self, event: DirMovedEvent | FileMovedEvent) -> None:
         if not event.is_directory:  # a folder renamed in holds files the scan will find
+            with self._lock:
+                self._writing.pop(_path(event.src_path), None)
             self._report(event.dest_path)
 
+    def on_deleted(self, event: DirDeletedEvent | FileDeletedEvent) -> None:
+        with self._lock:
+            self._writing.pop(_path(event.src_path), None)
+
+    def being_written(self, path: Path) -> bool:
+        """Whether ``path`` was written to and neither closed nor silent for ``WRITING_STALE_S`` since: its
+        writer may only be pausing, so it is not to be read (nor moved away) yet."""
+        with self._lock:
+            last = self._writing.get(path)
+        return last is not None and time.monotonic() - last < WRITING_STALE_S
+
+    def _forget_stale_writers(self) -> None:
+        cutoff = time.monotonic() - WRITING_STALE_S
+        for path in [p for p, last in self._writing.items() if last < cutoff]:
+            del self._writing[path]
+
     def _report(self, raw: str | bytes) -> None:
-        path = Path(raw.decode() if isinstance(raw, bytes) else raw)
+        path = _path(raw)
         if not path.is_relative_to(self.folder) or not wanted(self.folder, path):
             return
         with self._lock:
+            self._writing.pop(path, None)
             if len(self._paths) >= MAX_PENDING:
                 self.dropped += 1
                 return

@@ -24,7 +24,7 @@ from pathlib import Path
 import redis
 
 from producers.feed_service import fetch_policy, poll_all_once, sync_feeds, tick
-from producers.inbox import InboxWatcher, read_file
+from producers.inbox import InboxWatcher, read_file, shown
 from producers.inbox_events import QUIET_S, watching
 from producers.schedule import FeedSchedule
 from producers.submit import Submitter
@@ -193,7 +193,7 @@ class Runner:
                 self.tally.unsettled.update(r.delivery_id for r in result.refusals)
                 count += len(result.refusals)
                 waiting += result.articles
-                log.info("inbox_file_read", path=str(path), articles=len(result.articles),
+                log.info("inbox_file_read", path=shown(path), articles=len(result.articles),
                          refused=len(result.refusals))  # fmt: skip
                 if len(waiting) >= self.submitter.batch_size:  # bounded: a scan may find thousands of files
                     count += submit_waiting()
@@ -209,11 +209,11 @@ class Runner:
             try:
                 target = watcher.done(path)
             except OSError as e:  # a read-only folder, a full disk: say so, keep the file, keep running
-                log.warning("inbox_move_failed", path=str(path), reason=str(e))
+                log.warning("inbox_move_failed", path=shown(path), reason=str(e))
                 continue
             if target is not None:
                 moved += 1
-                log.info("inbox_file_done", path=str(path), moved_to=str(target))
+                log.info("inbox_file_done", path=shown(path), moved_to=shown(target))
         return moved
 
     def mark_instance(self) -> None:

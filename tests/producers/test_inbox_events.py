@@ -77,6 +77,40 @@ def test_a_file_modified_moments_ago_waits_for_its_quiet_time(tmp_path: Path) ->
         assert not watcher.reported and watcher.completed() == []
 
 
+def test_a_writer_that_pauses_mid_file_is_waited_for_however_still_the_file_holds(tmp_path: Path) -> None:
+    """A file written to and not closed is not read by the scan, though its size and mtime hold still across
+    scans (a writer pausing mid-file), nor moved away with ``after: move``; once closed it is read once,
+    whole."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    watcher = InboxWatcher(folder, move_done=True)
+    with watching([folder], threading.Event()) as events:
+        watcher.events = events[folder]
+        path = folder / "slow.jsonl"
+        writer = path.open("w", encoding="utf-8")
+        try:
+            writer.write('{"title": "One", "text": "first"}\n{"title": "Tw')
+            writer.flush()
+            deadline = time.monotonic() + 5
+            while not watcher.events.being_written(path) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert watcher.events.being_written(path)
+            for _ in range(4):  # still across four scans: the old rule read it at the second
+                assert watcher.poll() == []
+            assert watcher.completed() == []
+            watcher.seen[path] = (path.stat().st_size, path.stat().st_mtime_ns)  # as if an earlier run read it
+            assert watcher.done(path) is None and path.exists()
+            del watcher.seen[path]
+            writer.write('o", "text": "second"}\n')
+        finally:
+            writer.close()
+        read = _completed_within(watcher, 1)
+        assert read == [path] and not watcher.events.being_written(path)
+        assert path.read_text(encoding="utf-8").endswith('"second"}\n')
+        assert watcher.poll() == [] and watcher.poll() == []
+        assert watcher.done(path) == folder / ".done" / "slow.jsonl"
+
+
 def test_files_in_a_new_subfolder_are_found_by_the_scan_if_not_by_events(tmp_path: Path) -> None:
     """A subfolder made after the watch started may lose its first files' events (the watch is added after
     them): every file is read once, by one way or the other."""

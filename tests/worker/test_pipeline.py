@@ -120,9 +120,17 @@ def test_bad_inputs_are_rejected_and_the_rest_flows(
     (inbox / "records.jsonl").write_text(
         '{"title": "Dam opens", "text": "The new dam opened on Friday after ten years of work.", "url": "https://a.example/dam"}\n'
         "{not json\n"
-        '["not", "an", "object"]\n',
+        '["not", "an", "object"]\n'
+        # U+2028 and U+0085 are allowed raw inside a JSON string: one record, not three lines.
+        '{"title": "Port reopens", "text": "The port reopened\u2028on Monday after the storm\u0085passed.", "url": "https://a.example/port"}\n'
+        '{"title": "Odd source", "text": "A record whose source name is an object.", "source": {"name": {"x": 1}}}\n'
+        '{"title": "Huge number", "text": "x", "id": ' + "9" * 5000 + "}\n",
         encoding="utf-8",
     )  # fmt: skip
+    (inbox / "deep.json").write_text("[" * 5000, encoding="utf-8")  # RecursionError inside json.loads
+    (inbox / b"caf\xe9 \xff.md".decode("utf-8", "surrogateescape")).write_text(  # a name that is not UTF-8
+        "# A name that is not UTF-8\n\nThe bridge reopened after repairs on the river crossing.", encoding="utf-8"
+    )
     outcomes = Outcomes(client, settings)
     ids: list[str] = []
     for path in sorted(inbox.iterdir()):
@@ -132,13 +140,20 @@ def test_bad_inputs_are_rejected_and_the_rest_flows(
     statuses = wait_for_status(client, ids)
     got = sorted(s["state"] if s["state"] != "rejected" else f"rejected:{s['reason']}" for s in statuses.values())
     assert got == sorted([
-        "emitted", "emitted",  # the seed and the good JSON record
+        "emitted", "emitted", "emitted", "emitted",  # the seed, two good JSON records, the odd file name
         "rejected:empty", "rejected:binary", "rejected:invalid_utf8", "rejected:unsupported_type",
         "rejected:too_large", "rejected:empty", "rejected:invalid_json", "rejected:invalid_record",
+        "rejected:invalid_record", "rejected:invalid_json", "rejected:invalid_json",
     ])  # fmt: skip
-    assert {e["title"] for e in stream_events(client)} >= {"Dam opens"}
+    events = {e["title"]: e for e in stream_events(client)}
+    assert {"Dam opens", "Port reopens", "A name that is not UTF-8"} <= set(events)
+    assert "storm" in events["Port reopens"]["text"]
+    reasons = {s.get("detail", "") for s in statuses.values()}
+    assert any("source.name: must be a string" in r for r in reasons)
+    assert any("deep.json" in r and "nested too deeply" in r for r in reasons)
+    assert any("Exceeds the limit" in r for r in reasons)
     stats = client.hgetall(c.STATS)
-    assert stats["rejected:empty"] == "2" and stats["emitted"] == "2"
+    assert stats["rejected:empty"] == "2" and stats["emitted"] == "4"
     assert client.zcard(c.LEDGER_PENDING) == 0
 
 
