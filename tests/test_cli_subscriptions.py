@@ -52,6 +52,18 @@ def test_a_malformed_query_is_refused_with_a_pointer(cli: CliRunner, client: red
     assert list_subscriptions(client) == []
 
 
+def test_a_webhook_without_a_usable_secret_is_refused(cli: CliRunner, client: redis.Redis) -> None:
+    """An empty or short --secret exits 2 (alerts are signed with it); none given makes one, printed once."""
+    for secret in ("", "short"):
+        result = cli.invoke(main, ["subscriptions", "add", "h", "china", "--webhook", "https://h.example/x",
+                                   "--secret", secret])  # fmt: skip
+        assert result.exit_code == 2 and "secret of at least 16" in result.output
+    assert list_subscriptions(client) == []
+    made = cli.invoke(main, ["subscriptions", "add", "h", "china", "--webhook", "https://h.example/x"])
+    assert made.exit_code == 0 and "webhook secret (shown once)" in made.output
+    assert len(list_subscriptions(client)[0].secret or "") == 64
+
+
 def test_test_shows_recent_matches_with_highlights(cli: CliRunner, client: redis.Redis) -> None:
     """test QUERY tries the recent events and prints the matching ones with the matched words."""
     for i, text in enumerate(["China jails fentanyl traffickers", "Football scores"]):
@@ -98,3 +110,11 @@ def test_run_once_alerts_from_the_config(example: Path) -> None:  # noqa: F811 -
                              capture_output=True, text=True, timeout=60)  # fmt: skip
     assert refused.returncode == 2
     assert refused.stderr.startswith("wirewatch: config error: subscriptions.0.query:")
+    # A webhook that is not a URL, or has no secret to sign with, stops every command the same way (it
+    # used to let `run` start and then fail every article's task).
+    for hook, why in (("hooks.example.com/x", "http:// or https://"), ("https://hooks.example.com/x", "secret")):
+        bad.write_text(example.read_text().replace("AND NOT sports'", f"AND NOT sports'\n    webhook: {hook}"))
+        refused = subprocess.run([sys.executable, "-m", "wirewatch", "run", "--once", "-c", str(bad)],
+                                 capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert refused.returncode == 2, refused.stderr[-2000:]
+        assert refused.stderr.startswith("wirewatch: config error: subscriptions.0.webhook:") and why in refused.stderr

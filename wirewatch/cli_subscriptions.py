@@ -18,14 +18,20 @@ from wirewatch.cli import _console, _load, _print_entries, _read_stream, _redis,
 
 
 def config_query_error(settings: Any) -> str | None:
-    """One line naming the first config subscription whose query does not parse, or None."""
+    """One line naming the first config subscription whose query does not parse, or whose webhook is
+    unusable (not http(s), or without a secret to sign with), or None."""
     from worker.query import QuerySyntaxError, parse_query
+    from worker.subscriptions import check_webhook
 
     for i, entry in enumerate(settings.subscriptions):
         try:
             parse_query(entry.query)
         except QuerySyntaxError as e:
             return f"subscriptions.{i}.query: {e}"
+        try:
+            check_webhook(entry.webhook, entry.secret.get_secret_value() if entry.secret else None)
+        except ValueError as e:
+            return f"subscriptions.{i}.webhook: {e}"
     return None
 
 

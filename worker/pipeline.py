@@ -57,7 +57,7 @@ class Deps:
         log.info("enrich_warmed", seconds=round(warm_up(settings.enrich.entities), 3))
         try:
             sync_config(client, settings)
-        except QuerySyntaxError as e:  # refused by `wirewatch run` first; a worker keeps going without it
+        except (QuerySyntaxError, ValueError) as e:  # refused by every command first; a worker goes on without it
             log.error("subscription_invalid", reason=str(e))
         deps = cls(client=client, settings=settings, outcomes=Outcomes(client, settings),
                    subscriptions=SubscriptionIndex(client), neardup=make_index(client, settings),

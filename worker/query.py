@@ -403,6 +403,10 @@ class _Parser:
         prefix = raw.endswith("*")
         if star >= 0 and star != len(raw) - 1:
             raise self.error("'*' is only allowed at the end of a term (suffix wildcard)", pos + star)
+        if len(raw) > 1 and raw[0] in "-+" and raw[1].isalnum():
+            # Search-engine habit: "-sports" would otherwise be read as the word "sports", the opposite.
+            raise self.error(f"{raw!r}: a leading {raw[0]!r} is not an operator here; write "
+                             f"{'NOT ' if raw[0] == '-' else ''}{raw[1:]}", pos)  # fmt: skip
         stem = raw[:-1] if prefix else raw
         found = words(stem)
         if not found:

@@ -32,7 +32,10 @@ log = get_logger("wirewatch.subscriptions")
 FREEZE_AFTER_ADDED = 1000
 
 # KEYS[1] subscriptions hash  KEYS[2] version counter.  ARGV[1] id  ARGV[2] JSON, or "" to delete.
-# Returns 1 when something changed (and the version moved), 0 otherwise.
+# Returns 1 when something changed (and the version moved), 0 otherwise. The version moves by a step drawn
+# from the server's clock, not by 1: should Redis lose the last change (AOF everysec, a failover), the next
+# change must not bring the counter back to a number a worker already holds for other contents, or that
+# worker would keep its stale set. A repeat needs the same microsecond remainder: one chance in ~10^6.
 _PUT_LUA = """
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if ARGV[2] == '' then
@@ -43,7 +46,8 @@ elseif old == ARGV[2] then
 else
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 end
-redis.call('INCR', KEYS[2])
+local now = redis.call('TIME')
+redis.call('INCRBY', KEYS[2], 1 + tonumber(now[2]) % 999983)
 return 1
 """
 
@@ -53,11 +57,25 @@ def subscription_id(name: str) -> str:
     return "sub_" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
 
 
+MIN_SECRET_CHARS = 16
+
+
+def check_webhook(webhook: str | None, secret: str | None) -> None:
+    """Raise ValueError unless `webhook` is absent, or an http(s) URL with a secret to sign its alerts with:
+    a receiver cannot tell a forged alert from a real one without the signature, so none goes out unsigned."""
+    if webhook is None:
+        return
+    if not webhook.lower().startswith(("http://", "https://")) or len(webhook) > 2000:
+        raise ValueError("a webhook must be an http:// or https:// URL (at most 2,000 characters)")
+    if not secret or len(secret) < MIN_SECRET_CHARS:
+        raise ValueError(f"a webhook needs a secret of at least {MIN_SECRET_CHARS} characters: every alert it "
+                         "gets is signed with it")  # fmt: skip
+
+
 def validate(name: str, query: str, webhook: str | None = None, secret: str | None = None) -> Subscription:
     """A checked Subscription; raises QuerySyntaxError (with the position) or ValueError."""
     parse_query(query)
-    if webhook is not None and not webhook.lower().startswith(("http://", "https://")):
-        raise ValueError("a webhook must be an http:// or https:// URL")
+    check_webhook(webhook, secret)
     return Subscription(id=subscription_id(name), name=name, query=query, webhook=webhook, secret=secret)
 
 
@@ -94,7 +112,7 @@ def sync_config(client: redis.Redis, settings: Settings) -> int:
     """Store the config file's `subscriptions:` entries; returns how many changed.
 
     Config entries are upserted, never deleted from Redis: subscriptions added at run time stay.
-    Raises QuerySyntaxError for a malformed query in the config (callers report it with the name).
+    Raises QuerySyntaxError for a malformed query, ValueError for a bad webhook (both name the entry).
     """
     changed = 0
     for entry in settings.subscriptions:
@@ -103,6 +121,8 @@ def sync_config(client: redis.Redis, settings: Settings) -> int:
             sub = validate(entry.name, entry.query, entry.webhook, secret)
         except QuerySyntaxError as e:
             raise QuerySyntaxError(f"subscription {entry.name!r}: {e.message}", e.position, e.query) from e
+        except ValueError as e:
+            raise ValueError(f"subscription {entry.name!r}: {e}") from e
         changed += put_subscription(client, sub)
     return changed
 

@@ -76,19 +76,20 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str, now: float 
 def deliver(url: str, body: bytes, secret: str | None, *, timeout_s: float = c.WEBHOOK_TIMEOUT_S,
             allow_private: bool = False, now: Callable[[], float] = time.time,
             extra_headers: dict[str, str] | None = None) -> int:  # fmt: skip
-    """POST `body` to `url`, signed when there is a secret; the HTTP status, or WebhookFailed/Refused. A
-    redirect is a failure: it could point a signed POST anywhere.
+    """POST `body` to `url`, signed with `secret`; the HTTP status, or WebhookFailed/Refused. Without a secret
+    nothing is sent (an unsigned alert cannot be told from a forged one). A redirect is a failure: it could
+    point a signed POST anywhere.
 
     The POST goes through `producers.fetch.post`: the receiver's name is resolved once, every address it
     gives must be public (unless `allow_private`), and the connection is made to that vetted address with the
     real Host header, SNI and certificate check, so a name that answers a public address to the check and a
     private one to the connect (DNS rebinding) cannot turn a webhook into a request inside the network.
     """
+    if not secret:  # stored before secrets were required, or by something that skipped `validate`
+        raise WebhookRefused("the subscription has no secret: alerts are never sent unsigned")
     timestamp = int(now())
     headers = {"Content-Type": "application/json", "X-Wirewatch-Timestamp": str(timestamp),
-               **(extra_headers or {})}  # fmt: skip
-    if secret:
-        headers["X-Wirewatch-Signature"] = sign(secret, timestamp, body)
+               "X-Wirewatch-Signature": sign(secret, timestamp, body), **(extra_headers or {})}  # fmt: skip
     policy = FetchPolicy(deadline_s=timeout_s, connect_timeout_s=timeout_s, allow_private_networks=allow_private,
                          user_agent=f"wirewatch/{__version__}")  # fmt: skip
     try:

@@ -47,7 +47,7 @@ def hanging_receiver() -> Iterator[str]:
 def test_hanging_webhook_does_not_slow_ingestion(workers: Workers, fault_redis: str, hanging_receiver: str) -> None:
     """Every article of a matching batch is emitted while every webhook call hangs on the receiver."""
     client, submitter, _ = make_submitter(fault_redis)
-    put_subscription(client, validate("everything", "report", webhook=hanging_receiver, secret="s3cret"))
+    put_subscription(client, validate("everything", "report", webhook=hanging_receiver, secret="s3cret-" * 3))
     env = {"WIREWATCH_ALLOW_PRIVATE_NETWORKS": "true"}
     # The layout `wirewatch run` and docker-compose use: ingestion on processes, network waits on threads.
     workers.start(concurrency=2, queues=c.INGEST_QUEUE, **env)

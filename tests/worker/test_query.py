@@ -114,6 +114,10 @@ def test_parse_table(query: str, tree: object) -> None:
         ('lang:"en us"', 5, "ISO 639-1"),
         ("NOT", 3, "ends where a term"),
         ("a (OR b)", 3, "operator OR"),
+        # A search engine's "-word" would otherwise be read as the word itself: the opposite of what was meant.
+        ("fentanyl -sports", 9, "write NOT sports"),
+        ("trade NOT -war", 10, "write NOT war"),
+        ("+china", 0, "not an operator here; write china"),
     ],
 )
 def test_parse_errors_name_the_position(query: str, position: int, fragment: str) -> None:

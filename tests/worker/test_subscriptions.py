@@ -26,38 +26,67 @@ def test_a_malformed_query_is_refused_with_its_position() -> None:
         validate("bad", "fentanyl AND (china OR")
     assert info.value.position == 22
     with pytest.raises(ValueError, match="http"):
-        validate("hook", "china", webhook="ftp://example.com")
+        validate("hook", "china", webhook="ftp://example.com", secret="s" * 16)
+    # A webhook is signed with its secret: none, an empty one or a short one is refused, never sent unsigned.
+    for secret in (None, "", "short"):
+        with pytest.raises(ValueError, match="secret of at least 16"):
+            validate("hook", "china", webhook="https://hooks.example.com/x", secret=secret)
+    assert validate("hook", "china", webhook="https://hooks.example.com/x", secret="s" * 16).secret == "s" * 16
+
+
+def version(client: redis.Redis) -> int:
+    return int(client.get(c.SUBSCRIPTIONS_VERSION) or 0)
 
 
 def test_put_list_remove_and_the_version(client: redis.Redis) -> None:
-    """Each real change bumps the version once; re-putting the same subscription changes nothing."""
+    """Each real change moves the version up; re-putting the same subscription changes nothing."""
     sub = validate("fentanyl-china", "fentanyl AND (china OR chinese)")
     assert sub.id == subscription_id("fentanyl-china")
     assert put_subscription(client, sub)
+    first = version(client)
     assert not put_subscription(client, sub)
-    assert int(client.get(c.SUBSCRIPTIONS_VERSION)) == 1
+    assert version(client) == first > 0
     assert put_subscription(client, validate("fentanyl-china", "fentanyl"))
     assert [s.query for s in list_subscriptions(client)] == ["fentanyl"]
     assert get_subscription(client, sub.id) is not None
     assert remove_subscription(client, "fentanyl-china")
     assert not remove_subscription(client, "fentanyl-china")
     assert list_subscriptions(client) == []
-    assert int(client.get(c.SUBSCRIPTIONS_VERSION)) == 3
+    assert version(client) > first
+
+
+def test_a_lost_change_cannot_leave_a_worker_on_a_stale_set(client: redis.Redis) -> None:
+    """Should Redis lose the last change (AOF everysec, a failover), the next change must not bring the
+    version back to a number a worker holds for other contents: it would keep alerting on what is gone."""
+    index = SubscriptionIndex(client, poll_s=0)
+    put_subscription(client, validate("a", "alpha"))
+    before_b = version(client)
+    put_subscription(client, validate("b", "beta"))
+    assert sorted(s.name for s in index.subscriptions.values()) == [] and len(index.current()) == 2
+    client.hdel(c.SUBSCRIPTIONS, subscription_id("b"))  # the write of "b" is lost, and its version with it
+    client.set(c.SUBSCRIPTIONS_VERSION, before_b)
+    put_subscription(client, validate("c", "gamma"))  # a counter moving by 1 would be back where "b" left it
+    assert len(index.current()) == 2
+    assert sorted(s.name for s in index.subscriptions.values()) == ["a", "c"]
 
 
 def test_config_subscriptions_are_stored(client: redis.Redis, redis_url: str) -> None:
     """The config file's subscriptions: entries are upserted (with their secrets) and stay idempotent."""
     settings = load_settings(None, redis_url=redis_url, subscriptions=[
-        {"name": "a", "query": "china", "webhook": "https://hooks.example.com/x", "secret": "s3"},
+        {"name": "a", "query": "china", "webhook": "https://hooks.example.com/x", "secret": "s3" * 8},
         {"name": "b", "query": 'title:"trade deal"'},
     ])  # fmt: skip
     assert sync_config(client, settings) == 2
     assert sync_config(client, settings) == 0
     subs = {s.name: s for s in list_subscriptions(client)}
-    assert subs["a"].secret == "s3" and subs["a"].webhook == "https://hooks.example.com/x"
+    assert subs["a"].secret == "s3" * 8 and subs["a"].webhook == "https://hooks.example.com/x"
     bad = load_settings(None, redis_url=redis_url, subscriptions=[{"name": "x", "query": "a OR"}])
     with pytest.raises(QuerySyntaxError, match="subscription 'x'"):
         sync_config(client, bad)
+    unsigned = load_settings(None, redis_url=redis_url, subscriptions=[
+        {"name": "y", "query": "china", "webhook": "hooks.example.com/x"}])  # fmt: skip
+    with pytest.raises(ValueError, match="subscription 'y': a webhook must be an http"):
+        sync_config(client, unsigned)
 
 
 def test_index_follows_changes_after_its_poll_interval(client: redis.Redis) -> None:
@@ -77,7 +106,7 @@ def test_index_follows_changes_after_its_poll_interval(client: redis.Redis) -> N
     assert index.subscriptions[subscription_id("a")].query == "beta"
     remove_subscription(client, "b")
     now[0] = 1.8
-    assert len(index.current()) == 1 and index.version == 4
+    assert len(index.current()) == 1 and index.version == int(client.get(c.SUBSCRIPTIONS_VERSION))
 
 
 def test_index_skips_a_stored_query_that_does_not_parse(client: redis.Redis) -> None:

@@ -30,7 +30,7 @@ from worker.webhooks import (
     verify,
 )
 
-SECRET = "s3cret"
+SECRET = "s3cret-s3cret-s3cret"
 
 
 class Receiver:
@@ -110,6 +110,11 @@ def test_failures_and_refusals() -> None:
         deliver("http://127.0.0.1:9/hook", b"{}", SECRET)
     with pytest.raises(WebhookRefused, match="http"):
         deliver("file:///etc/passwd", b"{}", SECRET, allow_private=True)
+    with Receiver([200]) as rx:  # no secret (stored around `validate`): nothing is sent unsigned
+        for secret in (None, ""):
+            with pytest.raises(WebhookRefused, match="never sent unsigned"):
+                deliver(rx.url, b"{}", secret, allow_private=True)
+        assert rx.requests == []
 
 
 def test_a_name_that_rebinds_to_a_private_address_is_not_posted_to(monkeypatch: pytest.MonkeyPatch) -> None:
