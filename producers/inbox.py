@@ -10,6 +10,7 @@ has closed or renamed in is read at once instead of after two scans (``producers
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -36,6 +37,11 @@ KINDS = {
 }  # fmt: skip
 _BINARY_SNIFF_BYTES = 8192
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
+# A `text`/`content`/`body` field that holds markup (what CMS exports and feed-to-JSON tools write): read as
+# HTML, or its tags and entities would be kept as words. Prose that merely mentions a tag has no closing one.
+_MARKUP = re.compile(r"</(?:p|div|span|a|em|strong|b|i|u|li|ul|ol|h[1-6]|blockquote|figure|figcaption|td|tr"
+                     r"|table|section|article)>|<br\s*/?>", re.I)  # fmt: skip
+_ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{2,6}|#x[0-9a-f]{2,5});", re.I)
 DONE_DIR = ".done"  # where `after: move` puts settled files; hidden, so scans skip it
 
 
@@ -104,6 +110,10 @@ def record_to_raw(record: Any, did: str, source: RawSource) -> RawArticle:
         content = record.get("text") or record.get("content") or record.get("body") or ""
     if not isinstance(content, str):
         raise ValueError("the text field must be a string")
+    if content_type == "text" and "<" in content and _MARKUP.search(content):
+        content_type = "html"
+    elif content_type == "text" and "&" in content and _ENTITY.search(content):
+        content = html.unescape(content)  # "&amp;", "&ndash;" escaped once too often by the exporter
     published = record.get("published_at") or record.get("published") or record.get("date")
     try:
         return RawArticle(

@@ -54,8 +54,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Lines that are not part of the story: gallery counters and photo captions, share prompts, sign-up nags.
 _BOILERPLATE = [
-    # "1 / 2China's jailing…" — a gallery counter glued to its caption; a photo credit closing a line.
-    re.compile(r"^\d{1,3}\s?/\s?\d{1,3}(?:$|(?=[^\s\d]))"),
+    # "1 / 2China's jailing…" — a gallery counter glued to its caption (which starts with a capital: a counter
+    # followed by anything else is prose, "9/11's legacy", "24/7-Betreuung"); a photo credit closing a line.
+    re.compile(r"^\d{1,3}\s?/\s?\d{1,3}(?:$|(?=[A-Z\u00c0-\u00d6\u00d8-\u00de]))"),
     re.compile(r"\((?:AFP|AP|Reuters|Getty|EPA|Xinhua|Bloomberg|Anadolu|dpa|[A-Z]{2,6})\b[^()]{0,40}"
                r"\b(?:Photo|Photos|Images|Pictures)\b[^()]{0,60}\)$"),
 ] + [

@@ -127,3 +127,24 @@ def test_a_missing_inbox_folder_is_said_once_and_read_once_it_appears(tmp_path: 
     said = [(e["event"], e["log_level"]) for e in logs if e["event"].startswith("inbox_folder")]
     assert said == [("inbox_folder_missing", "warning"), ("inbox_folder_found", "info")]
     assert [e["path"] for e in logs if e["event"] == "inbox_folder_missing"] == [str(folder)]
+
+
+def test_a_json_text_field_that_holds_markup_is_read_as_html(tmp_path: Path) -> None:
+    """CMS exports put HTML in `content`: its tags and entities must not end up in the text; prose that only
+    mentions a tag or an ampersand stays text."""
+    from producers.inbox import read_file
+    from worker.parse import parse
+
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in [
+        {"title": "Council vote", "content": "<p>The council voted &amp; the mayor &ndash; who opposed it &ndash; "
+                                             "conceded on Tuesday.</p><p>A second paragraph.</p>"},
+        {"title": "Escaped once too often", "text": "Smith &amp; Sons won the tender &#8211; again."},
+        {"title": "About tags", "text": "Use the <p> tag for paragraphs & keep AT&T; out of it."},
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    result = read_file(path, "t", 1_000_000, 100)
+    assert [a.content_type for a in result.articles] == ["html", "text", "text"]
+    texts = [parse(a).text for a in result.articles]
+    assert texts[0] == "The council voted & the mayor – who opposed it – conceded on Tuesday.\n\nA second paragraph."
+    assert texts[1] == "Smith & Sons won the tender – again."
+    assert texts[2] == "Use the <p> tag for paragraphs & keep AT&T; out of it."

@@ -24,6 +24,10 @@ from worker.clean import clean_inline, clean_text, is_boilerplate, normalise_lin
         ("Read more: Why prices rose", True),
         ("- Trade war -", False),
         ("1 / 2 of the voters said no.", False),
+        ("9/11's legacy still shapes airport security.", False),  # a counter glued to a capital only
+        ("24/7-Betreuung für alle Patienten.", False),
+        ("9/11-Anschläge jähren sich.", False),
+        ("2/5Élections: the count goes on", True),
         ("He shared the article with friends.", False),
         ("The photo (see below) shows the damage.", False),
     ],
