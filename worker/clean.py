@@ -119,6 +119,50 @@ def clean_lines(lines: list[str]) -> list[str]:
     return out
 
 
+_LIST_ITEM = re.compile(r"^(?:[-*\u2022#>]|\d{1,3}[.)])\s")
+_WRAP_MAX_CHARS = 100  # hard wrapping is at 60-80 columns; a longer line is a paragraph written on one line
+
+
+def unwrap(lines: list[str]) -> list[str]:
+    """Join hard-wrapped lines (text wrapped at a fixed width, paragraphs apart by blank lines) back into one
+    line a paragraph, which is what the rest of the pipeline takes a line to be: a wrapped article was read
+    as dozens of one-line paragraphs, and its summary began mid-sentence.
+
+    Only a text that shows the shape is joined: blank-line paragraphs, lines no longer than
+    ``_WRAP_MAX_CHARS``, the lines inside paragraphs mostly near the longest and mostly not ending a
+    sentence. One paragraph a line (the seed's format), one sentence a line and lists stay as they are.
+    """
+    if len(lines) < 4:
+        return lines
+    blocks: list[list[str]] = [[]]
+    for line in lines:
+        stripped = line.strip()
+        if stripped:
+            if len(stripped) > _WRAP_MAX_CHARS:
+                return lines
+            blocks[-1].append(stripped)
+        elif blocks[-1]:
+            blocks.append([])
+    inner = [line for block in blocks for line in block[:-1]]  # lines a wrap would have broken
+    if len(blocks) < 2 or len(inner) < 3:
+        return lines
+    widths = sorted(len(line) for line in inner)
+    if widths[len(widths) // 2] < 0.6 * widths[-1] or widths[len(widths) // 2] < 40:
+        return lines
+    if sum(line.endswith((".", "!", "?", ":", '"', "\u201d")) for line in inner) > len(inner) / 2:
+        return lines
+    out: list[str] = []
+    for block in blocks:
+        joined: list[str] = []
+        for line in block:
+            if joined and not _LIST_ITEM.match(line):
+                joined[-1] += " " + line
+            else:
+                joined.append(line)
+        out += [*joined, ""]
+    return out
+
+
 def clean_text(text: str) -> str:
     """A body of text → paragraphs separated by a blank line."""
     text = repair_encoding(_CONTROL.sub("", text.replace("\r\n", "\n")))

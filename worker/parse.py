@@ -22,7 +22,7 @@ from schemas import RawArticle
 from wirewatch import constants as c
 from wirewatch.errors import Rejected
 from wirewatch.logs import get_logger
-from worker.clean import clean_inline, clean_text, is_boilerplate
+from worker.clean import clean_inline, clean_text, is_boilerplate, unwrap
 from worker.urls import canonicalize_url, domain_of
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ _ZONES: dict[str, int] = {
 }  # fmt: skip
 # Two defaults that differ in every date part: a part the text lacks shows up as a difference between the
 # two readings (dateutil fills what is missing from its default, which would invent a day or a year).
-_DEFAULTS = (datetime(1904, 1, 1), datetime(1905, 2, 2))  # noqa: DTZ001 - naive on purpose: dateutil's fill-in
+_DEFAULTS = (datetime(1904, 1, 1), datetime(1905, 2, 2))  # naive on purpose: what dateutil fills in from
 
 
 def _zone(name: str | None, offset: int | None) -> int | None:
@@ -445,6 +445,8 @@ def parse(raw: RawArticle) -> ParsedArticle:
 
     notes: list[str] = []
     lines = [str(line) for line in fields["lines"]]  # type: ignore[attr-defined]
+    if raw.content_type != "html":  # trafilatura gives paragraphs; text and markdown may be hard-wrapped
+        lines = unwrap(lines)
     text = clean_text("\n".join(lines))
     if len(text) > c.TEXT_MAX_CHARS:
         text = text[: c.TEXT_MAX_CHARS].rsplit(" ", 1)[0]

@@ -79,3 +79,54 @@ def test_clean_text_is_idempotent(text: str) -> None:
     """Cleaning clean text changes nothing."""
     once = clean_text(text)
     assert clean_text(once) == once
+
+
+WRAPPED = """Gaming used to be so simple. We'd buy a game, sit down in front of a
+console or PC, grind our way to the end, then repeat.
+
+Now we spend money over and over on virtual perks. We play on phones and
+tablets while socializing with far-flung friends. And there is no "end,"
+because developers keep updating their biggest hits with new maps,
+missions and characters.
+
+What changed:
+- more games on phones
+- updates without end
+"""
+
+
+def test_hard_wrapped_text_is_joined_into_paragraphs() -> None:
+    """Text wrapped at a fixed width becomes one line a paragraph (lists keep their items)."""
+    from worker.clean import unwrap
+
+    out = [line for line in unwrap(WRAPPED.split("\n")) if line]
+    assert out == [
+        "Gaming used to be so simple. We'd buy a game, sit down in front of a console or PC, grind our way to the "
+        "end, then repeat.",
+        'Now we spend money over and over on virtual perks. We play on phones and tablets while socializing with '
+        'far-flung friends. And there is no "end," because developers keep updating their biggest hits with new '
+        "maps, missions and characters.",
+        "What changed:",
+        "- more games on phones",
+        "- updates without end",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # One paragraph a line (the seed's format), short paragraphs included.
+        "The court sat on Thursday.\nNine people were jailed for selling fentanyl.\nThe case was a first.\n"
+        "Officials said more would follow.\n",
+        # One sentence a line, paragraphs apart.
+        "The court sat on Thursday in Hebei province.\nNine people were jailed for the sales.\n\n"
+        "Officials said more arrests would follow soon.\nThe US welcomed the verdict on Friday.\n",
+        # A short-line list or verse.
+        "Results\n\nAlpha 3\nBeta 2\nGamma 1\n\nDelta 0\nEpsilon 0\n",
+    ],
+)
+def test_text_that_is_not_hard_wrapped_is_left_as_it_is(text: str) -> None:
+    from worker.clean import unwrap
+
+    lines = text.split("\n")
+    assert unwrap(lines) == lines
