@@ -98,6 +98,10 @@ WEBHOOK_MAX_ATTEMPTS = 6  # then give up, logged and counted
 WEBHOOK_BACKOFF_S = 2.0  # first retry delay; doubles each attempt, with jitter
 WEBHOOK_BACKOFF_MAX_S = 300.0
 WEBHOOK_TOLERANCE_S = 300  # receivers should refuse signatures older than this (replay window)
+# Deliveries in flight to one receiver (host and port) at a time, across all workers: a receiver that hangs
+# holds this many threads for its timeout, not every thread of the webhooks (and feeds) worker.
+WEBHOOK_HOST_MAX_CONCURRENT = 2
+WEBHOOK_GATE_RETRY_S = 1.0  # a delivery whose receiver is at its cap is re-queued after about this long
 
 
 ALERT_CLAIM_PREFIX = key("claims", "")  # then "<story>": string "<subscription id>\n" per alert (worker/alerts.py)

@@ -23,12 +23,14 @@ import random
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 from celery import Celery, Task
 from pydantic import BaseModel, Field, ValidationError
 
 from producers.fetch import FetchBadURL, FetchBlocked, FetchError, FetchPolicy, post
+from producers.schedule import HostGate
 from wirewatch import __version__
 from wirewatch import constants as c
 from wirewatch.errors import WirewatchError
@@ -53,6 +55,9 @@ class WebhookMessage(BaseModel):
     alert_id: str = Field(..., min_length=1, max_length=100)
     subscription_id: str = Field(..., min_length=1, max_length=100)
     body: str = Field(..., min_length=2)
+    # Times the message was put back because its receiver was at its cap: Celery counts those as retries,
+    # and they are not attempts.
+    gate_waits: int = Field(0, ge=0)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -110,17 +115,41 @@ def backoff_s(attempt: int, rng: random.Random | None = None) -> float:
     return base * (0.5 + 0.5 * jitter)
 
 
+def receiver_gate(client: redis.Redis) -> HostGate:
+    """The per-receiver cap on deliveries in flight (`WEBHOOK_HOST_MAX_CONCURRENT`), shared through Redis by
+    every worker: the feeds' host gate, under keys of its own and with no delay between deliveries."""
+    return HostGate(client, max_concurrent=c.WEBHOOK_HOST_MAX_CONCURRENT, delay_s=0.0,
+                    slot_ttl_s=c.WEBHOOK_TIMEOUT_S + 5)  # fmt: skip
+
+
+def _receiver(url: str) -> str:
+    parts = urlsplit(url)
+    return f"webhook/{(parts.hostname or '').lower()}:{parts.port or ''}"
+
+
 def attempt_delivery(client: redis.Redis, settings: Settings, message: WebhookMessage, attempt: int,
                      max_attempts: int = c.WEBHOOK_MAX_ATTEMPTS) -> str:  # fmt: skip
-    """Try one delivery; returns "delivered", "retry", "gave_up" or "dropped" (each but retry counted)."""
+    """Try one delivery; returns "delivered", "retry", "gave_up" or "dropped" (each but retry counted), or
+    "wait" when the receiver already has its cap of deliveries in flight (not an attempt)."""
     sub = get_subscription(client, message.subscription_id)
     fields = {"alert_id": message.alert_id, "subscription_id": message.subscription_id, "attempt": attempt + 1}
     if sub is None or not sub.webhook:
         return _final(client, "webhook:dropped", fields, reason="subscription or webhook removed")
+    gate, receiver, token = receiver_gate(client), _receiver(sub.webhook), f"{message.alert_id}:{attempt}"
+    if gate.acquire(receiver, token) > 0:
+        return "wait"
+    try:
+        return _post(client, settings, message, sub.webhook, sub.secret, attempt >= max_attempts - 1, fields)
+    finally:
+        gate.release(receiver, token)
+
+
+def _post(client: redis.Redis, settings: Settings, message: WebhookMessage, webhook: str, secret: str | None,
+          last: bool, fields: dict[str, Any]) -> str:  # fmt: skip
     timings = LatencyRecorder()
     started = time.perf_counter()
     try:
-        status = deliver(sub.webhook, message.body.encode("utf-8"), sub.secret,
+        status = deliver(webhook, message.body.encode("utf-8"), secret,
                          allow_private=settings.allow_private_networks,
                          extra_headers={"X-Wirewatch-Alert-Id": message.alert_id})  # fmt: skip
     except WebhookRefused as e:
@@ -128,7 +157,7 @@ def attempt_delivery(client: redis.Redis, settings: Settings, message: WebhookMe
     except WebhookFailed as e:
         timings.observe("webhook_failed", time.perf_counter() - started)
         timings.flush(client)
-        if attempt + 1 >= max_attempts:
+        if last:
             return _final(client, "webhook:gave_up", fields, reason=str(e))
         log.warning("webhook_failed", reason=str(e), **fields)
         return "retry"
@@ -160,8 +189,12 @@ def register_webhook_task(app: Celery, deps: Callable[[], Any]) -> None:
             log.error("message_invalid", outcome="dropped", reason=str(e.errors()[0]["msg"]))
             return "dropped"
         d = deps()
-        attempt = int(self.request.retries)
+        attempt = int(self.request.retries) - msg.gate_waits
         outcome = attempt_delivery(d.client, d.settings, msg, attempt)
+        if outcome == "wait":  # its receiver is at its cap: back on the queue, not counted as an attempt
+            waited = msg.model_copy(update={"gate_waits": msg.gate_waits + 1})
+            raise self.retry(args=(waited.model_dump(),), countdown=c.WEBHOOK_GATE_RETRY_S * (0.5 + random.random()),
+                             queue=c.WEBHOOK_QUEUE)  # fmt: skip
         if outcome == "retry":
             raise self.retry(countdown=backoff_s(attempt), queue=c.WEBHOOK_QUEUE)
         return outcome

@@ -60,3 +60,30 @@ def test_hanging_webhook_does_not_slow_ingestion(workers: Workers, fault_redis: 
     alerts = client.xlen(c.ALERTS_STREAM)
     assert alerts == len(ids)  # each article is its own story and matches
     assert time.monotonic() - started < 180
+
+
+def test_a_hanging_receiver_does_not_hold_up_deliveries_to_the_others(
+    workers: Workers, fault_redis: str, hanging_receiver: str
+) -> None:
+    """Every alert goes to a receiver that never answers and to one that does. The hanging one gets at most
+    WEBHOOK_HOST_MAX_CONCURRENT deliveries in flight, so the healthy one gets all of its alerts while those
+    wait out their timeouts (before the cap, every thread of the worker sat on the hanging receiver, and the
+    healthy one got ~4 alerts per 10 s timeout)."""
+    from tests.worker.test_webhooks import SECRET, Receiver
+
+    client, submitter, _ = make_submitter(fault_redis)
+    env = {"WIREWATCH_ALLOW_PRIVATE_NETWORKS": "true"}
+    with Receiver([]) as healthy:
+        put_subscription(client, validate("stuck", "report", webhook=hanging_receiver, secret=SECRET))
+        put_subscription(client, validate("fine", "report", webhook=healthy.url, secret=SECRET))
+        workers.start(concurrency=2, queues=c.INGEST_QUEUE, **env)
+        workers.start(concurrency=6, queues=",".join(c.IO_QUEUES), pool="threads", **env)
+        ids = submitter.submit(articles(60, seed=13))
+        wait_all(client, submitter, ids, timeout=180, reconcile=False)
+        emitted = time.monotonic()
+        deadline = emitted + 30
+        while len(healthy.requests) < len(ids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(healthy.requests) == len(ids), f"{len(healthy.requests)} of {len(ids)} delivered in 30 s"
+        delivered = int(client.hget(c.ALERT_STATS, "webhook:delivered") or 0)
+        assert delivered == len(ids)  # the hanging receiver's deliveries are still being tried, none counted
