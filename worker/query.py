@@ -89,10 +89,16 @@ def _word_re(text: str) -> re.Pattern[str]:
     return _PLAIN_WORD_RE if text.isascii() or not _MARK.search(text) else WORD_RE
 
 
+# Letters that carry their accent inside (NFKD does not split them into a base and a mark), folded by hand as
+# a reader would: "Łódź" = "lodz", "Søren" = "soren", "Işık" = "isik", "Æsop" = "aesop".
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ı": "i", "ħ": "h", "ŧ": "t", "æ": "ae", "œ": "oe",
+                          "þ": "th", "ð": "d"})  # fmt: skip
+
+
 @lru_cache(maxsize=200_000)
 def _fold_slow(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().translate(_LETTERS)
 
 
 def fold(word: str) -> str:
