@@ -22,6 +22,7 @@ from schemas import RawArticle
 from wirewatch import constants as c
 from wirewatch.errors import Rejected
 from wirewatch.logs import get_logger
+from worker import lexicon
 from worker.clean import clean_inline, clean_text, is_boilerplate, unwrap
 from worker.urls import canonicalize_url, domain_of
 
@@ -131,13 +132,57 @@ def parse_published(value: str | None, now: datetime | None = None) -> datetime 
     return parsed
 
 
+# What pages put in their byline besides names (found on the corpus pages: "Ap Auto Writer", "Malcolm Owen
+# Monday", "Phil Helsel is a reporter", "No Author", "RDN", "Frankfurt"): a role or a date after the name, a
+# sentence about the person, a placeholder, a credential or a place on its own.
+_AUTHOR_ROLE = lexicon.words(
+    "writer writers reporter reporters correspondent correspondents editor editors columnist contributor"
+    " contributors staff desk bureau photographer producer analyst"
+)
+_AUTHOR_DATE = lexicon.words(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july"
+    " august september october november december"
+)
+_AUTHOR_CREDENTIAL = lexicon.words("ms md phd rdn rd rn mba cpa cfa jr sr ii iii esq dds mph msc bsc")
+_AUTHOR_PLACEHOLDER = frozenset(
+    {"no author", "unknown", "anonymous", "admin", "administrator", "staff", "editorial", "newsroom", "editor"}
+)
+_AUTHOR_SENTENCE = re.compile(r"\s+(?:is|was|has been|covers|writes)\s.*$", re.I)
+
+
+def _author_name(piece: str) -> str | None:
+    """One byline piece as a name, or None when it is not one."""
+    piece = _AUTHOR_SENTENCE.sub("", piece).strip(" .")
+    words = piece.split()
+    while words and words[-1].lower() in _AUTHOR_DATE:
+        words.pop()  # "Malcolm Owen Monday"
+    role = next((i for i, w in enumerate(words) if w.lower().strip(".,") in _AUTHOR_ROLE), None)
+    if role is not None:
+        # "John Smith Staff Writer" keeps the name before the role; "AP Auto Writer", "Senior Correspondent"
+        # have none (a name starts with a given name and has two words at least).
+        if role < 2 or words[0] not in lexicon.given_names():
+            return None
+        words = words[:role]
+    name = " ".join(words)
+    folded = name.lower()
+    if not name or len(name) > 200 or not any(ch.isalpha() for ch in name) or folded in _AUTHOR_PLACEHOLDER:
+        return None
+    if all(w.lower().strip(".,") in _AUTHOR_CREDENTIAL for w in words) or folded in _AUTHOR_DATE:
+        return None
+    place = lexicon.places().get(name) if len(words) == 1 and name not in lexicon.given_names() else None
+    if place is not None and (place.kind != "city" or place.population >= 500_000):
+        return None  # a dateline's city or a country on its own, not a person ("David" and "Lynn" stay)
+    return name
+
+
 def split_authors(values: list[str]) -> list[str]:
-    """Author strings → distinct clean names ("By A and B" → ["A", "B"])."""
+    """Author strings → distinct clean names ("By A and B" → ["A", "B"]), without the roles, dates,
+    credentials, placeholders and places that bylines carry."""
     names: list[str] = []
     for value in values:
-        for name in _AUTHOR_SPLIT.split(_BY_PREFIX.sub("", clean_inline(value))):
-            name = name.strip(" .")
-            if name and len(name) <= 200 and name not in names:
+        for piece in _AUTHOR_SPLIT.split(_BY_PREFIX.sub("", clean_inline(value))):
+            name = _author_name(piece)
+            if name and name not in names:
                 names.append(name)
     return names[:50]
 

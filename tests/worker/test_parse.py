@@ -264,6 +264,31 @@ def test_split_authors() -> None:
     assert split_authors(["By Ann Lee and Bo Chen", "Ann Lee"]) == ["Ann Lee", "Bo Chen"]
 
 
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [  # what the corpus pages put in their bylines besides names
+        ("Ap Auto Writer", []),
+        ("Malcolm Owen Monday", ["Malcolm Owen"]),
+        ("November", []),
+        ("Phil Helsel is a reporter", ["Phil Helsel"]),
+        ("Grant Tinsley, PhD", ["Grant Tinsley"]),
+        ("Jane Doe, MS, RDN", ["Jane Doe"]),
+        ("Markus M. Haefliger, London, Beat Bumbacher", ["Markus M. Haefliger", "Beat Bumbacher"]),
+        ("No Author", []),
+        ("Staff Writer", []),
+        ("John Smith Staff Writer", ["John Smith"]),
+        ("Maria Olsen, Senior Correspondent", ["Maria Olsen"]),
+        # names, agencies and given names that are also places stay
+        ("Paris Hilton", ["Paris Hilton"]),
+        ("David", ["David"]),
+        ("Reuters", ["Reuters"]),
+        ("Jing Xuan TENG", ["Jing Xuan TENG"]),
+    ],
+)
+def test_bylines_keep_names_only(byline: str, names: list[str]) -> None:
+    assert split_authors([byline]) == names
+
+
 def test_markdown_detection(seed_text: str) -> None:
     """The article markdown format is recognised inside a .txt file, and plain prose is not."""
     assert looks_like_article_markdown(seed_text)
