@@ -16,8 +16,9 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from schemas.models import Entity
 from worker import lexicon
@@ -466,6 +467,7 @@ class _Name:
     lower_probe: str  # " " + its first word in lower case: is it also written in lower case?
     titles: bool  # holds a title word ("President", "Foreign"): ``_title_split`` has work to do
     splittable: bool  # holds a connector that is not a name particle ("and", "of"): ``_should_split`` may cut it
+    caps_place: str  # one all-capital word that is a place in title case: "WASHINGTON" → "Washington" ('' if not)
 
 
 class _Names(dict[str, _Name]):
@@ -479,14 +481,29 @@ class _Names(dict[str, _Name]):
         demonyms = lexicon.demonyms()
         has_connector = n > 1 and not _CONNECTORS.isdisjoint(words)
         known = _is_known(text)
+        # Datelines ("WASHINGTON —", "LONDON (Reuters) -") write the place in capitals: that is no acronym. From four
+        # letters up only: "MAN" (the truck maker) is not Man, CI. A listed organisation ("NATO") stays one.
+        caps_place = ""
+        if n == 1 and len(text) > 3 and text.isupper() and not known and _is_strong_known(text.title()):
+            caps_place = text.title()
+        static = _static_type(text, False)
+        if caps_place and static is None:
+            static = _static_type(caps_place, False)
         name = _Name(
             text=text,
             n=n,
-            static=_static_type(text, False),
+            static=static,
             org_head=n == 1 and last in _ORG_HEADS and last not in _TITLES,
             place=text in places,
             person_shape=n <= 4 and not has_connector,
-            acronym=n == 1 and len(text) >= 2 and text.isupper() and text.isalpha() and text not in _NOT_ORG_ACRONYMS,
+            acronym=(
+                n == 1
+                and len(text) >= 2
+                and text.isupper()
+                and text.isalpha()
+                and text not in _NOT_ORG_ACRONYMS
+                and not caps_place
+            ),
             surname_shape=(
                 2 <= n <= 3
                 and not has_connector
@@ -503,6 +520,7 @@ class _Names(dict[str, _Name]):
             lower_probe=f" {first.lower()}",
             titles=not _TITLES.isdisjoint(words),
             splittable=any(w in _CONNECTORS and w not in _NAME_PARTICLES for w in words),
+            caps_place=caps_place,
         )
         if len(self) < _NAMES_MAX:
             self[text] = name
@@ -570,8 +588,11 @@ def _sentence_initial(text: str, start: int) -> bool:
     return i < 0 or text[i] in _CLOSING
 
 
-def find_mentions(text: str, language: str | None = "en") -> list[Mention]:
-    """Every name mention in ``text`` with its span, typed and settled against the rest of the document."""
+def find_mentions(text: str, language: str | None = "en", headline_end: int = 0) -> list[Mention]:
+    """Every name mention in ``text`` with its span, typed and settled against the rest of the document.
+
+    ``headline_end``: where a Title Cased Headline at the start of ``text`` ends (0: none), see ``_resolve``.
+    """
     text = text[:ENTITIES_MAX_CHARS]
     mentions: list[Mention] = []
     for match in _SEQUENCE.finditer(text):
@@ -591,11 +612,69 @@ def find_mentions(text: str, language: str | None = "en") -> list[Mention]:
             if part:
                 _add_part(text, part, mentions)
     _acronyms(text, mentions)
-    _resolve(mentions)
+    _resolve(mentions, headline_end)
     if language not in (None, "en"):
-        # Capitalisation says little outside English (German capitalises every noun): keep what lists vouch for.
-        mentions = [m for m in mentions if m.strength >= 2]
+        mentions = _vouched_for(text, mentions, language)
     return mentions
+
+
+# Words before a noun, never before a place, in the languages that capitalise every noun: "das Essen" is a meal,
+# "in Essen" the city; "20 Grad", "in der Mitte", "eine Bar".
+_NOUN_CAPITALISING = frozenset({"de", "lb"})
+_NOUN_BEFORE_DE = words(
+    """der die das dem den des ein eine einer einem einen eines kein keine keinen keinem keiner zum zur beim vom im
+    am ins jeder jede jedes diese dieser dieses diesem diesen"""
+)
+
+
+def _vouched_for(text: str, mentions: list[Mention], language: str) -> list[Mention]:
+    """Outside English, the mentions the lists vouch for: capitalisation says little there.
+
+    A one-word gazetteer place is still often a common word of the language: a city of 100,000 ("Man" CI, "Kita"
+    JP) or a province anywhere ("Para" BR, "Grad" SI, "Bar" ME). So, unless it is a country, it is refused when it
+    is a stop word of the language ("Man muss …", "Para el …"); when it only opens sentences and the text also
+    writes it in lower case (the capital is the sentence's); and, where every noun is capitalised, when a mention
+    of it follows an article or a number ("20 Grad", "die Bar", "das Essen"). A sentence's first word alone is
+    not refused otherwise: on the German pages of trafilatura-eval that cost more real places ("Berlin (dpa) –",
+    "Stuttgart hat …") than it removed false ones.
+    """
+    stop = lexicon.stopwords(language)
+    places = lexicon.places()
+    nouns_capitalised = language in _NOUN_CAPITALISING
+    trusted: set[str] = set()  # one-word places some mention vouches for
+    doubtful: set[str] = set()  # one-word places that are common words here
+    as_noun: dict[str, list[int]] = {}  # name → [mentions after an article or a number, mentions]
+    for m in mentions:
+        if m.strength < 2 or m.type != "place" or " " in m.text or m.text in doubtful:
+            continue
+        place = places.get(m.canonical)
+        if place is not None and place.kind not in ("city", "admin1"):
+            trusted.add(m.text)  # a country or a continent: not a common word anywhere
+            continue
+        if m.text.lower() in stop:
+            doubtful.add(m.text)
+            continue
+        if nouns_capitalised:
+            votes = as_noun.setdefault(m.text, [0, 0])
+            votes[0] += _after_noun_word(text, m.start)
+            votes[1] += 1
+        if not m.sentence_initial or f" {m.text.lower()} " not in text:
+            trusted.add(m.text)
+    # Most mentions (or half) read as a noun: "in der Mitte", "20 Grad"; not "Dresden" once after "die" (a pronoun).
+    doubtful.update(name for name, (noun, seen) in as_noun.items() if noun and 2 * noun >= seen)
+    trusted -= doubtful
+    return [m for m in mentions if m.strength >= 2 and (m.type != "place" or " " in m.text or m.text in trusted)]
+
+
+def _after_noun_word(text: str, start: int) -> bool:
+    """Whether an article ("der", "eine", "zum", …) or a number stands right before ``start``. Ten characters hold
+    such a word and the space before it, and a longer word's tail read instead ("Leiter" → "eiter") is never one."""
+    before = text[max(0, start - 10) : start].split()
+    if not before:
+        return False
+    word = before[-1].lstrip("(\"'„“").lower()
+    # A count or a measure ("20 Grad", "3,5 Grad"), not a postcode ("10117 Berlin", "8037 Zürich") or a year.
+    return word in _NOUN_BEFORE_DE or (len(word) <= 3 and word.replace(",", "").isdigit())
 
 
 def _add_word(text: str, word: str, start: int, end: int, mentions: list[Mention]) -> None:
@@ -613,6 +692,11 @@ def _add_word(text: str, word: str, start: int, end: int, mentions: list[Mention
         return
     if initial and strength < 2 and name.lower_probe in text:
         return  # a sentence's capital on a word the text also writes in lower case
+    if name.caps_place:
+        mention = _mention(text, start, end, name.caps_place, kind, strength, initial)
+        mention.text = name.caps_place  # one entity with "Washington" written in the body
+        mentions.append(mention)
+        return
     mentions.append(_mention(text, start, end, word, kind, strength, initial))
 
 
@@ -784,11 +868,15 @@ def _acronyms(text: str, mentions: list[Mention]) -> None:
                 m.type, m.strength = introduced[m.text]
 
 
-def _resolve(mentions: list[Mention]) -> None:
-    """Settle each mention against the document: surnames to full names, one type per name."""
+def _resolve(mentions: list[Mention], headline_end: int = 0) -> None:
+    """Settle each mention against the document: surnames to full names, one type per name.
+
+    Mentions before ``headline_end`` (a Title Cased Headline) name no one in full: there "Republicans Are Following
+    Trump" is one capitalised run, and "Trump" in the body would become "Are Following Trump".
+    """
     full: dict[str, set[str]] = {}
     for m in mentions:
-        if m.type == "person" and m.strength >= 1 and len(words := m.text.split()) >= 2:
+        if m.type == "person" and m.strength >= 1 and m.start >= headline_end and len(words := m.text.split()) >= 2:
             for w in (words[0], words[-1]):
                 if w not in _NAME_PARTICLES:
                     full.setdefault(w, set()).add(m.text)
@@ -872,7 +960,11 @@ class BackendUnavailableError(RuntimeError):
     """Raised when the configured entity backend cannot be loaded (spaCy or its pipeline not installed)."""
 
 
-MentionFinder = Callable[[str, str | None], list[Mention]]
+class MentionFinder(Protocol):
+    """A backend: every name mention of ``text``; ``headline_end`` as in ``find_mentions``."""
+
+    def __call__(self, text: str, language: str | None, headline_end: int = 0) -> list[Mention]: ...
+
 
 _SPACY_LABELS = {"PERSON": "person", "PER": "person", "ORG": "organization", "GPE": "place", "LOC": "place",
                  "FAC": "place"}  # fmt: skip
@@ -904,7 +996,7 @@ def _spacy_backend(pipeline: str) -> MentionFinder:
     except OSError as e:
         raise BackendUnavailableError(f"entity backend spacy:{pipeline}: pipeline not installed; {hint}") from e
 
-    def find(text: str, language: str | None) -> list[Mention]:
+    def find(text: str, language: str | None, headline_end: int = 0) -> list[Mention]:
         mentions = []
         for ent in nlp(text[:ENTITIES_MAX_CHARS]).ents:
             kind = _SPACY_LABELS.get(ent.label_)
@@ -917,7 +1009,7 @@ def _spacy_backend(pipeline: str) -> MentionFinder:
             end = start + len(surface)
             if surface:
                 mentions.append(Mention(start, end, surface.replace("’", "'"), kind, 2))
-        _resolve(mentions)
+        _resolve(mentions, headline_end)
         return mentions
 
     return find
@@ -934,9 +1026,9 @@ def extract_entities(title: str, text: str, language: str | None, backend: str =
     if language not in (None, "en") and not _latin(text[:2000]):
         return []
     doc = f"{title}\n\n{text}" if title else text
-    mentions = finder(doc, language)
     title_end = len(title)
     headline_case = _title_cased(title)
+    mentions = finder(doc, language, title_end if headline_case else 0)
     counts: dict[tuple[str, str], list[int]] = {}
     for i, m in enumerate(mentions):
         if m.entity_type == "other" and m.sentence_initial:

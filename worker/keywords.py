@@ -34,6 +34,9 @@ _NEWS_WORDS = words(
 _BREAKS = frozenset('.,;:!?()[]{}"“”„«»…|/\\\n\t—–-')
 _TOKEN = re.compile(r"\w[\w'’-]*|[.,;:!?()\[\]{}\"“”„«»…|/\\\n\t—–]|-(?=-)")
 _POSSESSIVE_ENDINGS = ("'s", "’s")
+# Stop words that open place names ("New York", "New Delhi"): written with a capital they get a key of their own,
+# which may open a phrase before a name but is never a keyword alone ("York" was the keyword of "New York").
+_NAME_LEADS = frozenset({"New"})
 _NO_SPACE_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{2,}")
 
 
@@ -48,16 +51,22 @@ class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str]]):
     """
 
     def __missing__(self, raw: str) -> tuple[str, tuple[str, str] | None, bool, str]:
-        acronym = raw.isupper() and 1 < len(raw) < 6 and raw[0].isalpha()
-        key = raw if acronym else raw.lower()
+        # The word without a possessive ("NASA's", "China's") or a closing quote or plural possessive ("Browns'",
+        # "bar'"): the key it counts for, so "NASA's" adds to "NASA" and no keyword ends in a quote.
+        stem = raw
+        if len(raw) > 2 and raw.endswith(_POSSESSIVE_ENDINGS):
+            stem = raw[:-2]
+        elif len(raw) > 1 and raw[-1] in "'’":
+            stem = raw[:-1]
+        acronym = stem.isupper() and 1 < len(stem) < 6 and stem[0].isalpha()
+        key = raw if (acronym and stem is raw) or raw in _NAME_LEADS else raw.lower()
         if key == raw:
             key = raw  # one string for both (most tokens are lower case already)
-        possessive = key.endswith(_POSSESSIVE_ENDINGS)
+        bare = "" if stem is raw else stem if acronym else stem.lower()
         capital = None
         if raw[0].isupper():
-            capital = (key[:-2], raw[:-2]) if possessive else (key, raw)
-        fits = (len(key) > 2 and key[0].isalpha() and key[-2] not in "'’") or acronym
-        bare = key[:-2] if possessive and len(key) > 2 and not key[-3].isspace() else ""
+            capital = (bare or key, stem)
+        fits = stem is raw and ((len(key) > 2 and key[0].isalpha() and key[-2] not in "'’") or acronym)
         facts = (key, capital, fits, bare)
         if len(self) < _FACTS_MAX:
             self[raw] = facts
@@ -124,6 +133,7 @@ def extract_keywords(
             good.add(bare)
     good -= stop
     good.discard("|")
+    leads = _NAME_LEADS.intersection(good)
     if not good:
         return []
     # How often each key is written with a capital, and how it is written the first time (the surface kept): a
@@ -160,12 +170,14 @@ def extract_keywords(
     scores: dict[tuple[str, ...], float] = {}
     share: dict[str, float] = {}  # how much of a word's use is inside one recurring phrase
     for phrase, count in [item for item in phrase_tf.items() if item[1] > 1]:
+        if leads and not _leads_names(phrase, leads, capitalised, tf):
+            continue
         # A phrase is as strong as its weakest word, scaled by how much that word lives inside it.
         weakest = min(phrase, key=tf.__getitem__)
         scores[phrase] = word_score(weakest) * count / tf[weakest] * (1.0 + 0.25 * (len(phrase) - 1))
         for w in phrase:
             share[w] = max(share.get(w, 0.0), count / tf[w])
-    for word in candidates:
+    for word in candidates - leads if leads else candidates:
         # "law" in "law enforcement" is the phrase's, not a topic of its own.
         scores[(word,)] = word_score(word) * (1.0 - 0.8 * share.get(word, 0.0))
     chosen = _select(scores, limit)
@@ -175,6 +187,15 @@ def extract_keywords(
         return surface[word] if capitalised[word] * 2 > tf[word] else word
 
     return [" ".join(render(w) for w in phrase) for phrase in chosen]
+
+
+def _leads_names(phrase: tuple[str, ...], leads: frozenset[str], capitalised: Counter[str], tf: Counter[str]) -> bool:
+    """Whether each name lead of ``phrase`` opens a name: a word mostly written with a capital follows it ("New
+    York", not "New rules" at a sentence's start)."""
+    for i, word in enumerate(phrase):
+        if word in leads and (i == len(phrase) - 1 or capitalised[phrase[i + 1]] * 2 <= tf[phrase[i + 1]]):
+            return False
+    return True
 
 
 def _select(scores: dict[tuple[str, ...], float], limit: int) -> list[tuple[str, ...]]:
@@ -197,6 +218,8 @@ def _select(scores: dict[tuple[str, ...], float], limit: int) -> list[tuple[str,
         for _, phrase in batch:
             if phrase in inside or (len(phrase) > 1 and not chosen_set.isdisjoint(_runs(phrase))):
                 continue
+            if len(phrase) == 3 and (phrase[:2] in inside or phrase[1:] in inside):
+                continue  # two of its words are a chosen phrase's: "York State Attorney" after "New York State"
             chosen.append(phrase)
             chosen_set.add(phrase)
             inside.update(_runs(phrase))

@@ -26,6 +26,13 @@ _OPENERS = words(
     The A An He She It They We I You But And In On At As After Before When While If This That These Those
     There His Her Their Its Our According However Meanwhile Some Many Most"""
 )
+# German (and Nordic, Slavic, Finnish) dates write the day as an ordinal: "am 14. Juni", "14. juni". Only German
+# capitalises the month, so its months are listed; the others read as a lower-case word after the number.
+_MONTHS = words(
+    """
+    Januar Jänner Februar Feber März April Mai Juni Juli August September Oktober November Dezember Jan Feb Mär Apr
+    Jun Jul Aug Sep Sept Okt Nov Dez January February March May June July October December"""
+)
 _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]]*(?=\s|$)|[。！？]")
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Za-z.'-]*(?:[ ,]+[A-Z][A-Za-z.'-]*){0,4}[ ,]*(?:\([^)]{1,40}\))?|\([^)]{1,40}\))[ ]*[-–—][ ]+"
@@ -50,6 +57,11 @@ def _sentences(paragraph: str) -> list[str]:
         if match.group() == ".":
             if last_word.lower() in _ABBREVIATIONS:
                 continue  # "Mr. Smith"
+            if len(last_word) <= 2 and last_word.isdigit():
+                # "Am 14. Juni 2005 hielt …", "den 3. plass": an ordinal, not the end of a sentence.
+                following = paragraph[end : end + 20].split(None, 1)
+                if following and (following[0].rstrip(",;:)") in _MONTHS or following[0][0].islower()):
+                    continue
             if (len(last_word) == 1 and last_word.isupper()) or "." in last_word:
                 # "U.S. Senate" goes on, "in the U.S. The President" ends: only a sentence opener ends it.
                 following = paragraph[end : end + 20].split(None, 1)

@@ -248,3 +248,49 @@ def test_spacy_backend_on_a_pipeline_built_here(tmp_path: Path) -> None:
         ("China", "place", 1),
         ("Stratfor", "organization", 1),
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "not_places", "places"),
+    [
+        # trafilatura-eval pages (simplyscience.ch, bos-fahrzeuge.info, backenmachtgluecklich.de, buchperlen.wordpress.com)
+        ("de", "Schiefer gibt es zum Beispiel in der Schwäbischen Alp. Man kann daraus aber keinen nutzbaren Brennstoff "
+         "herstellen.", {"Man"}, set()),
+        ("de", "Der PKW-Bau wurde in der Mitte der 1920er Jahre aufgegeben. Ofen auf 175 Grad Ober- und Unterhitze "
+         "vorheizen. Er studierte Kommunikationsdesign in Essen und Paris.", {"Mitte", "Grad"}, {"Essen", "Paris"}),
+        ("es", "Ganó en Chile. Para clasificarse, Nicole debe de quedar entre los primeros lugares del ranking mundial "
+         "de sus dos especialidades.", {"Para"}, {"Chile"}),
+    ],
+)  # fmt: skip
+def test_common_words_of_other_languages_are_not_places(
+    language: str, text: str, not_places: set[str], places: set[str]
+) -> None:
+    """A gazetteer name that is a stop word ("Man" CI, "Para" BR) or a noun after an article or number is no place."""
+    found = _names(extract_entities("", text, language), "place")
+    assert not found & not_places
+    assert places <= found
+
+
+def test_title_case_headline_does_not_name_people_in_full() -> None:
+    """A surname in the body is not resolved to a run of a Title Cased Headline ("Are Following Trump")."""
+    ents = extract_entities(
+        "Republicans Are Following Trump to Nowhere",
+        "President Trump spoke. Trump tweeted. Voters handed Trump a defeat.",
+        "en",
+    )
+    assert ("Trump", "person") in {(e.name, e.type) for e in ents}
+    assert not any("Following" in e.name for e in ents)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("WASHINGTON — The Senate voted on Tuesday to pass the bill, officials in Washington said.", "Washington"),
+        ("LONDON (Reuters) - British shares fell on Monday as investors sold banks.", "London"),
+    ],
+)
+def test_capitalised_dateline_is_a_place(text: str, place: str) -> None:
+    """A dateline in capitals is the place, counted with its other mentions, not an organisation acronym."""
+    ents = extract_entities("", text, "en")
+    assert (place, "place") in {(e.name, e.type) for e in ents}
+    assert not any(e.name == place.upper() for e in ents)

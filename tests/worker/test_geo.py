@@ -67,3 +67,10 @@ def test_source_domain_only_as_fallback() -> None:
     assert countries_for([_place("Kenya")], "", "www.bbc.co.uk") == ["KE"]
     assert countries_for([], "A local council met.", "example.io") == []
     assert countries_for([], "", None) == []
+
+
+def test_german_man_is_not_cote_divoire() -> None:
+    """ "Man muss …" opens a German sentence: no place Man, so no CI; the source's domain speaks instead."""
+    text = "Die Bahn erhöht die Preise. Man muss mehr zahlen."
+    entities = extract_entities("Preise", text, "de")
+    assert countries_for(entities, text, "bahn.de") == ["DE"]

@@ -97,3 +97,24 @@ def test_any_text(text: str, language: str | None) -> None:
     assert len(keywords) <= 7
     assert len(set(keywords)) == len(keywords)
     assert all(k.strip() for k in keywords)
+
+
+def test_new_york_is_one_keyword() -> None:
+    """ "New" is a stop word, but "New York" is a name: the keyword is "New York", never "York" alone."""
+    keywords = extract_keywords("x", "New York police said New York was calm. New York mayor agreed.", "en")
+    assert "New York" in keywords
+    assert "York" not in keywords
+
+
+def test_acronym_possessive_counts_for_the_acronym() -> None:
+    """ "NASA's" adds to "NASA": one keyword, not two spelled the same."""
+    keywords = extract_keywords("NASA probe", "NASA said. NASA's probe landed. NASA cheered.", "en")
+    assert keywords.count("NASA") == 1
+
+
+def test_no_keyword_ends_in_a_quote() -> None:
+    """A plural possessive or a closing quote ("Browns'", "bar'") counts for the bare word."""
+    text = "The Browns' coach praised the Browns' defence. Fans of the Browns' cheered. 'Set the bar' he said."
+    keywords = extract_keywords("Browns win", text, "en")
+    assert "Browns" in keywords
+    assert not any(k[-1] in "'’" for k in keywords)

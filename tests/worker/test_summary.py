@@ -71,3 +71,18 @@ def test_any_text_gives_a_bounded_summary(text: str) -> None:
 def test_huge_text_is_fast() -> None:
     """A 2 MB article without a single sentence end is summarised from its head only."""
     assert summarize("word " * 400_000, "en") == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # trafilatura-eval pages: German dates write the day as an ordinal number with a full stop.
+        "Am 14. Juni 2005 hielt Steve Jobs eine vielbeachtete Rede vor den Absolventen der Stanford University.",
+        "Mit der am 15. Januar 2022 in Kraft getretenen Verordnung wurden auch die Anforderungen an Impf- und "
+        "Genesenennachweise neu geregelt.",
+        "Am Montag, 14. November, gegen 17.50 Uhr, ist ein 74-Jähriger mit seinem PKW in Richtung Ortsmitte gefahren.",
+    ],
+)
+def test_ordinal_dates_do_not_end_sentences(text: str) -> None:
+    """ "14. Juni", "14. November," is a date inside the sentence: the summary is the whole sentence."""
+    assert summarize(text, "de") == text
