@@ -69,8 +69,8 @@ def _records(body: bytes, media_type: str, max_records: int) -> Iterator[tuple[i
     if media_type in JSON_TYPES:
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise BodyError("invalid_json", f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+        except (ValueError, RecursionError) as e:
+            raise BodyError("invalid_json", _json_error(e)) from None
         items = data if isinstance(data, list) else [data]
         if len(items) > max_records:
             raise BodyError("too_many_records", f"{len(items)} records is over the limit of {max_records}")
@@ -79,16 +79,33 @@ def _records(body: bytes, media_type: str, max_records: int) -> Iterator[tuple[i
         for index, item in enumerate(items):
             yield index, item, None
         return
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    # "\n" only: str.splitlines() also splits on U+2028, U+2029, U+0085 and U+001C-1E, which JSON allows raw
+    # inside strings, and would cut a valid record in two.
+    lines = [(n, line.removesuffix("\r")) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
     if len(lines) > max_records:
         raise BodyError("too_many_records", f"{len(lines)} records is over the limit of {max_records}")
     if not lines:
         raise BodyError("empty", "the body holds no records")
     for lineno, line in lines:
         try:
-            yield lineno, json.loads(line), None
+            record = json.loads(line)
         except json.JSONDecodeError as e:
             yield lineno, None, f"invalid JSON at column {e.colno}: {e.msg}"
+            continue
+        except (ValueError, RecursionError) as e:
+            yield lineno, None, _json_error(e)
+            continue
+        yield lineno, record, None
+
+
+def _json_error(e: ValueError | RecursionError) -> str:
+    """The reason a text is not usable JSON. Besides syntax errors, ``json.loads`` raises RecursionError for
+    deep nesting and ValueError for an integer past Python's digit limit; both are the client's input."""
+    if isinstance(e, json.JSONDecodeError):
+        return f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"
+    if isinstance(e, RecursionError):
+        return "invalid JSON: nested too deeply"
+    return f"invalid JSON: {str(e).split(';')[0]}"  # what follows the ';' is advice to Python programmers
 
 
 def parse_body(body: bytes, media_type: str, source_name: str, max_records: int) -> Parsed:
@@ -150,7 +167,7 @@ _BODY_DOC = {
     "/v1/articles", status_code=202, response_model=SubmitResult,
     summary="Submit one article, a JSON array of them, or JSON lines",
     openapi_extra={"requestBody": _BODY_DOC},
-    responses=problems(400, 401, 403, 413, 415, 429, 503, 422, model_422=SubmitProblem),
+    responses=problems(400, 401, 403, 408, 413, 415, 429, 503, 422, model_422=SubmitProblem),
 )  # fmt: skip
 async def submit_articles(request: Request, principal: Principal = Depends(needs_write)) -> JSONResponse:
     """Queue the records; 202 lists each accepted delivery with its status URL and each refused record's reason."""

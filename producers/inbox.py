@@ -99,8 +99,10 @@ def record_to_raw(record: Any, did: str, source: RawSource) -> RawArticle:
         source_name = source_field.get("name")
     else:
         source_name = source_field if isinstance(source_field, str) else record.get("source_name")
-    if source_name is not None and not isinstance(source_name, str):
-        raise ValueError("source.name: must be a string")
+    try:  # validated here (model_copy(update=…) would not): refused now, not by the worker after a 202
+        source = RawSource.model_validate({**source.model_dump(), "name": source_name or source.name})
+    except ValidationError as e:
+        raise ValueError(f"source.name: {e.errors()[0]['msg']}") from None
     if record.get("html"):
         content_type, content = "html", record["html"]
     elif record.get("markdown"):
@@ -118,7 +120,7 @@ def record_to_raw(record: Any, did: str, source: RawSource) -> RawArticle:
     try:
         return RawArticle(
             delivery_id=did,
-            source=source.model_copy(update={"name": source_name or source.name}),
+            source=source,
             content_type=content_type,
             content=content,
             url=record.get("url") or record.get("link"),

@@ -22,6 +22,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -142,6 +143,18 @@ class HttpSettings(_Section):
     max_batch: int = Field(c.HTTP_MAX_BATCH, gt=0)
     rate_limit: int = Field(c.HTTP_RATE_LIMIT, ge=0, description="Requests per token per window; 0: no limit.")
     rate_window: Duration = float(c.HTTP_RATE_WINDOW_S)
+    max_connections: int = Field(
+        500, ge=2, description="uvicorn's limit_concurrency: past this many connections, requests get 503."
+    )
+    max_streams: int = Field(200, ge=1, description="Open SSE streams at once; more are refused with 503.")
+    body_timeout: Duration = Field(60.0, description="Time to send a whole request body; slower is cut off (408).")
+
+    @model_validator(mode="after")
+    def _streams_fit(self) -> HttpSettings:
+        # Every stream is also a connection: streams at their cap must leave room for other requests.
+        if self.max_streams >= self.max_connections:
+            raise ValueError(f"max_streams ({self.max_streams}) must be below max_connections ({self.max_connections})")
+        return self
 
 
 class Settings(BaseSettings):

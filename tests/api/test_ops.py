@@ -69,3 +69,14 @@ def test_readyz_counts_settling_as_consuming(http: httpx.Client, client: redis.R
     client.hincrby(c.STATS, "emitted", 1)
     body = http.get("/readyz").json()
     assert body["checks"]["workers"] is True and "settled" in body["detail"]["workers"]
+
+
+def test_metrics_labels_are_bounded(http: httpx.Client) -> None:
+    """Made-up request methods share one `other` label instead of each adding series to /metrics."""
+    for n in range(30):
+        http.request(f"MADEUP{n}", "/healthz")
+    http.get("/healthz")
+    families = text_string_to_metric_families(http.get("/metrics").text)
+    counts = [s for f in families for s in f.samples if s.name == "wirewatch_http_request_duration_seconds_count"]
+    assert {s.labels["method"] for s in counts} == {"GET", "other"}
+    assert sum(s.value for s in counts if s.labels["method"] == "other") == 30

@@ -93,7 +93,8 @@ def test_sse_resumes_after_last_event_id(api: str, client: redis.Redis) -> None:
     """Reconnecting with Last-Event-ID replays exactly what came after it; `backlog` replays recent ones."""
     ids = add(client, c.EVENTS_STREAM, [make_event(n) for n in range(5)])
     resumed = collect(api, "/v1/stream/events", 3, headers={"Last-Event-ID": ids[1]})
-    assert [f.id for f in resumed] == ids[2:] and [f.data["title"] for f in resumed] == ["Event 2", "Event 3", "Event 4"]
+    assert [f.id for f in resumed] == ids[2:]
+    assert [f.data["title"] for f in resumed] == ["Event 2", "Event 3", "Event 4"]
     by_query = collect(api, f"/v1/stream/events?after={ids[3]}", 1)
     assert [f.id for f in by_query] == ids[4:]
     recent = collect(api, "/v1/stream/events?backlog=2", 2)
@@ -125,7 +126,7 @@ def test_quiet_stream_stays_open(redis_url: str) -> None:
     from wirewatch.api.stream import sse_messages
 
     async def first_frames() -> list[bytes]:
-        client = async_client(redis_url)
+        client = async_client(redis_url, 4)
         frames = sse_messages(client, c.EVENTS_STREAM, "article", "0-0", block_ms=100)
         got = [await anext(frames) for _ in range(3)]
         await frames.aclose()
@@ -133,5 +134,5 @@ def test_quiet_stream_stays_open(redis_url: str) -> None:
         return got
 
     assert asyncio.run(first_frames()) == [b"retry: 2000\n\n", b": keep-alive\n\n", b": keep-alive\n\n"]
-    client = async_client(redis_url)
+    client = async_client(redis_url, 4)
     assert client.connection_pool.connection_kwargs["socket_timeout"] > c.SSE_BLOCK_MS / 1000

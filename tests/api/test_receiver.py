@@ -20,7 +20,7 @@ ARTICLE = {
     "title": "Harbour bridge reopens after six months of repairs",
     "url": "https://example.org/news/bridge?utm_source=feed",
     "text": "The harbour bridge reopened on Monday after six months of repairs to its deck and cables. "
-            "Traffic was light in the morning, officials said, and buses return to their routes next week.",
+    "Traffic was light in the morning, officials said, and buses return to their routes next week.",
     "published": "2024-03-14T08:30:00Z",
     "author": "A. Reporter",
     "source": "Example Herald",
@@ -59,6 +59,45 @@ def test_parse_body_maps_records_like_the_inbox() -> None:
         parse_body(json.dumps([ARTICLE] * 3).encode(), "application/json", "partner", 2)
     with pytest.raises(BodyError, match="invalid JSON"):
         parse_body(b"{nope", "application/json", "partner", 2)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[" * 5000, "nested too deeply"),  # json.loads raises RecursionError
+        (b'{"id": ' + b"9" * 5000 + b"}", "4300 digits"),  # int() past Python's digit limit raises ValueError
+        (b"{nope", "line 1 column 2"),
+    ],
+)
+def test_unusable_json_is_a_body_error(body: bytes, reason: str) -> None:
+    """Every way json.loads can refuse a body is invalid_json with a reason, in a body or in one JSON line."""
+    with pytest.raises(BodyError, match=reason) as caught:
+        parse_body(body, "application/json", "partner", 10)
+    assert caught.value.code == "invalid_json"
+    lines = parse_body(body + b"\n" + json.dumps(ARTICLE).encode(), "application/x-ndjson", "partner", 10)
+    [(index, refusal)] = lines.refusals
+    assert index == 1 and "invalid JSON" in refusal.detail and [i for i, _ in lines.articles] == [2]
+
+
+# The line breaks of str.splitlines() that JSON allows raw inside a string (U+001C-1E, VT and FF are control
+# characters or not JSON whitespace, so json.loads refuses them raw anywhere).
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
+def test_json_lines_split_on_newlines_only(separator: str) -> None:
+    """A line break JSON allows raw in a string does not split a record in two; CRLF line ends work too."""
+    record = json.dumps({**ARTICLE, "title": f"one{separator}two"}, ensure_ascii=False)
+    assert separator in record
+    body = (record + "\r\n" + json.dumps(article(2)) + "\r\n").encode()
+    parsed = parse_body(body, "application/x-ndjson", "partner", 10)
+    assert [i for i, _ in parsed.articles] == [1, 2] and parsed.refusals == []
+
+
+@pytest.mark.parametrize("source", [{"name": {"x": 1}}, {"name": 7}, {"name": ["a"]}, {"name": "x" * 201}, "x" * 201])
+def test_source_name_is_validated_before_accepting(source: Any) -> None:
+    """A source name that is not a string of at most 200 characters refuses the record, instead of failing later
+    in the worker."""
+    parsed = parse_body(json.dumps([{**ARTICLE, "source": source}, ARTICLE]).encode(), "application/json", "p", 10)
+    [(index, refusal)] = parsed.refusals
+    assert index == 0 and "source.name" in refusal.detail and [i for i, _ in parsed.articles] == [1]
 
 
 def test_push_becomes_an_event_with_a_status(worker_app: Any, http: httpx.Client) -> None:
@@ -115,14 +154,41 @@ def test_nothing_usable_is_422(http: httpx.Client) -> None:
     assert empty.status_code == 422 and empty.json()["error"] == "empty"
 
 
+def test_hostile_json_is_a_422_problem(http: httpx.Client, client: redis.Redis) -> None:
+    """Deep nesting and a 5,000-digit integer are 422 invalid_json, not a 500; nothing is queued."""
+    for body in (b"[" * 5000, b'{"id": ' + b"9" * 5000 + b', "text": "x"}'):
+        response = http.post("/v1/articles", content=body, headers={**WRITE, "Content-Type": "application/json"})
+        assert response.status_code == 422, response.text
+        assert response.json()["error"] == "invalid_json"
+    assert client.zcard(c.LEDGER_PENDING) == 0
+
+
+def test_bad_source_name_is_listed_as_rejected(http: httpx.Client) -> None:
+    """A record whose source name is not a string of at most 200 characters is refused in the response, not
+    accepted with 202 and failed later by the worker."""
+    for name in ({"x": 1}, "x" * 201):
+        bad = {**ARTICLE, "source": {"name": name}}
+        response = http.post("/v1/articles", json=[bad, article(1)], headers=WRITE)
+        assert response.status_code == 202
+        [refused] = response.json()["rejected"]
+        assert refused["index"] == 0 and "source.name" in refused["reason"]
+        assert [a["index"] for a in response.json()["accepted"]] == [1]
+        alone = http.post("/v1/articles", json=bad, headers=WRITE)
+        assert alone.status_code == 422 and alone.json()["error"] == "invalid_records"
+
+
 def test_auth_cannot_be_bypassed(http: httpx.Client, client: redis.Redis) -> None:
     """No token, a wrong token, another scheme or a read-only token never write; nothing reaches the ledger."""
     attempts = [
-        ({}, 401), ({"Authorization": "Bearer nope-nope-nope-nope"}, 401), ({"Authorization": "Bearer"}, 401),
+        ({}, 401),
+        ({"Authorization": "Bearer nope-nope-nope-nope"}, 401),
+        ({"Authorization": "Bearer"}, 401),
         ({"Authorization": WRITE["Authorization"].replace("Bearer", "Basic")}, 401),
-        ({"Authorization": WRITE["Authorization"] + "x"}, 401), ({"Authorization": WRITE["Authorization"][:-1]}, 401),
+        ({"Authorization": WRITE["Authorization"] + "x"}, 401),
+        ({"Authorization": WRITE["Authorization"][:-1]}, 401),
         ({"Authorization": WRITE["Authorization"].lower().replace("bearer", "token")}, 401),
-        ({"X-Api-Key": WRITE["Authorization"].split()[1]}, 401), (READ, 403),
+        ({"X-Api-Key": WRITE["Authorization"].split()[1]}, 401),
+        (READ, 403),
     ]
     for headers, expected in attempts:
         response = http.post("/v1/articles", json=ARTICLE, headers=headers)
@@ -200,4 +266,6 @@ def test_queued_until_a_worker_takes_it(http: httpx.Client) -> None:
     """Without a worker, an accepted delivery's status says queued."""
     response = http.post("/v1/articles", json=ARTICLE, headers=WRITE)
     assert http.get(response.json()["accepted"][0]["status_url"]).json() == {
-        "delivery_id": response.json()["accepted"][0]["delivery_id"], "state": "queued"}
+        "delivery_id": response.json()["accepted"][0]["delivery_id"],
+        "state": "queued",
+    }

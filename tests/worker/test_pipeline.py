@@ -149,7 +149,7 @@ def test_bad_inputs_are_rejected_and_the_rest_flows(
     assert {"Dam opens", "Port reopens", "A name that is not UTF-8"} <= set(events)
     assert "storm" in events["Port reopens"]["text"]
     reasons = {s.get("detail", "") for s in statuses.values()}
-    assert any("source.name: must be a string" in r for r in reasons)
+    assert any("source.name: Input should be a valid string" in r for r in reasons)
     assert any("deep.json" in r and "nested too deeply" in r for r in reasons)
     assert any("Exceeds the limit" in r for r in reasons)
     stats = client.hgetall(c.STATS)

@@ -8,8 +8,10 @@ can rely on it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from importlib import resources
 from typing import Any
 
@@ -20,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CollectorRegistry
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from producers import http as receiver
 from producers.submit import Submitter
@@ -28,6 +31,7 @@ from wirewatch import constants as c
 from wirewatch.api import feeds, ops, read, stories, stream, subscriptions
 from wirewatch.api.auth import RateLimiter, TokenTable
 from wirewatch.api.deps import ApiError, ApiState
+from wirewatch.api.limits import BodyDeadline, StreamSlots
 from wirewatch.api.metrics import HttpMetrics, PipelineCollector, TimingMiddleware
 from wirewatch.api.models import ArticleRecord, Problem
 from wirewatch.logs import get_logger
@@ -38,6 +42,8 @@ from wirewatch.settings import Settings
 
 log = get_logger("wirewatch.api")
 DASHBOARD = resources.files("wirewatch.api").joinpath("static/dashboard.html")
+SPARE_ASYNC_CONNECTIONS = 10  # headroom beyond one per stream slot, so a full house never meets the pool limit
+_DETAILS = {404: "no route at this path", 405: "this route does not take {method}; see the Allow header"}
 
 
 def _problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None,
@@ -46,11 +52,12 @@ def _problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] |
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
-def async_client(redis_url: str) -> redis.asyncio.Redis:
+def async_client(redis_url: str, max_connections: int) -> redis.asyncio.Redis:
     """The client of the SSE streams. Its read timeout outlasts a blocking XREAD (redis-py's default, 5 s,
-    would cut every quiet stream after 5 s)."""
+    would cut every quiet stream after 5 s). Each open stream holds one connection, so the pool is sized
+    from ``http.max_streams`` (redis-py's default of 100 ran dry under 100 streams: MaxConnectionsError)."""
     client: redis.asyncio.Redis = redis.asyncio.Redis.from_url(
-        redis_url, decode_responses=True, client_name=client_name(),
+        redis_url, decode_responses=True, client_name=client_name(), max_connections=max_connections,
         socket_timeout=c.SSE_BLOCK_MS / 1000 + 10, socket_connect_timeout=5,
     )  # fmt: skip
     return client
@@ -58,13 +65,14 @@ def async_client(redis_url: str) -> redis.asyncio.Redis:
 
 def create_app(settings: Settings, redis_url: str) -> FastAPI:
     client = connect(redis_url)
-    aclient = async_client(redis_url)
+    aclient = async_client(redis_url, settings.http.max_streams + SPARE_ASYNC_CONNECTIONS)
     celery = celery_app(redis_url)
     state = ApiState(
         settings=settings, redis_url=redis_url, client=client, aclient=aclient, celery=celery,
         submitter=Submitter(client, celery, Outcomes(client, settings), settings.batch_size),
         tokens=TokenTable(settings.http.tokens),
         limiter=RateLimiter(client, settings.http.rate_limit, settings.http.rate_window),
+        streams=StreamSlots(settings.http.max_streams),
     )  # fmt: skip
 
     @asynccontextmanager
@@ -84,6 +92,7 @@ def create_app(settings: Settings, redis_url: str) -> FastAPI:
     app.state.registry.register(PipelineCollector(client, settings))
     app.state.http_metrics = HttpMetrics(app.state.registry)
     app.add_middleware(TimingMiddleware, metrics=app.state.http_metrics)
+    app.add_middleware(BodyDeadline, timeout_s=settings.http.body_timeout)
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, e: ApiError) -> JSONResponse:
@@ -94,6 +103,22 @@ def create_app(settings: Settings, redis_url: str) -> FastAPI:
         errors = [{"loc": [str(p) for p in err["loc"]], "msg": str(err["msg"])} for err in e.errors()]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         return _problem(422, "invalid_request", f"{'.'.join(first['loc'])}: {first['msg']}", errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, e: StarletteHTTPException) -> JSONResponse:
+        # Starlette's own answers (no such route, a method the route does not take, a body it could not
+        # parse) and the body deadline's 408 are plain {"detail": …} otherwise; keep the Allow header of a 405.
+        phrase = HTTPStatus(e.status_code).phrase
+        code = re.sub(r"[^a-z]+", "_", phrase.lower()).strip("_")
+        detail = str(e.detail)
+        if detail == phrase and e.status_code in _DETAILS:
+            detail = _DETAILS[e.status_code].format(method=request.method)
+        return _problem(e.status_code, code, detail, headers=dict(e.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _crash(_: Request, e: Exception) -> JSONResponse:
+        # Starlette still logs the traceback (uvicorn's "Exception in ASGI application"); this is only the body.
+        return _problem(500, "internal_error", "the server failed to answer this request; it has been logged")
 
     @app.exception_handler(redis.ConnectionError)
     async def _redis_down(_: Request, e: redis.ConnectionError) -> JSONResponse:

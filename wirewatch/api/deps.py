@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from producers.submit import Submitter
 from wirewatch.api.auth import Principal, RateLimiter, Scope, TokenTable, bearer
+from wirewatch.api.limits import StreamSlots
 from wirewatch.api.models import Problem
 from wirewatch.settings import Settings
 
@@ -21,11 +22,12 @@ _REASONS = {
     401: "No token, or not a valid one.",
     403: "The token may not do this (read-only token, or writes are not configured).",
     404: "Not found.",
+    408: "The body did not arrive whole within http.body_timeout.",
     413: "The body is over the size limit.",
     415: "Unsupported content type.",
     422: "The request or its records are invalid.",
     429: "Past the token's rate limit; see Retry-After.",
-    503: "Redis is unreachable.",
+    503: "Redis is unreachable, or every live-stream slot is taken; see Retry-After.",
 }
 
 
@@ -41,6 +43,7 @@ class ApiState:
     submitter: Submitter
     tokens: TokenTable
     limiter: RateLimiter
+    streams: StreamSlots
 
 
 class ApiError(Exception):

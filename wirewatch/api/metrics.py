@@ -24,6 +24,8 @@ from wirewatch.runner import queue_depth
 from wirewatch.settings import Settings
 
 LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# Any token is a valid HTTP method: as a label, a client's made-up ones would each add a set of series.
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"})
 
 
 class PipelineCollector(Collector):
@@ -108,6 +110,10 @@ class HttpMetrics:
                                 ["result"], registry=registry)  # fmt: skip
 
 
+def _method_label(method: str) -> str:
+    return method if method in HTTP_METHODS else "other"
+
+
 class TimingMiddleware:
     """Pure ASGI (no BaseHTTPMiddleware): SSE streams pass through untouched, and the cost is one clock read."""
 
@@ -125,7 +131,7 @@ class TimingMiddleware:
             if message["type"] == "http.response.start":
                 route = scope.get("route")
                 self.metrics.latency.labels(
-                    scope["method"], getattr(route, "path", "unmatched"), str(message["status"])
+                    _method_label(scope["method"]), getattr(route, "path", "unmatched"), str(message["status"])
                 ).observe(time.perf_counter() - started)
             await send(message)
 

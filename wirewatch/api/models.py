@@ -61,7 +61,7 @@ class ArticleRecord(BaseModel):
     markdown: str | None = None
     published_at: str | None = Field(None, description="Also `published` or `date`; as the source wrote it.")
     author: str | list[str] | None = Field(None, description="Also `authors`.")
-    source: str | dict[str, Any] | None = Field(None, description="A name or {\"name\": …}; default: the token's name.")
+    source: str | dict[str, Any] | None = Field(None, description='A name or {"name": …}; default: the token\'s name.')
     summary: str | None = None
     id: str | int | None = Field(None, description="The sender's own id for the article (kept as guid).")
 

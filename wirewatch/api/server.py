@@ -34,9 +34,13 @@ def bind(host: str, port: int) -> socket.socket:
 
 def make_server(settings: Settings, redis_url: str) -> uvicorn.Server:
     app = create_app(settings, redis_url)
+    # limit_concurrency: with that many connections open, uvicorn answers a new request 503 and closes it, so
+    # requests held open (slow bodies) cannot pile up until file descriptors run out and /healthz starves.
+    # That 503 is uvicorn's own plain text (the request never reaches the app). A client that never finishes
+    # its headers is not cut off by uvicorn at all: that needs a proxy with header timeouts (docs/http.md).
     config = uvicorn.Config(
         app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=3,
-        server_header=False, proxy_headers=False,
+        server_header=False, proxy_headers=False, limit_concurrency=settings.http.max_connections,
     )  # fmt: skip
     return uvicorn.Server(config)
 

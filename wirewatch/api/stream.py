@@ -3,7 +3,8 @@
 Each SSE message carries the stream entry id as its ``id``, so a browser's EventSource reconnects with
 ``Last-Event-ID`` and misses nothing the stream still holds (XREAD after that id). Without one, the stream
 starts at the newest entry. A comment line is sent when nothing arrived for ``SSE_BLOCK_MS`` so proxies and
-clients see the connection alive.
+clients see the connection alive. Each stream holds a Redis connection while it is open, so at most
+``http.max_streams`` are open at once (:class:`~wirewatch.api.limits.StreamSlots`); the next is refused with 503.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import redis
 import redis.asyncio
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from wirewatch import constants as c
 from wirewatch.api.auth import Principal
 from wirewatch.api.deps import ApiError, get_state, needs_read, problems
+from wirewatch.api.limits import StreamSlots
 from wirewatch.logs import get_logger
 
 router = APIRouter(tags=["streams"])
@@ -26,6 +29,7 @@ log = get_logger("wirewatch.sse")
 _STREAM_ID = re.compile(r"^\d{1,19}(-\d{1,19})?$")
 RETRY_MS = 2000
 BATCH = 100
+BUSY_RETRY_S = 10  # Retry-After when every stream slot is taken: streams are long-lived, so not sooner
 
 
 async def _start_id(client: redis.asyncio.Redis, stream: str, last_event_id: str | None, backlog: int) -> str:
@@ -63,31 +67,53 @@ async def sse_messages(client: redis.asyncio.Redis, stream: str, kind: str, afte
                     yield f"id: {entry_id}\nevent: {kind}\ndata: {fields['event']}\n\n".encode()
 
 
-def _response(
+class _SlotResponse(StreamingResponse):
+    """A stream that gives its slot back however it ends: drained, cancelled by a disconnect, or failed."""
+
+    def __init__(self, content: AsyncIterator[bytes], slots: StreamSlots, headers: dict[str, str]) -> None:
+        super().__init__(content, media_type="text/event-stream", headers=headers)
+        self.slots = slots
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.slots.give_back()
+
+
+async def _response(
     request: Request, stream: str, kind: str, header_id: str | None, query_id: str | None, backlog: int
 ) -> StreamingResponse:
     last = header_id or query_id
     if last is not None and not _STREAM_ID.match(last):
         raise ApiError(422, "invalid_last_event_id", "Last-Event-ID must be a stream id such as 1700000000000-0")
     state = get_state(request)
-
-    async def frames() -> AsyncIterator[bytes]:
+    if not state.streams.take():
+        raise ApiError(503, "too_many_streams", f"all {state.streams.limit} live streams are taken; try again later",
+                       {"Retry-After": str(BUSY_RETRY_S)})  # fmt: skip
+    try:
+        # Before the 200, so a Redis failure is a 503 Problem instead of a body cut short.
         after = await _start_id(state.aclient, stream, last, backlog)
-        async for frame in sse_messages(state.aclient, stream, kind, after):
-            yield frame
-
+    except redis.RedisError as e:
+        state.streams.give_back()
+        log.warning("sse_redis_error", stream=stream, error=str(e))
+        raise ApiError(503, "redis_unreachable", "Redis did not answer; try again shortly",
+                       {"Retry-After": str(BUSY_RETRY_S)}) from e  # fmt: skip
+    except BaseException:  # cancelled: the client left before its stream began
+        state.streams.give_back()
+        raise
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(frames(), media_type="text/event-stream", headers=headers)
+    return _SlotResponse(sse_messages(state.aclient, stream, kind, after), state.streams, headers)
 
 
 _SSE_DOC: dict[int | str, dict[str, object]] = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
                   "description": "SSE: `id` is the stream entry id, `data` the event JSON."}}  # fmt: skip
-_SSE_RESPONSES: dict[int | str, dict[str, object]] = {**_SSE_DOC, **problems(401, 403, 422, 429)}
+_SSE_RESPONSES: dict[int | str, dict[str, object]] = {**_SSE_DOC, **problems(401, 403, 422, 429, 503)}
 
 
 @router.get("/v1/stream/events", response_class=StreamingResponse, responses=_SSE_RESPONSES,
             summary="New ArticleEvents as Server-Sent Events")  # fmt: skip
-def stream_events(
+async def stream_events(
     request: Request,
     last_event_id: str | None = Header(None, alias="Last-Event-ID", description="Resume after this entry."),
     after: str | None = Query(None, description="Resume after this entry (for clients that cannot set headers)."),
@@ -95,12 +121,12 @@ def stream_events(
     _: Principal | None = Depends(needs_read),
 ) -> StreamingResponse:
     """Every event appended from now on (or after `Last-Event-ID`), as `event: article` messages."""
-    return _response(request, get_state(request).settings.events_stream, "article", last_event_id, after, backlog)
+    return await _response(request, get_state(request).settings.events_stream, "article", last_event_id, after, backlog)
 
 
 @router.get("/v1/stream/alerts", response_class=StreamingResponse, responses=_SSE_RESPONSES,
             summary="New AlertEvents as Server-Sent Events")  # fmt: skip
-def stream_alerts(
+async def stream_alerts(
     request: Request,
     last_event_id: str | None = Header(None, alias="Last-Event-ID", description="Resume after this entry."),
     after: str | None = Query(None, description="Resume after this entry (for clients that cannot set headers)."),
@@ -108,4 +134,4 @@ def stream_alerts(
     _: Principal | None = Depends(needs_read),
 ) -> StreamingResponse:
     """Every alert appended from now on (or after `Last-Event-ID`), as `event: alert` messages."""
-    return _response(request, get_state(request).settings.alerts_stream, "alert", last_event_id, after, backlog)
+    return await _response(request, get_state(request).settings.alerts_stream, "alert", last_event_id, after, backlog)

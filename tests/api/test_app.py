@@ -1,0 +1,42 @@
+"""The app as a whole over a real server: every error answer is a Problem body, whoever produced it."""
+
+from __future__ import annotations
+
+import httpx
+import redis
+
+from tests.api.conftest import WRITE
+from wirewatch import constants as c
+
+
+def _is_problem(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"error", "detail", "errors"} and body["error"] == code and body["detail"]
+
+
+def test_unknown_route_is_a_problem(http: httpx.Client) -> None:
+    """A path no route serves is a 404 Problem, not Starlette's {"detail": "Not Found"}."""
+    _is_problem(http.get("/v1/nothing-here"), 404, "not_found")
+
+
+def test_wrong_method_is_a_problem(http: httpx.Client) -> None:
+    """A method the route does not take is a 405 Problem that keeps its Allow header."""
+    response = http.get("/v1/articles")
+    _is_problem(response, 405, "method_not_allowed")
+    assert response.headers["Allow"] == "POST"
+
+
+def test_unparsable_body_is_a_problem(http: httpx.Client) -> None:
+    """A body FastAPI cannot parse (deep nesting: RecursionError) is a 400 Problem."""
+    response = http.post(
+        "/v1/subscriptions", content=b"[" * 5000, headers={**WRITE, "Content-Type": "application/json"}
+    )
+    _is_problem(response, 400, "bad_request")
+
+
+def test_server_error_is_a_problem(http: httpx.Client, client: redis.Redis) -> None:
+    """An unexpected failure (here a Redis key of the wrong type) is a 500 Problem, not plain text."""
+    client.set(c.LEDGER_PENDING, "not a sorted set")
+    _is_problem(http.get("/v1/articles/0123456789abcdef/status"), 500, "internal_error")
