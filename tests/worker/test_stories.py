@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from schemas import RawSource, Story
 from tests.helpers import make_raw_article, stream_events, wait_for_status
 from wirewatch import cli
+from wirewatch import constants as c
 from wirewatch.settings import Settings
 from worker import similarity as sim
 from worker.stories import list_stories, read_story, story_articles
@@ -155,3 +156,65 @@ def test_four_worker_processes_racing_on_copies_make_one_story(
     story = read_story(client, story_id)
     assert story is not None and story.article_count == 50 and len(story.sources) == 50
     assert sorted(story_articles(client, story_id)) == sorted(e["id"] for e in events)
+
+
+_RELEASE_TRAILER = """About Northwind Energy
+
+Northwind Energy is a leading developer of offshore wind farms in Northern Europe. Founded in 2004 and
+headquartered in Hamburg, the company operates 14 wind farms with a combined capacity of 3.2 gigawatts and
+employs more than 1,800 people in six countries. Northwind Energy is listed on the Frankfurt Stock Exchange.
+For more information, visit www.northwind-energy.example.
+
+Media contact
+
+Anna Berger, Head of Communications, Northwind Energy, phone +49 40 555 0100, press@northwind-energy.example
+
+Forward-looking statements
+
+This press release contains forward-looking statements that are based on current assumptions and forecasts
+of the management of Northwind Energy. Various known and unknown risks, uncertainties and other factors could
+lead to material differences between the actual future results, financial situation, development or
+performance of the company and the estimates given here.
+"""
+_RELEASES = {
+    "cfo": """# Northwind Energy appoints new chief financial officer
+
+Original: [Northwind Energy](https://northwind-energy.example/press/new-cfo)
+
+Hamburg, 3 March 2024 – Northwind Energy has appointed Maria Olsen as chief financial officer with effect
+from 1 May. Olsen joins from a Danish utility, where she led the finance department for eight years. She
+succeeds Thomas Keller, who is retiring after a long career with the group.
+""",
+    "tender": """# Northwind Energy wins tender for Baltic Sea project
+
+Original: [Northwind Energy](https://northwind-energy.example/press/baltic-tender)
+
+Hamburg, 12 March 2024 – Northwind Energy has won a government tender to build a 900-megawatt wind farm in
+the Baltic Sea. Construction is due to begin next year, with first power expected in 2027. The project will
+supply electricity to around 900,000 households.
+""",
+}
+
+
+def test_two_releases_of_one_company_are_two_stories_and_each_alerts(
+    worker_app: Any, submit: Callable[..., list[str]], client: redis.Redis
+) -> None:
+    """Two press releases share their issuer's trailer (boilerplate, contacts, legal notes: most of their
+    text) and nothing else: two stories, each alerting once. An outlet's copy of one, trailer cut, is that
+    one's story."""
+    from worker.subscriptions import put_subscription, validate
+
+    put_subscription(client, validate("northwind", "northwind"))
+    texts = [(_RELEASES["cfo"] + "\n" + _RELEASE_TRAILER, "cfo"), (_RELEASES["tender"] + "\n" + _RELEASE_TRAILER,
+             "tender"), (_RELEASES["cfo"].replace("# Northwind", "# Wind firm Northwind").replace(
+             "northwind-energy.example/press", "wire.example/business"), "cfo-copy")]  # fmt: skip
+    for content, name in texts:
+        wait_for_status(client, submit(_inbox(content, name)))
+    events = {e["title"]: e for e in stream_events(client)}
+    cfo, tender = events["Northwind Energy appoints new chief financial officer"], events[
+        "Northwind Energy wins tender for Baltic Sea project"]  # fmt: skip
+    copy = events["Wind firm Northwind Energy appoints new chief financial officer"]
+    assert cfo["story_id"] != tender["story_id"]
+    assert copy["story_id"] == cfo["story_id"]
+    alerts = [json.loads(f["event"]) for _, f in client.xrange(c.ALERTS_STREAM)]
+    assert sorted(a["story_id"] for a in alerts) == sorted([cfo["story_id"], tender["story_id"]])
