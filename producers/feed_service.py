@@ -21,7 +21,7 @@ from lxml import etree
 
 from producers.fetch import FetchPolicy
 from producers.poll import PollOutcome, poll_feed
-from producers.schedule import FeedRecord, FeedSchedule, HostGate
+from producers.schedule import FEED_URL_MAX_CHARS, FeedRecord, FeedSchedule, HostGate
 from schemas.models import RawArticle
 from wirewatch.logs import get_logger
 
@@ -105,7 +105,8 @@ class OPMLError(ValueError):
 
 
 def read_opml(data: bytes) -> list[FeedConfig]:
-    """The feeds of an OPML file: every outline with an ``xmlUrl``, nested folders included."""
+    """The feeds of an OPML file: every outline with an ``xmlUrl``, nested folders included (http(s) URLs up to
+    FEED_URL_MAX_CHARS long)."""
     if len(data) > OPML_MAX_BYTES:
         raise OPMLError(f"OPML file over {OPML_MAX_BYTES} bytes")
     parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
@@ -119,8 +120,8 @@ def read_opml(data: bytes) -> list[FeedConfig]:
     seen: set[str] = set()
     for outline in root.iter("outline"):
         url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
-        if not url.startswith(("http://", "https://")) or url in seen:
-            continue
+        if not url.startswith(("http://", "https://")) or len(url) > FEED_URL_MAX_CHARS or url in seen:
+            continue  # (a URL too long for a poll message would be claimed every lease and never polled)
         seen.add(url)
         name = (outline.get("title") or outline.get("text") or "").strip() or None
         feeds.append(FeedConfig(url=url, name=name))

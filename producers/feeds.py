@@ -237,7 +237,8 @@ def _to_utf8(body: bytes, http_charset: str | None, *, validate: bool = True) ->
 
     Order, as feeds need it: a BOM; the HTTP charset; the XML declaration; UTF-8; windows-1252 (covers
     ISO-8859-1 without declaration). A declared single-byte Latin charset on a body that is valid UTF-8 with
-    multi-byte sequences is believed to be UTF-8: that mismatch is common and the reverse is near impossible.
+    multi-byte sequences is believed to be UTF-8: that mismatch is common and the reverse is near impossible;
+    a UTF-8 label on a body that is not UTF-8 goes on to the next candidate (a KOI8-R body served as utf-8).
     With ``validate=False`` a body that claims UTF-8 (or nothing) is passed on unchecked: libxml2 checks it
     while parsing, and a failure there comes back here with ``validate=True``.
     """
@@ -264,7 +265,9 @@ def _to_utf8(body: bytes, http_charset: str | None, *, validate: bool = True) ->
         if candidate is None or candidate.startswith(("utf-16", "utf-32")):
             continue  # a 16/32-bit label on an 8-bit-looking body is a lie
         if candidate == "utf-8":
-            break
+            if not validate or _is_utf8(body):
+                return body
+            continue  # the label lies (a KOI8-R body served as utf-8): the XML declaration may say what it is
         if candidate in _SINGLE_BYTE_LATIN and not body.isascii() and _is_utf8(body):
             return body
         try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import http.client
 import ipaddress
 import itertools
 import os
@@ -27,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -207,7 +208,10 @@ def fetch(
             if not headers.get("location"):
                 raise FetchHTTPError(status)
             permanent = permanent and status in (301, 308)
-            current = urljoin(current, headers["location"].strip())
+            try:
+                current = urljoin(current, _location(headers["location"]))
+            except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+                raise FetchBadURL(f"bad redirect from {current}: {exc}") from exc
             continue
         elapsed = time.monotonic() - start
         moved = current if permanent and current != url else None
@@ -222,7 +226,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # str.isdigit() alone accepts '1²', which float() refuses
         return min(float(value), RETRY_AFTER_MAX_S)
     try:
         when = parsedate_to_datetime(value)
@@ -235,7 +239,15 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 # ------------------------------------------------------------------------------------------------ internals
 
 
+# What stays as it is when a path or query is percent-encoded: the reserved characters and '%' itself, so a URL
+# already encoded is left alone and only spaces, controls and non-ASCII (an IRI: `/f/a é`, `/категория/`) change.
+_PATH_SAFE = "/%:@!$&'()*+,;=~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+
+
 def _split_url(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, request target) of an http(s) URL, as URI: the host in IDNA (ASCII), the path and
+    query percent-encoded as UTF-8, since http.client sends neither raw non-ASCII nor spaces."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -245,16 +257,58 @@ def _split_url(url: str) -> tuple[str, str, int, str]:
         raise FetchBadURL(f"not an absolute http(s) URL: {url!r}")
     if parts.username or parts.password:
         raise FetchBadURL("credentials in URLs are refused")
-    path = parts.path or "/"
+    host = parts.hostname
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise FetchBadURL(f"bad host name in {url!r}: {exc}") from exc
+    path = quote(parts.path, safe=_PATH_SAFE) or "/"
     if parts.query:
-        path += "?" + parts.query
-    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path
+        path += "?" + quote(parts.query, safe=_QUERY_SAFE)
+    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80), path
+
+
+def _location(value: str) -> str:
+    """A Location header as the server meant it: http.client decodes header bytes as Latin-1, so a raw UTF-8
+    IRI arrives as mojibake; its bytes read as UTF-8 give the characters back (`_split_url` encodes them)."""
+    value = value.strip()
+    if not value.isascii():
+        with contextlib.suppress(UnicodeError):
+            value = value.encode("latin-1").decode("utf-8")
+    return value
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the last 32 bits are the IPv4 address reached
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d, still routed to a.b.c.d by some stacks
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a 6to4, NAT64, IPv4-compatible or Teredo (the client) address carries: where a
+    connection to it ends up. ``is_global`` calls 2002:7f00:1:: and 64:ff9b::7f00:1 public, though they lead to
+    127.0.0.1."""
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):  # :: and ::1 are themselves, not IPv4
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def _address_allowed(address: str, policy: FetchPolicy) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is a.b.c.d on the wire, nothing more
+            ip = ip.ipv4_mapped
+        else:  # both must pass: the IPv6 address and the IPv4 one it leads to
+            embedded = _embedded_ipv4(ip)
+            if embedded is not None and not _ip_allowed(embedded, policy):
+                return False
+    return _ip_allowed(ip, policy)
+
+
+def _ip_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, policy: FetchPolicy) -> bool:
     if policy.allow_private_networks:
         return not ip.is_unspecified and not ip.is_multicast
     if any(ip in ipaddress.ip_network(net, strict=False) for net in policy.allowed_networks):
@@ -405,13 +459,28 @@ def post(url: str, body: bytes, headers: dict[str, str], policy: FetchPolicy) ->
         return int(conn.getresponse().status)
     except (OSError, Urllib3Error) as exc:
         raise _network_error(exc, watchdog.fired, deadline, f"posting to {host}") from exc
+    except (http.client.HTTPException, ValueError, UnicodeError) as exc:
+        raise _protocol_error(exc, f"posting to {host}") from exc
     finally:
         watchdog.cancel()
         conn.close()
 
 
 def _host_header(scheme: str, host: str, port: int) -> str:
+    if ":" in host:  # an IPv6 literal is bracketed in Host as in the URL (RFC 9110 §7.2, RFC 3986 §3.2.2)
+        host = f"[{host}]"
     return host if port == (443 if scheme == "https" else 80) else f"{host}:{port}"
+
+
+def _protocol_error(exc: Exception, doing: str) -> FetchError:
+    """What http.client refusing the exchange is: a request it cannot send (a URL or header it cannot
+    encode) is a bad URL; a reply too big to read (a header line over 64 KiB, over 100 header lines) is too
+    large; any other unreadable reply (no status line, a bad chunk size) is a broken connection."""
+    if isinstance(exc, (http.client.InvalidURL, UnicodeEncodeError)):
+        return FetchBadURL(f"{type(exc).__name__} {doing}: {exc}")
+    if isinstance(exc, http.client.LineTooLong) or "more than" in str(exc):
+        return FetchTooLarge(f"{type(exc).__name__} {doing}: {exc}")
+    return FetchConnectError(f"{type(exc).__name__} {doing}: {exc}")
 
 
 def _network_error(exc: Exception, fired: bool, deadline: float, doing: str) -> FetchError:
@@ -479,6 +548,10 @@ def _request(
         raise
     except (OSError, Urllib3Error) as exc:
         raise _network_error(exc, watchdog.fired, deadline, f"fetching {url}") from exc
+    except (http.client.HTTPException, ValueError, UnicodeError) as exc:
+        if watchdog.fired:  # a reply cut short by the deadline reads as a broken one
+            raise FetchTimeout(f"deadline passed fetching {url}") from exc
+        raise _protocol_error(exc, f"fetching {url}") from exc
     finally:
         watchdog.cancel()
         conn.close()

@@ -39,6 +39,10 @@ from wirewatch.logs import get_logger
 log = get_logger("wirewatch.feeds")
 
 FULL_TEXT_MAX_PAGES = 20  # article pages fetched per poll; the rest go on with the feed's own content
+# all of a poll's page fetches together: 20 pages at the 30 s fetch deadline would outlast the lease (300 s), and
+# another poll of the feed would start; this leaves the feed's own fetch, parsing and hand-off ample room
+FULL_TEXT_BUDGET_S = 120.0
+FULL_TEXT_MIN_S = 1.0  # less time than this left in the budget: the remaining items keep the feed's content
 HEALTH_SCHEMA = "wirewatch.feed_health/1"
 
 Enqueue = Callable[[Sequence[RawArticle]], Any]
@@ -72,8 +76,14 @@ def poll_feed(
     to give both back with the next poll time. A changed feed gives the slot back as soon as it is fetched.
     """
     rng = rng or random.Random()
-    host = urlsplit(claim.url).hostname or ""
-    wait, record = gate.acquire_reading(claim, host, now())
+    try:
+        host = urlsplit(claim.url).hostname or ""
+    except ValueError:  # `http://[::1`: no host to be polite to; the fetch refuses the URL, scored as bad_url
+        host = ""
+    reading = gate.acquire_reading(claim, host, now())
+    wait, record = reading.wait, reading.record
+    if reading.lost:  # a message queued past its lease: the feed's new claim does the fetching
+        return _done(PollOutcome(claim.url, "lost"))
     if record is None:
         schedule.complete(claim, None, now())
         return _done(PollOutcome(claim.url, "removed"))
@@ -96,8 +106,20 @@ def poll_feed(
         return _after_fetch(schedule, claim, record, result, enqueue, policy, fetcher, now(), rng, slot)
     except FeedError as exc:
         return _failed(schedule, claim, record, exc, now(), rng, slot)
+    except Exception as exc:
+        # A bug, or a reply nobody foresaw: scored like any failure (backoff, error streak, feed_broken), so the
+        # feed is not polled again at every lease, and the other feeds of a `run --once` go on. Nothing was
+        # marked seen, so the items come round again.
+        log.exception("feed_poll_crashed", url=claim.url, error=repr(exc))  # with the traceback
+        return _failed(schedule, claim, record, _Internal(f"{type(exc).__name__}: {exc}"), now(), rng, slot)
     finally:
         slot.release()  # after an error on the way: the slot must not wait for its expiry
+
+
+class _Internal(Exception):
+    """Stands for an unexpected exception in a poll, so it is scored as ``error:internal``."""
+
+    kind = "internal"
 
 
 @dataclass
@@ -149,7 +171,9 @@ def _after_fetch(
     fresh = set(schedule.unseen(claim.url, ids))
     new = [a for a in parsed.articles if a.delivery_id in fresh]
     if new and record.full_text:
-        new = [_with_full_text(a, policy, fetcher) if i < FULL_TEXT_MAX_PAGES else a for i, a in enumerate(new)]
+        budget_end = time.monotonic() + FULL_TEXT_BUDGET_S
+        new = [_with_full_text(a, policy, fetcher, budget_end) if i < FULL_TEXT_MAX_PAGES else a
+               for i, a in enumerate(new)]  # fmt: skip
     if new:
         enqueue(new)
     schedule.mark_seen(claim.url, ids, at)  # after the hand-off: a crash in between re-sends, never loses
@@ -180,24 +204,36 @@ def _after_fetch(
     return _finish(schedule, claim, record, at, rng, "new" if new else "unchanged", slot, hints=hints, articles=new)
 
 
-def _with_full_text(article: RawArticle, policy: FetchPolicy, fetcher: Fetcher) -> RawArticle:
+def _with_full_text(article: RawArticle, policy: FetchPolicy, fetcher: Fetcher, budget_end: float) -> RawArticle:
     """The item's page as HTML content (the pipeline extracts the article from it); the feed's own content
-    stays when the page cannot be fetched."""
-    if not article.url:
+    stays when the page cannot be fetched or read, or the poll's time for pages (``budget_end``) is spent."""
+    left = budget_end - time.monotonic()
+    if not article.url or left < FULL_TEXT_MIN_S:
         return article
     page_policy = replace(
         PAGE_POLICY,
+        deadline_s=min(PAGE_POLICY.deadline_s, left),
         allow_private_networks=policy.allow_private_networks,
         allowed_networks=policy.allowed_networks,
         resolver=policy.resolver,
     )
     try:
         page = fetcher(article.url, policy=page_policy)
+        text = _decode_page(page)
     except FetchError as exc:
         log.info("full_text_failed", url=article.url, kind=exc.kind, error=str(exc))
         return article
-    text = page.body.decode(_charset(page.headers) or "utf-8", "replace")
+    except Exception as exc:  # one bad page must not cost the feed's other items: they are not handed on yet
+        log.warning("full_text_failed", url=article.url, kind="internal", error=repr(exc))
+        return article
     return article.model_copy(update={"content": text, "content_type": "html", "summary": article.summary})
+
+
+def _decode_page(page: FetchResult) -> str:
+    try:
+        return page.body.decode(_charset(page.headers) or "utf-8", "replace")
+    except (UnicodeError, LookupError):  # a label Python knows that is no text encoding (`charset=idna`)
+        return page.body.decode("utf-8", "replace")
 
 
 def _charset(headers: dict[str, str]) -> str | None:
@@ -280,7 +316,7 @@ def _failed(
     schedule: FeedSchedule,
     claim: Claim,
     record: FeedRecord,
-    exc: FetchError | FeedError,
+    exc: FetchError | FeedError | _Internal,
     at: float,
     rng: random.Random,
     slot: _Slot,
@@ -288,7 +324,7 @@ def _failed(
     kind = exc.kind
     streak = record.state.error_streak + 1
     retry_after = getattr(exc, "retry_after_s", None)
-    delay = failure_delay(kind, streak, rng, retry_after_s=retry_after)
+    delay = failure_delay(kind, streak, rng, retry_after_s=retry_after, floor_s=record.floor_s)
     next_at = at + delay
     state = record.state.model_copy(
         update={

@@ -6,6 +6,9 @@ Layout (all keys share the ``{ww}`` hash tag, so every script below runs on one 
 - ``ww:{ww}:feeds:lease`` — hash, feed URL → token of the poll that holds it.
 - ``ww:{ww}:feed:<id>`` — the feed's record (`FeedRecord` JSON: the `FeedState` contract plus what the
   policy needs: body hash, recent publish times, health flags).
+- ``ww:{ww}:feed:<id>:settings`` — the feed's settings (name, floor, ceiling, full text) when they were changed
+  after it was added: written by `add` alone, so a poll writing the record back cannot undo them; they win
+  over the same fields in the record whenever it is read.
 - ``ww:{ww}:feed:<id>:seen`` — sorted set, delivery id → last seen (unix s): which items are new.
 - ``ww:{ww}:host:<host>:inflight`` / ``:next`` — per-host concurrency slots and politeness clock.
 
@@ -58,6 +61,10 @@ def record_key(url: str) -> str:
     return _key("feed", feed_id(url))
 
 
+def settings_key(url: str) -> str:
+    return _key("feed", feed_id(url), "settings")
+
+
 def seen_key(url: str) -> str:
     return _key("feed", feed_id(url), "seen")
 
@@ -72,7 +79,8 @@ FEED_MIN_INTERVAL_S = 5 * 60  # floor when the config names none; a configured i
 FEED_MAX_INTERVAL_S = 6 * 3600  # ceiling: even a feed that publishes weekly is checked four times a day
 FEED_HINT_MAX_S = 24 * 3600  # ttl / Cache-Control / Retry-After are honoured up to this
 FEED_JITTER = 0.1  # ±10 % on every interval, so feeds added together drift apart
-FEED_LEASE_S = 300  # > fetch deadline + parse + full-text fetches; a dead poller's feed is due again after
+FEED_LEASE_S = 300  # > fetch deadline + parse + full-text budget; a dead poller's feed is due again after
+FEED_URL_MAX_CHARS = 4000  # a longer URL cannot travel in a poll message (worker.feed_tasks.PollMessage)
 FEED_RHYTHM_SAMPLES = 20  # publish times kept per feed for the rhythm estimate
 FEED_RHYTHM_MAX_AGE_S = 30 * 86_400  # publish times older than this do not shape the interval
 FEED_UNCONDITIONAL_EVERY = 24  # every Nth poll drops ETag/Last-Modified, catching servers whose validators lie
@@ -125,6 +133,21 @@ class FeedRecord(BaseModel):
     @property
     def url(self) -> str:
         return self.state.url
+
+
+_SETTINGS_FIELDS = ("full_text", "floor_s", "ceiling_s")  # and the name, which lives in the state
+
+
+def _with_settings(raw_record: str | bytes, raw_settings: str | bytes | None) -> FeedRecord:
+    """A stored record with the feed's settings, when changed since it was added, laid over it."""
+    record = FeedRecord.model_validate_json(raw_record)
+    if not raw_settings:
+        return record
+    settings = json.loads(raw_settings)
+    update: dict[str, Any] = {k: settings[k] for k in _SETTINGS_FIELDS if k in settings}
+    if settings.get("name"):
+        update["state"] = record.state.model_copy(update={"name": settings["name"]})
+    return record.model_copy(update=update)
 
 
 @dataclass(frozen=True)
@@ -194,12 +217,18 @@ end
 """
 # KEYS: inflight, next.
 _HOST_ACQUIRE = _ACQUIRE_FN + "return acquire(KEYS[1], KEYS[2])\n"
-# KEYS: inflight, next, a feed record. Returns {wait, record}; {} without taking a slot when the record is gone.
-_HOST_ACQUIRE_READING = _ACQUIRE_FN + """
+# KEYS: inflight, next, a feed record, lease, the feed's settings. ARGV as above, then the feed's URL.
+# Returns {wait, record, settings or false}; {} when the record is gone, {'lost'} when the claim's lease has passed
+# to another poll (a message queued past its lease: it must not fetch); neither takes a slot.
+_HOST_ACQUIRE_READING = (
+    _ACQUIRE_FN
+    + """
 local record = redis.call('GET', KEYS[3])
 if not record then return {} end
-return {acquire(KEYS[1], KEYS[2]), record}
+if redis.call('HGET', KEYS[4], ARGV[6]) ~= ARGV[2] then return {'lost'} end
+return {acquire(KEYS[1], KEYS[2]), record, redis.call('GET', KEYS[5])}
 """
+)
 
 # KEYS: seen. ARGV: now, max, ids...  Returns the ids not seen before; marks all of them seen.
 _MARK_SEEN = """
@@ -255,27 +284,23 @@ class FeedSchedule:
             pipe.zadd(DUE_KEY, {url: now}, nx=True)
             pipe.execute()
             return record
-        record = record.model_copy(
-            update={
-                "state": record.state.model_copy(update={"name": name or record.state.name}),
-                "full_text": full_text,
-                "floor_s": floor,
-                "ceiling_s": max(FEED_MAX_INTERVAL_S, floor),
-            }
-        )
-        self.client.set(record_key(url), record.model_dump_json())
-        return record
+        # The settings go to their own key, never into the record: a poll in flight writes back the record it
+        # read, and would undo them (and this would undo the poll's state).
+        settings = {"name": name or record.state.name, "full_text": full_text, "floor_s": floor,
+                    "ceiling_s": max(FEED_MAX_INTERVAL_S, floor)}  # fmt: skip
+        self.client.set(settings_key(url), json.dumps(settings))
+        return _with_settings(record.model_dump_json(), json.dumps(settings))
 
     def remove(self, url: str) -> bool:
         pipe = self.client.pipeline(transaction=True)
-        pipe.delete(record_key(url), seen_key(url))
+        pipe.delete(record_key(url), seen_key(url), settings_key(url))
         pipe.zrem(DUE_KEY, url)
         pipe.hdel(LEASE_KEY, url)
         return bool(pipe.execute()[0])
 
     def get(self, url: str) -> FeedRecord | None:
-        raw = self.client.get(record_key(url))
-        return FeedRecord.model_validate_json(raw) if raw else None
+        raw, settings = self.client.mget(record_key(url), settings_key(url))
+        return _with_settings(raw, settings) if raw else None
 
     def urls(self) -> list[str]:
         members: list[Any] = self.client.zrange(DUE_KEY, 0, -1)
@@ -286,9 +311,10 @@ class FeedSchedule:
         out: list[FeedRecord] = []
         for start in range(0, len(urls), 500):
             chunk = urls[start : start + 500]
-            for raw in self.client.mget([record_key(u) for u in chunk]):
+            found = self.client.mget([key for u in chunk for key in (record_key(u), settings_key(u))])
+            for raw, settings in zip(found[::2], found[1::2], strict=True):
                 if raw:
-                    out.append(FeedRecord.model_validate_json(raw))
+                    out.append(_with_settings(raw, settings))
         return out
 
     def next_due(self) -> float | None:
@@ -356,6 +382,16 @@ class FeedSchedule:
         return [json.loads(fields.get("event") or fields[b"event"]) for _, fields in entries]
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What `HostGate.acquire_reading` found: seconds to wait for the host (0: the slot is taken), the feed's
+    record (None: removed), and whether the claim lost its lease."""
+
+    wait: float
+    record: FeedRecord | None
+    lost: bool = False
+
+
 class HostGate:
     """Per-host concurrency slots and a politeness delay, shared by every worker through Redis."""
 
@@ -383,19 +419,21 @@ class HostGate:
         )
         return float(wait)
 
-    def acquire_reading(self, claim: Claim, host: str, now: float | None = None) -> tuple[float, FeedRecord | None]:
+    def acquire_reading(self, claim: Claim, host: str, now: float | None = None) -> Reading:
         """`acquire` with the claim's token, and read the claimed feed's record in the same round trip.
 
-        Returns (seconds to wait, record); (0.0, None), with no slot taken, when the feed is gone.
+        No slot is taken when the feed is gone (``record`` None) or the claim's lease has passed on (``lost``).
         """
         now = time.time() if now is None else now
         found: list[Any] = self._acquire_reading(
-            keys=[*host_keys(host), record_key(claim.url)],
-            args=[repr(now), claim.token, self.max_concurrent, repr(self.delay_s), repr(self.slot_ttl_s)],
+            keys=[*host_keys(host), record_key(claim.url), LEASE_KEY, settings_key(claim.url)],
+            args=[repr(now), claim.token, self.max_concurrent, repr(self.delay_s), repr(self.slot_ttl_s), claim.url],
         )
         if not found:
-            return 0.0, None
-        return float(found[0]), FeedRecord.model_validate_json(found[1])
+            return Reading(0.0, None)
+        if len(found) == 1:
+            return Reading(0.0, None, lost=True)
+        return Reading(float(found[0]), _with_settings(found[1], found[2]))
 
     def release(self, host: str, token: str) -> None:
         self.client.zrem(host_keys(host)[0], token)
@@ -419,6 +457,10 @@ def rhythm_interval(item_times: Sequence[float], now: float, floor: float, ceili
     that has been silent for longer than its usual gap is polled as if that silence were its gap.
     """
     times = sorted(t for t in item_times if now - t <= FEED_RHYTHM_MAX_AGE_S)
+    if not times and item_times:
+        # Every item is older than the rhythm looks back: a feed silent this long is polled at its silence (the
+        # ceiling, in practice), as the stretch below would; not at the floor, as if nothing were known.
+        return max(floor, min(ceiling, now - max(item_times)))
     if len(times) < 2:
         # No rhythm yet. A feed with nothing seen (new, or empty so far) is polled at its floor: the configured
         # interval is the best guess there is, and its first items must not wait an hour. One item seen within
@@ -448,15 +490,21 @@ def success_delay(
     return jitter(interval, rng)
 
 
-def failure_delay(kind: str, streak: int, rng: random.Random, *, retry_after_s: float | None = None) -> float:
+def failure_delay(
+    kind: str, streak: int, rng: random.Random, *, retry_after_s: float | None = None, floor_s: float = 0.0
+) -> float:
     """Seconds until the next try after ``streak`` consecutive failures of this kind: exponential, jittered
-    (full jitter over the upper half), capped at FEED_BACKOFF_CAP_S; a Retry-After wins when it is longer."""
+    (full jitter over the upper half), capped at FEED_BACKOFF_CAP_S; a Retry-After wins when it is longer, and
+    the feed's floor (its configured interval: "never polled more often") always does."""
     base = BACKOFF_BASE_S.get(kind, BACKOFF_DEFAULT_S)
     exp = min(base * math.pow(2.0, max(streak - 1, 0)), FEED_BACKOFF_CAP_S)
     delay = exp * rng.uniform(0.5, 1.0)
     if retry_after_s:
         delay = max(delay, min(retry_after_s, FEED_HINT_MAX_S) * (1.0 + rng.uniform(0.0, FEED_JITTER)))
-    return min(delay, FEED_BACKOFF_CAP_S * (1.0 + FEED_JITTER))
+    delay = min(delay, FEED_BACKOFF_CAP_S * (1.0 + FEED_JITTER))
+    if floor_s > delay:  # jittered upwards only, like Retry-After: feeds failing together drift apart, none sooner
+        delay = floor_s * (1.0 + rng.uniform(0.0, FEED_JITTER))
+    return delay
 
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*(s-maxage|max-age)\s*=\s*\"?(\d+)", re.I)

@@ -180,3 +180,29 @@ def test_run_polls_configured_feeds_and_feeds_added_while_running(tmp_path: Path
         proc.wait(timeout=90)
         log_file.close()
     assert proc.returncode == 0, (tmp_path / "run.log").read_text()[-2000:]
+
+
+def test_import_keeps_the_settings_of_feeds_already_monitored(tmp_path: Path) -> None:
+    """`feeds import` adds new feeds and leaves those already monitored as they were (full text, name), only
+    naming one that had no name; `feeds add` refuses a URL too long for a poll message, saying why."""
+    config = _config(tmp_path, [])
+    config.write_text(config.read_text().replace("feeds:\n", ""))
+    for args in (["https://one.example/rss", "--full-text", "--interval", "1h"],
+                 ["https://two.example/atom", "--name", "Mine", "--full-text"]):  # fmt: skip
+        assert _wirewatch("feeds", "add", *args, "-c", str(config)).returncode == 0
+    opml = tmp_path / "in.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><body><outline text="One" xmlUrl="https://one.example/rss"/>'
+        '<outline text="Two" xmlUrl="https://two.example/atom"/><outline text="New" xmlUrl="https://new.example/"/>'
+        "</body></opml>"
+    )
+    assert _wirewatch("feeds", "import", str(opml), "-c", str(config)).stdout.strip() == "imported 3 feeds (1 new)"
+    rows = {
+        r["url"]: r
+        for r in map(json.loads, _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout.splitlines())
+    }
+    assert (rows["https://one.example/rss"]["name"], rows["https://one.example/rss"]["full_text"]) == ("One", True)
+    assert (rows["https://two.example/atom"]["name"], rows["https://two.example/atom"]["full_text"]) == ("Mine", True)
+    assert (rows["https://new.example/"]["name"], rows["https://new.example/"]["full_text"]) == ("New", False)
+    long = _wirewatch("feeds", "add", "https://long.example/" + "a" * 4000, "-c", str(config))
+    assert long.returncode == 2 and "at most 4000" in long.stderr

@@ -16,7 +16,7 @@ import click
 from rich.table import Table
 
 from producers.feed_service import OPMLError, read_opml, write_opml
-from producers.schedule import FeedSchedule
+from producers.schedule import FEED_URL_MAX_CHARS, FeedSchedule
 from wirewatch.cli import _console, _load, _redis
 from wirewatch.settings import FeedSource, parse_duration
 
@@ -33,6 +33,8 @@ def feeds() -> None:
 
 
 def _validated(url: str, name: str | None, interval: str | None, full_text: bool) -> FeedSource:
+    if len(url) > FEED_URL_MAX_CHARS:  # a poll message could not carry it: the feed would never be polled
+        raise click.BadParameter(f"the URL is {len(url)} characters long; at most {FEED_URL_MAX_CHARS} are accepted")
     try:
         return FeedSource(url=url, name=name, interval=parse_duration(interval) if interval else 600.0,
                           full_text=full_text)  # fmt: skip
@@ -74,7 +76,7 @@ def remove(config_file: str | None, url: str) -> None:
 @config_option
 @click.argument("opml_file", type=click.Path(exists=True, dir_okay=False))
 def import_(config_file: str | None, opml_file: str) -> None:
-    """Add every feed of an OPML file."""
+    """Add every feed of an OPML file; feeds already monitored keep their settings."""
     try:
         entries = read_opml(Path(opml_file).read_bytes())
     except OPMLError as e:
@@ -84,7 +86,12 @@ def import_(config_file: str | None, opml_file: str) -> None:
         schedule = FeedSchedule(client)
         known = set(schedule.urls())
         for entry in entries:
-            schedule.add(entry.url, name=entry.name)
+            record = schedule.get(entry.url) if entry.url in known else None
+            if record is None:
+                schedule.add(entry.url, name=entry.name)
+            elif entry.name and not record.state.name:
+                # a feed already monitored keeps its interval and full text: the file only names it, if unnamed
+                schedule.add(entry.url, name=entry.name, interval_s=record.floor_s, full_text=record.full_text)
     fresh = len({e.url for e in entries} - known)
     click.echo(f"imported {len(entries)} feeds ({fresh} new)")
 

@@ -1,8 +1,8 @@
 """The feed poll task: validate the message, poll the claimed feed, hand new items to the submitter.
 
 The scheduler's tick claimed the feed (a lease in Redis) and sent ``{"url", "token"}``; the poll completes
-that claim with the feed's next poll time. A redelivered message polls once more at worst, which is
-harmless: items already seen are not handed on again, and a stale token cannot overwrite newer state.
+that claim with the feed's next poll time. A message whose lease has ended (redelivered, or queued too long)
+ends as ``lost`` before it fetches, and a stale token cannot overwrite newer state.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 from producers.feed_service import fetch_policy
 from producers.fetch import FetchPolicy
 from producers.poll import poll_feed
-from producers.schedule import Claim, FeedSchedule, HostGate
+from producers.schedule import FEED_URL_MAX_CHARS, Claim, FeedSchedule, HostGate
 from producers.submit import Submitter
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes
@@ -29,7 +29,7 @@ log = get_logger("wirewatch.task")
 
 
 class PollMessage(BaseModel):
-    url: str = Field(..., min_length=1, max_length=4000)
+    url: str = Field(..., min_length=1, max_length=FEED_URL_MAX_CHARS)  # `feeds add` refuses longer ones
     token: str = Field(..., min_length=1, max_length=200)
 
 
@@ -68,9 +68,7 @@ def register_feed_tasks(app: Celery, deps: Callable[[], Services]) -> None:
             )
         return feed_deps[0]
 
-    @app.task(
-        name=FEED_POLL_TASK, shared=False, acks_late=True, reject_on_worker_lost=True
-    )
+    @app.task(name=FEED_POLL_TASK, shared=False, acks_late=True, reject_on_worker_lost=True)
     def poll_task(message: dict[str, object]) -> dict[str, object]:
         try:
             msg = PollMessage.model_validate(message)

@@ -1,10 +1,12 @@
 """A real HTTP server on loopback for fetch and poll tests: serves feeds with ETag / Last-Modified and
-conditional GET, and misbehaves on demand (status codes, Retry-After, slow bodies, redirects, bombs)."""
+conditional GET, and misbehaves on demand (status codes, Retry-After, slow bodies, redirects, bombs, replies
+that are not HTTP)."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +26,7 @@ class Route:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     validators: bool = True  # send ETag and Last-Modified, answer 304 to a matching conditional GET
+    delay_s: float = 0.0  # wait this long before answering (a slow page)
 
 
 @dataclass
@@ -36,21 +39,30 @@ class Seen:
 class FeedServer:
     """Routes are set by tests; every request is logged with its headers and the status sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.routes: dict[str, Route] = {}
+        self.raw_routes: dict[str, bytes] = {}
         self.failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self.log: list[Seen] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        server_class = _IPv6Server if ":" in host else ThreadingHTTPServer
+        self._httpd = server_class((host, 0), _handler(self))
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{path}"
 
     def set(self, path: str, body: bytes, **kwargs: object) -> str:
         self.routes[path] = Route(body, **kwargs)  # type: ignore[arg-type]
+        return self.url(path)
+
+    def raw(self, path: str, data: bytes) -> str:
+        """Answer ``path`` with exactly these bytes, HTTP or not, and close the connection."""
+        self.raw_routes[path] = data
         return self.url(path)
 
     def fail(self, path: str, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
@@ -67,6 +79,10 @@ class FeedServer:
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+class _IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
 
 
 def etag_of(body: bytes) -> str:
@@ -97,6 +113,12 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             path, query = parts.path, parse_qs(parts.query)
+            if path in server.raw_routes:
+                with server._lock:
+                    server.log.append(Seen(path, {k.lower(): v for k, v in self.headers.items()}, 0))
+                self.close_connection = True
+                self.wfile.write(server.raw_routes[path])
+                return
             pending = server.failures.get(path)
             if pending:
                 status, headers = pending.pop(0)
@@ -124,6 +146,8 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"Content-Type": "text/plain"}, b"not found")
 
         def _route(self, route: Route) -> None:
+            if route.delay_s:
+                time.sleep(min(route.delay_s, SLOW_MAX_S))
             headers = {"Content-Type": route.content_type, **route.headers}
             if route.validators and route.status == 200:
                 tag = etag_of(route.body)
@@ -155,8 +179,8 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_server() -> Iterator[FeedServer]:
-    server = FeedServer()
+def running_server(host: str = "127.0.0.1") -> Iterator[FeedServer]:
+    server = FeedServer(host)
     server.start()
     try:
         yield server

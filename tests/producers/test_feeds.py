@@ -162,6 +162,15 @@ def test_cyrillic_charsets_decode(corpus: Path, path: str) -> None:
     assert len(re.findall("[а-яА-Я]", text)) > 5
 
 
+@pytest.mark.parametrize("path", ["encoding/testdata/koi8r.xml", "xml/testdata/koi8r.xml"])
+def test_xml_declaration_is_read_when_the_http_utf8_label_lies(corpus: Path, path: str) -> None:
+    """Served as charset=utf-8 but not UTF-8: the XML declaration (KOI8-R) is tried before windows-1252."""
+    body = (corpus / MINIFLUX / path).read_bytes()
+    parsed = parse_feed(body, feed_url=FEED_URL, headers={"Content-Type": "application/xml; charset=utf-8"})
+    assert parsed.title == "Пример RSS ленты"
+    assert len(re.findall("[а-яА-Я]", _all_text(parsed))) > 5
+
+
 @pytest.mark.parametrize(
     "path",
     [

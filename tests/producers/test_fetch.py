@@ -14,7 +14,9 @@ from producers.fetch import (
     FetchBadContentType,
     FetchBadURL,
     FetchBlocked,
+    FetchConnectError,
     FetchDNSError,
+    FetchError,
     FetchHTTPError,
     FetchPolicy,
     FetchTimeout,
@@ -22,8 +24,9 @@ from producers.fetch import (
     FetchTooManyRedirects,
     fetch,
     parse_retry_after,
+    vetted_addresses,
 )
-from tests.producers.feed_server import FeedServer, etag_of
+from tests.producers.feed_server import FeedServer, etag_of, running_server
 
 LOOPBACK = FetchPolicy(allow_private_networks=True)
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
@@ -54,12 +57,28 @@ def test_default_policy_refuses_loopback(feed_server: FeedServer) -> None:
     assert feed_server.log == []
 
 
-@pytest.mark.parametrize("address", ["10.0.0.1", "192.168.1.1", "169.254.169.254", "::1", "::ffff:10.0.0.1", "fc00::1"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "10.0.0.1", "192.168.1.1", "169.254.169.254", "::1", "::ffff:10.0.0.1", "fc00::1",
+        "::7f00:1", "::a9fe:a9fe",  # IPv4-compatible: 127.0.0.1, 169.254.169.254
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "64:ff9b::7f00:1", "64:ff9b::a00:1",  # NAT64 of 127.0.0.1, 10.0.0.1
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
+    ],
+)  # fmt: skip
 def test_private_addresses_are_refused(address: str) -> None:
-    """Private, link-local (cloud metadata), IPv6 loopback/ULA and v4-mapped private addresses are refused."""
+    """Private, link-local (cloud metadata), IPv6 loopback/ULA, and private IPv4 addresses inside IPv6 ones
+    (v4-mapped, IPv4-compatible, 6to4, NAT64, Teredo) are refused."""
     policy = FetchPolicy(resolver=lambda host, port: [address])
     with pytest.raises(FetchBlocked):
         fetch("http://feeds.example/rss", policy=policy)
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "2606:4700::1111", "64:ff9b::808:808", "2002:808:808::"])
+def test_public_addresses_pass(address: str) -> None:
+    """Public addresses pass, IPv6 forms of a public IPv4 address included."""
+    assert vetted_addresses("feeds.example", 80, FetchPolicy(resolver=lambda host, port: [address])) == [address]
 
 
 def test_one_private_address_among_public_ones_refuses_the_host() -> None:
@@ -85,6 +104,84 @@ def test_name_is_sent_as_host_while_the_vetted_address_is_dialled(feed_server: F
     result = fetch(f"http://feeds.test:{feed_server.port}/feed.xml", policy=policy)
     assert result.body == RSS
     assert feed_server.log[-1].headers["host"] == f"feeds.test:{feed_server.port}"
+
+
+def test_non_ascii_host_is_sent_in_idna() -> None:
+    """A host name outside ASCII is looked up and sent in Host as its IDNA (xn--) form."""
+    with running_server() as server:
+        server.set("/feed.xml", RSS)
+        looked_up: list[str] = []
+        policy = FetchPolicy(
+            allowed_networks=("127.0.0.0/8",), resolver=lambda h, p: looked_up.append(h) or ["127.0.0.1"]
+        )
+        assert fetch(f"http://пример.рф:{server.port}/feed.xml", policy=policy).body == RSS
+        assert looked_up == ["xn--e1afmkfd.xn--p1ai"]
+        assert server.log[-1].headers["host"] == f"xn--e1afmkfd.xn--p1ai:{server.port}"
+
+
+def test_ipv6_literal_host_header_is_bracketed() -> None:
+    """A feed at an IPv6 literal is fetched with Host: [addr]:port, as RFC 9110 writes it."""
+    try:
+        server_cm = running_server("::1")
+        server = server_cm.__enter__()
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback here: {exc}")
+    try:
+        url = server.set("/feed.xml", RSS)
+        assert fetch(url, policy=LOOPBACK).body == RSS
+        assert server.log[-1].headers["host"] == f"[::1]:{server.port}"
+    finally:
+        server_cm.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("path", "sent"),
+    [
+        ("/f/a é", "/f/a%20%C3%A9"),
+        ("/категория/feed", "/%D0%BA%D0%B0%D1%82%D0%B5%D0%B3%D0%BE%D1%80%D0%B8%D1%8F/feed"),
+        ("/f/a%20b?q=é s&x=1", "/f/a%20b"),  # an escape already there is kept; the query is encoded too
+    ],
+)
+def test_non_ascii_paths_are_percent_encoded(feed_server: FeedServer, path: str, sent: str) -> None:
+    """A feed URL that is an IRI (spaces, non-ASCII) is requested with its path and query percent-encoded."""
+    feed_server.set(sent, RSS)
+    assert fetch(feed_server.url(path), policy=LOOPBACK).body == RSS
+    assert feed_server.log[-1].path == sent
+
+
+@pytest.mark.parametrize("location", [b"/f/a \xc3\xa9", b"/f/a \xe9"])
+def test_redirect_to_a_raw_iri_is_followed(feed_server: FeedServer, location: bytes) -> None:
+    """A Location with a space and raw non-ASCII bytes (UTF-8, or Latin-1) is followed, percent-encoded."""
+    target = "/f/a%20%C3%A9"
+    feed_server.set(target, RSS)
+    url = feed_server.raw("/moved", b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
+    assert fetch(url, policy=LOOPBACK).body == RSS
+    assert feed_server.log[-1].path == target
+
+
+def test_redirect_to_an_unparseable_url_is_a_bad_url(feed_server: FeedServer) -> None:
+    """A Location that is no URL at all (an unclosed IPv6 bracket) fails as bad_url."""
+    url = feed_server.raw("/moved", b"HTTP/1.1 302 Found\r\nLocation: http://[::1\r\nContent-Length: 0\r\n\r\n")
+    with pytest.raises(FetchBadURL):
+        fetch(url, policy=LOOPBACK)
+
+
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [
+        (b"this is not HTTP\r\n\r\n", FetchConnectError),  # BadStatusLine
+        (b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", FetchTooLarge),  # LineTooLong
+        (b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(101)) + b"\r\n", FetchTooLarge),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", FetchConnectError),  # bad chunk size
+    ],
+)
+def test_replies_http_client_cannot_read_are_typed_fetch_errors(
+    feed_server: FeedServer, reply: bytes, error: type[FetchError]
+) -> None:
+    """No status line, a header line over 64 KiB, over 100 headers, a broken chunk: each a typed FetchError."""
+    url = feed_server.raw("/feed.xml", reply)
+    with pytest.raises(error):
+        fetch(url, policy=LOOPBACK)
 
 
 def test_redirects_are_followed_and_permanent_moves_reported(feed_server: FeedServer) -> None:
@@ -164,7 +261,15 @@ def test_http_errors_carry_kind_and_retry_after(
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://example.com/feed", "file:///etc/passwd", "http:///nohost", "http://u:p@example.com/", "nonsense"],
+    [
+        "ftp://example.com/feed",
+        "file:///etc/passwd",
+        "http:///nohost",
+        "http://u:p@example.com/",
+        "nonsense",
+        "http://[::1",
+        "http://é..é/feed",
+    ],
 )
 def test_bad_urls_are_refused(url: str) -> None:
     """Only absolute http(s) URLs with a host and no credentials are fetched."""
@@ -185,4 +290,5 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after(format_datetime(datetime(2026, 11, 29, 12, 5, tzinfo=UTC), usegmt=True), now) == 300.0
     assert parse_retry_after("99999999") == 7 * 86_400
     assert parse_retry_after("soon") is None
+    assert parse_retry_after("1²") is None  # a digit to str.isdigit(), not to float()
     assert parse_retry_after(None) is None

@@ -11,7 +11,7 @@ import redis
 
 from producers.fetch import FetchPolicy
 from producers.poll import poll_feed
-from producers.schedule import FEED_BROKEN_AFTER, Claim, FeedSchedule, HostGate, host_keys
+from producers.schedule import FEED_BROKEN_AFTER, FEED_LEASE_S, Claim, FeedSchedule, HostGate, host_keys
 from schemas.models import RawArticle
 from tests.producers.feed_server import FeedServer
 
@@ -254,7 +254,8 @@ def test_every_poll_gives_its_host_slot_back(
     world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
 ) -> None:
     """With one slot per host, each kind of poll ending (new items, 304, unchanged body, HTTP error, parse error,
-    a hand-off that raises) leaves the slot free for the next poll; a removed feed never takes it."""
+    a hand-off that raises, scored error:internal) leaves the slot free for the next poll; a removed feed never
+    takes it."""
     schedule, _, sink, clock = world
     gate = HostGate(schedule.client, max_concurrent=1, delay_s=0.0)
     url = feed_server.set("/feed.xml", rss(range(2)))
@@ -282,10 +283,7 @@ def test_every_poll_gives_its_host_slot_back(
     def refuse(_: Sequence[RawArticle]) -> None:
         raise _Boom("queue down")
 
-    with pytest.raises(_Boom):
-        poll(refuse)
-    assert gate.acquire("127.0.0.1", "probe", clock()) == 0
-    gate.release("127.0.0.1", "probe")
+    assert poll(refuse) == "error:internal"
 
     clock.t += 3600
     claim = schedule.claim(url, now=clock())
@@ -319,3 +317,144 @@ def test_an_unchanged_feed_costs_two_commands(
     assert result.outcome == "not_modified"
     assert sent == ["EVALSHA", "EVALSHA"]
     assert schedule.client.zcard(host_keys("127.0.0.1")[0]) == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "reply", "outcome"),
+    [
+        ("/feed.xml", b"this is not HTTP\r\n\r\n", "error:connect"),
+        ("/feed.xml", b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", "error:too_large"),
+        ("/feed.xml", b"HTTP/1.1 200 OK\r\n" + b"X-A: 1\r\n" * 101 + b"\r\n", "error:too_large"),
+        ("/feed.xml", b"HTTP/1.1 503 Busy\r\nRetry-After: 1\xc2\xb2\r\nContent-Length: 0\r\n\r\n", "error:http_5xx"),
+        ("/moved", b"HTTP/1.1 302 Found\r\nLocation: http://[::1\r\nContent-Length: 0\r\n\r\n", "error:bad_url"),
+        ("http://[::1", b"", "error:bad_url"),  # the feed's own URL is no URL
+    ],
+)
+def test_replies_and_urls_outside_http_end_in_a_scored_failure(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer, path: str, reply: bytes, outcome: str
+) -> None:
+    """A reply http.client cannot read, a bad Retry-After, a redirect or feed URL that is no URL: each poll ends
+    in a typed error with a backoff and an error streak, never an exception that leaves the feed untouched."""
+    schedule, _, _, clock = world
+    url = path if path.startswith("http") else feed_server.raw(path, reply)
+    schedule.add(url, now=clock())
+    result = _poll(world, url)
+    assert result.outcome == outcome
+    record = schedule.get(url)
+    assert record is not None and record.state.error_streak == 1 and record.last_error_kind == outcome[6:]
+    assert schedule.next_due() == result.next_poll_at and result.next_poll_at - clock.t >= 300  # type: ignore[operator]
+
+
+def test_a_crash_is_scored_and_counts_toward_feed_broken(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """An exception nothing foresaw ends the poll as error:internal: backoff, streak, feed_broken after three."""
+    schedule, _, _, clock = world
+    url = feed_server.set("/feed.xml", rss(range(2)))
+    schedule.add(url, now=clock())
+
+    def refuse(_: Sequence[RawArticle]) -> None:
+        raise _Boom("queue down")
+
+    claim = None
+    for _ in range(FEED_BROKEN_AFTER):
+        claim = schedule.claim(url, now=clock())
+        assert claim is not None
+        result = poll_feed(schedule, world[1], claim, refuse, policy=LOOPBACK, now=clock, rng=random.Random(1))
+        assert result.outcome == "error:internal" and "queue down" in (result.error or "")
+        clock.t = result.next_poll_at  # type: ignore[assignment]
+    assert [e["type"] for e in schedule.health_events()] == ["feed_broken"]
+    assert _poll(world, url).outcome == "new"  # nothing was marked seen: the items come round again
+    assert len(world[2].articles) == 2
+
+
+def test_full_text_pages_that_answer_badly_keep_the_feeds_content(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """With full_text, a page with no status line and a page labelled charset=idna cost only themselves: every
+    new item is handed on, those two with the feed's own content."""
+    schedule, _, sink, clock = world
+    feed_server.raw("/story/0", b"this is not HTTP\r\n\r\n")
+    feed_server.set("/story/1", b"<html><body><p>caf\xc3\xa9</p></body></html>", content_type="text/html; charset=idna")
+    feed_server.set("/story/2", b"<html><body><p>The whole story.</p></body></html>", content_type="text/html")
+    url = feed_server.set("/feed.xml", rss(range(3), base=feed_server.url("")))
+    schedule.add(url, full_text=True, now=clock())
+    assert _poll(world, url).outcome == "new"
+    by_guid = {a.guid: a for a in sink.articles}
+    assert by_guid["story-0"].content == "Text 0"
+    assert "caf" in by_guid["story-1"].content
+    assert "The whole story." in by_guid["story-2"].content
+
+
+def test_full_text_fetches_stop_at_their_budget(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Page fetches share one time budget (inside the lease): slow pages past it keep the feed's content, and
+    the poll ends on time with every item handed on."""
+    import time
+
+    import producers.poll
+
+    monkeypatch.setattr(producers.poll, "FULL_TEXT_BUDGET_S", 1.5)  # the 120 s budget, scaled down
+    schedule, _, sink, clock = world
+    for i in range(4):
+        feed_server.set(f"/story/{i}", b"<html><body><p>Page.</p></body></html>", content_type="text/html", delay_s=1.0)
+    url = feed_server.set("/feed.xml", rss(range(4), base=feed_server.url("")))
+    schedule.add(url, full_text=True, now=clock())
+    start = time.monotonic()
+    assert _poll(world, url).outcome == "new"
+    assert time.monotonic() - start < 2.5
+    by_guid = {a.guid: a.content for a in sink.articles}
+    assert "Page." in by_guid["story-0"]  # fetched in 1 s; 0.5 s left is too little for another page
+    assert [by_guid[f"story-{i}"] for i in (1, 2, 3)] == ["Text 1", "Text 2", "Text 3"]
+    assert feed_server.requests_for("/story/1") == []
+
+
+def test_a_message_past_its_lease_does_not_fetch(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """A poll message whose lease passed to a newer claim ends as lost before taking a slot or fetching."""
+    schedule, gate, sink, clock = world
+    url = feed_server.set("/feed.xml", rss(range(2)))
+    schedule.add(url, now=clock())
+    (stale,) = schedule.claim_due(now=clock())
+    clock.t += FEED_LEASE_S + 1
+    (fresh,) = schedule.claim_due(now=clock())
+    result = poll_feed(schedule, gate, stale, sink, policy=LOOPBACK, now=clock, rng=random.Random(1))
+    assert result.outcome == "lost"
+    assert feed_server.log == [] and schedule.client.zcard(host_keys("127.0.0.1")[0]) == 0
+    assert poll_feed(schedule, gate, fresh, sink, policy=LOOPBACK, now=clock, rng=random.Random(1)).outcome == "new"
+
+
+def test_settings_changed_during_a_poll_are_kept(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """`feeds add` with new settings while a poll of the feed runs: the poll's write-back does not undo them."""
+    schedule, gate, _, clock = world
+    url = feed_server.set("/feed.xml", rss(range(2)))
+    schedule.add(url, now=clock())
+
+    def add_meanwhile(articles: Sequence[RawArticle]) -> None:  # the hand-off runs between read and write-back
+        schedule.add(url, name="Renamed", interval_s=3600, full_text=True, now=clock())
+
+    claim = schedule.claim(url, now=clock())
+    assert claim is not None
+    assert poll_feed(schedule, gate, claim, add_meanwhile, policy=LOOPBACK, now=clock).outcome == "new"
+    record = schedule.get(url)
+    assert record is not None
+    assert (record.state.name, record.floor_s, record.full_text) == ("Renamed", 3600, True)
+    assert record.state.items_seen == 2 and record.state.last_status == "ok"  # and the poll's state is kept
+    (listed,) = schedule.records()
+    assert listed == record
+
+
+def test_error_retries_respect_the_configured_interval(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """A feed configured `interval: 1h` is not retried sooner than an hour after a 500."""
+    schedule, _, _, clock = world
+    url = feed_server.set("/feed.xml", rss(range(2)))
+    schedule.add(url, interval_s=3600, now=clock())
+    feed_server.fail("/feed.xml", 500)
+    result = _poll(world, url)
+    assert result.outcome == "error:http_5xx" and result.next_poll_at - clock.t >= 3600  # type: ignore[operator]

@@ -44,6 +44,42 @@ def test_add_makes_a_feed_due_now_and_re_adding_keeps_its_state(client: redis.Re
     assert schedule.next_due() == T0 + 600
 
 
+def test_settings_changed_while_a_poll_holds_the_feed_survive_its_completion(client: redis.Redis) -> None:
+    """`add` during a poll changes name, floor and full text; the poll's record, read before, does not undo them
+    when it completes, and `remove` takes the settings with the feed."""
+    schedule = FeedSchedule(client)
+    url = "https://a.example/feed"
+    schedule.add(url, name="A", interval_s=600, now=T0)
+    (claim,) = schedule.claim_due(now=T0)
+    read = schedule.get(url)
+    assert read is not None
+    schedule.add(url, name="B", interval_s=1800, full_text=True, now=T0 + 1)
+    polled = read.model_copy(update={"polls": 1, "state": read.state.model_copy(update={"items_seen": 3})})
+    assert schedule.complete(claim, polled, T0 + 600)
+    record = schedule.get(url)
+    assert record is not None
+    assert (record.state.name, record.floor_s, record.ceiling_s, record.full_text) == ("B", 1800, 21600, True)
+    assert record.polls == 1 and record.state.items_seen == 3
+    assert schedule.records() == [record]
+    schedule.remove(url)
+    schedule.add(url, now=T0 + 2)
+    fresh = schedule.get(url)
+    assert fresh is not None and fresh.state.name is None and fresh.floor_s == 300 and not fresh.full_text
+
+
+def test_a_stale_claim_takes_no_host_slot(client: redis.Redis) -> None:
+    """acquire_reading with a claim whose lease passed to another reports it lost and takes no slot."""
+    schedule = FeedSchedule(client)
+    gate = HostGate(client, max_concurrent=1, delay_s=0.0)
+    schedule.add("https://a.example/feed", now=T0)
+    (stale,) = schedule.claim_due(now=T0)
+    (fresh,) = schedule.claim_due(now=T0 + FEED_LEASE_S + 1)
+    reading = gate.acquire_reading(stale, "a.example", T0 + FEED_LEASE_S + 2)
+    assert reading.lost and reading.record is None
+    reading = gate.acquire_reading(fresh, "a.example", T0 + FEED_LEASE_S + 2)
+    assert not reading.lost and reading.wait == 0 and reading.record is not None
+
+
 def test_two_schedulers_never_claim_one_feed_twice(client: redis.Redis, redis_url: str) -> None:
     """Two schedulers claiming the same tick concurrently split the due feeds: each is claimed once."""
     from wirewatch.redis_server import connect
@@ -138,6 +174,11 @@ def test_host_gate_limits_concurrency_and_spaces_requests(client: redis.Redis) -
         ([], T0, 1, 21600, 1),  # … whatever the floor
         ([T0 - 600], T0, 300, 21600, 300),  # one item today: the floor
         ([T0 - 3 * 86400], T0, 300, 21600, 3600),  # one item days old: hourly
+        ([T0 - 29.9 * 86400, T0 - 29.95 * 86400], T0, 300, 21600, 21600),  # silent a month: the ceiling ...
+        ([T0 - 30.1 * 86400, T0 - 30.15 * 86400], T0, 300, 21600, 21600),  # ... and past the look-back, still
+        ([T0 - 30.1 * 86400], T0, 300, 21600, 21600),  # one item, as old
+        ([T0 - 40 * 86400 - 3600 * i for i in range(10)], T0, 300, 21600, 21600),  # silent for 40 days
+        ([T0 - 40 * 86400], T0, 300, 10 * 86400 * 365, 40 * 86400),  # the silence, under a far ceiling
     ],
 )
 def test_rhythm_interval(times: list[float], now: float, floor: float, ceiling: float, expected: float) -> None:
@@ -173,6 +214,8 @@ def test_failure_backoff_grows_by_kind_is_capped_and_honours_retry_after() -> No
     assert failure_delay("dns", 1, rng) > failure_delay("timeout", 1, random.Random(3)) * 0.5
     assert failure_delay("http_429", 1, rng, retry_after_s=3600) >= 3600
     assert failure_delay("unknown-kind", 1, rng) > 0
+    assert all(3600 <= failure_delay("http_5xx", 1, rng, floor_s=3600) <= 3600 * 1.1 for _ in range(50))
+    assert failure_delay("http_5xx", 1, random.Random(3), floor_s=60) == failure_delay("http_5xx", 1, random.Random(3))
 
 
 def test_cache_control_and_dates() -> None:
