@@ -34,8 +34,11 @@ _MONTHS = words(
     Jun Jul Aug Sep Sept Okt Nov Dez January February March May June July October December"""
 )
 _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]]*(?=\s|$)|[。！？]")
+# A dateline is followed by its sentence's capital: "Dee Dee Myers — a White House press secretary — is
+# exiting" opens with the sentence's subject and an aside, which is no dateline.
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Za-z.'-]*(?:[ ,]+[A-Z][A-Za-z.'-]*){0,4}[ ,]*(?:\([^)]{1,40}\))?|\([^)]{1,40}\))[ ]*[-–—][ ]+"
+    r"(?=[^a-z])"
 )
 _JUNK_LINE = re.compile(
     r"^(?:\d+\s*/\s*\d+|image:|photo:|picture:|credit:|caption:|file photo|advertisement|read more|"

@@ -37,6 +37,10 @@ def test_seed_lede(seed_text: str) -> None:
             "- Trade war -\nShort.\nThe talks resumed in Geneva after a pause of six months.",
             "The talks resumed in Geneva after a pause of six months.",
         ),
+        (
+            "Dee Dee Myers — a White House press secretary under Bill Clinton — is exiting her job at the studio.",
+            "Dee Dee Myers — a White House press secretary under Bill Clinton — is exiting her job at the studio.",
+        ),
         ("", ""),
         ("no sentence here at all", ""),
     ],
