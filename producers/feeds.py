@@ -36,6 +36,11 @@ from schemas.models import RawArticle, RawSource, utcnow
 
 FEED_MAX_BYTES = 16 * 1024 * 1024  # a feed body larger than this is refused, not truncated
 FEED_MAX_ITEMS = 2_000  # items past this are dropped (the newest come first in nearly every feed)
+# feedparser, the last resort, is pure Python and slow on big input (~6 s of CPU for 2 MB of "<", 13 s for a
+# 2 MB feed of small items; 16 MB of "<" took 41 s), time that a thread of the feeds worker holds the
+# interpreter for. Every real feed in the corpus goes through the fast path; the largest that needed
+# feedparser is 3 KB. Past this size, a body the fast path cannot read is refused instead.
+FEEDPARSER_MAX_BYTES = 512 * 1024
 ITEM_MAX_CONTENT_CHARS = 1_000_000  # one item's content/summary is cut here
 TITLE_MAX_CHARS = 2_000  # RawArticle.title
 GUID_MAX_CHARS = 2_000  # RawArticle.guid
@@ -168,6 +173,10 @@ def parse_feed(
     if feed is None:
         if _HTML_PAGE.search(body[:2048]) and not _FEED_ROOT.search(body[:2048]):
             raise FeedParseError("an HTML page, not a feed")
+        if len(body) > FEEDPARSER_MAX_BYTES:
+            raise FeedParseError(f"not a feed the fast parser reads ({bozo or 'unknown markup'}), and at "
+                                 f"{len(body)} bytes too large for the fallback parser (limit "
+                                 f"{FEEDPARSER_MAX_BYTES})")  # fmt: skip
         feed = _parse_with_feedparser(body, headers, max_items)
         parser = "feedparser"
 
