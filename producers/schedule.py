@@ -230,8 +230,11 @@ return {acquire(KEYS[1], KEYS[2]), record, redis.call('GET', KEYS[5])}
 """
 )
 
-# KEYS: seen. ARGV: now, max, ids...  Returns the ids not seen before; marks all of them seen.
+# KEYS: seen, the feed's record. ARGV: now, max, ids...  Returns the ids not seen before; marks all of them
+# seen. Nothing is written for a feed that is gone (removed while it was being polled): its seen set would
+# otherwise be left behind for good, with nothing to ever delete it.
 _MARK_SEEN = """
+if redis.call('EXISTS', KEYS[2]) == 0 then return {} end
 local new = {}
 for i = 3, #ARGV do
   if not redis.call('ZSCORE', KEYS[1], ARGV[i]) then new[#new + 1] = ARGV[i] end
@@ -356,11 +359,12 @@ class FeedSchedule:
     # --- items
 
     def mark_seen(self, url: str, ids: Sequence[str], now: float | None = None) -> set[str]:
-        """Record ``ids`` as seen; return those that were not seen before."""
+        """Record ``ids`` as seen; return those that were not seen before (none, and nothing recorded, for a
+        feed that is not monitored)."""
         if not ids:
             return set()
         now = time.time() if now is None else now
-        new = self._mark_seen(keys=[seen_key(url)], args=[repr(now), FEED_SEEN_MAX, *ids])
+        new = self._mark_seen(keys=[seen_key(url), record_key(url)], args=[repr(now), FEED_SEEN_MAX, *ids])
         return {x.decode() if isinstance(x, bytes) else x for x in new}
 
     def unseen(self, url: str, ids: Sequence[str]) -> list[str]:

@@ -143,11 +143,16 @@ def test_seen_items_are_new_once_and_bounded(client: redis.Redis) -> None:
     """mark_seen returns only ids never seen; the set keeps at most FEED_SEEN_MAX ids."""
     schedule = FeedSchedule(client)
     url = "https://a.example/feed"
+    schedule.add(url)
     assert schedule.mark_seen(url, ["a", "b"], T0) == {"a", "b"}
     assert schedule.unseen(url, ["a", "c"]) == ["c"]
     assert schedule.mark_seen(url, ["a", "c"], T0 + 1) == {"c"}
     schedule.mark_seen(url, [f"x{i}" for i in range(FEED_SEEN_MAX + 10)], T0 + 2)
     assert client.zcard(seen_key(url)) == FEED_SEEN_MAX
+    # A feed removed while it was being polled: the poll's mark_seen leaves no seen set behind.
+    schedule.remove(url)
+    assert schedule.mark_seen(url, ["late"], T0 + 3) == set()
+    assert not client.exists(seen_key(url))
 
 
 def test_host_gate_limits_concurrency_and_spaces_requests(client: redis.Redis) -> None:
