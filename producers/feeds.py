@@ -661,7 +661,10 @@ def _parse_rss(doc: _Doc, max_items: int) -> _Feed:
     if channel is None:
         raise _NotFastPath("rss without channel")
     feed = _Feed(version="rss" + version.replace(".", ""))
-    for child in channel:
+    # Items belong in <channel>; some feeds put them after it, beside it under <rss> (as RSS 0.90 and RDF do),
+    # and feedparser reads them there too: so do we, rather than find no items in a feed that has them.
+    stray = [child for child in root if child is not channel and _split(child.tag) == (None, "item")]
+    for child in [*channel, *stray]:
         ns, local = _split(child.tag)
         if local == "item" and ns is None:
             if len(feed.items) >= max_items:

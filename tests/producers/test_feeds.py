@@ -486,3 +486,12 @@ def test_a_big_body_only_the_fallback_could_read_is_refused_without_feeding_it_t
     with pytest.raises(FeedParseError) as small:
         parse_feed(b"<" * 1000, feed_url="https://example.com/feed")
     assert "too large" not in str(small.value)
+
+
+def test_rss_items_after_the_channel_are_read() -> None:
+    """Items beside <channel> rather than inside it (feedparser reads them there too) are not lost."""
+    body = (b'<rss version="2.0"><channel><title>T</title><link>https://x.example/</link>'
+            b"<item><title>Inside</title><link>https://x.example/i</link></item></channel>"
+            b"<item><title>After</title><link>https://x.example/a</link></item></rss>")  # fmt: skip
+    parsed = parse_feed(body, feed_url="https://x.example/feed")
+    assert parsed.parser == "fast" and [a.title for a in parsed.articles] == ["Inside", "After"]
