@@ -33,6 +33,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from schemas.models import RawArticle, RawSource, utcnow
+from worker.urls import canonicalize_url
 
 FEED_MAX_BYTES = 16 * 1024 * 1024  # a feed body larger than this is refused, not truncated
 FEED_MAX_ITEMS = 2_000  # items past this are dropped (the newest come first in nearly every feed)
@@ -961,8 +962,14 @@ def _from_feedparser_entry(entry: Mapping[str, Any]) -> _Item:
 
 
 def item_key(feed_url: str, guid: str | None, link: str | None, title: str | None, content: str | None) -> str:
-    """The delivery id of one item of one feed: guid, else link, else a hash of title and content."""
-    ident = guid or link
+    """The delivery id of one item of one feed: guid, else link, else a hash of title and content.
+
+    A link with a query is keyed by its canonical form (no ``utm_*``, ``fbclid``…): feeds that stamp each
+    serving with fresh tracking parameters made a guid-less item new at every poll (the pipeline then found it
+    a duplicate, but the feed's item count and rhythm grew with it). Links without a query, nearly all, are
+    keyed as written, and cost nothing more.
+    """
+    ident = guid or (canonicalize_url(link) or link if link and "?" in link else link)
     if not ident:
         ident = "hash:" + hashlib.sha256(f"{title or ''}\n{content or ''}".encode()).hexdigest()
     digest = hashlib.sha256(f"{feed_url}\n{ident}".encode("utf-8", "surrogatepass"))

@@ -357,6 +357,11 @@ def test_item_ids_fall_back_from_guid_to_link_to_content() -> None:
     assert item_key("f", "g", "l", "t", "c") == item_key("f", "g", "other", "x", "y")
     assert item_key("f", None, "l", "t", "c") == item_key("f", None, "l", "x", "y")
     assert item_key("f", None, None, "t", "c") != item_key("f", None, None, "t", "d")
+    # Fresh tracking parameters at every serving do not make a guid-less item new; other parameters do.
+    link = "https://news.example/a?id=7&utm_source=rss&utm_campaign=c{}"
+    assert item_key("f", None, link.format(1), "t", "c") == item_key("f", None, link.format(2), "t", "c")
+    assert item_key("f", None, "https://news.example/a?id=7", "t", "c") != item_key(
+        "f", None, "https://news.example/a?id=8", "t", "c")  # fmt: skip
     assert item_key("f", "g", None, None, None) != item_key("f2", "g", None, None, None)
     assert len(item_key("f", "g", None, None, None)) == 32
 
