@@ -478,6 +478,37 @@ def _parse_text(raw: RawArticle, content: str) -> dict[str, object]:
             "source_name": raw.source.name, "lines": lines}  # fmt: skip
 
 
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ")
+_NOT_WORD = re.compile(r"\W+")
+
+
+def _headline_enough(head: str) -> bool:
+    """Whether what is left is a headline of its own ("Review" of "Review - IGN" is not)."""
+    return len(head.split()) >= 3 or len(head) >= 12
+
+
+def without_site_name(title: str, site: str | None, domain: str | None) -> str:
+    """The headline without the site's name that pages append to it ("… - TechCrunch", "… | ZDNet"): the
+    last part after a separator, when it is the site's name (or the start of it), or its domain's name."""
+    if not (site or domain):
+        return title
+    for sep in _TITLE_SEPARATORS:
+        if site and title.endswith(sep + site) and _headline_enough(head := title[: -len(sep + site)].rstrip()):
+            return head
+    cut = max(title.rfind(sep) for sep in _TITLE_SEPARATORS)
+    if cut <= 0:
+        return title
+    head, tail = title[:cut].rstrip(), _NOT_WORD.sub("", title[cut:].casefold())
+    if len(tail) < 3 or not _headline_enough(head):
+        return title
+    names = {_NOT_WORD.sub("", site.casefold())} if site else set()
+    if domain:
+        names.add(_NOT_WORD.sub("", domain.removeprefix("www.").split(".")[0].casefold()))
+    if tail in names or any(name.startswith(tail) and len(tail) >= 4 for name in names):
+        return head
+    return title
+
+
 def parse(raw: RawArticle) -> ParsedArticle:
     """Parse one raw article; raise Rejected with a reason when there is no article in it."""
     content = raw.content or raw.summary or ""
@@ -514,6 +545,8 @@ def parse(raw: RawArticle) -> ParsedArticle:
 
     url = str(fields["url"]).strip() if fields["url"] else None
     canonical = canonicalize_url(url)
+    source_name = clean_inline(str(fields["source_name"] or "")) or None
+    title = without_site_name(title, source_name, domain_of(canonical))
     return ParsedArticle(
         title=title,
         text=text,
@@ -521,7 +554,7 @@ def parse(raw: RawArticle) -> ParsedArticle:
         canonical_url=canonical,
         authors=split_authors(list(fields["authors"])),  # type: ignore[call-overload]
         published_at=parse_published(str(fields["published"]) if fields["published"] else None),
-        source_name=clean_inline(str(fields["source_name"] or "")) or None,
+        source_name=source_name,
         source_domain=domain_of(canonical),
         feed=raw.source.feed,
         notes=notes,

@@ -293,3 +293,28 @@ def test_markdown_detection(seed_text: str) -> None:
     """The article markdown format is recognised inside a .txt file, and plain prose is not."""
     assert looks_like_article_markdown(seed_text)
     assert not looks_like_article_markdown("# A heading\nand then just text")
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "domain", "expected"),
+    [  # titles of the scrapinghub pages
+        ("Best tech gadgets of 2019 | ZDNet", "ZDNet", "zdnet.com", "Best tech gadgets of 2019"),
+        ("New York State Attorney General reportedly investigating WeWork – TechCrunch", "TechCrunch",
+         "techcrunch.com", "New York State Attorney General reportedly investigating WeWork"),
+        ("Medium is the Message: the 7th Amsterdam Light Festival | Inexhibit", "Inexhibit magazine",
+         "inexhibit.com", "Medium is the Message: the 7th Amsterdam Light Festival"),
+        ("Pokemon deals of the week, and more - VG247", None, "vg247.com", "Pokemon deals of the week, and more"),
+        ("Super nostalgici: le occasioni da non perdere - Remember 80/90 - Memorabilia anni 80/90",
+         "Remember 80/90 - Memorabilia anni 80/90", "remember8090.com", "Super nostalgici: le occasioni da non perdere"),
+        # kept: the last part is not the site, or too little would be left
+        ("The Guardian view on Hong Kong: a city on the brink | Editorial", "The Guardian", "theguardian.com",
+         "The Guardian view on Hong Kong: a city on the brink | Editorial"),
+        ("Opinion | Republicans Are Following Trump to Nowhere", "NYTimes", "nytimes.com",
+         "Opinion | Republicans Are Following Trump to Nowhere"),
+        ("Review - IGN", "IGN", "ign.com", "Review - IGN"),
+    ],
+)
+def test_the_site_name_is_taken_off_the_headline(title: str, site: str | None, domain: str, expected: str) -> None:
+    from worker.parse import without_site_name
+
+    assert without_site_name(title, site, domain) == expected
