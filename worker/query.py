@@ -316,8 +316,9 @@ def _lex(q: str) -> list[_Tok]:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, strict: bool = True) -> None:
         self.text = text
+        self.strict = strict
         self.toks = _lex(text)
         self.i = 0
         self.leaves = 0
@@ -409,10 +410,10 @@ class _Parser:
         prefix = raw.endswith("*")
         if star >= 0 and star != len(raw) - 1:
             raise self.error("'*' is only allowed at the end of a term (suffix wildcard)", pos + star)
-        if len(raw) > 1 and raw[0] in "-+" and raw[1].isalnum():
-            # Search-engine habit: "-sports" would otherwise be read as the word "sports", the opposite.
-            raise self.error(f"{raw!r}: a leading {raw[0]!r} is not an operator here; write "
-                             f"{'NOT ' if raw[0] == '-' else ''}{raw[1:]}", pos)  # fmt: skip
+        if self.strict and len(raw) > 1 and raw[0] == "-" and raw[1].isalpha():
+            # Search-engine habit: "-sports" would otherwise be read as the word "sports", the opposite of what
+            # was meant. ("+word" means the word, as intended; "-5" is a number.)
+            raise self.error(f"{raw!r}: a leading '-' is not an operator here; write NOT {raw[1:]}", pos)
         stem = raw[:-1] if prefix else raw
         found = words(stem)
         if not found:
@@ -451,8 +452,12 @@ class _Parser:
         return leaf
 
 
-def parse_query(text: str) -> Query:
-    """Parse `text`; raises QuerySyntaxError (with the position) when it is malformed or too large."""
+def parse_query(text: str, strict: bool = True) -> Query:
+    """Parse `text`; raises QuerySyntaxError (with the position) when it is malformed or too large.
+
+    Not ``strict``: a query stored before a rule was added (a leading "-" on a word) still compiles, with
+    its old meaning, so that a worker does not drop a subscription it has been serving.
+    """
     if len(text) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(f"query longer than {MAX_QUERY_CHARS} characters", MAX_QUERY_CHARS, text)
-    return Query(text=text, root=_Parser(text).parse())
+    return Query(text=text, root=_Parser(text, strict).parse())

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import redis
 
@@ -24,7 +25,7 @@ from wirewatch.logs import get_logger
 from wirewatch.settings import Settings
 from worker import heap
 from worker.match import Percolator
-from worker.query import QuerySyntaxError, parse_query
+from worker.query import Query, QuerySyntaxError, parse_query
 
 log = get_logger("wirewatch.subscriptions")
 
@@ -67,6 +68,13 @@ def check_webhook(webhook: str | None, secret: str | None) -> None:
         return
     if not webhook.lower().startswith(("http://", "https://")) or len(webhook) > 2000:
         raise ValueError("a webhook must be an http:// or https:// URL (at most 2,000 characters)")
+    try:
+        parts = urlsplit(webhook)
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError as e:
+        raise ValueError(f"a webhook must be a valid URL: {e}") from None
+    if not parts.hostname:
+        raise ValueError("a webhook URL must name a host")
     if not secret or len(secret) < MIN_SECRET_CHARS:
         raise ValueError(f"a webhook needs a secret of at least {MIN_SECRET_CHARS} characters: every alert it "
                          "gets is signed with it")  # fmt: skip
@@ -127,6 +135,17 @@ def sync_config(client: redis.Redis, settings: Settings) -> int:
     return changed
 
 
+def _compile_stored(sid: str, text: str) -> Query:
+    """A stored query, compiled; one that a newer rule refuses is kept with its old meaning and a warning."""
+    try:
+        return parse_query(text)
+    except QuerySyntaxError as e:
+        query = parse_query(text, strict=False)  # raises again when it never parsed
+        log.warning("subscription_query_outdated", subscription_id=sid, reason=e.message,
+                    action="kept with its old meaning; re-add it to change it")  # fmt: skip
+        return query
+
+
 class SubscriptionIndex:
     """A worker's compiled view of the stored subscriptions, refreshed when their version moves."""
 
@@ -170,7 +189,7 @@ class SubscriptionIndex:
                 if not sid or any(ch.isspace() for ch in sid):  # alert claims pass ids joined by newlines
                     raise ValueError("a subscription id must be non-empty, without whitespace")
                 sub = Subscription.model_validate_json(body)
-                query = parse_query(sub.query)
+                query = _compile_stored(sid, sub.query)
             except (ValueError, QuerySyntaxError) as e:  # stored by something that skipped validation
                 log.error("subscription_invalid", subscription_id=sid, reason=str(e))
                 self.percolator.remove(sid)

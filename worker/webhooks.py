@@ -135,7 +135,11 @@ def attempt_delivery(client: redis.Redis, settings: Settings, message: WebhookMe
     fields = {"alert_id": message.alert_id, "subscription_id": message.subscription_id, "attempt": attempt + 1}
     if sub is None or not sub.webhook:
         return _final(client, "webhook:dropped", fields, reason="subscription or webhook removed")
-    gate, receiver, token = receiver_gate(client), _receiver(sub.webhook), f"{message.alert_id}:{attempt}"
+    try:
+        receiver = _receiver(sub.webhook)
+    except ValueError as e:  # stored around `validate` (a port out of range, a broken IPv6 literal)
+        return _final(client, "webhook:gave_up", fields, reason=f"bad webhook URL: {e}")
+    gate, token = receiver_gate(client), f"{message.alert_id}:{attempt}"
     if gate.acquire(receiver, token) > 0:
         return "wait"
     try:

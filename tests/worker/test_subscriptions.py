@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import redis
 
@@ -27,6 +29,9 @@ def test_a_malformed_query_is_refused_with_its_position() -> None:
     assert info.value.position == 22
     with pytest.raises(ValueError, match="http"):
         validate("hook", "china", webhook="ftp://example.com", secret="s" * 16)
+    for bad in ("https://hooks.example.com:99999/x", "https://[::1/x", "https:///x"):
+        with pytest.raises(ValueError, match=r"valid URL|name a host"):
+            validate("hook", "china", webhook=bad, secret="s" * 16)
     # A webhook is signed with its secret: none, an empty one or a short one is refused, never sent unsigned.
     for secret in (None, "", "short"):
         with pytest.raises(ValueError, match="secret of at least 16"):
@@ -147,3 +152,18 @@ def test_a_bulk_reload_freezes_the_compiled_subscriptions_and_a_small_one_does_n
     put_subscription(client, validate("one-more", "alpha"))
     assert len(index.current()) == FREEZE_AFTER_ADDED + 1
     assert gc.get_freeze_count() == frozen
+
+
+def test_a_stored_query_a_newer_rule_refuses_is_kept_with_a_warning(client: redis.Redis) -> None:
+    """'-word' is refused for new subscriptions; one stored before that rule keeps alerting as it did ('+word'
+    and '-5' were never refused: they mean the word and the number)."""
+    from worker.query import parse_query
+
+    assert parse_query("+climate +policy AND -5")
+    with pytest.raises(QuerySyntaxError, match="write NOT sports"):
+        validate("old", "fentanyl -sports")
+    stored = json.dumps({"id": subscription_id("old"), "name": "old", "query": "fentanyl -sports"})
+    client.hset(c.SUBSCRIPTIONS, subscription_id("old"), stored)
+    client.incr(c.SUBSCRIPTIONS_VERSION)
+    index = SubscriptionIndex(client)
+    assert list(index.current().ids) == [subscription_id("old")]

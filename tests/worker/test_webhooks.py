@@ -180,6 +180,16 @@ def test_attempts_give_up_on_a_dead_host(client: redis.Redis, settings: Settings
     assert attempt_delivery(client, local, gone, 0) == "dropped"
 
 
+def test_a_stored_webhook_url_that_cannot_be_split_is_given_up_not_raised(client: redis.Redis, settings: Settings) -> None:
+    """A URL stored around `validate` (a port out of range, a broken IPv6 literal) ends as one counted
+    give-up, as any unusable receiver does, instead of an exception in the task."""
+    for n, url in enumerate(("https://hooks.example.com:99999/x", "https://[::1/x")):
+        _sub(client, url)
+        message = WebhookMessage(alert_id=f"alr_b{n}", subscription_id="sub_hook", body="{}")
+        assert attempt_delivery(client, settings, message, 0) == "gave_up"
+    assert client.hgetall(c.ALERT_STATS) == {"webhook:gave_up": "2"}
+
+
 @pytest.fixture
 def webhook_worker(settings: Settings, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A real Celery worker consuming the webhooks queue, with a short backoff so retries are quick."""
