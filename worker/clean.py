@@ -119,7 +119,9 @@ def clean_lines(lines: list[str]) -> list[str]:
     return out
 
 
-_LIST_ITEM = re.compile(r"^(?:[-*\u2022#>]|\d{1,3}[.)])\s")
+_LIST_ITEM = re.compile(r"^(?:[-*\u2022#>]|\d{1,3}[.)])\s")  # a list item or heading starts a line of its own
+_TABLE_ROW = re.compile(r"^\|")
+_FENCE = "```"
 _WRAP_MAX_CHARS = 100  # hard wrapping is at 60-80 columns; a longer line is a paragraph written on one line
 
 
@@ -130,20 +132,25 @@ def unwrap(lines: list[str]) -> list[str]:
 
     Only a text that shows the shape is joined: blank-line paragraphs, lines no longer than
     ``_WRAP_MAX_CHARS``, the lines inside paragraphs mostly near the longest and mostly not ending a
-    sentence. One paragraph a line (the seed's format), one sentence a line and lists stay as they are.
+    sentence. One paragraph a line (the seed's format), one sentence a line and lists stay as they are;
+    table rows and code between fences are kept line by line, and left out of the shape's measure.
     """
     if len(lines) < 4:
         return lines
-    blocks: list[list[str]] = [[]]
+    blocks: list[list[tuple[str, bool]]] = [[]]  # per paragraph: (line, verbatim)
+    in_code = False
     for line in lines:
         stripped = line.strip()
+        fence = stripped.startswith(_FENCE)
+        verbatim = in_code or fence or bool(_TABLE_ROW.match(stripped))
+        in_code ^= fence
         if stripped:
-            if len(stripped) > _WRAP_MAX_CHARS:
+            if len(stripped) > _WRAP_MAX_CHARS and not verbatim:
                 return lines
-            blocks[-1].append(stripped)
-        elif blocks[-1]:
+            blocks[-1].append((stripped, verbatim))
+        elif blocks[-1] and not in_code:
             blocks.append([])
-    inner = [line for block in blocks for line in block[:-1]]  # lines a wrap would have broken
+    inner = [line for block in blocks for line, verbatim in block[:-1] if not verbatim and not _LIST_ITEM.match(line)]
     if len(blocks) < 2 or len(inner) < 3:
         return lines
     widths = sorted(len(line) for line in inner)
@@ -154,11 +161,13 @@ def unwrap(lines: list[str]) -> list[str]:
     out: list[str] = []
     for block in blocks:
         joined: list[str] = []
-        for line in block:
-            if joined and not _LIST_ITEM.match(line):
+        previous_verbatim = True
+        for line, verbatim in block:
+            if not verbatim and not previous_verbatim and not _LIST_ITEM.match(line):
                 joined[-1] += " " + line
             else:
                 joined.append(line)
+            previous_verbatim = verbatim
         out += [*joined, ""]
     return out
 

@@ -240,7 +240,7 @@ def _parse_markdown(raw: RawArticle, content: str) -> dict[str, object]:
             body_start = index
             break
         body_start = index + 1
-    body = [_markdown_inline(line) for line in lines[body_start:]]
+    body = unwrap([_markdown_inline(line) for line in lines[body_start:]])
     fields["lines"] = body
     return fields
 
@@ -464,7 +464,8 @@ def _parse_html(raw: RawArticle, content: str) -> dict[str, object]:
 
 
 def _parse_text(raw: RawArticle, content: str) -> dict[str, object]:
-    lines = content.replace("\r\n", "\n").split("\n")
+    # Joined before the title is chosen: the first line of a hard-wrapped text is half a sentence.
+    lines = unwrap(content.replace("\r\n", "\n").split("\n"))
     title = raw.title
     if not title:
         # The first non-empty line is the title when it is short and more text follows.
@@ -521,8 +522,6 @@ def parse(raw: RawArticle) -> ParsedArticle:
 
     notes: list[str] = []
     lines = [str(line) for line in fields["lines"]]  # type: ignore[attr-defined]
-    if raw.content_type != "html":  # trafilatura gives paragraphs; text and markdown may be hard-wrapped
-        lines = unwrap(lines)
     text = clean_text("\n".join(lines))
     if len(text) > c.TEXT_MAX_CHARS:
         text = text[: c.TEXT_MAX_CHARS].rsplit(" ", 1)[0]

@@ -130,3 +130,15 @@ def test_text_that_is_not_hard_wrapped_is_left_as_it_is(text: str) -> None:
 
     lines = text.split("\n")
     assert unwrap(lines) == lines
+
+
+def test_unwrapping_leaves_tables_and_code_fences_alone() -> None:
+    from worker.clean import unwrap
+
+    text = (WRAPPED + "\nThe figures, by year, are in the table below and were\nsupplied by the ministry on request.\n\n"
+            "| year | games |\n| 2019 | 120 |\n| 2020 | 180 |\n\n```\nprint('hello')\nprint('world')\n```\n")  # fmt: skip
+    out = [line for line in unwrap(text.split("\n")) if line]
+    assert out[-8:] == [
+        "The figures, by year, are in the table below and were supplied by the ministry on request.",
+        "| year | games |", "| 2019 | 120 |", "| 2020 | 180 |", "```", "print('hello')", "print('world')", "```",
+    ]  # fmt: skip

@@ -318,3 +318,19 @@ def test_the_site_name_is_taken_off_the_headline(title: str, site: str | None, d
     from worker.parse import without_site_name
 
     assert without_site_name(title, site, domain) == expected
+
+
+def test_a_hard_wrapped_text_without_a_title_is_joined_before_its_title_is_chosen() -> None:
+    """The title of an untitled text is its first line; in wrapped text that was half a sentence, and the body
+    began with the other half."""
+    import textwrap
+
+    paragraphs = [
+        "The city council voted on Tuesday to approve a budget that raises spending on public transport by a fifth.",
+        "Opponents said the plan would add to the deficit, while supporters pointed to record numbers of passengers.",
+        "The mayor is expected to sign the budget next week, after a final reading in the chamber.",
+    ]
+    content = "\n\n".join(textwrap.fill(p, 70) for p in paragraphs)
+    parsed = parse(make_raw_article(content=content, title=None, content_type="text"))
+    assert parsed.title == paragraphs[0]
+    assert parsed.text == "\n\n".join(paragraphs[1:])
