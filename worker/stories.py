@@ -64,12 +64,13 @@ def make_index(client: redis.Redis, settings: Settings) -> NearDupIndex:
 # issuer repeats word for word. Two different releases of one company shared three quarters of their text
 # through it and became one story, so the second never alerted. A heading alone on its paragraph opens it.
 _TRAILER = re.compile(
-    r"\n\n(?:About (?:us|the company|[A-Z][\w&.,'’ -]{1,60})|Über (?:uns|[A-Z][\w&.,'’ -]{1,60})"
-    r"|(?:Media|Press|Investor) (?:contacts?|enquiries|inquiries|relations)|Pressekontakt|Medienkontakt"
-    r"|Forward[- ]looking statements?|Safe harbou?r statement|Cautionary (?:note|statement)[^\n]{0,60}"
-    r"|Notes? to editors?|Disclaimer|###|-\s?ends\s?-)\s*:?\s*(?=\n\n|$)",
-    re.IGNORECASE,
+    r"\n\n(?:About (?:us|the company|[A-Z][\w&.,'’ -]{0,59}[\w&’])|Über (?:uns|[A-Z][\w&.,'’ -]{0,59}[\w&’])"
+    r"|(?i:(?:media|press|investor) (?:contacts?|enquiries|inquiries|relations)|pressekontakt|medienkontakt"
+    r"|forward[- ]looking statements?|safe harbou?r statement|cautionary (?:note|statement)[^\n.]{0,60}"
+    r"|notes? to editors?|disclaimer)|###|-\s?ends\s?-|- ENDS -)\s*:?[ \t]*(?=\n\n|$)",
 )
+# "About" and "Über" take a capital after them, and the heading ends without a full stop: "About an hour
+# later, police arrived." and "About Town." are prose.
 _TRAILER_AFTER = 200  # characters of body before a trailer may start: a heading near the top is no trailer
 
 

@@ -218,3 +218,21 @@ def test_two_releases_of_one_company_are_two_stories_and_each_alerts(
     assert copy["story_id"] == cfo["story_id"]
     alerts = [json.loads(f["event"]) for _, f in client.xrange(c.ALERTS_STREAM)]
     assert sorted(a["story_id"] for a in alerts) == sorted([cfo["story_id"], tender["story_id"]])
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "cut"),
+    [
+        ("About Northwind Energy", True), ("About us", True), ("MEDIA CONTACTS:", True),
+        ("Forward-looking statements", True), ("Disclaimer", True), ("###", True),
+        # prose that starts like a heading
+        ("About an hour later, police arrived.", False), ("About a dozen protesters gathered outside.", False),
+        ("About Town.", False),
+    ],
+)  # fmt: skip
+def test_only_a_trailer_heading_ends_the_compared_text(paragraph: str, cut: bool) -> None:
+    from worker.stories import signature_text
+
+    lede = "The council met on Tuesday and voted on the budget for the coming year after a long debate. " * 3
+    compared = signature_text("T", f"{lede}\n\n{paragraph}\n\nWhat follows the paragraph.")
+    assert ("What follows" not in compared) is cut
