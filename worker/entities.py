@@ -481,18 +481,16 @@ class _Names(dict[str, _Name]):
         demonyms = lexicon.demonyms()
         has_connector = n > 1 and not _CONNECTORS.isdisjoint(words)
         known = _is_known(text)
-        # Datelines ("WASHINGTON —", "LONDON (Reuters) -") write the place in capitals: that is no acronym. From four
+        # Datelines ("WASHINGTON —", "LONDON (Reuters) -") write the place in capitals: there it is no acronym
+        # (`_add_word` checks the position: elsewhere "NICE said" and "DELTA rose" stay organisations). From four
         # letters up only: "MAN" (the truck maker) is not Man, CI. A listed organisation ("NATO") stays one.
         caps_place = ""
         if n == 1 and len(text) > 3 and text.isupper() and not known and _is_strong_known(text.title()):
             caps_place = text.title()
-        static = _static_type(text, False)
-        if caps_place and static is None:
-            static = _static_type(caps_place, False)
         name = _Name(
             text=text,
             n=n,
-            static=static,
+            static=_static_type(text, False),
             org_head=n == 1 and last in _ORG_HEADS and last not in _TITLES,
             place=text in places,
             person_shape=n <= 4 and not has_connector,
@@ -502,7 +500,6 @@ class _Names(dict[str, _Name]):
                 and text.isupper()
                 and text.isalpha()
                 and text not in _NOT_ORG_ACRONYMS
-                and not caps_place
             ),
             surname_shape=(
                 2 <= n <= 3
@@ -656,7 +653,9 @@ def _vouched_for(text: str, mentions: list[Mention], language: str) -> list[Ment
             continue
         if nouns_capitalised:
             votes = as_noun.setdefault(m.text, [0, 0])
-            votes[0] += _after_noun_word(text, m.start)
+            # Regions take an article in German ("im Saarland", "die Steiermark"): for them only a number
+            # before ("20 Grad", Grad being a Slovenian region too) says common noun.
+            votes[0] += _after_noun_word(text, m.start, articles=place is None or place.kind != "admin1")
             votes[1] += 1
         if not m.sentence_initial or f" {m.text.lower()} " not in text:
             trusted.add(m.text)
@@ -666,7 +665,7 @@ def _vouched_for(text: str, mentions: list[Mention], language: str) -> list[Ment
     return [m for m in mentions if m.strength >= 2 and (m.type != "place" or " " in m.text or m.text in trusted)]
 
 
-def _after_noun_word(text: str, start: int) -> bool:
+def _after_noun_word(text: str, start: int, articles: bool = True) -> bool:
     """Whether an article ("der", "eine", "zum", …) or a number stands right before ``start``. Ten characters hold
     such a word and the space before it, and a longer word's tail read instead ("Leiter" → "eiter") is never one."""
     before = text[max(0, start - 10) : start].split()
@@ -674,7 +673,11 @@ def _after_noun_word(text: str, start: int) -> bool:
         return False
     word = before[-1].lstrip("(\"'„“").lower()
     # A count or a measure ("20 Grad", "3,5 Grad"), not a postcode ("10117 Berlin", "8037 Zürich") or a year.
-    return word in _NOUN_BEFORE_DE or (len(word) <= 3 and word.replace(",", "").isdigit())
+    return (articles and word in _NOUN_BEFORE_DE) or (len(word) <= 3 and word.replace(",", "").isdigit())
+
+
+# What follows a dateline's place: a state or country ("HOUSTON, Texas"), an agency ("(Reuters)"), then a dash.
+_DATELINE_AFTER = re.compile(r"(?:,\s[A-Z][\w.]*(?:\s[A-Z][\w.]*)?)?\s*(?:\([^)\n]{1,40}\)\s*)?[-–—]\s")
 
 
 def _add_word(text: str, word: str, start: int, end: int, mentions: list[Mention]) -> None:
@@ -683,6 +686,11 @@ def _add_word(text: str, word: str, start: int, end: int, mentions: list[Mention
     if name.not_alone:
         return  # a title alone ("the President") names no one
     initial = _sentence_initial(text, start)
+    if name.caps_place and (start == 0 or text[start - 1] == "\n") and _DATELINE_AFTER.match(text, end):
+        mention = _mention(text, start, end, name.caps_place, "place", 3, initial)
+        mention.text = name.caps_place  # one entity with "Washington" written in the body
+        mentions.append(mention)
+        return
     if (initial or name.always_trim) and name.trimmable:
         return
     kind, strength = _classify(name, text, start, end, False, initial)
@@ -692,11 +700,6 @@ def _add_word(text: str, word: str, start: int, end: int, mentions: list[Mention
         return
     if initial and strength < 2 and name.lower_probe in text:
         return  # a sentence's capital on a word the text also writes in lower case
-    if name.caps_place:
-        mention = _mention(text, start, end, name.caps_place, kind, strength, initial)
-        mention.text = name.caps_place  # one entity with "Washington" written in the body
-        mentions.append(mention)
-        return
     mentions.append(_mention(text, start, end, word, kind, strength, initial))
 
 

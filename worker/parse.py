@@ -139,6 +139,7 @@ _AUTHOR_ROLE = lexicon.words(
     "writer writers reporter reporters correspondent correspondents editor editors columnist contributor"
     " contributors staff desk bureau photographer producer analyst"
 )
+_AUTHOR_WEEKDAY = lexicon.words("monday tuesday wednesday thursday friday saturday sunday")
 _AUTHOR_DATE = lexicon.words(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july"
     " august september october november december"
@@ -154,15 +155,16 @@ def _author_name(piece: str) -> str | None:
     """One byline piece as a name, or None when it is not one."""
     piece = _AUTHOR_SENTENCE.sub("", piece).strip(" .")
     words = piece.split()
-    while words and words[-1].lower() in _AUTHOR_DATE:
-        words.pop()  # "Malcolm Owen Monday"
+    while len(words) > 1 and words[-1].lower() in _AUTHOR_WEEKDAY:
+        words.pop()  # "Malcolm Owen Monday" (months stay: "Theresa May", "Mark August")
     role = next((i for i, w in enumerate(words) if w.lower().strip(".,") in _AUTHOR_ROLE), None)
     if role is not None:
-        # "John Smith Staff Writer" keeps the name before the role; "AP Auto Writer", "Senior Correspondent"
-        # have none (a name starts with a given name and has two words at least).
-        if role < 2 or words[0] not in lexicon.given_names():
+        # "John Smith Staff Writer" keeps the name before the role; "Mary Editor" is a name (a given name,
+        # then the role word as its surname); "AP Auto Writer", "Senior Correspondent" have none.
+        if role == 0 or words[0] not in lexicon.given_names():
             return None
-        words = words[:role]
+        if role >= 2:
+            words = words[:role]
     name = " ".join(words)
     folded = name.lower()
     if not name or len(name) > 200 or not any(ch.isalpha() for ch in name) or folded in _AUTHOR_PLACEHOLDER:

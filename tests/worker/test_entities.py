@@ -294,3 +294,27 @@ def test_capitalised_dateline_is_a_place(text: str, place: str) -> None:
     ents = extract_entities("", text, "en")
     assert (place, "place") in {(e.name, e.type) for e in ents}
     assert not any(e.name == place.upper() for e in ents)
+
+
+def test_regions_written_with_an_article_stay_places_in_german() -> None:
+    """German writes regions with an article ("im Saarland", "die Steiermark"): the article vote that refuses
+    "die Bar" and "das Essen" must not refuse them; a number before a region-named word still does."""
+    from worker.entities import extract_entities
+
+    found = extract_entities("Wahl", "Die Landtagswahl im Saarland brachte eine Überraschung. Die Wähler im "
+                             "Saarland stimmten anders. In der Steiermark blieb alles gleich.", "de")  # fmt: skip
+    assert {(e.name, e.type) for e in found} == {("Saarland", "place"), ("Steiermark", "place")}
+    assert extract_entities("Wetter", "Es waren 20 Grad am Nachmittag, sagte der Dienst.", "de") == []
+
+
+def test_a_capitals_place_name_is_a_place_only_as_a_dateline() -> None:
+    """"WASHINGTON —" opens a dateline; "NICE said" and "DELTA rose" elsewhere are not Nice and Delta."""
+    from worker.entities import extract_entities
+
+    def names(text: str) -> set[tuple[str, str]]:
+        return {(e.name, e.type) for e in extract_entities("A title here", text, "en")}
+
+    assert ("Washington", "place") in names("WASHINGTON — The Senate voted on Tuesday. Washington was calm.")
+    assert ("Houston", "place") in names("HOUSTON, Texas (AP) — Storms hit the city overnight.")
+    assert not any(name in ("Nice", "Delta") for name, _ in names(
+        "Shares of DELTA rose sharply. Regulator NICE recommended the drug, and NICE said it was cheap."))  # fmt: skip

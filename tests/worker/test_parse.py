@@ -281,6 +281,9 @@ def test_split_authors() -> None:
         # names, agencies and given names that are also places stay
         ("Paris Hilton", ["Paris Hilton"]),
         ("David", ["David"]),
+        ("Tiffany May", ["Tiffany May"]),  # a month or a role word can be a surname
+        ("Mark August", ["Mark August"]),
+        ("Mary Editor", ["Mary Editor"]),
         ("Reuters", ["Reuters"]),
         ("Jing Xuan TENG", ["Jing Xuan TENG"]),
     ],
