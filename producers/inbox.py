@@ -291,6 +291,8 @@ class InboxWatcher:
             signature = (stat.st_size, stat.st_mtime_ns)
             if self.seen.get(path) == signature:
                 continue  # read already (a rename within the folder, a close without a change)
+            if self.events.being_written(path):
+                continue  # reopened and written to since its close: its next close reports it again
             if now_ns - stat.st_mtime_ns < QUIET_S * 1e9:
                 recent.append(path)
                 continue

@@ -37,6 +37,7 @@ import redis
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.models import FeedState
+from wirewatch import constants as c
 
 # --- keys (mirrors wirewatch.constants.key: one prefix, one hash tag)
 KEY_PREFIX = "ww"
@@ -80,7 +81,7 @@ FEED_MAX_INTERVAL_S = 6 * 3600  # ceiling: even a feed that publishes weekly is 
 FEED_HINT_MAX_S = 24 * 3600  # ttl / Cache-Control / Retry-After are honoured up to this
 FEED_JITTER = 0.1  # ±10 % on every interval, so feeds added together drift apart
 FEED_LEASE_S = 300  # > fetch deadline + parse + full-text budget; a dead poller's feed is due again after
-FEED_URL_MAX_CHARS = 4000  # a longer URL cannot travel in a poll message (worker.feed_tasks.PollMessage)
+FEED_URL_MAX_CHARS = c.FEED_URL_MAX_CHARS
 FEED_RHYTHM_SAMPLES = 20  # publish times kept per feed for the rhythm estimate
 FEED_RHYTHM_MAX_AGE_S = 30 * 86_400  # publish times older than this do not shape the interval
 FEED_UNCONDITIONAL_EVERY = 24  # every Nth poll drops ETag/Last-Modified, catching servers whose validators lie

@@ -92,6 +92,7 @@ SUBSCRIPTIONS_POLL_S = 0.5  # how often a worker checks the version: changes rea
 ALERT_STATS = key("stats", "alerts")  # hash outcome -> count: alerted, webhook:delivered, webhook:gave_up
 ALERT_CLAIM_TTL_S = 30 * 86_400  # one alert per subscription per story until this long after its latest alert
 ALERTS_MAXLEN = 1_000_000  # approximate cap on ww:alerts entries
+FEED_URL_MAX_CHARS = 4000  # a longer URL cannot travel in a poll message (worker.feed_tasks.PollMessage)
 WEBHOOK_QUEUE = "webhooks"  # its own queue: a slow or dead webhook never holds up ingestion
 WEBHOOK_TIMEOUT_S = 10.0  # total time for one POST
 WEBHOOK_MAX_ATTEMPTS = 6  # then give up, logged and counted

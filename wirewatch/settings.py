@@ -71,7 +71,7 @@ class InboxSource(_Section):
 
 
 class FeedSource(_Section):
-    url: str
+    url: str = Field(..., max_length=c.FEED_URL_MAX_CHARS)  # longer: never polled (the poll message refuses it)
     name: str | None = None
     interval: Duration = 600.0
     full_text: bool = False

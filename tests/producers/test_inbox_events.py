@@ -111,6 +111,32 @@ def test_a_writer_that_pauses_mid_file_is_waited_for_however_still_the_file_hold
         assert watcher.done(path) == folder / ".done" / "slow.jsonl"
 
 
+def test_a_file_closed_then_reopened_for_writing_waits_for_its_last_close(tmp_path: Path) -> None:
+    """A writer that closes a file and opens it again to append: the first close's report is not read
+    while the file is being written again, however long the writer pauses; the last close is."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    watcher = InboxWatcher(folder)
+    with watching([folder], threading.Event()) as events:
+        watcher.events = events[folder]
+        path = folder / "two.jsonl"
+        path.write_text('{"title": "One", "text": "first"}\n', encoding="utf-8")  # written and closed
+        writer = path.open("a", encoding="utf-8")
+        try:
+            writer.write('{"title": "Tw')
+            writer.flush()
+            deadline = time.monotonic() + 5
+            while not watcher.events.being_written(path) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(3 * QUIET_S)  # past the quiet time: the old rule read it here, half-written
+            assert watcher.completed() == []
+            writer.write('o", "text": "second"}\n')
+        finally:
+            writer.close()
+        assert _completed_within(watcher, 1) == [path]
+        assert path.read_text(encoding="utf-8").count("\n") == 2
+
+
 def test_files_in_a_new_subfolder_are_found_by_the_scan_if_not_by_events(tmp_path: Path) -> None:
     """A subfolder made after the watch started may lose its first files' events (the watch is added after
     them): every file is read once, by one way or the other."""
