@@ -119,9 +119,62 @@ def test_an_unreachable_redis_is_one_clear_error(example: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {"WIREWATCH_REDIS_URL": f"redis://:hunter2@127.0.0.1:{port}/0"}
-    for args in (("run", "--once"), ("events",)):
+    for args in (("run", "--once"), ("events",), ("worker", "--pool", "solo")):  # worker: no endless retries
         done = _wirewatch(*args, "-c", str(example), env=env)
         assert done.returncode == 1, done.stderr[-2000:]
         assert f"cannot reach Redis at redis://:***@127.0.0.1:{port}/0" in done.stderr
         assert "Traceback" not in done.stderr and "hunter2" not in done.stderr
         assert "worker_started" not in done.stderr
+
+
+def test_sigterm_ends_a_read_command_and_the_embedded_redis_it_started(example: Path) -> None:
+    """`events --follow` stopped by SIGTERM (timeout, systemd, docker stop) cleans up as Ctrl-C does: it was
+    the last user of the embedded Redis it started, so that Redis stops too (it was left running alone)."""
+    socket_path = example.parent / "data" / "redis" / "redis.sock"
+    proc = subprocess.Popen([sys.executable, "-m", "wirewatch", "events", "--follow", "-c", str(example)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not socket_path.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert socket_path.exists(), "the embedded Redis did not start"
+        time.sleep(1)  # into the follow loop
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in err
+    assert "embedded_redis_stopped" in err and _redis_servers_under(example.parent) == []
+
+
+def test_operator_mistakes_are_one_clear_line(example: Path, tmp_path: Path) -> None:
+    """An environment override that is not JSON, a bad port, a bad feed URL, an empty subscription name, and
+    removing a subscription the config file defines: each one line, exit 2, no traceback."""
+    cases = [
+        (("stats",), {"WIREWATCH_FEEDS": '[{"url":'}, "config error: error parsing value for field \"feeds\""),
+        (("serve", "--port", "99999"), {}, "99999 is not in the range"),
+        (("feeds", "add", "ftp://example.com/feed"), {}, "a feed url must start with http:// or https://"),
+        (("subscriptions", "add", "", "china"), {}, "name: String should have at least 1 character"),
+        (("subscriptions", "remove", "fentanyl-china"), {}, "is defined in the config file"),
+    ]
+    for args, env, message in cases:
+        done = _wirewatch(*args, "-c", str(example), env=env)
+        assert done.returncode == 2, (args, done.stderr[-2000:])
+        assert message in done.stderr and "Traceback" not in done.stderr and "pydantic.dev" not in done.stderr
+
+
+def test_subcommands_take_the_group_options_and_their_own(example: Path) -> None:
+    """`stories -c F show ID` and `dead retry -c F ID` read F (before: `show` ignored it and started an
+    embedded Redis of its own in the working folder; `retry` refused -c). A config naming a Redis that does not
+    answer proves which config was read."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    unreachable = example.parent / "unreachable.yml"
+    unreachable.write_text(example.read_text().replace("redis_url: null", f"redis_url: redis://127.0.0.1:{port}/0"))
+    for args in (("stories", "-c", str(unreachable), "--json", "show", "abc"),
+                 ("dead", "retry", "-c", str(unreachable), "abc")):  # fmt: skip
+        done = _wirewatch(*args)
+        assert done.returncode == 1, (args, done.stderr[-2000:])
+        assert f"cannot reach Redis at redis://127.0.0.1:{port}/0" in done.stderr

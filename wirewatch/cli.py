@@ -88,6 +88,14 @@ def _redis(settings: Settings) -> Iterator[redis.Redis]:
 @click.version_option(__version__, prog_name="wirewatch")
 def main() -> None:
     """Watch news sources; emit one clean, enriched event per article; alert on topics."""
+    # SIGTERM (timeout, systemd, docker stop) ends any command the way Ctrl-C does, through its cleanup: the
+    # embedded Redis a command started is stopped by the last user out, never left running on its own.
+    # `run` and `scheduler` replace this with a clean stop of their own.
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 # --------------------------------------------------------------------------------------------------- run
@@ -157,8 +165,8 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
                 finished = _wait_with_progress(runner, timeout, console) if tty else wait_settled(runner, timeout)
                 _summary(console, runner.tally, runner.client, time.monotonic() - begun)
                 if not finished:
-                    click.echo(f"wirewatch: {len(runner.tally.unsettled)} deliveries not settled in {timeout:.0f}s",
-                               err=True)  # fmt: skip
+                    why = "stopped" if runner.stopping.is_set() else f"not settled in {timeout:.0f}s"
+                    click.echo(f"wirewatch: {len(runner.tally.unsettled)} deliveries {why}", err=True)
                     sys.exit(1)
                 return
             console.print(f"wirewatch {__version__}: watching {len(settings.inbox)} inbox folder(s) and "
@@ -190,7 +198,8 @@ def _http_for_run(settings: Settings, redis_url: str, console: Console) -> Itera
 @main.command()
 @config_option
 @click.option("--host", default=None, help="Address to listen on (default: http.host, 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default: http.port, 8787; 0 picks a free one).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port (default: http.port, 8787; 0 picks a free one).")  # fmt: skip
 def serve(config_file: str | None, host: str | None, port: int | None) -> None:
     """Serve the HTTP API and dashboard: receiver, read API, live streams, /healthz, /readyz, /metrics."""
     from wirewatch.api.server import serve as serve_http
@@ -240,7 +249,7 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
     from worker.app import create_app, warm
 
     settings = _load(config_file)
-    with redis_service(settings) as url:
+    with _redis_and_url(settings) as (_, url):  # an unreachable Redis is one clear error, not endless retries
         app = create_app(settings, url)
         names = (queues or ",".join(c.ALL_QUEUES)).split(",")
         # Only a worker that processes articles builds a pipeline (feed and webhook tasks use none), and it
@@ -344,6 +353,8 @@ def events(config_file: str | None, as_json: bool, follow: bool, limit: int) -> 
 @click.pass_context
 def stories(ctx: click.Context, config_file: str | None, as_json: bool, limit: int) -> None:
     """List stories: copies of one article across sources, grouped (DESIGN §3 Story)."""
+    ctx.ensure_object(dict)
+    ctx.obj.update(config_file=config_file, as_json=as_json)  # `stories -c F --json show ID` means them too
     if ctx.invoked_subcommand is not None:
         return
     from worker.stories import list_stories
@@ -364,12 +375,14 @@ def stories(ctx: click.Context, config_file: str | None, as_json: bool, limit: i
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="The story, then its articles, one JSON object per line.")
 @click.argument("story_id")
-def stories_show(config_file: str | None, as_json: bool, story_id: str) -> None:
+@click.pass_context
+def stories_show(ctx: click.Context, config_file: str | None, as_json: bool, story_id: str) -> None:
     """One story and its articles, in the order they were emitted."""
     from wirewatch import constants as c
     from worker.stories import read_story, story_articles
 
-    settings = _load(config_file)
+    as_json = as_json or ctx.obj.get("as_json", False)
+    settings = _load(config_file or ctx.obj.get("config_file"))
     with _redis(settings) as client:
         story = read_story(client, story_id)
         if story is None:
@@ -442,10 +455,11 @@ def dead(ctx: click.Context, config_file: str | None, as_json: bool, limit: int)
 
 
 @dead.command("retry")
+@config_option
 @click.argument("delivery_ids", nargs=-1)
 @click.option("--all", "retry_all", is_flag=True, help="Retry every dead-lettered delivery.")
 @click.pass_context
-def dead_retry(ctx: click.Context, delivery_ids: tuple[str, ...], retry_all: bool) -> None:
+def dead_retry(ctx: click.Context, config_file: str | None, delivery_ids: tuple[str, ...], retry_all: bool) -> None:
     """Send dead-lettered deliveries through the pipeline again."""
     from producers.submit import Submitter
     from wirewatch.outcomes import Outcomes
@@ -453,7 +467,7 @@ def dead_retry(ctx: click.Context, delivery_ids: tuple[str, ...], retry_all: boo
 
     if not delivery_ids and not retry_all:
         raise click.UsageError("name delivery ids, or --all")
-    settings = _load(ctx.obj["config_file"])
+    settings = _load(config_file or ctx.obj["config_file"])
     with _redis_and_url(settings) as (client, url):
         app = celery_app(url)
         submitter = Submitter(client, app, Outcomes(client, settings), settings.batch_size)

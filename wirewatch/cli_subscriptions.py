@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 import click
+from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
@@ -67,6 +68,10 @@ def add(config_file: str | None, name: str, query: str, webhook: str | None, sec
     except QuerySyntaxError as e:
         _query_error(e)
         return
+    except ValidationError as e:  # the name: empty or too long (its text would end in a link to pydantic's docs)
+        first = e.errors()[0]
+        click.echo(f"wirewatch: {'.'.join(map(str, first['loc']))}: {first['msg']}", err=True)
+        sys.exit(2)
     except ValueError as e:
         click.echo(f"wirewatch: {e}", err=True)
         sys.exit(2)
@@ -108,9 +113,14 @@ def list_(config_file: str | None, as_json: bool) -> None:
 @click.argument("name")
 def remove(config_file: str | None, name: str) -> None:
     """Remove the subscription NAME (or id)."""
-    from worker.subscriptions import remove_subscription
+    from worker.subscriptions import remove_subscription, subscription_id
 
     settings = _load(config_file)
+    if any(name in (entry.name, subscription_id(entry.name)) for entry in settings.subscriptions):
+        # The config's entries are stored again at every start and `list`: removed here, it would be back.
+        click.echo(f"wirewatch: {name!r} is defined in the config file ({settings.config_file}); remove it there",
+                   err=True)  # fmt: skip
+        sys.exit(2)
     with _redis(settings) as client:
         removed = remove_subscription(client, name)
     if not removed:

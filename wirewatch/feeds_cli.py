@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 from rich.table import Table
 
 from producers.feed_service import OPMLError, read_opml, write_opml
@@ -38,8 +39,10 @@ def _validated(url: str, name: str | None, interval: str | None, full_text: bool
     try:
         return FeedSource(url=url, name=name, interval=parse_duration(interval) if interval else 600.0,
                           full_text=full_text)  # fmt: skip
+    except ValidationError as e:  # its text ends with a link to pydantic's docs: say the reason only
+        raise click.BadParameter(e.errors()[0]["msg"].removeprefix("Value error, ")) from None
     except ValueError as e:
-        raise click.BadParameter(str(e).splitlines()[-1].strip()) from None
+        raise click.BadParameter(str(e)) from None
 
 
 @feeds.command("add")

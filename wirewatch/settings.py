@@ -24,7 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from wirewatch import constants as c
 
@@ -270,4 +270,6 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         settings = Settings(**data)
     except ValidationError as e:
         raise ConfigError(_describe(e)) from None
+    except SettingsError as e:  # an environment override of a list or a section that is not JSON
+        raise ConfigError(f"{e} (WIREWATCH_<KEY> for a list or a section takes JSON)") from None
     return _resolve_paths(settings, base)
