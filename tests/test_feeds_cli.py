@@ -85,7 +85,10 @@ def test_feeds_commands_and_opml_round_trip(tmp_path: Path) -> None:
     assert _wirewatch("feeds", "import", str(opml), "-c", str(config)).stdout.strip() == "imported 2 feeds (2 new)"
     added = _wirewatch("feeds", "add", "https://three.example/feed", "--name", "Three", "--interval", "15m",
                        "-c", str(config))  # fmt: skip
-    assert added.returncode == 0, added.stderr
+    assert added.returncode == 0 and added.stdout.strip() == "added https://three.example/feed", added.stderr
+    again = _wirewatch("feeds", "add", "https://three.example/feed", "--name", "Three", "--interval", "20m",
+                       "-c", str(config))  # fmt: skip
+    assert again.stdout.strip() == "updated the settings of https://three.example/feed"
     bad = _wirewatch("feeds", "add", "ftp://nope.example/feed", "-c", str(config))
     assert bad.returncode == 2
     exported = _wirewatch("feeds", "export", "-o", str(tmp_path / "out.opml"), "-c", str(config))

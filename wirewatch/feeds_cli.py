@@ -56,9 +56,10 @@ def add(config_file: str | None, url: str, name: str | None, interval: str | Non
     source = _validated(url, name, interval, full_text)
     settings = _load(config_file)
     with _redis(settings) as client:
-        FeedSchedule(client).add(source.url, name=source.name, interval_s=source.interval,
-                                 full_text=source.full_text)  # fmt: skip
-    click.echo(f"added {source.url}")
+        schedule = FeedSchedule(client)
+        known = schedule.get(source.url) is not None
+        schedule.add(source.url, name=source.name, interval_s=source.interval, full_text=source.full_text)
+    click.echo(f"{'updated the settings of' if known else 'added'} {source.url}")
 
 
 @feeds.command("remove")
