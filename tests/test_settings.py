@@ -71,3 +71,15 @@ def test_missing_config_file_exits_2(tmp_path: Path) -> None:
 def test_parse_duration(value: object, seconds: float) -> None:
     """Durations accept units."""
     assert parse_duration(value) == seconds
+
+
+def test_a_section_key_with_one_underscore_is_refused_not_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WIREWATCH_DEDUP_WINDOW (one underscore) used to be ignored without a word, like any unknown variable."""
+    from wirewatch.settings import ConfigError, load_settings
+
+    monkeypatch.setenv("WIREWATCH_DEDUP_WINDOW", "3d")
+    with pytest.raises(ConfigError, match="takes two underscores: WIREWATCH_DEDUP__WINDOW"):
+        load_settings(None)
+    monkeypatch.delenv("WIREWATCH_DEDUP_WINDOW")
+    monkeypatch.setenv("WIREWATCH_DEDUP__WINDOW", "3d")
+    assert load_settings(None).dedup.window == 3 * 86400

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -241,6 +242,21 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     return settings.model_copy(update={"data_dir": data_dir.resolve(), "inbox": inbox})
 
 
+def _check_section_overrides(environ: Mapping[str, str]) -> None:
+    """Refuse `WIREWATCH_DEDUP_WINDOW`: a key of a section takes two underscores (`WIREWATCH_DEDUP__WINDOW`), and
+    with one the override was ignored without a word, as any unknown variable is."""
+    sections = [name for name, f in Settings.model_fields.items()
+                if isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)]  # fmt: skip
+    for key in environ:
+        upper = key.upper()
+        for section in sections:
+            prefix = f"WIREWATCH_{section.upper()}_"
+            if upper.startswith(prefix) and not upper.startswith(prefix + "_"):
+                nested = f"{prefix}_{upper[len(prefix):]}"
+                raise ConfigError(f"{key}: not a setting; a key of the {section} section takes two underscores: "
+                                  f"{nested}")  # fmt: skip
+
+
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
     """Read the config file (if any) and the environment; raise ConfigError naming the bad key."""
     path_text = config_file or os.environ.get("WIREWATCH_CONFIG")
@@ -266,6 +282,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         base = path.resolve().parent
         data["config_file"] = path.resolve()
     data.update(overrides)
+    _check_section_overrides(os.environ)
     try:
         settings = Settings(**data)
     except ValidationError as e:
