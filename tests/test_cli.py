@@ -154,6 +154,7 @@ def test_operator_mistakes_are_one_clear_line(example: Path, tmp_path: Path) -> 
     cases = [
         (("stats",), {"WIREWATCH_FEEDS": '[{"url":'}, "config error: error parsing value for field \"feeds\""),
         (("serve", "--port", "99999"), {}, "99999 is not in the range"),
+        (("run", "--once", "--timeout", "0"), {}, "0.0 is not in the range x>0"),  # 0 used to mean no timeout
         (("feeds", "add", "ftp://example.com/feed"), {}, "a feed url must start with http:// or https://"),
         (("subscriptions", "add", "", "china"), {}, "name: String should have at least 1 character"),
         (("subscriptions", "remove", "fentanyl-china"), {}, "is defined in the config file"),

@@ -147,7 +147,8 @@ def _wait_with_progress(runner: Any, timeout: float, console: Console) -> bool:
 @main.command()
 @config_option
 @click.option("--once", is_flag=True, help="Read every source once, wait until all is processed, print a summary.")
-@click.option("--timeout", type=float, default=600.0, show_default=True, help="With --once: give up after this many s.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
+              help="With --once: give up after this many s.")  # fmt: skip
 def run(config_file: str | None, once: bool, timeout: float) -> None:
     """Run everything: Redis (embedded unless configured), worker, inbox watcher."""
     from wirewatch.runner import WorkerFailed, started, wait_settled
