@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from producers.inbox import delivery_id, record_to_raw
+from producers.inbox import delivery_id, json_error, record_to_raw
 from schemas import RawArticle, RawSource
 from wirewatch import constants as c
 from wirewatch.api.auth import Principal
@@ -70,7 +70,7 @@ def _records(body: bytes, media_type: str, max_records: int) -> Iterator[tuple[i
         try:
             data = json.loads(text)
         except (ValueError, RecursionError) as e:
-            raise BodyError("invalid_json", _json_error(e)) from None
+            raise BodyError("invalid_json", json_error(e)) from None
         items = data if isinstance(data, list) else [data]
         if len(items) > max_records:
             raise BodyError("too_many_records", f"{len(items)} records is over the limit of {max_records}")
@@ -89,23 +89,10 @@ def _records(body: bytes, media_type: str, max_records: int) -> Iterator[tuple[i
     for lineno, line in lines:
         try:
             record = json.loads(line)
-        except json.JSONDecodeError as e:
-            yield lineno, None, f"invalid JSON at column {e.colno}: {e.msg}"
-            continue
         except (ValueError, RecursionError) as e:
-            yield lineno, None, _json_error(e)
+            yield lineno, None, json_error(e, line_known=True)
             continue
         yield lineno, record, None
-
-
-def _json_error(e: ValueError | RecursionError) -> str:
-    """The reason a text is not usable JSON. Besides syntax errors, ``json.loads`` raises RecursionError for
-    deep nesting and ValueError for an integer past Python's digit limit; both are the client's input."""
-    if isinstance(e, json.JSONDecodeError):
-        return f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"
-    if isinstance(e, RecursionError):
-        return "invalid JSON: nested too deeply"
-    return f"invalid JSON: {str(e).split(';')[0]}"  # what follows the ';' is advice to Python programmers
 
 
 def parse_body(body: bytes, media_type: str, source_name: str, max_records: int) -> Parsed:

@@ -136,13 +136,16 @@ def record_to_raw(record: Any, did: str, source: RawSource) -> RawArticle:
         raise ValueError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
 
-def _json_error(error: ValueError, line_known: bool = False) -> str:
-    """Why a JSON text was refused: where, for a syntax error; else the reader's reason (an integer past
-    Python's 4,300-digit limit, say)."""
+def json_error(error: ValueError | RecursionError, line_known: bool = False) -> str:
+    """Why a JSON text was refused (by the inbox and the HTTP receiver alike): where, for a syntax error;
+    besides those, ``json.loads`` raises RecursionError for deep nesting and ValueError for an integer past
+    Python's 4,300-digit limit, both the sender's input."""
     if isinstance(error, json.JSONDecodeError):
         where = f"column {error.colno}" if line_known else f"line {error.lineno} column {error.colno}"
         return f"invalid JSON at {where}: {error.msg}"
-    return f"invalid JSON: {error}"[:300]
+    if isinstance(error, RecursionError):
+        return "invalid JSON: nested too deeply"
+    return f"invalid JSON: {str(error).split(';')[0]}"[:300]  # what follows the ';' is advice to programmers
 
 
 def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str | None]]:
@@ -150,11 +153,8 @@ def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str |
     if kind == "json":
         try:
             data = json.loads(text)
-        except ValueError as e:
-            yield 0, None, _json_error(e)
-            return
-        except RecursionError:
-            yield 0, None, "invalid JSON: nested too deeply"
+        except (ValueError, RecursionError) as e:
+            yield 0, None, json_error(e)
             return
         items = data if isinstance(data, list) else [data]
         for index, item in enumerate(items[:limit]):
@@ -174,10 +174,8 @@ def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str |
             return
         try:
             yield lineno, json.loads(line), None
-        except ValueError as e:
-            yield lineno, None, _json_error(e, line_known=True)
-        except RecursionError:
-            yield lineno, None, "invalid JSON: nested too deeply"
+        except (ValueError, RecursionError) as e:
+            yield lineno, None, json_error(e, line_known=True)
 
 
 def shown(path: Path | str) -> str:
@@ -291,7 +289,7 @@ class InboxWatcher:
             signature = (stat.st_size, stat.st_mtime_ns)
             if self.seen.get(path) == signature:
                 continue  # read already (a rename within the folder, a close without a change)
-            if self.events.being_written(path):
+            if self._being_written(path):
                 continue  # reopened and written to since its close: its next close reports it again
             if now_ns - stat.st_mtime_ns < QUIET_S * 1e9:
                 recent.append(path)
@@ -322,7 +320,7 @@ class InboxWatcher:
             signature = (stat.st_size, stat.st_mtime_ns)
             if self.seen.get(path) == signature:
                 continue
-            if self.events is not None and self.events.being_written(path):
+            if self._being_written(path):
                 self.growing.pop(path, None)  # its writer paused: two still scans prove nothing; its close will
                 continue
             if settle and self.growing.get(path) != signature:
@@ -332,6 +330,10 @@ class InboxWatcher:
             self.seen[path] = signature
             ready.append(path)
         return ready
+
+    def _being_written(self, path: Path) -> bool:
+        """Whether file events saw ``path`` written to and not closed since (never, without events)."""
+        return self.events is not None and self.events.being_written(path)
 
     def _check_folder(self) -> None:
         """Warn once when the folder is not there (a typo in the config reads nothing, silently otherwise), and
@@ -364,7 +366,7 @@ class InboxWatcher:
             return None
         if self.seen.get(path) != (stat.st_size, stat.st_mtime_ns):
             return None
-        if self.events is not None and self.events.being_written(path):
+        if self._being_written(path):
             return None  # written to since, and still open: it will be read again once closed
         target = self.folder / DONE_DIR / path.relative_to(self.folder)
         target.parent.mkdir(parents=True, exist_ok=True)

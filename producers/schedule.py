@@ -142,9 +142,10 @@ _SETTINGS_FIELDS = ("full_text", "floor_s", "ceiling_s")  # and the name, which 
 def _with_settings(raw_record: str | bytes, raw_settings: str | bytes | None) -> FeedRecord:
     """A stored record with the feed's settings, when changed since it was added, laid over it."""
     record = FeedRecord.model_validate_json(raw_record)
-    if not raw_settings:
-        return record
-    settings = json.loads(raw_settings)
+    return _apply_settings(record, json.loads(raw_settings)) if raw_settings else record
+
+
+def _apply_settings(record: FeedRecord, settings: dict[str, Any]) -> FeedRecord:
     update: dict[str, Any] = {k: settings[k] for k in _SETTINGS_FIELDS if k in settings}
     if settings.get("name"):
         update["state"] = record.state.model_copy(update={"name": settings["name"]})
@@ -293,7 +294,7 @@ class FeedSchedule:
         settings = {"name": name or record.state.name, "full_text": full_text, "floor_s": floor,
                     "ceiling_s": max(FEED_MAX_INTERVAL_S, floor)}  # fmt: skip
         self.client.set(settings_key(url), json.dumps(settings))
-        return _with_settings(record.model_dump_json(), json.dumps(settings))
+        return _apply_settings(record, settings)
 
     def remove(self, url: str) -> bool:
         pipe = self.client.pipeline(transaction=True)

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from wirewatch.cli import _console, _load, _print_entries, _read_stream, _redis, _tail, config_option
+from wirewatch.settings import describe_error
 
 
 def config_query_error(settings: Any) -> str | None:
@@ -68,9 +69,8 @@ def add(config_file: str | None, name: str, query: str, webhook: str | None, sec
     except QuerySyntaxError as e:
         _query_error(e)
         return
-    except ValidationError as e:  # the name: empty or too long (its text would end in a link to pydantic's docs)
-        first = e.errors()[0]
-        click.echo(f"wirewatch: {'.'.join(map(str, first['loc']))}: {first['msg']}", err=True)
+    except ValidationError as e:  # the name: empty or too long
+        click.echo(f"wirewatch: {describe_error(e)}", err=True)
         sys.exit(2)
     except ValueError as e:
         click.echo(f"wirewatch: {e}", err=True)

@@ -224,7 +224,8 @@ class Settings(BaseSettings):
         return self.redis_url is None
 
 
-def _describe(error: ValidationError) -> str:
+def describe_error(error: ValidationError) -> str:
+    """The first error as "key.path: reason", one line (pydantic's own text ends in a link to its docs)."""
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "config"
     message = first["msg"].removeprefix("Value error, ")
@@ -286,7 +287,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     try:
         settings = Settings(**data)
     except ValidationError as e:
-        raise ConfigError(_describe(e)) from None
+        raise ConfigError(describe_error(e)) from None
     except SettingsError as e:  # an environment override of a list or a section that is not JSON
         raise ConfigError(f"{e} (WIREWATCH_<KEY> for a list or a section takes JSON)") from None
     return _resolve_paths(settings, base)

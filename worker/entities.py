@@ -494,13 +494,7 @@ class _Names(dict[str, _Name]):
             org_head=n == 1 and last in _ORG_HEADS and last not in _TITLES,
             place=text in places,
             person_shape=n <= 4 and not has_connector,
-            acronym=(
-                n == 1
-                and len(text) >= 2
-                and text.isupper()
-                and text.isalpha()
-                and text not in _NOT_ORG_ACRONYMS
-            ),
+            acronym=n == 1 and len(text) >= 2 and text.isupper() and text.isalpha() and text not in _NOT_ORG_ACRONYMS,
             surname_shape=(
                 2 <= n <= 3
                 and not has_connector

@@ -140,9 +140,8 @@ _AUTHOR_ROLE = lexicon.words(
     " contributors staff desk bureau photographer producer analyst"
 )
 _AUTHOR_WEEKDAY = lexicon.words("monday tuesday wednesday thursday friday saturday sunday")
-_AUTHOR_DATE = lexicon.words(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july"
-    " august september october november december"
+_AUTHOR_DATE = _AUTHOR_WEEKDAY | lexicon.words(
+    "january february march april may june july august september october november december"
 )
 _AUTHOR_CREDENTIAL = lexicon.words("ms md phd rdn rd rn mba cpa cfa jr sr ii iii esq dds mph msc bsc")
 _AUTHOR_PLACEHOLDER = frozenset(
@@ -547,7 +546,8 @@ def parse(raw: RawArticle) -> ParsedArticle:
     url = str(fields["url"]).strip() if fields["url"] else None
     canonical = canonicalize_url(url)
     source_name = clean_inline(str(fields["source_name"] or "")) or None
-    title = without_site_name(title, source_name, domain_of(canonical))
+    domain = domain_of(canonical)
+    title = without_site_name(title, source_name, domain)
     return ParsedArticle(
         title=title,
         text=text,
@@ -556,7 +556,7 @@ def parse(raw: RawArticle) -> ParsedArticle:
         authors=split_authors(list(fields["authors"])),  # type: ignore[call-overload]
         published_at=parse_published(str(fields["published"]) if fields["published"] else None),
         source_name=source_name,
-        source_domain=domain_of(canonical),
+        source_domain=domain,
         feed=raw.source.feed,
         notes=notes,
     )

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 import redis
@@ -77,6 +78,16 @@ def test_a_file_modified_moments_ago_waits_for_its_quiet_time(tmp_path: Path) ->
         assert not watcher.reported and watcher.completed() == []
 
 
+def _write_without_closing(watcher: InboxWatcher, path: Path, writer: TextIO, text: str) -> None:
+    """Write ``text`` and keep the file open; wait (up to 5 s) until the events mark it as being written."""
+    writer.write(text)
+    writer.flush()
+    assert watcher.events is not None
+    deadline = time.monotonic() + 5
+    while not watcher.events.being_written(path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def test_a_writer_that_pauses_mid_file_is_waited_for_however_still_the_file_holds(tmp_path: Path) -> None:
     """A file written to and not closed is not read by the scan, though its size and mtime hold still across
     scans (a writer pausing mid-file), nor moved away with ``after: move``; once closed it is read once,
@@ -89,11 +100,7 @@ def test_a_writer_that_pauses_mid_file_is_waited_for_however_still_the_file_hold
         path = folder / "slow.jsonl"
         writer = path.open("w", encoding="utf-8")
         try:
-            writer.write('{"title": "One", "text": "first"}\n{"title": "Tw')
-            writer.flush()
-            deadline = time.monotonic() + 5
-            while not watcher.events.being_written(path) and time.monotonic() < deadline:
-                time.sleep(0.01)
+            _write_without_closing(watcher, path, writer, '{"title": "One", "text": "first"}\n{"title": "Tw')
             assert watcher.events.being_written(path)
             for _ in range(4):  # still across four scans: the old rule read it at the second
                 assert watcher.poll() == []
@@ -123,11 +130,7 @@ def test_a_file_closed_then_reopened_for_writing_waits_for_its_last_close(tmp_pa
         path.write_text('{"title": "One", "text": "first"}\n', encoding="utf-8")  # written and closed
         writer = path.open("a", encoding="utf-8")
         try:
-            writer.write('{"title": "Tw')
-            writer.flush()
-            deadline = time.monotonic() + 5
-            while not watcher.events.being_written(path) and time.monotonic() < deadline:
-                time.sleep(0.01)
+            _write_without_closing(watcher, path, writer, '{"title": "Tw')
             time.sleep(3 * QUIET_S)  # past the quiet time: the old rule read it here, half-written
             assert watcher.completed() == []
             writer.write('o", "text": "second"}\n')
