@@ -21,7 +21,7 @@ from lxml import etree
 
 from producers.fetch import FetchPolicy
 from producers.poll import PollOutcome, poll_feed
-from producers.schedule import FEED_URL_MAX_CHARS, FeedRecord, FeedSchedule, HostGate
+from producers.schedule import FEED_URL_MAX_CHARS, FeedRecord, FeedSchedule, HostGate, feed_url
 from schemas.models import RawArticle
 from wirewatch.logs import get_logger
 
@@ -119,7 +119,7 @@ def read_opml(data: bytes) -> list[FeedConfig]:
     feeds: list[FeedConfig] = []
     seen: set[str] = set()
     for outline in root.iter("outline"):
-        url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+        url = feed_url((outline.get("xmlUrl") or outline.get("xmlurl") or "").strip())
         if not url.startswith(("http://", "https://")) or len(url) > FEED_URL_MAX_CHARS or url in seen:
             continue  # (a URL too long for a poll message would be claimed every lease and never polled)
         seen.add(url)

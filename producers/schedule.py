@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from pydantic import BaseModel, ConfigDict, Field
@@ -52,6 +53,30 @@ def _key(*parts: str) -> str:
 
 DUE_KEY = _key("feeds", "due")
 LEASE_KEY = _key("feeds", "lease")
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def feed_url(url: str) -> str:
+    """The one spelling of a feed's URL: scheme and host in lower case, no default port, no fragment, ``/`` for
+    an empty path. ``https://Example.COM:443/rss#top`` is ``https://example.com/rss``: one feed, polled once.
+    The path and query keep their case (servers tell them apart); a URL that does not parse is kept as given
+    (its poll fails with ``bad_url``)."""
+    try:
+        parts = urlsplit(url.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    if not host or scheme not in _DEFAULT_PORTS:
+        return url
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.username is not None or parts.password is not None:
+        netloc = parts.netloc.rpartition("@")[0] + "@" + netloc
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc += f":{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 def feed_id(url: str) -> str:
@@ -271,11 +296,13 @@ class FeedSchedule:
         origin: str = "cli",
         now: float | None = None,
     ) -> FeedRecord:
-        """Add a feed (due at once) or update the settings of one already known; its state is kept."""
+        """Add a feed (due at once) or update the settings of one already known; its state is kept. The URL is
+        stored in its `feed_url` spelling (a feed stored before in another spelling keeps it)."""
         now = time.time() if now is None else now
         floor = max(float(interval_s or FEED_MIN_INTERVAL_S), 1.0)
         record = self.get(url)
         if record is None:
+            url = feed_url(url)
             state = FeedState(url=url, name=name, interval_s=floor, next_poll_at=utc_datetime(now))
             record = FeedRecord(
                 state=state,
@@ -293,10 +320,14 @@ class FeedSchedule:
         # read, and would undo them (and this would undo the poll's state).
         settings = {"name": name or record.state.name, "full_text": full_text, "floor_s": floor,
                     "ceiling_s": max(FEED_MAX_INTERVAL_S, floor)}  # fmt: skip
-        self.client.set(settings_key(url), json.dumps(settings))
+        self.client.set(settings_key(record.url), json.dumps(settings))
         return _apply_settings(record, settings)
 
     def remove(self, url: str) -> bool:
+        """Forget a feed, named in any spelling `feed_url` maps to its own (or exactly as stored)."""
+        return self._remove(feed_url(url)) or self._remove(url)
+
+    def _remove(self, url: str) -> bool:
         pipe = self.client.pipeline(transaction=True)
         pipe.delete(record_key(url), seen_key(url), settings_key(url))
         pipe.zrem(DUE_KEY, url)
@@ -304,8 +335,12 @@ class FeedSchedule:
         return bool(pipe.execute()[0])
 
     def get(self, url: str) -> FeedRecord | None:
-        raw, settings = self.client.mget(record_key(url), settings_key(url))
-        return _with_settings(raw, settings) if raw else None
+        """The feed named in any spelling `feed_url` maps to its own (or exactly as stored), or None."""
+        for key in dict.fromkeys((feed_url(url), url)):
+            raw, settings = self.client.mget(record_key(key), settings_key(key))
+            if raw:
+                return _with_settings(raw, settings)
+        return None
 
     def urls(self) -> list[str]:
         members: list[Any] = self.client.zrange(DUE_KEY, 0, -1)

@@ -80,13 +80,13 @@ def test_feeds_commands_and_opml_round_trip(tmp_path: Path) -> None:
         '<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>'
         '<outline text="News"><outline text="One &amp; Co" xmlUrl="https://one.example/rss"/>'
         '<outline title="Two" text="2" xmlUrl="https://two.example/atom"/></outline>'
-        '<outline text="no feed"/><outline text="dup" xmlUrl="https://one.example/rss"/></body></opml>'
+        '<outline text="no feed"/><outline text="dup" xmlUrl="https://ONE.example:443/rss"/></body></opml>'
     )
     assert _wirewatch("feeds", "import", str(opml), "-c", str(config)).stdout.strip() == "imported 2 feeds (2 new)"
     added = _wirewatch("feeds", "add", "https://three.example/feed", "--name", "Three", "--interval", "15m",
                        "-c", str(config))  # fmt: skip
     assert added.returncode == 0 and added.stdout.strip() == "added https://three.example/feed", added.stderr
-    again = _wirewatch("feeds", "add", "https://three.example/feed", "--name", "Three", "--interval", "20m",
+    again = _wirewatch("feeds", "add", "https://Three.Example/feed", "--name", "Three", "--interval", "20m",
                        "-c", str(config))  # fmt: skip
     assert again.stdout.strip() == "updated the settings of https://three.example/feed"
     bad = _wirewatch("feeds", "add", "ftp://nope.example/feed", "-c", str(config))

@@ -56,8 +56,8 @@ def add(config_file: str | None, url: str, name: str | None, interval: str | Non
     with _redis(settings) as client:
         schedule = FeedSchedule(client)
         known = schedule.get(source.url) is not None
-        schedule.add(source.url, name=source.name, interval_s=source.interval, full_text=source.full_text)
-    click.echo(f"{'updated the settings of' if known else 'added'} {source.url}")
+        record = schedule.add(source.url, name=source.name, interval_s=source.interval, full_text=source.full_text)
+    click.echo(f"{'updated the settings of' if known else 'added'} {record.url}")
 
 
 @feeds.command("remove")
@@ -86,15 +86,15 @@ def import_(config_file: str | None, opml_file: str) -> None:
     settings = _load(config_file)
     with _redis(settings) as client:
         schedule = FeedSchedule(client)
-        known = set(schedule.urls())
+        fresh = 0
         for entry in entries:
-            record = schedule.get(entry.url) if entry.url in known else None
+            record = schedule.get(entry.url)
             if record is None:
                 schedule.add(entry.url, name=entry.name)
+                fresh += 1
             elif entry.name and not record.state.name:
                 # a feed already monitored keeps its interval and full text: the file only names it, if unnamed
                 schedule.add(entry.url, name=entry.name, interval_s=record.floor_s, full_text=record.full_text)
-    fresh = len({e.url for e in entries} - known)
     click.echo(f"imported {len(entries)} feeds ({fresh} new)")
 
 

@@ -18,10 +18,13 @@ from producers.schedule import (
     HostGate,
     cache_max_age,
     failure_delay,
+    feed_url,
     published_ts,
+    record_key,
     rhythm_interval,
     seen_key,
     success_delay,
+    utc_datetime,
 )
 from schemas.models import FeedState
 
@@ -234,3 +237,40 @@ def test_cache_control_and_dates() -> None:
     assert published_ts("2099-01-01T00:00:00Z", T0) is None
     assert published_ts("yesterday", T0) is None
     assert published_ts(None, T0) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://Example.COM/rss", "https://example.com/rss"),
+        ("HTTPS://example.com:443/rss#top", "https://example.com/rss"),
+        ("http://example.com:80", "http://example.com/"),
+        ("http://example.com:8080/Feed?Cat=A", "http://example.com:8080/Feed?Cat=A"),
+        ("https://User:Pw@Example.com/x", "https://User:Pw@example.com/x"),
+        ("http://[2001:DB8::1]:81/f", "http://[2001:db8::1]:81/f"),
+        ("https://example.com:99999/rss", "https://example.com:99999/rss"),  # no such port: kept, fails as bad_url
+    ],
+)
+def test_feed_url_has_one_spelling(given: str, expected: str) -> None:
+    assert feed_url(given) == expected
+
+
+def test_one_feed_under_every_spelling_of_its_url(client: redis.Redis) -> None:
+    """Hosts differing in case, a default port or a fragment name one feed: added once, due once, found and
+    removed under any spelling; a feed stored under an older spelling is updated, not doubled."""
+    schedule = FeedSchedule(client)
+    schedule.add("https://News.Example/rss", name="A", now=T0)
+    again = schedule.add("https://news.example:443/rss#latest", name="B", now=T0)
+    assert schedule.urls() == ["https://news.example/rss"] and again.state.name == "B"
+    record = schedule.get("HTTPS://NEWS.EXAMPLE/rss")
+    assert record is not None and record.url == "https://news.example/rss"
+    assert len(schedule.claim_due(now=T0)) == 1
+    assert schedule.remove("https://NEWS.example/rss") and schedule.urls() == []
+
+    state = FeedState(url="https://Old.Example/rss", interval_s=600.0, next_poll_at=utc_datetime(T0))
+    legacy = FeedRecord(state=state, floor_s=600.0, ceiling_s=21_600.0)
+    client.set(record_key(legacy.url), legacy.model_dump_json())
+    client.zadd("ww:{ww}:feeds:due", {legacy.url: T0})
+    updated = schedule.add("https://Old.Example/rss", name="Old", now=T0)
+    assert updated.url == "https://Old.Example/rss" and schedule.urls() == ["https://Old.Example/rss"]
+    assert schedule.remove("https://Old.Example/rss") and schedule.urls() == []
