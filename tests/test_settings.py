@@ -83,3 +83,22 @@ def test_a_section_key_with_one_underscore_is_refused_not_ignored(monkeypatch: p
     monkeypatch.delenv("WIREWATCH_DEDUP_WINDOW")
     monkeypatch.setenv("WIREWATCH_DEDUP__WINDOW", "3d")
     assert load_settings(None).dedup.window == 3 * 86400
+
+
+@pytest.mark.parametrize(("variable", "meant"), [("WIREWATCH_REDIS_ULR", "WIREWATCH_REDIS_URL"),
+                                                 ("WIREWATCH_DATADIR", "WIREWATCH_DATA_DIR"),
+                                                 ("wirewatch_batchsize", "WIREWATCH_BATCH_SIZE")])  # fmt: skip
+def test_a_misspelt_setting_variable_is_refused_not_ignored(
+    monkeypatch: pytest.MonkeyPatch, variable: str, meant: str
+) -> None:
+    """A variable a letter or two away from a setting would leave that setting at its default without a word
+    (a worker on the embedded Redis instead of the shared one); one far from every setting is another tool's."""
+    from wirewatch.settings import ConfigError, load_settings
+
+    monkeypatch.setenv(variable, "redis://127.0.0.1:6379/0")
+    with pytest.raises(ConfigError, match=f"{variable}: not a setting; did you mean {meant}\\?"):
+        load_settings(None)
+    monkeypatch.delenv(variable)
+    monkeypatch.setenv("WIREWATCH_CORPUS", "/elsewhere")
+    monkeypatch.setenv("WIREWATCH_WEBHOOK_SECRET", "s" * 20)
+    assert load_settings(None).redis_url is None

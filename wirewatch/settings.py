@@ -8,6 +8,7 @@ config file are relative to that file's folder; elsewhere, to the working direct
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -258,6 +259,23 @@ def _check_section_overrides(environ: Mapping[str, str]) -> None:
                                   f"{nested}")  # fmt: skip
 
 
+def _check_misspelt_variables(environ: Mapping[str, str]) -> None:
+    """Refuse a `WIREWATCH_*` variable that is no setting but one letter or two away from one
+    (`WIREWATCH_REDIS_ULR`): ignored, it would leave the setting at its default without a word, and a worker
+    would start on the embedded Redis instead of the one meant. A variable far from every setting
+    (`WIREWATCH_CONFIG`, another tool's) is left alone: the environment is shared."""
+    names = list(Settings.model_fields)
+    for key in environ:
+        if not key.upper().startswith("WIREWATCH_"):
+            continue
+        name = key[len("WIREWATCH_") :].lower()
+        if "__" in name or name in Settings.model_fields:
+            continue  # a section's key is checked by the section itself
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.8)
+        if close:
+            raise ConfigError(f"{key}: not a setting; did you mean WIREWATCH_{close[0].upper()}?")
+
+
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
     """Read the config file (if any) and the environment; raise ConfigError naming the bad key."""
     path_text = config_file or os.environ.get("WIREWATCH_CONFIG")
@@ -284,6 +302,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         data["config_file"] = path.resolve()
     data.update(overrides)
     _check_section_overrides(os.environ)
+    _check_misspelt_variables(os.environ)
     try:
         settings = Settings(**data)
     except ValidationError as e:
