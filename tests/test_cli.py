@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+import redis
+from click.testing import CliRunner
 
-from tests.helpers import stream_events
-from wirewatch.redis_server import connect
+from tests.api.test_read import make_event as make_event_json
+from tests.helpers import make_raw_article, stream_events, wait_for_status
+from tests.worker.test_match import make_event
+from wirewatch import constants as c
+from wirewatch.cli import READ_CHUNK, main
+from wirewatch.redis_server import connect, spawn_redis
+from worker.alerts import raise_alerts
+from worker.subscriptions import SubscriptionIndex, put_subscription, validate
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -179,3 +192,182 @@ def test_subcommands_take_the_group_options_and_their_own(example: Path) -> None
         done = _wirewatch(*args)
         assert done.returncode == 1, (args, done.stderr[-2000:])
         assert f"cannot reach Redis at redis://127.0.0.1:{port}/0" in done.stderr
+
+
+# ------------------------------------------------------------------------------------------ reading results
+
+
+@pytest.fixture
+def cli(redis_url: str, tmp_path: Path) -> CliRunner:
+    return CliRunner(env={"WIREWATCH_REDIS_URL": redis_url, "WIREWATCH_DATA_DIR": str(tmp_path),
+                          "WIREWATCH_CONFIG": ""})  # fmt: skip
+
+
+ODD_TITLES = [
+    "Markets [/] fall as rates rise",  # rich read this as a closing tag: MarkupError, exit 1
+    "Leaders [bold]meet[/bold] at :fire: summit",  # was shown as "Leaders meet at 🔥 summit"
+    "ירושלים: talks resume, says العربية desk",
+    "Launch 🚀 of the 𝔘nicode probe",
+]
+
+
+def test_tables_show_odd_titles_as_written(worker_app: Any, submit: Callable[..., list[str]],
+                                           client: redis.Redis, cli: CliRunner) -> None:  # fmt: skip
+    """Titles with brackets, emoji codes, right-to-left and non-BMP text go through events, stories and
+    stories show as written (a `[/]` in a title made every table command fail with a rich MarkupError)."""
+    body = "The council met on Monday and agreed the plan after a long debate about the harbour and its future."
+    ids = submit(*(make_raw_article(title=t, content=f"{body} Item {i} of the day.", url=f"https://example.org/{i}")
+                   for i, t in enumerate(ODD_TITLES)))  # fmt: skip
+    assert {s["state"] for s in wait_for_status(client, ids).values()} == {"emitted"}
+    for args in (["events"], ["stories"], ["alerts"]):
+        shown = cli.invoke(main, args)
+        assert shown.exit_code == 0, (args, shown.output)
+    listed = cli.invoke(main, ["events"]).output
+    stories = cli.invoke(main, ["stories"]).output
+    for title in ODD_TITLES:
+        assert title in listed and title in stories, title
+    [odd] = [e for e in stream_events(client) if e["title"] == ODD_TITLES[0]]
+    shown = cli.invoke(main, ["stories", "show", odd["story_id"]])
+    assert shown.exit_code == 0 and shown.output.startswith(ODD_TITLES[0] + "\n"), shown.output
+
+
+def test_tables_neutralise_terminal_controls(cli: CliRunner, client: redis.Redis) -> None:
+    """A subscription name (anyone with a write token sets it over HTTP) holding ESC sequences or a bidi
+    override reaches an analyst's terminal as U+FFFD, not as a screen clear, a window title or reversed columns."""
+    name = "desk\x1b]0;owned\x07\x1b[2J\u202e"
+    put_subscription(client, validate(name, "alpha"))
+    raise_alerts(client, SubscriptionIndex(client), [make_event(id="x1", story_id="x1", title="Alpha one",
+                                                                text="alpha")], datetime.now(UTC))  # fmt: skip
+    for args in (["alerts"], ["subscriptions", "list"]):
+        shown = cli.invoke(main, args)
+        assert shown.exit_code == 0, shown.output
+        assert "desk\ufffd]0;owned\ufffd\ufffd[2J\ufffd" in shown.output, (args, shown.output)
+        assert not any(ch in shown.output for ch in "\x1b\x07\u202e"), args
+    as_json = cli.invoke(main, ["alerts", "--json"])
+    assert json.loads(as_json.output)["subscription"]["name"] == name  # JSON keeps the value, escaped
+
+
+def test_limit_is_a_count(cli: CliRunner, client: redis.Redis) -> None:
+    """A negative --limit is a usage error (it printed everything, like 0); one past what Redis can count means
+    all there is (it was a Redis error, exit 1)."""
+    for n in range(3):
+        event = make_event_json(n)
+        client.xadd(c.EVENTS_STREAM, {"id": event["id"], "event": json.dumps(event)})
+    for args in (["events"], ["alerts"], ["stories"], ["dead"], ["subscriptions", "test", "x"]):
+        refused = cli.invoke(main, [*args, "--limit", "-1"])
+        assert refused.exit_code == 2 and "-1 is not in the range x>=0" in refused.output, (args, refused.output)
+    for args in (["events", "--json"], ["stories", "--json"], ["alerts", "--json"], ["dead", "--json"]):
+        everything = cli.invoke(main, [*args, "--limit", str(2**64)])
+        assert everything.exit_code == 0, (args, everything.output)
+    everything = cli.invoke(main, ["events", "--json", "--limit", str(2**64)])
+    assert [json.loads(line)["title"] for line in everything.output.splitlines()] == ["Event 0", "Event 1", "Event 2"]
+
+
+@pytest.fixture
+def redis_commands(redis_url: str) -> Iterator[list[list[str]]]:
+    """Every command the Redis server receives while the test runs (MONITOR)."""
+    seen: list[list[str]] = []
+    done = "monitor-done-" + os.urandom(4).hex()
+    watcher = connect(redis_url)
+
+    def watch() -> None:
+        with watcher.monitor() as monitor:
+            for command in monitor.listen():
+                if done in command["command"]:
+                    return
+                seen.append(command["command"].split())
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    time.sleep(0.2)
+    yield seen
+    watcher.echo(done)
+    thread.join(timeout=10)
+
+
+def test_a_long_stream_is_read_a_chunk_at_a_time(cli: CliRunner, client: redis.Redis,
+                                                 redis_commands: list[list[str]]) -> None:  # fmt: skip
+    """events --json --limit 0|N prints exactly the last N entries oldest first, none twice or skipped across
+    chunk boundaries, and never asks Redis for more than READ_CHUNK entries at once (the whole stream, up to
+    a million events, was read into memory before the first line was printed)."""
+    total = 2 * READ_CHUNK + READ_CHUNK // 2
+    pipe = client.pipeline(transaction=False)
+    for n in range(total):
+        event = make_event_json(n)
+        pipe.xadd(c.EVENTS_STREAM, {"id": event["id"], "event": json.dumps(event)})
+    pipe.execute()
+    for limit in (0, 1, READ_CHUNK - 1, READ_CHUNK, READ_CHUNK + 1, 2 * READ_CHUNK, total, total + 1):
+        printed = cli.invoke(main, ["events", "--json", "--limit", str(limit)])
+        assert printed.exit_code == 0, printed.output
+        titles = [json.loads(line)["title"] for line in printed.output.splitlines()]
+        first = 0 if limit in (0, total + 1) else total - limit
+        assert titles == [f"Event {n}" for n in range(first, total)], limit
+    reads = [cmd for cmd in redis_commands if cmd[0].upper() in ("XRANGE", "XREVRANGE")]
+    assert reads and all("COUNT" in cmd and int(cmd[cmd.index("COUNT") + 1]) <= READ_CHUNK for cmd in reads)
+
+
+def _lines(proc: subprocess.Popen[str]) -> queue.Queue[str]:
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def test_follow_outlives_a_redis_restart(tmp_path: Path) -> None:
+    """events --follow, started on an empty stream, prints each new entry once, waits out a Redis restart
+    and goes on after the last entry it printed (it died with a ConnectionError traceback)."""
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    server, url = spawn_redis(folder, aof=True)
+    follower = subprocess.Popen([sys.executable, "-m", "wirewatch", "events", "--follow", "--json"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "WIREWATCH_REDIS_URL": url, "WIREWATCH_CONFIG": "",
+                                     "WIREWATCH_DATA_DIR": str(tmp_path / "data")})  # fmt: skip
+    lines = _lines(follower)
+    try:
+        writer = connect(url)
+        deadline = time.monotonic() + 30
+        while not [conn for conn in writer.client_list() if conn.get("cmd") == "xread"]:  # the follower is waiting
+            assert time.monotonic() < deadline and follower.poll() is None, "the follower did not start"
+            time.sleep(0.05)
+        first = make_event_json(1)
+        writer.xadd(c.EVENTS_STREAM, {"id": first["id"], "event": json.dumps(first)})
+        assert json.loads(lines.get(timeout=10))["title"] == "Event 1"
+        writer.close()
+        server.terminate()
+        server.wait(timeout=10)
+        time.sleep(2)  # the follower finds Redis gone
+        assert follower.poll() is None, follower.communicate(timeout=10)[1][-2000:]
+        server, url = spawn_redis(folder, aof=True)
+        writer = connect(url)
+        second = make_event_json(2)
+        writer.xadd(c.EVENTS_STREAM, {"id": second["id"], "event": json.dumps(second)})
+        assert json.loads(lines.get(timeout=15))["title"] == "Event 2"
+        time.sleep(1.5)
+        assert lines.empty(), "an entry was printed twice"
+        follower.send_signal(signal.SIGTERM)
+        _, err = follower.communicate(timeout=30)
+        assert follower.returncode == 128 + signal.SIGTERM and "Traceback" not in err, err[-2000:]
+        assert "follow_redis_lost" in err and "follow_redis_back" in err
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_run_once_summary_shows_odd_titles(example: Path) -> None:
+    """run --once prints its summary when an article's title reads like rich markup: it processed everything,
+    then failed at the table with a MarkupError and exit 1."""
+    (example.parent / "inbox" / "odd.md").write_text(
+        f"# {ODD_TITLES[0]}\n\nThe council met on Monday and agreed the plan after a long debate about the harbour.\n",
+        encoding="utf-8",
+    )
+    run = _wirewatch("run", "--once", "-c", str(example))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert ODD_TITLES[0] in run.stdout

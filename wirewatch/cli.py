@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import signal
 import sys
 import time
@@ -20,6 +21,7 @@ import redis
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from wirewatch import __version__
 from wirewatch.logs import configure_logging, get_logger
@@ -47,6 +49,21 @@ def _console() -> Console:
     if not console.is_terminal:
         console = Console(width=160)
     return console
+
+
+# Characters that act on a terminal instead of showing: C0 and C1 controls (ESC and CSI start escape
+# sequences that can clear the screen or retitle the window) and the bidi embeddings, overrides and isolates,
+# which reorder the rest of the line (the next columns) in a bidi-aware terminal. Right-to-left text itself
+# is left alone.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _cell(value: object) -> Text:
+    """A value shown exactly as written, on one line: never read as rich markup (a title with ``[/]`` raised
+    MarkupError, ``[bold]`` and ``:fire:`` were rendered instead of shown), line breaks as spaces, and any
+    terminal control as U+FFFD. Titles, names and sources come from outside (feeds, partners over HTTP)."""
+    text = "" if value is None else str(value)
+    return Text(_UNPRINTABLE.sub("\ufffd", " ".join(text.split())))
 
 
 def _load(config_file: str | None) -> Settings:
@@ -122,8 +139,9 @@ def _summary(console: Console, tally: Any, client: redis.Redis, elapsed: float, 
             if not raw:
                 continue
             e = json.loads(raw)
-            events.add_row(e["id"], e["title"], e["source"].get("name") or e["source"].get("domain") or "",
-                           e.get("language") or "", str(e["word_count"]), e.get("published_at") or "")  # fmt: skip
+            row = (e["id"], e["title"], e["source"].get("name") or e["source"].get("domain"), e.get("language"),
+                   e["word_count"], e.get("published_at"))  # fmt: skip
+            events.add_row(*map(_cell, row))
         console.print(events)
         if len(tally.emitted) > show:
             console.print(f"… and {len(tally.emitted) - show} more: wirewatch events")
@@ -270,10 +288,18 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
 
 # ------------------------------------------------------------------------------------------------ events
 
+READ_CHUNK = 1000  # stream entries per round trip: a whole stream (up to 1M events) is printed, never held
+FOLLOW_BLOCK_MS = 1000  # one blocking XREAD of a follower, so Ctrl-C and SIGTERM are seen within a second
+FOLLOW_RETRY_S = 1.0  # pause between reconnects of a follower whose Redis went away (restart, failover)
+REDIS_MAX_COUNT = 2**63 - 1  # Redis counts are signed 64-bit: a --limit past it means all there is
+LIMIT = click.IntRange(min=0)  # a negative --limit is refused (it printed everything, like 0)
+
+Entry = tuple[str, dict[str, str]]
+
 
 def _stream_command(stream_attr: str, kind: str) -> Callable[[F], F]:
     def decorate(fn: F) -> F:
-        fn = click.option("--limit", type=int, default=20, show_default=True, help="Show the last N (0: all).")(fn)
+        fn = click.option("--limit", type=LIMIT, default=20, show_default=True, help="Show the last N (0: all).")(fn)
         fn = click.option("--follow", "-f", is_flag=True, help="Keep printing new entries as they arrive.")(fn)
         fn = click.option("--json", "as_json", is_flag=True, help="One JSON object per line, oldest first.")(fn)
         return config_option(fn)
@@ -301,31 +327,96 @@ def _print_entries(console: Console, entries: list[dict[str, Any]], as_json: boo
             value = entry.get(column)
             if column == "source" and isinstance(value, dict):
                 value = value.get("name") or value.get("domain")
-            row.append("" if value is None else str(value))
+            row.append(_cell(value))
         table.add_row(*row)
     console.print(table)
 
 
-def _read_stream(client: redis.Redis, stream: str, limit: int) -> tuple[list[dict[str, Any]], str]:
-    raw: list[tuple[str, dict[str, str]]] = (
-        list(reversed(client.xrevrange(stream, count=limit))) if limit > 0 else client.xrange(stream)  # type: ignore[arg-type,assignment]
-    )
-    entries = [json.loads(fields["event"]) for _, fields in raw if "event" in fields]
-    last = raw[-1][0] if raw else "0-0"
-    return entries, last
+def _events_of(entries: list[Entry]) -> list[dict[str, Any]]:
+    return [json.loads(fields["event"]) for _, fields in entries if "event" in fields]
+
+
+def _window_start(client: redis.Redis, stream: str, limit: int, end: str) -> str:
+    """The id of the oldest of the last ``limit`` entries up to ``end`` (0: all), found a chunk at a time."""
+    if limit == 0:
+        return "-"
+    start, before, remaining = end, end, limit
+    while remaining > 0:
+        chunk: list[Entry] = client.xrevrange(stream, max=before, min="-", count=min(remaining, READ_CHUNK))  # type: ignore[assignment]
+        if not chunk:
+            break
+        start, remaining, before = chunk[-1][0], remaining - len(chunk), f"({chunk[-1][0]}"
+    return start
+
+
+def _stream_chunks(client: redis.Redis, stream: str, limit: int) -> tuple[Iterator[list[dict[str, Any]]], str]:
+    """The events of the last ``limit`` entries (0: all), oldest first, ``READ_CHUNK`` entries per round trip;
+    and the id of the newest entry read then ("0-0" for an empty stream), after which a follower goes on.
+
+    Entries appended while it reads are left to the follower: they are not printed twice, nor skipped.
+    """
+    newest: list[Entry] = client.xrevrange(stream, count=1)  # type: ignore[assignment]
+    if not newest:
+        return iter(()), "0-0"
+    end = newest[0][0]
+
+    def chunks() -> Iterator[list[dict[str, Any]]]:
+        low = _window_start(client, stream, limit, end)
+        while True:
+            chunk: list[Entry] = client.xrange(stream, min=low, max=end, count=READ_CHUNK)  # type: ignore[assignment]
+            if not chunk:
+                return
+            yield _events_of(chunk)
+            if len(chunk) < READ_CHUNK or chunk[-1][0] == end:
+                return
+            low = f"({chunk[-1][0]}"
+
+    return chunks(), end
+
+
+def _read_stream(client: redis.Redis, stream: str, limit: int) -> list[dict[str, Any]]:
+    """The events of the last ``limit`` entries (0: all), oldest first, in one list."""
+    chunks, _ = _stream_chunks(client, stream, limit)
+    return [event for chunk in chunks for event in chunk]
 
 
 def _tail(client: redis.Redis, stream: str, after: str, emit: Callable[[list[dict[str, Any]]], None]) -> None:
+    """Print what is appended after ``after`` until Ctrl-C. A Redis that goes away (restart, failover) is
+    waited for, and reading resumes after the last entry printed: nothing is missed or printed twice."""
+    lost_at: float | None = None
     try:
         while True:
-            reply: list[tuple[str, list[tuple[str, dict[str, str]]]]] = client.xread(  # type: ignore[assignment]
-                {stream: after}, block=1000, count=100
-            )
+            try:
+                reply: list[tuple[str, list[Entry]]] = client.xread(  # type: ignore[assignment]
+                    {stream: after}, block=FOLLOW_BLOCK_MS, count=READ_CHUNK
+                )
+            except (redis.ConnectionError, redis.TimeoutError) as e:
+                if lost_at is None:
+                    lost_at = time.monotonic()
+                    log.warning("follow_redis_lost", stream=stream, after=after, error=str(e))
+                time.sleep(FOLLOW_RETRY_S)
+                continue
+            if lost_at is not None:
+                log.info("follow_redis_back", stream=stream, after=after, down_s=round(time.monotonic() - lost_at, 1))
+                lost_at = None
             for _, messages in reply or []:
                 after = messages[-1][0]
-                emit([json.loads(f["event"]) for _, f in messages if "event" in f])
+                emit(_events_of(messages))
     except KeyboardInterrupt:
         pass
+
+
+def _show_stream(client: redis.Redis, stream: str, limit: int, follow: bool,
+                 emit: Callable[[list[dict[str, Any]]], None]) -> int:  # fmt: skip
+    """Print the last ``limit`` entries, then (``follow``) what comes after them; how many were printed first."""
+    chunks, end = _stream_chunks(client, stream, limit)
+    shown = 0
+    for events in chunks:
+        shown += len(events)
+        emit(events)
+    if follow:
+        _tail(client, stream, end, emit)
+    return shown
 
 
 @main.command()
@@ -336,12 +427,10 @@ def events(config_file: str | None, as_json: bool, follow: bool, limit: int) -> 
     console = _console()
     columns = ["ingested_at", "id", "source", "language", "word_count", "title"]
     with _redis(settings) as client:
-        entries, last = _read_stream(client, settings.events_stream, limit)
-        _print_entries(console, entries, as_json, columns)
-        if not entries and not as_json and not follow:
-            console.print("no events yet")
-        if follow:
-            _tail(client, settings.events_stream, last, lambda e: _print_entries(console, e, as_json, columns))
+        shown = _show_stream(client, settings.events_stream, limit, follow,
+                             lambda e: _print_entries(console, e, as_json, columns))  # fmt: skip
+    if not shown and not as_json and not follow:
+        console.print("no events yet")
 
 
 # ----------------------------------------------------------------------------------------------- stories
@@ -350,7 +439,7 @@ def events(config_file: str | None, as_json: bool, follow: bool, limit: int) -> 
 @main.group(invoke_without_command=True)
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, oldest first.")
-@click.option("--limit", type=int, default=20, show_default=True, help="The N most recently updated (0: all).")
+@click.option("--limit", type=LIMIT, default=20, show_default=True, help="The N most recently updated (0: all).")
 @click.pass_context
 def stories(ctx: click.Context, config_file: str | None, as_json: bool, limit: int) -> None:
     """List stories: copies of one article across sources, grouped (DESIGN §3 Story)."""
@@ -362,7 +451,7 @@ def stories(ctx: click.Context, config_file: str | None, as_json: bool, limit: i
 
     settings = _load(config_file)
     with _redis(settings) as client:
-        found = list_stories(client, limit)
+        found = list_stories(client, min(limit, REDIS_MAX_COUNT))
     rows = [s.model_dump(mode="json") for s in found]
     if not as_json:
         for row in rows:
@@ -395,9 +484,12 @@ def stories_show(ctx: click.Context, config_file: str | None, as_json: bool, sto
     if as_json:
         _print_entries(console, [story.model_dump(mode="json"), *articles], True, [])
         return
-    console.print(f"[bold]{story.title}[/bold]\nstory {story.story_id}: {story.article_count} article(s) from "
-                  f"{', '.join(story.sources) or '-'}; first seen {story.first_seen:%Y-%m-%d %H:%M:%S}Z, "
-                  f"last seen {story.last_seen:%Y-%m-%d %H:%M:%S}Z")  # fmt: skip
+    title = _cell(story.title)
+    title.stylize("bold")
+    console.print(title)
+    console.print(_cell(f"story {story.story_id}: {story.article_count} article(s) from "
+                        f"{', '.join(story.sources) or '-'}; first seen {story.first_seen:%Y-%m-%d %H:%M:%S}Z, "
+                        f"last seen {story.last_seen:%Y-%m-%d %H:%M:%S}Z"))  # fmt: skip
     _print_entries(console, articles, False, ["ingested_at", "id", "source", "title"])
 
 
@@ -432,7 +524,7 @@ def stats(config_file: str | None, as_json: bool) -> None:
 @main.group(invoke_without_command=True)
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, oldest first.")
-@click.option("--limit", type=int, default=50, show_default=True, help="Show the last N (0: all).")
+@click.option("--limit", type=LIMIT, default=50, show_default=True, help="Show the last N (0: all).")
 @click.pass_context
 def dead(ctx: click.Context, config_file: str | None, as_json: bool, limit: int) -> None:
     """Dead-lettered deliveries (ww:dead): why each one died. `dead retry` sends them again."""
@@ -445,7 +537,8 @@ def dead(ctx: click.Context, config_file: str | None, as_json: bool, limit: int)
     settings = _load(config_file)
     with _redis(settings) as client:
         raw: list[tuple[str, dict[str, str]]] = (
-            list(reversed(client.xrevrange(c.DEAD_STREAM, count=limit))) if limit > 0 else client.xrange(c.DEAD_STREAM)  # type: ignore[arg-type,assignment]
+            list(reversed(client.xrevrange(c.DEAD_STREAM, count=min(limit, REDIS_MAX_COUNT))))  # type: ignore[arg-type,assignment]
+            if limit > 0 else client.xrange(c.DEAD_STREAM)
         )
         waiting = set(client.hkeys(c.DEAD_PAYLOAD))
     entries = [{**fields, "retryable": fields.get("delivery_id") in waiting} for _, fields in raw]

@@ -15,7 +15,17 @@ from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
-from wirewatch.cli import _console, _load, _print_entries, _read_stream, _redis, _tail, config_option
+from wirewatch.cli import (
+    LIMIT,
+    _cell,
+    _console,
+    _load,
+    _print_entries,
+    _read_stream,
+    _redis,
+    _show_stream,
+    config_option,
+)
 from wirewatch.settings import describe_error
 
 
@@ -104,7 +114,7 @@ def list_(config_file: str | None, as_json: bool) -> None:
     for column in ("name", "id", "query", "webhook"):
         table.add_column(column, overflow="fold")
     for sub in subs:
-        table.add_row(escape(sub.name), sub.id, escape(sub.query), escape(sub.webhook or ""))
+        table.add_row(_cell(sub.name), sub.id, _cell(sub.query), _cell(sub.webhook))
     _console().print(table)
 
 
@@ -133,7 +143,7 @@ def _snippet(text: str, start: int, end: int, width: int = 50) -> str:
     left, right = max(0, start - width), min(len(text), end + width)
 
     def clean(part: str) -> str:
-        return escape(" ".join(part.split()))
+        return escape(_cell(part).plain)
 
     lead, tail = ("…" if left else ""), ("…" if right < len(text) else "")
     return f"{lead}{clean(text[left:start])} [bold reverse]{clean(text[start:end])}[/] {clean(text[end:right])}{tail}"
@@ -142,7 +152,7 @@ def _snippet(text: str, start: int, end: int, width: int = 50) -> str:
 @subscriptions.command("test")
 @config_option
 @click.argument("query")
-@click.option("--limit", type=int, default=200, show_default=True, help="Recent articles to try.")
+@click.option("--limit", type=LIMIT, default=200, show_default=True, help="Recent articles to try (0: all).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per matching article.")
 def test(config_file: str | None, query: str, limit: int, as_json: bool) -> None:
     """Which recent articles QUERY would have matched, with the matched words highlighted."""
@@ -159,7 +169,7 @@ def test(config_file: str | None, query: str, limit: int, as_json: bool) -> None
         return
     settings = _load(config_file)
     with _redis(settings) as client:
-        entries, _ = _read_stream(client, settings.events_stream, limit)
+        entries = _read_stream(client, settings.events_stream, limit)
     console = _console()
     found = 0
     for entry in entries:
@@ -176,7 +186,8 @@ def test(config_file: str | None, query: str, limit: int, as_json: bool) -> None
             click.echo(json.dumps({"article_id": event.id, "title": event.title, "url": event.url,
                                    "matched": [t.model_dump() for t in terms]}))  # fmt: skip
             continue
-        console.print(f"[bold]{escape(event.title)}[/]  [dim]{event.id} {escape(event.url or '')}[/]")
+        title, url = escape(_cell(event.title).plain), escape(_cell(event.url).plain)
+        console.print(f"[bold]{title}[/]  [dim]{event.id} {url}[/]")
         for term in terms[:5]:
             text = doc.fields[term.field].text if term.field in FIELD_ORDER else ""
             console.print(f"  {term.field}: {_snippet(text, term.start, term.end)}")
@@ -188,7 +199,7 @@ def test(config_file: str | None, query: str, limit: int, as_json: bool) -> None
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, oldest first.")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new alerts as they arrive.")
-@click.option("--limit", type=int, default=20, show_default=True, help="Show the last N (0: all).")
+@click.option("--limit", type=LIMIT, default=20, show_default=True, help="Show the last N (0: all).")
 def alerts(config_file: str | None, as_json: bool, follow: bool, limit: int) -> None:
     """Print AlertEvents from the ww:alerts stream."""
     settings = _load(config_file)
@@ -205,9 +216,6 @@ def alerts(config_file: str | None, as_json: bool, follow: bool, limit: int) -> 
         _print_entries(console, entries, as_json, columns)
 
     with _redis(settings) as client:
-        entries, last = _read_stream(client, settings.alerts_stream, limit)
-        show(entries)
-        if not entries and not as_json and not follow:
-            console.print("no alerts yet")
-        if follow:
-            _tail(client, settings.alerts_stream, last, show)
+        shown = _show_stream(client, settings.alerts_stream, limit, follow, show)
+    if not shown and not as_json and not follow:
+        console.print("no alerts yet")
