@@ -52,3 +52,20 @@ def collect(base: str, path: str, count: int, headers: dict[str, str] | None = N
             if time.monotonic() > deadline:
                 break
     pytest.fail(f"{path}: got {len(got)} of {count} messages")
+
+
+def held_id(base: str, path: str, timeout: float = 5.0) -> str | None:
+    """The Last-Event-ID an EventSource holds after the stream's first frame, before any event arrived: what
+    it would send if the connection dropped then. Per the HTML spec a frame with an ``id`` and no data sets it."""
+    held: str | None = None
+    try:
+        with httpx.stream("GET", base + path, timeout=timeout) as response:
+            assert response.status_code == 200, response.read()
+            for line in response.iter_lines():
+                if line == "":
+                    return held
+                if line.startswith("id:"):
+                    held = line[3:].removeprefix(" ")
+    except httpx.ReadTimeout:
+        pass
+    return held

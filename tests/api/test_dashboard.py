@@ -64,3 +64,18 @@ def test_dashboard_shows_an_article_as_it_arrives(worker_app: Any, api: str, bro
     out.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out / "dashboard.png"), full_page=False)
     assert (out / "dashboard.png").stat().st_size > 10_000
+
+
+def test_dashboard_links_only_web_addresses(worker_app: Any, api: str, browser: Any) -> None:
+    """An article whose url is javascript: or data: (a partner or a feed can send one; the pipeline keeps it)
+    is listed with its title as plain text, not as a link that runs script in the dashboard's origin."""
+    hostile = ["javascript:document.title='owned'//", "JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>"]
+    for n, url in enumerate([*hostile, "https://example.org/fine"]):
+        assert httpx.post(f"{api}/v1/articles", json={**article(n), "url": url}, headers=WRITE).status_code == 202
+    page = browser.new_page()
+    page.goto(f"{api}/")
+    page.wait_for_function("document.querySelectorAll('#events li[data-id]').length === 4", timeout=30_000)
+    hrefs = page.eval_on_selector_all("#events a", "links => links.map((a) => a.getAttribute('href'))")
+    assert hrefs == ["https://example.org/fine"]
+    titles = page.eval_on_selector_all("#events .title", "nodes => nodes.map((n) => n.textContent)")
+    assert sorted(titles) == sorted(article(n)["title"] for n in range(4))

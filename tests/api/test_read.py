@@ -12,7 +12,7 @@ import redis
 
 from schemas import AlertEvent, ArticleEvent
 from tests.api.conftest import WRITE
-from tests.api.sse import collect
+from tests.api.sse import collect, held_id
 from tests.api.test_receiver import ARTICLE
 from wirewatch import constants as c
 
@@ -58,9 +58,29 @@ def test_events_pages_by_cursor(http: httpx.Client, client: redis.Redis) -> None
     first = http.get("/v1/events", params={"limit": 4, "order": "asc"}).json()
     rest = http.get("/v1/events", params={"limit": 4, "order": "asc", "cursor": first["next_cursor"]}).json()
     assert [e["title"] for e in first["items"] + rest["items"]] == [f"Event {n}" for n in range(7)]
-    assert rest["next_cursor"] is None
+    assert rest["next_cursor"] is not None  # oldest first, the last page says where to poll from next
     for item in first["items"]:
         ArticleEvent.model_validate(item)
+
+
+def test_an_oldest_first_poller_resumes_where_it_stopped(http: httpx.Client, client: redis.Redis) -> None:
+    """Oldest first, the last page's cursor leads to exactly what was appended later, each event once, even
+    when the page ended at a full `limit`; an empty page has no cursor (the client keeps the one it sent).
+    (The last page had none, so a poller had to start again from the oldest and see everything twice.)"""
+    seen: list[str] = []
+    cursor: str | None = None
+    for appended in (range(0, 4), range(4, 6), range(6, 7), range(7, 7)):
+        add(client, c.EVENTS_STREAM, [make_event(n) for n in appended])
+        while True:
+            page = http.get("/v1/events", params={"limit": 2, "order": "asc", **({"cursor": cursor} if cursor else {})})
+            seen += [e["title"] for e in page.json()["items"]]
+            if page.json()["next_cursor"] is None:
+                assert page.json()["items"] == []
+                break
+            cursor = page.json()["next_cursor"]
+    assert seen == [f"Event {n}" for n in range(7)]
+    newest_first = http.get("/v1/events", params={"limit": 7}).json()
+    assert len(newest_first["items"]) == 7 and newest_first["next_cursor"] is None
 
 
 def test_bad_page_parameters_are_422(http: httpx.Client) -> None:
@@ -109,6 +129,22 @@ def test_sse_resumes_after_last_event_id(api: str, client: redis.Redis) -> None:
     assert httpx.get(f"{api}/v1/stream/events", headers={"Last-Event-ID": "nope"}).status_code == 422
 
 
+def test_sse_reconnect_before_any_event_misses_nothing(api: str, client: redis.Redis) -> None:
+    """A client whose stream drops before its first event reconnects with the id of where that stream began,
+    and gets what was appended while it was away (it reconnected without one, started at the newest entry
+    then, and missed those: a quiet dashboard behind a proxy that cuts idle connections lost events)."""
+    add(client, c.EVENTS_STREAM, [make_event(0)])
+    empty = held_id(api, "/v1/stream/alerts")  # an empty stream: resume from its start
+    held = held_id(api, "/v1/stream/events")
+    assert held is not None and empty == "0-0"
+    missed = add(client, c.EVENTS_STREAM, [make_event(1), make_event(2)])
+    resumed = collect(api, "/v1/stream/events", 2, headers={"Last-Event-ID": held})
+    assert [f.id for f in resumed] == missed
+    [alert] = collect(api, "/v1/stream/alerts", 1, headers={"Last-Event-ID": empty},
+                      after_open=lambda: add(client, c.ALERTS_STREAM, [make_alert(1)]))  # fmt: skip
+    assert alert.data["title"] == "Alert 1"
+
+
 def test_stats_counts(http: httpx.Client, client: redis.Redis) -> None:
     """/v1/stats reports the outcome counts, pending ledger and stream lengths."""
     client.hset(c.STATS, mapping={"emitted": 4, "duplicate": 1})
@@ -133,6 +169,6 @@ def test_quiet_stream_stays_open(redis_url: str) -> None:
         await client.aclose()
         return got
 
-    assert asyncio.run(first_frames()) == [b"retry: 2000\n\n", b": keep-alive\n\n", b": keep-alive\n\n"]
+    assert asyncio.run(first_frames()) == [b"retry: 2000\nid: 0-0\n\n", b": keep-alive\n\n", b": keep-alive\n\n"]
     client = async_client(redis_url, 4)
     assert client.connection_pool.connection_kwargs["socket_timeout"] > c.SSE_BLOCK_MS / 1000

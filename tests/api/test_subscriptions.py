@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from celery.contrib.testing.worker import start_worker
 
 from tests.api.conftest import READ, WRITE
 from tests.api.sse import collect
 from tests.api.test_receiver import ARTICLE, wait_state
+from tests.worker.test_webhooks import Receiver
+from wirewatch import constants as c
+from wirewatch.settings import Settings
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "http.md"
 
 
 def test_manage_subscriptions(http: httpx.Client) -> None:
@@ -63,3 +73,53 @@ def test_query_box_tries_recent_articles(worker_app: Any, http: httpx.Client) ->
 def test_reads_stay_public(http: httpx.Client, path: str) -> None:
     """Listing and trying queries are reads: no token needed while public_read holds."""
     assert http.get(path).status_code == 200
+
+
+@pytest.fixture
+def webhook_worker(settings: Settings, redis_url: str) -> Iterator[Any]:
+    """A real Celery worker for articles and webhooks that may post to the loopback receiver of the test."""
+    from worker.app import create_app
+
+    app = create_app(settings.model_copy(update={"allow_private_networks": True}), redis_url)
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30,
+                      queues=[c.INGEST_QUEUE, c.WEBHOOK_QUEUE]):  # fmt: skip
+        yield app
+    app.close()
+
+
+def _documented_verifier() -> Callable[..., bool]:
+    """The receiver's verifier as docs/http.md prints it, run as written."""
+    section = DOCS.read_text(encoding="utf-8").split("## Verifying a webhook", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code, "docs/http.md: no python block under 'Verifying a webhook'"
+    scope: dict[str, Any] = {}
+    exec(code.group(1), scope)  # noqa: S102 - the documentation's own example, checked in
+    verifier: Callable[..., bool] = scope["verify_wirewatch"]
+    return verifier
+
+
+def test_documented_verifier_accepts_a_real_delivery(webhook_worker: Any, http: httpx.Client) -> None:
+    """The docs' verifier accepts a real signed alert delivery and refuses it altered, stale or with a
+    non-ASCII signature (refused, not raised: hmac.compare_digest raises TypeError on such a str); the body is
+    the alert as /v1/alerts shows it."""
+    secret = "s3cret-s3cret-s3cret"
+    verify = _documented_verifier()
+    with Receiver([]) as rx:
+        sub = {"name": "bridges", "query": "title:bridge", "webhook": rx.url, "secret": secret}
+        assert http.post("/v1/subscriptions", json=sub, headers=WRITE).status_code == 201
+        time.sleep(1.5)  # workers re-read subscriptions at most once a second
+        accepted = http.post("/v1/articles", json=ARTICLE, headers=WRITE).json()["accepted"][0]
+        assert wait_state(http, accepted["status_url"])["state"] == "emitted"
+        deadline = time.monotonic() + 30
+        while not rx.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+    [(headers, body)] = rx.requests
+    assert verify(secret, headers, body)
+    [alert] = http.get("/v1/alerts").json()["items"]
+    assert json.loads(body) == alert and headers["X-Wirewatch-Alert-Id"] == alert["id"]
+    assert not verify(secret, headers, body.replace(b"bridge", b"bridgE"))
+    assert not verify("another-secret-entirely", headers, body)
+    assert not verify(secret, {**headers, "X-Wirewatch-Signature": "sha256=é"}, body)
+    stale = str(int(headers["X-Wirewatch-Timestamp"]) - 301)
+    assert not verify(secret, {**headers, "X-Wirewatch-Timestamp": stale}, body)
+    assert not verify(secret, {**headers, "X-Wirewatch-Timestamp": "١٢"}, body)

@@ -80,14 +80,19 @@ class DeliveryStatus(_Body):
     event: ArticleEvent | None = Field(None, description="The emitted event, while it is stored.")
 
 
+NEXT_CURSOR = ("Pass as `cursor` for the next page. Newest first: null at the end. Oldest first: the last entry of "
+               "any page with entries, the last page too, so a poller resumes there for what comes later; null "
+               "for an empty page (keep the cursor you sent).")  # fmt: skip
+
+
 class EventPage(_Body):
     items: list[ArticleEvent]
-    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null at the end.")
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR)
 
 
 class AlertPage(_Body):
     items: list[AlertEvent]
-    next_cursor: str | None = None
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR)
 
 
 class Stats(_Body):

@@ -26,7 +26,12 @@ Order = Literal["desc", "asc"]
 
 
 def stream_page(client: object, stream: str, limit: int, cursor: str | None, order: Order) -> bytes:
-    """``{"items": [...], "next_cursor": …}`` of the ``event`` fields after ``cursor`` (exclusive)."""
+    """``{"items": [...], "next_cursor": …}`` of the ``event`` fields after ``cursor`` (exclusive).
+
+    Newest first, ``next_cursor`` is null on the last page: the walk reached the oldest entry. Oldest first,
+    every page that has entries ends in a cursor, the last page too: it is where a client that polls for
+    new events resumes (a null there left it no way on but to start again, and see everything twice).
+    """
     try:
         if order == "desc":
             entries = client.xrevrange(stream, max=f"({cursor}" if cursor else "+", min="-", count=limit + 1)  # type: ignore[attr-defined]
@@ -37,7 +42,7 @@ def stream_page(client: object, stream: str, limit: int, cursor: str | None, ord
     more = len(entries) > limit
     entries = entries[:limit]
     items = [fields["event"] for _, fields in entries if "event" in fields]
-    next_cursor = json.dumps(entries[-1][0] if more and entries else None)
+    next_cursor = json.dumps(entries[-1][0] if entries and (more or order == "asc") else None)
     return f'{{"items":[{",".join(items)}],"next_cursor":{next_cursor}}}'.encode()
 
 

@@ -2,9 +2,10 @@
 
 Each SSE message carries the stream entry id as its ``id``, so a browser's EventSource reconnects with
 ``Last-Event-ID`` and misses nothing the stream still holds (XREAD after that id). Without one, the stream
-starts at the newest entry. A comment line is sent when nothing arrived for ``SSE_BLOCK_MS`` so proxies and
-clients see the connection alive. Each stream holds a Redis connection while it is open, so at most
-``http.max_streams`` are open at once (:class:`~wirewatch.api.limits.StreamSlots`); the next is refused with 503.
+starts at the newest entry, and says so in a first data-less frame whose ``id`` a reconnect sends back. A
+comment line is sent when nothing arrived for ``SSE_BLOCK_MS`` so proxies and clients see the connection
+alive. Each stream holds a Redis connection while it is open, so at most ``http.max_streams`` are open at once
+(:class:`~wirewatch.api.limits.StreamSlots`); the next is refused with 503.
 """
 
 from __future__ import annotations
@@ -46,8 +47,14 @@ async def _start_id(client: redis.asyncio.Redis, stream: str, last_event_id: str
 
 async def sse_messages(client: redis.asyncio.Redis, stream: str, kind: str, after: str,
                        block_ms: int = c.SSE_BLOCK_MS) -> AsyncIterator[bytes]:  # fmt: skip
-    """SSE frames for each entry after ``after``, forever; the caller's disconnect cancels it."""
-    yield f"retry: {RETRY_MS}\n\n".encode()
+    """SSE frames for each entry after ``after``, forever; the caller's disconnect cancels it.
+
+    The first frame gives the start as an id without data: an EventSource keeps it as its last event id and
+    fires nothing, so a reconnect before the first event resumes where this stream began. Without it such a
+    reconnect started at the newest entry of that moment, and missed what was appended while it was away;
+    and with Redis down it got a 503 (the start is looked up first), which ends an EventSource for good.
+    """
+    yield f"retry: {RETRY_MS}\nid: {after}\n\n".encode()
     while True:
         try:
             reply: list[tuple[str, list[tuple[str, dict[str, str]]]]] = await client.xread(  # type: ignore[assignment]
