@@ -13,7 +13,9 @@ from celery import Celery
 from kombu.entity import Queue
 
 from wirewatch import constants as c
+from wirewatch import sentinel
 from wirewatch.redis_server import to_broker_url
+from wirewatch.sentinel import is_sentinel_url
 
 PROCESS_TASK = "wirewatch.process"
 WEBHOOK_TASK = "wirewatch.webhook"
@@ -21,7 +23,12 @@ FEED_POLL_TASK = "wirewatch.poll_feed"
 
 
 def celery_config(redis_url: str) -> dict[str, Any]:
-    broker = to_broker_url(redis_url)
+    transport: dict[str, Any] = {"visibility_timeout": c.VISIBILITY_TIMEOUT_S}
+    if is_sentinel_url(redis_url):
+        broker, sentinel_options = sentinel.broker(redis_url)
+        transport.update(sentinel_options)
+    else:
+        broker = to_broker_url(redis_url)
     return {
         "broker_url": broker,
         "result_backend": None,  # outcomes live in our own status records, not in Celery results
@@ -34,7 +41,7 @@ def celery_config(redis_url: str) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "task_soft_time_limit": c.TASK_SOFT_TIME_LIMIT_S,
         "task_time_limit": c.TASK_TIME_LIMIT_S,
-        "broker_transport_options": {"visibility_timeout": c.VISIBILITY_TIMEOUT_S},
+        "broker_transport_options": transport,
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,
         "task_default_queue": c.INGEST_QUEUE,

@@ -29,7 +29,9 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from wirewatch import constants as c
+from wirewatch import sentinel
 from wirewatch.logs import get_logger
+from wirewatch.sentinel import is_sentinel_url
 from wirewatch.settings import Settings
 
 log = get_logger(__name__)
@@ -117,6 +119,8 @@ def to_broker_url(url: str) -> str:
 
 def redact_url(url: str) -> str:
     """The URL without its password, for logs."""
+    if is_sentinel_url(url):
+        return sentinel.redact(url)
     parts = urlsplit(url)
     if parts.password:
         netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
@@ -303,7 +307,11 @@ def redis_service(settings: Settings) -> Iterator[str]:
 
 
 def connect(url: str) -> redis.Redis:
-    """A client for wirewatch's data (str responses), named after this process."""
+    """A client for wirewatch's data (str responses), named after this process; of the primary the Sentinels
+    name, for a ``redis+sentinel://`` URL (wirewatch/sentinel.py)."""
+    if is_sentinel_url(url):
+        return sentinel.primary_client(url, decode_responses=True, client_name=client_name(),
+                                       health_check_interval=30)  # fmt: skip
     client: redis.Redis = redis.Redis.from_url(
         url, decode_responses=True, client_name=client_name(), health_check_interval=30,
     )  # fmt: skip

@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from wirewatch import constants as c
+from wirewatch.sentinel import is_sentinel_url, parse_sentinel_url
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800, None: 1}
@@ -204,8 +205,10 @@ class Settings(BaseSettings):
     def _redis_scheme(cls, value: str | None) -> str | None:
         if value in (None, ""):
             return None
-        if not re.match(r"^(redis|rediss|unix)://", value):
-            raise ValueError("must start with redis://, rediss:// or unix://")
+        if not re.match(r"^(redis|rediss|unix|redis\+sentinel)://", value, re.I):
+            raise ValueError("must start with redis://, rediss://, unix:// or redis+sentinel://")
+        if is_sentinel_url(value):
+            parse_sentinel_url(value)  # its ValueError says what is wrong
         return value
 
     @classmethod

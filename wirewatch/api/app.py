@@ -38,6 +38,7 @@ from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes
 from wirewatch.queue import celery_app
 from wirewatch.redis_server import client_name, connect
+from wirewatch.sentinel import async_primary_client, is_sentinel_url
 from wirewatch.settings import Settings
 
 log = get_logger("wirewatch.api")
@@ -56,10 +57,12 @@ def async_client(redis_url: str, max_connections: int) -> redis.asyncio.Redis:
     """The client of the SSE streams. Its read timeout outlasts a blocking XREAD (redis-py's default, 5 s,
     would cut every quiet stream after 5 s). Each open stream holds one connection, so the pool is sized
     from ``http.max_streams`` (redis-py's default of 100 ran dry under 100 streams: MaxConnectionsError)."""
-    client: redis.asyncio.Redis = redis.asyncio.Redis.from_url(
-        redis_url, decode_responses=True, client_name=client_name(), max_connections=max_connections,
-        socket_timeout=c.SSE_BLOCK_MS / 1000 + 10, socket_connect_timeout=5,
-    )  # fmt: skip
+    options: dict[str, Any] = {"decode_responses": True, "client_name": client_name(),
+                               "max_connections": max_connections, "socket_timeout": c.SSE_BLOCK_MS / 1000 + 10,
+                               "socket_connect_timeout": 5}  # fmt: skip
+    if is_sentinel_url(redis_url):
+        return async_primary_client(redis_url, **options)
+    client: redis.asyncio.Redis = redis.asyncio.Redis.from_url(redis_url, **options)
     return client
 
 
