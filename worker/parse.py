@@ -44,7 +44,8 @@ _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_INLINE_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
-_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
+# "and" in the languages of the corpus pages ("Von A und B", "A y B"); not "e" or "i" ("Caritasverband e. V.").
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\b(?:and|und|y|et|og|och)\b)\s*")
 _BY_PREFIX = re.compile(r"^by\s+", re.I)
 
 
@@ -145,16 +146,31 @@ _AUTHOR_DATE = _AUTHOR_WEEKDAY | lexicon.words(
 )
 _AUTHOR_CREDENTIAL = lexicon.words("ms md phd rdn rd rn mba cpa cfa jr sr ii iii esq dds mph msc bsc")
 _AUTHOR_PLACEHOLDER = frozenset(
-    {"no author", "unknown", "anonymous", "admin", "administrator", "staff", "editorial", "newsroom", "editor"}
-)
+    {"no author", "unknown", "anonymous", "admin", "administrator", "staff", "editorial", "newsroom", "editor",
+     # what byline searches pick up from the page's furniture ("Name" of a comment form, "Follow", "Datum")
+     "name", "author", "autor", "text", "posted", "follow", "date", "datum", "stand", "human", "wordpressadmin",
+     "agencies"}
+)  # fmt: skip
 _AUTHOR_SENTENCE = re.compile(r"\s+(?:is|was|has been|covers|writes)\s.*$", re.I)
+# What bylines put before the name: "View all posts by", "Zeige alle Beiträge von", "Posted by", "Von", "Par";
+# a label ("Autor", "Auteur", "Interview") and a label with a colon ("Text:", "责任编辑：").
+_AUTHOR_LEAD = re.compile(
+    r"^(?:(?:view all posts|all posts|alle beiträge|zeige alle beiträge|artikel|beitrag|posted|written|geschrieben"
+    r"|verfasst|publié|écrit|publicado|escrito|pubblicato|scritto)\s+)?"
+    r"(?:by|von|vom|par|por|przez|door|av)\s+(?!(?:der|dem|den|zu|la|le|los|las|del)\b)"
+    r"|^(?:author|autor|autorin|auteur|autore|autora|text|texte|interview)[:：]?\s+"
+    r"|^[^\s:：][^:：]{0,20}[:：]\s*",
+    re.I,
+)
+# Words after the name that are not part of it: "Art Edwards says", "Sara Zinnecker Stand" (German "as of").
+_AUTHOR_TRAILING = _AUTHOR_WEEKDAY | lexicon.words("says said sagt schreibt stand")
 
 
 def _author_name(piece: str) -> str | None:
     """One byline piece as a name, or None when it is not one."""
-    piece = _AUTHOR_SENTENCE.sub("", piece).strip(" .")
+    piece = _AUTHOR_SENTENCE.sub("", _AUTHOR_LEAD.sub("", piece)).strip(" .")
     words = piece.split()
-    while len(words) > 1 and words[-1].lower() in _AUTHOR_WEEKDAY:
+    while len(words) > 1 and words[-1].lower() in _AUTHOR_TRAILING:
         words.pop()  # "Malcolm Owen Monday" (months stay: "Theresa May", "Mark August")
     role = next((i for i, w in enumerate(words) if w.lower().strip(".,") in _AUTHOR_ROLE), None)
     if role is not None:
@@ -166,7 +182,7 @@ def _author_name(piece: str) -> str | None:
             words = words[:role]
     name = " ".join(words)
     folded = name.lower()
-    if not name or len(name) > 200 or not any(ch.isalpha() for ch in name) or folded in _AUTHOR_PLACEHOLDER:
+    if len(name) > 200 or sum(ch.isalpha() for ch in name) < 2 or folded in _AUTHOR_PLACEHOLDER:
         return None
     if all(w.lower().strip(".,") in _AUTHOR_CREDENTIAL for w in words) or folded in _AUTHOR_DATE:
         return None
@@ -380,6 +396,36 @@ def find_byline(tree: HtmlElement) -> str | None:
     return None
 
 
+# An author written as an address, as trafilatura leaves one ("Tagesschau De", "MesOpinions com"): a site.
+_HOST_AUTHOR = re.compile(r"\S+(?: \S+)* (?:at|be|ch|co uk|com|de|es|eu|fr|info|io|it|net|nl|org|pl)", re.I)
+# The parts of a page's <title>: "Headline | Site", "Site » Blog Archiv » Headline", "Headline :  Site | Motto".
+_TITLE_PARTS = re.compile(r"\s+(?:[|\-\u2013\u2014:\u00b7\u2022\u22c6\u00bb/]|::)\s+")
+
+
+def _names_the_site(author: str, names: frozenset[str]) -> bool:
+    """Whether an author found in the page's metadata is the site itself, not a person."""
+    return _folded_name(author) in names or bool(_HOST_AUTHOR.fullmatch(author)) or bool(_HOST_NAME.fullmatch(author))
+
+
+def _page_title(tree: HtmlElement, names: frozenset[str]) -> str | None:
+    """trafilatura's title from the markup (the page's one <h1>, else its title tags), unless that is the site's
+    name (a blog's <h1> "Krimiblog-Archiv"): then the longest other part of the <title> element, when it is a
+    headline and longer."""
+    from trafilatura.metadata import extract_title
+
+    title = extract_title(tree)
+    if not title or not is_site_name(title, names):
+        return title
+    element = tree.find(".//head//title")
+    parts = _TITLE_PARTS.split(element.text_content().strip()) if element is not None else []
+    folded = _folded_name(title)
+    if len(parts) > 1 and any(_folded_name(part) == folded for part in parts):
+        longest = max((part for part in parts if _folded_name(part) != folded), key=len)
+        if len(longest) > len(title) and _headline_enough(longest) and not is_site_name(longest, names):
+            return longest.strip()
+    return title
+
+
 def _html_metadata(tree: HtmlElement, raw: RawArticle) -> dict[str, str | None]:
     """Title, author, date, URL and site name from the page's markup: what parse uses, nothing more.
 
@@ -394,7 +440,6 @@ def _html_metadata(tree: HtmlElement, raw: RawArticle) -> dict[str, str | None]:
         examine_meta,
         extract_meta_json,
         extract_sitename,
-        extract_title,
         extract_url,
     )
 
@@ -421,11 +466,29 @@ def _html_metadata(tree: HtmlElement, raw: RawArticle) -> dict[str, str | None]:
             sitename = sitename.title()
     elif url and (host := META_URL.match(url)):
         sitename = host[1]
+    names = site_names(sitename, domain_of(canonicalize_url(url)))
     author = meta.author
-    if not author and not raw.authors:
+    if author:
+        people = [name for name in author.split("; ") if not _names_the_site(name, names)]
+        if people:
+            author = "; ".join(people)
+        elif not raw.authors:
+            # Only the site's own name ("L'Opinion", "MesOpinions com"): the byline may name the person. What
+            # it finds is taken only when it is one to three names and not the site (on a personal blog it
+            # names the owner again; on some pages it finds a list of categories).
+            found = find_byline(tree)
+            if found and not _names_the_site(found, names) and 0 < len(split_authors([found])) <= 3:
+                author = found
+        else:
+            author = None  # the producer's authors
+    elif not raw.authors:
         author = find_byline(tree)
+    title = None
+    if not raw.title:
+        title = meta.title if meta.title and _folded_name(meta.title) not in names else None
+        title = title or _page_title(tree, names)
     fields = {
-        "title": None if raw.title else (meta.title or extract_title(tree)),
+        "title": title,
         "url": url,
         "date": date,
         "sitename": sitename,
@@ -480,8 +543,47 @@ def _parse_text(raw: RawArticle, content: str) -> dict[str, object]:
             "source_name": raw.source.name, "lines": lines}  # fmt: skip
 
 
-_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ")
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " ⋆ ", " » ")
 _NOT_WORD = re.compile(r"\W+")
+# A site's name written as its address ("www.AussenGedanken.de", "http://www.tafelblog.com", "Vegolosi.it").
+_HOST_NAME = re.compile(r"(?:https?://)?(?:www\.)?([\w-]+)(?:\.[\w-]+)*\.[a-z]{2,6}/?", re.I)
+# Second-level labels under which the name is the label before ("bundeskanzleramt.gv.at", "bbc.co.uk").
+_SECOND_LEVEL = lexicon.words("ac co com edu gob gov gv ne net or org")
+
+
+def _folded_name(text: str) -> str:
+    """A name to compare with others: case-folded letters and digits, an address reduced to its name."""
+    if host := _HOST_NAME.fullmatch(text.strip()):
+        text = host[1]
+    return _NOT_WORD.sub("", text.casefold())
+
+
+def site_names(site: str | None, domain: str | None) -> frozenset[str]:
+    """The names a page's site goes by, folded: its name, its domain's first label and the domain's own name
+    ("Das Lautsprecher Teufel Blog", "blog.teufel.de" → daslautsprecherteufelblog, blog, teufel)."""
+    names = {_folded_name(site)} if site else set()
+    if domain:
+        labels = domain.removeprefix("www.").split(".")
+        names.add(_folded_name(labels[0]))
+        if len(labels) > 2:
+            names.add(_folded_name(labels[-3] if labels[-2] in _SECOND_LEVEL else labels[-2]))
+    names.discard("")
+    return frozenset(names)
+
+
+def is_site_name(text: str, names: frozenset[str]) -> bool:
+    """Whether ``text`` names the site: one of its names, the start or the end of one ("Teufel Blog" of "Das
+    Lautsprecher Teufel Blog"), or the domain's name and a word or two ("Bundeskanzleramt Österreich", not
+    "Parallels Desktop 15 Virtual Machine for Mac")."""
+    folded = _folded_name(text)
+    if len(folded) < 3:
+        return False
+    return any(
+        folded == name
+        or (len(folded) >= 4 and (name.startswith(folded) or name.endswith(folded)))
+        or (len(name) >= 5 and folded.startswith(name) and len(folded) <= len(name) + 12)
+        for name in names
+    )
 
 
 def _headline_enough(head: str) -> bool:
@@ -490,24 +592,26 @@ def _headline_enough(head: str) -> bool:
 
 
 def without_site_name(title: str, site: str | None, domain: str | None) -> str:
-    """The headline without the site's name that pages append to it ("… - TechCrunch", "… | ZDNet"): the
-    last part after a separator, when it is the site's name (or the start of it), or its domain's name."""
+    """The headline without the site's name that pages put after it ("… - TechCrunch", "… | ZDNet",
+    "… - www.AussenGedanken.de") or before it ("BMAS - …", "BDZV: …"): the last part after a separator when it
+    names the site (`is_site_name`), else the first part before one when it is exactly the site's name."""
     if not (site or domain):
         return title
     for sep in _TITLE_SEPARATORS:
         if site and title.endswith(sep + site) and _headline_enough(head := title[: -len(sep + site)].rstrip()):
             return head
+    names = site_names(site, domain)
     cut = max(title.rfind(sep) for sep in _TITLE_SEPARATORS)
-    if cut <= 0:
-        return title
-    head, tail = title[:cut].rstrip(), _NOT_WORD.sub("", title[cut:].casefold())
-    if len(tail) < 3 or not _headline_enough(head):
-        return title
-    names = {_NOT_WORD.sub("", site.casefold())} if site else set()
-    if domain:
-        names.add(_NOT_WORD.sub("", domain.removeprefix("www.").split(".")[0].casefold()))
-    if tail in names or any(name.startswith(tail) and len(tail) >= 4 for name in names):
-        return head
+    if cut > 0:
+        head, tail = title[:cut].rstrip(), title[cut:].strip(" |-–—:·•⋆»")
+        if _headline_enough(head) and is_site_name(tail, names):
+            return head
+    starts = [i for i in (title.find(sep) for sep in (*_TITLE_SEPARATORS, ": ")) if i > 0]
+    if starts:
+        cut = min(starts)
+        lead, rest = title[:cut], title[cut:].lstrip(" |-–—:·•⋆»")
+        if _headline_enough(rest) and _folded_name(lead) in names:
+            return rest
     return title
 
 

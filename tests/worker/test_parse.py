@@ -286,10 +286,70 @@ def test_split_authors() -> None:
         ("Mary Editor", ["Mary Editor"]),
         ("Reuters", ["Reuters"]),
         ("Jing Xuan TENG", ["Jing Xuan TENG"]),
+        # trafilatura-eval pages: what their bylines put before and after the name, and page furniture
+        ("View all posts by Daniel Lemire", ["Daniel Lemire"]),
+        ("Zeige alle Beiträge von Petra Ruland", ["Petra Ruland"]),
+        ("Auteur Anna Kubišta", ["Anna Kubišta"]),
+        ("Interview Julia Lauter", ["Julia Lauter"]),
+        ("责任编辑：孔德明", ["孔德明"]),
+        ("Von Roland Brockmann und Sebastian Drescher", ["Roland Brockmann", "Sebastian Drescher"]),
+        ("Rocío Latorre y José Miguel Wilson", ["Rocío Latorre", "José Miguel Wilson"]),
+        ("Sara Zinnecker Stand", ["Sara Zinnecker"]),
+        ("Art Edwards says", ["Art Edwards"]),
+        ("Name", []),
+        ("Follow", []),
+        ("Beitrag von r", []),
+        # kept: particles of names, a club's legal form, a desk the page names as its author
+        ("Von der Leyen", ["Von der Leyen"]),
+        ("Christoph von Ritter", ["Christoph von Ritter"]),
+        ("Deutscher Caritasverband e V", ["Deutscher Caritasverband e V"]),
+        ("Redaktion", ["Redaktion"]),
     ],
 )
 def test_bylines_keep_names_only(byline: str, names: list[str]) -> None:
     assert split_authors([byline]) == names
+
+
+def _site_page(head: str = "", body: str = "", title: str = "Council approves budget") -> str:
+    text = " ".join(["The council approved the new budget after a long debate on Tuesday evening."] * 6)
+    return (f"<html><head><title>{title}</title>{head}</head><body><article>{body}<p>{text}</p><p>{text}</p>"
+            "</article></body></html>")  # fmt: skip
+
+
+def test_the_sites_name_is_not_an_author() -> None:
+    """An author in the page's metadata that is the site itself is dropped beside a person (campograndenews.com.br:
+    "Campo Grande News; Adriano Fernandes"); alone, it gives way to a person the byline names (lopinion.fr:
+    "L'Opinion"), and stays when there is none (a personal blog named after its author)."""
+    site = '<meta property="og:site_name" content="Campo Grande News">'
+    beside = _site_page(site + '<meta name="author" content="Campo Grande News, Adriano Fernandes">')
+    assert parse(make_raw_article(content=beside, content_type="html")).authors == ["Adriano Fernandes"]
+    alone = _site_page('<meta property="og:site_name" content="L\'Opinion"><meta name="author" content="L\'Opinion">',
+                       '<span class="author">Emmanuelle Ducros</span>')  # fmt: skip
+    assert parse(make_raw_article(content=alone, content_type="html")).authors == ["Emmanuelle Ducros"]
+    blog = _site_page('<meta property="og:site_name" content="Wolfgang Michal"><meta name="author" '
+                      'content="Wolfgang Michal">')  # fmt: skip
+    assert parse(make_raw_article(content=blog, content_type="html")).authors == ["Wolfgang Michal"]
+
+
+def test_a_title_that_is_the_sites_name_gives_way_to_the_headline() -> None:
+    """A blog's one <h1> that is its name (archiv.krimiblog.de: "Krimiblog-Archiv") is not the headline: the
+    <title>'s longest other part is; an og:title that is the site's name (biathlonworld.com) gives way too."""
+    head = '<link rel="canonical" href="https://archiv.krimiblog.de/2895">'
+    page = _site_page(head, "<h1>Krimiblog-Archiv</h1>", "Das vermutlich schwulste Musikvideo der Welt :  "
+                      "Krimiblog-Archiv | Ermittlungen zum Verfall eines Genres | Gegründet 2005")  # fmt: skip
+    assert parse(make_raw_article(content=page, content_type="html")).title == (
+        "Das vermutlich schwulste Musikvideo der Welt"
+    )
+    head = ('<meta property="og:site_name" content="International Biathlon Union - IBU">'
+            '<meta property="og:title" content="International Biathlon Union - IBU">')  # fmt: skip
+    page = _site_page(head, "<h1>Peking 2022 – Eine große Chance für den chinesischen Biathlonsport</h1>")
+    assert parse(make_raw_article(content=page, content_type="html")).title == (
+        "Peking 2022 – Eine große Chance für den chinesischen Biathlonsport"
+    )
+    # a headline in the <h1> stays, though the <title> has a longer part (the site's name)
+    page = _site_page('<link rel="canonical" href="https://thepointsguy.com/a">', "<h1>Alaska Airlines joins</h1>",
+                      "Alaska Airlines joins | The Points Guy: travel news and reviews")  # fmt: skip
+    assert parse(make_raw_article(content=page, content_type="html")).title == "Alaska Airlines joins"
 
 
 def test_markdown_detection(seed_text: str) -> None:
@@ -315,6 +375,27 @@ def test_markdown_detection(seed_text: str) -> None:
         ("Opinion | Republicans Are Following Trump to Nowhere", "NYTimes", "nytimes.com",
          "Opinion | Republicans Are Following Trump to Nowhere"),
         ("Review - IGN", "IGN", "ign.com", "Review - IGN"),
+        # titles of the trafilatura-eval pages: the site as an address, the end of its name, its domain's name
+        # and a word, after an other separator, before the headline
+        ("Streit ums Feuerholz - www.AussenGedanken.de", "AussenGedanken", "www.aussengedanken.de",
+         "Streit ums Feuerholz"),
+        ("Musik und Sport: So steigern Songs deine Leistung | Teufel Blog", "Das Lautsprecher Teufel Blog",
+         "blog.teufel.de", "Musik und Sport: So steigern Songs deine Leistung"),
+        ("Bundesministerin Raab: Mit Ländern und Unternehmen frauen- und familienfreundliche Rahmenbedingungen "
+         "gestalten - Bundeskanzleramt Österreich", "bundeskanzleramt.gv.at", "www.bundeskanzleramt.gv.at",
+         "Bundesministerin Raab: Mit Ländern und Unternehmen frauen- und familienfreundliche Rahmenbedingungen "
+         "gestalten"),
+        ('Dago Leukefeld wird "Botschafter des Sports" der ifzw impulsstiftung ⋆ Leukefeld Handball',
+         "Leukefeld Handball", "leukefeld-handball.de",
+         'Dago Leukefeld wird "Botschafter des Sports" der ifzw impulsstiftung'),
+        ("INDUSTRIEMAGAZIN | Luftfahrtbranche hebt nach Corona ab - und FACC profitiert", "WEKA Industrie Medien GmbH",
+         "industriemagazin.at", "Luftfahrtbranche hebt nach Corona ab - und FACC profitiert"),
+        ("BDZV: Olafur Eliasson gestaltet Titelseite für die deutschen Zeitungen", "BDZV", "www.bdzv.de",
+         "Olafur Eliasson gestaltet Titelseite für die deutschen Zeitungen"),
+        # kept: a product named after the site, a kicker that is not the site
+        ("Run Windows on Mac - Parallels Desktop 15 Virtual Machine for Mac", "parallels.com", "www.parallels.com",
+         "Run Windows on Mac - Parallels Desktop 15 Virtual Machine for Mac"),
+        ("Klimaschutz: Bohren, bis es heiß wird", "ZEIT ONLINE", "www.zeit.de", "Klimaschutz: Bohren, bis es heiß wird"),
     ],
 )
 def test_the_site_name_is_taken_off_the_headline(title: str, site: str | None, domain: str, expected: str) -> None:
