@@ -16,13 +16,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import enrich, faults, feeds_bench, feeds_poll_bench, html, latency, match_bench, pipeline, plots, stories
+from bench import (
+    enrich,
+    faults,
+    feeds_bench,
+    feeds_poll_bench,
+    html,
+    latency,
+    match_bench,
+    metadata,
+    pipeline,
+    plots,
+    stories,
+)
 from bench.common import REPO, machine
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "pipeline": lambda: pipeline.run(rounds=7, profile=True),  # 7: its Celery rounds swing most (2 ÷ 1: 1.6–2.3)
     "enrich": lambda: enrich.run(rounds=3),
     "html": lambda: html.run(rounds=5),  # 5: its per-round ratios swing ±0.1 on this machine
+    "metadata": metadata.run,
     "stories": stories.run,
     "faults": faults.run,
     "match": lambda: match_bench.run(),
@@ -33,7 +46,8 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
 
 
 RENDER: dict[str, Callable[[dict[str, Any]], str]] = {
-    "pipeline": pipeline.render, "enrich": enrich.render, "html": html.render, "stories": stories.render,
+    "pipeline": pipeline.render, "enrich": enrich.render, "html": html.render, "metadata": metadata.render,
+    "stories": stories.render,
     "faults": faults.render, "match": match_bench.render_md,
     "feeds": feeds_bench.render, "feed_polls": feeds_poll_bench.render, "latency": latency.render,
 }
