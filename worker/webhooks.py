@@ -75,7 +75,9 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str, now: float 
         return False
     if abs((time.time() if now is None else now) - ts) > tolerance_s:
         return False
-    return hmac.compare_digest(sign(secret, ts, body), signature)
+    # Bytes, not str: `compare_digest` raises TypeError on a str with a non-ASCII character, and a forged
+    # header can carry one; a receiver must answer it "no", not fail.
+    return hmac.compare_digest(sign(secret, ts, body).encode(), signature.encode("utf-8", "surrogatepass"))
 
 
 def deliver(url: str, body: bytes, secret: str | None, *, timeout_s: float = c.WEBHOOK_TIMEOUT_S,

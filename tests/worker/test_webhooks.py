@@ -84,6 +84,9 @@ def test_signature_round_trip_and_refusals() -> None:
     assert not verify("other", str(now), b'{"a": 1}', sig, now=now)
     assert not verify(SECRET, str(now), b'{"a": 1}', sig, now=now + c.WEBHOOK_TOLERANCE_S + 1)
     assert not verify(SECRET, "soon", b'{"a": 1}', sig, now=now)
+    # a forged header with a non-ASCII character is refused, not a TypeError (a receiver's 500)
+    assert not verify(SECRET, str(now), b'{"a": 1}', "sha256=" + "é" * 64, now=now)
+    assert not verify(SECRET, str(now), b'{"a": 1}', "sha256=\udc80", now=now)
 
 
 def test_delivery_is_signed_over_timestamp_and_body() -> None:
