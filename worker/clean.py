@@ -51,6 +51,10 @@ _SUSPECT = _mojibake_pattern()
 _DASH_RUN = re.compile(r"(?<=\s)[-\u2010\u2011\u2012\u2013\u2014]{2,}(?=\s)")
 _SPACES = re.compile(r"[ \t\f\v]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Line breaks other than "\n": CR (alone or before LF), NEL, and Unicode's line and paragraph separators, which
+# `str.splitlines` and every browser honour. Left in, a title carried a line break and a text a line no split saw.
+_LINE_BREAK = re.compile(r"\r\n?|[\x85\u2028]")
+_INLINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]+")
 
 # Lines that are not part of the story: gallery counters and photo captions, share prompts, sign-up nags.
 _BOILERPLATE = [
@@ -174,7 +178,9 @@ def unwrap(lines: list[str]) -> list[str]:
 
 def clean_text(text: str) -> str:
     """A body of text → paragraphs separated by a blank line."""
-    text = repair_encoding(_CONTROL.sub("", text.replace("\r\n", "\n")))
+    text = repair_encoding(_CONTROL.sub("", text))  # (NEL is "…" in cp1252 mojibake: line breaks after)
+    if not text.isascii() or "\r" in text:
+        text = _LINE_BREAK.sub("\n", text).replace("\u2029", "\n\n")
     return "\n\n".join(clean_lines(text.split("\n")))
 
 
@@ -182,4 +188,7 @@ def clean_inline(text: str | None) -> str:
     """A title, author or name: one clean line."""
     if not text:
         return ""
-    return normalise_line(repair_encoding(_CONTROL.sub("", text.replace("\n", " "))))
+    text = repair_encoding(_CONTROL.sub("", text.replace("\n", " ")))  # (NEL is "…" in cp1252 mojibake: after)
+    if not text.isascii() or "\r" in text or "\n" in text:  # (ftfy's repair turns U+2028 into "\n")
+        text = _INLINE_BREAK.sub(" ", text)
+    return normalise_line(text)

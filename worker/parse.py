@@ -649,6 +649,11 @@ def parse(raw: RawArticle) -> ParsedArticle:
 
     url = str(fields["url"]).strip() if fields["url"] else None
     canonical = canonicalize_url(url)
+    if url and canonical is None:
+        # Only a web address is an article's address: `javascript:` or `data:` (whatever a source sends) would
+        # be a link into a consumer's page, and a relative path or a broken URL leads nowhere.
+        url = None
+        notes.append("url_not_web")
     source_name = clean_inline(str(fields["source_name"] or "")) or None
     domain = domain_of(canonical)
     title = without_site_name(title, source_name, domain)

@@ -142,3 +142,13 @@ def test_unwrapping_leaves_tables_and_code_fences_alone() -> None:
         "The figures, by year, are in the table below and were supplied by the ministry on request.",
         "| year | games |", "| 2019 | 120 |", "| 2020 | 180 |", "```", "print('hello')", "print('world')", "```",
     ]  # fmt: skip
+
+
+def test_every_line_break_is_one() -> None:
+    """CR, NEL and Unicode's line and paragraph separators break lines as LF does: a title is one line without
+    them, and a text's paragraphs are split at them (they used to stay inside a title and a line)."""
+    assert clean_inline("Markets\u2028fall\r\nsharply\u2029again\rtoday") == "Markets fall sharply again today"
+    assert clean_inline("Caf\u00c3\u00a9 owners\u2028protest") == "Café owners protest"  # repaired, then one line
+    assert clean_text("First paragraph.\u2029Second paragraph.") == "First paragraph.\n\nSecond paragraph."
+    assert clean_text("A line.\r\n\r\nAnother.\r\rA third.") == "A line.\n\nAnother.\n\nA third."
+    assert "\u2028" not in clean_text("One line\u2028and the next, hard wrapped.")

@@ -418,3 +418,14 @@ def test_a_hard_wrapped_text_without_a_title_is_joined_before_its_title_is_chose
     parsed = parse(make_raw_article(content=content, title=None, content_type="text"))
     assert parsed.title == paragraphs[0]
     assert parsed.text == "\n\n".join(paragraphs[1:])
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "data:text/html,<script>x</script>",
+                                 "/news/2024/story", "http://[broken"])  # fmt: skip
+def test_only_a_web_address_is_an_articles_url(url: str) -> None:
+    """A source's `javascript:` or `data:` link would be a link into a consumer's page (the dashboard, a
+    newsroom tool); a relative or broken one leads nowhere: the event has no URL then, and says why."""
+    parsed = parse(make_raw_article(url=url))
+    assert (parsed.url, parsed.canonical_url) == (None, None) and "url_not_web" in parsed.notes
+    kept = parse(make_raw_article(url="https://News.example/a?utm_source=x"))
+    assert (kept.url, kept.canonical_url) == ("https://News.example/a?utm_source=x", "https://news.example/a")
