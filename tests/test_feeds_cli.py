@@ -93,8 +93,11 @@ def test_feeds_commands_and_opml_round_trip(tmp_path: Path) -> None:
     assert bad.returncode == 2
     exported = _wirewatch("feeds", "export", "-o", str(tmp_path / "out.opml"), "-c", str(config))
     assert exported.returncode == 0, exported.stderr
+    odd = _wirewatch("feeds", "add", "https://two.example/atom", "--name", "[Wire] [/]x", "-c", str(config))
+    assert odd.returncode == 0, odd.stderr
     listed = _wirewatch("feeds", "list", "-c", str(config))
-    assert "https://two.example/atom" in listed.stdout and "Three" in listed.stdout
+    assert listed.returncode == 0, listed.stderr  # a name in rich's markup syntax is shown, not read
+    assert "https://two.example/atom" in listed.stdout and "Three" in listed.stdout and "[Wire] [/]x" in listed.stdout
     for url in ("https://one.example/rss", "https://two.example/atom", "https://three.example/feed"):
         assert _wirewatch("feeds", "remove", url, "-c", str(config)).returncode == 0
     assert _wirewatch("feeds", "remove", "https://one.example/rss", "-c", str(config)).returncode == 1

@@ -58,12 +58,12 @@ def _console() -> Console:
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def _cell(value: object) -> Text:
+def _cell(value: object, style: str = "") -> Text:
     """A value shown exactly as written, on one line: never read as rich markup (a title with ``[/]`` raised
     MarkupError, ``[bold]`` and ``:fire:`` were rendered instead of shown), line breaks as spaces, and any
     terminal control as U+FFFD. Titles, names and sources come from outside (feeds, partners over HTTP)."""
     text = "" if value is None else str(value)
-    return Text(_UNPRINTABLE.sub("\ufffd", " ".join(text.split())))
+    return Text(_UNPRINTABLE.sub("\ufffd", " ".join(text.split())), style=style)
 
 
 def _load(config_file: str | None) -> Settings:

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from producers.feed_service import OPMLError, read_opml, write_opml
 from producers.schedule import FeedSchedule
-from wirewatch.cli import _console, _load, _redis
+from wirewatch.cli import _cell, _console, _load, _redis
 from wirewatch.settings import FeedSource, parse_duration
 
 # the same option as wirewatch.cli's (imported from there, mypy cannot see its type through the cycle)
@@ -148,9 +148,11 @@ def list_(config_file: str | None, as_json: bool) -> None:
         s = r.state
         status = s.last_status if not r.last_error_kind else f"{s.last_status}:{r.last_error_kind}"
         if r.broken:
-            status = f"[red]{status} (broken)[/red]"
+            status = f"{status} (broken)"
         elif r.quiet:
             status = f"{status} (quiet)"
-        table.add_row(s.url, s.name or "", status, _ago(s.last_success_at, now), _ago(s.next_poll_at, now),
-                      str(s.error_streak), str(s.items_seen))  # fmt: skip
+        # A feed's name is its own title (from outside): shown as written, never read as rich markup.
+        table.add_row(_cell(s.url), _cell(s.name), _cell(status, style="red" if r.broken else ""),
+                      _ago(s.last_success_at, now), _ago(s.next_poll_at, now), str(s.error_streak),
+                      str(s.items_seen))  # fmt: skip
     _console().print(table)
