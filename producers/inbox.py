@@ -10,16 +10,18 @@ has closed or renamed in is read at once instead of after two scans (``producers
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import html
 import json
 import os
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 from typing import Any
 
 from pydantic import ValidationError
@@ -44,6 +46,30 @@ _MARKUP = re.compile(r"</(?:p|div|span|a|em|strong|b|i|u|li|ul|ol|h[1-6]|blockqu
 _ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{2,6}|#x[0-9a-f]{2,5});", re.I)
 DONE_DIR = ".done"  # where `after: move` puts settled files; hidden, so scans skip it
 
+# Files are opened relative to their folder, never through a symbolic link, and without blocking (docs/decisions.md,
+# "Security review"): a link in the inbox to /etc/shadow or to the config file was read and published as an event,
+# and a FIFO swapped in after the scan hung the runner in open(). Where the platform lacks O_NOFOLLOW or dir_fd
+# (Windows), the lstat before the open is the only check.
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_FILE_FLAGS = (os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+               | getattr(os, "O_BINARY", 0))  # fmt: skip
+_DIR_FLAGS = os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC | getattr(os, "O_DIRECTORY", 0)
+_AT_CALLS = _O_NOFOLLOW != 0 and {os.open, os.mkdir, os.stat, os.rename} <= os.supports_dir_fd
+_LINK_ERRNOS = (errno.ELOOP, errno.EMLINK, errno.ENOTDIR)  # what O_NOFOLLOW answers for a link (EMLINK: BSDs)
+SYMLINK_DETAIL = "a symbolic link: the inbox reads regular files only (copy, move or hard-link the file in)"
+NOT_REGULAR_DETAIL = "not a regular file (a FIFO, socket or device): never opened"
+
+
+class UnsafeInboxPath(OSError):
+    """Raised when a path under an inbox folder goes through a symbolic link (or something that is not a
+    folder) where wirewatch reads or moves a file: what it names may lie outside the inbox."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
 
 @dataclass
 class FileResult:
@@ -59,10 +85,21 @@ def delivery_id() -> str:
 
 
 def scan(folder: Path) -> list[Path]:
-    """Regular files under ``folder`` (recursively), sorted, skipping hidden and partial files."""
+    """What is under ``folder`` (recursively) and not a folder, sorted, skipping hidden and partial names.
+
+    Symbolic links (to files or folders) and FIFOs, sockets and devices are listed, not followed or opened, so
+    that `read_file` refuses each once with its reason (``rejected:symlink``, ``rejected:not_regular``) instead
+    of reading what a link points at, or passing them over without a word."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and wanted(folder, p))
+    return sorted(p for p in folder.rglob("*") if wanted(folder, p) and _not_a_folder(p))
+
+
+def _not_a_folder(path: Path) -> bool:
+    try:
+        return not S_ISDIR(path.lstat().st_mode)
+    except OSError:
+        return False  # gone since it was listed
 
 
 def _decode_html(data: bytes) -> str:
@@ -184,11 +221,15 @@ def shown(path: Path | str) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
-def read_file(path: Path, source_name: str | None, max_bytes: int, max_records: int) -> FileResult:
+def read_file(path: Path, source_name: str | None, max_bytes: int, max_records: int,
+              root: Path | None = None) -> FileResult:  # fmt: skip
     """Read one inbox file into articles and refusals. Never raises: bad content is refused with its reason,
-    and so is a file that trips a bug of ours (logged with its traceback), so one file cannot stop a run."""
+    and so is a file that trips a bug of ours (logged with its traceback), so one file cannot stop a run.
+
+    ``root`` is the inbox folder: no folder between it and the file may be a symbolic link (one swapped in
+    after the scan would lead outside). Without it, only the file itself is checked."""
     try:
-        return _read_file(path, source_name, max_bytes, max_records)
+        return _read_file(path, source_name, max_bytes, max_records, root)
     except Exception as e:
         log.exception("inbox_read_failed", path=shown(path))
         detail = f"{shown(path.name)}: {type(e).__name__}: {e}"[:500]
@@ -196,7 +237,54 @@ def read_file(path: Path, source_name: str | None, max_bytes: int, max_records: 
                                              source_name or shown(path.parent.name))])  # fmt: skip
 
 
-def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records: int) -> FileResult:
+def _open_dir_beneath(root: Path, parts: Sequence[str], create: bool = False) -> int:
+    """A descriptor of the folder ``root/parts…``, reached without following a symbolic link below ``root``
+    (``root`` itself may be one: a configured inbox on another disk). With ``create``, missing folders are made.
+    Raises UnsafeInboxPath for a link (or a non-folder) on the way."""
+    fd = os.open(root, os.O_RDONLY | _O_CLOEXEC | getattr(os, "O_DIRECTORY", 0))
+    try:
+        for part in parts:
+            try:
+                if create:
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(part, dir_fd=fd)
+                inner = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except OSError as e:
+                if e.errno in _LINK_ERRNOS:
+                    raise UnsafeInboxPath("symlink", f"the folder {shown(part)!r} on its way is a symbolic link "
+                                          "(or not a folder): never followed") from None  # fmt: skip
+                raise
+            os.close(fd)
+            fd = inner
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _open_file(path: Path, root: Path | None) -> int:
+    """A read descriptor of ``path`` that is neither a symbolic link nor reached through one below ``root``,
+    opened without blocking (a FIFO's open would wait for a writer). Raises UnsafeInboxPath or OSError."""
+    if not _AT_CALLS:
+        return os.open(path, _FILE_FLAGS)
+    parts: tuple[str, ...] = (path.name,)
+    if root is None or not path.is_relative_to(root) or path == root:
+        root = path.parent
+    else:
+        parts = path.relative_to(root).parts
+    folder = _open_dir_beneath(root, parts[:-1])
+    try:
+        return os.open(parts[-1], _FILE_FLAGS, dir_fd=folder)
+    except OSError as e:
+        if e.errno in _LINK_ERRNOS:
+            raise UnsafeInboxPath("symlink", SYMLINK_DETAIL) from None
+        raise
+    finally:
+        os.close(folder)
+
+
+def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records: int,
+               root: Path | None = None) -> FileResult:  # fmt: skip
     result = FileResult()
     label = source_name or shown(path.parent.name)
     name = shown(path.name)
@@ -209,15 +297,28 @@ def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records:
 
     kind = KINDS.get(path.suffix.lower())
     try:
-        size = path.stat().st_size
+        listed = path.lstat()  # the link itself, not what it points at
     except OSError as e:
         return refuse("unreadable", str(e))
+    if S_ISLNK(listed.st_mode):
+        return refuse("symlink", SYMLINK_DETAIL)
+    if not S_ISREG(listed.st_mode):
+        return refuse("not_regular", NOT_REGULAR_DETAIL)
     if kind is None:
         return refuse("unsupported_type", f"unsupported file type {path.suffix or '(none)'!r}")
-    if size > max_bytes:
-        return refuse("too_large", f"{size} bytes is over the limit of {max_bytes}")
+    if listed.st_size > max_bytes:
+        return refuse("too_large", f"{listed.st_size} bytes is over the limit of {max_bytes}")
     try:
-        with path.open("rb") as file:
+        fd = _open_file(path, root)
+    except UnsafeInboxPath as e:  # swapped for a link since the lstat, or a folder on the way is one
+        return refuse(e.reason, e.detail)
+    except OSError as e:
+        return refuse("unreadable", str(e))
+    try:
+        with os.fdopen(fd, "rb") as file:
+            opened = os.fstat(file.fileno())
+            if not S_ISREG(opened.st_mode):  # swapped for a FIFO or device since the lstat
+                return refuse("not_regular", NOT_REGULAR_DETAIL)
             data = file.read(max_bytes + 1)  # bounded: the file may have grown since its size was taken
     except OSError as e:
         return refuse("unreadable", str(e))
@@ -281,10 +382,10 @@ class InboxWatcher:
         ready, recent = [], []
         for path in self.events.take():
             try:
-                stat = path.stat()
+                stat = path.lstat()  # a link is reported as itself, and refused when read
             except OSError:
                 continue  # gone again (renamed on, deleted): the scan has the last word
-            if not S_ISREG(stat.st_mode):
+            if S_ISDIR(stat.st_mode):
                 continue
             signature = (stat.st_size, stat.st_mtime_ns)
             if self.seen.get(path) == signature:
@@ -314,7 +415,7 @@ class InboxWatcher:
         self._forget_gone(present)
         for path in present:
             try:
-                stat = path.stat()
+                stat = path.lstat()
             except OSError:
                 continue
             signature = (stat.st_size, stat.st_mtime_ns)
@@ -330,6 +431,10 @@ class InboxWatcher:
             self.seen[path] = signature
             ready.append(path)
         return ready
+
+    def read(self, path: Path, source_name: str | None, max_bytes: int, max_records: int) -> FileResult:
+        """`read_file` of a path this watcher found: no folder between ``folder`` and the file may be a link."""
+        return read_file(path, source_name, max_bytes, max_records, root=self.folder)
 
     def _being_written(self, path: Path) -> bool:
         """Whether file events saw ``path`` written to and not closed since (never, without events)."""
@@ -358,9 +463,13 @@ class InboxWatcher:
     def done(self, path: Path) -> Path | None:
         """Move a file that was read (and whose articles are settled) into ``.done/`` under the folder, at the
         same relative path, and forget it. A file changed since it was read stays, to be read again; a name
-        already taken in ``.done/`` gets a numbered suffix. Returns where it went (None if it stayed)."""
+        already taken in ``.done/`` gets a numbered suffix. Returns where it went (None if it stayed).
+
+        Neither ``.done`` nor any folder on either side may be a symbolic link: whoever can write to the inbox
+        could otherwise make ``.done`` point anywhere the service may write and have their files moved there
+        (raises UnsafeInboxPath, an OSError; the file stays)."""
         try:
-            stat = path.stat()
+            stat = path.lstat()
         except OSError:
             self.seen.pop(path, None)  # gone already (moved or deleted by someone else)
             return None
@@ -368,7 +477,34 @@ class InboxWatcher:
             return None
         if self._being_written(path):
             return None  # written to since, and still open: it will be read again once closed
-        target = self.folder / DONE_DIR / path.relative_to(self.folder)
+        relative = path.relative_to(self.folder)
+        if not _AT_CALLS:
+            return self._move_by_path(path, relative)
+        source = _open_dir_beneath(self.folder, relative.parts[:-1])
+        try:
+            target_dir = _open_dir_beneath(self.folder, (DONE_DIR, *relative.parts[:-1]), create=True)
+            try:
+                name, n = relative.name, 1
+                while _exists_at(name, target_dir):
+                    name = f"{relative.stem}.{n}{relative.suffix}"
+                    n += 1
+                os.rename(relative.name, name, src_dir_fd=source, dst_dir_fd=target_dir)
+            finally:
+                os.close(target_dir)
+        finally:
+            os.close(source)
+        self.seen.pop(path, None)
+        return self.folder / DONE_DIR / relative.parent / name
+
+    def _move_by_path(self, path: Path, relative: Path) -> Path:
+        """`done` where the platform cannot open relative to a folder (Windows): by path, links refused first."""
+        target = self.folder / DONE_DIR / relative
+        folders = [self.folder / DONE_DIR]
+        for part in relative.parts[:-1]:
+            folders.append(folders[-1] / part)
+        for folder in folders:
+            if folder.is_symlink():
+                raise UnsafeInboxPath("symlink", f"{shown(folder)} is a symbolic link: never followed")
         target.parent.mkdir(parents=True, exist_ok=True)
         stem, n = target.stem, 1
         while target.exists():
@@ -377,3 +513,11 @@ class InboxWatcher:
         path.replace(target)
         self.seen.pop(path, None)
         return target
+
+
+def _exists_at(name: str, folder: int) -> bool:
+    try:
+        os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
