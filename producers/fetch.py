@@ -308,11 +308,22 @@ def _address_allowed(address: str, policy: FetchPolicy) -> bool:
     return _ip_allowed(ip, policy)
 
 
+# Refused even with allow_private_networks (docs/decisions.md, "Security review"): link-local addresses, where
+# every cloud's instance metadata service answers (169.254.169.254: AWS, GCP, Azure, OpenStack, DigitalOcean;
+# it hands out the instance's credentials), and the metadata addresses that sit elsewhere (AWS's IPv6 one, and
+# Alibaba's in the shared range). An intranet feed or receiver never lives there; a feed item's link or a
+# redirect, which whoever publishes a feed chooses, could point there and have the answer published as an
+# article. A CIDR in `allowed_networks` still allows them.
+METADATA_NETWORKS = tuple(
+    ipaddress.ip_network(net) for net in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32")
+)
+
+
 def _ip_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, policy: FetchPolicy) -> bool:
-    if policy.allow_private_networks:
-        return not ip.is_unspecified and not ip.is_multicast
     if any(ip in ipaddress.ip_network(net, strict=False) for net in policy.allowed_networks):
         return True
+    if policy.allow_private_networks:
+        return not ip.is_unspecified and not ip.is_multicast and not any(ip in net for net in METADATA_NETWORKS)
     return ip.is_global and not ip.is_multicast
 
 
@@ -328,7 +339,8 @@ def vetted_addresses(host: str, port: int, policy: FetchPolicy) -> list[str]:
         raise FetchDNSError(f"{host} resolves to nothing")
     for address in addresses:
         if not _address_allowed(address, policy):
-            raise FetchBlocked(f"{host} resolves to {address}, a non-public address")
+            what = "a link-local or cloud metadata address" if policy.allow_private_networks else "a non-public address"
+            raise FetchBlocked(f"{host} resolves to {address}, {what}")
     return addresses
 
 

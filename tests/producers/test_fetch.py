@@ -81,6 +81,35 @@ def test_public_addresses_pass(address: str) -> None:
     assert vetted_addresses("feeds.example", 80, FetchPolicy(resolver=lambda host, port: [address])) == [address]
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "169.254.169.254", "169.254.170.2",  # the metadata service of AWS/GCP/Azure/OpenStack; ECS task credentials
+        "fd00:ec2::254", "100.100.100.200",  # AWS's IPv6 metadata address; Alibaba Cloud's
+        "fe80::1", "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe",  # IPv6 link-local; metadata inside IPv6
+    ],
+)  # fmt: skip
+def test_cloud_metadata_is_refused_even_with_private_networks_allowed(address: str) -> None:
+    """allow_private_networks opens loopback and private ranges (intranets), not the link-local metadata service:
+    a name resolving there is refused before any connection (it used to be fetched, and a feed item's link to
+    it made the instance's credentials an article's text)."""
+    policy = FetchPolicy(allow_private_networks=True, deadline_s=2.0, connect_timeout_s=1.0,
+                         resolver=lambda host, port: [address])  # fmt: skip
+    with pytest.raises(FetchBlocked, match="metadata"):
+        fetch("http://metadata.test/latest/meta-data/iam/security-credentials/", policy=policy)
+
+
+def test_private_networks_allowed_still_reach_intranets_and_named_link_local_ranges() -> None:
+    """With allow_private_networks, private and loopback addresses pass; a link-local range passes only when
+    `allowed_networks` names it."""
+    for address in ("10.0.0.1", "192.168.1.1", "127.0.0.1", "::1", "fc00::1", "100.64.0.1"):
+        policy = FetchPolicy(allow_private_networks=True, resolver=lambda host, port, a=address: [a])
+        assert vetted_addresses("intranet.example", 80, policy) == [address]
+    named = FetchPolicy(allow_private_networks=True, allowed_networks=("169.254.0.0/16",),
+                        resolver=lambda host, port: ["169.254.10.1"])  # fmt: skip
+    assert vetted_addresses("device.local", 80, named) == ["169.254.10.1"]
+
+
 def test_one_private_address_among_public_ones_refuses_the_host() -> None:
     """Every resolved address is checked: a name resolving to a public and a private address is refused."""
     policy = FetchPolicy(resolver=lambda host, port: ["8.8.8.8", "10.0.0.1"])

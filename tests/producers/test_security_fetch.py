@@ -1,0 +1,42 @@
+"""Fetching against a hostile feed publisher, with private networks allowed for an intranet: the cloud's
+metadata service stays out of reach (docs/decisions.md, "Security review (2026-11-30)")."""
+
+from __future__ import annotations
+
+import random
+
+import redis
+from structlog.testing import capture_logs
+
+from producers.fetch import FetchPolicy, system_resolver
+from producers.poll import poll_feed
+from producers.schedule import FeedSchedule, HostGate
+from tests.producers.feed_server import FeedServer
+from tests.producers.test_poll import Clock, Sink
+
+
+def test_a_feed_item_linking_to_the_metadata_service_keeps_its_own_content(
+    client: redis.Redis, feed_server: FeedServer
+) -> None:
+    """A full-text feed whose item links to the instance metadata service (a name its publisher resolves to
+    169.254.169.254): the page is refused as `blocked` and logged, the item keeps the feed's text, and nothing
+    is fetched from there, though the deployment allows private networks for its intranet feeds."""
+
+    def resolver(host: str, port: int) -> list[str]:  # what the publisher's DNS answers for its name
+        return ["169.254.169.254"] if host == "metadata.attacker.example" else system_resolver(host, port)
+
+    link = f"http://metadata.attacker.example:{feed_server.port}/latest/meta-data/iam/security-credentials/role"
+    body = (f'<rss version="2.0"><channel><title>News</title><item><title>Story</title><link>{link}</link>'
+            "<guid>story-0</guid><description>The feed's own text</description></item></channel></rss>").encode()  # fmt: skip
+    url = feed_server.set("/feed.xml", body)
+    schedule, gate, sink, clock = FeedSchedule(client), HostGate(client, delay_s=0.0), Sink(), Clock()
+    schedule.add(url, full_text=True, now=clock())
+    claim = schedule.claim(url, now=clock())
+    assert claim is not None
+    policy = FetchPolicy(allow_private_networks=True, resolver=resolver)
+    with capture_logs() as logs:
+        poll_feed(schedule, gate, claim, sink, policy=policy, now=clock, rng=random.Random(1))
+    (article,) = sink.articles
+    assert article.content == "The feed's own text"
+    failed = [e for e in logs if e["event"] == "full_text_failed"]
+    assert [(e["kind"], "metadata" in e["error"]) for e in failed] == [("blocked", True)]
