@@ -75,6 +75,8 @@ def check_webhook(webhook: str | None, secret: str | None) -> None:
         raise ValueError(f"a webhook must be a valid URL: {e}") from None
     if not parts.hostname:
         raise ValueError("a webhook URL must name a host")
+    if parts.username is not None or parts.password is not None:  # the POST refuses them: it would never be sent
+        raise ValueError("a webhook URL must not carry credentials (user:password@); alerts are signed instead")
     if not secret or len(secret) < MIN_SECRET_CHARS:
         raise ValueError(f"a webhook needs a secret of at least {MIN_SECRET_CHARS} characters: every alert it "
                          "gets is signed with it")  # fmt: skip

@@ -24,3 +24,17 @@ def test_feeds_lists_health(http: httpx.Client, client: redis.Redis) -> None:
     assert bad["healthy"] is False and bad["broken"] is True and bad["last_error"] == "HTTP 500"
     metrics = http.get("/metrics").text
     assert 'wirewatch_feeds{health="ok"} 1.0' in metrics and 'wirewatch_feeds{health="broken"} 1.0' in metrics
+
+
+def test_a_password_in_a_feed_url_is_not_published(http: httpx.Client, client: redis.Redis) -> None:
+    """Reads are public by default: a feed added as https://user:password@host/… is listed with the password
+    redacted, in its URL and in its last error (both were shown whole to anyone)."""
+    schedule = FeedSchedule(client)
+    record = schedule.add("https://bob:hunter2@private.example/rss.xml")
+    client.set(record_key(record.url), record.model_copy(update={
+        "last_error": f"not an absolute http(s) URL: {record.url!r}", "last_error_kind": "bad_url"}).model_dump_json())  # fmt: skip
+    listed = http.get("/v1/feeds")
+    assert listed.status_code == 200 and "hunter2" not in listed.text
+    [feed] = listed.json()["items"]
+    assert feed["state"]["url"] == "https://bob:[redacted]@private.example/rss.xml"
+    assert "bob:[redacted]@private.example" in feed["last_error"]

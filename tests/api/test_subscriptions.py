@@ -69,6 +69,52 @@ def test_query_box_tries_recent_articles(worker_app: Any, http: httpx.Client) ->
     assert http.get("/v1/match", params={"q": "(("}).status_code == 422
 
 
+def test_a_webhook_url_is_shown_whole_to_write_tokens_only(http: httpx.Client) -> None:
+    """Reads are public by default; a chat service's webhook URL is its own credential (anyone holding Slack's
+    /services/T…/B…/… may post to the channel). Without a token or with a read token the listing shows where
+    alerts go, `https://host/…`; a write token, which may replace the webhook anyway, sees it whole."""
+    hook = "https://hooks.slack.example:8443/services/T000/B000/XXXXSECRETXXXX?key=k3y"
+    body = {"name": "bridges", "query": "bridge", "webhook": hook, "secret": "s3cret-s3cret-s3cret"}
+    created = http.post("/v1/subscriptions", json=body, headers=WRITE)
+    assert created.status_code == 201 and created.json()["webhook"] == hook
+    for headers in ({}, READ):
+        listed = http.get("/v1/subscriptions", headers=headers)
+        assert listed.status_code == 200
+        assert [s["webhook"] for s in listed.json()["items"]] == ["https://hooks.slack.example:8443/…"]
+        assert "XXXXSECRET" not in listed.text and "k3y" not in listed.text
+    assert [s["webhook"] for s in http.get("/v1/subscriptions", headers=WRITE).json()["items"]] == [hook]
+
+
+def _fill_events(client: Any, count: int, text: str) -> None:
+    from tests.api.test_read import make_event
+
+    pipe = client.pipeline(transaction=False)
+    for n in range(count):
+        event = {**make_event(n), "text": text}
+        pipe.xadd(c.EVENTS_STREAM, {"id": event["id"], "event": json.dumps(event)})
+    pipe.execute()
+
+
+def test_the_query_box_spends_a_bounded_time_on_a_hostile_query(http: httpx.Client, client: Any) -> None:
+    """/v1/match is public by default and took no rate limit: a query of 250 wildcards over the last 2,000
+    events of ordinary length cost the server ~30 s of CPU per request (a handful at once stalled the API and,
+    inside `wirewatch run`, the runner beside it). The scan stops at its time budget and says how many events it
+    tried; an ordinary query still tries every event asked for."""
+    import itertools
+    import string
+
+    words = ["".join(p) for p in itertools.product(string.ascii_lowercase, repeat=2)]
+    _fill_events(client, 2000, " ".join(w + "xyz" for w in words) * 3)  # ~12 KB of text each
+    hostile = " OR ".join(f"text:{w}q*" for w in words[:250])  # every prefix tried on every word, none matches
+    started = time.monotonic()
+    answer = http.get("/v1/match", params={"q": hostile, "scan": 2000}, timeout=120)
+    took = time.monotonic() - started
+    assert answer.status_code == 200 and took < 5, f"{took:.1f}s"
+    assert 0 < answer.json()["scanned"] < 2000
+    ordinary = http.get("/v1/match", params={"q": "title:event", "scan": 500, "limit": 1}).json()
+    assert ordinary["scanned"] == 500 and len(ordinary["items"]) == 1
+
+
 @pytest.mark.parametrize("path", ["/v1/subscriptions", "/v1/match?q=x"])
 def test_reads_stay_public(http: httpx.Client, path: str) -> None:
     """Listing and trying queries are reads: no token needed while public_read holds."""

@@ -32,6 +32,10 @@ def test_a_malformed_query_is_refused_with_its_position() -> None:
     for bad in ("https://hooks.example.com:99999/x", "https://[::1/x", "https:///x"):
         with pytest.raises(ValueError, match=r"valid URL|name a host"):
             validate("hook", "china", webhook=bad, secret="s" * 16)
+    # Credentials in the URL: the POST refuses to send them, so such a webhook was stored and never delivered to.
+    for bad in ("https://user:pass@hooks.example.com/x", "https://token@hooks.example.com/x"):
+        with pytest.raises(ValueError, match="credentials"):
+            validate("hook", "china", webhook=bad, secret="s" * 16)
     # A webhook is signed with its secret: none, an empty one or a short one is refused, never sent unsigned.
     for secret in (None, "", "short"):
         with pytest.raises(ValueError, match="secret of at least 16"):

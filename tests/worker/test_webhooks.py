@@ -140,6 +140,25 @@ def test_a_name_that_rebinds_to_a_private_address_is_not_posted_to(monkeypatch: 
     assert rx.requests == [], "the POST reached the private address the name rebound to"
 
 
+def test_a_receiver_on_the_metadata_service_is_refused_even_with_private_networks_allowed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """allow_private_networks lets webhooks reach intranet receivers, not the cloud metadata service: a receiver
+    name resolving to 169.254.169.254 is refused at once (given up, never retried), nothing is sent."""
+    real = socket.getaddrinfo
+
+    def resolve(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "hooks.attacker.example":
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", int(port)))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with pytest.raises(WebhookRefused, match="metadata"):
+        deliver("http://hooks.attacker.example/latest/api/token", b"{}", SECRET, allow_private=True, timeout_s=2)
+    with Receiver([200]) as rx:  # an intranet receiver still gets its alert
+        assert deliver(rx.url, b"{}", SECRET, allow_private=True) == 200
+
+
 def test_backoff_doubles_with_jitter_and_is_capped() -> None:
     """Delays grow roughly twofold per attempt, never beyond the cap, never below half the base."""
     import random

@@ -14,6 +14,7 @@ from schemas import FeedState
 from wirewatch.api.auth import Principal
 from wirewatch.api.deps import get_state, needs_read, problems
 from wirewatch.api.models import _Body
+from wirewatch.logs import redact_text
 
 router = APIRouter(tags=["read"])
 
@@ -33,8 +34,12 @@ class FeedList(_Body):
 
 
 def feed_health(record: FeedRecord) -> FeedHealth:
-    return FeedHealth(state=record.state, healthy=not record.broken and record.state.error_streak == 0,
-                      broken=record.broken, quiet=record.quiet, last_error=record.last_error,
+    """A feed as the API shows it. Reads are public by default: a password in a feed's URL (the fetch refuses
+    to send one, so such a feed only ever fails) is shown as ``[redacted]``, in the URL and in its last error."""
+    state = record.state.model_copy(update={"url": redact_text(record.state.url)})
+    last_error = redact_text(record.last_error) if record.last_error else record.last_error
+    return FeedHealth(state=state, healthy=not record.broken and record.state.error_streak == 0,
+                      broken=record.broken, quiet=record.quiet, last_error=last_error,
                       last_error_kind=record.last_error_kind, full_text=record.full_text)  # fmt: skip
 
 

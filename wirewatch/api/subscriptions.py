@@ -2,12 +2,15 @@
 
 Subscriptions live in Redis with a version number (``worker/subscriptions.py``); a change here reaches every
 worker within a second, without restarts. A query is parsed before it is stored, so a malformed one is a 422
-naming the position, and never reaches a worker. Secrets are write-only: listings say whether one is set.
+naming the position, and never reaches a worker. Secrets are write-only: listings say whether one is set, and
+show a webhook's URL whole only to a write token (to others, ``scheme://host/…``).
 """
 
 from __future__ import annotations
 
 import json
+import time
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -25,13 +28,18 @@ from worker.subscriptions import list_subscriptions, put_subscription, remove_su
 
 router = APIRouter(tags=["subscriptions"])
 MATCH_SCAN_MAX = 2_000  # recent events a query-box try reads at most
+# CPU time one query-box try may spend: the route is public by default and not rate-limited without a token, and a
+# query of 250 wildcards that match nothing cost ~15 ms an event, 30 s over 2,000 (docs/decisions.md, "Security
+# review"). An ordinary query tries 2,000 events in well under this.
+MATCH_BUDGET_S = 1.0
 
 
 class SubscriptionOut(_Body):
     id: str
     name: str
     query: str
-    webhook: str | None = None
+    webhook: str | None = Field(None, description="The receiver's URL; `scheme://host/…` unless the caller's "
+                                "token may write (the path of a chat webhook is its secret).")  # fmt: skip
     has_secret: bool = Field(..., description="Secrets are write-only.")
 
 
@@ -53,12 +61,27 @@ class MatchResult(_Body):
 
 class MatchPage(_Body):
     query: str
-    scanned: int = Field(..., description="Recent events the query was tried on.")
+    scanned: int = Field(..., description="Recent events the query was tried on: fewer than `scan` when the "
+                         "try ran out of its time budget.")  # fmt: skip
     items: list[MatchResult]
 
 
-def _out(sub: Subscription) -> SubscriptionOut:
-    return SubscriptionOut(id=sub.id, name=sub.name, query=sub.query, webhook=sub.webhook, has_secret=bool(sub.secret))
+def webhook_origin(url: str) -> str:
+    """Where a webhook goes, without what lets anyone post there: ``scheme://host[:port]/…``. The path and query of
+    a chat service's incoming webhook (Slack's ``/services/T…/B…/…``, Discord's ``/api/webhooks/<id>/<token>``,
+    a ``?key=`` or ``?token=``) and any user-info are its credential, as much as the signing secret is ours."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "…"
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}/…"
+
+
+def _out(sub: Subscription, full_webhook: bool = True) -> SubscriptionOut:
+    webhook = sub.webhook if full_webhook or sub.webhook is None else webhook_origin(sub.webhook)
+    return SubscriptionOut(id=sub.id, name=sub.name, query=sub.query, webhook=webhook, has_secret=bool(sub.secret))
 
 
 def _syntax(e: QuerySyntaxError) -> ApiError:
@@ -67,9 +90,11 @@ def _syntax(e: QuerySyntaxError) -> ApiError:
 
 @router.get("/v1/subscriptions", response_model=SubscriptionPage, responses=problems(401, 403, 429),
             summary="Every subscription, by name")  # fmt: skip
-def get_subscriptions(request: Request, _: Principal | None = Depends(needs_read)) -> SubscriptionPage:
-    """Stored subscriptions (config-file ones and those added at run time)."""
-    return SubscriptionPage(items=[_out(s) for s in list_subscriptions(get_state(request).client)])
+def get_subscriptions(request: Request, principal: Principal | None = Depends(needs_read)) -> SubscriptionPage:
+    """Stored subscriptions (config-file ones and those added at run time). Webhook URLs are shown whole to a
+    write token only: reads are public by default, and a chat webhook's URL is all it takes to post there."""
+    full = principal is not None and principal.may("write")
+    return SubscriptionPage(items=[_out(s, full) for s in list_subscriptions(get_state(request).client)])
 
 
 @router.post("/v1/subscriptions", status_code=201, response_model=SubscriptionOut,
@@ -108,7 +133,8 @@ async def try_query(
     scan: int = Query(500, ge=1, le=MATCH_SCAN_MAX, description="Recent events to try it on."),
     _: Principal | None = Depends(needs_read),
 ) -> JSONResponse:
-    """The newest events among the last `scan` that the query matches, with the terms that made it match."""
+    """The newest events among the last `scan` that the query matches, with the terms that made it match; within
+    a time budget, after which `scanned` says how many were tried."""
     try:
         query = parse_query(q)
     except QuerySyntaxError as e:
@@ -120,7 +146,11 @@ async def try_query(
             state.settings.events_stream, count=scan
         )
         found: list[dict[str, object]] = []
+        deadline, tried = time.monotonic() + MATCH_BUDGET_S, 0
         for _, fields in entries:
+            if time.monotonic() > deadline:
+                return tried, found
+            tried += 1
             if "event" not in fields:
                 continue
             event = ArticleEvent.model_validate_json(fields["event"])
