@@ -73,6 +73,7 @@ HTTP_MAX_BODY_BYTES = 8 * 1024 * 1024  # one POST /v1/articles body: a batch of 
 HTTP_MAX_BATCH = 1_000  # records in one POST
 HTTP_RATE_LIMIT = 600  # requests per token per window
 HTTP_RATE_WINDOW_S = 60
+HTTP_ANONYMOUS_RATE_LIMIT = 6000  # per client address per window: a flood bound, far above dashboards behind one NAT
 HTTP_PAGE_MAX = 500  # items in one page of the read API
 SSE_BLOCK_MS = 15_000  # an SSE stream sends a keep-alive comment at least this often
 

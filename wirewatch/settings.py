@@ -151,6 +151,16 @@ class HttpSettings(_Section):
     )
     max_streams: int = Field(200, ge=1, description="Open SSE streams at once; more are refused with 503.")
     body_timeout: Duration = Field(60.0, description="Time to send a whole request body; slower is cut off (408).")
+    allowed_hosts: list[str] | None = Field(
+        None,
+        description="Host names answered (421 otherwise); '*': any. null: only localhost and loopback addresses "
+        "when host is a loopback address (against DNS rebinding), any name otherwise.",
+    )
+    anonymous_rate_limit: int = Field(
+        c.HTTP_ANONYMOUS_RATE_LIMIT, ge=0,
+        description="Requests per client address per window without a valid token (public reads, failed tokens); "
+        "0: no limit.",
+    )
 
     @model_validator(mode="after")
     def _streams_fit(self) -> HttpSettings:

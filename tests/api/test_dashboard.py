@@ -44,19 +44,21 @@ def browser() -> Any:
 
 def test_dashboard_shows_an_article_as_it_arrives(worker_app: Any, api: str, browser: Any, tmp_path: Path) -> None:
     """The page connects to the SSE stream, then a pushed article shows up in the live list and the counts."""
+    from playwright.sync_api import expect
     for n in range(3):
         assert httpx.post(f"{api}/v1/articles", json=article(n), headers=WRITE).status_code == 202
     page = browser.new_page(viewport={"width": 1366, "height": 820})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # The page runs under its Content-Security-Policy: anything it blocks is a console error.
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{api}/")
     page.wait_for_selector("#live-text:text('live')", timeout=15_000)
-    page.wait_for_function("document.querySelectorAll('#events li[data-id]').length === 3", timeout=30_000)
+    expect(page.locator("#events li[data-id]")).to_have_count(3, timeout=30_000)
     assert httpx.post(f"{api}/v1/articles", json=ARTICLE, headers=WRITE).status_code == 202
     newest = page.locator("#events li").first
     newest.locator(f"text={ARTICLE['title']}").wait_for(timeout=30_000)
-    page.wait_for_function("[...document.querySelectorAll('.count')].some(c => c.textContent.includes('emitted'))",
-                           timeout=10_000)  # fmt: skip
+    page.locator(".count", has_text="emitted").first.wait_for(timeout=10_000)
     page.wait_for_selector("#ready-text:text-is('ready')", timeout=15_000)
     assert page.locator("#events li[data-id]").count() == 4
     assert errors == []
@@ -69,12 +71,13 @@ def test_dashboard_shows_an_article_as_it_arrives(worker_app: Any, api: str, bro
 def test_dashboard_links_only_web_addresses(worker_app: Any, api: str, browser: Any) -> None:
     """An article whose url is javascript: or data: (a partner or a feed can send one; the pipeline keeps it)
     is listed with its title as plain text, not as a link that runs script in the dashboard's origin."""
+    from playwright.sync_api import expect
     hostile = ["javascript:document.title='owned'//", "JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>"]
     for n, url in enumerate([*hostile, "https://example.org/fine"]):
         assert httpx.post(f"{api}/v1/articles", json={**article(n), "url": url}, headers=WRITE).status_code == 202
     page = browser.new_page()
     page.goto(f"{api}/")
-    page.wait_for_function("document.querySelectorAll('#events li[data-id]').length === 4", timeout=30_000)
+    expect(page.locator("#events li[data-id]")).to_have_count(4, timeout=30_000)
     hrefs = page.eval_on_selector_all("#events a", "links => links.map((a) => a.getAttribute('href'))")
     assert hrefs == ["https://example.org/fine"]
     titles = page.eval_on_selector_all("#events .title", "nodes => nodes.map((n) => n.textContent)")

@@ -31,7 +31,14 @@ from wirewatch import constants as c
 from wirewatch.api import feeds, ops, read, stories, stream, subscriptions
 from wirewatch.api.auth import RateLimiter, TokenTable
 from wirewatch.api.deps import ApiError, ApiState
-from wirewatch.api.limits import BodyDeadline, StreamSlots
+from wirewatch.api.limits import (
+    SECURITY_HEADERS,
+    BodyDeadline,
+    HostCheck,
+    StreamSlots,
+    dashboard_policy,
+    served_hosts,
+)
 from wirewatch.api.metrics import HttpMetrics, PipelineCollector, TimingMiddleware
 from wirewatch.api.models import ArticleRecord, Problem
 from wirewatch.logs import get_logger
@@ -75,6 +82,7 @@ def create_app(settings: Settings, redis_url: str) -> FastAPI:
         submitter=Submitter(client, celery, Outcomes(client, settings), settings.batch_size),
         tokens=TokenTable(settings.http.tokens),
         limiter=RateLimiter(client, settings.http.rate_limit, settings.http.rate_window),
+        anonymous=RateLimiter(client, settings.http.anonymous_rate_limit, settings.http.rate_window),
         streams=StreamSlots(settings.http.max_streams),
     )  # fmt: skip
 
@@ -96,6 +104,7 @@ def create_app(settings: Settings, redis_url: str) -> FastAPI:
     app.state.http_metrics = HttpMetrics(app.state.registry)
     app.add_middleware(TimingMiddleware, metrics=app.state.http_metrics)
     app.add_middleware(BodyDeadline, timeout_s=settings.http.body_timeout)
+    app.add_middleware(HostCheck, hosts=served_hosts(settings.http.host, settings.http.allowed_hosts))
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, e: ApiError) -> JSONResponse:
@@ -139,7 +148,9 @@ def create_app(settings: Settings, redis_url: str) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard() -> HTMLResponse:
-        return HTMLResponse(DASHBOARD.read_text(encoding="utf-8"), headers={"Cache-Control": "no-cache"})
+        page = DASHBOARD.read_text(encoding="utf-8")
+        headers = {"Cache-Control": "no-cache", "Content-Security-Policy": dashboard_policy(page), **SECURITY_HEADERS}
+        return HTMLResponse(page, headers=headers)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -43,6 +43,7 @@ class ApiState:
     submitter: Submitter
     tokens: TokenTable
     limiter: RateLimiter
+    anonymous: RateLimiter  # per client address, for requests without a valid token
     streams: StreamSlots
 
 
@@ -80,18 +81,31 @@ def _authorize(request: Request, needed: Scope) -> Principal | None:
     if needed == "write" and not state.tokens.writable:
         raise ApiError(403, "writes_disabled", "no write token is configured (http.tokens): writes are refused")
     if needed == "read" and presented is None and state.settings.http.public_read:
+        _within(state.anonymous, f"address:{_address(request)}")
         return None
     principal = state.tokens.lookup(presented)
     if principal is None:
+        # Failed tokens count against the address too: a flood of guesses is held like a flood of reads.
+        _within(state.anonymous, f"address:{_address(request)}")
         raise ApiError(401, "unauthorized", "a valid bearer token is required",
                        {"WWW-Authenticate": 'Bearer realm="wirewatch"'})  # fmt: skip
     if not principal.may(needed):
         raise ApiError(403, "forbidden", f"token {principal.name!r} may {principal.scope}, not {needed}")
-    decision = state.limiter.hit(principal.name)
-    if not decision.allowed:
-        raise ApiError(429, "rate_limited", f"more than {state.limiter.limit} requests in {state.limiter.window_s}s",
-                       {"Retry-After": str(decision.retry_after_s)})  # fmt: skip
+    _within(state.limiter, principal.name)
     return principal
+
+
+def _address(request: Request) -> str:
+    # The peer's address: X-Forwarded-For is never trusted (uvicorn runs with proxy_headers off), so behind a
+    # reverse proxy every anonymous client shares the proxy's budget.
+    return request.client.host if request.client else "unknown"
+
+
+def _within(limiter: RateLimiter, name: str) -> None:
+    decision = limiter.hit(name)
+    if not decision.allowed:
+        raise ApiError(429, "rate_limited", f"more than {limiter.limit} requests in {limiter.window_s}s",
+                       {"Retry-After": str(decision.retry_after_s)})  # fmt: skip
 
 
 def needs_read(request: Request, _: HTTPAuthorizationCredentials | None = Security(_scheme)) -> Principal | None:

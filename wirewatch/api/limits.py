@@ -1,4 +1,5 @@
-"""Bounds on what a few clients can hold: SSE stream slots, and the time allowed to send a request body.
+"""Bounds on what a few clients can hold: SSE stream slots, and the time allowed to send a request body; and
+who may ask at all: the Host names served (DNS rebinding), the dashboard's content policy.
 
 uvicorn's ``limit_concurrency`` (``http.max_connections``, wirewatch/api/server.py) caps connections as a whole;
 these keep slow or numerous clients from holding what every other request needs. Why each number: docs/http.md.
@@ -7,10 +8,15 @@ these keep slow or numerous clients from holding what every other request needs.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import ipaddress
+import re
 import threading
 import time
 
 from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -72,3 +78,69 @@ class BodyDeadline:
             return message
 
         await self.app(scope, bounded_receive, send)
+
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def served_hosts(host: str, allowed: list[str] | None) -> frozenset[str] | None:
+    """The Host names answered, or None for any. Configured: those and the loopback names. Not configured: the
+    loopback names when the app listens on a loopback address — a web page whose name an attacker rebinds to
+    127.0.0.1 (DNS rebinding) sends its own name as Host, and would otherwise read the local API from a user's
+    browser — and any name when it listens elsewhere (it is meant to be reached by name, as `api` in compose)."""
+    if allowed is not None:
+        names = frozenset(_host_name(name) for name in allowed)
+        return None if "*" in names else names | LOOPBACK_NAMES
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return LOOPBACK_NAMES | {_host_name(host)} if loopback else None
+
+
+def _host_name(header: str) -> str:
+    """``[::1]:8787`` → ``::1``; ``News.Example.:80`` → ``news.example``."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0].rstrip(".") if header.count(":") == 1 else header.rstrip(".")
+
+
+class HostCheck:
+    """Pure ASGI: a request whose Host is not served gets 421 and a Problem body naming the setting."""
+
+    def __init__(self, app: ASGIApp, hosts: frozenset[str] | None) -> None:
+        self.app = app
+        self.hosts = hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.hosts is None or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = next((value for name, value in scope["headers"] if name == b"host"), b"").decode("latin-1")
+        if _host_name(header) in self.hosts:
+            await self.app(scope, receive, send)
+            return
+        body = {"error": "host_not_served", "detail": f"Host {header[:100]!r} is not served here: add its name to "
+                "http.allowed_hosts (a reverse proxy's public name), or have the proxy send Host: localhost",
+                "errors": []}  # fmt: skip
+        await JSONResponse(body, status_code=421)(scope, receive, send)
+
+
+# The dashboard's page: its one script and one style block by hash, data from its own origin, never framed.
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+
+
+def dashboard_policy(page: str) -> str:
+    """A Content-Security-Policy that allows the page's own inline ``<script>`` and ``<style>`` and nothing
+    else inline: an article title that got into the page as markup could not run."""
+    sources = {}
+    for kind in ("script", "style"):
+        hashes = [_sha256_source(body) for body in re.findall(rf"<{kind}>(.*?)</{kind}>", page, re.S)]
+        sources[kind] = " ".join(hashes) or "'none'"
+    return (f"default-src 'none'; connect-src 'self'; img-src 'self' data:; script-src {sources['script']}; "
+            f"style-src {sources['style']}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def _sha256_source(body: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"

@@ -6,13 +6,14 @@ import time
 from typing import Any
 
 import redis
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from wirewatch import constants as c
-from wirewatch.api.deps import ApiState, get_state
+from wirewatch.api.auth import Principal
+from wirewatch.api.deps import ApiState, get_state, needs_read, problems
 from wirewatch.api.models import Health, Readiness
 from wirewatch.runner import queue_depth
 
@@ -82,7 +83,8 @@ async def readyz(request: Request) -> JSONResponse:
 
 @router.get("/metrics", response_class=Response, summary="Prometheus metrics",
             responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
-                             "description": "Prometheus text format."}})  # fmt: skip
-def metrics(request: Request) -> Response:
-    """Articles by outcome, pending ledger, queue depth, stream lengths, HTTP latency by route."""
+                             "description": "Prometheus text format."}, **problems(401, 429)})  # fmt: skip
+def metrics(request: Request, _: Principal | None = Depends(needs_read)) -> Response:
+    """Articles by outcome, pending ledger, queue depth, stream lengths, HTTP latency by route. A read like the
+    others: with ``public_read: false`` the scraper sends a read token (Prometheus' ``authorization``)."""
     return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
