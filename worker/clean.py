@@ -23,6 +23,11 @@ _QUOTES = str.maketrans(
 )  # fmt: skip
 
 
+# An HTML character reference left in text: escaped twice at the source ("Merck &#x26;amp; Co." in allAfrica's
+# feed, "&nbsp;" in a Blogger summary typed as text), it survives one decoding.
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+
+
 def _mojibake_pattern() -> re.Pattern[str]:
     """Two characters that could be a UTF-8 lead byte and a continuation byte read in a single-byte codepage.
 
@@ -42,7 +47,7 @@ def _mojibake_pattern() -> re.Pattern[str]:
         return "[" + "".join(re.escape(ch) for ch in sorted(chars)) + "]"
 
     # Also: C1 controls, the replacement character, single-codepoint ligatures and digraphs, HTML entities.
-    others = "[\u0080-\u009f\ufffd\u0149\u01c4-\u01cc\u01f1-\u01f3\ufb00-\ufb06]|&[a-z]+\\d*;|&#\\d+;"
+    others = "[\u0080-\u009f\ufffd\u0149\u01c4-\u01cc\u01f1-\u01f3\ufb00-\ufb06]|" + _ENTITY.pattern
     return re.compile(f"{cls(leads)}{cls(continuations)}|{others}")
 
 
@@ -67,25 +72,48 @@ _BOILERPLATE = [
     re.compile(p, re.IGNORECASE)
     for p in (
         r"^(?:photo|image|picture|credit|caption)s?\s*:",
+        # "(Image credit: Kevin Frayer)", closing every item of NPR's feed
+        r"^\(?(?:photo|image|picture|video) (?:credit|courtesy|source)s?\s*:[^()]{1,80}\)?$",
         r"^(?:share|tweet|email|print|pin|save)(?: (?:this|the))?(?: (?:article|story|page|link))?"
         r"(?: (?:on|via|with) [\w ]{1,30})?[.!:]?$",
         r"^(?:share on|share via|follow us on|like us on|click here to|tap here to)\b",
         r"^(?:sign up|subscribe)\b.{0,80}\b(?:newsletter|updates|alerts)\b",
-        r"^(?:advertisement|sponsored content|story continues below|continue reading|read more)\.?$",
+        r"^(?:advertisement|sponsored content|story continues below|continue reading|read more|comments?)"
+        r"(?:\.|\s*[»→›])?$",
         r"^(?:read more|related|see also|recommended)\s*:",
         r"^(?:facebook|twitter|whatsapp|linkedin|reddit|email)(?:\s*[|/·]\s*(?:facebook|twitter|whatsapp"
         r"|linkedin|reddit|email))+$",
+        # The footer WordPress SEO plugins add to every feed item, in its translations ("The post X appeared
+        # first on Y.": 13 feeds of the corpus; "Der Beitrag X erschien zuerst auf Y.").
+        r"^(?:the post|der beitrag|l'article|la entrada|het bericht|o post|l'articolo) .{1,400} (?:(?:appeared first"
+        r"|first appeared) on"
+        r"|erschien zuerst auf|est apparu en premier sur|se publicó primero en|verscheen eerst op"
+        r"|apareceu primeiro em|proviene da) .{1,150}$",
+        # A link to the rest: "Read full topic" (Discourse), "Read the rest of this post on LessWrong.", "Read the
+        # full article on Medium."
+        r"^read (?:the )?(?:full (?:topic|article|story|post|piece)|rest(?: of (?:this|the) (?:post|article|story"
+        r"|piece))?)\b[^.!?]{0,60}[.!:]?$",
     )
 ]
+# A teaser's last words: a link to the rest ("…the family who ... Read more", "funding the...Read More") or
+# WordPress's excerpt mark ("looking into […]"); the link goes, the mark becomes an ellipsis.
+_TEASER_TAIL = re.compile(
+    r"(?<=\S)\s*(?:(?:\.{3}|…)?\s*\b(?:read more|continue reading|weiterlesen|lire la suite|leer más)\s*[»→›]?"
+    r"|\[(?:…|\.\.\.)\])$",
+    re.IGNORECASE,
+)
+_TAIL_CHARS = 24  # the longest tail above, and its lead-in
+_TAIL_ENDS = frozenset("eEgGnNsS]»→›")  # how those tails end: most lines end otherwise and are not searched
 
 
 def repair_encoding(text: str) -> str:
-    """Fix mojibake with ftfy, line by line, only on lines that show signs of it."""
-    if text.isascii() or not _SUSPECT.search(text):
+    """Fix mojibake and leftover HTML character references with ftfy, line by line, only on lines that show
+    signs of them."""
+    if (text.isascii() and "&" not in text) or not _SUSPECT.search(text):
         return text
     lines = text.split("\n")
     for index, line in enumerate(lines):
-        if not line.isascii() and _SUSPECT.search(line):
+        if (not line.isascii() or "&" in line) and _SUSPECT.search(line):
             lines[index] = ftfy.fix_text(line, uncurl_quotes=False, normalization="NFC")
     return "\n".join(lines)
 
@@ -114,10 +142,12 @@ def clean_lines(lines: list[str]) -> list[str]:
     out = []
     for raw in lines:
         line = normalise_line(raw)
-        if not line.isascii() and _SUSPECT.search(line):
+        if (not line.isascii() or "&" in line) and _SUSPECT.search(line):
             # Normalising can complete a mojibake pair (a collapsed space after "Â"): repair once more, so that
             # cleaning clean text changes nothing.
             line = normalise_line(repair_encoding(line))
+        if line[-1:] in _TAIL_ENDS and (tail := _TEASER_TAIL.search(line, max(0, len(line) - _TAIL_CHARS))):
+            line = line[: tail.start()] + ("…" if "…" in tail.group() or "..." in tail.group() else "")
         if line and not is_boilerplate(line):
             out.append(line)
     return out

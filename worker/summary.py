@@ -36,9 +36,10 @@ _MONTHS = words(
 _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]]*(?=\s|$)|[。！？]")
 # A dateline is followed by its sentence's capital: "Dee Dee Myers — a White House press secretary — is
 # exiting" opens with the sentence's subject and an aside, which is no dateline.
+# Wire copy dates its dateline and may name several cities: "WASHINGTON/GENEVA/DUBAI, Feb 17 (Reuters) - ".
 _DATELINE = re.compile(
-    r"^(?:[A-Z][A-Za-z.'-]*(?:[ ,]+[A-Z][A-Za-z.'-]*){0,4}[ ,]*(?:\([^)]{1,40}\))?|\([^)]{1,40}\))[ ]*[-–—][ ]+"
-    r"(?=[^a-z])"
+    r"^(?:[A-Z][A-Za-z.'/-]*(?:[ ,]+(?:[A-Z][A-Za-z.'/-]*|\d{1,2}\b)){0,5}[ ,]*(?:\([^)]{1,40}\))?|\([^)]{1,40}\))"
+    r"[ ]*[-–—][ ]+(?=[^a-z])"
 )
 _JUNK_LINE = re.compile(
     r"^(?:\d+\s*/\s*\d+|image:|photo:|picture:|credit:|caption:|file photo|advertisement|read more|"

@@ -22,6 +22,15 @@ def test_seed_lede(seed_text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        (  # wire copy on al-monitor.com's feed: a dated dateline naming three cities
+            "WASHINGTON/GENEVA/DUBAI, Feb 17 (Reuters) - Even for a U.S. president long fixated on deal-making, "
+            "the talks are a test.",
+            "Even for a U.S. president long fixated on deal-making, the talks are a test.",
+        ),
+        (
+            "BERLIN, Feb 17 (Reuters) - More than 80 actors, directors and other artists signed an open letter.",
+            "More than 80 actors, directors and other artists signed an open letter.",
+        ),
         (
             "WASHINGTON (Reuters) - The U.S. Senate passed the bill on Tuesday. Mr. Smith said it was a good day "
             "for the country. A third sentence follows here now. A fourth is never read.",
