@@ -15,6 +15,7 @@ _TRACKING_EXACT = frozenset(
         "sr_share", "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4",
         "ref", "ref_src", "ref_url", "spm", "xtor", "mbid", "icid", "soc_src", "soc_trk", "taid",
         "__twitter_impression", "s_cid", "trk", "trkcampaign",
+        "maca", "traffic_source",  # DW's and Al Jazeera's feed links: ?maca=en-rss-en-all-1573-rdf
     }
 )  # fmt: skip
 _TRACKING_PREFIXES = ("utm_", "ga_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "__s", "_ga")

@@ -22,6 +22,9 @@ BASE = "https://news.yahoo.com/china-gives-suspended-death-sentence-fentanyl-smu
         ("http://example.com", "http://example.com/"),
         ("https://example.com/story?id=123&utm_medium=rss&gclid=4", "https://example.com/story?id=123"),
         ("https://example.com/caf%C3%A9", "https://example.com/caf%C3%A9"),
+        # the feeds' own tracking (the same story from two feeds made two canonical URLs)
+        ("https://www.dw.com/en/a/a-75045321?maca=en-rss-en-all-1573-rdf", "https://www.dw.com/en/a/a-75045321"),
+        ("https://www.aljazeera.com/news/2026/1/1/x?traffic_source=rss", "https://www.aljazeera.com/news/2026/1/1/x"),
         ("ftp://example.com/a", None),
         ("not a url", None),
         ("", None),
