@@ -91,6 +91,9 @@ _TRAILING_DROP = words(
     Wednesday Thursday Friday Saturday Sunday Image Photo Video Audio Picture Credit"""
 )
 _DAYS = words("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
+# A month written short before a day ("Feb 17 (Reuters)", "Sept. 3"): a date, not a name ("Jan Novak" stays).
+_MONTHS_SHORT = words("Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec")
+_DAY_AFTER = re.compile(r"\.?[ \t]\d{1,2}\b")
 # Possessives inside names ("Xingtai Intermediate People's Court"), as opposed to "China's National ...".
 _COMMON_POSSESSIVES = frozenset(
     [
@@ -227,6 +230,7 @@ _PLACE_BEFORE = words(
 _PUNCT = "\"'“”‘’()[],;:!?"
 _OPENING = frozenset(" \t\"'“‘([-—–")
 _CLOSING = frozenset(".!?:;\n\r•|")
+_DASHES = frozenset("-—–")
 _HAN_SURNAMES = words(
     """
     Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Lin Luo Gao Zheng Liang Xie Song
@@ -572,11 +576,16 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
 
 
 def _sentence_initial(text: str, start: int) -> bool:
-    """Whether the word at ``start`` opens a sentence (after ". ", a line break, an opening quote)."""
+    """Whether the word at ``start`` opens a sentence (after ". ", a line break, an opening quote, a dateline's
+    dash: "(Reuters) - Officials said", "DUBAI — Flooding closed")."""
     i = start - 1
+    dash = False
     while i >= 0 and text[i] in _OPENING:
+        dash = dash or text[i] in _DASHES
         i -= 1
-    return i < 0 or text[i] in _CLOSING
+    if i < 0 or text[i] in _CLOSING:
+        return True
+    return dash and (text[i] == ")" or text[text.rfind("\n", 0, i) + 1 : i + 1].isupper())
 
 
 def find_mentions(text: str, language: str | None = "en", headline_end: int = 0) -> list[Mention]:
@@ -670,8 +679,22 @@ def _after_noun_word(text: str, start: int, articles: bool = True) -> bool:
     return (articles and word in _NOUN_BEFORE_DE) or (len(word) <= 3 and word.replace(",", "").isdigit())
 
 
-# What follows a dateline's place: a state or country ("HOUSTON, Texas"), an agency ("(Reuters)"), then a dash.
-_DATELINE_AFTER = re.compile(r"(?:,\s[A-Z][\w.]*(?:\s[A-Z][\w.]*)?)?\s*(?:\([^)\n]{1,40}\)\s*)?[-–—]\s")
+# What follows a dateline's place: more places ("WASHINGTON/GENEVA"), a state or country ("HOUSTON, Texas") or a
+# date ("DUBAI, Feb 17"), an agency ("(Reuters)"), then a dash.
+_DATELINE_AFTER = re.compile(
+    r"(?:/[A-Z][A-Z .'-]{2,30})*(?:,\s[A-Z][\w.]*(?:\s[A-Z][\w.]*)?(?:\s\d{1,2})?)?\s*(?:\([^)\n]{1,40}\)\s*)?[-–—]\s"
+)
+# What may come before a dateline's place on its line: the places before it ("WASHINGTON/GENEVA/").
+_DATELINE_BEFORE = re.compile(r"(?:[A-Z][A-Z .'-]{2,30}/)+")
+
+
+def _dateline_start(text: str, start: int) -> bool:
+    if start == 0 or text[start - 1] == "\n":
+        return True
+    if text[start - 1] != "/":
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    return start - line_start <= 100 and _DATELINE_BEFORE.fullmatch(text, line_start, start) is not None
 
 
 def _add_word(text: str, word: str, start: int, end: int, mentions: list[Mention]) -> None:
@@ -680,12 +703,14 @@ def _add_word(text: str, word: str, start: int, end: int, mentions: list[Mention
     if name.not_alone:
         return  # a title alone ("the President") names no one
     initial = _sentence_initial(text, start)
-    if name.caps_place and (start == 0 or text[start - 1] == "\n") and _DATELINE_AFTER.match(text, end):
+    if name.caps_place and _dateline_start(text, start) and _DATELINE_AFTER.match(text, end):
         mention = _mention(text, start, end, name.caps_place, "place", 3, initial)
         mention.text = name.caps_place  # one entity with "Washington" written in the body
         mentions.append(mention)
         return
     if (initial or name.always_trim) and name.trimmable:
+        return
+    if word in _MONTHS_SHORT and _DAY_AFTER.match(text, end):
         return
     kind, strength = _classify(name, text, start, end, False, initial)
     if strength < 0:

@@ -318,3 +318,23 @@ def test_a_capitals_place_name_is_a_place_only_as_a_dateline() -> None:
     assert ("Houston", "place") in names("HOUSTON, Texas (AP) — Storms hit the city overnight.")
     assert not any(name in ("Nice", "Delta") for name, _ in names(
         "Shares of DELTA rose sharply. Regulator NICE recommended the drug, and NICE said it was cheap."))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        # Reuters datelines naming several places and the date (al-monitor's feed): places, not organisations.
+        ("WASHINGTON/GENEVA/DUBAI, Feb 17 (Reuters) - Officials met on Monday in a hotel.",
+         {("Washington", "place"), ("Geneva", "place"), ("Dubai", "place"), ("Reuters", "organization")},
+         {"WASHINGTON", "GENEVA", "Feb", "Officials"}),
+        # The sentence after a dateline's dash opens with a capital like any sentence.
+        ("HOUSTON, Texas (AP) — Flooding closed roads across the city.", {("Houston", "place")}, {"Flooding"}),
+        ("DUBAI — Flooding closed roads near Dubai Marina.", {("Dubai", "place")}, {"Flooding"}),
+        # A month written short before a day is a date; "Jan" before a surname is a name.
+        ("The vote, held on Feb 17, was close; on Sept. 3 Jan Novak left.", {("Jan Novak", "person")},
+         {"Feb", "Sept"}),
+    ],
+)  # fmt: skip
+def test_datelines_and_short_dates(text: str, expected: set[tuple[str, str]], absent: set[str]) -> None:
+    found = {(e.name, e.type) for e in extract_entities("", text, "en")}
+    assert expected <= found and not absent & {name for name, _ in found}, found
