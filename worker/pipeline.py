@@ -11,10 +11,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
 import redis
 import structlog
+from celery.exceptions import SoftTimeLimitExceeded
 from pydantic import ValidationError
 
 from schemas import ArticleEvent, RawArticle, Source
@@ -37,6 +39,7 @@ from worker.stories import assign, make_index
 from worker.subscriptions import SubscriptionIndex, sync_config
 from worker.webhooks import enqueue_webhooks
 
+ATTEMPTS_LUA = resources.files("worker").joinpath("lua/attempts.lua").read_text(encoding="utf-8")
 log = get_logger("wirewatch.pipeline")
 
 
@@ -99,11 +102,10 @@ def build_event(item: _Item, enrichment: Enrichment, story_id: str, now: datetim
 
 
 def start_attempts(client: redis.Redis, delivery_ids: list[str]) -> list[int]:
-    """Count one more delivery attempt for each id; return the new counts."""
-    pipe = client.pipeline(transaction=False)
-    for delivery_id in delivery_ids:
-        pipe.hincrby(c.LEDGER_ATTEMPTS, delivery_id, 1)
-    return [int(n) for n in pipe.execute()]
+    """Count one more delivery attempt for each id still in the ledger; return the new counts (0 for an id
+    settled already, whose counter the settle script cleared and which must stay cleared)."""
+    counts = client.register_script(ATTEMPTS_LUA)(keys=[c.LEDGER_PAYLOAD, c.LEDGER_ATTEMPTS], args=delivery_ids)
+    return [int(n) for n in counts]
 
 
 def _source_label(raw: RawArticle) -> str:
@@ -115,7 +117,8 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
 
     Deliveries no longer in the ledger were settled by an earlier delivery of the same message and are
     skipped. Bad input is settled as rejected; an unexpected error on one article dead-letters that article
-    only. Redis errors propagate, so the message is retried and nothing is half-done.
+    only. Redis errors propagate, so the message is retried and nothing is half-done; so does the task's soft
+    time limit, wherever it strikes (the whole message ran long: no one article is to blame).
     """
     payloads = deps.client.hmget(c.LEDGER_PAYLOAD, delivery_ids) if delivery_ids else []
     terminal: list[Terminal] = []
@@ -139,6 +142,8 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
             except Rejected as e:
                 terminal.append(Terminal(delivery_id, f"rejected:{e.reason}", e.detail, source))
                 continue
+            except SoftTimeLimitExceeded:  # the message's time is up, not this article's fault: the task decides
+                raise
             except Exception as e:  # a parser bug on this input: dead-letter it, keep the batch going
                 log.exception("parse_failed")
                 reason = f"parse_error: {type(e).__name__}: {e}"[:500]
@@ -167,6 +172,8 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
         try:
             enrichment = enrich(item.parsed, deps.settings.enrich.entities)
             event = build_event(item, enrichment, story_id=story_id, now=datetime.now(UTC))
+        except SoftTimeLimitExceeded:
+            raise
         except Exception as e:  # an enrichment bug on this input: dead-letter it, keep the batch going
             log.exception("enrich_failed", article_id=article_id, source=item.source)
             reason = f"enrich_error: {type(e).__name__}: {e}"[:500]

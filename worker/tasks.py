@@ -3,7 +3,8 @@
 A message names delivery ids; the ledger holds their payloads (the message is a trigger, not the source of
 truth). Each delivery of a message counts an attempt per id. A redelivered batch is split into one message
 per article, so an article that kills its worker is isolated and, after ``max_attempts``, dead-lettered
-while the rest of the batch goes through.
+while the rest of the batch goes through. A message that runs past its soft time limit is split the same way,
+and one killed at the hard limit goes back on the queue, to be redelivered and split.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 
 import redis
 from celery import Celery, Task
+from celery.exceptions import SoftTimeLimitExceeded
 from pydantic import BaseModel, Field, ValidationError
 
 from wirewatch import constants as c
@@ -31,6 +33,10 @@ class ProcessMessage(BaseModel):
 def register_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
     @app.task(
         name=PROCESS_TASK, bind=True, shared=False, acks_late=True, reject_on_worker_lost=True,
+        # The hard time limit kills the child: put the message back, as for any lost worker, so that it is split
+        # and its other articles go on now (acknowledged, they waited for the reconciler). The stuck article ends
+        # dead after max_attempts: the attempts counter bounds the redeliveries.
+        acks_on_timeout=False,
         # Redis unreachable mid-task: retry later. Should even the retry fail to publish, the delivery stays
         # in the ledger and the reconciler sends it again.
         autoretry_for=(RetryLater, ConnectionError, redis.ConnectionError, redis.TimeoutError),
@@ -46,11 +52,10 @@ def register_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
         d = deps()
         attempts = start_attempts(d.client, ids)
         if len(ids) > 1 and max(attempts) > 1:
-            # A redelivered batch: one of its articles may be what killed the worker. Isolate each.
-            for delivery_id in ids:
-                self.app.send_task(PROCESS_TASK, args=[{"delivery_ids": [delivery_id]}], queue=c.INGEST_QUEUE)
-            log.warning("batch_split", reason="redelivered", size=len(ids), attempts=max(attempts))
-            return {"split": len(ids)}
+            # A redelivered batch: one of its articles may be what killed the worker. Isolate each one still
+            # pending (0 attempts: settled by an earlier delivery of this message).
+            pending = [i for i, n in zip(ids, attempts, strict=True) if n]
+            return _split(self, pending, reason="redelivered", size=len(ids), attempts=max(attempts))
         exhausted = [i for i, n in zip(ids, attempts, strict=True) if n > d.settings.max_attempts]
         if exhausted:
             d.outcomes.settle_many(
@@ -59,6 +64,21 @@ def register_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
             )  # fmt: skip
         live = [i for i in ids if i not in exhausted]
         counts: dict[str, int] = {}
-        for settled in process(live, d):
-            counts[settled.outcome] = counts.get(settled.outcome, 0) + 1
+        try:
+            for settled in process(live, d):
+                counts[settled.outcome] = counts.get(settled.outcome, 0) + 1
+        except SoftTimeLimitExceeded:
+            # The message ran past its soft time limit. Its articles go again one per message, each with its own
+            # limit and its attempts counted: those merely slow together finish alone, and one that cannot ends
+            # dead after max_attempts, rather than running on until the hard limit kills the worker child. No
+            # article is dead-lettered for a limit that struck while it happened to be the one running.
+            return _split(self, live, reason="time_limit", size=len(ids), limit_s=c.TASK_SOFT_TIME_LIMIT_S)
         return counts
+
+
+def _split(task: Task, delivery_ids: list[str], reason: str, **fields: object) -> dict[str, int]:
+    """Send each delivery again in a message of its own (those settled meanwhile are skipped there)."""
+    for delivery_id in delivery_ids:
+        task.app.send_task(PROCESS_TASK, args=[{"delivery_ids": [delivery_id]}], queue=c.INGEST_QUEUE)
+    log.warning("batch_split", reason=reason, pending=len(delivery_ids), **fields)
+    return {"split": len(delivery_ids)}

@@ -33,11 +33,25 @@ WORDS = ["river", "council", "harbour", "budget", "election", "storm", "rail", "
 
 # The real worker, with its parse stage wrapped to misbehave on marked articles: the poison kinds a worker
 # meets in the wild (an exception, a hard exit, a segfault, a memory blow-up), injected where they would occur.
+# With WIREWATCH_TEST_DIE_BEFORE_WEBHOOKS naming a file not there yet, the child dies once between writing alerts
+# and enqueueing their webhooks. Slow kinds take their time instead: SLOW a second and a half, HANG until the task's
+# soft time limit stops it, STUCK until the hard limit kills the child; WIREWATCH_TEST_SOFT_TIME_LIMIT_S and
+# WIREWATCH_TEST_TIME_LIMIT_S shorten the limits so a test meets them.
 POISON_HARNESS = """
-import ctypes, os, sys
+import ctypes, os, signal, sys, time
+import wirewatch.constants as constants
+constants.TASK_SOFT_TIME_LIMIT_S = float(os.environ.get("WIREWATCH_TEST_SOFT_TIME_LIMIT_S", constants.TASK_SOFT_TIME_LIMIT_S))
+constants.TASK_TIME_LIMIT_S = float(os.environ.get("WIREWATCH_TEST_TIME_LIMIT_S", constants.TASK_TIME_LIMIT_S))
 import worker.pipeline as pipeline
 real_parse = pipeline.parse
 def parse(raw):
+    if "POISON-SLOW" in raw.content:
+        time.sleep(1.5)
+    if "POISON-HANG" in raw.content:
+        time.sleep(3600)
+    if "POISON-STUCK" in raw.content:  # stuck where the soft limit cannot reach it (C code that never returns)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+        time.sleep(3600)
     if "POISON-RAISE" in raw.content:
         raise RuntimeError("poisoned article")
     if "POISON-EXIT" in raw.content:
@@ -48,6 +62,14 @@ def parse(raw):
         hog = bytearray(8 * 1024 ** 3)
     return real_parse(raw)
 pipeline.parse = parse
+real_enqueue_webhooks = pipeline.enqueue_webhooks
+def enqueue_webhooks(send_task, raised):
+    flag = os.environ.get("WIREWATCH_TEST_DIE_BEFORE_WEBHOOKS")  # once: the file says it happened
+    if raised and flag and not os.path.exists(flag):
+        open(flag, "w").close()
+        os._exit(9)
+    return real_enqueue_webhooks(send_task, raised)
+pipeline.enqueue_webhooks = enqueue_webhooks
 from wirewatch.cli import main
 sys.argv = ["wirewatch", *sys.argv[1:]]
 main()
@@ -227,6 +249,7 @@ def check_invariants(client: redis.Redis, ids: list[str], scenario: str, recover
     assert len(event_ids) == len(set(event_ids)), "an event was emitted twice"
     assert len(events) == states.count("emitted")
     assert client.zcard(c.LEDGER_PENDING) == 0 and client.hlen(c.LEDGER_PAYLOAD) == 0
+    assert client.hlen(c.LEDGER_ATTEMPTS) == 0, "attempt counters left behind by settled deliveries"
     return {state: states.count(state) for state in set(states)}
 
 

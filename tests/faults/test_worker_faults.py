@@ -22,6 +22,8 @@ from tests.faults.support import (
     wait_all,
     wait_progress,
 )
+from tests.helpers import make_raw_article
+from wirewatch.outcomes import read_status
 
 # A loaded shared machine can make one scenario take minutes; each still has its own recovery bound.
 pytestmark = pytest.mark.timeout(600)
@@ -112,3 +114,42 @@ def test_soak_20_kills_over_2000_articles(workers: Workers, fault_redis: str) ->
                               time.monotonic() - started)  # fmt: skip
     assert kills >= 20, "the run ended before 20 kills: not a soak"
     assert counts.get("emitted") == len(ids), counts
+
+
+def test_batch_past_its_soft_time_limit_dead_letters_no_innocent_article(workers: Workers, fault_redis: str) -> None:
+    """A batch whose articles together outlast the soft time limit is split, not dead-lettered at whichever
+    article the limit hits: each slow article is emitted on its own, and one that cannot finish alone within
+    the limit ends dead after max_attempts instead of running until the hard limit kills its worker."""
+    client, submitter, _ = make_submitter(fault_redis)
+    workers.start(concurrency=2, poison=True, WIREWATCH_TEST_SOFT_TIME_LIMIT_S="4",
+                  WIREWATCH_TEST_TIME_LIMIT_S="20")  # fmt: skip
+    slow = [make_raw_article(content=f"Slow {i}\n\nThis page takes its time to parse: POISON-SLOW, {i}.")
+            for i in range(7)]  # fmt: skip
+    hang = make_raw_article(content="Hang\n\nThis page never finishes parsing: POISON-HANG.")
+    ids = submitter.submit([*slow, hang])  # one message of 8, 1.5 s an article: past the 4 s limit at the third
+    # No reconciler: a delivery pending 3 s is still in its first task here, and nothing may need re-sending.
+    recovery = wait_all(client, submitter, ids, timeout=90, reconcile=False)
+    statuses = read_status(client, ids)
+    assert [statuses[raw.delivery_id]["state"] for raw in slow] == ["emitted"] * 7, statuses  # type: ignore[index]
+    assert statuses[hang.delivery_id]["state"] == "dead"  # type: ignore[index]
+    assert "max_attempts" in statuses[hang.delivery_id]["reason"]  # type: ignore[index]
+    counts = check_invariants(client, ids, "batch past its soft time limit", recovery)
+    assert counts == {"emitted": 7, "dead": 1}
+
+
+def test_batch_past_its_hard_time_limit_is_redelivered_not_dropped(workers: Workers, fault_redis: str) -> None:
+    """An article stuck where the soft limit cannot reach it (C code that never returns to Python) runs into the
+    hard limit, whose kill puts the message back on the queue instead of acknowledging it: the batch is split
+    at once and its other articles are emitted without waiting for the reconciler; the stuck one ends dead."""
+    client, submitter, _ = make_submitter(fault_redis)
+    workers.start(concurrency=2, poison=True, WIREWATCH_TEST_SOFT_TIME_LIMIT_S="2",
+                  WIREWATCH_TEST_TIME_LIMIT_S="4")  # fmt: skip
+    good = articles(7, seed=17)
+    stuck = make_raw_article(content="Stuck\n\nThis page hangs its parser where no signal reaches: POISON-STUCK.")
+    ids = submitter.submit([*good[:3], stuck, *good[3:]])
+    recovery = wait_all(client, submitter, ids, timeout=120, reconcile=False)  # no reconciler: nothing to re-send
+    statuses = read_status(client, ids)
+    assert statuses[stuck.delivery_id]["state"] == "dead"  # type: ignore[index]
+    assert "max_attempts" in statuses[stuck.delivery_id]["reason"]  # type: ignore[index]
+    counts = check_invariants(client, ids, "article stuck past the hard time limit", recovery)
+    assert counts == {"emitted": 7, "dead": 1}

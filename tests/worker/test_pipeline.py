@@ -218,3 +218,21 @@ def test_lua_rfc3339(client: redis.Redis, when: str) -> None:
     sec, usec = int(moment.timestamp()), moment.microsecond
     got = client.eval(function + "return rfc3339_ms(tonumber(ARGV[1]), tonumber(ARGV[2]))", 0, sec, usec)
     assert got == moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{usec // 1000:03d}Z"
+
+
+def test_redelivery_after_settling_leaves_no_attempts_behind(
+    worker_app: Any, submit: Callable[..., list[str]], client: redis.Redis, settings: Settings
+) -> None:
+    """A message delivered again after its deliveries settled counts no attempt: a feed item offered again
+    later under its deterministic delivery id is processed afresh, not dead-lettered for old redeliveries."""
+    raw = make_raw_article(content="Flood warning\n\nThe river rose past the warning mark overnight.")
+    [delivery] = submit(raw)
+    assert wait_for_status(client, [delivery])[delivery]["state"] == "emitted"
+    for _ in range(settings.max_attempts + 1):  # its batch delivered again (worker kills, reconciler re-sends)
+        worker_app.send_task(PROCESS_TASK, args=[{"delivery_ids": [delivery]}], queue=c.INGEST_QUEUE)
+    [after] = submit(make_raw_article())  # the solo worker takes messages in order: this one settles last
+    wait_for_status(client, [after])
+    assert client.hlen(c.LEDGER_ATTEMPTS) == 0
+    again = make_raw_article(delivery_id=delivery, content="Flood warning\n\nThe river fell back by morning.")
+    submit(again)
+    assert wait_for_status(client, [delivery])[delivery]["state"] == "emitted"
