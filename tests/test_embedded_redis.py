@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from wirewatch.redis_server import EmbeddedRedis, connect, to_broker_url
+from wirewatch.redis_server import EmbeddedRedis, EmbeddedRedisError, connect, to_broker_url
 
 
 def _alive(pid: int) -> bool:
@@ -104,3 +106,30 @@ def test_long_data_dir_uses_short_socket(tmp_path: Path) -> None:
 def test_broker_url(url: str, broker: str) -> None:
     """kombu gets its own spelling of a unix socket URL."""
     assert to_broker_url(url) == broker
+
+
+def _servers_on(folder: Path) -> list[str]:
+    """The redis-server processes whose socket lives in ``folder``."""
+    found = subprocess.run(["pgrep", "-f", f"redis-server.*{folder}"], capture_output=True, text=True).stdout
+    return found.split()
+
+
+def test_a_stalled_server_is_never_started_twice(tmp_path: Path) -> None:
+    """A command that starts while the server is stalled (stopped, swapped out, a VM pause) never unlinks its
+    socket and starts a second redis-server on the same AOF: it fails with a reason, and the server goes on."""
+    owner = EmbeddedRedis(tmp_path / "data")
+    url = owner.start()
+    assert owner.process is not None
+    client = connect(url)
+    client.set("k", "v")
+    os.kill(owner.process.pid, signal.SIGSTOP)
+    try:
+        guest = EmbeddedRedis(tmp_path / "data")
+        with pytest.raises(EmbeddedRedisError, match="does not answer"):
+            guest.start()
+        assert _servers_on(tmp_path / "data") == [str(owner.process.pid)]
+    finally:
+        os.kill(owner.process.pid, signal.SIGCONT)
+    assert owner.socket_path.exists() and client.get("k") == "v"
+    client.close()
+    owner.stop()

@@ -5,7 +5,9 @@ child process on a unix socket with AOF on (``appendfsync everysec``: a crash lo
 and ``noeviction``. A second wirewatch command on the same data folder finds the running server through its
 socket and uses it. Every command that uses the server holds a named connection to it while it does, and the
 last one out stops it, whichever started it: `wirewatch events` run while `wirewatch run` starts must not
-pull the server from under it, and a server that outlives its starter must not be left running.
+pull the server from under it, and a server that outlives its starter must not be left running. One server per
+data folder, always: none is started while another still accepts connections on the socket, answering or not;
+one found gone while in use (the OOM killer) is started again by ``revive_embedded``, which the runner calls.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import hashlib
 import itertools
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -173,6 +176,20 @@ class EmbeddedRedis:
         except (redis.ConnectionError, redis.TimeoutError, OSError):
             return False
 
+    def _listening(self) -> bool:
+        """Whether a server accepts connections on the socket, answering or not. One that is stalled (stopped,
+        swapped out, a paused VM) or busy still holds the data folder: a second server must not be started on it
+        (two servers appending to one AOF, and clients split between them)."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1.0)
+            try:
+                probe.connect(str(self.socket_path))
+            except (FileNotFoundError, ConnectionRefusedError):
+                return False  # no socket, or one left behind by a server that is gone
+            except OSError:
+                return True  # a full backlog, a timeout: someone is there
+            return True
+
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
         """Starting, joining and stopping are serialised across processes by a lock file beside the data."""
@@ -186,15 +203,46 @@ class EmbeddedRedis:
         with self._lock():
             if self._ping():
                 log.info("embedded_redis_joined", socket=str(self.socket_path))
+            elif self._listening():
+                raise EmbeddedRedisError(
+                    f"the Redis server on {self.socket_path} accepts connections but does not answer (stalled or "
+                    "busy); not starting a second one on the same data"
+                )
             else:
                 with contextlib.suppress(FileNotFoundError):
                     self.socket_path.unlink()  # left behind by a crash
                 self._spawn()
-            self._presence_name = f"{client_name()}-{next(_PRESENCES)}"
-            self._presence = redis.Redis(unix_socket_path=str(self.socket_path), client_name=self._presence_name,
-                                         single_connection_client=True, socket_timeout=5.0)  # fmt: skip
-            self._presence.ping()
+            self._connect_presence()
+        _IN_USE[self.url] = self
         return self.url
+
+    def _connect_presence(self) -> None:
+        self._presence_name = f"{client_name()}-{next(_PRESENCES)}"
+        self._presence = redis.Redis(unix_socket_path=str(self.socket_path), client_name=self._presence_name,
+                                     single_connection_client=True, socket_timeout=5.0)  # fmt: skip
+        self._presence.ping()
+
+    def revive(self) -> bool:
+        """Start the server again if it is gone (the OOM killer, a stray kill -9) while this process still uses
+        it: same folder, AOF and socket, so every client reconnects to it. Return whether it did. Nothing is
+        started while a server still accepts connections on the socket, however slow to answer."""
+        if self._presence is None:
+            return False  # stopped, or never started: not ours to bring back
+        with self._lock():
+            if self._ping() or self._listening():
+                return False
+            code = self.process.poll() if self.process is not None else None
+            log.error("embedded_redis_gone", socket=str(self.socket_path), code=code,
+                      action="starting it again from its AOF")  # fmt: skip
+            with contextlib.suppress(redis.RedisError, OSError):
+                self._presence.close()
+            if self.process is not None and self.process.stderr:
+                self.process.stderr.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.socket_path.unlink()
+            self._spawn()
+            self._connect_presence()
+        return True
 
     def _spawn(self) -> None:
         args = [
@@ -242,6 +290,8 @@ class EmbeddedRedis:
         """
         if self._presence is None:
             return
+        if _IN_USE.get(self.url) is self:
+            del _IN_USE[self.url]
         with self._lock():
             presence, self._presence = self._presence, None
             with contextlib.suppress(redis.RedisError, OSError):
@@ -290,6 +340,13 @@ class EmbeddedRedis:
 
 
 _PRESENCES = itertools.count(1)
+_IN_USE: dict[str, EmbeddedRedis] = {}  # url -> the embedded server this process started or joined, until it stops
+
+
+def revive_embedded(url: str) -> bool:
+    """Start the embedded server on ``url`` again if this process uses it and it is gone; whether it did."""
+    server = _IN_USE.get(url)
+    return server is not None and server.revive()
 
 
 @contextlib.contextmanager

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+from kombu.exceptions import OperationalError
 
 from producers.feed_service import fetch_policy, poll_all_once, sync_feeds, tick
 from producers.inbox import InboxWatcher, read_file, shown
@@ -33,15 +34,21 @@ from wirewatch import constants as c
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes, read_status
 from wirewatch.queue import FEED_POLL_TASK, celery_app
-from wirewatch.redis_server import check_reachable, connect, redact_url, redis_service
+from wirewatch.redis_server import check_reachable, connect, redact_url, redis_service, revive_embedded
 from wirewatch.settings import Settings
 
 log = get_logger("wirewatch.run")
 
 WORKER_STOP_TIMEOUT_S = 30.0
-WORKER_MAX_RESTARTS = 5  # in a row without a task settling: the worker cannot run, so stop trying
+WORKER_MAX_RESTARTS = 5  # exits in a row, each before the worker ran WORKER_HEALTHY_S: it cannot run, so stop trying
+WORKER_HEALTHY_S = 60.0  # a worker that ran this long was working: its exit starts the count of exits again
 STATUS_POLL_S = 0.2
 STATE_CHECK_S = 1.0  # how often the runner checks that Redis still holds its state
+REDIS_RETRY_S = 1.0  # how often the runner tries again while Redis does not answer
+# Redis gone, not answering, or full (at its maxmemory with `noeviction`, it refuses writes), seen through redis-py
+# (the ledger, status records) or kombu (the broker): the runner waits for it rather than exit; workers reconnect
+# on their own, and the ledger keeps what was accepted.
+REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.OutOfMemoryError, OperationalError)
 
 
 @dataclass
@@ -86,6 +93,7 @@ class WorkerProcess:
         self.pool = pool
         self.process: subprocess.Popen[bytes] | None = None
         self.restarts = 0
+        self.started_at = 0.0
         self.stop_requested = False
 
     def start(self) -> None:
@@ -99,6 +107,7 @@ class WorkerProcess:
             cmd, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr, start_new_session=True
         )
         self.stop_requested = False
+        self.started_at = time.monotonic()
         log.info("worker_started", pid=self.process.pid, concurrency=self.concurrency, queues=self.queues)
 
     def request_stop(self) -> None:
@@ -110,6 +119,8 @@ class WorkerProcess:
     def check(self) -> None:
         """Restart the worker if it exited on its own; raise WorkerFailed if it keeps exiting."""
         if self.process is not None and self.process.poll() is not None:
+            if time.monotonic() - self.started_at >= WORKER_HEALTHY_S:
+                self.restarts = 0  # it had been working: one exit now and then over a long run is no crash loop
             self.restarts += 1
             log.error("worker_exited", code=self.process.returncode, restarts=self.restarts)
             if self.restarts > WORKER_MAX_RESTARTS:
@@ -164,6 +175,10 @@ class Runner:
     _last_resend: float = field(default_factory=time.monotonic)
     instance: str = field(default_factory=lambda: uuid.uuid4().hex)
     _marker_checked: float = 0.0
+    _redis_down: bool = False  # said once per outage
+    # The file each unsettled delivery of an inbox came from, to read it again should Redis lose the delivery.
+    files: dict[str, tuple[InboxWatcher, str | None, Path]] = field(default_factory=dict)
+    _lost_checked: float = 0.0
 
     def read_inboxes(self, settle: bool, scan: bool = True) -> int:
         """Submit what is new in the inbox folders; return how many deliveries that made.
@@ -173,22 +188,35 @@ class Runner:
         they came from: one message per file (the usual single-article file) cost the workers a message's
         overhead per article, and at 50 files/s the queue grew without bound (bench/latency.py).
         """
+        return self._read_files([
+            (watcher, name, path)
+            for watcher, name in self.watchers
+            for path in [*watcher.completed(), *(watcher.poll(settle=settle) if scan else ())]
+        ])  # fmt: skip
+
+    def _read_files(self, files: list[tuple[InboxWatcher, str | None, Path]]) -> int:
+        """Read and submit ``files`` (watcher, source name, path); return how many deliveries they made."""
         limits = self.settings.limits
         count = 0
         waiting: list[RawArticle] = []
+        read = submitted = 0  # files[:submitted] have their articles in the ledger
 
         def submit_waiting() -> int:
+            nonlocal submitted
             ids = self.submitter.submit(waiting)
             self.tally.unsettled.update(ids)
             waiting.clear()
+            submitted = read
             return len(ids)
 
-        for watcher, name in self.watchers:
-            for path in [*watcher.completed(), *(watcher.poll(settle=settle) if scan else ())]:
+        try:
+            for watcher, name, path in files:
+                read += 1
                 result = read_file(path, name, limits.max_article_bytes, limits.max_records_per_file)
+                made = [t.delivery_id for t in result.refusals] + [a.delivery_id for a in result.articles]
+                self.files.update(dict.fromkeys(made, (watcher, name, path)))
                 if watcher.move_done:
-                    ids = {t.delivery_id for t in result.refusals} | {a.delivery_id for a in result.articles}
-                    self.reading[path] = (watcher, ids)
+                    self.reading[path] = (watcher, set(made))
                 self.submitter.refuse(result.refusals)
                 self.tally.unsettled.update(r.delivery_id for r in result.refusals)
                 count += len(result.refusals)
@@ -197,7 +225,14 @@ class Runner:
                          refused=len(result.refusals))  # fmt: skip
                 if len(waiting) >= self.submitter.batch_size:  # bounded: a scan may find thousands of files
                     count += submit_waiting()
-        return count + submit_waiting()
+            return count + submit_waiting()
+        except REDIS_DOWN:
+            # The watchers took these files as read, but their articles never reached the ledger: forget them,
+            # so that the first scan once Redis is back reads them again instead of never.
+            for watcher, _, path in files[submitted:]:
+                watcher.seen.pop(path, None)
+                self.reading.pop(path, None)
+            raise
 
     def move_settled(self) -> int:
         """Move the read files of `after: move` inboxes whose deliveries are all settled; return how many."""
@@ -235,12 +270,47 @@ class Runner:
         self.tally.unsettled.clear()
         self.tally.outcomes["lost_and_resubmitted"] += lost
         self.reading.clear()  # their deliveries went with Redis: the files are read again below
+        self.files.clear()
         for watcher, _ in self.watchers:
             watcher.seen.clear()
         self.mark_instance()
         self.read_inboxes(settle=False)
         sync_feeds(FeedSchedule(self.client), self.settings.feeds)  # the schedule went with the rest
         return True
+
+    def recover_lost_deliveries(self) -> int:
+        """Find deliveries of this run that Redis no longer knows — neither settled nor pending, as after a crash
+        of Redis within a second of accepting them (AOF ``everysec``) — and read their files again; return how
+        many were lost. Without this a lost acceptance stayed unsettled for good: ``run --once`` waited out its
+        timeout, and ``run`` never offered the article again until its next start."""
+        now = time.monotonic()
+        if now - self._lost_checked < STATE_CHECK_S:
+            return 0
+        self._lost_checked = now
+        for delivery_id in [d for d in self.files if d not in self.tally.unsettled]:
+            del self.files[delivery_id]  # settled: its file will not be needed again
+        ids, lost = list(self.tally.unsettled), []
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            pipe = self.client.pipeline(transaction=True)  # one moment: not between a settle's two halves
+            pipe.exists(c.EMBEDDED_MARKER)
+            pipe.zmscore(c.LEDGER_PENDING, chunk)
+            pipe.mget([c.status_key(d) for d in chunk])
+            marked, scores, statuses = pipe.execute()
+            if not marked:
+                return 0  # Redis lost everything: recover_lost_state reads every file again
+            lost += [
+                d for d, score, status in zip(chunk, scores, statuses, strict=True) if score is None and not status
+            ]
+        if not lost:
+            return 0
+        files = {self.files[d][2]: self.files.pop(d) for d in lost if d in self.files}  # by path: one read a file
+        self.tally.unsettled.difference_update(lost)
+        self.tally.outcomes["lost_and_resubmitted"] += len(lost)
+        log.error("deliveries_lost", count=len(lost), files=len(files), action="re-reading their files",
+                  hint="Redis lost writes it had acknowledged: appendfsync always keeps every one")  # fmt: skip
+        self._read_files([files[path] for path in sorted(files)])  # as new deliveries; what did arrive: duplicates
+        return len(lost)
 
     def read_feeds(self) -> int:
         """Poll every feed once (``run --once``); what they yield is submitted and tracked."""
@@ -270,11 +340,29 @@ class Runner:
         for worker in self.workers:
             worker.check()
         self.recover_lost_state()
+        self.recover_lost_deliveries()
         every = min(30.0, self.settings.reconcile_after)
         if time.monotonic() - self._last_resend > every:
             self._last_resend = time.monotonic()
             if queue_depth(self.client) == 0:
                 self.submitter.resend_stale(self.settings.reconcile_after)
+
+    def ride_out(self, error: Exception) -> None:
+        """Redis (or the broker on it) did not answer: say so once per outage, then wait a moment. The caller
+        goes round its loop again; nothing it did not finish was taken as done (see ``read_inboxes``)."""
+        if not self._redis_down:
+            self._redis_down = True
+            log.error("redis_unavailable", reason=f"{type(error).__name__}: {error}",
+                      action=f"retrying every {REDIS_RETRY_S:g}s")  # fmt: skip
+        if self.settings.embedded and revive_embedded(self.redis_url):
+            return  # nobody else would: the embedded server lives and dies with us
+        self.wake.wait(REDIS_RETRY_S)
+
+    def redis_back(self) -> None:
+        """Say that Redis answers again, once, after `ride_out` said it did not."""
+        if self._redis_down:
+            self._redis_down = False
+            log.info("redis_available")
 
     def stop(self) -> None:
         """Ask `watch` to return (from a signal handler or another thread)."""
@@ -302,23 +390,30 @@ class Runner:
                 self.wake.clear()
                 now = time.monotonic()
                 reported = sum(watcher.reported for watcher, _ in self.watchers)
-                if now >= next_scan:
-                    self.read_inboxes(settle=True)
-                    last_read = time.monotonic()
-                    self.tick_feeds()
-                    self.tally.refresh(self.client)
-                    self.move_settled()
-                    self.maintain()
-                    settled = sum(self.tally.outcomes.values())
-                    if settled != shown:
-                        shown = settled
-                        text = " ".join(f"{k}={v}" for k, v in sorted(self.tally.outcomes.items()))
-                        log.info("run_progress", settled=settled, pending=len(self.tally.unsettled), outcomes=text)
-                    next_scan = time.monotonic() + self.settings.inbox_poll_interval
-                elif reported and (reported >= self.submitter.batch_size or now - last_read >= EVENT_BATCH_WINDOW_S
-                                   or queue_depth(self.client) == 0):  # fmt: skip
-                    read = self.read_inboxes(settle=True, scan=False)
-                    last_read = time.monotonic() if read else last_read  # not if all were too fresh to read yet
+                try:
+                    if now >= next_scan:
+                        self.read_inboxes(settle=True)
+                        last_read = time.monotonic()
+                        self.tick_feeds()
+                        self.tally.refresh(self.client)
+                        self.move_settled()
+                        self.maintain()
+                        settled = sum(self.tally.outcomes.values())
+                        if settled != shown:
+                            shown = settled
+                            text = " ".join(f"{k}={v}" for k, v in sorted(self.tally.outcomes.items()))
+                            log.info("run_progress", settled=settled, pending=len(self.tally.unsettled),
+                                     outcomes=text)  # fmt: skip
+                        next_scan = time.monotonic() + self.settings.inbox_poll_interval
+                    elif reported and (reported >= self.submitter.batch_size
+                                       or now - last_read >= EVENT_BATCH_WINDOW_S
+                                       or queue_depth(self.client) == 0):  # fmt: skip
+                        read = self.read_inboxes(settle=True, scan=False)
+                        last_read = time.monotonic() if read else last_read  # not if all were too fresh to read yet
+                    self.redis_back()
+                except REDIS_DOWN as e:
+                    self.ride_out(e)
+                    continue
                 timeout = max(0.0, next_scan - time.monotonic())
                 if any(watcher.reported for watcher, _ in self.watchers):
                     timeout = min(timeout, max(QUIET_S, last_read + EVENT_BATCH_WINDOW_S - time.monotonic()))
@@ -368,12 +463,16 @@ def wait_settled(runner: Runner, timeout_s: float | None, progress: object = Non
     while runner.tally.unsettled:
         if runner.stopping.is_set() or (deadline and time.monotonic() > deadline):
             return False
-        runner.tally.refresh(runner.client)
-        runner.move_settled()
-        if callable(progress):
-            progress(runner.tally)
-        if runner.tally.unsettled:
-            runner.maintain()
-            time.sleep(STATUS_POLL_S)
+        try:
+            runner.tally.refresh(runner.client)
+            runner.move_settled()
+            if callable(progress):
+                progress(runner.tally)
+            if runner.tally.unsettled:
+                runner.maintain()
+                time.sleep(STATUS_POLL_S)
+            runner.redis_back()
+        except REDIS_DOWN as e:
+            runner.ride_out(e)
     runner.move_settled()
     return True

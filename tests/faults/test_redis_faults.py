@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+import redis
 
 from tests.faults.support import (
     RedisProcess,
@@ -22,7 +27,7 @@ from tests.faults.support import (
 from tests.helpers import make_raw_article, stream_events
 from wirewatch.outcomes import read_status
 from wirewatch.redis_server import connect
-from wirewatch.runner import started
+from wirewatch.runner import started, wait_settled
 from wirewatch.settings import load_settings
 
 # A loaded shared machine can make one scenario take minutes; each still has its own recovery bound.
@@ -122,3 +127,192 @@ def test_poison_is_dead_lettered_and_the_rest_flows(redis_aof: RedisProcess, wor
     counts = check_invariants(client, ids, f"poison: {kind.lower()}", recovery)
     assert counts == {"emitted": 40, "dead": 1}
     assert settled_count(client, ids) == 41
+
+
+def test_runner_rides_out_a_redis_outage(redis_aof: RedisProcess, workers: Workers, tmp_path: Path) -> None:
+    """Redis down for a few seconds under `wirewatch run`'s loop: the runner waits for it instead of dying, and
+    files that land during and after the outage are read and emitted once, like those before it."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    batches = [articles(20, seed=10), articles(10, seed=11), articles(10, seed=12)]
+
+    def drop(raws: list[Any]) -> None:
+        for raw in raws:
+            (inbox / f"{raw.url.rsplit('/', 2)[1]}-{raw.url.rsplit('/', 1)[1]}.txt").write_text(raw.content)
+
+    drop(batches[0])
+    settings = load_settings(None, redis_url=redis_aof.url, inbox=[{"path": str(inbox)}], reconcile_after="3s",
+                             inbox_poll_interval="0.2s", batch_size=8)  # fmt: skip
+    workers.start(concurrency=2)
+    failures: list[BaseException] = []
+    with started(settings, with_worker=False) as runner:
+
+        def watch() -> None:
+            try:
+                runner.watch()
+            except BaseException as e:  # what ends the loop ends `wirewatch run`
+                failures.append(e)
+
+        loop = threading.Thread(target=watch, name="runner-watch")
+        loop.start()
+        deadline = time.monotonic() + 60
+        while sum(runner.tally.outcomes.values()) < 10:
+            assert time.monotonic() < deadline and not failures, failures
+            time.sleep(0.1)
+        redis_aof.kill9()
+        drop(batches[1])  # lands while Redis is away
+        time.sleep(3)
+        redis_aof.start()
+        drop(batches[2])
+        client = connect(redis_aof.url)
+        deadline = time.monotonic() + 120
+        while len(stream_events(client)) < 40 or runner.tally.unsettled:
+            assert not failures, f"the runner's loop died: {failures[0]!r}"
+            assert time.monotonic() < deadline, f"{len(stream_events(client))} of 40 events"
+            workers.supervise()
+            time.sleep(0.2)
+        runner.stop()
+        loop.join(timeout=30)
+    assert not failures, failures
+    events = stream_events(client)
+    assert len(events) == 40 and len({e["title"] for e in events}) == 40
+
+
+def test_deliveries_redis_forgot_are_read_again(redis_volatile: RedisProcess, workers: Workers, tmp_path: Path) -> None:
+    """Redis back with an older state that still holds the runner's marker — restarted from a snapshot, or a
+    replica promoted before it had the latest writes — forgot deliveries it had accepted: the runner finds them
+    neither pending nor settled, reads their files again, and every file ends as one event."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    raws = articles(12, seed=13)
+    for raw in raws:
+        (inbox / f"{raw.url.rsplit('/', 1)[1]}.txt").write_text(raw.content, encoding="utf-8")  # type: ignore[union-attr]
+    settings = load_settings(None, redis_url=redis_volatile.url, inbox=[{"path": str(inbox)}], batch_size=8)
+    with started(settings, with_worker=False) as runner:
+        runner.client.save()  # the state Redis comes back with: the marker, none of the deliveries
+        assert runner.read_inboxes(settle=False) == 12
+        redis_volatile.kill9()
+        redis_volatile.start()
+        workers.start(concurrency=2, url=redis_volatile.url)
+        assert wait_settled(runner, 60), f"{len(runner.tally.unsettled)} deliveries never settled"
+        events = stream_events(runner.client)
+        assert runner.tally.outcomes["lost_and_resubmitted"] == 12
+    assert sorted(e["title"] for e in events) == sorted(raw.content.split("\n")[0] for raw in raws)
+
+
+def test_embedded_redis_killed_under_run_is_started_again(tmp_path: Path) -> None:
+    """The embedded redis-server killed (the OOM killer, a stray kill -9) under `wirewatch run`: the runner starts
+    it again from its AOF on the same socket, the workers reconnect, and every file, before and after, ends as
+    one event — with one server on the data folder, not two, and not none."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    batches = [articles(16, seed=15), articles(16, seed=16)]
+
+    def drop(raws: list[Any]) -> None:
+        for raw in raws:
+            (inbox / f"{raw.url.rsplit('/', 2)[1]}-{raw.url.rsplit('/', 1)[1]}.txt").write_text(raw.content)
+
+    data = tmp_path / "data"
+    settings = load_settings(None, data_dir=str(data), inbox=[{"path": str(inbox)}], inbox_poll_interval="0.2s",
+                             reconcile_after="3s", batch_size=8)  # fmt: skip
+    drop(batches[0])
+    failures: list[BaseException] = []
+    with started(settings, with_worker=False) as runner:
+        workers = Workers(runner.redis_url, tmp_path)
+        try:
+            workers.start(concurrency=2)
+
+            def watch() -> None:
+                try:
+                    runner.watch()
+                except BaseException as e:  # what ends the loop ends `wirewatch run`
+                    failures.append(e)
+
+            loop = threading.Thread(target=watch, name="runner-watch")
+            loop.start()
+            deadline = time.monotonic() + 60
+            while sum(runner.tally.outcomes.values()) < 8:
+                assert time.monotonic() < deadline and not failures, failures
+                time.sleep(0.1)
+            [pid] = _servers_on(data)
+            os.kill(int(pid), signal.SIGKILL)
+            drop(batches[1])
+            deadline = time.monotonic() + 120
+            while len(events := _events_or_none(runner.redis_url)) < 32 or runner.tally.unsettled:
+                assert not failures, f"the runner's loop died: {failures[0]!r}"
+                assert time.monotonic() < deadline, f"{len(events)} of 32 events; servers {_servers_on(data)}"
+                workers.supervise()
+                time.sleep(0.2)
+            assert len(_servers_on(data)) == 1
+        finally:
+            runner.stop()
+            workers.stop_all()
+        loop.join(timeout=30)
+    assert not failures, failures
+    assert len(events) == 32 and len({e["title"] for e in events}) == 32
+
+
+def _servers_on(folder: Path) -> list[str]:
+    """The redis-server processes whose data lives in ``folder``."""
+    found = subprocess.run(["pgrep", "-f", f"redis-server.*{folder}"], capture_output=True, text=True).stdout
+    return found.split()
+
+
+def _events_or_none(url: str) -> list[dict[str, Any]]:
+    """The events in ww:events, or none while Redis does not answer."""
+    client = connect(url)
+    try:
+        return stream_events(client)
+    except (redis.ConnectionError, redis.TimeoutError):
+        return []
+    finally:
+        client.close()
+
+
+def test_runner_waits_while_redis_is_full(redis_aof: RedisProcess, workers: Workers, tmp_path: Path) -> None:
+    """Redis at its maxmemory with `noeviction` refuses writes: the runner's loop waits instead of dying, and
+    once there is room again every file, including those that landed while it was full, ends as one event."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    batches = [articles(16, seed=18), articles(16, seed=19)]
+
+    def drop(raws: list[Any]) -> None:
+        for raw in raws:
+            (inbox / f"{raw.url.rsplit('/', 2)[1]}-{raw.url.rsplit('/', 1)[1]}.txt").write_text(raw.content)
+
+    drop(batches[0])
+    settings = load_settings(None, redis_url=redis_aof.url, inbox=[{"path": str(inbox)}], reconcile_after="3s",
+                             inbox_poll_interval="0.2s", batch_size=8)  # fmt: skip
+    workers.start(concurrency=2)
+    admin = connect(redis_aof.url)
+    admin.config_set("maxmemory-policy", "noeviction")
+    failures: list[BaseException] = []
+    with started(settings, with_worker=False) as runner:
+
+        def watch() -> None:
+            try:
+                runner.watch()
+            except BaseException as e:  # what ends the loop ends `wirewatch run`
+                failures.append(e)
+
+        loop = threading.Thread(target=watch, name="runner-watch")
+        loop.start()
+        deadline = time.monotonic() + 60
+        while len(stream_events(admin)) < 16:
+            assert time.monotonic() < deadline and not failures, failures
+            time.sleep(0.1)
+        admin.config_set("maxmemory", str(int(admin.info("memory")["used_memory"]) // 2))  # full: writes refused
+        drop(batches[1])
+        time.sleep(3)
+        assert not failures, f"the runner's loop died: {failures[0]!r}"
+        admin.config_set("maxmemory", "0")
+        deadline = time.monotonic() + 120
+        while len(stream_events(admin)) < 32 or runner.tally.unsettled:
+            assert not failures, f"the runner's loop died: {failures[0]!r}"
+            assert time.monotonic() < deadline, f"{len(stream_events(admin))} of 32 events"
+            workers.supervise()
+            time.sleep(0.2)
+        runner.stop()
+        loop.join(timeout=30)
+    events = stream_events(admin)
+    assert len(events) == 32 and len({e["title"] for e in events}) == 32

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 
 from tests.helpers import queued_batches
 from wirewatch import constants as c
-from wirewatch.runner import started, wait_settled
-from wirewatch.settings import load_settings
+from wirewatch import runner as runner_module
+from wirewatch.runner import WORKER_MAX_RESTARTS, WorkerFailed, WorkerProcess, started, wait_settled
+from wirewatch.settings import Settings, load_settings
 
 
 def test_files_of_one_scan_share_messages(client: redis.Redis, redis_url: str, tmp_path: Path) -> None:
@@ -148,3 +151,31 @@ def test_a_json_text_field_that_holds_markup_is_read_as_html(tmp_path: Path) -> 
     assert texts[0] == "The council voted & the mayor – who opposed it – conceded on Tuesday.\n\nA second paragraph."
     assert texts[1] == "Smith & Sons won the tender – again."
     assert texts[2] == "Use the <p> tag for paragraphs & keep AT&T; out of it."
+
+
+def test_worker_exits_far_apart_do_not_add_up(
+    settings: Settings, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runner gives up on a worker that keeps exiting as soon as it starts, not on one that exits now and
+    then over a long run (a Redis blip can end a worker): exits each after a healthy spell are restarted, however
+    many; only WORKER_MAX_RESTARTS exits in a row, each before a healthy spell, are fatal."""
+    monkeypatch.setattr(runner_module, "WORKER_HEALTHY_S", 0.5)
+    worker = WorkerProcess(settings, redis_url, 1, pool="solo")
+    worker.start()
+    try:
+        for _ in range(WORKER_MAX_RESTARTS + 2):
+            time.sleep(0.6)  # a healthy spell
+            assert worker.process is not None
+            worker.process.kill()
+            worker.process.wait()
+            worker.check()  # restarted, not WorkerFailed
+        assert worker.restarts == 1
+        monkeypatch.setattr(runner_module, "WORKER_HEALTHY_S", 3600.0)
+        with pytest.raises(WorkerFailed):
+            for _ in range(WORKER_MAX_RESTARTS + 1):
+                assert worker.process is not None
+                worker.process.kill()
+                worker.process.wait()
+                worker.check()
+    finally:
+        worker.stop()
