@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,31 @@ def test_a_hanging_receiver_does_not_hold_up_deliveries_to_the_others(
         assert len(healthy.requests) == len(ids), f"{len(healthy.requests)} of {len(ids)} delivered in 30 s"
         delivered = int(client.hget(c.ALERT_STATS, "webhook:delivered") or 0)
         assert delivered == len(ids)  # the hanging receiver's deliveries are still being tried, none counted
+
+
+@pytest.mark.xfail(strict=True, reason="known defect, not fixed here (worker/alerts.py, worker/webhooks.py): the "
+                   "alert's claim and its webhook message are not written together; see docs/reliability.md")
+def test_a_worker_dying_between_alert_and_webhook_still_delivers_it(
+    workers: Workers, fault_redis: str, tmp_path: Path
+) -> None:  # fmt: skip
+    """A worker child that dies after writing an alert and before enqueueing its webhook: the redelivered message
+    finds the alert claimed, and the webhook must still reach the subscriber once."""
+    from tests.worker.test_webhooks import SECRET, Receiver
+
+    client, submitter, _ = make_submitter(fault_redis)
+    died = tmp_path / "died"
+    env = {"WIREWATCH_ALLOW_PRIVATE_NETWORKS": "true"}
+    with Receiver([]) as receiver:
+        put_subscription(client, validate("all", "report", webhook=receiver.url, secret=SECRET))
+        workers.start(concurrency=1, poison=True, queues=c.INGEST_QUEUE, WIREWATCH_TEST_DIE_BEFORE_WEBHOOKS=str(died),
+                      **env)  # fmt: skip
+        workers.start(concurrency=2, queues=",".join(c.IO_QUEUES), pool="threads", **env)
+        ids = submitter.submit(articles(1, seed=14))
+        recovery = wait_all(client, submitter, ids, timeout=90, reconcile=False)
+        assert died.exists()
+        assert check_invariants(client, ids, "worker dies between alert and webhook", recovery) == {"emitted": 1}
+        assert client.xlen(c.ALERTS_STREAM) == 1
+        deadline = time.monotonic() + 20
+        while not receiver.requests and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(receiver.requests) == 1, "the alert is in ww:alerts, its webhook never left"
