@@ -92,6 +92,10 @@ SUBSCRIPTIONS_VERSION = key("subs", "version")  # int, bumped by every change; w
 SUBSCRIPTIONS_POLL_S = 0.5  # how often a worker checks the version: changes reach it within a second
 ALERT_STATS = key("stats", "alerts")  # hash outcome -> count: alerted, webhook:delivered, webhook:gave_up
 ALERT_CLAIM_TTL_S = 30 * 86_400  # one alert per subscription per story until this long after its latest alert
+# Webhook messages written with their alerts, in one script, and cleared once on the broker: a worker that dies
+# between the two leaves them here, for the redelivered message (or the runner's sweep) to send.
+WEBHOOK_OUTBOX = key("webhooks", "outbox")  # hash "<subscription id> <story id>" -> "<unix s> <alert JSON>"
+WEBHOOK_OUTBOX_STALE_S = 300  # the sweep sends what has waited this long (a redelivery usually comes first)
 ALERTS_MAXLEN = 1_000_000  # approximate cap on ww:alerts entries
 FEED_URL_MAX_CHARS = 4000  # a longer URL cannot travel in a poll message (worker.feed_tasks.PollMessage)
 WEBHOOK_QUEUE = "webhooks"  # its own queue: a slow or dead webhook never holds up ingestion

@@ -7,15 +7,21 @@ visibility timeout longer than any task may run.
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
+import redis
 from celery import Celery
 from kombu.entity import Queue
 
 from wirewatch import constants as c
 from wirewatch import sentinel
+from wirewatch.logs import get_logger
 from wirewatch.redis_server import to_broker_url
 from wirewatch.sentinel import is_sentinel_url
+
+log = get_logger(__name__)
 
 PROCESS_TASK = "wirewatch.process"
 WEBHOOK_TASK = "wirewatch.webhook"
@@ -64,3 +70,31 @@ def celery_app(redis_url: str, name: str = "wirewatch") -> Celery:
     app = Celery(name, set_as_current=False)
     app.conf.update(celery_config(redis_url))
     return app
+
+
+def sweep_webhook_outbox(client: redis.Redis, app: Celery, stale_s: float = c.WEBHOOK_OUTBOX_STALE_S,
+                         now: float | None = None) -> int:  # fmt: skip
+    """Send the webhook messages left in the outbox (``c.WEBHOOK_OUTBOX``) longer than ``stale_s`` and forget
+    them; return how many. An entry is left when its worker died between writing the alert and putting the
+    message on the broker, and no redelivery of its article came to resend it (the article was dead-lettered,
+    or settled by another copy). The runner's and the scheduler's upkeep call this. A receiver may see such an
+    alert twice; it dedupes by the alert's id (docs/http.md)."""
+    now = time.time() if now is None else now
+    sent = 0
+    for field, value in client.hscan_iter(c.WEBHOOK_OUTBOX, count=500):
+        written_at, _, body = str(value).partition(" ")
+        try:
+            if now - float(written_at) < stale_s:
+                continue
+            message = {"alert_id": str(json.loads(body)["id"]), "subscription_id": str(field).split(" ")[0],
+                       "body": body}  # fmt: skip
+        except (ValueError, KeyError, TypeError) as e:
+            log.error("webhook_outbox_unreadable", field=str(field)[:200], reason=str(e)[:200])
+            client.hdel(c.WEBHOOK_OUTBOX, field)
+            continue
+        app.send_task(WEBHOOK_TASK, args=[message], queue=c.WEBHOOK_QUEUE)
+        client.hdel(c.WEBHOOK_OUTBOX, field)
+        sent += 1
+    if sent:
+        log.warning("webhooks_swept", alerts=sent, stale_s=stale_s)
+    return sent

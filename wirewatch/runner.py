@@ -33,7 +33,7 @@ from schemas import RawArticle
 from wirewatch import constants as c
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes, read_status
-from wirewatch.queue import FEED_POLL_TASK, celery_app
+from wirewatch.queue import FEED_POLL_TASK, celery_app, sweep_webhook_outbox
 from wirewatch.redis_server import check_reachable, connect, redact_url, redis_service, revive_embedded
 from wirewatch.settings import Settings
 
@@ -346,6 +346,7 @@ class Runner:
             self._last_resend = time.monotonic()
             if queue_depth(self.client) == 0:
                 self.submitter.resend_stale(self.settings.reconcile_after)
+            sweep_webhook_outbox(self.client, self.submitter.app)
 
     def ride_out(self, error: Exception) -> None:
         """Redis (or the broker on it) did not answer: say so once per outage, then wait a moment. The caller

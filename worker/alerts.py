@@ -56,7 +56,8 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 @dataclass(frozen=True)
 class Raised:
-    """An alert that was written now (not one claimed earlier), with its subscription."""
+    """An alert that was written now (not one claimed earlier), with its subscription; or, ``resent``, one written
+    earlier whose webhook message never reached the broker (its outbox entry is still there)."""
 
     alert_id: str
     body: str  # the AlertEvent JSON, as written to ww:alerts
@@ -64,6 +65,11 @@ class Raised:
     entry: str
     article_id: str
     story_id: str
+    resent: bool = False
+
+    @property
+    def outbox_field(self) -> str:
+        return f"{self.subscription.id} {self.story_id}"
 
     @cached_property
     def alert(self) -> AlertEvent:
@@ -135,12 +141,16 @@ def raise_alerts(
     articles: dict[str, str] = {}
     hit_parts: dict[Hit, str] = {}
     written: list[tuple[str, str, str, str, ArticleEvent, Subscription]] = []  # story, sid, alert id, JSON, …
+    claimed_hooks: list[tuple[str, str]] = []  # (subscription, story) claimed before, for a webhook
+    hooked = index.with_webhook
     for (story, found), claimed in zip(stories.items(), claims, strict=True):
         done = set(claimed.split("\n")) if claimed else ()
         for slot, (event, doc) in found.items():
             sid, query = ids[slot], percolator.queries[slot]
             assert sid is not None and query is not None
             if sid in done:
+                if sid in hooked:
+                    claimed_hooks.append((sid, story))
                 continue
             sub = index.subscriptions[sid]
             article = articles.get(event.id)
@@ -157,15 +167,35 @@ def raise_alerts(
         position = {story: str(i) for i, story in enumerate(dict.fromkeys(w[0] for w in chunk), 1)}
         args: list[str | int] = [c.ALERT_CLAIM_TTL_S, c.ALERTS_MAXLEN, "\n".join(position[w[0]] for w in chunk),
                                  "\n".join(w[1] for w in chunk), "\n".join(w[2] for w in chunk),
-                                 "\n".join(w[3] for w in chunk)]  # fmt: skip
-        keys = [alerts_stream, c.ALERT_STATS, *map(c.alert_claim_key, position)]
+                                 "\n".join(w[3] for w in chunk), "\n".join(w[0] if w[5].webhook else "" for w in chunk),
+                                 int(now.timestamp())]  # fmt: skip
+        keys = [alerts_stream, c.ALERT_STATS, c.WEBHOOK_OUTBOX, *map(c.alert_claim_key, position)]
         entries = str(script(keys=keys, args=args)).split(" ")
         for (story, _, aid, body, event, sub), entry in zip(chunk, entries, strict=True):
             if not entry:
                 continue  # claimed since the check, by another worker's copy of the story
             raised.append(Raised(aid, body, sub, entry, event.id, story))
     _log_per_article(raised)
+    if claimed_hooks:
+        raised += unsent_webhooks(client, index, claimed_hooks)
     return raised
+
+
+def unsent_webhooks(client: redis.Redis, index: SubscriptionIndex, pairs: list[tuple[str, str]]) -> list[Raised]:
+    """The alerts of these (subscription, story) pairs still in the webhook outbox: written by a worker that
+    died, or failed to publish, before their webhook messages were on the broker. Resent, never rewritten."""
+    found: list[str | None] = client.hmget(c.WEBHOOK_OUTBOX, [f"{sid} {story}" for sid, story in pairs])  # type: ignore[assignment]
+    resent: list[Raised] = []
+    for (sid, story), value in zip(pairs, found, strict=True):
+        sub = index.subscriptions.get(sid)
+        if value is None or sub is None:
+            continue
+        body = value.partition(" ")[2]
+        alert = json.loads(body)
+        resent.append(Raised(alert["id"], body, sub, "", alert["article_id"], story, resent=True))
+    if resent:
+        log.warning("webhooks_resent", alerts=len(resent), reason="outbox entries of alerts claimed earlier")
+    return resent
 
 
 def _log_per_article(raised: list[Raised]) -> None:

@@ -37,7 +37,7 @@ from worker.parse import ParsedArticle, parse
 from worker.query import QuerySyntaxError
 from worker.stories import assign, make_index
 from worker.subscriptions import SubscriptionIndex, sync_config
-from worker.webhooks import enqueue_webhooks
+from worker.webhooks import clear_outbox, enqueue_webhooks
 
 ATTEMPTS_LUA = resources.files("worker").joinpath("lua/attempts.lua").read_text(encoding="utf-8")
 log = get_logger("wirewatch.pipeline")
@@ -186,7 +186,8 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
     started = time.perf_counter()
     raised = raise_alerts(deps.client, deps.subscriptions, [event for _, event, _, _ in to_emit],
                           datetime.now(UTC), deps.settings.alerts_stream)  # fmt: skip
-    enqueue_webhooks(deps.send_task, raised)
+    if enqueue_webhooks(deps.send_task, raised):
+        clear_outbox(deps.client, raised)  # on the broker now: a crash before this line resends, never loses
     timings.observe("match", time.perf_counter() - started)
     started = time.perf_counter()
     settled = deps.outcomes.settle_many(terminal) + emit_many(deps.outcomes, to_emit)

@@ -162,6 +162,7 @@ class SubscriptionIndex:
         self.clock = clock
         self.percolator = Percolator()
         self.subscriptions: dict[str, Subscription] = {}
+        self.with_webhook: set[str] = set()  # ids of the subscriptions that have a webhook
         self._bodies: dict[str, str] = {}
         self.version: int | None = None
         self._checked_at = float("-inf")
@@ -202,6 +203,7 @@ class SubscriptionIndex:
             self._bodies[sid] = body
             self.subscriptions[sid] = sub
             added += 1
+        self.with_webhook = {sid for sid, sub in self.subscriptions.items() if sub.webhook}
         log.info("subscriptions_loaded", version=version, total=len(self.percolator), changed=added,
                  removed=removed)  # fmt: skip
         self.version = version

@@ -207,7 +207,8 @@ def register_webhook_task(app: Celery, deps: Callable[[], Any]) -> None:
 
 
 def enqueue_webhooks(send_task: Callable[..., Any] | None, raised: list[Any]) -> int:
-    """One webhook message per newly raised alert whose subscription has a webhook."""
+    """One webhook message per newly raised (or resent) alert whose subscription has a webhook. The caller then
+    clears their outbox entries (`clear_outbox`): only once the messages are on the broker."""
     sent = 0
     for r in raised:
         if r.subscription.webhook and send_task is not None:
@@ -216,3 +217,11 @@ def enqueue_webhooks(send_task: Callable[..., Any] | None, raised: list[Any]) ->
             send_task(WEBHOOK_TASK, args=[message.model_dump()], queue=c.WEBHOOK_QUEUE)
             sent += 1
     return sent
+
+
+def clear_outbox(client: redis.Redis, sent: list[Any]) -> None:
+    """Forget the outbox entries of alerts whose webhook messages are on the broker now."""
+    fields = [r.outbox_field for r in sent if r.subscription.webhook]
+    if fields:
+        client.hdel(c.WEBHOOK_OUTBOX, *fields)
+

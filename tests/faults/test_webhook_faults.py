@@ -90,13 +90,11 @@ def test_a_hanging_receiver_does_not_hold_up_deliveries_to_the_others(
         assert delivered == len(ids)  # the hanging receiver's deliveries are still being tried, none counted
 
 
-@pytest.mark.xfail(strict=True, reason="known defect, not fixed here (worker/alerts.py, worker/webhooks.py): the "
-                   "alert's claim and its webhook message are not written together; see docs/reliability.md")
 def test_a_worker_dying_between_alert_and_webhook_still_delivers_it(
     workers: Workers, fault_redis: str, tmp_path: Path
 ) -> None:  # fmt: skip
     """A worker child that dies after writing an alert and before enqueueing its webhook: the redelivered message
-    finds the alert claimed, and the webhook must still reach the subscriber once."""
+    finds the alert claimed and its outbox entry still there, and sends the webhook from it, once."""
     from tests.worker.test_webhooks import SECRET, Receiver
 
     client, submitter, _ = make_submitter(fault_redis)
@@ -116,3 +114,4 @@ def test_a_worker_dying_between_alert_and_webhook_still_delivers_it(
         while not receiver.requests and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(receiver.requests) == 1, "the alert is in ww:alerts, its webhook never left"
+        assert client.hlen(c.WEBHOOK_OUTBOX) == 0

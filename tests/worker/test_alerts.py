@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable
@@ -253,11 +254,13 @@ def test_alerts_script_skips_claimed_pairs_and_repeats_within_one_call(client: r
 
     client.set(c.alert_claim_key("k1"), "sub_a\n")
     script = client.register_script(ALERTS_LUA)
-    keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.alert_claim_key("k1"), c.alert_claim_key("k2")]
-    args = [60, 1000, "1\n1\n1\n2", "sub_a\nsub_b\nsub_b\nsub_a", "alr_1\nalr_2\nalr_3\nalr_4", "{}\n{}\n{}\n{}"]
+    keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.WEBHOOK_OUTBOX, c.alert_claim_key("k1"), c.alert_claim_key("k2")]
+    args = [60, 1000, "1\n1\n1\n2", "sub_a\nsub_b\nsub_b\nsub_a", "alr_1\nalr_2\nalr_3\nalr_4", "{}\n{}\n{}\n{}",
+            "k1\n\n\nk2", 1234]  # the first and the last for a webhook
     answer = str(script(keys=keys, args=args)).split(" ")
     assert [bool(e) for e in answer] == [False, True, False, True]
     assert [f["id"] for _, f in client.xrange(c.ALERTS_STREAM)] == ["alr_2", "alr_4"]
+    assert client.hgetall(c.WEBHOOK_OUTBOX) == {"sub_a k2": "1234 {}"}  # the claimed pair writes nothing
     assert client.get(c.alert_claim_key("k1")) == "sub_a\nsub_b\n"
     assert client.get(c.alert_claim_key("k2")) == "sub_a\n"
     assert 0 < client.ttl(c.alert_claim_key("k1")) <= 60
@@ -269,11 +272,53 @@ def test_alerts_script_refuses_a_bad_story_before_writing_anything(client: redis
     from worker.alerts import ALERTS_LUA
 
     script = client.register_script(ALERTS_LUA)
-    keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.alert_claim_key("k1")]
-    args = [60, 1000, "1\n2", "sub_a\nsub_b", "alr_a\nalr_b", "{}\n{}"]
+    keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.WEBHOOK_OUTBOX, c.alert_claim_key("k1")]
+    args = [60, 1000, "1\n2", "sub_a\nsub_b", "alr_a\nalr_b", "{}\n{}", "k1\n", 0]
     with pytest.raises(redis.ResponseError, match="no claims key for story 2"):
         script(keys=keys, args=args)
     assert client.xlen(c.ALERTS_STREAM) == 0
     assert not client.exists(c.alert_claim_key("k1"))
     with pytest.raises(redis.ResponseError, match="2 stories, 1 subscriptions"):
-        script(keys=keys, args=[60, 1000, "1\n1", "sub_a", "alr_a\nalr_b", "{}\n{}"])
+        script(keys=keys, args=[60, 1000, "1\n1", "sub_a", "alr_a\nalr_b", "{}\n{}", "\n", 0])
+    assert not client.exists(c.WEBHOOK_OUTBOX)
+
+
+def test_an_alert_for_a_webhook_waits_in_the_outbox_until_its_message_is_sent(client: redis.Redis,
+                                                                                redis_url: str) -> None:  # fmt: skip
+    """The alert's webhook message is written with the alert, in one script; cleared once it is on the broker.
+    Left there (the worker died in between), the redelivered batch resends it instead of losing it; and what no
+    redelivery comes for, the runner's sweep sends once it is stale."""
+    from tests.worker.test_webhooks import SECRET
+    from wirewatch.queue import celery_app, sweep_webhook_outbox
+    from worker.webhooks import clear_outbox
+
+    put_subscription(client, validate("hooked", "alpha", webhook="https://hooks.example/x", secret=SECRET))
+    put_subscription(client, validate("plain", "alpha"))
+    index = SubscriptionIndex(client, poll_s=0)
+    event = make_event(id="w1", story_id="w1", text="alpha")
+    raised = raise_alerts(client, index, [event], NOW)
+    assert sorted(r.subscription.name for r in raised) == ["hooked", "plain"]
+    hooked = next(r for r in raised if r.subscription.name == "hooked")
+    [(field, value)] = client.hgetall(c.WEBHOOK_OUTBOX).items()
+    assert field == f"{hooked.subscription.id} w1" and value.partition(" ")[2] == hooked.body
+
+    # The worker died before sending: the redelivered batch raises nothing new and resends the one left.
+    [again] = raise_alerts(client, index, [event], NOW)
+    assert again.resent and (again.alert_id, again.body) == (hooked.alert_id, hooked.body)
+    assert len(_alerts(client)) == 2
+    clear_outbox(client, [again])
+    assert client.hlen(c.WEBHOOK_OUTBOX) == 0 and raise_alerts(client, index, [event], NOW) == []
+
+    # No redelivery comes: the sweep sends what has waited past its time, and only that.
+    raise_alerts(client, index, [make_event(id="w2", story_id="w2", text="alpha")], NOW)
+    app = celery_app(redis_url)
+    try:
+        assert sweep_webhook_outbox(client, app, stale_s=300, now=NOW.timestamp() + 10) == 0
+        assert sweep_webhook_outbox(client, app, stale_s=300, now=NOW.timestamp() + 301) == 1
+    finally:
+        app.close()
+    assert client.hlen(c.WEBHOOK_OUTBOX) == 0
+    [message] = map(json.loads, client.lrange(c.WEBHOOK_QUEUE, 0, -1))  # the Celery message, as kombu wrote it
+    [[args], _, _] = json.loads(base64.b64decode(message["body"]))
+    assert message["headers"]["task"] == "wirewatch.webhook" and args["subscription_id"] == hooked.subscription.id
+    assert json.loads(args["body"])["story_id"] == "w2" and args["alert_id"] == alert_id(hooked.subscription.id, "w2")
