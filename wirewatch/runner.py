@@ -25,7 +25,7 @@ import redis
 from kombu.exceptions import OperationalError
 
 from producers.feed_service import fetch_policy, poll_all_once, sync_feeds, tick
-from producers.inbox import InboxWatcher, read_file, shown
+from producers.inbox import InboxWatcher, shown
 from producers.inbox_events import QUIET_S, watching
 from producers.schedule import FeedSchedule
 from producers.submit import Submitter
@@ -212,7 +212,7 @@ class Runner:
         try:
             for watcher, name, path in files:
                 read += 1
-                result = read_file(path, name, limits.max_article_bytes, limits.max_records_per_file)
+                result = watcher.read(path, name, limits.max_article_bytes, limits.max_records_per_file)
                 made = [t.delivery_id for t in result.refusals] + [a.delivery_id for a in result.articles]
                 self.files.update(dict.fromkeys(made, (watcher, name, path)))
                 if watcher.move_done:
