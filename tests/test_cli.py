@@ -71,6 +71,12 @@ def test_run_once_twice_then_events(example: Path) -> None:
     assert any(e["title"].startswith("China's jailing") for e in events)
     table = _wirewatch("events", "-c", str(example))
     assert table.returncode == 0 and "China's jailing" in table.stdout
+    # stats: the figures of /v1/stats, the example's subscription's one alert included
+    stats = json.loads(_wirewatch("stats", "--json", "-c", str(example)).stdout)
+    assert stats == {"outcomes": {"emitted": expected, "duplicate": expected}, "pending": 0, "queue_depth": 0,
+                     "events": expected, "alerts": 1, "dead": 0}  # fmt: skip
+    shown = _wirewatch("stats", "-c", str(example)).stdout
+    assert "alerts in stream" in shown and "dead letters" in shown and "queued messages" in shown
     assert _redis_servers_under(example.parent) == []
 
 

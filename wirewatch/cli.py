@@ -497,24 +497,24 @@ def stories_show(ctx: click.Context, config_file: str | None, as_json: bool, sto
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="As one JSON object.")
 def stats(config_file: str | None, as_json: bool) -> None:
-    """Lifetime counts per outcome, and what is pending."""
-    from wirewatch import constants as c
+    """Lifetime counts per outcome, what is pending and queued, and the events, alerts and dead letters kept —
+    the same figures as ``/v1/stats``."""
+    from wirewatch.runner import stats_snapshot
 
     settings = _load(config_file)
     with _redis(settings) as client:
-        counts = {str(k): int(v) for k, v in client.hgetall(c.STATS).items()}
-        data = {"outcomes": counts, "pending": int(client.zcard(c.LEDGER_PENDING)),
-                "events": int(client.xlen(settings.events_stream)) if client.exists(settings.events_stream) else 0}
+        data = stats_snapshot(client, settings)
     if as_json:
         click.echo(json.dumps(data))
         return
     table = Table(title="wirewatch stats", title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
-    for key, value in sorted(counts.items()):
-        table.add_row(key, str(value))
-    table.add_row("pending", str(data["pending"]))
-    table.add_row("events in stream", str(data["events"]))
+    for key, value in sorted(data["outcomes"].items()):
+        table.add_row(_cell(key), str(value))
+    for label, key in (("pending", "pending"), ("queued messages", "queue_depth"), ("events in stream", "events"),
+                       ("alerts in stream", "alerts"), ("dead letters", "dead")):  # fmt: skip
+        table.add_row(label, str(data[key]))
     _console().print(table)
 
 

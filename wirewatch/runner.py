@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import redis
 from kombu.exceptions import OperationalError
@@ -140,6 +141,20 @@ class WorkerProcess:
             self.process.kill()
             self.process.wait()
         log.info("worker_stopped", code=self.process.returncode, queues=self.queues)
+
+
+def stats_snapshot(client: redis.Redis, settings: Settings) -> dict[str, Any]:
+    """What `wirewatch stats` and `/v1/stats` show: lifetime outcomes, pending deliveries, messages queued, and
+    the lengths of the events, alerts and dead-letter streams (0 for one not there yet)."""
+    pipe = client.pipeline(transaction=False)
+    pipe.hgetall(c.STATS)
+    pipe.zcard(c.LEDGER_PENDING)
+    pipe.xlen(settings.events_stream)
+    pipe.xlen(settings.alerts_stream)
+    pipe.xlen(c.DEAD_STREAM)
+    outcomes, pending, events, alerts, dead = pipe.execute()
+    return {"outcomes": {str(k): int(v) for k, v in outcomes.items()}, "pending": int(pending),
+            "queue_depth": queue_depth(client), "events": int(events), "alerts": int(alerts), "dead": int(dead)}
 
 
 def queue_depth(client: redis.Redis) -> int:

@@ -17,7 +17,7 @@ from wirewatch import constants as c
 from wirewatch.api.auth import Principal
 from wirewatch.api.deps import get_state, needs_read, problems
 from wirewatch.api.models import AlertPage, EventPage, Stats
-from wirewatch.runner import queue_depth
+from wirewatch.runner import stats_snapshot
 
 router = APIRouter(tags=["read"])
 
@@ -82,13 +82,4 @@ def list_alerts(
 def stats(request: Request, _: Principal | None = Depends(needs_read)) -> Stats:
     """Lifetime outcomes, what is pending and queued, and the stream lengths."""
     state = get_state(request)
-    client = state.client
-    pipe = client.pipeline(transaction=False)
-    pipe.hgetall(c.STATS)
-    pipe.zcard(c.LEDGER_PENDING)
-    pipe.xlen(state.settings.events_stream)
-    pipe.xlen(state.settings.alerts_stream)
-    pipe.xlen(c.DEAD_STREAM)
-    outcomes, pending, events, alerts, dead = pipe.execute()
-    return Stats(outcomes={str(k): int(v) for k, v in outcomes.items()}, pending=int(pending),
-                 queue_depth=queue_depth(client), events=int(events), alerts=int(alerts), dead=int(dead))  # fmt: skip
+    return Stats(**stats_snapshot(state.client, state.settings))
