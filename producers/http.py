@@ -185,8 +185,11 @@ async def submit_articles(request: Request, principal: Principal = Depends(needs
 
 
 def _hand_on(state: ApiState, parsed: Parsed) -> None:
-    state.submitter.refuse([t for _, t in parsed.refusals])
-    state.submitter.submit(raw for _, raw in parsed.articles)
+    refusals = [t for _, t in parsed.refusals]
+    state.submitter.refuse(refusals)
+    ids = state.submitter.submit(raw for _, raw in parsed.articles)
+    if state.on_submit is not None:  # `wirewatch run` counts them in its summary, as it counts its own files
+        state.on_submit([t.delivery_id for t in refusals] + ids)
 
 
 @router.get(

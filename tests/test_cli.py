@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
 from click.testing import CliRunner
@@ -129,6 +130,40 @@ def test_run_watches_the_inbox(example: Path, seed_text: str) -> None:
     assert proc.returncode == 0, stderr[-2000:]
     assert "emitted" in stdout
     assert _redis_servers_under(example.parent) == []
+
+
+def test_run_counts_what_its_http_receiver_accepted(example: Path) -> None:
+    """An article posted to the HTTP receiver inside `run` is in the run's summary like a file it read (the
+    summary said "0 deliveries" beside the event it had made)."""
+    for path in (example.parent / "inbox").iterdir():
+        path.unlink()
+    token = "run-summary-token-0123456789"
+    env = {**os.environ, "WIREWATCH_HTTP__PORT": "0",
+           "WIREWATCH_HTTP__TOKENS": json.dumps([{"name": "t", "token": token, "scope": "write"}])}  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "wirewatch", "run", "-c", str(example)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        base = ""
+        while not base:
+            line = proc.stdout.readline()
+            assert line, "run exited before serving"
+            if line.startswith("HTTP API and dashboard on "):
+                base = line.split(" on ", 1)[1].strip().rstrip("/")
+        posted = httpx.post(f"{base}/v1/articles", headers={"Authorization": f"Bearer {token}"}, timeout=10,
+                            json=[{"url": "https://news.example/ferry", "title": "Ferry sails again",
+                                   "content": "The island ferry sailed again on Saturday after the storm."},
+                                  {"url": "https://news.example/empty", "title": "Only a title"}])  # fmt: skip
+        assert posted.status_code == 202, posted.text
+        status = posted.json()["accepted"][0]["status_url"]
+        deadline = time.monotonic() + 60
+        while httpx.get(status, timeout=10).json().get("state") != "emitted" and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr[-2000:]
+    assert "wirewatch run — 2 deliveries" in stdout and "Ferry sails again" in stdout, stdout
 
 
 def test_an_unreachable_redis_is_one_clear_error(example: Path) -> None:

@@ -190,7 +190,8 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
                 return
             console.print(f"wirewatch {__version__}: watching {len(settings.inbox)} inbox folder(s) and "
                           f"{len(settings.feeds)} configured feed(s); Ctrl-C stops.")  # fmt: skip
-            with _http_for_run(settings, runner.redis_url, console), contextlib.suppress(KeyboardInterrupt):
+            with _http_for_run(settings, runner.redis_url, console, runner.tally.unsettled.update), \
+                    contextlib.suppress(KeyboardInterrupt):
                 runner.watch()
             runner.tally.refresh(runner.client)
             _summary(console, runner.tally, runner.client, time.monotonic() - begun)
@@ -199,15 +200,17 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
 
 
 @contextmanager
-def _http_for_run(settings: Settings, redis_url: str, console: Console) -> Iterator[None]:
-    """The HTTP app beside the watcher in ``run`` (unless ``http.enabled`` is false)."""
+def _http_for_run(settings: Settings, redis_url: str, console: Console,
+                  on_submit: Callable[[list[str]], None]) -> Iterator[None]:  # fmt: skip
+    """The HTTP app beside the watcher in ``run`` (unless ``http.enabled`` is false); what it accepts is counted
+    in the run's summary (``on_submit``)."""
     if not settings.http.enabled:
         yield
         return
     from wirewatch.api.server import serving
 
     try:
-        with serving(settings, redis_url) as base:
+        with serving(settings, redis_url, on_submit) as base:
             console.print(f"HTTP API and dashboard on {base}/")
             yield
     except OSError as e:

@@ -54,7 +54,8 @@ REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.OutOfM
 
 @dataclass
 class Tally:
-    """Deliveries this run submitted or refused, and how each ended."""
+    """Deliveries this run submitted or refused (its own reads, and what its HTTP receiver accepted), and how each
+    ended."""
 
     outcomes: Counter[str] = field(default_factory=Counter)
     unsettled: set[str] = field(default_factory=set)

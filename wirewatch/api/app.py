@@ -9,7 +9,7 @@ can rely on it.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from importlib import resources
@@ -73,7 +73,8 @@ def async_client(redis_url: str, max_connections: int) -> redis.asyncio.Redis:
     return client
 
 
-def create_app(settings: Settings, redis_url: str) -> FastAPI:
+def create_app(settings: Settings, redis_url: str,
+               on_submit: Callable[[list[str]], None] | None = None) -> FastAPI:  # fmt: skip
     client = connect(redis_url)
     aclient = async_client(redis_url, settings.http.max_streams + SPARE_ASYNC_CONNECTIONS)
     celery = celery_app(redis_url)
@@ -83,7 +84,7 @@ def create_app(settings: Settings, redis_url: str) -> FastAPI:
         tokens=TokenTable(settings.http.tokens),
         limiter=RateLimiter(client, settings.http.rate_limit, settings.http.rate_window),
         anonymous=RateLimiter(client, settings.http.anonymous_rate_limit, settings.http.rate_window),
-        streams=StreamSlots(settings.http.max_streams),
+        streams=StreamSlots(settings.http.max_streams), on_submit=on_submit,
     )  # fmt: skip
 
     @asynccontextmanager

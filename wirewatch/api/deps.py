@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,7 @@ class ApiState:
     limiter: RateLimiter
     anonymous: RateLimiter  # per client address, for requests without a valid token
     streams: StreamSlots
+    on_submit: Callable[[list[str]], None] | None = None  # told the delivery ids of every accepted body
 
 
 class ApiError(Exception):

@@ -6,7 +6,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import uvicorn
@@ -32,8 +32,9 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def make_server(settings: Settings, redis_url: str) -> uvicorn.Server:
-    app = create_app(settings, redis_url)
+def make_server(settings: Settings, redis_url: str,
+                on_submit: Callable[[list[str]], None] | None = None) -> uvicorn.Server:  # fmt: skip
+    app = create_app(settings, redis_url, on_submit)
     # limit_concurrency: with that many connections open, uvicorn answers a new request 503 and closes it, so
     # requests held open (slow bodies) cannot pile up until file descriptors run out and /healthz starves.
     # That 503 is uvicorn's own plain text (the request never reaches the app). A client that never finishes
@@ -64,11 +65,13 @@ def serve(settings: Settings, redis_url: str) -> None:
 
 
 @contextmanager
-def serving(settings: Settings, redis_url: str) -> Iterator[str]:
-    """The app served from a thread for the block; yields its base URL (``http://127.0.0.1:PORT``)."""
+def serving(settings: Settings, redis_url: str,
+            on_submit: Callable[[list[str]], None] | None = None) -> Iterator[str]:  # fmt: skip
+    """The app served from a thread for the block; yields its base URL (``http://127.0.0.1:PORT``).
+    ``on_submit`` is told the delivery ids of every accepted body (``wirewatch run``'s summary counts them)."""
     sock = bind(settings.http.host, settings.http.port)
     host, port = sock.getsockname()[:2]
-    server = make_server(settings, redis_url)
+    server = make_server(settings, redis_url, on_submit)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="wirewatch-http", daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT_S
