@@ -184,6 +184,7 @@ class SubscriptionIndex:
         for sid in [s for s in self._bodies if s not in raw]:
             self.percolator.remove(sid)
             del self._bodies[sid], self.subscriptions[sid]
+            self.with_webhook.discard(sid)
             removed += 1
         for sid, body in raw.items():
             if self._bodies.get(sid) == body:
@@ -198,12 +199,16 @@ class SubscriptionIndex:
                 self.percolator.remove(sid)
                 self._bodies.pop(sid, None)
                 self.subscriptions.pop(sid, None)
+                self.with_webhook.discard(sid)
                 continue
             self.percolator.add(sid, query)
             self._bodies[sid] = body
             self.subscriptions[sid] = sub
+            if sub.webhook:  # kept up to date in place: a reload of one must not replace a frozen set
+                self.with_webhook.add(sid)
+            else:
+                self.with_webhook.discard(sid)
             added += 1
-        self.with_webhook = {sid for sid, sub in self.subscriptions.items() if sub.webhook}
         log.info("subscriptions_loaded", version=version, total=len(self.percolator), changed=added,
                  removed=removed)  # fmt: skip
         self.version = version

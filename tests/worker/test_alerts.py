@@ -322,3 +322,6 @@ def test_an_alert_for_a_webhook_waits_in_the_outbox_until_its_message_is_sent(cl
     [[args], _, _] = json.loads(base64.b64decode(message["body"]))
     assert message["headers"]["task"] == "wirewatch.webhook" and args["subscription_id"] == hooked.subscription.id
     assert json.loads(args["body"])["story_id"] == "w2" and args["alert_id"] == alert_id(hooked.subscription.id, "w2")
+    put_subscription(client, validate("hooked", "alpha"))  # its webhook taken off: nothing more waits for it
+    index.current()
+    assert index.with_webhook == set()
