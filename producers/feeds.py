@@ -124,6 +124,7 @@ class _Feed:
     title: str | None = None
     link: str | None = None
     ttl_s: float | None = None
+    language: str | None = None  # as the feed declares it ("en-us", "de")
     items: list[_Item] = field(default_factory=list)
     dropped: int = 0
 
@@ -678,6 +679,8 @@ def _parse_rss(doc: _Doc, max_items: int) -> _Feed:
             feed.link = doc.text(child)
         elif ns is None and local == "ttl":
             feed.ttl_s = _minutes(doc.text(child))
+        elif (ns is None and local == "language") or (ns in (NS_DC, NS_DC_HTTPS) and local == "language"):
+            feed.language = feed.language or _plain(doc.text(child))
     return feed
 
 
@@ -705,6 +708,8 @@ def _parse_rdf(doc: _Doc, max_items: int) -> _Feed:
                     feed.title = _plain(doc.text(sub))
                 elif sns == ns and slocal == "link":
                     feed.link = doc.text(sub)
+                elif sns in (NS_DC, NS_DC_HTTPS) and slocal == "language":
+                    feed.language = _plain(doc.text(sub))
         elif local == "item":
             if len(feed.items) >= max_items:
                 feed.dropped += 1
@@ -754,7 +759,7 @@ def _atom_authors(doc: _Doc, el: Any) -> list[str]:
 
 def _parse_atom(doc: _Doc, max_items: int) -> _Feed:
     root = doc.root
-    feed = _Feed(version="atom10" if _split(root.tag)[0] == NS_ATOM else "atom")
+    feed = _Feed(version="atom10" if _split(root.tag)[0] == NS_ATOM else "atom", language=root.get(f"{{{NS_XML}}}lang"))
     feed_base = root.get(f"{{{NS_XML}}}base")
     feed_authors = _atom_authors(doc, root)
     for child in root:
@@ -845,6 +850,7 @@ def _parse_json_feed(body: bytes, http_charset: str | None, max_items: int) -> _
     feed = _Feed(version="json11" if version.endswith("/1.1") else "json1")
     feed.title = _plain(_str(doc.get("title")))
     feed.link = _str(doc.get("home_page_url"))
+    feed.language = _str(doc.get("language"))
     feed_authors = _json_authors(doc)
     for raw in doc["items"]:
         if not isinstance(raw, dict):
@@ -926,6 +932,7 @@ def _parse_with_feedparser(body: bytes, headers: Mapping[str, str] | None, max_i
         title=_plain(_str(meta.get("title"))),
         link=_str(meta.get("link")),
         ttl_s=_minutes(_str(meta.get("ttl"))),
+        language=_str(meta.get("language")),
     )
     for entry in entries:
         if len(feed.items) >= max_items:
@@ -1004,6 +1011,7 @@ def _to_parsed(
     articles: list[RawArticle] = []
     published: list[str | None] = []
     seen: set[str] = set()
+    language = feed.language.strip()[:35] or None if feed.language else None
     for item in feed.items:
         link = item.link
         if link and not link.startswith(("http://", "https://")) and base:
@@ -1029,6 +1037,7 @@ def _to_parsed(
                 published_at=_cut(item.published, PUBLISHED_MAX_CHARS),
                 summary=_cut(item.summary, ITEM_MAX_CONTENT_CHARS),
                 guid=_cut(item.guid, GUID_MAX_CHARS),
+                language=language,
                 received_at=received_at,
             )
         )

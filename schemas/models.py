@@ -72,6 +72,11 @@ class RawArticle(_Model):
     published_at: str | None = Field(None, max_length=100, description="As the source wrote it.")
     summary: str | None = Field(None, description="A feed item's summary, when that is all there is.")
     guid: str | None = Field(None, max_length=2000)
+    language: str | None = Field(
+        None, max_length=35,
+        description="The language the source declares (a feed's <language>, dc:language or xml:lang), as written: "
+        "what the event's language falls back to where the text is too short or too mixed to tell.",
+    )
     received_at: UtcDatetime
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

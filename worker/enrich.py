@@ -28,6 +28,11 @@ LANGID_CHARS = 300
 # Below this many characters a language guess is noise unless the model is confident.
 SHORT_TEXT_CHARS = 40
 SHORT_TEXT_MIN_PROB = 0.90
+# Below this probability the model is guessing, and a language the source declares is the better answer. Of the
+# 3,706 corpus feed items whose feed declares one, 141 fall under it: 104 agree with the feed anyway and the 37
+# others are all English the model took for Welsh, Dutch or Irish ("Roblox / Status: Planned => Running" as et);
+# from 0.5 up, 16 differ from the feed, and those are mostly posts really in another language (bench/feed_quality).
+DECLARED_WINS_BELOW = 0.5
 NEWS_LANGUAGES = words(
     "af ar bg bn ca cs cy da de el en es et fa fi fr ga gl gu he hi hr hu hy id is it ja ka kk ko lt lv mk ml mr "
     "ms mt nb ne nl nn no pa pl pt ro ru sk sl sq sr sv sw ta te th tl tr uk ur uz vi zh"
@@ -63,14 +68,27 @@ def _identifier():  # type: ignore[no-untyped-def]
     return identifier
 
 
-def detect_language(title: str, text: str) -> str | None:
+def detect_language(title: str, text: str, declared: str | None = None) -> str | None:
+    """The language of the title and the start of the text; where the model is unsure (a short or mixed
+    sample), the language the source declares, if it names one as a two-letter code ("en-US" → "en")."""
     sample = f"{title}\n{text[:LANGID_CHARS]}".strip()
+    hint = declared_code(declared)
     if not sample:
-        return None
+        return hint
     language, prob = _identifier().classify(sample)
+    if hint and prob < DECLARED_WINS_BELOW:
+        return hint
     if len(sample) < SHORT_TEXT_CHARS and prob < SHORT_TEXT_MIN_PROB:
-        return None
+        return hint
     return str(language)
+
+
+def declared_code(declared: str | None) -> str | None:
+    """The ISO 639-1 code of a declared language tag (BCP 47 "en-us", "pt_BR", "DE"), or None."""
+    if not declared:
+        return None
+    primary = declared.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if len(primary) == 2 and primary.isascii() and primary.isalpha() else None
 
 
 def count_words(text: str, tokens: list[str] | None = None) -> int:
@@ -127,7 +145,7 @@ def warm_up(entity_backend: str = DEFAULT_BACKEND) -> float:
 
 
 def enrich(parsed: ParsedArticle, entity_backend: str = DEFAULT_BACKEND) -> Enrichment:
-    language = detect_language(parsed.title, parsed.text)
+    language = detect_language(parsed.title, parsed.text, parsed.declared_language)
     entities = extract_entities(parsed.title, parsed.text, language, entity_backend)
     tokens = tokenize(parsed.text)  # one pass for the keywords and the word count
     return Enrichment(

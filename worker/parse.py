@@ -61,6 +61,7 @@ class ParsedArticle:
     source_domain: str | None
     feed: str | None = None
     notes: list[str] = field(default_factory=list)
+    declared_language: str | None = None  # what the source says (RawArticle.language), a hint for enrich
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
@@ -825,4 +826,5 @@ def parse(raw: RawArticle) -> ParsedArticle:
         source_domain=domain,
         feed=raw.source.feed,
         notes=notes,
+        declared_language=raw.language,
     )

@@ -500,3 +500,30 @@ def test_rss_items_after_the_channel_are_read() -> None:
             b"<item><title>After</title><link>https://x.example/a</link></item></rss>")  # fmt: skip
     parsed = parse_feed(body, feed_url="https://x.example/feed")
     assert parsed.parser == "fast" and [a.title for a in parsed.articles] == ["Inside", "After"]
+
+
+@pytest.mark.parametrize(
+    ("body", "language"),
+    [
+        (b'<rss version="2.0"><channel><title>T</title><language>en-us</language>'
+         b"<item><title>A</title><link>https://e.example/a</link></item></channel></rss>", "en-us"),
+        (b'<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>'
+         b"<dc:language>de</dc:language><item><title>A</title><link>https://e.example/a</link></item></channel></rss>",
+         "de"),
+        (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" '
+         b'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title><dc:language>fr</dc:language>'
+         b'</channel><item rdf:about="https://e.example/a"><title>A</title><link>https://e.example/a</link></item>'
+         b"</rdf:RDF>", "fr"),
+        (b'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="pt-BR"><title>T</title><entry><title>A</title>'
+         b'<id>urn:a</id><link href="https://e.example/a"/></entry></feed>', "pt-BR"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "title": "T", "language": "es", '
+         b'"items": [{"id": "a", "url": "https://e.example/a", "content_text": "x"}]}', "es"),
+        (b'<rss version="2.0"><channel><title>T</title><item><title>A</title><link>https://e.example/a</link>'
+         b"</item></channel></rss>", None),
+    ],
+)  # fmt: skip
+def test_a_feeds_declared_language_reaches_its_items(body: bytes, language: str | None) -> None:
+    """RSS <language> or dc:language, RDF dc:language, Atom xml:lang, JSON Feed "language": each item carries
+    it, for enrich to fall back on where its own text is too short to tell."""
+    [article] = parse_feed(body, feed_url=FEED_URL, received_at=NOW).articles
+    assert article.language == language

@@ -75,3 +75,27 @@ def test_warm_up_loads_what_the_first_article_would() -> None:
     article = parse(make_raw_article(content="Talks in Paris\n\nAngela Merkel met officials of the IMF in Paris on Monday."))
     enrich(article)
     assert [loader.cache_info().misses for loader in loaders] == loaded
+
+
+@pytest.mark.parametrize(("declared", "code"), [("en-us", "en"), ("pt_BR", "pt"), ("DE", "de"), (" fr ", "fr"),
+                                                ("english", None), ("eng", None), ("", None), (None, None)])  # fmt: skip
+def test_declared_language_codes(declared: str | None, code: str | None) -> None:
+    from worker.enrich import declared_code
+
+    assert declared_code(declared) == code
+
+
+def test_the_declared_language_decides_where_the_model_is_guessing() -> None:
+    """A feed item the model cannot place (corpus: AreWeAntiCheatYet's "Roblox / Status: Planned => Running" as
+    Estonian) takes its feed's declared language; a confident answer stands against the declaration (a German
+    post in an English feed stays German), and a short text with no declaration stays unknown."""
+    from worker.enrich import detect_language
+
+    assert detect_language("Roblox", "Status: Planned => Running", "en-US") == "en"
+    assert detect_language("Roblox", "Status: Planned => Running") != "en"
+    german = ("Michael Angerhausen, Lothar Englisch: 64 Tips & Tricks. Düsseldorf: Data Becker, 1984. Vierte, "
+              "erweiterte und überarbeitete Auflage mit vielen Beispielen für die Programmierung.")  # fmt: skip
+    assert detect_language("64 Tips & Tricks", german, "en") == "de"
+    assert detect_language("Arts", "", None) is None and detect_language("Arts", "", "en") == "en"
+    raw = make_raw_article(content="Roblox\n\nStatus: Planned => Running", language="en-us")
+    assert enrich(parse(raw)).language == "en"
