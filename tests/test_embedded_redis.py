@@ -77,14 +77,29 @@ def test_the_last_user_out_stops_it_whoever_started_it(tmp_path: Path) -> None:
 
 
 def test_owner_leaves_it_up_while_another_wirewatch_process_uses_it(tmp_path: Path) -> None:
-    """The owner does not pull the server from under another wirewatch client (named ww-<pid>)."""
-    owner = EmbeddedRedis(tmp_path / "data")
+    """The owner does not pull the server from under another wirewatch client (named ww-<pid>, a live process);
+    one whose process has exited (our workers, stopped a moment before the server, still listed until the server
+    reads their hang-up) does not keep it up: nobody would stop it later."""
+    alive = subprocess.Popen(["sleep", "60"])
+    try:
+        owner = EmbeddedRedis(tmp_path / "data")
+        url = owner.start()
+        other = connect(url)
+        other.client_setname(f"ww-{alive.pid}")
+        owner.stop()
+        assert other.ping()
+        other.shutdown(nosave=False)
+    finally:
+        alive.kill()
+        alive.wait()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    owner = EmbeddedRedis(tmp_path / "data2")
     url = owner.start()
-    other = connect(url)
-    other.client_setname("ww-999999")
+    ghost = connect(url)
+    ghost.client_setname(f"ww-{gone.pid}")
     owner.stop()
-    assert other.ping()
-    other.shutdown(nosave=False)
+    assert _servers_on(tmp_path / "data2") == []
 
 
 def test_long_data_dir_uses_short_socket(tmp_path: Path) -> None:

@@ -229,7 +229,8 @@ class EmbeddedRedis:
         if self._presence is None:
             return False  # stopped, or never started: not ours to bring back
         with self._lock():
-            if self._ping() or self._listening():
+            # Asked again under the lock: a `stop` that held it meanwhile shut the server down on purpose.
+            if self._presence is None or self._ping() or self._listening():
                 return False
             code = self.process.poll() if self.process is not None else None
             log.error("embedded_redis_gone", socket=str(self.socket_path), code=code,
@@ -302,11 +303,7 @@ class EmbeddedRedis:
                                  retry=Retry(NoBackoff(), 0))  # fmt: skip
             try:
                 client.client_setname(client_name())
-                others = [
-                    info for info in client.client_list()
-                    if info.get("name", "").startswith("ww-")
-                    and info.get("name") not in (client_name(), self._presence_name)
-                ]  # fmt: skip
+                others = self._other_users(client)
                 if others:
                     log.info("embedded_redis_left_running", reason="other clients connected", clients=len(others))
                     return
@@ -323,6 +320,17 @@ class EmbeddedRedis:
             self._wait_stopped()
         log.info("embedded_redis_stopped", socket=str(self.socket_path))
 
+    def _other_users(self, client: redis.Redis) -> list[dict[str, str]]:
+        """Connections of other live wirewatch processes. One of a process that has just exited (our own workers,
+        stopped a moment ago) can still be listed until the server reads its hang-up: its pid says it is gone, so
+        a server whose last users are gone is not left running for them (nobody would stop it later)."""
+        return [
+            info for info in client.client_list()
+            if info.get("name", "").startswith("ww-")
+            and info.get("name") not in (client_name(), self._presence_name)
+            and _process_alive(info["name"][3:])
+        ]  # fmt: skip
+
     def _wait_stopped(self) -> None:
         if self.process is None:  # started by another process: wait for its socket to go
             deadline = time.monotonic() + c.EMBEDDED_STOP_TIMEOUT_S
@@ -337,6 +345,24 @@ class EmbeddedRedis:
             self.process.wait()
         if self.process.stderr:
             self.process.stderr.close()
+
+
+def _process_alive(pid_text: str) -> bool:
+    """Whether the process a ``ww-<pid>`` connection names still runs on this machine (the embedded server is on
+    a unix socket: its users are local). A zombie has exited; an unreadable pid counts as alive."""
+    if not pid_text.isdigit():
+        return True
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid_text}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 _PRESENCES = itertools.count(1)

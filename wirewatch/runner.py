@@ -8,6 +8,7 @@ runner keeps polling the inbox folders until it is stopped (Ctrl-C or SIGTERM st
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -41,6 +42,7 @@ from wirewatch.settings import Settings
 log = get_logger("wirewatch.run")
 
 WORKER_STOP_TIMEOUT_S = 30.0
+GROUP_GONE_S = 2.0  # a killed pool child is gone in milliseconds; a zombie nobody reaps is not waited for longer
 WORKER_MAX_RESTARTS = 5  # exits in a row, each before the worker ran WORKER_HEALTHY_S: it cannot run, so stop trying
 WORKER_HEALTHY_S = 60.0  # a worker that ran this long was working: its exit starts the count of exits again
 STATUS_POLL_S = 0.2
@@ -127,6 +129,7 @@ class WorkerProcess:
             log.error("worker_exited", code=self.process.returncode, restarts=self.restarts)
             if self.restarts > WORKER_MAX_RESTARTS:
                 raise WorkerFailed(f"the worker exited {self.restarts} times (last code {self.process.returncode})")
+            self._end_group()
             time.sleep(min(2**self.restarts, 30) / 10)
             self.start()
 
@@ -141,7 +144,25 @@ class WorkerProcess:
             log.warning("worker_killed", reason="did not stop in time")
             self.process.kill()
             self.process.wait()
+        self._end_group()
         log.info("worker_stopped", code=self.process.returncode, queues=self.queues)
+
+    def _end_group(self) -> None:
+        """End what is left of the worker's process group and wait for it to go: pool children that outlive a
+        worker which died (or was killed) would go on taking tasks beside its replacement, and their Redis
+        connections would keep the embedded server up after `run` stopped it."""
+        if self.process is None:
+            return
+        group = self.process.pid  # started in a session of its own: the group is the worker's pid
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
+        deadline = time.monotonic() + GROUP_GONE_S
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except (ProcessLookupError, PermissionError):
+                return
+            time.sleep(0.02)
 
 
 def stats_snapshot(client: redis.Redis, settings: Settings) -> dict[str, Any]:

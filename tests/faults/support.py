@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -178,10 +179,19 @@ class Workers:
         return [int(p) for p in out.split()]
 
     def stop_all(self) -> None:
+        # The whole group, even when its leader has exited: a worker that died on a broker error can leave its
+        # pool children running (and connected: they kept an embedded server up after its last user stopped).
         for proc in self.procs:
-            if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            proc.wait()
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:  # until the group's last member has gone
+                try:
+                    os.killpg(proc.pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.02)
 
 
 @pytest.fixture

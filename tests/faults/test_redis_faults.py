@@ -250,6 +250,9 @@ def test_embedded_redis_killed_under_run_is_started_again(tmp_path: Path) -> Non
         loop.join(timeout=30)
     assert not failures, failures
     assert len(events) == 32 and len({e["title"] for e in events}) == 32
+    # The server stopped at the end stays stopped: the loop, still running when it stopped, saw Redis gone and
+    # did not bring back a server nobody would stop (one was left running after every run of this test).
+    assert _servers_on(data) == []
 
 
 def _servers_on(folder: Path) -> list[str]:
