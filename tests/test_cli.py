@@ -61,6 +61,8 @@ def test_run_once_twice_then_events(example: Path) -> None:
     first = _wirewatch("run", "--once", "-c", str(example))
     assert first.returncode == 0, first.stderr[-2000:]
     assert "emitted" in first.stdout and "new events" in first.stdout
+    [heading] = [line for line in first.stdout.splitlines() if line.startswith("wirewatch run — ")]
+    assert heading.endswith("s") and f"{expected} deliveries in " in heading  # one line, not wrapped to the table
     second = _wirewatch("run", "--once", "-c", str(example))
     assert second.returncode == 0, second.stderr[-2000:]
     assert "emitted" not in second.stdout and "duplicate" in second.stdout

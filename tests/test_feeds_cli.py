@@ -109,6 +109,13 @@ def test_feeds_commands_and_opml_round_trip(tmp_path: Path) -> None:
         ("https://two.example/atom", "Two"),
         ("https://three.example/feed", "Three"),
     }
+    # imported feeds get the floor `feeds add` and a config entry get (10 minutes; it was 5), and the list shows
+    # the floor a later `feeds add --interval` sets, beside the current interval
+    assert {r["min_interval_s"] for r in rows} == {600.0}
+    assert _wirewatch("feeds", "add", "https://one.example/rss", "--interval", "1h", "-c", str(config)).returncode == 0
+    rows = [json.loads(x) for x in _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout.splitlines()]
+    assert {r["url"]: r["min_interval_s"] for r in rows}["https://one.example/rss"] == 3600.0
+    assert "(≥ 1h)" in _wirewatch("feeds", "list", "-c", str(config)).stdout
 
 
 def test_run_once_on_real_feeds_over_loopback(tmp_path: Path, server: FeedServer, corpus: Path) -> None:

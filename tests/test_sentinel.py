@@ -227,3 +227,15 @@ def test_a_running_service_follows_a_failover(group: Group, tmp_path: Path, how:
         log.close()
     titles = [json.loads(fields[b"event"])["title"] for _, fields in after.xrange("ww:events")]
     assert len(titles) == len(set(titles)) == 9, titles
+
+
+def test_no_sentinel_answering_is_one_short_line(tmp_path: Path) -> None:
+    """redis-py's error lists every Sentinel's connection error (kilobytes); the user gets one short reason, the
+    password hidden."""
+    url = f"redis+sentinel://:s3cret@127.0.0.1:{_free_port()},127.0.0.1:{_free_port()}/{SERVICE}"
+    config = tmp_path / "wirewatch.yml"
+    config.write_text(f"redis_url: {url}\n")
+    stats = _wirewatch("stats", "-c", str(config))
+    assert stats.returncode == 1 and "s3cret" not in stats.stderr
+    [line] = stats.stderr.strip().splitlines()
+    assert "no Sentinel named a reachable primary" in line and len(line) < 300, line

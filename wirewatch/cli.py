@@ -121,7 +121,9 @@ def _terminate(signum: int, _frame: Any) -> None:
 def _summary(console: Console, tally: Any, client: redis.Redis, elapsed: float, show: int = 10) -> None:
     from wirewatch import constants as c
 
-    table = Table(title=f"wirewatch run — {tally.total} deliveries in {elapsed:.1f}s", title_justify="left")
+    # The heading on a line of its own: as the table's title it wrapped to the table's width.
+    console.print(f"wirewatch run — {tally.total} deliveries in {elapsed:.1f}s", highlight=False)
+    table = Table()
     table.add_column("outcome")
     table.add_column("count", justify="right")
     for outcome, count in sorted(tally.outcomes.items(), key=lambda kv: (-kv[1], kv[0])):

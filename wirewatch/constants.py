@@ -97,6 +97,7 @@ ALERT_CLAIM_TTL_S = 30 * 86_400  # one alert per subscription per story until th
 WEBHOOK_OUTBOX = key("webhooks", "outbox")  # hash "<subscription id> <story id>" -> "<unix s> <alert JSON>"
 WEBHOOK_OUTBOX_STALE_S = 300  # the sweep sends what has waited this long (a redelivery usually comes first)
 ALERTS_MAXLEN = 1_000_000  # approximate cap on ww:alerts entries
+FEED_INTERVAL_S = 600.0  # a feed's floor when its config entry, `feeds add` or an OPML import names none
 FEED_URL_MAX_CHARS = 4000  # a longer URL cannot travel in a poll message (worker.feed_tasks.PollMessage)
 WEBHOOK_QUEUE = "webhooks"  # its own queue: a slow or dead webhook never holds up ingestion
 WEBHOOK_TIMEOUT_S = 10.0  # total time for one POST

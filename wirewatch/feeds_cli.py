@@ -18,6 +18,7 @@ from rich.table import Table
 
 from producers.feed_service import OPMLError, read_opml, write_opml
 from producers.schedule import FeedSchedule
+from wirewatch import constants as c
 from wirewatch.cli import _cell, _console, _load, _redis
 from wirewatch.settings import FeedSource, parse_duration
 
@@ -35,7 +36,7 @@ def feeds() -> None:
 
 def _validated(url: str, name: str | None, interval: str | None, full_text: bool) -> FeedSource:
     try:  # (FeedSource refuses a URL longer than a poll message can carry: it would never be polled)
-        return FeedSource(url=url, name=name, interval=parse_duration(interval) if interval else 600.0,
+        return FeedSource(url=url, name=name, interval=parse_duration(interval) if interval else c.FEED_INTERVAL_S,
                           full_text=full_text)  # fmt: skip
     except ValidationError as e:  # its text ends with a link to pydantic's docs: say the reason only
         raise click.BadParameter(e.errors()[0]["msg"].removeprefix("Value error, ")) from None
@@ -90,7 +91,7 @@ def import_(config_file: str | None, opml_file: str) -> None:
         for entry in entries:
             record = schedule.get(entry.url)
             if record is None:
-                schedule.add(entry.url, name=entry.name)
+                schedule.add(entry.url, name=entry.name, interval_s=c.FEED_INTERVAL_S)  # as `feeds add` would
                 fresh += 1
             elif entry.name and not record.state.name:
                 # a feed already monitored keeps its interval and full text: the file only names it, if unnamed
@@ -125,6 +126,14 @@ def _ago(when: datetime | None, now: float) -> str:
     return f"{word}{delta:.0f}s{tail}"
 
 
+def _span(seconds: float) -> str:
+    """``600`` → ``10m``, ``5400`` → ``1.5h``."""
+    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{round(seconds / size, 1):g}{unit}"
+    return f"{seconds:g}s"
+
+
 @feeds.command("list")
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per feed (FeedState plus health).")
@@ -136,13 +145,15 @@ def list_(config_file: str | None, as_json: bool) -> None:
     if as_json:
         for r in records:
             row = r.state.model_dump(mode="json")
+            # interval_s is the current interval (the schedule adapts it); min/max are the floor and ceiling set
+            # (`feeds add --interval`, the config), which the next poll's interval keeps within.
             row.update(last_error=r.last_error, last_error_kind=r.last_error_kind, broken=r.broken, quiet=r.quiet,
-                       full_text=r.full_text)  # fmt: skip
+                       full_text=r.full_text, min_interval_s=r.floor_s, max_interval_s=r.ceiling_s)  # fmt: skip
             click.echo(json.dumps(row))
         return
     now = time.time()
     table = Table(title=f"{len(records)} feeds", title_justify="left")
-    for column in ("url", "name", "status", "last success", "next poll", "errors", "items"):
+    for column in ("url", "name", "status", "every", "last success", "next poll", "errors", "items"):
         table.add_column(column, overflow="fold" if column == "url" else "ellipsis")
     for r in records:
         s = r.state
@@ -153,6 +164,6 @@ def list_(config_file: str | None, as_json: bool) -> None:
             status = f"{status} (quiet)"
         # A feed's name is its own title (from outside): shown as written, never read as rich markup.
         table.add_row(_cell(s.url), _cell(s.name), _cell(status, style="red" if r.broken else ""),
-                      _ago(s.last_success_at, now), _ago(s.next_poll_at, now), str(s.error_streak),
-                      str(s.items_seen))  # fmt: skip
+                      f"{_span(s.interval_s)} (≥ {_span(r.floor_s)})", _ago(s.last_success_at, now),
+                      _ago(s.next_poll_at, now), str(s.error_streak), str(s.items_seen))  # fmt: skip
     _console().print(table)

@@ -30,6 +30,7 @@ from urllib.parse import quote, urlsplit
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from redis.sentinel import MasterNotFoundError
 
 from wirewatch import constants as c
 from wirewatch import sentinel
@@ -56,7 +57,10 @@ def check_reachable(client: redis.Redis, url: str) -> None:
     try:
         client.ping()
     except (redis.RedisError, OSError) as e:
-        raise RedisUnavailableError(f"cannot reach Redis at {redact_url(url)}: {e}") from e
+        reason = str(e)
+        if isinstance(e, MasterNotFoundError):  # its text lists every Sentinel's connection error, kilobytes long
+            reason = "no Sentinel named a reachable primary for the service"
+        raise RedisUnavailableError(f"cannot reach Redis at {redact_url(url)}: {reason[:300]}") from e
 
 
 def redis_binary() -> str:

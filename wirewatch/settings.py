@@ -76,7 +76,7 @@ class InboxSource(_Section):
 class FeedSource(_Section):
     url: str = Field(..., max_length=c.FEED_URL_MAX_CHARS)  # longer: never polled (the poll message refuses it)
     name: str | None = None
-    interval: Duration = 600.0
+    interval: Duration = c.FEED_INTERVAL_S
     full_text: bool = False
 
     @field_validator("url")

@@ -39,7 +39,7 @@ def test_allowed_hosts_name_a_proxys_public_name(redis_url: str, tmp_path: Path)
 
 
 def test_served_hosts() -> None:
-    assert served_hosts("0.0.0.0", None) is None  # reached by name (compose's `api`): any Host
+    assert served_hosts("0.0.0.0", None) is None  # noqa: S104 - reached by name (compose's `api`): any Host
     assert served_hosts("127.0.0.1", ["*"]) is None
     assert served_hosts("::1", None) == {"localhost", "127.0.0.1", "::1"}
     assert served_hosts("10.0.0.5", ["api.internal"]) == {"api.internal", "localhost", "127.0.0.1", "::1"}
