@@ -62,7 +62,8 @@ def feed_url(url: str) -> str:
     """The one spelling of a feed's URL: scheme and host in lower case, no default port, no fragment, ``/`` for
     an empty path. ``https://Example.COM:443/rss#top`` is ``https://example.com/rss``: one feed, polled once.
     The path and query keep their case (servers tell them apart); a URL that does not parse is kept as given
-    (its poll fails with ``bad_url``)."""
+    (its poll fails with ``bad_url``). Not `worker.urls.canonicalize_url`, an article's identity: that drops
+    credentials and tracking-like parameters, which a feed's address may need to be fetched."""
     try:
         parts = urlsplit(url.strip())
         host, port = parts.hostname, parts.port

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import time
 import uuid
 from typing import Any
@@ -57,3 +58,10 @@ def queued_batches(client: redis.Redis) -> list[list[str]]:
             continue
         batches.append(args[0]["delivery_ids"])
     return batches
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on (for a server the test starts, or a peer that is not there)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import redis
 
 from tests.api.conftest import WRITE, http_settings
 from tests.api.sse import collect
+from tests.helpers import free_port
 from wirewatch.api.server import serving
 from wirewatch.queue import celery_config
 from wirewatch.redis_server import connect, redact_url, redis_binary, spawn_redis
@@ -56,11 +56,6 @@ def test_a_bad_sentinel_url_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -
         load_settings(None)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @dataclass
 class Group:
@@ -92,7 +87,7 @@ def _wait(condition: object, what: str, timeout: float = 30.0) -> None:
 @pytest.fixture
 def group(tmp_path: Path) -> Iterator[Group]:
     """A primary, its replica and one Sentinel watching them (quorum 1), all on free loopback ports."""
-    primary_port, replica_port, sentinel_port = _free_port(), _free_port(), _free_port()
+    primary_port, replica_port, sentinel_port = free_port(), free_port(), free_port()
     processes: list[subprocess.Popen[bytes]] = []
     try:
         (tmp_path / "primary").mkdir()
@@ -232,7 +227,7 @@ def test_a_running_service_follows_a_failover(group: Group, tmp_path: Path, how:
 def test_no_sentinel_answering_is_one_short_line(tmp_path: Path) -> None:
     """redis-py's error lists every Sentinel's connection error (kilobytes); the user gets one short reason, the
     password hidden."""
-    url = f"redis+sentinel://:s3cret@127.0.0.1:{_free_port()},127.0.0.1:{_free_port()}/{SERVICE}"
+    url = f"redis+sentinel://:s3cret@127.0.0.1:{free_port()},127.0.0.1:{free_port()}/{SERVICE}"
     config = tmp_path / "wirewatch.yml"
     config.write_text(f"redis_url: {url}\n")
     stats = _wirewatch("stats", "-c", str(config))

@@ -102,24 +102,20 @@ def _host_port(text: str) -> tuple[str, int]:
 
 def primary_client(url: str, **kwargs: Any) -> redis.Redis:
     """A client of the primary the Sentinels name now, and after a failover the one they name then."""
-    parsed = parse_sentinel_url(url)
-    sentinel = redis.sentinel.Sentinel(  # type: ignore[no-untyped-call]
-        list(parsed.sentinels), sentinel_kwargs=parsed.sentinel_kwargs()
-    )
-    client: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]
-        parsed.service, **parsed.primary_kwargs(), **kwargs
-    )
+    client: redis.Redis = _primary(redis.sentinel.Sentinel, url, kwargs)
     return client
 
 
 def async_primary_client(url: str, **kwargs: Any) -> redis.asyncio.Redis:
     """`primary_client` for asyncio."""
-    parsed = parse_sentinel_url(url)
-    sentinel = redis.asyncio.sentinel.Sentinel(  # type: ignore[no-untyped-call]
-        list(parsed.sentinels), sentinel_kwargs=parsed.sentinel_kwargs()
-    )
-    client: redis.asyncio.Redis = sentinel.master_for(parsed.service, **parsed.primary_kwargs(), **kwargs)
+    client: redis.asyncio.Redis = _primary(redis.asyncio.sentinel.Sentinel, url, kwargs)
     return client
+
+
+def _primary(sentinel_class: Any, url: str, kwargs: dict[str, Any]) -> Any:
+    parsed = parse_sentinel_url(url)
+    sentinel = sentinel_class(list(parsed.sentinels), sentinel_kwargs=parsed.sentinel_kwargs())
+    return sentinel.master_for(parsed.service, **parsed.primary_kwargs(), **kwargs)
 
 
 def broker(url: str) -> tuple[str, dict[str, Any]]:

@@ -7,7 +7,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ import redis
 
 from producers.submit import Submitter
 from schemas import RawArticle
-from tests.helpers import make_raw_article, stream_events
+from tests.helpers import free_port, make_raw_article, stream_events
 from wirewatch import constants as c
 from wirewatch.outcomes import Outcomes, read_status
 from wirewatch.queue import celery_app
@@ -77,11 +76,6 @@ main()
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 class RedisProcess:
     """A redis-server we can kill, stall and restart on the same port and folder."""
@@ -89,7 +83,7 @@ class RedisProcess:
     def __init__(self, folder: Path, aof: bool) -> None:
         self.folder = folder
         self.aof = aof
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.proc: subprocess.Popen[bytes] | None = None
 

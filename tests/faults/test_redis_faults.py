@@ -136,34 +136,21 @@ def test_runner_rides_out_a_redis_outage(redis_aof: RedisProcess, workers: Worke
     inbox.mkdir()
     batches = [articles(20, seed=10), articles(10, seed=11), articles(10, seed=12)]
 
-    def drop(raws: list[Any]) -> None:
-        for raw in raws:
-            (inbox / f"{raw.url.rsplit('/', 2)[1]}-{raw.url.rsplit('/', 1)[1]}.txt").write_text(raw.content)
-
-    drop(batches[0])
+    _drop(inbox, batches[0])
     settings = load_settings(None, redis_url=redis_aof.url, inbox=[{"path": str(inbox)}], reconcile_after="3s",
                              inbox_poll_interval="0.2s", batch_size=8)  # fmt: skip
     workers.start(concurrency=2)
-    failures: list[BaseException] = []
     with started(settings, with_worker=False) as runner:
-
-        def watch() -> None:
-            try:
-                runner.watch()
-            except BaseException as e:  # what ends the loop ends `wirewatch run`
-                failures.append(e)
-
-        loop = threading.Thread(target=watch, name="runner-watch")
-        loop.start()
+        loop, failures = _watch_in_thread(runner)
         deadline = time.monotonic() + 60
         while sum(runner.tally.outcomes.values()) < 10:
             assert time.monotonic() < deadline and not failures, failures
             time.sleep(0.1)
         redis_aof.kill9()
-        drop(batches[1])  # lands while Redis is away
+        _drop(inbox, batches[1])  # lands while Redis is away
         time.sleep(3)
         redis_aof.start()
-        drop(batches[2])
+        _drop(inbox, batches[2])
         client = connect(redis_aof.url)
         deadline = time.monotonic() + 120
         while len(stream_events(client)) < 40 or runner.tally.unsettled:
@@ -208,35 +195,22 @@ def test_embedded_redis_killed_under_run_is_started_again(tmp_path: Path) -> Non
     inbox.mkdir()
     batches = [articles(16, seed=15), articles(16, seed=16)]
 
-    def drop(raws: list[Any]) -> None:
-        for raw in raws:
-            (inbox / f"{raw.url.rsplit('/', 2)[1]}-{raw.url.rsplit('/', 1)[1]}.txt").write_text(raw.content)
-
     data = tmp_path / "data"
     settings = load_settings(None, data_dir=str(data), inbox=[{"path": str(inbox)}], inbox_poll_interval="0.2s",
                              reconcile_after="3s", batch_size=8)  # fmt: skip
-    drop(batches[0])
-    failures: list[BaseException] = []
+    _drop(inbox, batches[0])
     with started(settings, with_worker=False) as runner:
         workers = Workers(runner.redis_url, tmp_path)
         try:
             workers.start(concurrency=2)
-
-            def watch() -> None:
-                try:
-                    runner.watch()
-                except BaseException as e:  # what ends the loop ends `wirewatch run`
-                    failures.append(e)
-
-            loop = threading.Thread(target=watch, name="runner-watch")
-            loop.start()
+            loop, failures = _watch_in_thread(runner)
             deadline = time.monotonic() + 60
             while sum(runner.tally.outcomes.values()) < 8:
                 assert time.monotonic() < deadline and not failures, failures
                 time.sleep(0.1)
             [pid] = _servers_on(data)
             os.kill(int(pid), signal.SIGKILL)
-            drop(batches[1])
+            _drop(inbox, batches[1])
             deadline = time.monotonic() + 120
             while len(events := _events_or_none(runner.redis_url)) < 32 or runner.tally.unsettled:
                 assert not failures, f"the runner's loop died: {failures[0]!r}"
@@ -253,6 +227,27 @@ def test_embedded_redis_killed_under_run_is_started_again(tmp_path: Path) -> Non
     # The server stopped at the end stays stopped: the loop, still running when it stopped, saw Redis gone and
     # did not bring back a server nobody would stop (one was left running after every run of this test).
     assert _servers_on(data) == []
+
+
+def _drop(inbox: Path, raws: list[Any]) -> None:
+    """Write each article into the inbox as a text file, named after its URL."""
+    for raw in raws:
+        (inbox / f"{raw.url.rsplit('/', 2)[1]}-{raw.url.rsplit('/', 1)[1]}.txt").write_text(raw.content)
+
+
+def _watch_in_thread(runner: Any) -> tuple[threading.Thread, list[BaseException]]:
+    """`runner.watch()` on a thread, as `wirewatch run` runs it; whatever ends the loop lands in the list."""
+    failures: list[BaseException] = []
+
+    def watch() -> None:
+        try:
+            runner.watch()
+        except BaseException as e:  # what ends the loop ends `wirewatch run`
+            failures.append(e)
+
+    loop = threading.Thread(target=watch, name="runner-watch")
+    loop.start()
+    return loop, failures
 
 
 def _servers_on(folder: Path) -> list[str]:
@@ -279,33 +274,20 @@ def test_runner_waits_while_redis_is_full(redis_aof: RedisProcess, workers: Work
     inbox.mkdir()
     batches = [articles(16, seed=18), articles(16, seed=19)]
 
-    def drop(raws: list[Any]) -> None:
-        for raw in raws:
-            (inbox / f"{raw.url.rsplit('/', 2)[1]}-{raw.url.rsplit('/', 1)[1]}.txt").write_text(raw.content)
-
-    drop(batches[0])
+    _drop(inbox, batches[0])
     settings = load_settings(None, redis_url=redis_aof.url, inbox=[{"path": str(inbox)}], reconcile_after="3s",
                              inbox_poll_interval="0.2s", batch_size=8)  # fmt: skip
     workers.start(concurrency=2)
     admin = connect(redis_aof.url)
     admin.config_set("maxmemory-policy", "noeviction")
-    failures: list[BaseException] = []
     with started(settings, with_worker=False) as runner:
-
-        def watch() -> None:
-            try:
-                runner.watch()
-            except BaseException as e:  # what ends the loop ends `wirewatch run`
-                failures.append(e)
-
-        loop = threading.Thread(target=watch, name="runner-watch")
-        loop.start()
+        loop, failures = _watch_in_thread(runner)
         deadline = time.monotonic() + 60
         while len(stream_events(admin)) < 16:
             assert time.monotonic() < deadline and not failures, failures
             time.sleep(0.1)
         admin.config_set("maxmemory", str(int(admin.info("memory")["used_memory"]) // 2))  # full: writes refused
-        drop(batches[1])
+        _drop(inbox, batches[1])
         time.sleep(3)
         assert not failures, f"the runner's loop died: {failures[0]!r}"
         admin.config_set("maxmemory", "0")

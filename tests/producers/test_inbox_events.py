@@ -21,6 +21,17 @@ from wirewatch.runner import Runner, started
 from wirewatch.settings import load_settings
 
 
+@contextmanager
+def _watched(tmp_path: Path, move_done: bool = False) -> Iterator[tuple[Path, InboxWatcher]]:
+    """An inbox folder and its watcher, with file events on for the block."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    watcher = InboxWatcher(folder, move_done=move_done)
+    with watching([folder], threading.Event()) as events:
+        watcher.events = events[folder]
+        yield folder, watcher
+
+
 def _completed_within(watcher: InboxWatcher, expect: int, seconds: float = 5) -> list[Path]:
     """What the events report complete: wait up to ``seconds`` for ``expect`` files (the observer is a thread
     of its own, and files wait for their quiet time), then a little longer for any unexpected extra."""
@@ -61,11 +72,7 @@ def test_renamed_in_and_closed_files_are_complete_without_a_scan(tmp_path: Path)
 
 def test_a_file_modified_moments_ago_waits_for_its_quiet_time(tmp_path: Path) -> None:
     """A reported file modified less than QUIET_S ago is kept for the next look, then read once."""
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    watcher = InboxWatcher(folder)
-    with watching([folder], threading.Event()) as events:
-        watcher.events = events[folder]
+    with _watched(tmp_path) as (folder, watcher):
         path = folder / "a.txt"
         path.write_text("A\n\nbody", encoding="utf-8")
         deadline = time.monotonic() + 5
@@ -92,11 +99,7 @@ def test_a_writer_that_pauses_mid_file_is_waited_for_however_still_the_file_hold
     """A file written to and not closed is not read by the scan, though its size and mtime hold still across
     scans (a writer pausing mid-file), nor moved away with ``after: move``; once closed it is read once,
     whole."""
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    watcher = InboxWatcher(folder, move_done=True)
-    with watching([folder], threading.Event()) as events:
-        watcher.events = events[folder]
+    with _watched(tmp_path, move_done=True) as (folder, watcher):
         path = folder / "slow.jsonl"
         writer = path.open("w", encoding="utf-8")
         try:
@@ -121,11 +124,7 @@ def test_a_writer_that_pauses_mid_file_is_waited_for_however_still_the_file_hold
 def test_a_file_closed_then_reopened_for_writing_waits_for_its_last_close(tmp_path: Path) -> None:
     """A writer that closes a file and opens it again to append: the first close's report is not read
     while the file is being written again, however long the writer pauses; the last close is."""
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    watcher = InboxWatcher(folder)
-    with watching([folder], threading.Event()) as events:
-        watcher.events = events[folder]
+    with _watched(tmp_path) as (folder, watcher):
         path = folder / "two.jsonl"
         path.write_text('{"title": "One", "text": "first"}\n', encoding="utf-8")  # written and closed
         writer = path.open("a", encoding="utf-8")
@@ -143,11 +142,7 @@ def test_a_file_closed_then_reopened_for_writing_waits_for_its_last_close(tmp_pa
 def test_files_in_a_new_subfolder_are_found_by_the_scan_if_not_by_events(tmp_path: Path) -> None:
     """A subfolder made after the watch started may lose its first files' events (the watch is added after
     them): every file is read once, by one way or the other."""
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    watcher = InboxWatcher(folder)
-    with watching([folder], threading.Event()) as events:
-        watcher.events = events[folder]
+    with _watched(tmp_path) as (folder, watcher):
         (folder / "sub").mkdir()
         names = [f"{i}.txt" for i in range(20)]
         for name in names:
@@ -211,11 +206,7 @@ def test_past_the_pending_bound_events_are_dropped_and_logged_and_the_scan_reads
     from producers import inbox_events
 
     monkeypatch.setattr(inbox_events, "MAX_PENDING", 3)
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    watcher = InboxWatcher(folder)
-    with watching([folder], threading.Event()) as events:
-        watcher.events = events[folder]
+    with _watched(tmp_path) as (folder, watcher):
         names = [f"{i}.txt" for i in range(6)]
         for name in names:
             (folder / name).write_text(f"{name}\n\nbody", encoding="utf-8")

@@ -14,6 +14,7 @@ import redis
 from celery.contrib.testing.worker import start_worker
 
 from schemas import Subscription
+from tests.helpers import free_port
 from wirewatch import constants as c
 from wirewatch.latency import read_histograms
 from wirewatch.queue import WEBHOOK_TASK
@@ -68,10 +69,7 @@ class Receiver:
 
 def _dead_url() -> str:
     """A loopback port nothing listens on."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/hook"
+    return f"http://127.0.0.1:{free_port()}/hook"
 
 
 def test_signature_round_trip_and_refusals() -> None:
