@@ -23,7 +23,7 @@ from producers.inbox import delivery_id, json_error, record_to_raw
 from schemas import RawArticle, RawSource
 from wirewatch import constants as c
 from wirewatch.api.auth import Principal
-from wirewatch.api.deps import ApiError, ApiState, get_state, needs_read, needs_write, problems
+from wirewatch.api.deps import ApiError, ApiState, get_state, needs_read, needs_submit, problems
 from wirewatch.api.models import (
     AcceptedArticle,
     ArticleRecord,
@@ -156,7 +156,7 @@ _BODY_DOC = {
     openapi_extra={"requestBody": _BODY_DOC},
     responses=problems(400, 401, 403, 408, 413, 415, 429, 503, 422, model_422=SubmitProblem),
 )  # fmt: skip
-async def submit_articles(request: Request, principal: Principal = Depends(needs_write)) -> JSONResponse:
+async def submit_articles(request: Request, principal: Principal = Depends(needs_submit)) -> JSONResponse:
     """Queue the records; 202 lists each accepted delivery with its status URL and each refused record's reason."""
     state = get_state(request)
     limits = state.settings.http

@@ -34,6 +34,8 @@ def test_file_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("feeds:\n  - url: ftp://x\n", "feeds.0.url: a feed url must start with http:// or https://"),
         ("feeds:\n  - url: https://x.org/rss\n    interval: soon\n", "feeds.0.interval: invalid duration 'soon'"),
         ("colour: blue\n", "colour: unknown key"),
+        ("http:\n  tokens:\n    - {name: p, token: 0123456789abcdef, scope: admin}\n",
+         "http.tokens.0.scope: Input should be 'read', 'submit' or 'write'"),
         ("redis_url: http://x\n", "redis_url: must start with redis://, rediss://, unix:// or redis+sentinel://"),
         ("inbox: [1, 2\n", "config: invalid YAML at line"),
         ("- just\n- a list\n", "must hold a mapping of keys"),

@@ -119,12 +119,17 @@ class EnrichSettings(_Section):
         return value
 
 
+# What an HTTP API token may do, narrowest first; each scope may also do all the ones before it may.
+Scope = Literal["read", "submit", "write"]
+
+
 class ApiToken(_Section):
-    """A bearer token for the HTTP API: ``read`` tokens read, ``write`` tokens also submit and manage."""
+    """A bearer token for the HTTP API: ``read`` tokens read, ``submit`` tokens also submit articles, ``write``
+    tokens may do everything (submit, and add or remove subscriptions)."""
 
     name: str = Field(..., min_length=1, max_length=100)
     token: SecretStr = Field(..., description="At least 16 characters; compared in constant time.")
-    scope: Literal["read", "write"] = "write"
+    scope: Scope = Field("write", description="read, submit (read and POST /v1/articles) or write (everything).")
 
     @field_validator("token")
     @classmethod

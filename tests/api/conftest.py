@@ -13,8 +13,10 @@ from wirewatch.api.server import serving
 from wirewatch.settings import Settings, load_settings
 
 WRITE_TOKEN = "w-0123456789abcdef-writer"
+SUBMIT_TOKEN = "s-0123456789abcdef-submitter"
 READ_TOKEN = "r-0123456789abcdef-reader"
 WRITE = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+SUBMIT = {"Authorization": f"Bearer {SUBMIT_TOKEN}"}
 READ = {"Authorization": f"Bearer {READ_TOKEN}"}
 
 
@@ -22,6 +24,7 @@ def http_settings(redis_url: str, tmp_path: Path, **http: Any) -> Settings:
     section = {
         "port": 0,
         "tokens": [{"name": "partner", "token": WRITE_TOKEN, "scope": "write"},
+                   {"name": "wire", "token": SUBMIT_TOKEN, "scope": "submit"},
                    {"name": "analyst", "token": READ_TOKEN, "scope": "read"}],
         **http,
     }  # fmt: skip
@@ -35,7 +38,7 @@ def api_settings(redis_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def api(api_settings: Settings, redis_url: str) -> Iterator[str]:
-    """Base URL of a served app with a write token and a read token configured."""
+    """Base URL of a served app with a write, a submit and a read token configured."""
     with serving(api_settings, redis_url) as base:
         yield base
 

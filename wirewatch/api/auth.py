@@ -2,7 +2,8 @@
 
 Tokens come from settings (``http.tokens``, or ``WIREWATCH_HTTP__TOKENS`` as JSON). Only their SHA-256 digests
 are kept in memory, and a presented token is compared against every digest in constant time, so neither
-timing nor an early exit tells a caller how close a guess was. With no write token configured, writes are
+timing nor an early exit tells a caller how close a guess was. A token's scope is ``read``, ``submit`` (read,
+and submit articles) or ``write`` (everything). With no token configured that may do a write, that write is
 refused outright (403): an unconfigured receiver is closed, not open.
 """
 
@@ -12,14 +13,19 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
-from typing import Literal
 
 import redis
 
 from wirewatch import constants as c
-from wirewatch.settings import ApiToken
+from wirewatch.settings import ApiToken, Scope
 
-Scope = Literal["read", "write"]
+# What each scope may do. Nested, narrowest first: a partner that only sends articles holds ``submit``, which
+# cannot add a subscription (whose webhook would send our alerts anywhere) or remove one.
+GRANTS: dict[Scope, frozenset[Scope]] = {
+    "read": frozenset({"read"}),
+    "submit": frozenset({"read", "submit"}),
+    "write": frozenset({"read", "submit", "write"}),
+}
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,7 @@ class Principal:
     scope: Scope
 
     def may(self, needed: Scope) -> bool:
-        return needed == "read" or self.scope == "write"
+        return needed in GRANTS[self.scope]
 
 
 class TokenTable:
@@ -38,7 +44,11 @@ class TokenTable:
         self._entries = [
             (hashlib.sha256(t.token.get_secret_value().encode()).digest(), t.name, t.scope) for t in tokens
         ]
-        self.writable = any(scope == "write" for _, _, scope in self._entries)
+        self._granted: frozenset[Scope] = frozenset().union(*(GRANTS[scope] for _, _, scope in self._entries))
+
+    def grants(self, needed: Scope) -> bool:
+        """Whether any configured token may do ``needed``."""
+        return needed in self._granted
 
     def lookup(self, presented: str | None) -> Principal | None:
         """The principal a token stands for, or None. Compares against all entries without stopping early."""

@@ -13,15 +13,15 @@ from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from producers.submit import Submitter
-from wirewatch.api.auth import Principal, RateLimiter, Scope, TokenTable, bearer
+from wirewatch.api.auth import Principal, RateLimiter, TokenTable, bearer
 from wirewatch.api.limits import StreamSlots
 from wirewatch.api.models import Problem
-from wirewatch.settings import Settings
+from wirewatch.settings import Scope, Settings
 
 _REASONS = {
     400: "The request is malformed.",
     401: "No token, or not a valid one.",
-    403: "The token may not do this (read-only token, or writes are not configured).",
+    403: "The token's scope is too narrow for this, or no token that may do it is configured.",
     404: "Not found.",
     408: "The body did not arrive whole within http.body_timeout.",
     413: "The body is over the size limit.",
@@ -74,14 +74,19 @@ def problems(*statuses: int, model_422: Any = None) -> dict[int | str, dict[str,
     return out
 
 
-_scheme = HTTPBearer(auto_error=False, description="A token from `http.tokens`; `read` or `write` scope.")
+_scheme = HTTPBearer(
+    auto_error=False,
+    description="A token from `http.tokens`. Scope `read` reads; `submit` also submits articles (POST "
+    "/v1/articles); `write` may do everything, adding and removing subscriptions too.",
+)
 
 
 def _authorize(request: Request, needed: Scope) -> Principal | None:
     state = get_state(request)
     presented = bearer(request.headers.get("authorization"))
-    if needed == "write" and not state.tokens.writable:
-        raise ApiError(403, "writes_disabled", "no write token is configured (http.tokens): writes are refused")
+    if needed != "read" and not state.tokens.grants(needed):
+        # Before the token: with no token configured that may do this, it is closed to everyone, not open.
+        raise ApiError(403, "writes_disabled", f"no token that may {needed} is configured (http.tokens): refused")
     if needed == "read" and presented is None and state.settings.http.public_read:
         _within(state.anonymous, f"address:{_address(request)}")
         return None
@@ -92,7 +97,8 @@ def _authorize(request: Request, needed: Scope) -> Principal | None:
         raise ApiError(401, "unauthorized", "a valid bearer token is required",
                        {"WWW-Authenticate": 'Bearer realm="wirewatch"'})  # fmt: skip
     if not principal.may(needed):
-        raise ApiError(403, "forbidden", f"token {principal.name!r} may {principal.scope}, not {needed}")
+        detail = f"token {principal.name!r} has scope {principal.scope!r}; this needs {needed!r}"
+        raise ApiError(403, "forbidden", detail)
     _within(state.limiter, principal.name)
     return principal
 
@@ -111,12 +117,20 @@ def _within(limiter: RateLimiter, name: str) -> None:
 
 
 def needs_read(request: Request, _: HTTPAuthorizationCredentials | None = Security(_scheme)) -> Principal | None:
-    """Anyone when ``public_read``; else a read or write token. A presented bad token is always 401."""
+    """Anyone when ``public_read``; else any valid token. A presented bad token is always 401."""
     return _authorize(request, "read")
 
 
+def needs_submit(request: Request, _: HTTPAuthorizationCredentials | None = Security(_scheme)) -> Principal:
+    """A submit or write token, within its rate limit: submitting articles, and nothing else that writes."""
+    principal = _authorize(request, "submit")
+    assert principal is not None
+    return principal
+
+
 def needs_write(request: Request, _: HTTPAuthorizationCredentials | None = Security(_scheme)) -> Principal:
-    """A write token, within its rate limit."""
+    """A write token, within its rate limit: the writes beyond article submission (subscriptions, and anything
+    else that changes what wirewatch does)."""
     principal = _authorize(request, "write")
     assert principal is not None
     return principal

@@ -1,4 +1,5 @@
-"""Subscriptions over HTTP (list, add, remove; a write token to change them) and the dashboard's query box.
+"""Subscriptions over HTTP (list, add, remove; a write token to change them, never a submit token: a
+subscription's webhook sends alerts wherever it points) and the dashboard's query box.
 
 Subscriptions live in Redis with a version number (``worker/subscriptions.py``); a change here reaches every
 worker within a second, without restarts. A query is parsed before it is stored, so a malformed one is a 422
@@ -100,7 +101,7 @@ def get_subscriptions(request: Request, principal: Principal | None = Depends(ne
 @router.post("/v1/subscriptions", status_code=201, response_model=SubscriptionOut,
              responses=problems(401, 403, 422, 429), summary="Add or replace a subscription (by name)")  # fmt: skip
 def post_subscription(body: SubscriptionIn, request: Request, _: Principal = Depends(needs_write)) -> SubscriptionOut:
-    """Parsed before it is stored; workers pick it up within a second."""
+    """Parsed before it is stored; workers pick it up within a second. A `write` token only."""
     try:
         sub = validate(body.name, body.query, body.webhook, body.secret)
     except QuerySyntaxError as e:
@@ -118,7 +119,7 @@ def delete_subscription(
     name_or_id: str = Path(..., min_length=1, max_length=200),
     _: Principal = Depends(needs_write),
 ) -> Response:
-    """By name or id; 404 when there is no such subscription."""
+    """By name or id; 404 when there is no such subscription. A `write` token only."""
     if not remove_subscription(get_state(request).client, name_or_id):
         raise ApiError(404, "not_found", "no such subscription")
     return Response(status_code=204)

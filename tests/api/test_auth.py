@@ -1,0 +1,141 @@
+"""Token scopes over a real server: `read` reads, `submit` also submits articles, `write` also manages the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from tests.api.conftest import READ, SUBMIT, SUBMIT_TOKEN, WRITE, http_settings
+from tests.api.test_receiver import ARTICLE
+from wirewatch import constants as c
+from wirewatch.api.auth import Principal
+from wirewatch.api.server import serving
+from wirewatch.settings import Scope
+
+# Every route that is not a GET, and the narrowest scope it takes (docs/http.md says the same).
+ROUTE_SCOPES: dict[tuple[str, str], Scope] = {
+    ("POST", "/v1/articles"): "submit",
+    ("POST", "/v1/subscriptions"): "write",
+    ("DELETE", "/v1/subscriptions/{name_or_id}"): "write",
+}
+NARROW_TO_WIDE: list[Scope] = ["read", "submit", "write"]  # each scope may do all that the ones before it may
+HEADERS = {"read": READ, "submit": SUBMIT, "write": WRITE}
+HOOK = "https://hooks.slack.example/services/T000/B000/XXXXSECRETXXXX"
+SUBSCRIPTION = {"name": "bridges", "query": "bridge", "webhook": HOOK, "secret": "s3cret-s3cret-s3cret"}
+READS = ["/v1/events", "/v1/alerts", "/v1/stories", "/v1/feeds", "/v1/subscriptions", "/v1/stats", "/metrics"]
+
+
+@pytest.mark.parametrize("scope", NARROW_TO_WIDE)
+@pytest.mark.parametrize("needed", NARROW_TO_WIDE)
+def test_what_a_scope_may(scope: Scope, needed: Scope) -> None:
+    """A scope may do what it names and everything a narrower scope may, nothing wider."""
+    assert Principal("t", scope).may(needed) is (NARROW_TO_WIDE.index(scope) >= NARROW_TO_WIDE.index(needed))
+
+
+def test_every_write_route_has_a_decided_scope(http: httpx.Client) -> None:
+    """The operations that are not GETs are exactly the table's: a new write route fails here until its scope
+    is decided (and documented)."""
+    paths: dict[str, dict[str, Any]] = http.get("/openapi.json").json()["paths"]
+    writes = {(method.upper(), path) for path, operations in paths.items() for method in operations if method != "get"}
+    assert writes == set(ROUTE_SCOPES)
+
+
+@pytest.mark.parametrize("scope", NARROW_TO_WIDE)
+@pytest.mark.parametrize(
+    ("route", "needed"), [pytest.param(route, needed, id=" ".join(route)) for route, needed in ROUTE_SCOPES.items()]
+)
+def test_each_write_route_takes_the_scope_it_needs(
+    http: httpx.Client, client: redis.Redis, route: tuple[str, str], needed: Scope, scope: Scope
+) -> None:
+    """A token narrower than the route needs is 403 forbidden, naming both scopes, and changes nothing; one
+    wide enough gets past the auth check (to whatever the route answers an empty object or an unknown name)."""
+    method, path = route
+    response = http.request(method, path.replace("{name_or_id}", "nobody"), json={}, headers=HEADERS[scope])
+    if NARROW_TO_WIDE.index(scope) >= NARROW_TO_WIDE.index(needed):
+        assert response.status_code not in (401, 403), response.text
+        return
+    assert response.status_code == 403 and response.json()["error"] == "forbidden", response.text
+    assert f"'{scope}'" in response.json()["detail"] and f"'{needed}'" in response.json()["detail"]
+    assert client.zcard(c.LEDGER_PENDING) == 0 and http.get("/v1/subscriptions").json()["items"] == []
+
+
+def test_a_submit_token_submits_articles(http: httpx.Client, client: redis.Redis) -> None:
+    """A submit token's article is accepted (202), written to the pending ledger, and its status reads queued."""
+    response = http.post("/v1/articles", json=ARTICLE, headers=SUBMIT)
+    assert response.status_code == 202, response.text
+    [accepted] = response.json()["accepted"]
+    assert client.zscore(c.LEDGER_PENDING, accepted["delivery_id"]) is not None
+    status = http.get(accepted["status_url"], headers=SUBMIT)
+    assert status.status_code == 200 and status.json()["state"] == "queued"
+
+
+def test_a_submit_token_cannot_manage_subscriptions(http: httpx.Client) -> None:
+    """Adding or removing a subscription with a submit token is 403 and changes nothing; its listing shows a
+    webhook's origin only, as to a read token (a chat webhook's URL is all it takes to post there)."""
+    refused = http.post("/v1/subscriptions", json=SUBSCRIPTION, headers=SUBMIT)
+    assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
+    assert http.get("/v1/subscriptions").json()["items"] == []
+    assert http.post("/v1/subscriptions", json=SUBSCRIPTION, headers=WRITE).status_code == 201
+    assert http.delete("/v1/subscriptions/bridges", headers=SUBMIT).status_code == 403
+    listed = http.get("/v1/subscriptions", headers=SUBMIT)
+    assert [s["webhook"] for s in listed.json()["items"]] == ["https://hooks.slack.example/…"]
+    assert "XXXXSECRET" not in listed.text
+
+
+def test_a_submit_token_reads(redis_url: str, tmp_path: Path) -> None:
+    """With public_read off, a submit token reads everything a read token reads."""
+    settings = http_settings(redis_url, tmp_path, public_read=False)
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base, timeout=10) as http:
+        for path in READS:
+            assert http.get(path).status_code == 401, path
+            assert http.get(path, headers=SUBMIT).status_code == 200, path
+            assert http.get(path, headers=READ).status_code == 200, path
+
+
+def test_a_write_token_still_does_everything(http: httpx.Client, client: redis.Redis) -> None:
+    """A write token submits articles, reads, sees webhook URLs whole, and adds and removes subscriptions."""
+    response = http.post("/v1/articles", json=ARTICLE, headers=WRITE)
+    assert response.status_code == 202, response.text
+    assert client.zscore(c.LEDGER_PENDING, response.json()["accepted"][0]["delivery_id"]) is not None
+    assert http.post("/v1/subscriptions", json=SUBSCRIPTION, headers=WRITE).status_code == 201
+    listed = http.get("/v1/subscriptions", headers=WRITE).json()["items"]
+    assert [s["webhook"] for s in listed] == [HOOK]
+    assert http.delete("/v1/subscriptions/bridges", headers=WRITE).status_code == 204
+    for path in READS:
+        assert http.get(path, headers=WRITE).status_code == 200, path
+
+
+def test_a_read_token_cannot_submit(http: httpx.Client, client: redis.Redis) -> None:
+    """A read token's article is 403 forbidden and nothing reaches the ledger."""
+    response = http.post("/v1/articles", json=ARTICLE, headers=READ)
+    assert response.status_code == 403 and response.json()["error"] == "forbidden"
+    assert client.zcard(c.LEDGER_PENDING) == 0
+
+
+def test_with_only_submit_tokens_configured_subscription_writes_stay_closed(redis_url: str, tmp_path: Path) -> None:
+    """Submit tokens alone open submission to those tokens; subscription writes are still refused outright
+    (403 writes_disabled), as every write is when no token at all is configured."""
+    settings = http_settings(redis_url, tmp_path, tokens=[{"name": "wire", "token": SUBMIT_TOKEN, "scope": "submit"}])
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base, timeout=10) as http:
+        assert http.post("/v1/articles", json=ARTICLE, headers=SUBMIT).status_code == 202
+        assert http.post("/v1/articles", json=ARTICLE).status_code == 401
+        for headers in (SUBMIT, WRITE, {}):
+            refused = http.post("/v1/subscriptions", json=SUBSCRIPTION, headers=headers)
+            assert refused.status_code == 403 and refused.json()["error"] == "writes_disabled", refused.text
+            assert "write" in refused.json()["detail"]
+            assert http.delete("/v1/subscriptions/bridges", headers=headers).status_code == 403
+
+
+def test_with_only_read_tokens_configured_submission_stays_closed(redis_url: str, tmp_path: Path) -> None:
+    """Read tokens alone leave every write refused (403 writes_disabled), submission included."""
+    settings = http_settings(redis_url, tmp_path, tokens=[{"name": "analyst", "token": READ["Authorization"][7:],
+                                                           "scope": "read"}])  # fmt: skip
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base, timeout=10) as http:
+        for headers in (READ, SUBMIT, {}):
+            refused = http.post("/v1/articles", json=ARTICLE, headers=headers)
+            assert refused.status_code == 403 and refused.json()["error"] == "writes_disabled", refused.text
+        assert http.get("/v1/events", headers=READ).status_code == 200
