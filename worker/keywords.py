@@ -29,6 +29,40 @@ _NEWS_WORDS = words(
     press conference report reports reported saying according official officials added asked called
     make made number part way thing things lot lots ago many much several set due another former"""
 )
+# Words that say nothing about a story on their own: general verbs, adverbs and adjectives ("want", "found",
+# "newly", "great"), headline verbs ("looms", "slams") and the pieces of addresses ("com" of "debian.org").
+# Unlike stop words they do not break a run of words, so a name keeps them ("Great Britain"), but they are never
+# a keyword alone nor at the edge of a phrase that is no name ("probably ends"). Verbs that name what happened
+# ("killed", "arrested", "resigned") are not here: they say what the story is.
+_WEAK = words(
+    """
+    think thinks thought thinking want wants wanted wanting help helps helped helping find finds finding found
+    feel feels felt feeling look looks looked looking come comes came coming try tries tried trying decide
+    decides decided seem seems seemed know knows knew known knowing get gets got gotten getting go goes went
+    gone going take takes took taken taking give gives gave given giving see sees saw seen seeing tell tells
+    telling ask asks asking keep keeps kept keeping put puts putting become becomes became bring brings brought
+    begin begins began begun hear hears heard mean means meant happen happens happened include includes
+    included continue continues continued continuing remember remembers remembered believe believes believed
+    need needs needed use uses using like likes liked let lets say says saying write writes wrote written
+    add adds added start starts started starting announce announces announced pleased read reads
+    calls looms loom slams slam warns urges vows mulls seeks eyes faces sees
+    newly nearly mostly likely clearly simply quickly slowly largely directly easily highly deeply widely
+    openly fairly barely merely solely surely truly rarely hardly badly briefly closely strongly roughly
+    shortly partly greatly lately daily weekly monthly yearly only early really finally
+    good great sure able different important interesting possible pretty nice simple easy little big whole
+    various specific multiple real true bad certain available previous own kind bit couple fact example stuff
+    old long hard current understand understands understood learn learns learned learnt thanks thank check
+    checks checked following enjoy enjoys enjoyed making
+    www http https com org net edu gov html htm php
+    """
+)
+# Endings that make an English word an adverb ("reportedly", "increasingly", "significantly").
+_ADVERB_ENDINGS = ("ously", "ively", "fully", "edly", "ingly", "ately", "ently", "antly", "ically")
+# These only past seven letters: "rally", "tally" and "Ably" are nouns and names; "finally", "probably" adverbs.
+_SHORT_ADVERB_ENDINGS = ("ally", "ably", "ibly")
+# Addresses in the text: their pieces ("https", "www", "com") are no keywords, and a host is no topic.
+# (An e-mail address starts where no address character precedes it: one try per word, not one per character.)
+_ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>\"]+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 # Words (numbers too: they end a phrase, and they count as words) and punctuation, a dash of two or more as
 # single "-" marks, so that every mark is one character of ``_BREAKS``.
 _BREAKS = frozenset('.,;:!?()[]{}"“”„«»…|/\\\n\t—–-')
@@ -40,17 +74,19 @@ _NAME_LEADS = frozenset({"New"})
 _NO_SPACE_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{2,}")
 
 
-class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str]]):
-    """Token → what it says whatever the article: (key, (capitalised key, surface) or None, key fits, bare key).
+class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str, bool]]):
+    """Token → what it says whatever the article: (key, (capitalised key, surface) or None, key fits, bare key,
+    weak).
 
     The key is lower case except for acronyms ("US", "WHO": not the stop words "us", "who"); a token that starts
     with a capital also gives its key and itself without a possessive (``None`` if it does not); the key fits as a
     keyword when it has three characters or more, starts with a letter and is not a possessive, or is an acronym;
-    the bare key is the key without its "'s" ('' if none). Worked out once per process and token (up to
+    the bare key is the key without its "'s" ('' if none); a weak key is never a keyword alone (``_WEAK``, and
+    adverbs by their ending). Worked out once per process and token (up to
     ``_FACTS_MAX`` tokens), looked up without a Python step per token.
     """
 
-    def __missing__(self, raw: str) -> tuple[str, tuple[str, str] | None, bool, str]:
+    def __missing__(self, raw: str) -> tuple[str, tuple[str, str] | None, bool, str, bool]:
         # The word without a possessive ("NASA's", "China's") or a closing quote or plural possessive ("Browns'",
         # "bar'"): the key it counts for, so "NASA's" adds to "NASA" and no keyword ends in a quote.
         stem = raw
@@ -67,7 +103,8 @@ class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str]]):
         if raw[0].isupper():
             capital = (bare or key, stem)
         fits = stem is raw and ((len(key) > 2 and key[0].isalpha() and key[-2] not in "'’") or acronym)
-        facts = (key, capital, fits, bare)
+        weak = key in _WEAK or key.endswith(_ADVERB_ENDINGS) or (len(key) > 6 and key.endswith(_SHORT_ADVERB_ENDINGS))
+        facts = (key, capital, fits, bare, weak)
         if len(self) < _FACTS_MAX:
             self[raw] = facts
         return facts
@@ -83,7 +120,10 @@ _FACTS = _TokenFacts()
 def _stopwords(language: str | None) -> frozenset[str]:
     """The language's stop words, plus English ones (quotes and names in English turn up everywhere)."""
     words = lexicon.stopwords(language or "en") | _NEWS_WORDS
-    return words | lexicon.stopwords("en") if language not in (None, "en") else words
+    if language not in (None, "en"):
+        words |= lexicon.stopwords("en")
+    # Contractions are listed with a straight apostrophe; most news prints a curly one ("we’re", "don’t").
+    return words | {w.replace("'", "’") for w in words if "'" in w}
 
 
 def tokenize(text: str) -> list[str]:
@@ -113,7 +153,11 @@ def extract_keywords(
     if sample and sample.count(" ") < len(sample) / 40 and _NO_SPACE_RUN.search(sample):
         return _no_space_keywords(title, body, limit)
     stop = _stopwords(language)
-    title_raw = _TOKEN.findall(title)
+    if "www." in body or "://" in body or "@" in body:
+        body, found = _ADDRESS.subn(" | ", body)
+        if found:
+            tokens = None  # the shared tokens hold the addresses cut into words
+    title_raw = _TOKEN.findall(_ADDRESS.sub(" | ", title) if "://" in title else title)
     raw = [*title_raw, "|", *(tokens if tokens is not None else _TOKEN.findall(body))]
     raw_tf = Counter(raw)
     # What each distinct token says comes from the per-process table, then every step maps over the tokens
@@ -125,15 +169,21 @@ def extract_keywords(
     tf = Counter(keys)
     first = dict(zip(tf, itertools.count()))  # rank of first use among distinct words (a Counter keeps that order)
     good = set(itertools.compress(map(itemgetter(0), facts), map(itemgetter(2), facts)))
+    weak = set(itertools.compress(map(itemgetter(0), facts), map(itemgetter(4), facts)))
     # "China's" counts for "china" but ends a phrase: "China's jailing" is two topics, not one.
     for word, bare in {f[0]: f[3] for f in itertools.compress(facts, map(itemgetter(3), facts))}.items():
         tf[bare] += tf[word]
         first[bare] = min(first.get(bare, len(first)), first[word])
-        if _FACTS[bare][2]:
+        bare_facts = _FACTS[bare]
+        if bare_facts[2]:
             good.add(bare)
+        if bare_facts[4]:
+            weak.add(bare)
     good -= stop
     good.discard("|")
     leads = _NAME_LEADS.intersection(good)
+    weak &= good
+    never_alone = leads | weak
     if not good:
         return []
     # How often each key is written with a capital, and how it is written the first time (the surface kept): a
@@ -172,12 +222,14 @@ def extract_keywords(
     for phrase, count in [item for item in phrase_tf.items() if item[1] > 1]:
         if leads and not _leads_names(phrase, leads, capitalised, tf):
             continue
+        if weak and _weak_edge(phrase, weak, capitalised, tf):
+            continue
         # A phrase is as strong as its weakest word, scaled by how much that word lives inside it.
         weakest = min(phrase, key=tf.__getitem__)
         scores[phrase] = word_score(weakest) * count / tf[weakest] * (1.0 + 0.25 * (len(phrase) - 1))
         for w in phrase:
             share[w] = max(share.get(w, 0.0), count / tf[w])
-    for word in candidates - leads if leads else candidates:
+    for word in candidates - never_alone if never_alone else candidates:
         # "law" in "law enforcement" is the phrase's, not a topic of its own.
         scores[(word,)] = word_score(word) * (1.0 - 0.8 * share.get(word, 0.0))
     chosen = _select(scores, limit)
@@ -187,6 +239,12 @@ def extract_keywords(
         return surface[word] if capitalised[word] * 2 > tf[word] else word
 
     return [" ".join(render(w) for w in phrase) for phrase in chosen]
+
+
+def _weak_edge(phrase: tuple[str, ...], weak: set[str], capitalised: Counter[str], tf: Counter[str]) -> bool:
+    """Whether ``phrase`` starts or ends with a weak word that is not part of a name: "probably ends" and "want
+    help" are no topics, "Great Britain" is one (its "Great" mostly written with a capital)."""
+    return any(w in weak and capitalised[w] * 2 <= tf[w] for w in (phrase[0], phrase[-1]))
 
 
 def _leads_names(phrase: tuple[str, ...], leads: frozenset[str], capitalised: Counter[str], tf: Counter[str]) -> bool:

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from tests.helpers import make_raw_article
 from worker import keywords, lexicon
-from worker.keywords import extract_keywords
+from worker.enrich import count_words
+from worker.keywords import extract_keywords, tokenize
 from worker.parse import parse
 
 
@@ -118,3 +119,45 @@ def test_no_keyword_ends_in_a_quote() -> None:
     keywords = extract_keywords("Browns win", text, "en")
     assert "Browns" in keywords
     assert not any(k[-1] in "'’" for k in keywords)
+
+
+def test_general_words_are_never_keywords_alone() -> None:
+    """Headline verbs, general verbs, adverbs and adjectives say nothing of the story alone; names still open with
+    them ("Great Britain")."""
+    title = "Strike looms as union slams offer"
+    text = (
+        "The strike looms over Great Britain. Workers want more pay and think the offer is newly unfair. "
+        "Workers found the offer bad. Great Britain faces a strike, and the union reportedly wants talks. "
+        "Workers want the union to help. Finally the union said the strike is increasingly likely. "
+        "Great Britain has seen no such strike. Workers think it is good."
+    )
+    keywords = extract_keywords(title, text, "en", limit=25)
+    assert {"strike", "union", "Great Britain", "Workers"} <= set(keywords)
+    general = {"looms", "slams", "want", "think", "newly", "found", "reportedly", "finally", "increasingly", "good",
+               "help", "faces", "great"}  # fmt: skip
+    assert not general.intersection(k.lower() for k in keywords), keywords
+    edges = {w for k in keywords if " " in k for w in (k.split()[0], k.split()[-1])}
+    assert not (general - {"great"}).intersection(w.lower() for w in edges), keywords
+
+
+def test_curly_contractions_are_stop_words() -> None:
+    """ "we’re" and "don’t" are the stop words "we're" and "don't", whichever apostrophe the text prints."""
+    text = "We’re told the vote counts. We’re sure they’re wrong. Don’t vote, they’re saying. Don’t wait. " * 2
+    keywords = extract_keywords("Vote counts", text, "en", limit=25)
+    assert any("vote" in k.lower() for k in keywords)
+    assert not any("’" in k for k in keywords), keywords
+
+
+def test_addresses_give_no_keywords() -> None:
+    """Links, addresses and host names in the text give no "https", "www" or "com"; the word count still counts
+    them as the text has them."""
+    text = (
+        "Read the audit at https://www.example.com/report.html and www.example.com/data or write to "
+        "press@example.org. The audit on debian.org says the audit is late. See https://lists.debian.org/x "
+        "for the audit. The audit is at https://example.com/a too."
+    )
+    tokens = tokenize(text)
+    keywords = extract_keywords("Audit", text, "en", tokens=tokens)
+    assert "audit" in keywords
+    assert not {"https", "www", "com", "org", "html", "example"}.intersection(k.lower() for k in keywords), keywords
+    assert count_words(text, tokens) == count_words(text)
