@@ -4,11 +4,20 @@ The ledger (a hash of payloads and a sorted set of pending ids by acceptance tim
 the Celery message only names delivery ids. The settle script clears a delivery from the ledger in the
 same atomic step that records its outcome, so whatever is still pending was not finished and may be sent
 again (:meth:`Submitter.resend_stale`) without any risk of a double emit.
+
+A producer with deterministic ids (feeds) may submit an id again, even while a worker processes the earlier
+payload. Each submission writes a fresh version token beside the payload, in one transaction: the worker
+settles with the version it read, and the settle script leaves the ledger entry and the status alone
+(``superseded``) when it holds a newer version, so the newer payload is processed by its own trigger instead
+of being cleared unseen. A submission also restarts the id's attempts counter and clears its old status: the
+new payload has not been tried, and the old outcome no longer holds (docs/decisions.md, "Submitting a delivery
+id again").
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterable
 
 import redis
@@ -35,13 +44,8 @@ class Submitter:
         raws = list(raws)
         if not raws:
             return []
-        now = time.time()
-        pipe = self.client.pipeline(transaction=False)
-        for raw in raws:
-            pipe.hset(c.LEDGER_PAYLOAD, raw.delivery_id, raw.model_dump_json(by_alias=True))
-            pipe.zadd(c.LEDGER_PENDING, {raw.delivery_id: now}, nx=True)
-            # A producer with deterministic ids may submit an id again: its old outcome no longer holds.
-            pipe.delete(c.status_key(raw.delivery_id))
+        pipe = self.client.pipeline(transaction=True)
+        _accept(pipe, {raw.delivery_id: raw.model_dump_json(by_alias=True) for raw in raws})
         pipe.execute()
         ids = [raw.delivery_id for raw in raws]
         self.enqueue(ids)
@@ -74,21 +78,32 @@ class Submitter:
     def retry_dead(self, delivery_ids: list[str] | None = None) -> list[str]:
         """Put dead-lettered deliveries back into the ledger and the queue (all of them when ids is None).
 
-        The attempts counter starts again; the dead payload is removed once the delivery is re-accepted.
+        The attempts counter starts again, as for any submission; the dead payload is removed once the delivery
+        is re-accepted.
         """
         payloads: dict[str, str] = self.client.hgetall(c.DEAD_PAYLOAD)  # type: ignore[assignment]
         wanted = list(payloads) if delivery_ids is None else [d for d in delivery_ids if d in payloads]
         if not wanted:
             return []
-        now = time.time()
         pipe = self.client.pipeline(transaction=True)
-        for delivery_id in wanted:
-            pipe.hset(c.LEDGER_PAYLOAD, delivery_id, payloads[delivery_id])
-            pipe.zadd(c.LEDGER_PENDING, {delivery_id: now})
-            pipe.hdel(c.LEDGER_ATTEMPTS, delivery_id)
-            pipe.delete(c.status_key(delivery_id))
-            pipe.hdel(c.DEAD_PAYLOAD, delivery_id)
+        _accept(pipe, {delivery_id: payloads[delivery_id] for delivery_id in wanted})
+        pipe.hdel(c.DEAD_PAYLOAD, *wanted)
         pipe.execute()
         self.enqueue(wanted)
         log.info("dead_retried", count=len(wanted))
         return wanted
+
+
+def _accept(pipe: redis.client.Pipeline, payloads: dict[str, str]) -> None:
+    """Queue the writes that make ``payloads`` (delivery id → RawArticle JSON) the latest submission of their ids.
+
+    ``pipe`` must be a transaction: a settle running between the payload and its version would clear the new
+    payload as if it had processed it. An id already pending keeps its acceptance time.
+    """
+    version = uuid.uuid4().hex  # one per call: an id appears once in ``payloads``
+    ids = list(payloads)
+    pipe.hset(c.LEDGER_PAYLOAD, mapping=payloads)  # type: ignore[arg-type]
+    pipe.hset(c.LEDGER_VERSION, mapping=dict.fromkeys(ids, version))
+    pipe.zadd(c.LEDGER_PENDING, dict.fromkeys(ids, time.time()), nx=True)
+    pipe.hdel(c.LEDGER_ATTEMPTS, *ids)
+    pipe.delete(*(c.status_key(d) for d in ids))

@@ -106,3 +106,42 @@ def submit(client: redis.Redis, settings: Settings, redis_url: str) -> Iterator[
 
     yield _submit
     app.close()
+
+
+@pytest.fixture
+def make_worker(settings: Settings, redis_url: str) -> Iterator[Callable[..., Any]]:
+    """A worker's dependencies (``worker.pipeline.Deps``) on a client of its own. ``before_emit`` runs once, just
+    before its first emit; ``before_settle`` once, just before its first terminal settle (rejected, dead,
+    duplicate found before enrichment): a race stopped at that point, between the payload read and the settle."""
+    from wirewatch.outcomes import SETTLE_LUA
+    from worker.pipeline import Deps
+
+    conns: list[redis.Redis] = []
+
+    def create(before_emit: Callable[[], None] | None = None,
+               before_settle: Callable[[], None] | None = None) -> Deps:  # fmt: skip
+        conn = connect(redis_url)
+        conns.append(conn)
+        hooks = {mode: [hook] for mode, hook in (("emit", before_emit), ("settle", before_settle)) if hook}
+        if hooks:
+            real = conn.register_script
+
+            def hooked(script: str) -> Any:
+                runner = real(script)
+                if script != SETTLE_LUA:
+                    return runner
+
+                def run(keys: list[str], args: list[Any], client: Any = None) -> Any:
+                    pending = hooks.get(args[0])
+                    if pending:
+                        pending.pop()()
+                    return runner(keys=keys, args=args, client=client)
+
+                return run
+
+            conn.register_script = hooked  # type: ignore[method-assign]
+        return Deps.create(conn, settings)
+
+    yield create
+    for conn in conns:
+        conn.close()

@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from typing import Any
 
+import pytest
 import redis
 
 from tests.helpers import make_raw_article, stream_events, wait_for_status
@@ -22,12 +22,13 @@ def _wirewatch(redis_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_dead_list_and_retry(
-    worker_app: Any, submit: Callable[..., list[str]], client: redis.Redis, settings: Settings, redis_url: str
-) -> None:
+    submit: Callable[..., list[str]], client: redis.Redis, settings: Settings, redis_url: str,
+    request: pytest.FixtureRequest,
+) -> None:  # fmt: skip
     """A dead-lettered article is listed with its reason; `dead retry --all` sends it through again and it is emitted."""
-    raw = make_raw_article()
-    client.hset(c.LEDGER_ATTEMPTS, raw.delivery_id, settings.max_attempts)
-    [delivery] = submit(raw)
+    [delivery] = submit(make_raw_article())
+    client.hset(c.LEDGER_ATTEMPTS, delivery, settings.max_attempts)  # after the submission, which restarts it
+    request.getfixturevalue("worker_app")
     assert wait_for_status(client, [delivery])[delivery]["state"] == "dead"
 
     listed = _wirewatch(redis_url, "dead", "--json")

@@ -19,6 +19,9 @@ def key(*parts: str) -> str:
 LEDGER_PENDING = key("ledger", "pending")  # zset delivery_id -> accepted at (unix s)
 LEDGER_PAYLOAD = key("ledger", "payload")  # hash delivery_id -> RawArticle JSON
 LEDGER_ATTEMPTS = key("ledger", "attempts")  # hash delivery_id -> deliveries started
+# hash delivery_id -> token of the submission its payload came from: a settle clears only the payload it
+# processed, never a newer one of the same id (docs/decisions.md, "Submitting a delivery id again")
+LEDGER_VERSION = key("ledger", "version")
 DEAD_PAYLOAD = key("dead", "payload")  # hash delivery_id -> RawArticle JSON of dead-lettered items
 STATS = key("stats")  # hash outcome -> count, lifetime
 LATENCY = key("latency")  # hash "<name>|<bucket>" -> count, "<name>|sum", "<name>|count" (wirewatch/latency.py)

@@ -14,6 +14,16 @@ Alerts are written before the article's own emit: if the worker dies in between,
 article and finds the alerts already claimed, so an alert is never lost (at least once, and at most once
 per subscription and story through the claim).
 
+An alert names only the copy that is emitted. Exact copies (same canonical URL or same normalised text) of
+one article can be in flight at once, in one batch or on two workers, all past the dedup check; which one
+is emitted used to be decided at emit, after the alerts, so a story's alert could name (``article_id``), and
+describe, a copy that then settled as a duplicate. Now ``alerts.lua`` writes an alert only for an article
+holding its exact claims (``worker/dedup.py``), taking them in its delivery's name when they are free, in
+the same atomic step as the alert; the settle script honours that reservation, so the copy whose alerts came
+first is the one emitted, and a copy whose claims another copy holds raises nothing (its pairs stay free for
+the copy that is emitted, which alerts on its own match). The same MGET that reads the stories' claims reads
+the articles' exact claims, so a copy known to be held back is not chosen for a pair.
+
 An article typically matches tens of subscriptions out of 10,000, so the cost per alert matters: the
 alert JSON is assembled from pieces serialised once per article and once per subscription (the contract
 test checks it equals ``AlertEvent.model_dump_json``), and Redis sees two script calls per batch, not two per
@@ -24,7 +34,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -36,6 +48,7 @@ from schemas import AlertEvent, ArticleEvent, Subscription
 from schemas.models import _rfc3339, _rfc3339_ms
 from wirewatch import constants as c
 from wirewatch.logs import get_logger
+from worker.dedup import Reservation, claim_holder
 from worker.match import FIELD_ORDER, Hit, MatchDocument, document_from_event, explain
 from worker.subscriptions import SubscriptionIndex
 
@@ -115,37 +128,55 @@ def raise_alerts(
     events: list[ArticleEvent],
     now: datetime,
     alerts_stream: str = c.ALERTS_STREAM,
+    reservations: Sequence[Reservation] | None = None,
+    claim_ttl_s: float = c.DEDUP_WINDOW_S,
 ) -> list[Raised]:
-    """Match `events`, write the alerts not claimed yet; return those written by this call."""
+    """Match `events`, write the alerts not claimed yet; return those written by this call.
+
+    ``reservations``, one per event (the pipeline's): each alert is bound to its article's exact claims, so it
+    is written only if the article holds them (taking them when free) and names only a copy that will be
+    emitted. Without them (tools and tests raising alerts for events emitted already) alerts are bound to none.
+    """
     percolator = index.current()
     if not events or not len(percolator):
         return []
-    # By story, then by subscription slot: copies of one story in one batch make one pair, the first copy's.
-    stories: dict[str, dict[int, tuple[ArticleEvent, MatchDocument]]] = {}
-    for event in events:
+    matched = []
+    for at, event in enumerate(events):
         doc = document_from_event(event)
         slots = percolator.match_ids(doc)
-        if not slots:
-            continue
-        found = stories.get(event.story_id)
-        if found is None:
-            stories[event.story_id] = dict.fromkeys(slots, (event, doc))
-        else:
-            for slot in slots:
-                found.setdefault(slot, (event, doc))
-    if not stories:
+        if slots:
+            matched.append((at, event, doc, slots))
+    if not matched:
         return []
+    # One MGET: the stories' alert claims, then the matched articles' exact claims (one or two each).
+    story_ids = list(dict.fromkeys(event.story_id for _, event, _, _ in matched))
+    exact_keys = [] if reservations is None else [k for at, _, _, _ in matched for k in reservations[at].keys]
+    values: list[str | None] = client.mget([*map(c.alert_claim_key, story_ids), *exact_keys])  # type: ignore[assignment]
+    claims = dict(zip(story_ids, values[: len(story_ids)], strict=True))
+    exact = iter(values[len(story_ids) :])
+    # By story, then by subscription slot: copies of one story in one batch make one pair, the first copy's that
+    # is not held back: a copy whose exact claims another copy holds will settle as its duplicate.
+    stories: dict[str, dict[int, tuple[int, ArticleEvent, MatchDocument]]] = {}
+    for at, event, doc, slots in matched:
+        if reservations is not None:
+            mine = reservations[at]
+            held = list(itertools.islice(exact, len(mine.keys)))  # consumed whole, to stay aligned
+            if any(claim_holder(value, mine.owner) for value in held):
+                continue
+        found = stories.setdefault(event.story_id, {})
+        for slot in slots:
+            found.setdefault(slot, (at, event, doc))
     ids = percolator.ids  # a matched slot is never a removed one (None)
-    claims: list[str | None] = client.mget([c.alert_claim_key(story) for story in stories])  # type: ignore[assignment]
     created_at = _rfc3339_ms(now)
-    articles: dict[str, str] = {}
+    articles: dict[int, str] = {}  # by position: two copies of one URL share an id, not their title
     hit_parts: dict[Hit, str] = {}
-    written: list[tuple[str, str, str, str, ArticleEvent, Subscription]] = []  # story, sid, alert id, JSON, …
+    written: list[tuple[str, str, str, str, int, ArticleEvent, Subscription]] = []  # story, sid, alert id, JSON, …
     claimed_hooks: list[tuple[str, str]] = []  # (subscription, story) claimed before, for a webhook
     hooked = index.with_webhook
-    for (story, found), claimed in zip(stories.items(), claims, strict=True):
+    for story, found in stories.items():
+        claimed = claims[story]
         done = set(claimed.split("\n")) if claimed else ()
-        for slot, (event, doc) in found.items():
+        for slot, (at, event, doc) in found.items():
             sid, query = ids[slot], percolator.queries[slot]
             assert sid is not None and query is not None
             if sid in done:
@@ -153,27 +184,37 @@ def raise_alerts(
                     claimed_hooks.append((sid, story))
                 continue
             sub = index.subscriptions[sid]
-            article = articles.get(event.id)
+            article = articles.get(at)
             if article is None:
-                article = articles[event.id] = _article_part(event)
+                article = articles[at] = _article_part(event)
             aid = alert_id(sid, story)
             subscription = _subscription_part(sub.id, sub.name, sub.query)
             body = alert_json(aid, subscription, article, _matched_part(explain(query, doc), hit_parts), created_at)
-            written.append((story, sid, aid, body, event, sub))
+            written.append((story, sid, aid, body, at, event, sub))
     script = client.register_script(ALERTS_LUA)
     raised: list[Raised] = []
     for start in range(0, len(written), ALERTS_PER_CALL):
         chunk = written[start : start + ALERTS_PER_CALL]
         position = {story: str(i) for i, story in enumerate(dict.fromkeys(w[0] for w in chunk), 1)}
+        keys = [alerts_stream, c.ALERT_STATS, c.WEBHOOK_OUTBOX, *map(c.alert_claim_key, position)]
+        named: dict[int, str] = {}  # event position -> its article's number in the call
+        owners: list[str] = []
+        exact_at: list[str] = []  # per article, the KEYS positions (1-based) of its exact claims
+        if reservations is not None:
+            for at in dict.fromkeys(w[4] for w in chunk):
+                named[at] = str(len(owners) + 1)
+                owners.append(reservations[at].owner)
+                exact_at.append(",".join(str(len(keys) + i) for i in range(1, len(reservations[at].keys) + 1)))
+                keys += reservations[at].keys
         args: list[str | int] = [c.ALERT_CLAIM_TTL_S, c.ALERTS_MAXLEN, "\n".join(position[w[0]] for w in chunk),
                                  "\n".join(w[1] for w in chunk), "\n".join(w[2] for w in chunk),
-                                 "\n".join(w[3] for w in chunk), "\n".join(w[0] if w[5].webhook else "" for w in chunk),
-                                 int(now.timestamp())]  # fmt: skip
-        keys = [alerts_stream, c.ALERT_STATS, c.WEBHOOK_OUTBOX, *map(c.alert_claim_key, position)]
+                                 "\n".join(w[3] for w in chunk), "\n".join(w[0] if w[6].webhook else "" for w in chunk),
+                                 int(now.timestamp()), "\n".join(named.get(w[4], "") for w in chunk),
+                                 "\n".join(owners), "\n".join(exact_at), int(claim_ttl_s)]  # fmt: skip
         entries = str(script(keys=keys, args=args)).split(" ")
-        for (story, _, aid, body, event, sub), entry in zip(chunk, entries, strict=True):
+        for (story, _, aid, body, _, event, sub), entry in zip(chunk, entries, strict=True):
             if not entry:
-                continue  # claimed since the check, by another worker's copy of the story
+                continue  # claimed since the check by another copy of the story, or the article is a duplicate
             raised.append(Raised(aid, body, sub, entry, event.id, story))
     _log_per_article(raised)
     if claimed_hooks:

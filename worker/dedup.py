@@ -1,8 +1,17 @@
 """dedup: who an article is (stable id, content hash) and whether an exact copy was already emitted.
 
 Identity: the article id comes from the canonical URL when there is one, else from the normalised text, so
-the same article always gets the same id. The authoritative claim happens atomically at emit
-(``worker/lua/settle.lua``); the check here is a cheap read that spares enrichment for known copies.
+the same article always gets the same id.
+
+Claims: the canonical URL's and the normalised text's claim keys each hold the id of the article emitted
+under them, for the dedup window. The copy that takes them is the one emitted; every other copy settles as
+its duplicate. They are taken atomically by whichever comes first of the article's alerts
+(``worker/lua/alerts.lua``, so that an alert never names a copy that then settles as a duplicate) and its
+emit (``wirewatch/lua/settle.lua``). Taken by the alerts, a claim holds the :class:`Reservation`'s owner,
+``"<article id> <delivery id>"``, until the emit writes the bare article id: a redelivery of that delivery
+(its worker died in between) finds its own reservation and goes on to emit, while any other copy — another
+URL with the same text, or the same URL in another delivery — is stopped (:func:`claim_holder`, the rule all
+three places apply). The check here is a cheap read that spares enrichment for known copies.
 """
 
 from __future__ import annotations
@@ -51,17 +60,40 @@ def identify(parsed: ParsedArticle) -> Identity:
     return Identity(_sha("text:" + content_hash)[:ID_HEX_CHARS], content_hash, None)
 
 
-def find_exact_duplicates(client: redis.Redis, identities: list[Identity]) -> list[str | None]:
-    """For each identity, the id of the article already holding its URL or text claim, else None."""
-    if not identities:
+@dataclass(frozen=True)
+class Reservation:
+    """The exact claims one delivery of an article takes, and the value they hold while it is not emitted yet."""
+
+    keys: tuple[str, ...]  # the canonical URL's claim (when there is a URL), then the normalised text's
+    owner: str  # "<article id> <delivery id>"
+
+
+def reservation(delivery_id: str, ident: Identity) -> Reservation:
+    text = c.text_claim_key(ident.content_hash)
+    keys = (c.url_claim_key(ident.url_hash), text) if ident.url_hash else (text,)
+    return Reservation(keys, f"{ident.article_id} {delivery_id}")
+
+
+def claim_holder(value: str | None, owner: str) -> str | None:
+    """The id of the article holding a claim against ``owner``: None when the claim is free or reserved by
+    ``owner``'s delivery (by any payload version of it: the latest submission of a delivery id wins, so a
+    reservation of its earlier version does not make the newer one a duplicate). Mirrored in ``alerts.lua`` and
+    ``settle.lua``."""
+    if value is None:
+        return None
+    holder, _, delivery = value.partition(" ")
+    return None if delivery and delivery == owner.partition(" ")[2] else holder
+
+
+def find_exact_duplicates(client: redis.Redis, claims: list[Reservation]) -> list[str | None]:
+    """For each delivery's claims, the id of the article already holding one of them (URL first), else None."""
+    if not claims:
         return []
-    keys = []
-    for ident in identities:
-        keys.append(c.url_claim_key(ident.url_hash) if ident.url_hash else c.url_claim_key("-"))
-        keys.append(c.text_claim_key(ident.content_hash))
-    values: list[str | None] = client.mget(keys)  # type: ignore[assignment]
+    values: list[str | None] = client.mget([key for claim in claims for key in claim.keys])  # type: ignore[assignment]
     out: list[str | None] = []
-    for index, ident in enumerate(identities):
-        by_url = values[2 * index] if ident.url_hash else None
-        out.append(by_url or values[2 * index + 1])
+    at = 0
+    for claim in claims:
+        holders = [claim_holder(value, claim.owner) for value in values[at : at + len(claim.keys)]]
+        at += len(claim.keys)
+        out.append(next((h for h in holders if h is not None), None))
     return out

@@ -1,20 +1,28 @@
 """emit: append an ArticleEvent atomically, unless an exact copy was emitted first.
 
 One call of the settle script (``wirewatch/lua/settle.lua``, mode ``emit``) per article: if neither the
-canonical URL nor the normalised text is claimed, claim both, XADD the event, store the article, clear the
+canonical URL nor the normalised text is claimed by another copy (its own delivery's reservation, taken by
+its alerts, is no other copy: ``worker/dedup.py``), claim both, XADD the event, store the article, clear the
 ledger entry, write the status and count ``emitted`` — or settle as ``duplicate`` of the claim's holder.
 A redelivered message finds its own claims, so it never emits twice. Calls are pipelined per batch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from schemas import ArticleEvent
 from wirewatch.outcomes import Outcomes, Settled, log_outcome
 from worker.stories import STORY_TTL_S, story_keys
 
 
-def emit_many(outcomes: Outcomes, items: list[tuple[str, ArticleEvent, str | None, str]]) -> list[Settled]:
-    """(delivery id, event, canonical-URL hash or None, source label) each → emitted or duplicate."""
+def emit_many(outcomes: Outcomes, items: list[tuple[str, ArticleEvent, str | None, str]],
+              versions: Mapping[str, str] | None = None) -> list[Settled]:  # fmt: skip
+    """(delivery id, event, canonical-URL hash or None, source label) each → emitted or duplicate.
+
+    ``versions``: of the payloads processed (:func:`wirewatch.outcomes.read_ledger`); a delivery whose payload
+    was replaced since is answered ``superseded``: a new article is emitted all the same, a duplicate records
+    nothing, and the status and the ledger entry are left to the newer payload."""
     if not items:
         return []
     pipe = outcomes.client.pipeline(transaction=False)
@@ -23,7 +31,7 @@ def emit_many(outcomes: Outcomes, items: list[tuple[str, ArticleEvent, str | Non
             keys=outcomes.keys(delivery_id, url_hash or "-", event.content_hash, event.id,
                                story_keys(event.story_id)),
             args=[*outcomes.args("emit", delivery_id, event.id, event.model_dump_json(by_alias=True), "",
-                                 url_hash is not None, source),
+                                 url_hash is not None, source, (versions or {}).get(delivery_id, "")),
                   event.story_id, event.title, event.source.name or event.source.domain or source, STORY_TTL_S],
             client=pipe,
         )  # fmt: skip

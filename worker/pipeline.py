@@ -24,11 +24,11 @@ from wirewatch import constants as c
 from wirewatch.errors import Rejected
 from wirewatch.latency import LatencyRecorder
 from wirewatch.logs import get_logger
-from wirewatch.outcomes import Outcomes, Settled, Terminal
+from wirewatch.outcomes import Outcomes, Settled, Terminal, read_ledger
 from wirewatch.settings import Settings
 from worker import heap
 from worker.alerts import raise_alerts
-from worker.dedup import Identity, find_exact_duplicates, identify
+from worker.dedup import Identity, Reservation, find_exact_duplicates, identify, reservation
 from worker.emit import emit_many
 from worker.enrich import Enrichment, enrich, warm_up
 from worker.entities import load_backend
@@ -76,6 +76,7 @@ class _Item:
     source: str
     parsed: ParsedArticle
     identity: Identity
+    claims: Reservation  # its exact claims, as this delivery takes them
 
 
 def build_event(item: _Item, enrichment: Enrichment, story_id: str, now: datetime) -> ArticleEvent:
@@ -120,7 +121,7 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
     only. Redis errors propagate, so the message is retried and nothing is half-done; so does the task's soft
     time limit, wherever it strikes (the whole message ran long: no one article is to blame).
     """
-    payloads = deps.client.hmget(c.LEDGER_PAYLOAD, delivery_ids) if delivery_ids else []
+    payloads, versions = read_ledger(deps.client, delivery_ids)
     terminal: list[Terminal] = []
     items: list[_Item] = []
     timings = LatencyRecorder()
@@ -150,12 +151,14 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
                 terminal.append(Terminal(delivery_id, "dead", reason, source))
                 continue
             timings.observe("parse", time.perf_counter() - started)
-        items.append(_Item(delivery_id, source, parsed, identify(parsed)))
+        identity = identify(parsed)
+        items.append(_Item(delivery_id, source, parsed, identity, reservation(delivery_id, identity)))
 
     started = time.perf_counter()
-    holders = find_exact_duplicates(deps.client, [item.identity for item in items])
+    holders = find_exact_duplicates(deps.client, [item.claims for item in items])
     timings.observe("dedup", time.perf_counter() - started)
     to_emit: list[tuple[str, ArticleEvent, str | None, str]] = []
+    claims: list[Reservation] = []  # to_emit's
     fresh: list[_Item] = []
     for item, holder in zip(items, holders, strict=True):
         if holder is not None:
@@ -181,16 +184,20 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
             continue
         timings.observe("enrich", time.perf_counter() - started)
         to_emit.append((item.delivery_id, event, item.identity.url_hash, item.source))
+        claims.append(item.claims)
 
-    # Alerts before the article's emit: a crash in between re-runs them, and their claims stop repeats.
+    # Alerts before the article's emit: a crash in between re-runs them, and their claims stop repeats. An alert
+    # takes its article's exact claims (the settle script honours them), so it never names a copy that then
+    # settles as a duplicate: the copy whose alerts came first is the one emitted.
     started = time.perf_counter()
     raised = raise_alerts(deps.client, deps.subscriptions, [event for _, event, _, _ in to_emit],
-                          datetime.now(UTC), deps.settings.alerts_stream)  # fmt: skip
+                          datetime.now(UTC), deps.settings.alerts_stream, claims,
+                          deps.settings.dedup.window)  # fmt: skip
     if enqueue_webhooks(deps.send_task, raised):
         clear_outbox(deps.client, raised)  # on the broker now: a crash before this line resends, never loses
     timings.observe("match", time.perf_counter() - started)
     started = time.perf_counter()
-    settled = deps.outcomes.settle_many(terminal) + emit_many(deps.outcomes, to_emit)
+    settled = deps.outcomes.settle_many(terminal, versions=versions) + emit_many(deps.outcomes, to_emit, versions)
     timings.observe("emit", time.perf_counter() - started)
     timings.flush(deps.client)
     return settled

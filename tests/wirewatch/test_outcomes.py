@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import redis
 
 from tests.helpers import make_raw_article
 from wirewatch import constants as c
-from wirewatch.outcomes import ALREADY_SETTLED, Outcomes, Terminal, read_status
+from wirewatch.outcomes import ALREADY_SETTLED, SUPERSEDED, Outcomes, Terminal, read_ledger, read_status
 from wirewatch.settings import Settings
 
 
@@ -31,3 +32,26 @@ def test_refusals_are_recorded_without_a_ledger_entry(client: redis.Redis, setti
     assert settled.outcome == "rejected:too_large"
     status = json.loads(client.get(c.status_key("f" * 32)))
     assert status == {"state": "rejected", "reason": "too_large", "detail": "big"}
+
+
+def test_settle_of_a_replaced_payload_records_nothing(
+    client: redis.Redis, settings: Settings, submit: Callable[..., list[str]]
+) -> None:
+    """A delivery id submitted again after its payload was read: the settle of the old payload is superseded
+    and records nothing; the new payload, settled with its own version, is recorded once."""
+    old = make_raw_article()
+    new = make_raw_article(delivery_id=old.delivery_id, content="Corrected\n\nThe corrected text of the article.")
+    [delivery] = submit(old)
+    _, versions = read_ledger(client, [delivery])
+    submit(new)
+    outcomes = Outcomes(client, settings)
+    [stale] = outcomes.settle_many([Terminal(delivery, "dead", "boom")], versions=versions)
+    assert stale.outcome == SUPERSEDED
+    assert read_status(client, [delivery])[delivery] is None
+    assert not client.exists(c.STATS, c.DEAD_STREAM, c.DEAD_PAYLOAD)
+    [payload], versions = read_ledger(client, [delivery])
+    assert payload == new.model_dump_json(by_alias=True)
+    [current] = outcomes.settle_many([Terminal(delivery, "dead", "boom")], versions=versions)
+    assert current.outcome == "dead"
+    assert client.hget(c.DEAD_PAYLOAD, delivery) == payload
+    assert not client.exists(c.LEDGER_PENDING, c.LEDGER_PAYLOAD, c.LEDGER_VERSION)

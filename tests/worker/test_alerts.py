@@ -256,7 +256,7 @@ def test_alerts_script_skips_claimed_pairs_and_repeats_within_one_call(client: r
     script = client.register_script(ALERTS_LUA)
     keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.WEBHOOK_OUTBOX, c.alert_claim_key("k1"), c.alert_claim_key("k2")]
     args = [60, 1000, "1\n1\n1\n2", "sub_a\nsub_b\nsub_b\nsub_a", "alr_1\nalr_2\nalr_3\nalr_4", "{}\n{}\n{}\n{}",
-            "k1\n\n\nk2", 1234]  # the first and the last for a webhook
+            "k1\n\n\nk2", 1234, "\n\n\n", "", "", 60]  # the first and the last for a webhook; no article's claims
     answer = str(script(keys=keys, args=args)).split(" ")
     assert [bool(e) for e in answer] == [False, True, False, True]
     assert [f["id"] for _, f in client.xrange(c.ALERTS_STREAM)] == ["alr_2", "alr_4"]
@@ -273,14 +273,45 @@ def test_alerts_script_refuses_a_bad_story_before_writing_anything(client: redis
 
     script = client.register_script(ALERTS_LUA)
     keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.WEBHOOK_OUTBOX, c.alert_claim_key("k1")]
-    args = [60, 1000, "1\n2", "sub_a\nsub_b", "alr_a\nalr_b", "{}\n{}", "k1\n", 0]
+    args = [60, 1000, "1\n2", "sub_a\nsub_b", "alr_a\nalr_b", "{}\n{}", "k1\n", 0, "\n", "", "", 60]
     with pytest.raises(redis.ResponseError, match="no claims key for story 2"):
         script(keys=keys, args=args)
     assert client.xlen(c.ALERTS_STREAM) == 0
     assert not client.exists(c.alert_claim_key("k1"))
     with pytest.raises(redis.ResponseError, match="2 stories, 1 subscriptions"):
-        script(keys=keys, args=[60, 1000, "1\n1", "sub_a", "alr_a\nalr_b", "{}\n{}", "\n", 0])
+        script(keys=keys, args=[60, 1000, "1\n1", "sub_a", "alr_a\nalr_b", "{}\n{}", "\n", 0, "\n", "", "", 60])
     assert not client.exists(c.WEBHOOK_OUTBOX)
+    text = c.text_claim_key("h")
+    with pytest.raises(redis.ResponseError, match="no owner for article 2"):
+        script(keys=[*keys, text], args=[60, 1000, "1\n1", "sub_a\nsub_b", "alr_a\nalr_b", "{}\n{}", "\n", 0,
+                                         "1\n2", "a1 d1", "5", 60])  # fmt: skip
+    with pytest.raises(redis.ResponseError, match="exact claims of article 1 outside KEYS"):
+        script(keys=[*keys, text], args=[60, 1000, "1", "sub_a", "alr_a", "{}", "", 0, "1", "a1 d1", "6", 60])
+    assert client.xlen(c.ALERTS_STREAM) == 0 and not client.exists(text, c.alert_claim_key("k1"))
+
+
+def test_alerts_script_writes_only_for_an_article_holding_its_exact_claims(client: redis.Redis) -> None:
+    """An alert is written only for an article whose exact claims are free (then taken in its delivery's name,
+    for the dedup window) or its own reservation; one whose claims another copy holds, emitted or reserved,
+    writes nothing, and its pairs stay free for the copy that will be emitted."""
+    from worker.alerts import ALERTS_LUA
+
+    url, text, other = c.url_claim_key("u1"), c.text_claim_key("t1"), c.text_claim_key("t2")
+    client.set(other, "b1")  # emitted by another copy
+    script = client.register_script(ALERTS_LUA)
+    keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.WEBHOOK_OUTBOX, c.alert_claim_key("k1"), url, text, other]
+    args = [60, 1000, "1\n1\n1", "sub_a\nsub_b\nsub_c", "alr_a\nalr_b\nalr_c", "{}\n{}\n{}", "\n\n", 0,
+            "1\n2\n1", "a1 d1\na2 d2", "5,6\n7", 90]  # a1: its URL and text; a2: its text only
+    answer = str(script(keys=keys, args=args)).split(" ")
+    assert [bool(e) for e in answer] == [True, False, True]
+    assert (client.get(url), client.get(text), client.get(other)) == ("a1 d1", "a1 d1", "b1")
+    assert 0 < client.ttl(text) <= 90
+    assert client.get(c.alert_claim_key("k1")) == "sub_a\nsub_c\n"
+    # a1's own reservation holds; a3 (the same URL and text, another delivery) is a copy of it
+    again = [60, 1000, "1\n1", "sub_b\nsub_d", "alr_b\nalr_d", "{}\n{}", "\n", 0, "1\n2", "a1 d1\na3 d3", "5,6\n5,6",
+             90]  # fmt: skip
+    assert [bool(e) for e in str(script(keys=keys, args=again)).split(" ")] == [True, False]
+    assert client.get(url) == "a1 d1"
 
 
 def test_an_alert_for_a_webhook_waits_in_the_outbox_until_its_message_is_sent(client: redis.Redis,

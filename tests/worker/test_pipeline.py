@@ -1,4 +1,5 @@
-"""The pipeline through a real Celery worker on a real Redis: events, duplicates, redelivery, bad input."""
+"""The pipeline through a real Celery worker on a real Redis: events, duplicates, redelivery, bad input; and,
+called directly, exact copies racing in one batch and on two workers."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import pytest
 import redis
 
 from producers.inbox import read_file
-from schemas import ArticleEvent, RawSource
+from schemas import AlertEvent, ArticleEvent, RawArticle, RawSource
 from tests.helpers import make_raw_article, stream_events, wait_for_status
 from wirewatch import constants as c
-from wirewatch.outcomes import Outcomes
+from wirewatch.outcomes import Outcomes, read_status
 from wirewatch.queue import PROCESS_TASK
 from wirewatch.settings import Settings
+from worker.pipeline import Deps, process
+from worker.subscriptions import put_subscription, validate
 
 SEED_URL = "https://news.yahoo.com/china-gives-suspended-death-sentence-fentanyl-smuggler-joint-045035792.html"
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "json" / "article_event.schema.json").read_text())
@@ -172,12 +175,12 @@ def test_invalid_payload_is_settled_and_batch_mates_flow(
 
 
 def test_max_attempts_dead_letters(
-    worker_app: Any, submit: Callable[..., list[str]], client: redis.Redis, settings: Settings
+    submit: Callable[..., list[str]], client: redis.Redis, settings: Settings, request: pytest.FixtureRequest
 ) -> None:
     """A delivery that was attempted max_attempts times already goes to ww:dead with its payload kept."""
-    raw = make_raw_article()
-    client.hset(c.LEDGER_ATTEMPTS, raw.delivery_id, settings.max_attempts)
-    [delivery] = submit(raw)
+    [delivery] = submit(make_raw_article())
+    client.hset(c.LEDGER_ATTEMPTS, delivery, settings.max_attempts)  # after the submission, which restarts it
+    request.getfixturevalue("worker_app")
     status = wait_for_status(client, [delivery])[delivery]
     assert status["state"] == "dead" and "max_attempts" in status["reason"] + status["detail"]
     [(_, fields)] = client.xrange(c.DEAD_STREAM)
@@ -236,3 +239,118 @@ def test_redelivery_after_settling_leaves_no_attempts_behind(
     again = make_raw_article(delivery_id=delivery, content="Flood warning\n\nThe river fell back by morning.")
     submit(again)
     assert wait_for_status(client, [delivery])[delivery]["state"] == "emitted"
+
+
+# --- Exact copies racing: an alert names only the copy that is emitted -------------------------------------
+# Called directly (no Celery worker), so that two "workers" — two clients, two Deps (`make_worker` in conftest) —
+# can be interleaved at an exact point: the second worker's batch runs whole while the first sits between its
+# alerts and its emit.
+
+FLOOD_BODY = ("Officials said on Monday that the river had risen by two metres overnight, flooding the lower town "
+              "and closing the bridge to traffic until further notice. Residents were told to move cars to higher "
+              "ground.")  # fmt: skip
+FLOOD_URL = "https://a.example/flood"
+
+
+def _copies(kind: str) -> tuple[RawArticle, RawArticle]:
+    """Two exact copies of one article, the second under a headline only it has (``kestrel``). ``text``: the
+    same body under another URL; ``url``: the same canonical URL (tracking parameter added), body updated."""
+    plain = make_raw_article(content=f"Flood warning for river towns\n\n{FLOOD_BODY}", url=FLOOD_URL)
+    if kind == "text":
+        other = make_raw_article(content=f"Kestrel Daily: flood warning for river towns\n\n{FLOOD_BODY}",
+                                 url="https://b.example/news/flood")  # fmt: skip
+    else:
+        other = make_raw_article(content=f"Kestrel Daily: flood warning for river towns\n\n{FLOOD_BODY} "
+                                         "Schools will stay closed on Tuesday.", url=FLOOD_URL + "?utm_source=x")  # fmt: skip
+    return plain, other
+
+
+def _subscribe(client: redis.Redis) -> None:
+    put_subscription(client, validate("bridge", "bridge"))  # both copies match
+    put_subscription(client, validate("kestrel", "title:kestrel"))  # only the second copy's headline matches
+
+
+def _in_ledger(client: redis.Redis, *raws: RawArticle) -> list[str]:
+    client.hset(c.LEDGER_PAYLOAD, mapping={r.delivery_id: r.model_dump_json(by_alias=True) for r in raws})
+    return [r.delivery_id for r in raws]
+
+
+def assert_alerts_name_emitted_copies(client: redis.Redis) -> list[AlertEvent]:
+    """Every alert names an article that was emitted and stored, with that copy's title and URL; one alert per
+    subscription per story. Returns the alerts."""
+    events = {e["id"]: e for e in stream_events(client)}
+    alerts = [AlertEvent.model_validate_json(f["event"]) for _, f in client.xrange(c.ALERTS_STREAM)]
+    for alert in alerts:
+        event = events.get(alert.article_id)
+        assert event is not None, f"alert {alert.subscription.name!r} names {alert.article_id}, never emitted"
+        assert client.exists(c.article_key(alert.article_id))
+        assert (alert.story_id, alert.title, alert.url) == (event["story_id"], event["title"], event["url"])
+        for m in alert.matched:  # why it fired holds for the copy emitted, not for a copy dropped
+            if m.field in ("title", "text"):
+                assert event[m.field][m.start : m.end].lower() == m.term
+    pairs = [(a.subscription.name, a.story_id) for a in alerts]
+    assert len(pairs) == len(set(pairs))
+    return alerts
+
+
+@pytest.mark.parametrize("kind", ["text", "url"])
+def test_exact_copies_in_one_batch_alert_as_the_copy_emitted(
+    client: redis.Redis, make_worker: Callable[..., Deps], kind: str
+) -> None:
+    """Two exact copies in one batch: the first is emitted, and no alert is raised from the second, which
+    settles as its duplicate (it used to alert `title:kestrel` naming the copy that was dropped)."""
+    _subscribe(client)
+    plain, other = _copies(kind)
+    settled = process(_in_ledger(client, plain, other), make_worker())
+    assert [s.outcome for s in settled] == ["emitted", "duplicate"]
+    [event] = stream_events(client)
+    assert event["title"] == "Flood warning for river towns"
+    alerts = assert_alerts_name_emitted_copies(client)
+    assert [(a.subscription.name, a.article_id) for a in alerts] == [("bridge", event["id"])]
+
+
+@pytest.mark.parametrize("kind", ["text", "url"])
+@pytest.mark.parametrize("first", ["plain", "kestrel"])
+def test_exact_copies_on_two_workers_alert_as_the_copy_emitted(
+    client: redis.Redis, make_worker: Callable[..., Deps], kind: str, first: str
+) -> None:
+    """Two exact copies on two workers, the first worker's batch stopped between its alerts and its emit while
+    the second worker's batch runs whole: the copy whose alerts came first is the one emitted (the other
+    settles as its duplicate), and every alert names it, with its title and URL."""
+    _subscribe(client)
+    plain, other = _copies(kind)
+    early, late = (plain, other) if first == "plain" else (other, plain)
+    ids = _in_ledger(client, early, late)
+    second = make_worker()
+    first_worker = make_worker(before_emit=lambda: process([late.delivery_id], second))
+    process([early.delivery_id], first_worker)
+    alerts = assert_alerts_name_emitted_copies(client)
+    statuses = read_status(client, ids)
+    assert [statuses[i]["state"] for i in ids] == ["emitted", "duplicate"]  # type: ignore[index]
+    [event] = stream_events(client)
+    assert event["title"] == early.content.partition("\n")[0]
+    expected = ["bridge"] if first == "plain" else ["bridge", "kestrel"]
+    assert sorted(a.subscription.name for a in alerts) == expected
+
+
+def test_a_copy_whose_worker_died_after_its_alerts_is_emitted_on_redelivery(
+    client: redis.Redis, make_worker: Callable[..., Deps]
+) -> None:
+    """A worker dies between a copy's alerts and its emit; an exact copy processed meanwhile settles as its
+    duplicate, and the redelivered batch emits the copy its alerts named."""
+    _subscribe(client)
+    plain, other = _copies("text")
+    _in_ledger(client, plain, other)
+
+    def die() -> None:
+        raise redis.ConnectionError("worker lost")
+
+    with pytest.raises(redis.ConnectionError):
+        process([plain.delivery_id], make_worker(before_emit=die))
+    worker = make_worker()
+    [late] = process([other.delivery_id], worker)
+    [again] = process([plain.delivery_id], worker)  # the redelivery
+    assert [a.subscription.name for a in assert_alerts_name_emitted_copies(client)] == ["bridge"]
+    assert (late.outcome, again.outcome) == ("duplicate", "emitted")
+    [event] = stream_events(client)
+    assert event["title"] == "Flood warning for river towns"

@@ -1,28 +1,60 @@
 -- settle.lua: the one atomic end of every delivery.
 --
--- mode "emit":   if neither the canonical URL nor the normalised text is claimed yet, claim both, append the
---                event to the events stream and store the article; otherwise the article is a duplicate of
---                the claim's holder. A redelivered message finds its own claims and emits nothing twice.
+-- mode "emit":   if neither the canonical URL nor the normalised text is claimed by another copy, claim both (the
+--                article id), append the event to the events stream and store the article; otherwise the
+--                article is a duplicate of the claim's holder. A claim holding "<article id> <delivery id>" of
+--                this very delivery is its own reservation, taken by its alerts (worker/lua/alerts.lua): not
+--                another copy (whichever payload version of the delivery reserved it: the latest wins). A
+--                redelivered message finds its emitted claims and emits nothing twice. An emit that finds its
+--                delivery settled already lets go of the claims it reserved and nobody emitted.
 -- mode "settle": record a terminal outcome that emits nothing (a duplicate seen before enrichment, rejected,
 --                dead); "dead" also goes to ww:dead with its payload kept.
 -- mode "refuse": as "settle", for what a producer refused before it ever reached the ledger.
 -- In every mode: clear the delivery from the ledger, write its status record, count the outcome. Except in
 -- "refuse" mode, a delivery no longer in the ledger was settled already (by a concurrent or earlier delivery of
 -- the same message): nothing is written, so an outcome is recorded and counted exactly once.
+-- "superseded": the ledger holds a newer submission of the delivery id than the one processed (ARGV[13], the
+-- version token read with the payload, differs from KEYS[12]'s; an empty ARGV[13] skips this check). The ledger
+-- entry and the status are left to the newer payload, which its own trigger processes. An event is still
+-- emitted, claimed and counted as usual (the alerts raised for it before the emit name it), a duplicate or a
+-- terminal outcome records nothing.
 --
 -- KEYS[1] url claim   KEYS[2] text claim   KEYS[3] article    KEYS[4] events stream  KEYS[5] ledger pending
 -- KEYS[6] ledger payload KEYS[7] ledger attempts KEYS[8] status  KEYS[9] stats         KEYS[10] dead stream
--- KEYS[11] dead payloads (kept for `wirewatch dead retry`)
+-- KEYS[11] dead payloads (kept for `wirewatch dead retry`)  KEYS[12] ledger versions
 -- ARGV[1] mode  ARGV[2] delivery id  ARGV[3] article id  ARGV[4] event JSON (emit) or reason (settle)
 -- ARGV[5] outcome for settle ("rejected:<reason>" or "dead")  ARGV[6] has url ("1"/"0")  ARGV[7] window s
 -- ARGV[8] article ttl s  ARGV[9] status ttl s  ARGV[10] events maxlen  ARGV[11] now (ms)  ARGV[12] source
+-- ARGV[13] version of the payload processed ('' when unknown)
 -- Optional, emit mode: the article's story (worker/stories.py), updated only when the article is emitted:
--- KEYS[12] story hash  KEYS[13] story sources  KEYS[14] story articles  KEYS[15] stories index
--- ARGV[13] story id  ARGV[14] title  ARGV[15] source name for the story  ARGV[16] story ttl s
+-- KEYS[13] story hash  KEYS[14] story sources  KEYS[15] story articles  KEYS[16] stories index
+-- ARGV[14] story id  ARGV[15] title  ARGV[16] source name for the story  ARGV[17] story ttl s
 local mode, delivery, article_id = ARGV[1], ARGV[2], ARGV[3]
 local outcome, status
-if mode ~= 'refuse' and redis.call('HEXISTS', KEYS[6], delivery) == 0 then
-  return {'already_settled', ''}
+local current = true -- the ledger still holds the payload processed
+-- A claim reserved by this delivery's alerts: "<article id> <this delivery id>", whichever version of the
+-- delivery's payload reserved it (worker/dedup.py claim_holder: the same rule).
+local function reserved_here(value)
+  return value ~= nil and value ~= false and string.match(value, '^[^ ]+ (.*)$') == delivery
+end
+local first_claim = ARGV[6] == '1' and 1 or 2 -- the URL's claim first, when the article has a URL
+if mode ~= 'refuse' then
+  if redis.call('HEXISTS', KEYS[6], delivery) == 0 then
+    if mode == 'emit' then
+      -- Another run of this delivery settled it (a newer payload, or the same message twice). Claims this run's
+      -- alerts reserved and no run emitted are let go, so that no later copy is a duplicate of an article that
+      -- was never emitted.
+      local own = article_id .. ' ' .. delivery
+      for k = first_claim, 2 do
+        if redis.call('GET', KEYS[k]) == own then redis.call('DEL', KEYS[k]) end
+      end
+    end
+    return {'already_settled', ''}
+  end
+  current = ARGV[13] == '' or redis.call('HGET', KEYS[12], delivery) == ARGV[13]
+  if not current and mode ~= 'emit' then
+    return {'superseded', ''}
+  end
 end
 
 -- Unix time → "YYYY-MM-DDTHH:MM:SS.mmmZ" (days-to-civil, as in Howard Hinnant's date algorithms).
@@ -46,15 +78,22 @@ local function finish()
   redis.call('ZREM', KEYS[5], delivery)
   redis.call('HDEL', KEYS[6], delivery)
   redis.call('HDEL', KEYS[7], delivery)
+  redis.call('HDEL', KEYS[12], delivery)
   redis.call('SET', KEYS[8], status, 'EX', tonumber(ARGV[9]))
   redis.call('HINCRBY', KEYS[9], outcome, 1)
 end
 
 if mode == 'emit' then
   local holder = false
-  if ARGV[6] == '1' then holder = redis.call('GET', KEYS[1]) end
-  if not holder then holder = redis.call('GET', KEYS[2]) end
+  for k = first_claim, 2 do
+    local value = redis.call('GET', KEYS[k])
+    if value and not reserved_here(value) then
+      holder = string.match(value, '^[^ ]+')
+      break
+    end
+  end
   if holder then
+    if not current then return {'superseded', ''} end
     outcome = 'duplicate'
     status = cjson.encode({state = 'duplicate', of = holder, article_id = article_id})
     finish()
@@ -70,20 +109,24 @@ if mode == 'emit' then
   local entry = redis.call('XADD', KEYS[4], 'MAXLEN', '~', tonumber(ARGV[10]), '*',
                            'id', article_id, 'event', body)
   redis.call('SET', KEYS[3], body, 'EX', tonumber(ARGV[8]))
-  if #KEYS >= 15 then
-    local now, ttl = tonumber(ARGV[11]), tonumber(ARGV[16])
-    redis.call('HSETNX', KEYS[12], 'title', ARGV[14])
-    redis.call('HSETNX', KEYS[12], 'first_article_id', article_id)
-    redis.call('HSETNX', KEYS[12], 'first_seen', now)
-    redis.call('HSET', KEYS[12], 'last_seen', now)
-    redis.call('HINCRBY', KEYS[12], 'article_count', 1)
-    if ARGV[15] ~= '' then redis.call('SADD', KEYS[13], ARGV[15]) end
-    redis.call('RPUSH', KEYS[14], article_id)
-    redis.call('ZADD', KEYS[15], now, ARGV[13])
-    redis.call('ZREMRANGEBYSCORE', KEYS[15], '-inf', now - ttl * 1000)
-    for k = 12, 14 do redis.call('EXPIRE', KEYS[k], ttl) end
+  if #KEYS >= 16 then
+    local now, ttl = tonumber(ARGV[11]), tonumber(ARGV[17])
+    redis.call('HSETNX', KEYS[13], 'title', ARGV[15])
+    redis.call('HSETNX', KEYS[13], 'first_article_id', article_id)
+    redis.call('HSETNX', KEYS[13], 'first_seen', now)
+    redis.call('HSET', KEYS[13], 'last_seen', now)
+    redis.call('HINCRBY', KEYS[13], 'article_count', 1)
+    if ARGV[16] ~= '' then redis.call('SADD', KEYS[14], ARGV[16]) end
+    redis.call('RPUSH', KEYS[15], article_id)
+    redis.call('ZADD', KEYS[16], now, ARGV[14])
+    redis.call('ZREMRANGEBYSCORE', KEYS[16], '-inf', now - ttl * 1000)
+    for k = 13, 15 do redis.call('EXPIRE', KEYS[k], ttl) end
   end
   outcome = 'emitted'
+  if not current then
+    redis.call('HINCRBY', KEYS[9], outcome, 1)
+    return {'superseded', entry}
+  end
   status = cjson.encode({state = 'emitted', article_id = article_id, entry = entry})
   finish()
   return {outcome, entry}

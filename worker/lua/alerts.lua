@@ -1,18 +1,28 @@
 -- alerts.lua: claim (subscription, story) pairs and append their alerts, skipping pairs already claimed.
 --
 -- KEYS[1] alerts stream  KEYS[2] alert stats  KEYS[3] webhook outbox  KEYS[4..] the claims of the chunk's
--- stories (ww:{ww}:claims:<story>: a string, each subscription id that alerted on the story followed by a newline).
+-- stories (ww:{ww}:claims:<story>: a string, each subscription id that alerted on the story followed by a newline),
+-- then the exact-duplicate claims of the articles the chunk's alerts name (ww:{ww}:dedup:url|text:<hash>).
 -- ARGV[1] claim ttl s  ARGV[2] stream maxlen, then five lists joined by newlines, one line per alert in the
 -- same order: ARGV[3] which story (1 for KEYS[4], 2 for KEYS[5], …), ARGV[4] the subscription id, ARGV[5] the
 -- alert id, ARGV[6] the AlertEvent JSON, ARGV[7] its story id when its subscription has a webhook, else empty;
--- ARGV[8] now (unix s). An alert written for a webhook is written to the outbox too, in this same step: the
--- worker clears it once the webhook message is on the broker, so a worker dying in between loses no webhook.
+-- ARGV[8] now (unix s); ARGV[9] per alert again, which article it names (1 for the first of ARGV[10], …), or
+-- empty for an alert bound to no article's claims; ARGV[10] per article, its owner "<article id> <delivery id>";
+-- ARGV[11] per article, the positions in KEYS of its exact claims (canonical URL if any, then normalised text),
+-- comma-separated, all after the stories' claims; ARGV[12] their ttl s (the dedup window).
+-- An alert is written only for an article that holds its exact claims: free ones it takes (SET to its owner),
+-- its own reservation it keeps; one held by another copy (emitted, or reserved by that copy's alerts) means
+-- the article will settle as a duplicate, so its alert is skipped like a claimed pair (the pair stays free
+-- for the copy that is emitted). So every alert names the copy the settle script then emits: it honours the
+-- reservation (wirewatch/lua/settle.lua), and no other copy can take the claims in between.
+-- An alert written for a webhook is written to the outbox too, in this same step: the worker clears it once
+-- the webhook message is on the broker, so a worker dying in between loses no webhook.
 -- A story's claims grow by one APPEND per call and live ttl seconds after its latest alert.
 -- Joined lists keep the client's command packing (redis-py packs every argument in Python) out of the
 -- per-alert cost; what is joined never holds a raw newline (ids, and JSON, which escapes it).
 -- Returns one string: per alert, in order and separated by single spaces, the stream entry id, or nothing when
--- the pair had already alerted. One reply element instead of one per alert keeps the client's reply parsing
--- out of the per-alert cost too.
+-- the pair had already alerted or its article is another copy's duplicate. One reply element instead of one per
+-- alert keeps the client's reply parsing out of the per-alert cost too.
 local function lines(s)
   local out, pos = {}, 1
   while true do
@@ -28,20 +38,74 @@ end
 
 local ttl, maxlen = tonumber(ARGV[1]), tonumber(ARGV[2])
 local story, sids, ids, bodies = lines(ARGV[3]), lines(ARGV[4]), lines(ARGV[5]), lines(ARGV[6])
-local hooks, now = lines(ARGV[7]), ARGV[8]
-if #sids ~= #story or #ids ~= #story or #bodies ~= #story or #hooks ~= #story then
+local hooks, now, named = lines(ARGV[7]), ARGV[8], lines(ARGV[9])
+local owners, exact = {}, {} -- per article: its owner, the KEYS positions of its exact claims
+local exact_ttl, last_story = tonumber(ARGV[12]), #KEYS
+if ARGV[10] ~= '' then
+  owners = lines(ARGV[10])
+  for a, positions in ipairs(lines(ARGV[11])) do
+    exact[a] = {}
+    for p in string.gmatch(positions, '[^,]+') do
+      local k = tonumber(p)
+      if not k then
+        return redis.error_reply('alerts.lua: exact claims of article ' .. a .. ' outside KEYS')
+      end
+      exact[a][#exact[a] + 1] = k
+      if k <= last_story then last_story = k - 1 end -- the stories' claims end where these begin
+    end
+  end
+end
+if #sids ~= #story or #ids ~= #story or #bodies ~= #story or #hooks ~= #story or #named ~= #story
+    or #exact ~= #owners then
   return redis.error_reply('alerts.lua: ' .. #story .. ' stories, ' .. #sids .. ' subscriptions, ' .. #ids
-    .. ' ids, ' .. #bodies .. ' bodies')
+    .. ' ids, ' .. #bodies .. ' bodies, ' .. #named .. ' articles named, ' .. #owners .. ' owners')
 end
 for i = 1, #story do -- all checked before the first write: a script's writes are not rolled back
   local k = tonumber(story[i])
-  if not k or k < 1 or not KEYS[k + 3] then
+  if not k or k < 1 or k + 3 > last_story then
     return redis.error_reply('alerts.lua: no claims key for story ' .. story[i])
   end
   story[i] = k + 3
+  if named[i] ~= '' then
+    local a = tonumber(named[i])
+    if not a or not owners[a] then
+      return redis.error_reply('alerts.lua: no owner for article ' .. named[i])
+    end
+    named[i] = a
+  end
 end
+for a = 1, #exact do
+  for _, k in ipairs(exact[a]) do
+    if k <= last_story or not KEYS[k] then
+      return redis.error_reply('alerts.lua: exact claims of article ' .. a .. ' outside KEYS')
+    end
+  end
+end
+
+local holds = {} -- per article: whether it holds its exact claims (decided, and taken, at its first alert)
+local function holding(a)
+  if holds[a] == nil then
+    holds[a] = true
+    -- Its own delivery's reservation, whichever payload version of the delivery took it, is its own: the latest
+    -- submission of a delivery id wins (worker/dedup.py claim_holder: the same rule).
+    local delivery = string.match(owners[a], '^[^ ]+ (.*)$')
+    for _, k in ipairs(exact[a]) do
+      local value = redis.call('GET', KEYS[k])
+      if value and string.match(value, '^[^ ]+ (.*)$') ~= delivery then
+        holds[a] = false
+      end
+    end
+    if holds[a] then
+      for _, k in ipairs(exact[a]) do
+        redis.call('SET', KEYS[k], owners[a], 'EX', exact_ttl)
+      end
+    end
+  end
+  return holds[a]
+end
+
 local claimed, added = {}, {} -- per claims key: the set of subscription ids, the ids claimed now
-for k = 4, #KEYS do
+for k = 4, last_story do
   local set, known = {}, redis.call('GET', KEYS[k])
   if known then
     for sid in string.gmatch(known, '[^\n]+') do
@@ -53,7 +117,7 @@ end
 local out, written = {}, 0
 for i = 1, #ids do
   local k, sid = story[i], sids[i]
-  if claimed[k][sid] then
+  if claimed[k][sid] or (named[i] ~= '' and not holding(named[i])) then
     out[i] = ''
   else
     claimed[k][sid] = true
@@ -66,7 +130,7 @@ for i = 1, #ids do
     end
   end
 end
-for k = 4, #KEYS do
+for k = 4, last_story do
   if #added[k] > 0 then
     redis.call('APPEND', KEYS[k], table.concat(added[k], '\n') .. '\n')
     redis.call('EXPIRE', KEYS[k], ttl)
