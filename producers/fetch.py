@@ -455,9 +455,11 @@ def _connect(scheme: str, host: str, port: int, policy: FetchPolicy, deadline: f
     raise FetchConnectError(f"cannot connect to {host}:{port}: {last}") from last
 
 
-def post(url: str, body: bytes, headers: dict[str, str], policy: FetchPolicy) -> int:
+def post(url: str, body: bytes, headers: dict[str, str], policy: FetchPolicy) -> tuple[int, dict[str, str]]:
     """POST ``body`` once (a webhook delivery) through the same vetted, pinned connection as `fetch`, within the
-    policy's deadline; the answer's status. Redirects are not followed, and the answer's body is not read."""
+    policy's deadline; the answer's status and headers (names lower-cased). Redirects are not followed, and the
+    answer's body is not read. An answer the deadline cut short is a timeout, even when its status came whole:
+    http.client reads a status line or headers cut by the watchdog's shutdown as complete."""
     deadline = time.monotonic() + policy.deadline_s
     scheme, host, port, path = _split_url(url)
     conn = _connect(scheme, host, port, policy, deadline)
@@ -468,10 +470,15 @@ def post(url: str, body: bytes, headers: dict[str, str], policy: FetchPolicy) ->
         if conn.sock is not None:
             conn.sock.settimeout(_remaining(deadline))
         conn.request("POST", path, body=body, headers=sent, preload_content=False)
-        return int(conn.getresponse().status)
+        response = conn.getresponse()
+        if watchdog.fired:
+            raise FetchTimeout(f"deadline passed reading the answer from {host}")
+        return int(response.status), {k.lower(): v for k, v in response.headers.items()}
     except (OSError, Urllib3Error) as exc:
         raise _network_error(exc, watchdog.fired, deadline, f"posting to {host}") from exc
     except (http.client.HTTPException, ValueError, UnicodeError) as exc:
+        if watchdog.fired:  # a status line cut short by the deadline reads as a broken one
+            raise FetchTimeout(f"deadline passed posting to {host}") from exc
         raise _protocol_error(exc, f"posting to {host}") from exc
     finally:
         watchdog.cancel()

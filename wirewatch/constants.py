@@ -107,6 +107,9 @@ WEBHOOK_TIMEOUT_S = 10.0  # total time for one POST
 WEBHOOK_MAX_ATTEMPTS = 6  # then give up, logged and counted
 WEBHOOK_BACKOFF_S = 2.0  # first retry delay; doubles each attempt, with jitter
 WEBHOOK_BACKOFF_MAX_S = 300.0
+# A 429 or 503 with Retry-After waits at least that long, up to this: a Celery retry waits on the worker as an
+# unacknowledged message, which the broker hands out again after VISIBILITY_TIMEOUT_S (a second POST).
+WEBHOOK_RETRY_AFTER_MAX_S = 600.0
 WEBHOOK_TOLERANCE_S = 300  # receivers should refuse signatures older than this (replay window)
 # Deliveries in flight to one receiver (host and port) at a time, across all workers: a receiver that hangs
 # holds this many threads for its timeout, not every thread of the webhooks (and feeds) worker.

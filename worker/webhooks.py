@@ -11,8 +11,9 @@ Signature (HMAC-SHA256 with the subscription's secret over ``"<timestamp>." + bo
 
 A receiver recomputes it over the raw body and refuses timestamps older than a few minutes (`verify`).
 Every message ends in one counted, logged outcome in ``ww:{ww}:stats:alerts``: ``webhook:delivered``,
-``webhook:gave_up`` (after `WEBHOOK_MAX_ATTEMPTS`, or at once for a refused address) or
-``webhook:dropped`` (the subscription or its webhook is gone).
+``webhook:gave_up`` (after `WEBHOOK_MAX_ATTEMPTS`, or at once for a refused address or a 410 Gone) or
+``webhook:dropped`` (the subscription or its webhook is gone). A 429 or 503 with Retry-After is tried again
+no sooner than it asks (up to `WEBHOOK_RETRY_AFTER_MAX_S`).
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ import hmac
 import random
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import redis
 from celery import Celery, Task
 from pydantic import BaseModel, Field, ValidationError
 
-from producers.fetch import FetchBadURL, FetchBlocked, FetchError, FetchPolicy, post
+from producers.fetch import FetchBadURL, FetchBlocked, FetchError, FetchPolicy, parse_retry_after, post
 from producers.schedule import HostGate
 from wirewatch import __version__
 from wirewatch import constants as c
@@ -44,11 +45,23 @@ log = get_logger("wirewatch.webhook")
 
 
 class WebhookFailed(WirewatchError):
-    """Raised when a delivery did not get a 2xx answer for a passing reason: it is retried."""
+    """Raised when a delivery did not get a 2xx answer for a passing reason: it is retried, no sooner than
+    ``retry_after_s`` when the receiver said (Retry-After on a 429 or 503)."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class WebhookRefused(WirewatchError):
-    """Raised when a webhook URL must not be called (private address, bad scheme): never retried."""
+    """Raised when a webhook URL must not be called (private address, bad scheme, a 410 Gone): never retried."""
+
+
+class Attempt(NamedTuple):
+    """What one try came to: "delivered", "retry", "gave_up", "dropped" (each but retry counted), or "wait"."""
+
+    outcome: str
+    retry_in_s: float = 0.0  # for "retry": the backoff, or the receiver's Retry-After when that is longer
 
 
 class WebhookMessage(BaseModel):
@@ -69,11 +82,12 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 def verify(secret: str, timestamp: str, body: bytes, signature: str, now: float | None = None,
            tolerance_s: float = c.WEBHOOK_TOLERANCE_S) -> bool:  # fmt: skip
     """What a receiver does: constant-time compare, and refuse stale timestamps (replays)."""
-    try:
-        ts = int(timestamp)
-    except ValueError:
+    # ASCII digits only, as `sign` writes them (int() also takes "+1", " 1 ", "1_0" and other scripts' digits),
+    # and few of them: int() refuses over 4,300 digits, and a float minus an int of 400 overflows.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         return False
-    if abs((time.time() if now is None else now) - ts) > tolerance_s:
+    ts = int(timestamp)
+    if abs(int(time.time() if now is None else now) - ts) > tolerance_s:
         return False
     # Bytes, not str: `compare_digest` raises TypeError on a str with a non-ASCII character, and a forged
     # header can carry one; a receiver must answer it "no", not fail.
@@ -85,7 +99,8 @@ def deliver(url: str, body: bytes, secret: str | None, *, timeout_s: float = c.W
             extra_headers: dict[str, str] | None = None) -> int:  # fmt: skip
     """POST `body` to `url`, signed with `secret`; the HTTP status, or WebhookFailed/Refused. Without a secret
     nothing is sent (an unsigned alert cannot be told from a forged one). A redirect is a failure: it could
-    point a signed POST anywhere.
+    point a signed POST anywhere. A 410 Gone is refused: the receiver said the endpoint is gone for good.
+    Reasons name the receiver as `scheme://host/…` only: a chat webhook's path and query are its credential.
 
     The POST goes through `producers.fetch.post`: the receiver's name is resolved once, every address it
     gives must be public (unless `allow_private`), and the connection is made to that vetted address with the
@@ -100,14 +115,32 @@ def deliver(url: str, body: bytes, secret: str | None, *, timeout_s: float = c.W
     policy = FetchPolicy(deadline_s=timeout_s, connect_timeout_s=timeout_s, allow_private_networks=allow_private,
                          user_agent=f"wirewatch/{__version__}")  # fmt: skip
     try:
-        status = post(url, body, headers, policy)
+        status, answer = post(url, body, headers, policy)
     except (FetchBadURL, FetchBlocked) as e:
-        raise WebhookRefused(str(e)) from e
+        raise WebhookRefused(_without_url(str(e), url)) from e
     except FetchError as e:
-        raise WebhookFailed(f"{type(e).__name__}: {e}") from e
+        raise WebhookFailed(_without_url(f"{type(e).__name__}: {e}", url)) from e
+    if status == 410:
+        raise WebhookRefused("http 410: the receiver says the endpoint is gone")
     if not 200 <= status < 300:
-        raise WebhookFailed(f"http {status}")
+        retry_after = parse_retry_after(answer.get("retry-after")) if status in (429, 503) else None
+        raise WebhookFailed(f"http {status}", retry_after_s=retry_after)
     return status
+
+
+def _origin(url: str) -> str:
+    """Where a webhook goes, without its path, query or user-info: ``scheme://host[:port]/…``."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "…"
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}/…"
+
+
+def _without_url(reason: str, url: str) -> str:
+    return reason.replace(repr(url), _origin(url)).replace(url, _origin(url))
 
 
 def backoff_s(attempt: int, rng: random.Random | None = None) -> float:
@@ -130,9 +163,10 @@ def _receiver(url: str) -> str:
 
 
 def attempt_delivery(client: redis.Redis, settings: Settings, message: WebhookMessage, attempt: int,
-                     max_attempts: int = c.WEBHOOK_MAX_ATTEMPTS) -> str:  # fmt: skip
-    """Try one delivery; returns "delivered", "retry", "gave_up" or "dropped" (each but retry counted), or
-    "wait" when the receiver already has its cap of deliveries in flight (not an attempt)."""
+                     max_attempts: int = c.WEBHOOK_MAX_ATTEMPTS) -> Attempt:  # fmt: skip
+    """Try one delivery: "delivered", "retry" (with the delay before the next try), "gave_up" or "dropped"
+    (each but retry counted), or "wait" when the receiver already has its cap of deliveries in flight (not an
+    attempt)."""
     sub = get_subscription(client, message.subscription_id)
     fields = {"alert_id": message.alert_id, "subscription_id": message.subscription_id, "attempt": attempt + 1}
     if sub is None or not sub.webhook:
@@ -143,15 +177,15 @@ def attempt_delivery(client: redis.Redis, settings: Settings, message: WebhookMe
         return _final(client, "webhook:gave_up", fields, reason=f"bad webhook URL: {e}")
     gate, token = receiver_gate(client), f"{message.alert_id}:{attempt}"
     if gate.acquire(receiver, token) > 0:
-        return "wait"
+        return Attempt("wait")
     try:
-        return _post(client, settings, message, sub.webhook, sub.secret, attempt >= max_attempts - 1, fields)
+        return _post(client, settings, message, sub.webhook, sub.secret, attempt, max_attempts, fields)
     finally:
         gate.release(receiver, token)
 
 
 def _post(client: redis.Redis, settings: Settings, message: WebhookMessage, webhook: str, secret: str | None,
-          last: bool, fields: dict[str, Any]) -> str:  # fmt: skip
+          attempt: int, max_attempts: int, fields: dict[str, Any]) -> Attempt:  # fmt: skip
     timings = LatencyRecorder()
     started = time.perf_counter()
     try:
@@ -163,22 +197,23 @@ def _post(client: redis.Redis, settings: Settings, message: WebhookMessage, webh
     except WebhookFailed as e:
         timings.observe("webhook_failed", time.perf_counter() - started)
         timings.flush(client)
-        if last:
+        if attempt >= max_attempts - 1:
             return _final(client, "webhook:gave_up", fields, reason=str(e))
-        log.warning("webhook_failed", reason=str(e), **fields)
-        return "retry"
+        delay = max(backoff_s(attempt), min(e.retry_after_s or 0.0, c.WEBHOOK_RETRY_AFTER_MAX_S))
+        log.warning("webhook_failed", reason=str(e), retry_in_s=round(delay, 1), **fields)
+        return Attempt("retry", delay)
     timings.observe("webhook_delivered", time.perf_counter() - started)
     timings.flush(client)
     return _final(client, "webhook:delivered", fields, status=status)
 
 
-def _final(client: redis.Redis, outcome: str, fields: dict[str, Any], **more: Any) -> str:
+def _final(client: redis.Redis, outcome: str, fields: dict[str, Any], **more: Any) -> Attempt:
     client.hincrby(c.ALERT_STATS, outcome, 1)
     if outcome == "webhook:delivered":
         log.info("webhook_delivered", outcome=outcome, **fields, **more)
     else:
         log.error("webhook_not_delivered", outcome=outcome, **fields, **more)
-    return outcome.removeprefix("webhook:")
+    return Attempt(outcome.removeprefix("webhook:"))
 
 
 def register_webhook_task(app: Celery, deps: Callable[[], Any]) -> None:
@@ -196,13 +231,13 @@ def register_webhook_task(app: Celery, deps: Callable[[], Any]) -> None:
             return "dropped"
         d = deps()
         attempt = int(self.request.retries) - msg.gate_waits
-        outcome = attempt_delivery(d.client, d.settings, msg, attempt)
+        outcome, retry_in_s = attempt_delivery(d.client, d.settings, msg, attempt)
         if outcome == "wait":  # its receiver is at its cap: back on the queue, not counted as an attempt
             waited = msg.model_copy(update={"gate_waits": msg.gate_waits + 1})
             raise self.retry(args=(waited.model_dump(),), countdown=c.WEBHOOK_GATE_RETRY_S * (0.5 + random.random()),
                              queue=c.WEBHOOK_QUEUE)  # fmt: skip
         if outcome == "retry":
-            raise self.retry(countdown=backoff_s(attempt), queue=c.WEBHOOK_QUEUE)
+            raise self.retry(countdown=retry_in_s, queue=c.WEBHOOK_QUEUE)
         return outcome
 
 

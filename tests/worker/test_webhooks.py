@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import http.server
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,22 +34,29 @@ from worker.webhooks import (
 )
 
 SECRET = "s3cret-s3cret-s3cret"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "http.md"
 
 
 class Receiver:
-    """A local HTTP server that records requests and answers with the statuses it is told to."""
+    """A local HTTP server that records requests (and when they came) and answers with the statuses it is told
+    to; an answer may be `(status, headers)`."""
 
-    def __init__(self, statuses: list[int]) -> None:
+    def __init__(self, statuses: list[int | tuple[int, dict[str, str]]]) -> None:
         self.statuses = statuses
         self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.times: list[float] = []
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((dict(self.headers), body))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                receiver.times.append(time.monotonic())
+                answer = receiver.statuses.pop(0) if receiver.statuses else 200
+                status, headers = answer if isinstance(answer, tuple) else (answer, {})
                 self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -179,7 +188,7 @@ def test_attempts_retry_on_500_then_deliver(client: redis.Redis, settings: Setti
         _sub(client, rx.url)
         message = WebhookMessage(alert_id="alr_1", subscription_id="sub_hook", body='{"id": "alr_1"}')
         local = settings.model_copy(update={"allow_private_networks": True})
-        outcomes = [attempt_delivery(client, local, message, attempt) for attempt in range(3)]
+        outcomes = [attempt_delivery(client, local, message, attempt).outcome for attempt in range(3)]
     assert outcomes == ["retry", "retry", "delivered"]
     assert rx.requests[-1][0]["X-Wirewatch-Alert-Id"] == "alr_1"
     assert client.hgetall(c.ALERT_STATS) == {"webhook:delivered": "1"}
@@ -193,11 +202,11 @@ def test_attempts_give_up_on_a_dead_host(client: redis.Redis, settings: Settings
     _sub(client, _dead_url())
     message = WebhookMessage(alert_id="alr_2", subscription_id="sub_hook", body="{}")
     local = settings.model_copy(update={"allow_private_networks": True})
-    outcomes = [attempt_delivery(client, local, message, n, max_attempts=3) for n in range(3)]
+    outcomes = [attempt_delivery(client, local, message, n, max_attempts=3).outcome for n in range(3)]
     assert outcomes == ["retry", "retry", "gave_up"]
     assert client.hgetall(c.ALERT_STATS) == {"webhook:gave_up": "1"}
     gone = WebhookMessage(alert_id="alr_3", subscription_id="sub_missing", body="{}")
-    assert attempt_delivery(client, local, gone, 0) == "dropped"
+    assert attempt_delivery(client, local, gone, 0).outcome == "dropped"
 
 
 def test_a_stored_webhook_url_that_cannot_be_split_is_given_up_not_raised(client: redis.Redis, settings: Settings) -> None:
@@ -206,7 +215,7 @@ def test_a_stored_webhook_url_that_cannot_be_split_is_given_up_not_raised(client
     for n, url in enumerate(("https://hooks.example.com:99999/x", "https://[::1/x")):
         _sub(client, url)
         message = WebhookMessage(alert_id=f"alr_b{n}", subscription_id="sub_hook", body="{}")
-        assert attempt_delivery(client, settings, message, 0) == "gave_up"
+        assert attempt_delivery(client, settings, message, 0).outcome == "gave_up"
     assert client.hgetall(c.ALERT_STATS) == {"webhook:gave_up": "2"}
 
 
@@ -237,3 +246,112 @@ def test_the_celery_task_retries_until_delivered(webhook_worker: Any, client: re
     assert len(rx.requests) == 3
     for headers, body in rx.requests:
         assert verify(SECRET, headers["X-Wirewatch-Timestamp"], body, headers["X-Wirewatch-Signature"])
+
+
+def _documented_verifier() -> Any:
+    """The receiver's verifier as docs/http.md prints it, run as written."""
+    section = DOCS.read_text(encoding="utf-8").split("## Verifying a webhook", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code, "docs/http.md: no python block under 'Verifying a webhook'"
+    scope: dict[str, Any] = {}
+    exec(code.group(1), scope)  # noqa: S102 - the documentation's own example, checked in
+    return scope["verify_wirewatch"]
+
+
+def test_verifiers_refuse_absurd_timestamps_instead_of_raising() -> None:
+    """A forged timestamp of hundreds or thousands of digits, or one with a sign or spaces, is refused by
+    `verify` and by the docs' verifier alike; both raised on the long ones (OverflowError: int too large to
+    convert to float; ValueError past Python's 4,300-digit limit), a receiver's 500 with a traceback."""
+    now = int(time.time())
+    body = b'{"id": "alr_t"}'
+    documented = _documented_verifier()
+    for timestamp in ("9" * 400, "9" * 5000, f"+{now}", f" {now} ", f"{now:_}"):
+        assert not verify(SECRET, timestamp, body, sign(SECRET, now, body)), timestamp
+        headers = {"X-Wirewatch-Timestamp": timestamp, "X-Wirewatch-Signature": sign(SECRET, now, body)}
+        assert not documented(SECRET, headers, body), timestamp
+    good = {"X-Wirewatch-Timestamp": str(now), "X-Wirewatch-Signature": sign(SECRET, now, body)}
+    assert verify(SECRET, str(now), body, good["X-Wirewatch-Signature"]) and documented(SECRET, good, body)
+
+
+def test_a_410_gone_is_given_up_at_once(client: redis.Redis, settings: Settings) -> None:
+    """A receiver that answers 410 Gone said the endpoint is gone for good: the delivery ends `gave_up` at the
+    first attempt, not after five more POSTs to it."""
+    with Receiver([410, 200]) as rx:
+        _sub(client, rx.url)
+        message = WebhookMessage(alert_id="alr_g", subscription_id="sub_hook", body='{"id": "alr_g"}')
+        local = settings.model_copy(update={"allow_private_networks": True})
+        assert attempt_delivery(client, local, message, 0).outcome == "gave_up"
+    assert len(rx.requests) == 1
+    assert client.hgetall(c.ALERT_STATS) == {"webhook:gave_up": "1"}
+
+
+def test_retry_after_of_a_429_or_503_sets_the_next_attempt(client: redis.Redis, settings: Settings) -> None:
+    """A 429 or 503 with Retry-After puts the next attempt no sooner than the receiver asked (within
+    WEBHOOK_RETRY_AFTER_MAX_S); without the header, the usual backoff."""
+    far = "Wed, 21 Oct 2099 07:28:00 GMT"
+    with Receiver([(429, {"Retry-After": "40"}), (503, {"Retry-After": far}), 429]) as rx:
+        _sub(client, rx.url)
+        message = WebhookMessage(alert_id="alr_r", subscription_id="sub_hook", body='{"id": "alr_r"}')
+        local = settings.model_copy(update={"allow_private_networks": True})
+        tries = [attempt_delivery(client, local, message, n) for n in range(3)]
+    assert [t.outcome for t in tries] == ["retry"] * 3
+    assert tries[0].retry_in_s >= 40
+    assert tries[1].retry_in_s == c.WEBHOOK_RETRY_AFTER_MAX_S < c.VISIBILITY_TIMEOUT_S - c.TASK_TIME_LIMIT_S
+    assert tries[2].retry_in_s <= c.WEBHOOK_BACKOFF_S * 4
+
+
+def test_the_celery_task_waits_out_a_429s_retry_after(webhook_worker: Any, client: redis.Redis) -> None:
+    """Through the webhooks queue: a 429 with `Retry-After: 2` is retried after 2 s, not after the 0.1 s backoff."""
+    with Receiver([(429, {"Retry-After": "2"}), 200]) as rx:
+        _sub(client, rx.url)
+        message = WebhookMessage(alert_id="alr_5", subscription_id="sub_hook", body='{"id": "alr_5"}')
+        webhook_worker.send_task(WEBHOOK_TASK, args=[message.model_dump()], queue=c.WEBHOOK_QUEUE)
+        deadline = time.monotonic() + 30
+        while client.hget(c.ALERT_STATS, "webhook:delivered") is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert client.hget(c.ALERT_STATS, "webhook:delivered") == "1"
+    assert len(rx.times) == 2 and rx.times[1] - rx.times[0] >= 1.9, rx.times
+
+
+def test_a_webhook_url_that_cannot_be_posted_to_is_not_logged_whole(
+    client: redis.Redis, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A chat webhook's path is its credential (docs/http.md): a stored URL whose host cannot be encoded ends
+    `gave_up` with a reason naming only `scheme://host/…`; the reason used to carry the whole URL."""
+    _sub(client, "https://bücher..example/services/T0/B0/XOXB-SECRET-PATH?token=QUERYSECRET")
+    message = WebhookMessage(alert_id="alr_l", subscription_id="sub_hook", body="{}")
+    assert attempt_delivery(client, settings, message, 0).outcome == "gave_up"
+    assert "webhook_not_delivered" in caplog.text and "bücher..example" in caplog.text
+    assert "XOXB-SECRET-PATH" not in caplog.text and "QUERYSECRET" not in caplog.text
+
+
+@pytest.mark.parametrize("answer", [b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * 100, b"HTTP/1.1 200 OK" + b" " * 100])
+def test_a_receiver_that_trickles_its_answer_is_cut_off_as_a_timeout(answer: bytes) -> None:
+    """A receiver that sends its answer a byte at a time is cut off at the total deadline, and that is a failed
+    attempt (a timeout, retried). Cut in its headers, the answer read as a 200 and counted `delivered`; cut in
+    its status line, as a "BadStatusLine" from a broken receiver."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    first = answer.index(b"200") + 3  # the status code arrives at once, the rest a byte at a time
+
+    def trickle() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                conn.sendall(answer[:first])
+                for byte in answer[first:]:
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.1)
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    with pytest.raises(WebhookFailed, match="Timeout"):
+        deliver(f"http://127.0.0.1:{server.getsockname()[1]}/hook", b"{}", SECRET, allow_private=True, timeout_s=1.5)
+    assert time.monotonic() - started < 2.5
+    thread.join(timeout=15)
+    server.close()
