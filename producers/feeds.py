@@ -23,11 +23,12 @@ import io
 import json
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -36,7 +37,7 @@ from schemas.models import RawArticle, RawSource, utcnow
 from worker.urls import canonicalize_url
 
 FEED_MAX_BYTES = 16 * 1024 * 1024  # a feed body larger than this is refused, not truncated
-FEED_MAX_ITEMS = 2_000  # items past this are dropped (the newest come first in nearly every feed)
+FEED_MAX_ITEMS = 2_000  # items past this are dropped: the oldest ones, whichever end of the feed they are at
 # feedparser, the last resort, is pure Python and slow on big input (~6 s of CPU for 2 MB of "<", 13 s for a
 # 2 MB feed of small items; 16 MB of "<" took 41 s), time that a thread of the feeds worker holds the
 # interpreter for. Every real feed in the corpus goes through the fast path; the largest that needed
@@ -66,6 +67,7 @@ NS_XHTML = "http://www.w3.org/1999/xhtml"
 NS_MEDIA = "http://search.yahoo.com/mrss/"
 
 Parser = Literal["fast", "repaired", "recovered", "json", "feedparser"]
+_T = TypeVar("_T")
 
 
 class FeedError(Exception):
@@ -96,7 +98,7 @@ class ParsedFeed:
     link: str | None
     ttl_s: float | None  # RSS <ttl> (minutes on the wire), a floor for the poll interval
     articles: list[RawArticle]
-    dropped_items: int = 0  # items past FEED_MAX_ITEMS
+    dropped_items: int = 0  # items past FEED_MAX_ITEMS (the oldest)
     bozo: str | None = None  # why the fast path refused or what had to be repaired, when anything was
     # per article (same order): the item's published/updated string, for the scheduler's rhythm estimate
     published: list[str | None] = field(default_factory=list)
@@ -666,11 +668,12 @@ def _parse_rss(doc: _Doc, max_items: int) -> _Feed:
     # Items belong in <channel>; some feeds put them after it, beside it under <rss> (as RSS 0.90 and RDF do),
     # and feedparser reads them there too: so do we, rather than find no items in a feed that has them.
     stray = [child for child in root if child is not channel and _split(child.tag) == (None, "item")]
+    overflow: list[Any] = []
     for child in [*channel, *stray]:
         ns, local = _split(child.tag)
         if local == "item" and ns is None:
             if len(feed.items) >= max_items:
-                feed.dropped += 1
+                overflow.append(child)
                 continue
             feed.items.append(_rss_item(doc, child))
         elif ns is None and local == "title":
@@ -681,6 +684,8 @@ def _parse_rss(doc: _Doc, max_items: int) -> _Feed:
             feed.ttl_s = _minutes(doc.text(child))
         elif (ns is None and local == "language") or (ns in (NS_DC, NS_DC_HTTPS) and local == "language"):
             feed.language = feed.language or _plain(doc.text(child))
+    if overflow:
+        _keep_newest(feed, overflow, lambda el: _rss_item(doc, el), max_items)
     return feed
 
 
@@ -695,6 +700,7 @@ def _minutes(value: str | None) -> float | None:
 def _parse_rdf(doc: _Doc, max_items: int) -> _Feed:
     root = doc.root
     feed = _Feed(version="rss10")
+    overflow: list[Any] = []
     for child in root:
         ns, local = _split(child.tag)
         if ns not in (NS_RSS10, NS_RSS090):
@@ -712,9 +718,11 @@ def _parse_rdf(doc: _Doc, max_items: int) -> _Feed:
                     feed.language = _plain(doc.text(sub))
         elif local == "item":
             if len(feed.items) >= max_items:
-                feed.dropped += 1
+                overflow.append(child)
                 continue
             feed.items.append(_rss_item(doc, child, child.get(f"{{{NS_RDF}}}about")))
+    if overflow:
+        _keep_newest(feed, overflow, lambda el: _rss_item(doc, el, el.get(f"{{{NS_RDF}}}about")), max_items)
     return feed
 
 
@@ -762,13 +770,14 @@ def _parse_atom(doc: _Doc, max_items: int) -> _Feed:
     feed = _Feed(version="atom10" if _split(root.tag)[0] == NS_ATOM else "atom", language=root.get(f"{{{NS_XML}}}lang"))
     feed_base = root.get(f"{{{NS_XML}}}base")
     feed_authors = _atom_authors(doc, root)
+    overflow: list[Any] = []
     for child in root:
         ns, local = _split(child.tag)
         if ns not in (NS_ATOM, None):
             continue
         if local == "entry":
             if len(feed.items) >= max_items:
-                feed.dropped += 1
+                overflow.append(child)
                 continue
             feed.items.append(_atom_entry(doc, child, feed_base))
         elif local == "title":
@@ -776,6 +785,8 @@ def _parse_atom(doc: _Doc, max_items: int) -> _Feed:
         elif local == "link" and child.get("rel", "alternate") == "alternate" and feed.link is None:
             href = child.get("href")
             feed.link = urljoin(feed_base, href) if feed_base and href else href
+    if overflow:
+        _keep_newest(feed, overflow, lambda el: _atom_entry(doc, el, feed_base), max_items)
     if feed_authors:  # RFC 4287 §4.2.1: an entry without authors has the feed's
         for item in feed.items:
             if not item.authors:
@@ -852,29 +863,36 @@ def _parse_json_feed(body: bytes, http_charset: str | None, max_items: int) -> _
     feed.link = _str(doc.get("home_page_url"))
     feed.language = _str(doc.get("language"))
     feed_authors = _json_authors(doc)
+    overflow: list[dict[str, Any]] = []
     for raw in doc["items"]:
         if not isinstance(raw, dict):
             continue
         if len(feed.items) >= max_items:
-            feed.dropped += 1
+            overflow.append(raw)
             continue
-        item = _Item(
-            title=_plain(_str(raw.get("title"))),
-            link=_str(raw.get("url")) or _str(raw.get("external_url")),
-            guid=_str(raw.get("id")),
-            published=_str(raw.get("date_published")) or _str(raw.get("date_modified")),
-            authors=_json_authors(raw) or list(feed_authors),
-            summary=_str(raw.get("summary")),
-        )
-        content_html = _str(raw.get("content_html"))
-        if content_html is not None:
-            item.content, item.content_html = content_html, True
-        else:
-            item.content = _str(raw.get("content_text"))
-            if item.content is None and item.summary is not None:
-                item.content = item.summary
-        feed.items.append(item)
+        feed.items.append(_json_item(raw, feed_authors))
+    if overflow:
+        _keep_newest(feed, overflow, lambda raw: _json_item(raw, feed_authors), max_items)
     return feed
+
+
+def _json_item(raw: Mapping[str, Any], feed_authors: list[str]) -> _Item:
+    item = _Item(
+        title=_plain(_str(raw.get("title"))),
+        link=_str(raw.get("url")) or _str(raw.get("external_url")),
+        guid=_str(raw.get("id")),
+        published=_str(raw.get("date_published")) or _str(raw.get("date_modified")),
+        authors=_json_authors(raw) or list(feed_authors),
+        summary=_str(raw.get("summary")),
+    )
+    content_html = _str(raw.get("content_html"))
+    if content_html is not None:
+        item.content, item.content_html = content_html, True
+    else:
+        item.content = _str(raw.get("content_text"))
+        if item.content is None and item.summary is not None:
+            item.content = item.summary
+    return item
 
 
 def _str(value: Any) -> str | None:
@@ -934,11 +952,9 @@ def _parse_with_feedparser(body: bytes, headers: Mapping[str, str] | None, max_i
         ttl_s=_minutes(_str(meta.get("ttl"))),
         language=_str(meta.get("language")),
     )
-    for entry in entries:
-        if len(feed.items) >= max_items:
-            feed.dropped += 1
-            continue
-        feed.items.append(_from_feedparser_entry(entry))
+    feed.items = [_from_feedparser_entry(entry) for entry in entries[:max_items]]
+    if len(entries) > max_items:
+        _keep_newest(feed, entries[max_items:], _from_feedparser_entry, max_items)
     return feed
 
 
@@ -963,6 +979,37 @@ def _from_feedparser_entry(entry: Mapping[str, Any]) -> _Item:
     if item.content is None and item.summary is not None:
         item.content, item.content_html = item.summary, item.summary_html
     return item
+
+
+def _keep_newest(feed: _Feed, overflow: Sequence[_T], build: Callable[[_T], _Item], max_items: int) -> None:
+    """Past ``max_items``, keep the newest items: the first ones (what ``feed.items`` holds), unless the feed
+    lists oldest first (its last item is dated later than its first), then the last ones. A feed that appends
+    (AreWeAntiCheatYet's 1,032 items, oldest first) would otherwise lose every new item once it passed the cap.
+    Only feeds over the cap pay for this."""
+    feed.dropped = len(overflow)
+    if not feed.items:  # max_items 0: nothing is kept either way
+        return
+    last = build(overflow[-1])
+    first_ts = _timestamp(feed.items[0].published)
+    last_ts = _timestamp(last.published)
+    if first_ts is None or last_ts is None or last_ts <= first_ts:
+        return
+    tail = [build(source) for source in overflow[-max_items:-1]]
+    feed.items = [*feed.items, *tail, last][-max_items:]
+
+
+def _timestamp(value: str | None) -> float | None:
+    """A feed date (RFC 822 or ISO 8601) as unix seconds, or None."""
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        try:
+            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 # ------------------------------------------------------------------------------------------- to articles

@@ -167,6 +167,8 @@ def _after_fetch(
 
     slot.release()  # before parsing and hand-off: the host is free for other polls
     parsed = parse_feed(result.body, feed_url=claim.url, headers=result.headers, name=record.state.name)
+    if parsed.dropped_items:  # the oldest items past FEED_MAX_ITEMS: said once per poll, never silently
+        log.warning("feed_items_dropped", url=claim.url, dropped=parsed.dropped_items, kept=len(parsed.articles))
     ids = [a.delivery_id for a in parsed.articles]
     fresh = set(schedule.unseen(claim.url, ids))
     new = [a for a in parsed.articles if a.delivery_id in fresh]

@@ -492,11 +492,16 @@ def jitter(seconds: float, rng: random.Random, spread: float = FEED_JITTER) -> f
     return seconds * (1.0 + rng.uniform(-spread, spread))
 
 
-def rhythm_interval(item_times: Sequence[float], now: float, floor: float, ceiling: float) -> float:
+def rhythm_interval(
+    item_times: Sequence[float], now: float, floor: float, ceiling: float, last_new_at: float | None = None
+) -> float:
     """Half the feed's usual gap between items, stretched while it is quieter than usual; in [floor, ceiling].
 
     Half the gap finds a new item on average a quarter-gap after it appears, at two polls per item; a feed
-    that has been silent for longer than its usual gap is polled as if that silence were its gap.
+    that has been silent for longer than its usual gap is polled as if that silence were its gap. The silence
+    runs from the newest publish time or from when a new item was last found (``last_new_at``), whichever is
+    later: a publish time can lag far behind (a day-only date reads as midnight), and a feed that just showed
+    a new item is not silent.
     """
     times = sorted(t for t in item_times if now - t <= FEED_RHYTHM_MAX_AGE_S)
     if not times and item_times:
@@ -511,7 +516,7 @@ def rhythm_interval(item_times: Sequence[float], now: float, floor: float, ceili
             return floor
         return min(max(floor, 3600.0), ceiling)
     gap = (times[-1] - times[0]) / (len(times) - 1)
-    gap = max(gap, now - times[-1])
+    gap = max(gap, now - max(times[-1], last_new_at or times[-1]))
     return min(max(gap / 2.0, floor), ceiling)
 
 
@@ -525,7 +530,7 @@ def success_delay(
     retry_after_s: float | None = None,
 ) -> float:
     """Seconds until the next poll after a success: the rhythm, never sooner than the feed's hints."""
-    interval = rhythm_interval(record.item_times, now, record.floor_s, record.ceiling_s)
+    interval = rhythm_interval(record.item_times, now, record.floor_s, record.ceiling_s, record.last_new_at)
     hints = [h for h in (ttl_s, max_age_s, retry_after_s) if h]
     if hints:
         interval = max(interval, min(max(hints), FEED_HINT_MAX_S))

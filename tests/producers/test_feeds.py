@@ -248,6 +248,41 @@ def test_item_count_is_bounded() -> None:
     assert parsed.dropped_items == 20
 
 
+def test_an_oldest_first_real_feed_over_the_cap_keeps_its_newest_items(corpus: Path) -> None:
+    """AreWeAntiCheatYet lists 1,032 items oldest first: capped, it keeps its last items, not its first."""
+    body = gzip.decompress((corpus / "feeds/fastfeedparser/benchmark_data/cc314ce5dfbb3adc.gz").read_bytes())
+    full = parse_feed(body, feed_url=FEED_URL)
+    capped = parse_feed(body, feed_url=FEED_URL, max_items=100)
+    assert [a.delivery_id for a in capped.articles] == [a.delivery_id for a in full.articles][-100:]
+    assert capped.dropped_items >= len(full.articles) - 100  # (the feed lists some items twice)
+
+
+def _dated_entries(kind: str, order: range) -> bytes:
+    day = "2026-11-{:02d}T10:00:00Z"
+    if kind == "atom":
+        entries = "".join(f"<entry><id>e{i}</id><title>T{i}</title><updated>{day.format(i)}</updated></entry>" for i in order)
+        return f'<feed xmlns="http://www.w3.org/2005/Atom"><title>F</title>{entries}</feed>'.encode()
+    if kind == "json":
+        items = [{"id": f"e{i}", "title": f"T{i}", "date_published": day.format(i)} for i in order]
+        return json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "F", "items": items}).encode()
+    ns = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"'
+    items = "".join(
+        f'<item rdf:about="https://e.example/{i}"><title>T{i}</title>'
+        f'<dc:date xmlns:dc="http://purl.org/dc/elements/1.1/">{day.format(i)}</dc:date></item>'
+        for i in order
+    )
+    return f"<rdf:RDF {ns}><channel><title>F</title></channel>{items}</rdf:RDF>".encode()
+
+
+@pytest.mark.parametrize("kind", ["atom", "json", "rdf"])
+@pytest.mark.parametrize(("order", "kept"), [(range(1, 31), range(21, 31)), (range(30, 0, -1), range(30, 20, -1))])
+def test_the_item_cap_drops_the_oldest_items_at_either_end(kind: str, order: range, kept: range) -> None:
+    """Past max_items the newest items stay, whether the feed lists them first or last."""
+    parsed = parse_feed(_dated_entries(kind, order), feed_url=FEED_URL, max_items=10)
+    assert [a.title for a in parsed.articles] == [f"T{i}" for i in kept]
+    assert parsed.dropped_items == 20
+
+
 def test_rss_item_fields_map_to_raw_article() -> None:
     """An RSS 2.0 item's fields land in the RawArticle fields, with content:encoded as HTML content."""
     body = b"""<?xml version="1.0" encoding="utf-8"?>

@@ -9,9 +9,18 @@ from pathlib import Path
 import pytest
 import redis
 
+from producers.feeds import FEED_MAX_ITEMS
 from producers.fetch import FetchPolicy
 from producers.poll import poll_feed
-from producers.schedule import FEED_BROKEN_AFTER, FEED_LEASE_S, Claim, FeedSchedule, HostGate, host_keys
+from producers.schedule import (
+    FEED_BROKEN_AFTER,
+    FEED_LEASE_S,
+    Claim,
+    FeedSchedule,
+    HostGate,
+    host_keys,
+    utc_datetime,
+)
 from schemas.models import RawArticle
 from tests.producers.feed_server import FeedServer
 
@@ -458,3 +467,53 @@ def test_error_retries_respect_the_configured_interval(
     feed_server.fail("/feed.xml", 500)
     result = _poll(world, url)
     assert result.outcome == "error:http_5xx" and result.next_poll_at - clock.t >= 3600  # type: ignore[operator]
+
+
+def _dated_rss(items: Sequence[tuple[int, str]]) -> bytes:
+    body = "".join(
+        f"<item><title>Story {i}</title><link>https://news.example/story/{i}</link><guid>story-{i}</guid>"
+        f"<pubDate>{date}</pubDate><description>Text {i}</description></item>"
+        for i, date in items
+    )
+    return f'<rss version="2.0"><channel><title>News</title>{body}</channel></rss>'.encode()
+
+
+def test_a_feed_dated_by_day_only_is_not_slowed_to_the_ceiling_after_a_new_item(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """Items stamped with their day only (00:00:00, ~35 of the 200 corpus feeds) do not make a busy feed look
+    silent since midnight: an item found now keeps the next poll near the feed's rhythm, not 6 h away."""
+    schedule, _, _, clock = world
+    clock.t = 1_800_000_000.0 - 1_800_000_000.0 % 86_400 + 22 * 3600  # 22:00 UTC
+    today, yesterday = "Fri, 15 Jan 2027 00:00:00 GMT", "Thu, 14 Jan 2027 00:00:00 GMT"
+    items = [(i, today) for i in range(30, 20, -1)] + [(i, yesterday) for i in range(20, 10, -1)]
+    url = feed_server.set("/feed.xml", _dated_rss(items))
+    schedule.add(url, now=clock())
+    _poll(world, url)
+    clock.t += 3600
+    feed_server.set("/feed.xml", _dated_rss([(31, today), *items[:-1]]))
+    result = _poll(world, url)
+    assert result.outcome == "new" and result.new_items == 1
+    assert result.next_poll_at is not None and result.next_poll_at - clock() <= 3600
+
+
+def test_an_oldest_first_feed_over_the_item_cap_still_delivers_its_new_items(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """A feed that lists its items oldest first and has more than FEED_MAX_ITEMS keeps its newest ones: an
+    item appended at the end is handed on, not dropped at every poll for good."""
+    schedule, _, sink, clock = world
+
+    def oldest_first(n: int) -> bytes:
+        start = clock.t - 86_400 * 30
+        return _dated_rss([(i, utc_datetime(start + 600 * i).strftime("%a, %d %b %Y %H:%M:%S GMT")) for i in range(n)])
+
+    url = feed_server.set("/feed.xml", oldest_first(FEED_MAX_ITEMS + 5))
+    schedule.add(url, now=clock())
+    first = _poll(world, url)
+    assert first.new_items == FEED_MAX_ITEMS
+    assert f"https://news.example/story/{FEED_MAX_ITEMS + 4}" in {a.url for a in sink.articles}
+    clock.t += 600
+    feed_server.set("/feed.xml", oldest_first(FEED_MAX_ITEMS + 6))
+    second = _poll(world, url)
+    assert second.outcome == "new" and [a.guid for a in sink.batches[-1]] == [f"story-{FEED_MAX_ITEMS + 5}"]

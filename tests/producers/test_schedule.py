@@ -194,6 +194,21 @@ def test_rhythm_interval(times: list[float], now: float, floor: float, ceiling: 
     assert rhythm_interval(times, now, floor, ceiling) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("last_new_at", "expected"),
+    [
+        (None, 21600),  # dated by day only: 22 h "since" the last item, so the ceiling
+        (T0, 75 * 60 / 2),  # ... but a new item was found just now: half the usual gap
+        (T0 - 3 * 3600, 3 * 3600 / 2),  # found 3 h ago: the silence runs from then
+    ],
+)
+def test_silence_runs_from_the_last_new_item_found(last_new_at: float | None, expected: float) -> None:
+    """A publish time that lags (midnight for a day-only date) does not count as silence once an item is found."""
+    midnight = T0 - 22 * 3600
+    times = [midnight - 86400] * 9 + [midnight] * 11  # 20 items over a day: a 75-minute gap on average
+    assert rhythm_interval(times, T0, 300, 21600, last_new_at) == pytest.approx(expected, rel=0.03)
+
+
 def _record(**kw: object) -> FeedRecord:
     from datetime import UTC, datetime
 
