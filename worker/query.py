@@ -82,11 +82,19 @@ WORD_RE = re.compile(rf"[^\W_](?:[^\W_]|[{_MARKS}])*")
 # The same words on text without combining marks (almost all text: NFC composes them away), twice as fast
 # because the regex has no alternation to try at every character.
 _PLAIN_WORD_RE = re.compile(r"[^\W_]+")
-_MARK = re.compile(f"[{_MARKS}]")
+# Chinese and Japanese write no spaces between words, so a run of letters there is a whole sentence: each
+# ideograph and kana is a word of its own (as Lucene's standard tokenizer does), and a query's run of them
+# is the phrase of its characters, found anywhere in a sentence. Korean spaces its words and stays as it is.
+_CJK = "\u3005\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9d\U00020000-\U0003134f"
+CJK_WORD_RE = re.compile(rf"[{_CJK}][{_MARKS}]*|[^\W_{_CJK}](?:[^\W_{_CJK}]|[{_MARKS}])*")
+_SPECIAL = re.compile(f"[{_MARKS}{_CJK}]")  # one search tells plain text from the rest
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
 def _word_re(text: str) -> re.Pattern[str]:
-    return _PLAIN_WORD_RE if text.isascii() or not _MARK.search(text) else WORD_RE
+    if text.isascii() or not _SPECIAL.search(text):
+        return _PLAIN_WORD_RE
+    return CJK_WORD_RE if _CJK_CHAR.search(text) else WORD_RE
 
 
 # Letters that carry their accent inside (NFKD does not split them into a base and a mark), folded by hand as
@@ -263,10 +271,16 @@ class _Tok:
     pos: int
 
 
-_BREAK = frozenset(' \t\r\n\f\v()"')
+# Marks that open and close a phrase: the straight quote and the typographic ones that keyboards and word
+# processors put in its place (“…”, German „…“, Swedish ”…”). Any of them closes a phrase any of them opened.
+QUOTES = '"\u201c\u201d\u201e\u201f'
+_PLAIN_QUOTES = '"'  # the only quote a query stored before typographic quotes were understood had
 
 
-def _lex(q: str) -> list[_Tok]:
+def _lex(q: str, quotes: str = QUOTES) -> list[_Tok]:
+    """Tokens of `q`. With the default `quotes`, a backslash before a quote inside a phrase keeps it there."""
+    escapes = quotes is QUOTES
+    breaks = frozenset(" \t\r\n\f\v()" + quotes)
     toks: list[_Tok] = []
     i, n = 0, len(q)
     while i < n:
@@ -276,15 +290,17 @@ def _lex(q: str) -> list[_Tok]:
         elif c in "()":
             toks.append(_Tok(c, c, i))
             i += 1
-        elif c == '"':
-            end = q.find('"', i + 1)
-            if end < 0:
+        elif c in quotes:
+            end = i + 1
+            while end < n and (q[end] not in quotes or (escapes and q[end - 1] == "\\")):
+                end += 1
+            if end == n:
                 raise QuerySyntaxError("unterminated phrase: missing closing quote", i, q)
             toks.append(_Tok("PHRASE", q[i + 1 : end], i))
             i = end + 1
         else:
             j = i
-            while j < n and q[j] not in _BREAK and not q[j].isspace():
+            while j < n and q[j] not in breaks and not q[j].isspace():
                 j += 1
             word = q[i:j]
             colon = word.find(":")
@@ -300,7 +316,7 @@ def _lex(q: str) -> list[_Tok]:
                     )
                 toks.append(_Tok("FIELD", name.lower(), i))
                 after = i + colon + 1
-                if after == j and (j >= n or q[j] not in '("'):
+                if after == j and (j >= n or (q[j] != "(" and q[j] not in quotes)):
                     raise QuerySyntaxError(
                         f"expected a term, phrase or group right after '{name}:'", after, q
                     )
@@ -319,7 +335,7 @@ class _Parser:
     def __init__(self, text: str, strict: bool = True) -> None:
         self.text = text
         self.strict = strict
-        self.toks = _lex(text)
+        self.toks = _lex(text, QUOTES if strict else _PLAIN_QUOTES)
         self.i = 0
         self.leaves = 0
 
@@ -408,6 +424,8 @@ class _Parser:
         raw, pos = tok.value, tok.pos
         star = raw.find("*")
         prefix = raw.endswith("*")
+        if star == 0 and pos > 0 and self.text[pos - 1] in QUOTES:
+            raise self.error("a wildcard applies to one word, not to a phrase: drop the '*' or the quotes", pos)
         if star >= 0 and star != len(raw) - 1:
             raise self.error("'*' is only allowed at the end of a term (suffix wildcard)", pos + star)
         if self.strict and len(raw) > 1 and raw[0] == "-" and raw[1].isalpha():

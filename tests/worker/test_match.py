@@ -192,6 +192,23 @@ def test_phrases_never_span_two_values() -> None:
     assert matched_terms(q("author:bob"), doc) == [MatchedTerm(field="author", term="bob", start=8, end=11)]
 
 
+def test_words_of_unspaced_scripts_are_found_inside_sentences() -> None:
+    """Chinese and Japanese put no spaces between words: a name or place in them is found inside a sentence, and
+    its matched term points at it (each ideograph and kana is a word, a query's run of them a phrase)."""
+    title = "美国总统在北京会见了习近平"
+    text = "東京都の小池知事は、カタカナ語を使った。Beijing对北京"
+    doc = document_from_event(
+        make_event(title=title, text=text, entities=[Entity(name="习近平", type="person", count=1)])
+    )
+    for query in ("北京", "title:习近平", "person:习近平", "東京都 AND 知事", '"カタカナ"', "beijing"):
+        assert evaluate(q(query).root, doc), query
+        assert Percolator([("s", q(query))]).match(doc), query
+    assert not evaluate(q('"北会"').root, doc)
+    hits = matched_terms(q("北京"), doc)
+    assert [(m.field, (title, text)[m.field == "text"][m.start : m.end]) for m in hits] == [
+        ("title", "北京"), ("text", "北京")]  # fmt: skip
+
+
 def test_entity_fields_by_type() -> None:
     """person/org/place see only their entity type; entity: sees every entity."""
     doc = document_from_event(
@@ -369,3 +386,88 @@ def test_substring_phrase_check_agrees_with_positions(values: list[str], phrase:
 
     ft = FieldText(values)
     assert ft.has_phrase(phrase) == bool(ft.phrase_starts(phrase))
+
+
+# Words whose folding is not one character per character (İ grows when lowered, ß becomes "ss", the ligature
+# "ﬁ" becomes "fi"), that the tokenizer splits (O'Brien, covid-19), with a letter that carries its accent
+# inside (Łódź), a mark to compose (cafe + U+0301), and script without spaces (北京, ｶﾞｽ): each with the ways a
+# document may write it and the ways a query may.
+_HARD_SURFACE = {
+    "istanbul": ["İstanbul", "ISTANBUL", "istanbul", "I\u0307stanbul"],
+    "strasse": ["Straße", "STRASSE", "strasse"],
+    "finance": ["ﬁnance", "Finance", "FINANCE"],
+    "o brien": ["O'Brien", "O’Brien", "o brien"],
+    "covid 19": ["covid-19", "COVID 19"],
+    "cafe": ["café", "CAFE", "cafe\u0301"],
+    "lodz": ["Łódź", "lodz"],
+    "北京": ["北京", "在北京会见", "北京市", "ｶﾞｽ北"],
+    "red": ["red", "Red", "redder"],
+    "blue": ["blue", "BLUE"],
+}
+_HARD_QUERY_WORDS = ["İstanbul", "istanbul", "straße", "STRASSE", "ﬁnance", "finance", "O'Brien", "brien",
+                     "covid-19", "19", "Café", "cafe", "Łódź", "北京", "京", "red", "blue", "zzz"]  # fmt: skip
+_HARD_PREFIXES = ["İst*", "ist*", "straß*", "stras*", "ﬁn*", "fi*", "CAFÉ*", "caf*", "Łó*", "lo*", "re*", "bl*",
+                  "br*", "co*", "redd*"]  # fmt: skip
+_HARD_FIELDS = [None] * 3 + ["title", "text", "author", "entity", "person", "keyword", "source"]
+
+
+@st.composite
+def _hard_query(draw: st.DrawFn, depth: int = 0) -> str:
+    kinds = ["term", "term", "prefix", "phrase", "and", "or", "not", "juxt"]
+    kind = draw(st.sampled_from(kinds if depth < 3 else kinds[:4]))
+    field = draw(st.sampled_from(_HARD_FIELDS))
+    label = f"{field}:" if field else ""
+    if kind == "term":
+        return label + draw(st.sampled_from(_HARD_QUERY_WORDS))
+    if kind == "prefix":
+        return label + draw(st.sampled_from(_HARD_PREFIXES))
+    if kind == "phrase":  # repeated words and words that are themselves two (O'Brien) included
+        return label + '"' + " ".join(draw(st.lists(st.sampled_from(_HARD_QUERY_WORDS), min_size=1, max_size=3))) + '"'
+    if kind == "not":
+        return "NOT " + draw(_hard_query(depth + 1))
+    kids = draw(st.lists(_hard_query(depth + 1), min_size=2, max_size=3))
+    group = "(" + {"and": " AND ", "or": " OR ", "juxt": " "}[kind].join(kids) + ")"
+    return label + group if field and draw(st.booleans()) else group
+
+
+@st.composite
+def _hard_prose(draw: st.DrawFn, max_words: int = 8) -> str:
+    chosen = draw(st.lists(st.sampled_from(sorted(_HARD_SURFACE)), max_size=max_words))
+    return "".join(draw(st.sampled_from(_HARD_SURFACE[w])) + draw(st.sampled_from(_SEPS)) for w in chosen)
+
+
+@st.composite
+def _hard_documents(draw: st.DrawFn) -> MatchDocument:
+    values = st.lists(_hard_prose(3), max_size=3)  # several short values: phrases meet value boundaries
+    entities = [Entity(name=name or "x", type=draw(st.sampled_from(_ENTITY_TYPES)), count=1) for name in draw(values)]
+    event = make_event(
+        title=draw(_hard_prose(5)),
+        text=draw(_hard_prose()),
+        authors=draw(values),
+        entities=entities,
+        keywords=draw(values),
+        source=Source(name=draw(_hard_prose(2)) or None, domain=draw(st.sampled_from(["red.com", "ﬁnance.de", None]))),
+    )
+    return document_from_event(event)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_hard_query(), min_size=1, max_size=12), st.lists(_hard_documents(), min_size=1, max_size=3))
+def test_percolator_equals_brute_force_on_words_that_fold_unevenly(
+    queries: list[str], docs: list[MatchDocument]
+) -> None:
+    """With words whose case or accent folding changes their length, splits them or composes them, repeated
+    words and phrases at the edges of multi-valued fields, the percolator still answers like brute force, and
+    every matched term's offsets cover exactly the words it names."""
+    subs = [(f"s{i}", parse_query(text)) for i, text in enumerate(queries)]
+    perc = Percolator(subs)
+    for doc in docs:
+        want = brute_force(subs, doc)
+        assert perc.match(doc) == want
+        for match in want:
+            for m in match.matched:
+                found = words(doc.fields[m.field].text[m.start : m.end])
+                if m.term.endswith("*"):
+                    assert len(found) == 1 and found[0].startswith(m.term[:-1])
+                else:
+                    assert found == m.term.split(" ")

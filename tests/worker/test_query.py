@@ -76,6 +76,7 @@ def t(word: str, field: str | None = None, prefix: bool = False) -> Term:
         ("straße", t("strasse")),
         ("a\tAND\nb", And((t("a"), t("b")))),
         ('a"b c"', And((t("a"), Phrase(None, ("b", "c"))))),
+        ("北京", Phrase(None, ("北", "京"))),
     ],
 )
 def test_parse_table(query: str, tree: object) -> None:
@@ -153,6 +154,7 @@ def test_bounds_refuse_oversized_queries() -> None:
         ("हिन्दी भाषा", [("हिनदी", 0, 6), ("भाषा", 7, 11)]),
         ("snake_case 11.9kg", [("snake", 0, 5), ("case", 6, 10), ("11", 11, 13), ("9kg", 14, 17)]),
         ("-â€“ x", [("a", 1, 2), ("x", 5, 6)]),
+        ("在北京 GDP東京", [("在", 0, 1), ("北", 1, 2), ("京", 2, 3), ("gdp", 4, 7), ("東", 7, 8), ("京", 8, 9)]),
         ("", []),
     ],
 )
@@ -216,3 +218,42 @@ def _trees(draw: st.DrawFn, depth: int = 0) -> Node:
 def test_rendered_tree_parses_back(tree: Node) -> None:
     """str() of a tree is a query that parses to the same tree."""
     assert parse_query(str(tree)).root == tree
+
+
+@pytest.mark.parametrize(
+    ("query", "tree"),
+    [
+        # Typographic quotes (macOS and Word turn " into them, German opens with „): a phrase, as typed.
+        ("“white house”", Phrase(None, ("white", "house"))),
+        ("title:“white house”", Phrase("title", ("white", "house"))),
+        ("„Weißes Haus“ OR ”vita nova”", Or((Phrase(None, ("weisses", "haus")), Phrase(None, ("vita", "nova"))))),
+        # A quote inside a phrase, escaped with a backslash, is punctuation like any other.
+        (r'"he said \"no\" twice"', Phrase(None, ("he", "said", "no", "twice"))),
+        (r'"\"quoted\""', t("quoted")),
+    ],
+)
+def test_phrases_in_typographic_quotes_or_with_escaped_quotes(query: str, tree: object) -> None:
+    """Curly quotes delimit a phrase like straight ones, and a backslash-escaped quote stays inside its phrase."""
+    assert parse_query(query).root == tree
+
+
+@pytest.mark.parametrize(
+    ("query", "position", "fragment"),
+    [
+        ("“white house", 0, "unterminated phrase"),
+        ('"white house"*', 13, "a phrase"),
+        ('title:"white house"* OR x', 19, "a phrase"),
+    ],
+)
+def test_quote_mistakes_are_named(query: str, position: int, fragment: str) -> None:
+    """An unclosed curly quote and a wildcard after a phrase are refused with what is wrong and where."""
+    with pytest.raises(QuerySyntaxError) as info:
+        parse_query(query)
+    assert (info.value.position, fragment in info.value.message) == (position, True), info.value
+
+
+def test_stored_queries_keep_their_old_reading_of_quotes() -> None:
+    """A query stored before curly quotes and escapes were understood still compiles, with its old meaning,
+    when the new reading refuses it (the worker falls back to ``strict=False``)."""
+    assert parse_query("24” monitor", strict=False).root == And((t("24"), t("monitor")))
+    assert parse_query(r'"a\" b "c"', strict=False).root == And((t("a"), t("b"), t("c")))

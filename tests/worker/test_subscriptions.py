@@ -171,3 +171,19 @@ def test_a_stored_query_a_newer_rule_refuses_is_kept_with_a_warning(client: redi
     client.incr(c.SUBSCRIPTIONS_VERSION)
     index = SubscriptionIndex(client)
     assert list(index.current().ids) == [subscription_id("old")]
+
+
+def test_a_stored_query_with_an_unpaired_typographic_quote_keeps_its_old_meaning(client: redis.Redis) -> None:
+    """Curly quotes now delimit phrases, so '24” monitor' is refused when added; one stored before that still
+    loads in a worker and matches as it did (both words), instead of being dropped."""
+    from tests.worker.test_match import make_event
+    from worker.match import document_from_event
+
+    with pytest.raises(QuerySyntaxError, match="unterminated phrase"):
+        validate("tv", "24” monitor")
+    stored = json.dumps({"id": subscription_id("tv"), "name": "tv", "query": "24” monitor"})
+    client.hset(c.SUBSCRIPTIONS, subscription_id("tv"), stored)
+    client.incr(c.SUBSCRIPTIONS_VERSION)
+    percolator = SubscriptionIndex(client).current()
+    doc = document_from_event(make_event(text="A 24 inch monitor"))
+    assert [m.subscription_id for m in percolator.match(doc)] == [subscription_id("tv")]
