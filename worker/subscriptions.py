@@ -75,6 +75,11 @@ def check_webhook(webhook: str | None, secret: str | None) -> None:
         raise ValueError(f"a webhook must be a valid URL: {e}") from None
     if not parts.hostname:
         raise ValueError("a webhook URL must name a host")
+    if not parts.hostname.isascii():
+        try:  # as the delivery will (producers/fetch.py): refused now, not at every alert
+            parts.hostname.encode("idna")
+        except UnicodeError:
+            raise ValueError("a webhook URL's host name is not a valid internationalised domain name") from None
     if parts.username is not None or parts.password is not None:  # the POST refuses them: it would never be sent
         raise ValueError("a webhook URL must not carry credentials (user:password@); alerts are signed instead")
     if not secret or len(secret) < MIN_SECRET_CHARS:

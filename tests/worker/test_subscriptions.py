@@ -36,6 +36,10 @@ def test_a_malformed_query_is_refused_with_its_position() -> None:
     for bad in ("https://user:pass@hooks.example.com/x", "https://token@hooks.example.com/x"):
         with pytest.raises(ValueError, match="credentials"):
             validate("hook", "china", webhook=bad, secret="s" * 16)
+    # A host the delivery cannot encode was stored, then every alert gave up on it.
+    with pytest.raises(ValueError, match="internationalised domain name"):
+        validate("hook", "china", webhook="https://bücher..example/x", secret="s" * 16)
+    assert validate("hook", "china", webhook="https://bücher.example/x", secret="s" * 16).webhook
     # A webhook is signed with its secret: none, an empty one or a short one is refused, never sent unsigned.
     for secret in (None, "", "short"):
         with pytest.raises(ValueError, match="secret of at least 16"):
