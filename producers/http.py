@@ -2,15 +2,17 @@
 
 One record (a JSON object), a batch (a JSON array) or JSON lines (``application/x-ndjson``), mapped exactly like
 the inbox's JSON records (:func:`producers.inbox.record_to_raw`). The body is read in chunks and refused (413)
-as soon as it passes ``http.max_body_bytes``, so a huge upload never sits in memory. Each valid record becomes
-one delivery through :class:`producers.submit.Submitter` (ledger first, then the queue); each invalid record is
-settled at once as ``rejected:invalid_record`` with its reason, so it is counted and has a status like any
-other delivery, and the valid records of the same batch still go through.
+as soon as it passes ``http.max_body_bytes``, so a huge upload never sits in memory; a gzip body
+(``Content-Encoding: gzip``) is unpacked as it arrives and held to the same limit unpacked (a zip bomb). Each
+valid record becomes one delivery through :class:`producers.submit.Submitter` (ledger first, then the queue);
+each invalid record is settled at once as ``rejected:invalid_record`` with its reason, so it is counted and has
+a status like any other delivery, and the valid records of the same batch still go through.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +20,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from producers.inbox import delivery_id, json_error, record_to_raw
 from schemas import RawArticle, RawSource
@@ -41,6 +45,7 @@ router = APIRouter(tags=["articles"])
 JSON_LINES_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/x-jsonlines",
                               "application/jsonlines"})  # fmt: skip
 JSON_TYPES = frozenset({"application/json", ""})
+GZIP_ENCODINGS = frozenset({"gzip", "x-gzip"})
 
 
 class BodyError(Exception):
@@ -66,6 +71,8 @@ def _records(body: bytes, media_type: str, max_records: int) -> Iterator[tuple[i
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise BodyError("invalid_utf8", f"the body is not valid UTF-8 at byte {e.start}") from None
+    if not text.strip():  # before json.loads, whose "Expecting value" at line 1 column 1 does not say it
+        raise BodyError("empty", "the body is empty")
     if media_type in JSON_TYPES:
         try:
             data = json.loads(text)
@@ -103,10 +110,17 @@ def parse_body(body: bytes, media_type: str, source_name: str, max_records: int)
         did = delivery_id()
         if error is None:
             try:
-                parsed.articles.append((index, record_to_raw(record, did, source)))
-                continue
+                raw = record_to_raw(record, did, source)
             except ValueError as e:
                 error = str(e)
+            else:
+                if raw.content.strip() or (raw.summary or "").strip():
+                    parsed.articles.append((index, raw))
+                    continue
+                # Refused now, with the keys it had, rather than a 202 the worker settles as no_text: a batch
+                # wrapped in an object ({"articles": […]}) was one accepted record and nothing else.
+                keys = ", ".join(repr(k)[:40] for k in list(record)[:10])
+                error = f"no article text: give text, content, body, html, markdown or summary (keys: {keys})"
             if not error:
                 error = "the record is unusable"
         parsed.refusals.append((index, Terminal(did, "rejected:invalid_record", f"record {index}: {error}",
@@ -115,7 +129,8 @@ def parse_body(body: bytes, media_type: str, source_name: str, max_records: int)
 
 
 async def read_bounded(request: Request, limit: int) -> bytes:
-    """The request body, refused (413) as soon as it passes ``limit`` bytes: declared or actually sent."""
+    """The request body, refused (413) as soon as it passes ``limit`` bytes: declared, actually sent, or unpacked
+    from gzip. A client that leaves before the body is whole is a 400 that no one reads, logged by the caller."""
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -124,14 +139,39 @@ async def read_bounded(request: Request, limit: int) -> bytes:
             raise ApiError(400, "bad_request", "Content-Length is not a number") from None
         if size > limit:
             raise ApiError(413, "too_large", f"{size} bytes is over the limit of {limit}")
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in GZIP_ENCODINGS and encoding != "identity":
+        raise ApiError(415, "unsupported_content_encoding", f"Content-Encoding {encoding[:40]!r} is not "
+                       "supported: send gzip, or no Content-Encoding", {"Accept-Encoding": "gzip"})  # fmt: skip
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS) if encoding in GZIP_ENCODINGS else None
     chunks: list[bytes] = []
-    total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            raise ApiError(413, "too_large", f"the body is over the limit of {limit} bytes")
-        chunks.append(chunk)
+    sent = total = 0
+    try:
+        async for chunk in request.stream():
+            sent += len(chunk)
+            if sent > limit:
+                raise ApiError(413, "too_large", f"the body is over the limit of {limit} bytes")
+            if inflate is not None:
+                chunk = _inflate(inflate, chunk, limit - total)
+            total += len(chunk)
+            if total > limit:
+                raise ApiError(413, "too_large", f"the body unpacked from gzip is over the limit of {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ApiError(400, "client_disconnected",
+                       f"the client closed the connection after {sent} bytes of the body") from None  # fmt: skip
+    if inflate is not None and (not inflate.eof or inflate.unused_data):
+        raise ApiError(400, "invalid_encoding", "the gzip body is cut short or has data after its end")
     return b"".join(chunks)
+
+
+def _inflate(inflate: zlib._Decompress, chunk: bytes, room: int) -> bytes:
+    """``chunk`` unpacked, at most ``room`` + 1 bytes of it: one byte past the room tells the caller it is over,
+    and a small packed body never unpacks into gigabytes first. The rest, if any, is never unpacked."""
+    try:
+        return inflate.decompress(chunk, room + 1)
+    except zlib.error as e:
+        raise ApiError(400, "invalid_encoding", f"the body is not valid gzip: {e}") from None
 
 
 def _status_url(request: Request, did: str) -> str:
@@ -161,19 +201,26 @@ async def submit_articles(request: Request, principal: Principal = Depends(needs
     state = get_state(request)
     limits = state.settings.http
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in JSON_TYPES and media_type not in JSON_LINES_TYPES:
-        raise ApiError(415, "unsupported_media_type", "send application/json or application/x-ndjson")
-    body = await read_bounded(request, limits.max_body_bytes)
     try:
+        if media_type not in JSON_TYPES and media_type not in JSON_LINES_TYPES:
+            raise ApiError(415, "unsupported_media_type", "send application/json or application/x-ndjson")
+        body = await read_bounded(request, limits.max_body_bytes)
         parsed = parse_body(body, media_type, principal.name, limits.max_batch)
     except BodyError as e:
-        problem = SubmitProblem(error=e.code, detail=e.detail, rejected=[RefusedRecord(index=0, reason=e.detail)])
-        return JSONResponse(problem.model_dump(), status_code=422)
+        _refused(principal, 422, e.code, e.detail)
+        # No record is listed: the body as a whole is refused, and an index would name a record that was not.
+        return JSONResponse(SubmitProblem(error=e.code, detail=e.detail).model_dump(), status_code=422)
+    except ApiError as e:
+        _refused(principal, e.status, e.code, e.detail)
+        raise
+    except HTTPException as e:  # the body deadline's 408 (wirewatch/api/limits.py)
+        _refused(principal, e.status_code, "request_timeout", str(e.detail))
+        raise
     await run_in_threadpool(_hand_on, state, parsed)
     accepted = [AcceptedArticle(index=i, delivery_id=raw.delivery_id, status_url=_status_url(request, raw.delivery_id))
                 for i, raw in parsed.articles]  # fmt: skip
     rejected = [RefusedRecord(index=i, delivery_id=t.delivery_id, reason=t.detail) for i, t in parsed.refusals]
-    log.info("http_articles_received", token=principal.name, accepted=len(accepted), rejected=len(rejected))
+    log.info("http_articles_received", token_name=principal.name, accepted=len(accepted), rejected=len(rejected))
     received = request.app.state.http_metrics.received
     received.labels("accepted").inc(len(accepted))
     received.labels("rejected").inc(len(rejected))
@@ -182,6 +229,11 @@ async def submit_articles(request: Request, principal: Principal = Depends(needs
                                 rejected=rejected)  # fmt: skip
         return JSONResponse(problem.model_dump(), status_code=422)
     return JSONResponse(SubmitResult(accepted=accepted, rejected=rejected).model_dump(), status_code=202)
+
+
+def _refused(principal: Principal, status: int, code: str, detail: str) -> None:
+    # token_name: a "token" key is redacted from every log line, and the name is what tells partners apart.
+    log.warning("http_body_refused", token_name=principal.name, status=status, error=code, reason=detail)
 
 
 def _hand_on(state: ApiState, parsed: Parsed) -> None:

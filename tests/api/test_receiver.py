@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import logging
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +15,7 @@ import pytest
 import redis
 
 from producers.http import BodyError, parse_body
-from tests.api.conftest import READ, WRITE, http_settings
+from tests.api.conftest import READ, WRITE, WRITE_TOKEN, http_settings
 from wirewatch import constants as c
 from wirewatch.api.server import serving
 
@@ -269,3 +272,86 @@ def test_queued_until_a_worker_takes_it(http: httpx.Client) -> None:
         "delivery_id": response.json()["accepted"][0]["delivery_id"],
         "state": "queued",
     }
+
+
+def test_gzip_body_is_accepted_and_bounded(redis_url: str, tmp_path: Path, client: redis.Redis) -> None:
+    """A gzip body (Content-Encoding: gzip) is unpacked and its records accepted; unpacked past max_body_bytes
+    it is 413 however small it was packed (a zip bomb); corrupt gzip is 400 and another encoding 415."""
+    settings = http_settings(redis_url, tmp_path, max_body_bytes=20_000)
+    packed = {**WRITE, "Content-Type": "application/json", "Content-Encoding": "gzip"}
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base) as http:
+        batch = gzip.compress(json.dumps([article(1), article(2)]).encode())
+        response = http.post("/v1/articles", content=batch, headers=packed)
+        assert response.status_code == 202, response.text
+        assert [a["index"] for a in response.json()["accepted"]] == [0, 1]
+        bomb = gzip.compress(b"[" + b" " * 10_000_000 + b"]")  # 10 MB of blanks packs to about 10 kB
+        assert len(bomb) < 20_000
+        refused = http.post("/v1/articles", content=bomb, headers=packed)
+        assert refused.status_code == 413 and refused.json()["error"] == "too_large"
+        corrupt = http.post("/v1/articles", content=batch[:-20], headers=packed)
+        assert corrupt.status_code == 400 and corrupt.json()["error"] == "invalid_encoding", corrupt.text
+        other = http.post("/v1/articles", content=batch, headers={**packed, "Content-Encoding": "br"})
+        assert other.status_code == 415 and other.json()["error"] == "unsupported_content_encoding"
+        assert other.headers["Accept-Encoding"] == "gzip"
+    assert client.zcard(c.LEDGER_PENDING) == 2
+
+
+def test_a_client_gone_mid_body_is_logged_not_a_crash(api: str, client: redis.Redis,
+                                                      caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    """A client that closes its connection before the body is whole is logged with how much arrived, not as an
+    unexpected failure with a traceback; nothing is queued."""
+    body = json.dumps(ARTICLE).encode()
+    host, port = api.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        head = (f"POST /v1/articles HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {WRITE_TOKEN}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")  # fmt: skip
+        sock.sendall(head.encode() + body[:40])
+        time.sleep(0.2)
+    deadline = time.monotonic() + 5
+    while "http_body_refused" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "client_disconnected" in caplog.text and "after 40 bytes" in caplog.text
+    assert "Exception in ASGI application" not in caplog.text and "ClientDisconnect" not in caplog.text
+    assert client.zcard(c.LEDGER_PENDING) == 0
+
+
+def test_refused_bodies_are_logged_with_their_reason(http: httpx.Client, caplog: pytest.LogCaptureFixture) -> None:
+    """A body refused as a whole (415, or 422 for JSON that does not parse) is logged with the token's name and
+    the reason, so the operator can tell a partner why its posts fail; an accepted body names the token too (it
+    was logged as "[redacted]", the fate of every value under a "token" key)."""
+    caplog.set_level(logging.INFO, logger="wirewatch.http")
+    json_type = {**WRITE, "Content-Type": "application/json"}
+    assert http.post("/v1/articles", json=ARTICLE, headers=WRITE).status_code == 202
+    [received] = [r.msg for r in caplog.records if "http_articles_received" in str(r.msg)]
+    assert "partner" in str(received) and "redacted" not in str(received)
+    assert http.post("/v1/articles", content=b"t", headers={**WRITE, "Content-Type": "text/plain"}).status_code == 415
+    assert http.post("/v1/articles", content=b"{nope", headers=json_type).status_code == 422
+    refusals = [r.msg for r in caplog.records if "http_body_refused" in str(r.msg)]
+    assert len(refusals) == 2, caplog.text
+    assert "unsupported_media_type" in str(refusals[0]) and "partner" in str(refusals[0])
+    assert "invalid_json" in str(refusals[1]) and "line 1 column 2" in str(refusals[1])
+
+
+@pytest.mark.parametrize("body", [b"", b"  \n", b"\xef\xbb\xbf"])
+def test_an_empty_body_is_422_empty(http: httpx.Client, body: bytes) -> None:
+    """An empty (or blank) body says so, as JSON and as JSON lines, and lists no record as refused: there is
+    none (an unusable body as a whole never names an index)."""
+    for media_type in ("application/json", "application/x-ndjson"):
+        response = http.post("/v1/articles", content=body, headers={**WRITE, "Content-Type": media_type})
+        assert response.status_code == 422
+        assert response.json()["error"] == "empty" and response.json()["rejected"] == [], response.text
+
+
+def test_a_record_without_text_is_refused_at_once(http: httpx.Client, client: redis.Redis) -> None:
+    """A record with no text field (a title alone, or a batch wrapped in an object the receiver does not know) is
+    refused in the answer, naming the keys it had, instead of a 202 that the worker later settles as no_text."""
+    wrapped = http.post("/v1/articles", json={"articles": [ARTICLE, article(1)]}, headers=WRITE)
+    assert wrapped.status_code == 422, wrapped.text
+    [refused] = wrapped.json()["rejected"]
+    assert refused["index"] == 0 and "no article text" in refused["reason"] and "'articles'" in refused["reason"]
+    batch = http.post("/v1/articles", json=[{"title": "A title alone", "text": "  "}, article(1)], headers=WRITE)
+    assert batch.status_code == 202
+    assert [r["index"] for r in batch.json()["rejected"]] == [0] and len(batch.json()["accepted"]) == 1
+    summary_only = http.post("/v1/articles", json={"title": "t", "summary": "A feed's summary is text."}, headers=WRITE)
+    assert summary_only.status_code == 202
+    assert client.hget(c.STATS, "rejected:invalid_record") == "2"

@@ -25,7 +25,7 @@ _REASONS = {
     404: "Not found.",
     408: "The body did not arrive whole within http.body_timeout.",
     413: "The body is over the size limit.",
-    415: "Unsupported content type.",
+    415: "Unsupported content type or content encoding (gzip is taken).",
     422: "The request or its records are invalid.",
     429: "Past the token's rate limit; see Retry-After.",
     503: "Redis is unreachable, or every live-stream slot is taken; see Retry-After.",
