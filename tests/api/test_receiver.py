@@ -242,6 +242,18 @@ def test_body_over_the_limit_is_413(redis_url: str, tmp_path: Path) -> None:
         assert http.post("/v1/articles", json=ARTICLE, headers=WRITE).status_code == 202
 
 
+def test_a_large_body_is_parsed_off_the_event_loop_with_the_same_answers(http: httpx.Client) -> None:
+    """Bodies past 64 KiB are parsed on a thread: a large batch is accepted record by record, and a large body
+    that is not JSON is the same 422 as a small one."""
+    records = [{**article(n), "text": article(n)["text"] + " More." * 40} for n in range(300)]
+    big = json.dumps(records).encode()
+    assert len(big) > 64 * 1024
+    accepted = http.post("/v1/articles", content=big, headers={**WRITE, "Content-Type": "application/json"})
+    assert accepted.status_code == 202 and len(accepted.json()["accepted"]) == 300
+    broken = http.post("/v1/articles", content=big[:-1], headers={**WRITE, "Content-Type": "application/json"})
+    assert broken.status_code == 422 and broken.json()["error"] == "invalid_json"
+
+
 def test_unsupported_media_type_is_415(http: httpx.Client) -> None:
     """A body that is neither JSON nor JSON lines is 415."""
     response = http.post("/v1/articles", content=b"title", headers={**WRITE, "Content-Type": "text/plain"})
