@@ -2,14 +2,16 @@
 
 Markdown (``.md``), plain text (``.txt``; the markdown article format is recognised inside), HTML
 (``.html``/``.htm``), JSON (one record or an array) and JSON lines (``.jsonl``/``.ndjson``, one record a
-line). Files are bounded in size and records per file; a file or record that cannot be read is refused with
-a reason (and counted), and the rest still go through. The folder is scanned, which works the same on bind
-mounts, network shares and Docker volumes, where file events do not arrive; where they do, a file its writer
-has closed or renamed in is read at once instead of after two scans (``producers/inbox_events.py``).
+line). Text is UTF-8, or UTF-16 or UTF-32 with a byte order mark. Files are bounded in size and records per
+file; a file or record that cannot be read is refused with a reason (and counted), and the rest still go through.
+The folder is scanned, which works the same on bind mounts, network shares and Docker volumes, where file events
+do not arrive; where they do, a file its writer has closed or renamed in is read at once instead of after two
+scans (``producers/inbox_events.py``).
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import html
@@ -38,6 +40,10 @@ KINDS = {
     ".htm": "html", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
 }  # fmt: skip
 _BINARY_SNIFF_BYTES = 8192
+# Text whose zero bytes are its encoding's, told by its byte order mark (UTF-32's first: FF FE 00 00 starts like
+# UTF-16's FF FE). Windows PowerShell 5 writes UTF-16 with `>` and `Out-File`; those files were refused as binary.
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+              (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
 # A `text`/`content`/`body` field that holds markup (what CMS exports and feed-to-JSON tools write): read as
 # HTML, or its tags and entities would be kept as words. Prose that merely mentions a tag has no closing one.
@@ -100,6 +106,11 @@ def _not_a_folder(path: Path) -> bool:
         return not S_ISDIR(path.lstat().st_mode)
     except OSError:
         return False  # gone since it was listed
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 when ``data`` starts with its byte order mark (the codec reads the mark and drops it)."""
+    return next((encoding for bom, encoding in _WIDE_BOMS if data.startswith(bom)), None)
 
 
 def _decode_html(data: bytes) -> str:
@@ -190,8 +201,16 @@ def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str |
     if kind == "json":
         try:
             data = json.loads(text)
+        except json.JSONDecodeError as e:
+            if not _json_lines(text, e):
+                yield 0, None, json_error(e)
+                return
+            data = None
         except (ValueError, RecursionError) as e:
             yield 0, None, json_error(e)
+            return
+        if data is None:
+            yield from _records("jsonl", text, limit)
             return
         items = data if isinstance(data, list) else [data]
         for index, item in enumerate(items[:limit]):
@@ -209,10 +228,18 @@ def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str |
         if count > limit:
             yield lineno, None, f"more than {limit} records; the rest were not read"
             return
-        try:
-            yield lineno, json.loads(line), None
+        try:  # a BOM inside: files joined with `cat`, one of them saved with one
+            yield lineno, json.loads(line[1:] if line.startswith("\ufeff") else line), None
         except (ValueError, RecursionError) as e:
             yield lineno, None, json_error(e, line_known=True)
+
+
+def _json_lines(text: str, error: json.JSONDecodeError) -> bool:
+    """Whether a ``.json`` text that is not one JSON value is JSON lines (mongoexport, ``jq -c`` and BigQuery write
+    those under ``.json``): its first value ends on its first line and more follows. Read whole, all its
+    records were refused as one invalid file ("Extra data" at line 2)."""
+    head = text[: error.pos].lstrip()  # the first value and the white space after it
+    return error.msg == "Extra data" and "\n" not in head.rstrip() and "\n" in head
 
 
 def shown(path: Path | str) -> str:
@@ -326,9 +353,15 @@ def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records:
         return refuse("too_large", f"over the limit of {max_bytes} bytes")
     if not data.strip():
         return refuse("empty", "the file is empty")
-    if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
+    wide = _wide_encoding(data)
+    if wide is None and b"\x00" in data[:_BINARY_SNIFF_BYTES]:
         return refuse("binary", "the file is binary, not text")
-    if kind == "html":
+    if wide is not None:
+        try:
+            text = data.decode(wide)
+        except UnicodeDecodeError as e:
+            return refuse("invalid_encoding", f"not valid {wide.upper()} at byte {e.start}")
+    elif kind == "html":
         text = _decode_html(data)
     else:
         try:

@@ -50,8 +50,12 @@ MAX_PENDING = 100_000  # reported paths held at once; past it, the scan picks up
 WRITING_STALE_S = 300.0
 
 
-# Partial uploads and editor droppings: never read.
-IGNORED = re.compile(r"^\.|~$|\.(?:part|tmp|swp|crdownload)$", re.I)
+# Partial uploads and editor droppings: never read, refused or moved, in a file's name or a folder's on its way.
+# Each is what a writer names a file (or, Safari, a folder) until it renames it to its real name: WinSCP
+# `.filepart`, Firefox and curl-like tools `.part`/`.partial`, Chrome `.crdownload`, Safari `.download`, Resilio
+# `.!sync`, Emacs `#name#`. A `.filepart` held still across two scans (a stalled upload, no file events on a
+# share) was refused as an unsupported type and, with `after: move`, moved away mid-upload: the upload was lost.
+IGNORED = re.compile(r"^\.|~$|^#.*#$|\.(?:part|partial|filepart|tmp|temp|swp|crdownload|download|!sync)$", re.I)
 
 
 def _path(raw: str | bytes) -> Path:
@@ -59,8 +63,8 @@ def _path(raw: str | bytes) -> Path:
 
 
 def wanted(folder: Path, path: Path) -> bool:
-    """Whether a path under ``folder`` is one the inbox reads: not hidden, not in a hidden folder, not partial."""
-    return not IGNORED.search(path.name) and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    """Whether a path under ``folder`` is one the inbox reads: not hidden or partial, nor in such a folder."""
+    return not any(IGNORED.search(part) for part in path.relative_to(folder).parts)
 
 
 class InboxEvents(FileSystemEventHandler):

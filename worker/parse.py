@@ -38,6 +38,15 @@ _FUTURE_TOLERANCE = timedelta(days=1)
 
 _MD_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 _MD_META = re.compile(r"^(Published at|Published|Date|Author|Authors|By|Original|Source|URL)\s*:\s*(.*)$", re.I)
+# A metadata line of a key we do not use ("Tags: **a, b**", "Category: **World**"): its bold value says it is one.
+# Taken for the first line of the body, it ended the header: the Author and Original lines after it were lost.
+_MD_OTHER_META = re.compile(r"^[^\W\d_][\w ./-]{0,39}:\s*(?:\*\*.*\*\*|__.*__)$")
+# YAML front matter (Jekyll, Hugo, Obsidian and CMS exports): `---`, `key: value` lines, `---` (or `...`).
+_FRONT_KEYS = {"title": "title", "date": "published", "published": "published", "published_at": "published",
+               "author": "authors", "authors": "authors", "url": "url", "link": "url", "canonical_url": "url",
+               "original": "url"}  # fmt: skip
+_FRONT_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$")
+_FRONT_MAX_LINES = 200
 _MD_BOLD = re.compile(r"^\*\*(.*)\*\*$|^__(.*)__$")
 _MD_LINK = re.compile(r"^\[([^\]]*)\]\(\s*<?([^)\s>]+)>?\s*\)$")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -245,19 +254,56 @@ def looks_like_article_markdown(content: str) -> bool:
     return bool(head and _MD_TITLE.match(head[0].strip())) and any(_MD_META.match(h.strip()) for h in head[1:])
 
 
+def _unquote(value: str) -> str:
+    value = value.strip()
+    return value[1:-1].strip() if len(value) > 1 and value[0] == value[-1] and value[0] in "\"'" else value
+
+
+def _front_matter(lines: list[str]) -> tuple[dict[str, object], int]:
+    """The title, date, authors and link of a YAML front matter block, and the index of the line after it
+    (``({}, 0)`` without one). Read line by line, never as YAML: only flat ``key: value`` lines and ``- item``
+    lists are used. Without this the title was "---" and the block's lines were the body's first words."""
+    if not lines or lines[0].strip() != "---":
+        return {}, 0
+    end = next((i for i, line in enumerate(lines[1:_FRONT_MAX_LINES], start=1) if line.strip() in ("---", "...")),
+               None)  # fmt: skip
+    if end is None:
+        return {}, 0
+    found: dict[str, object] = {}
+    authors: list[str] = []
+    key: str | None = None
+    for line in lines[1:end]:
+        stripped = line.strip()
+        if stripped.startswith("- "):  # an item of the list whose key came last
+            if key == "authors":
+                authors.append(_unquote(stripped[2:]))
+            continue
+        match = _FRONT_LINE.match(line)
+        key = _FRONT_KEYS.get(match[1].lower()) if match else None
+        value = match[2].strip() if match else ""
+        if key == "authors" and value:
+            authors += value[1:-1].split(",") if value.startswith("[") and value.endswith("]") else [value]
+        elif key is not None and value:
+            found[key] = _unquote(value)
+    if any(_unquote(a) for a in authors):
+        found["authors"] = [_unquote(a) for a in authors if _unquote(a)]
+    return found, end + 1
+
+
 def _parse_markdown(raw: RawArticle, content: str) -> dict[str, object]:
     lines = content.replace("\r\n", "\n").split("\n")
     fields: dict[str, object] = {"title": raw.title, "url": raw.url, "authors": list(raw.authors),
                                  "published": raw.published_at, "source_name": raw.source.name}  # fmt: skip
-    body_start = 0
-    seen_title = False
-    for index, line in enumerate(lines):
+    front, body_start = _front_matter(lines)
+    fields.update({k: v for k, v in front.items() if not fields.get(k)})  # what the producer said wins
+    seen_title = bool(front.get("title"))
+    for index, line in enumerate(lines[body_start:], start=body_start):
         stripped = line.strip()
         if not stripped:
             continue
         title = _MD_TITLE.match(stripped)
         meta = _MD_META.match(stripped)
-        if title and not seen_title:
+        if title and (not seen_title or title[1] == fields["title"]):  # the front matter's title again: not body
             fields["title"] = title[1]
             seen_title = True
         elif meta:
@@ -273,6 +319,8 @@ def _parse_markdown(raw: RawArticle, content: str) -> dict[str, object]:
                     fields["url"] = link[2]
                 elif value.startswith(("http://", "https://")):
                     fields["url"] = value
+        elif _MD_OTHER_META.match(stripped):
+            pass  # metadata we do not use: not the body's first line
         else:
             body_start = index
             break

@@ -609,3 +609,43 @@ def test_a_page_is_read_as_a_page_wherever_its_document_starts() -> None:
             "<footer><p>Copyright 2024 Example Media Group. All rights reserved.</p></footer></body></html>")  # fmt: skip
     parsed = parse(make_raw_article(content_type="html", content=page))
     assert "harbour authority" in parsed.text and "Copyright" not in parsed.text and "Sports" not in parsed.text
+
+
+@pytest.mark.parametrize("extra", ["Tags: **china, drugs, courts**", "Category: __World__", "Updated at: **2019-11-08**"])
+def test_an_unknown_metadata_line_does_not_end_the_markdown_header(seed_text: str, extra: str) -> None:
+    """A metadata line of a key the parser does not use, between the seed's own, is skipped: the Author and
+    Original lines after it still give the authors and the link, and no metadata line reaches the text."""
+    content = seed_text.replace("Author: **", f"{extra}\n\nAuthor: **")
+    for content_type in ("markdown", "text"):  # a .md file, and a .txt recognised as the article format
+        parsed = parse(make_raw_article(content=content, content_type=content_type))
+        assert parsed.title == SEED_TITLE and parsed.authors == ["Jing Xuan TENG"] and parsed.url == SEED_URL
+        assert not parsed.text.startswith(("Tags", "Category", "Updated", "Author", "Original"))
+
+
+@pytest.mark.parametrize(
+    ("front", "authors"),
+    [
+        ('title: "Dam opens on the river"\ndate: 2024-05-01T10:00:00Z\nauthor: Jane Doe\nurl: https://a.example/dam',
+         ["Jane Doe"]),
+        ("title: 'Dam opens on the river'\npublished_at: 2024-05-01T10:00:00+00:00\nauthors: [Jane Doe, Li Wei]\n"
+         "link: https://a.example/dam\ntags:\n  - dams\n  - rivers", ["Jane Doe", "Li Wei"]),
+        ("title: Dam opens on the river\ndate: 2024-05-01 10:00:00Z\nauthors:\n  - Jane Doe\n  - \"Li Wei\"\n"
+         "canonical_url: https://a.example/dam\ndraft: false", ["Jane Doe", "Li Wei"]),
+    ],
+)  # fmt: skip
+def test_markdown_front_matter_gives_the_fields_and_stays_out_of_the_text(front: str, authors: list[str]) -> None:
+    """YAML front matter (Jekyll, Hugo, CMS exports) gives title, date, authors and link; the title is not
+    "---" and none of the block is text. A `# title` repeating the front matter's is not the body's first line."""
+    for heading in ("", "# Dam opens on the river\n\n"):
+        content = f"---\n{front}\n---\n\n{heading}The new dam opened on Friday after ten years of work.\n"
+        parsed = parse(make_raw_article(content=content, content_type="markdown"))
+        assert parsed.title == "Dam opens on the river"
+        assert parsed.published_at == datetime(2024, 5, 1, 10, tzinfo=UTC)
+        assert parsed.authors == authors and parsed.url == "https://a.example/dam"
+        assert parsed.text == "The new dam opened on Friday after ten years of work."
+
+
+def test_a_rule_without_a_closing_one_is_not_front_matter() -> None:
+    """A `---` first line that nothing closes is read as markdown, as before."""
+    parsed = parse(make_raw_article(content="---\n\n# Dam opens\n\nThe new dam opened.", content_type="markdown"))
+    assert "The new dam opened." in parsed.text
