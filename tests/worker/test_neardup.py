@@ -213,3 +213,69 @@ def test_racing_processes_make_exactly_one_story(server: str, client: redis.Redi
     recs = [k for k in idx.keys(NOW) if ":r:" in k]
     assert sum(client.hlen(k) for k in recs) == 50  # no article lost, none twice
     assert sum(replay for _, _, replay in results) >= len(redelivered) - 4
+
+
+# --- Scripts other than Latin ------------------------------------------------------------------------------
+# Chinese and Japanese run without spaces: tokens must be characters (shingles are then character 4-grams), not
+# the clauses between two commas. Arabic copy editors vocalise some words (harakat): a mark must not cut a word
+# in two, nor make it another word.
+
+ZH = [
+    "中国河北省邢台市中级人民法院周四对一起芬太尼走私案作出一审判决，九名被告人分别被判处死刑缓期执行、无期徒刑和有期徒刑。",
+    "法院表示，这是中美两国执法部门首次联合侦办的芬太尼类物质走私案件，案件线索由美方于二〇一七年提供，中方随即成立专案组展开调查。",
+    "经审理查明，被告人通过互联网接受境外买家订单，将芬太尼类物质伪装成其他商品，通过国际快递寄往美国等地，从中牟取暴利。",
+    "中国国家禁毒委员会副主任在宣判后的新闻发布会上说，中方愿意与美方开展真诚、务实的禁毒合作，共同打击芬太尼类物质的非法制造和贩运。",
+    "美国方面称，这种合成阿片类药物的效力可比海洛因高出五十倍，在美国每天造成一百多人死亡，芬太尼问题也是两国贸易谈判中的焦点之一。",
+]
+ZH_EDITS = [("周四", "星期四"), ("九名", "9名"), ("首次", "第一次"), ("随即", "随后"), ("从中牟取暴利", "从中获取暴利"),
+            ("宣判后的", "宣判后举行的"), ("可比", "比"), ("一百多人", "100多人")]  # fmt: skip
+ZH_OTHER = [
+    "上海市交通委员会周一宣布，将在中心城区新建一批自行车专用道，支持者认为此举有助于缓解交通拥堵，批评者则担心会影响沿街小商户的生意。",
+    "根据规划，工程预计明年春季开工，工期约为十八个月，交通部门将在未来几周内公布受影响道路的详细地图，并征求市民意见。",
+    "市民可以在下个月于市图书馆举行的三场公开听证会上就该方案发表意见，有关部门表示将认真研究各方建议后再作最终决定。",
+    "交通专家指出，近年来上海骑行人数持续增长，但现有道路资源有限，如何在机动车、公交和自行车之间合理分配路权，是城市管理者面临的难题。",
+]
+AR = [
+    "قضت محكمة صينية يوم الخميس بسجن تسعة أشخاص بتهمة بيع مادة الفنتانيل لمشترين في الولايات المتحدة، في نتيجة "
+    "لتحقيق مشترك غير مسبوق بين البلدين، وتعهدت بكين بمزيد من التعاون بعد انتقادات الرئيس الأمريكي لتقاعسها.",
+    "وقالت المحكمة في إقليم خبي شمال البلاد إن القضية هي أول تحقيق مشترك ناجح بين الصين والولايات المتحدة يتعلق "
+    "بتهريب الفنتانيل، وقد بدأ عام ألفين وسبعة عشر بعد معلومات قدمها مسؤولون أمريكيون.",
+    "وتقول السلطات الأمريكية إن هذا المخدر الأفيوني الاصطناعي أقوى من الهيروين بخمسين مرة، ويتسبب في وفاة أكثر من "
+    "مئة شخص يوميا في الولايات المتحدة، وهو من النقاط الخلافية في مفاوضات التجارة.",
+    "وأكد مسؤول في لجنة مكافحة المخدرات الصينية أن بلاده مستعدة لإجراء تعاون صادق وملموس مع الجانب الأمريكي "
+    "لمكافحة تهريب الفنتانيل، رغم الخلافات التجارية القائمة بين القوتين.",
+]
+AR_VOCALISED = [("قضت", "قَضَت"), ("محكمة", "مَحكمة"), ("بسجن", "بِسَجن"), ("بيع", "بَيع"), ("مشترك", "مُشترك"),
+                ("وتعهدت", "وتَعهّدت"), ("وقالت", "وقالَت"), ("أول", "أوّل"), ("ناجح", "ناجِح"), ("وتقول", "وتَقول"),
+                ("أقوى", "أقوَى"), ("يوميا", "يوميًّا"), ("وأكد", "وأكّد"), ("صادق", "صادِق"), ("مستعدة", "مُستعدة")]  # fmt: skip
+
+
+def _edited(paragraphs: list[str], edits: list[tuple[str, str]]) -> str:
+    text = "\n\n".join(paragraphs)
+    for old, new in edits:
+        text = text.replace(old, new, 1)
+    return text
+
+
+def test_chinese_copy_with_small_edits_joins_its_story(client: redis.Redis) -> None:
+    """A Chinese wire story and an outlet's copy (its own headline and dateline, a few words reworded, figures
+    written as digits) make one story, and so does a copy trimmed to its first three paragraphs; a different
+    Chinese story stays apart."""
+    idx = nd.NearDupIndex(client)
+    first = idx.check_and_insert("zh", sim.signature("中国九人因向美国出售芬太尼获刑\n\n" + "\n\n".join(ZH)), NOW)
+    copy = sim.signature("中美联合侦办芬太尼案宣判\n\n新华社石家庄11月7日电 " + _edited(ZH, ZH_EDITS))
+    trimmed = sim.signature("芬太尼案宣判\n\n" + "\n\n".join(ZH[:3]))
+    other = sim.signature("上海将新建自行车道\n\n" + "\n\n".join(ZH_OTHER))
+    assert first.created
+    assert idx.check_and_insert("zh-copy", copy, NOW).story_id == "zh"
+    assert idx.check_and_insert("zh-trimmed", trimmed, NOW).story_id == "zh"
+    assert idx.check_and_insert("zh-other", other, NOW).created
+
+
+def test_vocalised_arabic_copy_joins_its_story(client: redis.Redis) -> None:
+    """An Arabic copy with some words vocalised, trimmed to three paragraphs, joins its story: the marks neither
+    cut a word in two nor make it another word."""
+    idx = nd.NearDupIndex(client)
+    assert idx.check_and_insert("ar", sim.signature("سجن تسعة في الصين\n\n" + "\n\n".join(AR)), NOW).created
+    copy = sim.signature("الصين تسجن تسعة بسبب الفنتانيل\n\n" + _edited(AR[:3], AR_VOCALISED))
+    assert idx.check_and_insert("ar-copy", copy, NOW).story_id == "ar"

@@ -207,3 +207,18 @@ def test_brief_joins_its_story_through_the_lead() -> None:
     borrowed = sim.signature("Another story\n\n" + STORY + "\n\n" + rest)
     est = sim.compare(full, borrowed)
     assert est.same_head and est.containment < sim.HEAD_CONTAINMENT_MIN and not sim.same_story(est)
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("مُحَمَّد يكتب", ["محمد", "يكتب"]),  # Arabic harakat fold away like accents
+        ("हिन्दी समाचार", ["हिनदी", "समाचार"]),  # Devanagari: vowel signs stay in the word, the virama folds away
+        ("芬太尼案，宣判", ["芬", "太", "尼", "案", "宣", "判"]),  # no spaces: one token per character
+        ("東京で300人", ["東", "京", "て", "300", "人"]),  # kana too (its voicing mark folds away)
+        ("Москва, ёлка", ["москва", "елка"]),
+    ],
+)
+def test_words_of_other_scripts(text: str, tokens: list[str]) -> None:
+    """Tokens are whole words in scripts with marks, and characters in scripts written without spaces."""
+    assert sim.words(text) == tokens
