@@ -236,3 +236,34 @@ def test_only_a_trailer_heading_ends_the_compared_text(paragraph: str, cut: bool
     lede = "The council met on Tuesday and voted on the budget for the coming year after a long debate. " * 3
     compared = signature_text("T", f"{lede}\n\n{paragraph}\n\nWhat follows the paragraph.")
     assert ("What follows" not in compared) is cut
+
+
+def test_story_times_follow_the_emits_when_copies_race_on_two_workers(
+    client: redis.Redis, make_worker: Callable[..., Any], seed_text: str
+) -> None:
+    """Two copies of one story on two workers, the first worker's batch stopped just before its emit while the
+    second worker's batch runs whole: the story's first_seen is not after its last_seen, and it is listed by the
+    time of its latest emit."""
+    import time
+
+    from worker.pipeline import process
+
+    early, late = _inbox(seed_text, "seed"), _inbox(syndicated(seed_text), "copy")
+    client.hset(c.LEDGER_PAYLOAD, mapping={r.delivery_id: r.model_dump_json(by_alias=True) for r in (early, late)})
+    second = make_worker()
+
+    def late_runs_whole() -> None:
+        time.sleep(0.01)  # the first worker read its clock for the emit; the second worker's emit comes after
+        process([late.delivery_id], second)
+
+    process([early.delivery_id], make_worker(before_emit=late_runs_whole))
+    events = stream_events(client)
+    assert len(events) == 2
+    [story_id] = {e["story_id"] for e in events}
+    story = read_story(client, story_id)
+    assert story is not None and story.article_count == 2
+    assert story.first_seen <= story.last_seen
+    score = client.zscore(c.key("stories"), story_id)
+    assert score is not None and int(score) == int(story.last_seen.timestamp() * 1000)
+    ingested = max(e["ingested_at"] for e in events)  # the server's time of the latest emit
+    assert story.last_seen.isoformat(timespec="milliseconds").replace("+00:00", "Z") >= ingested[:23] + "Z"

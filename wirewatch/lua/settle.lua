@@ -110,7 +110,10 @@ if mode == 'emit' then
                            'id', article_id, 'event', body)
   redis.call('SET', KEYS[3], body, 'EX', tonumber(ARGV[8]))
   if #KEYS >= 16 then
-    local now, ttl = tonumber(ARGV[11]), tonumber(ARGV[17])
+    -- The story's times are the server's, as ingested_at is: a worker's clock read before its emit was queued
+    -- (ARGV[11]) could be behind another's, and last_seen came before first_seen when copies raced.
+    local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+    local ttl = tonumber(ARGV[17])
     redis.call('HSETNX', KEYS[13], 'title', ARGV[15])
     redis.call('HSETNX', KEYS[13], 'first_article_id', article_id)
     redis.call('HSETNX', KEYS[13], 'first_seen', now)
