@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import errno
+import hashlib
 import html
 import json
 import os
@@ -26,10 +27,12 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
 from typing import Any
 
+import redis
 from pydantic import ValidationError
 
 from producers.inbox_events import QUIET_S, InboxEvents, wanted
 from schemas import RawArticle, RawSource, utcnow
+from wirewatch import constants as c
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Terminal
 
@@ -395,6 +398,35 @@ def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records:
     return result
 
 
+class InboxMemory:
+    """The files an inbox watcher has read, kept in Redis beside the ledger (``ww:{ww}:inbox:<folder digest>``:
+    path -> "size mtime_ns"), so that a restarted ``run`` does not read kept files again. In memory only, a
+    restart read every kept file again: duplicates while their claims lasted, and past the dedup window their
+    articles emitted a second time. Like the ledger, it goes with Redis's state, when reading every file
+    again is what recovery wants (``Runner.recover_lost_state``)."""
+
+    def __init__(self, client: redis.Redis, folder: Path) -> None:
+        self.client = client
+        self.key = c.inbox_memory_key(hashlib.sha256(str(folder.absolute()).encode()).hexdigest()[:32])
+
+    def load(self) -> dict[Path, tuple[int, int]]:
+        stored: dict[str, str] = self.client.hgetall(self.key)  # type: ignore[assignment]
+        out = {}
+        for path, value in stored.items():
+            size, _, mtime = value.partition(" ")
+            if size.isdigit() and mtime.isdigit():
+                out[Path(path)] = (int(size), int(mtime))
+        return out
+
+    def remember(self, read: dict[Path, tuple[int, int]]) -> None:
+        if read:
+            self.client.hset(self.key, mapping={str(p): f"{size} {mtime}" for p, (size, mtime) in read.items()})
+
+    def forget(self, paths: Sequence[Path]) -> None:
+        if paths:
+            self.client.hdel(self.key, *map(str, paths))
+
+
 @dataclass
 class InboxWatcher:
     """Finds new or changed files in a folder, once each, after they have stopped growing."""
@@ -405,6 +437,17 @@ class InboxWatcher:
     growing: dict[Path, tuple[int, int]] = field(default_factory=dict)
     events: InboxEvents | None = None  # file events for this folder, when it can be watched
     missing: bool = False  # the folder was not there at the last poll (said once, not every second)
+    memory: InboxMemory | None = None  # what was read, kept across restarts (``remember_read``)
+
+    def recall(self) -> None:
+        """Take what the folder's memory in Redis says was read before: those files are not read again."""
+        if self.memory is not None:
+            self.seen.update(self.memory.load())
+
+    def remember_read(self, paths: Sequence[Path]) -> None:
+        """Keep in Redis that ``paths`` were read (their articles are in the ledger now), as they were then."""
+        if self.memory is not None:
+            self.memory.remember({p: self.seen[p] for p in paths if p in self.seen})
 
     def completed(self, now_ns: int | None = None) -> list[Path]:
         """Files that file events report complete (closed by their writer, or renamed in), to read now instead
@@ -489,9 +532,13 @@ class InboxWatcher:
         with ``after: keep`` memory follows what is in the folder, not every file it ever held. A file that comes
         back under the same name is new again (its articles are deduplicated by content downstream)."""
         here = set(present)
-        for memory in (self.seen, self.growing):
-            for path in [p for p in memory if p not in here]:
-                del memory[path]
+        gone = [p for p in self.seen if p not in here]
+        for path in gone:
+            del self.seen[path]
+        for path in [p for p in self.growing if p not in here]:
+            del self.growing[path]
+        if self.memory is not None:
+            self.memory.forget(gone)
 
     def done(self, path: Path) -> Path | None:
         """Move a file that was read (and whose articles are settled) into ``.done/`` under the folder, at the

@@ -118,11 +118,16 @@ def _terminate(signum: int, _frame: Any) -> None:
 # --------------------------------------------------------------------------------------------------- run
 
 
-def _summary(console: Console, tally: Any, client: redis.Redis, elapsed: float, show: int = 10) -> None:
+def _summary(console: Console, tally: Any, client: redis.Redis, elapsed: float, show: int = 10,
+             remembered: int = 0) -> None:  # fmt: skip
     from wirewatch import constants as c
 
     # The heading on a line of its own: as the table's title it wrapped to the table's width.
     console.print(f"wirewatch run — {tally.total} deliveries in {elapsed:.1f}s", highlight=False)
+    if not tally.total and not tally.unsettled:
+        console.print(f"nothing new: {remembered} inbox file(s) were read before and have not changed "
+                      "(a new or changed file is read)", highlight=False)  # fmt: skip
+        return
     table = Table()
     table.add_column("outcome")
     table.add_column("count", justify="right")
@@ -184,7 +189,8 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
                 runner.read_inboxes(settle=False)
                 runner.read_feeds()
                 finished = _wait_with_progress(runner, timeout, console) if tty else wait_settled(runner, timeout)
-                _summary(console, runner.tally, runner.client, time.monotonic() - begun)
+                remembered = sum(len(watcher.seen) for watcher, _ in runner.watchers)
+                _summary(console, runner.tally, runner.client, time.monotonic() - begun, remembered=remembered)
                 if not finished:
                     why = "stopped" if runner.stopping.is_set() else f"not settled in {timeout:.0f}s"
                     click.echo(f"wirewatch: {len(runner.tally.unsettled)} deliveries {why}", err=True)

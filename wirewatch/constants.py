@@ -32,6 +32,11 @@ def status_key(delivery_id: str) -> str:
     return key("status", delivery_id)
 
 
+def inbox_memory_key(folder_digest: str) -> str:
+    """What an inbox watcher has read (path -> size and mtime), by a digest of the folder's absolute path."""
+    return key("inbox", folder_digest)
+
+
 def article_key(article_id: str) -> str:
     return key("article", article_id)
 

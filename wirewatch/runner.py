@@ -27,7 +27,7 @@ import redis
 from kombu.exceptions import OperationalError
 
 from producers.feed_service import fetch_policy, poll_all_once, sync_feeds, tick
-from producers.inbox import InboxWatcher, shown
+from producers.inbox import InboxMemory, InboxWatcher, shown
 from producers.inbox_events import QUIET_S, watching
 from producers.schedule import FeedSchedule
 from producers.submit import Submitter
@@ -196,6 +196,14 @@ def queue_depth(client: redis.Redis) -> int:
 EVENT_BATCH_WINDOW_S = 0.25
 
 
+def _watcher(client: redis.Redis, folder: Path, move_done: bool) -> InboxWatcher:
+    """An inbox's watcher. With ``after: keep`` it remembers in Redis what it read, so that a restart does not
+    read the kept files again (``InboxMemory``); with ``move`` read files leave the folder once settled."""
+    watcher = InboxWatcher(folder, move_done=move_done, memory=None if move_done else InboxMemory(client, folder))
+    watcher.recall()
+    return watcher
+
+
 @dataclass
 class Runner:
     settings: Settings
@@ -243,6 +251,11 @@ class Runner:
             ids = self.submitter.submit(waiting)
             self.tally.unsettled.update(ids)
             waiting.clear()
+            by_watcher: dict[int, tuple[InboxWatcher, list[Path]]] = {}
+            for watcher, _, path in files[submitted:read]:  # in the ledger now: not to be read again
+                by_watcher.setdefault(id(watcher), (watcher, []))[1].append(path)
+            for watcher, paths in by_watcher.values():
+                watcher.remember_read(paths)
             submitted = read
             return len(ids)
 
@@ -481,7 +494,7 @@ def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
         try:
             submitter = Submitter(client, app, Outcomes(client, settings), settings.batch_size)
             runner = Runner(settings, client, submitter, workers, redis_url=url)
-            runner.watchers = [(InboxWatcher(Path(src.path), move_done=src.after == "move"), src.name)
+            runner.watchers = [(_watcher(client, Path(src.path), src.after == "move"), src.name)
                                for src in settings.inbox]  # fmt: skip
             runner.mark_instance()
             sync_feeds(FeedSchedule(client), settings.feeds)

@@ -72,6 +72,32 @@ def test_after_move_moves_files_once_their_articles_are_settled(
         assert runner.read_inboxes(settle=False) == 0
 
 
+def test_a_restarted_run_does_not_read_kept_files_again(client: redis.Redis, redis_url: str, tmp_path: Path) -> None:
+    """`after: keep`: what was read is remembered in Redis, so a restarted run reads only new or changed files (it
+    read them all again, and past the dedup window emitted their articles a second time); a file that left the
+    folder is forgotten there too; and when Redis loses its state, every file is read again, as recovery wants."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("a", "b", "c"):
+        (inbox / f"{name}.txt").write_text(f"Headline {name}\n\nBody of article {name}.\n", encoding="utf-8")
+    settings = load_settings(None, redis_url=redis_url, data_dir=str(tmp_path / "data"),
+                             inbox=[{"path": str(inbox)}])  # fmt: skip
+    with started(settings, with_worker=False) as runner:
+        assert runner.read_inboxes(settle=False) == 3
+    (inbox / "b.txt").write_text("Headline b\n\nBody of article b, corrected.\n", encoding="utf-8")
+    (inbox / "c.txt").unlink()
+    (inbox / "d.txt").write_text("Headline d\n\nBody of article d.\n", encoding="utf-8")
+    with started(settings, with_worker=False) as runner:  # a restart: the changed and the new file only
+        assert runner.read_inboxes(settle=False) == 2
+        [(watcher, _)] = runner.watchers
+        assert watcher.memory is not None
+        assert sorted(Path(p).name for p in client.hkeys(watcher.memory.key)) == ["a.txt", "b.txt", "d.txt"]
+        assert runner.read_inboxes(settle=False) == 0
+    client.delete(c.EMBEDDED_MARKER, *client.keys(c.inbox_memory_key("*")))  # Redis lost its state
+    with started(settings, with_worker=False) as runner:
+        assert runner.read_inboxes(settle=False) == 3
+
+
 def test_a_file_changed_after_it_was_read_is_not_moved(tmp_path: Path) -> None:
     """The watcher moves only the version it read; a rewritten file stays, to be read again."""
     from producers.inbox import InboxWatcher
