@@ -50,8 +50,10 @@ def test_dashboard_shows_an_article_as_it_arrives(worker_app: Any, api: str, bro
     page = browser.new_page(viewport={"width": 1366, "height": 820})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    # The page runs under its Content-Security-Policy: anything it blocks is a console error.
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    # The page runs under its Content-Security-Policy: anything it blocks is a console error. Except one: a 503
+    # from /readyz is an answer the page shows ("not ready": a worker slow to answer its ping on a loaded machine),
+    # which Chromium logs as a failed resource load all the same.
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not _readiness_answer(m) else None)
     page.goto(f"{api}/")
     page.wait_for_selector("#live-text:text('live')", timeout=15_000)
     expect(page.locator("#events li[data-id]")).to_have_count(3, timeout=30_000)
@@ -82,3 +84,8 @@ def test_dashboard_links_only_web_addresses(worker_app: Any, api: str, browser: 
     assert hrefs == ["https://example.org/fine"]
     titles = page.eval_on_selector_all("#events .title", "nodes => nodes.map((n) => n.textContent)")
     assert sorted(titles) == sorted(article(n)["title"] for n in range(4))
+
+
+def _readiness_answer(message: Any) -> bool:
+    """Whether a console error is Chromium's note of a /readyz 503, an answer the dashboard shows, not a fault."""
+    return str(message.location.get("url", "")).endswith("/readyz") and "status of 503" in message.text
