@@ -75,6 +75,8 @@ _SEQUENCE = re.compile(
 )
 _CONNECTORS = words("of the for on and & de del della der den van von da di du la le al el bin ibn y")
 _NAME_PARTICLES = words("de del della der den van von da di du la le al el bin ibn y")
+# What follows a surname without being one: "James P. Kennedy Jr." is "Kennedy" in the next paragraph.
+_NAME_SUFFIXES = frozenset({"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"})
 # Capitalised mid-sentence only in headlines and quotes, never a name's first word.
 _ALWAYS_TRIM = words(
     """
@@ -503,7 +505,9 @@ class _Names(dict[str, _Name]):
                 2 <= n <= 3
                 and not has_connector
                 and not any(w.isupper() for w in words)
-                and not any(_is_region(w) for w in words)  # "Fan Expo Canada" is not a person
+                # "Fan Expo Canada" is not a person; "Chad Wolf" is: a country that is a given name, before a surname.
+                and not any(_is_region(w) for w in words[1:])
+                and (not _is_region(first) or (first in lexicon.country_given_names() and last in lexicon.surnames()))
             ),
             surname_last=last in lexicon.surnames(),
             given=n == 1 and text in lexicon.given_names(),
@@ -899,7 +903,8 @@ def _resolve(mentions: list[Mention], headline_end: int = 0) -> None:
     full: dict[str, set[str]] = {}
     for m in mentions:
         if m.type == "person" and m.strength >= 1 and m.start >= headline_end and len(words := m.text.split()) >= 2:
-            for w in (words[0], words[-1]):
+            last = words[-2] if words[-1] in _NAME_SUFFIXES and len(words) > 2 else words[-1]  # "… Kennedy Jr."
+            for w in (words[0], last):
                 if w not in _NAME_PARTICLES:
                     full.setdefault(w, set()).add(m.text)
     for m in mentions:

@@ -56,6 +56,10 @@ def _sentences(paragraph: str) -> list[str]:
     start = 0
     for match in _SENTENCE_END.finditer(paragraph):
         end = match.end()
+        if _inside_quotation(paragraph, start, end):
+            continue  # “Meth. We’re on it.” awareness campaign …: a quoted slogan's full stop
+        if match.group()[-1] in "\"”" and paragraph[end : end + 2].strip()[:1].islower():
+            continue  # … on it.” awareness campaign: the quotation closes inside the sentence
         before = paragraph[start : match.start()]
         last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
         if match.group() == ".":
@@ -77,6 +81,15 @@ def _sentences(paragraph: str) -> list[str]:
     if tail:
         out.append(tail)
     return out
+
+
+def _inside_quotation(paragraph: str, start: int, end: int) -> bool:
+    """Whether ``paragraph[start:end]`` opens a quotation that closes later in the paragraph (one that runs on
+    into the next paragraph, unclosed, as news prints long quotes, does not hold its sentences together)."""
+    piece = paragraph[start:end]
+    if piece.count("“") > piece.count("”") and "”" in paragraph[end:]:
+        return True
+    return piece.count('"') % 2 == 1 and '"' in paragraph[end:]
 
 
 def _clean(sentence: str) -> str | None:

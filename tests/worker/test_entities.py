@@ -338,3 +338,37 @@ def test_a_capitals_place_name_is_a_place_only_as_a_dateline() -> None:
 def test_datelines_and_short_dates(text: str, expected: set[tuple[str, str]], absent: set[str]) -> None:
     found = {(e.name, e.type) for e in extract_entities("", text, "en")}
     assert expected <= found and not absent & {name for name, _ in found}, found
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "country_word"),
+    [
+        # scrapinghub abd9d6291b6b and 6a72de37e8f9: "Chad" came out as a place (→ TD) and the person as "other".
+        ("McAleenan resigned and Chad Wolf has been named new DHS acting secretary.", "Chad Wolf", "Chad"),
+        (
+            "Since Olivier Vernon's injury a couple of weeks ago, Chad Thomas has filled in and played way above "
+            "my expectations.",
+            "Chad Thomas",
+            "Chad",
+        ),
+        # scrapinghub c81e134ed499 (a Florida schools round-up): "Jordan" came out as a place (→ JO).
+        ("Cocoa (1-2): Jordan Munoz 8 saves.", "Jordan Munoz", "Jordan"),
+    ],
+)
+def test_country_that_is_a_given_name_before_a_surname_is_a_person(text: str, person: str, country_word: str) -> None:
+    """A country that is also a given name, followed by a frequent surname, is a person, and no place of its own."""
+    found = {(name, kind) for name, kind, _ in _one(text)}
+    assert (person, "person") in found
+    assert not any(name == country_word for name, _ in found)
+
+
+def test_surname_after_a_suffixed_full_name_is_that_person() -> None:
+    """ "James P. Kennedy Jr." then "Kennedy said" is one person, not Kennedy the Bogotá locality (CO)."""
+    # scrapinghub 7a457a4f7173
+    text = (
+        "James P. Kennedy Jr., the U.S. Attorney for the Western District of New York, said the man was barred. "
+        '"It is wrong," Kennedy said in a statement.'
+    )
+    found = _one(text)
+    assert ("James P. Kennedy Jr.", "person", 2) in found
+    assert not any(name == "Kennedy" for name, _, _ in found)

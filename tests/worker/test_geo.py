@@ -74,3 +74,17 @@ def test_german_man_is_not_cote_divoire() -> None:
     text = "Die Bahn erhöht die Preise. Man muss mehr zahlen."
     entities = extract_entities("Preise", text, "de")
     assert countries_for(entities, text, "bahn.de") == ["DE"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "McAleenan resigned and Chad Wolf has been named new DHS acting secretary.",
+        "Cocoa (1-2): Jordan Munoz 8 saves. Palm Bay Magnet beat Astronaut 5-0.",
+    ],
+)
+def test_person_named_after_a_country_gives_no_country(text: str) -> None:
+    """ "Chad Wolf" and "Jordan Munoz" are people: no TD, no JO."""
+    entities = extract_entities("", text, "en")
+    codes = countries_for(entities, text, None)
+    assert not {"TD", "JO"} & set(codes)

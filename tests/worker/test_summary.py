@@ -99,3 +99,20 @@ def test_huge_text_is_fast() -> None:
 def test_ordinal_dates_do_not_end_sentences(text: str) -> None:
     """ "14. Juni", "14. November," is a date inside the sentence: the summary is the whole sentence."""
     assert summarize(text, "de") == text
+
+
+def test_sentence_end_inside_a_quotation_does_not_cut_the_sentence() -> None:
+    """A full stop inside a quoted slogan ends no sentence: the summary does not start mid-sentence."""
+    # scrapinghub c13b9c0e04fb: the summary began "awareness campaign has been facing backlash …".
+    text = (
+        "South Dakota’s viral “Meth. We’re on it.” awareness campaign has been facing backlash and mockery since "
+        "introduced on Monday, but Michelle Hege’s response was concern.\n\n"
+        "Hege is the CEO of DH, the Spokane advertising firm behind the campaign."
+    )
+    assert summarize(text, "en").startswith("South Dakota’s viral “Meth. We’re on it.” awareness campaign")
+
+
+def test_unclosed_quotation_still_ends_sentences() -> None:
+    """A quote running on into the next paragraph (no closing mark) does not glue its paragraph into one sentence."""
+    text = "“We will not stop until the job is done. The people of this city deserve better, and they know it."
+    assert summarize(text, "en", max_sentences=1) == "“We will not stop until the job is done."
