@@ -990,25 +990,28 @@ def _keep_newest(feed: _Feed, overflow: Sequence[_T], build: Callable[[_T], _Ite
     if not feed.items:  # max_items 0: nothing is kept either way
         return
     last = build(overflow[-1])
-    first_ts = _timestamp(feed.items[0].published)
-    last_ts = _timestamp(last.published)
+    first_ts = feed_timestamp(feed.items[0].published)
+    last_ts = feed_timestamp(last.published)
     if first_ts is None or last_ts is None or last_ts <= first_ts:
         return
     tail = [build(source) for source in overflow[-max_items:-1]]
     feed.items = [*feed.items, *tail, last][-max_items:]
 
 
-def _timestamp(value: str | None) -> float | None:
-    """A feed date (RFC 822 or ISO 8601) as unix seconds, or None."""
+def feed_timestamp(value: str | None) -> float | None:
+    """A feed date (RFC 822 or ISO 8601; naive means UTC) as unix seconds, or None when unreadable."""
     if not value:
         return None
+    value = value.strip()
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         try:
-            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return None
+    if when is None:
+        return None
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 

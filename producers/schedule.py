@@ -30,13 +30,13 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from pydantic import BaseModel, ConfigDict, Field
 
+from producers.feeds import feed_timestamp
 from schemas.models import FeedState
 from wirewatch import constants as c
 
@@ -567,23 +567,8 @@ def cache_max_age(headers: dict[str, str]) -> float | None:
 
 def published_ts(value: str | None, now: float) -> float | None:
     """A feed date (RFC 822 or ISO 8601) as unix seconds; None when unreadable or absurd (future, epoch)."""
-    if not value:
-        return None
-    value = value.strip()
-    when: datetime | None = None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        try:
-            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    ts = when.timestamp()
-    if ts > now + 3600 or ts < now - 10 * 365 * 86_400:
+    ts = feed_timestamp(value)
+    if ts is None or ts > now + 3600 or ts < now - 10 * 365 * 86_400:
         return None
     return ts
 

@@ -16,6 +16,13 @@ ALIAS_POPULATION = 10_000_000
 PLACE_KINDS = ("country", "admin1", "city", "continent", "region")
 
 
+# Han ideographs (main blocks, extension A, compatibility) and kana, as a regex class body: the scripts written
+# without spaces whose every character is a word, to matching (worker/query.py) and to story shingles
+# (worker/similarity.py). Only the Basic Multilingual Plane here: a class reaching past U+FFFF is searched range
+# by range at every character; a caller that can afford it adds the rarer ideographs.
+UNSPACED_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
     """A gazetteer entry: the country it lies in ('' for regions spanning several) and how big it is."""

@@ -24,6 +24,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from worker import lexicon
+
 # Fields a query may name. `None` in a leaf means the default fields (title and text).
 FIELDS: frozenset[str] = frozenset(
     {"title", "text", "author", "source", "lang", "entity", "person", "org", "place", "country", "keyword"}
@@ -85,7 +87,8 @@ _PLAIN_WORD_RE = re.compile(r"[^\W_]+")
 # Chinese and Japanese write no spaces between words, so a run of letters there is a whole sentence: each
 # ideograph and kana is a word of its own (as Lucene's standard tokenizer does), and a query's run of them
 # is the phrase of its characters, found anywhere in a sentence. Korean spaces its words and stays as it is.
-_CJK = "\u3005\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9d\U00020000-\U0003134f"
+# The shared ranges, and iteration marks, the small kana extension, halfwidth kana and the rare ideographs.
+_CJK = f"\u3005\u3007{lexicon.UNSPACED_CHARS}\u31f0-\u31ff\uff66-\uff9d\U00020000-\U0003134f"
 CJK_WORD_RE = re.compile(rf"[{_CJK}][{_MARKS}]*|[^\W_{_CJK}](?:[^\W_{_CJK}]|[{_MARKS}])*")
 _SPECIAL = re.compile(f"[{_MARKS}{_CJK}]")  # one search tells plain text from the rest
 _CJK_CHAR = re.compile(f"[{_CJK}]")

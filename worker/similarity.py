@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from worker import lexicon
+
 # Scheme parameters. Changing any of them changes SCHEME, which changes the index keys.
 SHINGLE_WORDS = 4
 NUM_PERM = 128
@@ -76,7 +78,7 @@ _WORD = re.compile(f"[\\w{_SPACING}]+")
 # as ``\w+`` a token would be the clause between two commas, and one changed character changes four shingles of
 # clauses, so an edited copy shared almost nothing with its story. Extension B and later ideographs (past
 # U+FFFF, rare in news) are not split.
-_UNSPACED_CHAR = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_UNSPACED_CHAR = f"[{lexicon.UNSPACED_CHARS}]"
 _HAS_UNSPACED = re.compile(_UNSPACED_CHAR)
 _UNSPACED = re.compile(f"(?<={_UNSPACED_CHAR})(?=\\S)|(?<=\\S)(?={_UNSPACED_CHAR})")  # where a space goes
 # A number as written: "102-98", "12.3", "1,500", "10:30", "2019-11-07" stay whole, so a score or a price

@@ -87,6 +87,19 @@ def check_webhook(webhook: str | None, secret: str | None) -> None:
                          "gets is signed with it")  # fmt: skip
 
 
+def webhook_origin(url: str) -> str:
+    """Where a webhook goes, without what lets anyone post there: ``scheme://host[:port]/…``. The path and query of
+    a chat service's incoming webhook (Slack's ``/services/T…/B…/…``, Discord's ``/api/webhooks/<id>/<token>``,
+    a ``?key=`` or ``?token=``) and any user-info are its credential, as much as the signing secret is ours."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "…"
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}/…"
+
+
 def validate(name: str, query: str, webhook: str | None = None, secret: str | None = None) -> Subscription:
     """A checked Subscription; raises QuerySyntaxError (with the position) or ValueError."""
     parse_query(query)

@@ -39,7 +39,7 @@ from wirewatch.latency import LatencyRecorder
 from wirewatch.logs import get_logger
 from wirewatch.queue import WEBHOOK_TASK
 from wirewatch.settings import Settings
-from worker.subscriptions import get_subscription
+from worker.subscriptions import get_subscription, webhook_origin
 
 log = get_logger("wirewatch.webhook")
 
@@ -128,19 +128,9 @@ def deliver(url: str, body: bytes, secret: str | None, *, timeout_s: float = c.W
     return status
 
 
-def _origin(url: str) -> str:
-    """Where a webhook goes, without its path, query or user-info: ``scheme://host[:port]/…``."""
-    try:
-        parts = urlsplit(url)
-        host, port = parts.hostname or "", parts.port
-    except ValueError:
-        return "…"
-    host = f"[{host}]" if ":" in host else host
-    return f"{parts.scheme}://{host}{f':{port}' if port else ''}/…"
-
-
 def _without_url(reason: str, url: str) -> str:
-    return reason.replace(repr(url), _origin(url)).replace(url, _origin(url))
+    origin = webhook_origin(url)
+    return reason.replace(repr(url), origin).replace(url, origin)
 
 
 def backoff_s(attempt: int, rng: random.Random | None = None) -> float:

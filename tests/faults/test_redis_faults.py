@@ -152,12 +152,7 @@ def test_runner_rides_out_a_redis_outage(redis_aof: RedisProcess, workers: Worke
         redis_aof.start()
         _drop(inbox, batches[2])
         client = connect(redis_aof.url)
-        deadline = time.monotonic() + 120
-        while len(stream_events(client)) < 40 or runner.tally.unsettled:
-            assert not failures, f"the runner's loop died: {failures[0]!r}"
-            assert time.monotonic() < deadline, f"{len(stream_events(client))} of 40 events"
-            workers.supervise()
-            time.sleep(0.2)
+        _until_all_settled(client, 40, runner, workers, failures)
         runner.stop()
         loop.join(timeout=30)
     assert not failures, failures
@@ -250,6 +245,18 @@ def _watch_in_thread(runner: Any) -> tuple[threading.Thread, list[BaseException]
     return loop, failures
 
 
+def _until_all_settled(client: redis.Redis, events: int, runner: Any, workers: Workers,
+                       failures: list[BaseException], timeout_s: float = 120) -> None:  # fmt: skip
+    """Until ``events`` events are out and the runner has nothing unsettled, the workers supervised meanwhile;
+    fails at once if the runner's loop died."""
+    deadline = time.monotonic() + timeout_s
+    while len(stream_events(client)) < events or runner.tally.unsettled:
+        assert not failures, f"the runner's loop died: {failures[0]!r}"
+        assert time.monotonic() < deadline, f"{len(stream_events(client))} of {events} events"
+        workers.supervise()
+        time.sleep(0.2)
+
+
 def _servers_on(folder: Path) -> list[str]:
     """The redis-server processes whose data lives in ``folder``."""
     found = subprocess.run(["pgrep", "-f", f"redis-server.*{folder}"], capture_output=True, text=True).stdout
@@ -291,12 +298,7 @@ def test_runner_waits_while_redis_is_full(redis_aof: RedisProcess, workers: Work
         time.sleep(3)
         assert not failures, f"the runner's loop died: {failures[0]!r}"
         admin.config_set("maxmemory", "0")
-        deadline = time.monotonic() + 120
-        while len(stream_events(admin)) < 32 or runner.tally.unsettled:
-            assert not failures, f"the runner's loop died: {failures[0]!r}"
-            assert time.monotonic() < deadline, f"{len(stream_events(admin))} of 32 events"
-            workers.supervise()
-            time.sleep(0.2)
+        _until_all_settled(admin, 32, runner, workers, failures)
         runner.stop()
         loop.join(timeout=30)
     events = stream_events(admin)

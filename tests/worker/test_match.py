@@ -320,23 +320,29 @@ def _documents(draw: st.DrawFn) -> MatchDocument:
     return document_from_event(event)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_query_text(), min_size=1, max_size=20), st.lists(_documents(), min_size=1, max_size=4))
-def test_percolator_equals_brute_force(queries: list[str], docs: list[MatchDocument]) -> None:
-    """For random queries (nested, NOT-heavy, phrases, fields, wildcards, pure NOT) the percolator's answer
-    equals brute force's on every random document: same subscriptions, same matched terms."""
+def _assert_percolator_agrees(queries: list[str], docs: list[MatchDocument]) -> None:
+    """The percolator answers like brute force on every document, and every matched term points at the words it
+    names."""
     subs = [(f"s{i}", parse_query(text)) for i, text in enumerate(queries)]
     perc = Percolator(subs)
     for doc in docs:
         want: list[Match] = brute_force(subs, doc)
         assert perc.match(doc) == want
-        for match in want:  # and every matched term points at the words it names
+        for match in want:
             for m in match.matched:
                 found = words(doc.fields[m.field].text[m.start : m.end])
                 if m.term.endswith("*"):
                     assert len(found) == 1 and found[0].startswith(m.term[:-1])
                 else:
                     assert found == m.term.split(" ")
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_query_text(), min_size=1, max_size=20), st.lists(_documents(), min_size=1, max_size=4))
+def test_percolator_equals_brute_force(queries: list[str], docs: list[MatchDocument]) -> None:
+    """For random queries (nested, NOT-heavy, phrases, fields, wildcards, pure NOT) the percolator's answer
+    equals brute force's on every random document: same subscriptions, same matched terms."""
+    _assert_percolator_agrees(queries, docs)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -459,15 +465,4 @@ def test_percolator_equals_brute_force_on_words_that_fold_unevenly(
     """With words whose case or accent folding changes their length, splits them or composes them, repeated
     words and phrases at the edges of multi-valued fields, the percolator still answers like brute force, and
     every matched term's offsets cover exactly the words it names."""
-    subs = [(f"s{i}", parse_query(text)) for i, text in enumerate(queries)]
-    perc = Percolator(subs)
-    for doc in docs:
-        want = brute_force(subs, doc)
-        assert perc.match(doc) == want
-        for match in want:
-            for m in match.matched:
-                found = words(doc.fields[m.field].text[m.start : m.end])
-                if m.term.endswith("*"):
-                    assert len(found) == 1 and found[0].startswith(m.term[:-1])
-                else:
-                    assert found == m.term.split(" ")
+    _assert_percolator_agrees(queries, docs)

@@ -233,15 +233,20 @@ def webhook_worker(settings: Settings, redis_url: str, monkeypatch: pytest.Monke
     app.close()
 
 
+def _wait_delivered(client: redis.Redis, timeout_s: float = 30) -> None:
+    """Until the worker counts a delivery (or ``timeout_s`` passed: the caller's assertions then say what is missing)."""
+    deadline = time.monotonic() + timeout_s
+    while client.hget(c.ALERT_STATS, "webhook:delivered") is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_the_celery_task_retries_until_delivered(webhook_worker: Any, client: redis.Redis) -> None:
     """Through the webhooks queue: two 500s, then a 200 — delivered once, signed each time."""
     with Receiver([500, 500, 200]) as rx:
         _sub(client, rx.url)
         message = WebhookMessage(alert_id="alr_4", subscription_id="sub_hook", body='{"id": "alr_4"}')
         webhook_worker.send_task(WEBHOOK_TASK, args=[message.model_dump()], queue=c.WEBHOOK_QUEUE)
-        deadline = time.monotonic() + 30
-        while client.hget(c.ALERT_STATS, "webhook:delivered") is None and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_delivered(client)
     assert client.hget(c.ALERT_STATS, "webhook:delivered") == "1"
     assert len(rx.requests) == 3
     for headers, body in rx.requests:
@@ -306,9 +311,7 @@ def test_the_celery_task_waits_out_a_429s_retry_after(webhook_worker: Any, clien
         _sub(client, rx.url)
         message = WebhookMessage(alert_id="alr_5", subscription_id="sub_hook", body='{"id": "alr_5"}')
         webhook_worker.send_task(WEBHOOK_TASK, args=[message.model_dump()], queue=c.WEBHOOK_QUEUE)
-        deadline = time.monotonic() + 30
-        while client.hget(c.ALERT_STATS, "webhook:delivered") is None and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_delivered(client)
     assert client.hget(c.ALERT_STATS, "webhook:delivered") == "1"
     assert len(rx.times) == 2 and rx.times[1] - rx.times[0] >= 1.9, rx.times
 

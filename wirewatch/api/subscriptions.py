@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -25,7 +24,13 @@ from wirewatch.api.deps import ApiError, get_state, needs_read, needs_write, pro
 from wirewatch.api.models import _Body
 from worker.match import document_from_event, evaluate, matched_terms
 from worker.query import QuerySyntaxError, parse_query
-from worker.subscriptions import list_subscriptions, put_subscription, remove_subscription, validate
+from worker.subscriptions import (
+    list_subscriptions,
+    put_subscription,
+    remove_subscription,
+    validate,
+    webhook_origin,
+)
 
 router = APIRouter(tags=["subscriptions"])
 MATCH_SCAN_MAX = 2_000  # recent events a query-box try reads at most
@@ -65,19 +70,6 @@ class MatchPage(_Body):
     scanned: int = Field(..., description="Recent events the query was tried on: fewer than `scan` when the "
                          "try ran out of its time budget.")  # fmt: skip
     items: list[MatchResult]
-
-
-def webhook_origin(url: str) -> str:
-    """Where a webhook goes, without what lets anyone post there: ``scheme://host[:port]/…``. The path and query of
-    a chat service's incoming webhook (Slack's ``/services/T…/B…/…``, Discord's ``/api/webhooks/<id>/<token>``,
-    a ``?key=`` or ``?token=``) and any user-info are its credential, as much as the signing secret is ours."""
-    try:
-        parts = urlsplit(url)
-        host, port = parts.hostname or "", parts.port
-    except ValueError:
-        return "…"
-    host = f"[{host}]" if ":" in host else host
-    return f"{parts.scheme}://{host}{f':{port}' if port else ''}/…"
 
 
 def _out(sub: Subscription, full_webhook: bool = True) -> SubscriptionOut:
