@@ -1,9 +1,12 @@
 """Inbox producer: files dropped into a folder become RawArticles.
 
 Markdown (``.md``), plain text (``.txt``; the markdown article format is recognised inside), HTML
-(``.html``/``.htm``), JSON (one record or an array) and JSON lines (``.jsonl``/``.ndjson``, one record a
-line). Text is UTF-8, or UTF-16 or UTF-32 with a byte order mark. Files are bounded in size and records per
-file; a file or record that cannot be read is refused with a reason (and counted), and the rest still go through.
+(``.html``/``.htm``), JSON (one record, an array, or an object holding its records under one key) and JSON
+lines (``.jsonl``/``.ndjson``, one record a line). Text is UTF-8, or UTF-16 or UTF-32 with a byte order mark;
+a file that is neither but reads plainly as text in another encoding (Windows-1252 above all) is decoded in
+the encoding detected, which is logged. Lines end in LF, CR LF or CR alone. Files are bounded in size and
+records per file; a file or record that cannot be read is refused with a reason (and counted), and the rest
+still go through.
 The folder is scanned, which works the same on bind mounts, network shares and Docker volumes, where file events
 do not arrive; where they do, a file its writer has closed or renamed in is read at once instead of after two
 scans (``producers/inbox_events.py``).
@@ -22,12 +25,13 @@ import re
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
 from typing import Any
 
 import redis
+from charset_normalizer import from_bytes
 from pydantic import ValidationError
 
 from producers.inbox_events import QUIET_S, InboxEvents, wanted
@@ -48,6 +52,22 @@ _BINARY_SNIFF_BYTES = 8192
 _WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
               (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
+# A file that is not UTF-8 is read in the encoding charset_normalizer finds plausible (docs/decisions.md,
+# "Windows-1252 files were refused"). UTF-16 and UTF-32 are never guessed: without a byte order mark their zero
+# bytes made the file binary already, and guessed for ASCII-like bytes they turn text into CJK soup.
+_GUESS_NEVER = ["utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be"]
+# Where several encodings read a file equally well (Windows-1250, -1252 and -1257 agree on most Western text;
+# on a short text even Mac Central European does), Windows-1252: the commonest legacy encoding of news text, and
+# the one HTML reads an unlabelled page in.
+_PREFERRED_GUESS = "cp1252"
+# C0 controls but tab, line feed, vertical tab, form feed, carriage return and escape; and DEL. Text in no
+# encoding has them; data that no encoding fits and that holds them is binary.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_LINE_ENDS = re.compile(r"\r\n?")
+# An object that holds these is a record, whatever lists of objects it holds besides (its authors); one that
+# holds none of them and one list of objects is an export wrapping its records (`{"articles": […]}`).
+_RECORD_FIELDS = frozenset({"title", "text", "content", "body", "html", "markdown", "url", "link"})
+_NO_RECORDS = "no records"  # an empty array, or a wrapper around one: refused as empty, not passed over in silence
 # A `text`/`content`/`body` field that holds markup (what CMS exports and feed-to-JSON tools write): read as
 # HTML, or its tags and entities would be kept as words. Prose that merely mentions a tag has no closing one.
 _MARKUP = re.compile(r"</(?:p|div|span|a|em|strong|b|i|u|li|ul|ol|h[1-6]|blockquote|figure|figcaption|td|tr"
@@ -86,6 +106,12 @@ class FileResult:
 
     articles: list[RawArticle] = field(default_factory=list)
     refusals: list[Terminal] = field(default_factory=list)
+    digest: str = ""  # of the bytes read (`content_digest`); empty when the file was refused before reading it
+
+
+def content_digest(data: bytes) -> str:
+    """A digest of a file's bytes, to tell a file replaced with one of the same size and mtime (InboxWatcher)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def delivery_id() -> str:
@@ -126,6 +152,34 @@ def _decode_html(data: bytes) -> str:
             return data.decode(encoding, errors="replace")
         except LookupError:
             return data.decode("cp1252", errors="replace")
+
+
+def _damaged_utf8(data: bytes) -> bool:
+    """Whether ``data``, not valid UTF-8, is UTF-8 with a few bad bytes (cut short mid-character, a stray byte
+    pasted in) rather than text in another encoding: it holds more well-formed multi-byte characters than bad
+    spots. Read in a guessed encoding, each of its accents would be two characters of mojibake."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    return len(text) - len(text.encode("ascii", "ignore")) - bad > bad
+
+
+def _guess_encoding(data: bytes) -> tuple[str, str] | None:
+    """(encoding, text) of ``data`` in the encoding that reads it most plainly (charset_normalizer's least
+    "chaos"; then Windows-1252 when it is among the cleanest, else the most coherent for a language), or None
+    when none does."""
+    matches = list(from_bytes(data, cp_exclusion=_GUESS_NEVER, enable_fallback=False))
+    if not matches:
+        return None
+    cleanest = min(m.chaos for m in matches)
+    ranked = sorted(matches, key=lambda m: (m.chaos > cleanest, _PREFERRED_GUESS not in m.could_be_from_charset,
+                                            -m.coherence))  # fmt: skip
+    for match in ranked:
+        encoding = _PREFERRED_GUESS if _PREFERRED_GUESS in match.could_be_from_charset else match.encoding
+        try:
+            return encoding, data.decode(encoding)  # the detector looks at samples; the whole file must decode
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return None
 
 
 def _as_list(value: Any) -> list[str]:
@@ -215,7 +269,10 @@ def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str |
         if data is None:
             yield from _records("jsonl", text, limit)
             return
-        items = data if isinstance(data, list) else [data]
+        items = _unwrap(data)
+        if not items:
+            yield 0, None, _NO_RECORDS
+            return
         for index, item in enumerate(items[:limit]):
             yield index, item, None
         if len(items) > limit:
@@ -235,6 +292,20 @@ def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str |
             yield lineno, json.loads(line[1:] if line.startswith("\ufeff") else line), None
         except (ValueError, RecursionError) as e:
             yield lineno, None, json_error(e, line_known=True)
+
+
+def _unwrap(data: Any) -> list[Any]:
+    """The records of a ``.json`` file's value: an array's items; the list under the one key of an object that
+    holds no article field and exactly one list of objects (or one empty list): `{"status": "ok", "articles":
+    […]}` (NewsAPI), `items`, `entries`, `data` of CMS and scraper exports, read as one empty record before;
+    else the value itself, one record."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and not _RECORD_FIELDS & data.keys():
+        lists = [v for v in data.values() if isinstance(v, list) and (not v or any(isinstance(i, dict) for i in v))]
+        if len(lists) == 1:
+            return lists[0]
+    return [data]
 
 
 def _json_lines(text: str, error: json.JSONDecodeError) -> bool:
@@ -354,6 +425,7 @@ def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records:
         return refuse("unreadable", str(e))
     if len(data) > max_bytes:
         return refuse("too_large", f"over the limit of {max_bytes} bytes")
+    result.digest = content_digest(data)
     if not data.strip():
         return refuse("empty", "the file is empty")
     wide = _wide_encoding(data)
@@ -370,11 +442,26 @@ def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as e:
-            return refuse("invalid_utf8", f"not valid UTF-8 at byte {e.start}")
+            not_utf8 = f"not valid UTF-8 at byte {e.start}"
+            if _damaged_utf8(data):
+                return refuse("invalid_utf8", not_utf8)
+            guessed = _guess_encoding(data)
+            if guessed is None:
+                if _CONTROL_BYTES.search(data[:_BINARY_SNIFF_BYTES]):
+                    return refuse("binary", "the file is binary, not text")
+                return refuse("invalid_utf8", f"{not_utf8}, and no other encoding reads it as text")
+            encoding, text = guessed
+            log.info("inbox_encoding_detected", path=shown(path), encoding=encoding, reason=not_utf8)
+    # Classic Mac OS and some CMS exports end lines with CR alone: the parsers split at "\n", so such a file was
+    # one line, and its title and metadata were lost in the body. In JSON a raw CR can only be white space.
+    text = _LINE_ENDS.sub("\n", text)
 
     if kind in ("json", "jsonl"):
         for index, record, error in _records(kind, text, max_records):
             did = delivery_id()
+            if error == _NO_RECORDS:
+                result.refusals.append(Terminal(did, "rejected:empty", f"{name}: {error}", label))
+                continue
             if error:
                 result.refusals.append(Terminal(did, "rejected:invalid_json", f"{name}:{index}: {error}", label))
                 continue
@@ -398,9 +485,53 @@ def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records:
     return result
 
 
+@dataclass(frozen=True)
+class FileStamp:
+    """What the watcher keeps of a file it found: enough to tell, without reading it, that it is unchanged.
+
+    Size and mtime say a file changed, but not always: a file replaced with one of the same size whose mtime was
+    set back (``os.replace`` from a temporary file, then ``os.utime``: sync tools and ``cp -p`` do it) was never
+    read again. The inode and ctime change then (no one can set a ctime), and so they do on a chmod, a hard link
+    or a remount that renumbers inodes, which change nothing in the file: so a file whose size and mtime held
+    but whose inode or ctime did not is compared by the digest of the bytes read (`InboxWatcher._unchanged`),
+    once, never on every scan."""
+
+    size: int
+    mtime_ns: int
+    ino: int = -1  # -1: not known (remembered before stamps held it)
+    ctime_ns: int = -1
+    # Of the bytes read (`content_digest`). "": not read whole (yet, or refused before reading: too large, a link).
+    # None: remembered before digests were kept, so trusted on size and mtime, as it was then.
+    digest: str | None = ""
+
+    @classmethod
+    def of(cls, stat: os.stat_result, digest: str | None = "") -> FileStamp:
+        return cls(stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns, digest)
+
+    def same_stat(self, stat: os.stat_result) -> bool:
+        return (self.size, self.mtime_ns, self.ino, self.ctime_ns) == (stat.st_size, stat.st_mtime_ns, stat.st_ino,
+                                                                       stat.st_ctime_ns)  # fmt: skip
+
+    def stored(self) -> str:
+        """As InboxMemory keeps it: "size mtime_ns ino ctime_ns digest" ("-" for no digest, "?" for not known)."""
+        digest = "?" if self.digest is None else self.digest or "-"
+        return f"{self.size} {self.mtime_ns} {self.ino} {self.ctime_ns} {digest}"
+
+    @classmethod
+    def parse(cls, value: str) -> FileStamp | None:
+        """A stored stamp; "size mtime_ns", as versions before 2026-11-30 kept it, has no digest to compare."""
+        fields = value.split(" ")
+        if len(fields) == 2 and all(f.isdigit() for f in fields):
+            return cls(int(fields[0]), int(fields[1]), digest=None)
+        if len(fields) != 5 or not all(f.lstrip("-").isdigit() for f in fields[:4]):
+            return None
+        digest = None if fields[4] == "?" else "" if fields[4] == "-" else fields[4]
+        return cls(int(fields[0]), int(fields[1]), int(fields[2]), int(fields[3]), digest)
+
+
 class InboxMemory:
     """The files an inbox watcher has read, kept in Redis beside the ledger (``ww:{ww}:inbox:<folder digest>``:
-    path -> "size mtime_ns"), so that a restarted ``run`` does not read kept files again. In memory only, a
+    path -> `FileStamp.stored`), so that a restarted ``run`` does not read kept files again. In memory only, a
     restart read every kept file again: duplicates while their claims lasted, and past the dedup window their
     articles emitted a second time. Like the ledger, it goes with Redis's state, when reading every file
     again is what recovery wants (``Runner.recover_lost_state``)."""
@@ -409,18 +540,13 @@ class InboxMemory:
         self.client = client
         self.key = c.inbox_memory_key(hashlib.sha256(str(folder.absolute()).encode()).hexdigest()[:32])
 
-    def load(self) -> dict[Path, tuple[int, int]]:
+    def load(self) -> dict[Path, FileStamp]:
         stored: dict[str, str] = self.client.hgetall(self.key)  # type: ignore[assignment]
-        out = {}
-        for path, value in stored.items():
-            size, _, mtime = value.partition(" ")
-            if size.isdigit() and mtime.isdigit():
-                out[Path(path)] = (int(size), int(mtime))
-        return out
+        return {Path(path): stamp for path, value in stored.items() if (stamp := FileStamp.parse(value))}
 
-    def remember(self, read: dict[Path, tuple[int, int]]) -> None:
+    def remember(self, read: dict[Path, FileStamp]) -> None:
         if read:
-            self.client.hset(self.key, mapping={str(p): f"{size} {mtime}" for p, (size, mtime) in read.items()})
+            self.client.hset(self.key, mapping={str(p): stamp.stored() for p, stamp in read.items()})
 
     def forget(self, paths: Sequence[Path]) -> None:
         if paths:
@@ -433,8 +559,8 @@ class InboxWatcher:
 
     folder: Path
     move_done: bool = False  # the folder's `after: move`: the runner moves settled files into DONE_DIR
-    seen: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    growing: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    seen: dict[Path, FileStamp] = field(default_factory=dict)
+    growing: dict[Path, tuple[int, int]] = field(default_factory=dict)  # size and mtime at the last scan
     events: InboxEvents | None = None  # file events for this folder, when it can be watched
     missing: bool = False  # the folder was not there at the last poll (said once, not every second)
     memory: InboxMemory | None = None  # what was read, kept across restarts (``remember_read``)
@@ -463,8 +589,7 @@ class InboxWatcher:
                 continue  # gone again (renamed on, deleted): the scan has the last word
             if S_ISDIR(stat.st_mode):
                 continue
-            signature = (stat.st_size, stat.st_mtime_ns)
-            if self.seen.get(path) == signature:
+            if self._unchanged(path, stat):
                 continue  # read already (a rename within the folder, a close without a change)
             if self._being_written(path):
                 continue  # reopened and written to since its close: its next close reports it again
@@ -472,7 +597,7 @@ class InboxWatcher:
                 recent.append(path)
                 continue
             self.growing.pop(path, None)
-            self.seen[path] = signature
+            self.seen[path] = FileStamp.of(stat)
             ready.append(path)
         self.events.put_back(recent)
         return ready
@@ -494,9 +619,9 @@ class InboxWatcher:
                 stat = path.lstat()
             except OSError:
                 continue
-            signature = (stat.st_size, stat.st_mtime_ns)
-            if self.seen.get(path) == signature:
+            if self._unchanged(path, stat):
                 continue
+            signature = (stat.st_size, stat.st_mtime_ns)
             if self._being_written(path):
                 self.growing.pop(path, None)  # its writer paused: two still scans prove nothing; its close will
                 continue
@@ -504,13 +629,36 @@ class InboxWatcher:
                 self.growing[path] = signature
                 continue
             self.growing.pop(path, None)
-            self.seen[path] = signature
+            self.seen[path] = FileStamp.of(stat)
             ready.append(path)
         return ready
 
     def read(self, path: Path, source_name: str | None, max_bytes: int, max_records: int) -> FileResult:
-        """`read_file` of a path this watcher found: no folder between ``folder`` and the file may be a link."""
-        return read_file(path, source_name, max_bytes, max_records, root=self.folder)
+        """`read_file` of a path this watcher found: no folder between ``folder`` and the file may be a link.
+        The digest of what was read joins the file's stamp (remembered with it by `remember_read`)."""
+        result = read_file(path, source_name, max_bytes, max_records, root=self.folder)
+        if path in self.seen:
+            self.seen[path] = replace(self.seen[path], digest=result.digest)
+        return result
+
+    def _unchanged(self, path: Path, stat: os.stat_result) -> bool:
+        """Whether ``path`` (now ``stat``) is the file this watcher read. Its size, mtime, inode and ctime as
+        then: unchanged, without a read. Size and mtime as then but not inode or ctime (replaced with its mtime set
+        back; or only chmod-ed, hard-linked, remounted): the digest of its bytes decides, and an unchanged file's
+        new stamp is kept (and remembered), so it is not hashed again."""
+        stamp = self.seen.get(path)
+        if stamp is None or (stamp.size, stamp.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            return False
+        if stamp.same_stat(stat):
+            return True
+        if stamp.digest == "":
+            return False  # never read whole: read it (again), which costs what hashing it would
+        if stamp.digest is not None and _file_digest(path, self.folder, stamp.size) != stamp.digest:
+            return False
+        self.seen[path] = FileStamp.of(stat, stamp.digest)
+        if self.memory is not None:
+            self.memory.remember({path: self.seen[path]})
+        return True
 
     def _being_written(self, path: Path) -> bool:
         """Whether file events saw ``path`` written to and not closed since (never, without events)."""
@@ -553,7 +701,7 @@ class InboxWatcher:
         except OSError:
             self.seen.pop(path, None)  # gone already (moved or deleted by someone else)
             return None
-        if self.seen.get(path) != (stat.st_size, stat.st_mtime_ns):
+        if not self._unchanged(path, stat):
             return None
         if self._being_written(path):
             return None  # written to since, and still open: it will be read again once closed
@@ -593,6 +741,19 @@ class InboxWatcher:
         path.replace(target)
         self.seen.pop(path, None)
         return target
+
+
+def _file_digest(path: Path, root: Path, size: int) -> str | None:
+    """`content_digest` of the regular file ``path`` of ``size`` bytes (what was read of it: past that it
+    differs anyway), opened as `read_file` opens it; None when it cannot be (gone, a link or a FIFO now:
+    reading it says why)."""
+    try:
+        with os.fdopen(_open_file(path, root), "rb") as file:
+            if not S_ISREG(os.fstat(file.fileno()).st_mode):
+                return None
+            return content_digest(file.read(size + 1))
+    except OSError:  # UnsafeInboxPath too
+        return None
 
 
 def _exists_at(name: str, folder: int) -> bool:

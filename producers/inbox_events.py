@@ -9,7 +9,8 @@ path beside it, through watchdog (inotify on Linux, FSEvents on macOS, ReadDirec
   closes and reopens a file within moments from being read half-way;
 - bind mounts, network shares and Docker Desktop volumes may deliver no events, and a new subfolder's first
   files can be written before its watch exists: the scan finds those files as before, so nothing is missed,
-  and a file is read once either way (the watcher remembers what it read, by size and mtime);
+  and a file is read once either way (the watcher remembers what it read, by its stamp: size, mtime,
+  inode, ctime and digest);
 - a folder that cannot be watched (missing at start, or the system's watch limit reached) is logged once as
   ``inbox_events_unavailable`` and left to the scan.
 

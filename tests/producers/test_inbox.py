@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -130,3 +132,280 @@ def test_a_utf16_seed_article_goes_through_the_pipeline(
     (event,) = stream_events(client)
     assert event["title"].startswith("China's jailing of nine people") and event["authors"] == ["Jing Xuan TENG"]
     assert event["url"].startswith("https://news.yahoo.com/")
+
+
+# --- legacy encodings: a file that is not UTF-8 but is plainly text in another encoding is read -------------------
+
+CP1252_ARTICLE = (
+    "# Caf\u00e9 owner\u2019s \u201cbest\u201d year \u2014 profits up 5\u00a0%\r\n"
+    "Published at: **2024-05-01T10:00:00Z**\r\n"
+    "Author: **Jos\u00e9 Mu\u00f1oz**\r\n"
+    "\r\n"
+    "The caf\u00e9 on the Stra\u00dfe had its best year, the owner said \u2013 na\u00efve as it sounds, "
+    "the \u20ac5 breakfast did it.\r\n"
+)
+
+
+def test_a_cp1252_article_is_read_with_its_encoding_logged_and_goes_through_the_pipeline(
+    worker_app: Any, submit: Callable[..., list[str]], client: redis.Redis, tmp_path: Path
+) -> None:
+    """A markdown article saved in Windows-1252 (Notepad before 2019, Word's "plain text") is read, not refused
+    as not UTF-8: its curly quotes, dashes, euro sign and accents come through, and the guessed encoding is
+    logged with the reason it was guessed."""
+    from structlog.testing import capture_logs
+
+    path = tmp_path / "story.md"
+    path.write_bytes(CP1252_ARTICLE.encode("cp1252"))
+    with capture_logs() as logs:
+        articles, refusals = _read(path)
+    assert refusals == []
+    assert [a.content for a in articles] == [CP1252_ARTICLE.replace("\r\n", "\n")]
+    [entry] = [e for e in logs if e["event"] == "inbox_encoding_detected"]
+    assert entry["encoding"] == "cp1252" and entry["path"] == str(path)
+    assert entry["reason"].startswith("not valid UTF-8 at byte ")
+    ids = submit(*articles)
+    assert [s["state"] for s in wait_for_status(client, ids).values()] == ["emitted"]
+    (event,) = stream_events(client)
+    # the worker straightens quotes and spaces in titles; what matters is that no character came through as mojibake
+    assert event["title"].startswith("Caf\u00e9 owner") and event["title"].endswith("year \u2014 profits up 5 %")
+    assert event["authors"] == ["Jos\u00e9 Mu\u00f1oz"] and "\u20ac5 breakfast" in event["text"]
+
+
+@pytest.mark.parametrize(("name", "text", "encoding"), [
+    ("fr.txt", "Le caf\u00e9 a rouvert apr\u00e8s des mois de travaux.\n\n\u00ab C\u2019est une f\u00eate \u00bb, a "
+               "d\u00e9clar\u00e9 le ma\u00eetre d\u2019h\u00f4tel, tr\u00e8s \u00e9mu.", "cp1252"),
+    ("es.md", "El alcalde de Logro\u00f1o inaugur\u00f3 el puente\n\nLa obra cost\u00f3 3,5 millones de \u20ac y "
+              "dur\u00f3 dos a\u00f1os.", "cp1252"),
+    ("latin1.txt", "Caf\u00e9 news\n\nIt opened in the town centre.", "latin-1"),
+    ("ru.txt", "\u041c\u044d\u0440 \u041c\u043e\u0441\u043a\u0432\u044b \u043e\u0442\u043a\u0440\u044b\u043b "
+               "\u043d\u043e\u0432\u044b\u0439 \u043c\u043e\u0441\u0442\n\n\u041c\u043e\u0441\u0442 "
+               "\u043e\u0442\u043a\u0440\u044b\u043b\u0438 \u0432 \u0441\u0440\u0435\u0434\u0443.", "cp1251"),
+    ("records.jsonl", '{"title": "Caf\u00e9 reopens", "text": "The caf\u00e9\u2019s doors opened."}\n', "cp1252"),
+])  # fmt: skip
+def test_a_file_in_a_legacy_encoding_is_decoded_as_written(tmp_path: Path, name: str, text: str, encoding: str) -> None:
+    """Windows-1252 (and Latin-1, its subset in practice), Windows-1251 and the like: every character as written;
+    where several single-byte encodings fit equally, Windows-1252 is taken (the commonest, and the one an HTML
+    page without a charset is read in)."""
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    articles, refusals = _read(path)
+    assert refusals == []
+    if name.endswith(".jsonl"):
+        assert [(a.title, a.content) for a in articles] == [("Caf\u00e9 reopens", "The caf\u00e9\u2019s doors opened.")]
+    else:
+        assert [a.content for a in articles] == [text]
+
+
+@pytest.mark.parametrize("data", [
+    bytes(b for b in bytes(range(256)) * 40 if b),  # every byte value but zero
+    bytes(b or 1 for b in random.Random(7).randbytes(20_000)),  # compressed or encrypted data, zero bytes replaced
+    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Filter /FlateDecode >>\nstream\n"
+    + bytes(b or 1 for b in random.Random(8).randbytes(4000)) + b"\nendstream\n",
+])  # fmt: skip
+def test_binary_data_without_zero_bytes_is_still_refused(tmp_path: Path, data: bytes) -> None:
+    """Guessing an encoding never turns binary data into an article: data with no zero byte (which used to be
+    refused as not UTF-8) is refused as binary when no text encoding fits it."""
+    path = tmp_path / "story.txt"
+    path.write_bytes(data)
+    articles, refusals = _read(path)
+    assert articles == [] and refusals == ["rejected:binary story.txt: the file is binary, not text"]
+
+
+@pytest.mark.parametrize("data", [
+    ("The caf\u00e9 opened. " * 20).encode() + "\u00e9".encode()[:1],  # cut short mid-character
+    ("Caf\u00e9 na\u00efve r\u00e9sum\u00e9 \u00fcber. " * 20).encode() + b"\x93quoted\x94",  # one stray cp1252 pair
+])  # fmt: skip
+def test_damaged_utf8_is_refused_not_read_in_a_guessed_encoding(tmp_path: Path, data: bytes) -> None:
+    """A UTF-8 file with a few bad bytes is damaged UTF-8, not a legacy encoding: read as one, every accent would
+    be mojibake ("caf\u00c3\u00a9"). It stays refused, with where the damage is."""
+    path = tmp_path / "story.txt"
+    path.write_bytes(data)
+    articles, refusals = _read(path)
+    assert articles == [] and len(refusals) == 1
+    assert refusals[0].startswith("rejected:invalid_utf8 story.txt: not valid UTF-8 at byte ")
+
+
+def test_a_legacy_encoded_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    """The size bound holds whatever the encoding: an over-size Windows-1252 file is refused before decoding."""
+    path = tmp_path / "big.txt"
+    path.write_bytes(CP1252_ARTICLE.encode("cp1252"))
+    result = read_file(path, "tests", path.stat().st_size - 1, MAX_RECORDS)
+    assert result.articles == [] and [t.outcome for t in result.refusals] == ["rejected:too_large"]
+
+
+# --- line endings: CR alone (classic Mac OS, some CMS exports) is a line break too ------------------------------
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n"])
+def test_cr_line_endings_keep_the_seed_article_s_title_and_metadata(
+    worker_app: Any, submit: Callable[..., list[str]], client: redis.Redis, tmp_path: Path, seed_text: str,
+    newline: str,
+) -> None:  # fmt: skip
+    """The seed article with CR-only (or CRLF) line endings ends as one event with its title, author and link:
+    with CR alone, the whole file was one line, and its title and metadata were lost in the body."""
+    path = tmp_path / "seed.md"
+    path.write_bytes(seed_text.replace("\n", newline).encode("utf-8"))
+    articles, refusals = _read(path)
+    assert refusals == [] and "\r" not in articles[0].content
+    ids = submit(*articles)
+    assert [s["state"] for s in wait_for_status(client, ids).values()] == ["emitted"]
+    (event,) = stream_events(client)
+    assert event["title"].startswith("China's jailing of nine people") and event["authors"] == ["Jing Xuan TENG"]
+    assert event["url"].startswith("https://news.yahoo.com/")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1252"])
+def test_cr_only_lines_are_lines_in_every_format(tmp_path: Path, encoding: str) -> None:
+    """Plain text keeps its first line as the title line, and JSON lines keep one record a line, whatever the
+    encoding the CR-only file was written in."""
+    text = tmp_path / "story.txt"
+    text.write_bytes("Dam opens\r\rThe new dam opened on Friday.\rIt took ten years.\r".encode(encoding))
+    lines = tmp_path / "records.jsonl"
+    lines.write_bytes('{"title": "One", "text": "First."}\r{"title": "Two", "text": "Second."}\r'.encode(encoding))
+    articles, refusals = _read(text)
+    assert refusals == [] and [a.content for a in articles] == [
+        "Dam opens\n\nThe new dam opened on Friday.\nIt took ten years.\n"
+    ]
+    articles, refusals = _read(lines)
+    assert refusals == [] and [a.title for a in articles] == ["One", "Two"]
+    assert [a.source.path for a in articles] == [f"{lines}:1", f"{lines}:2"]
+
+
+# --- JSON exports that wrap their records in an object -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["articles", "items", "entries", "data", "results"])
+def test_a_json_export_wrapping_its_records_under_one_key_is_read_record_by_record(tmp_path: Path, key: str) -> None:
+    """`{"status": "ok", "articles": [{…}, {…}]}` (NewsAPI; CMS and scraper exports say `items`, `entries`,
+    `data`) is its records, not one empty record: each good one kept, each bad one refused with its index."""
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({
+        "status": "ok", "totalResults": 4,
+        key: [
+            {"title": "Dam opens", "text": "The new dam opened on Friday.", "source": {"name": "Herald"}},
+            "not a record",
+            {"title": "Bad body", "text": ["a", "list"]},
+            {"title": "Port reopens", "content": "The port reopened on Monday.", "url": "https://a.example/port"},
+        ],
+    }), encoding="utf-8")  # fmt: skip
+    articles, refusals = _read(path)
+    assert [(a.title, a.content, a.source.path) for a in articles] == [
+        ("Dam opens", "The new dam opened on Friday.", f"{path}:0"),
+        ("Port reopens", "The port reopened on Monday.", f"{path}:3"),
+    ]
+    assert articles[0].source.name == "Herald" and str(articles[1].url) == "https://a.example/port"
+    assert refusals == [
+        "rejected:invalid_record export.json:1: a record must be a JSON object",
+        "rejected:invalid_record export.json:2: the text field must be a string",
+    ]
+
+
+def test_wrapped_records_are_bounded_by_the_record_limit(tmp_path: Path) -> None:
+    """The records under the key count against `max_records_per_file` like those of a top-level array."""
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"items": [{"title": f"S{i}", "text": f"Body {i}."} for i in range(5)]}),
+                    encoding="utf-8")  # fmt: skip
+    result = read_file(path, "tests", MAX_BYTES, 3)
+    assert [a.title for a in result.articles] == ["S0", "S1", "S2"]
+    assert [f"{t.outcome} {t.detail}" for t in result.refusals] == [
+        "rejected:invalid_json export.json:3: more than 3 records; the rest were not read"
+    ]
+
+
+@pytest.mark.parametrize("record", [
+    {"title": "Dam opens", "text": "The new dam opened.", "authors": [{"name": "Ann Lee"}, {"name": "Bo Li"}]},
+    {"url": "https://a.example/dam", "html": "<p>The new dam opened.</p>", "tags": [{"id": 1}]},
+])  # fmt: skip
+def test_a_single_record_holding_a_list_of_objects_is_still_one_record(tmp_path: Path, record: dict[str, Any]) -> None:
+    """An object with an article's fields is a record, whatever lists of objects it holds (its authors)."""
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    articles, refusals = _read(path)
+    assert refusals == [] and len(articles) == 1
+    assert articles[0].authors == (["Ann Lee", "Bo Li"] if "authors" in record else [])
+
+
+@pytest.mark.parametrize("text", ["[]", '{"articles": []}'])
+def test_a_json_file_of_no_records_is_refused_as_empty(tmp_path: Path, text: str) -> None:
+    """An empty export (`[]`, or its wrapper around an empty list) ends as one counted refusal, not silence."""
+    path = tmp_path / "export.json"
+    path.write_text(text, encoding="utf-8")
+    assert _read(path) == ([], ["rejected:empty export.json: no records"])
+
+
+# --- a file replaced in place is read again ----------------------------------------------------------------------
+
+
+def _replace_keeping_size_and_mtime(path: Path, text: str) -> None:
+    """Replace ``path`` atomically (a temporary file renamed over it, as editors and sync tools do) with ``text``
+    of the same size, and set its mtime back to the old one."""
+    before = path.stat()
+    data = text.encode("utf-8")
+    assert len(data) == before.st_size
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+def _inbox_settings(redis_url: str, tmp_path: Path) -> tuple[Path, Settings]:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    return inbox, load_settings(None, redis_url=redis_url, data_dir=str(tmp_path / "data"), inbox_events=False,
+                                inbox=[{"path": str(inbox)}])  # fmt: skip
+
+
+def test_a_file_replaced_with_the_same_size_and_mtime_is_read_again(redis_url: str, tmp_path: Path) -> None:
+    """A corrected article saved over the first (same length, mtime set back by a sync tool) is new content:
+    read again, while the service runs and across a restart; the first read is not repeated."""
+    inbox, settings = _inbox_settings(redis_url, tmp_path)
+    path = inbox / "story.txt"
+    path.write_text("Dam opens\n\nThe dam opened on Friday.\n", encoding="utf-8")
+    with started(settings, with_worker=False) as runner:
+        assert runner.read_inboxes(settle=False) == 1
+        _replace_keeping_size_and_mtime(path, "Dam opens\n\nThe dam opened on Monday.\n")
+        assert runner.read_inboxes(settle=False) == 1
+        assert runner.read_inboxes(settle=False) == 0
+    _replace_keeping_size_and_mtime(path, "Dam opens\n\nThe dam opened on Sunday.\n")
+    with started(settings, with_worker=False) as runner:  # replaced while the service was down
+        assert runner.read_inboxes(settle=False) == 1
+        assert runner.read_inboxes(settle=False) == 0
+    with started(settings, with_worker=False) as runner:
+        assert runner.read_inboxes(settle=False) == 0
+
+
+def test_a_file_whose_metadata_alone_changed_is_not_read_again(redis_url: str, tmp_path: Path) -> None:
+    """A chmod, a hard link or the same bytes saved over it (same size and mtime) changes the file's ctime or
+    inode but not its content: not read again (a duplicate delivery; past the dedup window, a second event)."""
+    inbox, settings = _inbox_settings(redis_url, tmp_path)
+    path = inbox / "story.txt"
+    path.write_text("Dam opens\n\nThe dam opened on Friday.\n", encoding="utf-8")
+    with started(settings, with_worker=False) as runner:
+        assert runner.read_inboxes(settle=False) == 1
+        path.chmod(0o600)
+        assert runner.read_inboxes(settle=False) == 0
+        _replace_keeping_size_and_mtime(path, "Dam opens\n\nThe dam opened on Friday.\n")
+        assert runner.read_inboxes(settle=False) == 0
+    os.link(path, tmp_path / "elsewhere.txt")
+    with started(settings, with_worker=False) as runner:
+        assert runner.read_inboxes(settle=False) == 0
+
+
+def test_files_remembered_before_this_change_are_not_read_again(
+    client: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    """A memory written by an older version (path -> "size mtime") is still trusted after an upgrade: the kept
+    files are not all read again."""
+    from producers.inbox import InboxMemory
+
+    inbox, settings = _inbox_settings(redis_url, tmp_path)
+    path = inbox / "story.txt"
+    path.write_text("Dam opens\n\nThe dam opened on Friday.\n", encoding="utf-8")
+    stat = path.stat()
+    client.hset(InboxMemory(client, inbox).key, str(path), f"{stat.st_size} {stat.st_mtime_ns}")
+    with started(settings, with_worker=False) as runner:
+        assert runner.read_inboxes(settle=False) == 0
+        path.write_text("Dam opens\n\nThe dam opened on Friday, a day late.\n", encoding="utf-8")
+        assert runner.read_inboxes(settle=False) == 1

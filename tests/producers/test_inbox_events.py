@@ -13,7 +13,7 @@ from typing import TextIO
 import pytest
 import redis
 
-from producers.inbox import InboxWatcher
+from producers.inbox import FileStamp, InboxWatcher
 from producers.inbox_events import QUIET_S, watching
 from tests.helpers import queued_batches
 from wirewatch import constants as c
@@ -108,7 +108,7 @@ def test_a_writer_that_pauses_mid_file_is_waited_for_however_still_the_file_hold
             for _ in range(4):  # still across four scans: the old rule read it at the second
                 assert watcher.poll() == []
             assert watcher.completed() == []
-            watcher.seen[path] = (path.stat().st_size, path.stat().st_mtime_ns)  # as if an earlier run read it
+            watcher.seen[path] = FileStamp.of(path.stat())  # as if an earlier run read it
             assert watcher.done(path) is None and path.exists()
             del watcher.seen[path]
             writer.write('o", "text": "second"}\n')
@@ -242,4 +242,3 @@ def test_while_the_queue_has_a_backlog_reported_files_share_a_message(
         runner.stop()
         loop.join(timeout=5)
         assert [len(batch) for batch in queued_batches(client)] == [1, 2]
-
