@@ -35,7 +35,7 @@ def test_add_list_remove(cli: CliRunner, client: redis.Redis) -> None:
     assert sub.secret and len(sub.secret) == 64 and sub.secret in added.output
     listed = cli.invoke(main, ["subscriptions", "list", "--json"])
     assert listed.exit_code == 0
-    assert [json.loads(line) for line in listed.output.splitlines()] == [sub.model_dump(exclude={"secret"})]
+    assert [json.loads(line) for line in listed.output.splitlines()] == [{**sub.model_dump(exclude={"secret"}), "webhook_off": None}]
     assert "fentanyl AND china" in cli.invoke(main, ["subscriptions", "list"]).output
     assert cli.invoke(main, ["subscriptions", "remove", "fc"]).exit_code == 0
     gone = cli.invoke(main, ["subscriptions", "remove", "fc"])
@@ -118,3 +118,23 @@ def test_run_once_alerts_from_the_config(example: Path) -> None:  # noqa: F811 -
                                  capture_output=True, text=True, timeout=60)  # fmt: skip
         assert refused.returncode == 2, refused.stderr[-2000:]
         assert refused.stderr.startswith("wirewatch: config error: subscriptions.0.webhook:") and why in refused.stderr
+
+
+def test_list_shows_a_webhook_switched_off_and_add_switches_it_on(cli: CliRunner, client: redis.Redis) -> None:
+    """A webhook its receiver switched off (a 410) is listed as off, with when and why, in the table and the JSON;
+    adding the subscription again (its update) switches it back on and says so."""
+    from worker.subscriptions import subscription_id, switch_webhook_off
+
+    hook = "https://h.example/x"
+    assert cli.invoke(main, ["subscriptions", "add", "h", "china", "--webhook", hook,
+                             "--secret", "s" * 16]).exit_code == 0  # fmt: skip
+    at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    assert switch_webhook_off(client, subscription_id("h"), hook, "http 410: the receiver says the endpoint is gone", at)
+    [listed] = [json.loads(line) for line in cli.invoke(main, ["subscriptions", "list", "--json"]).output.splitlines()]
+    assert listed["webhook_off"] == {"at": "2026-12-01T09:30:00Z", "reason": "http 410: the receiver says the endpoint is gone"}
+    table = cli.invoke(main, ["subscriptions", "list"], terminal_width=200).output
+    assert "off since 2026-12-01T09:30:00Z" in table and "410" in table
+    again = cli.invoke(main, ["subscriptions", "add", "h", "china", "--webhook", hook, "--secret", "s" * 16])
+    assert again.exit_code == 0 and "webhook switched back on" in again.output
+    [listed] = [json.loads(line) for line in cli.invoke(main, ["subscriptions", "list", "--json"]).output.splitlines()]
+    assert listed["webhook_off"] is None

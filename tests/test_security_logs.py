@@ -22,6 +22,7 @@ from tests.producers.feed_server import running_server
 from tests.producers.test_poll import Clock, Sink
 from wirewatch import constants as c
 from wirewatch import logs
+from wirewatch.api.auth import token_id
 from wirewatch.api.server import serving
 
 
@@ -48,7 +49,7 @@ def test_a_500_traceback_does_not_print_the_bearer_token(
     settings = http_settings(redis_url, tmp_path)
     window = int(time.time() // max(1, int(settings.http.rate_window)))
     for w in (window - 1, window, window + 1, window + 2):  # the counter is not a counter: INCR fails
-        client.hset(c.rate_key("partner", w), "x", "1")
+        client.hset(c.rate_key(f"token:{token_id(WRITE_TOKEN)}", w), "x", "1")
     with serving(settings, redis_url) as base, httpx.Client(base_url=base, timeout=10) as http:
         assert http.get("/v1/events", headers=WRITE).status_code == 500
         time.sleep(0.2)  # the server thread logs the traceback after answering

@@ -66,9 +66,10 @@ def _query_error(e: Any) -> None:
 @click.option("--secret", default=None, envvar="WIREWATCH_WEBHOOK_SECRET",
               help="HMAC key for the webhook signature (default: a new random one, printed once).")  # fmt: skip
 def add(config_file: str | None, name: str, query: str, webhook: str | None, secret: str | None) -> None:
-    """Add (or replace) the subscription NAME; every worker picks it up within a second."""
+    """Add (or replace) the subscription NAME; every worker picks it up within a second. Adding it again switches
+    its webhook back on if its receiver had switched it off (410 Gone)."""
     from worker.query import QuerySyntaxError
-    from worker.subscriptions import put_subscription, validate
+    from worker.subscriptions import put_subscription, validate, webhook_off
 
     settings = _load(config_file)
     generated = webhook is not None and secret is None
@@ -86,8 +87,11 @@ def add(config_file: str | None, name: str, query: str, webhook: str | None, sec
         click.echo(f"wirewatch: {e}", err=True)
         sys.exit(2)
     with _redis(settings) as client:
+        was_off = webhook_off(client, sub.id) is not None
         changed = put_subscription(client, sub)
     click.echo(f"{'saved' if changed else 'unchanged'}: {sub.name} ({sub.id})")
+    if was_off and sub.webhook:
+        click.echo("webhook switched back on (its receiver had answered 410 Gone)")
     if generated and changed:
         click.echo(f"webhook secret (shown once): {secret}")
 
@@ -97,15 +101,18 @@ def add(config_file: str | None, name: str, query: str, webhook: str | None, sec
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line (secrets left out).")
 def list_(config_file: str | None, as_json: bool) -> None:
     """Every subscription (the config file's included)."""
-    from worker.subscriptions import list_subscriptions, sync_config
+    from worker.subscriptions import list_subscriptions, sync_config, webhooks_off
 
     settings = _load(config_file)
     with _redis(settings) as client:
         sync_config(client, settings)
         subs = list_subscriptions(client)
+        off = webhooks_off(client)
     if as_json:
         for sub in subs:
-            click.echo(json.dumps(sub.model_dump(exclude={"secret"})))
+            record = off.get(sub.id) if sub.webhook else None
+            shown = None if record is None else record.model_dump(mode="json")
+            click.echo(json.dumps({**sub.model_dump(exclude={"secret"}), "webhook_off": shown}))
         return
     if not subs:
         click.echo("no subscriptions")
@@ -114,7 +121,12 @@ def list_(config_file: str | None, as_json: bool) -> None:
     for column in ("name", "id", "query", "webhook"):
         table.add_column(column, overflow="fold")
     for sub in subs:
-        table.add_row(_cell(sub.name), sub.id, _cell(sub.query), _cell(sub.webhook))
+        webhook = _cell(sub.webhook)
+        record = off.get(sub.id) if sub.webhook else None
+        if record is not None:
+            at = record.model_dump(mode="json")["at"]
+            webhook.append(f" (off since {at}: {_cell(record.reason).plain})", style="yellow")
+        table.add_row(_cell(sub.name), sub.id, _cell(sub.query), webhook)
     _console().print(table)
 
 

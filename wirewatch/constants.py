@@ -98,6 +98,9 @@ EMBEDDED_STOP_TIMEOUT_S = 10.0
 SUBSCRIPTIONS = key("subs")  # hash subscription id -> Subscription JSON
 SUBSCRIPTIONS_VERSION = key("subs", "version")  # int, bumped by every change; workers poll it
 SUBSCRIPTIONS_POLL_S = 0.5  # how often a worker checks the version: changes reach it within a second
+# Webhooks switched off by their receiver (a 410 Gone): hash subscription id -> WebhookOff JSON, kept apart from the
+# Subscription (schemas/models.py forbids extra fields, and a subscription's body is what the user gave).
+WEBHOOKS_OFF = key("webhooks", "off")
 ALERT_STATS = key("stats", "alerts")  # hash outcome -> count: alerted, webhook:delivered, webhook:gave_up
 ALERT_CLAIM_TTL_S = 30 * 86_400  # one alert per subscription per story until this long after its latest alert
 # Webhook messages written with their alerts, in one script, and cleared once on the broker: a worker that dies

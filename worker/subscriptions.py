@@ -15,9 +15,11 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import redis
+from pydantic import BaseModel, ConfigDict, Field
 
 from schemas import Subscription
 from wirewatch import constants as c
@@ -32,25 +34,59 @@ log = get_logger("wirewatch.subscriptions")
 # A reload that compiles this many subscriptions freezes the heap after it (compiling them costs more).
 FREEZE_AFTER_ADDED = 1000
 
-# KEYS[1] subscriptions hash  KEYS[2] version counter.  ARGV[1] id  ARGV[2] JSON, or "" to delete.
-# Returns 1 when something changed (and the version moved), 0 otherwise. The version moves by a step drawn
-# from the server's clock, not by 1: should Redis lose the last change (AOF everysec, a failover), the next
-# change must not bring the counter back to a number a worker already holds for other contents, or that
-# worker would keep its stale set. A repeat needs the same microsecond remainder: one chance in ~10^6.
-_PUT_LUA = """
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-if ARGV[2] == '' then
-  if not old then return 0 end
-  redis.call('HDEL', KEYS[1], ARGV[1])
-elseif old == ARGV[2] then
-  return 0
-else
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-end
+# Moves the version by a step drawn from the server's clock, not by 1: should Redis lose the last change (AOF
+# everysec, a failover), the next change must not bring the counter back to a number a worker already holds for
+# other contents, or that worker would keep its stale set. A repeat needs the same microsecond remainder: one
+# chance in ~10^6.
+_BUMP_LUA = """
 local now = redis.call('TIME')
 redis.call('INCRBY', KEYS[2], 1 + tonumber(now[2]) % 999983)
-return 1
 """
+
+# KEYS[1] subscriptions hash  KEYS[2] version counter  KEYS[3] webhooks switched off.  ARGV[1] id  ARGV[2] JSON,
+# or "" to delete  ARGV[3] "1" to switch its webhook back on (forget it was switched off), "0" to leave that.
+# Returns bits: 1 when the subscription changed, 2 when its webhook came back on (0: nothing changed). The version
+# moves with any change, so workers start (or stop) making webhook messages for it.
+_PUT_LUA = f"""
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+local changed = 0
+if ARGV[2] == '' then
+  if old then
+    redis.call('HDEL', KEYS[1], ARGV[1])
+    changed = 1
+  end
+elseif old ~= ARGV[2] then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  changed = 1
+end
+if (ARGV[3] == '1' or ARGV[2] == '') and redis.call('HDEL', KEYS[3], ARGV[1]) == 1 then
+  changed = changed + 2
+end
+if changed == 0 then return 0 end
+{_BUMP_LUA}return changed
+"""
+
+# KEYS as _PUT_LUA.  ARGV[1] id  ARGV[2] the webhook URL that answered 410  ARGV[3] the WebhookOff JSON.
+# Records it only while the stored subscription still posts to that URL (one changed meanwhile stays on) and
+# only once (the first 410 is the one recorded and logged). Returns 1 when it switched the webhook off.
+_OFF_LUA = f"""
+local body = redis.call('HGET', KEYS[1], ARGV[1])
+if not body then return 0 end
+local ok, sub = pcall(cjson.decode, body)
+if not ok or type(sub) ~= 'table' or sub['webhook'] ~= ARGV[2] then return 0 end
+if redis.call('HSETNX', KEYS[3], ARGV[1], ARGV[3]) == 0 then return 0 end
+{_BUMP_LUA}return 1
+"""
+
+
+class WebhookOff(BaseModel):
+    """A subscription's webhook switched off: its receiver answered 410 Gone. The subscription keeps matching and
+    writing alerts to the stream; no webhook message is made for them until the subscription is updated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at: datetime
+    reason: str = Field(..., max_length=500)
 
 
 def subscription_id(name: str) -> str:
@@ -107,21 +143,48 @@ def validate(name: str, query: str, webhook: str | None = None, secret: str | No
     return Subscription(id=subscription_id(name), name=name, query=query, webhook=webhook, secret=secret)
 
 
-def _put(client: redis.Redis, sid: str, body: str) -> bool:
-    return bool(client.eval(_PUT_LUA, 2, c.SUBSCRIPTIONS, c.SUBSCRIPTIONS_VERSION, sid, body))
+def _put(client: redis.Redis, sid: str, body: str, webhook_on: bool = True) -> int:
+    keys = (c.SUBSCRIPTIONS, c.SUBSCRIPTIONS_VERSION, c.WEBHOOKS_OFF)
+    return int(client.eval(_PUT_LUA, 3, *keys, sid, body, "1" if webhook_on else "0"))
 
 
-def put_subscription(client: redis.Redis, sub: Subscription) -> bool:
-    """Store (or replace) a subscription; True when that changed anything."""
+def put_subscription(client: redis.Redis, sub: Subscription, *, webhook_on: bool = True) -> bool:
+    """Store (or replace) a subscription; True when that changed anything. Storing it is updating it: a webhook
+    switched off by its receiver (`switch_webhook_off`) is switched back on, unless `webhook_on` is False (the
+    config's entries, stored again at every start, must not undo a receiver's 410 each time)."""
     parse_query(sub.query)  # the last gate before workers: never store what they cannot compile
-    return _put(client, sub.id, sub.model_dump_json())
+    changed = _put(client, sub.id, sub.model_dump_json(), webhook_on)
+    if changed & 2 and sub.webhook:
+        log.info("webhook_switched_on", subscription_id=sub.id, receiver=webhook_origin(sub.webhook or ""))
+    return changed > 0
 
 
 def remove_subscription(client: redis.Redis, name_or_id: str) -> bool:
-    """Delete by name or id; False when there was no such subscription."""
-    if _put(client, name_or_id, ""):
+    """Delete by name or id (and any record of its webhook switched off); False when there was no such
+    subscription."""
+    if _put(client, name_or_id, "") & 1:
         return True
-    return _put(client, subscription_id(name_or_id), "")
+    return bool(_put(client, subscription_id(name_or_id), "") & 1)
+
+
+def switch_webhook_off(client: redis.Redis, sid: str, webhook: str, reason: str, at: datetime) -> bool:
+    """Record that the receiver at `webhook` said it is gone: True when that switched the subscription's webhook
+    off now; False when it was off already, or the subscription (or its webhook) changed since it was read."""
+    record = WebhookOff(at=at, reason=reason[:500]).model_dump_json()
+    keys = (c.SUBSCRIPTIONS, c.SUBSCRIPTIONS_VERSION, c.WEBHOOKS_OFF)
+    return bool(client.eval(_OFF_LUA, 3, *keys, sid, webhook, record))
+
+
+def webhook_off(client: redis.Redis, sid: str) -> WebhookOff | None:
+    """Why and since when the subscription's webhook is off, or None when it is on (or there is none)."""
+    body = client.hget(c.WEBHOOKS_OFF, sid)
+    return None if body is None else WebhookOff.model_validate_json(body)
+
+
+def webhooks_off(client: redis.Redis) -> dict[str, WebhookOff]:
+    """Every webhook switched off, by subscription id."""
+    raw: dict[str, str] = client.hgetall(c.WEBHOOKS_OFF)  # type: ignore[assignment]
+    return {sid: WebhookOff.model_validate_json(body) for sid, body in raw.items()}
 
 
 def list_subscriptions(client: redis.Redis) -> list[Subscription]:
@@ -151,7 +214,10 @@ def sync_config(client: redis.Redis, settings: Settings) -> int:
             raise QuerySyntaxError(f"subscription {entry.name!r}: {e.message}", e.position, e.query) from e
         except ValueError as e:
             raise ValueError(f"subscription {entry.name!r}: {e}") from e
-        changed += put_subscription(client, sub)
+        stored = get_subscription(client, sub.id)
+        # The same webhook as stored: one its receiver switched off stays off (a 410 is not undone by a restart).
+        same_webhook = stored is not None and stored.webhook == sub.webhook
+        changed += put_subscription(client, sub, webhook_on=not same_webhook)
     return changed
 
 
@@ -180,7 +246,7 @@ class SubscriptionIndex:
         self.clock = clock
         self.percolator = Percolator()
         self.subscriptions: dict[str, Subscription] = {}
-        self.with_webhook: set[str] = set()  # ids of the subscriptions that have a webhook
+        self.with_webhook: set[str] = set()  # ids of the subscriptions that have a webhook, switched on
         self._bodies: dict[str, str] = {}
         self.version: int | None = None
         self._checked_at = float("-inf")
@@ -196,21 +262,27 @@ class SubscriptionIndex:
         return self.percolator
 
     def _reload(self, version: int) -> None:
-        # Read the version before the hash: a change in between makes us reload once more, never miss it.
-        raw: dict[str, str] = self.client.hgetall(c.SUBSCRIPTIONS)  # type: ignore[assignment]
+        # Read the version before the hashes: a change in between makes us reload once more, never miss it.
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hgetall(c.SUBSCRIPTIONS)
+        pipe.hgetall(c.WEBHOOKS_OFF)
+        raw, off = pipe.execute()
         added = removed = 0
         for sid in [s for s in self._bodies if s not in raw]:
             self.percolator.remove(sid)
             del self._bodies[sid], self.subscriptions[sid]
             self.with_webhook.discard(sid)
             removed += 1
-        for sid, body in raw.items():
+        for sid, stored in raw.items():
+            # A webhook switched off by its receiver (a 410) is a change too: its alerts are still written, and
+            # the copy held here has no webhook, so no webhook message (nor outbox entry) is made for them.
+            body = stored if sid not in off else f"{stored}\n{off[sid]}"
             if self._bodies.get(sid) == body:
                 continue
             try:
                 if not sid or any(ch.isspace() for ch in sid):  # alert claims pass ids joined by newlines
                     raise ValueError("a subscription id must be non-empty, without whitespace")
-                sub = Subscription.model_validate_json(body)
+                sub = Subscription.model_validate_json(stored)
                 query = _compile_stored(sid, sub.query)
             except (ValueError, QuerySyntaxError) as e:  # stored by something that skipped validation
                 log.error("subscription_invalid", subscription_id=sid, reason=str(e))
@@ -219,6 +291,8 @@ class SubscriptionIndex:
                 self.subscriptions.pop(sid, None)
                 self.with_webhook.discard(sid)
                 continue
+            if sid in off:
+                sub = sub.model_copy(update={"webhook": None})
             self.percolator.add(sid, query)
             self._bodies[sid] = body
             self.subscriptions[sid] = sub

@@ -12,8 +12,10 @@ Signature (HMAC-SHA256 with the subscription's secret over ``"<timestamp>." + bo
 A receiver recomputes it over the raw body and refuses timestamps older than a few minutes (`verify`).
 Every message ends in one counted, logged outcome in ``ww:{ww}:stats:alerts``: ``webhook:delivered``,
 ``webhook:gave_up`` (after `WEBHOOK_MAX_ATTEMPTS`, or at once for a refused address or a 410 Gone) or
-``webhook:dropped`` (the subscription or its webhook is gone). A 429 or 503 with Retry-After is tried again
-no sooner than it asks (up to `WEBHOOK_RETRY_AFTER_MAX_S`).
+``webhook:dropped`` (the subscription or its webhook is gone, or switched off). A 429 or 503 with Retry-After is
+tried again no sooner than it asks (up to `WEBHOOK_RETRY_AFTER_MAX_S`). A 410 Gone also switches the
+subscription's webhook off (`worker.subscriptions.switch_webhook_off`) until the subscription is updated: its
+alerts are still written, and no more are POSTed to a receiver that said it is gone.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import hmac
 import random
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -39,7 +42,7 @@ from wirewatch.latency import LatencyRecorder
 from wirewatch.logs import get_logger
 from wirewatch.queue import WEBHOOK_TASK
 from wirewatch.settings import Settings
-from worker.subscriptions import get_subscription, webhook_origin
+from worker.subscriptions import get_subscription, switch_webhook_off, webhook_off, webhook_origin
 
 log = get_logger("wirewatch.webhook")
 
@@ -55,6 +58,10 @@ class WebhookFailed(WirewatchError):
 
 class WebhookRefused(WirewatchError):
     """Raised when a webhook URL must not be called (private address, bad scheme, a 410 Gone): never retried."""
+
+
+class WebhookGone(WebhookRefused):
+    """Raised when the receiver answered 410 Gone: never retried, and the subscription's webhook is switched off."""
 
 
 class Attempt(NamedTuple):
@@ -121,7 +128,7 @@ def deliver(url: str, body: bytes, secret: str | None, *, timeout_s: float = c.W
     except FetchError as e:
         raise WebhookFailed(_without_url(f"{type(e).__name__}: {e}", url)) from e
     if status == 410:
-        raise WebhookRefused("http 410: the receiver says the endpoint is gone")
+        raise WebhookGone("http 410: the receiver says the endpoint is gone")
     if not 200 <= status < 300:
         retry_after = parse_retry_after(answer.get("retry-after")) if status in (429, 503) else None
         raise WebhookFailed(f"http {status}", retry_after_s=retry_after)
@@ -161,6 +168,10 @@ def attempt_delivery(client: redis.Redis, settings: Settings, message: WebhookMe
     fields = {"alert_id": message.alert_id, "subscription_id": message.subscription_id, "attempt": attempt + 1}
     if sub is None or not sub.webhook:
         return _final(client, "webhook:dropped", fields, reason="subscription or webhook removed")
+    off = webhook_off(client, sub.id)
+    if off is not None:  # queued (or waiting for a retry) when its receiver said it is gone
+        why = f"webhook switched off at {off.at.isoformat(timespec='seconds')} ({off.reason})"
+        return _final(client, "webhook:dropped", fields, reason=f"{why}; update the subscription to switch it on")
     try:
         receiver = _receiver(sub.webhook)
     except ValueError as e:  # stored around `validate` (a port out of range, a broken IPv6 literal)
@@ -182,6 +193,12 @@ def _post(client: redis.Redis, settings: Settings, message: WebhookMessage, webh
         status = deliver(webhook, message.body.encode("utf-8"), secret,
                          allow_private=settings.allow_private_networks,
                          extra_headers={"X-Wirewatch-Alert-Id": message.alert_id})  # fmt: skip
+    except WebhookGone as e:
+        if switch_webhook_off(client, message.subscription_id, webhook, str(e), datetime.now(UTC)):
+            log.warning("webhook_switched_off", subscription_id=message.subscription_id,
+                        receiver=webhook_origin(webhook), reason=str(e),
+                        action="alerts are still written; update the subscription to switch it on")  # fmt: skip
+        return _final(client, "webhook:gave_up", fields, reason=str(e))
     except WebhookRefused as e:
         return _final(client, "webhook:gave_up", fields, reason=str(e))
     except WebhookFailed as e:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import redis
 
-from tests.api.conftest import READ, SUBMIT, SUBMIT_TOKEN, WRITE, http_settings
+from tests.api.conftest import READ, SUBMIT, SUBMIT_TOKEN, WRITE, WRITE_TOKEN, http_settings
 from tests.api.test_receiver import ARTICLE
 from wirewatch import constants as c
 from wirewatch.api.auth import Principal
@@ -33,7 +33,7 @@ READS = ["/v1/events", "/v1/alerts", "/v1/stories", "/v1/feeds", "/v1/subscripti
 @pytest.mark.parametrize("needed", NARROW_TO_WIDE)
 def test_what_a_scope_may(scope: Scope, needed: Scope) -> None:
     """A scope may do what it names and everything a narrower scope may, nothing wider."""
-    assert Principal("t", scope).may(needed) is (NARROW_TO_WIDE.index(scope) >= NARROW_TO_WIDE.index(needed))
+    assert Principal("t", scope, "tok_0").may(needed) is (NARROW_TO_WIDE.index(scope) >= NARROW_TO_WIDE.index(needed))
 
 
 def test_every_write_route_has_a_decided_scope(http: httpx.Client) -> None:
@@ -139,3 +139,51 @@ def test_with_only_read_tokens_configured_submission_stays_closed(redis_url: str
             refused = http.post("/v1/articles", json=ARTICLE, headers=headers)
             assert refused.status_code == 403 and refused.json()["error"] == "writes_disabled", refused.text
         assert http.get("/v1/events", headers=READ).status_code == 200
+
+
+OTHER_TOKEN = "o-0123456789abcdef-other-desk"
+
+
+def test_tokens_that_share_a_name_have_a_budget_each(
+    redis_url: str, tmp_path: Path, client: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two tokens under one name (two desks of one partner) are counted apart: one past its rate limit is 429, the
+    other still answered. The budget is keyed by a hash prefix of the token, never the token or its name, and
+    the 429 is logged with the token's name. They used to share one budget, keyed by the name."""
+    tokens = [{"name": "partner", "token": WRITE_TOKEN, "scope": "write"},
+              {"name": "partner", "token": OTHER_TOKEN, "scope": "write"}]  # fmt: skip
+    settings = http_settings(redis_url, tmp_path, tokens=tokens, rate_limit=2, rate_window="1h")
+    other = {"Authorization": f"Bearer {OTHER_TOKEN}"}
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base, timeout=10) as http:
+        assert [http.get("/v1/events", headers=WRITE).status_code for _ in range(3)] == [200, 200, 429]
+        assert http.get("/v1/events", headers=other).status_code == 200
+        assert http.get("/v1/events", headers=WRITE).status_code == 429
+    keys = [str(k) for k in client.scan_iter(c.key("http", "rate", "*"))]
+    assert len(keys) == 2, keys
+    for secret in (WRITE_TOKEN, OTHER_TOKEN, "partner"):
+        assert not any(secret in k for k in keys), keys
+    limited = [r.getMessage() for r in caplog.records if "http_rate_limited" in r.getMessage()]
+    assert limited and all("partner" in line for line in limited)
+    assert WRITE_TOKEN not in caplog.text and OTHER_TOKEN not in caplog.text
+
+
+def test_a_token_named_like_an_address_has_a_budget_of_its_own(redis_url: str, tmp_path: Path) -> None:
+    """Anonymous reads from an address never spend the budget of a token whose name looks like that address's
+    key (tokens and addresses used to be counted under one `<name>` key space)."""
+    tokens = [{"name": "address:127.0.0.1", "token": WRITE_TOKEN, "scope": "write"}]
+    settings = http_settings(redis_url, tmp_path, tokens=tokens, rate_limit=2, rate_window="1h")
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base, timeout=10) as http:
+        assert [http.get("/v1/events").status_code for _ in range(3)] == [200, 200, 200]
+        assert [http.get("/v1/events", headers=WRITE).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_refused_body_costs_budget_and_a_limited_one_is_not_read(redis_url: str, tmp_path: Path) -> None:
+    """The budget is counted before the body is read (docs/http.md): a body refused as too large spends a request
+    like any other, and past the limit a request is 429 before its body is looked at (here an oversized one, which
+    would otherwise be a 413)."""
+    settings = http_settings(redis_url, tmp_path, rate_limit=2, rate_window="1h", max_body_bytes=1000)
+    big = {**WRITE, "Content-Type": "application/json"}
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base, timeout=10) as http:
+        assert [http.post("/v1/articles", content=b"[" + b" " * 2000 + b"]", headers=big).status_code
+                for _ in range(3)] == [413, 413, 429]  # fmt: skip
+        assert http.post("/v1/articles", json=ARTICLE, headers=WRITE).status_code == 429

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import select
 import socket
 import time
 from collections.abc import Iterator
@@ -159,3 +160,38 @@ def test_streams_must_fit_in_the_connections(redis_url: str, tmp_path: Path) -> 
     """max_streams at or past max_connections would let streams take every connection: a config error."""
     with pytest.raises(ConfigError, match="max_streams"):
         http_settings(redis_url, tmp_path, max_streams=300, max_connections=300)
+
+
+def _post_head(base: str, path: str, framing: str) -> socket.socket:
+    """A POST to ``path`` without a token whose headers are sent and whose body is not (yet)."""
+    parts = urlsplit(base)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
+                 f"{framing}\r\n\r\n".encode())  # fmt: skip
+    return sock
+
+
+def test_a_large_body_on_another_route_is_refused_before_it_is_read(redis_url: str, tmp_path: Path) -> None:
+    """Every route but the receiver's takes a small body (a subscription is a few kB): one declared larger is 413
+    at once, one sent chunked is 413 as it passes the bound. FastAPI reads a route's JSON body before its token
+    check, so anyone could make the server hold a body of any size (within body_timeout) in memory."""
+    settings = http_settings(redis_url, tmp_path, body_timeout="5s")
+    with serving(settings, redis_url) as base:
+        declared = _post_head(base, "/v1/subscriptions", "Content-Length: 500000000")
+        declared.settimeout(3)
+        head, _, body = _answer(declared).partition(b"\r\n\r\n")
+        declared.close()
+        assert head.startswith(b"HTTP/1.1 413"), head
+        assert json.loads(body)["error"] == "too_large"
+        chunked = _post_head(base, "/v1/subscriptions", "Transfer-Encoding: chunked")
+        chunked.settimeout(3)
+        chunk = b"x" * 16384
+        for _ in range(32):  # up to 512 KiB, a piece at a time until the answer comes (no reset from unread data)
+            chunked.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            if select.select([chunked], [], [], 0.05)[0]:
+                break
+        head = _answer(chunked).partition(b"\r\n\r\n")[0]
+        chunked.close()
+        assert head.startswith(b"HTTP/1.1 413"), head
+        ok = httpx.post(f"{base}/v1/subscriptions", json={"name": "n", "query": "q" * 9000}, timeout=10)
+        assert ok.status_code == 401  # a body of the largest legal size still reaches the token check

@@ -169,3 +169,43 @@ def test_documented_verifier_accepts_a_real_delivery(webhook_worker: Any, http: 
     stale = str(int(headers["X-Wirewatch-Timestamp"]) - 301)
     assert not verify(secret, {**headers, "X-Wirewatch-Timestamp": stale}, body)
     assert not verify(secret, {**headers, "X-Wirewatch-Timestamp": "١٢"}, body)
+
+
+def _article(n: int) -> dict[str, str]:
+    """A bridge article of its own story (its own URL and text)."""
+    text = f"Bridge number {n} reopened on Monday after repairs lasting {n} months, and traffic returns to it."
+    return {"title": f"Bridge {n} reopens", "url": f"https://example.org/news/bridge-{n}", "text": text}
+
+
+def _alerts_after(http: httpx.Client, rx: Receiver, article: dict[str, str], alerts: int) -> None:
+    """Push `article`; return once /v1/alerts holds `alerts` and the webhook worker has had time for it."""
+    accepted = http.post("/v1/articles", json=article, headers=WRITE).json()["accepted"][0]
+    assert wait_state(http, accepted["status_url"])["state"] == "emitted"
+    deadline = time.monotonic() + 30
+    while len(http.get("/v1/alerts").json()["items"]) < alerts and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # a webhook message, if one was made, reaches the receiver well within this
+
+
+def test_a_gone_webhook_is_shown_off_and_a_post_switches_it_back_on(webhook_worker: Any, http: httpx.Client) -> None:
+    """A receiver's 410 switches the webhook off: the listing says since when and why, later alerts are written
+    but not POSTed; posting the subscription again (its update) switches the webhook back on."""
+    with Receiver([410]) as rx:
+        sub = {"name": "bridges", "query": "title:bridge", "webhook": rx.url, "secret": "s3cret-s3cret-s3cret"}
+        assert http.post("/v1/subscriptions", json=sub, headers=WRITE).json()["webhook_off"] is None
+        time.sleep(1.5)  # workers re-read subscriptions at most once a second
+        _alerts_after(http, rx, _article(1), 1)
+        assert len(rx.requests) == 1
+        [listed] = http.get("/v1/subscriptions").json()["items"]
+        assert listed["webhook_off"] is not None and "410" in listed["webhook_off"]["reason"]
+        assert listed["webhook_off"]["at"].endswith("Z") or "+00:00" in listed["webhook_off"]["at"]
+        time.sleep(1.5)  # workers see the switch within a second
+        _alerts_after(http, rx, _article(2), 2)
+        assert len(rx.requests) == 1, "an alert was POSTed to a receiver that said it is gone"
+        updated = http.post("/v1/subscriptions", json=sub, headers=WRITE)
+        assert updated.status_code == 201 and updated.json()["webhook_off"] is None
+        assert http.get("/v1/subscriptions").json()["items"][0]["webhook_off"] is None
+        time.sleep(1.5)
+        _alerts_after(http, rx, _article(3), 3)
+        assert len(rx.requests) == 2
+    assert [json.loads(body)["title"] for _, body in rx.requests] == ["Bridge 1 reopens", "Bridge 3 reopens"]

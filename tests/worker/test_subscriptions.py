@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 import redis
@@ -17,8 +18,10 @@ from worker.subscriptions import (
     put_subscription,
     remove_subscription,
     subscription_id,
+    switch_webhook_off,
     sync_config,
     validate,
+    webhook_off,
 )
 
 
@@ -191,3 +194,40 @@ def test_a_stored_query_with_an_unpaired_typographic_quote_keeps_its_old_meaning
     percolator = SubscriptionIndex(client).current()
     doc = document_from_event(make_event(text="A 24 inch monitor"))
     assert [m.subscription_id for m in percolator.match(doc)] == [subscription_id("tv")]
+
+
+HOOK = "https://hooks.example.com/x"
+
+
+def test_a_webhook_switched_off_stays_off_until_the_subscription_changes_it(client: redis.Redis) -> None:
+    """Switched off (a 410), a webhook stays off when the config stores the same entry again at a start, comes back
+    on when the config names another URL or the subscription is put again, and its record goes with a removal."""
+    sub = validate("hook", "alpha", webhook=HOOK, secret="s" * 16)
+    put_subscription(client, sub)
+    before = version(client)
+    at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    assert switch_webhook_off(client, sub.id, HOOK, "http 410: gone", at)
+    assert not switch_webhook_off(client, sub.id, HOOK, "http 410: gone", at)  # once: the first 410 records it
+    assert version(client) > before  # workers reload, and stop making webhook messages for it
+    off = webhook_off(client, sub.id)
+    assert off is not None and off.at == at and off.reason == "http 410: gone"
+    entry = {"name": "hook", "query": "alpha", "webhook": HOOK, "secret": "s" * 16}
+    sync_config(client, load_settings(None, subscriptions=[entry]))
+    assert webhook_off(client, sub.id) is not None
+    sync_config(client, load_settings(None, subscriptions=[{**entry, "webhook": HOOK + "/new"}]))
+    assert webhook_off(client, sub.id) is None
+    assert switch_webhook_off(client, sub.id, HOOK + "/new", "http 410: gone", at)
+    assert put_subscription(client, get_subscription(client, sub.id))  # the same body: on again is a change
+    assert webhook_off(client, sub.id) is None
+    assert switch_webhook_off(client, sub.id, HOOK + "/new", "http 410: gone", at)
+    assert remove_subscription(client, "hook")
+    assert webhook_off(client, sub.id) is None and client.hlen(c.WEBHOOKS_OFF) == 0
+
+
+def test_a_410_for_a_url_no_longer_stored_switches_nothing_off(client: redis.Redis) -> None:
+    """A 410 from the old receiver, met after the webhook was changed to a new one, leaves the new one on."""
+    put_subscription(client, validate("hook", "alpha", webhook=HOOK + "/new", secret="s" * 16))
+    sid = subscription_id("hook")
+    assert not switch_webhook_off(client, sid, HOOK, "http 410: gone", datetime.now(UTC))
+    assert not switch_webhook_off(client, "sub_missing", HOOK, "http 410: gone", datetime.now(UTC))
+    assert webhook_off(client, sid) is None

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from wirewatch import constants as c
 from wirewatch.latency import read_histograms
 from wirewatch.queue import WEBHOOK_TASK
 from wirewatch.settings import Settings
-from worker.subscriptions import put_subscription
+from worker.subscriptions import SubscriptionIndex, put_subscription, webhook_off
 from worker.webhooks import (
     WebhookFailed,
     WebhookMessage,
@@ -288,6 +289,69 @@ def test_a_410_gone_is_given_up_at_once(client: redis.Redis, settings: Settings)
         assert attempt_delivery(client, local, message, 0).outcome == "gave_up"
     assert len(rx.requests) == 1
     assert client.hgetall(c.ALERT_STATS) == {"webhook:gave_up": "1"}
+
+
+def test_a_410_gone_switches_the_webhook_off(
+    client: redis.Redis, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 410 Gone switches the subscription's webhook off, recorded with the time and the reason and logged with the
+    subscription id (the URL as `scheme://host/…`); the next alert's delivery is dropped unsent. The webhook used to
+    stay on: every later alert was POSTed again to a receiver that had said it was gone."""
+    with Receiver([410, 200]) as rx:
+        _sub(client, rx.url + "/T0/XOXB-SECRET-PATH")
+        local = settings.model_copy(update={"allow_private_networks": True})
+        first = WebhookMessage(alert_id="alr_g1", subscription_id="sub_hook", body='{"id": "alr_g1"}')
+        assert attempt_delivery(client, local, first, 0).outcome == "gave_up"
+        off = webhook_off(client, "sub_hook")
+        assert off is not None and "410" in off.reason
+        assert abs(off.at.timestamp() - time.time()) < 10
+        later = WebhookMessage(alert_id="alr_g2", subscription_id="sub_hook", body='{"id": "alr_g2"}')
+        assert attempt_delivery(client, local, later, 0).outcome == "dropped"
+    assert len(rx.requests) == 1, "a later alert was sent to a receiver that said it is gone"
+    assert client.hgetall(c.ALERT_STATS) == {"webhook:gave_up": "1", "webhook:dropped": "1"}
+    [line] = [r for r in caplog.records if "webhook_switched_off" in r.getMessage()]
+    assert "sub_hook" in line.getMessage() and "http://127.0.0.1:" in line.getMessage()
+    assert "XOXB-SECRET-PATH" not in caplog.text
+    assert "switched off" in caplog.text  # the dropped delivery's reason
+
+
+def test_a_queued_retry_of_a_gone_webhook_is_dropped_not_retried(client: redis.Redis, settings: Settings) -> None:
+    """A delivery waiting for its retry when another one meets the 410 is dropped at its next try, unsent."""
+    with Receiver([500, 410, 200]) as rx:
+        _sub(client, rx.url)
+        local = settings.model_copy(update={"allow_private_networks": True})
+        waiting = WebhookMessage(alert_id="alr_w1", subscription_id="sub_hook", body='{"id": "alr_w1"}')
+        gone = WebhookMessage(alert_id="alr_w2", subscription_id="sub_hook", body='{"id": "alr_w2"}')
+        assert attempt_delivery(client, local, waiting, 0).outcome == "retry"
+        assert attempt_delivery(client, local, gone, 0).outcome == "gave_up"
+        assert attempt_delivery(client, local, waiting, 1).outcome == "dropped"
+    assert len(rx.requests) == 2
+
+
+def test_a_gone_webhook_makes_no_webhook_messages_but_its_alerts_are_written(
+    client: redis.Redis, settings: Settings
+) -> None:
+    """Once switched off, the subscription still matches and writes its alerts to the stream, but no webhook message
+    (nor outbox entry) is made for them; updating the subscription switches the webhook back on."""
+    from tests.worker.test_match import make_event
+    from worker.alerts import raise_alerts
+
+    with Receiver([410]) as rx:
+        sub = _sub(client, rx.url)
+        local = settings.model_copy(update={"allow_private_networks": True})
+        message = WebhookMessage(alert_id="alr_x", subscription_id="sub_hook", body='{"id": "alr_x"}')
+        assert attempt_delivery(client, local, message, 0).outcome == "gave_up"
+    index = SubscriptionIndex(client, poll_s=0)
+    now = datetime.now(UTC)
+    [raised] = raise_alerts(client, index, [make_event(id="g1", story_id="g1", title="Alpha", text="alpha")], now)
+    assert raised.subscription.webhook is None and "sub_hook" not in index.with_webhook
+    assert client.xlen(c.ALERTS_STREAM) == 1 and client.hlen(c.WEBHOOK_OUTBOX) == 0
+    # An update of the subscription (the API's POST, the CLI's add) switches it back on.
+    put_subscription(client, sub)
+    assert webhook_off(client, "sub_hook") is None
+    [again] = raise_alerts(client, index, [make_event(id="g2", story_id="g2", title="Alpha", text="alpha")], now)
+    assert again.subscription.webhook == sub.webhook and "sub_hook" in index.with_webhook
+    assert client.hlen(c.WEBHOOK_OUTBOX) == 1
 
 
 def test_retry_after_of_a_429_or_503_sets_the_next_attempt(client: redis.Redis, settings: Settings) -> None:

@@ -33,7 +33,9 @@ from wirewatch.api.auth import RateLimiter, TokenTable
 from wirewatch.api.deps import ApiError, ApiState
 from wirewatch.api.limits import (
     SECURITY_HEADERS,
+    SMALL_BODY_MAX_BYTES,
     BodyDeadline,
+    BodyLimit,
     HostCheck,
     StreamSlots,
     dashboard_policy,
@@ -105,6 +107,7 @@ def create_app(settings: Settings, redis_url: str,
     app.state.http_metrics = HttpMetrics(app.state.registry)
     app.add_middleware(TimingMiddleware, metrics=app.state.http_metrics)
     app.add_middleware(BodyDeadline, timeout_s=settings.http.body_timeout)
+    app.add_middleware(BodyLimit, max_bytes=SMALL_BODY_MAX_BYTES, exempt=frozenset({("POST", "/v1/articles")}))
     app.add_middleware(HostCheck, hosts=served_hosts(settings.http.host, settings.http.allowed_hosts))
 
     @app.exception_handler(ApiError)
@@ -122,7 +125,8 @@ def create_app(settings: Settings, redis_url: str,
         # Starlette's own answers (no such route, a method the route does not take, a body it could not
         # parse) and the body deadline's 408 are plain {"detail": …} otherwise; keep the Allow header of a 405.
         phrase = HTTPStatus(e.status_code).phrase
-        code = re.sub(r"[^a-z]+", "_", phrase.lower()).strip("_")
+        # 413 as the receiver names it (its phrase is "Request Entity Too Large" before Python 3.13, then "Content…").
+        code = "too_large" if e.status_code == 413 else re.sub(r"[^a-z]+", "_", phrase.lower()).strip("_")
         detail = str(e.detail)
         if detail == phrase and e.status_code in _DETAILS:
             detail = _DETAILS[e.status_code].format(method=request.method)

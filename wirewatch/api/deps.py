@@ -16,7 +16,10 @@ from producers.submit import Submitter
 from wirewatch.api.auth import Principal, RateLimiter, TokenTable, bearer
 from wirewatch.api.limits import StreamSlots
 from wirewatch.api.models import Problem
+from wirewatch.logs import get_logger
 from wirewatch.settings import Scope, Settings
+
+log = get_logger("wirewatch.api")
 
 _REASONS = {
     400: "The request is malformed.",
@@ -88,18 +91,19 @@ def _authorize(request: Request, needed: Scope) -> Principal | None:
         # Before the token: with no token configured that may do this, it is closed to everyone, not open.
         raise ApiError(403, "writes_disabled", f"no token that may {needed} is configured (http.tokens): refused")
     if needed == "read" and presented is None and state.settings.http.public_read:
-        _within(state.anonymous, f"address:{_address(request)}")
+        _within(state.anonymous, f"address:{_address(request)}", address=_address(request))
         return None
     principal = state.tokens.lookup(presented)
     if principal is None:
         # Failed tokens count against the address too: a flood of guesses is held like a flood of reads.
-        _within(state.anonymous, f"address:{_address(request)}")
+        _within(state.anonymous, f"address:{_address(request)}", address=_address(request))
         raise ApiError(401, "unauthorized", "a valid bearer token is required",
                        {"WWW-Authenticate": 'Bearer realm="wirewatch"'})  # fmt: skip
     if not principal.may(needed):
         detail = f"token {principal.name!r} has scope {principal.scope!r}; this needs {needed!r}"
         raise ApiError(403, "forbidden", detail)
-    _within(state.limiter, principal.name)
+    # Per token, not per name: names need not be unique, and a name could read like an address's budget.
+    _within(state.limiter, f"token:{principal.token_id}", token_name=principal.name)
     return principal
 
 
@@ -109,9 +113,13 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _within(limiter: RateLimiter, name: str) -> None:
-    decision = limiter.hit(name)
+def _within(limiter: RateLimiter, budget: str, **who: str) -> None:
+    decision = limiter.hit(budget)
     if not decision.allowed:
+        if decision.first_refusal:
+            # token_name: a "token" key is redacted from every log line, and the name is what tells partners apart.
+            log.warning("http_rate_limited", **who, limit=limiter.limit, window_s=limiter.window_s,
+                        retry_after_s=decision.retry_after_s)  # fmt: skip
         raise ApiError(429, "rate_limited", f"more than {limiter.limit} requests in {limiter.window_s}s",
                        {"Retry-After": str(decision.retry_after_s)})  # fmt: skip
 

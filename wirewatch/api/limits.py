@@ -1,4 +1,5 @@
-"""Bounds on what a few clients can hold: SSE stream slots, and the time allowed to send a request body; and
+"""Bounds on what a few clients can hold: SSE stream slots, the size of a request body and the time allowed to send
+it; and
 who may ask at all: the Host names served (DNS rebinding), the dashboard's content policy.
 
 uvicorn's ``limit_concurrency`` (``http.max_connections``, wirewatch/api/server.py) caps connections as a whole;
@@ -75,6 +76,49 @@ class BodyDeadline:
                                     headers={"Connection": "close"}) from None  # fmt: skip
             if message["type"] != "http.request" or not message.get("more_body", False):
                 body_done = True
+            return message
+
+        await self.app(scope, bounded_receive, send)
+
+
+# Every request body but the receiver's (which reads its own, up to `http.max_body_bytes`, gzip included). The
+# largest valid subscription is ~12,400 characters (name 200, query 10,000, webhook 2,000, secret 200), 75 kB as
+# JSON with every character escaped as \uXXXX; 128 KiB leaves room and bounds what any client can make us hold.
+SMALL_BODY_MAX_BYTES = 128 * 1024
+
+
+class BodyLimit:
+    """Pure ASGI: a request body over ``max_bytes`` is refused with 413, declared (at once, unread) or sent (as it
+    passes the bound). FastAPI reads a route's JSON body before its dependencies run, the token check included,
+    so without this anyone could make the server hold a body of any size that arrives within ``body_timeout``.
+    The routes in ``exempt`` (method, path) bound their own bodies."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, exempt: frozenset[tuple[str, str]]) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.exempt = exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (scope["method"], scope["path"]) in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            body = {"error": "too_large", "detail": f"{int(declared)} bytes is over the limit of {self.max_bytes} "
+                    "for this route", "errors": []}  # fmt: skip
+            # Connection: close, because the body was not read.
+            await JSONResponse(body, status_code=413, headers={"Connection": "close"})(scope, receive, send)
+            return
+        received = 0
+
+        async def bounded_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(413, f"the body is over the limit of {self.max_bytes} bytes for this route",
+                                        headers={"Connection": "close"})  # fmt: skip
             return message
 
         await self.app(scope, bounded_receive, send)

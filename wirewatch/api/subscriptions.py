@@ -4,13 +4,15 @@ subscription's webhook sends alerts wherever it points) and the dashboard's quer
 Subscriptions live in Redis with a version number (``worker/subscriptions.py``); a change here reaches every
 worker within a second, without restarts. A query is parsed before it is stored, so a malformed one is a 422
 naming the position, and never reaches a worker. Secrets are write-only: listings say whether one is set, and
-show a webhook's URL whole only to a write token (to others, ``scheme://host/…``).
+show a webhook's URL whole only to a write token (to others, ``scheme://host/…``), and whether its receiver
+switched it off (a 410 Gone: ``webhook_off``, until the subscription is posted again).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -25,11 +27,13 @@ from wirewatch.api.models import _Body
 from worker.match import document_from_event, evaluate, matched_terms
 from worker.query import QuerySyntaxError, parse_query
 from worker.subscriptions import (
+    WebhookOff,
     list_subscriptions,
     put_subscription,
     remove_subscription,
     validate,
     webhook_origin,
+    webhooks_off,
 )
 
 router = APIRouter(tags=["subscriptions"])
@@ -40,6 +44,11 @@ MATCH_SCAN_MAX = 2_000  # recent events a query-box try reads at most
 MATCH_BUDGET_S = 1.0
 
 
+class WebhookOffOut(_Body):
+    at: datetime = Field(..., description="When the receiver answered 410 Gone.")
+    reason: str
+
+
 class SubscriptionOut(_Body):
     id: str
     name: str
@@ -47,6 +56,9 @@ class SubscriptionOut(_Body):
     webhook: str | None = Field(None, description="The receiver's URL; `scheme://host/…` unless the caller's "
                                 "token may write (the path of a chat webhook is its secret).")  # fmt: skip
     has_secret: bool = Field(..., description="Secrets are write-only.")
+    webhook_off: WebhookOffOut | None = Field(None, description="Set when the receiver answered 410 Gone: alerts "
+                                              "are still written, none is POSTed, until the subscription is "
+                                              "posted again.")  # fmt: skip
 
 
 class SubscriptionIn(_Body):
@@ -72,9 +84,11 @@ class MatchPage(_Body):
     items: list[MatchResult]
 
 
-def _out(sub: Subscription, full_webhook: bool = True) -> SubscriptionOut:
+def _out(sub: Subscription, full_webhook: bool = True, off: WebhookOff | None = None) -> SubscriptionOut:
     webhook = sub.webhook if full_webhook or sub.webhook is None else webhook_origin(sub.webhook)
-    return SubscriptionOut(id=sub.id, name=sub.name, query=sub.query, webhook=webhook, has_secret=bool(sub.secret))
+    off_out = None if off is None or sub.webhook is None else WebhookOffOut(at=off.at, reason=off.reason)
+    return SubscriptionOut(id=sub.id, name=sub.name, query=sub.query, webhook=webhook, has_secret=bool(sub.secret),
+                           webhook_off=off_out)  # fmt: skip
 
 
 def _syntax(e: QuerySyntaxError) -> ApiError:
@@ -87,13 +101,17 @@ def get_subscriptions(request: Request, principal: Principal | None = Depends(ne
     """Stored subscriptions (config-file ones and those added at run time). Webhook URLs are shown whole to a
     write token only: reads are public by default, and a chat webhook's URL is all it takes to post there."""
     full = principal is not None and principal.may("write")
-    return SubscriptionPage(items=[_out(s, full) for s in list_subscriptions(get_state(request).client)])
+    client = get_state(request).client
+    off = webhooks_off(client)
+    return SubscriptionPage(items=[_out(s, full, off.get(s.id)) for s in list_subscriptions(client)])
 
 
 @router.post("/v1/subscriptions", status_code=201, response_model=SubscriptionOut,
-             responses=problems(401, 403, 422, 429), summary="Add or replace a subscription (by name)")  # fmt: skip
+             responses=problems(401, 403, 413, 422, 429),
+             summary="Add or replace a subscription (by name)")  # fmt: skip
 def post_subscription(body: SubscriptionIn, request: Request, _: Principal = Depends(needs_write)) -> SubscriptionOut:
-    """Parsed before it is stored; workers pick it up within a second. A `write` token only."""
+    """Parsed before it is stored; workers pick it up within a second. A `write` token only. Posting a subscription
+    is updating it: a webhook its receiver switched off (410 Gone) is switched back on."""
     try:
         sub = validate(body.name, body.query, body.webhook, body.secret)
     except QuerySyntaxError as e:
