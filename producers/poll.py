@@ -4,6 +4,9 @@ A plain function of (claim, dependencies): the Celery task and ``run --once`` ca
 poll ends in exactly one outcome — ``new``, ``unchanged``, ``not_modified``, ``deferred`` (host busy),
 ``error:<kind>``, ``lost`` (the lease passed to another poller) or ``removed`` — logged once, with the feed's
 next poll time written in the same atomic step that releases the claim.
+
+A feed is claimed by the URL it was added as (`FeedRecord.key`) and fetched where it lives now (`FeedRecord.url`):
+a permanent redirect to a URL `move_refused` accepts moves it there in the completing step (`feed_moved`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ from producers.schedule import (
     HostGate,
     cache_max_age,
     failure_delay,
+    feed_url,
+    hint_past_ceiling,
     is_quiet,
+    move_refused,
     published_ts,
     remember_items,
     success_delay,
@@ -76,10 +82,7 @@ def poll_feed(
     to give both back with the next poll time. A changed feed gives the slot back as soon as it is fetched.
     """
     rng = rng or random.Random()
-    try:
-        host = urlsplit(claim.url).hostname or ""
-    except ValueError:  # `http://[::1`: no host to be polite to; the fetch refuses the URL, scored as bad_url
-        host = ""
+    host = _host(claim.url)
     reading = gate.acquire_reading(claim, host, now())
     wait, record = reading.wait, reading.record
     if reading.lost:  # a message queued past its lease: the feed's new claim does the fetching
@@ -91,12 +94,22 @@ def poll_feed(
         at = now() + wait + rng.uniform(0, 0.5)
         ok = schedule.complete(claim, None, at)
         return _done(PollOutcome(claim.url, "deferred" if ok else "lost", next_poll_at=at))
+    if record.added_as is not None and _host(record.url) != host:
+        # Moved to another host: the slot and the politeness clock are those of the host fetched. (Read with the
+        # record, the slot could only be the claimed URL's; a moved feed pays this extra round trip.)
+        gate.release(host, claim.token)
+        host = _host(record.url)
+        wait = gate.acquire(host, claim.token, now())
+        if wait > 0:
+            at = now() + wait + rng.uniform(0, 0.5)
+            ok = schedule.complete(claim, None, at)
+            return _done(PollOutcome(claim.url, "deferred" if ok else "lost", next_poll_at=at))
     slot = _Slot(gate, host, claim.token)
     unconditional = record.polls > 0 and record.polls % FEED_UNCONDITIONAL_EVERY == 0
     try:
         try:
             result = fetcher(
-                claim.url,
+                record.url,
                 policy=policy,
                 etag=None if unconditional else record.state.etag,
                 last_modified=None if unconditional else record.state.last_modified,
@@ -114,6 +127,13 @@ def poll_feed(
         return _failed(schedule, claim, record, _Internal(f"{type(exc).__name__}: {exc}"), now(), rng, slot)
     finally:
         slot.release()  # after an error on the way: the slot must not wait for its expiry
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:  # `http://[::1`: no host to be polite to; the fetch refuses the URL, scored as bad_url
+        return ""
 
 
 class _Internal(Exception):
@@ -144,6 +164,23 @@ def _complete(schedule: FeedSchedule, claim: Claim, record: FeedRecord, next_at:
     return ok
 
 
+def _complete_moved(
+    schedule: FeedSchedule, claim: Claim, record: FeedRecord, moved_from: str, next_at: float, slot: _Slot
+) -> bool:
+    """`_complete` for a feed a permanent redirect moves from ``moved_from`` to ``record.url``; when another
+    feed is monitored there, it stays where it was (two feeds are not merged into one) and says so once."""
+    done = schedule.complete_moved(claim, record, moved_from, next_at, release_host=slot.host if slot.held else None)
+    slot.held = False
+    if done == "taken":
+        target = record.url
+        stayed = record.model_copy(update={"state": record.state.model_copy(update={"url": moved_from}),
+                                           "added_as": None if moved_from == claim.url else claim.url})  # fmt: skip
+        return schedule.complete(claim, _refused(claim, stayed, target, "taken"), next_at)
+    if done == "done":
+        log.bind(feed=claim.url).info("feed_moved", from_origin=_origin(moved_from), to_origin=_origin(record.url))
+    return done == "done"
+
+
 def _after_fetch(
     schedule: FeedSchedule,
     claim: Claim,
@@ -157,41 +194,50 @@ def _after_fetch(
     slot: _Slot,
 ) -> PollOutcome:
     body_hash = None if result.not_modified else hashlib.sha256(result.body).hexdigest()
-    hints = {"max_age_s": cache_max_age(result.headers)}
+    hints = {"max_age_s": cache_max_age(result.headers), "ttl_s": record.ttl_s}
     etag = result.etag or record.state.etag
     last_modified = result.last_modified or record.state.last_modified
+    moved_from = None
+    if result.permanent_url:
+        record, moved_from = _moving(claim, record, result.permanent_url)
+    elif record.refused_move is not None:  # the redirect is gone: a refusal is said again if it comes back
+        record = record.model_copy(update={"refused_move": None})
     if result.not_modified or body_hash == record.body_hash:
         outcome = "not_modified" if result.not_modified else "unchanged"
         record = _succeeded(schedule, record, at, outcome_status="not_modified", etag=etag, last_modified=last_modified)
-        return _finish(schedule, claim, record, at, rng, outcome, slot, hints=hints)
+        return _finish(schedule, claim, record, at, rng, outcome, slot, hints=hints, moved_from=moved_from)
 
     slot.release()  # before parsing and hand-off: the host is free for other polls
-    parsed = parse_feed(result.body, feed_url=claim.url, headers=result.headers, name=record.state.name)
+    # items keep the ids of the URL the feed was added as (claim.url), wherever it lives now
+    parsed = parse_feed(result.body, feed_url=record.url, headers=result.headers, name=record.state.name,
+                        id_scope=claim.url)  # fmt: skip
     if parsed.dropped_items:  # the oldest items past FEED_MAX_ITEMS: said once per poll, never silently
         log.warning("feed_items_dropped", url=claim.url, dropped=parsed.dropped_items, kept=len(parsed.articles))
     ids = [a.delivery_id for a in parsed.articles]
-    fresh = set(schedule.unseen(claim.url, ids))
-    new = [a for a in parsed.articles if a.delivery_id in fresh]
+    seen = schedule.sightings(claim.url, list(zip(ids, parsed.link_fingerprints, strict=True)))
+    articles = [a if s.delivery_id == a.delivery_id else a.model_copy(update={"delivery_id": s.delivery_id})
+                for a, s in zip(parsed.articles, seen, strict=True)]  # fmt: skip
+    new = [a for a, s in zip(articles, seen, strict=True) if s.new]
     if new and record.full_text:
         budget_end = time.monotonic() + FULL_TEXT_BUDGET_S
         new = [_with_full_text(a, policy, fetcher, budget_end) if i < FULL_TEXT_MAX_PAGES else a
                for i, a in enumerate(new)]  # fmt: skip
     if new:
         enqueue(new)
-    schedule.mark_seen(claim.url, ids, at)  # after the hand-off: a crash in between re-sends, never loses
+    # after the hand-off: a crash in between re-sends, never loses. A guid's own id is marked with any id of it
+    # under another link, so the guid stays remembered (with its first link) while the feed lists it.
+    first_links = {i: fp for i, fp in zip(ids, parsed.link_fingerprints, strict=True) if fp is not None}
+    marked = list(dict.fromkeys([*ids, *(s.delivery_id for s in seen)]))
+    schedule.mark_seen(claim.url, marked, at, first_links=first_links)
 
-    times = [
-        published_ts(p, at) or at
-        for a, p in zip(parsed.articles, parsed.published, strict=True)
-        if a.delivery_id in fresh
-    ]
+    times = [published_ts(p, at) or at for p, s in zip(parsed.published, seen, strict=True) if s.new]
     if new:
         if record.quiet:
             _health(schedule, record, "feed_resumed", at)
         record = record.model_copy(
             update={"item_times": remember_items(times, record), "last_new_at": at, "quiet": False}
         )
-    record = record.model_copy(update={"body_hash": body_hash})
+    record = record.model_copy(update={"body_hash": body_hash, "ttl_s": parsed.ttl_s})
     record = _succeeded(
         schedule,
         record,
@@ -203,7 +249,40 @@ def _after_fetch(
         last_modified=last_modified,
     )
     hints["ttl_s"] = parsed.ttl_s
-    return _finish(schedule, claim, record, at, rng, "new" if new else "unchanged", slot, hints=hints, articles=new)
+    return _finish(schedule, claim, record, at, rng, "new" if new else "unchanged", slot, hints=hints, articles=new,
+                   moved_from=moved_from)  # fmt: skip
+
+
+def _moving(claim: Claim, record: FeedRecord, permanent_url: str) -> tuple[FeedRecord, str | None]:
+    """The record moved to where an all-permanent redirect chain ended, with the URL it moves from; or the
+    record as it was (None) when that is where it is, or the move is refused (said once per target)."""
+    target = feed_url(permanent_url)
+    if target == record.url:
+        return record, None
+    reason = move_refused(record.url, target)
+    if reason is not None:
+        return _refused(claim, record, target, reason), None
+    state = record.state.model_copy(update={"url": target})
+    added_as = None if target == claim.url else claim.url  # back where it was added: no longer moved
+    return record.model_copy(update={"state": state, "added_as": added_as}), record.url
+
+
+def _refused(claim: Claim, record: FeedRecord, target: str, reason: str) -> FeedRecord:
+    """The record remembering the refused target, so the refusal is logged once, not at every poll."""
+    if record.refused_move != target:
+        log.bind(feed=claim.url).warning(
+            "feed_move_refused", reason=reason, from_origin=_origin(record.url), to_origin=_origin(target)
+        )
+    return record.model_copy(update={"refused_move": target})
+
+
+def _origin(url: str) -> str:
+    """Scheme, host and port of a URL: where a feed moved from and to, at a glance."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    except ValueError:
+        return "?"
 
 
 def _with_full_text(article: RawArticle, policy: FetchPolicy, fetcher: Fetcher, budget_end: float) -> RawArticle:
@@ -293,7 +372,13 @@ def _finish(
     *,
     hints: dict[str, float | None],
     articles: list[RawArticle] | None = None,
+    moved_from: str | None = None,
 ) -> PollOutcome:
+    over = hint_past_ceiling(record, **hints)
+    if over is not None and over != record.hint_clamped_s:  # said when first seen, not at every poll
+        log.bind(feed=claim.url).info("feed_hint_clamped", hint_s=over, ceiling_s=record.ceiling_s)
+    if over is not None or any(hints.values()):
+        record = record.model_copy(update={"hint_clamped_s": over})
     delay = success_delay(record, at, rng, **hints)
     next_at = at + delay
     record = record.model_copy(
@@ -302,7 +387,10 @@ def _finish(
             "state": record.state.model_copy(update={"next_poll_at": utc_datetime(next_at), "interval_s": delay}),
         }
     )
-    ok = _complete(schedule, claim, record, next_at, slot)
+    if moved_from is None:
+        ok = _complete(schedule, claim, record, next_at, slot)
+    else:
+        ok = _complete_moved(schedule, claim, record, moved_from, next_at, slot)
     return _done(
         PollOutcome(
             claim.url,

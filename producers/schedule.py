@@ -10,6 +10,11 @@ Layout (all keys share the ``{ww}`` hash tag, so every script below runs on one 
   after it was added: written by `add` alone, so a poll writing the record back cannot undo them; they win
   over the same fields in the record whenever it is read.
 - ``ww:{ww}:feed:<id>:seen`` — sorted set, delivery id → last seen (unix s): which items are new.
+- ``ww:{ww}:feed:<id>:links`` — hash, a guid's delivery id → the fingerprint of the first link seen with it: a
+  guid reused for another story (another link) is another item. Trimmed with the seen set.
+- ``ww:{ww}:feeds:moved`` — hash, the URL a feed moved to (a permanent redirect) → the URL it was added as. The
+  feed keeps every key above under its first URL (its id, seen items, settings, place in the schedule); this
+  finds it under the new one.
 - ``ww:{ww}:host:<host>:inflight`` / ``:next`` — per-host concurrency slots and politeness clock.
 
 Claiming is one Lua script: it takes the due members and pushes each one's score to the lease's end in the
@@ -27,16 +32,16 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from pydantic import BaseModel, ConfigDict, Field
 
-from producers.feeds import feed_timestamp
+from producers.feeds import feed_timestamp, relinked_key
 from schemas.models import FeedState
 from wirewatch import constants as c
 
@@ -53,6 +58,7 @@ def _key(*parts: str) -> str:
 
 DUE_KEY = _key("feeds", "due")
 LEASE_KEY = _key("feeds", "lease")
+MOVED_KEY = _key("feeds", "moved")
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -80,6 +86,34 @@ def feed_url(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
+def move_refused(old: str, new: str) -> str | None:
+    """Why a permanent redirect from ``old`` to ``new`` does not move the feed, or None when it does.
+
+    The fetch has already followed it under the feed's policy (every hop resolved and vetted); what is left is
+    what a stored URL must not be: a downgrade from https to http (one misconfigured or hostile answer would
+    have every later poll travel in the clear), a scheme or credentials the fetch refuses, more than a poll
+    message carries, or no URL at all.
+    """
+    try:
+        parts = urlsplit(new)
+        _ = parts.port
+    except ValueError:
+        return "bad_url"
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return "scheme"
+    if parts.username is not None or parts.password is not None:
+        return "credentials"
+    if len(new) > FEED_URL_MAX_CHARS:
+        return "too_long"
+    if urlsplit(old).scheme == "https" and parts.scheme == "http":
+        return "downgrade"
+    return None
+
+
+def _text(value: str | bytes | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def feed_id(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
@@ -96,6 +130,10 @@ def seen_key(url: str) -> str:
     return _key("feed", feed_id(url), "seen")
 
 
+def links_key(url: str) -> str:
+    return _key("feed", feed_id(url), "links")
+
+
 def host_keys(host: str) -> tuple[str, str]:
     host = host.lower()
     return _key("host", host, "inflight"), _key("host", host, "next")
@@ -104,7 +142,10 @@ def host_keys(host: str) -> tuple[str, str]:
 # --- the numbers (seconds unless named otherwise); why each: docs/feeds.md
 FEED_MIN_INTERVAL_S = 5 * 60  # floor when the config names none; a configured interval is the floor
 FEED_MAX_INTERVAL_S = 6 * 3600  # ceiling: even a feed that publishes weekly is checked four times a day
-FEED_HINT_MAX_S = 24 * 3600  # ttl / Cache-Control / Retry-After are honoured up to this
+# A failure's Retry-After is honoured up to this. After a success, ttl and Cache-Control stop at the feed's
+# ceiling (FEED_MAX_INTERVAL_S unless its floor is higher): a feed asking for a day between polls was checked
+# once a day, and a 20-item feed can scroll items past in less.
+FEED_HINT_MAX_S = 24 * 3600
 FEED_JITTER = 0.1  # ±10 % on every interval, so feeds added together drift apart
 FEED_LEASE_S = 300  # > fetch deadline + parse + full-text budget; a dead poller's feed is due again after
 FEED_URL_MAX_CHARS = c.FEED_URL_MAX_CHARS
@@ -156,10 +197,22 @@ class FeedRecord(BaseModel):
     polls: int = 0
     broken: bool = False  # a feed_broken event was sent and no success since
     quiet: bool = False  # a feed_quiet event was sent and no new item since
+    # Moved by a permanent redirect: the URL it was added as, under which its keys, schedule and item ids stay
+    # (``state.url`` is where it is polled now); None while it is where it was added.
+    added_as: str | None = None
+    refused_move: str | None = None  # the last permanent redirect target not taken (said once, not per poll)
+    ttl_s: float | None = None  # the <ttl> of the last body read: it holds for the 304s that follow
+    hint_clamped_s: float | None = None  # the last hint cut to the ceiling (said once, not per poll)
 
     @property
     def url(self) -> str:
+        """Where the feed is polled (and shown)."""
         return self.state.url
+
+    @property
+    def key(self) -> str:
+        """The URL its keys in Redis and its place in the schedule are under: the one it was added as."""
+        return self.added_as or self.state.url
 
 
 _SETTINGS_FIELDS = ("full_text", "floor_s", "ceiling_s")  # and the name, which lives in the state
@@ -176,6 +229,31 @@ def _apply_settings(record: FeedRecord, settings: dict[str, Any]) -> FeedRecord:
     if settings.get("name"):
         update["state"] = record.state.model_copy(update={"name": settings["name"]})
     return record.model_copy(update=update)
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One item of a poll as the feed's memory reads it: the delivery id it goes by, and whether it is new."""
+
+    delivery_id: str
+    new: bool
+
+
+def sighting(delivery_id: str, link_fp: str | None, seen: bool, first_fp: str | None, relinked_seen: bool) -> Sighting:
+    """Whether an item is new, and under which id. ``delivery_id`` is the parser's (its guid's, when it has
+    one); ``link_fp`` the fingerprint of its link when the id is its guid's; ``first_fp`` the link that guid
+    was first seen with (None: not remembered, i.e. seen before links were); ``relinked_seen`` whether its id
+    under another link was seen.
+
+    A guid seen with its first link, or before links were remembered, is the item seen then: an edited title
+    or text is not a new item (the pipeline would only find it a duplicate of its URL). A guid seen with
+    another link is another story the publisher gave an old guid: new, under an id of its own.
+    """
+    if link_fp is None or not seen:
+        return Sighting(delivery_id, not seen)
+    if first_fp is None or first_fp == link_fp:
+        return Sighting(delivery_id, False)
+    return Sighting(relinked_key(delivery_id, link_fp), not relinked_seen)
 
 
 @dataclass(frozen=True)
@@ -214,13 +292,26 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
 return 1
 """
 
-# KEYS: due, lease, record. ARGV: url, token, next_at, record JSON ('' keeps the record).
+# KEYS: due, lease, record, moved, [a host's inflight]. ARGV: url, token, next_at, record JSON ('' keeps the
+# record), then for a feed that moves: the URL it was polled at and the one it moves to.
+# Returns 1 when done, 0 when the lease or the feed is gone, 2 (the lease kept) when another feed is already
+# monitored at the new URL: the caller completes again without the move.
 _COMPLETE = """
-if KEYS[4] then redis.call('ZREM', KEYS[4], ARGV[2]) end
+if KEYS[5] then redis.call('ZREM', KEYS[5], ARGV[2]) end
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+local to = ARGV[6]
+if to and to ~= ARGV[1] then
+  if redis.call('ZSCORE', KEYS[1], to) then return 2 end
+  local owner = redis.call('HGET', KEYS[4], to)
+  if owner and owner ~= ARGV[1] then return 2 end
+end
 redis.call('HDEL', KEYS[2], ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
 if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end
+if to then
+  if ARGV[5] ~= ARGV[1] then redis.call('HDEL', KEYS[4], ARGV[5]) end
+  if to ~= ARGV[1] then redis.call('HSET', KEYS[4], to, ARGV[1]) end
+end
 redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[1])
 return 1
 """
@@ -258,18 +349,28 @@ return {acquire(KEYS[1], KEYS[2]), record, redis.call('GET', KEYS[5])}
 """
 )
 
-# KEYS: seen, the feed's record. ARGV: now, max, ids...  Returns the ids not seen before; marks all of them
-# seen. Nothing is written for a feed that is gone (removed while it was being polled): its seen set would
-# otherwise be left behind for good, with nothing to ever delete it.
+# KEYS: seen, the feed's record, links. ARGV: now, max, n, n ids..., then (guid's id, link fingerprint) pairs.
+# Returns the ids not seen before; marks all of them seen, and keeps the first link of each guid. Nothing is
+# written for a feed that is gone (removed while it was being polled): its seen set would otherwise be left
+# behind for good, with nothing to ever delete it. The ids trimmed off the seen set take their links along.
 _MARK_SEEN = """
 if redis.call('EXISTS', KEYS[2]) == 0 then return {} end
+local n = tonumber(ARGV[3])
 local new = {}
-for i = 3, #ARGV do
+for i = 4, 3 + n do
   if not redis.call('ZSCORE', KEYS[1], ARGV[i]) then new[#new + 1] = ARGV[i] end
   redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i])
 end
+for i = 4 + n, #ARGV - 1, 2 do redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + 1]) end
 local size = redis.call('ZCARD', KEYS[1])
-if size > tonumber(ARGV[2]) then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, size - tonumber(ARGV[2]) - 1) end
+local over = size - tonumber(ARGV[2])
+if over > 0 then
+  if redis.call('EXISTS', KEYS[3]) == 1 then
+    local gone = redis.call('ZRANGE', KEYS[1], 0, over - 1)
+    for i = 1, #gone, 1000 do redis.call('HDEL', KEYS[3], unpack(gone, i, math.min(i + 999, #gone))) end
+  end
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
+end
 return new
 """
 
@@ -321,26 +422,40 @@ class FeedSchedule:
         # read, and would undo them (and this would undo the poll's state).
         settings = {"name": name or record.state.name, "full_text": full_text, "floor_s": floor,
                     "ceiling_s": max(FEED_MAX_INTERVAL_S, floor)}  # fmt: skip
-        self.client.set(settings_key(record.url), json.dumps(settings))
+        self.client.set(settings_key(record.key), json.dumps(settings))
         return _apply_settings(record, settings)
 
     def remove(self, url: str) -> bool:
-        """Forget a feed, named in any spelling `feed_url` maps to its own (or exactly as stored)."""
-        return self._remove(feed_url(url)) or self._remove(url)
+        """Forget a feed, named in any spelling `feed_url` maps to its own (or exactly as stored), by the URL it
+        was added as or the one it moved to."""
+        record = self.get(url)
+        if record is None:
+            return self._remove(feed_url(url)) or self._remove(url)
+        return self._remove(record.key, moved_to=record.url if record.added_as else None)
 
-    def _remove(self, url: str) -> bool:
+    def _remove(self, url: str, moved_to: str | None = None) -> bool:
         pipe = self.client.pipeline(transaction=True)
-        pipe.delete(record_key(url), seen_key(url), settings_key(url))
+        pipe.delete(record_key(url), seen_key(url), settings_key(url), links_key(url))
         pipe.zrem(DUE_KEY, url)
         pipe.hdel(LEASE_KEY, url)
+        if moved_to is not None:
+            pipe.hdel(MOVED_KEY, moved_to)
         return bool(pipe.execute()[0])
 
     def get(self, url: str) -> FeedRecord | None:
-        """The feed named in any spelling `feed_url` maps to its own (or exactly as stored), or None."""
-        for key in dict.fromkeys((feed_url(url), url)):
+        """The feed named in any spelling `feed_url` maps to its own (or exactly as stored), by the URL it was
+        added as or the one a permanent redirect moved it to; or None."""
+        spellings = list(dict.fromkeys((feed_url(url), url)))
+        for key in spellings:
             raw, settings = self.client.mget(record_key(key), settings_key(key))
             if raw:
                 return _with_settings(raw, settings)
+        for owner in self.client.hmget(MOVED_KEY, spellings):
+            if owner:
+                key = owner.decode() if isinstance(owner, bytes) else str(owner)
+                raw, settings = self.client.mget(record_key(key), settings_key(key))
+                if raw:
+                    return _with_settings(raw, settings)
         return None
 
     def urls(self) -> list[str]:
@@ -387,23 +502,75 @@ class FeedSchedule:
         With ``release_host``, the claim's slot for that host (`HostGate`, taken with the claim's token) is given
         back in the same step, lease or not: one round trip where a poll of an unchanged feed would take two.
         """
+        return self._completed(claim, record, next_at, release_host) == "done"
+
+    def complete_moved(
+        self, claim: Claim, record: FeedRecord, moved_from: str, next_at: float, release_host: str | None = None
+    ) -> Literal["done", "lost", "taken"]:
+        """`complete` for a feed whose record now says it lives elsewhere (``record.url``, moved from
+        ``moved_from`` by a permanent redirect): the new URL finds it from then on, the old one no longer (unless
+        it is the one the feed was added as). ``taken`` when another feed is monitored at the new URL: nothing
+        is stored, the lease is kept (the host slot is given back), and the caller completes without the move."""
+        return self._completed(claim, record, next_at, release_host, (moved_from, record.url))
+
+    def _completed(
+        self,
+        claim: Claim,
+        record: FeedRecord | None,
+        next_at: float,
+        release_host: str | None,
+        move: tuple[str, str] | None = None,
+    ) -> Literal["done", "lost", "taken"]:
         payload = "" if record is None else record.model_dump_json()
-        keys = [DUE_KEY, LEASE_KEY, record_key(claim.url)]
+        keys = [DUE_KEY, LEASE_KEY, record_key(claim.url), MOVED_KEY]
         if release_host is not None:
             keys.append(host_keys(release_host)[0])
-        result = self._complete(keys=keys, args=[claim.url, claim.token, repr(next_at), payload])
-        return bool(result)
+        result = self._complete(keys=keys, args=[claim.url, claim.token, repr(next_at), payload, *(move or ())])
+        return "done" if result == 1 else "taken" if result == 2 else "lost"
 
     # --- items
 
-    def mark_seen(self, url: str, ids: Sequence[str], now: float | None = None) -> set[str]:
-        """Record ``ids`` as seen; return those that were not seen before (none, and nothing recorded, for a
-        feed that is not monitored)."""
+    def mark_seen(
+        self, url: str, ids: Sequence[str], now: float | None = None, *, first_links: Mapping[str, str] | None = None
+    ) -> set[str]:
+        """Record ``ids`` as seen, and for each guid's id in ``first_links`` the fingerprint of its link unless
+        one is remembered already; return the ids not seen before (none, and nothing recorded, for a feed that
+        is not monitored)."""
         if not ids:
             return set()
         now = time.time() if now is None else now
-        new = self._mark_seen(keys=[seen_key(url), record_key(url)], args=[repr(now), FEED_SEEN_MAX, *ids])
+        pairs = [x for item in (first_links or {}).items() for x in item]
+        new = self._mark_seen(keys=[seen_key(url), record_key(url), links_key(url)],
+                              args=[repr(now), FEED_SEEN_MAX, len(ids), *ids, *pairs])  # fmt: skip
         return {x.decode() if isinstance(x, bytes) else x for x in new}
+
+    def sightings(self, url: str, items: Sequence[tuple[str, str | None]]) -> list[Sighting]:
+        """For each (delivery id, link fingerprint or None) of a poll, in order: the id it goes by and whether
+        it is new (`sighting`). Read-only: one round trip, two when a guid comes with another link than its
+        first (rare: the ids it would have under that link are only looked up then)."""
+        if not items:
+            return []
+        ids = [i for i, _ in items]
+        guided = [i for i, fp in items if fp is not None]
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zmscore(seen_key(url), ids)
+        if guided:
+            pipe.hmget(links_key(url), guided)
+        found = pipe.execute()
+        firsts = dict(zip(guided, (_text(f) for f in found[1]), strict=True)) if guided else {}
+        seen = [score is not None for score in found[0]]
+        # a guid seen before with another first link: is the id it has under this link seen too?
+        relinked = {
+            n: relinked_key(i, fp)
+            for n, ((i, fp), was_seen) in enumerate(zip(items, seen, strict=True))
+            if fp is not None and was_seen and firsts[i] not in (None, fp)
+        }
+        scores = self.client.zmscore(seen_key(url), list(relinked.values())) if relinked else []
+        relinked_seen = {n: score is not None for n, score in zip(relinked, scores, strict=True)}
+        return [
+            sighting(i, fp, was_seen, firsts.get(i), relinked_seen.get(n, False))
+            for n, ((i, fp), was_seen) in enumerate(zip(items, seen, strict=True))
+        ]
 
     def unseen(self, url: str, ids: Sequence[str]) -> list[str]:
         """The ids not yet seen for this feed, in order (read-only)."""
@@ -529,12 +696,25 @@ def success_delay(
     max_age_s: float | None = None,
     retry_after_s: float | None = None,
 ) -> float:
-    """Seconds until the next poll after a success: the rhythm, never sooner than the feed's hints."""
+    """Seconds until the next poll after a success: the rhythm, never sooner than the feed's hints, which are
+    honoured up to the feed's ceiling (a hint past it: `hint_past_ceiling`)."""
     interval = rhythm_interval(record.item_times, now, record.floor_s, record.ceiling_s, record.last_new_at)
     hints = [h for h in (ttl_s, max_age_s, retry_after_s) if h]
     if hints:
-        interval = max(interval, min(max(hints), FEED_HINT_MAX_S))
+        interval = max(interval, min(max(hints), record.ceiling_s))
     return jitter(interval, rng)
+
+
+def hint_past_ceiling(
+    record: FeedRecord,
+    *,
+    ttl_s: float | None = None,
+    max_age_s: float | None = None,
+    retry_after_s: float | None = None,
+) -> float | None:
+    """The feed's longest hint when it asks for more than its ceiling (and `success_delay` cut it), else None."""
+    longest = max((h for h in (ttl_s, max_age_s, retry_after_s) if h), default=None)
+    return longest if longest is not None and longest > record.ceiling_s else None
 
 
 def failure_delay(

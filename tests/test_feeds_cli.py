@@ -219,3 +219,25 @@ def test_import_keeps_the_settings_of_feeds_already_monitored(tmp_path: Path) ->
     assert (rows["https://new.example/"]["name"], rows["https://new.example/"]["full_text"]) == ("New", False)
     long = _wirewatch("feeds", "add", "https://long.example/" + "a" * 4000, "-c", str(config))
     assert long.returncode == 2 and "at most 4000" in long.stderr
+
+
+def test_a_feed_moved_by_a_permanent_redirect_is_listed_and_polled_at_its_new_url(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    """A configured feed that answers 301: `feeds list` shows it at its new URL (and the URL it was added as), the
+    next run polls the new URL without the redirect and sends nothing again, and `feeds remove NEW` removes it."""
+    new = server.set("/moved.xml", _rss("Alpha", range(3)))
+    old = server.url("/redirect?code=301&to=/moved.xml")
+    config = _config(tmp_path, [old])
+    first = _wirewatch("run", "--once", "-c", str(config))
+    assert first.returncode == 0, first.stderr[-3000:]
+    [row] = [json.loads(line) for line in _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout.splitlines()]
+    assert (row["url"], row["added_as"], row["items_seen"]) == (new, old, 3)
+    assert new in _wirewatch("feeds", "list", "-c", str(config)).stdout
+    second = _wirewatch("run", "--once", "-c", str(config))  # the config still names the old URL: the same feed
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "emitted" not in second.stdout and len(server.requests_for("/redirect")) == 1
+    assert server.requests_for("/moved.xml")[-1].status == 304
+    assert len(_events(config)) == 3
+    assert _wirewatch("feeds", "remove", new, "-c", str(config)).returncode == 0
+    assert _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout == ""

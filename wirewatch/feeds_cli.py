@@ -146,9 +146,11 @@ def list_(config_file: str | None, as_json: bool) -> None:
         for r in records:
             row = r.state.model_dump(mode="json")
             # interval_s is the current interval (the schedule adapts it); min/max are the floor and ceiling set
-            # (`feeds add --interval`, the config), which the next poll's interval keeps within.
+            # (`feeds add --interval`, the config), which the next poll's interval keeps within. url is where the
+            # feed is polled; added_as, the URL it was added as when a permanent redirect has moved it since.
             row.update(last_error=r.last_error, last_error_kind=r.last_error_kind, broken=r.broken, quiet=r.quiet,
-                       full_text=r.full_text, min_interval_s=r.floor_s, max_interval_s=r.ceiling_s)  # fmt: skip
+                       full_text=r.full_text, min_interval_s=r.floor_s, max_interval_s=r.ceiling_s,
+                       added_as=r.added_as)  # fmt: skip
             click.echo(json.dumps(row))
         return
     now = time.time()

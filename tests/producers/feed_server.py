@@ -133,8 +133,9 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             if path == "/redirect":
                 code = int(query.get("code", ["302"])[0])
                 self._send(code, {"Location": query["to"][0]})
-            elif path == "/loop":
-                self._send(302, {"Location": "/loop"})
+            elif path == "/loop":  # to itself, with the status asked for (302 unless told)
+                status = query.get("code", ["302"])[0]
+                self._send(int(status), {"Location": f"/loop?code={status}" if "code" in query else "/loop"})
             elif path == "/chain":
                 left = int(query.get("n", ["1"])[0])
                 target = f"/chain?n={left - 1}" if left > 1 else "/feed.xml"

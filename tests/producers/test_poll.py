@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import pytest
 import redis
+from structlog.testing import capture_logs
 
-from producers.feeds import FEED_MAX_ITEMS
+from producers.feeds import FEED_MAX_ITEMS, item_key
 from producers.fetch import FetchPolicy
 from producers.poll import poll_feed
 from producers.schedule import (
     FEED_BROKEN_AFTER,
     FEED_LEASE_S,
+    FEED_MAX_INTERVAL_S,
     Claim,
     FeedSchedule,
     HostGate,
@@ -25,6 +30,7 @@ from schemas.models import RawArticle
 from tests.producers.feed_server import FeedServer
 
 LOOPBACK = FetchPolicy(allow_private_networks=True)
+NOV_29 = datetime(2026, 11, 29, tzinfo=UTC).timestamp()  # the day of `rss`'s items
 
 
 def rss(items: Sequence[int], *, ttl: int | None = None, base: str = "https://news.example") -> bytes:
@@ -517,3 +523,200 @@ def test_an_oldest_first_feed_over_the_item_cap_still_delivers_its_new_items(
     feed_server.set("/feed.xml", oldest_first(FEED_MAX_ITEMS + 6))
     second = _poll(world, url)
     assert second.outcome == "new" and [a.guid for a in sink.batches[-1]] == [f"story-{FEED_MAX_ITEMS + 5}"]
+
+
+# --- permanent redirects move the feed (docs/feeds.md, "Moves")
+
+
+def _events_named(logs: Sequence[Mapping[str, Any]], name: str) -> list[Mapping[str, Any]]:
+    return [e for e in logs if e["event"] == name]
+
+
+@pytest.mark.parametrize("code", [301, 308])
+def test_a_permanent_redirect_moves_the_feed_and_keeps_its_identity(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer, client: redis.Redis, code: int
+) -> None:
+    """After a 301/308 the feed is polled at its new URL (another host name here), shown there, found under both
+    URLs as one feed; its items keep their ids, so nothing is handed on twice, and the redirect is not paid again."""
+    schedule, _, sink, clock = world
+    feed_server.set("/new.xml", rss(range(3)))
+    target = f"http://localhost:{feed_server.port}/new.xml"
+    old = feed_server.url(f"/redirect?code={code}&to={quote(target, safe='')}")
+    schedule.add(old, now=clock())
+    with capture_logs() as logs:
+        first = _poll(world, old)
+    assert first.outcome == "new" and first.new_items == 3
+    [moved] = _events_named(logs, "feed_moved")
+    assert moved["from_origin"] == f"http://127.0.0.1:{feed_server.port}"
+    assert moved["to_origin"] == f"http://localhost:{feed_server.port}" and moved["feed"] == old
+    record, by_new = schedule.get(old), schedule.get(target)
+    assert record is not None and record == by_new and record.url == target and record.added_as == old
+    assert [r.url for r in schedule.records()] == [target] and schedule.urls() == [old]  # one feed, same schedule
+    ids = {a.delivery_id for a in sink.articles}
+
+    feed_server.set("/new.xml", rss(range(4)))
+    clock.t += 3600
+    second = _poll(world, old)
+    assert second.outcome == "new" and [a.guid for a in sink.batches[-1]] == ["story-3"]
+    assert ids < {a.delivery_id for a in sink.articles}
+    assert len(feed_server.requests_for("/redirect")) == 1  # polled at the new URL straight away
+    assert all(a.source.feed == target for a in sink.batches[-1])
+    for host in ("127.0.0.1", "localhost"):
+        assert client.zcard(host_keys(host)[0]) == 0
+    record = schedule.get(target)
+    assert record is not None and record.state.items_seen == 4
+
+    schedule.add(target, name="Moved", now=clock())  # `feeds add NEW`: the same feed's settings
+    assert schedule.urls() == [old] and schedule.get(old).state.name == "Moved"  # type: ignore[union-attr]
+    assert schedule.remove(target) and schedule.urls() == [] and schedule.get(target) is None
+    assert client.keys("ww:{ww}:feed*") == []  # record, seen set, link memory, settings and the move: all gone
+
+
+@pytest.mark.parametrize("code", [302, 307])
+def test_a_temporary_redirect_does_not_move_the_feed(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer, code: int
+) -> None:
+    """A 302/307 is followed at every poll; the feed keeps its URL."""
+    schedule, _, _, clock = world
+    feed_server.set("/new.xml", rss(range(2)))
+    old = feed_server.url(f"/redirect?code={code}&to=/new.xml")
+    schedule.add(old, now=clock())
+    assert _poll(world, old).outcome == "new"
+    clock.t += 3600
+    assert _poll(world, old).outcome == "not_modified"
+    record = schedule.get(old)
+    assert record is not None and record.url == old and record.added_as is None
+    assert len(feed_server.requests_for("/redirect")) == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "outcome"),
+    [
+        ("/loop?code=301", "error:redirects"),  # a permanent redirect to itself
+        ("/redirect?code=301&to=ftp://news.example/feed.xml", "error:bad_url"),  # to a scheme the fetch refuses
+        ("/redirect?code=308&to=http://169.254.169.254/feed.xml", "error:blocked"),  # to the metadata service
+    ],
+)
+def test_a_permanent_redirect_that_fails_does_not_move_the_feed(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer, path: str, outcome: str
+) -> None:
+    """A permanent redirect in a loop, to a refused scheme or to a refused address is a failed poll, not a move."""
+    schedule, _, _, clock = world
+    old = feed_server.url(path)
+    schedule.add(old, now=clock())
+    assert _poll(world, old).outcome == outcome
+    record = schedule.get(old)
+    assert record is not None and record.url == old and record.added_as is None
+
+
+def test_a_permanent_redirect_to_a_monitored_feed_is_not_a_move(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """Two feeds would become one: the redirected feed keeps its URL, the refusal is logged once, not per poll."""
+    schedule, _, _, clock = world
+    taken = feed_server.set("/new.xml", rss(range(2)))
+    old = feed_server.url("/redirect?code=301&to=/new.xml")
+    schedule.add(taken, now=clock())
+    schedule.add(old, now=clock())
+    with capture_logs() as logs:
+        assert _poll(world, old).outcome == "new"
+        clock.t += 3600
+        assert _poll(world, old).outcome == "not_modified"
+    [refused] = _events_named(logs, "feed_move_refused")
+    assert refused["reason"] == "taken" and refused["feed"] == old
+    assert {r.url for r in schedule.records()} == {old, taken}
+    record = schedule.get(taken)
+    assert record is not None and record.added_as is None and record.state.last_status == "new"
+
+
+# --- guids reused for another item (docs/feeds.md, "Item identity")
+
+
+def _one_item_feed(guid: str, link: str, title: str) -> bytes:
+    return (
+        f'<rss version="2.0"><channel><title>News</title><item><title>{title}</title><link>{link}</link>'
+        f"<guid>{guid}</guid><description>Text of {title}</description></item></channel></rss>"
+    ).encode()
+
+
+def test_a_guid_reused_for_another_link_is_a_new_item(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """A publisher that gives a guid it used before to another story (another link) has that story handed on, under
+    its own delivery id; an edited title, tracking parameters or another scheme on a link seen before are not."""
+    schedule, _, sink, clock = world
+    url = feed_server.set("/feed.xml", _one_item_feed("g1", "https://news.example/a", "Story A"))
+    schedule.add(url, now=clock())
+    assert _poll(world, url).new_items == 1
+    served = [
+        ("https://news.example/b", "Story B", 1),  # the guid reused: a new item
+        ("https://news.example/b", "Story B, updated", 0),  # the same item, its title edited
+        ("https://news.example/a?utm_source=rss", "Story A", 0),  # back to the first story, with tracking
+        ("http://news.example/b", "Story B", 0),  # the second one over http
+        ("https://news.example/c", "Story C", 1),  # reused once more
+    ]
+    for link, title, new in served:
+        feed_server.set("/feed.xml", _one_item_feed("g1", link, title))
+        clock.t += 600
+        assert _poll(world, url).new_items == new, (link, title)
+    assert [a.url for a in sink.articles] == [f"https://news.example/{x}" for x in "abc"]
+    assert len({a.delivery_id for a in sink.articles}) == 3 and {a.guid for a in sink.articles} == {"g1"}
+
+
+def test_items_seen_before_their_links_were_remembered_are_not_new(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """A seen set written before links were remembered (no link memory): the same item is not handed on again, and
+    its guid with another link afterwards is."""
+    schedule, _, sink, clock = world
+    url = feed_server.set("/feed.xml", _one_item_feed("g1", "https://news.example/a", "Story A"))
+    schedule.add(url, now=clock())
+    schedule.mark_seen(url, [item_key(url, "g1", "https://news.example/a", "Story A", None)], clock())
+    assert _poll(world, url).outcome == "unchanged" and sink.articles == []
+    feed_server.set("/feed.xml", _one_item_feed("g1", "https://news.example/b", "Story B"))
+    clock.t += 600
+    assert _poll(world, url).new_items == 1
+
+
+# --- hints (ttl, Cache-Control) stop at the ceiling
+
+
+@pytest.mark.parametrize(
+    ("ttl", "headers"), [(1440, {}), (None, {"Cache-Control": "public, max-age=86400"})], ids=["ttl", "max-age"]
+)
+def test_a_hint_past_the_ceiling_is_clamped_and_said_once(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock],
+    feed_server: FeedServer,
+    ttl: int | None,
+    headers: dict[str, str],
+) -> None:
+    """A feed asking for 24 h between polls (<ttl>1440</ttl>, max-age=86400) is polled at the 6 h ceiling, and the
+    clamp is logged once, not at every poll."""
+    schedule, _, _, clock = world
+    clock.t = NOV_29 + 5 * 3600  # the items are an hour apart: the rhythm alone would poll every half hour
+    url = feed_server.set("/feed.xml", rss(range(2), ttl=ttl), headers=headers)
+    schedule.add(url, now=clock())
+    delays = []
+    with capture_logs() as logs:
+        for n in range(3):
+            feed_server.set("/feed.xml", rss(range(2 + n), ttl=ttl), headers=headers)
+            result = _poll(world, url)
+            assert result.outcome == "new"
+            delays.append(result.next_poll_at - clock.t)
+            clock.t = result.next_poll_at
+    assert all(FEED_MAX_INTERVAL_S * 0.9 <= d <= FEED_MAX_INTERVAL_S * 1.1 for d in delays), delays
+    [clamped] = _events_named(logs, "feed_hint_clamped")
+    assert clamped["hint_s"] == 86_400 and clamped["ceiling_s"] == FEED_MAX_INTERVAL_S and clamped["feed"] == url
+
+
+def test_a_ttl_holds_for_polls_answered_304(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """The <ttl> read at the last full poll keeps holding while the server answers 304 (which carries no body)."""
+    schedule, _, _, clock = world
+    clock.t = NOV_29 + 1.5 * 3600  # items at 00:00 and 01:00: the rhythm alone says half an hour, then 1.5 h
+    url = feed_server.set("/feed.xml", rss(range(2), ttl=180))
+    schedule.add(url, interval_s=60, now=clock())
+    clock.t = _poll(world, url).next_poll_at
+    result = _poll(world, url)
+    assert result.outcome == "not_modified" and result.next_poll_at - clock.t >= 180 * 60 * 0.9

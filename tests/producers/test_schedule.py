@@ -12,6 +12,7 @@ from producers.schedule import (
     FEED_BACKOFF_CAP_S,
     FEED_HINT_MAX_S,
     FEED_LEASE_S,
+    FEED_MAX_INTERVAL_S,
     FEED_SEEN_MAX,
     FeedRecord,
     FeedSchedule,
@@ -19,6 +20,9 @@ from producers.schedule import (
     cache_max_age,
     failure_delay,
     feed_url,
+    hint_past_ceiling,
+    links_key,
+    move_refused,
     published_ts,
     record_key,
     rhythm_interval,
@@ -289,3 +293,52 @@ def test_one_feed_under_every_spelling_of_its_url(client: redis.Redis) -> None:
     updated = schedule.add("https://Old.Example/rss", name="Old", now=T0)
     assert updated.url == "https://Old.Example/rss" and schedule.urls() == ["https://Old.Example/rss"]
     assert schedule.remove("https://Old.Example/rss") and schedule.urls() == []
+
+
+def test_hints_stop_at_the_feeds_ceiling() -> None:
+    """A ttl / max-age past the ceiling is honoured up to the ceiling (6 h, or a floor set above it), no further."""
+    hourly = _record(item_times=[T0 - 3600 * i for i in range(10)])
+    assert all(FEED_MAX_INTERVAL_S * 0.9 <= success_delay(hourly, T0, RNG, ttl_s=86_400) <= FEED_MAX_INTERVAL_S * 1.1
+               for _ in range(50))  # fmt: skip
+    assert success_delay(hourly, T0, RNG, max_age_s=10**9) <= FEED_MAX_INTERVAL_S * 1.1
+    slow = _record(floor_s=12 * 3600, ceiling_s=12 * 3600)
+    assert 12 * 3600 * 0.9 <= success_delay(slow, T0, RNG, ttl_s=86_400) <= 12 * 3600 * 1.1
+    assert hint_past_ceiling(hourly, ttl_s=86_400, max_age_s=600) == 86_400
+    assert hint_past_ceiling(hourly, ttl_s=3600, max_age_s=None) is None
+    assert hint_past_ceiling(slow, ttl_s=86_400, max_age_s=None) == 86_400
+    assert hint_past_ceiling(slow, ttl_s=12 * 3600, max_age_s=None) is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("http://a.example/rss", "https://a.example/rss", None),  # an upgrade to https: moved
+        ("https://a.example/rss", "https://feeds.b.example/a", None),  # another host: moved
+        ("https://a.example/rss", "http://a.example/rss", "downgrade"),  # https to http: kept
+        ("https://a.example/rss", "ftp://a.example/rss", "scheme"),
+        ("https://a.example/rss", "https://user:pw@a.example/rss", "credentials"),
+        ("https://a.example/rss", "https://a.example/" + "a" * 4000, "too_long"),
+        ("https://a.example/rss", "https://[::1/rss", "bad_url"),
+    ],
+)
+def test_which_permanent_redirects_move_a_feed(old: str, new: str, reason: str | None) -> None:
+    """A permanent redirect moves the feed unless it downgrades to http or leads to a URL a feed cannot have."""
+    assert move_refused(old, new) == reason
+
+
+def test_the_link_memory_of_guids_is_bounded_with_the_seen_set(client: redis.Redis) -> None:
+    """The first link of each guid is kept beside its seen id, and trimmed with it."""
+    schedule = FeedSchedule(client)
+    url = "https://a.example/feed"
+    schedule.add(url)
+    first = schedule.sightings(url, [("g1", "fp-a")])
+    assert [(s.delivery_id, s.new) for s in first] == [("g1", True)]
+    schedule.mark_seen(url, ["g1"], T0, first_links={"g1": "fp-a"})
+    assert [(s.delivery_id, s.new) for s in schedule.sightings(url, [("g1", "fp-a")])] == [("g1", False)]
+    [relinked] = schedule.sightings(url, [("g1", "fp-b")])
+    assert relinked.new and relinked.delivery_id not in ("g1", "fp-b")
+    schedule.mark_seen(url, ["g1", relinked.delivery_id], T0 + 1, first_links={"g1": "fp-b"})  # the first stays
+    assert [s.new for s in schedule.sightings(url, [("g1", "fp-a"), ("g1", "fp-b")])] == [False, False]
+    schedule.mark_seen(url, [f"x{i}" for i in range(FEED_SEEN_MAX)], T0 + 2, first_links={"x0": "fp"})
+    assert client.zcard(seen_key(url)) == FEED_SEEN_MAX and client.hlen(links_key(url)) == 1
+    assert schedule.remove(url) and not client.exists(links_key(url))
