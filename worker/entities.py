@@ -75,6 +75,9 @@ _SEQUENCE = re.compile(
 )
 _CONNECTORS = words("of the for on and & de del della der den van von da di du la le al el bin ibn y")
 _NAME_PARTICLES = words("de del della der den van von da di du la le al el bin ibn y")
+# The particles written with a capital as a surname's first word ("Van Der Beek", "De Niro"), where "Van" (Turkey)
+# or "Bar" is no place of its own.
+_CAPITAL_PARTICLES = frozenset(w.capitalize() for w in _NAME_PARTICLES)
 # What follows a surname without being one: "James P. Kennedy Jr." is "Kennedy" in the next paragraph.
 _NAME_SUFFIXES = frozenset({"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"})
 # Capitalised mid-sentence only in headlines and quotes, never a name's first word.
@@ -181,6 +184,25 @@ _COMPASS = words(
     "Southwest Southeast"
 )
 _PLACE_LEADS = words("Mount Mt. Lake Cape Fort Port Saint St. San Santa Isle Gulf Bay Strait")
+# After a place, a word that makes the pair a utility or an industrial company: "Georgia Power", "Tokyo Electric".
+_PLACE_COMPANY_TAILS = words(
+    "Power Electric Gas Water Telecom Steel Mining Railway Railways Rail Chemical Chemicals Cement"
+)
+# A place followed by ", <US state>" lies in that state ("Paris, Texas"; "Athens, Ga." in AP style), and a state
+# that is also a country is the state there ("Atlanta, Georgia"). New York and Washington are left out: "London,
+# New York and Tokyo", "Paris, Washington and Beijing" are lists of cities. Nor is a state before "and"/"or".
+_AP_STATES = {
+    "Ala.": "Alabama", "Ariz.": "Arizona", "Ark.": "Arkansas", "Calif.": "California", "Colo.": "Colorado",
+    "Conn.": "Connecticut", "Del.": "Delaware", "Fla.": "Florida", "Ga.": "Georgia", "Ill.": "Illinois",
+    "Ind.": "Indiana", "Kan.": "Kansas", "Ky.": "Kentucky", "La.": "Louisiana", "Md.": "Maryland",
+    "Mass.": "Massachusetts", "Mich.": "Michigan", "Minn.": "Minnesota", "Miss.": "Mississippi", "Mo.": "Missouri",
+    "Mont.": "Montana", "Neb.": "Nebraska", "Nev.": "Nevada", "N.H.": "New Hampshire", "N.J.": "New Jersey",
+    "N.M.": "New Mexico", "N.C.": "North Carolina", "N.D.": "North Dakota", "Okla.": "Oklahoma", "Ore.": "Oregon",
+    "Pa.": "Pennsylvania", "R.I.": "Rhode Island", "S.C.": "South Carolina", "S.D.": "South Dakota",
+    "Tenn.": "Tennessee", "Tex.": "Texas", "Vt.": "Vermont", "Va.": "Virginia", "W.Va.": "West Virginia",
+    "Wis.": "Wisconsin", "Wyo.": "Wyoming",
+}  # fmt: skip
+_NOT_QUALIFYING_STATES = frozenset({"New York", "Washington", "District of Columbia"})
 _PLACE_NOUNS_AFTER = re.compile(
     r"[ \t]+(?:province|state|county|city|region|prefecture|district|village|town|island|river|valley|"
     r"municipality|suburb|neighbourhood|neighborhood|area|border|capital|coast|governorate|oblast)\b"
@@ -265,6 +287,9 @@ class Mention:
     # government acting, an organisation, while the entity China stays a place).
     entity_type: str = ""
     actor: str = ""  # a country acting: "government" ("North Korea fired") or "team" ("Sweden defeated")
+    # The name a place is filed under when its context says which one it is: "Paris, Texas" (the town, not
+    # Paris FR), "Georgia (U.S. state)" (not the country); see ``_qualify``.
+    qualified: str = ""
 
 
 _POSSESSIVE_S = ("'s", "’s")
@@ -554,6 +579,8 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
         or any(words[i - 1] in _ORG_HEADS for i in range(1, n - 1) if words[i] in _CONNECTORS and words[i] != "and")
     ):
         return "organization", 3
+    if n > 1 and last in _PLACE_COMPANY_TAILS and (words[0] in places or " ".join(words[:-1]) in places):
+        return "organization", 3  # "Georgia Power", "Tokyo Electric Power": not a person named Georgia
     demonyms = lexicon.demonyms()
     if words[0] in demonyms or words[0][:-1] in demonyms:
         return "other", 0  # "Afghan Girls", "Chinese", "Afghans", "Indonesian coast"
@@ -616,6 +643,7 @@ def find_mentions(text: str, language: str | None = "en", headline_end: int = 0)
             if part:
                 _add_part(text, part, mentions)
     _acronyms(text, mentions)
+    _qualify(text, mentions)
     _resolve(mentions, headline_end)
     if language not in (None, "en"):
         mentions = _vouched_for(text, mentions, language)
@@ -826,9 +854,51 @@ def _known_prefix_of(name_text: str) -> int:
     if words[-1] in _ORG_HEADS or words[-1] in _PLACE_HEADS or any(w in _CONNECTORS for w in words):
         return 0
     for k in range(len(words) - 1, 0, -1):  # the longest known head: "Washington D.C." before "Washington"
+        if k == 1 and words[0] in _CAPITAL_PARTICLES:
+            continue  # "Van Der Beek" is a surname, not Van (Turkey) and "Der Beek"
         if _is_strong_known(" ".join(words[:k])):
             return k
     return 0
+
+
+@functools.cache
+def _ambiguous_states() -> frozenset[str]:
+    """US states whose name the gazetteer files elsewhere: "Georgia" (the country)."""
+    places = lexicon.places()
+    return frozenset(name for name in lexicon.us_states() if places[name].country != "US")
+
+
+@functools.cache
+def _state_after() -> re.Pattern[str]:
+    """ ", Texas" or ", Tex." right after a place, not a list going on ("…, Texas and Oklahoma")."""
+    states = sorted((lexicon.us_states() - _NOT_QUALIFYING_STATES) | _AP_STATES.keys(), key=len, reverse=True)
+    return re.compile(rf",[ \t]+({'|'.join(map(re.escape, states))})(?![\w'’-])(?![ \t]+(?:and|or|&)[ \t])")
+
+
+def _qualify(text: str, mentions: list[Mention]) -> None:
+    """File a city followed by ", <US state>" under both ("Paris, Texas": not in France), and a state that is also
+    a country, written after a place outside that country, as the state ("Atlanta, Georgia": not in Georgia)."""
+    places = lexicon.places()
+    for i, m in enumerate(mentions):
+        if m.type != "place" or not text.startswith(",", m.end):
+            continue  # the cheap test first: most places are not followed by a comma
+        after = _state_after().match(text, m.end)
+        if after is None:
+            continue
+        written = after.group(1)
+        state = _AP_STATES.get(written, written)
+        place = places.get(m.text)
+        elsewhere = places[state].country  # "Georgia" names a country too: "Tbilisi, Georgia" is that one
+        if place is not None and place.country == elsewhere != "US":
+            continue
+        if place is not None and place.kind == "city" and place.country != "US":
+            m.qualified = f"{m.text}, {state}"
+        for n in mentions[i + 1 : i + 4]:
+            if n.start == after.start(1) and written.startswith(n.text):  # not "Texas Rangers"
+                # The state as a place of its own, whether written out or short ("Ga." is Georgia, no name "Ga").
+                n.qualified = f"{state} (U.S. state)" if elsewhere != "US" else state
+                n.type, n.strength = "place", max(n.strength, 2)
+                break
 
 
 def _is_region(name: str) -> bool:
@@ -847,15 +917,34 @@ def _is_strong_known(name: str, city_population: int = 100_000) -> bool:
 def _add_nested(text: str, name: list[Token], mentions: list[Mention], outer: str) -> None:
     """Places named inside a longer name: "Texas" in "University of Texas", "Sydney" in "Sydney Morning Herald".
 
-    Cities count from a million people: "Kennedy Space Center" is not in Kennedy, Bogotá (980,000).
+    Cities count from a million people: "Kennedy Space Center" is not in Kennedy, Bogotá (980,000). In a name of
+    unknown kind a place that ends it is what the name is of, not where ("Touch Bar" is no place Bar, Montenegro;
+    "Environment Canada", "Team Estonia"), unless "of" or another place comes before it; opening the name it is
+    where ("Toronto Star", "Texas A&M"). A capitalised name particle is a surname's ("Van Gogh", "Van Der Beek": no
+    Van, Turkey). "Georgia" opening a name is the state ("Georgia Power", "Georgia Tech"); the country's are "Bank
+    of Georgia" or "Georgian …".
     """
-    found = _nested_place(tuple(w for w, _, _ in name))
+    words = tuple(w for w, _, _ in name)
+    found = _nested_place(words)
     if found is None:
         return
     first, last = found
+    if first == last and words[first] in _CAPITAL_PARTICLES:
+        return
+    if (
+        outer == "other"
+        and last == len(words) - 1
+        and first > 0
+        and words[first - 1] not in _CONNECTORS
+        and words[first - 1] not in lexicon.places()  # "… Australia New Zealand": places in a row
+    ):
+        return
     start, end = name[first][1], name[last][2]
     if not any(m.start <= start and end <= m.end and m.end - m.start < name[-1][2] - name[0][1] for m in mentions[-3:]):
-        mentions.append(Mention(start, end, text[start:end], "place", 2))
+        mention = Mention(start, end, text[start:end], "place", 2)
+        if first == 0 and mention.text in _ambiguous_states():
+            mention.qualified = f"{mention.text} (U.S. state)"
+        mentions.append(mention)
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -901,29 +990,49 @@ def _resolve(mentions: list[Mention], headline_end: int = 0) -> None:
     Trump" is one capitalised run, and "Trump" in the body would become "Are Following Trump".
     """
     full: dict[str, set[str]] = {}
+    first_at: dict[str, int] = {}  # where each full name is first written
+    qualified: dict[str, set[str]] = {}  # "Paris" → {"Paris, Texas"}
     for m in mentions:
+        if m.qualified:
+            qualified.setdefault(m.text, set()).add(m.qualified)
         if m.type == "person" and m.strength >= 1 and m.start >= headline_end and len(words := m.text.split()) >= 2:
+            first_at.setdefault(m.text, m.start)
             last = words[-2] if words[-1] in _NAME_SUFFIXES and len(words) > 2 else words[-1]  # "… Kennedy Jr."
-            for w in (words[0], last):
+            keys = [words[0], last]
+            # A surname with a particle is written whole: "James Van Der Beek" is "Van Der Beek" later.
+            for i in range(1, len(words) - 1):
+                if words[i].lower() in _NAME_PARTICLES:
+                    keys += [" ".join(words[i:]), " ".join([words[i].capitalize(), *words[i + 1 :]])]
+                    break
+            for w in keys:
                 if w not in _NAME_PARTICLES:
                     full.setdefault(w, set()).add(m.text)
+    person_countries = lexicon.country_given_names()
     for m in mentions:
-        m.canonical = m.text
+        text = m.canonical = m.text
+        if qualified:  # rare: only articles with "Paris, Texas" and the like
+            if m.qualified:
+                m.canonical = m.qualified
+                continue
+            if text in qualified and m.type != "person" and len(places := qualified[text]) == 1:
+                m.canonical = next(iter(places))  # "Paris" after "Paris, Texas"
+                continue
+        names = full.get(text)
+        if names is None:
+            continue
         if (
-            " " not in m.text
-            and m.text in full
-            and m.strength < 3
+            m.strength < 3
             and not _is_region(m.text)  # "Canada" is not short for "Environment Canada"
             and m.text not in lexicon.organizations()
+        ) or (
+            # A country that is also a name ("Jordan") after the person was named in full: "Jordan scored".
+            m.text in person_countries and all(first_at[name] < m.start for name in names)
         ):
-            names = full[m.text]
             if len(names) == 1:
                 m.canonical = next(iter(names))
-                m.type, m.strength = "person", max(m.strength, 2)
-        elif m.type == "person" and " " not in m.text and m.text in full:
-            names = full[m.text]
-            if len(names) == 1:
-                m.canonical = next(iter(names))
+                m.type, m.strength, m.actor = "person", max(m.strength, 2), ""
+        elif m.type == "person" and len(names) == 1:
+            m.canonical = next(iter(names))
     teams = {m.canonical for m in mentions if m.actor == "team"}
     teams = {name for name in teams if sum(1 for m in mentions if m.canonical == name and m.actor == "team") >= 2}
     votes: dict[str, dict[str, int]] = {}
@@ -1036,6 +1145,7 @@ def _spacy_backend(pipeline: str) -> MentionFinder:
             end = start + len(surface)
             if surface:
                 mentions.append(Mention(start, end, surface.replace("’", "'"), kind, 2))
+        _qualify(text, mentions)
         _resolve(mentions, headline_end)
         return mentions
 

@@ -1,6 +1,7 @@
 """Countries an article is about: ISO 3166-1 alpha-2 codes from its places, demonyms and, failing those, its source.
 
-"Hebei" → CN and "New Orleans" → US come from the gazetteer behind the place entities; "Chinese" → CN from the
+"Hebei" → CN and "New Orleans" → US come from the gazetteer behind the place entities ("Paris, Texas", a town the
+entities placed by the state after it, → US); "Chinese" → CN from the
 demonyms that name one country only ("Korean" names two and is left out). A source's country-code domain
 (``xinhuanet.cn``) speaks for the article only when nothing in the text does: a British paper writing about
 China is about China, not Britain.
@@ -68,6 +69,8 @@ def countries_for(entities: list[Entity], text: str, source_domain: str | None) 
             place = places.get(entity.name)
             if place is not None:
                 add(place.country, entity.count)
+            elif ", " in entity.name and entity.name.rsplit(", ", 1)[1] in lexicon.us_states():
+                add("US", entity.count)  # "Paris, Texas": the entities' name for a town placed by its state
     demonyms = lexicon.demonyms()
     text = text[:GEO_MAX_CHARS]
     counts = Counter(_CAPITALISED.findall(text))

@@ -73,6 +73,14 @@ def places() -> dict[str, Place]:
 
 
 @functools.cache
+def us_states() -> frozenset[str]:
+    """The names of the US states and D.C., read from the gazetteer's rows (``places`` keeps one entry per name, and
+    "Georgia" there is the country)."""
+    rows = (line.split("\t") for line in _lines("places.tsv"))
+    return frozenset(name for name, cc, kind, _ in rows if cc == "US" and kind == "admin1")
+
+
+@functools.cache
 def demonyms() -> dict[str, str]:
     """Demonym ("Chinese") → ISO alpha-2, only for those that name one country."""
     pairs = (line.split("\t", 1) for line in _lines("demonyms.tsv"))

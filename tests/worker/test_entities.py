@@ -372,3 +372,58 @@ def test_surname_after_a_suffixed_full_name_is_that_person() -> None:
     found = _one(text)
     assert ("James P. Kennedy Jr.", "person", 2) in found
     assert not any(name == "Kennedy" for name, _, _ in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "place_word"),
+    [
+        ("Apple updated the Touch Bar on the MacBook Pro this week.", "Touch Bar", "Bar"),  # Bar, Montenegro
+        ("Critics loved Starry Night, which Van Gogh painted in 1889.", "Van Gogh", "Van"),  # Van, Turkey
+    ],
+)
+def test_place_word_inside_an_unknown_name_is_no_place(text: str, name: str, place_word: str) -> None:
+    """A gazetteer word that is only part of a longer capitalised name which is not a place is no place."""
+    found = {n for n, _, _ in _one(text)}
+    assert name in found
+    assert place_word not in found
+
+
+def test_particle_surname_later_is_the_person() -> None:
+    """ "James Van Der Beek" then "Van Der Beek said" is one person, not Van (Turkey) and "Der Beek"."""
+    text = "James Van Der Beek starred in the show. Van Der Beek said he was happy to return."
+    assert _one(text) == [("James Van Der Beek", "person", 2)]
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "absent"),
+    [
+        ("The film was shot in Paris, Texas, in 1983. Paris is a small town.", "Paris, Texas", "Paris"),
+        ("He grew up in Athens, Ga., and moved to Tokyo.", "Athens, Georgia", "Athens"),
+        ("The plant is near Atlanta, Georgia, officials said.", "Georgia (U.S. state)", "Georgia"),
+    ],
+)
+def test_place_before_a_us_state_is_in_the_us(text: str, place: str, absent: str) -> None:
+    """A city followed by ", <US state>" is that state's; a state that is also a country is the state there."""
+    found = {n for n, kind, _ in _one(text) if kind == "place"}
+    assert place in found
+    assert absent not in found
+
+
+def test_a_state_utility_is_an_organisation() -> None:
+    """ "Georgia Power said" is the utility, not a person named Georgia, and no place Georgia inside it."""
+    found = _one("Georgia Power said on Monday it would raise rates for customers in Atlanta.")
+    assert ("Georgia Power", "organization", 1) in found
+    assert not any(name == "Georgia" for name, _, _ in found)
+
+
+def test_later_surname_that_is_a_country_is_the_person() -> None:
+    """ "Michael Jordan" then "Jordan scored" is the player, not the country (JO)."""
+    found = _one("Michael Jordan played for the Bulls. Jordan scored 30 points on Friday night.")
+    assert ("Michael Jordan", "person", 2) in found
+    assert not any(name == "Jordan" for name, _, _ in found)
+
+
+def test_country_before_the_person_stays_a_country() -> None:
+    """A country mentioned before a person of that surname stays the country: only later mentions resolve."""
+    found = _one("Jordan closed its border on Friday. Michael Jordan, who lives in Chicago, was not affected.")
+    assert ("Jordan", "place", 1) in found

@@ -88,3 +88,26 @@ def test_person_named_after_a_country_gives_no_country(text: str) -> None:
     entities = extract_entities("", text, "en")
     codes = countries_for(entities, text, None)
     assert not {"TD", "JO"} & set(codes)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        ("Apple updated the Touch Bar on the MacBook Pro this week.", [], {"ME"}),
+        ("James Van Der Beek starred in the show. Van Der Beek said he was happy to return.", [], {"TR"}),
+        ("The film was shot in Paris, Texas, in 1983. Paris is a small town.", ["US"], {"FR"}),
+        ("He grew up in Athens, Georgia, and moved to Houston.", ["US"], {"GR", "GE"}),
+        ("Georgia Power said on Monday it would raise rates for customers in Atlanta.", ["US"], {"GE"}),
+        ("Michael Jordan played for the Bulls. Jordan scored 30 points on Friday night.", [], {"JO"}),
+    ],
+)
+def test_place_words_inside_other_names_give_no_country(text: str, expected: list[str], absent: set[str]) -> None:
+    """Products, surnames, US towns named after foreign cities and state utilities give no foreign country."""
+    codes = countries_for(extract_entities("", text, "en"), text, None)
+    assert codes == expected and not absent & set(codes)
+
+
+@pytest.mark.parametrize(("name", "code"), [("Paris, Texas", "US"), ("Georgia (U.S. state)", "US")])
+def test_qualified_place_names_to_codes(name: str, code: str) -> None:
+    """A place filed under "<city>, <US state>" or as the U.S. state is in the US."""
+    assert countries_for([_place(name)], "", None) == [code]
