@@ -58,6 +58,9 @@ DEDUP_WINDOW_S = 7 * 86_400  # exact-duplicate claims live this long
 ARTICLE_TTL_S = 30 * 86_400  # stored articles
 STATUS_TTL_S = 7 * 86_400  # per-delivery outcome records
 EVENTS_MAXLEN = 1_000_000  # approximate cap on ww:events entries
+# Article ids a story keeps besides its first: the newest this many (its count goes on). Daily copies keep a story
+# alive past its TTL, and its list grew without bound; 1,000 is far more than a reader pages through (docs/stories.md).
+STORY_ARTICLES_KEPT = 1_000
 
 # --- Limits on untrusted input.
 ARTICLE_MAX_BYTES = 5 * 1024 * 1024  # one inbox file or one article body

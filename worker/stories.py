@@ -9,7 +9,7 @@ Keys (hash tag ``{ww}``, so the settle script may write them with the event)::
 
     ww:{ww}:story:<id>            hash  title, first_article_id, article_count, first_seen, last_seen (unix ms)
     ww:{ww}:story:<id>:sources    set   source names
-    ww:{ww}:story:<id>:articles   list  article ids, in emit order
+    ww:{ww}:story:<id>:articles   list  article ids in emit order: the first, then the newest ``dedup.story_articles``
     ww:{ww}:stories               zset  story id -> last seen (unix ms), to list the newest first
 """
 
@@ -128,5 +128,6 @@ def list_stories(client: redis.Redis, limit: int = 20) -> list[Story]:
 
 
 def story_articles(client: redis.Redis, story_id: str) -> list[str]:
-    """The ids of the story's articles, in the order they were emitted."""
+    """The ids of the story's articles, in the order they were emitted: its first and the newest
+    ``dedup.story_articles`` (``Story.article_count`` counts them all)."""
     return [a.decode() if isinstance(a, bytes) else a for a in client.lrange(story_articles_key(story_id), 0, -1)]

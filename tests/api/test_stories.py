@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import redis
 
+from schemas import RawSource
 from tests.api.conftest import WRITE
 from tests.api.test_receiver import article, wait_state
+from tests.helpers import make_raw_article, stream_events
+from wirewatch import constants as c
+from wirewatch.settings import Settings
 from worker.stories import STORIES_INDEX, story_key, story_sources_key
 
 
@@ -53,3 +58,27 @@ def test_story_pages_walk_ties_without_gaps(http: httpx.Client, client: redis.Re
             break
     assert seen == ["s6", "s5", "s4", "s3", "s2", "s1", "s0"]
     assert http.get("/v1/stories", params={"cursor": "x"}).status_code == 422
+
+
+def test_story_past_its_article_bound_reads_first_and_newest(
+    http: httpx.Client, client: redis.Redis, settings: Settings, make_worker: Callable[..., Any]
+) -> None:
+    """A story of five copies kept to two articles: the total count, and the first and two newest events."""
+    from worker.pipeline import process
+
+    settings.dedup.story_articles = 2
+    worker = make_worker()
+    base = article(1)
+    for n in range(5):
+        text = f"{base['title']}\n\n{base['text']} Reporting by outlet {n}."
+        raw = make_raw_article(content=text, source=RawSource(kind="inbox", path=f"outlet{n}.txt"))
+        client.hset(c.LEDGER_PAYLOAD, raw.delivery_id, raw.model_dump_json(by_alias=True))
+        process([raw.delivery_id], worker)
+    ids = [e["id"] for e in stream_events(client)]
+    assert len(ids) == 5
+    detail = http.get(f"/v1/stories/{ids[0]}").json()
+    assert detail["story"]["article_count"] == 5
+    assert [a["id"] for a in detail["articles"]] == [ids[0], ids[3], ids[4]]
+    assert detail["expired_articles"] == []
+    [listed] = http.get("/v1/stories").json()["items"]
+    assert listed["article_count"] == 5

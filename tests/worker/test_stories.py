@@ -267,3 +267,27 @@ def test_story_times_follow_the_emits_when_copies_race_on_two_workers(
     assert score is not None and int(score) == int(story.last_seen.timestamp() * 1000)
     ingested = max(e["ingested_at"] for e in events)  # the server's time of the latest emit
     assert story.last_seen.isoformat(timespec="milliseconds").replace("+00:00", "Z") >= ingested[:23] + "Z"
+
+
+def test_story_keeps_its_first_and_newest_articles_and_counts_them_all(
+    client: redis.Redis, settings: Settings, make_worker: Callable[..., Any], seed_text: str
+) -> None:
+    """A story that copies keep alive holds its first article and the newest ``dedup.story_articles`` ids, while
+    its count, sources and every event's story_id go on as before."""
+    from worker.pipeline import process
+
+    settings.dedup.story_articles = 3
+    worker = make_worker()
+    copies = [_inbox(_copy_of_seed(seed_text, n), f"copy{n}") for n in range(7)]
+    for raw in copies:  # one at a time, so the emit order is the submission order
+        client.hset(c.LEDGER_PAYLOAD, raw.delivery_id, raw.model_dump_json(by_alias=True))
+        process([raw.delivery_id], worker)
+    events = stream_events(client)
+    assert len(events) == 7
+    [story_id] = {e["story_id"] for e in events}
+    ids = [e["id"] for e in events]
+    assert story_id == ids[0]
+    assert story_articles(client, story_id) == [ids[0], *ids[-3:]]
+    story = read_story(client, story_id)
+    assert story is not None and story.article_count == 7 and story.first_article_id == ids[0]
+    assert len(story.sources) == 7

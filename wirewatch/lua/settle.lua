@@ -29,6 +29,7 @@
 -- Optional, emit mode: the article's story (worker/stories.py), updated only when the article is emitted:
 -- KEYS[13] story hash  KEYS[14] story sources  KEYS[15] story articles  KEYS[16] stories index
 -- ARGV[14] story id  ARGV[15] title  ARGV[16] source name for the story  ARGV[17] story ttl s
+-- ARGV[18] article ids the story keeps besides its first (the newest ones; its count goes on)
 local mode, delivery, article_id = ARGV[1], ARGV[2], ARGV[3]
 local outcome, status
 local current = true -- the ledger still holds the payload processed
@@ -120,7 +121,15 @@ if mode == 'emit' then
     redis.call('HSET', KEYS[13], 'last_seen', now)
     redis.call('HINCRBY', KEYS[13], 'article_count', 1)
     if ARGV[16] ~= '' then redis.call('SADD', KEYS[14], ARGV[16]) end
-    redis.call('RPUSH', KEYS[15], article_id)
+    local listed = redis.call('RPUSH', KEYS[15], article_id)
+    local kept = tonumber(ARGV[18])
+    if kept and listed > kept + 1 then
+      -- Copies that keep coming keep the story alive: keep its first article and the newest `kept` (one LTRIM of
+      -- what is over, usually a single id).
+      local first = redis.call('LINDEX', KEYS[15], 0)
+      redis.call('LTRIM', KEYS[15], -kept, -1)
+      redis.call('LPUSH', KEYS[15], first)
+    end
     redis.call('ZADD', KEYS[16], now, ARGV[14])
     redis.call('ZREMRANGEBYSCORE', KEYS[16], '-inf', now - ttl * 1000)
     for k = 13, 15 do redis.call('EXPIRE', KEYS[k], ttl) end
