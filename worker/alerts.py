@@ -10,6 +10,12 @@ hundred subscriptions costs one short MGET element, not a hundred lookups. A red
 same deterministic alert ids and finds its claims, so it never alerts twice; a copy of a story that already
 alerted (same ``story_id``) does not alert again.
 
+A subscription deleted after the worker last reloaded them (it looks every ``SUBSCRIPTIONS_POLL_S``) writes no
+alert: the script is given the version of the subscriptions matched with, and when the stored version has moved
+it checks that each alert's subscription is still there, in the same atomic step as the write. So no alert is
+written after its subscription's deletion is stored. (A query changed within that window can still alert once
+on the old query.)
+
 Alerts are written before the article's own emit: if the worker dies in between, the redelivery emits the
 article and finds the alerts already claimed, so an alert is never lost (at least once, and at most once
 per subscription and story through the claim).
@@ -64,6 +70,7 @@ def alert_id(subscription_id: str, story_id: str) -> str:
 # Alerts per script call: bounds one call's run time inside Redis (about a millisecond per 100 alerts).
 ALERTS_PER_CALL = 256
 LOGGED_SUBSCRIPTIONS = 20  # names on an article's `alerts_raised` line; the count is always whole
+_GONE = "-"  # alerts.lua's answer for an alert whose subscription was deleted since the worker loaded it
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -138,6 +145,7 @@ def raise_alerts(
     emitted. Without them (tools and tests raising alerts for events emitted already) alerts are bound to none.
     """
     percolator = index.current()
+    version = index.version  # the script drops the alerts of a subscription deleted after this version
     if not events or not len(percolator):
         return []
     matched = []
@@ -193,6 +201,7 @@ def raise_alerts(
             written.append((story, sid, aid, body, at, event, sub))
     script = client.register_script(ALERTS_LUA)
     raised: list[Raised] = []
+    gone: set[str] = set()  # subscriptions deleted after the percolator's last reload: none of their alerts written
     for start in range(0, len(written), ALERTS_PER_CALL):
         chunk = written[start : start + ALERTS_PER_CALL]
         position = {story: str(i) for i, story in enumerate(dict.fromkeys(w[0] for w in chunk), 1)}
@@ -210,12 +219,18 @@ def raise_alerts(
                                  "\n".join(w[1] for w in chunk), "\n".join(w[2] for w in chunk),
                                  "\n".join(w[3] for w in chunk), "\n".join(w[0] if w[6].webhook else "" for w in chunk),
                                  int(now.timestamp()), "\n".join(named.get(w[4], "") for w in chunk),
-                                 "\n".join(owners), "\n".join(exact_at), int(claim_ttl_s)]  # fmt: skip
+                                 "\n".join(owners), "\n".join(exact_at), int(claim_ttl_s),
+                                 "" if version is None else str(version)]  # fmt: skip
+        if version is not None:
+            keys += [c.SUBSCRIPTIONS, c.SUBSCRIPTIONS_VERSION]
         entries = str(script(keys=keys, args=args)).split(" ")
-        for (story, _, aid, body, _, event, sub), entry in zip(chunk, entries, strict=True):
-            if not entry:
-                continue  # claimed since the check by another copy of the story, or the article is a duplicate
-            raised.append(Raised(aid, body, sub, entry, event.id, story))
+        for (story, sid, aid, body, _, event, sub), entry in zip(chunk, entries, strict=True):
+            if entry == _GONE:
+                gone.add(sid)
+            elif entry:  # else: claimed since the check by another copy of the story, or the article is a duplicate
+                raised.append(Raised(aid, body, sub, entry, event.id, story))
+    if gone:
+        log.info("alerts_dropped", reason="subscription deleted since the worker loaded it", subscriptions=len(gone))
     _log_per_article(raised)
     if claimed_hooks:
         raised += unsent_webhooks(client, index, claimed_hooks)

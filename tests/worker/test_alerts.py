@@ -356,3 +356,51 @@ def test_an_alert_for_a_webhook_waits_in_the_outbox_until_its_message_is_sent(cl
     put_subscription(client, validate("hooked", "alpha"))  # its webhook taken off: nothing more waits for it
     index.current()
     assert index.with_webhook == set()
+
+
+def test_a_subscription_deleted_after_the_worker_loaded_it_writes_no_alert(client: redis.Redis) -> None:
+    """The worker reloads subscriptions only every so often; one deleted in between must not alert, even though
+    the worker's percolator still matches it. One that is still stored alerts, although the version moved."""
+    put_subscription(client, validate("gone", "alpha"))
+    put_subscription(client, validate("kept", "alpha OR beta"))
+    index = SubscriptionIndex(client, poll_s=3600)  # loads now, then not again within the test
+    index.current()
+    assert remove_subscription(client, "gone")
+    put_subscription(client, validate("added", "alpha"))  # moves the version again; not loaded either
+    raised = raise_alerts(client, index, [make_event(id="d1", story_id="d1", text="alpha")], NOW)
+    assert [r.subscription.name for r in raised] == ["kept"]
+    assert [a.subscription.name for a in _alerts(client)] == ["kept"]
+    assert client.get(c.alert_claim_key("d1")).splitlines() == [raised[0].subscription.id]
+    assert int(client.hget(c.ALERT_STATS, "alerted")) == 1
+
+
+def test_alerts_script_checks_subscriptions_only_when_their_version_moved(client: redis.Redis) -> None:
+    """With the version the worker matched with still current, the script trusts the worker's view (no lookup per
+    alert); once it moved, an alert whose subscription is no longer stored is answered "-" and writes nothing,
+    and takes none of its article's exact claims."""
+    from worker.alerts import ALERTS_LUA
+
+    client.set(c.SUBSCRIPTIONS_VERSION, "7")
+    client.hset(c.SUBSCRIPTIONS, "sub_b", "{}")
+    text = c.text_claim_key("h1")
+    script = client.register_script(ALERTS_LUA)
+    keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.WEBHOOK_OUTBOX, c.alert_claim_key("k1"), text, c.SUBSCRIPTIONS,
+            c.SUBSCRIPTIONS_VERSION]  # fmt: skip
+
+    def args(alert_ids: str, version: str) -> list[Any]:
+        return [60, 1000, "1\n1", "sub_a\nsub_b", alert_ids, "{}\n{}", "\n", 0, "1\n1", "a1 d1", "5", 60, version]
+
+    first = str(script(keys=keys, args=args("alr_1\nalr_2", "7"))).split(" ")
+    assert all(first)  # sub_a is not stored, but the worker's version is current: its view is trusted
+    client.delete(text, c.alert_claim_key("k1"))
+    client.set(c.SUBSCRIPTIONS_VERSION, "8")
+    client.hset(c.SUBSCRIPTIONS, "sub_a", "{}")
+    client.hdel(c.SUBSCRIPTIONS, "sub_b")
+    answer = str(script(keys=keys, args=args("alr_3\nalr_4", "7"))).split(" ")
+    assert answer[0] and answer[1] == "-"
+    assert client.get(c.alert_claim_key("k1")) == "sub_a\n"
+    client.delete(text, c.alert_claim_key("k1"))
+    client.hdel(c.SUBSCRIPTIONS, "sub_a")
+    assert str(script(keys=keys, args=args("alr_5\nalr_6", "7"))).split(" ") == ["-", "-"]
+    assert not client.exists(text, c.alert_claim_key("k1"))  # nothing written: no claim taken for nothing
+    assert [f["id"] for _, f in client.xrange(c.ALERTS_STREAM)] == ["alr_1", "alr_2", "alr_3"]

@@ -10,6 +10,10 @@
 -- empty for an alert bound to no article's claims; ARGV[10] per article, its owner "<article id> <delivery id>";
 -- ARGV[11] per article, the positions in KEYS of its exact claims (canonical URL if any, then normalised text),
 -- comma-separated, all after the stories' claims; ARGV[12] their ttl s (the dedup window).
+-- Optional: ARGV[13] the version of the subscriptions the worker matched with, and then the last two KEYS are the
+-- subscriptions hash and their version counter. When the version has moved since (a subscription was added,
+-- changed or deleted after the worker's last look), each alert's subscription must still be stored: one deleted
+-- meanwhile writes nothing (answered "-"), so no alert is written after its subscription's deletion.
 -- An alert is written only for an article that holds its exact claims: free ones it takes (SET to its owner),
 -- its own reservation it keeps; one held by another copy (emitted, or reserved by that copy's alerts) means
 -- the article will settle as a duplicate, so its alert is skipped like a claimed pair (the pair stays free
@@ -21,7 +25,7 @@
 -- Joined lists keep the client's command packing (redis-py packs every argument in Python) out of the
 -- per-alert cost; what is joined never holds a raw newline (ids, and JSON, which escapes it).
 -- Returns one string: per alert, in order and separated by single spaces, the stream entry id, or nothing when
--- the pair had already alerted or its article is another copy's duplicate. One reply element instead of one per
+-- the pair had already alerted or its article is another copy's duplicate, or "-" when its subscription is gone. One reply element instead of one per
 -- alert keeps the client's reply parsing out of the per-alert cost too.
 local function lines(s)
   local out, pos = {}, 1
@@ -40,7 +44,13 @@ local ttl, maxlen = tonumber(ARGV[1]), tonumber(ARGV[2])
 local story, sids, ids, bodies = lines(ARGV[3]), lines(ARGV[4]), lines(ARGV[5]), lines(ARGV[6])
 local hooks, now, named = lines(ARGV[7]), ARGV[8], lines(ARGV[9])
 local owners, exact = {}, {} -- per article: its owner, the KEYS positions of its exact claims
-local exact_ttl, last_story = tonumber(ARGV[12]), #KEYS
+local nkeys, live = #KEYS, nil -- live: the subscriptions hash, when the worker's view of it may be stale
+if ARGV[13] and ARGV[13] ~= '' then
+  nkeys = nkeys - 2
+  if nkeys < 3 then return redis.error_reply('alerts.lua: no subscription keys') end
+  if redis.call('GET', KEYS[nkeys + 2]) ~= ARGV[13] then live = KEYS[nkeys + 1] end
+end
+local exact_ttl, last_story = tonumber(ARGV[12]), nkeys
 if ARGV[10] ~= '' then
   owners = lines(ARGV[10])
   for a, positions in ipairs(lines(ARGV[11])) do
@@ -76,7 +86,7 @@ for i = 1, #story do -- all checked before the first write: a script's writes ar
 end
 for a = 1, #exact do
   for _, k in ipairs(exact[a]) do
-    if k <= last_story or not KEYS[k] then
+    if k <= last_story or k > nkeys then
       return redis.error_reply('alerts.lua: exact claims of article ' .. a .. ' outside KEYS')
     end
   end
@@ -117,7 +127,11 @@ end
 local out, written = {}, 0
 for i = 1, #ids do
   local k, sid = story[i], sids[i]
-  if claimed[k][sid] or (named[i] ~= '' and not holding(named[i])) then
+  if claimed[k][sid] then
+    out[i] = ''
+  elseif live and redis.call('HEXISTS', live, sid) == 0 then
+    out[i] = '-' -- deleted since the worker last looked: checked before its article takes any claim
+  elseif named[i] ~= '' and not holding(named[i]) then
     out[i] = ''
   else
     claimed[k][sid] = true
