@@ -36,6 +36,7 @@ log = get_logger("wirewatch.parse")
 # A published date further ahead than this is a source's mistake, not a fact: it is dropped, never invented.
 _FUTURE_TOLERANCE = timedelta(days=1)
 
+_LINE_END = re.compile(r"\r\n?")  # CR LF, or CR alone (classic Mac OS, some CMS exports)
 _MD_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 _MD_META = re.compile(r"^(Published at|Published|Date|Author|Authors|By|Original|Source|URL)\s*:\s*(.*)$", re.I)
 # A metadata line of a key we do not use ("Tags: **a, b**", "Category: **World**"): its bold value says it is one.
@@ -250,7 +251,7 @@ def _markdown_inline(line: str) -> str:
 
 def looks_like_article_markdown(content: str) -> bool:
     """True for the markdown article format: a ``# title`` line followed by ``Key: value`` metadata lines."""
-    head = content.lstrip()[:4000].split("\n", 12)
+    head = _split_lines(content.lstrip()[:4000])[:13]
     return bool(head and _MD_TITLE.match(head[0].strip())) and any(_MD_META.match(h.strip()) for h in head[1:])
 
 
@@ -290,8 +291,13 @@ def _front_matter(lines: list[str]) -> tuple[dict[str, object], int]:
     return found, end + 1
 
 
+def _split_lines(content: str) -> list[str]:
+    """Lines however they end: a text sent with CR alone was one line, its title and metadata lost in the body."""
+    return (_LINE_END.sub("\n", content) if "\r" in content else content).split("\n")
+
+
 def _parse_markdown(raw: RawArticle, content: str) -> dict[str, object]:
-    lines = content.replace("\r\n", "\n").split("\n")
+    lines = _split_lines(content)
     fields: dict[str, object] = {"title": raw.title, "url": raw.url, "authors": list(raw.authors),
                                  "published": raw.published_at, "source_name": raw.source.name}  # fmt: skip
     front, body_start = _front_matter(lines)
@@ -713,7 +719,7 @@ def _parse_html(raw: RawArticle, content: str) -> dict[str, object]:
 
 def _parse_text(raw: RawArticle, content: str) -> dict[str, object]:
     # Joined before the title is chosen: the first line of a hard-wrapped text is half a sentence.
-    lines = unwrap(content.replace("\r\n", "\n").split("\n"))
+    lines = unwrap(_split_lines(content))
     title = raw.title
     if not title:
         # The first non-empty line is the title when it is short and more text follows.

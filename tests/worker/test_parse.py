@@ -649,3 +649,14 @@ def test_a_rule_without_a_closing_one_is_not_front_matter() -> None:
     """A `---` first line that nothing closes is read as markdown, as before."""
     parsed = parse(make_raw_article(content="---\n\n# Dam opens\n\nThe new dam opened.", content_type="markdown"))
     assert "The new dam opened." in parsed.text
+
+
+@pytest.mark.parametrize("end", ["\r", "\r\n"])
+def test_seed_article_with_cr_line_ends_keeps_its_fields(seed_text: str, end: str) -> None:
+    """Whatever its producer (the HTTP receiver passes a record's text as sent), a text whose lines end in CR alone
+    or CR LF is read line by line: title, date, author and link as with LF, and no metadata in the body."""
+    parsed = parse(make_raw_article(content=seed_text.replace("\n", end), content_type="text"))
+    assert (parsed.title, parsed.authors, parsed.url) == (SEED_TITLE, ["Jing Xuan TENG"], SEED_URL)
+    assert parsed.published_at == datetime(2019, 11, 7, 15, 6, 19, tzinfo=UTC)
+    assert "\r" not in parsed.text and "Original:" not in parsed.text
+    assert parsed.text == parse(make_raw_article(content=seed_text, content_type="text")).text
