@@ -8,8 +8,9 @@ the private-address check hold: a name cannot resolve to a public address for th
 the connect (DNS rebinding). httpx would need a custom transport to do the same.
 
 Bounds, all enforced here: a body size limit counted after decompression (a gzip bomb stops at the limit),
-one total deadline for connect + headers + body (a watchdog shuts the socket when it passes, so a server that
-trickles a byte per second cannot stretch it), a redirect limit with every hop re-resolved and re-checked, a
+one total deadline for lookup + connect + headers + body (a watchdog shuts the socket when it passes, so a server
+that trickles a byte per second cannot stretch it; a name lookup runs on a bounded pool of threads the fetch
+stops waiting for, since getaddrinfo has no timeout), a redirect limit with every hop re-resolved and re-checked, a
 content-type check, and http/https only.
 """
 
@@ -21,11 +22,13 @@ import http.client
 import ipaddress
 import itertools
 import os
+import queue
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent import futures
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urljoin, urlsplit
@@ -36,6 +39,9 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 FETCH_DEADLINE_S = 30.0  # connect + headers + body, all of it
 FETCH_CONNECT_TIMEOUT_S = 10.0  # one connect attempt, within the deadline
 FETCH_MAX_REDIRECTS = 5
+# Name lookups in flight at once, per process (see _Lookups). A healthy lookup holds its slot for milliseconds,
+# a hung one until the system resolver gives up (30 s+), so all of them are taken only when nameservers hang.
+DNS_LOOKUPS_MAX = 32
 FEED_MAX_BYTES = 16 * 1024 * 1024  # after decompression; matches producers.feeds.FEED_MAX_BYTES
 PAGE_MAX_BYTES = 5 * 1024 * 1024  # an article page for full text
 RETRY_AFTER_MAX_S = 7 * 86_400  # a Retry-After further out than this is read as this
@@ -327,14 +333,78 @@ def _ip_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, policy: Fetch
     return ip.is_global and not ip.is_multicast
 
 
-def vetted_addresses(host: str, port: int, policy: FetchPolicy) -> list[str]:
+class _Lookups:
+    """A few daemon threads shared by every fetch of the process run the name lookups, so that a fetch can stop
+    waiting for one: getaddrinfo takes no timeout, and the system resolver's own (5 s × attempts × nameservers)
+    can pass 30 s. A thread cannot be cancelled, so a lookup the fetch gave up on keeps its slot until the
+    resolver returns; with `size` in flight, the next lookup is refused at once rather than queued behind hung
+    ones or given a thread of its own. Daemon threads: a hung lookup must not hold up the process's exit."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._reset()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:  # a forked child (a prefork worker) has none of its parent's threads
+        self._lock = threading.Lock()
+        self._jobs: queue.SimpleQueue[tuple[Resolver, str, int, futures.Future[Sequence[str]]]] = queue.SimpleQueue()
+        self.in_flight = 0  # handed to a thread, the resolver not yet returned
+        self._threads = 0  # kept ≥ in_flight, so a lookup never waits for a thread
+
+    def resolve(self, resolver: Resolver, host: str, port: int, timeout_s: float) -> list[str]:
+        with self._lock:
+            if self.in_flight >= self.size:
+                raise FetchDNSError(
+                    f"DNS lookup for {host} refused: {self.size} lookups already in flight (nameservers not answering)"
+                )
+            self.in_flight += 1
+            start = self._threads < self.in_flight
+            if start:
+                self._threads += 1
+        if start:
+            try:
+                threading.Thread(target=self._work, name="wirewatch-dns", daemon=True).start()
+            except RuntimeError as exc:  # the process is out of threads
+                with self._lock:
+                    self.in_flight -= 1
+                    self._threads -= 1
+                raise FetchDNSError(f"DNS lookup for {host}: cannot start a lookup thread: {exc}") from exc
+        future: futures.Future[Sequence[str]] = futures.Future()
+        self._jobs.put((resolver, host, port, future))
+        done, _ = futures.wait((future,), timeout=timeout_s)
+        if not done:
+            raise FetchDNSError(f"DNS lookup for {host} took longer than {timeout_s:.3g} s")
+        return list(future.result())
+
+    def _work(self) -> None:
+        while True:
+            resolver, host, port, future = self._jobs.get()
+            try:
+                future.set_result(resolver(host, port))
+            except BaseException as exc:  # the caller's to raise, if it still waits; the thread lives on
+                future.set_exception(exc)
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
+
+
+_LOOKUPS = _Lookups(DNS_LOOKUPS_MAX)
+
+
+def vetted_addresses(host: str, port: int, policy: FetchPolicy, *, deadline: float | None = None) -> list[str]:
     """The addresses to connect to: all of them must pass, one bad address refuses the host (a name that
-    resolves to a public and a private address is an attack, not a misconfiguration)."""
+    resolves to a public and a private address is an attack, not a misconfiguration). The lookup is bounded
+    as a connect attempt is: by the connect timeout and what is left of ``deadline`` (monotonic; the policy's
+    whole deadline from now when not given)."""
     try:
         literal = ipaddress.ip_address(host.strip("[]"))
         addresses = [str(literal)]
     except ValueError:
-        addresses = list(policy.resolver(host, port))
+        if deadline is None:
+            deadline = time.monotonic() + policy.deadline_s
+        timeout = min(policy.connect_timeout_s, _remaining(deadline))
+        addresses = _LOOKUPS.resolve(policy.resolver, host, port, timeout)
     if not addresses:
         raise FetchDNSError(f"{host} resolves to nothing")
     for address in addresses:
@@ -425,7 +495,7 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 def _connect(scheme: str, host: str, port: int, policy: FetchPolicy, deadline: float) -> HTTPConnection:
-    addresses = vetted_addresses(host, port, policy)
+    addresses = vetted_addresses(host, port, policy, deadline=deadline)
     last: Exception | None = None
     for address in addresses:
         timeout = min(policy.connect_timeout_s, _remaining(deadline))

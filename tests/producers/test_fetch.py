@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import socket
+import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 
+from producers import fetch as fetch_module
 from producers.fetch import (
+    DNS_LOOKUPS_MAX,
     FEED_POLICY,
     FetchBadContentType,
     FetchBadURL,
@@ -24,6 +31,7 @@ from producers.fetch import (
     FetchTooManyRedirects,
     fetch,
     parse_retry_after,
+    post,
     vetted_addresses,
 )
 from tests.producers.feed_server import FeedServer, etag_of, running_server
@@ -310,6 +318,98 @@ def test_unresolvable_host_is_a_dns_error() -> None:
     """A name that resolves to nothing is a DNS failure."""
     with pytest.raises(FetchDNSError):
         fetch("http://feeds.example/rss", policy=FetchPolicy(resolver=lambda host, port: []))
+
+
+class HangingDNS:
+    """`socket.getaddrinfo` for names under `.hang.example` blocks as a nameserver that never answers does (the
+    system resolver gives up after its own timeouts, here 5 s); other names resolve as usual."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.waiting = 0
+        self._lock = threading.Lock()
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        real = socket.getaddrinfo
+
+        def getaddrinfo(host: str, port: int, *args: object, **kwargs: object) -> object:
+            if not str(host).endswith(".hang.example"):
+                return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+            with self._lock:
+                self.waiting += 1
+            try:
+                self.release.wait(5.0)
+            finally:
+                with self._lock:
+                    self.waiting -= 1
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.fixture
+def hanging_dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[HangingDNS]:
+    dns = HangingDNS()
+    dns.install(monkeypatch)
+    yield dns
+    dns.release.set()  # the lookup threads return, and their slots come back for the next test
+    until = time.monotonic() + 5.0
+    while fetch_module._LOOKUPS.in_flight and time.monotonic() < until:
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize(("deadline_s", "connect_timeout_s", "limit"), [(3.0, 0.5, "0.5"), (0.4, 10.0, "0.4")])
+def test_a_dns_lookup_that_never_answers_fails_at_the_connect_timeout(
+    hanging_dns: HangingDNS, deadline_s: float, connect_timeout_s: float, limit: str
+) -> None:
+    """A name whose nameserver never answers fails the fetch as a DNS error once the connect timeout (or the
+    total deadline, if less is left) has passed, not when the system resolver gives up."""
+    policy = FetchPolicy(deadline_s=deadline_s, connect_timeout_s=connect_timeout_s)
+    start = time.monotonic()
+    with pytest.raises(FetchDNSError, match=re.escape(f"DNS lookup for feeds.hang.example took longer than {limit} s")):
+        fetch("http://feeds.hang.example/rss", policy=policy)
+    assert time.monotonic() - start < float(limit) + 0.5
+
+
+def test_a_webhook_post_to_a_name_that_never_resolves_fails_within_its_deadline(hanging_dns: HangingDNS) -> None:
+    """`post` (webhook delivery) bounds the lookup by the same budget: the attempt ends at its deadline."""
+    policy = FetchPolicy(deadline_s=0.5, connect_timeout_s=0.5)
+    start = time.monotonic()
+    with pytest.raises(FetchDNSError, match=re.escape("DNS lookup for hooks.hang.example took longer than 0.5 s")):
+        post("https://hooks.hang.example/hook", b"{}", {}, policy)
+    assert time.monotonic() - start < 1.0
+
+
+def test_hanging_lookups_fill_a_bounded_pool_and_the_next_one_fails_fast(hanging_dns: HangingDNS) -> None:
+    """A lookup the fetch gave up on keeps its thread until the resolver returns; once DNS_LOOKUPS_MAX of them
+    hang, the next lookup fails at once with a clear error instead of queueing or starting another thread."""
+    policy = FetchPolicy(deadline_s=1.0, connect_timeout_s=0.2)
+
+    def hang(n: int) -> FetchError | None:
+        try:
+            fetch(f"http://feed{n}.hang.example/rss", policy=policy)
+        except FetchError as exc:
+            return exc
+        return None
+
+    threads_before = threading.active_count()
+    with ThreadPoolExecutor(DNS_LOOKUPS_MAX) as pool:
+        errors = list(pool.map(hang, range(DNS_LOOKUPS_MAX)))
+    assert all(isinstance(e, FetchDNSError) and "took longer than" in str(e) for e in errors), errors
+    assert hanging_dns.waiting == DNS_LOOKUPS_MAX  # all still blocked in the resolver
+    start = time.monotonic()
+    refused = f"DNS lookup for one-more.hang.example refused: {DNS_LOOKUPS_MAX} lookups already in flight"
+    with pytest.raises(FetchDNSError, match=re.escape(refused)):
+        fetch("http://one-more.hang.example/rss", policy=policy)
+    assert time.monotonic() - start < 0.1
+    assert threading.active_count() <= threads_before + DNS_LOOKUPS_MAX
+    assert hanging_dns.waiting == DNS_LOOKUPS_MAX  # the refused lookup never reached the resolver
+    hanging_dns.release.set()
+    until = time.monotonic() + 5.0
+    while fetch_module._LOOKUPS.in_flight and time.monotonic() < until:
+        time.sleep(0.01)
+    literal = FetchPolicy(resolver=lambda host, port: ["8.8.8.8"])
+    assert vetted_addresses("feeds.example", 80, literal) == ["8.8.8.8"]  # the slots came back
 
 
 def test_parse_retry_after() -> None:

@@ -4,6 +4,8 @@ metadata service stays out of reach (docs/decisions.md, "Security review (2026-1
 from __future__ import annotations
 
 import random
+import threading
+import time
 
 import redis
 from structlog.testing import capture_logs
@@ -40,3 +42,32 @@ def test_a_feed_item_linking_to_the_metadata_service_keeps_its_own_content(
     assert article.content == "The feed's own text"
     failed = [e for e in logs if e["event"] == "full_text_failed"]
     assert [(e["kind"], "metadata" in e["error"]) for e in failed] == [("blocked", True)]
+
+
+def test_a_feed_whose_nameserver_never_answers_is_one_counted_dns_failure(client: redis.Redis) -> None:
+    """A feed host whose DNS never answers holds the poller no longer than the connect timeout: the poll ends in
+    one logged `error:dns` outcome, backed off like any other DNS failure."""
+    release = threading.Event()
+
+    def resolver(host: str, port: int) -> list[str]:  # a nameserver that does not answer
+        release.wait(5.0)
+        return []
+
+    url = "http://feeds.silent-dns.example/feed.xml"
+    schedule, gate, sink, clock = FeedSchedule(client), HostGate(client, delay_s=0.0), Sink(), Clock()
+    schedule.add(url, now=clock())
+    claim = schedule.claim(url, now=clock())
+    assert claim is not None
+    policy = FetchPolicy(connect_timeout_s=0.3, resolver=resolver)
+    start = time.monotonic()
+    try:
+        with capture_logs() as logs:
+            outcome = poll_feed(schedule, gate, claim, sink, policy=policy, now=clock, rng=random.Random(1))
+    finally:
+        release.set()
+    assert time.monotonic() - start < 1.5
+    assert outcome.outcome == "error:dns"
+    (polled,) = [e for e in logs if e["event"] == "feed_polled"]
+    assert polled["outcome"] == "error:dns"
+    assert "DNS lookup for feeds.silent-dns.example took longer than 0.3 s" in polled["error"]
+    assert sink.articles == []
