@@ -415,3 +415,37 @@ def test_run_once_summary_shows_odd_titles(example: Path) -> None:
     run = _wirewatch("run", "--once", "-c", str(example))
     assert run.returncode == 0, run.stderr[-2000:]
     assert ODD_TITLES[0] in run.stdout
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["import wirewatch.cli_subscriptions", "import wirewatch.feeds_cli", "from wirewatch.cli import main"],
+)
+def test_command_modules_import_in_any_order(code: str) -> None:
+    """Each command module imports on its own: `import wirewatch.feeds_cli` (or `cli_subscriptions`) first was an
+    ImportError, cli.py registering their commands while they were still half-loaded."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_python_m_wirewatch_cli_has_every_command() -> None:
+    """`python -m wirewatch.cli` is the same command as `wirewatch` (it was an ImportError, and before that it
+    lacked `feeds`, registered after its `main()` call)."""
+    done = subprocess.run([sys.executable, "-m", "wirewatch.cli", "--help"], capture_output=True, text=True,
+                          timeout=60, cwd=REPO)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    for command in ("alerts", "dead", "events", "feeds", "run", "serve", "stories", "subscriptions", "worker"):
+        assert f"  {command} " in done.stdout, (command, done.stdout)
+
+
+def test_dead_table_shows_when_as_a_time(cli: CliRunner, client: redis.Redis) -> None:
+    """The dead letters' table shows when each died as a UTC time, as the other tables do, not as the raw
+    milliseconds of the stream entry; --json keeps the stored value."""
+    at_ms = int(datetime(2026, 11, 30, 14, 7, 49, 705_000, tzinfo=UTC).timestamp() * 1000)
+    client.xadd(c.DEAD_STREAM, {"delivery_id": "d1", "reason": "max_attempts: delivered 5 times without finishing",
+                                "source": "partner", "at": str(at_ms)})  # fmt: skip
+    shown = cli.invoke(main, ["dead"])
+    assert shown.exit_code == 0, shown.output
+    assert "2026-11-30T14:07:49.705Z" in shown.output and str(at_ms) not in shown.output, shown.output
+    as_json = cli.invoke(main, ["dead", "--json"])
+    assert json.loads(as_json.output)["at"] == str(at_ms)

@@ -7,6 +7,7 @@ Every command takes ``-c FILE`` (or ``WIREWATCH_CONFIG``); every config key can 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import re
 import signal
@@ -14,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
@@ -101,7 +103,30 @@ def _redis(settings: Settings) -> Iterator[redis.Redis]:
         yield client
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands kept in modules of their own, which import their helpers from this one: loaded when named (or listed),
+# so that either module may be imported first. Registered on import, a module imported first was half-loaded
+# when this one asked it for its command (ImportError), and `python -m wirewatch.cli` failed the same way.
+LAZY_COMMANDS = {
+    "alerts": "wirewatch.cli_subscriptions:alerts",
+    "feeds": "wirewatch.feeds_cli:feeds",
+    "subscriptions": "wirewatch.cli_subscriptions:subscriptions",
+}
+
+
+class _Commands(click.Group):
+    """The ``wirewatch`` group: its own commands, and those of ``LAZY_COMMANDS`` loaded when first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, attr = LAZY_COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wirewatch")
 def main() -> None:
     """Watch news sources; emit one clean, enriched event per article; alert on topics."""
@@ -556,7 +581,18 @@ def dead(ctx: click.Context, config_file: str | None, as_json: bool, limit: int)
     if not entries and not as_json:
         click.echo("no dead letters")
         return
+    if not as_json:  # a time, as the other tables show theirs; JSON keeps the stored milliseconds
+        entries = [{**entry, "at": _utc_ms(entry.get("at"))} for entry in entries]
     _print_entries(_console(), entries, as_json, ["at", "delivery_id", "source", "reason", "retryable"])
+
+
+def _utc_ms(value: object) -> object:
+    """Unix milliseconds (a dead letter's ``at``) as ``2026-11-30T14:07:49.705Z``, the form of ``ingested_at``;
+    anything else as it is."""
+    if not (isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 15):
+        return value
+    seconds, ms = divmod(int(value), 1000)
+    return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%dT%H:%M:%S}.{ms:03d}Z"
 
 
 @dead.command("retry")
@@ -584,19 +620,5 @@ def dead_retry(ctx: click.Context, config_file: str | None, delivery_ids: tuple[
         raise click.ClickException(f"not in the dead letters: {', '.join(missing)}")
 
 
-def _register_subcommands() -> None:
-    from wirewatch.cli_subscriptions import alerts, subscriptions
-
-    main.add_command(subscriptions)
-    main.add_command(alerts)
-
-
-_register_subcommands()
-
 if __name__ == "__main__":
     main()
-
-
-from wirewatch.feeds_cli import feeds  # noqa: E402 - registered after the helpers it uses are defined
-
-main.add_command(feeds)
