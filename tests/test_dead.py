@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import redis
@@ -44,3 +45,36 @@ def test_dead_list_and_retry(
     assert wait_for_status(client, [delivery])[delivery]["state"] == "emitted"
     assert len(stream_events(client)) == 1
     assert client.hlen(c.DEAD_PAYLOAD) == 0
+
+
+def test_dead_after_its_alerts_then_retried_is_emitted_once(
+    submit: Callable[..., list[str]], client: redis.Redis, settings: Settings, redis_url: str,
+    make_worker: Callable[..., Any], request: pytest.FixtureRequest,
+) -> None:  # fmt: skip
+    """Dead-lettered between its alerts and its emit, a delivery lets go of the claims its alerts reserved;
+    `dead retry` sends it through again, and it is emitted once, holding its claims as any emitted article."""
+    from worker.pipeline import process
+    from worker.subscriptions import put_subscription, validate
+
+    put_subscription(client, validate("bridge", "bridge"))
+    raw = make_raw_article(content="Bridge closed\n\nThe river bridge is closed to traffic after the flood.",
+                           url="https://a.example/bridge")  # fmt: skip
+    [delivery] = submit(raw)  # its message waits for the worker started below
+
+    def die() -> None:
+        raise redis.ConnectionError("worker lost")
+
+    with pytest.raises(redis.ConnectionError):
+        process([delivery], make_worker(before_emit=die))
+    assert client.hlen(c.DEDUP_RESERVED) == 1
+    client.hset(c.LEDGER_ATTEMPTS, delivery, settings.max_attempts)
+    request.getfixturevalue("worker_app")
+    assert wait_for_status(client, [delivery])[delivery]["state"] == "dead"
+    assert client.hlen(c.DEDUP_RESERVED) == 0 and client.keys(c.key("dedup", "*")) == []
+
+    retried = _wirewatch(redis_url, "dead", "retry", delivery)
+    assert retried.returncode == 0, retried.stderr
+    assert wait_for_status(client, [delivery])[delivery]["state"] == "emitted"
+    [event] = stream_events(client)
+    assert client.get(c.text_claim_key(event["content_hash"])) == event["id"]
+    assert client.hlen(c.DEDUP_RESERVED) == 0

@@ -28,6 +28,11 @@ LATENCY = key("latency")  # hash "<name>|<bucket>" -> count, "<name>|sum", "<nam
 EMBEDDED_MARKER = key("meta", "instance")  # set by producers; gone = Redis lost its state
 
 
+# hash delivery_id -> the exact claims its alerts reserved ("<claim key> <article id>" per line), cleared by its
+# settle, which lets go of those it still holds unless it emitted them (worker/lua/alerts.lua, wirewatch/lua/settle.lua)
+DEDUP_RESERVED = key("dedup", "reserved")
+
+
 def status_key(delivery_id: str) -> str:
     return key("status", delivery_id)
 

@@ -61,10 +61,11 @@ class Outcomes:
 
     def keys(self, delivery_id: str, url_hash: str, content_hash: str, article_id: str,
              story_keys: list[str] | None = None) -> list[str]:  # fmt: skip
+        """The settle script's KEYS, the same for every mode; ``story_keys`` (emit mode only) go last."""
         return [
             c.url_claim_key(url_hash), c.text_claim_key(content_hash), c.article_key(article_id),
             self.settings.events_stream, c.LEDGER_PENDING, c.LEDGER_PAYLOAD, c.LEDGER_ATTEMPTS,
-            c.status_key(delivery_id), c.STATS, c.DEAD_STREAM, c.DEAD_PAYLOAD, c.LEDGER_VERSION,
+            c.status_key(delivery_id), c.STATS, c.DEAD_STREAM, c.DEAD_PAYLOAD, c.LEDGER_VERSION, c.DEDUP_RESERVED,
             *(story_keys or []),
         ]  # fmt: skip
 

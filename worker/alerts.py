@@ -215,6 +215,8 @@ def raise_alerts(
                 owners.append(reservations[at].owner)
                 exact_at.append(",".join(str(len(keys) + i) for i in range(1, len(reservations[at].keys) + 1)))
                 keys += reservations[at].keys
+            # Where the script records what it reserves, for the delivery's settle; and the ledger it checks first.
+            keys += [c.DEDUP_RESERVED, c.LEDGER_PAYLOAD]
         args: list[str | int] = [c.ALERT_CLAIM_TTL_S, c.ALERTS_MAXLEN, "\n".join(position[w[0]] for w in chunk),
                                  "\n".join(w[1] for w in chunk), "\n".join(w[2] for w in chunk),
                                  "\n".join(w[3] for w in chunk), "\n".join(w[0] if w[6].webhook else "" for w in chunk),

@@ -282,12 +282,13 @@ def test_alerts_script_refuses_a_bad_story_before_writing_anything(client: redis
         script(keys=keys, args=[60, 1000, "1\n1", "sub_a", "alr_a\nalr_b", "{}\n{}", "\n", 0, "\n", "", "", 60])
     assert not client.exists(c.WEBHOOK_OUTBOX)
     text = c.text_claim_key("h")
+    reserving = [text, c.DEDUP_RESERVED, c.LEDGER_PAYLOAD]  # an article's claims, then where reservations go
     with pytest.raises(redis.ResponseError, match="no owner for article 2"):
-        script(keys=[*keys, text], args=[60, 1000, "1\n1", "sub_a\nsub_b", "alr_a\nalr_b", "{}\n{}", "\n", 0,
+        script(keys=[*keys, *reserving], args=[60, 1000, "1\n1", "sub_a\nsub_b", "alr_a\nalr_b", "{}\n{}", "\n", 0,
                                          "1\n2", "a1 d1", "5", 60])  # fmt: skip
     with pytest.raises(redis.ResponseError, match="exact claims of article 1 outside KEYS"):
-        script(keys=[*keys, text], args=[60, 1000, "1", "sub_a", "alr_a", "{}", "", 0, "1", "a1 d1", "6", 60])
-    assert client.xlen(c.ALERTS_STREAM) == 0 and not client.exists(text, c.alert_claim_key("k1"))
+        script(keys=[*keys, *reserving], args=[60, 1000, "1", "sub_a", "alr_a", "{}", "", 0, "1", "a1 d1", "6", 60])
+    assert client.xlen(c.ALERTS_STREAM) == 0 and not client.exists(text, c.alert_claim_key("k1"), c.DEDUP_RESERVED)
 
 
 def test_alerts_script_writes_only_for_an_article_holding_its_exact_claims(client: redis.Redis) -> None:
@@ -298,8 +299,10 @@ def test_alerts_script_writes_only_for_an_article_holding_its_exact_claims(clien
 
     url, text, other = c.url_claim_key("u1"), c.text_claim_key("t1"), c.text_claim_key("t2")
     client.set(other, "b1")  # emitted by another copy
+    client.hset(c.LEDGER_PAYLOAD, mapping={"d1": "{}", "d2": "{}", "d3": "{}"})
     script = client.register_script(ALERTS_LUA)
-    keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.WEBHOOK_OUTBOX, c.alert_claim_key("k1"), url, text, other]
+    keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.WEBHOOK_OUTBOX, c.alert_claim_key("k1"), url, text, other,
+            c.DEDUP_RESERVED, c.LEDGER_PAYLOAD]  # fmt: skip
     args = [60, 1000, "1\n1\n1", "sub_a\nsub_b\nsub_c", "alr_a\nalr_b\nalr_c", "{}\n{}\n{}", "\n\n", 0,
             "1\n2\n1", "a1 d1\na2 d2", "5,6\n7", 90]  # a1: its URL and text; a2: its text only
     answer = str(script(keys=keys, args=args)).split(" ")
@@ -312,6 +315,26 @@ def test_alerts_script_writes_only_for_an_article_holding_its_exact_claims(clien
              90]  # fmt: skip
     assert [bool(e) for e in str(script(keys=keys, args=again)).split(" ")] == [True, False]
     assert client.get(url) == "a1 d1"
+    # what it reserved is recorded under its delivery, once, for its settle to let go of (wirewatch/lua/settle.lua)
+    assert client.hgetall(c.DEDUP_RESERVED) == {"d1": f"{url} a1\n{text} a1"}
+    assert 0 < client.ttl(c.DEDUP_RESERVED) <= 90
+
+
+def test_alerts_script_reserves_nothing_for_a_delivery_no_longer_in_the_ledger(client: redis.Redis) -> None:
+    """A delivery settled already (by another run of its message) will not be emitted by this run: its article
+    takes no claim and raises no alert, so no reservation is left that no settle would let go of."""
+    from worker.alerts import ALERTS_LUA
+
+    text = c.text_claim_key("t1")
+    script = client.register_script(ALERTS_LUA)
+    keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.WEBHOOK_OUTBOX, c.alert_claim_key("k1"), text, c.DEDUP_RESERVED,
+            c.LEDGER_PAYLOAD]  # fmt: skip
+    args = [60, 1000, "1", "sub_a", "alr_a", "{}", "", 0, "1", "a1 d1", "5", 90]
+    assert str(script(keys=keys, args=args)) == ""
+    assert not client.exists(text, c.DEDUP_RESERVED, c.alert_claim_key("k1"), c.ALERTS_STREAM)
+    client.hset(c.LEDGER_PAYLOAD, "d1", "{}")
+    assert str(script(keys=keys, args=args)) != ""
+    assert client.get(text) == "a1 d1" and client.hget(c.DEDUP_RESERVED, "d1") == f"{text} a1"
 
 
 def test_an_alert_for_a_webhook_waits_in_the_outbox_until_its_message_is_sent(client: redis.Redis,
@@ -383,9 +406,10 @@ def test_alerts_script_checks_subscriptions_only_when_their_version_moved(client
     client.set(c.SUBSCRIPTIONS_VERSION, "7")
     client.hset(c.SUBSCRIPTIONS, "sub_b", "{}")
     text = c.text_claim_key("h1")
+    client.hset(c.LEDGER_PAYLOAD, "d1", "{}")
     script = client.register_script(ALERTS_LUA)
-    keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.WEBHOOK_OUTBOX, c.alert_claim_key("k1"), text, c.SUBSCRIPTIONS,
-            c.SUBSCRIPTIONS_VERSION]  # fmt: skip
+    keys = [c.ALERTS_STREAM, c.ALERT_STATS, c.WEBHOOK_OUTBOX, c.alert_claim_key("k1"), text, c.DEDUP_RESERVED,
+            c.LEDGER_PAYLOAD, c.SUBSCRIPTIONS, c.SUBSCRIPTIONS_VERSION]  # fmt: skip
 
     def args(alert_ids: str, version: str) -> list[Any]:
         return [60, 1000, "1\n1", "sub_a\nsub_b", alert_ids, "{}\n{}", "\n", 0, "1\n1", "a1 d1", "5", 60, version]

@@ -16,7 +16,7 @@ from producers.inbox import read_file
 from schemas import AlertEvent, ArticleEvent, RawArticle, RawSource
 from tests.helpers import make_raw_article, stream_events, wait_for_status
 from wirewatch import constants as c
-from wirewatch.outcomes import Outcomes, read_status
+from wirewatch.outcomes import Outcomes, Terminal, read_status
 from wirewatch.queue import PROCESS_TASK
 from wirewatch.settings import Settings
 from worker.pipeline import Deps, process
@@ -355,3 +355,63 @@ def test_a_copy_whose_worker_died_after_its_alerts_is_emitted_on_redelivery(
     assert (late.outcome, again.outcome) == ("duplicate", "emitted")
     [event] = stream_events(client)
     assert event["title"] == "Flood warning for river towns"
+
+
+@pytest.mark.parametrize("kind", ["text", "url"])
+def test_a_copy_dead_lettered_after_its_alerts_leaves_its_claims_to_the_next_copy(
+    client: redis.Redis, make_worker: Callable[..., Deps], submit: Callable[..., list[str]], settings: Settings,
+    request: pytest.FixtureRequest, kind: str,
+) -> None:  # fmt: skip
+    """A delivery whose worker died between its alerts and its emit, until the attempts check dead-lettered it
+    unparsed, lets go of the exact claims its alerts reserved: a later exact copy from another source is
+    emitted, not settled as a duplicate of an article that never was."""
+    _subscribe(client)
+    plain, other = _copies(kind)
+    _in_ledger(client, plain)
+
+    def die() -> None:
+        raise redis.ConnectionError("worker lost")
+
+    with pytest.raises(redis.ConnectionError):
+        process([plain.delivery_id], make_worker(before_emit=die))
+    assert client.xlen(c.ALERTS_STREAM) == 1  # its alerts ran, and reserved its claims
+    client.hset(c.LEDGER_ATTEMPTS, plain.delivery_id, settings.max_attempts)
+    worker_app = request.getfixturevalue("worker_app")
+    worker_app.send_task(PROCESS_TASK, args=[{"delivery_ids": [plain.delivery_id]}], queue=c.INGEST_QUEUE)
+    assert wait_for_status(client, [plain.delivery_id])[plain.delivery_id]["state"] == "dead"
+
+    [copy] = submit(other)
+    status = wait_for_status(client, [copy])[copy]
+    assert status["state"] == "emitted", status
+    [event] = stream_events(client)
+    assert event["title"] == other.content.partition("\n")[0]
+    assert client.hlen(c.DEDUP_RESERVED) == 0  # no record outlives its delivery
+
+
+@pytest.mark.parametrize("holder", ["e0000000000000000", "a0000000000000000 another-delivery"])
+def test_a_terminal_settle_releases_only_the_claims_its_delivery_still_holds(
+    client: redis.Redis, make_worker: Callable[..., Deps], settings: Settings, holder: str
+) -> None:
+    """Rejected or dead after its alerts, a delivery lets go of its own reservations, and of nothing else: a
+    claim that another delivery reserved since, or that an emitted article holds, stays."""
+    _subscribe(client)
+    plain, _ = _copies("url")
+    _in_ledger(client, plain)
+
+    def die() -> None:
+        raise redis.ConnectionError("worker lost")
+
+    with pytest.raises(redis.ConnectionError):
+        process([plain.delivery_id], make_worker(before_emit=die))
+    record = client.hget(c.DEDUP_RESERVED, plain.delivery_id)
+    assert record is not None
+    url_key, text_key = (line.split(" ")[0] for line in record.splitlines())
+    owner = client.get(url_key)
+    assert owner is not None and owner.endswith(" " + plain.delivery_id)
+    client.set(text_key, holder)  # since taken by an article emitted, or reserved by another delivery
+    Outcomes(client, settings).settle_many(
+        [Terminal(plain.delivery_id, "rejected:empty", "nothing left")]
+    )  # fmt: skip
+    assert client.get(url_key) is None
+    assert client.get(text_key) == holder
+    assert not client.hexists(c.DEDUP_RESERVED, plain.delivery_id)

@@ -10,7 +10,15 @@
 -- mode "settle": record a terminal outcome that emits nothing (a duplicate seen before enrichment, rejected,
 --                dead); "dead" also goes to ww:dead with its payload kept.
 -- mode "refuse": as "settle", for what a producer refused before it ever reached the ledger.
--- In every mode: clear the delivery from the ledger, write its status record, count the outcome. Except in
+-- In every mode: clear the delivery from the ledger, write its status record, count the outcome, and clear the
+-- record of the exact claims this delivery's alerts reserved (KEYS[13], field the delivery id: "<claim key>
+-- <article id>" per line, written by worker/lua/alerts.lua), letting go of each claim that still holds that
+-- reservation. Emitted, its claims hold the bare article id by then and stay; any other end (dead after its
+-- alerts, unparsed by the attempts check; rejected; a duplicate) would otherwise leave them for the dedup window,
+-- and every later exact copy would settle as a duplicate of an article never emitted. A claim another delivery
+-- reserved or an emitted article holds is left alone. The claim keys come from the record, not KEYS (a dead
+-- letter may never have been parsed in this attempt): they share the {ww} hash tag, and so KEYS[13]'s slot.
+-- Except in
 -- "refuse" mode, a delivery no longer in the ledger was settled already (by a concurrent or earlier delivery of
 -- the same message): nothing is written, so an outcome is recorded and counted exactly once.
 -- "superseded": the ledger holds a newer submission of the delivery id than the one processed (ARGV[13], the
@@ -22,12 +30,13 @@
 -- KEYS[1] url claim   KEYS[2] text claim   KEYS[3] article    KEYS[4] events stream  KEYS[5] ledger pending
 -- KEYS[6] ledger payload KEYS[7] ledger attempts KEYS[8] status  KEYS[9] stats         KEYS[10] dead stream
 -- KEYS[11] dead payloads (kept for `wirewatch dead retry`)  KEYS[12] ledger versions
+-- KEYS[13] reserved claims by delivery (hash)
 -- ARGV[1] mode  ARGV[2] delivery id  ARGV[3] article id  ARGV[4] event JSON (emit) or reason (settle)
 -- ARGV[5] outcome for settle ("rejected:<reason>" or "dead")  ARGV[6] has url ("1"/"0")  ARGV[7] window s
 -- ARGV[8] article ttl s  ARGV[9] status ttl s  ARGV[10] events maxlen  ARGV[11] now (ms)  ARGV[12] source
 -- ARGV[13] version of the payload processed ('' when unknown)
 -- Optional, emit mode: the article's story (worker/stories.py), updated only when the article is emitted:
--- KEYS[13] story hash  KEYS[14] story sources  KEYS[15] story articles  KEYS[16] stories index
+-- KEYS[14] story hash  KEYS[15] story sources  KEYS[16] story articles  KEYS[17] stories index
 -- ARGV[14] story id  ARGV[15] title  ARGV[16] source name for the story  ARGV[17] story ttl s
 -- ARGV[18] article ids the story keeps besides its first (the newest ones; its count goes on)
 local mode, delivery, article_id = ARGV[1], ARGV[2], ARGV[3]
@@ -39,6 +48,18 @@ local function reserved_here(value)
   return value ~= nil and value ~= false and string.match(value, '^[^ ]+ (.*)$') == delivery
 end
 local first_claim = ARGV[6] == '1' and 1 or 2 -- the URL's claim first, when the article has a URL
+-- Let go of the claims this delivery's alerts reserved and it still holds; clear their record.
+local function release_reserved()
+  local record = redis.call('HGET', KEYS[13], delivery)
+  if not record then return end
+  redis.call('HDEL', KEYS[13], delivery)
+  local prefix = string.match(KEYS[13], '^(.*:)') -- the claims' own prefix: never touch another kind of key
+  for key, reserver in string.gmatch(record, '([^ \n]+) ([^\n]+)') do
+    if string.sub(key, 1, #prefix) == prefix and redis.call('GET', key) == reserver .. ' ' .. delivery then
+      redis.call('DEL', key)
+    end
+  end
+end
 if mode ~= 'refuse' then
   if redis.call('HEXISTS', KEYS[6], delivery) == 0 then
     if mode == 'emit' then
@@ -50,6 +71,7 @@ if mode ~= 'refuse' then
         if redis.call('GET', KEYS[k]) == own then redis.call('DEL', KEYS[k]) end
       end
     end
+    release_reserved()
     return {'already_settled', ''}
   end
   current = ARGV[13] == '' or redis.call('HGET', KEYS[12], delivery) == ARGV[13]
@@ -82,6 +104,7 @@ local function finish()
   redis.call('HDEL', KEYS[12], delivery)
   redis.call('SET', KEYS[8], status, 'EX', tonumber(ARGV[9]))
   redis.call('HINCRBY', KEYS[9], outcome, 1)
+  release_reserved()
 end
 
 if mode == 'emit' then
@@ -110,29 +133,29 @@ if mode == 'emit' then
   local entry = redis.call('XADD', KEYS[4], 'MAXLEN', '~', tonumber(ARGV[10]), '*',
                            'id', article_id, 'event', body)
   redis.call('SET', KEYS[3], body, 'EX', tonumber(ARGV[8]))
-  if #KEYS >= 16 then
+  if #KEYS >= 17 then
     -- The story's times are the server's, as ingested_at is: a worker's clock read before its emit was queued
     -- (ARGV[11]) could be behind another's, and last_seen came before first_seen when copies raced.
     local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
     local ttl = tonumber(ARGV[17])
-    redis.call('HSETNX', KEYS[13], 'title', ARGV[15])
-    redis.call('HSETNX', KEYS[13], 'first_article_id', article_id)
-    redis.call('HSETNX', KEYS[13], 'first_seen', now)
-    redis.call('HSET', KEYS[13], 'last_seen', now)
-    redis.call('HINCRBY', KEYS[13], 'article_count', 1)
-    if ARGV[16] ~= '' then redis.call('SADD', KEYS[14], ARGV[16]) end
-    local listed = redis.call('RPUSH', KEYS[15], article_id)
+    redis.call('HSETNX', KEYS[14], 'title', ARGV[15])
+    redis.call('HSETNX', KEYS[14], 'first_article_id', article_id)
+    redis.call('HSETNX', KEYS[14], 'first_seen', now)
+    redis.call('HSET', KEYS[14], 'last_seen', now)
+    redis.call('HINCRBY', KEYS[14], 'article_count', 1)
+    if ARGV[16] ~= '' then redis.call('SADD', KEYS[15], ARGV[16]) end
+    local listed = redis.call('RPUSH', KEYS[16], article_id)
     local kept = tonumber(ARGV[18])
     if kept and listed > kept + 1 then
       -- Copies that keep coming keep the story alive: keep its first article and the newest `kept` (one LTRIM of
       -- what is over, usually a single id).
-      local first = redis.call('LINDEX', KEYS[15], 0)
-      redis.call('LTRIM', KEYS[15], -kept, -1)
-      redis.call('LPUSH', KEYS[15], first)
+      local first = redis.call('LINDEX', KEYS[16], 0)
+      redis.call('LTRIM', KEYS[16], -kept, -1)
+      redis.call('LPUSH', KEYS[16], first)
     end
-    redis.call('ZADD', KEYS[16], now, ARGV[14])
-    redis.call('ZREMRANGEBYSCORE', KEYS[16], '-inf', now - ttl * 1000)
-    for k = 13, 15 do redis.call('EXPIRE', KEYS[k], ttl) end
+    redis.call('ZADD', KEYS[17], now, ARGV[14])
+    redis.call('ZREMRANGEBYSCORE', KEYS[17], '-inf', now - ttl * 1000)
+    for k = 14, 16 do redis.call('EXPIRE', KEYS[k], ttl) end
   end
   outcome = 'emitted'
   if not current then

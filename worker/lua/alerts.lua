@@ -9,7 +9,9 @@
 -- ARGV[8] now (unix s); ARGV[9] per alert again, which article it names (1 for the first of ARGV[10], …), or
 -- empty for an alert bound to no article's claims; ARGV[10] per article, its owner "<article id> <delivery id>";
 -- ARGV[11] per article, the positions in KEYS of its exact claims (canonical URL if any, then normalised text),
--- comma-separated, all after the stories' claims; ARGV[12] their ttl s (the dedup window).
+-- comma-separated, all after the stories' claims; ARGV[12] their ttl s (the dedup window). With articles
+-- (ARGV[10] not empty), two more KEYS follow their exact claims: the record of reserved claims by delivery
+-- (ww:{ww}:dedup:reserved) and the ledger's payloads.
 -- Optional: ARGV[13] the version of the subscriptions the worker matched with, and then the last two KEYS are the
 -- subscriptions hash and their version counter. When the version has moved since (a subscription was added,
 -- changed or deleted after the worker's last look), each alert's subscription must still be stored: one deleted
@@ -19,6 +21,11 @@
 -- the article will settle as a duplicate, so its alert is skipped like a claimed pair (the pair stays free
 -- for the copy that is emitted). So every alert names the copy the settle script then emits: it honours the
 -- reservation (wirewatch/lua/settle.lua), and no other copy can take the claims in between.
+-- A reservation is recorded under its delivery id ("<claim key> <article id>" per line, in the same step), so
+-- that the delivery's settle, whatever its outcome, finds it: a delivery dead-lettered after its alerts (unparsed
+-- by the attempts check) lets go of the claims it reserved instead of holding them for the dedup window. Only a
+-- delivery still in the ledger reserves: one settled already (by another run of its message) will not be emitted
+-- by this run, and no settle would come to let go of what it took, so its alerts are skipped.
 -- An alert written for a webhook is written to the outbox too, in this same step: the worker clears it once
 -- the webhook message is on the broker, so a worker dying in between loses no webhook.
 -- A story's claims grow by one APPEND per call and live ttl seconds after its latest alert.
@@ -49,6 +56,12 @@ if ARGV[13] and ARGV[13] ~= '' then
   nkeys = nkeys - 2
   if nkeys < 3 then return redis.error_reply('alerts.lua: no subscription keys') end
   if redis.call('GET', KEYS[nkeys + 2]) ~= ARGV[13] then live = KEYS[nkeys + 1] end
+end
+local reserved, ledger -- the record of reservations by delivery, the ledger's payloads: with articles only
+if ARGV[10] ~= '' then
+  reserved, ledger = KEYS[nkeys - 1], KEYS[nkeys]
+  nkeys = nkeys - 2
+  if nkeys < 3 then return redis.error_reply('alerts.lua: no reservation keys') end
 end
 local exact_ttl, last_story = tonumber(ARGV[12]), nkeys
 if ARGV[10] ~= '' then
@@ -95,19 +108,29 @@ end
 local holds = {} -- per article: whether it holds its exact claims (decided, and taken, at its first alert)
 local function holding(a)
   if holds[a] == nil then
-    holds[a] = true
     -- Its own delivery's reservation, whichever payload version of the delivery took it, is its own: the latest
-    -- submission of a delivery id wins (worker/dedup.py claim_holder: the same rule).
-    local delivery = string.match(owners[a], '^[^ ]+ (.*)$')
-    for _, k in ipairs(exact[a]) do
+    -- submission of a delivery id wins (worker/dedup.py claim_holder: the same rule). A delivery settled already
+    -- (by another run of its message) takes nothing.
+    local article, delivery = string.match(owners[a], '^([^ ]+) (.*)$')
+    holds[a] = delivery ~= nil and redis.call('HEXISTS', ledger, delivery) == 1
+    for _, k in ipairs(holds[a] and exact[a] or {}) do
       local value = redis.call('GET', KEYS[k])
       if value and string.match(value, '^[^ ]+ (.*)$') ~= delivery then
         holds[a] = false
       end
     end
     if holds[a] then
+      local known = redis.call('HGET', reserved, delivery) -- a redelivery finds its lines there already
+      local record = known and ('\n' .. known .. '\n') or '\n'
+      local fresh = {}
       for _, k in ipairs(exact[a]) do
         redis.call('SET', KEYS[k], owners[a], 'EX', exact_ttl)
+        local line = KEYS[k] .. ' ' .. article
+        if not string.find(record, '\n' .. line .. '\n', 1, true) then fresh[#fresh + 1] = line end
+      end
+      if #fresh > 0 then
+        redis.call('HSET', reserved, delivery, (known and known .. '\n' or '') .. table.concat(fresh, '\n'))
+        redis.call('EXPIRE', reserved, exact_ttl)
       end
     end
   end
