@@ -398,6 +398,94 @@ def short_line(rng: random.Random) -> str:
     )
 
 
+# --- templated reports with one or two figures ---------------------------------------------------------------
+# Too few numbers for the numbers rule, the rest word for word: what only the head's numbers tell apart. Modelled on
+# real items: the USGS feed's "M 3.6 - 15km W of Petrolia, CA" (feed-rs fixture atom_example_5.xml), league results
+# and profit warnings as agencies run them. Their own random stream, so the pairs above stay as they were.
+
+TOWNS = ["Ridgecrest", "Petrolia", "Anchorage", "Hilo", "Pahala", "Ferndale", "Eureka", "Olancha", "Coalinga",
+         "Parkfield", "Willow", "Talkeetna"]  # fmt: skip
+CLUBS = ["Arsenal", "Chelsea", "Everton", "Fulham", "Brentford", "Burnley", "Wolves", "Leeds", "Newcastle",
+         "Brighton", "Villa", "Forest"]  # fmt: skip
+GROUNDS = ["at home", "away from home", "in the capital", "in the north"]
+
+
+def h_quake(rng: random.Random) -> Doc:
+    mag, km, town = f"{rng.uniform(2.5, 7.5):.1f}", rng.randint(2, 120), rng.choice(TOWNS)
+    return Doc(f"Magnitude {mag} earthquake strikes near {town}", (
+        f"A magnitude {mag} earthquake struck {km} km from {town} on {rng.choice(DAYS)}, the US Geological Survey "
+        "said.",
+        "There were no immediate reports of damage or injuries, and the local emergency services said they were "
+        "checking buildings and roads in the area. Residents described strong shaking that lasted several seconds.",
+        "The survey said the quake was shallow and that aftershocks were possible in the coming days, and officials "
+        "urged people to stay away from damaged structures."))  # fmt: skip
+
+
+def h_match(rng: random.Random) -> Doc:
+    home, away = rng.sample(CLUBS, 2)
+    a = rng.randint(1, 4)
+    score = f"{a}-{rng.randint(0, a - 1)}"
+    return Doc(f"{home} beat {away} {score}", (
+        f"{home} beat {away} {score} {rng.choice(GROUNDS)} on {rng.choice(DAYS)} to move up the table, with the "
+        "winner coming late in the second half after a long spell of pressure.",
+        "The manager said afterwards that his players had shown great character to come back from a difficult first "
+        "half, and praised the crowd for their support throughout the afternoon.",
+        "The visitors had chances of their own before the break but could not find a way past an inspired "
+        "goalkeeper, and they now face a busy run of fixtures before the winter break."))  # fmt: skip
+
+
+def h_warning(rng: random.Random) -> Doc:
+    co, pct = rng.choice(COMPANIES), rng.randint(2, 40)
+    return Doc(f"Shares in {co} fall after profit warning", (
+        f"Shares in {co} fell {pct} per cent in early trading on {rng.choice(DAYS)} after the company warned that "
+        "annual profit would come in below expectations.",
+        "The company said trading in the final quarter had been disappointing because of weaker demand and higher "
+        "costs, and that it would take further action to reduce costs, including a review of its property portfolio.",
+        "Analysts said the warning was the latest sign that the sector was struggling with a slowdown in consumer "
+        "spending, and several cut their price targets on the stock."))  # fmt: skip
+
+
+def h_results(rng: random.Random) -> Doc:
+    co = rng.choice(COMPANIES)
+    q, rev = rng.choice(QUARTERS), f"{rng.uniform(20, 5000):,.1f}"
+    return Doc(f"{co} reports {q}-quarter results", (
+        f"{co} on {rng.choice(DAYS)} reported {q}-quarter revenue of ${rev} million, in line with what analysts had "
+        "expected, and kept its outlook for the full year unchanged.",
+        "The chief executive said demand had held up well across the company's main markets and that the order book "
+        "remained healthy going into the final months of the year.",
+        "The company will hold a conference call for analysts and investors later in the day, and a recording will "
+        "be available on its website."))  # fmt: skip
+
+
+HEAD_TEMPLATES: dict[str, Callable[[random.Random], Doc]] = {
+    "quake": h_quake,
+    "match": h_match,
+    "warning": h_warning,
+    "results": h_results,
+}
+
+
+def _dash(d: Doc, rng: random.Random, others: list[Doc]) -> Doc:
+    """The figures' hyphens written as en dashes (2–1), as many outlets' styles do."""
+    return Doc(d.title, tuple(re.sub(r"(?<=\d)-(?=\d)", "–", p) for p in d.paragraphs))
+
+
+def build_head_pairs(docs: list[Doc], seed: int = 7) -> list[Pair]:
+    """Templated reports with one or two figures (negatives) and copies of them (positives: a new headline,
+    boilerplate, typos, a trimmed ending, en dashes, mixes)."""
+    rng = random.Random(f"head-{seed}")
+    pairs: list[Pair] = []
+    copies = {**VARIANTS, "dash": _dash, "mix": v_mix}
+    for name, t in HEAD_TEMPLATES.items():
+        for _ in range(150):
+            pairs.append(Pair(t(rng).text(), t(rng).text(), False, f"neg:head-{name}"))
+        for _ in range(50):
+            d = t(rng)
+            variant = rng.choice(sorted(copies))
+            pairs.append(Pair(d.text(), copies[variant](d, rng, docs).text(), True, f"pos:head-{name}"))
+    return pairs
+
+
 # --- same-topic real negatives --------------------------------------------------------------------------
 
 _STOP = set(
@@ -648,6 +736,7 @@ def main() -> None:
     ap.add_argument("--containment", type=float, help="override the default threshold")
     ap.add_argument("--short-jaccard", type=float, help="override the default threshold")
     ap.add_argument("--numbers", type=float, help="override the default threshold (0 turns the rule off)")
+    ap.add_argument("--head-numbers", type=int, choices=(0, 1), help="0 turns the head numbers rule off")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -661,10 +750,13 @@ def main() -> None:
         d.short_shingles,
         args.short_jaccard if args.short_jaccard is not None else d.short_jaccard,
         args.numbers if args.numbers is not None else d.numbers,
+        head_numbers=bool(args.head_numbers) if args.head_numbers is not None else d.head_numbers,
     )
     # The headline figures are over the variants the Stories issue names; the stress kinds (briefs far shorter
     # than their story, different stories quoting a sentence of it) are reported beside them, per kind.
     core = [x for x in scored if x.pair.kind not in STRESS_KINDS]
+    # Templated reports with one or two figures (and copies of them), scored apart: the set above is unchanged.
+    head_scored = score_pairs(build_head_pairs(docs, args.seed))
     res = confusion(core, th)
     report = {
         "scheme": sim.SCHEME,
@@ -676,8 +768,9 @@ def main() -> None:
         "core_pairs": len(core),
         "result": res,
         "with_stress_kinds": confusion(scored, th),
+        "templated_heads": confusion(head_scored, th),
         "lsh": lsh_recall(scored),
-        "per_kind": per_kind(scored, th),
+        "per_kind": per_kind(scored + head_scored, th),
         "seconds": round(time.perf_counter() - t0, 1),
     }
     if args.simhash:
@@ -691,7 +784,7 @@ def main() -> None:
         print("per kind (pairs, correct):")
         for k, (n, ok) in report["per_kind"].items():
             print(f"  {k:24s} {ok:5d}/{n:<5d} {ok / n:.3f}")
-        wrong = [s for s in scored if (s.candidate and sim.same_story(s.est, th)) != s.pair.same]
+        wrong = [s for s in scored + head_scored if (s.candidate and sim.same_story(s.est, th)) != s.pair.same]
         print(f"errors: {len(wrong)}")
         for s in wrong[:15]:
             print(

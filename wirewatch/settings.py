@@ -101,6 +101,9 @@ class DedupSettings(_Section):
     near_containment: float = Field(0.6, gt=0, le=1, description="Or containment of the shorter text.")
     near_short_jaccard: float = Field(0.6, gt=0, le=1, description="What a short text needs instead.")
     near_numbers: float = Field(0.5, ge=0, le=1, description="Shared numbers, or they are different stories.")
+    near_head_numbers: bool = Field(
+        True, description="The headline's and first line's numbers agree, or they are different stories."
+    )
     story_articles: int = Field(
         c.STORY_ARTICLES_KEPT, ge=1, description="Article ids a story keeps: its first and the newest this many."
     )

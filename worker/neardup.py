@@ -4,7 +4,8 @@ Layout (every key shares the hash tag ``{<prefix>}`` so the script stays on one 
 name is part of every key, so signatures of another scheme are never even read)::
 
     {ww:nd}:<scheme>:r:<gen>   hash  8-byte digest of the article id -> shingles, story id, number
-                                     sketch, packed signature
+                                     sketch, packed signature, head numbers (none in records written
+                                     before them)
     {ww:nd}:<scheme>:b:<gen>   hash  8-byte band key -> the digests of the newest articles in that bucket;
                                      the lead key (``similarity.head_key``) is kept here the same way
 
@@ -136,9 +137,21 @@ class NearDupIndex:
             2.0**-sim.STORED_BITS,
             th.head_containment,
             signature.head or b"",
+            1 if th.head_numbers else 0,
+            pack_head_numbers(signature.head_numbers),
             *signature.bands(),
         ]
         return self.keys(now), args
+
+
+def pack_head_numbers(numbers: tuple[str, ...]) -> bytes:
+    """uint8 count, then per number its 16-bit number hash, uint8 length and the number as written (ASCII digits
+    and separators: ``\\d`` of a folded text is ASCII for the digits news is written in)."""
+    out = bytearray([len(numbers)])
+    for n in numbers:
+        raw = n.encode()
+        out += sim.number_hash(n).to_bytes(2, "little") + bytes([len(raw)]) + raw
+    return bytes(out)
 
 
 def _placement(reply: list[Any]) -> Placement:

@@ -37,6 +37,14 @@ MAX_CHARS = 8000  # only a text's head is signed (~1,300 words): it carries the 
 # scheme name is too (an index written without lead keys simply finds no brief through them).
 HEAD_WORDS = 32
 HEAD_BAND = 0xFF  # the lead key's first byte, where band keys carry their band number (0..BANDS-1)
+# The head's numbers: those of the body's first line (at most HEAD_NUMBER_CHARS of it). Templated reports (a score, a
+# magnitude, a percentage) differ there and nearly nowhere else; copies keep them. The headline is left out, as for
+# the lead key: outlets rewrite it ("Outlet 1: …", "3 things to know"). Additive like the lead key: the index stores
+# them after the signature, and a record without them has a head without numbers.
+HEAD_NUMBER_CHARS = 200  # ~ a lead sentence; past it a long first paragraph stops counting as the head
+HEAD_NUMBERS_KEPT = 8  # distinct numbers of the head kept, in order of appearance
+HEAD_NUMBER_LEN = 24  # longer digit runs (phone numbers, ids) are no figure of a report: left out
+LONG_NUMBER = 4  # a figure this long that one slip (a digit dropped, doubled, swapped) turns into another is a typo
 SCHEME = f"mh1-w{SHINGLE_WORDS}-n{NUM_PERM}x{STORED_BITS}-b{BANDS}x{ROWS}-d{NUMBERS_KEPT}-c{MAX_CHARS}-s{SEED}"
 
 # Verdict defaults (see docs/stories.md for the measurements behind them).
@@ -195,6 +203,7 @@ class Signature:
     mins: np.ndarray = field(repr=False)  # uint32[NUM_PERM]; all 0xFFFFFFFF for an empty text
     numbers: tuple[int, ...] = ()  # the NUMBERS_KEPT smallest 16-bit hashes of distinct number tokens
     head: bytes | None = None  # the lead key (head_key), None for a body shorter than HEAD_WORDS
+    head_numbers: tuple[str, ...] = ()  # the numbers of the body's first line (head_numbers)
 
     def packed(self) -> bytes:
         """The stored form for verification: the low STORED_BITS of each min, one byte each."""
@@ -224,13 +233,76 @@ def numbers(normalised: str) -> set[str]:
     return set(_NUMBER.findall(normalised))
 
 
+def number_hash(number: str) -> int:
+    """The 16-bit hash of a number as written, as the number sketch keeps it."""
+    return (zlib.crc32(number.encode()) * 0x9E3779B1 >> 16) & 0xFFFF
+
+
 def number_sketch(nums: set[str]) -> tuple[int, ...]:
     """Bottom-k 16-bit hashes of the distinct numbers as written (scores, prices, dates, counts).
 
     Templated reports share their words and differ in their numbers; copies of one story keep them.
     """
-    hs = {(zlib.crc32(t.encode()) * 0x9E3779B1 >> 16) & 0xFFFF for t in nums}
-    return tuple(sorted(hs)[:NUMBERS_KEPT])
+    return tuple(sorted({number_hash(t) for t in nums})[:NUMBERS_KEPT])
+
+
+def head_numbers(norm: str) -> tuple[str, ...]:
+    """The distinct numbers of a normalised text's head, the first line of its body (up to HEAD_NUMBER_CHARS of it,
+    cut at a space; the text's first line when it has no headline), in order of appearance. One regex pass over
+    the head only."""
+    title_end = norm.find("\n\n")
+    start = title_end + 2 if title_end >= 0 else 0
+    while start < len(norm) and norm[start] in "\n\r\t ":
+        start += 1
+    end = norm.find("\n", start, start + HEAD_NUMBER_CHARS)
+    if end < 0:
+        end = start + HEAD_NUMBER_CHARS
+        if end < len(norm):
+            space = norm.rfind(" ", start, end)
+            end = space if space > start else end
+    found = dict.fromkeys(n for n in _NUMBER.findall(norm, start, end) if len(n) <= HEAD_NUMBER_LEN)
+    return tuple(found)[:HEAD_NUMBERS_KEPT]
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """a and b (unequal) are one dropped, added, changed or swapped character apart, and one is a long figure."""
+    if max(len(a), len(b)) < LONG_NUMBER or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                   and a[diff[1]] == b[diff[0]])  # fmt: skip
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
+
+
+_SEPARATORS = re.compile(r"[.,:/-]")
+
+
+def _head_number_found(number: str, sketch: tuple[int, ...], their_head: tuple[str, ...]) -> bool:
+    """Whether a number of one head is in the other text: in its number sketch (or past the sketch's cut, where it
+    cannot be told), or in its head give or take one slip in a long figure, or cut in two there by a separator
+    written otherwise ("2–1" with an en dash is two numbers, "2-1" one)."""
+    h = number_hash(number)
+    if (len(sketch) >= NUMBERS_KEPT and h > sketch[-1]) or h in sketch:
+        return True
+    if any(_one_slip(number, other) for other in their_head):
+        return True
+    parts = _SEPARATORS.split(number)
+    return len(parts) > 1 and all(p in their_head for p in parts)
+
+
+def heads_differ(a_head: tuple[str, ...], a_sketch: tuple[int, ...], b_head: tuple[str, ...],
+                 b_sketch: tuple[int, ...]) -> bool:  # fmt: skip
+    """Both heads carry numbers, and neither head's numbers are all found in the other text: templated reports
+    with other figures where it matters (a copy keeps its story's head, so one of the two holds all of it)."""
+    if not a_head or not b_head:
+        return False
+    a_in_b = all(_head_number_found(n, b_sketch, b_head) for n in a_head)
+    return not a_in_b and not all(_head_number_found(n, a_sketch, a_head) for n in b_head)
 
 
 def head_key(body_words: list[str]) -> bytes | None:
@@ -260,7 +332,7 @@ def signature(text: str) -> Signature:
         hv += _B  # in place: the (shingles × NUM_PERM) matrix is the whole cost, one pass less over it
     # The shift is monotonic, so it can follow the min: one 128-element shift instead of a pass over the matrix.
     mins = (hv.min(axis=0) >> np.uint64(32)).astype(np.uint32)
-    return Signature(SCHEME, int(sh.size), mins, number_sketch(numbers(norm)), head)
+    return Signature(SCHEME, int(sh.size), mins, number_sketch(numbers(norm)), head, head_numbers(norm))
 
 
 def numbers_containment(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, int]:
@@ -296,6 +368,7 @@ class Similarity:
     numbers: float = 1.0  # containment of the number tokens (numbers_containment)
     numbers_seen: int = 0  # numbers that estimate rests on
     same_head: bool = False  # both have a lead key and it is the same
+    heads_differ: bool = False  # the numbers of the two heads disagree (heads_differ)
 
 
 def unpack(packed: bytes) -> np.ndarray:
@@ -325,7 +398,8 @@ def compare(a: Signature, b: Signature) -> Similarity:
     est = estimate(a.packed(), a.shingles, b.packed(), b.shingles)
     num, seen = numbers_containment(a.numbers, b.numbers)
     same_head = a.head is not None and a.head == b.head
-    return Similarity(est.jaccard, est.containment, est.smaller, num, seen, same_head)
+    differ = heads_differ(a.head_numbers, a.numbers, b.head_numbers, b.numbers)
+    return Similarity(est.jaccard, est.containment, est.smaller, num, seen, same_head, differ)
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,6 +413,7 @@ class Thresholds:
     numbers: float = NUMBERS_MIN
     numbers_floor: int = NUMBERS_FLOOR
     head_containment: float = HEAD_CONTAINMENT_MIN
+    head_numbers: bool = True  # heads whose numbers disagree make different stories
 
 
 def same_story(sim: Similarity, th: Thresholds = Thresholds()) -> bool:
@@ -347,12 +422,16 @@ def same_story(sim: Similarity, th: Thresholds = Thresholds()) -> bool:
     Short texts (a one-line feed summary) have too few shingles for containment to mean anything: a
     templated line shares most of them with its siblings, so they must be near-identical instead. Texts
     whose numbers mostly differ (a weather report for another city, another game's score) are different
-    stories whatever their words share. Two texts with the same lead (the first HEAD_WORDS words of the body)
-    need less: a brief is far shorter than its story, and its containment is estimated from a small Jaccard.
+    stories whatever their words share, and so are texts whose heads (the body's first line) carry other figures,
+    however few (a score, a magnitude: templated reports). Two texts with the same lead (the first HEAD_WORDS words
+    of the body) need less: a brief is far shorter than its story, and its containment is estimated from a small
+    Jaccard.
     """
     if sim.smaller == 0:
         return False
     if sim.numbers_seen >= th.numbers_floor and sim.numbers < th.numbers:
+        return False
+    if th.head_numbers and sim.heads_differ:
         return False
     if sim.same_head and sim.containment >= th.head_containment:
         return True

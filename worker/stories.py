@@ -56,6 +56,7 @@ def make_index(client: redis.Redis, settings: Settings) -> NearDupIndex:
         containment=d.near_containment,
         short_jaccard=d.near_short_jaccard,
         numbers=d.near_numbers,
+        head_numbers=d.near_head_numbers,
     )
     return NearDupIndex(client, window_s=d.window, thresholds=thresholds)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.worker.test_similarity import STORY, long_story
+from tests.worker.test_similarity import COPIES, STORY, TEMPLATED_PAIRS, long_story, quake_report
 from wirewatch.redis_server import spawn_redis
 from worker import neardup as nd
 from worker import similarity as sim
@@ -147,6 +147,36 @@ def test_templated_look_alikes_stay_apart(client: redis.Redis) -> None:
     assert len(stories) == 3
 
 
+def test_templated_reports_with_other_head_numbers_make_separate_stories(client: redis.Redis) -> None:
+    """Earthquake reports of one template with another magnitude or distance in the head are separate stories; a copy
+    under its own headline joins its own."""
+    idx = nd.NearDupIndex(client)
+    reports = [quake_report("5.2", 40, "Ridgecrest"), quake_report("6.1", 40, "Petrolia"),
+               quake_report("4.8", 12, "Ridgecrest")]  # fmt: skip
+    placed = [idx.check_and_insert(f"q{i}", sim.signature(t), NOW) for i, t in enumerate(reports)]
+    assert all(p.created for p in placed)
+    copy = idx.check_and_insert("q0-copy", sim.signature(COPIES["new headline"][1]), NOW)
+    assert copy.story_id == "q0"
+    off = nd.NearDupIndex(client, prefix="off", thresholds=sim.Thresholds(head_numbers=False))
+    assert [off.check_and_insert(f"q{i}", sim.signature(t), NOW).story_id for i, t in enumerate(reports)] == ["q0"] * 3
+
+
+def test_record_written_before_head_numbers_still_matches(client: redis.Redis) -> None:
+    """An index record of the layout without head numbers (written before them) is read as a record whose head has
+    no numbers: a copy still joins its story."""
+    import struct
+
+    idx = nd.NearDupIndex(client)
+    s = sim.signature(copy_of(WIRE, 0))
+    records, bands = idx.keys(NOW)[:2]
+    nums = b"".join(h.to_bytes(2, "little") for h in s.numbers)
+    client.hset(records, nd.digest("old"), struct.pack("<IH", s.shingles, 3) + b"old" + bytes([len(s.numbers)])
+                + nums + s.packed())  # fmt: skip
+    for band in s.bands():
+        client.hset(bands, band, nd.digest("old"))
+    assert idx.check_and_insert("new", sim.signature(copy_of(WIRE[:4], 1)), NOW).story_id == "old"
+
+
 def test_brief_joins_its_story_through_the_lead_key(client: redis.Redis) -> None:
     """The first two paragraphs of a long story, under their own headline and a day later, join the story: the
     lead key finds it where no LSH band does."""
@@ -172,6 +202,8 @@ def test_lua_verdict_matches_python(client: redis.Redis) -> None:
         "China jails nine over fentanyl\n\n" + "\n\n".join(long_story()),  # a long story,
         "In brief\n\n" + "\n\n".join(long_story()[:2]),  # its brief (no band in common: the lead joins them)
         "Another story\n\n" + STORY + "\n\n" + "\n\n".join(long_story(seed=11)[1:6]),  # same lead, other story
+        *TEMPLATED_PAIRS["quake elsewhere"], *TEMPLATED_PAIRS["score"],  # templates: other figures in the head
+        COPIES["boilerplate first"][1], COPIES["en dash"][1],  # copies of the score report
     ]
     for i, a in enumerate(texts):
         for j, b in enumerate(texts):

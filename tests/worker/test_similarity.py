@@ -168,6 +168,7 @@ def test_signature_is_pinned() -> None:
     assert s.packed().hex()[:32] == "646491f538b4e744ff72a31f70ea5037"
     assert s.bands()[0].hex() == "008527f5bd827e70"
     assert s.numbers == (30311,)
+    assert s.head_numbers == ("7",)  # no blank line: the head is the first line
     assert s.head is None  # fewer than HEAD_WORDS words
     lead = sim.signature(STORY).head
     assert lead is not None and lead.hex() == "ffe1d128ed368ef9"  # the lead key is stored too
@@ -222,3 +223,121 @@ def test_brief_joins_its_story_through_the_lead() -> None:
 def test_words_of_other_scripts(text: str, tokens: list[str]) -> None:
     """Tokens are whole words in scripts with marks, and characters in scripts written without spaces."""
     assert sim.words(text) == tokens
+
+
+# --- Templated reports: the numbers of the head -------------------------------------------------------------
+# One template, one or two other figures (a score, a magnitude, a percentage): fewer numbers than the numbers rule
+# needs, and the rest of the text word for word. Copies keep their head's figures; templated reports change them.
+
+
+def match_report(home: str, away: str, score: str, ground: str) -> str:
+    return (
+        f"{home} beat {away} {score} at {ground}\n\n"
+        f"{home} beat {away} {score} at {ground} on Saturday to move up the Premier League table, with the winner "
+        "coming late in the second half after a long spell of pressure from the home side. The manager said "
+        "afterwards that his players had shown great character to come back from a difficult first half, and "
+        "praised the crowd for their support throughout the afternoon. The visitors had chances of their own before "
+        "the break but could not find a way past an inspired goalkeeper, and they now face a busy run of fixtures "
+        "before the winter break."
+    )
+
+
+def quake_report(magnitude: str, km: int, town: str) -> str:
+    return (
+        f"Magnitude {magnitude} earthquake strikes near {town}\n\n"
+        f"A magnitude {magnitude} earthquake struck {km} km from {town}, California, on Tuesday morning, the US "
+        "Geological Survey said. There were no immediate reports of damage or injuries, and the local emergency "
+        "services said they were checking buildings and roads in the area. Residents described strong shaking that "
+        "lasted several seconds and sent people running into the streets. The survey said the quake was shallow and "
+        "that aftershocks were possible in the coming days, and officials urged people to stay away from damaged "
+        "structures."
+    )
+
+
+def profit_warning(company: str, percent: int) -> str:
+    return (
+        f"Shares in {company} fall after profit warning\n\n"
+        f"Shares in {company} fell {percent} per cent in early trading on Thursday after the company warned that "
+        "annual profit would come in below expectations because of weaker demand and higher costs. The company said "
+        "trading in the final quarter had been disappointing and that it would take further action to reduce costs, "
+        "including a review of its property portfolio. Analysts said the warning was the latest sign that the sector "
+        "was struggling with a slowdown in consumer spending, and several cut their price targets on the stock."
+    )
+
+
+TEMPLATED_PAIRS = {
+    "score": (match_report("Arsenal", "Chelsea", "2-1", "the Emirates"),
+              match_report("Chelsea", "Arsenal", "3-0", "Stamford Bridge")),
+    "quake elsewhere": (quake_report("5.2", 40, "Ridgecrest"), quake_report("6.1", 40, "Petrolia")),
+    "aftershock": (quake_report("5.2", 40, "Ridgecrest"), quake_report("4.8", 12, "Ridgecrest")),
+    "profit warning": (profit_warning("Acme Corp", 4), profit_warning("Globex Inc", 7)),
+}  # fmt: skip
+
+
+def _body(text: str) -> str:
+    return text.split("\n\n", 1)[1]
+
+
+COPIES = {
+    "new headline": (quake_report("5.2", 40, "Ridgecrest"),
+                     "Quake rattles Ridgecrest, no damage reported\n\n" + _body(quake_report("5.2", 40, "Ridgecrest"))),
+    "boilerplate first": (match_report("Arsenal", "Chelsea", "2-1", "the Emirates"),
+                          "Arsenal edge Chelsea\n\nAdvertisement\n\n© 2019 Agence France-Presse. All rights reserved.\n\n"
+                          + _body(match_report("Arsenal", "Chelsea", "2-1", "the Emirates"))),
+    "en dash": (match_report("Arsenal", "Chelsea", "2-1", "the Emirates"),
+                match_report("Arsenal", "Chelsea", "2–1", "the Emirates")),
+    "typo in a long figure": (profit_warning("Acme Corp", 1250), profit_warning("Acme Corp", 12500)),
+    "trimmed": (quake_report("5.2", 40, "Ridgecrest"), quake_report("5.2", 40, "Ridgecrest").rsplit(". ", 1)[0]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(TEMPLATED_PAIRS))
+def test_templated_reports_with_other_head_numbers_are_different_stories(kind: str) -> None:
+    """Two reports of one template whose first lines carry other figures are different stories, although
+    they share most shingles and have too few numbers for the numbers rule."""
+    a, b = (sim.signature(t) for t in TEMPLATED_PAIRS[kind])
+    est = sim.compare(a, b)
+    assert est.containment >= sim.CONTAINMENT_MIN and min(len(a.numbers), len(b.numbers)) < sim.NUMBERS_FLOOR
+    assert est.heads_differ and not sim.same_story(est)
+    assert sim.same_story(est, sim.Thresholds(head_numbers=False))  # the rule, not the shingles, tells them apart
+
+
+@pytest.mark.parametrize("kind", sorted(COPIES))
+def test_copies_keep_their_head_numbers(kind: str) -> None:
+    """A copy under a new headline, behind a boilerplate line, with an en dash for a hyphen, a slip in a long figure,
+    or trimmed, is the same story."""
+    a, b = (sim.signature(t) for t in COPIES[kind])
+    est = sim.compare(a, b)
+    assert not est.heads_differ and sim.same_story(est)
+
+
+def test_head_numbers_are_those_of_the_first_line_of_the_body() -> None:
+    """The head is the body's first line (at most HEAD_NUMBER_CHARS of it; the headline is left out), numbers as
+    written."""
+    s = sim.signature(match_report("Arsenal", "Chelsea", "2-1", "the Emirates") + "\n\nIn 2019 they drew 0-0.")
+    assert s.head_numbers == ("2-1",)
+    assert sim.signature("Results for 2024\n\nSales rose 12.5 per cent to 1,500 units.\n\nUp 3 points.").head_numbers \
+        == ("12.5", "1,500")  # fmt: skip
+    long_line = "word " * (sim.HEAD_NUMBER_CHARS // 5) + "42 more"
+    assert sim.signature("Title\n\n" + long_line).head_numbers == ()
+    assert sim.signature("no headline, 7 numbers in 1 line").head_numbers == ("7", "1")
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "differ"),
+    [
+        (("2-1",), ("3-0",), True),  # another score
+        (("5.2", "40"), ("6.1", "40"), True),  # one figure shared, the other not
+        (("2-1",), ("2-1",), False),
+        ((), ("3-0",), False),  # no number in one head: nothing to tell
+        (("2-1", "2019"), ("2-1",), False),  # all of one head's numbers are in the other
+        (("30,154",), ("30", "154"), False),  # a stray separator cut the figure in two
+        (("409.300",), ("409.30",), False),  # one slip in a long figure
+        (("102-98",), ("102-99",), False),  # ... which a long score cannot be told from (the numbers rule can)
+        (("5.2",), ("5.3",), True),  # a short figure with another digit is another value
+    ],
+)
+def test_heads_differ_table(mine: tuple[str, ...], theirs: tuple[str, ...], differ: bool) -> None:
+    """Heads differ when both have numbers and neither head's numbers are all in the other text."""
+    sketch = sim.number_sketch
+    assert sim.heads_differ(mine, sketch(set(mine)), theirs, sketch(set(theirs))) is differ

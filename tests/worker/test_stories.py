@@ -105,8 +105,8 @@ def test_settings_defaults_match_the_measured_thresholds(settings: Settings) -> 
     """The configurable near-duplicate thresholds default to the values chosen in docs/stories.md."""
     d = settings.dedup
     th = sim.Thresholds()
-    assert (d.near_jaccard, d.near_containment, d.near_short_jaccard, d.near_numbers) == (
-        th.jaccard, th.containment, th.short_jaccard, th.numbers)  # fmt: skip
+    assert (d.near_jaccard, d.near_containment, d.near_short_jaccard, d.near_numbers, d.near_head_numbers) == (
+        th.jaccard, th.containment, th.short_jaccard, th.numbers, th.head_numbers)  # fmt: skip
 
 
 def _copy_of_seed(seed_text: str, n: int) -> str:
@@ -291,3 +291,36 @@ def test_story_keeps_its_first_and_newest_articles_and_counts_them_all(
     story = read_story(client, story_id)
     assert story is not None and story.article_count == 7 and story.first_article_id == ids[0]
     assert len(story.sources) == 7
+
+
+def test_two_match_reports_of_one_template_are_two_stories_and_each_alerts(
+    worker_app: Any, submit: Callable[..., list[str]], client: redis.Redis
+) -> None:
+    """Two match reports from one template, other teams' order and another score (one number each, too few for the
+    numbers rule), are two stories, each alerting once; an outlet's copy of the first, under its own headline, with an en
+    dash in the score, its last sentence cut and a sign-off, joins the first."""
+    from tests.worker.test_similarity import match_report
+    from worker.subscriptions import put_subscription, validate
+
+    put_subscription(client, validate("football", "arsenal"))
+
+    def page(report: str, url: str) -> str:
+        title, body = report.split("\n\n", 1)
+        return f"# {title}\n\nOriginal: [Sport Example]({url})\n\n{body}\n"
+
+    first = match_report("Arsenal", "Chelsea", "2-1", "the Emirates")
+    texts = [(page(first, "https://sport.example/arsenal-chelsea"), "first"),
+             (page(match_report("Chelsea", "Arsenal", "3-0", "Stamford Bridge"), "https://sport.example/chelsea-arsenal"),
+              "second"),
+             (page("Arsenal edge Chelsea 2–1\n\n" + first.split("\n\n", 1)[1].replace("2-1", "2–1").rsplit(". ", 1)[0]
+                  + ".\n\nReporting by Wire Example; editing by the sports desk.",
+                   "https://wire.example/arsenal-win"), "copy")]  # fmt: skip
+    for content, name in texts:
+        wait_for_status(client, submit(_inbox(content, name)))
+    events = stream_events(client)
+    assert len(events) == 3
+    first_ev, second_ev, copy_ev = events
+    assert first_ev["story_id"] == first_ev["id"] and second_ev["story_id"] == second_ev["id"]
+    assert copy_ev["story_id"] == first_ev["id"]
+    alerts = [json.loads(f["event"]) for _, f in client.xrange(c.ALERTS_STREAM)]
+    assert sorted(a["story_id"] for a in alerts) == sorted([first_ev["id"], second_ev["id"]])

@@ -4,13 +4,16 @@
 --
 -- KEYS: pairs (records, bands) per time generation, newest first; all share one hash tag.
 --   records: hash  digest(8 bytes) -> uint32 shingles | uint16 len | story id | uint8 count | count x
---            uint16 number hashes (sorted bottom-k) | packed signature (one byte per min-hash)
+--            uint16 number hashes (sorted bottom-k) | packed signature (one byte per min-hash) | head numbers
+--            (uint8 count | count x (uint16 hash | uint8 len | digits); absent in records written before them,
+--            which read as a head without numbers)
 --   bands:   hash  band key(8 bytes) -> concatenated digests (8 bytes each, at most ARGV[14] of them)
 -- ARGV: 1 digest, 2 article id, 3 shingles, 4 packed signature, 5 packed number sketch,
 --   6 expire-at (unix s) for the newest keys, 7 jaccard min, 8 containment min, 9 short shingles,
 --   10 short jaccard min, 11 numbers min, 12 numbers floor, 13 numbers kept (k), 14 bucket cap,
 --   15 chance that two unequal stored values are equal (2^-bits), 16 lead containment min, 17 lead key ('' when
---   the body is too short to have one), 18.. band keys. The lead key is stored in the bands hash like a band
+--   the body is too short to have one), 18 head numbers rule on (1/0), 19 packed head numbers (as in records),
+--   20.. band keys. The lead key is stored in the bands hash like a band
 --   key (its first byte, 0xFF, is no band number); a candidate found through it is held to the lead rule.
 -- The verdict mirrors worker/similarity.py same_story(); a test checks they agree.
 -- Returns {story id, created (1/0), replay (1/0), score as a string}.
@@ -25,7 +28,8 @@ local num_min, num_floor, num_kept = tonumber(ARGV[11]), tonumber(ARGV[12]), ton
 local cap = tonumber(ARGV[14])
 local collide = tonumber(ARGV[15])
 local head_min, head = tonumber(ARGV[16]), ARGV[17]
-local FIRST_BAND = 18
+local head_rule, my_head_packed = ARGV[18] == '1', ARGV[19]
+local FIRST_BAND = 20
 local ngen = #KEYS / 2
 
 local function u16list(s, from, count)
@@ -59,6 +63,74 @@ local function numbers_containment(a, b)
 end
 
 local my_nums = u16list(nums, 1, #nums / 2)
+
+-- Head numbers, packed as in worker/neardup.py pack_head_numbers: a list of {hash, text} and a set of the texts.
+local function head_list(s, from)
+    local out, texts = {}, {}
+    if from > #s then return out, texts end
+    local count = string.byte(s, from)
+    local p = from + 1
+    for i = 1, count do
+        local lo, hi, len = string.byte(s, p, p + 2)
+        local text = string.sub(s, p + 3, p + 2 + len)
+        out[i] = {lo + 256 * hi, text}
+        texts[text] = true
+        p = p + 3 + len
+    end
+    return out, texts
+end
+
+-- One dropped, added, changed or swapped character between two unequal numbers, one of them long (similarity.py
+-- _one_slip).
+local LONG_NUMBER = 4
+local function one_slip(a, b)
+    if math.max(#a, #b) < LONG_NUMBER or math.abs(#a - #b) > 1 then return false end
+    if #a == #b then
+        local d1, d2, n = nil, nil, 0
+        for i = 1, #a do
+            if string.byte(a, i) ~= string.byte(b, i) then
+                n = n + 1
+                if n == 1 then d1 = i elseif n == 2 then d2 = i else return false end
+            end
+        end
+        if n == 1 then return true end
+        return n == 2 and d2 == d1 + 1 and string.byte(a, d1) == string.byte(b, d2)
+            and string.byte(a, d2) == string.byte(b, d1)
+    end
+    local short, long = a, b
+    if #a > #b then short, long = b, a end
+    local i = 1
+    while i <= #short and string.byte(short, i) == string.byte(long, i) do i = i + 1 end
+    return string.sub(short, i) == string.sub(long, i + 1)
+end
+
+-- Whether a number of one head is in the other text (similarity.py _head_number_found): in its number sketch (or
+-- past the full sketch's cut), one slip from a long figure of its head, or cut in two there by another separator.
+local function head_number_found(entry, sketch, their_list, their_texts)
+    local h, text = entry[1], entry[2]
+    if #sketch >= num_kept and h > sketch[#sketch] then return true end
+    for _, x in ipairs(sketch) do
+        if x == h then return true end
+    end
+    for _, other in ipairs(their_list) do
+        if one_slip(text, other[2]) then return true end
+    end
+    local parts = 0
+    for part in string.gmatch(text, '[^%.,:/%-]+') do
+        if not their_texts[part] then return false end
+        parts = parts + 1
+    end
+    return parts > 1
+end
+
+local function all_found(mine_list, sketch, their_list, their_texts)
+    for _, entry in ipairs(mine_list) do
+        if not head_number_found(entry, sketch, their_list, their_texts) then return false end
+    end
+    return true
+end
+
+local my_head, my_head_texts = head_list(my_head_packed, 1)
 
 -- A redelivered article keeps the story it was given the first time.
 for g = 1, ngen do
@@ -97,7 +169,8 @@ if shingles > 0 then
                             local story = string.sub(rec, pos, pos + len - 1)
                             local count = string.byte(rec, pos + len)
                             local their_nums = u16list(rec, pos + len + 1, count)
-                            local other = {string.byte(rec, pos + len + 1 + 2 * count, -1)}
+                            local sig_at = pos + len + 1 + 2 * count
+                            local other = {string.byte(rec, sig_at, sig_at + width - 1)}
                             local match = 0
                             if #other == width then
                                 for k = 1, width do
@@ -111,7 +184,16 @@ if shingles > 0 then
                             if c > 1 then c = 1 end
                             local num, seen = numbers_containment(my_nums, their_nums)
                             local same
+                            local heads_differ = false
+                            if head_rule and #my_head > 0 then
+                                local their_head, their_texts = head_list(rec, sig_at + width)
+                                heads_differ = #their_head > 0
+                                    and not all_found(my_head, their_nums, their_head, their_texts)
+                                    and not all_found(their_head, my_nums, my_head, my_head_texts)
+                            end
                             if seen >= num_floor and num < num_min then
+                                same = false
+                            elseif heads_differ then
                                 same = false
                             elseif via_head and c >= head_min then
                                 same = true
@@ -141,7 +223,8 @@ end
 
 local recs, bands = KEYS[1], KEYS[2]
 redis.call('HSET', recs, digest,
-    struct.pack('<I4I2', shingles, #best_story) .. best_story .. string.char(#nums / 2) .. nums .. sig)
+    struct.pack('<I4I2', shingles, #best_story) .. best_story .. string.char(#nums / 2) .. nums .. sig
+    .. my_head_packed)
 local limit = (cap - 1) * 8
 for li = 1, #lookups do
     local bucket = redis.call('HGET', bands, lookups[li]) or ''
