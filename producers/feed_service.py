@@ -104,6 +104,22 @@ class OPMLError(ValueError):
     """Raised when a file is not OPML we can read."""
 
 
+# A feed's own settings, written on its outline so that an export imports back as it was (other readers ignore
+# attributes they do not know): its minimum interval in seconds, and whether each item's page is fetched.
+_OPML_INTERVAL = "wirewatchInterval"
+_OPML_FULL_TEXT = "wirewatchFullText"
+
+
+def _opml_interval(value: str | None) -> float | None:
+    """A feed's interval from its outline, in seconds; None when absent or not a sane one. An imported file may come
+    from anyone: under a minute is not taken from it (`feeds add --interval` can still set one)."""
+    try:
+        seconds = float(value or "")
+    except ValueError:
+        return None
+    return seconds if 60 <= seconds <= 7 * 86_400 else None
+
+
 def read_opml(data: bytes) -> list[FeedConfig]:
     """The feeds of an OPML file: every outline with an ``xmlUrl``, nested folders included (http(s) URLs up to
     FEED_URL_MAX_CHARS long)."""
@@ -124,7 +140,10 @@ def read_opml(data: bytes) -> list[FeedConfig]:
             continue  # (a URL too long for a poll message would be claimed every lease and never polled)
         seen.add(url)
         name = (outline.get("title") or outline.get("text") or "").strip() or None
-        feeds.append(FeedConfig(url=url, name=name))
+        if name is not None and feed_url(name) == url:
+            name = None  # an unnamed feed's outline carries its URL as the text OPML requires: no name
+        feeds.append(FeedConfig(url=url, name=name, interval=_opml_interval(outline.get(_OPML_INTERVAL)),
+                                full_text=outline.get(_OPML_FULL_TEXT) == "true"))  # fmt: skip
         if len(feeds) >= OPML_MAX_FEEDS:
             break
     return feeds
@@ -138,10 +157,11 @@ def write_opml(records: Iterable[FeedRecord], title: str = "wirewatch feeds") ->
         "  <body>",
     ]
     for record in records:
-        name = record.state.name or record.url
-        lines.append(
-            f'    <outline type="rss" text={quoteattr(name)} title={quoteattr(name)} xmlUrl={quoteattr(record.url)}/>'
-        )
+        # OPML requires a text; an unnamed feed's is its URL, and it gets no title (read back, no name either).
+        named = f" title={quoteattr(record.state.name)}" if record.state.name else ""
+        ours = f' {_OPML_INTERVAL}="{record.floor_s:g}"' + (f' {_OPML_FULL_TEXT}="true"' if record.full_text else "")
+        lines.append(f'    <outline type="rss" text={quoteattr(record.state.name or record.url)}{named} '
+                     f"xmlUrl={quoteattr(record.url)}{ours}/>")  # fmt: skip
     lines += ["  </body>", "</opml>", ""]
     return "\n".join(lines)
 

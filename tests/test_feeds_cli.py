@@ -109,9 +109,11 @@ def test_feeds_commands_and_opml_round_trip(tmp_path: Path) -> None:
         ("https://two.example/atom", "Two"),
         ("https://three.example/feed", "Three"),
     }
-    # imported feeds get the floor `feeds add` and a config entry get (10 minutes; it was 5), and the list shows
-    # the floor a later `feeds add --interval` sets, beside the current interval
-    assert {r["min_interval_s"] for r in rows} == {600.0}
+    # imported feeds get the floor `feeds add` and a config entry get (10 minutes; it was 5), unless the file is a
+    # wirewatch export that says theirs (Three's 20 minutes); the list shows the floor a later `feeds add
+    # --interval` sets, beside the current interval
+    assert {r["url"]: r["min_interval_s"] for r in rows} == {
+        "https://one.example/rss": 600.0, "https://two.example/atom": 600.0, "https://three.example/feed": 1200.0}  # fmt: skip
     assert _wirewatch("feeds", "add", "https://one.example/rss", "--interval", "1h", "-c", str(config)).returncode == 0
     rows = [json.loads(x) for x in _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout.splitlines()]
     assert {r["url"]: r["min_interval_s"] for r in rows}["https://one.example/rss"] == 3600.0
@@ -241,3 +243,30 @@ def test_a_feed_moved_by_a_permanent_redirect_is_listed_and_polled_at_its_new_ur
     assert len(_events(config)) == 3
     assert _wirewatch("feeds", "remove", new, "-c", str(config)).returncode == 0
     assert _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout == ""
+
+
+def test_an_exported_feed_imports_back_with_its_settings_and_without_a_made_up_name(tmp_path: Path) -> None:
+    """`feeds export` then `feeds import` gives back the same feeds: an unnamed feed stays unnamed (its outline's text
+    is its URL, which is no name: it used to become the feed's name, and so every article's source name), and a
+    feed's interval and full text come back; an interval under a minute in a file is not taken."""
+    config = _config(tmp_path, [])
+    config.write_text(config.read_text().replace("feeds:\n", ""))
+    assert _wirewatch("feeds", "add", "https://one.example/rss", "-c", str(config)).returncode == 0
+    assert _wirewatch("feeds", "add", "https://two.example/atom", "--name", "Two", "--interval", "45m",
+                      "--full-text", "-c", str(config)).returncode == 0  # fmt: skip
+    out = tmp_path / "out.opml"
+    assert _wirewatch("feeds", "export", "-o", str(out), "-c", str(config)).returncode == 0
+    for url in ("https://one.example/rss", "https://two.example/atom"):
+        assert _wirewatch("feeds", "remove", url, "-c", str(config)).returncode == 0
+    assert _wirewatch("feeds", "import", str(out), "-c", str(config)).stdout.strip() == "imported 2 feeds (2 new)"
+    rows = {r["url"]: r for r in map(json.loads, _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout.splitlines())}
+    assert rows["https://one.example/rss"]["name"] is None
+    assert rows["https://one.example/rss"]["min_interval_s"] == 600.0 and not rows["https://one.example/rss"]["full_text"]
+    assert rows["https://two.example/atom"]["name"] == "Two"
+    assert rows["https://two.example/atom"]["min_interval_s"] == 2700.0 and rows["https://two.example/atom"]["full_text"]
+    fast = tmp_path / "fast.opml"
+    fast.write_text('<opml version="2.0"><body><outline text="x" xmlUrl="https://three.example/rss" '
+                    'wirewatchInterval="5"/></body></opml>')  # fmt: skip
+    assert _wirewatch("feeds", "import", str(fast), "-c", str(config)).returncode == 0
+    rows = {r["url"]: r for r in map(json.loads, _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout.splitlines())}
+    assert rows["https://three.example/rss"]["min_interval_s"] == 600.0

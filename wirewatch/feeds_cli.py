@@ -91,7 +91,9 @@ def import_(config_file: str | None, opml_file: str) -> None:
         for entry in entries:
             record = schedule.get(entry.url)
             if record is None:
-                schedule.add(entry.url, name=entry.name, interval_s=c.FEED_INTERVAL_S)  # as `feeds add` would
+                # as `feeds add` would, with what a wirewatch export says of the feed (its interval, full text)
+                schedule.add(entry.url, name=entry.name, interval_s=entry.interval or c.FEED_INTERVAL_S,
+                             full_text=entry.full_text)  # fmt: skip
                 fresh += 1
             elif entry.name and not record.state.name:
                 # a feed already monitored keeps its interval and full text: the file only names it, if unnamed
