@@ -49,7 +49,7 @@ def seed_text(corpus: Path) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def _logging() -> None:
-    configure_logging("warning", "json")
+    configure_logging("warning", "json", cache=False)  # or capture_logs misses loggers first used elsewhere
 
 
 @pytest.fixture(scope="session")

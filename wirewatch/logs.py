@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 import structlog
 
-_configured: tuple[str, str] | None = None
+_configured: tuple[str, str, bool] | None = None
 
 # Keys whose values never reach a log line.
 _SECRET_KEYS = frozenset({"secret", "token", "password", "authorization", "api_key"})
@@ -81,15 +81,19 @@ class _ConsoleTraceback:
         Console(file=sio, color_system="truecolor" if self.colors else None).print(tb)
 
 
-def configure_logging(level: str = "info", fmt: str = "auto", stream: Any = None) -> None:
-    """Set up structlog and stdlib logging for this process. Calling it again with the same values is a no-op."""
+def configure_logging(level: str = "info", fmt: str = "auto", stream: Any = None, *, cache: bool = True) -> None:
+    """Set up structlog and stdlib logging for this process. Calling it again with the same values is a no-op.
+
+    ``cache``: each module's logger is built once, on its first use (the service's way). A test session turns it
+    off: ``structlog.testing.capture_logs`` cannot see a logger cached before, or during, another capture.
+    """
     global _configured
     stream = stream or sys.stderr
     if fmt == "auto":
         fmt = "console" if stream.isatty() else "json"
-    if _configured == (level, fmt):
+    if _configured == (level, fmt, cache):
         return
-    _configured = (level, fmt)
+    _configured = (level, fmt, cache)
 
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -115,7 +119,7 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: Any = None
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=cache,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
