@@ -36,6 +36,7 @@ def test_dead_list_and_retry(
     assert listed.returncode == 0, listed.stderr
     [entry] = [json.loads(line) for line in listed.stdout.splitlines()]
     assert entry["delivery_id"] == delivery and "max_attempts" in entry["reason"] and entry["retryable"] is True
+    assert entry["source"] == "tests"  # read from the payload: the attempts check never parses the article
 
     unknown = _wirewatch(redis_url, "dead", "retry", "no-such-id")
     assert unknown.returncode == 1 and "not in the dead letters: no-such-id" in unknown.stderr

@@ -109,7 +109,8 @@ def start_attempts(client: redis.Redis, delivery_ids: list[str]) -> list[int]:
     return [int(n) for n in counts]
 
 
-def _source_label(raw: RawArticle) -> str:
+def source_label(raw: RawArticle) -> str:
+    """How logs, statuses and dead letters name where an article came from."""
     return raw.source.name or raw.source.feed or raw.source.path or raw.source.kind
 
 
@@ -135,7 +136,7 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
         except ValidationError as e:
             terminal.append(Terminal(delivery_id, "rejected:invalid_message", str(e.errors()[0]["msg"])))
             continue
-        source = _source_label(raw)
+        source = source_label(raw)
         with structlog.contextvars.bound_contextvars(delivery_id=delivery_id, source=source):
             started = time.perf_counter()
             try:

@@ -16,12 +16,13 @@ from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
 from pydantic import BaseModel, Field, ValidationError
 
+from schemas import RawArticle
 from wirewatch import constants as c
 from wirewatch.errors import RetryLater
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Terminal
 from wirewatch.queue import PROCESS_TASK
-from worker.pipeline import Deps, process, start_attempts
+from worker.pipeline import Deps, process, source_label, start_attempts
 
 log = get_logger("wirewatch.task")
 
@@ -58,9 +59,10 @@ def register_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
             return _split(self, pending, reason="redelivered", size=len(ids), attempts=max(attempts))
         exhausted = [i for i, n in zip(ids, attempts, strict=True) if n > d.settings.max_attempts]
         if exhausted:
+            sources = _sources(d.client, exhausted)
             d.outcomes.settle_many(
-                [Terminal(i, "dead", f"max_attempts: delivered {d.settings.max_attempts} times without finishing")
-                 for i in exhausted]
+                [Terminal(i, "dead", f"max_attempts: delivered {d.settings.max_attempts} times without finishing",
+                          sources.get(i, "")) for i in exhausted]
             )  # fmt: skip
         live = [i for i in ids if i not in exhausted]
         counts: dict[str, int] = {}
@@ -74,6 +76,21 @@ def register_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
             # article is dead-lettered for a limit that struck while it happened to be the one running.
             return _split(self, live, reason="time_limit", size=len(ids), limit_s=c.TASK_SOFT_TIME_LIMIT_S)
         return counts
+
+
+def _sources(client: redis.Redis, delivery_ids: list[str]) -> dict[str, str]:
+    """The source of each delivery still in the ledger, as the pipeline names it, for its dead letter (read only on
+    this rare path: the article itself is never parsed again)."""
+    found: dict[str, str] = {}
+    payloads: list[str | None] = client.hmget(c.LEDGER_PAYLOAD, delivery_ids)  # type: ignore[assignment]
+    for delivery_id, payload in zip(delivery_ids, payloads, strict=True):
+        if payload is None:
+            continue
+        try:
+            found[delivery_id] = source_label(RawArticle.model_validate_json(payload))
+        except ValidationError:
+            continue  # an invalid message: its dead letter names no source
+    return found
 
 
 def _split(task: Task, delivery_ids: list[str], reason: str, **fields: object) -> dict[str, int]:
