@@ -1,6 +1,7 @@
 """``wirewatch subscriptions …`` and ``wirewatch alerts``: manage topics and read what they raised.
 
-Kept apart from ``cli.py`` so the command table there stays short; registered with ``main.add_command``.
+Kept apart from ``cli.py`` so the command table there stays short; ``main`` loads these commands when first
+asked for (``LAZY_COMMANDS`` in cli.py).
 """
 
 from __future__ import annotations

@@ -19,14 +19,8 @@ from rich.table import Table
 from producers.feed_service import OPMLError, read_opml, write_opml
 from producers.schedule import FeedSchedule
 from wirewatch import constants as c
-from wirewatch.cli import _cell, _console, _load, _redis
+from wirewatch.cli import _cell, _console, _load, _redis, config_option
 from wirewatch.settings import FeedSource, parse_duration
-
-# the same option as wirewatch.cli's (imported from there, mypy cannot see its type through the cycle)
-config_option = click.option(
-    "-c", "--config", "config_file", type=click.Path(dir_okay=False), default=None, envvar="WIREWATCH_CONFIG",
-    help="YAML config file (default: $WIREWATCH_CONFIG).",
-)  # fmt: skip
 
 
 @click.group()
