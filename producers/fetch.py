@@ -302,6 +302,11 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
+def address_allowed(address: str, allow_private_networks: bool) -> bool:
+    """Whether a fetch may connect to this IP address (IPv4 or IPv6 text), under the same rules as every fetch."""
+    return _address_allowed(address, FetchPolicy(allow_private_networks=allow_private_networks))
+
+
 def _address_allowed(address: str, policy: FetchPolicy) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):

@@ -138,3 +138,15 @@ def test_list_shows_a_webhook_switched_off_and_add_switches_it_on(cli: CliRunner
     assert again.exit_code == 0 and "webhook switched back on" in again.output
     [listed] = [json.loads(line) for line in cli.invoke(main, ["subscriptions", "list", "--json"]).output.splitlines()]
     assert listed["webhook_off"] is None
+
+
+def test_add_refuses_a_loopback_webhook_unless_private_networks_are_allowed(cli: CliRunner, tmp_path: Path) -> None:
+    """`subscriptions add` with a webhook on 127.0.0.1: refused (exit 2, saying what to set) by a deployment that
+    refuses private addresses, which would have refused every delivery; taken where they are allowed."""
+    args = ["subscriptions", "add", "local", "alpha", "--webhook", "http://127.0.0.1:9/h", "--secret", "s" * 32]
+    refused = cli.invoke(main, args)
+    assert refused.exit_code == 2 and "allow_private_networks" in refused.output
+    config = tmp_path / "private.yml"
+    config.write_text("allow_private_networks: true\n")
+    taken = cli.invoke(main, [*args, "-c", str(config)])
+    assert taken.exit_code == 0 and taken.output.startswith("saved: local"), taken.output

@@ -42,7 +42,8 @@ def config_query_error(settings: Any) -> str | None:
         except QuerySyntaxError as e:
             return f"subscriptions.{i}.query: {e}"
         try:
-            check_webhook(entry.webhook, entry.secret.get_secret_value() if entry.secret else None)
+            check_webhook(entry.webhook, entry.secret.get_secret_value() if entry.secret else None,
+                          allow_private=settings.allow_private_networks)  # fmt: skip
         except ValueError as e:
             return f"subscriptions.{i}.webhook: {e}"
     return None
@@ -77,7 +78,7 @@ def add(config_file: str | None, name: str, query: str, webhook: str | None, sec
     if generated:
         secret = secrets.token_hex(32)
     try:
-        sub = validate(name, query, webhook, secret)
+        sub = validate(name, query, webhook, secret, allow_private=settings.allow_private_networks)
     except QuerySyntaxError as e:
         _query_error(e)
         return

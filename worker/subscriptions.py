@@ -13,6 +13,7 @@ error and never reaches a worker.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 import redis
 from pydantic import BaseModel, ConfigDict, Field
 
+from producers.fetch import address_allowed
 from schemas import Subscription
 from wirewatch import constants as c
 from wirewatch.logs import get_logger
@@ -97,9 +99,14 @@ def subscription_id(name: str) -> str:
 MIN_SECRET_CHARS = 16
 
 
-def check_webhook(webhook: str | None, secret: str | None) -> None:
+def check_webhook(webhook: str | None, secret: str | None, *, allow_private: bool = True) -> None:
     """Raise ValueError unless `webhook` is absent, or an http(s) URL with a secret to sign its alerts with:
-    a receiver cannot tell a forged alert from a real one without the signature, so none goes out unsigned."""
+    a receiver cannot tell a forged alert from a real one without the signature, so none goes out unsigned.
+
+    ``allow_private``: the deployment's ``allow_private_networks``. Without it, a webhook whose host is written as
+    a loopback, private or link-local address, or is ``localhost``, is refused now rather than at every alert (a
+    name that resolves to one is still refused at delivery, which resolves it).
+    """
     if webhook is None:
         return
     if not webhook.lower().startswith(("http://", "https://")) or len(webhook) > 2000:
@@ -116,11 +123,27 @@ def check_webhook(webhook: str | None, secret: str | None) -> None:
             parts.hostname.encode("idna")
         except UnicodeError:
             raise ValueError("a webhook URL's host name is not a valid internationalised domain name") from None
+    if not allow_private and _private_host(parts.hostname):
+        raise ValueError(f"a webhook to {parts.hostname} would never be sent: it is a loopback, private or "
+                         "link-local address (set allow_private_networks to post alerts to a receiver on your own "
+                         "network)")  # fmt: skip
     if parts.username is not None or parts.password is not None:  # the POST refuses them: it would never be sent
         raise ValueError("a webhook URL must not carry credentials (user:password@); alerts are signed instead")
     if not secret or len(secret) < MIN_SECRET_CHARS:
         raise ValueError(f"a webhook needs a secret of at least {MIN_SECRET_CHARS} characters: every alert it "
                          "gets is signed with it")  # fmt: skip
+
+
+def _private_host(host: str) -> bool:
+    """A host written as an address deliveries refuse without allow_private_networks, or a localhost name."""
+    host = host.rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False  # a name: what it resolves to is checked at each delivery
+    return not address_allowed(host, allow_private_networks=False)
 
 
 def webhook_origin(url: str) -> str:
@@ -136,10 +159,12 @@ def webhook_origin(url: str) -> str:
     return f"{parts.scheme}://{host}{f':{port}' if port else ''}/…"
 
 
-def validate(name: str, query: str, webhook: str | None = None, secret: str | None = None) -> Subscription:
-    """A checked Subscription; raises QuerySyntaxError (with the position) or ValueError."""
+def validate(name: str, query: str, webhook: str | None = None, secret: str | None = None, *,
+             allow_private: bool = True) -> Subscription:  # fmt: skip
+    """A checked Subscription; raises QuerySyntaxError (with the position) or ValueError. ``allow_private``: as
+    `check_webhook`'s (the deployment's setting, where there is one)."""
     parse_query(query)
-    check_webhook(webhook, secret)
+    check_webhook(webhook, secret, allow_private=allow_private)
     return Subscription(id=subscription_id(name), name=name, query=query, webhook=webhook, secret=secret)
 
 
@@ -209,7 +234,8 @@ def sync_config(client: redis.Redis, settings: Settings) -> int:
     for entry in settings.subscriptions:
         secret = entry.secret.get_secret_value() if entry.secret else None
         try:
-            sub = validate(entry.name, entry.query, entry.webhook, secret)
+            sub = validate(entry.name, entry.query, entry.webhook, secret,
+                           allow_private=settings.allow_private_networks)  # fmt: skip
         except QuerySyntaxError as e:
             raise QuerySyntaxError(f"subscription {entry.name!r}: {e.message}", e.position, e.query) from e
         except ValueError as e:

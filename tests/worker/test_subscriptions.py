@@ -231,3 +231,20 @@ def test_a_410_for_a_url_no_longer_stored_switches_nothing_off(client: redis.Red
     assert not switch_webhook_off(client, sid, HOOK, "http 410: gone", datetime.now(UTC))
     assert not switch_webhook_off(client, "sub_missing", HOOK, "http 410: gone", datetime.now(UTC))
     assert webhook_off(client, sid) is None
+
+
+@pytest.mark.parametrize("webhook", ["http://127.0.0.1:9/h", "http://[::1]:8080/h", "http://localhost/h",
+                                     "http://api.localhost./h", "http://10.1.2.3/h", "http://169.254.169.254/latest",
+                                     "http://[::ffff:127.0.0.1]/h"])  # fmt: skip
+def test_a_webhook_to_a_private_address_is_refused_when_it_is_added(webhook: str) -> None:
+    """Without allow_private_networks every delivery to such a host is refused: the subscription is refused when it is
+    added, saying why and what to set, rather than accepted and then failing at every alert."""
+    with pytest.raises(ValueError, match="loopback, private or link-local address.*allow_private_networks"):
+        validate("hook", "alpha", webhook, "s" * 32, allow_private=False)
+    assert validate("hook", "alpha", webhook, "s" * 32, allow_private=True).webhook == webhook
+
+
+def test_a_webhook_to_a_public_host_or_name_is_taken_without_allow_private() -> None:
+    """A name is not resolved when it is added (what it resolves to is checked at each delivery)."""
+    for webhook in ("https://hooks.example.com/x", "http://93.184.216.34/x", "https://intranet.corp/x"):
+        assert validate("hook", "alpha", webhook, "s" * 32, allow_private=False).webhook == webhook

@@ -113,7 +113,8 @@ def post_subscription(body: SubscriptionIn, request: Request, _: Principal = Dep
     """Parsed before it is stored; workers pick it up within a second. A `write` token only. Posting a subscription
     is updating it: a webhook its receiver switched off (410 Gone) is switched back on."""
     try:
-        sub = validate(body.name, body.query, body.webhook, body.secret)
+        sub = validate(body.name, body.query, body.webhook, body.secret,
+                       allow_private=get_state(request).settings.allow_private_networks)  # fmt: skip
     except QuerySyntaxError as e:
         raise _syntax(e) from None
     except ValueError as e:
