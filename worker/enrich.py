@@ -155,5 +155,5 @@ def enrich(parsed: ParsedArticle, entity_backend: str = DEFAULT_BACKEND) -> Enri
         summary=summarize(parsed.text, language) or lede(parsed.text),
         entities=entities,
         keywords=extract_keywords(parsed.title, parsed.text, language, tokens=tokens),
-        countries=countries_for(entities, parsed.text, parsed.source_domain),
+        countries=countries_for(entities, parsed.text, parsed.source_domain, language),
     )

@@ -74,6 +74,13 @@ _POSSESSIVE_ENDINGS = ("'s", "’s")
 # Stop words that open place names ("New York", "New Delhi"): written with a capital they get a key of their own,
 # which may open a phrase before a name but is never a keyword alone ("York" was the keyword of "New York").
 _NAME_LEADS = frozenset({"New"})
+# French and Italian elided articles, pronouns and prepositions before an apostrophe (the match is a token's
+# start, so the cost is per distinct token, once per process).
+_ELISION = re.compile(
+    r"(?:[ldjmnstcLDJMNSTC]|[Qq]u|[Ll]orsqu|[Jj]usqu|[Pp]uisqu|[DdAaNnSs]ull|[DdAaNn]ell|[Dd]all"
+    r"|[Aa]ll|[Uu]n|[Qq]uell|[Qq]uest)['’](?=\w)"
+)
+_CONTRACTION_TAILS = frozenset({"ll", "re", "ve", "LL", "RE", "VE"})
 _NO_SPACE_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{2,}")
 
 
@@ -89,7 +96,16 @@ class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str, bool]]
     ``_FACTS_MAX`` tokens), looked up without a Python step per token.
     """
 
-    def __missing__(self, raw: str) -> tuple[str, tuple[str, str] | None, bool, str, bool]:
+    def __missing__(self, token: str) -> tuple[str, tuple[str, str] | None, bool, str, bool]:
+        # A French or Italian elision is the word after it ("l'université", "dell'Abruzzo", "qu'il" the stop word
+        # "il"); written with a capital, only before a lower-case word (a sentence's "L'université", not the
+        # names "L'Oréal", "D'Angelo").
+        raw = token
+        elision = _ELISION.match(token)
+        if elision and (token[0].islower() or token[elision.end()].islower()):
+            rest = token[elision.end() :]
+            if len(rest) > 1 and rest not in _CONTRACTION_TAILS:  # "Dell's", "All'll" are English
+                raw = rest
         # The word without a possessive ("NASA's", "China's") or a closing quote or plural possessive ("Browns'",
         # "bar'"): the key it counts for, so "NASA's" adds to "NASA" and no keyword ends in a quote.
         stem = raw
@@ -109,7 +125,7 @@ class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str, bool]]
         weak = key in _WEAK or key.endswith(_ADVERB_ENDINGS) or (len(key) > 6 and key.endswith(_SHORT_ADVERB_ENDINGS))
         facts = (key, capital, fits, bare, weak)
         if len(self) < _FACTS_MAX:
-            self[raw] = facts
+            self[token] = facts
         return facts
 
 
@@ -185,6 +201,10 @@ def extract_keywords(
     good.discard("|")
     leads = _NAME_LEADS.intersection(good)
     weak &= good
+    if language != "en":
+        # Months and weekdays of the language are never a keyword alone (English has them as stop words), but a
+        # name keeps them: "Santo Domingo".
+        weak |= lexicon.calendar_words(language) & good
     never_alone = leads | weak
     if not good:
         return []

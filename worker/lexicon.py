@@ -69,7 +69,52 @@ def places() -> dict[str, Place]:
         name, cc, kind = line.split("\t")
         # Aliases are picked by hand for being well known: rank them with the biggest cities.
         add(name, Place(cc, kind, ALIAS_POPULATION if kind == "city" else 0), override=True)
+    # Countries as other languages written in Latin script name them ("Deutschland", "Alemania", "Niemcy"): the
+    # entity rules find them like any gazetteer country, filed under the English name ("Germany"; population 0
+    # keeps them out of ``entities._country_names``). The table holds no name the gazetteer has.
+    for name, cc, _ in _country_name_rows():
+        if _latin_name(name) and name not in table:
+            table[name] = Place(cc, "country", 0)
     return table
+
+
+@functools.cache
+def _country_name_rows() -> list[list[str]]:
+    return [line.split("\t") for line in _lines("country_names.tsv")]
+
+
+def _latin_name(name: str) -> bool:
+    return name[0] < "\u0250"  # Basic Latin to Latin Extended-B: the scripts the entity rules read
+
+
+# Russian and Ukrainian decline country names ("Германия", "в Германии", "Германию"): the name without its last
+# vowel, soft sign or "й" matches every case ("Германи", "Кита" for "Китай", "Китая", "Китае").
+_SLAVIC_ENDINGS = "аяоеиыйьуюії"
+
+
+@functools.cache
+def country_names_in_text(language: str) -> tuple[tuple[str, str], ...]:
+    """(what to look for in the text, ISO alpha-2) for a language whose script the entity rules do not read
+    (Russian, Arabic, Chinese, …): CLDR's country names, stemmed for Russian and Ukrainian; () for the others."""
+    found: dict[str, str] = {}
+    for name, cc, lang in _country_name_rows():
+        if lang != language or _latin_name(name):
+            continue
+        if language in ("ru", "uk") and len(name) > 4 and name[-1] in _SLAVIC_ENDINGS:
+            name = name[:-1]
+        found.setdefault(name, cc)
+    return tuple(found.items())
+
+
+@functools.cache
+def calendar_words(language: str | None) -> frozenset[str]:
+    """Lower-case month and weekday names and the words for day, week, month and year of ``language`` (none for
+    English, whose stop words hold them): no keywords alone."""
+    for line in _lines("calendar_words.tsv"):
+        code, text = line.split("\t")
+        if code == language:
+            return frozenset(text.split())
+    return frozenset()
 
 
 @functools.cache

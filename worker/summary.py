@@ -8,6 +8,7 @@ growing at ~400 characters once it has two sentences.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from worker.lexicon import words
@@ -21,6 +22,20 @@ _ABBREVIATIONS = words(
     mr mrs ms dr st jr sr gen sen rep gov lt col capt sgt prof rev mt ft inc corp co ltd bros vs etc no
     jan feb mar apr jun jul aug sep sept oct nov dec approx dept est fig al"""
 )
+# Other languages' abbreviations that stand before a name or a number ("Dr. Müller", "Nr. 53", "ul. Marszałkowska",
+# "Sr. García"); one before a word in lower case ("bzw. die", "z. B. der") goes on whatever it is.
+_ABBREVIATIONS_BY_LANGUAGE = {
+    "de": words("bzw ca nr usw ggf evtl inkl vgl str mio mrd abs bd jh hl prof dr st tel zzt sog geb gest bspw"),
+    "pl": words("ul im tzw np ok godz proc mln mld tys zł św prof dr hab inż ks pkt ds wg al nr tj"),
+    "es": words("sr sra srta dr dra lic ing núm pág aprox av ud uds dña"),
+    "pt": words("sr sra dr dra av nº núm pág prof"),
+    "fr": words("mme mlle me av bd env cf éd"),
+    "it": words("sig sigg dott prof avv ing arch ecc pag"),
+    "nl": words("dhr mevr mw nr ca blz bijv"),
+    "ru": words("г гг т е д ул им руб млн млрд тыс см др пр"),
+    "uk": words("р вул ім грн млн млрд тис див"),
+}
+_ABBREVIATIONS_BY_LANGUAGE = {code: _ABBREVIATIONS | extra for code, extra in _ABBREVIATIONS_BY_LANGUAGE.items()}
 _OPENERS = words(
     """
     The A An He She It They We I You But And In On At As After Before When While If This That These Those
@@ -33,7 +48,11 @@ _MONTHS = words(
     Januar Jänner Februar Feber März April Mai Juni Juli August September Oktober November Dezember Jan Feb Mär Apr
     Jun Jul Aug Sep Sept Okt Nov Dez January February March May June July October December"""
 )
-_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]]*(?=\s|$)|[。！？]")
+# Sentence ends: Latin and Arabic (؟) marks before a space, and the full-width (。！？), Urdu (۔) and Devanagari (।)
+# ones anywhere.
+_SENTENCE_END = re.compile(r"[.!?…。！？؟]+[\"'”’)\]]*(?=\s|$)|[。！？؟۔।]")
+# Full-width sentence ends: Chinese and Japanese write the next sentence straight after them, with no space.
+_UNSPACED_ENDS = ("。", "！", "？")
 # A dateline is followed by its sentence's capital: "Dee Dee Myers — a White House press secretary — is
 # exiting" opens with the sentence's subject and an aside, which is no dateline.
 # Wire copy dates its dateline and may name several cities: "WASHINGTON/GENEVA/DUBAI, Feb 17 (Reuters) - ".
@@ -50,8 +69,12 @@ _SPACES = re.compile(r"\s+")
 _WORDS_MIN = 5
 
 
-def _sentences(paragraph: str) -> list[str]:
-    """Split at sentence ends that are not abbreviations or initials ("U.S.", "J. Smith")."""
+def _sentences(paragraph: str, language: str | None = None) -> list[str]:
+    """Split at sentence ends that are not abbreviations or initials ("U.S.", "J. Smith", "z. B.", "ul.")."""
+    abbreviations = _ABBREVIATIONS_BY_LANGUAGE.get(language or "", _ABBREVIATIONS)
+    # Outside English (and unknown text), a full stop before a word in lower case or after one lower-case letter
+    # ("z. B.", "d. h.") ends no sentence; English summaries keep the rules they were tuned with.
+    cased_rules = language not in (None, "en")
     out: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(paragraph):
@@ -62,15 +85,18 @@ def _sentences(paragraph: str) -> list[str]:
             continue  # … on it.” awareness campaign: the quotation closes inside the sentence
         before = paragraph[start : match.start()]
         last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
+        if cased_rules and match.group()[0] in ".!?…" and paragraph[end : end + 2].strip()[:1].islower():
+            continue  # "bzw. die", "3,1 proc. w marcu", "Warum? fragte er": no sentence opens in lower case
         if match.group() == ".":
-            if last_word.lower() in _ABBREVIATIONS:
-                continue  # "Mr. Smith"
+            if last_word.lower() in abbreviations:
+                continue  # "Mr. Smith", "Nr. 53"
             if len(last_word) <= 2 and last_word.isdigit():
                 # "Am 14. Juni 2005 hielt …", "den 3. plass": an ordinal, not the end of a sentence.
                 following = paragraph[end : end + 20].split(None, 1)
                 if following and (following[0].rstrip(",;:)") in _MONTHS or following[0][0].islower()):
                     continue
-            if (len(last_word) == 1 and last_word.isupper()) or "." in last_word:
+            initial = len(last_word) == 1 and (last_word.isupper() or (cased_rules and last_word.isalpha()))
+            if initial or "." in last_word:
                 # "U.S. Senate" goes on, "in the U.S. The President" ends: only a sentence opener ends it.
                 following = paragraph[end : end + 20].split(None, 1)
                 if not following or following[0] not in _OPENERS:
@@ -111,14 +137,25 @@ def summarize(text: str, language: str | None, max_sentences: int = 3) -> str:
             continue
         if len(chosen) == 0:
             line = _DATELINE.sub("", line, count=1)
-        for sentence in _sentences(line):
+        for sentence in _sentences(line, language):
             clean = _clean(sentence)
             if clean is None:
                 continue
             if size + len(clean) > SUMMARY_MAX_CHARS and chosen:
-                return " ".join(chosen)
+                return _join(chosen)
             chosen.append(clean[:SUMMARY_MAX_CHARS])
             size += len(clean) + 1
             if len(chosen) >= max_sentences or (len(chosen) >= 2 and size >= SUMMARY_SOFT_CHARS):
-                return " ".join(chosen)
-    return " ".join(chosen)
+                return _join(chosen)
+    return _join(chosen)
+
+
+def _join(sentences: list[str]) -> str:
+    """The sentences with a space between them, except after a full-width end ("。"), as Chinese and Japanese
+    write them."""
+    if len(sentences) < 2 or not any(sentence.endswith(_UNSPACED_ENDS) for sentence in sentences[:-1]):
+        return " ".join(sentences)
+    parts = [sentences[0]]
+    for previous, sentence in itertools.pairwise(sentences):
+        parts.append(sentence if previous.endswith(_UNSPACED_ENDS) else f" {sentence}")
+    return "".join(parts)

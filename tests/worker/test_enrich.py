@@ -99,3 +99,21 @@ def test_the_declared_language_decides_where_the_model_is_guessing() -> None:
     assert detect_language("Arts", "", None) is None and detect_language("Arts", "", "en") == "en"
     raw = make_raw_article(content="Roblox\n\nStatus: Planned => Running", language="en-us")
     assert enrich(parse(raw)).language == "en"
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Özil rechnet ab", "Mesut Özil hat in dieser Woche mit Deutschland abgerechnet. In Deutschland ist die Kritik groß."),
+        ("Muratov advierte", "El periodista habló en Ginebra sobre Alemania. Alemania enviará más ayuda, dijo el ministro."),
+        ("Sygnał dla Rosji", "Niemcy wysyłają czołgi. Rząd w Berlinie potwierdził, że Niemcy zrobią to szybko."),
+        ("Le débat sur l'énergie", "Le gouvernement a discuté avec l'Allemagne. Allemagne et voisins achètent du gaz."),
+        ("Футбол", "Подольски – третий по количеству матчей за сборную Германии. В Германии он звезда."),
+        ("足球", "德国队在周四的比赛中获胜。德国球迷非常高兴。"),
+        ("كرة القدم", "فاز منتخب ألمانيا في المباراة. وقال مدرب ألمانيا إن الفريق لعب جيدا."),
+    ],
+)
+def test_country_names_in_the_articles_language_give_the_country(title: str, text: str) -> None:
+    """"Deutschland", "Alemania", "Niemcy", "Allemagne", "Германии", "德国", "ألمانيا" are Germany: DE."""
+    enrichment = enrich(parse(make_raw_article(content=f"{title}\n\n{text}")))
+    assert "DE" in enrichment.countries, (enrichment.language, enrichment.countries)

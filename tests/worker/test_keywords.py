@@ -161,3 +161,60 @@ def test_addresses_give_no_keywords() -> None:
     assert "audit" in keywords
     assert not {"https", "www", "com", "org", "html", "example"}.intersection(k.lower() for k in keywords), keywords
     assert count_words(text, tokens) == count_words(text)
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text", "wanted", "unwanted"),
+    [
+        (
+            "fr",
+            "Grève à l'université de Paris",
+            "Les enseignants de l'université sont en grève. C'est la troisième semaine qu'il y a grève à "
+            "l'université, et l'université reste fermée. D'après les syndicats, la grève continue.",
+            "université",
+            "l'université",
+        ),
+        (
+            "it",
+            "Orsi nel Parco Nazionale dell'Abruzzo",
+            "Sono nati sedici cuccioli di orso nell'Abruzzo. Il parco dell'Abruzzo conta le femmine, e "
+            "nell'Abruzzo gli orsi crescono. Quest'anno è un record per gli orsi.",
+            "Abruzzo",
+            "dell'Abruzzo",
+        ),
+    ],
+)
+def test_elisions_are_cut_off(language: str, title: str, text: str, wanted: str, unwanted: str) -> None:
+    """French and Italian elisions ("l'", "qu'", "dell'") are not part of a keyword: "université", not
+    "l'université"; "qu'il" and "c'est" are the stop words "il" and "est"."""
+    found = extract_keywords(title, text, language)
+    assert wanted in found
+    assert not any("'" in keyword or "’" in keyword for keyword in found), found
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text", "calendar"),
+    [
+        (
+            "de",
+            "Vortrag über Diskettenlaufwerke",
+            "Der Vortrag über Diskettenlaufwerke wurde am Montag, dem 11. Oktober, gehalten. Im Oktober folgt ein "
+            "zweiter Vortrag über Laufwerke, am Montag im Oktober. Die Laufwerke sind alt, die Disketten auch.",
+            {"Montag", "Oktober", "montag", "oktober"},
+        ),
+        (
+            "es",
+            "La Cámara vota la boleta única",
+            "El jueves la Cámara vota la boleta única. La boleta única llega el jueves de marzo, y en marzo "
+            "la Cámara decidirá. El presidente viajó a Santo Domingo. En Santo Domingo habló de la boleta.",
+            {"jueves", "marzo", "domingo"},
+        ),
+    ],
+)
+def test_months_and_weekdays_are_no_keywords(language: str, title: str, text: str, calendar: set[str]) -> None:
+    """Month and weekday names of the article's language are no keywords alone (as in English), but a name
+    holding one stays: "Santo Domingo"."""
+    found = extract_keywords(title, text, language)
+    assert not calendar & set(found), found
+    if language == "es":
+        assert "Santo Domingo" in found

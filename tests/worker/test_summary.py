@@ -66,9 +66,9 @@ def test_max_sentences() -> None:
 
 
 def test_non_latin_sentences() -> None:
-    """Chinese full stops end sentences too."""
+    """Chinese full stops end sentences too (and the sentences are joined without spaces, as Chinese writes them)."""
     text = "中国周四判处九人贩卖芬太尼罪。美国官员对此表示欢迎。第三句话在这里。第四句。"
-    assert summarize(text, "zh") == "中国周四判处九人贩卖芬太尼罪。 美国官员对此表示欢迎。 第三句话在这里。"
+    assert summarize(text, "zh") == "中国周四判处九人贩卖芬太尼罪。美国官员对此表示欢迎。第三句话在这里。"
 
 
 @settings(max_examples=200, deadline=None)
@@ -116,3 +116,36 @@ def test_unclosed_quotation_still_ends_sentences() -> None:
     """A quote running on into the next paragraph (no closing mark) does not glue its paragraph into one sentence."""
     text = "“We will not stop until the job is done. The people of this city deserve better, and they know it."
     assert summarize(text, "en", max_sentences=1) == "“We will not stop until the job is done."
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        (
+            "de",
+            "Der Vertrag gilt z. B. für Strom bzw. Gas und kostet ca. 20 Euro im Monat. "
+            "Die Preise stehen im Bundesgesetzblatt Nr. 53 auf Seite 3411. Sie ändern sich jedes Jahr im Januar.",
+            3,
+        ),
+        ("pl", "Biuro mieści się przy ul. Marszałkowskiej w Warszawie od lat. Fundacja im. Jana Pawła II pomaga.", 2),
+        ("es", "El Sr. García, director de Telefónica S.A. en Madrid, habló ayer. La empresa crece este año.", 2),
+        ("pt", "O Sr. Silva, da Petrobras S.A. no Rio, falou ontem com jornalistas. A empresa cresceu muito este ano.", 2),
+    ],
+)
+def test_abbreviations_of_other_languages_end_no_sentence(language: str, text: str, expected: int) -> None:
+    """A summary is not cut after "z. B.", "bzw.", "ca.", "Nr.", "ul.", "im.", "Sr." or "S.A.": those are
+    abbreviations, and a word in lower case after a full stop goes on with the same sentence."""
+    assert summarize(text, language, max_sentences=expected) == text
+    assert summarize(text, language, max_sentences=1).count(".") > 1
+
+
+def test_arabic_question_mark_ends_a_sentence() -> None:
+    """The Arabic question mark (؟) ends a sentence like "?" does."""
+    text = "ماذا يحدث في السودان اليوم؟ والى أين يتجه البلد الذي يقوده الرئيس منذ ثلاثين عاما؟ هذا سؤال كبير جدا."
+    assert summarize(text, "ar", max_sentences=1) == "ماذا يحدث في السودان اليوم؟"
+
+
+def test_sentences_in_scripts_without_spaces_are_joined_without_spaces() -> None:
+    """Chinese and Japanese sentences follow each other without a space; a space between them is a defect."""
+    assert summarize("益水之阳，是名益阳。这个洞庭湖区的重要城市在这里。", "zh") == "益水之阳，是名益阳。这个洞庭湖区的重要城市在这里。"
+    assert summarize("東京で地震がありました。けが人はいません。", "ja") == "東京で地震がありました。けが人はいません。"
