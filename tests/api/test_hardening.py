@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.conftest import READ, http_settings
+from tests.api.conftest import READ, WRITE, http_settings
 from wirewatch.api.limits import served_hosts
 from wirewatch.api.server import serving
 
@@ -80,3 +80,12 @@ def test_metrics_are_a_read(redis_url: str, tmp_path: Path, public: bool) -> Non
         assert httpx.get(f"{base}/metrics").status_code == (200 if public else 401)
         scraped = httpx.get(f"{base}/metrics", headers=READ)
         assert scraped.status_code == 200 and "wirewatch_queue_depth" in scraped.text
+
+
+def test_a_subscription_posting_to_a_loopback_address_is_refused_when_added(http: httpx.Client) -> None:
+    """Served without allow_private_networks, whose workers would refuse every delivery to it: 422 at once."""
+    sub = {"name": "local", "query": "alpha", "webhook": "http://127.0.0.1:9/hook", "secret": "s" * 32}
+    refused = http.post("/v1/subscriptions", json=sub, headers=WRITE)
+    assert refused.status_code == 422 and refused.json()["error"] == "invalid_subscription"
+    assert "allow_private_networks" in refused.json()["detail"]
+    assert http.get("/v1/subscriptions", headers=WRITE).json()["items"] == []

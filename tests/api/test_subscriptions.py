@@ -13,7 +13,7 @@ import httpx
 import pytest
 from celery.contrib.testing.worker import start_worker
 
-from tests.api.conftest import READ, WRITE
+from tests.api.conftest import READ, WRITE, http_settings
 from tests.api.sse import collect
 from tests.api.test_receiver import ARTICLE, wait_state
 from tests.worker.test_webhooks import Receiver
@@ -119,6 +119,13 @@ def test_the_query_box_spends_a_bounded_time_on_a_hostile_query(http: httpx.Clie
 def test_reads_stay_public(http: httpx.Client, path: str) -> None:
     """Listing and trying queries are reads: no token needed while public_read holds."""
     assert http.get(path).status_code == 200
+
+
+@pytest.fixture
+def api_settings(redis_url: str, tmp_path: Path) -> Settings:
+    """The served app of this module takes webhooks to the loopback receivers of its tests, as its workers post
+    to them (a deployment without allow_private_networks refuses them when they are added)."""
+    return http_settings(redis_url, tmp_path).model_copy(update={"allow_private_networks": True})
 
 
 @pytest.fixture
