@@ -17,6 +17,7 @@ import redis
 from celery.contrib.testing.worker import start_worker
 
 from schemas import RawArticle
+from wirewatch import logs
 from wirewatch.logs import configure_logging
 from wirewatch.outcomes import Outcomes
 from wirewatch.queue import celery_app
@@ -49,7 +50,8 @@ def seed_text(corpus: Path) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def _logging() -> None:
-    configure_logging("warning", "json", cache=False)  # or capture_logs misses loggers first used elsewhere
+    logs.CACHE_LOGGERS = False  # or capture_logs misses loggers first used elsewhere (wirewatch/logs.py)
+    configure_logging("warning", "json")
 
 
 @pytest.fixture(scope="session")

@@ -32,12 +32,12 @@ def log_output(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
     own configuration is put back after."""
     buffer = io.StringIO()
     logs._configured = None
-    logs.configure_logging("info", request.param, stream=buffer, cache=False)
+    logs.configure_logging("info", request.param, stream=buffer)
     try:
         yield buffer
     finally:
         logs._configured = None
-        logs.configure_logging("warning", "json", cache=False)
+        logs.configure_logging("warning", "json")
 
 
 def test_a_500_traceback_does_not_print_the_bearer_token(

@@ -81,13 +81,16 @@ class _ConsoleTraceback:
         Console(file=sio, color_system="truecolor" if self.colors else None).print(tb)
 
 
-def configure_logging(level: str = "info", fmt: str = "auto", stream: Any = None, *, cache: bool = True) -> None:
-    """Set up structlog and stdlib logging for this process. Calling it again with the same values is a no-op.
+# Each module's logger is built once, on its first use (structlog's cache_logger_on_first_use). A test session
+# turns this off before anything logs: `structlog.testing.capture_logs` cannot see a logger cached before, or
+# during, another capture, and in-process CLI commands configure logging again.
+CACHE_LOGGERS = True
 
-    ``cache``: each module's logger is built once, on its first use (the service's way). A test session turns it
-    off: ``structlog.testing.capture_logs`` cannot see a logger cached before, or during, another capture.
-    """
+
+def configure_logging(level: str = "info", fmt: str = "auto", stream: Any = None) -> None:
+    """Set up structlog and stdlib logging for this process. Calling it again with the same values is a no-op."""
     global _configured
+    cache = CACHE_LOGGERS
     stream = stream or sys.stderr
     if fmt == "auto":
         fmt = "console" if stream.isatty() else "json"

@@ -239,7 +239,7 @@ def test_a_410_for_a_url_no_longer_stored_switches_nothing_off(client: redis.Red
 def test_a_webhook_to_a_private_address_is_refused_when_it_is_added(webhook: str) -> None:
     """Without allow_private_networks every delivery to such a host is refused: the subscription is refused when it is
     added, saying why and what to set, rather than accepted and then failing at every alert."""
-    with pytest.raises(ValueError, match="loopback, private or link-local address.*allow_private_networks"):
+    with pytest.raises(ValueError, match=r"loopback, private or link-local address.*allow_private_networks"):
         validate("hook", "alpha", webhook, "s" * 32, allow_private=False)
     assert validate("hook", "alpha", webhook, "s" * 32, allow_private=True).webhook == webhook
 
