@@ -148,3 +148,21 @@ def test_a_stalled_server_is_never_started_twice(tmp_path: Path) -> None:
     assert owner.socket_path.exists() and client.get("k") == "v"
     client.close()
     owner.stop()
+
+
+def test_a_damaged_aof_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    """An AOF damaged mid-file (a disk error, an editor) stops the start with one line naming the file and Redis's
+    reason, not the last 300 characters of its log cut mid-word across several lines; nothing is left running."""
+    server = EmbeddedRedis(tmp_path / "data")
+    client = connect(server.start())
+    client.set("k", "v")
+    client.close()
+    server.stop()
+    aof = server.redis_dir / "wirewatch.aof"
+    data = aof.read_bytes()
+    aof.write_bytes(data.replace(b"*3\r\n$3\r\nSET", b"#3\r\n$3\r\nSET", 1))
+    with pytest.raises(EmbeddedRedisError) as failed:
+        EmbeddedRedis(tmp_path / "data").start()
+    message = str(failed.value)
+    assert "\n" not in message and str(aof) in message and "Bad file format" in message, message
+    assert _servers_on(tmp_path / "data") == []

@@ -201,7 +201,7 @@ def _wait_with_progress(runner: Any, timeout: float, console: Console) -> bool:
               help="With --once: give up after this many s.")  # fmt: skip
 def run(config_file: str | None, once: bool, timeout: float) -> None:
     """Run everything: Redis (embedded unless configured), worker, inbox watcher."""
-    from wirewatch.runner import WorkerFailed, started, wait_settled
+    from wirewatch.runner import AlreadyRunning, WorkerFailed, started, wait_settled
 
     settings = _load(config_file)
     console = _console()
@@ -211,9 +211,13 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
         with started(settings) as runner:
             signal.signal(signal.SIGTERM, lambda *_: runner.stop())
             if once:
+                runner.adopt_pending()
                 runner.read_inboxes(settle=False)
                 runner.read_feeds()
                 finished = _wait_with_progress(runner, timeout, console) if tty else wait_settled(runner, timeout)
+                if not finished:
+                    runner.stop_workers()
+                    finished = not runner.tally.unsettled
                 remembered = sum(len(watcher.seen) for watcher, _ in runner.watchers)
                 _summary(console, runner.tally, runner.client, time.monotonic() - begun, remembered=remembered)
                 if not finished:
@@ -226,9 +230,10 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
             with _http_for_run(settings, runner.redis_url, console, runner.tally.unsettled.update), \
                     contextlib.suppress(KeyboardInterrupt):
                 runner.watch()
-            runner.tally.refresh(runner.client)
-            _summary(console, runner.tally, runner.client, time.monotonic() - begun)
-    except (EmbeddedRedisError, RedisUnavailableError, WorkerFailed) as e:
+            runner.stop_workers()
+            remembered = sum(len(watcher.seen) for watcher, _ in runner.watchers)
+            _summary(console, runner.tally, runner.client, time.monotonic() - begun, remembered=remembered)
+    except (EmbeddedRedisError, RedisUnavailableError, WorkerFailed, AlreadyRunning) as e:
         raise click.ClickException(str(e)) from e
 
 
@@ -274,7 +279,7 @@ def serve(config_file: str | None, host: str | None, port: int | None) -> None:
 @config_option
 def scheduler(config_file: str | None) -> None:
     """Run the producers alone (inbox watcher, feed scheduler), for deployments where workers run elsewhere."""
-    from wirewatch.runner import started
+    from wirewatch.runner import AlreadyRunning, started
 
     settings = _load(config_file)
     try:
@@ -282,7 +287,7 @@ def scheduler(config_file: str | None) -> None:
             signal.signal(signal.SIGTERM, lambda *_: runner.stop())
             with contextlib.suppress(KeyboardInterrupt):
                 runner.watch()
-    except (EmbeddedRedisError, RedisUnavailableError) as e:
+    except (EmbeddedRedisError, RedisUnavailableError, AlreadyRunning) as e:
         raise click.ClickException(str(e)) from e
 
 
@@ -294,7 +299,10 @@ def scheduler(config_file: str | None) -> None:
 @click.option("--concurrency", type=int, default=None, help="Worker processes (default: settings.workers or cores).")
 @click.option("-Q", "--queues", default=None, help="Comma-separated queues (default: ingest,feeds,webhooks).")
 @click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork", show_default=True)
-def worker(config_file: str | None, concurrency: int | None, queues: str | None, pool: str) -> None:
+@click.option("--exit-with", type=int, default=None, hidden=True,
+              help="Stop when the process of this pid (the `run` that started it) is gone.")  # fmt: skip
+def worker(config_file: str | None, concurrency: int | None, queues: str | None, pool: str,
+           exit_with: int | None) -> None:  # fmt: skip
     """Run a Celery worker alone (scale out by running more of these against one Redis)."""
     import os
 
@@ -304,6 +312,10 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
     from worker.app import create_app, warm
 
     settings = _load(config_file)
+    if exit_with is not None:
+        from wirewatch.runner import exit_with as exit_with_parent
+
+        exit_with_parent(exit_with)
     with _redis_and_url(settings) as (_, url):  # an unreachable Redis is one clear error, not endless retries
         app = create_app(settings, url)
         names = (queues or ",".join(c.ALL_QUEUES)).split(",")

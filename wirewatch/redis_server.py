@@ -20,6 +20,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -42,6 +43,10 @@ log = get_logger(__name__)
 
 # A unix socket path must fit in sockaddr_un.sun_path (108 bytes on Linux, less elsewhere).
 _SOCKET_PATH_MAX = 100
+WATCHDOG_POLL_S = 1.0  # how often the watchdog looks for the server's users
+WATCHDOG_IDLE_CHECKS = 3  # checks in a row with no wirewatch user before it shuts an orphaned server down
+# The watchdog's connection name: not ``ww-``, so that it never counts as a user that keeps the server up.
+WATCHDOG_NAME = "wirewatch-watchdog"
 
 
 class EmbeddedRedisError(RuntimeError):
@@ -61,6 +66,11 @@ def check_reachable(client: redis.Redis, url: str) -> None:
         if isinstance(e, MasterNotFoundError):  # its text lists every Sentinel's connection error, kilobytes long
             reason = "no Sentinel named a reachable primary for the service"
         raise RedisUnavailableError(f"cannot reach Redis at {redact_url(url)}: {reason[:300]}") from e
+
+
+def unusable_data_dir(data_dir: Path, error: OSError) -> str:
+    """The one line that says why the data folder cannot be used."""
+    return f"cannot use the data folder {data_dir}: {error.strerror or error}"
 
 
 def redis_binary() -> str:
@@ -141,6 +151,7 @@ class EmbeddedRedis:
 
     data_dir: Path
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    watchdog: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     # Held from start to stop, named ww-<pid>-<n>: another user that stops sees it and leaves the server up.
     _presence: redis.Redis | None = field(default=None, init=False, repr=False)
     _presence_name: str = field(default="", init=False)
@@ -197,8 +208,12 @@ class EmbeddedRedis:
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
         """Starting, joining and stopping are serialised across processes by a lock file beside the data."""
-        self.redis_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.redis_dir / "start.lock", "w") as lock:
+        try:
+            self.redis_dir.mkdir(parents=True, exist_ok=True)
+            lock = open(self.redis_dir / "start.lock", "w")  # noqa: SIM115 - closed below, after the block
+        except OSError as e:  # a file in its place, a read-only or full disk: one line, not a traceback
+            raise EmbeddedRedisError(unusable_data_dir(self.data_dir, e)) from e
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
@@ -266,6 +281,8 @@ class EmbeddedRedis:
             "--daemonize", "no",
         ]  # fmt: skip
         # Own session: Ctrl-C in the terminal must not kill Redis before the workers have drained.
+        logfile = self.redis_dir / "redis.log"
+        logged = logfile.stat().st_size if logfile.exists() else 0  # what this start writes comes after
         self.process = subprocess.Popen(  # noqa: S603 - fixed binary and arguments
             args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True,
@@ -274,18 +291,50 @@ class EmbeddedRedis:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 err = (self.process.stderr.read() if self.process.stderr else b"").decode(errors="replace")
-                tail = (self.redis_dir / "redis.log").read_text(errors="replace")[-500:] if (
-                    self.redis_dir / "redis.log"
-                ).exists() else ""
-                raise EmbeddedRedisError(f"redis-server exited at start: {(err or tail).strip()[-300:]}")
+                raise EmbeddedRedisError(self._start_failure(err, logfile, logged))
             if self._ping():
                 log.info("embedded_redis_started", socket=str(self.socket_path), pid=self.process.pid,
                          dir=str(self.redis_dir))  # fmt: skip
+                self._start_watchdog()
                 return
             time.sleep(0.02)
         self.process.kill()
         self.process.wait()
         raise EmbeddedRedisError(f"redis-server did not answer within {c.EMBEDDED_START_TIMEOUT_S:.0f}s")
+
+    def _start_failure(self, stderr: str, logfile: Path, offset: int) -> str:
+        """One line saying why the server exited at start: Redis's last warning (`#`) of this start, and for a
+        damaged AOF the file and what to do; before, the log's last 300 characters, cut mid-word over lines."""
+        lines = stderr.strip().splitlines()
+        if logfile.exists():
+            with logfile.open("rb") as f:
+                f.seek(offset)
+                lines += f.read().decode(errors="replace").splitlines()
+        warnings = [line.split(" # ", 1)[1] for line in lines if " # " in line]
+        reason = (warnings or [line for line in lines if line.strip()] or ["no reason given"])[-1].strip()
+        if "append only file" in reason:
+            aof = self.redis_dir / "wirewatch.aof"
+            return (f"redis-server cannot load {aof}: {reason.split(':')[0]} (keep a copy, then repair it with "
+                    f"`redis-check-aof --fix {aof}`, or move it away to start empty)")  # fmt: skip
+        return f"redis-server exited at start: {reason[:300]} (log: {logfile})"
+
+    def _start_watchdog(self) -> None:
+        """A small process beside the server that shuts it down once no wirewatch process uses it: a `run` killed
+        with SIGKILL (the OOM killer, a closed laptop lid's kill) cannot stop it, and the server it started was
+        left running for good, holding the data folder."""
+        self._end_watchdog()
+        code = "import sys; from wirewatch.redis_server import watchdog; watchdog(sys.argv[1], sys.argv[2])"
+        self.watchdog = subprocess.Popen(  # noqa: S603 - our own code
+            [sys.executable, "-c", code, str(self.socket_path), str(self.redis_dir / "start.lock")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+
+    def _end_watchdog(self) -> None:
+        if self.watchdog is not None:
+            with contextlib.suppress(ProcessLookupError):
+                self.watchdog.kill()
+            self.watchdog.wait()
+            self.watchdog = None
 
     def stop(self) -> None:
         """Stop using the server; shut it down (AOF flushed) if no other wirewatch process or user still uses it.
@@ -322,6 +371,7 @@ class EmbeddedRedis:
             finally:
                 client.close()
             self._wait_stopped()
+            self._end_watchdog()
         log.info("embedded_redis_stopped", socket=str(self.socket_path))
 
     def _other_users(self, client: redis.Redis) -> list[dict[str, str]]:
@@ -349,6 +399,40 @@ class EmbeddedRedis:
             self.process.wait()
         if self.process.stderr:
             self.process.stderr.close()
+
+
+def _users(client: redis.Redis) -> list[str]:
+    """Names of the connections of live wirewatch processes (``ww-<pid>``, ``ww-<pid>-<n>``)."""
+    names = [str(info.get("name", "")) for info in client.client_list()]
+    return [name for name in names if name.startswith("ww-") and _process_alive(name[3:].split("-")[0])]
+
+
+def watchdog(socket_path: str, lock_path: str) -> None:
+    """Shut the embedded server down once it has had no wirewatch user for ``WATCHDOG_IDLE_CHECKS`` checks in a
+    row; return when it is gone. Run as a process of its own (``EmbeddedRedis._start_watchdog``). The users stop
+    the server themselves (the last one out); this is for when none of them could: all were killed. The last
+    check is made under the start lock, so a command that is joining the server at that moment keeps it."""
+    client = redis.Redis(unix_socket_path=socket_path, client_name=WATCHDOG_NAME, socket_timeout=5.0,
+                         retry=Retry(NoBackoff(), 0))  # fmt: skip
+    idle = 0
+    while True:
+        time.sleep(WATCHDOG_POLL_S)
+        try:
+            idle = 0 if _users(client) else idle + 1
+            if idle < WATCHDOG_IDLE_CHECKS:
+                continue
+            with open(lock_path, "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if _users(client):
+                    idle = 0
+                    continue
+                with contextlib.suppress(redis.ConnectionError):
+                    client.shutdown(nosave=False)
+                return
+        except redis.TimeoutError:
+            continue  # stalled or busy: it still holds its data, and may have users again
+        except (redis.ConnectionError, OSError):
+            return  # the server is gone
 
 
 def _process_alive(pid_text: str) -> bool:

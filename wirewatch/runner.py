@@ -9,6 +9,7 @@ runner keeps polling the inbox folders until it is stopped (Ctrl-C or SIGTERM st
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import subprocess
@@ -36,7 +37,15 @@ from wirewatch import constants as c
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes, read_status
 from wirewatch.queue import FEED_POLL_TASK, celery_app, sweep_webhook_outbox
-from wirewatch.redis_server import check_reachable, connect, redact_url, redis_service, revive_embedded
+from wirewatch.redis_server import (
+    EmbeddedRedisError,
+    check_reachable,
+    connect,
+    redact_url,
+    redis_service,
+    revive_embedded,
+    unusable_data_dir,
+)
 from wirewatch.settings import Settings
 
 log = get_logger("wirewatch.run")
@@ -46,6 +55,7 @@ GROUP_GONE_S = 2.0  # a killed pool child is gone in milliseconds; a zombie nobo
 WORKER_MAX_RESTARTS = 5  # exits in a row, each before the worker ran WORKER_HEALTHY_S: it cannot run, so stop trying
 WORKER_HEALTHY_S = 60.0  # a worker that ran this long was working: its exit starts the count of exits again
 STATUS_POLL_S = 0.2
+PARENT_POLL_S = 0.5  # how often a worker of `run` checks that the runner that started it is still there
 STATE_CHECK_S = 1.0  # how often the runner checks that Redis still holds its state
 REDIS_RETRY_S = 1.0  # how often the runner tries again while Redis does not answer
 # Redis gone, not answering, or full (at its maxmemory with `noeviction`, it refuses writes), seen through redis-py
@@ -81,8 +91,58 @@ class Tally:
                     self.emitted.append(str(status.get("article_id")))
 
 
+class AlreadyRunning(RuntimeError):
+    """Raised when another `wirewatch run` or `scheduler` already runs on the data folder: two would both read its
+    inboxes and tick its feeds."""
+
+
+RUN_LOCK_FILE = "run.lock"  # in data_dir: flock'ed by the runner of the embedded Redis for its lifetime, with its pid
+
+
+@contextmanager
+def data_dir_lock(settings: Settings) -> Iterator[None]:
+    """Hold the data folder for this runner (embedded Redis only: runners on a shared Redis coordinate there).
+    A kernel lock: it goes with the process, so a killed run leaves nothing stale for the next start."""
+    if not settings.embedded:
+        yield
+        return
+    path = settings.data_dir / RUN_LOCK_FILE
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise EmbeddedRedisError(unusable_data_dir(settings.data_dir, e)) from e
+    with os.fdopen(fd, "r+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = lock.read().strip() or "unknown"
+            raise AlreadyRunning(
+                f"wirewatch is already running on {settings.data_dir} (pid {holder}): stop it first, or give this "
+                "one a data_dir of its own"
+            ) from None
+        lock.truncate(0)
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield
+
+
 class WorkerFailed(RuntimeError):
     """Raised when the worker process keeps exiting: nothing would be processed."""
+
+
+def exit_with(parent: int) -> None:
+    """Stop this worker (warm shutdown, as SIGTERM from the runner does) once process ``parent`` is gone. The
+    runner stops its workers on its way out, but a runner killed with SIGKILL cannot: its workers ran on for good,
+    taking tasks, and their connections kept the embedded Redis up with nobody left to stop it."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        log.warning("worker_orphaned", parent=parent, action="stopping")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class WorkerProcess:
@@ -99,10 +159,11 @@ class WorkerProcess:
         self.restarts = 0
         self.started_at = 0.0
         self.stop_requested = False
+        self.stopped = False
 
     def start(self) -> None:
         cmd = [sys.executable, "-m", "wirewatch", "worker", "--concurrency", str(self.concurrency),
-               "--queues", ",".join(self.queues), "--pool", self.pool]  # fmt: skip
+               "--queues", ",".join(self.queues), "--pool", self.pool, "--exit-with", str(os.getpid())]  # fmt: skip
         if self.settings.config_file:
             cmd += ["-c", str(self.settings.config_file)]
         env = {**os.environ, "WIREWATCH_REDIS_URL": self.redis_url, "WIREWATCH_LOG_FORMAT": "json"}
@@ -134,9 +195,10 @@ class WorkerProcess:
             self.start()
 
     def stop(self) -> None:
-        """Warm shutdown: running tasks finish, unstarted messages stay queued."""
-        if self.process is None:
+        """Warm shutdown: running tasks finish, unstarted messages stay queued. Once: a stopped worker stays so."""
+        if self.process is None or self.stopped:
             return
+        self.stopped = True
         self.request_stop()
         try:
             self.process.wait(timeout=WORKER_STOP_TIMEOUT_S)
@@ -362,6 +424,22 @@ class Runner:
         self._read_files([files[path] for path in sorted(files)])  # as new deliveries; what did arrive: duplicates
         return len(lost)
 
+    def adopt_pending(self) -> int:
+        """Count as this run's the deliveries an earlier run on the embedded Redis accepted and never settled (it
+        was stopped or killed first); return how many. ``run --once`` then waits for them too: it said "nothing
+        new" and left them pending. Those whose message is gone (no message waits: it went with a killed worker)
+        are sent again now rather than after ``reconcile_after``. On a shared Redis what is pending may be
+        another runner's, and is left to it."""
+        if not self.settings.embedded:
+            return 0
+        pending: list[str] = self.client.zrange(c.LEDGER_PENDING, 0, -1)  # type: ignore[assignment]
+        if not pending:
+            return 0
+        self.tally.unsettled.update(pending)
+        resent = self.submitter.resend_stale(0) if queue_depth(self.client) == 0 else 0
+        log.info("pending_adopted", count=len(pending), resent=resent)
+        return len(pending)
+
     def read_feeds(self) -> int:
         """Poll every feed once (``run --once``); what they yield is submitted and tracked."""
         lock = threading.Lock()
@@ -414,6 +492,17 @@ class Runner:
         if self._redis_down:
             self._redis_down = False
             log.info("redis_available")
+
+    def stop_workers(self) -> None:
+        """Stop the workers side by side (warm: what they hold is finished) and wait for them, then count what
+        they finished: the summary after a stop shows what was done, not what was done before the drain."""
+        for worker in self.workers:
+            worker.request_stop()
+        for worker in self.workers:
+            worker.stop()
+        with contextlib.suppress(*REDIS_DOWN):
+            self.tally.refresh(self.client)
+            self.move_settled()
 
     def stop(self) -> None:
         """Ask `watch` to return (from a signal handler or another thread)."""
@@ -476,7 +565,7 @@ class Runner:
 @contextmanager
 def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
     """Redis up, a worker running, producers ready; all stopped in reverse order on exit."""
-    with redis_service(settings) as url:
+    with data_dir_lock(settings), redis_service(settings) as url:
         client = connect(url)
         check_reachable(client, url)  # before any worker starts: a dead server is one clear error
         log.info("redis_ready", url=redact_url(url), embedded=settings.embedded)
@@ -503,7 +592,7 @@ def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
             for worker in workers:
                 worker.request_stop()
             for worker in workers:
-                worker.stop()
+                worker.stop()  # a no-op for workers the caller stopped already (Runner.stop_workers)
             app.close()
             client.close()
 
