@@ -40,3 +40,18 @@ def test_server_error_is_a_problem(http: httpx.Client, client: redis.Redis) -> N
     """An unexpected failure (here a Redis key of the wrong type) is a 500 Problem, not plain text."""
     client.set(c.LEDGER_PENDING, "not a sorted set")
     _is_problem(http.get("/v1/articles/0123456789abcdef/status"), 500, "internal_error")
+
+
+def test_head_answers_like_get_without_a_body(http: httpx.Client) -> None:
+    """HEAD on a read route has GET's status and headers and no body (RFC 9110 asks every server for HEAD; uptime
+    checkers send it): it was a 405. Not on the live streams, whose GET never ends."""
+    for path, status in (("/healthz", 200), ("/v1/events?limit=2", 200), ("/v1/events?limit=0", 422),
+                         ("/v1/stories/nope", 404), ("/", 200)):  # fmt: skip
+        head, get = http.head(path), http.get(path)
+        assert (head.status_code, head.content) == (status, b""), path
+        assert head.headers["content-type"] == get.headers["content-type"], path
+        assert head.headers["content-length"] == get.headers["content-length"], path
+    assert http.head("/v1/stream/events").status_code == 405
+    assert http.head("/v1/articles").status_code == 405  # a POST route answers GET with 405, and so HEAD
+    metrics = http.get("/metrics").text
+    assert 'method="GET",route="/healthz",status="200"' in metrics  # counted under its route, not `unmatched`

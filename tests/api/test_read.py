@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import redis
 
 from schemas import AlertEvent, ArticleEvent
-from tests.api.conftest import WRITE
+from tests.api.conftest import READ, WRITE, http_settings
 from tests.api.sse import collect, held_id
 from tests.api.test_receiver import ARTICLE
 from wirewatch import constants as c
+from wirewatch.api.server import serving
+from wirewatch.redis_server import spawn_redis
 
 
 def make_event(n: int) -> dict[str, Any]:
@@ -172,3 +175,78 @@ def test_quiet_stream_stays_open(redis_url: str) -> None:
     assert asyncio.run(first_frames()) == [b"retry: 2000\nid: 0-0\n\n", b": keep-alive\n\n", b": keep-alive\n\n"]
     client = async_client(redis_url, 4)
     assert client.connection_pool.connection_kwargs["socket_timeout"] > c.SSE_BLOCK_MS / 1000
+
+
+def test_ids_take_only_ascii_digits(http: httpx.Client, client: redis.Redis) -> None:
+    """A cursor or resume id in another script's digits, or with a newline after it, is a 422: Python's `\\d` took
+    `١٢٣`, and `$` a final newline; the events page came back empty (200), and the stream ended at once,
+    over and over, as its EventSource reconnected."""
+    add(client, c.EVENTS_STREAM, [make_event(0)])
+    for path, params in (("/v1/events", {"cursor": "١٢٣"}), ("/v1/alerts", {"cursor": "1-١", "order": "asc"}),
+                         ("/v1/stories", {"cursor": "١:abc"}), ("/v1/stream/events", {"after": "١٢٣"}),
+                         ("/v1/stream/alerts", {"after": "12\n"})):  # fmt: skip
+        response = http.get(path, params=params)
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["error"] in {"invalid_request", "invalid_last_event_id"}
+    doc = http.get("/openapi.json").json()
+    assert "\\d" not in json.dumps(doc["paths"]), "an OpenAPI pattern says \\d (ASCII in JSON Schema, not in Python)"
+
+
+def test_a_stream_of_the_wrong_type_is_an_error_not_an_empty_page(http: httpx.Client, client: redis.Redis) -> None:
+    """A key that is not a stream is a 500 Problem, like /v1/stats says for the same key; every Redis error used to
+    read as an empty page (200), as if there were no alerts. A desc cursor of 0-0 is still an empty page."""
+    add(client, c.EVENTS_STREAM, [make_event(0)])
+    for cursor in ("0", "0-0"):
+        assert http.get("/v1/events", params={"cursor": cursor}).json() == {"items": [], "next_cursor": None}
+    client.set(c.ALERTS_STREAM, "not a stream")
+    for order in ("desc", "asc"):
+        response = http.get("/v1/alerts", params={"order": order})
+        assert response.status_code == 500 and response.json()["error"] == "internal_error", response.text
+
+
+def test_sse_with_redis_down_tells_the_client_to_retry(tmp_path: Path) -> None:
+    """With Redis unreachable a stream answers 200 with `retry` and the id it was asked to resume from, then ends, so
+    an EventSource reconnects and later resumes without a gap; a bad token is still 401. It answered 503 (the rate
+    limit's count in Redis failed first), which ends an EventSource for good: a Redis restart stopped every dashboard."""
+    (tmp_path / "redis").mkdir()
+    proc, url = spawn_redis(tmp_path / "redis")
+    with serving(http_settings(url, tmp_path, public_read=False), url) as base:
+        proc.terminate()
+        proc.wait(timeout=10)
+        resume = httpx.get(f"{base}/v1/stream/events", headers={**READ, "Last-Event-ID": "1700000000000-3"}, timeout=10)
+        assert resume.status_code == 200 and resume.headers["content-type"].startswith("text/event-stream")
+        assert resume.text.endswith("retry: 2000\nid: 1700000000000-3\n\n"), resume.text
+        fresh = httpx.get(f"{base}/v1/stream/alerts?backlog=5", headers=READ, timeout=10)
+        assert fresh.status_code == 200 and fresh.text.endswith("retry: 2000\n\n"), fresh.text
+        assert "id:" not in fresh.text  # an empty id would wipe the one an EventSource holds
+        assert httpx.get(f"{base}/v1/stream/events", timeout=10).status_code == 401
+        bad = httpx.get(f"{base}/v1/stream/events", headers={"Authorization": "Bearer x" * 3}, timeout=10)
+        assert bad.status_code == 401
+        assert httpx.get(f"{base}/v1/events", headers=READ, timeout=10).status_code == 503  # pages: Retry-After
+    with serving(http_settings(url, tmp_path, anonymous_rate_limit=0), url) as base:  # no count: the start lookup fails
+        fresh = httpx.get(f"{base}/v1/stream/events", timeout=10)
+        assert fresh.status_code == 200 and fresh.text.endswith("retry: 2000\n\n"), fresh.text
+
+
+def test_pages_hold_still_while_events_arrive(http: httpx.Client, client: redis.Redis) -> None:
+    """Events appended between pages neither shift a walk nor show up twice: newest first they are newer than the
+    cursor, oldest first they come at the end, once each; a cursor older than the oldest entry kept starts there."""
+    ids = add(client, c.EVENTS_STREAM, [make_event(n) for n in range(6)])
+    for order, expected in (("desc", [f"Event {n}" for n in range(5, -1, -1)]), ("asc", None)):
+        seen: list[str] = []
+        cursor: str | None = None
+        for arrival in range(10, 20):
+            page = http.get("/v1/events", params={"limit": 2, "order": order, **({"cursor": cursor} if cursor else {})})
+            seen += [e["title"] for e in page.json()["items"]]
+            cursor = page.json()["next_cursor"]
+            if cursor is None:
+                break
+            add(client, c.EVENTS_STREAM, [make_event(arrival + (100 if order == "asc" else 0))])
+        if expected is not None:
+            assert seen == expected
+        else:
+            assert seen[:6] == [f"Event {n}" for n in range(6)] and len(seen) == len(set(seen))
+    client.xtrim(c.EVENTS_STREAM, maxlen=3)
+    page = http.get("/v1/events", params={"order": "asc", "cursor": ids[0], "limit": 1}).json()
+    oldest_kept = http.get("/v1/events", params={"order": "asc", "limit": 1}).json()["items"][0]
+    assert page["items"] == [oldest_kept] and oldest_kept["title"] != "Event 1"

@@ -31,6 +31,7 @@ from wirewatch import constants as c
 from wirewatch.api import feeds, ops, read, stories, stream, subscriptions
 from wirewatch.api.auth import RateLimiter, TokenTable
 from wirewatch.api.deps import ApiError, ApiState
+from wirewatch.api.head import HeadAsGet
 from wirewatch.api.limits import (
     SECURITY_HEADERS,
     SMALL_BODY_MAX_BYTES,
@@ -109,6 +110,8 @@ def create_app(settings: Settings, redis_url: str,
     app.add_middleware(BodyDeadline, timeout_s=settings.http.body_timeout)
     app.add_middleware(BodyLimit, max_bytes=SMALL_BODY_MAX_BYTES, exempt=frozenset({("POST", "/v1/articles")}))
     app.add_middleware(HostCheck, hosts=served_hosts(settings.http.host, settings.http.allowed_hosts))
+    # Outermost, so every layer (the metrics' route label too, set on the scope it is handed) sees one GET.
+    app.add_middleware(HeadAsGet)
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, e: ApiError) -> JSONResponse:

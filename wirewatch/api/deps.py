@@ -84,26 +84,30 @@ _scheme = HTTPBearer(
 )
 
 
-def _authorize(request: Request, needed: Scope) -> Principal | None:
+def _authorize(request: Request, needed: Scope, count: bool = True) -> Principal | None:
+    """The principal that may do ``needed``; ``count``: spend one request of its rate budget (in Redis)."""
     state = get_state(request)
     presented = bearer(request.headers.get("authorization"))
     if needed != "read" and not state.tokens.grants(needed):
         # Before the token: with no token configured that may do this, it is closed to everyone, not open.
         raise ApiError(403, "writes_disabled", f"no token that may {needed} is configured (http.tokens): refused")
     if needed == "read" and presented is None and state.settings.http.public_read:
-        _within(state.anonymous, f"address:{_address(request)}", address=_address(request))
+        if count:
+            _within(state.anonymous, f"address:{_address(request)}", address=_address(request))
         return None
     principal = state.tokens.lookup(presented)
     if principal is None:
         # Failed tokens count against the address too: a flood of guesses is held like a flood of reads.
-        _within(state.anonymous, f"address:{_address(request)}", address=_address(request))
+        if count:
+            _within(state.anonymous, f"address:{_address(request)}", address=_address(request))
         raise ApiError(401, "unauthorized", "a valid bearer token is required",
                        {"WWW-Authenticate": 'Bearer realm="wirewatch"'})  # fmt: skip
     if not principal.may(needed):
         detail = f"token {principal.name!r} has scope {principal.scope!r}; this needs {needed!r}"
         raise ApiError(403, "forbidden", detail)
     # Per token, not per name: names need not be unique, and a name could read like an address's budget.
-    _within(state.limiter, f"token:{principal.token_id}", token_name=principal.name)
+    if count:
+        _within(state.limiter, f"token:{principal.token_id}", token_name=principal.name)
     return principal
 
 
@@ -127,6 +131,17 @@ def _within(limiter: RateLimiter, budget: str, **who: str) -> None:
 def needs_read(request: Request, _: HTTPAuthorizationCredentials | None = Security(_scheme)) -> Principal | None:
     """Anyone when ``public_read``; else any valid token. A presented bad token is always 401."""
     return _authorize(request, "read")
+
+
+def needs_stream_read(request: Request, _: HTTPAuthorizationCredentials | None = Security(_scheme)) -> bool:
+    """``needs_read`` for the SSE routes; False when Redis could not count the request against its budget. The token
+    is checked all the same; the route then tells the client to come back (a 503 would end an EventSource for good)."""
+    try:
+        _authorize(request, "read")
+    except (redis.ConnectionError, redis.TimeoutError):
+        _authorize(request, "read", count=False)
+        return False
+    return True
 
 
 def needs_submit(request: Request, _: HTTPAuthorizationCredentials | None = Security(_scheme)) -> Principal:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-import redis
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
@@ -21,7 +20,8 @@ from wirewatch.runner import stats_snapshot
 
 router = APIRouter(tags=["read"])
 
-STREAM_ID = r"^\d{1,19}(-\d{1,19})?$"  # 19 digits stay below 2**64, as Redis needs
+# 19 digits stay below 2**64, as Redis needs; [0-9], not \d, which in Python (and pydantic) takes any script's digits.
+STREAM_ID = r"^[0-9]{1,19}(-[0-9]{1,19})?$"
 Order = Literal["desc", "asc"]
 
 
@@ -32,18 +32,23 @@ def stream_page(client: object, stream: str, limit: int, cursor: str | None, ord
     every page that has entries ends in a cursor, the last page too: it is where a client that polls for
     new events resumes (a null there left it no way on but to start again, and see everything twice).
     """
-    try:
-        if order == "desc":
-            entries = client.xrevrange(stream, max=f"({cursor}" if cursor else "+", min="-", count=limit + 1)  # type: ignore[attr-defined]
-        else:
-            entries = client.xrange(stream, min=f"({cursor}" if cursor else "-", max="+", count=limit + 1)  # type: ignore[attr-defined]
-    except redis.ResponseError:
-        entries = []  # an exclusive bound past either end of the id space (before 0-0, after the max): nothing
+    if order == "desc" and cursor is not None and _is_zero(cursor):
+        entries = []  # nothing is older than 0-0, and Redis refuses "(0-0" as a bound
+    elif order == "desc":
+        entries = client.xrevrange(stream, max=f"({cursor}" if cursor else "+", min="-", count=limit + 1)  # type: ignore[attr-defined]
+    else:
+        # Oldest first from the largest id: Redis takes "(<max>-<max>" and answers nothing, no error to catch.
+        # (Every ResponseError was caught here, so a key of the wrong type read as an empty page.)
+        entries = client.xrange(stream, min=f"({cursor}" if cursor else "-", max="+", count=limit + 1)  # type: ignore[attr-defined]
     more = len(entries) > limit
     entries = entries[:limit]
     items = [fields["event"] for _, fields in entries if "event" in fields]
     next_cursor = json.dumps(entries[-1][0] if entries and (more or order == "asc") else None)
     return f'{{"items":[{",".join(items)}],"next_cursor":{next_cursor}}}'.encode()
+
+
+def _is_zero(stream_id: str) -> bool:
+    return all(int(part) == 0 for part in stream_id.split("-"))
 
 
 def _page_params(

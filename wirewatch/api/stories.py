@@ -23,7 +23,7 @@ from wirewatch.api.models import _Body
 from worker.stories import STORIES_INDEX, read_story, story_articles
 
 router = APIRouter(tags=["read"])
-STORY_CURSOR = r"^\d{1,19}:[A-Za-z0-9_-]{1,64}$"
+STORY_CURSOR = r"^[0-9]{1,19}:[A-Za-z0-9_-]{1,64}$"
 STORY_ID = r"^[A-Za-z0-9_-]{1,64}$"
 
 

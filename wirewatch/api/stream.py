@@ -16,18 +16,19 @@ from collections.abc import AsyncIterator
 import redis
 import redis.asyncio
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from wirewatch import constants as c
-from wirewatch.api.auth import Principal
-from wirewatch.api.deps import ApiError, get_state, needs_read, problems
+from wirewatch.api.deps import ApiError, get_state, needs_stream_read, problems
 from wirewatch.api.limits import StreamSlots
 from wirewatch.logs import get_logger
 
 router = APIRouter(tags=["streams"])
 log = get_logger("wirewatch.sse")
-_STREAM_ID = re.compile(r"^\d{1,19}(-\d{1,19})?$")
+# [0-9], not \d (any script's digits), and fullmatch, not match ($ also matches before a final newline): Redis
+# takes neither, and the stream ended at once, again at each reconnect.
+_STREAM_ID = re.compile(r"[0-9]{1,19}(-[0-9]{1,19})?")
 RETRY_MS = 2000
 BATCH = 100
 BUSY_RETRY_S = 10  # Retry-After when every stream slot is taken: streams are long-lived, so not sooner
@@ -88,24 +89,36 @@ class _SlotResponse(StreamingResponse):
             self.slots.give_back()
 
 
+def _come_back(last: str | None) -> Response:
+    """With Redis unreachable: a stream that ends at once, with ``retry`` and the id to resume from. An EventSource
+    reconnects after ``retry`` ms and resumes there; a 503 would end it for good (the HTML spec fails the connection
+    on any status but 200), so a Redis restart stopped every open dashboard. Nothing is missed meanwhile: events are
+    appended to the Redis that is down. No ``id`` line without an id: an empty one wipes what the client holds."""
+    body = f": redis_unreachable\nretry: {RETRY_MS}\n" + (f"id: {last}\n" if last else "") + "\n"
+    return Response(body, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
 async def _response(
-    request: Request, stream: str, kind: str, header_id: str | None, query_id: str | None, backlog: int
-) -> StreamingResponse:
+    request: Request, stream: str, kind: str, header_id: str | None, query_id: str | None, backlog: int,
+    counted: bool,
+) -> Response:  # fmt: skip
     last = header_id or query_id
-    if last is not None and not _STREAM_ID.match(last):
+    if last is not None and not _STREAM_ID.fullmatch(last):
         raise ApiError(422, "invalid_last_event_id", "Last-Event-ID must be a stream id such as 1700000000000-0")
+    if not counted:  # the rate limit could not reach Redis; the stream could not either
+        log.warning("sse_redis_unreachable", stream=stream, after=last)
+        return _come_back(last)
     state = get_state(request)
     if not state.streams.take():
         raise ApiError(503, "too_many_streams", f"all {state.streams.limit} live streams are taken; try again later",
                        {"Retry-After": str(BUSY_RETRY_S)})  # fmt: skip
     try:
-        # Before the 200, so a Redis failure is a 503 Problem instead of a body cut short.
+        # Before the 200, so a Redis failure is a short answer that says `retry`, not a stream that never starts.
         after = await _start_id(state.aclient, stream, last, backlog)
     except redis.RedisError as e:
         state.streams.give_back()
         log.warning("sse_redis_error", stream=stream, error=str(e))
-        raise ApiError(503, "redis_unreachable", "Redis did not answer; try again shortly",
-                       {"Retry-After": str(BUSY_RETRY_S)}) from e  # fmt: skip
+        return _come_back(last)
     except BaseException:  # cancelled: the client left before its stream began
         state.streams.give_back()
         raise
@@ -116,6 +129,9 @@ async def _response(
 _SSE_DOC: dict[int | str, dict[str, object]] = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
                   "description": "SSE: `id` is the stream entry id, `data` the event JSON."}}  # fmt: skip
 _SSE_RESPONSES: dict[int | str, dict[str, object]] = {**_SSE_DOC, **problems(401, 403, 422, 429, 503)}
+_BUSY = ("Every live-stream slot is taken; see Retry-After. (With Redis unreachable the answer is a 200 that only "
+         "says `retry`, which an EventSource follows.)")  # fmt: skip
+_SSE_RESPONSES[503] = {**_SSE_RESPONSES[503], "description": _BUSY}
 
 
 @router.get("/v1/stream/events", response_class=StreamingResponse, responses=_SSE_RESPONSES,
@@ -125,10 +141,11 @@ async def stream_events(
     last_event_id: str | None = Header(None, alias="Last-Event-ID", description="Resume after this entry."),
     after: str | None = Query(None, description="Resume after this entry (for clients that cannot set headers)."),
     backlog: int = Query(0, ge=0, le=c.HTTP_PAGE_MAX, description="Without a resume id: first send this many recent."),
-    _: Principal | None = Depends(needs_read),
-) -> StreamingResponse:
+    counted: bool = Depends(needs_stream_read),
+) -> Response:
     """Every event appended from now on (or after `Last-Event-ID`), as `event: article` messages."""
-    return await _response(request, get_state(request).settings.events_stream, "article", last_event_id, after, backlog)
+    stream = get_state(request).settings.events_stream
+    return await _response(request, stream, "article", last_event_id, after, backlog, counted)
 
 
 @router.get("/v1/stream/alerts", response_class=StreamingResponse, responses=_SSE_RESPONSES,
@@ -138,7 +155,8 @@ async def stream_alerts(
     last_event_id: str | None = Header(None, alias="Last-Event-ID", description="Resume after this entry."),
     after: str | None = Query(None, description="Resume after this entry (for clients that cannot set headers)."),
     backlog: int = Query(0, ge=0, le=c.HTTP_PAGE_MAX, description="Without a resume id: first send this many recent."),
-    _: Principal | None = Depends(needs_read),
-) -> StreamingResponse:
+    counted: bool = Depends(needs_stream_read),
+) -> Response:
     """Every alert appended from now on (or after `Last-Event-ID`), as `event: alert` messages."""
-    return await _response(request, get_state(request).settings.alerts_stream, "alert", last_event_id, after, backlog)
+    stream = get_state(request).settings.alerts_stream
+    return await _response(request, stream, "alert", last_event_id, after, backlog, counted)
