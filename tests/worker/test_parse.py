@@ -660,3 +660,41 @@ def test_seed_article_with_cr_line_ends_keeps_its_fields(seed_text: str, end: st
     assert parsed.published_at == datetime(2019, 11, 7, 15, 6, 19, tzinfo=UTC)
     assert "\r" not in parsed.text and "Original:" not in parsed.text
     assert parsed.text == parse(make_raw_article(content=seed_text, content_type="text")).text
+
+
+@pytest.mark.corpus
+def test_pages_load_as_trafilatura_loads_them_with_element_classes_chosen_in_c(corpus: Path) -> None:
+    """`load_html` gives the tree trafilatura's loader gives (same text extracted, same metadata found) on the
+    scrapinghub pages and every eighth trafilatura-eval page, without lxml.html's Python class lookup: its
+    elements are HtmlElement all the same, and a thread has a parser of its own."""
+    import threading
+
+    import trafilatura
+    from lxml import etree
+    from lxml.html import HtmlElement
+
+    from worker.parse import _html_extractor, _html_metadata, _html_parser, load_html
+
+    pages = sorted((corpus / "articles" / "scrapinghub-aeb" / "html").glob("*.html.gz"))
+    pages += sorted((corpus / "articles" / "trafilatura-eval" / "html").glob("*.html.gz"))[::8]
+    raw = make_raw_article(content="<html></html>", content_type="html")
+    compared = 0
+    for path in pages:
+        page = gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
+        theirs, ours = trafilatura.load_html(page), load_html(page)
+        assert (theirs is None) == (ours is None), path.name
+        if ours is None or theirs is None:
+            continue
+        assert isinstance(ours, HtmlElement) and etree.tostring(ours) == etree.tostring(theirs), path.name
+        docs = [trafilatura.bare_extraction(tree, options=_html_extractor()) for tree in (theirs, ours)]
+        texts = [doc.text if doc is not None else None for doc in docs]
+        assert texts[0] == texts[1], path.name
+        assert _html_metadata(theirs, raw) == _html_metadata(ours, raw), path.name
+        compared += 1
+    assert compared >= 280
+    assert type(_html_parser().makeelement("p")) is HtmlElement
+    other: list[object] = []
+    thread = threading.Thread(target=lambda: other.append(_html_parser()))
+    thread.start()
+    thread.join()
+    assert other[0] is not _html_parser()
