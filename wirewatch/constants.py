@@ -105,6 +105,7 @@ EMBEDDED_STOP_TIMEOUT_S = 10.0
 # --- Subscriptions and alerts (docs/matching.md).
 SUBSCRIPTIONS = key("subs")  # hash subscription id -> Subscription JSON
 SUBSCRIPTIONS_VERSION = key("subs", "version")  # int, bumped by every change; workers poll it
+API_REDIS_TIMEOUT_S = 10.0  # the API's commands: a Redis that stops answering gets 503s, not hung request threads
 SUBSCRIPTIONS_POLL_S = 0.5  # how often a worker checks the version: changes reach it within a second
 # Webhooks switched off by their receiver (a 410 Gone): hash subscription id -> WebhookOff JSON, kept apart from the
 # Subscription (schemas/models.py forbids extra fields, and a subscription's body is what the user gave).

@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import redis
@@ -477,13 +478,15 @@ def redis_service(settings: Settings) -> Iterator[str]:
         server.stop()
 
 
-def connect(url: str) -> redis.Redis:
+def connect(url: str, *, timeout_s: float | None = None) -> redis.Redis:
     """A client for wirewatch's data (str responses), named after this process; of the primary the Sentinels
-    name, for a ``redis+sentinel://`` URL (wirewatch/sentinel.py)."""
+    name, for a ``redis+sentinel://`` URL (wirewatch/sentinel.py). ``timeout_s``: how long one command may wait
+    for its answer (and a connection for its connect) before ``redis.TimeoutError``; None waits as long as the
+    connection lives (workers: their tasks' time limits bound them)."""
+    options: dict[str, Any] = {"decode_responses": True, "client_name": client_name(), "health_check_interval": 30}
+    if timeout_s is not None:
+        options.update(socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
     if is_sentinel_url(url):
-        return sentinel.primary_client(url, decode_responses=True, client_name=client_name(),
-                                       health_check_interval=30)  # fmt: skip
-    client: redis.Redis = redis.Redis.from_url(
-        url, decode_responses=True, client_name=client_name(), health_check_interval=30,
-    )  # fmt: skip
+        return sentinel.primary_client(url, **options)
+    client: redis.Redis = redis.Redis.from_url(url, **options)
     return client

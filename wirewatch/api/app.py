@@ -78,7 +78,8 @@ def async_client(redis_url: str, max_connections: int) -> redis.asyncio.Redis:
 
 def create_app(settings: Settings, redis_url: str,
                on_submit: Callable[[list[str]], None] | None = None) -> FastAPI:  # fmt: skip
-    client = connect(redis_url)
+    # A Redis that stops answering (a partition, a stopped process) must not hold every request thread: 503.
+    client = connect(redis_url, timeout_s=c.API_REDIS_TIMEOUT_S)
     aclient = async_client(redis_url, settings.http.max_streams + SPARE_ASYNC_CONNECTIONS)
     celery = celery_app(redis_url)
     state = ApiState(
@@ -140,11 +141,13 @@ def create_app(settings: Settings, redis_url: str,
         # Starlette still logs the traceback (uvicorn's "Exception in ASGI application"); this is only the body.
         return _problem(500, "internal_error", "the server failed to answer this request; it has been logged")
 
-    @app.exception_handler(redis.ConnectionError)
-    async def _redis_down(_: Request, e: redis.ConnectionError) -> JSONResponse:
-        log.error("redis_unreachable", error=str(e))
+    async def _redis_down(_: Request, e: Exception) -> JSONResponse:
+        log.error("redis_unreachable", error=str(e), kind=type(e).__name__)
         return _problem(503, "redis_unreachable", "Redis is unreachable; try again shortly",
                         headers={"Retry-After": "5"})  # fmt: skip
+
+    app.add_exception_handler(redis.ConnectionError, _redis_down)
+    app.add_exception_handler(redis.TimeoutError, _redis_down)  # connected, but no answer within the timeout
 
     app.include_router(receiver.router)
     app.include_router(read.router)
