@@ -270,7 +270,7 @@ def serve(config_file: str | None, host: str | None, port: int | None) -> None:
         settings = settings.model_copy(update={"http": settings.http.model_copy(update=update)})
     with _redis_and_url(settings) as (_, url):
         try:
-            serve_http(settings, url)
+            serve_http(settings, url, on_listening=lambda served: click.echo(f"HTTP API and dashboard on {served}"))
         except OSError as e:
             raise click.ClickException(f"cannot listen on {settings.http.host}:{settings.http.port}: {e}") from e
 

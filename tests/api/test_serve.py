@@ -89,3 +89,19 @@ def test_compose_has_the_api_service() -> None:
     api = services["api"]
     assert api["command"][0] == "serve" and "127.0.0.1:8787:8787" in api["ports"]
     assert "healthcheck" in api and "WIREWATCH_HTTP__TOKENS" in api["environment"]
+
+
+def test_serve_says_where_it_listens_on_stdout(redis_url: str) -> None:
+    """Like `run`, `serve` tells a person where the API is, on stdout: the log line on stderr was the only place
+    (a JSON line off a terminal), and with --port 0 the port is only known once bound."""
+    with subprocess.Popen([sys.executable, "-m", "wirewatch", "serve", "--port", "0"], env=_env(redis_url),
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as proc:  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            found = re.fullmatch(r"HTTP API and dashboard on (http://127\.0\.0\.1:\d+)/\n", line)
+            assert found, line
+            assert httpx.get(f"{found[1]}/healthz").json() == {"status": "ok"}
+        finally:
+            code = _stop(proc)
+    assert code == 0

@@ -46,8 +46,14 @@ def make_server(settings: Settings, redis_url: str,
     return uvicorn.Server(config)
 
 
-def serve(settings: Settings, redis_url: str) -> None:
-    """Serve in the foreground until SIGINT/SIGTERM (uvicorn's own handlers stop it gracefully)."""
+def base_url(host: str, port: int) -> str:
+    """``http://host:port`` of a bound socket, an IPv6 host in brackets."""
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+
+def serve(settings: Settings, redis_url: str, on_listening: Callable[[str], None] | None = None) -> None:
+    """Serve in the foreground until SIGINT/SIGTERM (uvicorn's own handlers stop it gracefully). ``on_listening``
+    is given the URL served, once the socket is bound (the port chosen, for port 0)."""
     sock = bind(settings.http.host, settings.http.port)
     host, port = sock.getsockname()[:2]
     server = make_server(settings, redis_url)
@@ -59,7 +65,10 @@ def serve(settings: Settings, redis_url: str) -> None:
     # has shut down, which with the default handlers would end the process with -SIGTERM instead of 0.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, stop)
-    log.info("http_listening", url=f"http://{host}:{port}/")
+    url = base_url(host, port) + "/"
+    log.info("http_listening", url=url)
+    if on_listening is not None:
+        on_listening(url)
     server.run(sockets=[sock])
     log.info("http_stopped")
 
@@ -81,7 +90,7 @@ def serving(settings: Settings, redis_url: str,
             sock.close()
             raise RuntimeError(f"the HTTP server did not start on {host}:{port}")
         time.sleep(0.01)
-    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    base = base_url(host, port)
     log.info("http_listening", url=base + "/")
     try:
         yield base
