@@ -102,11 +102,20 @@ def build_event(item: _Item, enrichment: Enrichment, story_id: str, now: datetim
     )
 
 
-def start_attempts(client: redis.Redis, delivery_ids: list[str]) -> list[int]:
+def count_attempts(client: redis.Redis, delivery_ids: list[str]) -> tuple[list[int], dict[str, str]]:
     """Count one more delivery attempt for each id still in the ledger; return the new counts (0 for an id
-    settled already, whose counter the settle script cleared and which must stay cleared)."""
-    counts = client.register_script(ATTEMPTS_LUA)(keys=[c.LEDGER_PAYLOAD, c.LEDGER_ATTEMPTS], args=delivery_ids)
-    return [int(n) for n in counts]
+    settled already, whose counter the settle script cleared and which must stay cleared) and the versions of the
+    payloads counted (for a dead letter's settle: a newer submission meanwhile is then left to its own run)."""
+    keys = [c.LEDGER_PAYLOAD, c.LEDGER_ATTEMPTS, c.LEDGER_VERSION]
+    reply = client.register_script(ATTEMPTS_LUA)(keys=keys, args=delivery_ids)
+    n = len(delivery_ids)
+    versions = {d: str(v) for d, v in zip(delivery_ids, reply[n:], strict=True) if v}
+    return [int(count) for count in reply[:n]], versions
+
+
+def start_attempts(client: redis.Redis, delivery_ids: list[str]) -> list[int]:
+    """`count_attempts`'s counts alone."""
+    return count_attempts(client, delivery_ids)[0]
 
 
 def source_label(raw: RawArticle) -> str:

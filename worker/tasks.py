@@ -22,7 +22,7 @@ from wirewatch.errors import RetryLater
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Terminal
 from wirewatch.queue import PROCESS_TASK
-from worker.pipeline import Deps, process, source_label, start_attempts
+from worker.pipeline import Deps, count_attempts, process, source_label
 
 log = get_logger("wirewatch.task")
 
@@ -51,7 +51,7 @@ def register_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
             log.error("message_invalid", outcome="dropped", reason=str(e.errors()[0]["msg"]))
             return {}
         d = deps()
-        attempts = start_attempts(d.client, ids)
+        attempts, versions = count_attempts(d.client, ids)
         if len(ids) > 1 and max(attempts) > 1:
             # A redelivered batch: one of its articles may be what killed the worker. Isolate each one still
             # pending (0 attempts: settled by an earlier delivery of this message).
@@ -59,11 +59,7 @@ def register_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
             return _split(self, pending, reason="redelivered", size=len(ids), attempts=max(attempts))
         exhausted = [i for i, n in zip(ids, attempts, strict=True) if n > d.settings.max_attempts]
         if exhausted:
-            sources = _sources(d.client, exhausted)
-            d.outcomes.settle_many(
-                [Terminal(i, "dead", f"max_attempts: delivered {d.settings.max_attempts} times without finishing",
-                          sources.get(i, "")) for i in exhausted]
-            )  # fmt: skip
+            dead_letter_exhausted(d, exhausted, versions)
         live = [i for i in ids if i not in exhausted]
         counts: dict[str, int] = {}
         try:
@@ -76,6 +72,16 @@ def register_tasks(app: Celery, deps: Callable[[], Deps]) -> None:
             # article is dead-lettered for a limit that struck while it happened to be the one running.
             return _split(self, live, reason="time_limit", size=len(ids), limit_s=c.TASK_SOFT_TIME_LIMIT_S)
         return counts
+
+
+def dead_letter_exhausted(d: Deps, delivery_ids: list[str], versions: dict[str, str]) -> None:
+    """Settle as dead the deliveries whose attempts ran out, with the versions of the payloads those attempts
+    counted (`count_attempts`): a resubmission landing in between restarted the count and stays in the ledger,
+    answered ``superseded``, instead of being dead-lettered untried."""
+    sources = _sources(d.client, delivery_ids)
+    reason = f"max_attempts: delivered {d.settings.max_attempts} times without finishing"
+    d.outcomes.settle_many([Terminal(i, "dead", reason, sources.get(i, "")) for i in delivery_ids],
+                           versions={i: versions[i] for i in delivery_ids if i in versions})  # fmt: skip
 
 
 def _sources(client: redis.Redis, delivery_ids: list[str]) -> dict[str, str]:

@@ -108,6 +108,29 @@ def test_resubmission_restarts_the_attempts_counter(
     assert_ledger_empty(client)
 
 
+def test_a_resubmission_landing_as_the_old_version_runs_out_of_attempts_is_not_dead_lettered(
+    client: redis.Redis, submit: Callable[..., list[str]], settings: Settings, request: pytest.FixtureRequest
+) -> None:
+    """The attempts check counts the old version past max_attempts; a new version is submitted before its dead
+    letter is settled. The settle carries the version the attempts counted, so the new one stays in the ledger
+    (superseded) and is then tried and emitted; it was dead-lettered untried in the old one's place."""
+    from worker.pipeline import Deps, count_attempts
+    from worker.tasks import dead_letter_exhausted
+
+    [delivery] = submit(make_item("guid-9", content="Poison\n\nA page that kills its worker."))
+    for _ in range(settings.max_attempts):
+        start_attempts(client, [delivery])
+    [count], versions = count_attempts(client, [delivery])
+    assert count > settings.max_attempts and delivery in versions
+    submit(make_item("guid-9", content=f"Flood\n\n{BODY}"))  # lands between the count and the dead letter
+    dead_letter_exhausted(Deps.create(client, settings), [delivery], versions)
+    assert client.xlen(c.DEAD_STREAM) == 0 and client.hexists(c.LEDGER_PAYLOAD, delivery)
+    request.getfixturevalue("worker_app")
+    assert wait_for_status(client, [delivery])[delivery]["state"] == "emitted"
+    assert [e["title"] for e in stream_events(client)] == ["Flood"]
+    assert_ledger_empty(client)
+
+
 def test_same_item_submitted_again_while_processed_makes_one_event(
     client: redis.Redis, submit: Callable[..., list[str]], make_worker: Callable[..., Any],
     request: pytest.FixtureRequest,
