@@ -298,13 +298,20 @@ def _unwrap(data: Any) -> list[Any]:
     """The records of a ``.json`` file's value: an array's items; the list under the one key of an object that
     holds no article field and exactly one list of objects (or one empty list): `{"status": "ok", "articles":
     […]}` (NewsAPI), `items`, `entries`, `data` of CMS and scraper exports, read as one empty record before;
-    else the value itself, one record."""
+    one level further down for an envelope around such an object, `{"response": {"status": "ok", "results":
+    […]}}` (the Guardian's API); else the value itself, one record."""
     if isinstance(data, list):
         return data
     if isinstance(data, dict) and not _RECORD_FIELDS & data.keys():
         lists = [v for v in data.values() if isinstance(v, list) and (not v or any(isinstance(i, dict) for i in v))]
         if len(lists) == 1:
             return lists[0]
+        inner = [v for v in data.values() if isinstance(v, dict)]
+        if not lists and len(inner) == 1 and not _RECORD_FIELDS & inner[0].keys():
+            found = [v for v in inner[0].values() if isinstance(v, list)
+                     and (not v or any(isinstance(i, dict) for i in v))]  # fmt: skip
+            if len(found) == 1:
+                return found[0]
     return [data]
 
 

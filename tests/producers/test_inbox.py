@@ -274,6 +274,23 @@ def test_cr_only_lines_are_lines_in_every_format(tmp_path: Path, encoding: str) 
 # --- JSON exports that wrap their records in an object -------------------------------------------------------------
 
 
+def test_an_envelope_around_a_wrapped_export_is_read_record_by_record(tmp_path: Path) -> None:
+    """The Guardian's API wraps its page in `response`: `{"response": {"status": "ok", "results": [{…}]}}`. One
+    level of envelope is opened like the wrapper itself; a record that holds an object (its source) stays one."""
+    path = tmp_path / "guardian.json"
+    path.write_text(json.dumps({"response": {"status": "ok", "total": 2, "results": [
+        {"webTitle": "Ignored key", "title": "Dam opens", "text": "The new dam opened on Friday."},
+        {"title": "Port reopens", "content": "The port reopened on Monday."},
+    ]}}), encoding="utf-8")  # fmt: skip
+    articles, refusals = _read(path)
+    assert refusals == [] and [a.title for a in articles] == ["Dam opens", "Port reopens"]
+    single = tmp_path / "single.json"
+    single.write_text(json.dumps({"title": "One", "text": "A record with an object in it.",
+                                  "source": {"name": "Herald", "tags": [{"x": 1}]}}), encoding="utf-8")  # fmt: skip
+    articles, refusals = _read(single)
+    assert refusals == [] and [(a.title, a.source.name) for a in articles] == [("One", "Herald")]
+
+
 @pytest.mark.parametrize("key", ["articles", "items", "entries", "data", "results"])
 def test_a_json_export_wrapping_its_records_under_one_key_is_read_record_by_record(tmp_path: Path, key: str) -> None:
     """`{"status": "ok", "articles": [{…}, {…}]}` (NewsAPI; CMS and scraper exports say `items`, `entries`,
