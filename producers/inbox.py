@@ -142,16 +142,24 @@ def _wide_encoding(data: bytes) -> str | None:
     return next((encoding for bom, encoding in _WIDE_BOMS if data.startswith(bom)), None)
 
 
-def _decode_html(data: bytes) -> str:
+def _decode_html(data: bytes) -> tuple[str, str | None]:
+    """A page's text, and the encoding guessed for it (None when it is UTF-8 or says its charset). A page that is
+    neither, and says nothing, is read in the encoding charset-normalizer finds (as text files are), UTF-8 with a
+    few bad bytes as UTF-8; Windows-1252, as browsers read an unlabelled page, only when nothing reads it."""
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
-        declared = _META_CHARSET.search(data[:4096])
-        encoding = declared[1].decode("ascii") if declared else "cp1252"
-        try:
-            return data.decode(encoding, errors="replace")
-        except LookupError:
-            return data.decode("cp1252", errors="replace")
+        pass
+    declared = _META_CHARSET.search(data[:4096])
+    if declared:
+        with contextlib.suppress(LookupError):
+            return data.decode(declared[1].decode("ascii"), errors="replace"), None
+    if _damaged_utf8(data):
+        return data.decode("utf-8", errors="replace"), "utf-8"
+    guessed = _guess_encoding(data)
+    if guessed is not None:
+        return guessed[1], guessed[0]
+    return data.decode("cp1252", errors="replace"), "cp1252"
 
 
 def _damaged_utf8(data: bytes) -> bool:
@@ -444,7 +452,10 @@ def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records:
         except UnicodeDecodeError as e:
             return refuse("invalid_encoding", f"not valid {wide.upper()} at byte {e.start}")
     elif kind == "html":
-        text = _decode_html(data)
+        text, guessed_html = _decode_html(data)
+        if guessed_html is not None:
+            log.info("inbox_encoding_detected", path=shown(path), encoding=guessed_html,
+                     reason="not valid UTF-8, and no charset declared")  # fmt: skip
     else:
         try:
             text = data.decode("utf-8-sig")

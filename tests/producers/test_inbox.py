@@ -426,3 +426,26 @@ def test_files_remembered_before_this_change_are_not_read_again(
         assert runner.read_inboxes(settle=False) == 0
         path.write_text("Dam opens\n\nThe dam opened on Friday, a day late.\n", encoding="utf-8")
         assert runner.read_inboxes(settle=False) == 1
+
+
+def test_an_html_page_without_a_charset_is_read_in_the_encoding_it_is_written_in(tmp_path: Path) -> None:
+    """A Windows-1251 page that declares no charset was read as Windows-1252 (Cyrillic as "Ïðèâåò"): it is read
+    in the encoding detected, as a text file is, and that is logged; one that declares its charset keeps it."""
+    from structlog.testing import capture_logs
+
+    from worker.parse import parse
+
+    body = "<p>Правительство объявило о новых мерах поддержки малого бизнеса в регионах страны.</p>" * 3
+    page = f"<html><head><title>Новые меры поддержки</title></head><body><article>{body}</article></body></html>"
+    path = tmp_path / "news.html"
+    path.write_bytes(page.encode("cp1251"))
+    with capture_logs() as logs:
+        articles, refusals = _read(path)
+    assert refusals == [] and "Правительство объявило" in articles[0].content
+    assert parse(articles[0]).title == "Новые меры поддержки"
+    [entry] = [e for e in logs if e["event"] == "inbox_encoding_detected"]
+    assert entry["encoding"] == "cp1251"
+    declared = tmp_path / "declared.html"
+    declared.write_bytes(page.replace("<head>", '<head><meta charset="koi8-r">').encode("koi8-r"))
+    articles, refusals = _read(declared)
+    assert refusals == [] and "Правительство объявило" in articles[0].content
