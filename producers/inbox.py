@@ -311,16 +311,18 @@ def _unwrap(data: Any) -> list[Any]:
     if isinstance(data, list):
         return data
     if isinstance(data, dict) and not _RECORD_FIELDS & data.keys():
-        lists = [v for v in data.values() if isinstance(v, list) and (not v or any(isinstance(i, dict) for i in v))]
-        if len(lists) == 1:
-            return lists[0]
+        lists = _record_lists(data)
         inner = [v for v in data.values() if isinstance(v, dict)]
         if not lists and len(inner) == 1 and not _RECORD_FIELDS & inner[0].keys():
-            found = [v for v in inner[0].values() if isinstance(v, list)
-                     and (not v or any(isinstance(i, dict) for i in v))]  # fmt: skip
-            if len(found) == 1:
-                return found[0]
+            lists = _record_lists(inner[0])
+        if len(lists) == 1:
+            return lists[0]
     return [data]
+
+
+def _record_lists(data: dict[str, Any]) -> list[list[Any]]:
+    """The values of an object that are lists of objects (or empty lists): where an export keeps its records."""
+    return [v for v in data.values() if isinstance(v, list) and (not v or any(isinstance(i, dict) for i in v))]
 
 
 def _json_lines(text: str, error: json.JSONDecodeError) -> bool:

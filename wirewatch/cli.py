@@ -143,9 +143,12 @@ def _terminate(signum: int, _frame: Any) -> None:
 # --------------------------------------------------------------------------------------------------- run
 
 
-def _summary(console: Console, tally: Any, client: redis.Redis, elapsed: float, show: int = 10,
-             remembered: int = 0) -> None:  # fmt: skip
+def _summary(console: Console, runner: Any, elapsed: float, show: int = 10) -> None:
+    """What a run did: its outcomes and newest events; or, with nothing new, how many inbox files it remembers."""
     from wirewatch import constants as c
+
+    tally, client = runner.tally, runner.client
+    remembered = sum(len(watcher.seen) for watcher, _ in runner.watchers)
 
     # The heading on a line of its own: as the table's title it wrapped to the table's width.
     console.print(f"wirewatch run — {tally.total} deliveries in {elapsed:.1f}s", highlight=False)
@@ -218,8 +221,7 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
                 if not finished:
                     runner.stop_workers()
                     finished = not runner.tally.unsettled
-                remembered = sum(len(watcher.seen) for watcher, _ in runner.watchers)
-                _summary(console, runner.tally, runner.client, time.monotonic() - begun, remembered=remembered)
+                _summary(console, runner, time.monotonic() - begun)
                 if not finished:
                     why = "stopped" if runner.stopping.is_set() else f"not settled in {timeout:.0f}s"
                     click.echo(f"wirewatch: {len(runner.tally.unsettled)} deliveries {why}", err=True)
@@ -231,8 +233,7 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
                     contextlib.suppress(KeyboardInterrupt):
                 runner.watch()
             runner.stop_workers()
-            remembered = sum(len(watcher.seen) for watcher, _ in runner.watchers)
-            _summary(console, runner.tally, runner.client, time.monotonic() - begun, remembered=remembered)
+            _summary(console, runner, time.monotonic() - begun)
     except (EmbeddedRedisError, RedisUnavailableError, WorkerFailed, AlreadyRunning) as e:
         raise click.ClickException(str(e)) from e
 

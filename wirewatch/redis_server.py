@@ -375,16 +375,9 @@ class EmbeddedRedis:
             self._end_watchdog()
         log.info("embedded_redis_stopped", socket=str(self.socket_path))
 
-    def _other_users(self, client: redis.Redis) -> list[dict[str, str]]:
-        """Connections of other live wirewatch processes. One of a process that has just exited (our own workers,
-        stopped a moment ago) can still be listed until the server reads its hang-up: its pid says it is gone, so
-        a server whose last users are gone is not left running for them (nobody would stop it later)."""
-        return [
-            info for info in client.client_list()
-            if info.get("name", "").startswith("ww-")
-            and info.get("name") not in (client_name(), self._presence_name)
-            and _process_alive(info["name"][3:])
-        ]  # fmt: skip
+    def _other_users(self, client: redis.Redis) -> list[str]:
+        """Connections of other live wirewatch processes (`_users` but this process's own two)."""
+        return [name for name in _users(client) if name not in (client_name(), self._presence_name)]
 
     def _wait_stopped(self) -> None:
         if self.process is None:  # started by another process: wait for its socket to go
@@ -403,7 +396,9 @@ class EmbeddedRedis:
 
 
 def _users(client: redis.Redis) -> list[str]:
-    """Names of the connections of live wirewatch processes (``ww-<pid>``, ``ww-<pid>-<n>``)."""
+    """Names of the connections of live wirewatch processes (``ww-<pid>``, ``ww-<pid>-<n>``). One of a process that
+    has just exited (workers stopped a moment ago) can still be listed until the server reads its hang-up: its pid
+    says it is gone, so a server whose last users are gone is not left running for them (nobody would stop it)."""
     names = [str(info.get("name", "")) for info in client.client_list()]
     return [name for name in names if name.startswith("ww-") and _process_alive(name[3:].split("-")[0])]
 

@@ -168,9 +168,11 @@ def validate(name: str, query: str, webhook: str | None = None, secret: str | No
     return Subscription(id=subscription_id(name), name=name, query=query, webhook=webhook, secret=secret)
 
 
+_KEYS = (c.SUBSCRIPTIONS, c.SUBSCRIPTIONS_VERSION, c.WEBHOOKS_OFF)  # of _PUT_LUA and _OFF_LUA
+
+
 def _put(client: redis.Redis, sid: str, body: str, webhook_on: bool = True) -> int:
-    keys = (c.SUBSCRIPTIONS, c.SUBSCRIPTIONS_VERSION, c.WEBHOOKS_OFF)
-    return int(client.eval(_PUT_LUA, 3, *keys, sid, body, "1" if webhook_on else "0"))
+    return int(client.eval(_PUT_LUA, len(_KEYS), *_KEYS, sid, body, "1" if webhook_on else "0"))
 
 
 def put_subscription(client: redis.Redis, sub: Subscription, *, webhook_on: bool = True) -> bool:
@@ -196,8 +198,7 @@ def switch_webhook_off(client: redis.Redis, sid: str, webhook: str, reason: str,
     """Record that the receiver at `webhook` said it is gone: True when that switched the subscription's webhook
     off now; False when it was off already, or the subscription (or its webhook) changed since it was read."""
     record = WebhookOff(at=at, reason=reason[:500]).model_dump_json()
-    keys = (c.SUBSCRIPTIONS, c.SUBSCRIPTIONS_VERSION, c.WEBHOOKS_OFF)
-    return bool(client.eval(_OFF_LUA, 3, *keys, sid, webhook, record))
+    return bool(client.eval(_OFF_LUA, len(_KEYS), *_KEYS, sid, webhook, record))
 
 
 def webhook_off(client: redis.Redis, sid: str) -> WebhookOff | None:

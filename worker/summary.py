@@ -81,12 +81,13 @@ def _sentences(paragraph: str, language: str | None = None) -> list[str]:
         end = match.end()
         if _inside_quotation(paragraph, start, end):
             continue  # “Meth. We’re on it.” awareness campaign …: a quoted slogan's full stop
-        if match.group()[-1] in "\"”" and paragraph[end : end + 2].strip()[:1].islower():
+        lower_next = paragraph[end : end + 2].strip()[:1].islower()
+        if match.group()[-1] in "\"”" and lower_next:
             continue  # … on it.” awareness campaign: the quotation closes inside the sentence
+        if cased_rules and match.group()[0] in ".!?…" and lower_next:
+            continue  # "bzw. die", "3,1 proc. w marcu", "Warum? fragte er": no sentence opens in lower case
         before = paragraph[start : match.start()]
         last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
-        if cased_rules and match.group()[0] in ".!?…" and paragraph[end : end + 2].strip()[:1].islower():
-            continue  # "bzw. die", "3,1 proc. w marcu", "Warum? fragte er": no sentence opens in lower case
         if match.group() == ".":
             if last_word.lower() in abbreviations:
                 continue  # "Mr. Smith", "Nr. 53"

@@ -81,7 +81,7 @@ def dead_letter_exhausted(d: Deps, delivery_ids: list[str], versions: dict[str, 
     sources = _sources(d.client, delivery_ids)
     reason = f"max_attempts: delivered {d.settings.max_attempts} times without finishing"
     d.outcomes.settle_many([Terminal(i, "dead", reason, sources.get(i, "")) for i in delivery_ids],
-                           versions={i: versions[i] for i in delivery_ids if i in versions})  # fmt: skip
+                           versions=versions)
 
 
 def _sources(client: redis.Redis, delivery_ids: list[str]) -> dict[str, str]:

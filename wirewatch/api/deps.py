@@ -91,15 +91,16 @@ def _authorize(request: Request, needed: Scope, count: bool = True) -> Principal
     if needed != "read" and not state.tokens.grants(needed):
         # Before the token: with no token configured that may do this, it is closed to everyone, not open.
         raise ApiError(403, "writes_disabled", f"no token that may {needed} is configured (http.tokens): refused")
+    address = _address(request)
     if needed == "read" and presented is None and state.settings.http.public_read:
         if count:
-            _within(state.anonymous, f"address:{_address(request)}", address=_address(request))
+            _within(state.anonymous, f"address:{address}", address=address)
         return None
     principal = state.tokens.lookup(presented)
     if principal is None:
         # Failed tokens count against the address too: a flood of guesses is held like a flood of reads.
         if count:
-            _within(state.anonymous, f"address:{_address(request)}", address=_address(request))
+            _within(state.anonymous, f"address:{address}", address=address)
         raise ApiError(401, "unauthorized", "a valid bearer token is required",
                        {"WWW-Authenticate": 'Bearer realm="wirewatch"'})  # fmt: skip
     if not principal.may(needed):
