@@ -16,7 +16,7 @@ def key(*parts: str) -> str:
     return ":".join((KEY_PREFIX, HASH_TAG, *parts))
 
 
-LEDGER_PENDING = key("ledger", "pending")  # zset delivery_id -> accepted at (unix s)
+LEDGER_PENDING = key("ledger", "pending")  # zset delivery_id -> accepted, re-sent or last started at (unix s)
 LEDGER_PAYLOAD = key("ledger", "payload")  # hash delivery_id -> RawArticle JSON
 LEDGER_ATTEMPTS = key("ledger", "attempts")  # hash delivery_id -> deliveries started
 # hash delivery_id -> token of the submission its payload came from: a settle clears only the payload it

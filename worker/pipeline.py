@@ -106,7 +106,7 @@ def count_attempts(client: redis.Redis, delivery_ids: list[str]) -> tuple[list[i
     """Count one more delivery attempt for each id still in the ledger; return the new counts (0 for an id
     settled already, whose counter the settle script cleared and which must stay cleared) and the versions of the
     payloads counted (for a dead letter's settle: a newer submission meanwhile is then left to its own run)."""
-    keys = [c.LEDGER_PAYLOAD, c.LEDGER_ATTEMPTS, c.LEDGER_VERSION]
+    keys = [c.LEDGER_PAYLOAD, c.LEDGER_ATTEMPTS, c.LEDGER_VERSION, c.LEDGER_PENDING]
     reply = client.register_script(ATTEMPTS_LUA)(keys=keys, args=delivery_ids)
     n = len(delivery_ids)
     versions = {d: str(v) for d, v in zip(delivery_ids, reply[n:], strict=True) if v}

@@ -131,6 +131,31 @@ def test_a_resubmission_landing_as_the_old_version_runs_out_of_attempts_is_not_d
     assert_ledger_empty(client)
 
 
+def test_the_reconciler_does_not_resend_an_article_a_worker_is_on(
+    client: redis.Redis, submit: Callable[..., list[str]], make_worker: Callable[..., Any], settings: Settings,
+    redis_url: str,
+) -> None:  # fmt: skip
+    """An article accepted long ago (it waited behind a backlog) and started by a worker just now is not re-sent
+    while that worker is on it: a second message would count an attempt it never failed, and a few of those
+    dead-lettered an article that was only slow to reach. One that no message has started is re-sent."""
+    from producers.submit import Submitter
+    from wirewatch.outcomes import Outcomes
+    from wirewatch.queue import celery_app
+
+    app = celery_app(redis_url)
+    submitter = Submitter(client, app, Outcomes(client, settings), settings.batch_size)
+    started, waiting = submit(make_item("guid-10", content=f"Flood\n\n{BODY}"),
+                              make_item("guid-11", content=f"Storm\n\n{BODY} Trees fell."))  # fmt: skip
+    client.zadd(c.LEDGER_PENDING, dict.fromkeys([started, waiting], 1_000.0), xx=True)  # accepted long ago
+    resent: list[int] = []
+    start_attempts(client, [started])  # as the task does first
+    process([started], make_worker(before_emit=lambda: resent.append(submitter.resend_stale(60))))
+    assert resent == [1], "the reconciler re-sent the article being processed, or not the one never started"
+    assert client.hget(c.LEDGER_ATTEMPTS, waiting) is None
+    assert client.zscore(c.LEDGER_PENDING, waiting) > 1_000.0  # re-stamped by its re-send
+    app.close()
+
+
 def test_same_item_submitted_again_while_processed_makes_one_event(
     client: redis.Redis, submit: Callable[..., list[str]], make_worker: Callable[..., Any],
     request: pytest.FixtureRequest,
