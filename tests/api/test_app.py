@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import httpx
+import pytest
 import redis
 
-from tests.api.conftest import WRITE
+from tests.api.conftest import WRITE, http_settings
 from wirewatch import constants as c
+from wirewatch.api.server import serving
 
 
 def _is_problem(response: httpx.Response, status: int, code: str) -> None:
@@ -44,14 +49,37 @@ def test_server_error_is_a_problem(http: httpx.Client, client: redis.Redis) -> N
 
 def test_head_answers_like_get_without_a_body(http: httpx.Client) -> None:
     """HEAD on a read route has GET's status and headers and no body (RFC 9110 asks every server for HEAD; uptime
-    checkers send it): it was a 405. Not on the live streams, whose GET never ends."""
+    checkers send it): it was a 405. The live streams have their own test below."""
     for path, status in (("/healthz", 200), ("/v1/events?limit=2", 200), ("/v1/events?limit=0", 422),
                          ("/v1/stories/nope", 404), ("/", 200)):  # fmt: skip
         head, get = http.head(path), http.get(path)
         assert (head.status_code, head.content) == (status, b""), path
         assert head.headers["content-type"] == get.headers["content-type"], path
         assert head.headers["content-length"] == get.headers["content-length"], path
-    assert http.head("/v1/stream/events").status_code == 405
     assert http.head("/v1/articles").status_code == 405  # a POST route answers GET with 405, and so HEAD
     metrics = http.get("/metrics").text
     assert 'method="GET",route="/healthz",status="200"' in metrics  # counted under its route, not `unmatched`
+
+
+@pytest.mark.parametrize("route", ["/v1/stream/events", "/v1/stream/alerts"])
+def test_head_on_a_live_stream_answers_its_headers_at_once(redis_url: str, tmp_path: Path, route: str) -> None:
+    """HEAD on an SSE route is GET's 200 and text/event-stream headers with no body, answered at once (it was a
+    405): no stream is opened and no slot held, so with one slot, HEADs leave it to the GET; while the GET holds
+    it, HEAD says what a GET would hear (503). A bad Last-Event-ID is GET's 422."""
+    settings = http_settings(redis_url, tmp_path, max_streams=1)
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base, timeout=5) as http:
+        for _ in range(3):
+            started = time.monotonic()
+            head = http.head(route, params={"backlog": 5})
+            assert time.monotonic() - started < c.SSE_BLOCK_MS / 1000 / 3  # not held open until a keep-alive
+            assert (head.status_code, head.content) == (200, b""), head.headers
+            assert head.headers["content-type"].startswith("text/event-stream")
+            assert head.headers["cache-control"] == "no-cache" and head.headers["x-accel-buffering"] == "no"
+            assert "content-length" not in head.headers  # GET's has none either (the stream never ends)
+        with http.stream("GET", route) as get:
+            assert get.status_code == 200  # the HEADs held no slot
+            assert {k: get.headers[k] for k in ("content-type", "cache-control")} == {
+                k: head.headers[k] for k in ("content-type", "cache-control")}  # fmt: skip
+            busy = http.head(route)
+            assert (busy.status_code, busy.headers["retry-after"], busy.content) == (503, "10", b"")
+        assert http.head(route, headers={"Last-Event-ID": "nope"}).status_code == 422

@@ -17,7 +17,7 @@ from typing import Any
 
 import redis
 import redis.asyncio
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -30,7 +30,7 @@ from wirewatch import __version__
 from wirewatch import constants as c
 from wirewatch.api import feeds, ops, read, stories, stream, subscriptions
 from wirewatch.api.auth import RateLimiter, TokenTable
-from wirewatch.api.deps import ApiError, ApiState
+from wirewatch.api.deps import ApiError, ApiState, problems
 from wirewatch.api.head import HeadAsGet
 from wirewatch.api.limits import (
     SECURITY_HEADERS,
@@ -44,6 +44,7 @@ from wirewatch.api.limits import (
 )
 from wirewatch.api.metrics import HttpMetrics, PipelineCollector, TimingMiddleware
 from wirewatch.api.models import ArticleRecord, Problem
+from wirewatch.api.query import reject_unknown_query
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes
 from wirewatch.queue import celery_app
@@ -101,6 +102,8 @@ def create_app(settings: Settings, redis_url: str,
     app = FastAPI(
         title="wirewatch", version=__version__, lifespan=lifespan,
         description="Submit articles, read events, stories and alerts, watch them live. Errors are Problem bodies.",
+        # Every route: a query parameter it does not take is a 400 (it was ignored), documented on each.
+        dependencies=[Depends(reject_unknown_query)], responses=problems(400),
     )  # fmt: skip
     app.state.ww = state
     app.state.ping_cache = {}
@@ -116,7 +119,7 @@ def create_app(settings: Settings, redis_url: str,
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, e: ApiError) -> JSONResponse:
-        return _problem(e.status, e.code, e.detail, headers=e.headers)
+        return _problem(e.status, e.code, e.detail, e.errors, headers=e.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, e: RequestValidationError) -> JSONResponse:

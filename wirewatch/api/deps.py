@@ -22,7 +22,7 @@ from wirewatch.settings import Scope, Settings
 log = get_logger("wirewatch.api")
 
 _REASONS = {
-    400: "The request is malformed.",
+    400: "The request is malformed, or has a query parameter the route does not take (`unknown_query_parameter`).",
     401: "No token, or not a valid one.",
     403: "The token's scope is too narrow for this, or no token that may do it is configured.",
     404: "Not found.",
@@ -55,12 +55,14 @@ class ApiState:
 class ApiError(Exception):
     """Raised by a route to answer with a Problem body and a status code."""
 
-    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None,
+                 errors: list[dict[str, Any]] | None = None) -> None:  # fmt: skip
         super().__init__(detail)
         self.status = status
         self.code = code
         self.detail = detail
         self.headers = headers or {}
+        self.errors = errors or []
 
 
 def get_state(request: Request) -> ApiState:

@@ -39,6 +39,11 @@ class StreamSlots:
             self.open += 1
             return True
 
+    def free(self) -> bool:
+        """Whether a slot is free now, without claiming it (a HEAD asks what its GET would hear)."""
+        with self._lock:
+            return self.open < self.limit
+
     def give_back(self) -> None:
         with self._lock:
             self.open -= 1

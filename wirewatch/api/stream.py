@@ -5,7 +5,8 @@ Each SSE message carries the stream entry id as its ``id``, so a browser's Event
 starts at the newest entry, and says so in a first data-less frame whose ``id`` a reconnect sends back. A
 comment line is sent when nothing arrived for ``SSE_BLOCK_MS`` so proxies and clients see the connection
 alive. Each stream holds a Redis connection while it is open, so at most ``http.max_streams`` are open at once
-(:class:`~wirewatch.api.limits.StreamSlots`); the next is refused with 503.
+(:class:`~wirewatch.api.limits.StreamSlots`); the next is refused with 503. HEAD gets what GET would (status and
+headers) at once, and opens nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from wirewatch import constants as c
 from wirewatch.api.deps import ApiError, get_state, needs_stream_read, problems
+from wirewatch.api.head import is_head
 from wirewatch.api.limits import StreamSlots
 from wirewatch.logs import get_logger
 
@@ -98,6 +100,14 @@ def _come_back(last: str | None) -> Response:
     return Response(body, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
+def _head(headers: dict[str, str]) -> Response:
+    """HEAD: the headers of the stream's 200 and no body, with no slot taken and no Redis read (the route was a
+    405: uptime checkers saw a broken route). No Content-Length: a stream has none, and "0" would call it empty."""
+    response = Response(media_type="text/event-stream", headers=headers)
+    del response.headers["content-length"]
+    return response
+
+
 async def _response(
     request: Request, stream: str, kind: str, header_id: str | None, query_id: str | None, backlog: int,
     counted: bool,
@@ -109,9 +119,13 @@ async def _response(
         log.warning("sse_redis_unreachable", stream=stream, after=last)
         return _come_back(last)
     state = get_state(request)
-    if not state.streams.take():
+    head = is_head(request)
+    if not (state.streams.free() if head else state.streams.take()):
         raise ApiError(503, "too_many_streams", f"all {state.streams.limit} live streams are taken; try again later",
                        {"Retry-After": str(BUSY_RETRY_S)})  # fmt: skip
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    if head:
+        return _head(headers)
     try:
         # Before the 200, so a Redis failure is a short answer that says `retry`, not a stream that never starts.
         after = await _start_id(state.aclient, stream, last, backlog)
@@ -122,7 +136,6 @@ async def _response(
     except BaseException:  # cancelled: the client left before its stream began
         state.streams.give_back()
         raise
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return _SlotResponse(sse_messages(state.aclient, stream, kind, after), state.streams, headers)
 
 
