@@ -75,7 +75,9 @@ _POSSESSIVE_ENDINGS = ("'s", "’s")
 # which may open a phrase before a name but is never a keyword alone ("York" was the keyword of "New York").
 _NAME_LEADS = frozenset({"New"})
 # French and Italian elided articles, pronouns and prepositions before an apostrophe (the match is a token's
-# start, so the cost is per distinct token, once per process).
+# start, so the cost is per distinct token, once per process). Cut only in the languages that elide: in English
+# the same letters before an apostrophe are a word's own ("C'mon" is no "mon", "Caran d'Ache" no "Caran Ache").
+_ELIDING_LANGUAGES = frozenset({"fr", "it", "ca"})
 _ELISION = re.compile(
     r"(?:[ldjmnstcLDJMNSTC]|[Qq]u|[Ll]orsqu|[Jj]usqu|[Pp]uisqu|[DdAaNnSs]ull|[DdAaNn]ell|[Dd]all"
     r"|[Aa]ll|[Uu]n|[Qq]uell|[Qq]uest)['’](?=\w)"
@@ -86,7 +88,8 @@ _NO_SPACE_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7
 
 class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str, bool]]):
     """Token → what it says whatever the article: (key, (capitalised key, surface) or None, key fits, bare key,
-    weak).
+    weak); ``elide``: whether French and Italian elisions are cut off (one table for the languages that elide, one
+    for the rest, so the choice costs one lookup per article, not a step per token).
 
     The key is lower case except for acronyms ("US", "WHO": not the stop words "us", "who"); a token that starts
     with a capital also gives its key and itself without a possessive (``None`` if it does not); the key fits as a
@@ -96,15 +99,22 @@ class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str, bool]]
     ``_FACTS_MAX`` tokens), looked up without a Python step per token.
     """
 
+    def __init__(self, elide: bool = False) -> None:
+        super().__init__()
+        self.elide = elide
+
     def __missing__(self, token: str) -> tuple[str, tuple[str, str] | None, bool, str, bool]:
         # A French or Italian elision is the word after it ("l'université", "dell'Abruzzo", "qu'il" the stop word
         # "il"); written with a capital, only before a lower-case word (a sentence's "L'université", not the
         # names "L'Oréal", "D'Angelo").
         raw = token
         elision = _ELISION.match(token)
+        named = False  # "d'Ache", "l'Oréal" kept whole: a name, though it opens in lower case
         if elision and (token[0].islower() or token[elision.end()].islower()):
             rest = token[elision.end() :]
-            if len(rest) > 1 and rest not in _CONTRACTION_TAILS:  # "Dell's", "All'll" are English
+            if not self.elide:
+                named = rest[0].isupper()
+            elif len(rest) > 1 and rest not in _CONTRACTION_TAILS:  # "Dell's", "All'll" are English
                 raw = rest
         # The word without a possessive ("NASA's", "China's") or a closing quote or plural possessive ("Browns'",
         # "bar'"): the key it counts for, so "NASA's" adds to "NASA" and no keyword ends in a quote.
@@ -119,7 +129,7 @@ class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str, bool]]
             key = raw  # one string for both (most tokens are lower case already)
         bare = "" if stem is raw else stem if acronym else stem.lower()
         capital = None
-        if raw[0].isupper():
+        if raw[0].isupper() or named:
             capital = (bare or key, stem)
         fits = stem is raw and ((len(key) > 2 and key[0].isalpha() and key[-2] not in "'’") or acronym)
         weak = key in _WEAK or key.endswith(_ADVERB_ENDINGS) or (len(key) > 6 and key.endswith(_SHORT_ADVERB_ENDINGS))
@@ -133,6 +143,7 @@ class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str, bool]]
 # frequent words are in by then.
 _FACTS_MAX = 50_000
 _FACTS = _TokenFacts()
+_ELIDED_FACTS = _TokenFacts(elide=True)  # French, Italian, Catalan (``_ELIDING_LANGUAGES``)
 
 
 @functools.cache
@@ -180,7 +191,8 @@ def extract_keywords(
     raw_tf = Counter(raw)
     # What each distinct token says comes from the per-process table, then every step maps over the tokens
     # without a Python-level step each.
-    facts = list(map(_FACTS.__getitem__, raw_tf))
+    table = _ELIDED_FACTS if language in _ELIDING_LANGUAGES else _FACTS
+    facts = list(map(table.__getitem__, raw_tf))
     key_of = dict(zip(raw_tf, map(itemgetter(0), facts), strict=True))
     keys = list(map(key_of.__getitem__, raw))
     title_keys = keys[: len(title_raw)]
@@ -192,7 +204,7 @@ def extract_keywords(
     for word, bare in {f[0]: f[3] for f in itertools.compress(facts, map(itemgetter(3), facts))}.items():
         tf[bare] += tf[word]
         first[bare] = min(first.get(bare, len(first)), first[word])
-        bare_facts = _FACTS[bare]
+        bare_facts = table[bare]
         if bare_facts[2]:
             good.add(bare)
         if bare_facts[4]:

@@ -218,3 +218,35 @@ def test_months_and_weekdays_are_no_keywords(language: str, title: str, text: st
     assert not calendar & set(found), found
     if language == "es":
         assert "Santo Domingo" in found
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "kept"),
+    [
+        (
+            "C'mon, says the crowd",
+            "C'mon, the crowd shouted at the stadium. C'mon, the fans sang all night long. The stadium crowd "
+            "kept singing C'mon until the lights went out at the stadium.",
+            "C'mon",
+        ),
+        (
+            "Caran d'Ache pencils sell out",
+            "Caran d'Ache makes colour pencils in Geneva. Caran d'Ache pencils sold out this winter, and Caran "
+            "d'Ache plans a second factory for pencils.",
+            "Caran d'Ache",
+        ),
+    ],
+)
+def test_english_apostrophes_are_no_elisions(title: str, text: str, kept: str) -> None:
+    """Elisions are cut in French and Italian only: an English article keeps "C'mon" and "Caran d'Ache" whole,
+    never the fragments "mon" or "Caran Ache"."""
+    found = extract_keywords(title, text, "en")
+    assert kept in found, found
+    assert not {"mon", "Mon", "Caran Ache", "Ache"} & set(found), found
+
+
+def test_english_apostrophes_are_no_elisions_after_a_french_article() -> None:
+    """The per-process token table a French article fills does not cut an English article's words."""
+    extract_keywords("C'est la grève", "C'mon ! C'est la grève. C'est la grève et d'Ache.", "fr")
+    found = extract_keywords("C'mon", "C'mon, the fans sang. C'mon, the crowd shouted. C'mon again.", "en")
+    assert "C'mon" in found and "mon" not in found, found
