@@ -188,6 +188,12 @@ _PLACE_LEADS = words("Mount Mt. Lake Cape Fort Port Saint St. San Santa Isle Gul
 _PLACE_COMPANY_TAILS = words(
     "Power Electric Gas Water Telecom Steel Mining Railway Railways Rail Chemical Chemicals Cement"
 )
+# Nouns that end the name of a product or a device, never a person's, even after a given name or "said": "Touch
+# Bar", "Mac Pro" ("Mac" is a given name), "Echo Dot", "Vision Pro", "Pixel Watch". None is a frequent surname.
+_THING_TAILS = words(
+    "Bar Pad Pads Phone Pro Watch Drive Pen Pencil Keyboard Mouse Buds Pods Mini Plus Dot Tab Ultra Lite Tablet "
+    "Laptop Console Headset Glasses Fold Flip Note"
+)
 # A place followed by ", <US state>" lies in that state ("Paris, Texas"; "Athens, Ga." in AP style), and a state
 # that is also a country is the state there ("Atlanta, Georgia"). New York and Washington are left out: "London,
 # New York and Tokyo", "Paris, Washington and Beijing" are lists of cities. Nor is a state before "and"/"or".
@@ -230,6 +236,7 @@ _PERSON_BEFORE = words(
     photographer designer architect inventor entrepreneur businessman businesswoman billionaire"""
 )
 _ROLES = _PERSON_BEFORE - {"said", "says", "according", "by", "dr", "mr", "mrs", "ms"}
+_SPEECH_BEFORE = frozenset({"said", "says"})
 # "Fuad Basya, spokesman for the army", "Jim Carroll, the White House drug czar": an appositive role.
 _ROLE_AFTER = re.compile(
     r"[ \t]*,[ \t]+(?:(?:a|an|the|its|his|her|their)[ \t]+)?(?:[\w'’-]+[ \t]+){0,3}?(?:"
@@ -453,9 +460,15 @@ def _classify(name: _Name, doc: str, start: int, end: int, titled: bool, initial
     k = len(prev)
     p1 = prev[-1].strip(_PUNCT) if k else ""
     p2 = prev[-2].strip(_PUNCT) if k > 1 else ""
-    if p1 == "the":
+    # "analyst at the World Bank", "by the Monti government": the context tests read past "the", but a speech verb
+    # before "the" is no sign of a person: a role stands between them ("said the analyst Ann Lee"), and "said the
+    # Touch Bar" names a thing.
+    the = p1 == "the"
+    if the:
         p1, p2 = p2, (prev[-3].strip(_PUNCT) if k > 2 else "")
-    if name.person_shape and (p1 in _PERSON_BEFORE or _ROLE_AFTER.match(doc, end, after)):
+    if name.person_shape and (
+        (p1 in _PERSON_BEFORE and not (the and p1 in _SPEECH_BEFORE)) or _ROLE_AFTER.match(doc, end, after)
+    ):
         return "person", 2
     if p1 in ("at", "of", "for", "with", "from") and p2 in _ORG_BEFORE_NOUNS:
         return "organization", 2
@@ -524,11 +537,12 @@ class _Names(dict[str, _Name]):
             static=_static_type(text, False),
             org_head=n == 1 and last in _ORG_HEADS and last not in _TITLES,
             place=text in places,
-            person_shape=n <= 4 and not has_connector,
+            person_shape=n <= 4 and not has_connector and last not in _THING_TAILS,
             acronym=n == 1 and len(text) >= 2 and text.isupper() and text.isalpha() and text not in _NOT_ORG_ACRONYMS,
             surname_shape=(
                 2 <= n <= 3
                 and not has_connector
+                and last not in _THING_TAILS
                 and not any(w.isupper() for w in words)
                 # "Fan Expo Canada" is not a person; "Chad Wolf" is: a country that is a given name, before a surname.
                 and not any(_is_region(w) for w in words[1:])
@@ -599,7 +613,7 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
         return "place", 2  # a city big enough to be meant
     if n > 2 and not has_connector and any(w in _ORG_HEADS for w in words[1:-1]):
         return "organization", 2
-    if 2 <= n <= 4 and words[0] in lexicon.given_names() and not (has_connector and n > 3):
+    if 2 <= n <= 4 and words[0] in lexicon.given_names() and not (has_connector and n > 3) and last not in _THING_TAILS:
         return "person", 3
     if 2 <= n <= 3 and words[0] in _HAN_SURNAMES and all(_HAN_GIVEN.match(w) for w in words[1:]):
         return "person", 2
@@ -875,9 +889,31 @@ def _state_after() -> re.Pattern[str]:
     return re.compile(rf",[ \t]+({'|'.join(map(re.escape, states))})(?![\w'’-])(?![ \t]+(?:and|or|&)[ \t])")
 
 
+# What follows a comma after a state: the next name, up to three capitalised words ("Ukraine", "South Korea").
+_NEXT_NAME = re.compile(r",[ \t]+([A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,2})")
+
+
+def _country_follows(text: str, end: int) -> bool:
+    """Whether ", <a country other than the US>" comes at ``end``: "Moscow, Georgia, Ukraine" is a list going on,
+    where "Athens, Georgia, USA" is an address."""
+    after = _NEXT_NAME.match(text, end)
+    if after is None:
+        return False
+    places = lexicon.places()
+    words = after.group(1).split()
+    for k in range(len(words), 0, -1):
+        place = places.get(" ".join(words[:k]))
+        if place is not None and place.kind == "country":
+            return place.country != "US"
+    return False
+
+
 def _qualify(text: str, mentions: list[Mention]) -> None:
     """File a city followed by ", <US state>" under both ("Paris, Texas": not in France), and a state that is also
-    a country, written after a place outside that country, as the state ("Atlanta, Georgia": not in Georgia)."""
+    a country, written after a place outside that country, as the state ("Atlanta, Georgia": not in Georgia).
+
+    A list is no such pair: the state followed by a comma and a country other than the US ("Moscow, Georgia,
+    Ukraine"), or a state that is also a country after a country ("Armenia, Georgia"), is one more item of it."""
     places = lexicon.places()
     for i, m in enumerate(mentions):
         if m.type != "place" or not text.startswith(",", m.end):
@@ -890,6 +926,10 @@ def _qualify(text: str, mentions: list[Mention]) -> None:
         place = places.get(m.text)
         elsewhere = places[state].country  # "Georgia" names a country too: "Tbilisi, Georgia" is that one
         if place is not None and place.country == elsewhere != "US":
+            continue
+        if elsewhere != "US" and place is not None and place.kind == "country":
+            continue  # "Armenia, Georgia": countries in a row
+        if text.startswith(",", after.end()) and _country_follows(text, after.end()):
             continue
         if place is not None and place.kind == "city" and place.country != "US":
             m.qualified = f"{m.text}, {state}"

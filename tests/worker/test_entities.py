@@ -427,3 +427,63 @@ def test_country_before_the_person_stays_a_country() -> None:
     """A country mentioned before a person of that surname stays the country: only later mentions resolve."""
     found = _one("Jordan closed its border on Friday. Michael Jordan, who lives in Chicago, was not affected.")
     assert ("Jordan", "place", 1) in found
+
+
+@pytest.mark.parametrize(
+    ("text", "thing"),
+    [
+        ("Apple said the Touch Bar replaces the function keys.", "Touch Bar"),
+        ("Reviewers said the Surface Pro was fast, and the Touch Bar was slow.", "Surface Pro"),
+        ("He bought a Mac Pro yesterday.", "Mac Pro"),  # "Mac" is a given name
+        ("Amazon said Echo Dot sales rose.", "Echo Dot"),  # so is "Echo"
+        ("Critics said Vision Pro is heavy.", "Vision Pro"),
+        ("Google said the Pixel Watch would ship in May.", "Pixel Watch"),
+    ],
+)
+def test_product_names_are_no_people(text: str, thing: str) -> None:
+    """A name ending in a product noun ("… Bar", "… Pro", "… Watch") is no person, even after a given name or
+    "said"; nor is a name after "said the" ("said the Touch Bar")."""
+    people = _names(extract_entities("", text, "en"), "person")
+    assert thing not in people, people
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("The company said Mac Smith would lead the project.", "Mac Smith"),
+        ("Asked about the results, said Echo Jones, the team was pleased.", "Echo Jones"),
+        ("The minister said the plan would work, according to Tim Cook.", "Tim Cook"),
+    ],
+)
+def test_people_stay_people_near_products(text: str, person: str) -> None:
+    """Given names before a surname, and a name right after "said" or "according to", are still people."""
+    assert person in _names(extract_entities("", text, "en"), "person")
+
+
+@pytest.mark.parametrize(
+    ("text", "places", "absent"),
+    [
+        (
+            "Troops from Moscow, Georgia, Ukraine and Belarus met.",
+            {"Moscow", "Georgia", "Ukraine", "Belarus"},
+            {"Moscow, Georgia", "Georgia (U.S. state)"},
+        ),
+        (
+            "Leaders of Armenia, Georgia, Azerbaijan and Turkey met.",
+            {"Armenia", "Georgia", "Azerbaijan", "Turkey"},
+            {"Georgia (U.S. state)"},
+        ),
+        ("Flights link Istanbul, Georgia, Armenia.", {"Istanbul", "Georgia", "Armenia"}, {"Georgia (U.S. state)"}),
+        (
+            "The plant in Athens, Georgia, USA, closed.",
+            {"Athens, Georgia", "Georgia (U.S. state)", "United States"},
+            {"Athens", "Georgia"},
+        ),
+    ],
+)
+def test_a_list_of_places_is_no_city_in_a_state(text: str, places: set[str], absent: set[str]) -> None:
+    """ "Moscow, Georgia, Ukraine" is three places, not a Moscow in Georgia: a state followed by a comma and a
+    country other than the US, or after a country, is one more item of a list."""
+    found = _names(extract_entities("", text, "en"), "place")
+    assert places <= found, found
+    assert not absent & found, found

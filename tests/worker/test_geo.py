@@ -99,6 +99,8 @@ def test_person_named_after_a_country_gives_no_country(text: str) -> None:
         ("He grew up in Athens, Georgia, and moved to Houston.", ["US"], {"GR", "GE"}),
         ("Georgia Power said on Monday it would raise rates for customers in Atlanta.", ["US"], {"GE"}),
         ("Michael Jordan played for the Bulls. Jordan scored 30 points on Friday night.", [], {"JO"}),
+        ("Troops from Moscow, Georgia, Ukraine and Belarus met.", ["RU", "GE", "UA", "BY"], {"US"}),
+        ("Leaders of Armenia, Georgia, Azerbaijan and Turkey met.", ["AM", "GE", "AZ", "TR"], {"US"}),
     ],
 )
 def test_place_words_inside_other_names_give_no_country(text: str, expected: list[str], absent: set[str]) -> None:
