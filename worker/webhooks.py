@@ -11,11 +11,30 @@ Signature (HMAC-SHA256 with the subscription's secret over ``"<timestamp>." + bo
 
 A receiver recomputes it over the raw body and refuses timestamps older than a few minutes (`verify`).
 Every message ends in one counted, logged outcome in ``ww:{ww}:stats:alerts``: ``webhook:delivered``,
-``webhook:gave_up`` (after `WEBHOOK_MAX_ATTEMPTS`, or at once for a refused address or a 410 Gone) or
-``webhook:dropped`` (the subscription or its webhook is gone, or switched off). A 429 or 503 with Retry-After is
-tried again no sooner than it asks (up to `WEBHOOK_RETRY_AFTER_MAX_S`). A 410 Gone also switches the
-subscription's webhook off (`worker.subscriptions.switch_webhook_off`) until the subscription is updated: its
-alerts are still written, and no more are POSTed to a receiver that said it is gone.
+``webhook:gave_up`` or ``webhook:dropped`` (the subscription or its webhook is gone, or switched off).
+
+What the receiver's answer does (`worth_retrying`):
+
+- a 2xx: delivered.
+- transient, tried again with backoff, up to `WEBHOOK_MAX_ATTEMPTS` in all, then given up: every 5xx (the
+  receiver's own trouble, which it can mend without us sending anything different; 501 and 505 included, since
+  a proxy in front of a receiver being deployed says them too, and the attempts are few), no answer in time or
+  no connection, and the five 4xx that say "not now" rather than "not this": 408 Request Timeout, 421 Misdirected
+  Request (RFC 9110: retry on another connection; every try is a new one), 423 Locked, 425 Too Early and
+  429 Too Many Requests. A 429 or 503 with Retry-After is tried again no sooner than it asks (up to
+  `WEBHOOK_RETRY_AFTER_MAX_S`).
+- permanent, given up at the first attempt: any 3xx and every other 4xx (400, 401, 403, 404, 405, 409, 413, 415,
+  422, 451, …). The same signed body to the same URL gets the same answer until someone changes the receiver or
+  the subscription (a refused signature, a wrong path, a body too large), so five more POSTs over minutes of
+  backoff only add load and hide the fault. A redirect is never followed (it could point a signed POST anywhere;
+  `producers.fetch.post` does not follow it either), so asking again meets it again: it is given up with the
+  status and where it pointed, as ``scheme://host/…``, so the operator can fix the URL. The webhook stays on: the
+  next alert is tried afresh, since the receiver may be fixed by then.
+- 410 Gone, permanent too, and more: the receiver says the endpoint is gone for good, so it also switches the
+  subscription's webhook off (`worker.subscriptions.switch_webhook_off`) until the subscription is updated: its
+  alerts are still written, and no more are POSTed to it.
+
+A refused address (private, bad scheme, no secret) is given up at once as well, before anything is sent.
 """
 
 from __future__ import annotations
@@ -27,7 +46,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import redis
 from celery import Celery, Task
@@ -57,11 +76,37 @@ class WebhookFailed(WirewatchError):
 
 
 class WebhookRefused(WirewatchError):
-    """Raised when a webhook URL must not be called (private address, bad scheme, a 410 Gone): never retried."""
+    """Raised when a webhook URL must not be called (private address, bad scheme, no secret), or its receiver's
+    answer will not change (`WebhookRejected`): never retried."""
 
 
-class WebhookGone(WebhookRefused):
+class WebhookRejected(WebhookRefused):
+    """Raised when the receiver's answer will not change on a retry (a redirect, a 4xx that is not one of the
+    transient ones): never retried. ``location`` is where a redirect pointed, as ``scheme://host/…``."""
+
+    def __init__(self, message: str, status: int, location: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.location = location
+
+
+class WebhookGone(WebhookRejected):
     """Raised when the receiver answered 410 Gone: never retried, and the subscription's webhook is switched off."""
+
+    def __init__(self) -> None:
+        super().__init__("http 410: the receiver says the endpoint is gone", status=410)
+
+
+# The 4xx that say "not now" rather than "not this" (see the module docstring).
+_TRANSIENT_4XX = frozenset({408, 421, 423, 425, 429})
+
+
+def worth_retrying(status: int) -> bool:
+    """Whether a non-2xx answer may change when the same POST is sent again: every 5xx and the transient 4xx.
+    Redirects and the other client errors are permanent."""
+    if 300 <= status < 500:
+        return status in _TRANSIENT_4XX
+    return True  # 5xx; and a 1xx or 6xx+ no receiver should send, tried again as before
 
 
 class Attempt(NamedTuple):
@@ -105,9 +150,10 @@ def deliver(url: str, body: bytes, secret: str | None, *, timeout_s: float = c.W
             allow_private: bool = False, now: Callable[[], float] = time.time,
             extra_headers: dict[str, str] | None = None) -> int:  # fmt: skip
     """POST `body` to `url`, signed with `secret`; the HTTP status, or WebhookFailed/Refused. Without a secret
-    nothing is sent (an unsigned alert cannot be told from a forged one). A redirect is a failure: it could
-    point a signed POST anywhere. A 410 Gone is refused: the receiver said the endpoint is gone for good.
-    Reasons name the receiver as `scheme://host/…` only: a chat webhook's path and query are its credential.
+    nothing is sent (an unsigned alert cannot be told from a forged one). A transient status (`worth_retrying`)
+    is a WebhookFailed; a permanent one a WebhookRejected (a redirect, never followed: it could point a signed
+    POST anywhere), and a 410 Gone a WebhookGone. Reasons name the receiver, and where a redirect pointed, as
+    `scheme://host/…` only: a chat webhook's path and query are its credential.
 
     The POST goes through `producers.fetch.post`: the receiver's name is resolved once, every address it
     gives must be public (unless `allow_private`), and the connection is made to that vetted address with the
@@ -127,12 +173,32 @@ def deliver(url: str, body: bytes, secret: str | None, *, timeout_s: float = c.W
         raise WebhookRefused(_without_url(str(e), url)) from e
     except FetchError as e:
         raise WebhookFailed(_without_url(f"{type(e).__name__}: {e}", url)) from e
+    if 200 <= status < 300:
+        return status
     if status == 410:
-        raise WebhookGone("http 410: the receiver says the endpoint is gone")
-    if not 200 <= status < 300:
-        retry_after = parse_retry_after(answer.get("retry-after")) if status in (429, 503) else None
-        raise WebhookFailed(f"http {status}", retry_after_s=retry_after)
-    return status
+        raise WebhookGone
+    if 300 <= status < 400:
+        raise _redirect(status, answer.get("location"), url)
+    if not worth_retrying(status):
+        raise WebhookRejected(f"http {status}: a client error that will not change on a retry (check the "
+                              "receiver's logs, the secret and the URL)", status=status)  # fmt: skip
+    retry_after = parse_retry_after(answer.get("retry-after")) if status in (429, 503) else None
+    raise WebhookFailed(f"http {status}", retry_after_s=retry_after)
+
+
+def _redirect(status: int, location: str | None, url: str) -> WebhookRejected:
+    """A redirect, given up: where it pointed (resolved against the webhook, as `scheme://host/…`), or that it
+    named nowhere."""
+    if not location:
+        return WebhookRejected(f"http {status}: a redirect with no Location, not followed; check the webhook URL",
+                               status=status)  # fmt: skip
+    try:
+        target = webhook_origin(urljoin(url, location.strip()))
+    except ValueError:  # a Location urljoin cannot read (a broken IPv6 literal)
+        target = "…"
+    return WebhookRejected(f"http {status}: a redirect to {target}, not followed (a signed POST goes only to the "
+                           "webhook's URL); update the subscription's webhook", status=status,
+                           location=target)  # fmt: skip
 
 
 def _without_url(reason: str, url: str) -> str:
@@ -198,7 +264,10 @@ def _post(client: redis.Redis, settings: Settings, message: WebhookMessage, webh
             log.warning("webhook_switched_off", subscription_id=message.subscription_id,
                         receiver=webhook_origin(webhook), reason=str(e),
                         action="alerts are still written; update the subscription to switch it on")  # fmt: skip
-        return _final(client, "webhook:gave_up", fields, reason=str(e))
+        return _final(client, "webhook:gave_up", fields, reason=str(e), status=e.status)
+    except WebhookRejected as e:
+        where = {} if e.location is None else {"location": e.location}
+        return _final(client, "webhook:gave_up", fields, reason=str(e), status=e.status, **where)
     except WebhookRefused as e:
         return _final(client, "webhook:gave_up", fields, reason=str(e))
     except WebhookFailed as e:

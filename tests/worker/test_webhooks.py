@@ -27,11 +27,13 @@ from worker.webhooks import (
     WebhookFailed,
     WebhookMessage,
     WebhookRefused,
+    WebhookRejected,
     attempt_delivery,
     backoff_s,
     deliver,
     sign,
     verify,
+    worth_retrying,
 )
 
 SECRET = "s3cret-s3cret-s3cret"
@@ -109,11 +111,14 @@ def test_delivery_is_signed_over_timestamp_and_body() -> None:
 
 
 def test_failures_and_refusals() -> None:
-    """A 500, a redirect and a dead host fail (to be retried); private addresses are refused by default."""
-    with Receiver([500, 302]) as rx:
+    """A 500 and a dead host fail (to be retried); a redirect and a 404 are rejected (never retried); private
+    addresses are refused by default."""
+    with Receiver([500, 302, 404]) as rx:
         with pytest.raises(WebhookFailed, match="500"):
             deliver(rx.url, b"{}", SECRET, allow_private=True)
-        with pytest.raises(WebhookFailed, match="302"):
+        with pytest.raises(WebhookRejected, match="302"):
+            deliver(rx.url, b"{}", SECRET, allow_private=True)
+        with pytest.raises(WebhookRejected, match="404"):
             deliver(rx.url, b"{}", SECRET, allow_private=True)
     with pytest.raises(WebhookFailed):
         deliver(_dead_url(), b"{}", SECRET, allow_private=True, timeout_s=2)
@@ -422,3 +427,94 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_as_a_timeout(answer: byt
     assert time.monotonic() - started < 2.5
     thread.join(timeout=15)
     server.close()
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 413, 415, 422])
+def test_a_permanent_client_error_is_given_up_at_once(
+    client: redis.Redis, settings: Settings, caplog: pytest.LogCaptureFixture, status: int
+) -> None:
+    """A 4xx that a retry cannot change (a bad request, a refused signature, no such endpoint, a body too large)
+    ends `gave_up` at the first attempt, logged with the status and the reason; the webhook stays on. It used to
+    get five more POSTs over ~30 s of backoff."""
+    with Receiver([status, 200]) as rx:
+        _sub(client, rx.url)
+        message = WebhookMessage(alert_id="alr_p", subscription_id="sub_hook", body='{"id": "alr_p"}')
+        local = settings.model_copy(update={"allow_private_networks": True})
+        assert attempt_delivery(client, local, message, 0).outcome == "gave_up"
+    assert len(rx.requests) == 1
+    assert client.hgetall(c.ALERT_STATS) == {"webhook:gave_up": "1"}
+    assert webhook_off(client, "sub_hook") is None  # switching off is the 410's alone
+    [line] = [r.getMessage() for r in caplog.records if "webhook_not_delivered" in r.getMessage()]
+    assert f"'status': {status}" in line and f"http {status}" in line and "will not change" in line
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_given_up_at_once_naming_only_the_host_it_points_to(
+    client: redis.Redis, settings: Settings, caplog: pytest.LogCaptureFixture, status: int
+) -> None:
+    """A redirect is never followed (a signed POST goes only where the subscription says), and asking again gets
+    the same redirect: given up at the first attempt, logged with the status and where it pointed as
+    `scheme://host/…` (never its path or query, which can carry a credential), so the operator can fix the URL."""
+    location = "https://moved.example:8443/services/T0/XOXB-SECRET-PATH?token=QUERYSECRET"
+    with Receiver([(status, {"Location": location}), 200]) as rx:
+        _sub(client, rx.url)
+        message = WebhookMessage(alert_id="alr_m", subscription_id="sub_hook", body='{"id": "alr_m"}')
+        local = settings.model_copy(update={"allow_private_networks": True})
+        assert attempt_delivery(client, local, message, 0).outcome == "gave_up"
+    assert len(rx.requests) == 1
+    assert client.hgetall(c.ALERT_STATS) == {"webhook:gave_up": "1"}
+    assert webhook_off(client, "sub_hook") is None
+    [line] = [r.getMessage() for r in caplog.records if "webhook_not_delivered" in r.getMessage()]
+    assert f"'status': {status}" in line and "https://moved.example:8443/…" in line and "not followed" in line
+    assert "XOXB-SECRET-PATH" not in caplog.text and "QUERYSECRET" not in caplog.text
+
+
+def test_a_relative_or_missing_redirect_location_is_named_by_the_receiver_host(settings: Settings) -> None:
+    """A relative Location points at the receiver's own host; none at all is said to be missing."""
+    with Receiver([(308, {"Location": "/v2/hook?sig=QUERYSECRET"}), 302]) as rx:
+        with pytest.raises(WebhookRejected) as relative:
+            deliver(rx.url, b"{}", SECRET, allow_private=True)
+        with pytest.raises(WebhookRejected) as missing:
+            deliver(rx.url, b"{}", SECRET, allow_private=True)
+    origin = rx.url.removesuffix("/hook") + "/…"
+    assert relative.value.status == 308 and relative.value.location == origin
+    assert origin in str(relative.value) and "QUERYSECRET" not in str(relative.value)
+    assert missing.value.status == 302 and missing.value.location is None and "no Location" in str(missing.value)
+
+
+@pytest.mark.parametrize("status", [408, 421, 423, 425, 429, 500, 502, 503, 504])
+def test_a_transient_status_is_still_retried(client: redis.Redis, settings: Settings, status: int) -> None:
+    """A timeout, a "too early", a rate limit or a server error can pass: retried with backoff, as before."""
+    with Receiver([status, 200]) as rx:
+        _sub(client, rx.url)
+        message = WebhookMessage(alert_id="alr_t", subscription_id="sub_hook", body='{"id": "alr_t"}')
+        local = settings.model_copy(update={"allow_private_networks": True})
+        outcomes = [attempt_delivery(client, local, message, n).outcome for n in range(2)]
+    assert outcomes == ["retry", "delivered"]
+    assert len(rx.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "transient"),
+    [(300, False), (304, False), (308, False), (400, False), (401, False), (403, False), (404, False),
+     (405, False), (409, False), (410, False), (413, False), (422, False), (451, False), (499, False),
+     (408, True), (421, True), (423, True), (425, True), (429, True), (500, True), (501, True), (503, True),
+     (599, True)],
+)  # fmt: skip
+def test_which_statuses_are_worth_another_try(status: int, transient: bool) -> None:
+    """Redirects and client errors are permanent but for the five a retry can change; every 5xx is transient."""
+    assert worth_retrying(status) is transient
+
+
+def test_the_celery_task_gives_up_a_404_without_retrying(webhook_worker: Any, client: redis.Redis) -> None:
+    """Through the webhooks queue: a 404 is one POST and one `gave_up`, not six POSTs over a minute of backoff."""
+    with Receiver([404, 200]) as rx:
+        _sub(client, rx.url)
+        message = WebhookMessage(alert_id="alr_6", subscription_id="sub_hook", body='{"id": "alr_6"}')
+        webhook_worker.send_task(WEBHOOK_TASK, args=[message.model_dump()], queue=c.WEBHOOK_QUEUE)
+        deadline = time.monotonic() + 30
+        while client.hget(c.ALERT_STATS, "webhook:gave_up") is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # a retry (backoff 0.1 s here) would have POSTed again by now
+    assert client.hgetall(c.ALERT_STATS) == {"webhook:gave_up": "1"}
+    assert len(rx.requests) == 1
