@@ -150,3 +150,27 @@ def test_add_refuses_a_loopback_webhook_unless_private_networks_are_allowed(cli:
     config.write_text("allow_private_networks: true\n")
     taken = cli.invoke(main, [*args, "-c", str(config)])
     assert taken.exit_code == 0 and taken.output.startswith("saved: local"), taken.output
+
+
+def test_a_secret_over_the_limit_is_refused_by_the_cli_and_the_config_as_by_the_api(
+    cli: CliRunner, client: redis.Redis, tmp_path: Path
+) -> None:
+    """`subscriptions add --secret` and a config entry's `secret:` take at most WEBHOOK_SECRET_MAX_CHARS characters,
+    the HTTP API's limit: a longer one exits 2 saying so (the config error naming the entry's `secret`), where both
+    used to store it. One at the limit is taken."""
+    hook = "https://hooks.example.com/x"
+    too_long = "s" * (c.WEBHOOK_SECRET_MAX_CHARS + 1)
+    refused = cli.invoke(main, ["subscriptions", "add", "h", "china", "--webhook", hook, "--secret", too_long])
+    assert refused.exit_code == 2 and f"at most {c.WEBHOOK_SECRET_MAX_CHARS} characters" in refused.output
+    assert list_subscriptions(client) == []
+    longest = "s" * c.WEBHOOK_SECRET_MAX_CHARS
+    taken = cli.invoke(main, ["subscriptions", "add", "h", "china", "--webhook", hook, "--secret", longest])
+    assert taken.exit_code == 0, taken.output
+    for secret, webhook in ((too_long, hook), (too_long, None), ("short", None)):
+        config = tmp_path / "long.yml"
+        hook_line = f"    webhook: {webhook}\n" if webhook else ""
+        config.write_text(f"subscriptions:\n  - name: c\n    query: china\n    secret: {secret}\n{hook_line}")
+        result = cli.invoke(main, ["subscriptions", "list", "-c", str(config)])
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith("wirewatch: config error: subscriptions.0.secret: "), result.output
+        assert secret not in result.output

@@ -31,19 +31,24 @@ from wirewatch.settings import describe_error
 
 
 def config_query_error(settings: Any) -> str | None:
-    """One line naming the first config subscription whose query does not parse, or whose webhook is
-    unusable (not http(s), or without a secret to sign with), or None."""
+    """One line naming the first config subscription whose query does not parse, whose secret is too short or too
+    long, or whose webhook is unusable (not http(s), or without a secret to sign with), or None. The same checks
+    as the CLI's and the HTTP API's (`worker.subscriptions.validate`)."""
     from worker.query import QuerySyntaxError, parse_query
-    from worker.subscriptions import check_webhook
+    from worker.subscriptions import check_secret, check_webhook
 
     for i, entry in enumerate(settings.subscriptions):
         try:
             parse_query(entry.query)
         except QuerySyntaxError as e:
             return f"subscriptions.{i}.query: {e}"
+        secret = entry.secret.get_secret_value() if entry.secret is not None else None
         try:
-            check_webhook(entry.webhook, entry.secret.get_secret_value() if entry.secret else None,
-                          allow_private=settings.allow_private_networks)  # fmt: skip
+            check_secret(secret)
+        except ValueError as e:
+            return f"subscriptions.{i}.secret: {e}"
+        try:
+            check_webhook(entry.webhook, secret, allow_private=settings.allow_private_networks)
         except ValueError as e:
             return f"subscriptions.{i}.webhook: {e}"
     return None

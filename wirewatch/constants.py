@@ -128,6 +128,11 @@ WEBHOOK_BACKOFF_MAX_S = 300.0
 # unacknowledged message, which the broker hands out again after VISIBILITY_TIMEOUT_S (a second POST).
 WEBHOOK_RETRY_AFTER_MAX_S = 600.0
 WEBHOOK_TOLERANCE_S = 300  # receivers should refuse signatures older than this (replay window)
+# A subscription's signing secret, in characters, checked by `worker.subscriptions.check_secret` for the CLI, the
+# config file and the HTTP API alike: 16 (the API tokens' floor) is 96 bits of hex, short of guessing; 200 is far
+# over any HMAC key worth having (SHA-256 hashes a key over 64 bytes down to 32) and bounds what is stored.
+WEBHOOK_SECRET_MIN_CHARS = 16
+WEBHOOK_SECRET_MAX_CHARS = 200
 # Deliveries in flight to one receiver (host and port) at a time, across all workers: a receiver that hangs
 # holds this many threads for its timeout, not every thread of the webhooks (and feeds) worker.
 WEBHOOK_HOST_MAX_CONCURRENT = 2

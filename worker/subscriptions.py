@@ -96,18 +96,33 @@ def subscription_id(name: str) -> str:
     return "sub_" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
 
 
-MIN_SECRET_CHARS = 16
+def check_secret(secret: str | None, *, required: bool = False) -> None:
+    """Raise ValueError unless `secret` is absent (and not `required`: a webhook's alerts are signed with it) or
+    WEBHOOK_SECRET_MIN_CHARS to WEBHOOK_SECRET_MAX_CHARS characters long. The one rule for a subscription's secret,
+    through `check_webhook` and `validate`, for the CLI, the config file and the HTTP API alike; the message
+    gives the length, never the secret."""
+    if secret is None and not required:
+        return
+    if secret is None or len(secret) < c.WEBHOOK_SECRET_MIN_CHARS:
+        given = "" if secret is None else f" (this one has {len(secret)})"
+        raise ValueError(f"a webhook needs a secret of at least {c.WEBHOOK_SECRET_MIN_CHARS} characters: every alert "
+                         f"it gets is signed with it{given}")  # fmt: skip
+    if len(secret) > c.WEBHOOK_SECRET_MAX_CHARS:
+        raise ValueError(f"a webhook secret may be at most {c.WEBHOOK_SECRET_MAX_CHARS} characters (this one has "
+                         f"{len(secret)})")  # fmt: skip
 
 
 def check_webhook(webhook: str | None, secret: str | None, *, allow_private: bool = True) -> None:
     """Raise ValueError unless `webhook` is absent, or an http(s) URL with a secret to sign its alerts with:
     a receiver cannot tell a forged alert from a real one without the signature, so none goes out unsigned.
+    The secret, with a webhook or without, must pass `check_secret`.
 
     ``allow_private``: the deployment's ``allow_private_networks``. Without it, a webhook whose host is written as
     a loopback, private or link-local address, or is ``localhost``, is refused now rather than at every alert (a
     name that resolves to one is still refused at delivery, which resolves it).
     """
     if webhook is None:
+        check_secret(secret)
         return
     if not webhook.lower().startswith(("http://", "https://")) or len(webhook) > 2000:
         raise ValueError("a webhook must be an http:// or https:// URL (at most 2,000 characters)")
@@ -129,9 +144,7 @@ def check_webhook(webhook: str | None, secret: str | None, *, allow_private: boo
                          "network)")  # fmt: skip
     if parts.username is not None or parts.password is not None:  # the POST refuses them: it would never be sent
         raise ValueError("a webhook URL must not carry credentials (user:password@); alerts are signed instead")
-    if not secret or len(secret) < MIN_SECRET_CHARS:
-        raise ValueError(f"a webhook needs a secret of at least {MIN_SECRET_CHARS} characters: every alert it "
-                         "gets is signed with it")  # fmt: skip
+    check_secret(secret, required=True)
 
 
 def _private_host(host: str) -> bool:
@@ -233,7 +246,7 @@ def sync_config(client: redis.Redis, settings: Settings) -> int:
     """
     changed = 0
     for entry in settings.subscriptions:
-        secret = entry.secret.get_secret_value() if entry.secret else None
+        secret = entry.secret.get_secret_value() if entry.secret is not None else None
         try:
             sub = validate(entry.name, entry.query, entry.webhook, secret,
                            allow_private=settings.allow_private_networks)  # fmt: skip

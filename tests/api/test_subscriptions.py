@@ -216,3 +216,16 @@ def test_a_gone_webhook_is_shown_off_and_a_post_switches_it_back_on(webhook_work
         _alerts_after(http, rx, _article(3), 3)
         assert len(rx.requests) == 2
     assert [json.loads(body)["title"] for _, body in rx.requests] == ["Bridge 1 reopens", "Bridge 3 reopens"]
+
+
+def test_a_secret_has_the_same_limits_as_in_the_cli_and_config(http: httpx.Client) -> None:
+    """POST /v1/subscriptions refuses a secret outside WEBHOOK_SECRET_MIN_CHARS..WEBHOOK_SECRET_MAX_CHARS with the
+    shared validator's message (the one the CLI and the config give), and takes one at either bound."""
+    base = {"name": "bridges", "query": "bridge", "webhook": "https://hooks.example.com/x"}
+    for n, why in ((c.WEBHOOK_SECRET_MAX_CHARS + 1, f"at most {c.WEBHOOK_SECRET_MAX_CHARS} characters (this one "
+                    f"has {c.WEBHOOK_SECRET_MAX_CHARS + 1})"), (c.WEBHOOK_SECRET_MIN_CHARS - 1, "at least")):  # fmt: skip
+        refused = http.post("/v1/subscriptions", json={**base, "secret": "s" * n}, headers=WRITE)
+        assert refused.status_code == 422 and refused.json()["error"] == "invalid_subscription", refused.text
+        assert why in refused.json()["detail"] and "s" * n not in refused.text
+    for n in (c.WEBHOOK_SECRET_MIN_CHARS, c.WEBHOOK_SECRET_MAX_CHARS):
+        assert http.post("/v1/subscriptions", json={**base, "secret": "s" * n}, headers=WRITE).status_code == 201

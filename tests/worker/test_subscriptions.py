@@ -50,6 +50,25 @@ def test_a_malformed_query_is_refused_with_its_position() -> None:
     assert validate("hook", "china", webhook="https://hooks.example.com/x", secret="s" * 16).secret == "s" * 16
 
 
+@pytest.mark.parametrize("webhook", ["https://hooks.example.com/x", None])
+def test_a_secret_has_one_length_rule_with_or_without_a_webhook(webhook: str | None) -> None:
+    """validate(), which the CLI, the config file and the HTTP API all call, takes a secret of
+    WEBHOOK_SECRET_MIN_CHARS to WEBHOOK_SECRET_MAX_CHARS characters and refuses others, saying the bound and the
+    length. The API alone capped it at 200; the CLI and the config took any length."""
+    shortest, longest = "s" * c.WEBHOOK_SECRET_MIN_CHARS, "é" * c.WEBHOOK_SECRET_MAX_CHARS  # characters, not bytes
+    assert validate("hook", "china", webhook=webhook, secret=shortest).secret == shortest
+    assert validate("hook", "china", webhook=webhook, secret=longest).secret == longest
+    with pytest.raises(ValueError, match=f"at most {c.WEBHOOK_SECRET_MAX_CHARS} characters \\(this one has 201\\)"):
+        validate("hook", "china", webhook=webhook, secret="s" * (c.WEBHOOK_SECRET_MAX_CHARS + 1))
+    for short in ("", "s" * (c.WEBHOOK_SECRET_MIN_CHARS - 1)):
+        with pytest.raises(ValueError, match=f"at least {c.WEBHOOK_SECRET_MIN_CHARS} characters"):
+            validate("hook", "china", webhook=webhook, secret=short)
+    with pytest.raises(ValueError, match="at most") as refused:  # the message never carries the secret
+        validate("hook", "china", webhook=webhook, secret="XSECRETX" * 100)
+    assert "XSECRETX" not in str(refused.value)
+    assert validate("plain", "china").secret is None  # none is needed without a webhook
+
+
 def version(client: redis.Redis) -> int:
     return int(client.get(c.SUBSCRIPTIONS_VERSION) or 0)
 

@@ -65,7 +65,12 @@ class SubscriptionIn(_Body):
     name: str = Field(..., min_length=1, max_length=200)
     query: str = Field(..., min_length=1, max_length=10_000)
     webhook: str | None = Field(None, max_length=2000, description="http(s) URL; alerts are POSTed there, signed.")
-    secret: str | None = Field(None, min_length=16, max_length=200, description="HMAC key for webhook signatures.")
+    # Its length is checked by `validate`, the rule the CLI and the config share (a 422 `invalid_subscription`
+    # saying the bound); the bounds are only documented here, where pydantic's own check would say it differently.
+    secret: str | None = Field(None, description=f"HMAC key for webhook signatures, {c.WEBHOOK_SECRET_MIN_CHARS} to "
+                               f"{c.WEBHOOK_SECRET_MAX_CHARS} characters.",
+                               json_schema_extra={"minLength": c.WEBHOOK_SECRET_MIN_CHARS,
+                                                  "maxLength": c.WEBHOOK_SECRET_MAX_CHARS})  # fmt: skip
 
 
 class SubscriptionPage(_Body):
