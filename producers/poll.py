@@ -7,6 +7,10 @@ next poll time written in the same atomic step that releases the claim.
 
 A feed is claimed by the URL it was added as (`FeedRecord.key`) and fetched where it lives now (`FeedRecord.url`):
 a permanent redirect to a URL `move_refused` accepts moves it there in the completing step (`feed_moved`).
+
+Health an operator needs without the logs goes to the feed's record (the last of each kind, shown by
+``feeds list`` and ``/v1/feeds``) and to the ``ww:feeds`` stream: broken / recovered, quiet / resumed, moved
+(`FeedMove`) and a ttl or max-age cut to the feed's ceiling (`HintClamp`).
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from producers.schedule import (
     FEED_BROKEN_AFTER,
     FEED_UNCONDITIONAL_EVERY,
     Claim,
+    FeedMove,
     FeedRecord,
     FeedSchedule,
+    HintClamp,
     HostGate,
     cache_max_age,
     failure_delay,
@@ -165,11 +171,21 @@ def _complete(schedule: FeedSchedule, claim: Claim, record: FeedRecord, next_at:
 
 
 def _complete_moved(
-    schedule: FeedSchedule, claim: Claim, record: FeedRecord, moved_from: str, next_at: float, slot: _Slot
+    schedule: FeedSchedule,
+    claim: Claim,
+    record: FeedRecord,
+    moved_from: str,
+    next_at: float,
+    slot: _Slot,
+    at: float,
 ) -> bool:
-    """`_complete` for a feed a permanent redirect moves from ``moved_from`` to ``record.url``; when another
-    feed is monitored there, it stays where it was (two feeds are not merged into one) and says so once."""
-    done = schedule.complete_moved(claim, record, moved_from, next_at, release_host=slot.host if slot.held else None)
+    """`_complete` for a feed a permanent redirect moves from ``moved_from`` to ``record.url``, the move kept as
+    its last (`FeedMove`) and sent as a ``feed_moved`` health event; when another feed is monitored there, it
+    stays where it was (two feeds are not merged into one) and says so once."""
+    move = FeedMove(from_url=moved_from, to_url=record.url, at=utc_datetime(at))
+    moved = record.model_copy(update={"last_move": move})
+    done = schedule.complete_moved(claim, moved, moved_from, next_at, release_host=slot.host if slot.held else None,
+                                   now=at)  # fmt: skip
     slot.held = False
     if done == "taken":
         target = record.url
@@ -178,6 +194,7 @@ def _complete_moved(
         return schedule.complete(claim, _refused(claim, stayed, target, "taken"), next_at)
     if done == "done":
         log.bind(feed=claim.url).info("feed_moved", from_origin=_origin(moved_from), to_origin=_origin(record.url))
+        _health(schedule, moved, "feed_moved", at, from_url=moved_from, to_url=record.url, log_it=False)
     return done == "done"
 
 
@@ -375,8 +392,12 @@ def _finish(
     moved_from: str | None = None,
 ) -> PollOutcome:
     over = hint_past_ceiling(record, **hints)
+    clamp = None
     if over is not None and over != record.hint_clamped_s:  # said when first seen, not at every poll
         log.bind(feed=claim.url).info("feed_hint_clamped", hint_s=over, ceiling_s=record.ceiling_s)
+        hint = "ttl" if hints.get("ttl_s") == over else "max_age"
+        clamp = HintClamp(hint=hint, hint_s=over, ceiling_s=record.ceiling_s, at=utc_datetime(at))
+        record = record.model_copy(update={"last_hint_clamp": clamp})
     if over is not None or any(hints.values()):
         record = record.model_copy(update={"hint_clamped_s": over})
     delay = success_delay(record, at, rng, **hints)
@@ -390,7 +411,10 @@ def _finish(
     if moved_from is None:
         ok = _complete(schedule, claim, record, next_at, slot)
     else:
-        ok = _complete_moved(schedule, claim, record, moved_from, next_at, slot)
+        ok = _complete_moved(schedule, claim, record, moved_from, next_at, slot, at)
+    if ok and clamp is not None:  # once stored: a poll that lost its lease says it at the next one
+        _health(schedule, record, "feed_hint_clamped", at, hint=clamp.hint, hint_s=clamp.hint_s,
+                ceiling_s=clamp.ceiling_s, log_it=False)  # fmt: skip
     return _done(
         PollOutcome(
             claim.url,
@@ -434,7 +458,11 @@ def _failed(
     return _done(PollOutcome(claim.url, f"error:{kind}" if ok else "lost", next_poll_at=next_at, error=str(exc)))
 
 
-def _health(schedule: FeedSchedule, record: FeedRecord, kind: str, at: float) -> None:
+def _health(
+    schedule: FeedSchedule, record: FeedRecord, kind: str, at: float, *, log_it: bool = True, **detail: object
+) -> None:
+    """One health event on ``ww:feeds`` (with ``detail``: the move's URLs, the clamped hint), and its log line
+    unless the caller logs its own (``feed_moved``, ``feed_hint_clamped``)."""
     state = record.state
     event = {
         "schema": HEALTH_SCHEMA,
@@ -447,9 +475,12 @@ def _health(schedule: FeedSchedule, record: FeedRecord, kind: str, at: float) ->
         "error_streak": state.error_streak,
         "last_success_at": state.last_success_at.isoformat() if state.last_success_at else None,
         "last_new_item_at": utc_datetime(record.last_new_at).isoformat() if record.last_new_at else None,
+        "added_as": record.added_as,
+        **detail,
     }
     schedule.emit_health(event)
-    log.warning(kind, url=state.url, error_kind=record.last_error_kind, error_streak=state.error_streak)
+    if log_it:
+        log.warning(kind, url=state.url, error_kind=record.last_error_kind, error_streak=state.error_streak)
 
 
 def _done(outcome: PollOutcome) -> PollOutcome:

@@ -12,9 +12,11 @@ Layout (all keys share the ``{ww}`` hash tag, so every script below runs on one 
 - ``ww:{ww}:feed:<id>:seen`` — sorted set, delivery id → last seen (unix s): which items are new.
 - ``ww:{ww}:feed:<id>:links`` — hash, a guid's delivery id → the fingerprint of the first link seen with it: a
   guid reused for another story (another link) is another item. Trimmed with the seen set.
-- ``ww:{ww}:feeds:moved`` — hash, the URL a feed moved to (a permanent redirect) → the URL it was added as. The
-  feed keeps every key above under its first URL (its id, seen items, settings, place in the schedule); this
-  finds it under the new one.
+- ``ww:{ww}:feeds:moved`` — hash, every URL a feed moved to (a permanent redirect), the one it is at now and
+  those it was at since it was added → the URL it was added as. The feed keeps every key above under its first
+  URL (its id, seen items, settings, place in the schedule); this finds it under any of the others.
+- ``ww:{ww}:feed:<id>:moves`` — sorted set, those URLs of the feed → when it moved there: the newest
+  FEED_MOVES_KEPT are kept (with their mappings), so a server moving its feed at every poll cannot grow them.
 - ``ww:{ww}:host:<host>:inflight`` / ``:next`` — per-host concurrency slots and politeness clock.
 
 Claiming is one Lua script: it takes the due members and pushes each one's score to the lease's end in the
@@ -134,6 +136,10 @@ def links_key(url: str) -> str:
     return _key("feed", feed_id(url), "links")
 
 
+def moves_key(url: str) -> str:
+    return _key("feed", feed_id(url), "moves")
+
+
 def host_keys(host: str) -> tuple[str, str]:
     host = host.lower()
     return _key("host", host, "inflight"), _key("host", host, "next")
@@ -157,6 +163,7 @@ FEED_BACKOFF_CAP_S = 24 * 3600  # a failing feed is still tried at least daily: 
 FEED_BROKEN_AFTER = 3  # consecutive failures before a feed_broken health event
 FEED_QUIET_FACTOR = 10.0  # quiet: no new item for this many times the usual gap ...
 FEED_QUIET_MIN_S = 3 * 86_400  # ... and at least this long
+FEED_MOVES_KEPT = 16  # URLs a moved feed is still found under (the one it is at included), newest first
 HOST_MAX_CONCURRENT = 2  # polls of one host at a time, across all workers
 HOST_DELAY_S = 1.0  # between two requests to one host
 HOST_SLOT_TTL_S = 120  # a slot held longer than this (a dead worker) is freed
@@ -177,6 +184,28 @@ BACKOFF_BASE_S: dict[str, float] = {
     "bad_url": 6 * 3600,
 }
 BACKOFF_DEFAULT_S = 15 * 60
+
+
+class FeedMove(BaseModel):
+    """A feed's move by a permanent redirect: where from, where to, when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    from_url: str
+    to_url: str
+    at: datetime
+
+
+class HintClamp(BaseModel):
+    """A feed's hint (``ttl``: RSS <ttl>; ``max_age``: Cache-Control) asking for longer between polls than its
+    ceiling, which was polled at instead: what it asked, the ceiling, when it was first seen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hint: Literal["ttl", "max_age"]
+    hint_s: float
+    ceiling_s: float
+    at: datetime
 
 
 class FeedRecord(BaseModel):
@@ -203,6 +232,9 @@ class FeedRecord(BaseModel):
     refused_move: str | None = None  # the last permanent redirect target not taken (said once, not per poll)
     ttl_s: float | None = None  # the <ttl> of the last body read: it holds for the 304s that follow
     hint_clamped_s: float | None = None  # the last hint cut to the ceiling (said once, not per poll)
+    # Health an operator reads without the logs: the last event of each kind, kept after it (bounded: one each).
+    last_move: FeedMove | None = None
+    last_hint_clamp: HintClamp | None = None
 
     @property
     def url(self) -> str:
@@ -292,12 +324,15 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
 return 1
 """
 
-# KEYS: due, lease, record, moved, [a host's inflight]. ARGV: url, token, next_at, record JSON ('' keeps the
-# record), then for a feed that moves: the URL it was polled at and the one it moves to.
+# KEYS: due, lease, record, moved, the feed's moves, [a host's inflight]. ARGV: url, token, next_at, record JSON
+# ('' keeps the record), then for a feed that moves: the URL it was polled at, the one it moves to, the time and
+# how many of its URLs to keep.
 # Returns 1 when done, 0 when the lease or the feed is gone, 2 (the lease kept) when another feed is already
-# monitored at the new URL: the caller completes again without the move.
+# monitored at the new URL, or was there since it was added: the caller completes again without the move.
+# Every URL the feed moves to stays mapped to the one it was added as (the newest ARGV[8] of them): a feed moved
+# A → B → C is found under B too, so naming B (config, `feeds add`, OPML) never makes it a second feed.
 _COMPLETE = """
-if KEYS[5] then redis.call('ZREM', KEYS[5], ARGV[2]) end
+if KEYS[6] then redis.call('ZREM', KEYS[6], ARGV[2]) end
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 local to = ARGV[6]
 if to and to ~= ARGV[1] then
@@ -309,11 +344,43 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
 if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end
 if to then
-  if ARGV[5] ~= ARGV[1] then redis.call('HDEL', KEYS[4], ARGV[5]) end
-  if to ~= ARGV[1] then redis.call('HSET', KEYS[4], to, ARGV[1]) end
+  local at = tonumber(ARGV[7])
+  -- where it was (mapped already, unless mapped before its URLs were remembered), then where it goes, newest
+  if ARGV[5] ~= ARGV[1] and redis.call('HGET', KEYS[4], ARGV[5]) == ARGV[1] then
+    redis.call('ZADD', KEYS[5], 'NX', at, ARGV[5])
+  end
+  if to ~= ARGV[1] then
+    redis.call('HSET', KEYS[4], to, ARGV[1])
+    redis.call('ZADD', KEYS[5], at, to)
+  end
+  local over = redis.call('ZCARD', KEYS[5]) - tonumber(ARGV[8])
+  if over > 0 then
+    for _, url in ipairs(redis.call('ZRANGE', KEYS[5], 0, over - 1)) do
+      if redis.call('HGET', KEYS[4], url) == ARGV[1] then redis.call('HDEL', KEYS[4], url) end
+    end
+    redis.call('ZREMRANGEBYRANK', KEYS[5], 0, over - 1)
+  end
 end
 redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[1])
 return 1
+"""
+
+# Forget a feed: its keys, its place in the schedule and its lease, and every URL it moved to that still maps to
+# it, in one step (a poll completing a move meanwhile cannot leave a mapping behind).
+# KEYS: record, seen, settings, links, moves, due, lease, moved. ARGV: the URL it was added as, then the URL it
+# is at now (mapped before its URLs were remembered: it is not in its moves), or none.
+# Returns 1 when there was a record.
+_REMOVE = """
+local urls = redis.call('ZRANGE', KEYS[5], 0, -1)
+if ARGV[2] then urls[#urls + 1] = ARGV[2] end
+for _, url in ipairs(urls) do
+  if redis.call('HGET', KEYS[8], url) == ARGV[1] then redis.call('HDEL', KEYS[8], url) end
+end
+local found = redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('ZREM', KEYS[6], ARGV[1])
+redis.call('HDEL', KEYS[7], ARGV[1])
+return found
 """
 
 # A host slot: ARGV now, token, max_concurrent, delay_s, slot_ttl_s. Returns 0 when the slot is taken, else the
@@ -384,6 +451,7 @@ class FeedSchedule:
         self._claim = client.register_script(_CLAIM)
         self._claim_one = client.register_script(_CLAIM_ONE)
         self._complete = client.register_script(_COMPLETE)
+        self._remove_script = client.register_script(_REMOVE)
         self._mark_seen = client.register_script(_MARK_SEEN)
 
     # --- feeds
@@ -427,20 +495,16 @@ class FeedSchedule:
 
     def remove(self, url: str) -> bool:
         """Forget a feed, named in any spelling `feed_url` maps to its own (or exactly as stored), by the URL it
-        was added as or the one it moved to."""
+        was added as or any it moved to since."""
         record = self.get(url)
         if record is None:
             return self._remove(feed_url(url)) or self._remove(url)
         return self._remove(record.key, moved_to=record.url if record.added_as else None)
 
     def _remove(self, url: str, moved_to: str | None = None) -> bool:
-        pipe = self.client.pipeline(transaction=True)
-        pipe.delete(record_key(url), seen_key(url), settings_key(url), links_key(url))
-        pipe.zrem(DUE_KEY, url)
-        pipe.hdel(LEASE_KEY, url)
-        if moved_to is not None:
-            pipe.hdel(MOVED_KEY, moved_to)
-        return bool(pipe.execute()[0])
+        keys = [record_key(url), seen_key(url), settings_key(url), links_key(url), moves_key(url), DUE_KEY,
+                LEASE_KEY, MOVED_KEY]  # fmt: skip
+        return bool(self._remove_script(keys=keys, args=[url, *([moved_to] if moved_to else [])]))
 
     def get(self, url: str) -> FeedRecord | None:
         """The feed named in any spelling `feed_url` maps to its own (or exactly as stored), by the URL it was
@@ -505,13 +569,22 @@ class FeedSchedule:
         return self._completed(claim, record, next_at, release_host) == "done"
 
     def complete_moved(
-        self, claim: Claim, record: FeedRecord, moved_from: str, next_at: float, release_host: str | None = None
+        self,
+        claim: Claim,
+        record: FeedRecord,
+        moved_from: str,
+        next_at: float,
+        release_host: str | None = None,
+        now: float | None = None,
     ) -> Literal["done", "lost", "taken"]:
         """`complete` for a feed whose record now says it lives elsewhere (``record.url``, moved from
-        ``moved_from`` by a permanent redirect): the new URL finds it from then on, the old one no longer (unless
-        it is the one the feed was added as). ``taken`` when another feed is monitored at the new URL: nothing
-        is stored, the lease is kept (the host slot is given back), and the caller completes without the move."""
-        return self._completed(claim, record, next_at, release_host, (moved_from, record.url))
+        ``moved_from`` by a permanent redirect): the new URL finds it from then on, and so do the URLs it was
+        at before (the newest FEED_MOVES_KEPT of them). ``taken`` when another feed is monitored at the new URL
+        (or is found under it): nothing is stored, the lease is kept (the host slot is given back), and the
+        caller completes without the move."""
+        now = time.time() if now is None else now
+        return self._completed(claim, record, next_at, release_host, (moved_from, record.url, repr(now),
+                                                                      str(FEED_MOVES_KEPT)))  # fmt: skip
 
     def _completed(
         self,
@@ -519,10 +592,10 @@ class FeedSchedule:
         record: FeedRecord | None,
         next_at: float,
         release_host: str | None,
-        move: tuple[str, str] | None = None,
+        move: tuple[str, str, str, str] | None = None,
     ) -> Literal["done", "lost", "taken"]:
         payload = "" if record is None else record.model_dump_json()
-        keys = [DUE_KEY, LEASE_KEY, record_key(claim.url), MOVED_KEY]
+        keys = [DUE_KEY, LEASE_KEY, record_key(claim.url), MOVED_KEY, moves_key(claim.url)]
         if release_host is not None:
             keys.append(host_keys(release_host)[0])
         result = self._complete(keys=keys, args=[claim.url, claim.token, repr(next_at), payload, *(move or ())])

@@ -245,6 +245,45 @@ def test_a_feed_moved_by_a_permanent_redirect_is_listed_and_polled_at_its_new_ur
     assert _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout == ""
 
 
+def test_a_feed_moved_twice_is_one_feed_under_every_url_and_its_moves_are_listed(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    """A configured feed moved A → B, then B → C: `feeds list` shows it at C with its last move (from B to C,
+    when); `feeds add B` and an OPML naming B update that feed, saying where it is now, instead of adding one that
+    would hand every item on again; `feeds remove B` removes it, naming C."""
+    server.set("/b.xml", _rss("Alpha", range(3)))
+    server.set("/a.xml", b"", status=301, headers={"Location": "/b.xml"})
+    a, b, c = server.url("/a.xml"), server.url("/b.xml"), server.url("/c.xml")
+    config = _config(tmp_path, [a])
+    assert _wirewatch("run", "--once", "-c", str(config)).returncode == 0
+    server.set("/c.xml", _rss("Alpha", range(4)))
+    server.set("/b.xml", b"", status=301, headers={"Location": "/c.xml"})
+    second = _wirewatch("run", "--once", "-c", str(config))
+    assert second.returncode == 0, second.stderr[-3000:]
+    [row] = [json.loads(x) for x in _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout.splitlines()]
+    assert (row["url"], row["added_as"], row["items_seen"]) == (c, a, 4)
+    assert (row["last_move"]["from_url"], row["last_move"]["to_url"]) == (b, c) and row["last_move"]["at"]
+    assert row["last_hint_clamp"] is None
+    table = _wirewatch("feeds", "list", "-c", str(config)).stdout
+    assert "moved" in table and "/b.xml" in table
+
+    added = _wirewatch("feeds", "add", b, "--name", "Alpha wire", "-c", str(config))
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == f"updated the settings of {c} (the feed at {b} moved there)"
+    opml = tmp_path / "b.opml"
+    opml.write_text(f'<opml version="2.0"><body><outline text="B" xmlUrl="{b}"/></body></opml>')
+    assert _wirewatch("feeds", "import", str(opml), "-c", str(config)).stdout.strip() == "imported 1 feeds (0 new)"
+    rows = [json.loads(x) for x in _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout.splitlines()]
+    assert [(r["url"], r["name"]) for r in rows] == [(c, "Alpha wire")]
+    third = _wirewatch("run", "--once", "-c", str(config))
+    assert third.returncode == 0 and "emitted" not in third.stdout
+    assert len(_events(config)) == 4
+
+    removed = _wirewatch("feeds", "remove", b, "-c", str(config))
+    assert removed.returncode == 0 and removed.stdout.strip() == f"removed {c} (the feed at {b} moved there)"
+    assert _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout == ""
+
+
 def test_an_exported_feed_imports_back_with_its_settings_and_without_a_made_up_name(tmp_path: Path) -> None:
     """`feeds export` then `feeds import` gives back the same feeds: an unnamed feed stays unnamed (its outline's text
     is its URL, which is no name: it used to become the feed's name, and so every article's source name), and a

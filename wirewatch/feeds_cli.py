@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from producers.feed_service import OPMLError, read_opml, write_opml
-from producers.schedule import FeedSchedule
+from producers.schedule import FeedRecord, FeedSchedule, feed_url
 from wirewatch import constants as c
 from wirewatch.cli import _cell, _console, _load, _redis, config_option
 from wirewatch.settings import FeedSource, parse_duration
@@ -50,9 +50,14 @@ def add(config_file: str | None, url: str, name: str | None, interval: str | Non
     settings = _load(config_file)
     with _redis(settings) as client:
         schedule = FeedSchedule(client)
-        known = schedule.get(source.url) is not None
+        known = schedule.get(source.url)
         record = schedule.add(source.url, name=source.name, interval_s=source.interval, full_text=source.full_text)
-    click.echo(f"{'updated the settings of' if known else 'added'} {record.url}")
+    click.echo(f"updated the settings of {record.url}{_moved_note(url, known)}" if known else f"added {record.url}")
+
+
+def _moved_note(url: str, record: FeedRecord) -> str:
+    """Where a feed named by a URL it had before a permanent redirect moved it is now, said beside its URL."""
+    return f" (the feed at {url} moved there)" if record.added_as is not None and feed_url(url) != record.url else ""
 
 
 @feeds.command("remove")
@@ -62,11 +67,13 @@ def remove(config_file: str | None, url: str) -> None:
     """Stop monitoring a feed (one from the config comes back on the next start)."""
     settings = _load(config_file)
     with _redis(settings) as client:
-        found = FeedSchedule(client).remove(url)
+        schedule = FeedSchedule(client)
+        record = schedule.get(url)
+        found = schedule.remove(url)
     if not found:
         click.echo(f"wirewatch: no such feed: {url}", err=True)
         sys.exit(1)
-    click.echo(f"removed {url}")
+    click.echo(f"removed {record.url}{_moved_note(url, record)}" if record else f"removed {url}")
 
 
 @feeds.command("import")
@@ -143,16 +150,19 @@ def list_(config_file: str | None, as_json: bool) -> None:
             row = r.state.model_dump(mode="json")
             # interval_s is the current interval (the schedule adapts it); min/max are the floor and ceiling set
             # (`feeds add --interval`, the config), which the next poll's interval keeps within. url is where the
-            # feed is polled; added_as, the URL it was added as when a permanent redirect has moved it since.
+            # feed is polled; added_as, the URL it was added as when a permanent redirect has moved it since;
+            # last_move and last_hint_clamp, the last of each (also on the ww:feeds stream), or null.
+            move, clamp = r.last_move, r.last_hint_clamp
             row.update(last_error=r.last_error, last_error_kind=r.last_error_kind, broken=r.broken, quiet=r.quiet,
                        full_text=r.full_text, min_interval_s=r.floor_s, max_interval_s=r.ceiling_s,
-                       added_as=r.added_as)  # fmt: skip
+                       added_as=r.added_as, last_move=move.model_dump(mode="json") if move else None,
+                       last_hint_clamp=clamp.model_dump(mode="json") if clamp else None)  # fmt: skip
             click.echo(json.dumps(row))
         return
     now = time.time()
     table = Table(title=f"{len(records)} feeds", title_justify="left")
-    for column in ("url", "name", "status", "every", "last success", "next poll", "errors", "items"):
-        table.add_column(column, overflow="fold" if column == "url" else "ellipsis")
+    for column in ("url", "name", "status", "every", "last success", "next poll", "errors", "items", "notes"):
+        table.add_column(column, overflow="fold" if column in ("url", "notes") else "ellipsis")
     for r in records:
         s = r.state
         status = s.last_status if not r.last_error_kind else f"{s.last_status}:{r.last_error_kind}"
@@ -163,5 +173,22 @@ def list_(config_file: str | None, as_json: bool) -> None:
         # A feed's name is its own title (from outside): shown as written, never read as rich markup.
         table.add_row(_cell(s.url), _cell(s.name), _cell(status, style="red" if r.broken else ""),
                       f"{_span(s.interval_s)} (≥ {_span(r.floor_s)})", _ago(s.last_success_at, now),
-                      _ago(s.next_poll_at, now), str(s.error_streak), str(s.items_seen))  # fmt: skip
+                      _ago(s.next_poll_at, now), str(s.error_streak), str(s.items_seen),
+                      _cell(_notes(r, now)))  # fmt: skip
     _console().print(table)
+
+
+_HINT_NAMES = {"ttl": "<ttl>", "max_age": "max-age"}
+
+
+def _notes(record: FeedRecord, now: float) -> str:
+    """The feed's last move and last clamped hint, when it has had one: ``moved 2h ago from URL``,
+    ``max-age 1d cut to 6h (3d ago)``."""
+    notes = []
+    if record.last_move is not None:
+        notes.append(f"moved {_ago(record.last_move.at, now)} from {record.last_move.from_url}")
+    clamp = record.last_hint_clamp
+    if clamp is not None:
+        notes.append(f"{_HINT_NAMES[clamp.hint]} {_span(clamp.hint_s)} cut to {_span(clamp.ceiling_s)} "
+                     f"({_ago(clamp.at, now)})")  # fmt: skip
+    return "; ".join(notes)

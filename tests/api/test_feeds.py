@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 import redis
 
-from producers.schedule import FeedSchedule, record_key
+from producers.schedule import FeedMove, FeedSchedule, HintClamp, record_key
 
 
 def test_feeds_lists_health(http: httpx.Client, client: redis.Redis) -> None:
@@ -38,3 +40,28 @@ def test_a_password_in_a_feed_url_is_not_published(http: httpx.Client, client: r
     [feed] = listed.json()["items"]
     assert feed["state"]["url"] == "https://bob:[redacted]@private.example/rss.xml"
     assert "bob:[redacted]@private.example" in feed["last_error"]
+
+
+def test_a_feeds_last_move_and_clamped_hint_are_shown(http: httpx.Client, client: redis.Redis) -> None:
+    """A feed a permanent redirect moved, whose ttl was cut to its ceiling, shows the URL it was added as, its last
+    move (from, to, when) and its last clamped hint (which, what it asked, the ceiling, when); a password in a URL
+    it moved from or to is redacted there too. A feed with neither shows nulls."""
+    schedule = FeedSchedule(client)
+    schedule.add("https://calm.example/rss")
+    record = schedule.add("https://old.example/rss")
+    at = datetime(2026, 11, 29, 6, tzinfo=UTC)
+    moved = record.model_copy(update={
+        "added_as": record.url,
+        "state": record.state.model_copy(update={"url": "https://new.example/rss"}),
+        "last_move": FeedMove(from_url="https://bob:hunter2@mid.example/rss", to_url="https://new.example/rss", at=at),
+        "last_hint_clamp": HintClamp(hint="ttl", hint_s=86_400, ceiling_s=21_600, at=at)})  # fmt: skip
+    client.set(record_key(record.url), moved.model_dump_json())
+    listed = http.get("/v1/feeds")
+    assert listed.status_code == 200 and "hunter2" not in listed.text
+    calm, feed = listed.json()["items"]
+    assert (calm["added_as"], calm["last_move"], calm["last_hint_clamp"]) == (None, None, None)
+    assert feed["state"]["url"] == "https://new.example/rss" and feed["added_as"] == "https://old.example/rss"
+    assert feed["last_move"] == {"from_url": "https://bob:[redacted]@mid.example/rss",
+                                 "to_url": "https://new.example/rss", "at": "2026-11-29T06:00:00Z"}  # fmt: skip
+    assert feed["last_hint_clamp"] == {"hint": "ttl", "hint_s": 86_400, "ceiling_s": 21_600,
+                                       "at": "2026-11-29T06:00:00Z"}  # fmt: skip

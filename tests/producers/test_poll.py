@@ -20,6 +20,7 @@ from producers.schedule import (
     FEED_BROKEN_AFTER,
     FEED_LEASE_S,
     FEED_MAX_INTERVAL_S,
+    FEED_MOVES_KEPT,
     Claim,
     FeedSchedule,
     HostGate,
@@ -627,6 +628,166 @@ def test_a_permanent_redirect_to_a_monitored_feed_is_not_a_move(
     assert {r.url for r in schedule.records()} == {old, taken}
     record = schedule.get(taken)
     assert record is not None and record.added_as is None and record.state.last_status == "new"
+
+
+def _moves_to(feed_server: FeedServer, path: str, target: str) -> None:
+    """``path`` answers 301 to ``target`` from now on (it served the feed before)."""
+    feed_server.set(path, b"", status=301, headers={"Location": target})
+
+
+def test_a_feed_moved_twice_is_found_under_every_url_it_had(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer, client: redis.Redis
+) -> None:
+    """A → B, then B → C: the feed is one feed under A, B and C (its id, seen items and schedule kept); adding A or
+    B again updates it rather than adding a second feed that hands every item on again; removing it by B takes
+    every key and every mapping with it."""
+    schedule, _, sink, clock = world
+    feed_server.set("/b.xml", rss(range(3)))
+    _moves_to(feed_server, "/a.xml", "/b.xml")
+    a, b, c = feed_server.url("/a.xml"), feed_server.url("/b.xml"), feed_server.url("/c.xml")
+    schedule.add(a, now=clock())
+    assert _poll(world, a).new_items == 3
+    feed_server.set("/c.xml", rss(range(4)))
+    _moves_to(feed_server, "/b.xml", "/c.xml")
+    clock.t += 3600
+    second = _poll(world, a)
+    assert second.outcome == "new" and [x.guid for x in sink.batches[-1]] == ["story-3"]
+    for url in (a, b, c):
+        record = schedule.get(url)
+        assert record is not None and (record.url, record.added_as) == (c, a), url
+    schedule.add(b, name="Renamed", now=clock())  # `feeds add B` / an OPML naming B: the same feed
+    schedule.add(a, now=clock())
+    assert schedule.urls() == [a] and [r.url for r in schedule.records()] == [c]
+    assert schedule.get(c).state.name == "Renamed"  # type: ignore[union-attr]
+    clock.t += 3600
+    assert _poll(world, a).outcome == "not_modified" and len(sink.articles) == 4  # nothing handed on twice
+    assert schedule.remove(b) and schedule.urls() == [] and schedule.get(a) is None and schedule.get(c) is None
+    assert client.keys("ww:{ww}:feed*") == []
+
+
+def test_a_redirect_loop_back_to_where_a_feed_was_does_not_move_it(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """After A → B → C, C answering 301 to A (which still sends on to B, then C) is a loop: a failed poll, and the
+    feed stays at C, still found under A, B and C."""
+    schedule, _, _, clock = world
+    feed_server.set("/b.xml", rss(range(2)))
+    _moves_to(feed_server, "/a.xml", "/b.xml")
+    a, b, c = feed_server.url("/a.xml"), feed_server.url("/b.xml"), feed_server.url("/c.xml")
+    schedule.add(a, now=clock())
+    _poll(world, a)
+    feed_server.set("/c.xml", rss(range(2)))
+    _moves_to(feed_server, "/b.xml", "/c.xml")
+    clock.t += 3600
+    _poll(world, a)
+    _moves_to(feed_server, "/c.xml", a)
+    clock.t += 3600
+    assert _poll(world, a).outcome == "error:redirects"
+    for url in (a, b, c):
+        record = schedule.get(url)
+        assert record is not None and record.url == c, url
+
+
+def test_the_urls_a_feed_is_found_under_are_bounded(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer, client: redis.Redis
+) -> None:
+    """A server moving its feed at every poll cannot grow the mappings without end: the newest FEED_MOVES_KEPT
+    URLs find it, and the current one always does."""
+    schedule, _, _, clock = world
+    a = feed_server.url("/m0.xml")
+    schedule.add(a, now=clock())
+    hops = FEED_MOVES_KEPT + 3
+    for n in range(hops):
+        feed_server.set(f"/m{n + 1}.xml", rss(range(2)))
+        _moves_to(feed_server, f"/m{n}.xml", f"/m{n + 1}.xml")
+        assert _poll(world, a).outcome in ("new", "unchanged", "not_modified")
+        clock.t += 3600
+    last = feed_server.url(f"/m{hops}.xml")
+    assert schedule.get(last) is not None and schedule.get(a) is not None
+    assert client.hlen("ww:{ww}:feeds:moved") == FEED_MOVES_KEPT
+    assert schedule.remove(last) and client.keys("ww:{ww}:feed*") == []
+
+
+# --- moves and clamped hints are feed health, not only log lines (docs/feeds.md, "Health")
+
+
+def test_a_move_is_kept_in_the_feeds_health_and_sent_as_a_health_event(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """Each move is a feed_moved event on ww:feeds (from, to, when) and the record keeps the last one only."""
+    schedule, _, _, clock = world
+    feed_server.set("/b.xml", rss(range(2)))
+    _moves_to(feed_server, "/a.xml", "/b.xml")
+    a, b, c = feed_server.url("/a.xml"), feed_server.url("/b.xml"), feed_server.url("/c.xml")
+    schedule.add(a, now=clock())
+    _poll(world, a)
+    record = schedule.get(a)
+    assert record is not None and record.last_move is not None
+    assert (record.last_move.from_url, record.last_move.to_url, record.last_move.at) == (a, b, utc_datetime(clock.t))
+    clock.t += 3600
+    _poll(world, a)  # not moved again: nothing said
+    feed_server.set("/c.xml", rss(range(2)))
+    _moves_to(feed_server, "/b.xml", "/c.xml")
+    clock.t += 3600
+    _poll(world, a)
+    record = schedule.get(a)
+    assert record is not None and record.last_move is not None
+    assert (record.last_move.from_url, record.last_move.to_url, record.last_move.at) == (b, c, utc_datetime(clock.t))
+    events = [e for e in schedule.health_events() if e["type"] == "feed_moved"]
+    assert [(e["from_url"], e["to_url"], e["url"], e["added_as"]) for e in events] == [(a, b, b, a), (b, c, c, a)]
+
+
+def test_a_refused_move_is_not_recorded_as_a_move(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """A 301 to a URL another monitored feed has is no move: no feed_moved event, no last move in the record."""
+    schedule, _, _, clock = world
+    taken = feed_server.set("/new.xml", rss(range(2)))
+    old = feed_server.url("/redirect?code=301&to=/new.xml")
+    schedule.add(taken, now=clock())
+    schedule.add(old, now=clock())
+    _poll(world, old)
+    record = schedule.get(old)
+    assert record is not None and record.url == old and record.last_move is None
+    assert [e for e in schedule.health_events() if e["type"] == "feed_moved"] == []
+
+
+@pytest.mark.parametrize(
+    ("ttl", "headers", "hint"),
+    [(1440, {}, "ttl"), (None, {"Cache-Control": "public, max-age=86400"}, "max_age")],
+    ids=["ttl", "max-age"],
+)
+def test_a_clamped_hint_is_kept_in_the_feeds_health_and_sent_once(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock],
+    feed_server: FeedServer,
+    ttl: int | None,
+    headers: dict[str, str],
+    hint: str,
+) -> None:
+    """A hint cut to the ceiling is one feed_hint_clamped event (which hint, what it asked, the ceiling, when), not
+    one per poll, and the record keeps it, as the last clamp, after the feed stops asking."""
+    schedule, _, _, clock = world
+    clock.t = NOV_29 + 5 * 3600
+    url = feed_server.set("/feed.xml", rss(range(2), ttl=ttl), headers=headers)
+    schedule.add(url, now=clock())
+    first_at = clock.t
+    for n in range(3):
+        feed_server.set("/feed.xml", rss(range(2 + n), ttl=ttl), headers=headers)
+        clock.t = _poll(world, url).next_poll_at  # type: ignore[assignment]
+    events = [e for e in schedule.health_events() if e["type"] == "feed_hint_clamped"]
+    assert [(e["hint"], e["hint_s"], e["ceiling_s"], e["url"]) for e in events] == [
+        (hint, 86_400, FEED_MAX_INTERVAL_S, url)
+    ]
+    record = schedule.get(url)
+    assert record is not None and record.last_hint_clamp is not None
+    clamp = record.last_hint_clamp
+    assert (clamp.hint, clamp.hint_s, clamp.ceiling_s, clamp.at) == (hint, 86_400, FEED_MAX_INTERVAL_S,
+                                                                    utc_datetime(first_at))  # fmt: skip
+    assert record.hint_clamped_s == 86_400
+    feed_server.set("/feed.xml", rss(range(6)))  # no hint any more
+    _poll(world, url)
+    record = schedule.get(url)
+    assert record is not None and record.last_hint_clamp == clamp
 
 
 # --- guids reused for another item (docs/feeds.md, "Item identity")
