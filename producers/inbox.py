@@ -1,12 +1,12 @@
 """Inbox producer: files dropped into a folder become RawArticles.
 
 Markdown (``.md``), plain text (``.txt``; the markdown article format is recognised inside), HTML
-(``.html``/``.htm``), JSON (one record, an array, or an object holding its records under one key) and JSON
+(``.html``/``.htm``), JSON (one record, an array, or an object holding its records a few envelopes deep) and JSON
 lines (``.jsonl``/``.ndjson``, one record a line). Text is UTF-8, or UTF-16 or UTF-32 with a byte order mark;
-a file that is neither but reads plainly as text in another encoding (Windows-1252 above all) is decoded in
-the encoding detected, which is logged. Lines end in LF, CR LF or CR alone. Files are bounded in size and
-records per file; a file or record that cannot be read is refused with a reason (and counted), and the rest
-still go through.
+a file that is neither but reads plainly as text in another encoding (Windows-1252 above all; Windows-1250 for
+Central European text) is decoded in the encoding detected, which is logged. Lines end in LF, CR LF or CR alone.
+Files are bounded in size and records per file; a file or record that cannot be read is refused with a reason
+(and counted), and the rest still go through.
 The folder is scanned, which works the same on bind mounts, network shares and Docker volumes, where file events
 do not arrive; where they do, a file its writer has closed or renamed in is read at once instead of after two
 scans (``producers/inbox_events.py``).
@@ -24,14 +24,17 @@ import os
 import re
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
 from typing import Any
 
 import redis
-from charset_normalizer import from_bytes
+from charset_normalizer import CharsetMatch, from_bytes
+from charset_normalizer.constant import FREQUENCIES
 from pydantic import ValidationError
 
 from producers.inbox_events import QUIET_S, InboxEvents, wanted
@@ -58,8 +61,24 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
 _GUESS_NEVER = ["utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be"]
 # Where several encodings read a file equally well (Windows-1250, -1252 and -1257 agree on most Western text;
 # on a short text even Mac Central European does), Windows-1252: the commonest legacy encoding of news text, and
-# the one HTML reads an unlabelled page in.
+# the one HTML reads an unlabelled page in. "Equally well" is charset_normalizer's own tie: chaos within 0.01
+# (CharsetMatch orders so); a strict minimum let DOS Baltic (cp775) win an English text by 0.001, its curly
+# quotes read as "ō…ö".
 _PREFERRED_GUESS = "cp1252"
+_CHAOS_TIE = 0.01
+# Central European text (Polish, Czech, Hungarian, …) in Windows-1250 or ISO-8859-2 reads as Windows-1252 without
+# one undefined byte, and charset_normalizer's mess detector finds nothing wrong with "£ódŸ" or "otworzy³", while
+# it flags accent-dense Polish read right a little (0.03 on a sentence): so the plainest reading was the wrong one.
+# These two are weighed against it when within this margin of its chaos, by the decoding whose non-ASCII letters
+# are more often among the commonest letters of a language charset_normalizer detected (`_alphabet_hits`).
+_CENTRAL_EUROPEAN = ("cp1250", "iso8859_2")
+_CENTRAL_EUROPEAN_CHAOS_MARGIN = 0.08
+# Where the two readings differ only in letters no such table holds (Hungarian "ő" against "õ"), the text's
+# language decides: one written in Windows-1250 (py3langid codes) takes the Central European reading.
+_CENTRAL_EUROPEAN_LANGUAGES = frozenset({"pl", "cs", "sk", "hu", "hr", "sl", "ro", "bs", "sq"})
+_LANGUAGE_SAMPLE_CHARS = 2000
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_C1 = re.compile(r"[\x80-\x9f]")
 # C0 controls but tab, line feed, vertical tab, form feed, carriage return and escape; and DEL. Text in no
 # encoding has them; data that no encoding fits and that holds them is binary.
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
@@ -68,6 +87,11 @@ _LINE_ENDS = re.compile(r"\r\n?")
 # holds none of them and one list of objects is an export wrapping its records (`{"articles": […]}`).
 _RECORD_FIELDS = frozenset({"title", "text", "content", "body", "html", "markdown", "url", "link"})
 _NO_RECORDS = "no records"  # an empty array, or a wrapper around one: refused as empty, not passed over in silence
+_NO_RECORD_LIST = "no list of records"  # an object neither a record nor a wrapper of records: refused as invalid
+# How far `_unwrap` looks for records in an export's envelopes (`{"data": {"search": {"hits": {"items": […]}}}}`
+# is 3 levels down): levels of objects, and objects looked into, so that a crafted file cannot make it walk long.
+_ENVELOPE_DEPTH = 4
+_ENVELOPE_OBJECTS = 200
 # A `text`/`content`/`body` field that holds markup (what CMS exports and feed-to-JSON tools write): read as
 # HTML, or its tags and entities would be kept as words. Prose that merely mentions a tag has no closing one.
 _MARKUP = re.compile(r"</(?:p|div|span|a|em|strong|b|i|u|li|ul|ol|h[1-6]|blockquote|figure|figcaption|td|tr"
@@ -173,21 +197,79 @@ def _damaged_utf8(data: bytes) -> bool:
 
 def _guess_encoding(data: bytes) -> tuple[str, str] | None:
     """(encoding, text) of ``data`` in the encoding that reads it most plainly (charset_normalizer's least
-    "chaos"; then Windows-1252 when it is among the cleanest, else the most coherent for a language), or None
-    when none does."""
+    "chaos"; then Windows-1252 when it is among the cleanest, else the most coherent for a language; Windows-1250
+    or ISO-8859-2 over that when they read it as Central European text), or None when none does."""
     matches = list(from_bytes(data, cp_exclusion=_GUESS_NEVER, enable_fallback=False))
     if not matches:
         return None
     cleanest = min(m.chaos for m in matches)
-    ranked = sorted(matches, key=lambda m: (m.chaos > cleanest, _PREFERRED_GUESS not in m.could_be_from_charset,
-                                            -m.coherence))  # fmt: skip
-    for match in ranked:
-        encoding = _PREFERRED_GUESS if _PREFERRED_GUESS in match.could_be_from_charset else match.encoding
+    ranked = sorted(matches, key=lambda m: (m.chaos > cleanest + _CHAOS_TIE,
+                                            _PREFERRED_GUESS not in m.could_be_from_charset, -m.coherence))  # fmt: skip
+    central = [m for m in matches
+               if m.encoding in _CENTRAL_EUROPEAN and m.chaos <= cleanest + _CENTRAL_EUROPEAN_CHAOS_MARGIN]  # fmt: skip
+    encodings = _central_european_first(data, ranked[0], central)
+    encodings += [_PREFERRED_GUESS if _PREFERRED_GUESS in m.could_be_from_charset else m.encoding for m in ranked]
+    for encoding in encodings:
         try:
             return encoding, data.decode(encoding)  # the detector looks at samples; the whole file must decode
         except (UnicodeDecodeError, LookupError):
             continue
     return None
+
+
+def _central_european_first(data: bytes, first: CharsetMatch, central: list[CharsetMatch]) -> list[str]:
+    """Windows-1250 or ISO-8859-2, when one of them is in ``central`` (charset_normalizer's readings near the
+    plainest, ``first``) and reads ``data`` better than ``first``: its non-ASCII letters more often among the
+    commonest of a language detected in either reading; as often, when the text is in a Central European
+    language. Both are tried whenever one is near: charset_normalizer often reports only one of the two (a Czech
+    "š" is "ą" in the other). Empty when neither reads it better."""
+    if not central:
+        return []
+    try:
+        plain = data.decode(_PREFERRED_GUESS if _PREFERRED_GUESS in first.could_be_from_charset else first.encoding)
+    except (UnicodeDecodeError, LookupError):
+        return []  # fails past the detector's samples: the ranking tries the next reading anyway
+    readings = {}
+    for encoding in _CENTRAL_EUROPEAN:
+        with contextlib.suppress(UnicodeDecodeError):
+            readings[encoding] = data.decode(encoding)
+    # C1 controls are in no text: bytes 0x80-0x9F that ISO-8859-2 reads as them are Windows-1250 letters ("ś")
+    readings = {encoding: text for encoding, text in readings.items() if text != plain and not _C1.search(text)}
+    if not readings:
+        return []
+    languages = list(dict.fromkeys(lang for m in (first, *central) for lang in m.languages[:3]))
+    plain_hits = _alphabet_hits(plain, languages)
+    # Between the two, where as many letters count, the one that reads more of the bytes as letters at all: the
+    # other has "¶" or "±" for "ś" or "ą" (an ISO-8859-2 file read as Windows-1250).
+    scores = {encoding: (_alphabet_hits(text, languages), sum(ch.isalpha() for ch in _NON_ASCII.findall(text)))
+              for encoding, text in readings.items()}  # fmt: skip
+    encoding = max(scores, key=lambda e: scores[e])  # the first of equals: Windows-1250, the commoner
+    hits = scores[encoding][0]
+    if hits < plain_hits or (hits == plain_hits and _language(plain) not in _CENTRAL_EUROPEAN_LANGUAGES):
+        return []
+    return [encoding]
+
+
+def _alphabet_hits(text: str, languages: list[str]) -> int:
+    """How many of ``text``'s non-ASCII letters are among the commonest letters (charset_normalizer's tables) of
+    the one of ``languages`` that holds most of them: "ł", "ą", "ř" count for Polish or Czech; "³" (not a letter)
+    and "ø" (not Czech) count for none."""
+    letters = Counter(ch for ch in map(str.lower, _NON_ASCII.findall(text)) if ch.isalpha())
+    return max((sum(n for ch, n in letters.items() if ch in FREQUENCIES.get(lang, ())) for lang in languages),
+               default=0)  # fmt: skip
+
+
+def _language(text: str) -> str:
+    """The language py3langid finds in the start of ``text`` (a code such as "pl")."""
+    language: str = _language_identifier().classify(text[:_LANGUAGE_SAMPLE_CHARS])[0]
+    return language
+
+
+@lru_cache(maxsize=1)
+def _language_identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # the model ships in the wheel; loaded on first use
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -278,6 +360,9 @@ def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str |
             yield from _records("jsonl", text, limit)
             return
         items = _unwrap(data)
+        if isinstance(items, str):
+            yield 0, None, items
+            return
         if not items:
             yield 0, None, _NO_RECORDS
             return
@@ -302,22 +387,45 @@ def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str |
             yield lineno, None, json_error(e, line_known=True)
 
 
-def _unwrap(data: Any) -> list[Any]:
-    """The records of a ``.json`` file's value: an array's items; the list under the one key of an object that
-    holds no article field and exactly one list of objects (or one empty list): `{"status": "ok", "articles":
-    […]}` (NewsAPI), `items`, `entries`, `data` of CMS and scraper exports, read as one empty record before;
-    one level further down for an envelope around such an object, `{"response": {"status": "ok", "results":
-    […]}}` (the Guardian's API); else the value itself, one record."""
+def _unwrap(data: Any) -> list[Any] | str:
+    """The records of a ``.json`` file's value: an array's items; an object with an article field, one record;
+    else the first list of records in the object's envelopes, breadth first: `{"status": "ok", "articles": […]}`
+    (NewsAPI), `items`, `entries`, `data` of CMS and scraper exports, `{"response": {"results": […]}}` (the
+    Guardian), `{"data": {"search": {"hits": {"items": […]}}}}` (search APIs), `{"feed": {"channel": {"items":
+    […]}}}` (feed-to-JSON tools). A list of records holds an object with an article field; failing one, the
+    object's one list of objects (or one empty list), as before. Else the reason there are none (a str)."""
     if isinstance(data, list):
         return data
-    if isinstance(data, dict) and not _RECORD_FIELDS & data.keys():
-        lists = _record_lists(data)
-        inner = [v for v in data.values() if isinstance(v, dict)]
-        if not lists and len(inner) == 1 and not _RECORD_FIELDS & inner[0].keys():
-            lists = _record_lists(inner[0])
-        if len(lists) == 1:
-            return lists[0]
-    return [data]
+    if not isinstance(data, dict) or _RECORD_FIELDS & data.keys():
+        return [data]
+    found = _find_record_list(data)
+    if found is not None:
+        return found
+    lists = _record_lists(data)
+    if len(lists) == 1:
+        return lists[0]
+    return (f"{_NO_RECORD_LIST}: an object without article fields ({', '.join(sorted(_RECORD_FIELDS))}) and no "
+            f"list of records within {_ENVELOPE_DEPTH} levels of it")  # fmt: skip
+
+
+def _find_record_list(data: dict[str, Any]) -> list[Any] | None:
+    """The first list holding a record (an object with an article field) among the values of ``data`` and of the
+    objects within it, shallowest first; at most `_ENVELOPE_DEPTH` levels down and `_ENVELOPE_OBJECTS` objects
+    looked into, so that a file of untrusted envelopes costs no more than its parsing did."""
+    level, looked = [data], 0
+    for _ in range(_ENVELOPE_DEPTH):
+        inner: list[dict[str, Any]] = []
+        for envelope in level:
+            looked += 1
+            if looked > _ENVELOPE_OBJECTS:
+                return None
+            for value in envelope.values():
+                if isinstance(value, list) and any(isinstance(i, dict) and _RECORD_FIELDS & i.keys() for i in value):
+                    return value
+                if isinstance(value, dict):
+                    inner.append(value)
+        level = inner
+    return None
 
 
 def _record_lists(data: dict[str, Any]) -> list[list[Any]]:
@@ -481,6 +589,9 @@ def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records:
             did = delivery_id()
             if error == _NO_RECORDS:
                 result.refusals.append(Terminal(did, "rejected:empty", f"{name}: {error}", label))
+                continue
+            if error and error.startswith(_NO_RECORD_LIST):
+                result.refusals.append(Terminal(did, "rejected:invalid_record", f"{name}: {error}", label))
                 continue
             if error:
                 result.refusals.append(Terminal(did, "rejected:invalid_json", f"{name}:{index}: {error}", label))

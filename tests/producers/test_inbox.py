@@ -181,6 +181,10 @@ def test_a_cp1252_article_is_read_with_its_encoding_logged_and_goes_through_the_
                "\u043d\u043e\u0432\u044b\u0439 \u043c\u043e\u0441\u0442\n\n\u041c\u043e\u0441\u0442 "
                "\u043e\u0442\u043a\u0440\u044b\u043b\u0438 \u0432 \u0441\u0440\u0435\u0434\u0443.", "cp1251"),
     ("records.jsonl", '{"title": "Caf\u00e9 reopens", "text": "The caf\u00e9\u2019s doors opened."}\n', "cp1252"),
+    ("de.txt", "Der B\u00fcrgermeister er\u00f6ffnete die neue Br\u00fccke \u00fcber die Stra\u00dfe. \u201eEin "
+               "gro\u00dfer Tag\u201c, sagte er \u2013 die Kosten: 5 Mio. \u20ac.", "cp1252"),
+    ("en.md", "The mayor\u2019s \u201cbest\u201d year \u2014 profits up 5\u00a0%, the owner said \u2013 "
+              "na\u00efve as it sounds, the \u20ac5 breakfast did it.", "cp1252"),
 ])  # fmt: skip
 def test_a_file_in_a_legacy_encoding_is_decoded_as_written(tmp_path: Path, name: str, text: str, encoding: str) -> None:
     """Windows-1252 (and Latin-1, its subset in practice), Windows-1251 and the like: every character as written;
@@ -194,6 +198,49 @@ def test_a_file_in_a_legacy_encoding_is_decoded_as_written(tmp_path: Path, name:
         assert [(a.title, a.content) for a in articles] == [("Caf\u00e9 reopens", "The caf\u00e9\u2019s doors opened.")]
     else:
         assert [a.content for a in articles] == [text]
+
+
+# Real sentences of the kind a Polish, Czech or Hungarian newsroom files; each has letters that Windows-1252 holds
+# at the same byte as something else ("\u0141" is "\u00a3", "\u0142" is "\u00b3", "\u0159" is "\u00f8", "\u0151" is "\u00f5").
+CENTRAL_EUROPEAN = {
+    "pl": "\u0141\u00f3d\u017a: prezydent miasta otworzy\u0142 nowy most. Mieszka\u0144cy \u015bwi\u0119towali przez ca\u0142y "
+          "weekend, a w\u0142adze zapowiedzia\u0142y kolejne inwestycje w \u015br\u00f3dmie\u015bciu.",
+    "cs": "Praha: Starosta otev\u0159el nov\u00fd most p\u0159es \u0159eku. Obyvatel\u00e9 slavili cel\u00fd v\u00edkend a "
+          "\u00fa\u0159ady ozn\u00e1mily dal\u0161\u00ed investice do centra m\u011bsta.",
+    "hu": "Budapest: a f\u0151polg\u00e1rmester \u00e1tadta az \u00faj hidat. A lak\u00f3k eg\u00e9sz h\u00e9tv\u00e9g\u00e9n "
+          "\u00fcnnepeltek, \u00e9s a v\u00e1ros tov\u00e1bbi fejleszt\u00e9seket jelentett be, k\u00fcl\u00f6n\u00f6sen a "
+          "m\u0171eml\u00e9k \u00e9p\u00fcletekn\u00e9l.",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "encoding"), [
+    ("pl", "cp1250"), ("cs", "cp1250"), ("hu", "cp1250"), ("pl", "iso-8859-2"),
+])  # fmt: skip
+def test_central_european_text_is_decoded_in_its_own_codepage_not_as_windows_1252(
+    tmp_path: Path, language: str, encoding: str
+) -> None:
+    """Polish, Czech and Hungarian saved in Windows-1250 (or ISO-8859-2) come through as written: they read as
+    Windows-1252 without a single undefined byte, and were read so ("\u00a3\u00f3d\u009f" for "\u0141\u00f3d\u017a"), being
+    the commonest encoding among those that fit."""
+    from structlog.testing import capture_logs
+
+    text = CENTRAL_EUROPEAN[language]
+    path = tmp_path / f"{language}.txt"
+    path.write_bytes(text.encode(encoding))
+    with capture_logs() as logs:
+        articles, refusals = _read(path)
+    assert refusals == [] and [a.content for a in articles] == [text]
+    [entry] = [e for e in logs if e["event"] == "inbox_encoding_detected"]
+    assert entry["encoding"] in {"cp1250", "iso8859_2"}
+
+
+def test_a_central_european_html_page_without_a_charset_is_read_in_windows_1250(tmp_path: Path) -> None:
+    """An HTML page that declares no charset is decoded by the same guess: its Polish comes through."""
+    text = CENTRAL_EUROPEAN["pl"]
+    path = tmp_path / "page.html"
+    path.write_bytes(f"<html><body><h1>\u0141\u00f3d\u017a</h1><p>{text}</p></body></html>".encode("cp1250"))
+    [article], refusals = _read(path)
+    assert refusals == [] and text in article.content
 
 
 @pytest.mark.parametrize("data", [
@@ -289,6 +336,50 @@ def test_an_envelope_around_a_wrapped_export_is_read_record_by_record(tmp_path: 
                                   "source": {"name": "Herald", "tags": [{"x": 1}]}}), encoding="utf-8")  # fmt: skip
     articles, refusals = _read(single)
     assert refusals == [] and [(a.title, a.source.name) for a in articles] == [("One", "Herald")]
+
+
+@pytest.mark.parametrize("value", [
+    {"data": {"search": {"hits": {"total": 2, "items": [{"title": "Dam opens", "text": "The dam opened."},
+                                                        {"title": "Port reopens", "text": "The port reopened."}]}}}},
+    {"meta": {"page": 1}, "feed": {"title": None, "channel": {"items": [
+        {"title": "Dam opens", "text": "The dam opened."}, {"title": "Port reopens", "text": "The port reopened."}]}}},
+])  # fmt: skip
+def test_records_nested_a_few_envelopes_deep_are_found(tmp_path: Path, value: Any) -> None:
+    """Exports that nest their records two or three envelopes deep (a search API's `data.search.hits.items`, a
+    feed-to-JSON `feed.channel.items`) are read record by record."""
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(value), encoding="utf-8")
+    articles, refusals = _read(path)
+    assert refusals == [] and [a.title for a in articles] == ["Dam opens", "Port reopens"]
+
+
+@pytest.mark.parametrize("value", [
+    {"status": "ok", "meta": {"page": 1, "pages": 3}},  # no list anywhere
+    {"a": {"b": {"c": {"d": {"e": {"items": [{"title": "Too deep", "text": "Past the depth limit."}]}}}}}},
+    {"tags": ["news", "world"], "counts": [1, 2]},  # lists, but of no records
+])  # fmt: skip
+def test_a_json_object_holding_no_list_of_records_is_refused_with_the_reason(tmp_path: Path, value: Any) -> None:
+    """An object with no article field and no list of records within a few envelopes is refused as
+    `invalid_record` saying so, not read as one record with no text (which the worker refused later, vaguely)."""
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(value), encoding="utf-8")
+    articles, refusals = _read(path)
+    assert articles == [] and len(refusals) == 1
+    assert refusals[0].startswith("rejected:invalid_record export.json: no list of records")
+
+
+def test_the_search_for_records_is_bounded_in_what_it_visits(tmp_path: Path) -> None:
+    """The search looks into at most 200 objects (untrusted input cannot make it walk the whole file): records
+    behind 300 empty envelopes are not found, and the file is refused; the same records sooner are read."""
+    record = {"title": "Dam opens", "text": "The new dam opened on Friday."}
+    envelopes: dict[str, object] = {f"k{i}": {"x": {"y": 1}} for i in range(300)}
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({**envelopes, "z": {"articles": [record]}}), encoding="utf-8")
+    articles, refusals = _read(path)
+    assert articles == [] and refusals[0].startswith("rejected:invalid_record export.json: no list of records")
+    path.write_text(json.dumps({"z": {"articles": [record]}, **envelopes}), encoding="utf-8")
+    articles, refusals = _read(path)
+    assert [a.title for a in articles] == ["Dam opens"] and refusals == []
 
 
 @pytest.mark.parametrize("key", ["articles", "items", "entries", "data", "results"])
