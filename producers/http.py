@@ -12,14 +12,16 @@ a status like any other delivery, and the valid records of the same batch still 
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import StringConstraints
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
@@ -32,12 +34,13 @@ from wirewatch.api.models import (
     AcceptedArticle,
     ArticleRecord,
     DeliveryStatus,
+    DeliveryStatuses,
     RefusedRecord,
     SubmitProblem,
     SubmitResult,
 )
 from wirewatch.logs import get_logger
-from wirewatch.outcomes import Terminal, read_status
+from wirewatch.outcomes import Terminal
 
 log = get_logger("wirewatch.http")
 router = APIRouter(tags=["articles"])
@@ -46,6 +49,12 @@ JSON_LINES_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "appl
                               "application/jsonlines"})  # fmt: skip
 JSON_TYPES = frozenset({"application/json", ""})
 GZIP_ENCODINGS = frozenset({"gzip", "x-gzip"})
+
+
+# A surrogate's escape in a JSON text (``\\ud83d``; the halves of a valid pair match too), and a surrogate that is
+# still there after json.loads joined the pairs: a lone one. Only a body with such an escape is searched for one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class BodyError(Exception):
@@ -73,6 +82,13 @@ def _records(body: bytes, media_type: str, max_records: int) -> Iterator[tuple[i
         raise BodyError("invalid_utf8", f"the body is not valid UTF-8 at byte {e.start}") from None
     if not text.strip():  # before json.loads, whose "Expecting value" at line 1 column 1 does not say it
         raise BodyError("empty", "the body is empty")
+    escaped = _SURROGATE_ESCAPE.search(text) is not None
+    for index, record, error in _json_records(text, media_type, max_records):
+        yield index, _replace_lone_surrogates(record) if escaped else record, error
+
+
+def _json_records(text: str, media_type: str, max_records: int) -> Iterator[tuple[int, Any, str | None]]:
+    """(index, record, error) for each record of a JSON or JSON-lines text."""
     if media_type in JSON_TYPES:
         try:
             data = json.loads(text)
@@ -100,6 +116,29 @@ def _records(body: bytes, media_type: str, max_records: int) -> Iterator[tuple[i
             yield lineno, None, json_error(e, line_known=True)
             continue
         yield lineno, record, None
+
+
+def _replace_lone_surrogates(record: Any) -> Any:
+    """``record`` with each lone surrogate in its strings (keys too) replaced by U+FFFD, as a browser's
+    TextEncoder and Go's encoding/json do. JSON lets ``"\\ud83d"`` through (a sender that cut an emoji in half);
+    no UTF-8 can hold it, so the record would fail when queued (a 500 for the whole batch) or be refused as
+    "unable to parse raw data as a unicode string". Iterative: a record nested near json.loads' depth limit
+    must not raise RecursionError here."""
+    if isinstance(record, str):
+        return _LONE_SURROGATE.sub("\ufffd", record)
+    stack: list[Any] = [record] if isinstance(record, dict | list) else []
+    while stack:
+        node = stack.pop()
+        keys = list(node) if isinstance(node, dict) else range(len(node))
+        for key in keys:
+            value = node[key]
+            if isinstance(value, str):
+                node[key] = _LONE_SURROGATE.sub("\ufffd", value)
+            elif isinstance(value, dict | list):
+                stack.append(value)
+            if isinstance(key, str) and _LONE_SURROGATE.search(key):
+                node[_LONE_SURROGATE.sub("\ufffd", key)] = node.pop(key)
+    return record
 
 
 # Bodies up to this size are parsed on the event loop (well under a millisecond); larger ones on a thread.
@@ -250,32 +289,72 @@ def _hand_on(state: ApiState, parsed: Parsed) -> None:
         state.on_submit([t.delivery_id for t in refusals] + ids)
 
 
+DELIVERY_ID = r"^[A-Za-z0-9_.:-]+$"
+# Ids in one status lookup: a tenth of a full batch (`http.max_batch`, 1,000) a request, and a URL of ~3.6 kB,
+# well under the 8 kB request line proxies commonly allow (uvicorn's own limit is 16 kB for line and headers).
+STATUS_LOOKUP_MAX = 100
+_ID_DOC = "A delivery id; repeat the parameter for each."
+DeliveryId = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=DELIVERY_ID)]
+
+
+def _statuses(state: ApiState, delivery_ids: list[str]) -> dict[str, dict[str, Any] | None]:
+    """The status body of each delivery (without its event), None for an id with neither status nor ledger entry."""
+    # The ledger is read before the status: settling writes the status and clears the ledger in one step, so in
+    # this order a delivery settled between the two reads is still found (reversed, it was briefly a 404). A
+    # pipeline runs its commands in order, so one round trip keeps that.
+    pipe = state.client.pipeline(transaction=False)
+    pipe.zmscore(c.LEDGER_PENDING, delivery_ids)
+    pipe.mget([c.status_key(d) for d in delivery_ids])
+    scores, raws = pipe.execute()
+    found: dict[str, dict[str, Any] | None] = {}
+    for did, score, raw in zip(delivery_ids, scores, raws, strict=True):
+        status = json.loads(raw) if raw else ({"state": "queued"} if score is not None else None)
+        if status is None:
+            found[did] = None
+            continue
+        body: dict[str, Any] = {"delivery_id": did, "state": status["state"]}
+        for name in ("article_id", "entry", "of", "reason", "detail"):
+            if status.get(name):
+                body[name] = str(status[name])
+        found[did] = body
+    return found
+
+
+@router.get(
+    "/v1/articles/status", name="article_statuses", response_model=DeliveryStatuses,
+    summary=f"What became of up to {STATUS_LOOKUP_MAX} deliveries, in one request",
+    responses=problems(401, 403, 422, 429),
+)  # fmt: skip
+def article_statuses(
+    request: Request,
+    delivery_ids: list[DeliveryId] = Query(
+        ..., alias="id", min_length=1, max_length=STATUS_LOOKUP_MAX, description=_ID_DOC
+    ),
+    _: Principal | None = Depends(needs_read),
+) -> JSONResponse:
+    """Each delivery as its status URL answers, without the event, in the order asked; unknown ids in not_found."""
+    found = _statuses(get_state(request), list(dict.fromkeys(delivery_ids)))
+    body = DeliveryStatuses.model_validate({"items": [s for s in found.values() if s is not None],
+                                            "not_found": [d for d, s in found.items() if s is None]})  # fmt: skip
+    return JSONResponse(body.model_dump(exclude_none=True))
+
+
 @router.get(
     "/v1/articles/{delivery_id}/status", name="article_status", response_model=DeliveryStatus,
     summary="What became of a delivery", responses=problems(401, 403, 404, 422, 429),
 )  # fmt: skip
 def article_status(
     request: Request,
-    delivery_id: str = Path(..., min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"),
+    delivery_id: str = Path(..., min_length=8, max_length=64, pattern=DELIVERY_ID),
     _: Principal | None = Depends(needs_read),
 ) -> JSONResponse:
     """queued, emitted (with the event), duplicate (of which event), rejected or dead (with the reason)."""
     state = get_state(request)
-    # The ledger is read before the status: settling writes the status and clears the ledger in one
-    # step, so in this order a delivery settled between the two reads is still found (reversed, it was
-    # briefly a 404).
-    pending = state.client.zscore(c.LEDGER_PENDING, delivery_id) is not None
-    status = read_status(state.client, [delivery_id])[delivery_id]
-    if status is None:
-        if not pending:
-            raise ApiError(404, "not_found", "no delivery with this id (or its status has expired)")
-        status = {"state": "queued"}
-    body: dict[str, Any] = {"delivery_id": delivery_id, "state": status["state"]}
-    for name in ("article_id", "entry", "of", "reason", "detail"):
-        if status.get(name):
-            body[name] = str(status[name])
-    if status["state"] == "emitted" and status.get("article_id"):
-        raw = state.client.get(c.article_key(str(status["article_id"])))
+    body = _statuses(state, [delivery_id])[delivery_id]
+    if body is None:
+        raise ApiError(404, "not_found", "no delivery with this id (or its status has expired)")
+    if body["state"] == "emitted" and body.get("article_id"):
+        raw = state.client.get(c.article_key(body["article_id"]))
         if raw:
             body["event"] = json.loads(raw)
     return JSONResponse(body)

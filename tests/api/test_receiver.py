@@ -369,3 +369,76 @@ def test_a_record_without_text_is_refused_at_once(http: httpx.Client, client: re
     summary_only = http.post("/v1/articles", json={"title": "t", "summary": "A feed's summary is text."}, headers=WRITE)
     assert summary_only.status_code == 202
     assert client.hget(c.STATS, "rejected:invalid_record") == "2"
+
+
+# JSON allows a lone surrogate as an escape (RFC 8259 §8.2); a sender that cuts a string between the halves of an
+# emoji (JavaScript's `text.slice(0, 200)`) writes one. It cannot be encoded as UTF-8, so it would fail later.
+@pytest.mark.parametrize("field", ["title", "url", "text", "html", "markdown", "summary", "author", "authors",
+                                   "published", "id", "source"])  # fmt: skip
+def test_a_lone_surrogate_becomes_a_replacement_character(field: str) -> None:
+    """A lone surrogate escape (\\ud800) in any field is read as U+FFFD, like any invalid UTF-16 text, so the
+    record is accepted and can be queued: it was a 500 for the whole batch in the text, or a refusal that said
+    "unable to parse raw data" elsewhere."""
+    value: Any = ["A. Reporter \udc00"] if field == "authors" else "Harbour news, cut \ud83d"
+    body = json.dumps([{**ARTICLE, field: value}, article(1)]).encode()
+    assert b"\\ud83d" in body or b"\\udc00" in body
+    for media_type, lines in (("application/json", body), ("application/x-ndjson", None)):
+        if lines is None:
+            lines = b"\n".join(json.dumps(r).encode() for r in json.loads(body))
+        parsed = parse_body(lines, media_type, "partner", 10)
+        assert parsed.refusals == [] and len(parsed.articles) == 2, [t.detail for _, t in parsed.refusals]
+        sent = json.loads(parsed.articles[0][1].model_dump_json(by_alias=True))  # what Submitter writes
+        assert "\ufffd" in json.dumps(sent, ensure_ascii=False)
+
+
+def test_a_valid_surrogate_pair_is_kept() -> None:
+    """An escaped pair (an emoji written by an ASCII-only encoder) is one character, kept as it is."""
+    parsed = parse_body(b'{"text": "Fireworks \\ud83c\\udf86 over the harbour"}', "application/json", "p", 10)
+    assert parsed.articles[0][1].content == "Fireworks \U0001f386 over the harbour"
+
+
+def test_a_lone_surrogate_does_not_fail_the_batch(worker_app: Any, http: httpx.Client) -> None:
+    """A batch with a lone surrogate in one record's text is 202, both records are emitted, and the event has
+    U+FFFD where the surrogate was (it was a 500, and no record of the batch was queued)."""
+    cut = {**article(1), "text": article(1)["text"] + " Fireworks \ud83c"}
+    response = http.post("/v1/articles", content=json.dumps([cut, article(2)]),
+                         headers={**WRITE, "Content-Type": "application/json"})  # fmt: skip
+    assert response.status_code == 202, response.text
+    states = [wait_state(http, a["status_url"]) for a in response.json()["accepted"]]
+    assert [s["state"] for s in states] == ["emitted", "emitted"]
+    assert states[0]["event"]["text"].endswith("Fireworks \ufffd")
+
+
+def test_statuses_of_a_whole_batch_in_one_request(worker_app: Any, redis_url: str, tmp_path: Path) -> None:
+    """GET /v1/articles/status?id=…&id=… answers up to 100 deliveries at once, in the order asked, so a batch can
+    be followed within the token's rate limit: one status URL per record cost 1,000 requests for a full batch,
+    over the default budget of 600 a minute. Each is answered as its own status URL would, without the event."""
+    settings = http_settings(redis_url, tmp_path, rate_limit=2, rate_window="1h")
+    records = [article(n) for n in range(12)] + [{"title": "no text"}, article(0)]
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base, timeout=10) as http:
+        posted = http.post("/v1/articles", json=records, headers=WRITE).json()
+        ids = [a["delivery_id"] for a in posted["accepted"]] + [r["delivery_id"] for r in posted["rejected"]]
+        assert len(ids) == 14
+        for status_url in (a["status_url"] for a in posted["accepted"]):  # waited for without the token's budget
+            wait_state(http, status_url)
+        answer = http.get("/v1/articles/status", params={"id": ids}, headers=WRITE)  # the token's second request
+        assert answer.status_code == 200, answer.text
+        items = answer.json()["items"]
+        assert [item["delivery_id"] for item in items] == ids and answer.json()["not_found"] == []
+        assert [item["state"] for item in items] == ["emitted"] * 12 + ["duplicate", "rejected"]
+        assert items[12]["of"] == items[0]["article_id"] and items[13]["reason"] == "invalid_record"
+        assert all("event" not in item for item in items)
+        one = http.get(f"/v1/articles/{ids[0]}/status").json()  # public read, no token: the same answer, and more
+        assert {k: v for k, v in one.items() if k != "event"} == items[0] and one["event"]["id"] == one["article_id"]
+
+
+def test_status_lookup_bounds(http: httpx.Client) -> None:
+    """Ids never issued are listed under not_found (a status URL's 404), repeats are answered once, and no id,
+    more than 100, or a malformed one is 422."""
+    queued = http.post("/v1/articles", json=ARTICLE, headers=WRITE).json()["accepted"][0]["delivery_id"]
+    answer = http.get("/v1/articles/status", params={"id": [queued, "0123456789abcdef", queued]})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"items": [{"delivery_id": queued, "state": "queued"}], "not_found": ["0123456789abcdef"]}
+    for params in ({}, {"id": [f"{n:016x}" for n in range(101)]}, {"id": ["bad"]}):
+        assert http.get("/v1/articles/status", params=params).status_code == 422, params
+    assert http.get("/v1/articles/status", params={"id": [f"{n:016x}" for n in range(100)]}).status_code == 200

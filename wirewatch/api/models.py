@@ -80,6 +80,13 @@ class DeliveryStatus(_Body):
     event: ArticleEvent | None = Field(None, description="The emitted event, while it is stored.")
 
 
+class DeliveryStatuses(_Body):
+    """Several deliveries at once (``GET /v1/articles/status?id=…``): each as its status URL answers, no event."""
+
+    items: list[DeliveryStatus] = Field(..., description="In the order asked, each id once.")
+    not_found: list[str] = Field(..., description="Ids with no delivery (never issued, or the status expired).")
+
+
 NEXT_CURSOR = ("Pass as `cursor` for the next page. Newest first: null at the end. Oldest first: the last entry of "
                "any page with entries, the last page too, so a poller resumes there for what comes later; null "
                "for an empty page (keep the cursor you sent).")  # fmt: skip
