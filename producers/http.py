@@ -12,7 +12,6 @@ a status like any other delivery, and the valid records of the same batch still 
 from __future__ import annotations
 
 import json
-import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from pydantic import StringConstraints
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from producers.inbox import delivery_id, json_error, record_to_raw
+from producers.inbox import SURROGATE_ESCAPE, delivery_id, json_error, record_to_raw, replace_lone_surrogates
 from schemas import RawArticle, RawSource
 from wirewatch import constants as c
 from wirewatch.api.auth import Principal
@@ -49,12 +48,6 @@ JSON_LINES_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "appl
                               "application/jsonlines"})  # fmt: skip
 JSON_TYPES = frozenset({"application/json", ""})
 GZIP_ENCODINGS = frozenset({"gzip", "x-gzip"})
-
-
-# A surrogate's escape in a JSON text (``\\ud83d``; the halves of a valid pair match too), and a surrogate that is
-# still there after json.loads joined the pairs: a lone one. Only a body with such an escape is searched for one.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class BodyError(Exception):
@@ -82,9 +75,9 @@ def _records(body: bytes, media_type: str, max_records: int) -> Iterator[tuple[i
         raise BodyError("invalid_utf8", f"the body is not valid UTF-8 at byte {e.start}") from None
     if not text.strip():  # before json.loads, whose "Expecting value" at line 1 column 1 does not say it
         raise BodyError("empty", "the body is empty")
-    escaped = _SURROGATE_ESCAPE.search(text) is not None
+    escaped = SURROGATE_ESCAPE.search(text) is not None
     for index, record, error in _json_records(text, media_type, max_records):
-        yield index, _replace_lone_surrogates(record) if escaped else record, error
+        yield index, replace_lone_surrogates(record) if escaped else record, error
 
 
 def _json_records(text: str, media_type: str, max_records: int) -> Iterator[tuple[int, Any, str | None]]:
@@ -116,29 +109,6 @@ def _json_records(text: str, media_type: str, max_records: int) -> Iterator[tupl
             yield lineno, None, json_error(e, line_known=True)
             continue
         yield lineno, record, None
-
-
-def _replace_lone_surrogates(record: Any) -> Any:
-    """``record`` with each lone surrogate in its strings (keys too) replaced by U+FFFD, as a browser's
-    TextEncoder and Go's encoding/json do. JSON lets ``"\\ud83d"`` through (a sender that cut an emoji in half);
-    no UTF-8 can hold it, so the record would fail when queued (a 500 for the whole batch) or be refused as
-    "unable to parse raw data as a unicode string". Iterative: a record nested near json.loads' depth limit
-    must not raise RecursionError here."""
-    if isinstance(record, str):
-        return _LONE_SURROGATE.sub("\ufffd", record)
-    stack: list[Any] = [record] if isinstance(record, dict | list) else []
-    while stack:
-        node = stack.pop()
-        keys = list(node) if isinstance(node, dict) else range(len(node))
-        for key in keys:
-            value = node[key]
-            if isinstance(value, str):
-                node[key] = _LONE_SURROGATE.sub("\ufffd", value)
-            elif isinstance(value, dict | list):
-                stack.append(value)
-            if isinstance(key, str) and _LONE_SURROGATE.search(key):
-                node[_LONE_SURROGATE.sub("\ufffd", key)] = node.pop(key)
-    return record
 
 
 # Bodies up to this size are parsed on the event loop (well under a millisecond); larger ones on a thread.

@@ -272,17 +272,12 @@ def _language_identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE)
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v if isinstance(v, str) else str(v.get("name", "")) if isinstance(v, dict) else str(v)
-                for v in value][:50]  # fmt: skip
-    if isinstance(value, dict):
-        return [str(value.get("name", ""))]
-    return [str(value)]
+def _authors(value: Any) -> list[str]:
+    """A record's author names: a string, a list of strings or of objects with a ``name`` (JSON Feed, schema.org),
+    or one such object. Anything else in it is no author (a number or a null was read as "5", "None")."""
+    values = value if isinstance(value, list) else [value]
+    names = (v if isinstance(v, str) else v.get("name") if isinstance(v, dict) else None for v in values)
+    return [n for n in names if isinstance(n, str) and n.strip()][:50]
 
 
 def record_to_raw(record: Any, did: str, source: RawSource) -> RawArticle:
@@ -320,7 +315,7 @@ def record_to_raw(record: Any, did: str, source: RawSource) -> RawArticle:
             content=content,
             url=record.get("url") or record.get("link"),
             title=record.get("title"),
-            authors=_as_list(record.get("authors") or record.get("author")),
+            authors=_authors(record.get("authors") or record.get("author")),
             published_at=str(published) if published is not None else None,
             summary=record.get("summary") or record.get("description"),
             guid=str(record["id"]) if record.get("id") is not None else None,
@@ -341,6 +336,35 @@ def json_error(error: ValueError | RecursionError, line_known: bool = False) -> 
     if isinstance(error, RecursionError):
         return "invalid JSON: nested too deeply"
     return f"invalid JSON: {str(error).split(';')[0]}"[:300]  # what follows the ';' is advice to programmers
+
+
+# A surrogate's escape in a JSON text (``\\ud83d``; the halves of a valid pair match too), and a surrogate that is
+# still there after json.loads joined the pairs: a lone one. Only a body with such an escape is searched for one.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_lone_surrogates(record: Any) -> Any:
+    """``record`` with each lone surrogate in its strings (keys too) replaced by U+FFFD, as a browser's
+    TextEncoder and Go's encoding/json do. JSON lets ``"\\ud83d"`` through (a sender that cut an emoji in half);
+    no UTF-8 can hold it, so the record would fail when queued (a 500 for an HTTP batch) or be refused as
+    "unable to parse raw data as a unicode string" (an inbox file's). Iterative: a record nested near json.loads'
+    depth limit must not raise RecursionError here."""
+    if isinstance(record, str):
+        return _LONE_SURROGATE.sub("\ufffd", record)
+    stack: list[Any] = [record] if isinstance(record, dict | list) else []
+    while stack:
+        node = stack.pop()
+        keys = list(node) if isinstance(node, dict) else range(len(node))
+        for key in keys:
+            value = node[key]
+            if isinstance(value, str):
+                node[key] = _LONE_SURROGATE.sub("\ufffd", value)
+            elif isinstance(value, dict | list):
+                stack.append(value)
+            if isinstance(key, str) and _LONE_SURROGATE.search(key):
+                node[_LONE_SURROGATE.sub("\ufffd", key)] = node.pop(key)
+    return record
 
 
 def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str | None]]:
@@ -585,7 +609,10 @@ def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records:
     text = _LINE_ENDS.sub("\n", text)
 
     if kind in ("json", "jsonl"):
+        escaped = SURROGATE_ESCAPE.search(text) is not None
         for index, record, error in _records(kind, text, max_records):
+            if escaped:
+                record = replace_lone_surrogates(record)
             did = delivery_id()
             if error == _NO_RECORDS:
                 result.refusals.append(Terminal(did, "rejected:empty", f"{name}: {error}", label))

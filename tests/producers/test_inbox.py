@@ -540,3 +540,33 @@ def test_an_html_page_without_a_charset_is_read_in_the_encoding_it_is_written_in
     declared.write_bytes(page.replace("<head>", '<head><meta charset="koi8-r">').encode("koi8-r"))
     articles, refusals = _read(declared)
     assert refusals == [] and "Правительство объявило" in articles[0].content
+
+
+@pytest.mark.parametrize("name", ["records.jsonl", "records.json"])
+def test_a_lone_surrogate_in_an_inbox_record_becomes_a_replacement_character(tmp_path: Path, name: str) -> None:
+    """A record carrying half an emoji (`"\\ud83d"`, a string cut by a JavaScript slice) is read with U+FFFD in
+    its place, as the HTTP endpoint reads it, and can be queued; it was refused ("unable to parse raw data as a
+    unicode string") in a title, and in a body it failed when queued. A valid pair stays one emoji."""
+    record = '{"title": "Cut \\ud83d", "text": "Half an emoji \\ud83d here, a whole one \\ud83d\\ude00 there."}'
+    path = tmp_path / name
+    path.write_text(record if name.endswith(".json") else record + "\n" + record, encoding="utf-8")
+    articles, refusals = _read(path)
+    assert refusals == [] and articles
+    for article in articles:
+        assert article.title == "Cut \ufffd"
+        assert "emoji \ufffd here" in article.content and "\U0001f600" in article.content
+        article.model_dump_json().encode("utf-8")  # what the ledger stores
+
+
+def test_only_names_are_authors(tmp_path: Path) -> None:
+    """A number, a null or a nameless object in a record's authors is no author (they were "5", "None", "")."""
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps({"title": "Dam opens", "text": "The new dam opened on Friday.",
+                                "authors": ["Ann Lee", 5, None, {"name": "Bo Li"}, {"url": "x"}, " "]}),
+                    encoding="utf-8")  # fmt: skip
+    [article], _ = _read(path)
+    assert article.authors == ["Ann Lee", "Bo Li"]
+    path.write_text(json.dumps({"title": "Dam opens", "text": "The new dam opened on Friday.", "author": 5}),
+                    encoding="utf-8")  # fmt: skip
+    [article], _ = _read(path)
+    assert article.authors == []
