@@ -27,6 +27,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
@@ -280,6 +281,26 @@ def _authors(value: Any) -> list[str]:
     return [n for n in names if isinstance(n, str) and n.strip()][:50]
 
 
+# A JSON number as a record's date is a Unix time: in seconds up to this, past it in milliseconds (1e11 s is the
+# year 5138; 1e11 ms is March 1973).
+_EPOCH_MS_FROM = 100_000_000_000
+
+
+def _published(value: Any) -> str | None:
+    """A record's date as text for the worker's date reader. A JSON number is a Unix time (seconds, or
+    milliseconds as JavaScript's Date.now() gives), written out as ISO 8601: as "1700000000" it was read as no date
+    at all. Out of range, it is kept as written (and read as no date)."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = value / 1000 if abs(value) >= _EPOCH_MS_FROM else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC).isoformat()
+        except (OverflowError, OSError, ValueError):
+            return str(value)
+    return str(value)
+
+
 def record_to_raw(record: Any, did: str, source: RawSource) -> RawArticle:
     """A JSON record → RawArticle. Raises ValueError with a reason when the record is unusable."""
     if not isinstance(record, dict):
@@ -316,7 +337,7 @@ def record_to_raw(record: Any, did: str, source: RawSource) -> RawArticle:
             url=record.get("url") or record.get("link"),
             title=record.get("title"),
             authors=_authors(record.get("authors") or record.get("author")),
-            published_at=str(published) if published is not None else None,
+            published_at=_published(published),
             summary=record.get("summary") or record.get("description"),
             guid=str(record["id"]) if record.get("id") is not None else None,
             received_at=utcnow(),

@@ -570,3 +570,21 @@ def test_only_names_are_authors(tmp_path: Path) -> None:
                     encoding="utf-8")  # fmt: skip
     [article], _ = _read(path)
     assert article.authors == []
+
+
+@pytest.mark.parametrize(("published", "expected"), [
+    (1700000000, "2023-11-14T22:13:20+00:00"),  # Unix seconds
+    (1700000000123, "2023-11-14T22:13:20.123000+00:00"),  # milliseconds (JavaScript's Date.now())
+    (1700000000.5, "2023-11-14T22:13:20.500000+00:00"),
+    ("2023-11-14T22:13:20Z", "2023-11-14T22:13:20Z"),  # text is kept as written, for the worker to read
+    (10**30, str(10**30)),  # no time at all: kept, and read as no date
+    (True, "True"),
+])  # fmt: skip
+def test_a_number_as_a_records_date_is_a_unix_time(tmp_path: Path, published: object, expected: str) -> None:
+    """`"published": 1700000000` (or milliseconds) is that moment, written out for the worker's date reader; as
+    the text "1700000000" it was read as no date at all."""
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps({"title": "Dam opens", "text": "The dam opened.", "published": published}),
+                    encoding="utf-8")  # fmt: skip
+    [article], _ = _read(path)
+    assert article.published_at == expected
