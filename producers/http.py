@@ -24,7 +24,14 @@ from pydantic import StringConstraints
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from producers.inbox import SURROGATE_ESCAPE, delivery_id, json_error, record_to_raw, replace_lone_surrogates
+from producers.inbox import (
+    SURROGATE_ESCAPE,
+    delivery_id,
+    json_error,
+    json_lines,
+    record_to_raw,
+    replace_lone_surrogates,
+)
 from schemas import RawArticle, RawSource
 from wirewatch import constants as c
 from wirewatch.api.auth import Principal
@@ -85,6 +92,10 @@ def _json_records(text: str, media_type: str, max_records: int) -> Iterator[tupl
     if media_type in JSON_TYPES:
         try:
             data = json.loads(text)
+        except json.JSONDecodeError as e:
+            # JSON lines sent as application/json: "Extra data at line 2" alone does not say what to do.
+            hint = "; this is JSON lines: send it as application/x-ndjson" if json_lines(text, e) else ""
+            raise BodyError("invalid_json", json_error(e) + hint) from None
         except (ValueError, RecursionError) as e:
             raise BodyError("invalid_json", json_error(e)) from None
         items = data if isinstance(data, list) else [data]

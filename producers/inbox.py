@@ -394,7 +394,7 @@ def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str |
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:
-            if not _json_lines(text, e):
+            if not json_lines(text, e):
                 yield 0, None, json_error(e)
                 return
             data = None
@@ -478,7 +478,7 @@ def _record_lists(data: dict[str, Any]) -> list[list[Any]]:
     return [v for v in data.values() if isinstance(v, list) and (not v or any(isinstance(i, dict) for i in v))]
 
 
-def _json_lines(text: str, error: json.JSONDecodeError) -> bool:
+def json_lines(text: str, error: json.JSONDecodeError) -> bool:
     """Whether a ``.json`` text that is not one JSON value is JSON lines (mongoexport, ``jq -c`` and BigQuery write
     those under ``.json``): its first value ends on its first line and more follows. Read whole, all its
     records were refused as one invalid file ("Extra data" at line 2)."""

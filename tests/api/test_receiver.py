@@ -82,6 +82,17 @@ def test_unusable_json_is_a_body_error(body: bytes, reason: str) -> None:
     assert index == 1 and "invalid JSON" in refusal.detail and [i for i, _ in lines.articles] == [2]
 
 
+def test_json_lines_sent_as_json_are_refused_with_the_content_type_to_use() -> None:
+    """JSON lines posted as application/json: the 422 says to send them as application/x-ndjson (it said only
+    "Extra data at line 2"); a broken JSON document gets no such hint."""
+    body = (json.dumps(ARTICLE) + "\n" + json.dumps(ARTICLE)).encode()
+    with pytest.raises(BodyError, match="this is JSON lines: send it as application/x-ndjson"):
+        parse_body(body, "application/json", "partner", 10)
+    with pytest.raises(BodyError) as caught:
+        parse_body(b'{"title": "a"} {"title": "b"}', "application/json", "partner", 10)
+    assert "ndjson" not in str(caught.value)
+
+
 # The line breaks of str.splitlines() that JSON allows raw inside a string (U+001C-1E, VT and FF are control
 # characters or not JSON whitespace, so json.loads refuses them raw anywhere).
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
