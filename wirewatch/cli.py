@@ -204,7 +204,17 @@ def _wait_with_progress(runner: Any, timeout: float, console: Console) -> bool:
               help="With --once: give up after this many s.")  # fmt: skip
 def run(config_file: str | None, once: bool, timeout: float) -> None:
     """Run everything: Redis (embedded unless configured), worker, inbox watcher."""
-    from wirewatch.runner import AlreadyRunning, WorkerFailed, started, wait_settled
+    from kombu.exceptions import OperationalError
+
+    from wirewatch.runner import (
+        AlreadyRunning,
+        CannotPersist,
+        WorkerFailed,
+        cannot_persist,
+        persist_failure,
+        started,
+        wait_settled,
+    )
 
     settings = _load(config_file)
     console = _console()
@@ -234,8 +244,12 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
                 runner.watch()
             runner.stop_workers()
             _summary(console, runner, time.monotonic() - begun)
-    except (EmbeddedRedisError, RedisUnavailableError, WorkerFailed, AlreadyRunning) as e:
+    except (EmbeddedRedisError, RedisUnavailableError, WorkerFailed, AlreadyRunning, CannotPersist) as e:
         raise click.ClickException(str(e)) from e
+    except (redis.ResponseError, OperationalError) as e:  # `--once` stops when Redis cannot write to disk
+        if not cannot_persist(e):
+            raise
+        raise click.ClickException(persist_failure(settings, e)) from e
 
 
 @contextmanager

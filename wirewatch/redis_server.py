@@ -62,6 +62,10 @@ def check_reachable(client: redis.Redis, url: str) -> None:
     """PING (with redis-py's retries); raise RedisUnavailableError naming the server (password redacted)."""
     try:
         client.ping()
+    except redis.ResponseError as e:
+        if "MISCONF" in str(e):
+            return  # it answers, and refuses writes as it cannot write to disk: for the caller to say (reads work)
+        raise RedisUnavailableError(f"Redis at {redact_url(url)} refused PING: {str(e)[:300]}") from e
     except (redis.RedisError, OSError) as e:
         reason = str(e)
         if isinstance(e, MasterNotFoundError):  # its text lists every Sentinel's connection error, kilobytes long
@@ -184,13 +188,15 @@ class EmbeddedRedis:
     def _ping(self) -> bool:
         if not self.socket_path.exists():
             return False
+        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=1.0)
         try:
-            client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=1.0)
-            ok = bool(client.ping())
-            client.close()
-            return ok
+            return bool(client.ping())
+        except redis.ResponseError:  # an error reply is an answer: one that cannot write its AOF refuses PING
+            return True
         except (redis.ConnectionError, redis.TimeoutError, OSError):
             return False
+        finally:
+            client.close()
 
     def _listening(self) -> bool:
         """Whether a server accepts connections on the socket, answering or not. One that is stalled (stopped,
@@ -240,7 +246,8 @@ class EmbeddedRedis:
         self._presence_name = f"{client_name()}-{next(_PRESENCES)}"
         self._presence = redis.Redis(unix_socket_path=str(self.socket_path), client_name=self._presence_name,
                                      single_connection_client=True, socket_timeout=5.0)  # fmt: skip
-        self._presence.ping()
+        with contextlib.suppress(redis.ResponseError):  # connected: one that cannot write its AOF refuses PING
+            self._presence.ping()
 
     def revive(self) -> bool:
         """Start the server again if it is gone (the OOM killer, a stray kill -9) while this process still uses
@@ -361,8 +368,14 @@ class EmbeddedRedis:
                 if others:
                     log.info("embedded_redis_left_running", reason="other clients connected", clients=len(others))
                     return
+                unwritten = client.info("persistence").get("aof_last_write_status") == "err"
                 with contextlib.suppress(redis.ConnectionError):
                     client.shutdown(nosave=False)
+                if unwritten:  # a full or read-only disk: the writes it accepted last were in its memory only
+                    log.error("embedded_redis_stopped_unpersisted", dir=str(self.redis_dir),
+                              reason="it could not write its AOF there (see its log)",
+                              hint="its last writes before the failure are lost; the next run reads their files "
+                                   "again and finishes what was accepted before")  # fmt: skip
             except (redis.RedisError, OSError) as e:
                 if self.process is None:  # not ours to kill; a server that is gone needs nothing more
                     log.info("embedded_redis_gone", error=str(e))

@@ -62,6 +62,41 @@ REDIS_RETRY_S = 1.0  # how often the runner tries again while Redis does not ans
 # (the ledger, status records) or kombu (the broker): the runner waits for it rather than exit; workers reconnect
 # on their own, and the ledger keeps what was accepted.
 REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, redis.exceptions.OutOfMemoryError, OperationalError)
+# What may be Redis refusing writes because it cannot write its data to disk (see ``cannot_persist``).
+REDIS_REFUSING = (*REDIS_DOWN, redis.ResponseError)
+# Written at every start, and answered by the next command: a Redis that cannot write its AOF (a full or read-only
+# disk) takes the write, fails to append it, and refuses what comes next with MISCONF (PING included).
+PERSIST_PROBE = c.key("meta", "run_started")
+
+
+class CannotPersist(RuntimeError):
+    """Raised when Redis refuses writes because it cannot write its data to disk (a full or read-only disk)."""
+
+
+def cannot_persist(error: BaseException) -> bool:
+    """Whether ``error`` is Redis's MISCONF: it cannot write its AOF (or RDB) and refuses writes until it can.
+    It takes them again by itself once the disk has room (Redis retries the AOF write every second)."""
+    return isinstance(error, (redis.ResponseError, OperationalError)) and "MISCONF" in str(error)
+
+
+def persist_failure(settings: Settings, error: BaseException, *, stopping: bool = True) -> str:
+    """The one line that says Redis cannot write to disk, where, why (the cause after MISCONF), and what to do."""
+    where = settings.data_dir / "redis" if settings.embedded else redact_url(settings.redis_url or "")
+    reason = str(error).partition("MISCONF")[2].strip() or str(error)
+    todo = ("and run again: what it had accepted is kept, and the next run finishes it" if stopping
+            else "and this run goes on: Redis takes writes again by itself once it can write them")  # fmt: skip
+    return f"Redis cannot write its data to disk ({where}): {reason[:300]}; free space (or make it writable) {todo}"
+
+
+def check_persisting(client: redis.Redis, settings: Settings) -> None:
+    """Write once and ask again: raise CannotPersist if Redis cannot write its data to disk."""
+    try:
+        client.set(PERSIST_PROBE, time.time())
+        client.ping()
+    except redis.ResponseError as e:
+        if not cannot_persist(e):
+            raise
+        raise CannotPersist(persist_failure(settings, e)) from e
 
 
 @dataclass
@@ -121,9 +156,11 @@ def data_dir_lock(settings: Settings) -> Iterator[None]:
                 f"wirewatch is already running on {settings.data_dir} (pid {holder}): stop it first, or give this "
                 "one a data_dir of its own"
             ) from None
-        lock.truncate(0)
-        lock.write(str(os.getpid()))
-        lock.flush()
+        try:  # unbuffered: nothing left for the close to flush (and fail) once a full disk refused it here
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError as e:  # a full disk: the folder that would hold Redis's AOF has no room for a pid
+            raise EmbeddedRedisError(unusable_data_dir(settings.data_dir, e)) from e
         yield
 
 
@@ -283,6 +320,7 @@ class Runner:
     instance: str = field(default_factory=lambda: uuid.uuid4().hex)
     _marker_checked: float = 0.0
     _redis_down: bool = False  # said once per outage
+    _unpersisted: bool = False  # the outage is Redis refusing writes (MISCONF), not Redis gone
     # The file each unsettled delivery of an inbox came from, to read it again should Redis lose the delivery.
     files: dict[str, tuple[InboxWatcher, str | None, Path]] = field(default_factory=dict)
     _lost_checked: float = 0.0
@@ -338,9 +376,9 @@ class Runner:
                 if len(waiting) >= self.submitter.batch_size:  # bounded: a scan may find thousands of files
                     count += submit_waiting()
             return count + submit_waiting()
-        except REDIS_DOWN:
+        except (redis.RedisError, OperationalError):
             # The watchers took these files as read, but their articles never reached the ledger: forget them,
-            # so that the first scan once Redis is back reads them again instead of never.
+            # so that the first scan once Redis is back (or can write to disk again) reads them again.
             for watcher, _, path in files[submitted:]:
                 watcher.seen.pop(path, None)
                 self.reading.pop(path, None)
@@ -477,8 +515,16 @@ class Runner:
             sweep_webhook_outbox(self.client, self.submitter.app)
 
     def ride_out(self, error: Exception) -> None:
-        """Redis (or the broker on it) did not answer: say so once per outage, then wait a moment. The caller
-        goes round its loop again; nothing it did not finish was taken as done (see ``read_inboxes``)."""
+        """Redis (or the broker on it) did not answer, or refused writes as it cannot write to disk: say so once
+        per outage, then wait a moment. The caller goes round its loop again; nothing it did not finish was taken
+        as done (see ``read_inboxes``)."""
+        if cannot_persist(error):
+            if not self._redis_down:
+                self._redis_down = self._unpersisted = True
+                log.error("redis_cannot_persist", reason=persist_failure(self.settings, error, stopping=False),
+                          action=f"retrying every {REDIS_RETRY_S:g}s")  # fmt: skip
+            self.wake.wait(REDIS_RETRY_S)
+            return
         if not self._redis_down:
             self._redis_down = True
             log.error("redis_unavailable", reason=f"{type(error).__name__}: {error}",
@@ -490,6 +536,12 @@ class Runner:
     def redis_back(self) -> None:
         """Say that Redis answers again, once, after `ride_out` said it did not."""
         if self._redis_down:
+            if self._unpersisted:  # reads went through all along: back once it takes writes (PING is one to it)
+                try:
+                    self.client.ping()
+                except redis.ResponseError:
+                    return
+                self._unpersisted = False
             self._redis_down = False
             log.info("redis_available")
 
@@ -551,7 +603,9 @@ class Runner:
                         read = self.read_inboxes(settle=True, scan=False)
                         last_read = time.monotonic() if read else last_read  # not if all were too fresh to read yet
                     self.redis_back()
-                except REDIS_DOWN as e:
+                except REDIS_REFUSING as e:
+                    if not isinstance(e, REDIS_DOWN) and not cannot_persist(e):
+                        raise  # a reply saying our command is wrong: no waiting mends that
                     self.ride_out(e)
                     continue
                 timeout = max(0.0, next_scan - time.monotonic())
@@ -568,6 +622,7 @@ def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
     with data_dir_lock(settings), redis_service(settings) as url:
         client = connect(url)
         check_reachable(client, url)  # before any worker starts: a dead server is one clear error
+        check_persisting(client, settings)  # and one that cannot write to disk (full, read-only) another
         log.info("redis_ready", url=redact_url(url), embedded=settings.embedded)
         app = celery_app(url)
         workers = []
@@ -613,6 +668,8 @@ def wait_settled(runner: Runner, timeout_s: float | None, progress: object = Non
                 time.sleep(STATUS_POLL_S)
             runner.redis_back()
         except REDIS_DOWN as e:
+            if cannot_persist(e):
+                raise  # `run --once` does not wait for a disk to be freed: it stops and says why
             runner.ride_out(e)
     runner.move_settled()
     return True
