@@ -206,15 +206,8 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
     """Run everything: Redis (embedded unless configured), worker, inbox watcher."""
     from kombu.exceptions import OperationalError
 
-    from wirewatch.runner import (
-        AlreadyRunning,
-        CannotPersist,
-        WorkerFailed,
-        cannot_persist,
-        persist_failure,
-        started,
-        wait_settled,
-    )
+    from wirewatch.redis_server import cannot_persist
+    from wirewatch.runner import AlreadyRunning, CannotPersist, WorkerFailed, persist_failure, started, wait_settled
 
     settings = _load(config_file)
     console = _console()
@@ -324,14 +317,22 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
     from celery.utils.nodenames import host_format
 
     from wirewatch import constants as c
+    from wirewatch.redis_server import cannot_persist
     from worker.app import create_app, warm
+    from worker.consumer import Consumer, report_cannot_persist
 
     settings = _load(config_file)
     if exit_with is not None:
         from wirewatch.runner import exit_with as exit_with_parent
 
         exit_with_parent(exit_with)
-    with _redis_and_url(settings) as (_, url):  # an unreachable Redis is one clear error, not endless retries
+    with _redis_and_url(settings) as (client, url):  # an unreachable Redis is one clear error, not endless retries
+        try:
+            client.ping()
+        except redis.ResponseError as e:  # MISCONF: it answers but takes no writes; the consumer waits for it
+            if not cannot_persist(e):
+                raise
+            report_cannot_persist(e, settings, url)
         app = create_app(settings, url)
         names = (queues or ",".join(c.ALL_QUEUES)).split(",")
         # Only a worker that processes articles builds a pipeline (feed and webhook tasks use none), and it
@@ -344,6 +345,7 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
             concurrency=n, pool_cls=pool, queues=names,
             loglevel=settings.log_level.upper(), hostname=host_format(f"wirewatch-{os.getpid()}@%h"),
             without_gossip=True, without_mingle=True, quiet=not sys.stdout.isatty(),
+            consumer_cls=Consumer,  # Celery's, saying why when Redis refuses writes (MISCONF)
         )  # fmt: skip
         node.start()
     sys.exit(node.exitcode or 0)

@@ -50,6 +50,12 @@ def celery_config(redis_url: str) -> dict[str, Any]:
         "broker_transport_options": transport,
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,
+        # A Redis error reply to the consumer (BRPOP, an ack) reconnects like a lost connection, instead of ending
+        # the worker ("Unrecoverable error", exit 1). The one that matters: MISCONF, Redis refusing writes while it
+        # cannot write its AOF (a full or read-only disk), which clears by itself once the disk has room; also
+        # READONLY or UNBLOCKED from a primary turned replica in a failover. Reconnecting retries with backoff
+        # (2 s, growing by 2 s to 30 s), forever (`broker_connection_max_retries`). docs/reliability.md.
+        "broker_channel_error_retry": True,
         "task_default_queue": c.INGEST_QUEUE,
         "task_queues": [Queue(c.INGEST_QUEUE), Queue(c.FEEDS_QUEUE), Queue(c.WEBHOOK_QUEUE)],  # type: ignore[no-untyped-call]
         "task_routes": {

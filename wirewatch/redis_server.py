@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import redis
+from kombu.exceptions import OperationalError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from redis.sentinel import MasterNotFoundError
@@ -58,12 +59,18 @@ class RedisUnavailableError(RuntimeError):
     """Raised when the configured Redis does not answer at start: a clear message, not a traceback."""
 
 
+def cannot_persist(error: BaseException) -> bool:
+    """Whether ``error`` is Redis's MISCONF: it cannot write its AOF (or RDB) and refuses writes until it can.
+    It takes them again by itself once the disk has room (Redis retries the AOF write every second)."""
+    return isinstance(error, (redis.ResponseError, OperationalError)) and "MISCONF" in str(error)
+
+
 def check_reachable(client: redis.Redis, url: str) -> None:
     """PING (with redis-py's retries); raise RedisUnavailableError naming the server (password redacted)."""
     try:
         client.ping()
     except redis.ResponseError as e:
-        if "MISCONF" in str(e):
+        if cannot_persist(e):
             return  # it answers, and refuses writes as it cannot write to disk: for the caller to say (reads work)
         raise RedisUnavailableError(f"Redis at {redact_url(url)} refused PING: {str(e)[:300]}") from e
     except (redis.RedisError, OSError) as e:

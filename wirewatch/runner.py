@@ -39,6 +39,7 @@ from wirewatch.outcomes import Outcomes, read_status
 from wirewatch.queue import FEED_POLL_TASK, celery_app, sweep_webhook_outbox
 from wirewatch.redis_server import (
     EmbeddedRedisError,
+    cannot_persist,
     check_reachable,
     connect,
     redact_url,
@@ -71,12 +72,6 @@ PERSIST_PROBE = c.key("meta", "run_started")
 
 class CannotPersist(RuntimeError):
     """Raised when Redis refuses writes because it cannot write its data to disk (a full or read-only disk)."""
-
-
-def cannot_persist(error: BaseException) -> bool:
-    """Whether ``error`` is Redis's MISCONF: it cannot write its AOF (or RDB) and refuses writes until it can.
-    It takes them again by itself once the disk has room (Redis retries the AOF write every second)."""
-    return isinstance(error, (redis.ResponseError, OperationalError)) and "MISCONF" in str(error)
 
 
 def persist_failure(settings: Settings, error: BaseException, *, stopping: bool = True) -> str:

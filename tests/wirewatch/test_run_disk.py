@@ -148,10 +148,11 @@ def test_a_disk_that_fills_during_a_run_loses_and_doubles_nothing(config: Path, 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    # No bare traceback from the runner. (A Celery worker whose consumer gets MISCONF logs "Unrecoverable error"
-    # with its traceback as a JSON field, exits, and is restarted by the runner: worker/ territory.)
+    # No bare traceback from the runner, and no worker ended by MISCONF ("Unrecoverable error", exit 1): its
+    # consumer reconnects until Redis takes writes again (tests/faults/test_misconf_faults.py).
     assert proc.returncode == 0, log.read_text()[-3000:]
     assert not [line for line in log.read_text().splitlines() if line.startswith("Traceback")], log.read_text()[-3000:]
+    assert "Unrecoverable error" not in log.read_text(), log.read_text()[-3000:]
     assert _wait_for(lambda: not _pids(f"redis-server.*{disk}") and not _pids(f"wirewatch worker.*{config}"), 30)
     if freed == "after_the_run":
         assert '"embedded_redis_stopped_unpersisted"' in log.read_text()
