@@ -159,7 +159,8 @@ class Story(_Model):
     title: str
     first_article_id: str
     article_count: int = Field(..., ge=1)
-    sources: list[str]
+    sources: list[str] = Field(..., description="The first source and those that carried the story last (bounded).")
+    source_count: int = Field(0, ge=0, description="Sources that carried the story, each counted once while kept.")
     first_seen: UtcDatetime
     last_seen: UtcDatetime
 

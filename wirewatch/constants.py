@@ -66,6 +66,9 @@ EVENTS_MAXLEN = 1_000_000  # approximate cap on ww:events entries
 # Article ids a story keeps besides its first: the newest this many (its count goes on). Daily copies keep a story
 # alive past its TTL, and its list grew without bound; 1,000 is far more than a reader pages through (docs/stories.md).
 STORY_ARTICLES_KEPT = 1_000
+# Sources a story keeps besides its first: the newest this many to carry it (its source count goes on). A wire story
+# carried by ever more outlets (an inbox or HTTP source names each by its site) grew its source set without bound.
+STORY_SOURCES_KEPT = 1_000
 
 # --- Limits on untrusted input.
 ARTICLE_MAX_BYTES = 5 * 1024 * 1024  # one inbox file or one article body

@@ -104,8 +104,14 @@ class DedupSettings(_Section):
     near_head_numbers: bool = Field(
         True, description="The headline's and first line's numbers agree, or they are different stories."
     )
+    near_head_names: bool = Field(
+        True, description="First lines of one template with other names are different stories."
+    )
     story_articles: int = Field(
         c.STORY_ARTICLES_KEPT, ge=1, description="Article ids a story keeps: its first and the newest this many."
+    )
+    story_sources: int = Field(
+        c.STORY_SOURCES_KEPT, ge=1, description="Sources a story keeps: its first and the newest this many."
     )
 
 

@@ -33,7 +33,7 @@ def emit_many(outcomes: Outcomes, items: list[tuple[str, ArticleEvent, str | Non
             args=[*outcomes.args("emit", delivery_id, event.id, event.model_dump_json(by_alias=True), "",
                                  url_hash is not None, source, (versions or {}).get(delivery_id, "")),
                   event.story_id, event.title, event.source.name or event.source.domain or source, STORY_TTL_S,
-                  outcomes.settings.dedup.story_articles],
+                  outcomes.settings.dedup.story_articles, outcomes.settings.dedup.story_sources],
             client=pipe,
         )  # fmt: skip
     settled = []

@@ -4,8 +4,8 @@ Layout (every key shares the hash tag ``{<prefix>}`` so the script stays on one 
 name is part of every key, so signatures of another scheme are never even read)::
 
     {ww:nd}:<scheme>:r:<gen>   hash  8-byte digest of the article id -> shingles, story id, number
-                                     sketch, packed signature, head numbers (none in records written
-                                     before them)
+                                     sketch, packed signature, head numbers, head template and names
+                                     (none in records written before them)
     {ww:nd}:<scheme>:b:<gen>   hash  8-byte band key -> the digests of the newest articles in that bucket;
                                      the lead key (``similarity.head_key``) is kept here the same way
 
@@ -137,8 +137,8 @@ class NearDupIndex:
             2.0**-sim.STORED_BITS,
             th.head_containment,
             signature.head or b"",
-            1 if th.head_numbers else 0,
-            pack_head_numbers(signature.head_numbers),
+            f"{int(th.head_numbers)}{int(th.head_names)}",
+            pack_head_numbers(signature.head_numbers) + pack_head_names(signature.head_template, signature.head_names),
             *signature.bands(),
         ]
         return self.keys(now), args
@@ -151,6 +151,18 @@ def pack_head_numbers(numbers: tuple[str, ...]) -> bytes:
     for n in numbers:
         raw = n.encode()
         out += sim.number_hash(n).to_bytes(2, "little") + bytes([len(raw)]) + raw
+    return bytes(out)
+
+
+def pack_head_names(template: bytes | None, names: tuple[str, ...]) -> bytes:
+    """Nothing for a head without a template; else the 8-byte template, uint8 count, then per name its uint8 length
+    and the name (folded, UTF-8)."""
+    if template is None:
+        return b""
+    out = bytearray(template) + bytes([len(names)])
+    for n in names:
+        raw = n.encode()
+        out += bytes([len(raw)]) + raw
     return bytes(out)
 
 

@@ -6,8 +6,8 @@ two signatures of different schemes refuse to compare, so changing a parameter c
 new signatures (the index also keys its data by scheme, see ``worker/neardup.py``).
 
 Why MinHash over word 4-shingles with 128 functions kept as one byte each (b-bit MinHash), 8 one-row LSH
-bands, Jaccard/containment verification, a short-text rule and a numbers rule: measured on the evaluation set
-of ``bench/neardup_eval.py`` and written down with the numbers in ``docs/stories.md``.
+bands, Jaccard/containment verification, a short-text rule, a numbers rule and the head's numbers and names rules:
+measured on the evaluation set of ``bench/neardup_eval.py`` and written down with the numbers in ``docs/stories.md``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
+from typing import AnyStr
 
 import numpy as np
 
@@ -45,6 +46,14 @@ HEAD_NUMBER_CHARS = 200  # ~ a lead sentence; past it a long first paragraph sto
 HEAD_NUMBERS_KEPT = 8  # distinct numbers of the head kept, in order of appearance
 HEAD_NUMBER_LEN = 24  # longer digit runs (phone numbers, ids) are no figure of a report: left out
 LONG_NUMBER = 4  # a figure this long that one slip (a digit dropped, doubled, swapped) turns into another is a typo
+# The head's names: its capitalised words, and its template: the head with each name and figure masked. Templated
+# reports with the same figures (two court reports of a 45-year-old from Leeds, two matches ending 2-1) differ in
+# their names only; copies keep them. Compared only where both heads have the same template, so a copy that opens
+# with another line (a boilerplate line, its own byline) is never held to it. Additive like the head numbers: the
+# index stores them after those, and a record without them has a head without a template.
+HEAD_NAME_WORDS = 6  # words other than names and figures a head needs: a report's sentence, not a byline or a label
+HEAD_NAMES_KEPT = 8  # names of the head compared, in order of appearance
+HEAD_NAME_LEN = 32  # bytes of a name kept (folded, UTF-8)
 SCHEME = f"mh1-w{SHINGLE_WORDS}-n{NUM_PERM}x{STORED_BITS}-b{BANDS}x{ROWS}-d{NUMBERS_KEPT}-c{MAX_CHARS}-s{SEED}"
 
 # Verdict defaults (see docs/stories.md for the measurements behind them).
@@ -57,25 +66,27 @@ NUMBERS_FLOOR = 3  # the numbers rule applies when both texts have at least this
 HEAD_CONTAINMENT_MIN = 0.50  # what two texts with the same lead need (a brief inside its story; see docs/stories.md)
 
 
-def _marks() -> tuple[str, str]:
-    """Regex class bodies of the combining marks: (nonspacing and enclosing, spacing).
+def _marks() -> tuple[str, str, str]:
+    """Regex class bodies of the combining marks: (nonspacing and enclosing, spacing), and of the capitals (Lu, Lt).
 
     Only the Basic Multilingual Plane (~15 ms at import): there ``re`` tests a class with a bitmap, where a class
     reaching past U+FFFF is a list of ranges searched at every character (40 times slower on an article); the
     marks past it (Brahmi, musical notation, variation selectors of rare ideographs) stay out. The sets follow
     Python's Unicode version, which a fleet shares with its Python.
     """
-    nonspacing, spacing = [], []
-    for cp in range(0x300, 0x10000):
+    nonspacing, spacing, capitals = [], [], []
+    for cp in range(0x41, 0x10000):
         category = unicodedata.category(chr(cp))
         if category in ("Mn", "Me"):
             nonspacing.append(chr(cp))
         elif category == "Mc":
             spacing.append(chr(cp))
-    return re.escape("".join(nonspacing)), re.escape("".join(spacing))
+        elif category in ("Lu", "Lt"):
+            capitals.append(chr(cp))
+    return re.escape("".join(nonspacing)), re.escape("".join(spacing)), re.escape("".join(capitals))
 
 
-_NONSPACING, _SPACING = _marks()
+_NONSPACING, _SPACING, _CAPITALS = _marks()
 # Nonspacing and enclosing marks (accents, Arabic harakat, Hebrew niqqud, the virama, the kana voicing mark) fold
 # away like accents: a copy with or without them is the same text, and a mark must not cut a word in two
 # (``\w`` does not match marks).
@@ -92,6 +103,11 @@ _UNSPACED = re.compile(f"(?<={_UNSPACED_CHAR})(?=\\S)|(?<=\\S)(?={_UNSPACED_CHAR
 # A number as written: "102-98", "12.3", "1,500", "10:30", "2019-11-07" stay whole, so a score or a price
 # is one token and templated reports with other figures really differ.
 _NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
+# A name: words that start with a capital, one space apart. No word-start check ("iPhone" gives "Phone"): the same
+# text gives the same names either way, and a lookbehind doubles the cost.
+_NAME_WORD = f"[{_CAPITALS}]\\w*"
+_NAME = re.compile(f"{_NAME_WORD}(?: {_NAME_WORD})*")
+_NAME_OR_NUMBER = re.compile(f"{_NAME.pattern}|{_NUMBER.pattern}")
 _M64 = (1 << 64) - 1
 
 
@@ -204,6 +220,8 @@ class Signature:
     numbers: tuple[int, ...] = ()  # the NUMBERS_KEPT smallest 16-bit hashes of distinct number tokens
     head: bytes | None = None  # the lead key (head_key), None for a body shorter than HEAD_WORDS
     head_numbers: tuple[str, ...] = ()  # the numbers of the body's first line (head_numbers)
+    head_template: bytes | None = None  # the head with its names and figures masked (head_names), None: no template
+    head_names: tuple[str, ...] = ()  # the head's names, folded, in order (head_names)
 
     def packed(self) -> bytes:
         """The stored form for verification: the low STORED_BITS of each min, one byte each."""
@@ -264,9 +282,10 @@ def head_numbers(norm: str) -> tuple[str, ...]:
     return tuple(found)[:HEAD_NUMBERS_KEPT]
 
 
-def _one_slip(a: str, b: str) -> bool:
-    """a and b (unequal) are one dropped, added, changed or swapped character apart, and one is a long figure."""
-    if max(len(a), len(b)) < LONG_NUMBER or abs(len(a) - len(b)) > 1:
+def _one_slip(a: AnyStr, b: AnyStr, long: int = LONG_NUMBER) -> bool:
+    """a and b (unequal) are one dropped, added, changed or swapped character (or byte) apart, and one is at least
+    ``long`` long."""
+    if max(len(a), len(b)) < long or abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
@@ -305,6 +324,62 @@ def heads_differ(a_head: tuple[str, ...], a_sketch: tuple[int, ...], b_head: tup
     return not a_in_b and not all(_head_number_found(n, a_sketch, a_head) for n in b_head)
 
 
+def head_names(text: str, title_end: int) -> tuple[bytes | None, tuple[str, ...]]:
+    """The head's template and names. The head is the body's first line as for ``head_numbers``, read before folding:
+    a name is a run of words, one space apart, that start with a capital ("Harbor Freight Lines"; punctuation ends
+    it: "New York (AFP)"). The template is a hash of the head with each name and figure masked; None for a head with
+    fewer than HEAD_NAME_WORDS other words. Two regex passes and a split over the head only (~10-15 µs)."""
+    start = title_end + 2 if title_end >= 0 else 0
+    while start < len(text) and text[start] in "\n\r\t ":
+        start += 1
+    end = text.find("\n", start, start + HEAD_NUMBER_CHARS)
+    if end < 0:
+        end = start + HEAD_NUMBER_CHARS
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space if space > start else end
+    head = text[start:end]
+    masked = _NAME_OR_NUMBER.sub("@", head)
+    chunks = masked.split()
+    # Chunks without a mask are (about) the other words; "@-@" counts as two masks, so this errs on the low side.
+    if len(chunks) - masked.count("@") < HEAD_NAME_WORDS:
+        return None, ()
+    # Not folded: a copy keeps its head as written, and one that does not (other quotes, accents) is only not compared.
+    key = hashlib.blake2b(" ".join(chunks).encode(), digest_size=8).digest()
+    found = _NAME.findall(head)
+    if not found:
+        return key, ()
+    names = normalise("\n".join(found[:HEAD_NAMES_KEPT])).split("\n")  # one call: it is the cost
+    # 8 characters are at most 32 bytes.
+    return key, tuple(n if len(n) <= 8 else n.encode()[:HEAD_NAME_LEN].decode("utf-8", "ignore") for n in names)
+
+
+def names_differ(a_template: bytes | None, a_names: tuple[str, ...], b_template: bytes | None,
+                 b_names: tuple[str, ...]) -> bool:  # fmt: skip
+    """Both heads have the same template and, in some place, other names (``_other_name``): templated reports with the
+    same figures and other people, places or teams (a copy keeps its story's head, names and all)."""
+    if a_template is None or a_template != b_template:
+        return False
+    return any(_other_name(x, y) for x, y in zip(a_names, b_names, strict=False))
+
+
+def _other_name(x: str, y: str) -> bool:
+    """x and y name others: not equal, not one slip apart (a typo: "Smtih", "(P)" for "(AP)"; any length, in UTF-8
+    bytes as the index script compares them), neither the other with words before or after it (a label run into
+    the head's first word: "BREAKING Police", a title: "Mr John Smith"), neither perhaps cut at the cap (a slip before
+    the cut moves it)."""
+    if x == y:
+        return False
+    bx, by = x.encode(), y.encode()
+    if len(bx) > _NAME_UNCUT or len(by) > _NAME_UNCUT or _one_slip(bx, by, 1):
+        return False
+    short, long_ = (x, y) if len(x) < len(y) else (y, x)
+    return not (long_.startswith(short + " ") or long_.endswith(" " + short))
+
+
+_NAME_UNCUT = HEAD_NAME_LEN - 4  # a name this long or shorter (UTF-8 bytes) was not cut
+
+
 def head_key(body_words: list[str]) -> bytes | None:
     """The lead key: HEAD_BAND, then 7 bytes of a hash of the body's first HEAD_WORDS words (folded)."""
     if len(body_words) < HEAD_WORDS:
@@ -332,7 +407,9 @@ def signature(text: str) -> Signature:
         hv += _B  # in place: the (shingles × NUM_PERM) matrix is the whole cost, one pass less over it
     # The shift is monotonic, so it can follow the min: one 128-element shift instead of a pass over the matrix.
     mins = (hv.min(axis=0) >> np.uint64(32)).astype(np.uint32)
-    return Signature(SCHEME, int(sh.size), mins, number_sketch(numbers(norm)), head, head_numbers(norm))
+    template, names = head_names(text, title_end)
+    return Signature(SCHEME, int(sh.size), mins, number_sketch(numbers(norm)), head, head_numbers(norm), template,
+                     names)  # fmt: skip
 
 
 def numbers_containment(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, int]:
@@ -369,6 +446,7 @@ class Similarity:
     numbers_seen: int = 0  # numbers that estimate rests on
     same_head: bool = False  # both have a lead key and it is the same
     heads_differ: bool = False  # the numbers of the two heads disagree (heads_differ)
+    names_differ: bool = False  # the two heads share their template, not their names (names_differ)
 
 
 def unpack(packed: bytes) -> np.ndarray:
@@ -399,7 +477,8 @@ def compare(a: Signature, b: Signature) -> Similarity:
     num, seen = numbers_containment(a.numbers, b.numbers)
     same_head = a.head is not None and a.head == b.head
     differ = heads_differ(a.head_numbers, a.numbers, b.head_numbers, b.numbers)
-    return Similarity(est.jaccard, est.containment, est.smaller, num, seen, same_head, differ)
+    names = names_differ(a.head_template, a.head_names, b.head_template, b.head_names)
+    return Similarity(est.jaccard, est.containment, est.smaller, num, seen, same_head, differ, names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +493,7 @@ class Thresholds:
     numbers_floor: int = NUMBERS_FLOOR
     head_containment: float = HEAD_CONTAINMENT_MIN
     head_numbers: bool = True  # heads whose numbers disagree make different stories
+    head_names: bool = True  # heads of one template with other names make different stories
 
 
 def same_story(sim: Similarity, th: Thresholds = Thresholds()) -> bool:
@@ -423,15 +503,17 @@ def same_story(sim: Similarity, th: Thresholds = Thresholds()) -> bool:
     templated line shares most of them with its siblings, so they must be near-identical instead. Texts
     whose numbers mostly differ (a weather report for another city, another game's score) are different
     stories whatever their words share, and so are texts whose heads (the body's first line) carry other figures,
-    however few (a score, a magnitude: templated reports). Two texts with the same lead (the first HEAD_WORDS words
-    of the body) need less: a brief is far shorter than its story, and its containment is estimated from a small
-    Jaccard.
+    however few (a score, a magnitude: templated reports), or, in one template, other names (two court reports).
+    Two texts with the same lead (the first HEAD_WORDS words of the body) need less: a brief is far shorter than its
+    story, and its containment is estimated from a small Jaccard.
     """
     if sim.smaller == 0:
         return False
     if sim.numbers_seen >= th.numbers_floor and sim.numbers < th.numbers:
         return False
     if th.head_numbers and sim.heads_differ:
+        return False
+    if th.head_names and sim.names_differ:
         return False
     if sim.same_head and sim.containment >= th.head_containment:
         return True

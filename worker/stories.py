@@ -7,8 +7,11 @@ emits the event (``wirewatch/lua/settle.lua``), so a story counts exactly the ar
 
 Keys (hash tag ``{ww}``, so the settle script may write them with the event)::
 
-    ww:{ww}:story:<id>            hash  title, first_article_id, article_count, first_seen, last_seen (unix ms)
-    ww:{ww}:story:<id>:sources    set   source names
+    ww:{ww}:story:<id>            hash  title, first_article_id, article_count, first_seen, last_seen (unix ms),
+                                        first_source, source_count (distinct sources, counted as they are kept)
+    ww:{ww}:story:<id>:sources    zset  source name -> when it last carried the story (unix ms): the first source
+                                        and the ``dedup.story_sources`` that carried it last (a set of every source
+                                        in stories written before the bound, made a zset by their next emit)
     ww:{ww}:story:<id>:articles   list  article ids in emit order: the first, then the newest ``dedup.story_articles``
     ww:{ww}:stories               zset  story id -> last seen (unix ms), to list the newest first
 """
@@ -57,6 +60,7 @@ def make_index(client: redis.Redis, settings: Settings) -> NearDupIndex:
         short_jaccard=d.near_short_jaccard,
         numbers=d.near_numbers,
         head_numbers=d.near_head_numbers,
+        head_names=d.near_head_names,
     )
     return NearDupIndex(client, window_s=d.window, thresholds=thresholds)
 
@@ -103,10 +107,14 @@ def read_story(client: redis.Redis, story_id: str) -> Story | None:
     """One story, or None when it is unknown or expired."""
     pipe = client.pipeline(transaction=False)
     pipe.hgetall(story_key(story_id))
-    pipe.smembers(story_sources_key(story_id))
-    fields, sources = pipe.execute()
+    pipe.zrange(story_sources_key(story_id), 0, -1)
+    fields, sources = pipe.execute(raise_on_error=False)
+    if isinstance(fields, Exception):
+        raise fields
     if not fields:
         return None
+    if isinstance(sources, redis.ResponseError):  # a set, written before the bound and not emitted to since
+        sources = client.smembers(story_sources_key(story_id))
     f = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
          for k, v in fields.items()}  # fmt: skip
     return Story(
@@ -115,6 +123,7 @@ def read_story(client: redis.Redis, story_id: str) -> Story | None:
         first_article_id=f.get("first_article_id", story_id),
         article_count=max(1, int(f.get("article_count", 1))),
         sources=sorted(s.decode() if isinstance(s, bytes) else s for s in sources),
+        source_count=int(f.get("source_count", len(sources))),  # no count: written before the bound, all kept
         first_seen=_ms(f.get("first_seen")),
         last_seen=_ms(f.get("last_seen")),
     )

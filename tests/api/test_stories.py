@@ -34,7 +34,7 @@ def test_near_copy_joins_the_story(worker_app: Any, http: httpx.Client) -> None:
     assert len(page["items"]) == 2 and page["next_cursor"] is None
     detail = http.get(f"/v1/stories/{ids[0]}").json()
     assert detail["story"]["article_count"] == 2
-    assert detail["story"]["sources"] == ["Example Herald", "Other Paper"]
+    assert detail["story"]["sources"] == ["Example Herald", "Other Paper"] and detail["story"]["source_count"] == 2
     assert [a["id"] for a in detail["articles"]] == [ids[0], ids[2]]
     assert all(a["story_id"] == ids[0] for a in detail["articles"])
     assert http.get("/v1/stories/nope").status_code == 404

@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.worker.test_similarity import COPIES, STORY, TEMPLATED_PAIRS, long_story, quake_report
+from tests.worker.test_similarity import (
+    COPIES,
+    NAMED_COPIES,
+    NAMED_PAIRS,
+    STORY,
+    TEMPLATED_PAIRS,
+    court_report,
+    long_story,
+    quake_report,
+)
 from wirewatch.redis_server import spawn_redis
 from worker import neardup as nd
 from worker import similarity as sim
@@ -157,7 +166,7 @@ def test_templated_reports_with_other_head_numbers_make_separate_stories(client:
     assert all(p.created for p in placed)
     copy = idx.check_and_insert("q0-copy", sim.signature(COPIES["new headline"][1]), NOW)
     assert copy.story_id == "q0"
-    off = nd.NearDupIndex(client, prefix="off", thresholds=sim.Thresholds(head_numbers=False))
+    off = nd.NearDupIndex(client, prefix="off", thresholds=sim.Thresholds(head_numbers=False, head_names=False))
     assert [off.check_and_insert(f"q{i}", sim.signature(t), NOW).story_id for i, t in enumerate(reports)] == ["q0"] * 3
 
 
@@ -175,6 +184,37 @@ def test_record_written_before_head_numbers_still_matches(client: redis.Redis) -
     for band in s.bands():
         client.hset(bands, band, nd.digest("old"))
     assert idx.check_and_insert("new", sim.signature(copy_of(WIRE[:4], 1)), NOW).story_id == "old"
+
+
+def test_templated_reports_with_other_head_names_make_separate_stories(client: redis.Redis) -> None:
+    """Court reports of one template with the same figures and other names in the head are separate stories; a copy
+    under its own headline, with a slip in a name, joins its own."""
+    idx = nd.NearDupIndex(client)
+    reports = [court_report("John Smith", 45, "Leeds"), court_report("Mary Jones", 45, "Leeds"),
+               court_report("John Smith", 45, "York")]  # fmt: skip
+    placed = [idx.check_and_insert(f"c{i}", sim.signature(t), NOW) for i, t in enumerate(reports)]
+    assert all(p.created for p in placed)
+    copy = "Driver jailed\n\n" + court_report("John Smtih", 45, "Leeds").split("\n\n", 1)[1]
+    assert idx.check_and_insert("c0-copy", sim.signature(copy), NOW).story_id == "c0"
+    off = nd.NearDupIndex(client, prefix="off", thresholds=sim.Thresholds(head_names=False))
+    assert [off.check_and_insert(f"c{i}", sim.signature(t), NOW).story_id for i, t in enumerate(reports)] == ["c0"] * 3
+
+
+def test_record_written_before_head_names_still_matches(client: redis.Redis) -> None:
+    """An index record with head numbers but no head names (written before them) is read as a head without names:
+    a templated report with other names joins it, as it did then."""
+    import struct
+
+    idx = nd.NearDupIndex(client)
+    s = sim.signature(court_report("John Smith", 45, "Leeds"))
+    records, bands = idx.keys(NOW)[:2]
+    nums = b"".join(h.to_bytes(2, "little") for h in s.numbers)
+    client.hset(records, nd.digest("old"), struct.pack("<IH", s.shingles, 3) + b"old" + bytes([len(s.numbers)])
+                + nums + s.packed() + nd.pack_head_numbers(s.head_numbers))  # fmt: skip
+    for band in s.bands():
+        client.hset(bands, band, nd.digest("old"))
+    other = sim.signature(court_report("Mary Jones", 45, "Leeds"))
+    assert idx.check_and_insert("new", other, NOW).story_id == "old"
 
 
 def test_brief_joins_its_story_through_the_lead_key(client: redis.Redis) -> None:
@@ -204,6 +244,8 @@ def test_lua_verdict_matches_python(client: redis.Redis) -> None:
         "Another story\n\n" + STORY + "\n\n" + "\n\n".join(long_story(seed=11)[1:6]),  # same lead, other story
         *TEMPLATED_PAIRS["quake elsewhere"], *TEMPLATED_PAIRS["score"],  # templates: other figures in the head
         COPIES["boilerplate first"][1], COPIES["en dash"][1],  # copies of the score report
+        *NAMED_PAIRS["court report"], NAMED_COPIES["typo in a name"][1],  # templates: other names in the head
+        NAMED_COPIES["boilerplate first"][1], NAMED_COPIES["label run into the head"][1],
     ]
     for i, a in enumerate(texts):
         for j, b in enumerate(texts):

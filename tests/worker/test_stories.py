@@ -105,8 +105,9 @@ def test_settings_defaults_match_the_measured_thresholds(settings: Settings) -> 
     """The configurable near-duplicate thresholds default to the values chosen in docs/stories.md."""
     d = settings.dedup
     th = sim.Thresholds()
-    assert (d.near_jaccard, d.near_containment, d.near_short_jaccard, d.near_numbers, d.near_head_numbers) == (
-        th.jaccard, th.containment, th.short_jaccard, th.numbers, th.head_numbers)  # fmt: skip
+    assert (d.near_jaccard, d.near_containment, d.near_short_jaccard, d.near_numbers, d.near_head_numbers,
+            d.near_head_names) == (th.jaccard, th.containment, th.short_jaccard, th.numbers, th.head_numbers,
+                                   th.head_names)  # fmt: skip
 
 
 def _copy_of_seed(seed_text: str, n: int) -> str:
@@ -315,6 +316,90 @@ def test_two_match_reports_of_one_template_are_two_stories_and_each_alerts(
              (page("Arsenal edge Chelsea 2–1\n\n" + first.split("\n\n", 1)[1].replace("2-1", "2–1").rsplit(". ", 1)[0]
                   + ".\n\nReporting by Wire Example; editing by the sports desk.",
                    "https://wire.example/arsenal-win"), "copy")]  # fmt: skip
+    for content, name in texts:
+        wait_for_status(client, submit(_inbox(content, name)))
+    events = stream_events(client)
+    assert len(events) == 3
+    first_ev, second_ev, copy_ev = events
+    assert first_ev["story_id"] == first_ev["id"] and second_ev["story_id"] == second_ev["id"]
+    assert copy_ev["story_id"] == first_ev["id"]
+    alerts = [json.loads(f["event"]) for _, f in client.xrange(c.ALERTS_STREAM)]
+    assert sorted(a["story_id"] for a in alerts) == sorted([first_ev["id"], second_ev["id"]])
+
+
+def test_story_keeps_its_first_and_newest_sources_and_counts_them_all(
+    client: redis.Redis, settings: Settings, make_worker: Callable[..., Any], seed_text: str
+) -> None:
+    """A story carried by ever more sources holds its first source and the ``dedup.story_sources`` that carried it
+    most recently (a source that carries it again is recent again), while ``source_count`` counts every distinct
+    source and its articles go on as before."""
+    from worker.pipeline import process
+    from worker.stories import story_key
+
+    settings.dedup.story_sources = 3
+    worker = make_worker()
+    outlets = [0, 1, 2, 3, 2, 4, 5]  # Outlet 2 carries it again: Outlets 1 and 3 are the ones to go
+    for n, outlet in enumerate(outlets):  # one at a time, so the emit order is the submission order
+        raw = _inbox(_copy_of_seed(seed_text, n).replace(f"[Outlet {n}]", f"[Outlet {outlet}]"), f"copy{n}")
+        client.hset(c.LEDGER_PAYLOAD, raw.delivery_id, raw.model_dump_json(by_alias=True))
+        process([raw.delivery_id], worker)
+    events = stream_events(client)
+    assert len(events) == 7
+    [story_id] = {e["story_id"] for e in events}
+    story = read_story(client, story_id)
+    assert story is not None and story.article_count == 7
+    assert story.sources == ["Outlet 0", "Outlet 2", "Outlet 4", "Outlet 5"]
+    assert client.hget(story_key(story_id), "source_count") == "6"
+
+
+def test_story_sources_written_before_the_bound_are_kept_and_counted(
+    client: redis.Redis, settings: Settings, make_worker: Callable[..., Any], seed_text: str
+) -> None:
+    """A story whose sources are a plain set (written before the bound) reads as before, and its next copy makes the
+    set a bounded one, counting the sources it held."""
+    from worker.pipeline import process
+    from worker.stories import story_key, story_sources_key
+
+    settings.dedup.story_sources = 3
+    worker = make_worker()
+
+    def emit(n: int) -> None:
+        raw = _inbox(_copy_of_seed(seed_text, n), f"copy{n}")
+        client.hset(c.LEDGER_PAYLOAD, raw.delivery_id, raw.model_dump_json(by_alias=True))
+        process([raw.delivery_id], worker)
+
+    emit(0)
+    [story_id] = {e["story_id"] for e in stream_events(client)}
+    client.delete(story_sources_key(story_id))
+    client.hdel(story_key(story_id), "first_source", "source_count")
+    client.sadd(story_sources_key(story_id), *[f"Old {i}" for i in range(5)])
+    story = read_story(client, story_id)
+    assert story is not None and story.sources == [f"Old {i}" for i in range(5)]
+    emit(1)
+    story = read_story(client, story_id)
+    assert story is not None and story.article_count == 2 and len(story.sources) == 4 and "Outlet 1" in story.sources
+    assert client.hget(story_key(story_id), "source_count") == "6"
+
+
+def test_two_court_reports_of_one_template_are_two_stories_and_each_alerts(
+    worker_app: Any, submit: Callable[..., list[str]], client: redis.Redis
+) -> None:
+    """Two court reports from one template with the same figures and other names are two stories, each alerting once;
+    an outlet's copy of the first, under its own headline, with a slip in the name and a sign-off, joins the first."""
+    from tests.worker.test_similarity import court_report
+    from worker.subscriptions import put_subscription, validate
+
+    put_subscription(client, validate("courts", "sentenced"))
+
+    def page(report: str, url: str) -> str:
+        title, body = report.split("\n\n", 1)
+        return f"# {title}\n\nOriginal: [Court Example]({url})\n\n{body}\n"
+
+    first = court_report("John Smith", 45, "Leeds")
+    copy = "Driver jailed after ring road crash\n\n" + court_report("John Smtih", 45, "Leeds").split("\n\n", 1)[1]
+    texts = [(page(first, "https://court.example/smith"), "first"),
+             (page(court_report("Mary Jones", 45, "Leeds"), "https://court.example/jones"), "second"),
+             (page(copy + "\n\nReporting by Wire Example.", "https://wire.example/smith"), "copy")]  # fmt: skip
     for content, name in texts:
         wait_for_status(client, submit(_inbox(content, name)))
     events = stream_events(client)

@@ -39,6 +39,7 @@
 -- KEYS[14] story hash  KEYS[15] story sources  KEYS[16] story articles  KEYS[17] stories index
 -- ARGV[14] story id  ARGV[15] title  ARGV[16] source name for the story  ARGV[17] story ttl s
 -- ARGV[18] article ids the story keeps besides its first (the newest ones; its count goes on)
+-- ARGV[19] sources the story keeps besides its first (those that carried it last; its source_count goes on)
 local mode, delivery, article_id = ARGV[1], ARGV[2], ARGV[3]
 local outcome, status
 local current = true -- the ledger still holds the payload processed
@@ -139,11 +140,43 @@ if mode == 'emit' then
     local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
     local ttl = tonumber(ARGV[17])
     redis.call('HSETNX', KEYS[14], 'title', ARGV[15])
-    redis.call('HSETNX', KEYS[14], 'first_article_id', article_id)
+    local first_emit = redis.call('HSETNX', KEYS[14], 'first_article_id', article_id) == 1
     redis.call('HSETNX', KEYS[14], 'first_seen', now)
     redis.call('HSET', KEYS[14], 'last_seen', now)
     redis.call('HINCRBY', KEYS[14], 'article_count', 1)
-    if ARGV[16] ~= '' then redis.call('SADD', KEYS[15], ARGV[16]) end
+    local source = ARGV[16]
+    if source ~= '' then
+      -- Sources: a sorted set, source -> when it last carried the story (ms); its first and the `kept` that carried
+      -- it last stay (one ZREM when a new source comes past that), and source_count counts each source once while
+      -- it is kept (worker/stories.py, docs/stories.md).
+      if first_emit then redis.call('HSET', KEYS[14], 'first_source', source) end
+      local added = redis.pcall('ZADD', KEYS[15], now, source)
+      local migrated = type(added) == 'table' and added.err ~= nil
+      if migrated then
+        -- A plain set of every source, written before the bound: made a sorted set (its sources the oldest), and its
+        -- size is the count. Once per story.
+        local old = redis.call('SMEMBERS', KEYS[15])
+        redis.call('DEL', KEYS[15])
+        for _, name in ipairs(old) do redis.call('ZADD', KEYS[15], 0, name) end
+        redis.call('HSET', KEYS[14], 'source_count', #old)
+        added = redis.call('ZADD', KEYS[15], now, source)
+      end
+      if added == 1 then redis.call('HINCRBY', KEYS[14], 'source_count', 1) end
+      local kept = tonumber(ARGV[19])
+      if kept and (added == 1 or migrated) then
+        local over = redis.call('ZCARD', KEYS[15]) - kept - 1
+        if over > 0 then
+          -- The oldest go, never the first (one in steady state; a set made before the bound is cut to it at once).
+          local first = redis.call('HGET', KEYS[14], 'first_source')
+          for _, name in ipairs(redis.call('ZRANGE', KEYS[15], 0, over)) do
+            if over > 0 and name ~= first then
+              redis.call('ZREM', KEYS[15], name)
+              over = over - 1
+            end
+          end
+        end
+      end
+    end
     local listed = redis.call('RPUSH', KEYS[16], article_id)
     local kept = tonumber(ARGV[18])
     if kept and listed > kept + 1 then

@@ -6,13 +6,15 @@
 --   records: hash  digest(8 bytes) -> uint32 shingles | uint16 len | story id | uint8 count | count x
 --            uint16 number hashes (sorted bottom-k) | packed signature (one byte per min-hash) | head numbers
 --            (uint8 count | count x (uint16 hash | uint8 len | digits); absent in records written before them,
---            which read as a head without numbers)
+--            which read as a head without numbers) | head template and names (8 bytes | uint8 count | count x
+--            (uint8 len | name); absent for a head without a template and in records written before them)
 --   bands:   hash  band key(8 bytes) -> concatenated digests (8 bytes each, at most ARGV[14] of them)
 -- ARGV: 1 digest, 2 article id, 3 shingles, 4 packed signature, 5 packed number sketch,
 --   6 expire-at (unix s) for the newest keys, 7 jaccard min, 8 containment min, 9 short shingles,
 --   10 short jaccard min, 11 numbers min, 12 numbers floor, 13 numbers kept (k), 14 bucket cap,
 --   15 chance that two unequal stored values are equal (2^-bits), 16 lead containment min, 17 lead key ('' when
---   the body is too short to have one), 18 head numbers rule on (1/0), 19 packed head numbers (as in records),
+--   the body is too short to have one), 18 head rules on: numbers then names ('11', '10', ...; a lone '1' or '0'
+--   is the numbers rule alone), 19 packed head numbers, then head template and names (as in records),
 --   20.. band keys. The lead key is stored in the bands hash like a band
 --   key (its first byte, 0xFF, is no band number); a candidate found through it is held to the lead rule.
 -- The verdict mirrors worker/similarity.py same_story(); a test checks they agree.
@@ -28,7 +30,8 @@ local num_min, num_floor, num_kept = tonumber(ARGV[11]), tonumber(ARGV[12]), ton
 local cap = tonumber(ARGV[14])
 local collide = tonumber(ARGV[15])
 local head_min, head = tonumber(ARGV[16]), ARGV[17]
-local head_rule, my_head_packed = ARGV[18] == '1', ARGV[19]
+local head_rule, names_rule = string.sub(ARGV[18], 1, 1) == '1', string.sub(ARGV[18], 2, 2) == '1'
+local my_head_packed = ARGV[19]
 local FIRST_BAND = 20
 local ngen = #KEYS / 2
 
@@ -64,10 +67,11 @@ end
 
 local my_nums = u16list(nums, 1, #nums / 2)
 
--- Head numbers, packed as in worker/neardup.py pack_head_numbers: a list of {hash, text} and a set of the texts.
+-- Head numbers, packed as in worker/neardup.py pack_head_numbers: a list of {hash, text}, a set of the texts and
+-- where what follows them starts.
 local function head_list(s, from)
     local out, texts = {}, {}
-    if from > #s then return out, texts end
+    if from > #s then return out, texts, from end
     local count = string.byte(s, from)
     local p = from + 1
     for i = 1, count do
@@ -77,14 +81,30 @@ local function head_list(s, from)
         texts[text] = true
         p = p + 3 + len
     end
-    return out, texts
+    return out, texts, p
 end
 
--- One dropped, added, changed or swapped character between two unequal numbers, one of them long (similarity.py
--- _one_slip).
+-- Head template and names, packed as in worker/neardup.py pack_head_names: the template (nil when absent) and the
+-- names in order.
+local function names_list(s, from)
+    local names = {}
+    if from + 8 > #s then return nil, names end
+    local template = string.sub(s, from, from + 7)
+    local count = string.byte(s, from + 8)
+    local p = from + 9
+    for i = 1, count do
+        local len = string.byte(s, p)
+        names[i] = string.sub(s, p + 1, p + len)
+        p = p + 1 + len
+    end
+    return template, names
+end
+
+-- One dropped, added, changed or swapped character (byte) between two unequal numbers, one of them long (similarity.py
+-- _one_slip); names pass 1 as `long`: any length.
 local LONG_NUMBER = 4
-local function one_slip(a, b)
-    if math.max(#a, #b) < LONG_NUMBER or math.abs(#a - #b) > 1 then return false end
+local function one_slip(a, b, long)
+    if math.max(#a, #b) < (long or LONG_NUMBER) or math.abs(#a - #b) > 1 then return false end
     if #a == #b then
         local d1, d2, n = nil, nil, 0
         for i = 1, #a do
@@ -130,7 +150,27 @@ local function all_found(mine_list, sketch, their_list, their_texts)
     return true
 end
 
-local my_head, my_head_texts = head_list(my_head_packed, 1)
+local my_head, my_head_texts, my_names_at = head_list(my_head_packed, 1)
+local my_template, my_names = names_list(my_head_packed, my_names_at)
+
+-- Both heads have the same template and, in some place, other names: not one slip apart, neither the other with words
+-- before or after it, neither perhaps cut at the cap (similarity.py names_differ, _other_name; NAME_UNCUT is
+-- _NAME_UNCUT: HEAD_NAME_LEN - 4 bytes).
+local NAME_UNCUT = 28
+local function names_differ(their_template, their_names)
+    if my_template == nil or my_template ~= their_template then return false end
+    for i = 1, math.min(#my_names, #their_names) do
+        local a, b = my_names[i], their_names[i]
+        if a ~= b and #a <= NAME_UNCUT and #b <= NAME_UNCUT and not one_slip(a, b, 1) then
+            local short, long = a, b
+            if #b < #a then short, long = b, a end
+            if string.sub(long, 1, #short + 1) ~= short .. ' ' and string.sub(long, -#short - 1) ~= ' ' .. short then
+                return true
+            end
+        end
+    end
+    return false
+end
 
 -- A redelivered article keeps the story it was given the first time.
 for g = 1, ngen do
@@ -185,11 +225,14 @@ if shingles > 0 then
                             local num, seen = numbers_containment(my_nums, their_nums)
                             local same
                             local heads_differ = false
-                            if head_rule and #my_head > 0 then
-                                local their_head, their_texts = head_list(rec, sig_at + width)
-                                heads_differ = #their_head > 0
+                            if (head_rule and #my_head > 0) or (names_rule and my_template) then
+                                local their_head, their_texts, names_at = head_list(rec, sig_at + width)
+                                heads_differ = head_rule and #my_head > 0 and #their_head > 0
                                     and not all_found(my_head, their_nums, their_head, their_texts)
                                     and not all_found(their_head, my_nums, my_head, my_head_texts)
+                                if not heads_differ and names_rule and my_template then
+                                    heads_differ = names_differ(names_list(rec, names_at))
+                                end
                             end
                             if seen >= num_floor and num < num_min then
                                 same = false
