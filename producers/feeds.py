@@ -228,16 +228,25 @@ def _http_charset(headers: Mapping[str, str] | None) -> str | None:
     return None
 
 
+# Codecs Python finds by a label that name no document charset: host-name and escape transforms. Taken at their
+# word, `punycode` raised a bare UnicodeError out of the parser (a crash, `error:internal`) and turned a JSON Feed
+# to noise; bytes-to-bytes codecs (`rot13`, `base64`, `zlib`) are told apart by CodecInfo itself.
+_NOT_CHARSETS = {"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"}
+
+
 def _codec(label: str | bytes | None) -> str | None:
-    """The Python codec name for a charset label, or None when Python does not know it."""
+    """The Python codec name for a charset label, or None when Python does not know it as a text charset."""
     if label is None:
         return None
     if isinstance(label, bytes):
         label = label.decode("ascii", "replace")
     try:
-        return codecs.lookup(label.strip()).name
+        info = codecs.lookup(label.strip())
     except LookupError:
         return None
+    if info.name in _NOT_CHARSETS or not getattr(info, "_is_text_encoding", True):
+        return None
+    return info.name
 
 
 def _strip_internal_subset(body: bytes) -> bytes:
@@ -293,7 +302,7 @@ def _to_utf8(body: bytes, http_charset: str | None, *, validate: bool = True) ->
             return body
         try:
             return body.decode(candidate).encode("utf-8")
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):
             continue
     if not validate or _is_utf8(body):
         return body

@@ -286,18 +286,22 @@ def _location(value: str) -> str:
 
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the last 32 bits are the IPv4 address reached
+# RFC 8215's local-use prefix, for a translator inside a network; deployed as a /96 it carries the IPv4 address in
+# the last 32 bits like the well-known one (other prefix lengths put it elsewhere: the range is refused anyway
+# unless private networks are allowed)
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d, still routed to a.b.c.d by some stacks
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address a 6to4, NAT64, IPv4-compatible or Teredo (the client) address carries: where a
-    connection to it ends up. ``is_global`` calls 2002:7f00:1:: and 64:ff9b::7f00:1 public, though they lead to
-    127.0.0.1."""
+    """The IPv4 address a 6to4, NAT64 (well-known or local-use), IPv4-compatible or Teredo (the client) address
+    carries: where a connection to it ends up. ``is_global`` calls 2002:7f00:1:: and 64:ff9b::7f00:1 public, though
+    they lead to 127.0.0.1."""
     if ip.sixtofour is not None:
         return ip.sixtofour
     if ip.teredo is not None:
         return ip.teredo[1]
-    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):  # :: and ::1 are themselves, not IPv4
+    if ip in _NAT64 or ip in _NAT64_LOCAL or (ip in _IPV4_COMPATIBLE and int(ip) > 1):  # :: and ::1 are not IPv4
         return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
 
@@ -330,11 +334,20 @@ METADATA_NETWORKS = tuple(
 )
 
 
+# The only IPv6 space IANA hands out as global unicast. `is_global` depends on the Python patch release
+# (3.11.7 calls 64:ff9b:1::/48, the local-use NAT64 prefix, global; every release calls fec0::/10, the deprecated
+# site-local range Linux still routes, global), so outside this prefix an IPv6 address is not public, whatever
+# `is_global` says; 64:ff9b::/96 (well-known NAT64) is public when the IPv4 address it carries is.
+_IPV6_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
+
+
 def _ip_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, policy: FetchPolicy) -> bool:
     if any(ip in ipaddress.ip_network(net, strict=False) for net in policy.allowed_networks):
         return True
     if policy.allow_private_networks:
         return not ip.is_unspecified and not ip.is_multicast and not any(ip in net for net in METADATA_NETWORKS)
+    if isinstance(ip, ipaddress.IPv6Address) and ip not in _IPV6_GLOBAL_UNICAST and ip not in _NAT64:
+        return False
     return ip.is_global and not ip.is_multicast
 
 
@@ -499,6 +512,18 @@ def _ssl_context() -> ssl.SSLContext:
     return _SSL_CONTEXT
 
 
+class _FinalResponse(http.client.HTTPResponse):
+    """An answer read past its interim 1xx ones. http.client skips a 100 Continue but took a 103 Early Hints or a
+    102 Processing for the final answer: a feed behind a server that sends hints came back as status 103 with an
+    empty body. Clients must read past any 1xx (RFC 9110 §15.2); a server sending them forever meets the deadline."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        version, status, reason = super()._read_status()  # type: ignore[misc]
+        if 102 <= status < 200:  # 101 Switching Protocols is never asked for: left to fail as a final answer
+            status = http.client.CONTINUE  # so `begin` skips its headers and reads the next status line
+        return str(version), int(status), str(reason)
+
+
 def _connect(scheme: str, host: str, port: int, policy: FetchPolicy, deadline: float) -> HTTPConnection:
     addresses = vetted_addresses(host, port, policy, deadline=deadline)
     last: Exception | None = None
@@ -517,6 +542,7 @@ def _connect(scheme: str, host: str, port: int, policy: FetchPolicy, deadline: f
             )
         else:
             conn = HTTPConnection(address, port, timeout=timeout)
+        conn.response_class = _FinalResponse
         try:
             conn.connect()
             return conn

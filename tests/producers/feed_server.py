@@ -1,6 +1,6 @@
 """A real HTTP server on loopback for fetch and poll tests: serves feeds with ETag / Last-Modified and
 conditional GET, and misbehaves on demand (status codes, Retry-After, slow bodies, redirects, bombs, replies
-that are not HTTP)."""
+that are not HTTP, 1xx answers that never end)."""
 
 from __future__ import annotations
 
@@ -142,6 +142,8 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 self._send(301, {"Location": target})
             elif path == "/slow":
                 self._slow(float(query.get("seconds", ["5"])[0]))
+            elif path == "/interim":
+                self._interim(float(query.get("seconds", ["5"])[0]))
             elif path == "/big":
                 self._send(200, {"Content-Type": "application/xml"}, b"<x>" + b"a" * int(query["bytes"][0]))
             elif path == "/bomb":
@@ -179,6 +181,20 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                     self.wfile.write(b" ")
                     self.wfile.flush()
                     time.sleep(0.05)
+            except OSError:
+                return
+
+        def _interim(self, seconds: float) -> None:
+            """103 Early Hints answers, one every 10 ms, and never a final one."""
+            with server._lock:
+                server.log.append(Seen("/interim", {}, 103))
+            self.close_connection = True
+            end = time.monotonic() + min(seconds, SLOW_MAX_S)
+            try:
+                while time.monotonic() < end:
+                    self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n")
+                    self.wfile.flush()
+                    time.sleep(0.01)
             except OSError:
                 return
 

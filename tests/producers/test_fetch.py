@@ -73,11 +73,13 @@ def test_default_policy_refuses_loopback(feed_server: FeedServer) -> None:
         "2002:7f00:1::",  # 6to4 of 127.0.0.1
         "64:ff9b::7f00:1", "64:ff9b::a00:1",  # NAT64 of 127.0.0.1, 10.0.0.1
         "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
+        "64:ff9b:1::7f00:1", "64:ff9b:1::a00:1",  # local-use NAT64 (RFC 8215), which Python 3.11.7 calls global
+        "fec0::1", "5f00::1",  # site-local (deprecated, still routed), SRv6 SIDs: outside 2000::/3, yet "global"
     ],
 )  # fmt: skip
 def test_private_addresses_are_refused(address: str) -> None:
-    """Private, link-local (cloud metadata), IPv6 loopback/ULA, and private IPv4 addresses inside IPv6 ones
-    (v4-mapped, IPv4-compatible, 6to4, NAT64, Teredo) are refused."""
+    """Private, link-local (cloud metadata), IPv6 loopback/ULA, private IPv4 addresses inside IPv6 ones
+    (v4-mapped, IPv4-compatible, 6to4, NAT64, Teredo), and IPv6 outside global unicast are refused."""
     policy = FetchPolicy(resolver=lambda host, port: [address])
     with pytest.raises(FetchBlocked):
         fetch("http://feeds.example/rss", policy=policy)
@@ -95,6 +97,7 @@ def test_public_addresses_pass(address: str) -> None:
         "169.254.169.254", "169.254.170.2",  # the metadata service of AWS/GCP/Azure/OpenStack; ECS task credentials
         "fd00:ec2::254", "100.100.100.200",  # AWS's IPv6 metadata address; Alibaba Cloud's
         "fe80::1", "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe",  # IPv6 link-local; metadata inside IPv6
+        "64:ff9b:1::a9fe:a9fe",  # metadata behind a local-use NAT64 prefix
     ],
 )  # fmt: skip
 def test_cloud_metadata_is_refused_even_with_private_networks_allowed(address: str) -> None:
@@ -194,6 +197,26 @@ def test_redirect_to_a_raw_iri_is_followed(feed_server: FeedServer, location: by
     url = feed_server.raw("/moved", b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\nContent-Length: 0\r\n\r\n")
     assert fetch(url, policy=LOOPBACK).body == RSS
     assert feed_server.log[-1].path == target
+
+
+@pytest.mark.parametrize("interim", [b"103 Early Hints\r\nLink: </s.css>; rel=preload", b"102 Processing"])
+def test_interim_1xx_answers_are_read_past_to_the_final_one(feed_server: FeedServer, interim: bytes) -> None:
+    """A 103 Early Hints or 102 before the 200 is skipped (RFC 9110 §15.2), as http.client skips a 100: the feed
+    is the final answer's body (the interim one used to be taken as final: status 103, an empty body)."""
+    final = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: %d\r\n\r\n" % len(RSS)
+    url = feed_server.raw("/feed.xml", b"HTTP/1.1 " + interim + b"\r\n\r\n" + final + RSS)
+    result = fetch(url, policy=LOOPBACK)
+    assert (result.status, result.body) == (200, RSS)
+    assert result.headers["content-type"] == "application/rss+xml"
+
+
+def test_endless_interim_answers_end_at_the_deadline(feed_server: FeedServer) -> None:
+    """A server that sends 1xx answers forever never gets its feed read past the total deadline."""
+    policy = FetchPolicy(allow_private_networks=True, deadline_s=1.0)
+    start = time.monotonic()
+    with pytest.raises(FetchTimeout):
+        fetch(feed_server.url("/interim?seconds=8"), policy=policy)
+    assert time.monotonic() - start < 3.0
 
 
 def test_redirect_to_an_unparseable_url_is_a_bad_url(feed_server: FeedServer) -> None:

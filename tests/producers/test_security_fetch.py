@@ -7,6 +7,7 @@ import random
 import threading
 import time
 
+import pytest
 import redis
 from structlog.testing import capture_logs
 
@@ -15,6 +16,11 @@ from producers.poll import poll_feed
 from producers.schedule import FeedSchedule, HostGate
 from tests.producers.feed_server import FeedServer
 from tests.producers.test_poll import Clock, Sink
+
+_RSS = (b'<rss version="2.0"><channel><title>News</title><item><title>Story</title><guid>story-0</guid>'
+        b"<description>Text</description></item></channel></rss>")  # fmt: skip
+_JSON_FEED = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "News", '
+              b'"items": [{"id": "story-0", "title": "Story", "content_text": "Text"}]}')  # fmt: skip
 
 
 def test_a_feed_item_linking_to_the_metadata_service_keeps_its_own_content(
@@ -71,3 +77,32 @@ def test_a_feed_whose_nameserver_never_answers_is_one_counted_dns_failure(client
     assert polled["outcome"] == "error:dns"
     assert "DNS lookup for feeds.silent-dns.example took longer than 0.3 s" in polled["error"]
     assert sink.articles == []
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'<?xml version="1.0" encoding="punycode"?>' + _RSS, "application/rss+xml"),  # an ASCII body, as most are
+        (_RSS, "application/rss+xml; charset=punycode"),
+        (_JSON_FEED, "application/feed+json; charset=punycode"),
+        (_JSON_FEED, "application/feed+json; charset=idna"),
+        (_JSON_FEED, "application/feed+json; charset=rot13"),  # a codec Python knows that is no text encoding
+    ],
+)
+def test_a_feed_labelled_with_a_codec_that_is_no_charset_is_read_as_if_unlabelled(
+    client: redis.Redis, feed_server: FeedServer, body: bytes, content_type: str
+) -> None:
+    """A charset label (XML declaration or Content-Type) naming a codec Python has but that is no charset for a
+    document (punycode, idna, rot13) is ignored like an unknown label: the feed is read. It used to escape the
+    parser as a bare UnicodeError (logged as a crash, `error:internal`), or to fail a sound JSON Feed as invalid."""
+    url = feed_server.set("/feed.xml", body, content_type=content_type)
+    schedule, gate, sink, clock = FeedSchedule(client), HostGate(client, delay_s=0.0), Sink(), Clock()
+    schedule.add(url, now=clock())
+    claim = schedule.claim(url, now=clock())
+    assert claim is not None
+    policy = FetchPolicy(allow_private_networks=True)
+    with capture_logs() as logs:
+        outcome = poll_feed(schedule, gate, claim, sink, policy=policy, now=clock, rng=random.Random(1))
+    assert [e["event"] for e in logs if e["event"] == "feed_poll_crashed"] == []
+    assert outcome.outcome == "new", outcome.error
+    assert [a.title for a in sink.articles] == ["Story"]
