@@ -33,6 +33,38 @@ FIELDS: frozenset[str] = frozenset(
 DEFAULT_FIELDS: tuple[str, ...] = ("title", "text")
 # Fields whose values are codes, not prose: a phrase or wildcard there is always a mistake.
 CODE_FIELDS: dict[str, str] = {"lang": "an ISO 639-1 language code", "country": "an ISO 3166-1 alpha-2 code"}
+# The codes themselves: two letters that are not one (`country:uk`, `lang:jp`) can never match an article, so they
+# are refused rather than stored as a subscription that stays silent. Countries: ISO 3166-1 alpha-2 as assigned,
+# plus XK (Kosovo) and the withdrawn AN and CS, which the gazetteer still gives articles
+# (`test_every_code_the_enrich_stage_writes_can_be_asked_for`). Languages: ISO 639-1.
+CODES: dict[str, frozenset[str]] = {
+    "country": frozenset(
+        """ad ae af ag ai al am an ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bl bm bn bo bq br bs bt bv
+        bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cs cu cv cw cx cy cz de dj dk dm do dz ec ee eg eh er es et
+        fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in
+        io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mf
+        mg mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph
+        pk pl pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st sv sx sy sz
+        tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug um us uy uz va vc ve vg vi vn vu wf ws xk ye yt za zm
+        zw""".split()  # noqa: SIM905 - a code list reads better as running text
+    ),
+    "lang": frozenset(
+        """aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee
+        el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is
+        it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms
+        mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg sh si
+        sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh
+        yi yo za zh zu""".split()  # noqa: SIM905
+    ),
+}
+# Slips common enough to name the code meant: a country's domain or a language's country for the code, and the
+# language codes that ISO withdrew but Java and old feeds still write.
+_CODE_SLIPS: dict[str, dict[str, str]] = {
+    "country": {"uk": "gb", "el": "gr"},
+    "lang": {"jp": "ja", "cn": "zh", "gr": "el", "dk": "da", "cz": "cs", "ua": "uk", "vn": "vi", "iw": "he",
+             "in": "id", "ji": "yi"},
+}  # fmt: skip
+_CODE_EXAMPLES = {"lang": "lang:en", "country": "country:us"}
 
 # Bounds on what one subscription may cost a worker on every article.
 MAX_QUERY_CHARS = 10_000  # same bound as schemas.Subscription.query
@@ -275,8 +307,9 @@ class _Tok:
 
 
 # Marks that open and close a phrase: the straight quote and the typographic ones that keyboards and word
-# processors put in its place (“…”, German „…“, Swedish ”…”). Any of them closes a phrase any of them opened.
-QUOTES = '"\u201c\u201d\u201e\u201f'
+# processors put in its place (“…”, German „…“, Swedish ”…”), and guillemets, the quotes of French, Russian,
+# Ukrainian and Swiss writers («…», ‹…›; Danish »…«). Any of them closes a phrase any of them opened.
+QUOTES = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a'
 _PLAIN_QUOTES = '"'  # the only quote a query stored before typographic quotes were understood had
 
 
@@ -466,11 +499,18 @@ class _Parser:
         return self.check_code_field(leaf, pos)
 
     def check_code_field(self, leaf: Leaf, pos: int) -> Leaf:
-        if leaf.field in CODE_FIELDS:
-            ok = isinstance(leaf, Term) and not leaf.prefix and re.fullmatch("[a-z]{2}", leaf.word)
-            if not ok:
-                raise self.error(f"{leaf.field}: takes {CODE_FIELDS[leaf.field]}, like {leaf.field}:xx", pos)
-        return leaf
+        field = leaf.field
+        if field not in CODE_FIELDS:
+            return leaf
+        code = leaf.word if isinstance(leaf, Term) and not leaf.prefix else None
+        if code is not None and (code in CODES[field] or (not self.strict and re.fullmatch("[a-z]{2}", code))):
+            return leaf  # not strict: a two-letter non-code stored before they were refused keeps compiling
+        what = f"{field}: takes {CODE_FIELDS[field]}"
+        if code is not None and code in _CODE_SLIPS[field]:
+            raise self.error(f"{what}, and {code!r} is not one: write {field}:{_CODE_SLIPS[field][code]}", pos)
+        if isinstance(leaf, Phrase) and leaf.words[0] in CODES[field]:  # "en-US", "pt_BR": a region after it
+            raise self.error(f"{what}, without a region or script: write {field}:{leaf.words[0]}", pos)
+        raise self.error(f"{what}, like {_CODE_EXAMPLES[field]}", pos)
 
 
 def parse_query(text: str, strict: bool = True) -> Query:

@@ -81,6 +81,10 @@ def t(word: str, field: str | None = None, prefix: bool = False) -> Term:
         ("“white house”", Phrase(None, ("white", "house"))),
         ("title:“white house”", Phrase("title", ("white", "house"))),
         ("„Weißes Haus“ OR ”vita nova”", Or((Phrase(None, ("weisses", "haus")), Phrase(None, ("vita", "nova"))))),
+        # Guillemets, as French, Russian, Ukrainian and Swiss users type quotes (Danish the other way round).
+        ("«Единая Россия»", Phrase(None, ("единая", "россия"))),
+        ("« accord commercial » OR »vita nova«", Or((Phrase(None, ("accord", "commercial")), Phrase(None, ("vita", "nova"))))),
+        ("title:‹white house›", Phrase("title", ("white", "house"))),
         # A quote inside a phrase, escaped with a backslash, is punctuation like any other.
         (r'"he said \"no\" twice"', Phrase(None, ("he", "said", "no", "twice"))),
         (r'"\"quoted\""', t("quoted")),
@@ -127,8 +131,19 @@ def test_parse_table(query: str, tree: object) -> None:
         ("trade NOT -war", 10, "write NOT war"),
         # An unclosed curly quote, and a wildcard after a phrase, named for what they are.
         ("“white house", 0, "unterminated phrase"),
+        ("gazprom «Газпром нефть", 8, "unterminated phrase"),
         ('"white house"*', 13, "a phrase"),
         ('title:"white house"* OR x', 19, "a phrase"),
+        # Two letters that are no code: refused (they never match an article), with the code meant when it is a
+        # well-known slip (the enrich stage writes GB for Britain, ja for Japanese).
+        ("country:uk", 8, "write country:gb"),
+        ("news country:UK", 13, "write country:gb"),
+        ("country:zz", 8, "ISO 3166-1"),
+        ("lang:jp", 5, "write lang:ja"),
+        ("lang:cn", 5, "write lang:zh"),
+        ("lang:xx", 5, "ISO 639-1"),
+        ("lang:en-US", 5, "write lang:en"),
+        ("lang:pt_BR", 5, "write lang:pt"),
     ],
 )
 def test_parse_errors_name_the_position(query: str, position: int, fragment: str) -> None:
@@ -236,3 +251,23 @@ def test_stored_queries_keep_their_old_reading_of_quotes() -> None:
     when the new reading refuses it (the worker falls back to ``strict=False``)."""
     assert parse_query("24” monitor", strict=False).root == And((t("24"), t("monitor")))
     assert parse_query(r'"a\" b "c"', strict=False).root == And((t("a"), t("b"), t("c")))
+    assert parse_query("«a b", strict=False).root == And((t("a"), t("b")))
+
+
+def test_every_code_the_enrich_stage_writes_can_be_asked_for() -> None:
+    """Each country code the gazetteer and demonyms can give an article, and each language the detector can
+    name, is a code `country:`/`lang:` accept: refusing non-codes never refuses one an article can carry."""
+    from worker import lexicon
+    from worker.enrich import NEWS_LANGUAGES
+
+    countries = {p.country for p in lexicon.places().values() if p.country} | set(lexicon.demonyms().values())
+    for code in sorted(countries):
+        assert parse_query(f"country:{code}").root == t(code.lower(), "country")
+    for code in sorted(NEWS_LANGUAGES):
+        assert parse_query(f"lang:{code}").root == t(code, "lang")
+    assert parse_query("lang:uk country:ua").root == And((t("uk", "lang"), t("ua", "country")))  # Ukrainian, Ukraine
+
+
+def test_stored_queries_with_a_non_code_keep_compiling() -> None:
+    """A query stored before non-codes were refused compiles in the workers as it did (``strict=False``)."""
+    assert parse_query("country:uk lang:jp", strict=False).root == And((t("uk", "country"), t("jp", "lang")))

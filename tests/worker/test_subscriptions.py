@@ -215,6 +215,18 @@ def test_a_stored_query_with_an_unpaired_typographic_quote_keeps_its_old_meaning
     assert [m.subscription_id for m in percolator.match(doc)] == [subscription_id("tv")]
 
 
+def test_a_country_or_language_that_is_no_code_is_refused_and_a_stored_one_still_loads(client: redis.Redis) -> None:
+    """'country:uk' never matched (articles carry GB) and was stored silently; now it is refused with the code
+    meant, and one stored before that still loads in a worker as it was."""
+    with pytest.raises(QuerySyntaxError, match="write country:gb"):
+        validate("brexit", "brexit country:uk")
+    assert validate("brexit", "brexit country:gb").query == "brexit country:gb"
+    stored = json.dumps({"id": subscription_id("brexit"), "name": "brexit", "query": "brexit country:uk"})
+    client.hset(c.SUBSCRIPTIONS, subscription_id("brexit"), stored)
+    client.incr(c.SUBSCRIPTIONS_VERSION)
+    assert list(SubscriptionIndex(client).current().ids) == [subscription_id("brexit")]
+
+
 HOOK = "https://hooks.example.com/x"
 
 
