@@ -519,11 +519,22 @@ def stories(ctx: click.Context, config_file: str | None, as_json: bool, limit: i
         found = list_stories(client, min(limit, REDIS_MAX_COUNT))
     rows = [s.model_dump(mode="json") for s in found]
     if not as_json:
-        for row in rows:
-            row["sources"] = ", ".join(row["sources"])
+        for story, row in zip(found, rows, strict=True):
+            row["sources"] = _sources_text(story)
     _print_entries(_console(), rows, as_json, ["last_seen", "story_id", "article_count", "sources", "title"])
     if not found and not as_json:
         _console().print("no stories yet")
+
+
+STORY_SOURCES_SHOWN = 5  # a wire story's sources run to hundreds: a table cell names the first few and counts
+
+
+def _sources_text(story: Any) -> str:
+    """A story's sources for a table: the first few by name, then how many more (``source_count`` counts those the
+    story no longer lists); "-" for none."""
+    names = story.sources[:STORY_SOURCES_SHOWN]
+    more = max(story.source_count, len(story.sources)) - len(names)
+    return (", ".join(names) or "-") + (f" and {more} more" if more > 0 else "")
 
 
 @stories.command("show")
@@ -553,7 +564,7 @@ def stories_show(ctx: click.Context, config_file: str | None, as_json: bool, sto
     title.stylize("bold")
     console.print(title)
     console.print(_cell(f"story {story.story_id}: {story.article_count} article(s) from "
-                        f"{', '.join(story.sources) or '-'}; first seen {story.first_seen:%Y-%m-%d %H:%M:%S}Z, "
+                        f"{_sources_text(story)}; first seen {story.first_seen:%Y-%m-%d %H:%M:%S}Z, "
                         f"last seen {story.last_seen:%Y-%m-%d %H:%M:%S}Z"))  # fmt: skip
     _print_entries(console, articles, False, ["ingested_at", "id", "source", "title"])
 

@@ -328,8 +328,9 @@ def test_two_match_reports_of_one_template_are_two_stories_and_each_alerts(
 
 
 def test_story_keeps_its_first_and_newest_sources_and_counts_them_all(
-    client: redis.Redis, settings: Settings, make_worker: Callable[..., Any], seed_text: str
-) -> None:
+    client: redis.Redis, settings: Settings, make_worker: Callable[..., Any], seed_text: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
     """A story carried by ever more sources holds its first source and the ``dedup.story_sources`` that carried it
     most recently (a source that carries it again is recent again), while ``source_count`` counts every distinct
     source and its articles go on as before."""
@@ -349,7 +350,12 @@ def test_story_keeps_its_first_and_newest_sources_and_counts_them_all(
     story = read_story(client, story_id)
     assert story is not None and story.article_count == 7
     assert story.sources == ["Outlet 0", "Outlet 2", "Outlet 4", "Outlet 5"]
-    assert client.hget(story_key(story_id), "source_count") == "6"
+    assert client.hget(story_key(story_id), "source_count") == "6" and story.source_count == 6
+    # The CLI names the sources it lists and counts the one it no longer does.
+    monkeypatch.setenv("WIREWATCH_REDIS_URL", settings.redis_url or "")
+    monkeypatch.setenv("WIREWATCH_DATA_DIR", str(settings.data_dir))
+    shown = CliRunner().invoke(cli.main, ["stories", "show", story_id])
+    assert shown.exit_code == 0 and "from Outlet 0, Outlet 2, Outlet 4, Outlet 5 and 2 more;" in shown.output
 
 
 def test_story_sources_written_before_the_bound_are_kept_and_counted(
