@@ -8,6 +8,8 @@ import html
 import io
 import json
 import re
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 
 from producers.feeds import (
     FEED_MAX_BYTES,
+    FEED_MAX_ITEMS,
     FeedError,
     FeedParseError,
     FeedTooLarge,
@@ -562,3 +565,131 @@ def test_a_feeds_declared_language_reaches_its_items(body: bytes, language: str 
     it, for enrich to fall back on where its own text is too short to tell."""
     [article] = parse_feed(body, feed_url=FEED_URL, received_at=NOW).articles
     assert article.language == language
+
+
+# ------------------------------------------------------------------ hostile bodies: bounded cost, first items kept
+# A 16 MB body of ~2,000,000 empty items used to be parsed whole before the item cap applied: ~4 s of CPU and
+# ~600 MB per poll (docs/decisions.md, security review). These bodies are built at the real size limit.
+
+_ATOM_FLOOD_HEAD = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>Flood</title>'
+                    b"<entry><id>e0</id><title>First</title></entry>")  # fmt: skip
+_RSS_FLOOD_HEAD = b'<rss version="2.0"><channel><title>Flood</title><item><guid>e0</guid><title>First</title></item>'
+_RDF_FLOOD_HEAD = (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">'
+                   b'<channel><title>Flood</title></channel><item rdf:about="e0"><title>First</title></item>')  # fmt: skip
+_JSON_FLOOD_HEAD = b'{"version": "https://jsonfeed.org/version/1.1", "title": "Flood", "items": [{"id": "e0"}'
+
+FLOODS = {
+    "atom_entries": (_ATOM_FLOOD_HEAD, b"<entry/>", b"</feed>"),
+    "rss_items": (_RSS_FLOOD_HEAD, b"<item/>", b"</channel></rss>"),
+    "rdf_items": (_RDF_FLOOD_HEAD, b"<item/>", b"</rdf:RDF>"),
+    "rss_other_elements": (_RSS_FLOOD_HEAD, b"<a/>", b"</channel></rss>"),
+    "rss_children_of_one_item": (_RSS_FLOOD_HEAD[:-7], b"<a/>", b"</item></channel></rss>"),
+    "rss_attributes": (_RSS_FLOOD_HEAD, b'<a b="" c="" d="" e="" f="" g="" h=""/>', b"</channel></rss>"),
+    "json_objects": (_JSON_FLOOD_HEAD, b",{}", b"]}"),
+    "json_lists_beside_the_items": (_JSON_FLOOD_HEAD + b'], "x": [[]', b",[]", b"]}"),
+}
+
+
+def flood(kind: str, size: int = FEED_MAX_BYTES) -> tuple[bytes, int]:
+    """A body of ``size`` bytes made of one unit repeated: (body, how many units)."""
+    head, unit, tail = FLOODS[kind]
+    count = (size - len(head) - len(tail)) // len(unit)
+    return head + unit * count + tail, count
+
+
+_PEAK_PROBE = """
+import resource, sys
+from producers.feeds import FeedError, parse_feed
+body = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    parse_feed(body, feed_url="https://flood.example/feed")
+except FeedError:
+    pass
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+@pytest.mark.parametrize("kind", list(FLOODS))
+def test_a_flood_of_empty_elements_costs_no_more_memory_than_a_large_real_feed(tmp_path: Path, kind: str) -> None:
+    """A 16 MB body of millions of empty elements (items, other elements, JSON objects or lists) grows the parsing
+    process by less than 150 MB: about what the densest real feed of the corpus grown to 16 MB takes (~120 MB).
+    Parsed whole, these took 400-800 MB each."""
+    path = tmp_path / "flood"
+    path.write_bytes(flood(kind)[0])
+    out = subprocess.run([sys.executable, "-c", _PEAK_PROBE, str(path)], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], check=True, timeout=120)  # fmt: skip
+    assert int(out.stdout) < 150, f"{kind}: peak grew by {out.stdout.strip()} MB"
+
+
+@pytest.mark.parametrize("kind", ["atom_entries", "rss_items", "rdf_items"])
+def test_a_flood_of_empty_items_keeps_the_first_items_and_counts_the_rest(kind: str) -> None:
+    """The items of a flood past the cap are dropped and counted as ever; the feed's first item and title stay."""
+    body, count = flood(kind)
+    parsed = parse_feed(body, feed_url=FEED_URL)
+    assert parsed.parser == "fast" and parsed.title == "Flood"
+    assert parsed.articles[0].title == "First"
+    assert parsed.dropped_items == count + 1 - FEED_MAX_ITEMS
+
+
+@pytest.mark.parametrize("kind", ["rss_other_elements", "rss_children_of_one_item", "rss_attributes"])
+def test_millions_of_elements_that_are_not_items_are_refused(kind: str) -> None:
+    """Past the bound on elements and attributes, with no items to cut away, a body is refused with a parse error
+    that says why before libxml2 builds a tree of it (and without the repair pass or feedparser trying it)."""
+    with pytest.raises(FeedParseError, match="elements"):
+        parse_feed(flood(kind)[0], feed_url=FEED_URL)
+
+
+@pytest.mark.parametrize("kind", ["json_objects", "json_lists_beside_the_items"])
+def test_a_json_feed_of_millions_of_values_is_refused_unread(kind: str) -> None:
+    """A JSON body of millions of values (json.loads would build every one) is refused with a parse error."""
+    with pytest.raises(FeedParseError, match="values"):
+        parse_feed(flood(kind)[0], feed_url=FEED_URL)
+
+
+def _many_items(count: int, *, oldest_first: bool = False, after_channel: int = 0) -> bytes:
+    """An RSS feed of ``count`` small dated items (over the element bound once there are ~60,000), its <ttl>
+    after the items; ``after_channel`` more of them beside <channel>."""
+
+    def item(i: int) -> str:
+        minute = i if oldest_first else count - i
+        when = datetime.fromtimestamp(1_790_000_000 + minute * 60, UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+        return (f"<item><title>Story {i}</title><link>https://e.example/s/{i}</link><guid>s-{i}</guid>"
+                f"<pubDate>{when}</pubDate><description>A short text about story {i}.</description></item>")  # fmt: skip
+
+    inside = "".join(item(i) for i in range(count))
+    beside = "".join(item(count + i) for i in range(after_channel))
+    return (f'<rss version="2.0"><channel><title>Big</title>{inside}<ttl>30</ttl></channel>{beside}</rss>').encode()
+
+
+def test_a_large_feed_over_the_element_bound_keeps_its_first_items() -> None:
+    """A real-looking feed of 60,000 items (~13 MB, past the element bound) yields its first 2,000, counts the
+    rest as dropped, and keeps what its channel says after the items."""
+    parsed = parse_feed(_many_items(60_000), feed_url=FEED_URL)
+    assert parsed.parser == "fast" and parsed.title == "Big" and parsed.ttl_s == 1800.0
+    assert [a.title for a in parsed.articles] == [f"Story {i}" for i in range(FEED_MAX_ITEMS)]
+    assert parsed.dropped_items == 60_000 - FEED_MAX_ITEMS
+
+
+def test_an_oldest_first_feed_over_the_element_bound_keeps_its_last_items() -> None:
+    """Cut down to its ends, a feed that lists oldest first still keeps its newest (last) 2,000 items."""
+    parsed = parse_feed(_many_items(60_000, oldest_first=True), feed_url=FEED_URL)
+    assert [a.title for a in parsed.articles] == [f"Story {i}" for i in range(58_000, 60_000)]
+    assert parsed.dropped_items == 60_000 - FEED_MAX_ITEMS
+
+
+def test_a_feed_over_the_element_bound_with_items_beside_its_channel_still_yields_its_first_items() -> None:
+    """Items on both sides of </channel>, past the bound: the cut takes </channel> with it, and the document is
+    still read (its first items kept) rather than refused."""
+    parsed = parse_feed(_many_items(30_000, after_channel=30_000), feed_url=FEED_URL)
+    assert [a.title for a in parsed.articles][:FEED_MAX_ITEMS] == [f"Story {i}" for i in range(FEED_MAX_ITEMS)]
+
+
+def test_a_json_feed_whose_text_is_full_of_commas_and_brackets_is_read() -> None:
+    """Commas, braces and brackets inside strings are not values: a JSON Feed whose text holds millions of them
+    is read like any other."""
+    text = "{[a], b}, " * 300_000
+    items = [{"id": f"e{i}", "content_text": text if i == 0 else f"t{i}"} for i in range(3)]
+    parsed = parse_feed(json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode(),
+                        feed_url=FEED_URL)  # fmt: skip
+    assert [a.guid for a in parsed.articles] == ["e0", "e1", "e2"]
