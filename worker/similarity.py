@@ -264,20 +264,26 @@ def number_sketch(nums: set[str]) -> tuple[int, ...]:
     return tuple(sorted({number_hash(t) for t in nums})[:NUMBERS_KEPT])
 
 
+def head_span(text: str, title_end: int) -> tuple[int, int]:
+    """Where a text's head is: the first line of its body (after the blank line at ``title_end``; the text's first
+    line when it has none, -1), up to HEAD_NUMBER_CHARS of it, cut at a space."""
+    start = title_end + 2 if title_end >= 0 else 0
+    while start < len(text) and text[start] in "\n\r\t ":
+        start += 1
+    end = text.find("\n", start, start + HEAD_NUMBER_CHARS)
+    if end < 0:
+        end = start + HEAD_NUMBER_CHARS
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space if space > start else end
+    return start, end
+
+
 def head_numbers(norm: str) -> tuple[str, ...]:
     """The distinct numbers of a normalised text's head, the first line of its body (up to HEAD_NUMBER_CHARS of it,
     cut at a space; the text's first line when it has no headline), in order of appearance. One regex pass over
     the head only."""
-    title_end = norm.find("\n\n")
-    start = title_end + 2 if title_end >= 0 else 0
-    while start < len(norm) and norm[start] in "\n\r\t ":
-        start += 1
-    end = norm.find("\n", start, start + HEAD_NUMBER_CHARS)
-    if end < 0:
-        end = start + HEAD_NUMBER_CHARS
-        if end < len(norm):
-            space = norm.rfind(" ", start, end)
-            end = space if space > start else end
+    start, end = head_span(norm, norm.find("\n\n"))
     found = dict.fromkeys(n for n in _NUMBER.findall(norm, start, end) if len(n) <= HEAD_NUMBER_LEN)
     return tuple(found)[:HEAD_NUMBERS_KEPT]
 
@@ -329,15 +335,7 @@ def head_names(text: str, title_end: int) -> tuple[bytes | None, tuple[str, ...]
     a name is a run of words, one space apart, that start with a capital ("Harbor Freight Lines"; punctuation ends
     it: "New York (AFP)"). The template is a hash of the head with each name and figure masked; None for a head with
     fewer than HEAD_NAME_WORDS other words. Two regex passes and a split over the head only (~10-15 µs)."""
-    start = title_end + 2 if title_end >= 0 else 0
-    while start < len(text) and text[start] in "\n\r\t ":
-        start += 1
-    end = text.find("\n", start, start + HEAD_NUMBER_CHARS)
-    if end < 0:
-        end = start + HEAD_NUMBER_CHARS
-        if end < len(text):
-            space = text.rfind(" ", start, end)
-            end = space if space > start else end
+    start, end = head_span(text, title_end)
     head = text[start:end]
     masked = _NAME_OR_NUMBER.sub("@", head)
     chunks = masked.split()
