@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.settings import ConfigError, load_settings, parse_duration
+from wirewatch.settings import ConfigError, Settings, load_settings, parse_duration
 
 
 def test_file_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,6 +39,21 @@ def test_file_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("redis_url: http://x\n", "redis_url: must start with redis://, rediss://, unix:// or redis+sentinel://"),
         ("inbox: [1, 2\n", "config: invalid YAML at line"),
         ("- just\n- a list\n", "must hold a mapping of keys"),
+        # durations that are no length of time: NaN compared false with everything (never due), inf overflowed
+        ("reconcile_after: .nan\n", "reconcile_after: a duration must be a finite number of seconds"),
+        ("dedup:\n  window: .inf\n", "dedup.window: a duration must be a finite number of seconds"),
+        # a key written twice: YAML kept the last without a word (a second `dedup:` replaced the whole first one)
+        ("workers: 1\nbatch_size: 8\nworkers: 4\n", "config: key 'workers' appears twice (line 3)"),
+        ("dedup:\n  window: 1d\n  window: 2d\n", "config: key 'window' appears twice (line 3)"),
+        # a Redis URL redis-py cannot read was a traceback at the first command, or (a database that is no
+        # number) silently database 0
+        ("redis_url: redis://bob:s3cret-pw@127.0.0.1:notaport/0\n", "redis_url: not a valid port: 'notaport'"),
+        ("redis_url: redis://127.0.0.1:70000/0\n", "redis_url: not a valid port: '70000'"),
+        ("redis_url: 'redis://[::1/0'\n", "redis_url: not a valid URL: Invalid IPv6 URL"),
+        ("redis_url: redis://127.0.0.1:6379/abc\n", "redis_url: the database after the host must be a number, not 'abc'"),
+        ("redis_url: redis://127.0.0.1:6379/0?db=x\n", "redis_url: Invalid value for 'db' in connection URL."),
+        ("redis_url: unix:///tmp/r.sock?db=x\n", "redis_url: Invalid value for 'db' in connection URL."),
+        ("redis_url: redis://127.0.0.1:6379/0?tiemout=5\n", "redis_url: unknown option 'tiemout' in the URL"),
     ],
 )
 def test_invalid_config_names_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -49,6 +64,26 @@ def test_invalid_config_names_the_key(tmp_path: Path, text: str, message: str) -
         load_settings(config)
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+    assert "s3cret" not in str(info.value)  # a password in the URL is never repeated
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "redis://:pw@127.0.0.1:6379/3", "rediss://h:6380",
+                                 "redis://h/", "redis://[::1]:6379/0?socket_timeout=5&password=pw",
+                                 "unix:///tmp/r.sock?db=2", "redis+sentinel://h1,h2:26380/mymaster/1"])  # fmt: skip
+def test_valid_redis_urls_are_taken(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The URLs redis-py reads, options included, pass the stricter check."""
+    monkeypatch.delenv("WIREWATCH_REDIS_URL", raising=False)
+    assert Settings(redis_url=url).redis_url == url
+
+
+def test_an_unreadable_redis_url_is_a_config_error_not_a_traceback(tmp_path: Path) -> None:
+    """A port that is no number was a ValueError traceback from redis-py, exit 1, at the first read command."""
+    config = tmp_path / "bad.yml"
+    config.write_text("redis_url: redis://bob:s3cret-pw@127.0.0.1:notaport/0\n")
+    proc = subprocess.run([sys.executable, "-m", "wirewatch", "events", "-c", str(config)],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines() == ["wirewatch: config error: redis_url: not a valid port: 'notaport'"]
 
 
 def test_cli_config_error_exits_2(tmp_path: Path) -> None:
@@ -73,6 +108,13 @@ def test_missing_config_file_exits_2(tmp_path: Path) -> None:
 def test_parse_duration(value: object, seconds: float) -> None:
     """Durations accept units."""
     assert parse_duration(value) == seconds
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 0, "0s", "-5s", "10 minutes", True])
+def test_parse_duration_refuses_what_is_no_length_of_time(value: object) -> None:
+    """NaN and infinity are refused like zero, negatives and unknown units."""
+    with pytest.raises(ValueError):
+        parse_duration(value)
 
 
 def test_a_section_key_with_one_underscore_is_refused_not_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,3 +146,12 @@ def test_a_misspelt_setting_variable_is_refused_not_ignored(
     monkeypatch.setenv("WIREWATCH_CORPUS", "/elsewhere")
     monkeypatch.setenv("WIREWATCH_WEBHOOK_SECRET", "s" * 20)
     assert load_settings(None).redis_url is None
+
+
+def test_a_merge_key_may_be_overridden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The duplicate-key check leaves YAML merge keys alone: a mapping's own key overrides one merged in."""
+    monkeypatch.delenv("WIREWATCH_FEEDS", raising=False)
+    config = tmp_path / "ww.yml"
+    config.write_text("feeds:\n  - &bbc {url: https://a.org/rss, interval: 10m}\n  - <<: *bbc\n    url: https://b.org/rss\n")
+    assert [(f.url, f.interval) for f in load_settings(config).feeds] == [("https://a.org/rss", 600.0),
+                                                                           ("https://b.org/rss", 600.0)]  # fmt: skip

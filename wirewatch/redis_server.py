@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import itertools
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -151,10 +152,11 @@ def redact_url(url: str) -> str:
     if is_sentinel_url(url):
         return sentinel.redact(url)
     parts = urlsplit(url)
-    if parts.password:
-        netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-        return parts._replace(netloc=netloc).geturl()
-    return url
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if at and ":" in userinfo:  # the host as written: `hostname` dropped an IPv6 address's brackets
+        parts = parts._replace(netloc=f"{userinfo.partition(':')[0]}:***@{hostport}")
+    query = re.sub(r"(^|&)(password=)[^&]*", r"\1\2***", parts.query)  # redis-py reads `?password=` too
+    return parts._replace(query=query).geturl() if (at and ":" in userinfo) or query != parts.query else url
 
 
 @dataclass

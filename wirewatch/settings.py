@@ -9,12 +9,15 @@ config file are relative to that file's folder; elsewhere, to the working direct
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
+import redis
 import yaml
 from pydantic import (
     BaseModel,
@@ -50,6 +53,8 @@ def parse_duration(value: Any) -> float:
         if not match:
             raise ValueError(f"invalid duration {value!r}: expected a number with ms, s, m, h, d or w")
         seconds = float(match[1]) * _UNIT_S[match[2]]
+    if not math.isfinite(seconds):  # .nan compared false with every time (never due); .inf overflowed Redis
+        raise ValueError("a duration must be a finite number of seconds")
     if seconds <= 0:
         raise ValueError("a duration must be positive")
     return seconds
@@ -236,6 +241,8 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss://, unix:// or redis+sentinel://")
         if is_sentinel_url(value):
             parse_sentinel_url(value)  # its ValueError says what is wrong
+        else:
+            _check_redis_url(value)
         return value
 
     @classmethod
@@ -255,6 +262,29 @@ class Settings(BaseSettings):
         return self.redis_url is None
 
 
+def _check_redis_url(url: str) -> None:
+    """Raise ValueError (never quoting the password) for a URL redis-py would fail on at the first command, with
+    a traceback (a port that is no number, an option it does not know), or read as another server: a database
+    that is no number (``/abc``) was silently database 0."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as e:  # an unclosed [ of an IPv6 address
+        raise ValueError(f"not a valid URL: {e}") from None
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when asked for it
+    except ValueError:
+        port = parts.netloc.rpartition("@")[2].rpartition("]")[2].partition(":")[2]
+        raise ValueError(f"not a valid port: {port!r}") from None
+    db = parts.path.strip("/")
+    if not url.lower().startswith("unix://") and db and not db.isdigit():
+        raise ValueError(f"the database after the host must be a number, not {db!r}")
+    try:  # builds the connection object without connecting: unknown options fail here, as in `connect`
+        redis.ConnectionPool.from_url(url).make_connection()
+    except TypeError as e:
+        unknown = re.search(r"unexpected keyword argument '([^']+)'", str(e))
+        raise ValueError(f"unknown option {unknown[1]!r} in the URL" if unknown else f"not a valid URL: {e}") from None
+
+
 def describe_error(error: ValidationError) -> str:
     """The first error as "key.path: reason", one line (pydantic's own text ends in a link to its docs)."""
     first = error.errors()[0]
@@ -263,6 +293,22 @@ def describe_error(error: ValidationError) -> str:
     if first["type"] == "extra_forbidden":
         message = "unknown key"
     return f"{where}: {message}"
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key written twice in one mapping: YAML kept the last without a word, so a
+    second ``workers:`` further down, or a second ``dedup:`` section, silently replaced the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *defaults` brings keys in that the mapping's own may override
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigError(f"config: key {key!r} appears twice (line {key_node.start_mark.line + 1})")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _resolve_paths(settings: Settings, base: Path) -> Settings:
@@ -314,7 +360,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     if path_text:
         path = Path(path_text)
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+            loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader
         except FileNotFoundError:
             raise ConfigError(f"config: file not found: {path}") from None
         except (OSError, UnicodeDecodeError) as e:
