@@ -449,3 +449,32 @@ def test_dead_table_shows_when_as_a_time(cli: CliRunner, client: redis.Redis) ->
     assert "2026-11-30T14:07:49.705Z" in shown.output and str(at_ms) not in shown.output, shown.output
     as_json = cli.invoke(main, ["dead", "--json"])
     assert json.loads(as_json.output)["at"] == str(at_ms)
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("redis://127.0.0.1:{port}/0?password=hunter2", "redis://127.0.0.1:{port}/0?password=***"),
+    ("redis://127.0.0.1:{port}/0?socket_timeout=5&password=hunter2", "redis://127.0.0.1:{port}/0?socket_timeout=5&password=***"),
+    ("redis://ops:hunter2@[::1]:{port}/0", "redis://ops:***@[::1]:{port}/0"),
+])  # fmt: skip
+def test_a_password_anywhere_in_the_redis_url_is_never_printed(cli: CliRunner, url: str, shown: str) -> None:
+    """redis-py takes the password from the query too (`?password=`), which was printed as written in `cannot
+    reach Redis at …`; an IPv6 host lost its brackets when the user part was redacted."""
+    with socket.socket() as probe:  # a port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = cli.invoke(main, ["events"], env={"WIREWATCH_REDIS_URL": url.format(port=port)})
+    assert done.exit_code == 1, done.output
+    assert f"cannot reach Redis at {shown.format(port=port)}:" in done.output and "hunter2" not in done.output
+
+
+def test_json_lines_split_on_newlines_only(cli: CliRunner, client: redis.Redis) -> None:
+    """A title holding U+2028, U+2029 or NEL (U+0085), which JSON leaves unescaped, was cut in two by any reader
+    splitting lines the Unicode way (Python's str.splitlines); each event is one line of valid JSON however read."""
+    title = "Breaking\u2028news\u2029from\x85the\ndesk\r\x1b[2J\x00 end"
+    for n in range(2):
+        event = make_event_json(n)
+        event["title"] = f"{title} {n}"
+        client.xadd(c.EVENTS_STREAM, {"id": event["id"], "event": json.dumps(event)})
+    done = cli.invoke(main, ["events", "--json"])
+    assert done.exit_code == 0, done.output
+    assert [json.loads(line)["title"] for line in done.output.splitlines()] == [f"{title} 0", f"{title} 1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -39,7 +40,7 @@ def test_dead_list_and_retry(
     assert entry["source"] == "tests"  # read from the payload: the attempts check never parses the article
 
     unknown = _wirewatch(redis_url, "dead", "retry", "no-such-id")
-    assert unknown.returncode == 1 and "not in the dead letters: no-such-id" in unknown.stderr
+    assert unknown.returncode == 1 and "no dead letter waiting to be retried" in unknown.stderr
 
     retried = _wirewatch(redis_url, "dead", "retry", "--all")
     assert retried.returncode == 0 and "requeued 1" in retried.stdout
@@ -79,3 +80,20 @@ def test_dead_after_its_alerts_then_retried_is_emitted_once(
     [event] = stream_events(client)
     assert client.get(c.text_claim_key(event["content_hash"])) == event["id"]
     assert client.hlen(c.DEDUP_RESERVED) == 0
+
+
+def test_retry_names_each_delivery_once(client: redis.Redis, redis_url: str) -> None:
+    """`dead retry ID ID` queued the delivery twice and said "requeued 2"; a listed dead letter whose payload is
+    gone (retried before) is named as such, not as absent from the dead letters that list it."""
+    client.hset(c.DEAD_PAYLOAD, "d1", make_raw_article().model_dump_json())
+    client.xadd(c.DEAD_STREAM, {"delivery_id": "d1", "reason": "max_attempts", "source": "tests", "at": "0"})
+    client.xadd(c.DEAD_STREAM, {"delivery_id": "d0", "reason": "max_attempts", "source": "tests", "at": "0"})
+    retried = _wirewatch(redis_url, "dead", "retry", "d1", "d1")
+    assert retried.returncode == 0, retried.stderr
+    assert retried.stdout.splitlines() == ["requeued 1 dead-lettered delivery"]
+    [message] = client.lrange(c.INGEST_QUEUE, 0, -1)
+    [args, _, _] = json.loads(base64.b64decode(json.loads(message)["body"]))
+    assert args == [{"delivery_ids": ["d1"]}]
+    again = _wirewatch(redis_url, "dead", "retry", "d1", "d0", "nope")
+    assert again.returncode == 1
+    assert "no dead letter waiting to be retried (unknown, or retried before): d0, d1, nope" in again.stderr

@@ -372,10 +372,21 @@ def _stream_command(stream_attr: str, kind: str) -> Callable[[F], F]:
     return decorate
 
 
+# Line breaks to Unicode that JSON leaves unescaped in a string: a reader splitting lines the Unicode way (Python's
+# str.splitlines) cut a JSON line with one of them in a title in two. Escaped, a line of --json ends only at "\n".
+_JSON_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def json_line(value: Any) -> str:
+    """``value`` as one line of JSON, non-ASCII text as written, with no character any reader takes for a line
+    break."""
+    return json.dumps(value, ensure_ascii=False).translate(_JSON_LINE_BREAKS)
+
+
 def _print_entries(console: Console, entries: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None:
     if as_json:
         for entry in entries:
-            sys.stdout.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_line(entry) + "\n")
         sys.stdout.flush()
         return
     if not entries:
@@ -648,16 +659,19 @@ def dead_retry(ctx: click.Context, config_file: str | None, delivery_ids: tuple[
 
     if not delivery_ids and not retry_all:
         raise click.UsageError("name delivery ids, or --all")
+    delivery_ids = tuple(dict.fromkeys(delivery_ids))  # an id named twice was queued twice ("requeued 2")
     settings = _load(config_file or ctx.obj["config_file"])
     with _redis_and_url(settings) as (client, url):
         app = celery_app(url)
         submitter = Submitter(client, app, Outcomes(client, settings), settings.batch_size)
         retried = submitter.retry_dead(None if retry_all else list(delivery_ids))
         app.close()
-    click.echo(f"requeued {len(retried)} dead-lettered deliveries")
+    click.echo(f"requeued {len(retried)} dead-lettered {'delivery' if len(retried) == 1 else 'deliveries'}")
     if delivery_ids and len(retried) < len(delivery_ids):
+        # `dead` lists a retried delivery on (not retryable): it is in the dead letters, just not waiting
         missing = sorted(set(delivery_ids) - set(retried))
-        raise click.ClickException(f"not in the dead letters: {', '.join(missing)}")
+        raise click.ClickException(f"no dead letter waiting to be retried (unknown, or retried before): "
+                                   f"{', '.join(missing)}")  # fmt: skip
 
 
 if __name__ == "__main__":
