@@ -66,6 +66,13 @@ def cannot_persist(error: BaseException) -> bool:
     return isinstance(error, (redis.ResponseError, OperationalError)) and "MISCONF" in str(error)
 
 
+def cannot_persist_reason(error: BaseException, settings: Settings, url: str) -> str:
+    """What a MISCONF says, where: the embedded server's folder (else its URL, redacted) and Redis's cause."""
+    where = settings.data_dir / "redis" if settings.embedded else redact_url(url)
+    reason = str(error).partition("MISCONF")[2].strip() or str(error)
+    return f"Redis cannot write its data to disk ({where}): {reason[:300]}"
+
+
 def check_reachable(client: redis.Redis, url: str) -> None:
     """PING (with redis-py's retries); raise RedisUnavailableError naming the server (password redacted)."""
     try:

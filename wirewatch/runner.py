@@ -40,6 +40,7 @@ from wirewatch.queue import FEED_POLL_TASK, celery_app, sweep_webhook_outbox
 from wirewatch.redis_server import (
     EmbeddedRedisError,
     cannot_persist,
+    cannot_persist_reason,
     check_reachable,
     connect,
     redact_url,
@@ -76,11 +77,10 @@ class CannotPersist(RuntimeError):
 
 def persist_failure(settings: Settings, error: BaseException, *, stopping: bool = True) -> str:
     """The one line that says Redis cannot write to disk, where, why (the cause after MISCONF), and what to do."""
-    where = settings.data_dir / "redis" if settings.embedded else redact_url(settings.redis_url or "")
-    reason = str(error).partition("MISCONF")[2].strip() or str(error)
     todo = ("and run again: what it had accepted is kept, and the next run finishes it" if stopping
             else "and this run goes on: Redis takes writes again by itself once it can write them")  # fmt: skip
-    return f"Redis cannot write its data to disk ({where}): {reason[:300]}; free space (or make it writable) {todo}"
+    reason = cannot_persist_reason(error, settings, settings.redis_url or "")
+    return f"{reason}; free space (or make it writable) {todo}"
 
 
 def check_persisting(client: redis.Redis, settings: Settings) -> None:
@@ -513,18 +513,15 @@ class Runner:
         """Redis (or the broker on it) did not answer, or refused writes as it cannot write to disk: say so once
         per outage, then wait a moment. The caller goes round its loop again; nothing it did not finish was taken
         as done (see ``read_inboxes``)."""
-        if cannot_persist(error):
-            if not self._redis_down:
-                self._redis_down = self._unpersisted = True
-                log.error("redis_cannot_persist", reason=persist_failure(self.settings, error, stopping=False),
-                          action=f"retrying every {REDIS_RETRY_S:g}s")  # fmt: skip
-            self.wake.wait(REDIS_RETRY_S)
-            return
+        unpersisted = cannot_persist(error)
         if not self._redis_down:
-            self._redis_down = True
-            log.error("redis_unavailable", reason=f"{type(error).__name__}: {error}",
-                      action=f"retrying every {REDIS_RETRY_S:g}s")  # fmt: skip
-        if self.settings.embedded and revive_embedded(self.redis_url):
+            self._redis_down, self._unpersisted = True, unpersisted
+            if unpersisted:
+                event, reason = "redis_cannot_persist", persist_failure(self.settings, error, stopping=False)
+            else:
+                event, reason = "redis_unavailable", f"{type(error).__name__}: {error}"
+            log.error(event, reason=reason, action=f"retrying every {REDIS_RETRY_S:g}s")
+        if not unpersisted and self.settings.embedded and revive_embedded(self.redis_url):
             return  # nobody else would: the embedded server lives and dies with us
         self.wake.wait(REDIS_RETRY_S)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from celery.worker.consumer import Consumer as CeleryConsumer
 
 from wirewatch.logs import get_logger
-from wirewatch.redis_server import cannot_persist, redact_url
+from wirewatch.redis_server import cannot_persist, cannot_persist_reason
 from wirewatch.settings import Settings
 
 log = get_logger("wirewatch.worker")
@@ -23,9 +23,7 @@ def report_cannot_persist(error: BaseException, settings: Settings, url: str) ->
     """Log ``broker_cannot_persist``: where Redis keeps its data (the embedded server's folder, else its URL), its
     reason (the text after MISCONF), and what the worker does. Named apart from the runner's ``redis_cannot_persist``
     (same cause, seen by `run`): under `run` both are logged, each by the process that met it."""
-    where = settings.data_dir / "redis" if settings.embedded else redact_url(url)
-    reason = str(error).partition("MISCONF")[2].strip() or str(error)
-    log.error("broker_cannot_persist", reason=f"Redis cannot write its data to disk ({where}): {reason[:300]}",
+    log.error("broker_cannot_persist", reason=cannot_persist_reason(error, settings, url),
               action="reconnecting with backoff (up to 30 s apart); consuming resumes by itself once Redis takes "
                      "writes again")  # fmt: skip
 

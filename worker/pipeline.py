@@ -113,11 +113,6 @@ def count_attempts(client: redis.Redis, delivery_ids: list[str]) -> tuple[list[i
     return [int(count) for count in reply[:n]], versions
 
 
-def start_attempts(client: redis.Redis, delivery_ids: list[str]) -> list[int]:
-    """`count_attempts`'s counts alone."""
-    return count_attempts(client, delivery_ids)[0]
-
-
 def source_label(raw: RawArticle) -> str:
     """How logs, statuses and dead letters name where an article came from."""
     return raw.source.name or raw.source.feed or raw.source.path or raw.source.kind

@@ -21,7 +21,7 @@ from wirewatch.outcomes import ALREADY_SETTLED, SUPERSEDED, read_status
 from wirewatch.settings import Settings
 from worker.dedup import identify
 from worker.parse import parse
-from worker.pipeline import process, start_attempts
+from worker.pipeline import count_attempts, process
 from worker.subscriptions import put_subscription, validate
 
 FEED = "https://example.org/feed.xml"
@@ -100,7 +100,7 @@ def test_resubmission_restarts_the_attempts_counter(
     delivery killed its worker) is tried, not dead-lettered untried for the old version's attempts."""
     [delivery] = submit(make_item("guid-3", content="Poison\n\nA page that kills its worker."))
     for _ in range(settings.max_attempts):
-        start_attempts(client, [delivery])
+        count_attempts(client, [delivery])
     submit(make_item("guid-3", content=f"Flood\n\n{BODY}"))
     request.getfixturevalue("worker_app")
     assert wait_for_status(client, [delivery])[delivery]["state"] == "emitted"
@@ -114,12 +114,12 @@ def test_a_resubmission_landing_as_the_old_version_runs_out_of_attempts_is_not_d
     """The attempts check counts the old version past max_attempts; a new version is submitted before its dead
     letter is settled. The settle carries the version the attempts counted, so the new one stays in the ledger
     (superseded) and is then tried and emitted; it was dead-lettered untried in the old one's place."""
-    from worker.pipeline import Deps, count_attempts
+    from worker.pipeline import Deps
     from worker.tasks import dead_letter_exhausted
 
     [delivery] = submit(make_item("guid-9", content="Poison\n\nA page that kills its worker."))
     for _ in range(settings.max_attempts):
-        start_attempts(client, [delivery])
+        count_attempts(client, [delivery])
     [count], versions = count_attempts(client, [delivery])
     assert count > settings.max_attempts and delivery in versions
     submit(make_item("guid-9", content=f"Flood\n\n{BODY}"))  # lands between the count and the dead letter
@@ -148,7 +148,7 @@ def test_the_reconciler_does_not_resend_an_article_a_worker_is_on(
                               make_item("guid-11", content=f"Storm\n\n{BODY} Trees fell."))  # fmt: skip
     client.zadd(c.LEDGER_PENDING, dict.fromkeys([started, waiting], 1_000.0), xx=True)  # accepted long ago
     resent: list[int] = []
-    start_attempts(client, [started])  # as the task does first
+    count_attempts(client, [started])  # as the task does first
     process([started], make_worker(before_emit=lambda: resent.append(submitter.resend_stale(60))))
     assert resent == [1], "the reconciler re-sent the article being processed, or not the one never started"
     assert client.hget(c.LEDGER_ATTEMPTS, waiting) is None
