@@ -83,7 +83,6 @@ main()
 """
 
 
-
 class RedisProcess:
     """A redis-server we can kill, stall and restart on the same port and folder."""
 
@@ -136,6 +135,10 @@ def fault_redis(redis_aof: RedisProcess) -> str:
     return redis_aof.url
 
 
+LOG_TAIL_LINES = 25  # of each worker's log, in the failure message of a wait that timed out
+_POOLS: list[Workers] = []  # the test's worker pools, described when a wait times out
+
+
 class Workers:
     """`wirewatch worker` processes, each in its own process group so a fault can hit it whole."""
 
@@ -145,6 +148,19 @@ class Workers:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.specs: dict[int, dict[str, Any]] = {}  # pid -> how it was started, for supervise()
         self.restarts = 0
+        _POOLS.append(self)
+
+    def describe(self) -> str:
+        """Each worker's state (running, or its exit status) and the tail of its log."""
+        parts = []
+        for n, proc in enumerate(self.procs):
+            code = proc.poll()
+            state = "running" if code is None else f"exited {code}"
+            log = self.log_dir / f"worker-{n}.log"
+            lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log.exists() else []
+            parts.append(f"worker {n} (pid {proc.pid}, {state}), last {LOG_TAIL_LINES} log lines:\n"
+                         + "\n".join(lines[-LOG_TAIL_LINES:]))  # fmt: skip
+        return "\n".join(parts)
 
     def start(self, concurrency: int = 2, poison: bool = False, url: str | None = None, queues: str | None = None,
               pool: str | None = None, **env_extra: str) -> subprocess.Popen[bytes]:  # fmt: skip
@@ -182,6 +198,8 @@ class Workers:
     def stop_all(self) -> None:
         # The whole group, even when its leader has exited: a worker that died on a broker error can leave its
         # pool children running (and connected: they kept an embedded server up after its last user stopped).
+        if self in _POOLS:
+            _POOLS.remove(self)
         for proc in self.procs:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -229,7 +247,8 @@ def wait_all(client: redis.Redis, submitter: Submitter, ids: list[str], timeout:
     started = time.monotonic()
     while settled_count(client, ids) < len(ids):
         if time.monotonic() - started > timeout:
-            pytest.fail(f"{len(ids) - settled_count(client, ids)} of {len(ids)} not settled in {timeout}s")
+            pools = "\n".join(pool.describe() for pool in _POOLS)
+            pytest.fail(f"{len(ids) - settled_count(client, ids)} of {len(ids)} not settled in {timeout}s\n{pools}")
         if supervised is not None:
             supervised.supervise()
         if reconcile and queue_depth(client) == 0:
@@ -272,5 +291,3 @@ def wait_progress(client: redis.Redis, ids: list[str], at_least: int, timeout: f
         if time.monotonic() > deadline:
             pytest.fail("workers made no progress")
         time.sleep(0.05)
-
-
