@@ -12,9 +12,11 @@ Operators are the upper-case words ``AND``, ``OR``, ``NOT``; in lower case they 
 topic can mention "or" without surprises. A field (``title:``, ``person:`` …) applies to the term, phrase or
 parenthesised group written directly after the colon; an inner field overrides an outer one. A term ending
 in ``*`` is a prefix (suffix wildcard). Matching is case-insensitive, accent-folded and on word boundaries:
-query words and document text go through the same `tokenize`, so ``Café`` finds "cafe" and ``U.S.`` is the
-phrase "u s". A query that cannot be understood raises `QuerySyntaxError` with the character position, so
-the CLI can point at it and a malformed query never reaches a worker.
+query words and document text go through the same `tokenize`, so ``Café`` finds "cafe", ``U.S.`` is the
+phrase "u s" and ``C++`` is the word "c++" (not the letter). An Arabic query word also finds its forms with
+proclitics attached ("ومصر", "بمصر" for ``مصر``; `clitic_forms`). A query that cannot be understood raises
+`QuerySyntaxError` with the character position, so the CLI can point at it and a malformed query never reaches
+a worker.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ MAX_PHRASE_TOKENS = 32
 MIN_PREFIX_CHARS = 2  # `a*` would make every article a candidate for that subscription
 
 OPERATORS = frozenset({"AND", "OR", "NOT"})
+# Hyphen-minus and the dashes that stand in for it: hyphen, non-breaking hyphen, figure dash, en and em dash, minus.
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"
 
 
 class QuerySyntaxError(ValueError):
@@ -110,38 +114,57 @@ def _mark_ranges() -> str:
 
 
 # A word starts with a letter or digit and continues with letters, digits and combining marks.
-# Underscores and all punctuation separate words.
+# Underscores and all other punctuation separate words, with one exception: the names programmers and
+# newsrooms write with symbols. "C++" (also "g++", "Notepad++") and "C#", "F#" (one letter and "#") are words of
+# their own, so `C++` does not find every "Vitamin C" and `c` does not find every article about C#. A third "+"
+# (the energy label "A+++") or a word right after the "#" ("c#d") leaves the plain word.
 _MARKS = _mark_ranges()
-WORD_RE = re.compile(rf"[^\W_](?:[^\W_]|[{_MARKS}])*")
+# The symbol comes first in each branch, so the usual word end costs two character tests; the lookbehinds
+# then check the letter before it (single for "#").
+_SYMBOL_TAIL = r"(?:\+\+(?!\+)(?<=[a-zA-Z]\+\+)|#(?![^\W_])(?<=[a-zA-Z]#)(?<![^\W_]{2}#))?"
+WORD_RE = re.compile(rf"[^\W_](?:[^\W_]|[{_MARKS}])*{_SYMBOL_TAIL}")
 # The same words on text without combining marks (almost all text: NFC composes them away), twice as fast
-# because the regex has no alternation to try at every character.
+# because the regex has no alternation to try at every character; and without the symbol tail unless the text
+# has a "++" or "#" to look at (a substring search instead of a group tried after every word).
 _PLAIN_WORD_RE = re.compile(r"[^\W_]+")
+_PLAIN_SYMBOL_WORD_RE = re.compile(rf"[^\W_]+{_SYMBOL_TAIL}")
 # Chinese and Japanese write no spaces between words, so a run of letters there is a whole sentence: each
 # ideograph and kana is a word of its own (as Lucene's standard tokenizer does), and a query's run of them
 # is the phrase of its characters, found anywhere in a sentence. Korean spaces its words and stays as it is.
 # The shared ranges, and iteration marks, the small kana extension, halfwidth kana and the rare ideographs.
 _CJK = f"\u3005\u3007{lexicon.UNSPACED_CHARS}\u31f0-\u31ff\uff66-\uff9d\U00020000-\U0003134f"
-CJK_WORD_RE = re.compile(rf"[{_CJK}][{_MARKS}]*|[^\W_{_CJK}](?:[^\W_{_CJK}]|[{_MARKS}])*")
+CJK_WORD_RE = re.compile(rf"[{_CJK}][{_MARKS}]*|[^\W_{_CJK}](?:[^\W_{_CJK}]|[{_MARKS}])*{_SYMBOL_TAIL}")
 _SPECIAL = re.compile(f"[{_MARKS}{_CJK}]")  # one search tells plain text from the rest
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
 def _word_re(text: str) -> re.Pattern[str]:
     if text.isascii() or not _SPECIAL.search(text):
-        return _PLAIN_WORD_RE
+        # "+" first: one memchr, where a search for "++" costs as much as the rest of this function.
+        symbols = "#" in text or ("+" in text and "++" in text)
+        return _PLAIN_SYMBOL_WORD_RE if symbols else _PLAIN_WORD_RE
     return CJK_WORD_RE if _CJK_CHAR.search(text) else WORD_RE
 
 
 # Letters that carry their accent inside (NFKD does not split them into a base and a mark), folded by hand as
-# a reader would: "Łódź" = "lodz", "Søren" = "soren", "Işık" = "isik", "Æsop" = "aesop".
+# a reader would: "Łódź" = "lodz", "Søren" = "soren", "Işık" = "isik", "Æsop" = "aesop". And the Arabic tatweel,
+# which stretches a word ("مصـــر", "بـمصر") but is no letter of it.
 _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ı": "i", "ħ": "h", "ŧ": "t", "æ": "ae", "œ": "oe",
-                          "þ": "th", "ð": "d"})  # fmt: skip
+                          "þ": "th", "ð": "d", "\u0640": ""})  # fmt: skip
+# Digits of every script are the ASCII digits ("٢٠٢٤", "۲۰۲۴", "२०२४" = "2024"), as ICU's folding does: a year
+# or a number is found whichever digits the article writes it in.
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+def _ascii_digit(m: re.Match[str]) -> str:
+    return str(unicodedata.decimal(m.group()))
 
 
 @lru_cache(maxsize=200_000)
 def _fold_slow(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().translate(_LETTERS)
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().translate(_LETTERS)
+    return _OTHER_DIGIT.sub(_ascii_digit, folded) if not folded.isascii() else folded
 
 
 def fold(word: str) -> str:
@@ -201,6 +224,64 @@ def words(text: str) -> list[str]:
     return [w for w in found if w] if "" in found else found
 
 
+# Invisible characters that the clean stage (worker.clean) deletes from every article, joining the word they sat
+# in: the soft hyphen German sites set in headlines, the zero-width non-joiner Persian keyboards type inside words
+# ("کتاب‌ها"), zero-width space and joiners, word joiner, byte-order mark. A query pasted with them is read the
+# same way, or "Bundes\u00adregierung" would be the phrase "bundes regierung" that no cleaned article contains.
+_INVISIBLE = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+# --- Arabic proclitics ----------------------------------------------------------------------------------
+
+# Arabic joins "and" (و), "so" (ف), "with/in" (ب), "for/to" (ل), "like" (ك) and the article (ال) to the next
+# word: "ومصر" is "and Egypt", "بمصر" "in Egypt", "للرئيس" "for the president" (ل + ال, the alef dropped). The
+# text keeps its words as written (nothing added to the per-article work); a query's Arabic word instead
+# becomes the OR of its forms with these proclitics, so `مصر` finds "ومصر" and "بمصر" but "مصري" (Egyptian)
+# stays a different word, and a word that merely starts with one of these letters is never cut. Only "ك" alone
+# is left out: it is rare as a clitic and common as a first letter ("كمال" Kamal is not "like money", nor
+# "كتاب" a book "like repented"); it is kept before the article ("كالرئيس"), where it is unambiguous. Words of
+# Persian and Urdu (spelt with ی ک گ پ چ …, outside the block below) get no forms: those languages do not
+# attach these letters, and "برای" (Persian "for") is no "in" + "رای" (vote). Two-letter words are mostly
+# particles themselves. See docs/matching.md.
+_ARABIC_WORD = re.compile("[\u0621-\u063a\u0641-\u064a]{3,}")  # the Arabic letters, not the tatweel
+_CONJUNCTIONS = ("", "\u0648", "\u0641")  # و ف
+_ARTICLE = "\u0627\u0644"  # ال
+_PLAIN_PROCLITICS = tuple(c + p for c in _CONJUNCTIONS for p in ("", "\u0628", "\u0644"))  # "", ب, ل after each
+# Before a word without the article: the article alone or after ب, ل (written لل) or ك.
+_WITH_ARTICLE = tuple(c + p for c in _CONJUNCTIONS for p in (_ARTICLE, "\u0628" + _ARTICLE, "\u0644\u0644",
+                                                             "\u0643" + _ARTICLE))  # fmt: skip
+
+
+def clitic_forms(word: str) -> tuple[str, ...]:
+    """`word` (folded) and, for an Arabic word of three letters or more, its forms with proclitics attached.
+
+    A word that already has the article ("الرئيس") gets the clitics that go before it ("والرئيس", "بالرئيس",
+    "للرئيس", "كالرئيس"); one without ("رئيس") also gets the article ("الرئيس", "والرئيس", …). The word itself
+    comes first.
+    """
+    if not _ARABIC_WORD.fullmatch(word):
+        return (word,)
+    forms = [p + word for p in _PLAIN_PROCLITICS]
+    if word.startswith(_ARTICLE):
+        rest = word[len(_ARTICLE) :]
+        forms += [c + "\u0644\u0644" + rest for c in _CONJUNCTIONS]  # ل + ال is written لل
+        forms += [c + "\u0643" + word for c in _CONJUNCTIONS]
+    else:
+        forms += [p + word for p in _WITH_ARTICLE]
+    return tuple(forms)
+
+
+def _with_clitics(leaf: Term | Phrase) -> Node:
+    """`leaf`, or the Clitics OR of it and its forms when it is (or its phrase starts with) an Arabic word."""
+    first = leaf.word if isinstance(leaf, Term) else leaf.words[0]
+    forms = clitic_forms(first)
+    if len(forms) == 1:
+        return leaf
+    if isinstance(leaf, Term):
+        return Clitics(tuple(Term(leaf.field, f, leaf.prefix) for f in forms))
+    return Clitics(tuple(Phrase(leaf.field, (f, *leaf.words[1:])) for f in forms))
+
+
 # --- AST ------------------------------------------------------------------------------------------------
 
 
@@ -241,6 +322,18 @@ class Or:
 
     def __str__(self) -> str:
         return "(" + " OR ".join(map(str, self.children)) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class Clitics(Or):
+    """An Arabic word (or a phrase starting with one) and its forms with proclitics attached (`clitic_forms`).
+
+    Matches as the OR of its children, the word as written first; prints as that word, so that a rendered
+    query parses back to the same tree.
+    """
+
+    def __str__(self) -> str:
+        return str(self.children[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,7 +382,7 @@ def _join(cls: type[And] | type[Or], parts: list[Node]) -> Node:
     """Build AND/OR with nested same-kind nodes flattened; one operand is returned as is."""
     flat: list[Node] = []
     for p in parts:
-        if isinstance(p, cls):
+        if type(p) is cls:  # not a Clitics: it is one word the user wrote, and prints as one
             flat.extend(p.children)
         else:
             flat.append(p)
@@ -313,8 +406,15 @@ QUOTES = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a'
 _PLAIN_QUOTES = '"'  # the only quote a query stored before typographic quotes were understood had
 
 
+def _in_acronym(q: str, k: int) -> bool:
+    """Whether the '"' at `k` sits between two Hebrew letters: the gershayim of an acronym (`ארה"ב`, `צה"ל`),
+    which Hebrew writers type as a straight quote, not a phrase's quote."""
+    return q[k] == '"' and 0 < k < len(q) - 1 and "\u05d0" <= q[k - 1] <= "\u05ea" and "\u05d0" <= q[k + 1] <= "\u05ea"
+
+
 def _lex(q: str, quotes: str = QUOTES) -> list[_Tok]:
-    """Tokens of `q`. With the default `quotes`, a backslash before a quote inside a phrase keeps it there."""
+    """Tokens of `q`. With the default `quotes`, a backslash before a quote inside a phrase keeps it there, and
+    so does a Hebrew acronym's quote (`_in_acronym`) inside a word or phrase."""
     escapes = quotes is QUOTES
     breaks = frozenset(" \t\r\n\f\v()" + quotes)
     toks: list[_Tok] = []
@@ -328,7 +428,7 @@ def _lex(q: str, quotes: str = QUOTES) -> list[_Tok]:
             i += 1
         elif c in quotes:
             end = i + 1
-            while end < n and (q[end] not in quotes or (escapes and q[end - 1] == "\\")):
+            while end < n and (q[end] not in quotes or (escapes and (q[end - 1] == "\\" or _in_acronym(q, end)))):
                 end += 1
             if end == n:
                 raise QuerySyntaxError("unterminated phrase: missing closing quote", i, q)
@@ -336,7 +436,7 @@ def _lex(q: str, quotes: str = QUOTES) -> list[_Tok]:
             i = end + 1
         else:
             j = i
-            while j < n and q[j] not in breaks and not q[j].isspace():
+            while j < n and (q[j] not in breaks or (escapes and _in_acronym(q, j))) and not q[j].isspace():
                 j += 1
             word = q[i:j]
             colon = word.find(":")
@@ -353,9 +453,7 @@ def _lex(q: str, quotes: str = QUOTES) -> list[_Tok]:
                 toks.append(_Tok("FIELD", name.lower(), i))
                 after = i + colon + 1
                 if after == j and (j >= n or (q[j] != "(" and q[j] not in quotes)):
-                    raise QuerySyntaxError(
-                        f"expected a term, phrase or group right after '{name}:'", after, q
-                    )
+                    raise QuerySyntaxError(f"expected a term, phrase or group right after '{name}:'", after, q)
                 i = after  # the rest of the word (if any) is lexed as the field's operand
             else:
                 toks.append(_Tok("WORD", word, i))
@@ -464,12 +562,13 @@ class _Parser:
             raise self.error("a wildcard applies to one word, not to a phrase: drop the '*' or the quotes", pos)
         if star >= 0 and star != len(raw) - 1:
             raise self.error("'*' is only allowed at the end of a term (suffix wildcard)", pos + star)
-        if self.strict and len(raw) > 1 and raw[0] == "-" and raw[1].isalpha():
+        if self.strict and len(raw) > 1 and raw[0] in _DASHES and raw[1].isalpha():
             # Search-engine habit: "-sports" would otherwise be read as the word "sports", the opposite of what
-            # was meant. ("+word" means the word, as intended; "-5" is a number.)
+            # was meant. ("+word" means the word, as intended; "-5" is a number.) Also with the dash a word
+            # processor or phone puts in its place ("–sports"), or one pasted from a document ("—", "−").
             raise self.error(f"{raw!r}: a leading '-' is not an operator here; write NOT {raw[1:]}", pos)
         stem = raw[:-1] if prefix else raw
-        found = words(stem)
+        found = words(stem.translate(_INVISIBLE))
         if not found:
             raise self.error(f"term {raw!r} has no letters or digits to search for", pos)
         self.count_leaf(pos)
@@ -478,21 +577,19 @@ class _Parser:
                 raise self.error(f"a wildcard term must be a single word, got {raw!r}", pos)
             if len(found[0]) < MIN_PREFIX_CHARS:
                 raise self.error(f"a wildcard needs at least {MIN_PREFIX_CHARS} characters before '*'", pos)
-            return self.check_code_field(Term(field, found[0], prefix=True), pos)
-        return self.leaf_from_words(found, field, pos)
+            return _with_clitics(self.check_code_field(Term(field, found[0], prefix=True), pos))
+        return _with_clitics(self.leaf_from_words(found, field, pos))
 
     def leaf_from_phrase(self, tok: _Tok, field: str | None) -> Node:
         if "*" in tok.value:
-            raise self.error(
-                "wildcards are not supported inside a phrase", tok.pos + 1 + tok.value.index("*")
-            )
-        found = words(tok.value)
+            raise self.error("wildcards are not supported inside a phrase", tok.pos + 1 + tok.value.index("*"))
+        found = words(tok.value.translate(_INVISIBLE))
         if not found:
             raise self.error("empty phrase: nothing to search for between the quotes", tok.pos)
         self.count_leaf(tok.pos)
-        return self.leaf_from_words(found, field, tok.pos)
+        return _with_clitics(self.leaf_from_words(found, field, tok.pos))
 
-    def leaf_from_words(self, found: list[str], field: str | None, pos: int) -> Node:
+    def leaf_from_words(self, found: list[str], field: str | None, pos: int) -> Leaf:
         if len(found) > MAX_PHRASE_TOKENS:
             raise self.error(f"phrase longer than {MAX_PHRASE_TOKENS} words", pos)
         leaf: Leaf = Term(field, found[0]) if len(found) == 1 else Phrase(field, tuple(found))
