@@ -19,10 +19,12 @@ import contextlib
 import errno
 import hashlib
 import html
+import itertools
 import json
 import os
 import re
 import time
+import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -34,8 +36,7 @@ from stat import S_ISDIR, S_ISLNK, S_ISREG
 from typing import Any
 
 import redis
-from charset_normalizer import CharsetMatch, from_bytes
-from charset_normalizer.constant import FREQUENCIES
+from charset_normalizer import from_bytes
 from pydantic import ValidationError
 
 from producers.inbox_events import QUIET_S, InboxEvents, wanted
@@ -51,6 +52,10 @@ KINDS = {
     ".htm": "html", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
 }  # fmt: skip
 _BINARY_SNIFF_BYTES = 8192
+# A run of zero bytes this long ends a file its writer preallocated (download managers, sync tools) and has not
+# filled yet, or one a crash cut short: refused as binary with that reason, and read again once it changes. Zero
+# bytes elsewhere past the first kilobytes are left be: real pages hold stray runs of them (one corpus page, 11).
+_ZERO_PADDING = 512
 # Text whose zero bytes are its encoding's, told by its byte order mark (UTF-32's first: FF FE 00 00 starts like
 # UTF-16's FF FE). Windows PowerShell 5 writes UTF-16 with `>` and `Out-File`; those files were refused as binary.
 _WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -68,17 +73,54 @@ _GUESS_NEVER = ["utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_
 _PREFERRED_GUESS = "cp1252"
 _CHAOS_TIE = 0.01
 # Central European text (Polish, Czech, Hungarian, …) in Windows-1250 or ISO-8859-2 reads as Windows-1252 without
-# one undefined byte, and charset_normalizer's mess detector finds nothing wrong with "£ódŸ" or "otworzy³", while
-# it flags accent-dense Polish read right a little (0.03 on a sentence): so the plainest reading was the wrong one.
-# These two are weighed against it when within this margin of its chaos, by the decoding whose non-ASCII letters
-# are more often among the commonest letters of a language charset_normalizer detected (`_alphabet_hits`).
+# one undefined byte, and charset_normalizer's mess detector finds nothing wrong with "£ódŸ" or "otworzy³"; nor, on a
+# short text, does it tell Windows-1250 from ISO-8859-2 (Czech "škola" in ISO-8859-2 is "ąkola" in Windows-1250),
+# and often it does not report the right one at all. So where the plainest reading is Latin script, both are tried
+# beside it and Windows-1252, and the reading whose non-ASCII letters best fit one language's alphabet
+# (`_alphabet_fit`) wins.
 _CENTRAL_EUROPEAN = ("cp1250", "iso8859_2")
-_CENTRAL_EUROPEAN_CHAOS_MARGIN = 0.08
-# Where the two readings differ only in letters no such table holds (Hungarian "ő" against "õ"), the text's
-# language decides: one written in Windows-1250 (py3langid codes) takes the Central European reading.
+# The letters beyond ASCII of the languages written in Latin script in the encodings guessed (Windows-125x and
+# ISO-8859-x), by py3langid code: a reading scores a point for each character in the text's language's set, and
+# loses one for each other that is not common punctuation (`_NEUTRAL`). Polish "ą" read as ISO-8859-2 "š" is not
+# Polish, nor is Czech "š" read as Windows-1250 "ą" Czech, nor Slovenian "ž" read as Windows-1250 "ľ" Slovenian;
+# Portuguese "ã" read as Windows-1250 "ă" is not Portuguese; English has no such letter ("£" read as "Ł").
+_ALPHABETS = {language: frozenset(letters) for languages, letters in (
+    (("pl",), "ąćęłńóśźż"),
+    (("cs",), "áčďéěíňóřšťúůýž"),
+    (("sk",), "áäčďéíĺľňóôŕšťúýž"),
+    (("sl", "hr", "bs", "sr"), "čšžćđ"),
+    (("hu",), "áéíóöőúüű"),
+    (("ro",), "ăâîșțşţ"),
+    (("sq",), "çë"),
+    (("de",), "äöüßé"),
+    (("fr",), "àâæçéèêëîïôœùûüÿ"),
+    (("es", "gl"), "áéíñóúü"),
+    (("pt",), "áâãàçéêíóôõú"),
+    (("it",), "àèéìíîòóùú"),
+    (("ca",), "àçèéíïòóú·"),
+    (("nl", "ga", "af"), "áéíóúëïöüèà"),
+    (("sv", "da", "no", "nb", "nn", "fi"), "åäöéæøü"),
+    (("et",), "äöõüšž"),
+    (("is", "fo"), "áðéíóúýþæö"),
+    (("tr", "az"), "çğıöşüâîû"),
+    (("lt",), "ąčęėįšųūž"),
+    (("lv",), "āčēģīķļņšūž"),
+    (("cy",), "âêîôûŵŷáéíóúàèìòùäëïöü"),
+    (("en", "la", "id", "ms", "sw"), ""),
+) for language in languages}  # fmt: skip
+# Not letters and at home in any language: quotes, dashes, spaces, currency and the like. Other symbols count
+# against a reading: "¶", "±", "µ", "³", "¼" are what a misread letter becomes.
+_NEUTRAL = frozenset("\u00a0\u2007\u2009\u202f\u200b\u00ad«»„“”‚‘’‹›–—―…•·€£¥¢°§©®™×÷¡¿ºª†‡‰′″½¼¾")
+# Where two readings fit as well (Slovak "ľ" in Windows-1250 is "ž" in ISO-8859-2, both Slovak; Hungarian "ő"
+# is in both), the text's language decides: one written in Windows-1250 (py3langid codes) takes the Central
+# European reading, Windows-1250 first.
 _CENTRAL_EUROPEAN_LANGUAGES = frozenset({"pl", "cs", "sk", "hu", "hr", "sl", "ro", "bs", "sq"})
+# Scripts whose letters are cased, as Latin is (those of the others are of category Lo): a text mostly in one of
+# them is not Latin script, and the Latin readings of its bytes are mojibake.
+_OTHER_SCRIPTS = ("CYRILLIC", "GREEK", "ARMENIAN", "GEORGIAN", "COPTIC", "CHEROKEE", "GLAGOLITIC")
 _LANGUAGE_SAMPLE_CHARS = 2000
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_TAG = re.compile(r"<[^>]*>")
 _C1 = re.compile(r"[\x80-\x9f]")
 # C0 controls but tab, line feed, vertical tab, form feed, carriage return and escape; and DEL. Text in no
 # encoding has them; data that no encoding fits and that holds them is binary.
@@ -206,10 +248,8 @@ def _guess_encoding(data: bytes) -> tuple[str, str] | None:
     cleanest = min(m.chaos for m in matches)
     ranked = sorted(matches, key=lambda m: (m.chaos > cleanest + _CHAOS_TIE,
                                             _PREFERRED_GUESS not in m.could_be_from_charset, -m.coherence))  # fmt: skip
-    central = [m for m in matches
-               if m.encoding in _CENTRAL_EUROPEAN and m.chaos <= cleanest + _CENTRAL_EUROPEAN_CHAOS_MARGIN]  # fmt: skip
-    encodings = _central_european_first(data, ranked[0], central)
-    encodings += [_PREFERRED_GUESS if _PREFERRED_GUESS in m.could_be_from_charset else m.encoding for m in ranked]
+    encodings = [_PREFERRED_GUESS if _PREFERRED_GUESS in m.could_be_from_charset else m.encoding for m in ranked]
+    encodings = _better_latin_reading(data, encodings[0]) + encodings
     for encoding in encodings:
         try:
             return encoding, data.decode(encoding)  # the detector looks at samples; the whole file must decode
@@ -218,46 +258,65 @@ def _guess_encoding(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _central_european_first(data: bytes, first: CharsetMatch, central: list[CharsetMatch]) -> list[str]:
-    """Windows-1250 or ISO-8859-2, when one of them is in ``central`` (charset_normalizer's readings near the
-    plainest, ``first``) and reads ``data`` better than ``first``: its non-ASCII letters more often among the
-    commonest of a language detected in either reading; as often, when the text is in a Central European
-    language. Both are tried whenever one is near: charset_normalizer often reports only one of the two (a Czech
-    "š" is "ą" in the other). Empty when neither reads it better."""
-    if not central:
-        return []
+def _better_latin_reading(data: bytes, first: str) -> list[str]:
+    """Windows-1252, Windows-1250 or ISO-8859-2, when ``data`` read in ``first`` (the plainest reading) is Latin
+    script and one of them reads it better: its non-ASCII characters fit the alphabet of the text's language
+    better (`_alphabet_fit`). Where readings fit as well, ``first`` (then Windows-1252) stays, unless the text is
+    in a Central European language: then Windows-1250, then ISO-8859-2. Empty when ``first`` stays."""
     try:
-        plain = data.decode(_PREFERRED_GUESS if _PREFERRED_GUESS in first.could_be_from_charset else first.encoding)
+        plain = data.decode(first)
     except (UnicodeDecodeError, LookupError):
         return []  # fails past the detector's samples: the ranking tries the next reading anyway
-    readings = {}
-    for encoding in _CENTRAL_EUROPEAN:
+    if not _latin_script(plain):
+        return []  # Cyrillic, Greek, …: the Latin readings are mojibake of it
+    readings = {first: plain}
+    for encoding in (_PREFERRED_GUESS, *_CENTRAL_EUROPEAN):
         with contextlib.suppress(UnicodeDecodeError):
-            readings[encoding] = data.decode(encoding)
-    # C1 controls are in no text: bytes 0x80-0x9F that ISO-8859-2 reads as them are Windows-1250 letters ("ś")
-    readings = {encoding: text for encoding, text in readings.items() if text != plain and not _C1.search(text)}
-    if not readings:
+            text = data.decode(encoding)
+            # C1 controls are in no text: bytes 0x80-0x9F that ISO-8859-2 reads as them are Windows-1250 letters
+            if text not in readings.values() and not _C1.search(text):
+                readings[encoding] = text
+    if len(readings) == 1:
         return []
-    languages = list(dict.fromkeys(lang for m in (first, *central) for lang in m.languages[:3]))
-    plain_hits = _alphabet_hits(plain, languages)
-    # Between the two, where as many letters count, the one that reads more of the bytes as letters at all: the
-    # other has "¶" or "±" for "ś" or "ą" (an ISO-8859-2 file read as Windows-1250).
-    scores = {encoding: (_alphabet_hits(text, languages), sum(ch.isalpha() for ch in _NON_ASCII.findall(text)))
-              for encoding, text in readings.items()}  # fmt: skip
-    encoding = max(scores, key=lambda e: scores[e])  # the first of equals: Windows-1250, the commoner
-    hits = scores[encoding][0]
-    if hits < plain_hits or (hits == plain_hits and _language(plain) not in _CENTRAL_EUROPEAN_LANGUAGES):
-        return []
-    return [encoding]
+    language = _language(_prose_sample(plain))
+    fits = {encoding: _alphabet_fit(text, language) for encoding, text in readings.items()}
+    best = max(fits.values())
+    tied = [encoding for encoding, fit in fits.items() if fit == best]
+    central = [encoding for encoding in _CENTRAL_EUROPEAN if encoding in tied]
+    if len(tied) > 1 and central and language in _CENTRAL_EUROPEAN_LANGUAGES:
+        return central[:1]
+    return [] if tied[0] == first else tied[:1]
 
 
-def _alphabet_hits(text: str, languages: list[str]) -> int:
-    """How many of ``text``'s non-ASCII letters are among the commonest letters (charset_normalizer's tables) of
-    the one of ``languages`` that holds most of them: "ł", "ą", "ř" count for Polish or Czech; "³" (not a letter)
-    and "ø" (not Czech) count for none."""
-    letters = Counter(ch for ch in map(str.lower, _NON_ASCII.findall(text)) if ch.isalpha())
-    return max((sum(n for ch, n in letters.items() if ch in FREQUENCIES.get(lang, ())) for lang in languages),
-               default=0)  # fmt: skip
+def _prose_sample(text: str) -> str:
+    """The lines of ``text`` that hold non-ASCII characters, markup taken out: its prose, for `_language`, rather
+    than the scripts, styles and navigation that fill a page's first kilobytes."""
+    lines = (line for line in text.splitlines() if _NON_ASCII.search(line))
+    sample = _TAG.sub(" ", "\n".join(itertools.islice(lines, 200)))[:_LANGUAGE_SAMPLE_CHARS]
+    return sample if sample.strip() else text
+
+
+def _latin_script(text: str) -> bool:
+    """Whether most of ``text``'s non-ASCII letters are not of another script (Cyrillic, Greek, Hebrew, Arabic, CJK,
+    …): Latin letters, and those a Latin text misread holds ("ˆ", "µ")."""
+    letters = [
+        ch for ch in _NON_ASCII.findall(text[: _LANGUAGE_SAMPLE_CHARS * 10]) if ch.isalpha() and ch not in _NEUTRAL
+    ]
+    other = sum(
+        unicodedata.category(ch) == "Lo" or unicodedata.name(ch, "").startswith(_OTHER_SCRIPTS) for ch in letters
+    )
+    return 2 * other < len(letters) or not letters
+
+
+def _alphabet_fit(text: str, language: str) -> int:
+    """How well ``text``'s non-ASCII characters fit the alphabet of ``language`` (`_ALPHABETS`; of any there, the
+    best fit, for a language not there): a point for each in it, none for common punctuation (`_NEUTRAL`), a point
+    off for any other ("ą" in Czech, "¶" anywhere)."""
+    chars = Counter(map(str.lower, _NON_ASCII.findall(text)))
+    others = sum(n for ch, n in chars.items() if ch not in _NEUTRAL)
+    alphabet = _ALPHABETS.get(language)
+    alphabets = [alphabet] if alphabet is not None else _ALPHABETS.values()
+    return max(2 * sum(n for ch, n in chars.items() if ch in letters) - others for letters in alphabets)
 
 
 def _language(text: str) -> str:
@@ -314,20 +373,22 @@ def record_to_raw(record: Any, did: str, source: RawSource) -> RawArticle:
         source = RawSource.model_validate({**source.model_dump(), "name": source_name or source.name})
     except ValidationError as e:
         raise ValueError(f"source.name: {e.errors()[0]['msg']}") from None
-    if record.get("html"):
-        content_type, content = "html", record["html"]
+    if record.get("html") or record.get("content_html"):  # content_html, content_text: JSON Feed's
+        content_type, content = "html", record.get("html") or record["content_html"]
     elif record.get("markdown"):
         content_type, content = "markdown", record["markdown"]
     else:
         content_type = "text"
-        content = record.get("text") or record.get("content") or record.get("body") or ""
+        content = (record.get("text") or record.get("content") or record.get("body") or record.get("content_text")
+                   or "")  # fmt: skip
     if not isinstance(content, str):
         raise ValueError("the text field must be a string")
     if content_type == "text" and "<" in content and _MARKUP.search(content):
         content_type = "html"
     elif content_type == "text" and "&" in content and _ENTITY.search(content):
         content = html.unescape(content)  # "&amp;", "&ndash;" escaped once too often by the exporter
-    published = record.get("published_at") or record.get("published") or record.get("date")
+    published = (record.get("published_at") or record.get("published") or record.get("date")
+                 or record.get("date_published"))  # fmt: skip
     try:
         return RawArticle(
             delivery_id=did,
@@ -427,20 +488,37 @@ def _records(kind: str, text: str, limit: int) -> Iterator[tuple[int, Any, str |
             yield lineno, None, f"more than {limit} records; the rest were not read"
             return
         try:  # a BOM inside: files joined with `cat`, one of them saved with one
-            yield lineno, json.loads(line[1:] if line.startswith("\ufeff") else line), None
+            value = json.loads(line[1:] if line.startswith("\ufeff") else line)
         except (ValueError, RecursionError) as e:
             yield lineno, None, json_error(e, line_known=True)
+            continue
+        if not _json_feed(value):
+            yield lineno, value, None
+            continue
+        if not value["items"]:
+            yield lineno, None, _NO_RECORDS
+        count -= 1  # a line holding a whole feed: not a record, its items are
+        for item in value["items"]:
+            count += 1
+            if count > limit:
+                yield lineno, None, f"more than {limit} records; the rest were not read"
+                return
+            yield lineno, item, None
 
 
 def _unwrap(data: Any) -> list[Any] | str:
-    """The records of a ``.json`` file's value: an array's items; an object with an article field, one record;
-    else the first list of records in the object's envelopes, breadth first: `{"status": "ok", "articles": […]}`
-    (NewsAPI), `items`, `entries`, `data` of CMS and scraper exports, `{"response": {"results": […]}}` (the
-    Guardian), `{"data": {"search": {"hits": {"items": […]}}}}` (search APIs), `{"feed": {"channel": {"items":
-    […]}}}` (feed-to-JSON tools). A list of records holds an object with an article field; failing one, the
-    object's one list of objects (or one empty list), as before. Else the reason there are none (a str)."""
+    """The records of a ``.json`` file's value: an array's items; a JSON Feed's items (it has a title, yet is no
+    record); an object with an article field, one record; else the first list of records in the object's
+    envelopes, breadth first: `{"status": "ok", "articles": […]}` (NewsAPI), `items`, `entries`, `data` of CMS and
+    scraper exports, `{"response": {"results": […]}}` (the Guardian), `{"data": {"search": {"hits": {"items":
+    […]}}}}` (search APIs), `{"feed": {"channel": {"items": […]}}}` (feed-to-JSON tools). A list of records holds an
+    object with an article field; failing one, the object's one list of objects (or one empty list), as before.
+    Else the reason there are none (a str)."""
     if isinstance(data, list):
         return data
+    if _json_feed(data):
+        items: list[Any] = data["items"]
+        return items
     if not isinstance(data, dict) or _RECORD_FIELDS & data.keys():
         return [data]
     found = _find_record_list(data)
@@ -451,6 +529,13 @@ def _unwrap(data: Any) -> list[Any] | str:
         return lists[0]
     return (f"{_NO_RECORD_LIST}: an object without article fields ({', '.join(sorted(_RECORD_FIELDS))}) and no "
             f"list of records within {_ENVELOPE_DEPTH} levels of it")  # fmt: skip
+
+
+def _json_feed(value: Any) -> bool:
+    """Whether ``value`` is a JSON Feed (jsonfeed.org, versions 1 and 1.1): an object whose ``items`` are its
+    articles, with ``content_html``/``content_text`` and ``date_published`` (read by `record_to_raw`)."""
+    return (isinstance(value, dict) and isinstance(value.get("items"), list)
+            and str(value.get("version", "")).startswith("https://jsonfeed.org/version/"))  # fmt: skip
 
 
 def _find_record_list(data: dict[str, Any]) -> list[Any] | None:
@@ -599,6 +684,9 @@ def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records:
     if not data.strip():
         return refuse("empty", "the file is empty")
     wide = _wide_encoding(data)
+    if wide is None and data.endswith(b"\x00" * _ZERO_PADDING):
+        padding = len(data) - len(data.rstrip(b"\x00"))
+        return refuse("binary", f"the file ends in {padding} zero bytes: cut short, or still being written")
     if wide is None and b"\x00" in data[:_BINARY_SNIFF_BYTES]:
         return refuse("binary", "the file is binary, not text")
     if wide is not None:
@@ -628,6 +716,8 @@ def _read_file(path: Path, source_name: str | None, max_bytes: int, max_records:
     # Classic Mac OS and some CMS exports end lines with CR alone: the parsers split at "\n", so such a file was
     # one line, and its title and metadata were lost in the body. In JSON a raw CR can only be white space.
     text = _LINE_ENDS.sub("\n", text)
+    if not text.strip():  # a byte order mark and white space: its bytes were not blank, its text is
+        return refuse("empty", "the file is empty")
 
     if kind in ("json", "jsonl"):
         escaped = SURROGATE_ESCAPE.search(text) is not None
