@@ -71,7 +71,8 @@ _SEQUENCE = re.compile(
     rf"|(?:{_after_capital(_ABBREVIATION_WORDS)})\."
     rf"|\.(?=[ \t]+[{_UPPER}])"  # middle initial
     rf"|\w*(?:[-'’&]\w+)*(?:['’]s?)?)(?!\$)"
-    rf"(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_CAP}){{0,{_MAX_RUN - 1}}}"
+    # "Côte d'Ivoire", "Valle d'Aosta": the particle "d'" joins the next capitalised word without a space.
+    rf"(?:[ \t]+(?:{_CONNECTOR}[ \t]+|d['’](?=[{_UPPER}]))?{_CAP}){{0,{_MAX_RUN - 1}}}"
 )
 _CONNECTORS = words("of the for on and & de del della der den van von da di du la le al el bin ibn y")
 _NAME_PARTICLES = words("de del della der den van von da di du la le al el bin ibn y")
@@ -194,6 +195,10 @@ _THING_TAILS = words(
     "Bar Pad Pads Phone Pro Watch Drive Pen Pencil Keyboard Mouse Buds Pods Mini Plus Dot Tab Ultra Lite Tablet "
     "Laptop Console Headset Glasses Fold Flip Note"
 )
+# Products written as one word that is also a given name: alone they are the product ("the new Mac", "Mac users",
+# "Alexa, turn on the lights"), never a person by a context cue; a person of that name is named in full somewhere
+# ("Mac Miller", "Ian Mac"), and the name alone then resolves to them (``_resolve``).
+_THING_WORDS = words("Mac Alexa")
 # A place followed by ", <US state>" lies in that state ("Paris, Texas"; "Athens, Ga." in AP style), and a state
 # that is also a country is the state there ("Atlanta, Georgia"). New York and Washington are left out: "London,
 # New York and Tokyo", "Paris, Washington and Beijing" are lists of cities. Nor is a state before "and"/"or".
@@ -371,9 +376,23 @@ def _split_parts(match_text: str) -> Iterable[list[Token]]:
         if part and part[-1][0][-1] == "." and word.lower() in _common():
             yield part  # "... to the U.S. The President said": two sentences
             part = []
+        if part and word[1:2] in ("'", "’") and word[0] == "d" and _after_particle_cut(part, word):
+            yield part  # "ministre des Armées d'Emmanuel Macron": two names
+            part = []
+            word, start = word[2:], start + 2
         part.append((word, start, start + len(word)))
     if part:
         yield part
+
+
+def _after_particle_cut(part: list[Token], word: str) -> bool:
+    """Whether a run is two names at ``word``, "d'" glued to a capital: "Armées d'Emmanuel Macron", "Concertgebouw
+    d'Amsterdam" (a given name or a place of its own after it), but not "Côte d'Ivoire" (known whole), "Jeanne d'Arc"
+    or "Roberto d'Aubuisson"."""
+    rest = word[2:]
+    if _is_known(" ".join([*(w for w, _, _ in part), word.replace("’", "'")])):
+        return False
+    return rest in lexicon.given_names() or _is_strong_known(rest)
 
 
 def _trim(part: list[Token], text: str) -> list[Token]:
@@ -417,10 +436,15 @@ def _title_split(part: list[Token]) -> tuple[list[list[Token]], list[Token], boo
         return [part[: titles[0]]], [], True
     given = lexicon.given_names()
     start = last + 1
+    named = False  # a given name opens the name
     for i in range(titles[0] + 1, len(words)):
         if words[i] in given:
-            start = i
+            start, named = i, True
             break
+    if not named and words[start] == "of":
+        # "Acting Premier of the Territory", "Governor of Texas": what follows "of" is the office's domain, no
+        # person; a mention of its own only where the lists vouch for it.
+        return [part[: titles[0]], part[start:]], [], True
     while start < len(words) and words[start] in _CONNECTORS:
         start += 1
     # "Governor of Washington Chris Gregoire": the place between title and name is a mention of its own.
@@ -480,8 +504,8 @@ def _classify(name: _Name, doc: str, start: int, end: int, titled: bool, initial
         return "place", 1
     if name.surname_shape and (name.surname_last or _PAST_VERB_AFTER.match(doc, end, after)):
         return "person", 1
-    if name.given:
-        return "person", 1
+    if name.given and not (the and doc.startswith("the ", start - 4)):
+        return "person", 1  # "the Moon", "the Sun", "the Star" are no people ("as The Fawn" may be one)
     return "other", 0
 
 
@@ -537,7 +561,7 @@ class _Names(dict[str, _Name]):
             static=_static_type(text, False),
             org_head=n == 1 and last in _ORG_HEADS and last not in _TITLES,
             place=text in places,
-            person_shape=n <= 4 and not has_connector and last not in _THING_TAILS,
+            person_shape=n <= 4 and not has_connector and last not in _THING_TAILS and text not in _THING_WORDS,
             acronym=n == 1 and len(text) >= 2 and text.isupper() and text.isalpha() and text not in _NOT_ORG_ACRONYMS,
             surname_shape=(
                 2 <= n <= 3
@@ -549,7 +573,7 @@ class _Names(dict[str, _Name]):
                 and (not _is_region(first) or (first in lexicon.country_given_names() and last in lexicon.surnames()))
             ),
             surname_last=last in lexicon.surnames(),
-            given=n == 1 and text in lexicon.given_names(),
+            given=n == 1 and text in lexicon.given_names() and text not in _THING_WORDS,
             known=known,
             demonym_first=first in demonyms or first[:-1] in demonyms,
             not_alone=n == 1 and text in _NOT_ALONE,
@@ -756,6 +780,8 @@ def _add_word(text: str, word: str, start: int, end: int, mentions: list[Mention
         return
     if (initial or name.always_trim) and name.trimmable:
         return
+    if initial and text.startswith(" who ", end) and name.lower_probe in text:
+        return  # "People who are …": a common noun opening a sentence ("Smith, who" has its comma)
     if word in _MONTHS_SHORT and _DAY_AFTER.match(text, end):
         return
     kind, strength = _classify(name, text, start, end, False, initial)

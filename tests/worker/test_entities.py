@@ -308,7 +308,7 @@ def test_regions_written_with_an_article_stay_places_in_german() -> None:
 
 
 def test_a_capitals_place_name_is_a_place_only_as_a_dateline() -> None:
-    """"WASHINGTON —" opens a dateline; "NICE said" and "DELTA rose" elsewhere are not Nice and Delta."""
+    """ "WASHINGTON —" opens a dateline; "NICE said" and "DELTA rose" elsewhere are not Nice and Delta."""
     from worker.entities import extract_entities
 
     def names(text: str) -> set[tuple[str, str]]:
@@ -448,6 +448,41 @@ def test_product_names_are_no_people(text: str, thing: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Apple unveiled the new Mac on Monday. The Mac will ship in March.",
+        "Mac users can download the update today, Apple said.",
+        "He switched from Windows to Mac last year.",
+        "Apple said Mac sales rose 20 percent.",
+        "Amazon said Alexa can now order groceries.",
+    ],
+)
+def test_a_lone_product_word_is_no_person(text: str) -> None:
+    """ "Mac" alone is the computer, not the given name: "the new Mac", "Mac users", "said Mac sales"; "Alexa"
+    alone the assistant."""
+    people = _names(extract_entities("", text, "en"), "person")
+    assert not {"Mac", "Alexa"} & people, people
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("Mac Miller released an album. Mac said he was proud of it.", "Mac Miller"),
+        ("The song features Ian Mac and the band.", "Ian Mac"),
+        ("Angus Mac Donald, who farms near Oban, said the rain helped.", "Angus Mac Donald"),
+        ("Mac Miller died in 2018. Fans of Mac gathered in Pittsburgh.", "Mac Miller"),
+        ("Alexa Chung designed the dress. Alexa said it took a year.", "Alexa Chung"),
+    ],
+)
+def test_people_named_like_products_stay_people(text: str, person: str) -> None:
+    """A person named Mac or Alexa in full stays a person, and the given name alone later is that person, not a
+    product."""
+    found = extract_entities("", text, "en")
+    assert person in _names(found, "person"), found
+    assert not {"Mac", "Alexa"} & {e.name for e in found}, found
+
+
+@pytest.mark.parametrize(
     ("text", "person"),
     [
         ("The company said Mac Smith would lead the project.", "Mac Smith"),
@@ -487,3 +522,121 @@ def test_a_list_of_places_is_no_city_in_a_state(text: str, places: set[str], abs
     found = _names(extract_entities("", text, "en"), "place")
     assert places <= found, found
     assert not absent & found, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Temperatures will drop tonight. People who are vulnerable to the cold should stay in, and people who "
+        "must go out should dress warmly.",
+        "Smart people! People who were accomplished in other areas joined the team.",
+    ],
+)
+def test_a_sentence_opening_common_noun_before_who_is_no_person(text: str) -> None:
+    """ "People who are …" opening a sentence is the common noun (the text writes it in lower case too), not a
+    person named People: "who" without a comma is no sign of a name there."""
+    assert "People" not in {e.name for e in extract_entities("", text, "en")}
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("Officials praised the plan. Smith, who leads the agency, said it would work. Smith is new.", "Smith"),
+        ("Mark Jones runs the club. Jones who founded it in 1990 still plays. A jones for golf.", "Mark Jones"),
+    ],
+)
+def test_a_person_before_who_stays_a_person(text: str, person: str) -> None:
+    """A name before ", who" (or "who" where the name is known in full) is still a person."""
+    assert person in _names(extract_entities("", text, "en"), "person")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NASA plans to land humans on the Moon in 2024. The landers would reach the surface of the Moon first.",
+        "Crews will return to the Moon, NASA said, before any flight to Mars.",
+    ],
+)
+def test_a_given_name_after_the_is_no_person(text: str) -> None:
+    """ "the Moon" is no person named Moon: a lone given name after "the", with nothing else saying person, is
+    not one ("the Moon", "the Sun", "the Star")."""
+    assert "Moon" not in _names(extract_entities("", text, "en"), "person")
+
+
+def test_a_given_name_alone_is_still_a_person() -> None:
+    """Without "the" before it, a lone given name keeps its weak person type ("Moon" as Moon Jae-in's surname)."""
+    found = extract_entities("", "Talks resumed in Seoul on Monday. Moon met the envoy again.", "en")
+    assert "Moon" in _names(found, "person"), found
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "place"),
+    [
+        (
+            "Troops arrived in Côte d'Ivoire on Monday. The president of Côte d’Ivoire said the vote was fair.",
+            "en",
+            "Côte d'Ivoire",
+        ),
+        (
+            "Les dockers de Côte d'Ivoire manifestent. Le président de la Côte d'Ivoire parle à Abidjan.",
+            "fr",
+            "Côte d'Ivoire",
+        ),
+        ("La neve cade in Valle d'Aosta. In Valle d'Aosta le strade sono chiuse.", "it", "Valle d'Aosta"),
+    ],
+)
+def test_a_name_with_the_particle_d_is_one_place(text: str, language: str, place: str) -> None:
+    """ "Côte d'Ivoire" is one place (the country, whichever apostrophe), not an organisation "Côte" and a person
+    "Ivoire"; "Valle d'Aosta" one region."""
+    found = extract_entities("", text, language)
+    assert (place, "place", 2) in {(e.name, e.type, e.count) for e in found}, found
+    assert not {"Côte", "Ivoire", "Valle", "Aosta"} & {e.name for e in found}, found
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected", "absent"),
+    [
+        (
+            "Proche d'Emmanuel Macron dès sa campagne, il parle. Le ministre des Armées d'Emmanuel Macron se tait.",
+            "fr",
+            ("Emmanuel Macron", "person", 2),
+            {"Proche d'Emmanuel Macron", "Armées d'Emmanuel Macron"},
+        ),
+        (
+            "L'orchestre joue avec le Concertgebouw d'Amsterdam et le Berliner Philharmoniker.",
+            "fr",
+            ("Amsterdam", "place", 1),
+            {"Concertgebouw d'Amsterdam"},
+        ),
+        (
+            "Jeanne d'Arc est une héroïne. La statue de Jeanne d'Arc est à Orléans.",
+            "fr",
+            ("Jeanne d'Arc", "person", 2),
+            {"Jeanne", "Arc"},
+        ),
+    ],
+)
+def test_the_particle_d_joins_only_one_name(
+    text: str, language: str, expected: tuple[str, str, int], absent: set[str]
+) -> None:
+    """ "d'" glued to a capital joins a name ("Jeanne d'Arc"), but not a word and the person or place after it
+    ("Armées d'Emmanuel Macron", "Concertgebouw d'Amsterdam" are two names)."""
+    found = extract_entities("", text, language)
+    assert expected in {(e.name, e.type, e.count) for e in found}, found
+    assert not absent & {e.name for e in found}, found
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("Natalio Wheatley will remain Acting Premier of the Territory until the governor decides.", "Territory"),
+        ("She became Queen of the Netherlands in 1980.", "Netherlands"),
+        ("Mayor of London Sadiq Khan said no.", "London Sadiq Khan"),
+    ],
+)
+def test_the_office_after_a_title_is_no_person(text: str, absent: str) -> None:
+    """ "Premier of the Territory", "Queen of the Netherlands" name an office's domain, not a person called
+    Territory or Netherlands; "Mayor of London Sadiq Khan" is the mayor, Sadiq Khan."""
+    people = _names(extract_entities("", text, "en"), "person")
+    assert absent not in people, people
+    assert "Sadiq Khan" in people or "Sadiq" not in text
