@@ -82,40 +82,54 @@ _ELISION = re.compile(
     r"(?:[ldjmnstcLDJMNSTC]|[Qq]u|[Ll]orsqu|[Jj]usqu|[Pp]uisqu|[DdAaNnSs]ull|[DdAaNn]ell|[Dd]all"
     r"|[Aa]ll|[Uu]n|[Qq]uell|[Qq]uest)['’](?=\w)"
 )
+# Words that open a sentence before an elided "d'" in French and Italian and are no stop words: "Loin d'Ottawa",
+# "Auprès d'Emmanuel Macron" are no names (``_elisions``).
+_BEFORE_ELISION = words("loin autour auprès faute suite face lors près hors proche proches parlant venant presso fuori")
+# Languages that write every noun with a capital: there a lower-case word after a noun ends no term.
+_NOUN_CAPITALISING = frozenset({"de", "lb"})
+# How the lower-case second word of a Latin species name ends ("coli", "foetida", "spp"); not German "hinaus",
+# "frei", "dabei".
+_LATIN_EPITHET = re.compile(r"(?:(?<!e)i|a|um|ae|is|(?<!a)us|spp)\Z")
+# What ``_TokenFacts`` says of a word after an elision: an elided word ("l'économie"), or "d'" before a capital.
+_ELIDED = 1
+_PARTICLE = 2
 _CONTRACTION_TAILS = frozenset({"ll", "re", "ve", "LL", "RE", "VE"})
 _NO_SPACE_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{2,}")
 
 
-class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str, bool]]):
+class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str, bool, int]]):
     """Token → what it says whatever the article: (key, (capitalised key, surface) or None, key fits, bare key,
-    weak); ``elide``: whether French and Italian elisions are cut off (one table for the languages that elide, one
-    for the rest, so the choice costs one lookup per article, not a step per token).
+    weak, elided); ``elide``: whether French and Italian elisions are cut off (one table for the languages that
+    elide, one for the rest, so the choice costs one lookup per article, not a step per token).
 
     The key is lower case except for acronyms ("US", "WHO": not the stop words "us", "who"); a token that starts
     with a capital also gives its key and itself without a possessive (``None`` if it does not); the key fits as a
     keyword when it has three characters or more, starts with a letter and is not a possessive, or is an acronym;
     the bare key is the key without its "'s" ('' if none); a weak key is never a keyword alone (``_WEAK``, and
-    adverbs by their ending). Worked out once per process and token (up to
-    ``_FACTS_MAX`` tokens), looked up without a Python step per token.
+    adverbs by their ending); elided: 0 if no elision was cut off, else ``_ELIDED``, or ``_PARTICLE`` for "d'"
+    before a capital ("d'Ivoire": a name's particle after a name's word, see ``_elisions``). Worked out once per
+    process and token (up to ``_FACTS_MAX`` tokens), looked up without a Python step per token.
     """
 
     def __init__(self, elide: bool = False) -> None:
         super().__init__()
         self.elide = elide
 
-    def __missing__(self, token: str) -> tuple[str, tuple[str, str] | None, bool, str, bool]:
+    def __missing__(self, token: str) -> tuple[str, tuple[str, str] | None, bool, str, bool, int]:
         # A French or Italian elision is the word after it ("l'université", "dell'Abruzzo", "qu'il" the stop word
         # "il"); written with a capital, only before a lower-case word (a sentence's "L'université", not the
         # names "L'Oréal", "D'Angelo").
         raw = token
         elision = _ELISION.match(token)
         named = False  # "d'Ache", "l'Oréal" kept whole: a name, though it opens in lower case
+        elided = 0
         if elision and (token[0].islower() or token[elision.end()].islower()):
             rest = token[elision.end() :]
             if not self.elide:
                 named = rest[0].isupper()
             elif len(rest) > 1 and rest not in _CONTRACTION_TAILS:  # "Dell's", "All'll" are English
                 raw = rest
+                elided = _PARTICLE if elision.end() == 2 and token[0] == "d" and rest[0].isupper() else _ELIDED
         # The word without a possessive ("NASA's", "China's") or a closing quote or plural possessive ("Browns'",
         # "bar'"): the key it counts for, so "NASA's" adds to "NASA" and no keyword ends in a quote.
         stem = raw
@@ -133,7 +147,7 @@ class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str, bool]]
             capital = (bare or key, stem)
         fits = stem is raw and ((len(key) > 2 and key[0].isalpha() and key[-2] not in "'’") or acronym)
         weak = key in _WEAK or key.endswith(_ADVERB_ENDINGS) or (len(key) > 6 and key.endswith(_SHORT_ADVERB_ENDINGS))
-        facts = (key, capital, fits, bare, weak)
+        facts = (key, capital, fits, bare, weak, elided)
         if len(self) < _FACTS_MAX:
             self[token] = facts
         return facts
@@ -193,9 +207,37 @@ def extract_keywords(
     # without a Python-level step each.
     table = _ELIDED_FACTS if language in _ELIDING_LANGUAGES else _FACTS
     facts = list(map(table.__getitem__, raw_tf))
+    title_size = len(title_raw)
+    if table.elide and any(cut := list(map(itemgetter(5), facts))):
+        # A break before an elided word and names with "d'" joined; only a name joined changes the tokens' counts
+        # beyond the breaks' (rare: the table is then worked out again).
+        elided = dict(itertools.compress(zip(raw_tf, cut, strict=True), cut))
+        split, title_size, joined = _elisions(raw, raw_tf, title_size, elided, stop, table)
+        if joined:
+            raw_tf = Counter(split)
+            facts = list(map(table.__getitem__, raw_tf))
+        else:
+            raw_tf["|"] += len(split) - len(raw)
+        raw = split
+    places = _stop_places(language)
+    # Only capitalised tokens can end a place (a pass over the distinct tokens, not over the places).
+    capital = list(map(itemgetter(1), facts))
+    if lasts := list(filter(places.__contains__, itertools.compress(raw_tf, capital))):
+        # The places whose first and last words the article holds (then all their words are checked).
+        named = [
+            p
+            for last in lasts
+            for first in filter(raw_tf.__contains__, places[last])
+            for p in places[last][first]
+            if all(map(raw_tf.__contains__, p[1:-1]))
+        ]
+        if named and (shrink := _join_places(raw, raw_tf, title_size, named)) is not None:
+            title_size -= shrink
+            facts = list(map(table.__getitem__, raw_tf))  # per distinct token: cheaper than counting again
+            capital = list(map(itemgetter(1), facts))
     key_of = dict(zip(raw_tf, map(itemgetter(0), facts), strict=True))
     keys = list(map(key_of.__getitem__, raw))
-    title_keys = keys[: len(title_raw)]
+    title_keys = keys[:title_size]
     tf = Counter(keys)
     first = dict(zip(tf, itertools.count()))  # rank of first use among distinct words (a Counter keeps that order)
     good = set(itertools.compress(map(itemgetter(0), facts), map(itemgetter(2), facts)))
@@ -224,7 +266,6 @@ def extract_keywords(
     # Python step per distinct capitalised token (~70 in an article), which is cheaper than a pass over the tokens.
     capitalised: Counter[str] = Counter()
     surface: dict[str, str] = {}
-    capital = list(map(itemgetter(1), facts))
     for (key, written), count in itertools.compress(zip(capital, raw_tf.values(), strict=True), capital):
         capitalised[key] += count
         surface.setdefault(key, written)
@@ -252,11 +293,14 @@ def extract_keywords(
     word_score = word_scores.__getitem__
 
     scores: dict[tuple[str, ...], float] = {}
+    nouns_capitalised = language in _NOUN_CAPITALISING
     share: dict[str, float] = {}  # how much of a word's use is inside one recurring phrase
     for phrase, count in [item for item in phrase_tf.items() if item[1] > 1]:
         if leads and not _leads_names(phrase, leads, capitalised, tf):
             continue
         if (phrase[0] in weak or phrase[-1] in weak) and _weak_edge(phrase, weak, capitalised, tf):
+            continue
+        if nouns_capitalised and _verb_after_noun(phrase, capitalised, tf):
             continue
         # A phrase is as strong as its weakest word, scaled by how much that word lives inside it.
         weakest = min(phrase, key=tf.__getitem__)
@@ -273,6 +317,122 @@ def extract_keywords(
         return surface[word] if capitalised[word] * 2 > tf[word] else word
 
     return [" ".join(render(w) for w in phrase) for phrase in chosen]
+
+
+def _elisions(
+    raw: list[str],
+    raw_tf: Counter[str],
+    title_size: int,
+    elided: dict[str, int],
+    stop: frozenset[str],
+    table: _TokenFacts,
+) -> tuple[list[str], int, bool]:
+    """``raw`` with a break before each word whose elision was cut off, and each name written with the particle
+    "d'" as one token; the title's new length in tokens; whether a name was joined (``raw`` itself when nothing
+    changes).
+
+    The elided article or preposition is a stop word ("l'", "d'", "dell'"), so it ends a phrase as "le" and "de"
+    do: "au profit d'intérêts privés" gives "intérêts privés", not "profit intérêts privés". After a capitalised
+    word that is no stop word, "d'" before a capital is a name's particle: "Côte d'Ivoire", "Val d'Oise", "Valle
+    d'Aosta" are one token each; after any other word ("président d'Italie", a sentence's "Loin d'Ottawa") it is an
+    elision. (A hyphenated name, "Côtes-d'Armor", is one token already.)
+
+    Only elided words that can make a phrase are looked for: written so at least twice (a phrase counts from two
+    uses) and no stop word themselves ("qu'il", "d'une" end a phrase anyway), found in one pass in C; a Python step
+    runs per such word, not per token.
+    """
+    targets = {t for t, kind in elided.items() if kind == _PARTICLE or (raw_tf[t] > 1 and table[t][0] not in stop)}
+    if not targets:
+        return raw, title_size, False
+    out: list[str] = []
+    done = 0  # raw[:done] is in ``out``
+    title_added = 0
+    joined = False
+    for i in itertools.compress(itertools.count(), map(targets.__contains__, raw)):
+        if i == done and out:  # right after a name joined just now: "Côte d'Ivoire d'abord"
+            out.append("|")
+            title_added += i < title_size
+            continue
+        before = raw[i - 1] if i else "|"
+        if before in _BREAKS or table[before][0] in stop:
+            continue  # a phrase ends there already: "de l'économie"
+        out += raw[done : i - 1]
+        if elided[raw[i]] == _PARTICLE and before[0].isupper() and before.lower() not in _BEFORE_ELISION:
+            out.append(f"{before} {raw[i]}")
+            title_added -= i < title_size
+            joined = True
+            done = i + 1
+        else:
+            out += (before, "|")
+            title_added += i < title_size
+            done = i
+    if not done:
+        return raw, title_size, False
+    out += raw[done:]
+    return out, title_size + title_added, joined
+
+
+@functools.cache
+def _stop_places(language: str | None) -> dict[str, dict[str, list[tuple[str, ...]]]]:
+    """Place names of two to four words that hold a stop word of ``language`` ("El Salvador", "Buenos Aires",
+    "Estados Unidos", "São Paulo", "Rio de Janeiro"), as token tuples by their last token (the one an article
+    holds least often: "Salvador", not "El"), then by their first.
+
+    Countries, provinces and regions, and cities from 100,000 people: below that, "La Salle" and the like are more
+    often something else. Not those opening with an English stop word ("As Salt" is a sentence's "As" before
+    "Salt" more often than the town), nor with "New" (``_NAME_LEADS`` makes "New York" a phrase). Worked out once
+    per process and language.
+    """
+    stop = _stopwords(language)
+    english = lexicon.stopwords("en")
+    index: dict[str, dict[str, list[tuple[str, ...]]]] = {}
+    for name, place in lexicon.places().items():
+        words = tuple(name.split(" "))
+        if (
+            1 < len(words) <= 4
+            and (place.kind != "city" or place.population >= 100_000)
+            and any(w.lower() in stop for w in words)
+            and words[0] not in _NAME_LEADS  # "New York" is a phrase already
+            and words[0].lower() not in english  # "As Salt", "An Najaf": "As" and "An" open English sentences
+            and tuple(_TOKEN.findall(name)) == words
+        ):
+            index.setdefault(words[-1], {}).setdefault(words[0], []).append(words)
+    return index
+
+
+def _join_places(raw: list[str], raw_tf: Counter[str], title_size: int, named: list[tuple[str, ...]]) -> int | None:
+    """Write each of the ``named`` places (``_stop_places``) in ``raw`` as one token, in place, so that a stop word
+    inside no longer cuts it ("Salvador" was the keyword of "El Salvador"), and keep ``raw_tf`` the tokens'
+    counts; return by how many tokens the title (the first ``title_size``) shrank, ``None`` if no place was found.
+
+    Only places whose every word the article holds are looked for, each first word found by ``list.index`` (in C).
+    """
+    spans: dict[int, tuple[str, ...]] = {}
+    for first in dict.fromkeys(p[0] for p in named):
+        candidates = sorted((p for p in named if p[0] == first), key=len, reverse=True)
+        i = -1
+        for _ in range(raw_tf[first]):
+            i = raw.index(first, i + 1)
+            for place in candidates:  # longest first
+                if tuple(raw[i : i + len(place)]) == place:
+                    spans[i] = place
+                    break
+    if not spans:
+        return None
+    shrink = 0
+    for i in sorted(spans, reverse=True):  # from the end: the positions before stay right
+        place = spans[i]
+        if raw[i + 1 : i + len(place)] != list(place[1:]):
+            continue  # overlaps a place joined after it
+        raw[i : i + len(place)] = [" ".join(place)]
+        raw_tf[" ".join(place)] += 1
+        for word in place:
+            raw_tf[word] -= 1
+            if not raw_tf[word]:
+                del raw_tf[word]
+        if i < title_size:
+            shrink += len(place) - 1
+    return shrink
 
 
 def _without_addresses(text: str) -> str:
@@ -298,6 +458,18 @@ def _weak_edge(phrase: tuple[str, ...], weak: set[str], capitalised: Counter[str
     """Whether ``phrase`` starts or ends with a weak word that is not part of a name: "probably ends" and "want
     help" are no topics, "Great Britain" is one (its "Great" mostly written with a capital)."""
     return any(w in weak and capitalised[w] * 2 <= tf[w] for w in (phrase[0], phrase[-1]))
+
+
+def _verb_after_noun(phrase: tuple[str, ...], capitalised: Counter[str], tf: Counter[str]) -> bool:
+    """Where every noun is written with a capital (German), whether ``phrase`` ends in a lower-case word after a
+    capitalised one: a verb or an adverb after its subject ("Frankfurt stellt", "Polizei ermittelt", "Verkehrsangebot
+    künftig"), no term; a Latin species name is one ("Escherichia coli", "Musa spp")."""
+    last, before = phrase[-1], phrase[-2]
+    return (
+        capitalised[last] * 2 <= tf[last]
+        and capitalised[before] * 2 > tf[before]
+        and _LATIN_EPITHET.search(last) is None
+    )
 
 
 def _leads_names(phrase: tuple[str, ...], leads: frozenset[str], capitalised: Counter[str], tf: Counter[str]) -> bool:

@@ -250,3 +250,185 @@ def test_english_apostrophes_are_no_elisions_after_a_french_article() -> None:
     extract_keywords("C'est la grève", "C'mon ! C'est la grève. C'est la grève et d'Ache.", "fr")
     found = extract_keywords("C'mon", "C'mon, the fans sang. C'mon, the crowd shouted. C'mon again.", "en")
     assert "C'mon" in found and "mon" not in found, found
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text", "name", "fragments"),
+    [
+        (
+            "fr",
+            "La Côte d'Ivoire vote",
+            "La Côte d'Ivoire vote dimanche. En Côte d'Ivoire, l'économie croît et l'économie attire les "
+            "investisseurs. Les électeurs de Côte d'Ivoire votent pour la première fois depuis la crise.",
+            "Côte d'Ivoire",
+            {"Côte Ivoire", "Ivoire", "Ivoire vote"},
+        ),
+        (
+            "fr",
+            "Inondations dans le Val d'Oise",
+            "Le Val d'Oise est sous les eaux. Les pompiers du Val d'Oise évacuent des familles, et la préfecture "
+            "du Val d'Oise ouvre des gymnases.",
+            "Val d'Oise",
+            {"Val Oise", "Oise"},
+        ),
+        (
+            "fr",
+            "Une statue de Jeanne d'Arc restaurée",
+            "La statue de Jeanne d'Arc a été restaurée à Orléans. Jeanne d'Arc reste une figure de la ville, "
+            "et les fêtes de Jeanne d'Arc attirent des milliers de visiteurs.",
+            "Jeanne d'Arc",
+            {"Jeanne Arc", "Arc"},
+        ),
+        (
+            "fr",
+            "Plages fermées au Cap d'Agde",
+            "Les plages du Cap d'Agde sont fermées. Au Cap d'Agde, la mairie attend les analyses de l'eau, et le "
+            "port du Cap d'Agde reste ouvert.",
+            "Cap d'Agde",
+            {"Cap Agde", "Agde"},
+        ),
+        (
+            "it",
+            "Neve in Valle d'Aosta",
+            "La neve cade in Valle d'Aosta. In Valle d'Aosta le strade sono chiuse, e la Valle d'Aosta aspetta "
+            "lo spazzaneve.",
+            "Valle d'Aosta",
+            {"Valle Aosta", "Aosta"},
+        ),
+    ],
+)
+def test_names_keep_their_elided_particle(language: str, title: str, text: str, name: str, fragments: set[str]) -> None:
+    """ "d'" between two capitalised words is a name's particle, not an elision: "Côte d'Ivoire", never "Côte
+    Ivoire" or "Ivoire" alone."""
+    found = extract_keywords(title, text, language)
+    assert name in found, found
+    assert not fragments & set(found), found
+
+
+def test_hyphenated_names_keep_their_particle() -> None:
+    """ "Côtes-d'Armor" is one word, kept whole."""
+    found = extract_keywords(
+        "Incendie dans les Côtes-d'Armor",
+        "Un incendie a touché les Côtes-d'Armor. Les pompiers des Côtes-d'Armor luttent. Les Côtes-d'Armor sont "
+        "en alerte.",
+        "fr",
+    )
+    assert "Côtes-d'Armor" in found, found
+
+
+def test_elisions_of_ordinary_words_are_still_cut_beside_names() -> None:
+    """Beside a name with a particle, ordinary elisions are still cut ("l'économie" → "économie"), and "d'" after
+    a lower-case word is an elision: "le président d'Italie" is about "Italie"."""
+    found = extract_keywords(
+        "L'économie de la Côte d'Ivoire",
+        "L'économie de la Côte d'Ivoire croît. Le président d'Italie a visité la Côte d'Ivoire, et l'économie "
+        "d'Italie attire les entreprises de Côte d'Ivoire. Le président d'Italie parle d'économie.",
+        "fr",
+    )
+    assert {"économie", "Côte d'Ivoire", "Italie"} <= set(found), found
+    assert not any(k.startswith(("d'", "l'")) or " d'Italie" in k for k in found), found
+
+
+def test_an_elision_ends_a_phrase() -> None:
+    """The elided article or preposition is a stop word, so it ends a phrase as "de" does: "au profit d'intérêts
+    privés" gives "intérêts privés", never "profit intérêts privés"; after a joined name too."""
+    found = extract_keywords(
+        "Privatisations au profit d'intérêts privés",
+        "Les privatisations sont au profit d'intérêts privés. Le profit d'intérêts privés passe avant l'usager, "
+        "dit Attac : le profit d'intérêts privés coûte cher. La Côte d'Ivoire d'abord, puis la Côte d'Ivoire "
+        "d'abord encore.",
+        "fr",
+    )
+    assert "intérêts privés" in found, found
+    assert not any(k.startswith("profit ") or k.endswith(" abord") for k in found), found
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "wrong"),
+    [
+        (
+            "Eintracht Frankfurt stellt Weichen für die Zukunft",
+            "Eintracht Frankfurt stellt die Weichen neu. Der Vorstand von Eintracht Frankfurt stellt Axel Hellmann "
+            "vor. Die Finanzen ordnet Oliver Frankenbach. Eintracht Frankfurt stellt damit die Zukunft sicher.",
+            "Frankfurt stellt",
+        ),
+        (
+            "Polizei ermittelt nach Brand in Kiel",
+            "Die Polizei ermittelt nach einem Brand in Kiel. Am Morgen brannte eine Lagerhalle. Die Polizei ermittelt "
+            "wegen Brandstiftung, und die Feuerwehr löschte stundenlang. Die Polizei ermittelt weiter.",
+            "Polizei ermittelt",
+        ),
+    ],
+)
+def test_german_phrases_do_not_end_in_a_verb(title: str, text: str, wrong: str) -> None:
+    """German writes every noun with a capital, so a lower-case word after one is a verb or an adverb, not part of
+    a name or term: "Frankfurt stellt", "Polizei ermittelt" are no keywords (the noun is)."""
+    found = extract_keywords(title, text, "de")
+    assert wrong not in found, found
+    assert not any(k.endswith(wrong) for k in found), found
+    assert wrong.split()[0] in " ".join(found), found
+
+
+def test_german_species_names_stay_whole() -> None:
+    """A Latin species name keeps its lower-case epithet: "Escherichia coli"."""
+    found = extract_keywords(
+        "Trinkwasser mit Escherichia coli belastet",
+        "Im Trinkwasser wurden Escherichia coli gefunden. Escherichia coli stammen aus dem Darm. Die Gemeinde "
+        "warnt: Wer Escherichia coli trinkt, kann erkranken.",
+        "de",
+    )
+    assert "Escherichia coli" in found, found
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "text", "place", "fragment"),
+    [
+        (
+            "es",
+            "Periodistas bajo presión en El Salvador",
+            "En El Salvador los periodistas denuncian presiones. El Gobierno de El Salvador niega las acusaciones, "
+            "y la Asamblea de El Salvador aprobó la reforma.",
+            "El Salvador",
+            "Salvador",
+        ),
+        (
+            "es",
+            "Paro de camioneros en Buenos Aires",
+            "Los camioneros paran en Buenos Aires. La provincia de Buenos Aires negocia con los gremios, y en "
+            "Buenos Aires faltan combustibles.",
+            "Buenos Aires",
+            "Aires",
+        ),
+        (
+            "es",
+            "Juicio en Estados Unidos",
+            "El juicio sigue en Estados Unidos. La fiscalía de Estados Unidos acusa al expresidente, y Estados "
+            "Unidos pide la extradición.",
+            "Estados Unidos",
+            "Unidos",
+        ),
+        (
+            "pt",
+            "Chuva forte em São Paulo",
+            "A chuva atingiu São Paulo nesta segunda. Em São Paulo, o trânsito parou, e a prefeitura de São Paulo "
+            "abriu abrigos.",
+            "São Paulo",
+            "Paulo",
+        ),
+        (
+            "es",
+            "Bloqueos en La Paz",
+            "Los transportistas bloquean La Paz. En La Paz no hay combustible, y la alcaldía de La Paz pide diálogo.",
+            "La Paz",
+            "Paz",
+        ),
+    ],
+)
+def test_place_names_with_a_stop_word_stay_whole(
+    language: str, title: str, text: str, place: str, fragment: str
+) -> None:
+    """A place whose name holds a stop word of the language ("El Salvador", "Buenos Aires", "Estados Unidos",
+    "São Paulo", "La Paz") is one keyword, never its last word alone."""
+    found = extract_keywords(title, text, language)
+    assert place in found, found
+    assert fragment not in found, found
