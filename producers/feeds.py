@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import copy
 import hashlib
 import html
 import html.entities
@@ -75,6 +76,9 @@ NS_DC = "http://purl.org/dc/elements/1.1/"
 NS_DC_HTTPS = "https://purl.org/dc/elements/1.1/"
 NS_XML = "http://www.w3.org/XML/1998/namespace"
 NS_ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+# the iTunes namespace as Apple's early documentation spelled it, still declared by real podcasts
+NS_ITUNES_OLD = ("http://www.itunes.com/DTDs/PodCast-1.0.dtd", "http://www.itunes.com/DTDs/Podcast-1.0.dtd")
+NS_DCTERMS = "http://purl.org/dc/terms/"
 NS_XHTML = "http://www.w3.org/1999/xhtml"
 NS_MEDIA = "http://search.yahoo.com/mrss/"
 
@@ -223,6 +227,9 @@ _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)
 _DOCTYPE = re.compile(rb"<!DOCTYPE\s[^\[>]*\[", re.I)
 _CHARSET = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._:-]+)", re.I)
 _SINGLE_BYTE_LATIN = {"latin-1", "iso8859-1", "cp1252", "ascii", "iso8859-15"}
+# Labels that mean windows-1252 (WHATWG Encoding, as browsers and feedparser read them): bytes 0x80-0x9F are
+# dashes and quotes to the publisher, C1 controls nobody sees in ISO-8859-1 (davidbau.com's em dashes).
+_WINDOWS_1252_LABELS = {"iso8859-1", "ascii", "cp1252"}
 
 
 _HTML_PAGE = re.compile(rb"<(?:!doctype\s+)?html[\s>]", re.I)
@@ -309,18 +316,33 @@ def _to_utf8(body: bytes, http_charset: str | None, *, validate: bool = True) ->
             if not validate or _is_utf8(body):
                 return body
             continue  # the label lies (a KOI8-R body served as utf-8): the XML declaration may say what it is
-        if candidate in _SINGLE_BYTE_LATIN and not body.isascii() and _is_utf8(body):
-            return body
+        if candidate in _SINGLE_BYTE_LATIN and (body.isascii() or _is_utf8(body)):
+            return body  # ASCII reads the same in all of them
         try:
-            return body.decode(candidate).encode("utf-8")
+            return _decode(body, candidate).encode("utf-8")
         except (UnicodeError, LookupError):
             continue
     if not validate or _is_utf8(body):
         return body
-    try:
-        return body.decode("cp1252").encode("utf-8")
-    except UnicodeDecodeError:
-        return body.decode("latin-1").encode("utf-8")
+    return _decode(body, "cp1252").encode("utf-8")
+
+
+def _decode(body: bytes, codec: str, errors: str = "strict") -> str:
+    """``body`` decoded; windows-1252 for the labels that mean it (`_WINDOWS_1252_LABELS`), its five undefined
+    bytes read as ISO-8859-1 reads them (WHATWG does the same)."""
+    if codec in _WINDOWS_1252_LABELS:
+        return body.decode("cp1252", "wirewatch.latin1" if errors == "strict" else errors)
+    return body.decode(codec, errors)
+
+
+def _as_latin1(exc: UnicodeError) -> tuple[str, int]:
+    """The ``wirewatch.latin1`` error handler: bytes the codec does not define, read as ISO-8859-1."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("wirewatch.latin1", _as_latin1)
 
 
 def _is_utf8(body: bytes) -> bool:
@@ -518,29 +540,45 @@ def _parse_xml(data: bytes, max_items: int, *, recover: bool = False, lift: bool
     return feed
 
 
-_ITEM_TAGS = (b"<item", b"<entry")
-_AFTER_NAME = (b">", b"/", b" ", b"\n", b"\t", b"\r")
+_ITEM_NAMES = (b"item", b"entry")
+_PREFIX = rb"(?:[A-Za-z_][-\w.]*:)??"  # a namespace prefix (<atom:entry>, <rss:item>); lazy: most items have none
+# An item's open tag, and a whole item element with the blanks after it, whatever its prefix; a name that only
+# begins like an item's (<items>, <media:itemX>, <entry-count>) is none. The close tag has the open tag's prefix;
+# the content is read a run of non-"<" at a time (a lazy ".*?" took three times as long) and holds no item tag of
+# any prefix, nor does a tag run past a "<": so a search that fails (an item never closed, a tag never ended)
+# stops at the next item, and the cut stays linear in the body (a content of any tags but the close one made it
+# quadratic on unclosed items: 20,000 took 46 s).
+_ANY_PREFIX = rb"(?:[A-Za-z_][-\w.]*:)?"
+_ITEM_OPEN = {name: re.compile(rb"<" + _PREFIX + name + rb"(?=[\s/>])") for name in _ITEM_NAMES}
+_ITEM_ELEMENT = {
+    name: re.compile(rb"<(" + _PREFIX + rb")" + name + rb"(?:\s[^<>]*?)?(?:/>|>[^<]*(?:<(?!/?" + _ANY_PREFIX + name
+                     + rb"[\s/>])[^<]*)*</\1" + name + rb"\s*>)\s*")
+    for name in _ITEM_NAMES
+}  # fmt: skip
+_TAIL_WINDOW = 256 * 1024  # bytes first searched from the end for the last items; grown fourfold as needed
+_XML_BLANKS = b" \t\r\n"
+_END = b"\x01"  # stands for an item's end in `_run_of_items`; no XML document holds it
 
 
 def _bound_nodes(data: bytes, max_items: int) -> tuple[bytes, int]:
     """The document to parse and how many items were cut out of it: within ``XML_MAX_NODES`` (`_nodes`), as it
     is; past it, without the items between its first and its last ``max_items`` (both kept: `_keep_newest` picks
-    the end that is newest). Counting is a C-speed pass over the bytes, done only on bodies long enough to be past
-    the bound.
+    the end that is newest). Items are ``item`` or ``entry`` elements, prefixed or not. Only whole items are cut:
+    what lies between them (channel metadata, a ``</channel>``, another channel) stays, so the document stays
+    well-formed and keeps it. Counting and cutting are C-speed passes over the bytes, done only on bodies long
+    enough to be past the bound.
 
     Raises FeedParseError when the body is still past the bound (its elements are no items): refused, not handed
     to the repair pass or feedparser, which would take longer over the same elements."""
     if len(data) <= XML_MAX_NODES or _nodes(data) <= XML_MAX_NODES:
         return data, 0
-    counts = {tag: sum(data.count(tag + end) for end in _AFTER_NAME) for tag in _ITEM_TAGS}
-    tag = max(counts, key=counts.__getitem__)  # the elements of a flood, whatever the root says items are
-    total, keep = counts[tag], max(max_items, 1)
+    keep = max(max_items, 1)
+    # the elements of a flood, whatever the root says items are; an overcount (<items>, text) only skews the choice
+    counts = {name: data.count(b"<" + name) + data.count(b":" + name) for name in _ITEM_NAMES if name in data}
+    name = max(counts, key=counts.__getitem__, default=b"")
     cut = 0
-    if total > 2 * keep:
-        head_end = _nth_open_tag(data, tag, keep, from_end=False)
-        tail_start = _nth_open_tag(data, tag, keep, from_end=True)
-        if 0 <= head_end < tail_start:
-            data, cut = data[:head_end] + data[tail_start:], total - 2 * keep
+    if name and counts[name] > 2 * keep:
+        data, cut = _cut_items(data, name, keep)
     nodes = _nodes(data)
     if nodes > XML_MAX_NODES:
         raise FeedParseError(f"xml: {nodes:,} elements and attributes once items past the cap are cut, limit "
@@ -548,24 +586,73 @@ def _bound_nodes(data: bytes, max_items: int) -> tuple[bytes, int]:
     return data, cut
 
 
+def _cut_items(data: bytes, name: bytes, keep: int) -> tuple[bytes, int]:
+    """``data`` without the ``name`` items between its first and its last ``keep``, and how many were cut."""
+    head_end = _nth_item(data, name, keep, from_end=False)
+    tail_start = _nth_item(data, name, keep, from_end=True)
+    if not 0 <= head_end < tail_start:
+        return data, 0
+    middle = data[head_end:tail_start]
+    opening = _ITEM_OPEN[name].match(data, head_end)  # where `_nth_item` found it
+    qname = data[head_end + 1 : opening.end()] if opening else b""  # as this feed writes it: item, rss:item
+    cut = _run_of_items(middle, qname) if qname else None
+    if cut is None:  # something between the items (channel metadata, </channel>, a comment): cut each one
+        middle, cut = _ITEM_ELEMENT[name].subn(b"", middle)
+    else:
+        middle = b""
+    return data[:head_end] + middle + data[tail_start:], cut
+
+
+def _run_of_items(middle: bytes, qname: bytes) -> int | None:
+    """How many ``qname`` elements ``middle`` holds when it is nothing else (blanks aside), or None.
+
+    ``middle`` starts at an item's open tag and ends where the next one starts: it is a run of items when, blanks
+    removed and each end of an item (``</q>``, ``<q/>``) written `_END`, every ``<q`` but the first follows an
+    end and every end is followed by a ``<q``. Tags in CDATA sections or comments keep that only in pairs
+    (``</q><q``), which leave the run whole (and count an item more each); a look-alike element (``<qs>``) or any
+    element, text or comment between two items breaks it. Counted in C: a regex over the items cost three times as
+    much on a flood."""
+    opening, empty = b"<" + qname, b"<" + qname + b"/>"
+    flat = (middle + opening).translate(None, _XML_BLANKS)
+    empties = flat.count(empty)
+    if len(flat) == empties * len(empty) + len(opening):  # nothing but empty items (a flood, as floods come)
+        return empties
+    if _END in flat:
+        return None
+    items = flat.count(opening) - 1  # the last <q is the next item's, appended
+    flat = flat.replace(b"</" + qname + b">", _END)
+    if empties:  # replaced only when there are some: a replacement each costs
+        flat = flat.replace(empty, opening + _END)
+    if flat.count(_END) == items == flat.count(_END + opening):
+        return items
+    return None
+
+
+def _nth_item(data: bytes, name: bytes, n: int, *, from_end: bool) -> int:
+    """Where the open tag of the ``name`` item of index ``n`` (from 0) starts, or with ``from_end`` the first of
+    the last ``n``; -1 when there are not that many. A regex does not search backwards: the last ones are looked
+    for in a window at the end, grown until it holds ``n`` (a tag that starts in the window is read whole)."""
+    opening = _ITEM_OPEN[name]
+    if not from_end:
+        for index, match in enumerate(opening.finditer(data)):
+            if index == n:
+                return match.start()
+        return -1
+    window = _TAIL_WINDOW
+    while True:
+        start = max(len(data) - window, 0)
+        starts = [match.start() for match in opening.finditer(data, start)]
+        if len(starts) >= n:
+            return starts[-n]
+        if start == 0:
+            return -1
+        window *= 4
+
+
 def _nodes(data: bytes) -> int:
     """At most how many elements and attributes libxml2 would build: a tag's "<" and an attribute's "=" (also
     counted: end tags, comments, "=" in text; all cheap to overcount, a real feed is well within the bound)."""
     return data.count(b"<") + data.count(b"=")
-
-
-def _nth_open_tag(data: bytes, tag: bytes, n: int, *, from_end: bool) -> int:
-    """Where the open tag ``tag`` of index ``n`` (from 0) starts, or with ``from_end`` the first of the last ``n``;
-    -1 when there are not that many. A name that only begins with ``tag`` (``<items>``) is not counted."""
-    seen, pos, size = 0, len(data) if from_end else -1, len(tag)
-    while True:
-        pos = data.rfind(tag, 0, pos) if from_end else data.find(tag, pos + 1)
-        if pos < 0:
-            return -1
-        if data[pos + size : pos + size + 1] in _AFTER_NAME:
-            if seen == (n - 1 if from_end else n):
-                return pos
-            seen += 1
 
 
 def _restore_bytes(data: bytes, lifted: _Lifted) -> bytes:
@@ -641,9 +728,15 @@ _RSS_FIELDS.update(
         f"{{{NS_DC_HTTPS}}}creator": "author",  # a common misspelling that feedparser accepts too
         f"{{{NS_DC_HTTPS}}}date": "date",
         f"{{{NS_ATOM}}}link": "atom_link",
+        f"{{{NS_ATOM}}}author": "author",
         f"{{{NS_ATOM}}}published": "date",
         f"{{{NS_ATOM}}}updated": "date",
-        f"{{{NS_ITUNES}}}author": "itunes_author",
+        f"{{{NS_XHTML}}}body": "xhtml_body",
+        f"{{{NS_DC}}}description": "other_summary",
+        f"{{{NS_DC_HTTPS}}}description": "other_summary",
+        f"{{{NS_DCTERMS}}}issued": "date",
+        f"{{{NS_DCTERMS}}}created": "date",
+        f"{{{NS_DCTERMS}}}modified": "date",
         f"{{{NS_MEDIA}}}description": "media_description",
         f"{{{NS_MEDIA}}}title": "alt_title",
         f"{{{NS_DC}}}title": "alt_title",
@@ -652,16 +745,30 @@ _RSS_FIELDS.update(
 )
 
 
+for _itunes in (NS_ITUNES, *NS_ITUNES_OLD):
+    _RSS_FIELDS[f"{{{_itunes}}}author"] = "itunes_author"
+    _RSS_FIELDS[f"{{{_itunes}}}summary"] = "other_summary"
+
+
 _MEDIA_DESCRIPTION = f"{{{NS_MEDIA}}}description"
 _EMAIL_NAME = re.compile(r"^\s*[^\s()<>@]+@[^\s()<>]+\s*\(([^()]+)\)\s*$")
 _NAME_EMAIL = re.compile(r"^\s*([^<>]+?)\s*<[^\s<>@]+@[^\s<>]+>\s*$")
+_NAME_PAREN_EMAIL = re.compile(r"^\s*([^()<>@]+?)\s*\(\s*[^\s()<>@]+@[^\s()<>]+\s*\)\s*$")
 
 
-def _rss_author(value: str | None) -> str | None:
-    """RSS ``<author>`` is an e-mail address with the name in parentheses: keep the name when there is one."""
+def _rss_author(doc: _Doc, el: Any) -> str | None:
+    """RSS ``<author>`` is an e-mail address with the name in parentheses: keep the name when there is one (also
+    from "name <e-mail>" and "name (e-mail)"). One with child elements is a person construct (an atom:author,
+    Hugo's ``<author><name>``), else markup read as text."""
+    if len(el):
+        return _person(doc, el) or _author_name(_plain(doc.text(el)))
+    return _author_name(doc.text(el))
+
+
+def _author_name(value: str | None) -> str | None:
     if value is None or "@" not in value:
         return value
-    match = _EMAIL_NAME.match(value) or _NAME_EMAIL.match(value)
+    match = _EMAIL_NAME.match(value) or _NAME_EMAIL.match(value) or _NAME_PAREN_EMAIL.match(value)
     return match.group(1).strip() if match else value
 
 
@@ -681,6 +788,7 @@ def _rss_item(doc: _Doc, el: Any, guid: str | None = None) -> _Item:
     date = None
     itunes_author = None
     media_description = None
+    other_summary = None  # dc:description, itunes:summary
     alt_title = None
     fields = _RSS_FIELDS
     for sub in el:
@@ -704,7 +812,7 @@ def _rss_item(doc: _Doc, el: Any, guid: str | None = None) -> _Item:
         elif name == "published":
             item.published = doc.text(sub)
         elif name == "author":
-            value = _rss_author(doc.text(sub))
+            value = _rss_author(doc, sub)
             if value:
                 item.authors.append(value)
         elif name == "date":
@@ -718,10 +826,19 @@ def _rss_item(doc: _Doc, el: Any, guid: str | None = None) -> _Item:
             alt_title = alt_title or doc.text(sub)
         elif name in ("media_description", "media_group"):
             media_description = media_description or _media_description(doc, sub)
+        elif name == "other_summary":
+            other_summary = other_summary or doc.text(sub)
+        elif name == "xhtml_body" and item.content is None:
+            item.content = _xhtml_inner(sub)
+            item.content_html = item.content is not None
     if item.summary is None:
-        item.summary = media_description
+        item.summary = media_description or other_summary
     if item.link is None:
         item.link = item.permalink
+    if item.link is not None and not item.link.startswith(("http://", "https://")):
+        base = _xml_base(el)
+        if base:
+            item.link = urljoin(base, item.link)
     if item.published is None:
         item.published = date
     if not item.authors and itunes_author:
@@ -732,6 +849,24 @@ def _rss_item(doc: _Doc, el: Any, guid: str | None = None) -> _Item:
         item.content, item.content_html = item.summary, item.summary_html
     item.title = _plain(item.title or alt_title)
     return item
+
+
+_XML_BASE = f"{{{NS_XML}}}base"
+
+
+def _xml_base(el: Any) -> str | None:
+    """The xml:base in effect at ``el`` (its own on top of its ancestors'), or None; looked up only for a relative
+    link. A relative base stays relative: the document's address resolves it later, as it does any relative link."""
+    bases = []
+    while el is not None:
+        value = el.get(_XML_BASE)
+        if value and value.strip():
+            bases.append(value.strip())
+        el = el.getparent()
+    base = None
+    for value in reversed(bases):
+        base = urljoin(base, value) if base else value
+    return base
 
 
 def _parse_rss(doc: _Doc, max_items: int) -> _Feed:
@@ -749,6 +884,7 @@ def _parse_rss(doc: _Doc, max_items: int) -> _Feed:
     # and feedparser reads them there too: so do we, rather than find no items in a feed that has them.
     stray = [child for child in root if child is not channel and _split(child.tag) == (None, "item")]
     overflow: list[Any] = []
+    dc_title = None
     for child in [*channel, *stray]:
         ns, local = _split(child.tag)
         if local == "item" and ns is None:
@@ -764,6 +900,9 @@ def _parse_rss(doc: _Doc, max_items: int) -> _Feed:
             feed.ttl_s = _minutes(doc.text(child))
         elif (ns is None and local == "language") or (ns in (NS_DC, NS_DC_HTTPS) and local == "language"):
             feed.language = feed.language or _plain(doc.text(child))
+        elif ns in (NS_DC, NS_DC_HTTPS) and local == "title":
+            dc_title = dc_title or _plain(doc.text(child))
+    feed.title = feed.title or dc_title  # as feedparser names a channel that has only a dc:title
     if overflow:
         _keep_newest(feed, overflow, lambda el: _rss_item(doc, el), max_items)
     return feed
@@ -812,10 +951,7 @@ def _atom_text(doc: _Doc, el: Any) -> tuple[str | None, bool]:
     if kind == "xhtml":
         div = next((c for c in el if _split(c.tag)[1] == "div"), None)
         target = div if div is not None else el
-        parts = [html.escape(target.text or "", quote=False)]  # lxml unescaped it; it is markup again
-        parts.extend(etree.tostring(child, encoding="unicode", with_tail=True) for child in target)
-        inner = "".join(parts).strip()
-        return inner or None, True
+        return _xhtml_inner(target), True
     if kind in ("html", "text/html"):
         return doc.text(el), True
     if kind in ("text", "text/plain"):
@@ -829,20 +965,42 @@ def _atom_text(doc: _Doc, el: Any) -> tuple[str | None, bool]:
     return value, bool(value and _LOOKS_HTML.search(value))
 
 
+_XHTML_TAG = f"{{{NS_XHTML}}}"
+
+
+def _xhtml_inner(el: Any) -> str | None:
+    """What an XHTML container (an Atom ``<div>``, an RSS ``<xhtml:body>``) holds, as HTML."""
+    parts = [html.escape(el.text or "", quote=False)]  # lxml unescaped it; it is markup again
+    parts.extend(_xhtml_markup(child) for child in el)
+    return "".join(parts).strip() or None
+
+
+def _xhtml_markup(el: Any) -> str:
+    """An XHTML element (and its tail) as the HTML it is: without the namespace, which lxml would otherwise declare
+    on it (``<b xmlns="http://www.w3.org/1999/xhtml">``), and without its ``xhtml:`` prefix."""
+    el = copy.deepcopy(el)
+    for sub in el.iter():
+        if isinstance(sub.tag, str) and sub.tag.startswith(_XHTML_TAG):
+            sub.tag = sub.tag[len(_XHTML_TAG) :]
+    etree.cleanup_namespaces(el)
+    return str(etree.tostring(el, encoding="unicode", with_tail=True))
+
+
 def _atom_authors(doc: _Doc, el: Any) -> list[str]:
-    names: list[str] = []
-    for sub in el:
-        if _split(sub.tag)[1] == "author":
-            name = email = None
-            for part in sub:
-                plocal = _split(part.tag)[1]
-                if plocal == "name":
-                    name = doc.text(part)
-                elif plocal == "email":
-                    email = doc.text(part)
-            if name or email:
-                names.append(name or email or "")
-    return names
+    return [name for sub in el if _split(sub.tag)[1] == "author" and (name := _person(doc, sub))]
+
+
+def _person(doc: _Doc, el: Any) -> str | None:
+    """An Atom person construct (also RSS authors written as one, Hugo's ``<author><name>``): its name, else its
+    e-mail address."""
+    name = email = None
+    for part in el:
+        local = _split(part.tag)[1]
+        if local == "name":
+            name = doc.text(part)
+        elif local == "email":
+            email = doc.text(part)
+    return name or email
 
 
 def _parse_atom(doc: _Doc, max_items: int) -> _Feed:
@@ -952,7 +1110,7 @@ def _parse_json_feed(body: bytes, http_charset: str | None, max_items: int) -> _
     if values > JSON_MAX_VALUES:
         raise FeedParseError(f"JSON of {values:,} values, limit {JSON_MAX_VALUES:,}: refused unparsed")
     try:
-        doc = json.loads(body.decode(http_charset or "utf-8-sig", "replace"))
+        doc = json.loads(_decode(body, http_charset or "utf-8-sig", "replace"))
     except (ValueError, LookupError, RecursionError) as exc:
         raise FeedParseError(f"invalid JSON: {exc}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):

@@ -190,6 +190,38 @@ def test_declared_latin_charsets_decode(corpus: Path, path: str) -> None:
     assert not text.isascii()
 
 
+@pytest.mark.parametrize(
+    ("declaration", "headers"),
+    [
+        (b'<?xml version="1.0" encoding="iso-8859-1"?>', None),
+        (b'<?xml version="1.0" encoding="ISO_8859-1"?>', None),
+        (b'<?xml version="1.0" encoding="us-ascii"?>', None),
+        (b"", {"Content-Type": "application/rss+xml; charset=latin1"}),
+    ],
+)
+def test_a_latin_1_label_on_windows_1252_bytes_reads_them_as_windows_1252(
+    declaration: bytes, headers: dict[str, str] | None
+) -> None:
+    """An ISO-8859-1 (or ASCII) label means windows-1252, as browsers and feedparser read it (WHATWG Encoding):
+    bytes 0x80-0x9F are dashes and quotes there, invisible C1 controls in ISO-8859-1 (davidbau.com's feed)."""
+    xml = '<rss version="2.0"><channel><item><title>Cooler—a “quote”</title><description>It’s 5 €</description>'
+    body = declaration + (xml + "</item></channel></rss>").encode("cp1252")
+    parsed = parse_feed(body, feed_url=FEED_URL, headers=headers)
+    [article] = parsed.articles
+    assert (article.title, article.summary) == ("Cooler—a “quote”", "It’s 5 €")
+
+
+def test_a_latin_1_feed_with_windows_1252_dashes_agrees_with_feedparser(corpus: Path) -> None:
+    """davidbau.com declares ISO-8859-1 and writes em dashes as byte 0x97: its texts hold no C1 controls, and
+    match feedparser's."""
+    body = gzip.decompress((corpus / "feeds/fastfeedparser/benchmark_data/a4911bd5d9977a79.gz").read_bytes())
+    ours = parse_feed(body, feed_url="https://davidbau.com/index.rdf")
+    theirs = feedparser.parse(io.BytesIO(body), sanitize_html=False, resolve_relative_uris=False).entries
+    text = _all_text(ours)
+    assert "\u2014" in text and not re.search("[\x80-\x9f]", text)
+    assert [(a.title, a.summary) for a in ours.articles] == [(e.title, e.summary) for e in theirs]
+
+
 def test_every_miniflux_file_parses_or_fails_cleanly(corpus: Path) -> None:
     """Every miniflux reader fixture gives a ParsedFeed or a FeedError."""
     for path in sorted((corpus / MINIFLUX).rglob("*")):
@@ -263,7 +295,9 @@ def test_an_oldest_first_real_feed_over_the_cap_keeps_its_newest_items(corpus: P
 def _dated_entries(kind: str, order: range) -> bytes:
     day = "2026-11-{:02d}T10:00:00Z"
     if kind == "atom":
-        entries = "".join(f"<entry><id>e{i}</id><title>T{i}</title><updated>{day.format(i)}</updated></entry>" for i in order)
+        entries = "".join(
+            f"<entry><id>e{i}</id><title>T{i}</title><updated>{day.format(i)}</updated></entry>" for i in order
+        )
         return f'<feed xmlns="http://www.w3.org/2005/Atom"><title>F</title>{entries}</feed>'.encode()
     if kind == "json":
         items = [{"id": f"e{i}", "title": f"T{i}", "date_published": day.format(i)} for i in order]
@@ -340,6 +374,18 @@ def test_atom_entry_fields_and_inherited_author() -> None:
     assert a.authors == ["Feed Author"]
     assert a.content_type == "html" and "<p" in a.content and "Body &amp; more" in a.content
     assert a.summary == "S"
+
+
+def test_atom_xhtml_text_is_markup_without_namespace_declarations() -> None:
+    """type="xhtml" content and summaries come out as the HTML written (feedparser's wellformed/atom10
+    entry_content_inline_markup), not with the XHTML namespace declared on every element."""
+    body = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>tag:e,1</id>
+<summary type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">Example <b>Atom</b></div></summary>
+<content type="xhtml"><xhtml:div xmlns:xhtml="http://www.w3.org/1999/xhtml"><xhtml:p>A <xhtml:a href="/x">link</xhtml:a>
+</xhtml:p></xhtml:div></content></entry></feed>"""
+    (a,) = parse_feed(body, feed_url=FEED_URL).articles
+    assert a.summary == "Example <b>Atom</b>"
+    assert a.content == '<p>A <a href="/x">link</a>\n</p>'
 
 
 @pytest.mark.parametrize("version", ["https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1"])
@@ -531,6 +577,89 @@ def test_a_big_body_only_the_fallback_could_read_is_refused_without_feeding_it_t
     assert "too large" not in str(small.value)
 
 
+_DC = 'xmlns:dc="http://purl.org/dc/elements/1.1/"'
+_DCTERMS = 'xmlns:dcterms="http://purl.org/dc/terms/"'
+_ITUNES_OLD = 'xmlns:itunes="http://www.itunes.com/DTDs/PodCast-1.0.dtd"'
+
+
+@pytest.mark.parametrize(
+    ("namespaces", "item", "field", "expected"),
+    [
+        # feedparser's own test files (wellformed/rss, wellformed/itunes): what their Expect lines say
+        ("", "<author>Example editor (me@example.com)</author>", "authors", ["Example editor"]),
+        (_DC, "<dc:creator>Example editor (me@example.com)</dc:creator>", "authors", ["Example editor"]),
+        ("", "<author>me@example.com (Example editor)</author>", "authors", ["Example editor"]),
+        (_ITUNES_OLD, "<itunes:author>Mark Pilgrim</itunes:author>", "authors", ["Mark Pilgrim"]),
+        ('xmlns:itunes="http://www.itunes.com/DTDs/Podcast-1.0.dtd"', "<itunes:author>M P</itunes:author>",
+         "authors", ["M P"]),
+        (_DC, "<dc:description>Example description</dc:description>", "summary", "Example description"),
+        (_ITUNES_OLD, "<itunes:summary>Example summary</itunes:summary>", "summary", "Example summary"),
+        ('xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"', "<itunes:summary>S</itunes:summary>",
+         "summary", "S"),
+        (_DCTERMS, "<dcterms:issued>2003-12-31T10:14:55Z</dcterms:issued>", "published_at", "2003-12-31T10:14:55Z"),
+        (_DCTERMS, "<dcterms:created>2003-12-31T10:14:55Z</dcterms:created>", "published_at", "2003-12-31T10:14:55Z"),
+        (_DCTERMS, "<dcterms:modified>2003-12-31T10:14:55Z</dcterms:modified>", "published_at",
+         "2003-12-31T10:14:55Z"),
+        ("", '<body xmlns="http://www.w3.org/1999/xhtml">\n<p>Example <b>content</b></p>\n</body>', "content",
+         "<p>Example <b>content</b></p>"),
+        # Hugo's <author><name>…</name></author> (postgis.net), an atom:author in an RSS item
+        ("", "<author><name>Regina Obe</name></author>", "authors", ["Regina Obe"]),
+        ("", "<author><name>R O</name><email>r@example.com</email></author>", "authors", ["R O"]),
+        ('xmlns:atom="http://www.w3.org/2005/Atom"', "<atom:author><atom:name>John Doe</atom:name>"
+         "<atom:email>john@example.com</atom:email></atom:author>", "authors", ["John Doe"]),
+        # the item's own elements still come first
+        (_DC, "<description>Own</description><dc:description>DC</dc:description>", "summary", "Own"),
+        (_DCTERMS, "<dcterms:modified>2003-12-31T10:14:55Z</dcterms:modified><pubDate>Thu, 01 Jan 2004 19:48:21 GMT"
+         "</pubDate>", "published_at", "Thu, 01 Jan 2004 19:48:21 GMT"),
+    ],
+)  # fmt: skip
+def test_rss_item_fields_fall_back_as_feedparser_reads_them(
+    namespaces: str, item: str, field: str, expected: object
+) -> None:
+    """An RSS item's author as "name (e-mail)" or as a <name> element, an atom:author, iTunes elements under the
+    old ``DTDs/PodCast`` namespace that real podcasts still declare, dc:description and itunes:summary for a
+    missing description, Dublin Core terms dates for a missing pubDate, an XHTML body as the item's content: read
+    as feedparser reads them."""
+    body = f'<rss version="2.0" {namespaces}><channel><title>T</title><item><link>https://e.example/a</link>{item}'
+    parsed = parse_feed(f"{body}</item></channel></rss>".encode(), feed_url=FEED_URL)
+    assert parsed.parser == "fast"
+    assert getattr(parsed.articles[0], field) == expected
+
+
+@pytest.mark.parametrize(
+    ("channel", "title"),
+    [
+        ("<dc:title>DC Title</dc:title>", "DC Title"),
+        ("<dc:title>DC Title</dc:title><title>Own</title>", "Own"),
+        ("<title>Own</title><dc:title>DC Title</dc:title>", "Own"),
+    ],
+)
+def test_an_rss_channel_without_a_title_is_named_by_its_dc_title(channel: str, title: str) -> None:
+    """A channel's dc:title names the feed where it has no <title> (gofeed's feed_fallbacks_-_rss_channel_dc,
+    and feedparser): the source of its articles is then named, not left blank."""
+    body = (f'<rss version="2.0" {_DC}><channel>{channel}<item><title>a</title><link>https://e.example/a</link>'
+            "</item></channel></rss>")  # fmt: skip
+    parsed = parse_feed(body.encode(), feed_url=FEED_URL)
+    assert parsed.title == title and parsed.articles[0].source.name == title
+
+
+def test_rss_relative_links_resolve_against_xml_base() -> None:
+    """xml:base on <rss>, <channel> or an item is the base of an item's relative link (XML Base; feedparser and
+    gofeed's rss_channel_item_xml_base), before the feed's own address; absolute links stay as written."""
+    body = (b'<rss version="2.0" xml:base="http://example.org/feeds/"><channel><title>T</title>'
+            b"<item><title>a</title><link>post/1</link></item>"
+            b'<item xml:base="/blog/"><title>b</title><link>post/2</link></item>'
+            b"<item><title>c</title><link>https://other.example/3</link></item></channel></rss>")  # fmt: skip
+    parsed = parse_feed(body, feed_url=FEED_URL)
+    assert [a.url for a in parsed.articles] == [
+        "http://example.org/feeds/post/1",
+        "http://example.org/blog/post/2",
+        "https://other.example/3",
+    ]
+    relative = body.replace(b"http://example.org/feeds/", b"/feeds/")  # a relative base rests on the feed's address
+    assert parse_feed(relative, feed_url=FEED_URL).articles[0].url == "https://example.com/feeds/post/1"
+
+
 def test_rss_items_after_the_channel_are_read() -> None:
     """Items beside <channel> rather than inside it (feedparser reads them there too) are not lost."""
     body = (b'<rss version="2.0"><channel><title>T</title><link>https://x.example/</link>'
@@ -679,8 +808,8 @@ def test_an_oldest_first_feed_over_the_element_bound_keeps_its_last_items() -> N
 
 
 def test_a_feed_over_the_element_bound_with_items_beside_its_channel_still_yields_its_first_items() -> None:
-    """Items on both sides of </channel>, past the bound: the cut takes </channel> with it, and the document is
-    still read (its first items kept) rather than refused."""
+    """Items on both sides of </channel>, past the bound: the cut takes the items on both sides and leaves
+    </channel> where it was, and the document is read (its first items kept) rather than refused."""
     parsed = parse_feed(_many_items(30_000, after_channel=30_000), feed_url=FEED_URL)
     assert [a.title for a in parsed.articles][:FEED_MAX_ITEMS] == [f"Story {i}" for i in range(FEED_MAX_ITEMS)]
 
