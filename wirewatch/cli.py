@@ -7,19 +7,24 @@ Every command takes ``-c FILE`` (or ``WIREWATCH_CONFIG``); every config key can 
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
+import io
 import json
+import os
 import re
+import select
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 import redis
+from rich.cells import cell_len
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -45,12 +50,52 @@ config_option = click.option(
 )  # fmt: skip
 
 
+class _Console(Console):
+    """Rich's console, with a reader that stops early left to ``main`` (rich's own answer is exit 1)."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def _console() -> Console:
     """Rich output; off a terminal it is not squeezed into 80 columns."""
-    console = Console()
+    console = _Console()
     if not console.is_terminal:
-        console = Console(width=160)
+        console = _Console(width=160)
     return console
+
+
+def reader_gone() -> bool:
+    """Whether stdout is a pipe (or socket) whose reader has closed it, as ``head`` does once it has its lines."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), 0)  # POLLERR and POLLHUP are reported without being asked for
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's captured output), or closed
+        return False
+
+
+def _whole_writes() -> None:
+    """A stdout that writes all it is given, or raises. Under PYTHONUNBUFFERED (or ``-u``; the Docker image sets
+    it) stdout writes straight to its file, and a write the pipe takes only part of (its reader gone midway) is
+    cut short without a word: ``stories | head -1`` exited 0. A buffer under it writes all or raises; line
+    buffering keeps each line as prompt as unbuffered."""
+    stdout = sys.stdout
+    if isinstance(stdout, io.TextIOWrapper) and isinstance(stdout.buffer, io.RawIOBase):
+        whole = io.BufferedWriter(io.FileIO(stdout.fileno(), "w", closefd=False))  # sys.__stdout__ keeps fd 1
+        sys.stdout = io.TextIOWrapper(whole, encoding=stdout.encoding, errors=stdout.errors, line_buffering=True)
+
+
+def _die_of(signum: signal.Signals) -> NoReturn:
+    """End killed by ``signum``, as ``cat`` or ``git log`` end when their reader stops early (SIGPIPE: 141 under
+    ``set -o pipefail``) or on Ctrl-C (SIGINT: 130, and a shell script's loop stops too), quietly, after every
+    cleanup has run (the command's ``with`` blocks have unwound: an embedded Redis is stopped). Its default
+    action is let through only now: SIGPIPE's left on all along (Python ignores it), a broken connection to Redis
+    or a webhook would kill the process mid-write (the note on SIGPIPE in Python's ``signal`` docs). Dying of
+    the signal, nothing is flushed again into a closed pipe."""
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+    os._exit(128 + signum)  # not reached: the signal ends the process before kill returns
 
 
 # Characters that act on a terminal instead of showing: C0 and C1 controls (ESC and CSI start escape
@@ -125,6 +170,21 @@ class _Commands(click.Group):
             self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a reader of stdout that stopped early ends it as SIGPIPE would, and Ctrl-C as SIGINT
+        would (click exits 1 for both, the status of a real error)."""
+        _whole_writes()
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # what is still buffered fails here, not in the interpreter's last flush
+            return result
+        except BrokenPipeError:
+            if not reader_gone():  # a socket's broken pipe, not stdout's: an error like any other
+                raise
+            _die_of(signal.SIGPIPE)
+        except KeyboardInterrupt:  # click says "Aborted!" and exits 1, the status of an error; `--follow` and
+            _die_of(signal.SIGINT)  # `run` end on Ctrl-C with 0 of their own accord
+
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wirewatch")
@@ -165,10 +225,7 @@ def _summary(console: Console, runner: Any, elapsed: float, show: int = 10) -> N
         table.add_row("[red]not settled[/red]", str(len(tally.unsettled)))
     console.print(table)
     if tally.emitted:
-        events = Table(title="new events", title_justify="left")
-        for column in ("id", "title", "source", "lang", "words", "published"):
-            events.add_column(column, overflow="ellipsis", no_wrap=column != "title",
-                              min_width=30 if column == "title" else None)
+        rows = []
         for article_id in list(tally.emitted)[:show]:
             raw = client.get(c.article_key(article_id))
             if not raw:
@@ -176,8 +233,12 @@ def _summary(console: Console, runner: Any, elapsed: float, show: int = 10) -> N
             e = json.loads(raw)
             row = (e["id"], e["title"], e["source"].get("name") or e["source"].get("domain"), e.get("language"),
                    e["word_count"], e.get("published_at"))  # fmt: skip
-            events.add_row(*map(_cell, row))
-        console.print(events)
+            rows.append(list(map(_cell, row)))
+        if rows:
+            columns = ["id", "title", "source", "lang", "words", "published"]
+            events = fitted_table(columns, rows, console.width, edge=True)
+            events.title, events.title_justify = "new events", "left"
+            console.print(events)
         if len(tally.emitted) > show:
             console.print(f"… and {len(tally.emitted) - show} more: wirewatch events")
 
@@ -232,8 +293,10 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
                 return
             console.print(f"wirewatch {__version__}: watching {len(settings.inbox)} inbox folder(s) and "
                           f"{len(settings.feeds)} configured feed(s); Ctrl-C stops.")  # fmt: skip
-            with _http_for_run(settings, runner.redis_url, console, runner.tally.unsettled.update), \
-                    contextlib.suppress(KeyboardInterrupt):
+            with (
+                _http_for_run(settings, runner.redis_url, console, runner.tally.unsettled.update),
+                contextlib.suppress(KeyboardInterrupt),
+            ):
                 runner.watch()
             runner.stop_workers()
             _summary(console, runner, time.monotonic() - begun)
@@ -391,12 +454,7 @@ def _print_entries(console: Console, entries: list[dict[str, Any]], as_json: boo
         return
     if not entries:
         return
-    table = Table(show_edge=False)
-    for column in columns:
-        if column == "title":
-            table.add_column(column, min_width=30, ratio=1)
-        else:
-            table.add_column(column, no_wrap=True)
+    rows = []
     for entry in entries:
         row = []
         for column in columns:
@@ -404,8 +462,61 @@ def _print_entries(console: Console, entries: list[dict[str, Any]], as_json: boo
             if column == "source" and isinstance(value, dict):
                 value = value.get("name") or value.get("domain")
             row.append(_cell(value))
-        table.add_row(*row)
-    console.print(table)
+        rows.append(row)
+    console.print(fitted_table(columns, rows, console.width))
+
+
+TITLE_MIN_WIDTH = 30  # a title (a reason, a feed's URL) keeps this many columns: lesser columns give way first
+NAME_WIDTHS = (10, 24)  # a source, subscription or matched terms beside it: cut with "…" to within these
+NAMES = frozenset({"source", "sources", "subscription", "matched", "name"})
+# Times, ids (copied into the next command), counts and statuses: shown whole, or left out.
+WHOLE = frozenset({"ingested_at", "last_seen", "created_at", "at", "id", "story_id", "delivery_id", "language",
+                   "word_count", "article_count", "retryable", "status", "every", "last success", "next poll",
+                   "errors", "items", "lang", "words", "published"})  # fmt: skip
+# Columns a table leaves out on a terminal too narrow for them beside the title, the first to go first.
+DROPPABLE = ("word_count", "words", "language", "lang", "article_count", "retryable", "matched", "notes", "items",
+             "errors", "last success", "every", "published", "source", "sources", "subscription", "name")  # fmt: skip
+
+
+def fitted_table(columns: list[str], rows: list[list[Text]], width: int, flex: str | None = None,
+                 edge: bool = False) -> Table:  # fmt: skip
+    """A table of ``width`` columns at most that shows its ``flex`` column (the title, else a reason; wrapped, and
+    a URL folded) in ``TITLE_MIN_WIDTH`` or more and keeps ids and times whole: names beside it are cut with "…",
+    and on a narrow terminal the lesser columns are left out. (Left to rich, the title went first: on 80 columns
+    it was cropped off the right edge altogether, ids cut to "e0…".) ``edge``: a box around it."""
+    flex = flex or ("title" if "title" in columns else "reason" if "reason" in columns else None)
+    natural = {c: max(cell_len(c), *(cell_len(row[i].plain) for row in rows)) for i, c in enumerate(columns)}
+    least = {c: natural[c] if c in WHOLE else min(natural[c], TITLE_MIN_WIDTH if c == flex else NAME_WIDTHS[0])
+             for c in columns}  # fmt: skip
+
+    def spare(shown: list[str]) -> int:  # padding of 1 on each side of a cell, a rule between two (and edges)
+        return width - (3 * len(shown) + (1 if edge else -1)) - sum(least[c] for c in shown)
+
+    shown = list(columns)
+    for column in DROPPABLE:
+        if spare(shown) >= 0:
+            break
+        if column in shown:
+            shown.remove(column)
+    room, widths = max(spare(shown), 0), {}
+    # Room left goes to the names (up to 24), then the flex column (which rich gives the rest), then the others.
+    for column in sorted(shown, key=lambda c: (c not in NAMES, c != flex)):
+        if column in WHOLE:
+            continue
+        most = min(natural[column], NAME_WIDTHS[1]) if column in NAMES else natural[column]
+        grow = min(room, max(most - least[column], 0))
+        widths[column], room = least[column] + grow, room - grow
+    table = Table(show_edge=edge)
+    for column in shown:
+        if column == flex:
+            table.add_column(column, min_width=least[column], overflow="fold" if column == "url" else "ellipsis")
+        elif column in WHOLE:
+            table.add_column(column, no_wrap=True, min_width=natural[column])
+        else:
+            table.add_column(column, no_wrap=True, overflow="ellipsis", width=widths[column])
+    for row in rows:
+        table.add_row(*(cell for cell, column in zip(row, columns, strict=True) if column in shown))
+    return table
 
 
 def _events_of(entries: list[Entry]) -> list[dict[str, Any]]:
@@ -457,11 +568,14 @@ def _read_stream(client: redis.Redis, stream: str, limit: int) -> list[dict[str,
 
 
 def _tail(client: redis.Redis, stream: str, after: str, emit: Callable[[list[dict[str, Any]]], None]) -> None:
-    """Print what is appended after ``after`` until Ctrl-C. A Redis that goes away (restart, failover) is
-    waited for, and reading resumes after the last entry printed: nothing is missed or printed twice."""
+    """Print what is appended after ``after`` until Ctrl-C, or until the reader of stdout is gone. A Redis that
+    goes away (restart, failover) is waited for, and reading resumes after the last entry printed: nothing is
+    missed or printed twice."""
     lost_at: float | None = None
     try:
         while True:
+            if reader_gone():  # as `tail -f | head -1` ends: not at the next write only, which may never come
+                raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
             try:
                 reply: list[tuple[str, list[Entry]]] = client.xread(  # type: ignore[assignment]
                     {stream: after}, block=FOLLOW_BLOCK_MS, count=READ_CHUNK
@@ -625,7 +739,8 @@ def dead(ctx: click.Context, config_file: str | None, as_json: bool, limit: int)
     with _redis(settings) as client:
         raw: list[tuple[str, dict[str, str]]] = (
             list(reversed(client.xrevrange(c.DEAD_STREAM, count=min(limit, REDIS_MAX_COUNT))))  # type: ignore[arg-type,assignment]
-            if limit > 0 else client.xrange(c.DEAD_STREAM)
+            if limit > 0
+            else client.xrange(c.DEAD_STREAM)
         )
         waiting = set(client.hkeys(c.DEAD_PAYLOAD))
     entries = [{**fields, "retryable": fields.get("delivery_id") in waiting} for _, fields in raw]

@@ -125,8 +125,8 @@ def list_(config_file: str | None, as_json: bool) -> None:
         click.echo("no subscriptions")
         return
     table = Table(show_edge=False)
-    for column in ("name", "id", "query", "webhook"):
-        table.add_column(column, overflow="fold")
+    for column in ("name", "id", "query", "webhook"):  # the id, which `remove` takes, on one line (it was split)
+        table.add_column(column, overflow="fold", no_wrap=column == "id")
     for sub in subs:
         webhook = _cell(sub.webhook)
         record = off.get(sub.id) if sub.webhook else None

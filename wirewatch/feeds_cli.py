@@ -14,12 +14,11 @@ from pathlib import Path
 
 import click
 from pydantic import ValidationError
-from rich.table import Table
 
 from producers.feed_service import OPMLError, read_opml, write_opml
 from producers.schedule import FeedRecord, FeedSchedule, feed_url
 from wirewatch import constants as c
-from wirewatch.cli import _cell, _console, _load, _redis, config_option
+from wirewatch.cli import _cell, _console, _load, _redis, config_option, fitted_table
 from wirewatch.settings import FeedSource, parse_duration
 
 
@@ -160,9 +159,8 @@ def list_(config_file: str | None, as_json: bool) -> None:
             click.echo(json.dumps(row))
         return
     now = time.time()
-    table = Table(title=f"{len(records)} feeds", title_justify="left")
-    for column in ("url", "name", "status", "every", "last success", "next poll", "errors", "items", "notes"):
-        table.add_column(column, overflow="fold" if column in ("url", "notes") else "ellipsis")
+    columns = ["url", "name", "status", "every", "last success", "next poll", "errors", "items", "notes"]
+    rows = []
     for r in records:
         s = r.state
         status = s.last_status if not r.last_error_kind else f"{s.last_status}:{r.last_error_kind}"
@@ -171,11 +169,17 @@ def list_(config_file: str | None, as_json: bool) -> None:
         elif r.quiet:
             status = f"{status} (quiet)"
         # A feed's name is its own title (from outside): shown as written, never read as rich markup.
-        table.add_row(_cell(s.url), _cell(s.name), _cell(status, style="red" if r.broken else ""),
-                      f"{_span(s.interval_s)} (≥ {_span(r.floor_s)})", _ago(s.last_success_at, now),
-                      _ago(s.next_poll_at, now), str(s.error_streak), str(s.items_seen),
-                      _cell(_notes(r, now)))  # fmt: skip
-    _console().print(table)
+        rows.append([_cell(s.url), _cell(s.name), _cell(status, style="red" if r.broken else ""),
+                     _cell(f"{_span(s.interval_s)} (≥ {_span(r.floor_s)})"), _cell(_ago(s.last_success_at, now)),
+                     _cell(_ago(s.next_poll_at, now)), _cell(s.error_streak), _cell(s.items_seen),
+                     _cell(_notes(r, now))])  # fmt: skip
+    console = _console()
+    if not rows:
+        console.print("0 feeds")
+        return
+    table = fitted_table(columns, rows, console.width, flex="url")
+    table.title, table.title_justify = f"{len(records)} feeds", "left"
+    console.print(table)
 
 
 _HINT_NAMES = {"ttl": "<ttl>", "max_age": "max-age"}
