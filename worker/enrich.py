@@ -18,7 +18,7 @@ from schemas import Entity
 from worker import lexicon
 from worker.entities import DEFAULT_BACKEND, extract_entities
 from worker.geo import countries_for
-from worker.keywords import KEYWORDS_MAX_CHARS, extract_keywords, tokenize
+from worker.keywords import KEYWORDS_MAX_CHARS, extract_keywords, multiword_places, tokenize
 from worker.keywords import count_words as count_tokens
 from worker.lexicon import words
 from worker.parse import ParsedArticle
@@ -141,6 +141,7 @@ def warm_up(entity_backend: str = DEFAULT_BACKEND) -> float:
                  lexicon.given_names, lexicon.surnames, _identifier):  # fmt: skip
         load()
     enrich(_WARM_UP, entity_backend)
+    multiword_places()  # the gazetteer's place names holding a stop word, filtered per language from these
     return time.perf_counter() - started
 
 
