@@ -1,15 +1,18 @@
 """Summary: the article's lede, two or three clean sentences.
 
 News puts what matters first, so the lede is the summary a reader expects; what takes care is "clean":
-captions ("1 / 2 … (AFP Photo/Handout)"), datelines ("WASHINGTON (Reuters) -"), bylines, image credits and
-headings are skipped, sentences are cut at real ends (not after "Mr." or "U.S."), and a summary stops
-growing at ~400 characters once it has two sentences.
+captions ("1 / 2 … (AFP Photo/Handout)", "… (AP Photo/Evan Vucci)"), datelines ("WASHINGTON (Reuters) -",
+"(CNN)", "NEW DELHI:"), bylines, image credits, headings, list items and the site's own notices (reprint terms,
+affiliate disclosures) are skipped, sentences are cut at real ends (not after "Mr.", "U.S.", "(Nov. 18)" or an
+ellipsis inside a sentence), a sentence that only repeats the headline is left out (the reader has the
+headline), lines a page hard-wrapped mid-sentence are read as one, and a summary stops growing at ~400
+characters once it has two sentences (a single sentence over 600 is cut after a word and ends with "…").
 """
 
 from __future__ import annotations
 
-import itertools
 import re
+from collections.abc import Iterator
 
 from worker.lexicon import words
 
@@ -48,24 +51,73 @@ _MONTHS = words(
     Januar Jänner Februar Feber März April Mai Juni Juli August September Oktober November Dezember Jan Feb Mär Apr
     Jun Jul Aug Sep Sept Okt Nov Dez January February March May June July October December"""
 )
-# Sentence ends: Latin and Arabic (؟) marks before a space, and the full-width (。！？), Urdu (۔) and Devanagari (।)
-# ones anywhere.
-_SENTENCE_END = re.compile(r"[.!?…。！？؟]+[\"'”’)\]]*(?=\s|$)|[。！？؟۔।]")
+# A German number with a full stop after one of these is an ordinal: "zum 6. Mal", "am 3. Tag", "der 1. FC".
+_ORDINAL_LEADS = words("am an ab bis im in vom zum zur beim den dem der des die das seit")
+# Sentence ends: Latin and Arabic (؟) marks before a space; the full-width (。！？), Urdu (۔) and Devanagari (।)
+# ones anywhere, with the closing quotes after them (“……？”, 「……。」; of ASCII '"', which also opens, one); and a
+# full stop straight before the next sentence's capitalised word, as pages glue them ("on Wednesday.The
+# stabbing"; not code's "Substitute.For<ILogger>()").
+_SENTENCE_END = re.compile(
+    r"[.!?…。！？؟]+(?:[\"'”’)\]」』）]*(?=\s|$)|(?<=[a-zß-ÿ]{2}[.!?])(?=[A-ZÀ-Þ][a-zß-ÿ]*[\s,:]))"
+    r"|[。！？؟۔।][”’」』）)\]]*\"?"
+)
+_CLOSING_QUOTES = "\"'”’)]」』）"
 # Full-width sentence ends: Chinese and Japanese write the next sentence straight after them, with no space.
 _UNSPACED_ENDS = ("。", "！", "？")
+# Marks that end a line's sentence: a line after one of them is a new sentence even in lower case.
+_ENDS = (".", "!", "?", "…", "。", "！", "？", "؟", "۔", "।")
 # A dateline is followed by its sentence's capital: "Dee Dee Myers — a White House press secretary — is
 # exiting" opens with the sentence's subject and an aside, which is no dateline.
-# Wire copy dates its dateline and may name several cities: "WASHINGTON/GENEVA/DUBAI, Feb 17 (Reuters) - ".
+# Wire copy dates its dateline and may name several cities: "WASHINGTON/GENEVA/DUBAI, Feb 17 (Reuters) - ";
+# Xinhua writes "--", EFE "(EFE).-", CNN glues its tag to the first word ("(CNN)President", "Hong Kong (CNN
+# Business)A"), and Indian papers end a city in capitals with a colon ("NEW DELHI: Their …").
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Za-z.'/-]*(?:[ ,]+(?:[A-Z][A-Za-z.'/-]*|\d{1,2}\b)){0,5}[ ,]*(?:\([^)]{1,40}\))?|\([^)]{1,40}\))"
-    r"[ ]*[-–—][ ]+(?=[^a-z])"
+    r"(?:[ ]*\.?[ ]*(?:--|[-–—])[ ]+(?=[^a-z])|(?<=\))(?=[A-Z\"“]))"
+    r"|^[A-Z][A-Z.'/-]+(?:[ ,]+[A-Z][A-Z.'/-]+){0,3}:[ ]+(?=[A-Z\"“])"
 )
 _JUNK_LINE = re.compile(
     r"^(?:\d+\s*/\s*\d+|image:|photo:|picture:|credit:|caption:|file photo|advertisement|read more|"
     r"share this|follow us|subscribe|sign up|related:|by\s+[A-Z])",
     re.IGNORECASE,
 )
+# Sentences that are the site talking, not the article: reprint terms, rights lines, prompts, affiliate disclosures.
+_JUNK_SENTENCE = re.compile(
+    r"^(?:this copy is for your personal|to order presentation-ready copies|all rights reserved|copyright\b|©|"
+    r"click here|sign up for|subscribe to|abonnieren sie|this (?:article|story) (?:was|is|has been) (?:originally )?"
+    r"published|this (?:post|article|page|story) (?:contains|may contain|includes) (?:affiliate|references|links)|"
+    r"we may (?:receive|earn) (?:a )?(?:compensation|commission)|we recommend the best products|"
+    r"this shop has been compensated|all opinions (?:are|expressed are) (?:mine|my own|our own)|terms apply|"
+    r"for an explanation of our advertising policy|read our (?:advertiser|affiliate) disclosure)",
+    re.IGNORECASE,
+)
+# A photo credit in brackets marks a caption: "(AP Photo/Evan Vucci)", "(Foto: … via REUTERS)", "(Photo by …/Getty
+# Images)", "(Image credit: NASA)".
+_CREDIT = re.compile(
+    r"(?:photo|foto|image|bild|picture|photograph)\b(?: credit)?\s*[:/]|(?:photo|foto) by\b|getty images",
+    re.IGNORECASE,
+)
+# How a line that is no part of the lede opens: a heading, a list item, a table row.
+_STRUCTURE = ("#", "- ", "* ", "|", "•", "·", "▪", "►", "●")
+# An ad slot's label on a line of its own, where a page may cut a paragraph (even a sentence) in two.
+_AD_MARKER = re.compile(
+    r"(?:advertisement|anzeige|werbung|publicité|publicidad|pubblicità|reklama|"
+    r"(?:story|article) continues below(?: advertisement)?|continue reading below)\W*",
+    re.IGNORECASE,
+)
+# Words a heading does not end with: a line that stops at one goes on in the next ("who in 2008 won the" /
+# "Africa Movie Academy Award"), in the languages the corpus has most.
+_RUNS_ON = words(
+    """
+    the a an of to in and or for with by at from on as that which who whose than
+    der die das den dem des und oder mit von zu für auf ein eine einen einem
+    el la los las del y con por para que un una le les du des et avec pour au aux
+    o os da dos das em com um uma il lo gli di della che"""
+)
+# How a line of code ends ("{", "var x = f();"): no prose runs on from it.
+_CODE_ENDS = "{}[];=>"
 _SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"\W+")
 _WORDS_MIN = 5
 
 
@@ -82,12 +134,15 @@ def _sentences(paragraph: str, language: str | None = None) -> list[str]:
         if _inside_quotation(paragraph, start, end):
             continue  # “Meth. We’re on it.” awareness campaign …: a quoted slogan's full stop
         lower_next = paragraph[end : end + 2].strip()[:1].islower()
-        if match.group()[-1] in "\"”" and lower_next:
+        if match.group()[-1] in '"”' and lower_next:
             continue  # … on it.” awareness campaign: the quotation closes inside the sentence
         if cased_rules and match.group()[0] in ".!?…" and lower_next:
             continue  # "bzw. die", "3,1 proc. w marcu", "Warum? fragte er": no sentence opens in lower case
+        if lower_next and match.group().startswith(("…", "..")):
+            continue  # "the plan was … not going to work": a pause, in English too
         before = paragraph[start : match.start()]
-        last_word = before.rsplit(None, 1)[-1] if before.strip() else ""
+        # The word before the mark, without the bracket or quote it may open with: "(Nov. 18)", '"Dr. Alvarez'.
+        last_word = before.rsplit(None, 1)[-1].lstrip("([{\"'“‘«„") if before.strip() else ""
         if match.group() == ".":
             if last_word.lower() in abbreviations:
                 continue  # "Mr. Smith", "Nr. 53"
@@ -96,6 +151,9 @@ def _sentences(paragraph: str, language: str | None = None) -> list[str]:
                 following = paragraph[end : end + 20].split(None, 1)
                 if following and (following[0].rstrip(",;:)") in _MONTHS or following[0][0].islower()):
                     continue
+                previous = before[: len(before) - len(last_word)].rsplit(None, 1)
+                if cased_rules and previous and previous[-1].lower() in _ORDINAL_LEADS:
+                    continue  # "zum 6. Mal statt", "der 1. FC Köln"
             initial = len(last_word) == 1 and (last_word.isupper() or (cased_rules and last_word.isalpha()))
             if initial or "." in last_word:
                 # "U.S. Senate" goes on, "in the U.S. The President" ends: only a sentence opener ends it.
@@ -119,44 +177,124 @@ def _inside_quotation(paragraph: str, start: int, end: int) -> bool:
     return piece.count('"') % 2 == 1 and '"' in paragraph[end:]
 
 
-def _clean(sentence: str) -> str | None:
+def _clean(sentence: str, title_key: str) -> str | None:
+    """The sentence with its spaces collapsed, or None when it is no lede sentence: too short, cut off, a site's
+    notice, or (``title_key``: the headline's ``_key`` between spaces) the headline again."""
     sentence = _SPACES.sub(" ", sentence).strip()
     if len(sentence.split()) < _WORDS_MIN and not re.search(r"[\u3000-\u9fff]", sentence):
         return None
     if not _SENTENCE_END.search(sentence[-3:]):
         return None  # a heading, a caption, a cut-off line
+    if _JUNK_SENTENCE.match(sentence) or _captioned(sentence) or _is_code(sentence):
+        return None
+    # (A sentence longer than the headline by more than a few marks cannot be in it: most ledes are not keyed.)
+    if title_key and len(sentence) <= len(title_key) + 8 and f" {_key(sentence)} " in title_key:
+        return None  # the headline again ("Opinion | Is Football Violence a Crime?" → "Is Football Violence a Crime?")
     return sentence
 
 
-def summarize(text: str, language: str | None, max_sentences: int = 3) -> str:
-    """The first ``max_sentences`` clean sentences of the body ('' when there are none)."""
+def _key(text: str) -> str:
+    """The text's words in lower case, one space apart: what a sentence and a headline are compared on."""
+    return _NOT_WORD.sub(" ", text.lower()).strip()
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines that can hold the lede, a line joined to the one before it where that one runs on: pages
+    hard-wrap paragraphs (``<br><br>``) mid-sentence, and a summary must not start there. Empty lines, ad labels,
+    captions, bylines, prompts, headings, list items and table rows are left out."""
+    pending = ""
+    for raw in text[:_SCAN_CHARS].splitlines():
+        line = raw.strip()
+        if not line or (len(line) < 40 and _AD_MARKER.fullmatch(line)):
+            continue  # an ad slot may cut a sentence in two: the halves still join
+        if _JUNK_LINE.match(line) or line.startswith(_STRUCTURE) or _captioned(line):
+            if pending:
+                yield pending
+            pending = ""
+        elif pending and _runs_on(pending, line):
+            pending = f"{pending} {line}"
+        else:
+            if pending:
+                yield pending
+            pending = line
+    if pending:
+        yield pending
+
+
+def _captioned(text: str) -> bool:
+    """Whether the line or sentence ends with a photo credit in brackets: a caption ("… on Monday. (AP
+    Photo/Evan Vucci)", "… en el Congreso (Foto: Natacha Pisarenko/Pool via REUTERS).")."""
+    if ")" not in text[-3:]:
+        return False
+    tail = text[-120:]
+    end = _bracketed_credit_end(tail)
+    return end >= 0 and end >= len(tail) - 2
+
+
+def _is_code(sentence: str) -> bool:
+    """Whether the "sentence" is code: it holds braces or a call ended by ";"."""
+    return "{" in sentence or "}" in sentence or ");" in sentence
+
+
+def _bracketed_credit_end(text: str) -> int:
+    """Where the first bracket holding a photo credit ends in ``text`` (-1 if none does)."""
+    if "(" not in text:
+        return -1
+    for credit in _CREDIT.finditer(text):
+        opened = text.rfind("(", 0, credit.start())
+        closed = text.find(")", credit.end())
+        if opened > text.rfind(")", 0, credit.start()) and closed >= 0:
+            return closed + 1
+    return -1
+
+
+def _runs_on(line: str, following: str) -> bool:
+    """Whether ``following`` goes on with the sentence ``line`` left open: it opens in lower case, or ``line``
+    stops at a comma or a word no heading ends with."""
+    if line.rstrip(_CLOSING_QUOTES).endswith(_ENDS) or line[-1] in _CODE_ENDS:
+        return False
+    return following[0].islower() or line.endswith(",") or line.rsplit(None, 1)[-1] in _RUNS_ON
+
+
+def summarize(text: str, language: str | None, max_sentences: int = 3, *, title: str = "") -> str:
+    """The first ``max_sentences`` clean sentences of the body ('' when there are none), none of them a repeat
+    of ``title``."""
+    title_key = f" {_key(title)} " if title.strip() else ""
     chosen: list[str] = []
     size = 0
-    for line in text[:_SCAN_CHARS].splitlines():
-        line = line.strip()
-        if not line or _JUNK_LINE.match(line) or line.startswith(("#", "- ", "* ", "|")):
-            continue
+    for line in _lines(text):
         if len(chosen) == 0:
             line = _DATELINE.sub("", line, count=1)
         for sentence in _sentences(line, language):
-            clean = _clean(sentence)
+            clean = _clean(sentence, title_key)
             if clean is None:
                 continue
             if size + len(clean) > SUMMARY_MAX_CHARS and chosen:
                 return _join(chosen)
-            chosen.append(clean[:SUMMARY_MAX_CHARS])
+            chosen.append(_bounded(clean))
             size += len(clean) + 1
             if len(chosen) >= max_sentences or (len(chosen) >= 2 and size >= SUMMARY_SOFT_CHARS):
                 return _join(chosen)
     return _join(chosen)
 
 
+def _bounded(sentence: str) -> str:
+    """The sentence, or as much of it as fits in ``SUMMARY_MAX_CHARS`` cut after a word and marked with "…"."""
+    if len(sentence) <= SUMMARY_MAX_CHARS:
+        return sentence
+    cut = sentence[: SUMMARY_MAX_CHARS - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")].rstrip(",;:")
+    return f"{cut}…"
+
+
 def _join(sentences: list[str]) -> str:
-    """The sentences with a space between them, except after a full-width end ("。"), as Chinese and Japanese
-    write them."""
-    if len(sentences) < 2 or not any(sentence.endswith(_UNSPACED_ENDS) for sentence in sentences[:-1]):
+    """The sentences with a space between them, except after a full-width end ("。", "？”"), as Chinese and
+    Japanese write them."""
+    unspaced = [sentence.rstrip(_CLOSING_QUOTES).endswith(_UNSPACED_ENDS) for sentence in sentences[:-1]]
+    if not any(unspaced):
         return " ".join(sentences)
     parts = [sentences[0]]
-    for previous, sentence in itertools.pairwise(sentences):
-        parts.append(sentence if previous.endswith(_UNSPACED_ENDS) else f" {sentence}")
+    for after_full_width, sentence in zip(unspaced, sentences[1:], strict=True):
+        parts.append(sentence if after_full_width else f" {sentence}")
     return "".join(parts)
