@@ -66,8 +66,10 @@ _BOILERPLATE = [
     # "1 / 2China's jailing…" — a gallery counter glued to its caption (which starts with a capital: a counter
     # followed by anything else is prose, "9/11's legacy", "24/7-Betreuung"); a photo credit closing a line.
     re.compile(r"^\d{1,3}\s?/\s?\d{1,3}(?:$|(?=[A-Z\u00c0-\u00d6\u00d8-\u00de]))"),
-    re.compile(r"\((?:AFP|AP|Reuters|Getty|EPA|Xinhua|Bloomberg|Anadolu|dpa|[A-Z]{2,6})\b[^()]{0,40}"
-               r"\b(?:Photo|Photos|Images|Pictures)\b[^()]{0,60}\)$"),
+    re.compile(
+        r"\((?:AFP|AP|Reuters|Getty|EPA|Xinhua|Bloomberg|Anadolu|dpa|[A-Z]{2,6})\b[^()]{0,40}"
+        r"\b(?:Photo|Photos|Images|Pictures)\b[^()]{0,60}\)$"
+    ),
 ] + [
     re.compile(p, re.IGNORECASE)
     for p in (
@@ -77,10 +79,23 @@ _BOILERPLATE = [
         r"^(?:share|tweet|email|print|pin|save)(?: (?:this|the))?(?: (?:article|story|page|link))?"
         r"(?: (?:on|via|with) [\w ]{1,30})?[.!:]?$",
         r"^(?:share on|share via|follow us on|like us on|click here to|tap here to)\b",
-        r"^(?:sign up|subscribe)\b.{0,80}\b(?:newsletter|updates|alerts)\b",
+        r"^(?:sign up|subscribe)\b.{0,80}\b(?:newsletter|updates|alerts|on youtube)\b",
+        # "Get the latest updates right in your inbox. Subscribe to NJ.com's newsletters." (nj.com)
+        r"^get the latest\b.{0,60}\b(?:in your inbox|newsletters?)\b",
         r"^(?:advertisement|sponsored content|story continues below|continue reading|read more|comments?)"
         r"(?:\.|\s*[»→›])?$",
         r"^(?:read more|related|see also|recommended)\s*:",
+        # A link to another story, in the corpus pages' languages ("Lea también: …", "LE PUEDE INTERESAR: …",
+        # "Auch lesen: …", "Lesen Sie auch die folgenden Beiträge:")
+        r"^(?:also read|lea también|lee también|le puede interesar|te puede interesar|puedes ver|ver también"
+        r"|leia também|veja também|lire aussi|à lire aussi|auch lesen|lesen sie auch|czytaj (?:też|także)"
+        r"|zobacz (?:też|także))\b[^.!?]{0,40}:",
+        # A heading over links to other pages or share buttons ("You may also like:", phys.org's "Explore further",
+        # "NOTAS RELACIONADAS", "Empfohlene Beiträge", "Schon gelesen?", "Teilen Sie dies mit:")
+        r"^(?:you (?:may|might) also like|explore further|notas relacionadas|contenido relacionado|empfohlene beiträge"
+        r"|schon gelesen\?|auch interessant|teilen sie dies mit)\s*:?$",
+        # "Never miss the latest news by signing up to our newsletter today!" (corkbeo.ie)
+        r"^never miss\b.{0,60}\bnewsletter\b",
         r"^(?:facebook|twitter|whatsapp|linkedin|reddit|email)(?:\s*[|/·]\s*(?:facebook|twitter|whatsapp"
         r"|linkedin|reddit|email))+$",
         # The footer WordPress SEO plugins add to every feed item, in its translations ("The post X appeared
