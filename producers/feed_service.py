@@ -89,9 +89,11 @@ def poll_all_once(
             if claim is None:
                 return PollOutcome(url, "busy")
             result = poll_feed(schedule, gate, claim, enqueue, policy=policy)
-            if result.outcome != "deferred" or time.monotonic() > deadline:
+            wait = max((result.next_poll_at or time.time()) - time.time(), 0.05)
+            if result.outcome != "deferred" or time.monotonic() + wait > deadline:
                 return result
-            time.sleep(min(max((result.next_poll_at or time.time()) - time.time(), 0.05), 5.0))
+            # the whole wait: the host gave this poll its turn then, and asking sooner only gives it a later one
+            time.sleep(wait)
 
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         return list(pool.map(one, targets))

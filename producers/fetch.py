@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import http
 import http.client
 import ipaddress
 import itertools
@@ -27,6 +28,7 @@ import socket
 import ssl
 import threading
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.util.ssl_match_hostname import CertificateError
 
 FETCH_DEADLINE_S = 30.0  # connect + headers + body, all of it
 FETCH_CONNECT_TIMEOUT_S = 10.0  # one connect attempt, within the deadline
@@ -92,6 +95,13 @@ class FetchConnectError(FetchError):
     kind = "connect"
 
 
+class FetchTLSError(FetchConnectError):
+    """Raised when the TLS handshake fails: a certificate not accepted (untrusted, expired, for another name) or
+    a server that does not speak TLS on that port. A fault that does not clear by itself in minutes."""
+
+    kind = "tls"
+
+
 class FetchTimeout(FetchError):
     """Raised when the total deadline passes."""
 
@@ -102,6 +112,12 @@ class FetchTooLarge(FetchError):
     """Raised when the body (after decompression) passes the size limit."""
 
     kind = "too_large"
+
+
+class FetchBadEncoding(FetchError):
+    """Raised when a compressed body cannot be unpacked (corrupt, or a coding that was not asked for)."""
+
+    kind = "content_encoding"
 
 
 class FetchBadContentType(FetchError):
@@ -117,11 +133,20 @@ class FetchTooManyRedirects(FetchError):
 
 
 class FetchHTTPError(FetchError):
-    """Raised on an HTTP error status; kind ``http_429``, ``http_5xx`` or ``http_4xx``."""
+    """Raised on an HTTP error status; kind ``http_429``, ``http_410`` (Gone: removed for good, it says),
+    ``http_5xx`` or ``http_4xx``. The message has the status's reason: ``HTTP 404 Not Found``."""
 
     def __init__(self, status: int, *, retry_after_s: float | None = None):
-        super().__init__(f"HTTP {status}", status=status, retry_after_s=retry_after_s)
-        self.kind = "http_429" if status == 429 else "http_5xx" if status >= 500 else "http_4xx"
+        super().__init__(_status_text(status), status=status, retry_after_s=retry_after_s)
+        self.kind = {429: "http_429", 410: "http_410"}.get(status, "http_5xx" if status >= 500 else "http_4xx")
+
+
+def _status_text(status: int) -> str:
+    try:
+        text = f"HTTP {status} {http.HTTPStatus(status).phrase}"
+    except ValueError:  # a status no RFC names
+        return f"HTTP {status}"
+    return text + ": the server says it was removed for good" if status == 410 else text
 
 
 def feed_content_type(content_type: str) -> bool:
@@ -227,19 +252,28 @@ def fetch(
     raise FetchTooManyRedirects(f"more than {policy.max_redirects} redirects from {url}")
 
 
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+def parse_retry_after(value: str | None, now: float | None = None, *, server_date: str | None = None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3). A date is read against
+    the answer's own ``Date`` (``server_date``) when it has a readable one: a server whose clock is off by hours
+    means "two minutes" with a date two minutes past its own clock, not ours. Without one, against ``now``."""
     if not value:
         return None
     value = value.strip()
     if value.isascii() and value.isdigit():  # str.isdigit() alone accepts '1²', which float() refuses
         return min(float(value), RETRY_AFTER_MAX_S)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    when = _http_date(value)
+    if when is None:
         return None
-    delta = when.timestamp() - (time.time() if now is None else now)
+    base = _http_date(server_date) if server_date else None
+    delta = when - (base if base is not None else time.time() if now is None else now)
     return min(max(delta, 0.0), RETRY_AFTER_MAX_S)
+
+
+def _http_date(value: str) -> float | None:
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 # ------------------------------------------------------------------------------------------------ internals
@@ -527,6 +561,7 @@ class _FinalResponse(http.client.HTTPResponse):
 def _connect(scheme: str, host: str, port: int, policy: FetchPolicy, deadline: float) -> HTTPConnection:
     addresses = vetted_addresses(host, port, policy, deadline=deadline)
     last: Exception | None = None
+    last_address = addresses[-1]
     for address in addresses:
         timeout = min(policy.connect_timeout_s, _remaining(deadline))
         conn: HTTPConnection
@@ -546,14 +581,50 @@ def _connect(scheme: str, host: str, port: int, policy: FetchPolicy, deadline: f
         try:
             conn.connect()
             return conn
-        except (OSError, Urllib3Error) as exc:
+        except (OSError, Urllib3Error, CertificateError) as exc:  # CertificateError: a name mismatch, a ValueError
             conn.close()
-            last = exc
             if time.monotonic() >= deadline:
                 raise FetchTimeout(f"connect to {host} timed out") from exc
+            tls = _tls_error(exc, f"{host}:{port}")
+            if tls is not None:  # the next address serves the same certificate: no use trying it
+                raise tls from exc
+            last, last_address = exc, address
     if isinstance(last, (TimeoutError, socket.timeout)) or "timed out" in str(last):
         raise FetchTimeout(f"connect to {host} timed out: {last}") from last
-    raise FetchConnectError(f"cannot connect to {host}:{port}: {last}") from last
+    raise FetchConnectError(f"cannot connect to {host}:{port} ({last_address}): {_os_reason(last)}") from last
+
+
+def _tls_error(exc: BaseException, where: str) -> FetchTLSError | None:
+    """A failed TLS handshake as the user reads it: whose certificate and what is wrong with it (OpenSSL's own
+    words: "self-signed certificate", "certificate has expired"), or what broke in the handshake; None when the
+    failure is not TLS's (a refused or reset connection)."""
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return FetchTLSError(f"TLS certificate of {where} not accepted: {cause.verify_message or cause.reason}")
+        if isinstance(cause, CertificateError):
+            return FetchTLSError(f"TLS certificate of {where} not accepted: {cause}")
+        if isinstance(cause, ssl.SSLError):
+            reason = (cause.reason or str(cause)).replace("_", " ").lower()
+            return FetchTLSError(f"TLS handshake with {where} failed: {reason}")
+    return None
+
+
+def _os_reason(exc: BaseException | None) -> str:
+    """The system's word for a failed connect ("connection refused", "no route to host"), without urllib3's
+    description of its connection object around it."""
+    for cause in _causes(exc):
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror[:1].lower() + cause.strerror[1:]
+    return str(exc)
+
+
+def _causes(exc: BaseException | None) -> list[BaseException]:
+    """An exception and those it was raised from, outermost first (bounded: a cycle cannot loop)."""
+    chain: list[BaseException] = []
+    while exc is not None and len(chain) < 8:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return chain
 
 
 def post(url: str, body: bytes, headers: dict[str, str], policy: FetchPolicy) -> tuple[int, dict[str, str]]:
@@ -637,24 +708,27 @@ def _request(
     try:
         if conn.sock is not None:  # each read also ends by the deadline, the watchdog being the backstop
             conn.sock.settimeout(_remaining(deadline))
-        conn.request("GET", path, headers=headers, preload_content=False, decode_content=True)
+        # the body is unpacked here (`_unpack`), not by urllib3, which fails a feed labelled gzip and sent plain
+        conn.request("GET", path, headers=headers, preload_content=False, decode_content=False)
         response = conn.getresponse()
         status = response.status
         names = {k.lower(): v for k, v in response.headers.items()}
         if status in (301, 302, 303, 307, 308, 304):
             return status, names, b""
         if status >= 400:
-            retry = parse_retry_after(names.get("retry-after")) if status in (429, 503) else None
+            retry = None
+            if status in (429, 503):
+                retry = parse_retry_after(names.get("retry-after"), server_date=names.get("date"))
             raise FetchHTTPError(status, retry_after_s=retry)
         if not policy.content_type_ok(names.get("content-type", "")):
             raise FetchBadContentType(f"content type {names.get('content-type')!r} refused for {url}")
         declared = names.get("content-length", "")
-        if declared.isdigit() and int(declared) > policy.max_bytes and "content-encoding" not in names:
+        if declared.isdigit() and int(declared) > policy.max_bytes:  # packed or not: unpacked is no smaller
             raise FetchTooLarge(f"Content-Length {declared} over {policy.max_bytes}")
         chunks: list[bytes] = []
         size = 0
         while True:
-            chunk = response.read(READ_CHUNK_BYTES, decode_content=True)
+            chunk = response.read(READ_CHUNK_BYTES, decode_content=False)
             if not chunk:
                 break
             size += len(chunk)
@@ -663,7 +737,7 @@ def _request(
             chunks.append(chunk)
         if watchdog.fired:
             raise FetchTimeout(f"deadline passed reading {url}")
-        return status, names, b"".join(chunks)
+        return status, names, _unpack(b"".join(chunks), names.get("content-encoding", ""), policy.max_bytes, url)
     except FetchError:
         raise
     except (OSError, Urllib3Error) as exc:
@@ -675,3 +749,62 @@ def _request(
     finally:
         watchdog.cancel()
         conn.close()
+
+
+# ------------------------------------------------------------------------------------------ content codings
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_PLAIN_START = (b"<", b"{", b"[", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")  # markup, JSON, a BOM
+_UNREADABLE_CODINGS = frozenset({"br", "zstd", "compress", "x-compress"})  # not asked for, no decoder here
+
+
+def _unpack(body: bytes, content_encoding: str, max_bytes: int, url: str) -> bytes:
+    """The body with its content codings undone, last applied first, and held to ``max_bytes`` unpacked (a bomb
+    stops there). Read as browsers and feed readers read it: a body labelled gzip or deflate that is plainly not
+    packed (markup, JSON: a server that labels what it did not do) is taken as sent; a gzip file sent with no
+    coding at all (an object store's upload without its metadata) is unpacked; a coding that is no compression
+    (``identity``, a charset put there) is ignored. Corrupt packed data is a `FetchBadEncoding`."""
+    unpacked = False
+    for coding in reversed([c.strip().lower() for c in content_encoding.split(",")]):
+        if coding in ("gzip", "x-gzip", "deflate"):
+            if body.lstrip(b" \t\r\n").startswith(_PLAIN_START):
+                continue
+            body = _inflate(body, coding, max_bytes, url)
+            unpacked = True
+        elif coding in _UNREADABLE_CODINGS and not body.lstrip(b" \t\r\n").startswith(_PLAIN_START):
+            raise FetchBadEncoding(f"the body of {url} is packed with {coding}, which was not asked for")
+    if not unpacked and body.startswith(_GZIP_MAGIC):
+        body = _inflate(body, "gzip", max_bytes, url)
+    return body
+
+
+def _inflate(data: bytes, coding: str, max_bytes: int, url: str) -> bytes:
+    """Gzip (every member of a multi-member file) or deflate (zlib-wrapped, or raw as some servers send it);
+    never more than ``max_bytes + 1`` bytes are unpacked. A stream cut short gives what it holds, as urllib3 did."""
+    if coding != "deflate":  # gzip, or a zlib stream under a gzip label: the header tells which
+        return _inflate_as(data, zlib.MAX_WBITS | 32, coding, max_bytes, url)
+    if len(data) > 1 and data[0] & 0x0F == 8 and (data[0] * 256 + data[1]) % 31 == 0:  # a zlib header, it seems
+        try:
+            return _inflate_as(data, zlib.MAX_WBITS, coding, max_bytes, url)
+        except FetchBadEncoding:  # raw deflate whose first bytes happen to read as one
+            pass
+    return _inflate_as(data, -zlib.MAX_WBITS, coding, max_bytes, url)
+
+
+def _inflate_as(data: bytes, wbits: int, coding: str, max_bytes: int, url: str) -> bytes:
+    out: list[bytes] = []
+    size = 0
+    try:
+        while data:
+            inflater = zlib.decompressobj(wbits)
+            chunk = inflater.decompress(data, max_bytes + 1 - size)
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchTooLarge(f"body over {max_bytes} bytes unpacked")
+            out.append(chunk)
+            data = inflater.unused_data if inflater.eof else b""
+            if not data.startswith(_GZIP_MAGIC):  # another gzip member follows, or trailing bytes to ignore
+                break
+    except zlib.error as exc:
+        raise FetchBadEncoding(f"the {coding} body of {url} is corrupt: {exc}") from exc
+    return b"".join(out)

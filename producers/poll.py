@@ -16,18 +16,23 @@ Health an operator needs without the logs goes to the feed's record (the last of
 from __future__ import annotations
 
 import hashlib
+import html
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from producers.feeds import FeedError, parse_feed
+from producers.feeds import FeedError, FeedParseError, parse_feed
 from producers.fetch import PAGE_POLICY, FetchError, FetchPolicy, FetchResult, fetch
 from producers.schedule import (
     FEED_BROKEN_AFTER,
+    FEED_BROKEN_AT_ONCE,
     FEED_UNCONDITIONAL_EVERY,
+    HOST_HOLD_MAX_S,
+    HOST_HOLD_S,
     Claim,
     FeedMove,
     FeedRecord,
@@ -212,8 +217,10 @@ def _after_fetch(
 ) -> PollOutcome:
     body_hash = None if result.not_modified else hashlib.sha256(result.body).hexdigest()
     hints = {"max_age_s": cache_max_age(result.headers), "ttl_s": record.ttl_s}
-    etag = result.etag or record.state.etag
-    last_modified = result.last_modified or record.state.last_modified
+    # A 200's validators are its body's, none included; a 304 may leave them out, and those held still hold.
+    etag, last_modified = result.etag, result.last_modified
+    if result.not_modified:
+        etag, last_modified = etag or record.state.etag, last_modified or record.state.last_modified
     moved_from = None
     if result.permanent_url:
         record, moved_from = _moving(claim, record, result.permanent_url)
@@ -226,8 +233,14 @@ def _after_fetch(
 
     slot.release()  # before parsing and hand-off: the host is free for other polls
     # items keep the ids of the URL the feed was added as (claim.url), wherever it lives now
-    parsed = parse_feed(result.body, feed_url=record.url, headers=result.headers, name=record.state.name,
-                        id_scope=claim.url)  # fmt: skip
+    try:
+        parsed = parse_feed(result.body, feed_url=record.url, headers=result.headers, name=record.state.name,
+                            id_scope=claim.url)  # fmt: skip
+    except FeedParseError as exc:
+        named = feeds_named(result.body, result.url) if _HTML_PAGE.search(result.body[:2048]) else []
+        if not named:
+            raise
+        raise FeedParseError(f"{exc}; the page names these feeds: {', '.join(named)}") from exc
     if parsed.dropped_items:  # the oldest items past FEED_MAX_ITEMS: said once per poll, never silently
         log.warning("feed_items_dropped", url=claim.url, dropped=parsed.dropped_items, kept=len(parsed.articles))
     ids = [a.delivery_id for a in parsed.articles]
@@ -268,6 +281,36 @@ def _after_fetch(
     hints["ttl_s"] = parsed.ttl_s
     return _finish(schedule, claim, record, at, rng, "new" if new else "unchanged", slot, hints=hints, articles=new,
                    moved_from=moved_from)  # fmt: skip
+
+
+_HTML_PAGE = re.compile(rb"<(?:!doctype\s+)?html[\s>]", re.I)
+_LINK_TAG = re.compile(rb"<link\b[^>]*>", re.I)
+_ATTRIBUTE = re.compile(rb"""([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
+                         "application/rdf+xml", "application/xml", "text/xml"})  # fmt: skip
+FEEDS_NAMED_MAX = 5  # feeds a page's error lists
+_DISCOVERY_BYTES = 256 * 1024  # a page's feed links are in its head
+
+
+def feeds_named(page: bytes, page_url: str) -> list[str]:
+    """The feeds an HTML page names (``<link rel="alternate" type="application/rss+xml" href=...>``, feed
+    autodiscovery), as absolute URLs, in page order, at most FEEDS_NAMED_MAX. Said in a poll's error, not
+    followed: a feed URL that turns into a page (a redesign, a parked domain, a login wall) must not become
+    whichever feed that page names without a person choosing it (`feeds add`)."""
+    found: list[str] = []
+    for tag in _LINK_TAG.findall(page[:_DISCOVERY_BYTES]):
+        attrs = {m[0].lower(): (m[1] or m[2] or m[3]) for m in _ATTRIBUTE.findall(tag)}
+        rels = attrs.get(b"rel", b"").lower().split()
+        kind = attrs.get(b"type", b"").split(b";")[0].strip().lower().decode("ascii", "replace")
+        href = html.unescape(attrs.get(b"href", b"").strip().decode("utf-8", "replace"))
+        if b"alternate" in rels and kind in _FEED_TYPES and href:
+            try:
+                url = urljoin(page_url, href)
+            except ValueError:
+                continue
+            if url.startswith(("http://", "https://")) and url not in found:
+                found.append(url)
+    return found[:FEEDS_NAMED_MAX]
 
 
 def _moving(claim: Claim, record: FeedRecord, permanent_url: str) -> tuple[FeedRecord, str | None]:
@@ -438,6 +481,12 @@ def _failed(
     kind = exc.kind
     streak = record.state.error_streak + 1
     retry_after = getattr(exc, "retry_after_s", None)
+    if kind == "http_429" or (kind == "http_5xx" and retry_after):  # the host asks it of us, not of this feed
+        hold = min(retry_after or HOST_HOLD_S, HOST_HOLD_MAX_S)
+        slot.gate.hold(slot.host, hold, at)
+        log.bind(feed=claim.url).info(
+            "feed_host_held", host=slot.host, seconds=hold, status=getattr(exc, "status", None)
+        )
     delay = failure_delay(kind, streak, rng, retry_after_s=retry_after, floor_s=record.floor_s)
     next_at = at + delay
     state = record.state.model_copy(
@@ -451,7 +500,7 @@ def _failed(
     record = record.model_copy(
         update={"state": state, "last_error": str(exc)[:500], "last_error_kind": kind, "polls": record.polls + 1}
     )
-    if streak >= FEED_BROKEN_AFTER and not record.broken:
+    if (streak >= FEED_BROKEN_AFTER or kind in FEED_BROKEN_AT_ONCE) and not record.broken:
         _health(schedule, record, "feed_broken", at)
         record = record.model_copy(update={"broken": True})
     ok = _complete(schedule, claim, record, next_at, slot)

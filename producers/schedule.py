@@ -140,9 +140,10 @@ def moves_key(url: str) -> str:
     return _key("feed", feed_id(url), "moves")
 
 
-def host_keys(host: str) -> tuple[str, str]:
+def host_keys(host: str) -> tuple[str, str, str]:
+    """A host's slots in use, when its next request may start, and the last turn given to a poll it refused."""
     host = host.lower()
-    return _key("host", host, "inflight"), _key("host", host, "next")
+    return _key("host", host, "inflight"), _key("host", host, "next"), _key("host", host, "turn")
 
 
 # --- the numbers (seconds unless named otherwise); why each: docs/feeds.md
@@ -161,12 +162,17 @@ FEED_UNCONDITIONAL_EVERY = 24  # every Nth poll drops ETag/Last-Modified, catchi
 FEED_SEEN_MAX = 5_000  # item ids remembered per feed (a feed lists far fewer at a time)
 FEED_BACKOFF_CAP_S = 24 * 3600  # a failing feed is still tried at least daily: never abandoned
 FEED_BROKEN_AFTER = 3  # consecutive failures before a feed_broken health event
+FEED_BROKEN_AT_ONCE = frozenset({"http_410"})  # failures that are a feed_broken at the first: the server says so
 FEED_QUIET_FACTOR = 10.0  # quiet: no new item for this many times the usual gap ...
 FEED_QUIET_MIN_S = 3 * 86_400  # ... and at least this long
 FEED_MOVES_KEPT = 16  # URLs a moved feed is still found under (the one it is at included), newest first
 HOST_MAX_CONCURRENT = 2  # polls of one host at a time, across all workers
 HOST_DELAY_S = 1.0  # between two requests to one host
 HOST_SLOT_TTL_S = 120  # a slot held longer than this (a dead worker) is freed
+# A 429 (or a 503 with Retry-After) holds every feed of its host, not only the one that got it: rate limits are per
+# client. For its Retry-After (a minute without one), up to an hour: the feed that got it waits all of it.
+HOST_HOLD_S = 60.0
+HOST_HOLD_MAX_S = 3600.0
 
 # first delay after a failure, by kind; doubled per consecutive failure, jittered, capped
 BACKOFF_BASE_S: dict[str, float] = {
@@ -177,6 +183,9 @@ BACKOFF_BASE_S: dict[str, float] = {
     "dns": 30 * 60,
     "http_4xx": 60 * 60,
     "parse": 60 * 60,
+    "content_encoding": 60 * 60,
+    "tls": 60 * 60,  # a certificate or a port is fixed by a person, not in minutes
+    "http_410": 24 * 3600,  # Gone, says the server: still tried daily, never abandoned
     "too_large": 6 * 3600,
     "content_type": 6 * 3600,
     "redirects": 6 * 3600,
@@ -384,16 +393,25 @@ return found
 """
 
 # A host slot: ARGV now, token, max_concurrent, delay_s, slot_ttl_s. Returns 0 when the slot is taken, else the
-# seconds to wait (as a string: Lua numbers lose the fraction).
+# seconds to wait (as a string: Lua numbers lose the fraction). A poll refused is given a turn of its own, delay_s
+# after the last one given: polls of one host that all came due together (an OPML import of one publisher's
+# sections, a host back from a Retry-After) come back one after another at the host's pace, not all together
+# to be refused again but one (which cost a poll per feed still waiting at every turn: quadratic).
 _ACQUIRE_FN = """
-local function acquire(inflight, next_key)
+local function turn(turn_key, now, at)
+  local delay = tonumber(ARGV[4])
+  local at_ = math.max(at, tonumber(redis.call('GET', turn_key) or '0') + delay)
+  redis.call('SET', turn_key, tostring(at_), 'PX', math.ceil((at_ - now + delay + 1) * 1000))
+  return tostring(at_ - now)
+end
+local function acquire(inflight, next_key, turn_key)
   local now = tonumber(ARGV[1])
   redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
   local nxt = tonumber(redis.call('GET', next_key) or '0')
-  if nxt > now then return tostring(nxt - now) end
+  if nxt > now then return turn(turn_key, now, nxt) end
   if redis.call('ZCARD', inflight) >= tonumber(ARGV[3]) then
     local first = redis.call('ZRANGE', inflight, 0, 0, 'WITHSCORES')
-    return tostring(math.max(tonumber(first[2]) - now, 0.05))
+    return turn(turn_key, now, now + math.max(tonumber(first[2]) - now, 0.05))
   end
   redis.call('ZADD', inflight, now + tonumber(ARGV[5]), ARGV[2])
   redis.call('PEXPIRE', inflight, math.ceil(tonumber(ARGV[5]) * 1000))
@@ -401,18 +419,25 @@ local function acquire(inflight, next_key)
   return 0
 end
 """
-# KEYS: inflight, next.
-_HOST_ACQUIRE = _ACQUIRE_FN + "return acquire(KEYS[1], KEYS[2])\n"
-# KEYS: inflight, next, a feed record, lease, the feed's settings. ARGV as above, then the feed's URL.
+# KEYS: next. ARGV: until (unix s), its expiry in ms. The host's next request waits until then, or longer if
+# it already did.
+_HOST_HOLD = """
+if tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+end
+"""
+# KEYS: inflight, next, turn.
+_HOST_ACQUIRE = _ACQUIRE_FN + "return acquire(KEYS[1], KEYS[2], KEYS[3])\n"
+# KEYS: inflight, next, turn, a feed record, lease, the feed's settings. ARGV as above, then the feed's URL.
 # Returns {wait, record, settings or false}; {} when the record is gone, {'lost'} when the claim's lease has passed
 # to another poll (a message queued past its lease: it must not fetch); neither takes a slot.
 _HOST_ACQUIRE_READING = (
     _ACQUIRE_FN
     + """
-local record = redis.call('GET', KEYS[3])
+local record = redis.call('GET', KEYS[4])
 if not record then return {} end
-if redis.call('HGET', KEYS[4], ARGV[6]) ~= ARGV[2] then return {'lost'} end
-return {acquire(KEYS[1], KEYS[2]), record, redis.call('GET', KEYS[5])}
+if redis.call('HGET', KEYS[5], ARGV[6]) ~= ARGV[2] then return {'lost'} end
+return {acquire(KEYS[1], KEYS[2], KEYS[3]), record, redis.call('GET', KEYS[6])}
 """
 )
 
@@ -691,6 +716,7 @@ class HostGate:
         self.slot_ttl_s = slot_ttl_s
         self._acquire = client.register_script(_HOST_ACQUIRE)
         self._acquire_reading = client.register_script(_HOST_ACQUIRE_READING)
+        self._hold = client.register_script(_HOST_HOLD)
 
     def acquire(self, host: str, token: str, now: float | None = None) -> float:
         """Take a slot for ``host``: 0.0 when taken, else the seconds to wait before asking again."""
@@ -719,6 +745,12 @@ class HostGate:
 
     def release(self, host: str, token: str) -> None:
         self.client.zrem(host_keys(host)[0], token)
+
+    def hold(self, host: str, seconds: float, now: float | None = None) -> None:
+        """No request to ``host`` for ``seconds`` (a hold already longer stays): its polls are deferred, then
+        take turns (`acquire`)."""
+        now = time.time() if now is None else now
+        self._hold(keys=[host_keys(host)[1]], args=[repr(now + seconds), math.ceil((seconds + 1) * 1000)])
 
 
 # ------------------------------------------------------------------------------------------------- policy

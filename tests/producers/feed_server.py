@@ -1,12 +1,13 @@
 """A real HTTP server on loopback for fetch and poll tests: serves feeds with ETag / Last-Modified and
 conditional GET, and misbehaves on demand (status codes, Retry-After, slow bodies, redirects, bombs, replies
-that are not HTTP, 1xx answers that never end)."""
+that are not HTTP, 1xx answers that never end), over TLS with the certificate it is given."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -39,8 +40,10 @@ class Seen:
 class FeedServer:
     """Routes are set by tests; every request is logged with its headers and the status sent."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", *, tls: tuple[str, str] | None = None) -> None:
+        """``tls``: (certificate file, key file), PEM; the server then speaks HTTPS only."""
         self.host = host
+        self.scheme = "https" if tls else "http"
         self.routes: dict[str, Route] = {}
         self.raw_routes: dict[str, bytes] = {}
         self.failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
@@ -50,11 +53,18 @@ class FeedServer:
         self._httpd = server_class((host, 0), _handler(self))
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            # the handshake runs in each request's thread (not in accept), so a failed one costs no other request
+            self._httpd.socket = context.wrap_socket(
+                self._httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
 
     def url(self, path: str) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def set(self, path: str, body: bytes, **kwargs: object) -> str:
         self.routes[path] = Route(body, **kwargs)  # type: ignore[arg-type]
@@ -106,7 +116,11 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             with server._lock:
                 server.log.append(Seen(path, {k.lower(): v for k, v in self.headers.items()}, status))
-            self.send_response(status)
+            if "Date" in headers:  # the test's clock, not ours (a server whose clock is off)
+                self.send_response_only(status)
+                self.send_header("Server", self.version_string())
+            else:
+                self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
             if "Content-Length" not in headers:
@@ -202,8 +216,8 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_server(host: str = "127.0.0.1") -> Iterator[FeedServer]:
-    server = FeedServer(host)
+def running_server(host: str = "127.0.0.1", *, tls: tuple[str, str] | None = None) -> Iterator[FeedServer]:
+    server = FeedServer(host, tls=tls)
     server.start()
     try:
         yield server

@@ -304,7 +304,7 @@ def test_content_type_check(feed_server: FeedServer) -> None:
         (503, {"Retry-After": "30"}, "http_5xx", 30.0),
         (500, {}, "http_5xx", None),
         (404, {}, "http_4xx", None),
-        (410, {}, "http_4xx", None),
+        (410, {}, "http_410", None),
     ],
 )
 def test_http_errors_carry_kind_and_retry_after(
@@ -389,9 +389,12 @@ def test_a_dns_lookup_that_never_answers_fails_at_the_connect_timeout(
     total deadline, if less is left) has passed, not when the system resolver gives up."""
     policy = FetchPolicy(deadline_s=deadline_s, connect_timeout_s=connect_timeout_s)
     start = time.monotonic()
-    with pytest.raises(FetchDNSError, match=re.escape(f"DNS lookup for feeds.hang.example took longer than {limit} s")):
+    with pytest.raises(FetchDNSError, match=r"^DNS lookup for feeds\.hang\.example took longer than [\d.]+ s$") as info:
         fetch("http://feeds.hang.example/rss", policy=policy)
     assert time.monotonic() - start < float(limit) + 0.5
+    # what was left of the deadline when the lookup began, on a loaded machine a few ms under it
+    waited = float(str(info.value).rsplit(" ", 2)[-2])
+    assert float(limit) - 0.1 < waited <= float(limit)
 
 
 def test_a_webhook_post_to_a_name_that_never_resolves_fails_within_its_deadline(hanging_dns: HangingDNS) -> None:
