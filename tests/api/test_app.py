@@ -33,6 +33,20 @@ def test_wrong_method_is_a_problem(http: httpx.Client) -> None:
     assert response.headers["Allow"] == "POST"
 
 
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("PUT", "/v1/subscriptions", "GET, HEAD, POST"), ("OPTIONS", "/v1/subscriptions", "GET, HEAD, POST"),
+    ("PATCH", "/v1/subscriptions/bridges", "DELETE"), ("DELETE", "/v1/events", "GET, HEAD"),
+    ("PUT", "/v1/articles", "POST"),
+])  # fmt: skip
+def test_allow_names_every_method_of_the_path(http: httpx.Client, method: str, path: str, allow: str) -> None:
+    """A path served by two routes (GET and POST /v1/subscriptions) answered a 405 with the first one's methods
+    only, `Allow: GET`, so a client reading it concluded it could not POST there (schemathesis, ST205); and HEAD,
+    answered wherever GET is, was never named."""
+    response = http.request(method, path, headers=WRITE)
+    _is_problem(response, 405, "method_not_allowed")
+    assert response.headers["Allow"] == allow
+
+
 def test_unparsable_body_is_a_problem(http: httpx.Client) -> None:
     """A body FastAPI cannot parse (deep nesting: RecursionError) is a 400 Problem."""
     response = http.post(

@@ -50,6 +50,7 @@ def browser() -> Any:
 def test_dashboard_shows_an_article_as_it_arrives(worker_app: Any, api: str, browser: Any, tmp_path: Path) -> None:
     """The page connects to the SSE stream, then a pushed article shows up in the live list and the counts."""
     from playwright.sync_api import expect
+
     for n in range(3):
         assert httpx.post(f"{api}/v1/articles", json=article(n), headers=WRITE).status_code == 202
     page = browser.new_page(viewport={"width": 1366, "height": 820})
@@ -79,6 +80,7 @@ def test_dashboard_links_only_web_addresses(worker_app: Any, api: str, browser: 
     """An article whose url is javascript: or data: (a partner or a feed can send one; the pipeline keeps it)
     is listed with its title as plain text, not as a link that runs script in the dashboard's origin."""
     from playwright.sync_api import expect
+
     hostile = ["javascript:document.title='owned'//", "JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>"]
     for n, url in enumerate([*hostile, "https://example.org/fine"]):
         assert httpx.post(f"{api}/v1/articles", json={**article(n), "url": url}, headers=WRITE).status_code == 202
@@ -101,6 +103,7 @@ def test_dashboard_shows_hostile_text_as_text_in_its_own_order(worker_app: Any, 
     in one field (a source named "Herald" + U+202E) stays in that field instead of reversing the rest of the line
     ("en · published … · 42 words" drawn backwards), and a right-to-left title is laid out right to left."""
     from playwright.sync_api import expect
+
     http = httpx.Client(base_url=api, timeout=10)
     name = HOSTILE + RLO
     subscription = {"name": name, "query": "title:bridge"}
@@ -130,12 +133,11 @@ def test_dashboard_shows_hostile_text_as_text_in_its_own_order(worker_app: Any, 
     assert title.evaluate("(n) => getComputedStyle(n.querySelector('a') || n).direction") == "rtl"
 
 
-def test_dashboard_resumes_from_its_last_article_after_a_refused_reconnect(
-    api: str, client: Any, browser: Any
-) -> None:
+def test_dashboard_resumes_from_its_last_article_after_a_refused_reconnect(api: str, client: Any, browser: Any) -> None:
     """A stream that drops and whose reconnect is refused is opened again from the last article listed (`?after=`),
     not from the backlog: what arrived meanwhile is listed, nothing twice."""
     from playwright.sync_api import expect
+
     add(client, c.EVENTS_STREAM, [make_event(n) for n in range(3)])
     page = browser.new_page()
     opened: list[str] = []
@@ -159,6 +161,7 @@ def test_dashboard_keeps_a_bounded_list_over_a_long_day(api: str, client: Any, b
     says how many arrived; a title of 2,000 characters without a space wraps inside the list instead of
     widening it."""
     from playwright.sync_api import expect
+
     page = browser.new_page(viewport={"width": 1366, "height": 820})
     page.goto(f"{api}/")
     page.wait_for_selector("#live-text:text('live')", timeout=15_000)
@@ -195,6 +198,7 @@ def test_dashboard_comes_back_after_its_streams_are_refused(
     """A stream refused with a status (503: every slot taken; a proxy's 502 while the API restarts) ends an
     EventSource for good; the page says so and opens it again once it can, without listing anything twice."""
     from playwright.sync_api import expect
+
     add(client, c.EVENTS_STREAM, [make_event(n) for n in range(3)])
     with serving(http_settings(redis_url, tmp_path, max_streams=2), redis_url) as base:
         held = [httpx.stream("GET", f"{base}/v1/stream/{kind}") for kind in ("events", "alerts")]

@@ -258,7 +258,9 @@ def test_pages_hold_still_while_events_arrive(http: httpx.Client, client: redis.
     assert page["items"] == [oldest_kept] and oldest_kept["title"] != "Event 1"
 
 
-def test_a_redis_that_stops_answering_gets_503_not_a_hung_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_redis_that_stops_answering_gets_503_not_a_hung_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Redis accepting connections but answering nothing (a stopped process, a partition without resets): a read is
     a 503 with Retry-After once the API's command timeout passes, not a request thread held for as long as Redis
     stays silent; once it answers again, so does the API."""

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -229,3 +230,38 @@ def test_a_secret_has_the_same_limits_as_in_the_cli_and_config(http: httpx.Clien
         assert why in refused.json()["detail"] and "s" * n not in refused.text
     for n in (c.WEBHOOK_SECRET_MIN_CHARS, c.WEBHOOK_SECRET_MAX_CHARS):
         assert http.post("/v1/subscriptions", json={**base, "secret": "s" * n}, headers=WRITE).status_code == 201
+
+
+@pytest.mark.parametrize("name", ["desk/politics", "a/b/c", "energy%2Fprices"])
+def test_a_subscription_named_with_a_slash_is_removed_by_name(http: httpx.Client, name: str) -> None:
+    """Names may hold `/` (a desk's `desk/politics`), and the CLI removes them by name; over HTTP the `%2F` of the
+    name was decoded before routing, so `DELETE /v1/subscriptions/desk%2Fpolitics` found no route (404
+    "no route at this path") and such a subscription could be removed only by its id."""
+    body = {"name": name, "query": "bridge"}
+    assert http.post("/v1/subscriptions", json=body, headers=WRITE).status_code == 201
+    path = "/v1/subscriptions/" + quote(name, safe="")
+    assert http.delete(path, headers=WRITE).status_code == 204
+    assert http.get("/v1/subscriptions").json()["items"] == []
+    gone = http.delete(path, headers=WRITE)
+    assert gone.status_code == 404 and gone.json()["error"] == "not_found"
+    assert gone.json()["detail"] == "no such subscription"
+
+
+def test_a_subscription_body_that_is_not_json_says_so(http: httpx.Client) -> None:
+    """A body sent as another media type was read as bytes and refused with "body: Input should be a valid
+    dictionary or object to extract fields from", and malformed JSON as "body.0: JSON decode error": neither says
+    what is wrong. As on `POST /v1/articles`: 415 `unsupported_media_type`, and 422 `invalid_json` naming where."""
+    good = json.dumps({"name": "bridges", "query": "bridge"})
+    for media_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+        refused = http.post("/v1/subscriptions", content=good, headers={**WRITE, "Content-Type": media_type})
+        assert refused.status_code == 415, (media_type, refused.text)
+        assert refused.json()["error"] == "unsupported_media_type" and "application/json" in refused.json()["detail"]
+    broken = http.post("/v1/subscriptions", content='{"name": "bridges",\n "query": }',
+                       headers={**WRITE, "Content-Type": "application/json"})  # fmt: skip
+    assert broken.status_code == 422, broken.text
+    assert broken.json()["error"] == "invalid_json"
+    assert broken.json()["detail"] == "invalid JSON at line 2 column 11: Expecting value"
+    for media_type in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        ok = http.post("/v1/subscriptions", content=good, headers={**WRITE, "Content-Type": media_type})
+        assert ok.status_code == 201, (media_type, ok.text)
+    assert http.get("/v1/subscriptions").json()["items"][0]["name"] == "bridges"

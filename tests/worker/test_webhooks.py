@@ -215,7 +215,9 @@ def test_attempts_give_up_on_a_dead_host(client: redis.Redis, settings: Settings
     assert attempt_delivery(client, local, gone, 0).outcome == "dropped"
 
 
-def test_a_stored_webhook_url_that_cannot_be_split_is_given_up_not_raised(client: redis.Redis, settings: Settings) -> None:
+def test_a_stored_webhook_url_that_cannot_be_split_is_given_up_not_raised(
+    client: redis.Redis, settings: Settings
+) -> None:
     """A URL stored around `validate` (a port out of range, a broken IPv6 literal) ends as one counted
     give-up, as any unusable receiver does, instead of an exception in the task."""
     for n, url in enumerate(("https://hooks.example.com:99999/x", "https://[::1/x")):
@@ -247,7 +249,8 @@ def _wait_delivered(client: redis.Redis, timeout_s: float = 30) -> None:
 
 
 def test_the_celery_task_retries_until_delivered(webhook_worker: Any, client: redis.Redis) -> None:
-    """Through the webhooks queue: two 500s, then a 200 — delivered once, signed each time."""
+    """Through the webhooks queue: two 500s, then a 200 — delivered once, signed each time, and each try the same
+    alert: the same body bytes and `X-Wirewatch-Alert-Id`, which a receiver skips repeats by."""
     with Receiver([500, 500, 200]) as rx:
         _sub(client, rx.url)
         message = WebhookMessage(alert_id="alr_4", subscription_id="sub_hook", body='{"id": "alr_4"}')
@@ -257,6 +260,7 @@ def test_the_celery_task_retries_until_delivered(webhook_worker: Any, client: re
     assert len(rx.requests) == 3
     for headers, body in rx.requests:
         assert verify(SECRET, headers["X-Wirewatch-Timestamp"], body, headers["X-Wirewatch-Signature"])
+    assert {(headers["X-Wirewatch-Alert-Id"], body) for headers, body in rx.requests} == {("alr_4", b'{"id": "alr_4"}')}
 
 
 def _documented_verifier() -> Any:

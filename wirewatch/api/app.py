@@ -8,8 +8,9 @@ can rely on it.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from importlib import resources
@@ -23,13 +24,16 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CollectorRegistry
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Route
 
 from producers import http as receiver
+from producers.inbox import json_error
 from producers.submit import Submitter
 from wirewatch import __version__
 from wirewatch import constants as c
 from wirewatch.api import feeds, ops, read, stories, stream, subscriptions
 from wirewatch.api.auth import RateLimiter, TokenTable
+from wirewatch.api.conditional import ConditionalGet
 from wirewatch.api.deps import ApiError, ApiState, problems
 from wirewatch.api.head import HeadAsGet
 from wirewatch.api.limits import (
@@ -45,6 +49,7 @@ from wirewatch.api.limits import (
 from wirewatch.api.metrics import HttpMetrics, PipelineCollector, TimingMiddleware
 from wirewatch.api.models import ArticleRecord, Problem
 from wirewatch.api.query import reject_unknown_query
+from wirewatch.api.tracing import RequestTrace, trace_of
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes
 from wirewatch.queue import celery_app
@@ -58,10 +63,36 @@ SPARE_ASYNC_CONNECTIONS = 10  # headroom beyond one per stream slot, so a full h
 _DETAILS = {404: "no route at this path", 405: "this route does not take {method}; see the Allow header"}
 
 
+ROUTERS = (receiver.router, read.router, stories.router, feeds.router, subscriptions.router, stream.router, ops.router)
+ROUTED = [route for router in ROUTERS for route in router.routes]
+
+
+def allowed_methods(routes: Iterable[BaseRoute], path: str) -> str:
+    """Every method some route takes at ``path``, HEAD wherever GET is (``HeadAsGet``), for a 405's ``Allow``.
+    Starlette's named the methods of the path's first route alone: `Allow: GET` on /v1/subscriptions, which takes
+    POST too, so a client reading it concluded it could not POST there."""
+    methods: set[str] = set()
+    for route in routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods | ({"HEAD"} if "GET" in methods else set())))
+
+
 def _problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None,
              headers: dict[str, str] | None = None) -> JSONResponse:  # fmt: skip
     body = Problem(error=code, detail=detail, errors=errors or [])
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def _json_syntax(e: RequestValidationError) -> str | None:
+    """A body FastAPI could not decode as JSON, said as the receiver says it (`invalid JSON at line 2 column 11:
+    Expecting value`); None for any other invalid request. FastAPI's own words were "body.0: JSON decode error"."""
+    errors = e.errors()
+    if len(errors) != 1 or errors[0].get("type") != "json_invalid" or not isinstance(e.body, str):
+        return None
+    position = errors[0]["loc"][-1]
+    reason = str(errors[0].get("ctx", {}).get("error", "not JSON"))
+    return json_error(json.JSONDecodeError(reason, e.body, position if isinstance(position, int) else 0))
 
 
 def async_client(redis_url: str, max_connections: int) -> redis.asyncio.Redis:
@@ -110,12 +141,15 @@ def create_app(settings: Settings, redis_url: str,
     app.state.registry = CollectorRegistry(auto_describe=True)
     app.state.registry.register(PipelineCollector(client, settings))
     app.state.http_metrics = HttpMetrics(app.state.registry)
+    app.add_middleware(ConditionalGet)  # inside the timing: a 304 is counted as the 304 it is
     app.add_middleware(TimingMiddleware, metrics=app.state.http_metrics)
     app.add_middleware(BodyDeadline, timeout_s=settings.http.body_timeout)
     app.add_middleware(BodyLimit, max_bytes=SMALL_BODY_MAX_BYTES, exempt=frozenset({("POST", "/v1/articles")}))
     app.add_middleware(HostCheck, hosts=served_hosts(settings.http.host, settings.http.allowed_hosts))
     # Outermost, so every layer (the metrics' route label too, set on the scope it is handed) sees one GET.
     app.add_middleware(HeadAsGet)
+    # Around even that: every answer, the Host check's 421 and the body limits' too, names its request.
+    app.add_middleware(RequestTrace)
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, e: ApiError) -> JSONResponse:
@@ -123,6 +157,8 @@ def create_app(settings: Settings, redis_url: str,
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, e: RequestValidationError) -> JSONResponse:
+        if (syntax := _json_syntax(e)) is not None:
+            return _problem(422, "invalid_json", syntax)
         errors = [{"loc": [str(p) for p in err["loc"]], "msg": str(err["msg"])} for err in e.errors()]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         return _problem(422, "invalid_request", f"{'.'.join(first['loc'])}: {first['msg']}", errors)
@@ -137,12 +173,22 @@ def create_app(settings: Settings, redis_url: str,
         detail = str(e.detail)
         if detail == phrase and e.status_code in _DETAILS:
             detail = _DETAILS[e.status_code].format(method=request.method)
-        return _problem(e.status_code, code, detail, headers=dict(e.headers or {}))
+        headers = dict(e.headers or {})
+        if e.status_code == 405:
+            headers["Allow"] = allowed_methods([*ROUTED, *app.routes], request.url.path) or headers.get("Allow", "")
+        return _problem(e.status_code, code, detail, headers=headers)
 
     @app.exception_handler(Exception)
-    async def _crash(_: Request, e: Exception) -> JSONResponse:
-        # Starlette still logs the traceback (uvicorn's "Exception in ASGI application"); this is only the body.
-        return _problem(500, "internal_error", "the server failed to answer this request; it has been logged")
+    async def _crash(request: Request, e: Exception) -> JSONResponse:
+        # uvicorn still logs the traceback ("Exception in ASGI application", with the request id bound); this line
+        # names the request and the failure, and the body gives the partner the id to quote. Sent past every
+        # middleware, so it carries the request's headers itself.
+        trace = trace_of(request)
+        log.error("http_internal_error", method=request.method, path=request.url.path,
+                  error=f"{type(e).__name__}: {e}"[:300])  # fmt: skip
+        quote = f" with request id {trace.request_id}" if trace else ""
+        return _problem(500, "internal_error", f"the server failed to answer this request; it has been logged{quote}",
+                        headers=trace.headers() if trace else None)  # fmt: skip
 
     async def _redis_down(_: Request, e: Exception) -> JSONResponse:
         log.error("redis_unreachable", error=str(e), kind=type(e).__name__)
@@ -152,13 +198,8 @@ def create_app(settings: Settings, redis_url: str,
     app.add_exception_handler(redis.ConnectionError, _redis_down)
     app.add_exception_handler(redis.TimeoutError, _redis_down)  # connected, but no answer within the timeout
 
-    app.include_router(receiver.router)
-    app.include_router(read.router)
-    app.include_router(stories.router)
-    app.include_router(feeds.router)
-    app.include_router(subscriptions.router)
-    app.include_router(stream.router)
-    app.include_router(ops.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard() -> HTMLResponse:

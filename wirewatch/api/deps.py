@@ -16,6 +16,7 @@ from producers.submit import Submitter
 from wirewatch.api.auth import Principal, RateLimiter, TokenTable, bearer
 from wirewatch.api.limits import StreamSlots
 from wirewatch.api.models import Problem
+from wirewatch.api.tracing import Budget, trace_of
 from wirewatch.logs import get_logger
 from wirewatch.settings import Scope, Settings
 
@@ -96,13 +97,13 @@ def _authorize(request: Request, needed: Scope, count: bool = True) -> Principal
     address = _address(request)
     if needed == "read" and presented is None and state.settings.http.public_read:
         if count:
-            _within(state.anonymous, f"address:{address}", address=address)
+            _within(request, state.anonymous, f"address:{address}", address=address)
         return None
     principal = state.tokens.lookup(presented)
     if principal is None:
         # Failed tokens count against the address too: a flood of guesses is held like a flood of reads.
         if count:
-            _within(state.anonymous, f"address:{address}", address=address)
+            _within(request, state.anonymous, f"address:{address}", address=address)
         raise ApiError(401, "unauthorized", "a valid bearer token is required",
                        {"WWW-Authenticate": 'Bearer realm="wirewatch"'})  # fmt: skip
     if not principal.may(needed):
@@ -110,7 +111,7 @@ def _authorize(request: Request, needed: Scope, count: bool = True) -> Principal
         raise ApiError(403, "forbidden", detail)
     # Per token, not per name: names need not be unique, and a name could read like an address's budget.
     if count:
-        _within(state.limiter, f"token:{principal.token_id}", token_name=principal.name)
+        _within(request, state.limiter, f"token:{principal.token_id}", token_name=principal.name)
     return principal
 
 
@@ -120,8 +121,11 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _within(limiter: RateLimiter, budget: str, **who: str) -> None:
+def _within(request: Request, limiter: RateLimiter, budget: str, **who: str) -> None:
     decision = limiter.hit(budget)
+    trace = trace_of(request)
+    if trace is not None and limiter.limit > 0:  # told in the RateLimit headers of the answer (api/tracing.py)
+        trace.budget = Budget(limiter.limit, decision.remaining, decision.retry_after_s, limiter.window_s)
     if not decision.allowed:
         if decision.first_refusal:
             # token_name: a "token" key is redacted from every log line, and the name is what tells partners apart.
@@ -160,3 +164,15 @@ def needs_write(request: Request, _: HTTPAuthorizationCredentials | None = Secur
     principal = _authorize(request, "write")
     assert principal is not None
     return principal
+
+
+async def json_body(request: Request) -> None:
+    """For a route whose body is a JSON model: any other media type is 415 `unsupported_media_type`, as on the
+    receiver. FastAPI reads such a body as bytes, and the model's check then said only "Input should be a valid
+    dictionary or object to extract fields from". JSON is what FastAPI reads as JSON: `application/json` and any
+    `application/…+json`; no Content-Type is taken as JSON too. After the token check (a dependency declared after
+    it); async: it only reads a header."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    main, _, sub = media_type.partition("/")
+    if media_type and not (main == "application" and (sub == "json" or sub.endswith("+json"))):
+        raise ApiError(415, "unsupported_media_type", f"the body is {media_type[:60]!r}: send application/json")

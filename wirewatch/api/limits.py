@@ -187,8 +187,10 @@ def dashboard_policy(page: str) -> str:
     for kind in ("script", "style"):
         hashes = [_sha256_source(body) for body in re.findall(rf"<{kind}>(.*?)</{kind}>", page, re.S)]
         sources[kind] = " ".join(hashes) or "'none'"
-    return (f"default-src 'none'; connect-src 'self'; img-src 'self' data:; script-src {sources['script']}; "
-            f"style-src {sources['style']}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return (
+        f"default-src 'none'; connect-src 'self'; img-src 'self' data:; script-src {sources['script']}; "
+        f"style-src {sources['style']}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
 
 
 def _sha256_source(body: str) -> str:

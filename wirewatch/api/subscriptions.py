@@ -22,7 +22,7 @@ from pydantic import Field
 from schemas import ArticleEvent, MatchedTerm, Subscription
 from wirewatch import constants as c
 from wirewatch.api.auth import Principal
-from wirewatch.api.deps import ApiError, get_state, needs_read, needs_write, problems
+from wirewatch.api.deps import ApiError, get_state, json_body, needs_read, needs_write, problems
 from wirewatch.api.models import _Body
 from worker.match import document_from_event, evaluate, matched_terms
 from worker.query import QuerySyntaxError, parse_query
@@ -112,9 +112,11 @@ def get_subscriptions(request: Request, principal: Principal | None = Depends(ne
 
 
 @router.post("/v1/subscriptions", status_code=201, response_model=SubscriptionOut,
-             responses=problems(401, 403, 413, 422, 429),
+             responses=problems(401, 403, 413, 415, 422, 429),
              summary="Add or replace a subscription (by name)")  # fmt: skip
-def post_subscription(body: SubscriptionIn, request: Request, _: Principal = Depends(needs_write)) -> SubscriptionOut:
+def post_subscription(
+    body: SubscriptionIn, request: Request, _: Principal = Depends(needs_write), __: None = Depends(json_body)
+) -> SubscriptionOut:
     """Parsed before it is stored; workers pick it up within a second. A `write` token only. Posting a subscription
     is updating it: a webhook its receiver switched off (410 Gone) is switched back on."""
     try:
@@ -128,7 +130,9 @@ def post_subscription(body: SubscriptionIn, request: Request, _: Principal = Dep
     return _out(sub)
 
 
-@router.delete("/v1/subscriptions/{name_or_id}", status_code=204, response_class=Response,
+# `:path`: a name may hold "/" (`desk/politics`), sent as %2F, which is decoded before routing; without it such a
+# subscription found no route (404 "no route at this path") and could be removed by its id only.
+@router.delete("/v1/subscriptions/{name_or_id:path}", status_code=204, response_class=Response,
                responses=problems(401, 403, 404, 422, 429), summary="Remove a subscription")  # fmt: skip
 def delete_subscription(
     request: Request,
