@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import socket
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -153,10 +154,13 @@ def _private_host(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        ipaddress.ip_address(host.split("%", 1)[0])
+        address = str(ipaddress.ip_address(host.split("%", 1)[0]))
     except ValueError:
-        return False  # a name: what it resolves to is checked at each delivery
-    return not address_allowed(host, allow_private_networks=False)
+        try:  # the legacy IPv4 forms the resolver reads as an address: "127.1", "0177.0.0.1", "2130706433", "0"
+            address = str(ipaddress.IPv4Address(socket.inet_aton(host)))
+        except OSError:
+            return False  # a name: what it resolves to is checked at each delivery
+    return not address_allowed(address, allow_private_networks=False)
 
 
 def webhook_origin(url: str) -> str:

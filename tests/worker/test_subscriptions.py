@@ -266,7 +266,8 @@ def test_a_410_for_a_url_no_longer_stored_switches_nothing_off(client: redis.Red
 
 @pytest.mark.parametrize("webhook", ["http://127.0.0.1:9/h", "http://[::1]:8080/h", "http://localhost/h",
                                      "http://api.localhost./h", "http://10.1.2.3/h", "http://169.254.169.254/latest",
-                                     "http://[::ffff:127.0.0.1]/h"])  # fmt: skip
+                                     "http://[::ffff:127.0.0.1]/h", "http://2130706433/h", "http://0177.0.0.1/h",
+                                     "http://127.1/h", "http://0x7f.1/h", "http://0/h", "http://10.258/h"])  # fmt: skip
 def test_a_webhook_to_a_private_address_is_refused_when_it_is_added(webhook: str) -> None:
     """Without allow_private_networks every delivery to such a host is refused: the subscription is refused when it is
     added, saying why and what to set, rather than accepted and then failing at every alert."""
