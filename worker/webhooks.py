@@ -182,7 +182,8 @@ def deliver(url: str, body: bytes, secret: str | None, *, timeout_s: float = c.W
     if not worth_retrying(status):
         raise WebhookRejected(f"http {status}: a client error that will not change on a retry (check the "
                               "receiver's logs, the secret and the URL)", status=status)  # fmt: skip
-    retry_after = parse_retry_after(answer.get("retry-after")) if status in (429, 503) else None
+    retry_after = (parse_retry_after(answer.get("retry-after"), server_date=answer.get("date"))
+                   if status in (429, 503) else None)  # fmt: skip
     raise WebhookFailed(f"http {status}", retry_after_s=retry_after)
 
 
@@ -335,4 +336,3 @@ def clear_outbox(client: redis.Redis, sent: list[Any]) -> None:
     fields = [r.outbox_field for r in sent if r.subscription.webhook]
     if fields:
         client.hdel(c.WEBHOOK_OUTBOX, *fields)
-

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,10 @@ class Receiver:
                 receiver.times.append(time.monotonic())
                 answer = receiver.statuses.pop(0) if receiver.statuses else 200
                 status, headers = answer if isinstance(answer, tuple) else (answer, {})
-                self.send_response(status)
+                if "Date" in headers:  # the test's own Date, not the one send_response adds
+                    self.send_response_only(status)
+                else:
+                    self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", "0")
@@ -376,6 +380,20 @@ def test_retry_after_of_a_429_or_503_sets_the_next_attempt(client: redis.Redis, 
     assert tries[0].retry_in_s >= 40
     assert tries[1].retry_in_s == c.WEBHOOK_RETRY_AFTER_MAX_S < c.VISIBILITY_TIMEOUT_S - c.TASK_TIME_LIMIT_S
     assert tries[2].retry_in_s <= c.WEBHOOK_BACKOFF_S * 4
+
+
+def test_a_retry_after_date_is_read_on_the_receivers_clock(client: redis.Redis, settings: Settings) -> None:
+    """A receiver whose clock is an hour behind ours asks for two minutes with an HTTP-date: the wait is two
+    minutes from its own Date, not a date long past on ours (which meant the usual backoff, seconds)."""
+    behind = time.time() - 3600
+    headers = {"Date": formatdate(behind, usegmt=True), "Retry-After": formatdate(behind + 120, usegmt=True)}
+    with Receiver([(503, headers)]) as rx:
+        _sub(client, rx.url)
+        message = WebhookMessage(alert_id="alr_d", subscription_id="sub_hook", body='{"id": "alr_d"}')
+        local = settings.model_copy(update={"allow_private_networks": True})
+        tried = attempt_delivery(client, local, message, 0)
+    assert tried.outcome == "retry"
+    assert 110 <= tried.retry_in_s <= 130
 
 
 def test_the_celery_task_waits_out_a_429s_retry_after(webhook_worker: Any, client: redis.Redis) -> None:
