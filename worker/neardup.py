@@ -4,8 +4,8 @@ Layout (every key shares the hash tag ``{<prefix>}`` so the script stays on one 
 name is part of every key, so signatures of another scheme are never even read)::
 
     {ww:nd}:<scheme>:r:<gen>   hash  8-byte digest of the article id -> shingles, story id, number
-                                     sketch, packed signature, head numbers, head template and names
-                                     (none in records written before them)
+                                     sketch, packed signature, head numbers, head template and names,
+                                     a correction or update mark (none in records written before them)
     {ww:nd}:<scheme>:b:<gen>   hash  8-byte band key -> the digests of the newest articles in that bucket;
                                      the lead key (``similarity.head_key``) is kept here the same way
 
@@ -33,6 +33,10 @@ DEFAULT_PREFIX = "ww:nd"
 DEFAULT_WINDOW_S = 7 * 86_400
 GENERATIONS_PER_WINDOW = 7
 BUCKET_CAP = 4
+# After the head's template and names (after its numbers when it has no template): the text carries a correction or
+# update notice. Absent otherwise and in records written before it; a script that predates it reads past it (a byte
+# after the names is never read, and one byte is too short to be a template), so old and new workers share an index.
+REVISED_MARK = b"\x01"
 DEFAULT_THRESHOLDS = sim.Thresholds()
 
 _SCRIPT = resources.files("worker").joinpath("lua/neardup.lua").read_text("utf-8")
@@ -113,9 +117,7 @@ class NearDupIndex:
         keys, args = self.script_args(article_id, signature, now)
         self._script(keys=keys, args=args, client=pipeline)
 
-    def script_args(
-        self, article_id: str, signature: sim.Signature, now: float
-    ) -> tuple[list[str], list[Any]]:
+    def script_args(self, article_id: str, signature: sim.Signature, now: float) -> tuple[list[str], list[Any]]:
         if signature.scheme != sim.SCHEME:
             raise sim.SchemeMismatch(f"index uses {sim.SCHEME!r}, signature is {signature.scheme!r}")
         th = self.thresholds
@@ -138,7 +140,9 @@ class NearDupIndex:
             th.head_containment,
             signature.head or b"",
             f"{int(th.head_numbers)}{int(th.head_names)}",
-            pack_head_numbers(signature.head_numbers) + pack_head_names(signature.head_template, signature.head_names),
+            pack_head_numbers(signature.head_numbers)
+            + pack_head_names(signature.head_template, signature.head_names)
+            + (REVISED_MARK if signature.revised else b""),
             *signature.bands(),
         ]
         return self.keys(now), args

@@ -54,6 +54,19 @@ LONG_NUMBER = 4  # a figure this long that one slip (a digit dropped, doubled, s
 HEAD_NAME_WORDS = 6  # words other than names and figures a head needs: a report's sentence, not a byline or a label
 HEAD_NAMES_KEPT = 8  # names of the head compared, in order of appearance
 HEAD_NAME_LEN = 32  # bytes of a name kept (folded, UTF-8)
+# A copy that says it was corrected or updated ("Correction: …", "This article was amended …", "(Corrects …)") may carry
+# another figure or another name in its head than its story: only both at once hold it apart (same_story). Read over
+# the text's first REVISED_HEAD and last REVISED_TAIL characters (where notes go). Additive like the head
+# numbers: one byte after the head's names in the index record (``neardup.REVISED_MARK``), absent in records written
+# before it.
+REVISED_HEAD = 500
+REVISED_TAIL = 1000
+# Site furniture opening a body: a timestamp, a byline with a time, a reading time, a dated photo credit ("Published
+# 30 November 2026, 10:32 GMT", "By John Roe, 2 hours ago"). Two outlets' copies each under their own such line read
+# those lines' figures as their heads, and the head numbers rule split them. Such lines are passed over (head_span).
+FURNITURE_LINES = 3  # at most this many lines passed over
+FURNITURE_CHARS = 120  # a longer line is the story's
+FURNITURE_WORDS = 10
 SCHEME = f"mh1-w{SHINGLE_WORDS}-n{NUM_PERM}x{STORED_BITS}-b{BANDS}x{ROWS}-d{NUMBERS_KEPT}-c{MAX_CHARS}-s{SEED}"
 
 # Verdict defaults (see docs/stories.md for the measurements behind them).
@@ -90,7 +103,9 @@ _NONSPACING, _SPACING, _CAPITALS = _marks()
 # Nonspacing and enclosing marks (accents, Arabic harakat, Hebrew niqqud, the virama, the kana voicing mark) fold
 # away like accents: a copy with or without them is the same text, and a mark must not cut a word in two
 # (``\w`` does not match marks).
-_MARKS = re.compile(f"[{_NONSPACING}]")
+# So are the characters a copy may carry or not without a reader seeing them: soft hyphens (a site's hyphenation
+# hints), zero-width spaces, word joiners, a byte-order mark; no word character either, they cut a word in two.
+_MARKS = re.compile(f"[{_NONSPACING}\u00ad\u200b\u2060\ufeff]")
 # Spacing marks (Devanagari and other Indic vowel signs) are part of their word.
 _WORD = re.compile(f"[\\w{_SPACING}]+")
 # Scripts written without spaces: Chinese, Japanese. Each character is a token (shingles are character 4-grams);
@@ -102,12 +117,39 @@ _HAS_UNSPACED = re.compile(_UNSPACED_CHAR)
 _UNSPACED = re.compile(f"(?<={_UNSPACED_CHAR})(?=\\S)|(?<=\\S)(?={_UNSPACED_CHAR})")  # where a space goes
 # A number as written: "102-98", "12.3", "1,500", "10:30", "2019-11-07" stay whole, so a score or a price
 # is one token and templated reports with other figures really differ.
-_NUMBER = re.compile(r"\d+(?:[.,:/-]\d+)*")
+# The dashes an outlet's typography puts between figures ("112–108" with an en dash, a figure dash, a minus sign) read
+# as a hyphen (_numbers), so a score is the one number its story has ("112-108"), not two.
+_DASHES = "\u2010-\u2015\u2212"
+_DASH = re.compile(f"[{_DASHES}]")
+_NUMBER = re.compile(rf"\d+(?:[.,:/\-{_DASHES}]\d+)*")
 # A name: words that start with a capital, one space apart. No word-start check ("iPhone" gives "Phone"): the same
 # text gives the same names either way, and a lookbehind doubles the cost.
 _NAME_WORD = f"[{_CAPITALS}]\\w*"
 _NAME = re.compile(f"{_NAME_WORD}(?: {_NAME_WORD})*")
 _NAME_OR_NUMBER = re.compile(f"{_NAME.pattern}|{_NUMBER.pattern}")
+# A correction or update notice, in a normalised text: a label opening a line ("Correction:", "[Clarification]",
+# Reuters' "(Corrects …)", "Corrected-"), or the sentences outlets write ("An earlier version of this article …", "This
+# story has been updated …"). Not "Updated: <time>" (a site's furniture on every page), not a correction in prose.
+_REVISED = re.compile(
+    r"(?m:^)[ \t(\[*_]*(?:corrections?|clarifications?)\s*[:\])-]|(?m:^)\(?corrects\b|(?m:^)corrected\s*[:-]"
+    r"|\ban earlier version of this (?:story|article|report|post|piece)\b"
+    r"|\bthis (?:story|article|report|post|piece) (?:has been|was) (?:corrected|amended|updated|clarified)\b"
+)
+# A date, a time or a duration as sites print them beside a story (_furniture); case-insensitive, so it reads a
+# normalised text as the text.
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
+_DATE_OR_TIME = re.compile(
+    r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\b\.?)?|\b\d{1,2}(?:\.\d{2})?\s*[ap]\.?m\b\.?"  # 10:32, 10.32am
+    r"|\b\d{1,4}([/-])\d{1,2}\1\d{2,4}\b|\b\d{1,2}\.\d{1,2}\.\d{4}\b"  # 30/11/2026, 2026-11-30, 30.11.2026
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|\b{_MONTH}\s+\d{{1,2}}\b|\b(?:19|20)\d{{2}}\b"  # 30 Nov, Nov 30, 2026
+    r"|\b\d+\s*(?:min|mins|minutes?|hours?|hrs?|h|days?|weeks?|months?|years?)\b",  # 2 hours (ago), 4 min (read)
+    re.IGNORECASE,
+)
+_HAS_DIGIT = re.compile(r"\d")
+_REVISED_WORDS = ("correct", "clarif", "amended", "updated", "earlier version")  # one of them is in every notice
 _M64 = (1 << 64) - 1
 
 
@@ -222,6 +264,7 @@ class Signature:
     head_numbers: tuple[str, ...] = ()  # the numbers of the body's first line (head_numbers)
     head_template: bytes | None = None  # the head with its names and figures masked (head_names), None: no template
     head_names: tuple[str, ...] = ()  # the head's names, folded, in order (head_names)
+    revised: bool = False  # the text carries a correction or update notice (revised): see same_story
 
     def packed(self) -> bytes:
         """The stored form for verification: the low STORED_BITS of each min, one byte each."""
@@ -248,7 +291,13 @@ def band_keys(mins: np.ndarray) -> np.ndarray:
 
 def numbers(normalised: str) -> set[str]:
     """The distinct numbers of a normalised text."""
-    return set(_NUMBER.findall(normalised))
+    return set(_numbers(normalised, 0, len(normalised)))
+
+
+def _numbers(text: str, start: int, end: int) -> list[str]:
+    """The numbers as written between start and end, their dashes written as hyphens."""
+    found: list[str] = _NUMBER.findall(text, start, end)
+    return found if text.isascii() else [n if n.isascii() else _DASH.sub("-", n) for n in found]
 
 
 def number_hash(number: str) -> int:
@@ -266,10 +315,9 @@ def number_sketch(nums: set[str]) -> tuple[int, ...]:
 
 def head_span(text: str, title_end: int) -> tuple[int, int]:
     """Where a text's head is: the first line of its body (after the blank line at ``title_end``; the text's first
-    line when it has none, -1), up to HEAD_NUMBER_CHARS of it, cut at a space."""
-    start = title_end + 2 if title_end >= 0 else 0
-    while start < len(text) and text[start] in "\n\r\t ":
-        start += 1
+    line when it has none, -1) that is no site furniture (``_furniture``; up to FURNITURE_LINES are passed over), up to
+    HEAD_NUMBER_CHARS of it, cut at a space."""
+    start = furniture_span(text, title_end)[1]
     end = text.find("\n", start, start + HEAD_NUMBER_CHARS)
     if end < 0:
         end = start + HEAD_NUMBER_CHARS
@@ -279,12 +327,41 @@ def head_span(text: str, title_end: int) -> tuple[int, int]:
     return start, end
 
 
+def furniture_span(text: str, title_end: int) -> tuple[int, int]:
+    """Where the body starts (after the blank line at ``title_end``; the text's start when it has none, -1), and where
+    the story starts after the site furniture opening it (``_furniture``; up to FURNITURE_LINES lines; the same place
+    when there is none)."""
+    body = start = _line_start(text, title_end + 2 if title_end >= 0 else 0)
+    for _ in range(FURNITURE_LINES):
+        line_end = text.find("\n", start, start + FURNITURE_CHARS)
+        if line_end < 0 or not _furniture(text[start:line_end]):
+            break
+        start = _line_start(text, line_end)
+    return body, start
+
+
+def _line_start(text: str, at: int) -> int:
+    while at < len(text) and text[at] in "\n\r\t ":
+        at += 1
+    return at
+
+
+def _furniture(line: str) -> bool:
+    """A site's line around the story, not a line of it: short (FURNITURE_WORDS words at most), with a date, a time or a
+    duration ("Published 30 November 2026, 10:32 GMT", "By Jane Doe | 30 Nov 2026", "2 hours ago", "4 min read") and no
+    other figure (a score line, "M 3.6 - 15km W of Petrolia, CA" are heads)."""
+    if not _HAS_DIGIT.search(line) or len(line.split()) > FURNITURE_WORDS:
+        return False
+    rest, found = _DATE_OR_TIME.subn(" ", line)
+    return found > 0 and not _HAS_DIGIT.search(rest)
+
+
 def head_numbers(norm: str) -> tuple[str, ...]:
     """The distinct numbers of a normalised text's head, the first line of its body (up to HEAD_NUMBER_CHARS of it,
     cut at a space; the text's first line when it has no headline), in order of appearance. One regex pass over
     the head only."""
     start, end = head_span(norm, norm.find("\n\n"))
-    found = dict.fromkeys(n for n in _NUMBER.findall(norm, start, end) if len(n) <= HEAD_NUMBER_LEN)
+    found = dict.fromkeys(n for n in _numbers(norm, start, end) if len(n) <= HEAD_NUMBER_LEN)
     return tuple(found)[:HEAD_NUMBERS_KEPT]
 
 
@@ -378,6 +455,18 @@ def _other_name(x: str, y: str) -> bool:
 _NAME_UNCUT = HEAD_NAME_LEN - 4  # a name this long or shorter (UTF-8 bytes) was not cut
 
 
+def revised(text: str, norm: str) -> bool:
+    """Whether a text (``norm``: its signed part, normalised) carries a correction or update notice (``_REVISED``)
+    where notes go: its first REVISED_HEAD characters (headline and first lines: "CORRECTED-", "(Corrects …)") or its
+    last REVISED_TAIL (past MAX_CHARS, those of the whole text). Substring tests first: the regex runs on the few texts
+    with a keyword there (~3 µs per text, the regex over a whole text took ~0.3 ms)."""
+    tail = norm[-REVISED_TAIL:] if len(text) <= MAX_CHARS else normalise(text[-REVISED_TAIL:])
+    window = f"{norm[:REVISED_HEAD]}\n{tail}" if len(norm) > REVISED_HEAD else norm
+    if not any(word in window for word in _REVISED_WORDS):
+        return False
+    return _REVISED.search(window) is not None
+
+
 def head_key(body_words: list[str]) -> bytes | None:
     """The lead key: HEAD_BAND, then 7 bytes of a hash of the body's first HEAD_WORDS words (folded)."""
     if len(body_words) < HEAD_WORDS:
@@ -406,8 +495,11 @@ def signature(text: str) -> Signature:
     # The shift is monotonic, so it can follow the min: one 128-element shift instead of a pass over the matrix.
     mins = (hv.min(axis=0) >> np.uint64(32)).astype(np.uint32)
     template, names = head_names(text, title_end)
-    return Signature(SCHEME, int(sh.size), mins, number_sketch(numbers(norm)), head, head_numbers(norm), template,
-                     names)  # fmt: skip
+    # The numbers of the site furniture opening the body are no figures of the story: left out of the sketch too.
+    body, story = furniture_span(norm, norm.find("\n\n"))
+    nums = numbers(norm) if body == story else {*_numbers(norm, 0, body), *_numbers(norm, story, len(norm))}
+    return Signature(SCHEME, int(sh.size), mins, number_sketch(nums), head, head_numbers(norm), template, names,
+                     revised(text, norm))  # fmt: skip
 
 
 def numbers_containment(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, int]:
@@ -445,6 +537,7 @@ class Similarity:
     same_head: bool = False  # both have a lead key and it is the same
     heads_differ: bool = False  # the numbers of the two heads disagree (heads_differ)
     names_differ: bool = False  # the two heads share their template, not their names (names_differ)
+    revised: bool = False  # one of the two carries a correction or update notice (Signature.revised)
 
 
 def unpack(packed: bytes) -> np.ndarray:
@@ -476,7 +569,8 @@ def compare(a: Signature, b: Signature) -> Similarity:
     same_head = a.head is not None and a.head == b.head
     differ = heads_differ(a.head_numbers, a.numbers, b.head_numbers, b.numbers)
     names = names_differ(a.head_template, a.head_names, b.head_template, b.head_names)
-    return Similarity(est.jaccard, est.containment, est.smaller, num, seen, same_head, differ, names)
+    return Similarity(est.jaccard, est.containment, est.smaller, num, seen, same_head, differ, names,
+                      a.revised or b.revised)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,7 +595,8 @@ def same_story(sim: Similarity, th: Thresholds = Thresholds()) -> bool:
     templated line shares most of them with its siblings, so they must be near-identical instead. Texts
     whose numbers mostly differ (a weather report for another city, another game's score) are different
     stories whatever their words share, and so are texts whose heads (the body's first line) carry other figures,
-    however few (a score, a magnitude: templated reports), or, in one template, other names (two court reports).
+    however few (a score, a magnitude: templated reports), or, in one template, other names (two court reports);
+    when one of them says it was corrected or updated, only other figures and other names at once.
     Two texts with the same lead (the first HEAD_WORDS words of the body) need less: a brief is far shorter than its
     story, and its containment is estimated from a small Jaccard.
     """
@@ -509,9 +604,10 @@ def same_story(sim: Similarity, th: Thresholds = Thresholds()) -> bool:
         return False
     if sim.numbers_seen >= th.numbers_floor and sim.numbers < th.numbers:
         return False
-    if th.head_numbers and sim.heads_differ:
-        return False
-    if th.head_names and sim.names_differ:
+    other_figures, other_names = th.head_numbers and sim.heads_differ, th.head_names and sim.names_differ
+    # A correction or an update changes a figure or a name of the head, not both: a revised text is held apart only by
+    # other figures and other names at once (another report of one template).
+    if (other_figures and other_names) if sim.revised else (other_figures or other_names):
         return False
     if sim.same_head and sim.containment >= th.head_containment:
         return True

@@ -15,6 +15,7 @@ from tests.worker.test_similarity import (
     COPIES,
     NAMED_COPIES,
     NAMED_PAIRS,
+    REVISED,
     STORY,
     TEMPLATED_PAIRS,
     court_report,
@@ -246,7 +247,9 @@ def test_lua_verdict_matches_python(client: redis.Redis) -> None:
         COPIES["boilerplate first"][1], COPIES["en dash"][1],  # copies of the score report
         *NAMED_PAIRS["court report"], NAMED_COPIES["typo in a name"][1],  # templates: other names in the head
         NAMED_COPIES["boilerplate first"][1], NAMED_COPIES["label run into the head"][1],
-    ]
+        REVISED["correction note, age fixed"][1], REVISED["update note, magnitude revised"][1],  # revised copies
+        quake_report("6.1", 90, "Petrolia") + "\n\nThis story has been updated.",  # revised, another quake
+    ]  # fmt: skip
     for i, a in enumerate(texts):
         for j, b in enumerate(texts):
             if i == j:
@@ -353,3 +356,79 @@ def test_vocalised_arabic_copy_joins_its_story(client: redis.Redis) -> None:
     assert idx.check_and_insert("ar", sim.signature("سجن تسعة في الصين\n\n" + "\n\n".join(AR)), NOW).created
     copy = sim.signature("الصين تسجن تسعة بسبب الفنتانيل\n\n" + _edited(AR[:3], AR_VOCALISED))
     assert idx.check_and_insert("ar-copy", copy, NOW).story_id == "ar"
+
+
+BOX_SCORE = (
+    "Lakers beat Celtics in overtime\n\n"
+    "The Los Angeles Lakers beat the Boston Celtics 112-108 in overtime on Sunday night, with LeBron James scoring "
+    "34 points.\n\n"
+    "The Lakers trailed 58-49 at halftime but outscored Boston 31-22 in the third quarter. Anthony Davis added 21 "
+    "points and 14 rebounds, and the teams were tied 101-101 at the end of regulation.\n\n"
+    "Jayson Tatum led Boston with 29 points. The Celtics fell to 10-5 on the season while the Lakers improved to "
+    "9-6, their fourth straight win since the loss in Denver on November 18."
+)
+
+
+@pytest.mark.parametrize(
+    "dash",
+    ["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212"],
+    ids=["hyphen", "nb", "figure", "en", "em", "minus"],
+)
+def test_copy_with_other_dashes_in_its_scores_joins_its_story(client: redis.Redis, dash: str) -> None:
+    """A box score whose copy writes its scores with another dash ("112–108": an outlet's typography) is the same text:
+    one story. The numbers rule read "112–108" as two numbers, so none of the story's scores were in the copy."""
+    idx = nd.NearDupIndex(client)
+    assert idx.check_and_insert("box", sim.signature(BOX_SCORE), NOW).created
+    copy = BOX_SCORE.replace("-", dash).replace("Lakers beat Celtics in overtime", "Lakers edge Celtics")
+    assert idx.check_and_insert("box-copy", sim.signature(copy), NOW).story_id == "box"
+    other = BOX_SCORE.replace("112-108", "97-95").replace("58-49", "40-52").replace("31-22", "20-30")
+    other = other.replace("101-101", "88-90").replace("10-5", "11-4").replace("9-6", "8-7").replace("34", "18")
+    assert idx.check_and_insert("box-other", sim.signature(other.replace("-", dash)), NOW).created
+
+
+SUMMARY = (
+    "Shares in Harbor Freight Lines rose sharply on Monday after the shipping group raised its outlook for the year"
+)
+
+
+def test_copy_with_invisible_characters_joins_its_story(client: redis.Redis) -> None:
+    """Soft hyphens (a site's hyphenation hints: "Ship\u00adping"), zero-width spaces and word joiners are invisible;
+    a one-line summary carrying them is the same text as one without: one story. They cut words in two, and the
+    short text's shingles fell below what it needs."""
+    idx = nd.NearDupIndex(client)
+    assert idx.check_and_insert("s", sim.signature(SUMMARY), NOW).created
+    hinted = SUMMARY.replace("Freight", "Fr\u00adeight").replace("shipping", "ship\u00adping")
+    hinted = (
+        hinted.replace("outlook", "out\u200blook").replace("Monday", "Mon\u2060day").replace("raised", "rai\ufeffsed")
+    )
+    assert idx.check_and_insert("s-copy", sim.signature(hinted), NOW).story_id == "s"
+
+
+def test_corrected_and_updated_copies_join_their_stories(client: redis.Redis) -> None:
+    """A corrected copy (another age in the head, a correction note) and an updated one (a revised magnitude, an update
+    note) join their stories through the script; a court report of another person stays apart, and so does an
+    updated report of another quake."""
+    idx = nd.NearDupIndex(client)
+    for n, kind in enumerate(sorted(REVISED)):
+        story, revised = REVISED[kind]
+        assert idx.check_and_insert(f"s{n}", sim.signature(story), NOW).created
+        assert idx.check_and_insert(f"s{n}-revised", sim.signature(revised), NOW).story_id == f"s{n}", kind
+        client.flushall()
+    idx.check_and_insert("court", sim.signature(court_report("John Smith", 45, "Leeds")), NOW)
+    assert idx.check_and_insert("other", sim.signature(court_report("Mary Jones", 52, "Leeds")), NOW).created
+    idx.check_and_insert("quake", sim.signature(quake_report("5.2", 40, "Ridgecrest")), NOW)
+    updated = quake_report("6.1", 90, "Petrolia") + "\n\nThis story has been updated with a statement from the mayor."
+    assert idx.check_and_insert("other-quake", sim.signature(updated), NOW).created
+
+
+def test_copies_under_their_sites_furniture_join_one_story(client: redis.Redis) -> None:
+    """Two outlets' copies of a wire story, each under its site's timestamp or byline line, make one story (the lines'
+    figures were read as the story's head, and neither's were in the other copy)."""
+    idx = nd.NearDupIndex(client)
+    body = "\n\n".join(WIRE)
+    first = idx.check_and_insert(
+        "a", sim.signature(f"China jails nine\n\nPublished 30 November 2026, 10:32 GMT\n\n{body}"), NOW
+    )
+    second = idx.check_and_insert("b", sim.signature(f"Fentanyl sentences\n\nBy John Roe, 2 hours ago\n\n{body}"), NOW)
+    third = idx.check_and_insert("c", sim.signature(f"Nine jailed\n\nReading time: 3 minutes\n\n{body}"), NOW)
+    assert first.created and second.story_id == third.story_id == "a"

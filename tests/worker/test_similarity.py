@@ -75,8 +75,7 @@ def test_estimate_tracks_exact() -> None:
 def test_signature_is_stable_across_processes() -> None:
     """Two processes with different hash seeds compute the same signature (stored signatures stay valid)."""
     code = (
-        "from worker import similarity as s;"
-        "print(s.signature('a wire story about fentanyl in china').packed().hex())"
+        "from worker import similarity as s;print(s.signature('a wire story about fentanyl in china').packed().hex())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "123"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
@@ -429,3 +428,109 @@ def test_names_differ_table(mine: tuple[str, ...], theirs: tuple[str, ...], diff
     """Names differ when the heads share their template and a name in one place is another name."""
     assert sim.names_differ(b"t" * 8, mine, b"t" * 8, theirs) is differ
     assert sim.names_differ(b"t" * 8, mine, b"u" * 8, theirs) is False  # other templates: nothing to tell
+
+
+REVISED = {
+    "correction note, age fixed": (court_report("John Smith", 45, "Leeds"), court_report("John Smith", 54, "Leeds")
+                                   + "\n\nCorrection: An earlier version of this article gave the wrong age for John Smith."),
+    "amended note": (court_report("John Smith", 45, "Leeds"), court_report("John Smith", 54, "Leeds")
+                     + "\n\nThis article was amended on 1 December 2026 to correct the age of John Smith."),
+    "correction label on top, name fixed": (court_report("Jon Smyth", 45, "Leeds"),
+                                            "Leeds man jailed\n\n(Corrects spelling of name in first paragraph)\n\n"
+                                            + _body(court_report("John Smith", 45, "Leeds"))),
+    "update note, magnitude revised": (quake_report("5.2", 40, "Ridgecrest"), quake_report("5.4", 40, "Ridgecrest")
+                                       + "\n\nThis story has been updated to reflect a revised magnitude from the USGS."),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(REVISED))
+def test_a_corrected_or_updated_copy_is_the_same_story(kind: str) -> None:
+    """A copy that says it was corrected or updated ("Correction: …", "This article was amended …", "(Corrects …)",
+    "This story has been updated …") may have another figure or name in its head: the head rules do not hold it apart
+    from its story. Without the notice the two are told apart as templated reports are."""
+    a, b = (sim.signature(t) for t in REVISED[kind])
+    assert b.revised and not a.revised
+    assert sim.same_story(sim.compare(a, b)) and sim.same_story(sim.compare(b, a))
+    bare = sim.signature(REVISED[kind][1].rsplit("\n\n", 1)[0] if "(Corrects" not in REVISED[kind][1]
+                         else court_report("John Smith", 45, "Leeds"))  # fmt: skip
+    assert not bare.revised and not sim.same_story(sim.compare(a, bare))
+
+
+@pytest.mark.parametrize(
+    ("text", "revised"),
+    [
+        ("Title\n\nBody text.\n\nCorrection: An earlier version misstated the date.", True),
+        ("Title\n\nCORRECTION: This story has been corrected to show the vote was 52-48.\n\nBody text.", True),
+        ("Title\n\n[Clarification] The school is in Leeds.\n\nBody text.", True),
+        ("Title\n\nBody text. An earlier version of this story said 45.", True),
+        ("Title\n\nBody text.\n\nThis story has been updated with comment from the embassy.", True),
+        ("Title\n\nBody text.\n\nThis article was amended on 1 December 2026.", True),
+        ("Title\n\nThe index fell into a correction on Monday, a drop of 10 per cent from its peak.", False),
+        ("Title\n\nUpdated: 30 November 2026, 10:32 GMT\n\nBody text.", False),  # a site's timestamp is no notice
+        ("Title\n\nThe minister said the story was corrected by the newspaper years ago.", False),
+        ("Title\n\nBody text.", False),
+    ],
+)
+def test_revision_notices(text: str, revised: bool) -> None:
+    """What counts as a correction or update notice."""
+    assert sim.signature(text).revised is revised
+
+
+_WIRE_BODY = STORY.replace(". ", ".\n\n", 2)  # the fentanyl story in three paragraphs, figures in its later ones
+FURNITURE = {
+    "site timestamps": ("Published 30 November 2026, 10:32 GMT", "Updated: 30/11/2026 09:15"),
+    "bylines with times": ("By Jane Doe | 30 Nov 2026 10:32", "By John Roe, 1 December 2026 08:00"),
+    "byline and an age": ("By Jane Doe | 30 Nov 2026 10:32", "John Roe, 2 hours ago"),
+    "reading times": ("Listen to this article, 4 min", "Reading time: 3 minutes"),
+    "photo credits with dates": ("Photo: AFP, 7 November 2019", "Reuters/Stringer 11/07/2019"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FURNITURE))
+def test_copies_under_their_sites_furniture_are_the_same_story(kind: str) -> None:
+    """Two outlets' copies, each opening with its site's furniture line carrying figures (a timestamp, a byline with a
+    time, a reading time, a dated photo credit), are one story: such a line is no head, the story's first line is."""
+    a, b = (sim.signature(f"Headline {n}\n\n{line}\n\n{_WIRE_BODY}") for n, line in enumerate(FURNITURE[kind]))
+    assert sim.same_story(sim.compare(a, b))
+    assert a.head_numbers == b.head_numbers == sim.signature("Headline\n\n" + _WIRE_BODY).head_numbers
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        ("Final: Arsenal 2-1 Chelsea", "Final: Everton 3-0 Fulham"),
+        ("M 3.6 - 15km W of Petrolia, CA", "M 4.1 - 8km NE of Ridgecrest, CA"),
+    ],
+    ids=["scores", "quakes"],
+)
+def test_a_short_first_line_with_figures_and_no_date_is_still_the_head(pair: tuple[str, str]) -> None:
+    """A short first line that is no furniture (a score line, a USGS item's title line) is the head: templated items
+    whose figures are only there stay apart."""
+    body = "The teams meet again later in the season, and both managers said the result would not change their plans."
+    a, b = (sim.signature(f"Result\n\n{line}\n\n{body}") for line in pair)
+    assert a.head_numbers and not sim.same_story(sim.compare(a, b))
+
+
+@pytest.mark.parametrize(
+    ("line", "furniture"),
+    [
+        ("Published 30 November 2026, 10:32 GMT", True),
+        ("Updated: 30/11/2026 09:15", True),
+        ("30.11.2026, 10:32 Uhr", True),
+        ("Posted at 10:32 a.m. ET", True),
+        ("By Jane Doe | Nov. 30, 2026", True),
+        ("John Roe, 2 hours ago", True),
+        ("5 min read", True),
+        ("Final: Arsenal 2-1 Chelsea", False),  # a score is a figure of the story
+        ("M 3.6 - 15km W of Petrolia, CA", False),
+        ("QSoas version 3.3.1 is out", False),
+        ("Tested by: John Milbank RRP: £23.99", False),  # a price, not a time
+        ("5 mayors resign", False),
+        ("By Jane Doe", False),  # no figure: nothing to pass over
+        ("The council met on 30 November 2026 and voted to close the library on Sundays from January", False),
+    ],
+)
+def test_furniture_lines(line: str, furniture: bool) -> None:
+    """Which first lines are site furniture: short, with a date, a time or a duration and no other figure."""
+    assert sim._furniture(line) is furniture
+    assert sim._furniture(sim.normalise(line)) is furniture

@@ -387,6 +387,40 @@ def test_story_sources_written_before_the_bound_are_kept_and_counted(
     assert client.hget(story_key(story_id), "source_count") == "6"
 
 
+def test_story_migrated_from_before_the_bound_keeps_its_first_source(
+    client: redis.Redis, settings: Settings, make_worker: Callable[..., Any], seed_text: str
+) -> None:
+    """A story written before the bound has no ``first_source``: its plain set has no order. Its next copy learns the
+    first source from the story's first article and keeps it when the set is cut to the bound (it was cut as any
+    other, in name order), and so do later copies."""
+    from worker.pipeline import process
+    from worker.stories import story_key, story_sources_key
+
+    settings.dedup.story_sources = 3
+    worker = make_worker()
+
+    def emit(n: int) -> None:
+        raw = _inbox(_copy_of_seed(seed_text, n), f"copy{n}")
+        client.hset(c.LEDGER_PAYLOAD, raw.delivery_id, raw.model_dump_json(by_alias=True))
+        process([raw.delivery_id], worker)
+
+    emit(0)
+    [story_id] = {e["story_id"] for e in stream_events(client)}
+    client.delete(story_sources_key(story_id))
+    client.hdel(story_key(story_id), "first_source", "source_count")
+    # "Outlet 0" carried the first article; the others sort after it, so a cut in name order takes it first.
+    client.sadd(story_sources_key(story_id), "Outlet 0", *[f"Zeta {i}" for i in range(5)])
+    emit(1)
+    story = read_story(client, story_id)
+    assert story is not None and "Outlet 0" in story.sources and "Outlet 1" in story.sources
+    assert len(story.sources) == 4 and client.hget(story_key(story_id), "first_source") == "Outlet 0"
+    for n in (2, 3, 4):
+        emit(n)
+    story = read_story(client, story_id)
+    assert story is not None and story.sources == ["Outlet 0", "Outlet 2", "Outlet 3", "Outlet 4"]
+    assert story.source_count == 10
+
+
 def test_two_court_reports_of_one_template_are_two_stories_and_each_alerts(
     worker_app: Any, submit: Callable[..., list[str]], client: redis.Redis
 ) -> None:

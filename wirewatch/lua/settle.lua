@@ -159,6 +159,19 @@ if mode == 'emit' then
         redis.call('DEL', KEYS[15])
         for _, name in ipairs(old) do redis.call('ZADD', KEYS[15], 0, name) end
         redis.call('HSET', KEYS[14], 'source_count', #old)
+        -- Such a story has no first_source, and its set no order: the first source is its first article's, read from
+        -- that article's record (KEYS[3]'s prefix, so the {ww} slot) while it is kept and names a source of the set;
+        -- else the cut below goes by name alone, as before.
+        local first_id = redis.call('HGET', KEYS[14], 'first_article_id')
+        local record = first_id and redis.call('GET', string.sub(KEYS[3], 1, #KEYS[3] - #article_id) .. first_id)
+        local ok, event = pcall(cjson.decode, record or '')
+        if ok and type(event) == 'table' and type(event.source) == 'table' then
+          local name, domain = event.source.name, event.source.domain
+          local first = type(name) == 'string' and name ~= '' and name or type(domain) == 'string' and domain
+          if first and redis.call('ZSCORE', KEYS[15], first) then
+            redis.call('HSETNX', KEYS[14], 'first_source', first)
+          end
+        end
         added = redis.call('ZADD', KEYS[15], now, source)
       end
       if added == 1 then redis.call('HINCRBY', KEYS[14], 'source_count', 1) end

@@ -7,15 +7,17 @@
 --            uint16 number hashes (sorted bottom-k) | packed signature (one byte per min-hash) | head numbers
 --            (uint8 count | count x (uint16 hash | uint8 len | digits); absent in records written before them,
 --            which read as a head without numbers) | head template and names (8 bytes | uint8 count | count x
---            (uint8 len | name); absent for a head without a template and in records written before them)
+--            (uint8 len | name); absent for a head without a template and in records written before them) |
+--            0x01 when the text carries a correction or update notice, which only both head rules at once hold
+--            apart (absent otherwise and in records written before it; a script before it never reads it)
 --   bands:   hash  band key(8 bytes) -> concatenated digests (8 bytes each, at most ARGV[14] of them)
 -- ARGV: 1 digest, 2 article id, 3 shingles, 4 packed signature, 5 packed number sketch,
 --   6 expire-at (unix s) for the newest keys, 7 jaccard min, 8 containment min, 9 short shingles,
 --   10 short jaccard min, 11 numbers min, 12 numbers floor, 13 numbers kept (k), 14 bucket cap,
 --   15 chance that two unequal stored values are equal (2^-bits), 16 lead containment min, 17 lead key ('' when
 --   the body is too short to have one), 18 head rules on: numbers then names ('11', '10', ...; a lone '1' or '0'
---   is the numbers rule alone), 19 packed head numbers, then head template and names (as in records),
---   20.. band keys. The lead key is stored in the bands hash like a band
+--   is the numbers rule alone), 19 packed head numbers, then head template and names, then the notice mark (as
+--   in records), 20.. band keys. The lead key is stored in the bands hash like a band
 --   key (its first byte, 0xFF, is no band number); a candidate found through it is held to the lead rule.
 -- The verdict mirrors worker/similarity.py same_story(); a test checks they agree.
 -- Returns {story id, created (1/0), replay (1/0), score as a string}.
@@ -84,11 +86,11 @@ local function head_list(s, from)
     return out, texts, p
 end
 
--- Head template and names, packed as in worker/neardup.py pack_head_names: the template (nil when absent) and the
--- names in order.
+-- Head template and names, packed as in worker/neardup.py pack_head_names: the template (nil when absent), the
+-- names in order and where what follows them starts.
 local function names_list(s, from)
     local names = {}
-    if from + 8 > #s then return nil, names end
+    if from + 8 > #s then return nil, names, from end
     local template = string.sub(s, from, from + 7)
     local count = string.byte(s, from + 8)
     local p = from + 9
@@ -97,7 +99,12 @@ local function names_list(s, from)
         names[i] = string.sub(s, p + 1, p + len)
         p = p + 1 + len
     end
-    return template, names
+    return template, names, p
+end
+
+-- The correction or update mark (worker/neardup.py REVISED_MARK) at where the head's names end.
+local function revised_at(s, p)
+    return p <= #s and string.byte(s, p) == 1
 end
 
 -- One dropped, added, changed or swapped character (byte) between two unequal numbers, one of them long (similarity.py
@@ -151,7 +158,8 @@ local function all_found(mine_list, sketch, their_list, their_texts)
 end
 
 local my_head, my_head_texts, my_names_at = head_list(my_head_packed, 1)
-local my_template, my_names = names_list(my_head_packed, my_names_at)
+local my_template, my_names, my_mark_at = names_list(my_head_packed, my_names_at)
+local my_revised = revised_at(my_head_packed, my_mark_at)
 
 -- Both heads have the same template and, in some place, other names: not one slip apart, neither the other with words
 -- before or after it, neither perhaps cut at the cap (similarity.py names_differ, _other_name; NAME_UNCUT is
@@ -230,8 +238,17 @@ if shingles > 0 then
                                 heads_differ = head_rule and #my_head > 0 and #their_head > 0
                                     and not all_found(my_head, their_nums, their_head, their_texts)
                                     and not all_found(their_head, my_nums, my_head, my_head_texts)
-                                if not heads_differ and names_rule and my_template then
-                                    heads_differ = names_differ(names_list(rec, names_at))
+                                if heads_differ or (names_rule and my_template) then
+                                    local their_template, their_names, mark_at = names_list(rec, names_at)
+                                    if my_revised or revised_at(rec, mark_at) then
+                                        -- A correction or an update changes a figure or a name of the head, not both:
+                                        -- only the two rules at once hold a revised text apart (similarity.py
+                                        -- same_story).
+                                        heads_differ = heads_differ and names_rule and my_template ~= nil
+                                            and names_differ(their_template, their_names)
+                                    elseif not heads_differ then
+                                        heads_differ = names_differ(their_template, their_names)
+                                    end
                                 end
                             end
                             if seen >= num_floor and num < num_min then
