@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -118,6 +119,15 @@ def _copy_of_seed(seed_text: str, n: int) -> str:
     return "\n".join([f"# Outlet {n}: China jails nine in fentanyl case",
                       f"Original: [Outlet {n}](https://outlet{n}.example.com/world/fentanyl-{n})",
                       *body, f"Copyright {2019 + n % 3} Outlet {n}."])  # fmt: skip
+
+
+def _emit_copy(client: redis.Redis, worker: Any, seed_text: str, n: int) -> None:
+    """Copy ``n`` of the seed article, from source "Outlet n", through the pipeline."""
+    from worker.pipeline import process
+
+    raw = _inbox(_copy_of_seed(seed_text, n), f"copy{n}")
+    client.hset(c.LEDGER_PAYLOAD, raw.delivery_id, raw.model_dump_json(by_alias=True))
+    process([raw.delivery_id], worker)
 
 
 @pytest.mark.slow
@@ -363,17 +373,11 @@ def test_story_sources_written_before_the_bound_are_kept_and_counted(
 ) -> None:
     """A story whose sources are a plain set (written before the bound) reads as before, and its next copy makes the
     set a bounded one, counting the sources it held."""
-    from worker.pipeline import process
     from worker.stories import story_key, story_sources_key
 
     settings.dedup.story_sources = 3
     worker = make_worker()
-
-    def emit(n: int) -> None:
-        raw = _inbox(_copy_of_seed(seed_text, n), f"copy{n}")
-        client.hset(c.LEDGER_PAYLOAD, raw.delivery_id, raw.model_dump_json(by_alias=True))
-        process([raw.delivery_id], worker)
-
+    emit = functools.partial(_emit_copy, client, worker, seed_text)
     emit(0)
     [story_id] = {e["story_id"] for e in stream_events(client)}
     client.delete(story_sources_key(story_id))
@@ -393,17 +397,11 @@ def test_story_migrated_from_before_the_bound_keeps_its_first_source(
     """A story written before the bound has no ``first_source``: its plain set has no order. Its next copy learns the
     first source from the story's first article and keeps it when the set is cut to the bound (it was cut as any
     other, in name order), and so do later copies."""
-    from worker.pipeline import process
     from worker.stories import story_key, story_sources_key
 
     settings.dedup.story_sources = 3
     worker = make_worker()
-
-    def emit(n: int) -> None:
-        raw = _inbox(_copy_of_seed(seed_text, n), f"copy{n}")
-        client.hset(c.LEDGER_PAYLOAD, raw.delivery_id, raw.model_dump_json(by_alias=True))
-        process([raw.delivery_id], worker)
-
+    emit = functools.partial(_emit_copy, client, worker, seed_text)
     emit(0)
     [story_id] = {e["story_id"] for e in stream_events(client)}
     client.delete(story_sources_key(story_id))
