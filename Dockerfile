@@ -1,4 +1,4 @@
-# wirewatch: one image for every service (worker, scheduler); the command picks the role.
+# wirewatch: one image for every service (worker, io-worker, scheduler, api); the command picks the role.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1

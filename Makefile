@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= examples/wirewatch.yml
+TESTS ?=
 
 .DEFAULT_GOAL := help
 
@@ -23,8 +24,8 @@ run: install ## Run the bundled examples once (embedded Redis, no network) and s
 	$(BIN)/wirewatch run --once -c $(CONFIG)
 
 .PHONY: test
-test: install-dev ## Run the test suite (real Redis and Celery workers; needs ../shared/corpus)
-	$(BIN)/pytest
+test: install-dev ## Run the test suite (real Redis and Celery workers; needs ../shared/corpus); TESTS=path: some of it
+	$(BIN)/pytest $(TESTS)
 
 .PHONY: faults
 faults: install-dev ## Run the fault-injection suite alone (worker kill -9, SIGTERM, …)
