@@ -116,6 +116,7 @@ def test_feeds_and_subscriptions_fit_the_terminal_with_urls_and_ids_readable(cli
     feeds = _on_terminal(["feeds", "list"], env, columns)
     assert all(cell_len(line) <= columns for line in feeds), "\n".join(feeds)
     assert any(FEED_URLS[0][:30] in line for line in feeds), "\n".join(feeds)
+    assert f"{len(FEED_URLS)} feeds" in feeds, "\n".join(feeds)  # the heading alone, not padded with spaces
     header = " ".join(" ".join(line.replace("┃", " ").split()) for line in feeds if "┃" in line)
     assert all(name in header for name in ("url", "status", "next poll")) and "…" not in header, header
     listed = _on_terminal(["subscriptions", "list"], env, columns)
@@ -132,7 +133,8 @@ def test_run_once_on_a_terminal_lists_titles_and_whole_ids(example: Path) -> Non
     summary = lines[next(i for i, line in enumerate(lines) if line.startswith("wirewatch run — ")) :]
     assert all(cell_len(line) <= 80 for line in summary), "\n".join(summary)
     shown = "\n".join(summary)
-    assert "new events" in shown and "Harbour bridge reopens" in shown and "Rail strike" in shown, shown
+    assert "new events" in summary, shown  # the heading alone on its line, not padded to the table's width
+    assert "Harbour bridge reopens" in shown and "Rail strike" in shown, shown
     events = [json.loads(line) for line in subprocess.run(
         [sys.executable, "-m", "wirewatch", "events", "--json", "-c", str(example)], capture_output=True, text=True,
         env=env, timeout=60, check=True).stdout.splitlines()]  # fmt: skip

@@ -236,9 +236,8 @@ def _summary(console: Console, runner: Any, elapsed: float, show: int = 10) -> N
             rows.append(list(map(_cell, row)))
         if rows:
             columns = ["id", "title", "source", "lang", "words", "published"]
-            events = fitted_table(columns, rows, console.width, edge=True)
-            events.title, events.title_justify = "new events", "left"
-            console.print(events)
+            console.print("new events")  # not the table's title, which rich pads to its width with spaces
+            console.print(fitted_table(columns, rows, console.width, edge=True))
         if len(tally.emitted) > show:
             console.print(f"… and {len(tally.emitted) - show} more: wirewatch events")
 

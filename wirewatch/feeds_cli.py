@@ -177,9 +177,8 @@ def list_(config_file: str | None, as_json: bool) -> None:
     if not rows:
         console.print("0 feeds")
         return
-    table = fitted_table(columns, rows, console.width, flex="url")
-    table.title, table.title_justify = f"{len(records)} feeds", "left"
-    console.print(table)
+    console.print(f"{len(records)} feeds")  # not the table's title, which rich pads to its width with spaces
+    console.print(fitted_table(columns, rows, console.width, flex="url"))
 
 
 _HINT_NAMES = {"ttl": "<ttl>", "max_age": "max-age"}
