@@ -34,8 +34,10 @@ def test_file_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("feeds:\n  - url: ftp://x\n", "feeds.0.url: a feed url must start with http:// or https://"),
         ("feeds:\n  - url: https://x.org/rss\n    interval: soon\n", "feeds.0.interval: invalid duration 'soon'"),
         ("colour: blue\n", "colour: unknown key"),
-        ("http:\n  tokens:\n    - {name: p, token: 0123456789abcdef, scope: admin}\n",
-         "http.tokens.0.scope: Input should be 'read', 'submit' or 'write'"),
+        (
+            "http:\n  tokens:\n    - {name: p, token: 0123456789abcdef, scope: admin}\n",
+            "http.tokens.0.scope: Input should be 'read', 'submit' or 'write'",
+        ),
         ("redis_url: http://x\n", "redis_url: must start with redis://, rediss://, unix:// or redis+sentinel://"),
         ("inbox: [1, 2\n", "config: invalid YAML at line"),
         ("- just\n- a list\n", "must hold a mapping of keys"),
@@ -50,7 +52,10 @@ def test_file_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("redis_url: redis://bob:s3cret-pw@127.0.0.1:notaport/0\n", "redis_url: not a valid port: 'notaport'"),
         ("redis_url: redis://127.0.0.1:70000/0\n", "redis_url: not a valid port: '70000'"),
         ("redis_url: 'redis://[::1/0'\n", "redis_url: not a valid URL: Invalid IPv6 URL"),
-        ("redis_url: redis://127.0.0.1:6379/abc\n", "redis_url: the database after the host must be a number, not 'abc'"),
+        (
+            "redis_url: redis://127.0.0.1:6379/abc\n",
+            "redis_url: the database after the host must be a number, not 'abc'",
+        ),
         ("redis_url: redis://127.0.0.1:6379/0?db=x\n", "redis_url: Invalid value for 'db' in connection URL."),
         ("redis_url: unix:///tmp/r.sock?db=x\n", "redis_url: Invalid value for 'db' in connection URL."),
         ("redis_url: redis://127.0.0.1:6379/0?tiemout=5\n", "redis_url: unknown option 'tiemout' in the URL"),
@@ -93,7 +98,9 @@ def test_cli_config_error_exits_2(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "wirewatch", "run", "--once", "-c", str(config)],
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == ["wirewatch: config error: workers: Input should be greater than or equal to 0"]
+    assert proc.stderr.strip().splitlines() == [
+        "wirewatch: config error: workers: Input should be greater than or equal to 0"
+    ]
 
 
 def test_missing_config_file_exits_2(tmp_path: Path) -> None:
@@ -152,6 +159,67 @@ def test_a_merge_key_may_be_overridden(tmp_path: Path, monkeypatch: pytest.Monke
     """The duplicate-key check leaves YAML merge keys alone: a mapping's own key overrides one merged in."""
     monkeypatch.delenv("WIREWATCH_FEEDS", raising=False)
     config = tmp_path / "ww.yml"
-    config.write_text("feeds:\n  - &bbc {url: https://a.org/rss, interval: 10m}\n  - <<: *bbc\n    url: https://b.org/rss\n")
+    config.write_text(
+        "feeds:\n  - &bbc {url: https://a.org/rss, interval: 10m}\n  - <<: *bbc\n    url: https://b.org/rss\n"
+    )
     assert [(f.url, f.interval) for f in load_settings(config).feeds] == [("https://a.org/rss", 600.0),
                                                                            ("https://b.org/rss", 600.0)]  # fmt: skip
+
+
+def test_a_home_folder_path_is_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`~/inbox` in the file (or the environment) was taken as a folder named `~` beside the config file: the
+    inbox a user meant was never watched, and the data went to `conf/~/…`."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    config = tmp_path / "conf" / "ww.yml"
+    config.parent.mkdir()
+    config.write_text("data_dir: ~/state\ninbox:\n  - path: ~/news\n")
+    s = load_settings(config)
+    assert s.data_dir == tmp_path / "home" / "state"
+    assert s.inbox[0].path == tmp_path / "home" / "news"
+    monkeypatch.setenv("WIREWATCH_DATA_DIR", "~/elsewhere")
+    assert load_settings(config).data_dir == tmp_path / "home" / "elsewhere"
+    monkeypatch.setenv("WIREWATCH_CONFIG", "~/../conf/ww.yml")
+    assert load_settings(None).inbox[0].path == tmp_path / "home" / "news"
+
+
+def test_relative_paths_from_the_environment_follow_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The docstring and README say a relative path is relative to the file only where the file gives it; one
+    from WIREWATCH_DATA_DIR or WIREWATCH_INBOX was resolved against the config file's folder too. A path the
+    file leaves at its default (data_dir) still follows the file."""
+    config = tmp_path / "conf" / "ww.yml"
+    config.parent.mkdir()
+    config.write_text("inbox:\n  - path: in\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert load_settings(config).data_dir == config.parent / ".wirewatch"
+    monkeypatch.setenv("WIREWATCH_DATA_DIR", "state")
+    monkeypatch.setenv("WIREWATCH_INBOX", '[{"path": "drop"}]')
+    s = load_settings(config)
+    assert s.data_dir == work / "state"
+    assert s.inbox[0].path == work / "drop"
+
+
+@pytest.mark.parametrize(
+    ("inbox", "message"),
+    [
+        ("[{path: in}, {path: ./in/}]", "inbox.1.path: the same folder as inbox.0"),
+        ("[{path: in, name: a}, {path: in/sub, name: b}]", "inbox.1.path: inside inbox.0"),
+        ("[{path: in/sub}, {path: in}]", "inbox.0.path: inside inbox.1"),
+        ("[{path: in}, {path: link}]", "inbox.1.path: the same folder as inbox.0"),
+    ],
+)
+def test_an_inbox_folder_listed_twice_or_inside_another_is_refused(tmp_path: Path, inbox: str, message: str) -> None:
+    """Inboxes are scanned with their subfolders: a folder listed twice, or one inside another, had every file
+    read by two watchers, each making deliveries of its own (and with `after: move` two movers raced)."""
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "in")
+    config = tmp_path / "ww.yml"
+    config.write_text(f"inbox: {inbox}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(config)
+    config.write_text("inbox: [{path: in/sub}, {path: insider}]\n")  # a name that starts alike is no overlap
+    assert len(load_settings(config).inbox) == 2

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,9 @@ WATCHDOG_POLL_S = 1.0  # how often the watchdog looks for the server's users
 WATCHDOG_IDLE_CHECKS = 3  # checks in a row with no wirewatch user before it shuts an orphaned server down
 # The watchdog's connection name: not ``ww-``, so that it never counts as a user that keeps the server up.
 WATCHDOG_NAME = "wirewatch-watchdog"
+# The oldest Redis wirewatch runs on: ZMSCORE (the runner, the HTTP receiver, the feed schedule) came in 6.2.
+MIN_REDIS_VERSION = (6, 2)
+CAPABILITY_PROBE = c.key("meta", "capability_probe")  # never written: ZMSCORE on it asks if the command is there
 
 
 class EmbeddedRedisError(RuntimeError):
@@ -74,18 +77,51 @@ def cannot_persist_reason(error: BaseException, settings: Settings, url: str) ->
 
 
 def check_reachable(client: redis.Redis, url: str) -> None:
-    """PING (with redis-py's retries); raise RedisUnavailableError naming the server (password redacted)."""
+    """PING (with redis-py's retries), then ``check_capable``; raise RedisUnavailableError naming the server
+    (password redacted)."""
     try:
         client.ping()
     except redis.ResponseError as e:
-        if cannot_persist(e):
-            return  # it answers, and refuses writes as it cannot write to disk: for the caller to say (reads work)
-        raise RedisUnavailableError(f"Redis at {redact_url(url)} refused PING: {str(e)[:300]}") from e
+        if not cannot_persist(e):
+            raise RedisUnavailableError(f"Redis at {redact_url(url)} refused PING: {str(e)[:300]}") from e
+        # it answers, and refuses writes as it cannot write to disk: for the caller to say (reads work)
     except (redis.RedisError, OSError) as e:
         reason = str(e)
         if isinstance(e, MasterNotFoundError):  # its text lists every Sentinel's connection error, kilobytes long
             reason = "no Sentinel named a reachable primary for the service"
         raise RedisUnavailableError(f"cannot reach Redis at {redact_url(url)}: {reason[:300]}") from e
+    check_capable(client, url)
+
+
+def too_old(version: str) -> bool:
+    """Whether ``version`` (INFO's ``redis_version``) is before ``MIN_REDIS_VERSION``, compared as numbers; one
+    that cannot be read is not taken as too old (``check_capable`` asks for the commands themselves too)."""
+    match = re.match(r"^(\d+)\.(\d+)", version)
+    return match is not None and (int(match[1]), int(match[2])) < MIN_REDIS_VERSION
+
+
+def check_capable(client: redis.Redis, url: str) -> None:
+    """Raise RedisUnavailableError if the server is older than ``MIN_REDIS_VERSION`` or lacks ZMSCORE (renamed
+    or disabled): without this every command started, and failed mid-run with an `unknown command` traceback.
+    Both asks only read; a server that does not answer INFO (a proxy) is judged by the command alone."""
+    need = ".".join(map(str, MIN_REDIS_VERSION))
+    try:
+        version = str(client.info("server").get("redis_version", ""))
+    except redis.ResponseError:
+        version = ""
+    if too_old(version):
+        raise RedisUnavailableError(f"Redis at {redact_url(url)} is version {version}; wirewatch needs Redis {need} "
+                                    "or later (ZMSCORE, and the streams and scripts it relies on)")  # fmt: skip
+    try:
+        client.zmscore(CAPABILITY_PROBE, ["-"])
+    except redis.ResponseError as e:
+        if cannot_persist(e):
+            return
+        reason = str(e).split(",")[0][:100]  # "unknown command `ZMSCORE`", or NOPERM for a user without it
+        raise RedisUnavailableError(
+            f"Redis at {redact_url(url)} has no ZMSCORE command ({reason}): wirewatch "
+            f"needs Redis {need} or later, with ZMSCORE not renamed or disabled"
+        ) from None
 
 
 def unusable_data_dir(data_dir: Path, error: OSError) -> str:
@@ -110,10 +146,12 @@ def redis_binary() -> str:
 
 
 def spawn_redis(folder: Path, *, tcp_port: int | None = None, aof: bool = False,
-                timeout_s: float = c.EMBEDDED_START_TIMEOUT_S) -> tuple[subprocess.Popen[bytes], str]:  # fmt: skip
+                timeout_s: float = c.EMBEDDED_START_TIMEOUT_S,
+                extra: Sequence[str] = ()) -> tuple[subprocess.Popen[bytes], str]:  # fmt: skip
     """A plain redis-server of the same binary for tests, benchmarks and fault injection: data in ``folder``, on
-    the unix socket ``folder/redis.sock`` or on 127.0.0.1:``tcp_port``, AOF everysec with ``aof``. Returns the
-    process and its URL once it answers PING (a socket file can exist before the server accepts on it)."""
+    the unix socket ``folder/redis.sock`` or on 127.0.0.1:``tcp_port``, AOF everysec with ``aof``, and ``extra``
+    arguments (``--rename-command``...). Returns the process and its URL once it answers PING (a socket file can
+    exist before the server accepts on it)."""
     sock = folder / "redis.sock"
     if tcp_port:
         listen = ["--port", str(tcp_port), "--bind", "127.0.0.1"]
@@ -121,7 +159,7 @@ def spawn_redis(folder: Path, *, tcp_port: int | None = None, aof: bool = False,
         listen = ["--port", "0", "--unixsocket", str(sock)]
     persistence = ["--appendonly", "yes", "--appendfsync", "everysec"] if aof else ["--appendonly", "no"]
     proc = subprocess.Popen(  # noqa: S603 - fixed binary and arguments
-        [redis_binary(), *listen, "--dir", str(folder), "--save", "", *persistence],
+        [redis_binary(), *listen, "--dir", str(folder), "--save", "", *persistence, *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"redis://127.0.0.1:{tcp_port}/0" if tcp_port else f"unix://{quote(str(sock))}?db=0"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import math
 import os
 import signal
 import subprocess
@@ -94,6 +95,22 @@ def check_persisting(client: redis.Redis, settings: Settings) -> None:
         raise CannotPersist(persist_failure(settings, e)) from e
 
 
+def warn_if_evicting(client: redis.Redis) -> None:
+    """Say once, at start, that Redis evicts keys at its maxmemory: it drops them without a word, and wirewatch's
+    are its state (the ledger: accepted articles are lost; dedup claims: duplicates are emitted again; status
+    records). A server that does not answer INFO memory (a proxy) is not judged."""
+    try:
+        memory = client.info("memory")
+    except redis.ResponseError:
+        return
+    policy = str(memory.get("maxmemory_policy", "noeviction"))
+    if policy != "noeviction":
+        log.warning("redis_evicts_keys", policy=policy, maxmemory=int(memory.get("maxmemory", 0)),
+                    hint="at its maxmemory Redis drops wirewatch's keys (articles accepted, dedup claims): set "
+                         "maxmemory-policy noeviction, and writes are refused instead, which wirewatch waits "
+                         "out")  # fmt: skip
+
+
 @dataclass
 class Tally:
     """Deliveries this run submitted or refused (its own reads, and what its HTTP receiver accepted), and how each
@@ -126,6 +143,7 @@ class AlreadyRunning(RuntimeError):
     inboxes and tick its feeds."""
 
 
+CGROUP_CPU_MAX = "/sys/fs/cgroup/cpu.max"  # cgroup v2: "<quota> <period>" in µs, or "max <period>" for no quota
 RUN_LOCK_FILE = "run.lock"  # in data_dir: flock'ed by the runner of the embedded Redis for its lifetime, with its pid
 
 
@@ -159,6 +177,32 @@ def data_dir_lock(settings: Settings) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def inbox_locks(settings: Settings) -> Iterator[None]:
+    """Hold every inbox folder for this runner: a second `run` or `scheduler` on this machine watching one of them
+    (on a shared Redis, where the data folder's lock does not apply; or with a data folder of its own) read every
+    file again beside the first, making deliveries of its own, and with ``after: move`` both moved each file. A
+    kernel lock on the folder itself: nothing is written into it (it may be read-only), and it goes with the
+    process. A folder that is not there yet, or whose filesystem has no such locks (NFS), is not held."""
+    with contextlib.ExitStack() as held:
+        for src in settings.inbox:
+            try:
+                fd = os.open(src.path, os.O_RDONLY | os.O_DIRECTORY)
+            except OSError:
+                continue  # missing for now (read as empty until it appears), or not a folder: the watcher says so
+            held.callback(os.close, fd)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise AlreadyRunning(
+                    f"another wirewatch run or scheduler on this machine is already watching the inbox {src.path}: "
+                    "stop it first, or give this one other inbox folders"
+                ) from None
+            except OSError as e:
+                log.info("inbox_not_locked", path=shown(src.path), reason=e.strerror or str(e))
+        yield
+
+
 class WorkerFailed(RuntimeError):
     """Raised when the worker process keeps exiting: nothing would be processed."""
 
@@ -175,6 +219,21 @@ def exit_with(parent: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def usable_cores() -> int:
+    """The cores this process may use: those of its CPU affinity (``taskset``, a container's cpuset), within its
+    cgroup's CPU quota (``docker --cpus``, a Kubernetes CPU limit) rounded up. ``workers: 0`` starts one ingestion
+    process per such core; it counted the machine's (``os.cpu_count``): limited to 1 core of 64, a run started 64,
+    each with the pipeline's models in memory."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = Path(CGROUP_CPU_MAX).read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError, ZeroDivisionError):  # no cgroup v2 here, or a file not as expected: no quota
+        pass
+    return max(1, cores)
 
 
 class WorkerProcess:
@@ -269,8 +328,14 @@ def stats_snapshot(client: redis.Redis, settings: Settings) -> dict[str, Any]:
     pipe.xlen(settings.alerts_stream)
     pipe.xlen(c.DEAD_STREAM)
     outcomes, pending, events, alerts, dead = pipe.execute()
-    return {"outcomes": {str(k): int(v) for k, v in outcomes.items()}, "pending": int(pending),
-            "queue_depth": queue_depth(client), "events": int(events), "alerts": int(alerts), "dead": int(dead)}
+    return {
+        "outcomes": {str(k): int(v) for k, v in outcomes.items()},
+        "pending": int(pending),
+        "queue_depth": queue_depth(client),
+        "events": int(events),
+        "alerts": int(alerts),
+        "dead": int(dead),
+    }
 
 
 def queue_depth(client: redis.Redis) -> int:
@@ -611,10 +676,11 @@ class Runner:
 @contextmanager
 def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
     """Redis up, a worker running, producers ready; all stopped in reverse order on exit."""
-    with data_dir_lock(settings), redis_service(settings) as url:
+    with data_dir_lock(settings), inbox_locks(settings), redis_service(settings) as url:
         client = connect(url)
         check_reachable(client, url)  # before any worker starts: a dead server is one clear error
         check_persisting(client, settings)  # and one that cannot write to disk (full, read-only) another
+        warn_if_evicting(client)
         log.info("redis_ready", url=redact_url(url), embedded=settings.embedded)
         app = celery_app(url)
         workers = []
@@ -622,7 +688,7 @@ def started(settings: Settings, with_worker: bool = True) -> Iterator[Runner]:
             # Ingestion on a process per core; feed polls and webhooks (network waits) on threads of their own,
             # so a slow feed host or a dead webhook never holds up an article.
             workers = [
-                WorkerProcess(settings, url, settings.workers or os.cpu_count() or 1, (c.INGEST_QUEUE,), "prefork"),
+                WorkerProcess(settings, url, settings.workers or usable_cores(), (c.INGEST_QUEUE,), "prefork"),
                 WorkerProcess(settings, url, c.IO_WORKER_THREADS, c.IO_QUEUES, "threads"),
             ]
             for worker in workers:

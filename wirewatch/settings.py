@@ -1,8 +1,9 @@
 """One settings object, read once per process and passed in.
 
 Sources, highest priority first: ``WIREWATCH_*`` environment variables (nested keys with ``__``, lists as
-JSON), then the YAML config file (``-c FILE`` or ``WIREWATCH_CONFIG``), then defaults. Relative paths in a
-config file are relative to that file's folder; elsewhere, to the working directory. Invalid values raise
+JSON), then the YAML config file (``-c FILE`` or ``WIREWATCH_CONFIG``), then defaults. ``~`` in a path is the
+home folder. Relative paths in a config file (and the default ``data_dir`` when there is one) are relative to
+that file's folder; from the environment, to the working directory. Invalid values raise
 :class:`ConfigError` with a one-line message that names the key.
 """
 
@@ -179,7 +180,8 @@ class HttpSettings(_Section):
         "when host is a loopback address (against DNS rebinding), any name otherwise.",
     )
     anonymous_rate_limit: int = Field(
-        c.HTTP_ANONYMOUS_RATE_LIMIT, ge=0,
+        c.HTTP_ANONYMOUS_RATE_LIMIT,
+        ge=0,
         description="Requests per client address per window without a valid token (public reads, failed tokens); "
         "0: no limit.",
     )
@@ -311,13 +313,37 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _resolve_paths(settings: Settings, base: Path) -> Settings:
-    data_dir = settings.data_dir if settings.data_dir.is_absolute() else base / settings.data_dir
-    inbox = [
-        src.model_copy(update={"path": src.path if src.path.is_absolute() else base / src.path})
-        for src in settings.inbox
-    ]
+def _resolve_paths(settings: Settings, base: Path, environ: Mapping[str, str]) -> Settings:
+    """Make the data folder and the inbox folders absolute: ``~`` is the home folder (it was a folder named ``~``),
+    a relative path is relative to ``base`` (the config file's folder) unless the environment gave it, which is
+    relative to the working folder, as a path on a command line is."""
+    from_env = {key.upper() for key in environ}
+
+    def place(path: Path, variable: str) -> Path:
+        path = path.expanduser()
+        if path.is_absolute():
+            return path
+        return (Path.cwd() if variable in from_env else base) / path
+
+    data_dir = place(settings.data_dir, "WIREWATCH_DATA_DIR")
+    inbox = [src.model_copy(update={"path": place(src.path, "WIREWATCH_INBOX")}) for src in settings.inbox]
+    _check_inbox_overlap([src.path for src in inbox])
     return settings.model_copy(update={"data_dir": data_dir.resolve(), "inbox": inbox})
+
+
+def _check_inbox_overlap(folders: list[Path]) -> None:
+    """Refuse an inbox folder listed twice (however spelt: ``in``, ``./in/``, a symlink to it) or inside another:
+    inboxes are read with their subfolders, so each of their files was read by two watchers, each making
+    deliveries of its own, and with ``after: move`` both moved it."""
+    real = [folder.resolve() for folder in folders]
+    for j, later in enumerate(real):
+        for i, earlier in enumerate(real[:j]):
+            if later == earlier:
+                raise ConfigError(f"inbox.{j}.path: the same folder as inbox.{i} ({folders[i]}); list it once")
+            for inner, outer in ((j, i), (i, j)):
+                if real[outer] in real[inner].parents:
+                    raise ConfigError(f"inbox.{inner}.path: inside inbox.{outer} ({folders[outer]}), which is read "
+                                      "with its subfolders: its files would be read twice")  # fmt: skip
 
 
 def _check_section_overrides(environ: Mapping[str, str]) -> None:
@@ -330,7 +356,7 @@ def _check_section_overrides(environ: Mapping[str, str]) -> None:
         for section in sections:
             prefix = f"WIREWATCH_{section.upper()}_"
             if upper.startswith(prefix) and not upper.startswith(prefix + "_"):
-                nested = f"{prefix}_{upper[len(prefix):]}"
+                nested = f"{prefix}_{upper[len(prefix) :]}"
                 raise ConfigError(f"{key}: not a setting; a key of the {section} section takes two underscores: "
                                   f"{nested}")  # fmt: skip
 
@@ -358,7 +384,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     data: dict[str, Any] = {}
     base = Path.cwd()
     if path_text:
-        path = Path(path_text)
+        path = Path(path_text).expanduser()
         try:
             loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader
         except FileNotFoundError:
@@ -385,4 +411,4 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         raise ConfigError(describe_error(e)) from None
     except SettingsError as e:  # an environment override of a list or a section that is not JSON
         raise ConfigError(f"{e} (WIREWATCH_<KEY> for a list or a section takes JSON)") from None
-    return _resolve_paths(settings, base)
+    return _resolve_paths(settings, base, os.environ)

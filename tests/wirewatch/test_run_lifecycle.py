@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -161,3 +162,38 @@ def test_the_summary_after_sigterm_counts_what_the_workers_finished_while_stoppi
     assert int(counts.get("emitted", 0)) == stats["outcomes"].get("emitted", 0), out
     assert int(counts.get("duplicate", 0)) == stats["outcomes"].get("duplicate", 0), out
     assert int(counts.get("not settled", 0)) == stats["pending"], (out, stats)
+
+
+def test_a_second_run_on_an_inbox_already_watched_is_refused(config: Path, redis_url: str, tmp_path: Path) -> None:
+    """On a shared Redis the data folder's lock does not apply (runners elsewhere use the same Redis), and a
+    second `run` on the same machine and inbox read every file again beside the first: two deliveries of each
+    (with `after: move`, two movers of each file). The inbox folder is now held for the run's lifetime, a kernel
+    lock that goes with the process (a killed run leaves nothing stale), and writes nothing to the folder."""
+    from wirewatch.runner import AlreadyRunning, started
+    from wirewatch.settings import load_settings
+
+    inbox = config.parent / "inbox"
+    settings = load_settings(None, redis_url=redis_url, data_dir=str(tmp_path / "first"), inbox=[{"path": str(inbox)}])
+    with started(settings, with_worker=False):
+        second = subprocess.run([sys.executable, "-m", "wirewatch", "run", "--once", "-c", str(config)],
+                                capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "WIREWATCH_REDIS_URL": redis_url})  # fmt: skip
+        assert second.returncode == 1, second.stderr[-3000:]
+        assert f"already watching the inbox {inbox}" in second.stderr, second.stderr[-3000:]
+        with pytest.raises(AlreadyRunning), started(settings, with_worker=False):
+            pass
+    assert sorted(os.listdir(inbox)) == ["0.txt", "1.txt", "2.txt"]  # nothing written into the folder
+    with started(settings, with_worker=False):  # released with the first run
+        pass
+
+
+def test_workers_0_starts_one_worker_process_per_core_this_run_may_use(config: Path) -> None:
+    """`workers: 0` means one ingestion process per core; it counted the machine's cores (os.cpu_count), not the
+    ones the run may use: in a container or under `taskset` limited to 1 of 64 cores it started 64 processes,
+    each loading the pipeline's models (the memory of 64 for the CPU of 1)."""
+    proc = subprocess.run(["taskset", "-c", "0", sys.executable, "-m", "wirewatch", "run", "--once", "-c", str(config)],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "WIREWATCH_LOG_FORMAT": "json"})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    started = [json.loads(line) for line in proc.stderr.splitlines() if '"worker_started"' in line]
+    assert [e["concurrency"] for e in started if e["queues"] == ["ingest"]] == [1], started
