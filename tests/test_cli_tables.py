@@ -139,3 +139,5 @@ def test_run_once_on_a_terminal_lists_titles_and_whole_ids(example: Path) -> Non
         [sys.executable, "-m", "wirewatch", "events", "--json", "-c", str(example)], capture_output=True, text=True,
         env=env, timeout=60, check=True).stdout.splitlines()]  # fmt: skip
     assert events and all(e["id"] in shown for e in events), shown
+    # Listed in the order they were emitted (the stream's): the rows came in the order of a set of delivery ids.
+    assert sorted(events, key=lambda e: shown.index(e["id"])) == events, shown

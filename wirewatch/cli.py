@@ -275,7 +275,7 @@ def run(config_file: str | None, once: bool, timeout: float) -> None:
     begun = time.monotonic()
     try:
         with started(settings) as runner:
-            signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+            _stop_on_signals(runner)
             if once:
                 runner.adopt_pending()
                 runner.read_inboxes(settle=False)
@@ -349,16 +349,23 @@ def serve(config_file: str | None, host: str | None, port: int | None) -> None:
 @config_option
 def scheduler(config_file: str | None) -> None:
     """Run the producers alone (inbox watcher, feed scheduler), for deployments where workers run elsewhere."""
-    from wirewatch.runner import AlreadyRunning, started
+    from wirewatch.runner import AlreadyRunning, CannotPersist, started
 
     settings = _load(config_file)
     try:
         with started(settings, with_worker=False) as runner:
-            signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+            _stop_on_signals(runner)
             with contextlib.suppress(KeyboardInterrupt):
                 runner.watch()
-    except (EmbeddedRedisError, RedisUnavailableError, AlreadyRunning) as e:
+    except (EmbeddedRedisError, RedisUnavailableError, AlreadyRunning, CannotPersist) as e:
         raise click.ClickException(str(e)) from e
+
+
+def _stop_on_signals(runner: Any) -> None:
+    """SIGTERM (systemd, docker stop) and SIGHUP (the terminal closed, an ssh session dropped) stop a runner
+    cleanly: its workers finish what they hold and the summary is printed. SIGHUP killed it at once."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: runner.stop())
 
 
 # ------------------------------------------------------------------------------------------------ worker
@@ -380,6 +387,7 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
 
     from wirewatch import constants as c
     from wirewatch.redis_server import cannot_persist
+    from wirewatch.runner import usable_cores
     from worker.app import create_app, warm
     from worker.consumer import Consumer, report_cannot_persist
 
@@ -402,7 +410,7 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
         app.conf.wirewatch_warm = c.INGEST_QUEUE in names
         if app.conf.wirewatch_warm and pool != "prefork":
             warm(app)
-        n = concurrency or settings.workers or os.cpu_count() or 1
+        n = concurrency or settings.workers or usable_cores()
         node = app.Worker(
             concurrency=n, pool_cls=pool, queues=names,
             loglevel=settings.log_level.upper(), hostname=host_format(f"wirewatch-{os.getpid()}@%h"),

@@ -126,6 +126,7 @@ class Tally:
 
     def refresh(self, client: redis.Redis) -> None:
         ids = list(self.unsettled)
+        emitted: list[tuple[tuple[int, ...], str]] = []  # (stream entry, article id)
         for start in range(0, len(ids), 1000):
             for delivery_id, status in read_status(client, ids[start : start + 1000]).items():
                 if status is None:
@@ -135,7 +136,17 @@ class Tally:
                 outcome = f"rejected:{status.get('reason')}" if state == "rejected" else state
                 self.outcomes[outcome] += 1
                 if state == "emitted":
-                    self.emitted.append(str(status.get("article_id")))
+                    emitted.append((_entry_order(status.get("entry")), str(status.get("article_id"))))
+        # In the order they were emitted (the stream's), not the order of a set of delivery ids.
+        self.emitted.extend(article_id for _, article_id in sorted(emitted))
+
+
+def _entry_order(entry: object) -> tuple[int, ...]:
+    """A stream entry id ("<ms>-<seq>") as numbers, to sort by; () for none."""
+    try:
+        return tuple(int(part) for part in str(entry).split("-"))
+    except ValueError:
+        return ()
 
 
 class AlreadyRunning(RuntimeError):

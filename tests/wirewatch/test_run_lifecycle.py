@@ -197,3 +197,20 @@ def test_workers_0_starts_one_worker_process_per_core_this_run_may_use(config: P
     assert proc.returncode == 0, proc.stderr[-3000:]
     started = [json.loads(line) for line in proc.stderr.splitlines() if '"worker_started"' in line]
     assert [e["concurrency"] for e in started if e["queues"] == ["ingest"]] == [1], started
+
+
+def test_a_closed_terminal_stops_run_cleanly(config: Path) -> None:
+    """SIGHUP (the terminal closed, an ssh session dropped) stops `run` as SIGTERM does: the workers finish what
+    they hold, the summary is printed, exit 0, nothing left running. It killed the run at once: no drain, no
+    summary, the embedded Redis left to the watchdog."""
+    proc = _start_run(config)
+    try:
+        proc.send_signal(signal.SIGHUP)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, (config.parent / "run.log").read_text()[-3000:]
+    assert "wirewatch run — " in (config.parent / "run.out").read_text()
+    assert _wait_for(lambda: not _pids(f"redis-server.*{config.parent}"), 10)
+    assert _wait_for(lambda: not _pids(f"wirewatch worker.*{config}"), 10)
