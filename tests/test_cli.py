@@ -84,6 +84,16 @@ def test_run_once_twice_then_events(example: Path) -> None:
     assert _redis_servers_under(example.parent) == []
 
 
+def test_run_once_on_a_missing_inbox_folder_says_so(example: Path) -> None:
+    """An inbox folder that is not there is read as empty: `run --once` said "nothing new: 0 inbox file(s) were
+    read before", as if the folder had been read; the folder's absence was a warning on stderr only."""
+    shutil.rmtree(example.parent / "inbox")
+    done = _wirewatch("run", "--once", "-c", str(example))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"inbox folder {example.parent / 'inbox'} is not there" in done.stdout, done.stdout
+    assert "were read before" not in done.stdout, done.stdout
+
+
 def test_logs_are_json_lines_with_context(example: Path) -> None:
     """Off a terminal every log line is JSON; outcome lines carry article id, source, task id and outcome."""
     run = _wirewatch("run", "--once", "-c", str(example))
@@ -209,7 +219,7 @@ def test_operator_mistakes_are_one_clear_line(example: Path, tmp_path: Path) -> 
     """An environment override that is not JSON, a bad port, a bad feed URL, an empty subscription name, and
     removing a subscription the config file defines: each one line, exit 2, no traceback."""
     cases = [
-        (("stats",), {"WIREWATCH_FEEDS": '[{"url":'}, "config error: error parsing value for field \"feeds\""),
+        (("stats",), {"WIREWATCH_FEEDS": '[{"url":'}, 'config error: error parsing value for field "feeds"'),
         (("serve", "--port", "99999"), {}, "99999 is not in the range"),
         (("run", "--once", "--timeout", "0"), {}, "0.0 is not in the range x>0"),  # 0 used to mean no timeout
         (("feeds", "add", "ftp://example.com/feed"), {}, "a feed url must start with http:// or https://"),

@@ -212,9 +212,13 @@ def _summary(console: Console, runner: Any, elapsed: float, show: int = 10) -> N
 
     # The heading on a line of its own: as the table's title it wrapped to the table's width.
     console.print(f"wirewatch run — {tally.total} deliveries in {elapsed:.1f}s", highlight=False)
+    missing = [watcher.folder for watcher, _ in runner.watchers if not watcher.folder.is_dir()]
+    for folder in missing:
+        console.print(f"inbox folder {folder} is not there: read as empty until it appears", highlight=False)
     if not tally.total and not tally.unsettled:
-        console.print(f"nothing new: {remembered} inbox file(s) were read before and have not changed "
-                      "(a new or changed file is read)", highlight=False)  # fmt: skip
+        if remembered or not missing:
+            console.print(f"nothing new: {remembered} inbox file(s) were read before and have not changed "
+                          "(a new or changed file is read)", highlight=False)  # fmt: skip
         return
     table = Table()
     table.add_column("outcome")
