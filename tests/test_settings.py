@@ -46,7 +46,11 @@ def test_file_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("dedup:\n  window: .inf\n", "dedup.window: a duration must be a finite number of seconds"),
         # a key written twice: YAML kept the last without a word (a second `dedup:` replaced the whole first one)
         ("workers: 1\nbatch_size: 8\nworkers: 4\n", "config: key 'workers' appears twice (line 3)"),
-        ("dedup:\n  window: 1d\n  window: 2d\n", "config: key 'window' appears twice (line 3)"),
+        ("dedup:\n  window: 1d\n  window: 2d\n", "config: key 'dedup.window' appears twice (line 3)"),
+        (
+            "inbox:\n  - path: a\n    after: keep\n    after: move\n",
+            "config: key 'inbox.0.after' appears twice (line 4)",
+        ),
         # a Redis URL redis-py cannot read was a traceback at the first command, or (a database that is no
         # number) silently database 0
         ("redis_url: redis://bob:s3cret-pw@127.0.0.1:notaport/0\n", "redis_url: not a valid port: 'notaport'"),

@@ -299,18 +299,32 @@ def describe_error(error: ValidationError) -> str:
 
 class _Loader(yaml.SafeLoader):
     """YAML's safe loader, refusing a key written twice in one mapping: YAML kept the last without a word, so a
-    second ``workers:`` further down, or a second ``dedup:`` section, silently replaced the first."""
+    second ``workers:`` further down, or a second ``dedup:`` section, silently replaced the first. The key is
+    named by its path (``dedup.window``, ``inbox.1.path``), as other config errors are."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
+    def construct_document(self, node: yaml.Node) -> Any:
+        _refuse_duplicate_keys(node, [], set())
+        return super().construct_document(node)
+
+
+def _refuse_duplicate_keys(node: yaml.Node, path: list[str], visited: set[int]) -> None:
+    if id(node) in visited:  # an alias of a node checked already
+        return
+    visited.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                 continue  # `<<: *defaults` brings keys in that the mapping's own may override
-            key = self.construct_object(key_node, deep=deep)
+            key = str(key_node.value)
             if key in seen:
-                raise ConfigError(f"config: key {key!r} appears twice (line {key_node.start_mark.line + 1})")
+                where = ".".join([*path, key])
+                raise ConfigError(f"config: key {where!r} appears twice (line {key_node.start_mark.line + 1})")
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+            _refuse_duplicate_keys(value_node, [*path, key], visited)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _refuse_duplicate_keys(item, [*path, str(index)], visited)
 
 
 def _resolve_paths(settings: Settings, base: Path, environ: Mapping[str, str]) -> Settings:
