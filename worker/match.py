@@ -3,8 +3,8 @@
 Three parts:
 
 - `document_from_event` turns an `ArticleEvent` into a `MatchDocument`: per field, the folded words (their
-  positions and character offsets worked out when first needed), plus a set of presence keys ("word w
-  occurs in field f").
+  positions and character offsets worked out when first needed). Its presence keys ("word w occurs in field
+  f") are made by the percolator, for the fields its subscriptions name.
 - `brute_force` evaluates every query's tree against the document. It is the oracle: obviously right,
   and linear in the number of subscriptions.
 - `Percolator` is compiled once from many subscriptions and answers the same question in time that grows
@@ -30,6 +30,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from schemas import ArticleEvent, MatchedTerm
@@ -52,7 +53,9 @@ Hit = tuple[int, int, int, str]
 _VALUE_BREAK = " \x00 "  # between values in FieldText.joined: no phrase contains it, so none spans two
 
 # Presence keys. A key is a field name (or "" for the default fields, title and text together), a
-# separator saying exact word or prefix, and the folded word or prefix.
+# separator saying exact word or prefix, and the folded word or prefix; except that the default fields' exact
+# words are their own keys (no word holds a separator): most terms are there, and an article's words are then
+# its keys without making hundreds of strings.
 _TERM_SEP = "\x1f"
 _PREFIX_SEP = "\x1e"
 _DEFAULT_GROUP = ""
@@ -64,7 +67,7 @@ PREFIX_KEY_MAX_CHARS = 8
 
 
 def term_key(group: str, word: str) -> str:
-    return f"{group}{_TERM_SEP}{word}"
+    return word if group == _DEFAULT_GROUP else f"{group}{_TERM_SEP}{word}"
 
 
 def prefix_key(group: str, prefix: str) -> str:
@@ -173,10 +176,9 @@ class FieldText:
 
 @dataclass(slots=True)
 class MatchDocument:
-    """What the matcher knows of one article: its searchable fields and their presence keys."""
+    """What the matcher knows of one article: its searchable fields."""
 
     fields: dict[str, FieldText]
-    keys: frozenset[str] = field(default_factory=frozenset)
     # Per-document memo of term occurrences: many matching subscriptions share their terms.
     occurrences: dict[Term | Phrase, list[Hit]] = field(default_factory=dict)
     truth: dict[Term | Phrase, bool] = field(default_factory=dict)  # the percolator's phrase verdicts
@@ -187,13 +189,8 @@ class MatchDocument:
     def of(cls, values: Mapping[str, Sequence[str]]) -> MatchDocument:
         """Build from raw field values (each field a list of values); unknown or missing fields are empty."""
         fields = {name: FieldText(values.get(name, ())) for name in FIELD_ORDER}
-        keys: set[str] = set()
-        for name, ft in fields.items():
-            if ft.vocab:
-                keys.update({name + _TERM_SEP + w for w in ft.vocab})
         default = fields[DEFAULT_FIELDS[0]].vocab.union(*(fields[n].vocab for n in DEFAULT_FIELDS[1:]))
-        keys.update({_DEFAULT_GROUP + _TERM_SEP + w for w in default})
-        doc = cls(fields=fields, keys=frozenset(keys))
+        doc = cls(fields=fields)
         doc._group_words[_DEFAULT_GROUP] = default
         return doc
 
@@ -271,23 +268,27 @@ def _occurrences(leaf: Term | Phrase, doc: MatchDocument) -> list[Hit]:
     cached = doc.occurrences.get(leaf)
     if cached is not None:
         return cached
-    out = []
+    out: list[Hit] = []
     for name in _fields_of(leaf):
         ft = doc.fields[name]
         rank = _FIELD_RANK[name]
         if isinstance(leaf, Phrase):
-            label = " ".join(leaf.words)
-            last = len(leaf.words) - 1
-            for i in ft.phrase_starts(leaf.words)[:MAX_OCCURRENCES_PER_TERM]:
-                out.append((rank, ft.spans[i][0], ft.spans[i + last][1], label))
+            starts = ft.phrase_starts(leaf.words)[:MAX_OCCURRENCES_PER_TERM]
+            if starts:
+                spans, label, last = ft.spans, " ".join(leaf.words), len(leaf.words) - 1
+                out.extend([(rank, spans[i][0], spans[i + last][1], label) for i in starts])
+            continue
+        if leaf.prefix:
+            label = leaf.word + "*"
+            hits = sorted(i for w, idx in ft.where.items() if w.startswith(leaf.word) for i in idx)
+        elif leaf.word in ft.vocab:  # a set lookup spares the field's positions when the word is not there
+            label = leaf.word
+            hits = ft.where[leaf.word]
         else:
-            if leaf.prefix:
-                label = leaf.word + "*"
-                hits = sorted(i for w, idx in ft.where.items() if w.startswith(leaf.word) for i in idx)
-            else:
-                label = leaf.word
-                hits = ft.where.get(leaf.word, [])
-            out.extend((rank, *ft.spans[i], label) for i in hits[:MAX_OCCURRENCES_PER_TERM])
+            continue
+        if hits:
+            spans = ft.spans
+            out.extend([(rank, *spans[i], label) for i in hits[:MAX_OCCURRENCES_PER_TERM]])
     doc.occurrences[leaf] = out
     return out
 
@@ -383,13 +384,13 @@ def _word_presence(word: str) -> float:
 
 def key_cost(key: str, word_presence: Mapping[str, float] | None = None) -> float:
     """Estimated chance an article has `key`: lower is a better key to index a query under."""
-    if _TERM_SEP in key:
-        group, word = key.split(_TERM_SEP, 1)
-        p = word_presence.get(word) if word_presence is not None else None
-        base = _word_presence(word) if p is None else p
-    else:
+    if _PREFIX_SEP in key:
         group, word = key.split(_PREFIX_SEP, 1)
         base = min(0.95, 3 * _word_presence(word))  # a prefix stands for several words
+    else:
+        group, _, word = key.rpartition(_TERM_SEP)  # ("", "", word) for a default-fields word
+        p = word_presence.get(word) if word_presence is not None else None
+        base = _word_presence(word) if p is None else p
     if group in ("lang", "country"):
         return _FIELD_PRESENCE[group]
     return base * _FIELD_PRESENCE[group]
@@ -622,6 +623,9 @@ class Percolator:
         self._always: dict[int, None] = {}  # an ordered set of slots checked on every article
         # Wildcards in use: (key group, prefix length) -> {prefix: number of subscriptions using it}.
         self._prefix_uses: dict[tuple[str, int], Counter[str]] = {}
+        # Fields named in a query (title:, person:, …) -> number of its terms and phrases: the fields whose words
+        # an article's keys need (the default fields' words are keys already).
+        self._field_uses: Counter[str] = Counter()
         self._multi_key = 0  # queries reachable through two keys of one article: candidates need dedup
         for sid, query in queries:
             self.add(sid, query)
@@ -647,6 +651,7 @@ class Percolator:
         self._primary.append(primary)
         for group, prefix in _prefixes(query):
             self._prefix_uses.setdefault((group, len(prefix)), Counter())[prefix] += 1
+        self._field_uses.update(_fields_named(query))
         if not primary:
             self._always[qi] = None
             return
@@ -683,20 +688,27 @@ class Percolator:
                 del uses[prefix]
                 if not uses:
                     del self._prefix_uses[(group, len(prefix))]
+        self._field_uses.subtract(_fields_named(query))
+        self._field_uses = +self._field_uses  # drops the fields no query names any more
         self.ids[qi] = self.queries[qi] = self._checks[qi] = None
         self._primary[qi] = ()
         return True
 
     def _keys(self, doc: MatchDocument) -> frozenset[str] | set[str]:
-        """The document's presence keys plus the prefix keys this percolator's wildcards look for."""
+        """The document's presence keys that this percolator's queries can ask for: the default fields' words,
+        the words of the fields they name, and the prefixes their wildcards use."""
         extra: list[str] = []
+        for name in self._field_uses:
+            head = name + _TERM_SEP
+            extra.extend([head + w for w in doc.fields[name].vocab])
         for (group, n), uses in self._prefix_uses.items():
-            stems = {w[:n] for w in doc.group_words(group) if len(w) >= n}
-            found = stems.intersection(uses)  # only prefixes some subscription uses become keys
+            # A word shorter than n is its own "stem" here, and no n-character prefix equals it.
+            found = uses.keys() & map(itemgetter(slice(n)), doc.group_words(group))
             if found:
                 head = group + _PREFIX_SEP
-                extra.extend(head + stem for stem in found)
-        return doc.keys.union(extra) if extra else doc.keys
+                extra.extend([head + stem for stem in found])
+        default = doc.group_words(_DEFAULT_GROUP)
+        return default.union(extra) if extra else default
 
     def match_ids(self, doc: MatchDocument) -> list[int]:
         """Slots (in the order subscriptions were added) of the subscriptions `doc` satisfies."""
@@ -742,6 +754,10 @@ class Percolator:
             assert sid is not None and query is not None
             out.append(Match(sid, explain(query, doc)))
         return out
+
+
+def _fields_named(query: Query) -> Counter[str]:
+    return Counter(leaf.field for leaf in query.leaves() if leaf.field is not None)
 
 
 def _prefixes(query: Query) -> set[tuple[str, str]]:

@@ -218,7 +218,8 @@ def words(text: str) -> list[str]:
     if len(low) != len(text):
         return scan(text)[0]
     found: list[str] = _word_re(low).findall(low)
-    if low.isascii():
+    # Most non-ASCII text owes it to its quotes and dashes, not its words: one join tells, instead of a test per word.
+    if low.isascii() or "".join(found).isascii():
         return found
     found = [w if w.isascii() else fold(w) for w in found]
     return [w for w in found if w] if "" in found else found

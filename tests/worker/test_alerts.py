@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import redis
 
-from schemas import AlertEvent
+from schemas import AlertEvent, Entity
 from tests.worker.test_match import make_event
 from wirewatch import constants as c
 from worker.alerts import alert_id, raise_alerts
@@ -137,6 +137,33 @@ def test_assembled_alert_json_equals_the_model_s(
     assert model.subscription.name == 'name "quoted" é'
     [(_, fields)] = client.xrange(c.ALERTS_STREAM)
     assert fields == {"id": raised.alert_id, "event": raised.body}
+
+
+def test_assembled_matched_terms_equal_the_model_s(client: redis.Redis) -> None:
+    """Matched terms of every kind (accented, CJK, with symbols, phrases, wildcards, in several fields) are written
+    byte for byte as AlertEvent.model_dump_json writes them."""
+    query = '"ünïcode straße" OR c++ OR c# OR 中文 OR fiancé* OR person:"jürgen klopp" OR title:ñandú'
+    put_subscription(client, validate("terms", query))
+    event = make_event(
+        id="t1",
+        story_id="t0",
+        title="C++ and C# for a Ñandú",
+        text="Ünïcode Straße, 中文 and the fiancée's fiancé",
+        entities=[Entity(name="Jürgen Klopp", type="person", count=1)],
+    )
+    [raised] = raise_alerts(client, SubscriptionIndex(client), [event], NOW)
+    model = AlertEvent.model_validate_json(raised.body)
+    assert raised.body == model.model_dump_json(by_alias=True)
+    assert [(m.field, m.term, m.start, m.end) for m in model.matched] == [
+        ("title", "c++", 0, 3),
+        ("title", "c#", 8, 10),
+        ("title", "nandu", 17, 22),
+        ("text", "unicode strasse", 0, 14),
+        ("text", "中 文", 16, 18),
+        ("text", "fiance*", 27, 34),
+        ("text", "fiance*", 37, 43),
+        ("person", "jurgen klopp", 0, 12),
+    ]
 
 
 def test_many_alerts_in_one_batch_span_several_script_calls(client: redis.Redis) -> None:

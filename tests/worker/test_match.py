@@ -278,6 +278,46 @@ def test_wildcards_of_any_length_cost_an_article_a_bounded_number_of_passes() ->
     assert not perc._prefix_uses
 
 
+def test_an_article_has_keys_for_the_fields_queries_name_while_they_name_them() -> None:
+    """An article's keys cover the default fields' words and the fields some query names (title:, person:, …),
+    also once a field's last query was removed and another names it again; a word of the default fields is
+    never taken for a fielded word or the reverse."""
+    doc = document_from_event(
+        make_event(
+            title="alpha",
+            text="beta",
+            keywords=["gamma"],
+            entities=[Entity(name="Delta Epsilon", type="person", count=1)],
+        )
+    )
+    perc = Percolator(
+        [("person", q("person:delta")), ("phrase", q('person:"delta epsilon"')), ("title", q("title:alpha AND beta"))]
+    )
+    assert [m.subscription_id for m in perc.match(doc)] == ["person", "phrase", "title"]
+    assert perc.remove("person") and perc.remove("title")
+    assert [m.subscription_id for m in perc.match(doc)] == ["phrase"]
+    perc.add("keyword", q("keyword:gamma"))
+    perc.add("title", q("title:alpha"))
+    perc.add("text", q("text:beta AND NOT text:alpha"))
+    perc.add("misplaced", q("keyword:beta OR title:gamma OR text:delta OR delta OR gamma"))
+    assert [m.subscription_id for m in perc.match(doc)] == ["phrase", "keyword", "title", "text"]
+    subs = [(sid, query) for sid, query in zip(perc.ids, perc.queries, strict=True) if sid and query]
+    assert perc.match(doc) == brute_force(subs, doc)
+
+
+def test_key_costs_read_every_kind_of_key() -> None:
+    """The index's cost guess reads a default-fields word (its own key), a fielded word and a prefix alike: a word's
+    known presence counts, a field scales it, a prefix costs more than a word."""
+    from worker.match import key_cost, prefix_key, term_key
+
+    presence = {"fentanyl": 0.001, "the": 0.99}
+    assert key_cost(term_key("", "fentanyl"), presence) == 0.001
+    assert key_cost(term_key("", "the"), presence) == 0.99
+    assert key_cost(term_key("title", "fentanyl"), presence) == pytest.approx(0.0001)
+    assert key_cost(term_key("", "fentanyl")) < key_cost(prefix_key("", "fentanyl")) < 1
+    assert key_cost(term_key("lang", "en")) == key_cost(term_key("lang", "xx")) == 0.5
+
+
 _LONG_WORDS = ["internationally", "international", "internat", "Internationale", "interned", "INTERNET", "red"]
 _LONG_PREFIXES = ["internationa*", "internationall*", "internationalz*", "internati*", "internat*", "interne*",
                   "intern*", "Internationale*", "internationalex*", "re*"]  # fmt: skip
@@ -385,9 +425,7 @@ def _documents(draw: st.DrawFn) -> MatchDocument:
         keywords=draw(st.lists(_prose(2), max_size=2)),
         countries=draw(st.lists(st.sampled_from(["US", "CN", "FR"]), max_size=2)),
         language=draw(st.sampled_from(["en", "fr", None])),
-        source=Source(
-            name=draw(_prose(2)) or None, domain=draw(st.sampled_from(["red.com", "blue.org", None]))
-        ),
+        source=Source(name=draw(_prose(2)) or None, domain=draw(st.sampled_from(["red.com", "blue.org", None]))),
     )
     return document_from_event(event)
 
