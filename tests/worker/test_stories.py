@@ -130,6 +130,22 @@ def _emit_copy(client: redis.Redis, worker: Any, seed_text: str, n: int) -> None
     process([raw.delivery_id], worker)
 
 
+def _story_written_before_the_bound(client: redis.Redis, settings: Settings, make_worker: Callable[..., Any],
+                                    seed_text: str, sources: list[str]) -> tuple[Callable[[int], None], str]:  # fmt: skip
+    """A story of the seed's first copy, its sources made a plain set of ``sources`` with no ``first_source`` nor
+    ``source_count``, as written before the bound (`dedup.story_sources`, here 3); and how to emit copy n."""
+    from worker.stories import story_key, story_sources_key
+
+    settings.dedup.story_sources = 3
+    emit = functools.partial(_emit_copy, client, make_worker(), seed_text)
+    emit(0)
+    [story_id] = {e["story_id"] for e in stream_events(client)}
+    client.delete(story_sources_key(story_id))
+    client.hdel(story_key(story_id), "first_source", "source_count")
+    client.sadd(story_sources_key(story_id), *sources)
+    return emit, story_id
+
+
 @pytest.mark.slow
 def test_four_worker_processes_racing_on_copies_make_one_story(
     client: redis.Redis, settings: Settings, redis_url: str, seed_text: str, tmp_path: Any
@@ -373,16 +389,10 @@ def test_story_sources_written_before_the_bound_are_kept_and_counted(
 ) -> None:
     """A story whose sources are a plain set (written before the bound) reads as before, and its next copy makes the
     set a bounded one, counting the sources it held."""
-    from worker.stories import story_key, story_sources_key
+    from worker.stories import story_key
 
-    settings.dedup.story_sources = 3
-    worker = make_worker()
-    emit = functools.partial(_emit_copy, client, worker, seed_text)
-    emit(0)
-    [story_id] = {e["story_id"] for e in stream_events(client)}
-    client.delete(story_sources_key(story_id))
-    client.hdel(story_key(story_id), "first_source", "source_count")
-    client.sadd(story_sources_key(story_id), *[f"Old {i}" for i in range(5)])
+    emit, story_id = _story_written_before_the_bound(client, settings, make_worker, seed_text,
+                                                     [f"Old {i}" for i in range(5)])  # fmt: skip
     story = read_story(client, story_id)
     assert story is not None and story.sources == [f"Old {i}" for i in range(5)]
     emit(1)
@@ -397,17 +407,11 @@ def test_story_migrated_from_before_the_bound_keeps_its_first_source(
     """A story written before the bound has no ``first_source``: its plain set has no order. Its next copy learns the
     first source from the story's first article and keeps it when the set is cut to the bound (it was cut as any
     other, in name order), and so do later copies."""
-    from worker.stories import story_key, story_sources_key
+    from worker.stories import story_key
 
-    settings.dedup.story_sources = 3
-    worker = make_worker()
-    emit = functools.partial(_emit_copy, client, worker, seed_text)
-    emit(0)
-    [story_id] = {e["story_id"] for e in stream_events(client)}
-    client.delete(story_sources_key(story_id))
-    client.hdel(story_key(story_id), "first_source", "source_count")
     # "Outlet 0" carried the first article; the others sort after it, so a cut in name order takes it first.
-    client.sadd(story_sources_key(story_id), "Outlet 0", *[f"Zeta {i}" for i in range(5)])
+    emit, story_id = _story_written_before_the_bound(client, settings, make_worker, seed_text,
+                                                     ["Outlet 0", *[f"Zeta {i}" for i in range(5)]])  # fmt: skip
     emit(1)
     story = read_story(client, story_id)
     assert story is not None and "Outlet 0" in story.sources and "Outlet 1" in story.sources
