@@ -174,3 +174,23 @@ def test_a_secret_over_the_limit_is_refused_by_the_cli_and_the_config_as_by_the_
         assert result.exit_code == 2, result.output
         assert result.output.startswith("wirewatch: config error: subscriptions.0.secret: "), result.output
         assert secret not in result.output
+
+
+def test_json_lines_keep_text_as_written_in_every_command(cli: CliRunner, client: redis.Redis) -> None:
+    """`subscriptions list --json`, `feeds list --json` and `stats --json` escaped every non-ASCII character
+    ("\\u00c9lys\\u00e9e") while events, alerts and dead kept it as written: every --json line now keeps text as
+    written and escapes only what readers take for line breaks, as `json_line` does."""
+    from producers.schedule import FeedSchedule
+
+    added = cli.invoke(main, ["subscriptions", "add", "Élysée\u2028desk", "Élysée OR 北京"])
+    assert added.exit_code == 0, added.output
+    FeedSchedule(client).add("https://zürich.example/feed.xml", name="Zürcher Nachrichten")
+    for command in (["subscriptions", "list", "--json"], ["feeds", "list", "--json"], ["stats", "--json"]):
+        done = cli.invoke(main, command)
+        assert done.exit_code == 0, done.output
+        assert "\\u00" not in done.output and "\\u5317" not in done.output, (command, done.output)
+        assert len(done.output.splitlines()) == len(done.output.split("\n")) - 1, (command, done.output)
+        [json.loads(line) for line in done.output.splitlines()]
+    listed = cli.invoke(main, ["subscriptions", "list", "--json"]).output
+    assert "Élysée" in listed and "北京" in listed and "\u2028" not in listed
+    assert "Zürcher Nachrichten" in cli.invoke(main, ["feeds", "list", "--json"]).output

@@ -717,7 +717,7 @@ def stats(config_file: str | None, as_json: bool) -> None:
     with _redis(settings) as client:
         data = stats_snapshot(client, settings)
     if as_json:
-        click.echo(json.dumps(data))
+        click.echo(json_line(data))
         return
     table = Table(title="wirewatch stats", title_justify="left")
     table.add_column("what")

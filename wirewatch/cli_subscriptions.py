@@ -6,7 +6,6 @@ asked for (``LAZY_COMMANDS`` in cli.py).
 
 from __future__ import annotations
 
-import json
 import secrets
 import sys
 from typing import Any
@@ -26,6 +25,7 @@ from wirewatch.cli import (
     _redis,
     _show_stream,
     config_option,
+    json_line,
 )
 from wirewatch.settings import describe_error
 
@@ -119,7 +119,7 @@ def list_(config_file: str | None, as_json: bool) -> None:
         for sub in subs:
             record = off.get(sub.id) if sub.webhook else None
             shown = None if record is None else record.model_dump(mode="json")
-            click.echo(json.dumps({**sub.model_dump(exclude={"secret"}), "webhook_off": shown}))
+            click.echo(json_line({**sub.model_dump(exclude={"secret"}), "webhook_off": shown}))
         return
     if not subs:
         click.echo("no subscriptions")
@@ -202,7 +202,7 @@ def test(config_file: str | None, query: str, limit: int, as_json: bool) -> None
         found += 1
         terms = matched_terms(parsed, doc)
         if as_json:
-            click.echo(json.dumps({"article_id": event.id, "title": event.title, "url": event.url,
+            click.echo(json_line({"article_id": event.id, "title": event.title, "url": event.url,
                                    "matched": [t.model_dump() for t in terms]}))  # fmt: skip
             continue
         title, url = escape(_cell(event.title).plain), escape(_cell(event.url).plain)

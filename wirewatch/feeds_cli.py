@@ -6,7 +6,6 @@ from the config file are added again on every ``run`` / ``scheduler`` start.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from datetime import datetime
@@ -18,7 +17,7 @@ from pydantic import ValidationError
 from producers.feed_service import OPMLError, read_opml, write_opml
 from producers.schedule import FeedRecord, FeedSchedule, feed_url
 from wirewatch import constants as c
-from wirewatch.cli import _cell, _console, _load, _redis, config_option, fitted_table
+from wirewatch.cli import _cell, _console, _load, _redis, config_option, fitted_table, json_line
 from wirewatch.settings import FeedSource, parse_duration
 
 
@@ -156,7 +155,7 @@ def list_(config_file: str | None, as_json: bool) -> None:
                        full_text=r.full_text, min_interval_s=r.floor_s, max_interval_s=r.ceiling_s,
                        added_as=r.added_as, last_move=move.model_dump(mode="json") if move else None,
                        last_hint_clamp=clamp.model_dump(mode="json") if clamp else None)  # fmt: skip
-            click.echo(json.dumps(row))
+            click.echo(json_line(row))
         return
     now = time.time()
     columns = ["url", "name", "status", "every", "last success", "next poll", "errors", "items", "notes"]
