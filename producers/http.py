@@ -35,7 +35,7 @@ from producers.inbox import (
 from schemas import RawArticle, RawSource
 from wirewatch import constants as c
 from wirewatch.api.auth import Principal
-from wirewatch.api.deps import ApiError, ApiState, get_state, needs_read, needs_submit, problems
+from wirewatch.api.deps import ApiError, ApiState, get_state, media_type_of, needs_read, needs_submit, problems
 from wirewatch.api.models import (
     AcceptedArticle,
     ArticleRecord,
@@ -224,7 +224,7 @@ async def submit_articles(request: Request, principal: Principal = Depends(needs
     """Queue the records; 202 lists each accepted delivery with its status URL and each refused record's reason."""
     state = get_state(request)
     limits = state.settings.http
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media_type = media_type_of(request)
     try:
         if media_type not in JSON_TYPES and media_type not in JSON_LINES_TYPES:
             raise ApiError(415, "unsupported_media_type", "send application/json or application/x-ndjson")

@@ -313,11 +313,11 @@ def number_sketch(nums: set[str]) -> tuple[int, ...]:
     return tuple(sorted({number_hash(t) for t in nums})[:NUMBERS_KEPT])
 
 
-def head_span(text: str, title_end: int) -> tuple[int, int]:
+def head_span(text: str, title_end: int, story: int | None = None) -> tuple[int, int]:
     """Where a text's head is: the first line of its body (after the blank line at ``title_end``; the text's first
     line when it has none, -1) that is no site furniture (``_furniture``; up to FURNITURE_LINES are passed over), up to
-    HEAD_NUMBER_CHARS of it, cut at a space."""
-    start = furniture_span(text, title_end)[1]
+    HEAD_NUMBER_CHARS of it, cut at a space. ``story``: where that line starts, when `furniture_span` told already."""
+    start = furniture_span(text, title_end)[1] if story is None else story
     end = text.find("\n", start, start + HEAD_NUMBER_CHARS)
     if end < 0:
         end = start + HEAD_NUMBER_CHARS
@@ -356,11 +356,11 @@ def _furniture(line: str) -> bool:
     return found > 0 and not _HAS_DIGIT.search(rest)
 
 
-def head_numbers(norm: str) -> tuple[str, ...]:
+def head_numbers(norm: str, story: int | None = None) -> tuple[str, ...]:
     """The distinct numbers of a normalised text's head, the first line of its body (up to HEAD_NUMBER_CHARS of it,
     cut at a space; the text's first line when it has no headline), in order of appearance. One regex pass over
-    the head only."""
-    start, end = head_span(norm, norm.find("\n\n"))
+    the head only. ``story``: as for `head_span`."""
+    start, end = head_span(norm, norm.find("\n\n"), story)
     found = dict.fromkeys(n for n in _numbers(norm, start, end) if len(n) <= HEAD_NUMBER_LEN)
     return tuple(found)[:HEAD_NUMBERS_KEPT]
 
@@ -498,8 +498,8 @@ def signature(text: str) -> Signature:
     # The numbers of the site furniture opening the body are no figures of the story: left out of the sketch too.
     body, story = furniture_span(norm, norm.find("\n\n"))
     nums = numbers(norm) if body == story else {*_numbers(norm, 0, body), *_numbers(norm, story, len(norm))}
-    return Signature(SCHEME, int(sh.size), mins, number_sketch(nums), head, head_numbers(norm), template, names,
-                     revised(text, norm))  # fmt: skip
+    return Signature(SCHEME, int(sh.size), mins, number_sketch(nums), head, head_numbers(norm, story), template,
+                     names, revised(text, norm))  # fmt: skip
 
 
 def numbers_containment(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, int]:

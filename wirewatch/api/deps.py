@@ -166,13 +166,18 @@ def needs_write(request: Request, _: HTTPAuthorizationCredentials | None = Secur
     return principal
 
 
+def media_type_of(request: Request) -> str:
+    """The request's media type, lower case, without its parameters (`; charset=utf-8`)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 async def json_body(request: Request) -> None:
     """For a route whose body is a JSON model: any other media type is 415 `unsupported_media_type`, as on the
     receiver. FastAPI reads such a body as bytes, and the model's check then said only "Input should be a valid
     dictionary or object to extract fields from". JSON is what FastAPI reads as JSON: `application/json` and any
     `application/…+json`; no Content-Type is taken as JSON too. After the token check (a dependency declared after
     it); async: it only reads a header."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media_type = media_type_of(request)
     main, _, sub = media_type.partition("/")
     if media_type and not (main == "application" and (sub == "json" or sub.endswith("+json"))):
         raise ApiError(415, "unsupported_media_type", f"the body is {media_type[:60]!r}: send application/json")
