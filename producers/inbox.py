@@ -141,6 +141,16 @@ _MARKUP = re.compile(r"</(?:p|div|span|a|em|strong|b|i|u|li|ul|ol|h[1-6]|blockqu
                      r"|table|section|article)>|<br\s*/?>", re.I)  # fmt: skip
 _ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{2,6}|#x[0-9a-f]{2,5});", re.I)
 DONE_DIR = ".done"  # where `after: move` puts settled files; hidden, so scans skip it
+# Names an `after: keep` folder, whose memory is kept by the id in it (InboxMemory); hidden, so never read as an
+# article. One id and a line end; more is not ours, and is not read past this.
+MARKER = ".wirewatch-inbox"
+_MARKER_ID = re.compile(r"[0-9a-f]{32}")
+_MARKER_MAX_BYTES = 64
+# A marker found empty is another runner's between its making and its one write (two starts at once on a shared
+# folder): its id is waited for this long, then the marker is refused (its writer died in between).
+_MARKER_WAIT_S = 1.0
+_MARKER_POLL_S = 0.02
+_TAKE_OVER_BATCH = 10_000  # entries of an older version's memory copied per round trip
 
 # Files are opened relative to their folder, never through a symbolic link, and without blocking (docs/decisions.md,
 # "Security review"): a link in the inbox to /etc/shadow or to the config file was read and published as an event,
@@ -798,28 +808,176 @@ class FileStamp:
         return cls(int(fields[0]), int(fields[1]), int(fields[2]), int(fields[3]), digest)
 
 
+def path_memory_key(folder: Path) -> str:
+    """Where the memory of ``folder`` was kept before folders had markers, and is where none can be: by a digest
+    of its path (absolute paths -> `FileStamp.stored`)."""
+    return c.inbox_memory_key(hashlib.sha256(str(folder.absolute()).encode()).hexdigest()[:32])
+
+
+class _BadMarker(Exception):
+    """Raised when an inbox folder's marker is there but names no folder: a link, not a regular file, or no id."""
+
+
+def _folder_id(folder: Path) -> tuple[str, bool]:
+    """The id in ``folder``'s marker, and whether it was made now (there was none). Two runners making it at once
+    end with one id: the marker is made exclusively, and one found empty (made, not written yet) is waited for.
+    Raises _BadMarker for a marker that names nothing, OSError when none can be read or made (a read-only
+    folder)."""
+    deadline = time.monotonic() + _MARKER_WAIT_S
+    while True:
+        found = _read_marker(folder)
+        if found:
+            return found, False
+        if found is None and (made := _make_marker(folder)) is not None:
+            return made, True
+        if time.monotonic() > deadline:
+            raise _BadMarker("empty: its writer stopped before writing an id")
+        time.sleep(_MARKER_POLL_S)
+
+
+def _read_marker(folder: Path) -> str | None:
+    """The id in ``folder``'s marker; None when there is none, "" while it is empty. The marker is never followed
+    through a link nor opened blocking (whoever can drop files can put a link or a FIFO there), and no more than
+    _MARKER_MAX_BYTES + 1 of it is read."""
+    path = folder / MARKER
+    try:
+        listed = path.lstat()
+        if S_ISLNK(listed.st_mode):
+            raise _BadMarker("a symbolic link: never followed")
+        if not S_ISREG(listed.st_mode):
+            raise _BadMarker("not a regular file")
+        with os.fdopen(_open_file(path, None), "rb") as file:
+            if not S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise _BadMarker("not a regular file")
+            data = file.read(_MARKER_MAX_BYTES + 1)
+    except FileNotFoundError:
+        return None
+    except UnsafeInboxPath:
+        raise _BadMarker("a symbolic link: never followed") from None
+    if not data:
+        return ""
+    found = data.strip().decode("ascii", "replace")
+    if len(data) > _MARKER_MAX_BYTES or not _MARKER_ID.fullmatch(found):
+        raise _BadMarker("not an id (one is 32 hex digits and a line end)")
+    return found
+
+
+def _make_marker(folder: Path) -> str | None:
+    """A new id, in a marker made in ``folder`` now; None when there is one already (another runner's). Written
+    in one write and flushed to disk before it is used; a marker made and not written (the disk full) is removed,
+    so that the next start makes it again rather than find it empty."""
+    made = uuid.uuid4().hex
+    line = f"{made}\n".encode("ascii")
+    try:
+        fd = os.open(folder / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o644)
+    except FileExistsError:
+        return None
+    try:
+        try:
+            if os.write(fd, line) != len(line):
+                raise OSError(errno.ENOSPC, "the marker was written short")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(folder / MARKER)
+        raise
+    return made
+
+
 class InboxMemory:
-    """The files an inbox watcher has read, kept in Redis beside the ledger (``ww:{ww}:inbox:<folder digest>``:
-    path -> `FileStamp.stored`), so that a restarted ``run`` does not read kept files again. In memory only, a
-    restart read every kept file again: duplicates while their claims lasted, and past the dedup window their
-    articles emitted a second time. Like the ledger, it goes with Redis's state, when reading every file
-    again is what recovery wants (``Runner.recover_lost_state``)."""
+    """The files an inbox watcher has read, kept in Redis beside the ledger, so that a restarted ``run`` does not
+    read kept files again. In memory only, a restart read every kept file again: duplicates while their claims
+    lasted, and past the dedup window their articles emitted a second time. Like the ledger, it goes with Redis's
+    state, when reading every file again is what recovery wants (``Runner.recover_lost_state``).
+
+    The memory follows the folder, not its path: it is kept by the id in the folder's marker (`MARKER`, made at
+    first use; ``ww:{ww}:inbox:id:<id>``: path in the folder -> `FileStamp.stored`), so the same folder at
+    another path or on another machine (a Docker volume on a re-created container, an NFS share) keeps it, and
+    two folders at one path (each machine's local /data/inbox, on one Redis) keep their own: by path, each
+    machine's start forgot the files of the others, which then read them again. Where no marker can be made (a
+    read-only folder) or the one there names nothing, the memory is kept by the folder's path, as before
+    (`path_memory_key`), said once with why. A marker made now takes over what that path key holds, so an upgrade
+    reads no kept file again."""
 
     def __init__(self, client: redis.Redis, folder: Path) -> None:
         self.client = client
-        self.key = c.inbox_memory_key(hashlib.sha256(str(folder.absolute()).encode()).hexdigest()[:32])
+        self.folder = folder
+        self._key: str | None = None
+        self._by_path = False  # kept by the folder's path: absolute paths, as before folders had markers
+        self._take_over = False  # the marker was made now, and the memory by path is still to be taken over
 
-    def load(self) -> dict[Path, FileStamp]:
-        stored: dict[str, str] = self.client.hgetall(self.key)  # type: ignore[assignment]
-        return {Path(path): stamp for path, value in stored.items() if (stamp := FileStamp.parse(value))}
+    @property
+    def key(self) -> str:
+        """Where the folder's memory is kept, found at first need (the marker is read, or made, then)."""
+        if self._key is None:
+            self._key = self._find_key()
+        return self._key
+
+    def _find_key(self) -> str:
+        try:
+            found, made = _folder_id(self.folder)
+        except _BadMarker as e:
+            log.error("inbox_memory_by_path", path=shown(self.folder), reason=f"its marker {MARKER} is {e}",
+                      hint=f"delete {MARKER}: the next start makes one, which takes this memory over")  # fmt: skip
+        except OSError as e:
+            log.warning("inbox_memory_by_path", path=shown(self.folder),
+                        reason=f"no marker {MARKER} can be read or made in it: {e.strerror or e}",
+                        hint="another machine's inbox at this path shares this memory; make the folder writable "
+                        "once, and its marker is read from it from then on, read-only or not")  # fmt: skip
+        else:
+            self._take_over = made
+            return c.inbox_folder_key(found)
+        self._by_path = True
+        return path_memory_key(self.folder)
+
+    def load(self) -> dict[Path, FileStamp] | None:
+        """What was read, by path; None while the folder is not there (its marker says which memory is its)."""
+        if self._key is None and not self.folder.is_dir():
+            return None
+        key = self.key
+        if self._take_over:
+            self._take_over_path_memory()
+            self._take_over = False
+        stored: dict[str, str] = self.client.hgetall(key)  # type: ignore[assignment]
+        return {path: stamp for name, value in stored.items()
+                if (path := self._path(name)) is not None and (stamp := FileStamp.parse(value))}  # fmt: skip
 
     def remember(self, read: dict[Path, FileStamp]) -> None:
         if read:
-            self.client.hset(self.key, mapping={str(p): stamp.stored() for p, stamp in read.items()})
+            self.client.hset(self.key, mapping={self._name(p): stamp.stored() for p, stamp in read.items()})
 
     def forget(self, paths: Sequence[Path]) -> None:
         if paths:
-            self.client.hdel(self.key, *map(str, paths))
+            self.client.hdel(self.key, *map(self._name, paths))
+
+    def _name(self, path: Path) -> str:
+        return str(path) if self._by_path else path.relative_to(self.folder).as_posix()
+
+    def _path(self, name: str) -> Path | None:
+        if self._by_path:
+            return Path(name)
+        relative = Path(name)
+        return None if relative.is_absolute() or ".." in relative.parts else self.folder / relative
+
+    def _take_over_path_memory(self) -> None:
+        """Copy what the folder's path key holds (an older version's memory) where this memory knows nothing yet.
+        The path key stays, for other machines with an inbox at this path that are still to upgrade; entries of
+        their files that come with it are forgotten at the first scan, as files that left the folder."""
+        stored: dict[str, str] = self.client.hgetall(path_memory_key(self.folder))  # type: ignore[assignment]
+        taken = {}
+        for name, value in stored.items():
+            with contextlib.suppress(ValueError):  # not under this folder: not its file
+                taken[Path(name).relative_to(self.folder).as_posix()] = value
+        entries = list(taken.items())
+        for start in range(0, len(entries), _TAKE_OVER_BATCH):
+            pipe = self.client.pipeline(transaction=False)
+            for name, value in entries[start : start + _TAKE_OVER_BATCH]:
+                pipe.hsetnx(self.key, name, value)
+            pipe.execute()
+        if taken:
+            log.info("inbox_memory_taken_over", path=shown(self.folder), files=len(taken))
 
 
 @dataclass
@@ -833,11 +991,18 @@ class InboxWatcher:
     events: InboxEvents | None = None  # file events for this folder, when it can be watched
     missing: bool = False  # the folder was not there at the last poll (said once, not every second)
     memory: InboxMemory | None = None  # what was read, kept across restarts (``remember_read``)
+    recalled: bool = False  # the memory was taken (``recall``)
 
     def recall(self) -> None:
-        """Take what the folder's memory in Redis says was read before: those files are not read again."""
-        if self.memory is not None:
-            self.seen.update(self.memory.load())
+        """Take what the folder's memory in Redis says was read before: those files are not read again. Once,
+        when the folder is there: its marker says which memory is its (a folder missing at the start, as a share
+        mounted late, is recalled when it appears)."""
+        if self.memory is None or self.recalled:
+            return
+        stored = self.memory.load()
+        if stored is not None:
+            self.seen.update(stored)
+            self.recalled = True
 
     def remember_read(self, paths: Sequence[Path]) -> None:
         """Keep in Redis that ``paths`` were read (their articles are in the ledger now), as they were then."""
@@ -849,6 +1014,7 @@ class InboxWatcher:
         of after two scans: those not modified for ``QUIET_S``; the others are looked at again next time."""
         if self.events is None:
             return []
+        self.recall()
         now_ns = time.time_ns() if now_ns is None else now_ns
         ready, recent = [], []
         for path in self.events.take():
@@ -881,6 +1047,7 @@ class InboxWatcher:
         across two polls, so a file being copied in is not read half-written."""
         ready = []
         self._check_folder()
+        self.recall()
         present = scan(self.folder)
         self._forget_gone(present)
         for path in present:

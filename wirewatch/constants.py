@@ -42,6 +42,12 @@ def inbox_memory_key(folder_digest: str) -> str:
     return key("inbox", folder_digest)
 
 
+def inbox_folder_key(folder_id: str) -> str:
+    """What an inbox watcher has read (path in the folder -> stamp), by the id in the folder's marker file
+    (``producers/inbox.py`` `InboxMemory`); apart from the path digests, which anyone can compute."""
+    return key("inbox", "id", folder_id)
+
+
 def article_key(article_id: str) -> str:
     return key("article", article_id)
 

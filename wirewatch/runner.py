@@ -193,7 +193,7 @@ def inbox_locks(settings: Settings) -> Iterator[None]:
     """Hold every inbox folder for this runner: a second `run` or `scheduler` on this machine watching one of them
     (on a shared Redis, where the data folder's lock does not apply; or with a data folder of its own) read every
     file again beside the first, making deliveries of its own, and with ``after: move`` both moved each file. A
-    kernel lock on the folder itself: nothing is written into it (it may be read-only), and it goes with the
+    kernel lock on the folder itself: the lock writes nothing into it (it may be read-only), and it goes with the
     process. A folder that is not there yet, or whose filesystem has no such locks (NFS), is not held."""
     with contextlib.ExitStack() as held:
         for src in settings.inbox:

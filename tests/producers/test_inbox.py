@@ -504,15 +504,15 @@ def test_a_file_whose_metadata_alone_changed_is_not_read_again(redis_url: str, t
 def test_files_remembered_before_this_change_are_not_read_again(
     client: redis.Redis, redis_url: str, tmp_path: Path
 ) -> None:
-    """A memory written by an older version (path -> "size mtime") is still trusted after an upgrade: the kept
-    files are not all read again."""
-    from producers.inbox import InboxMemory
+    """A memory written by an older version (path -> "size mtime", by the folder's path) is still trusted after
+    an upgrade: the kept files are not all read again."""
+    from producers.inbox import path_memory_key
 
     inbox, settings = _inbox_settings(redis_url, tmp_path)
     path = inbox / "story.txt"
     path.write_text("Dam opens\n\nThe dam opened on Friday.\n", encoding="utf-8")
     stat = path.stat()
-    client.hset(InboxMemory(client, inbox).key, str(path), f"{stat.st_size} {stat.st_mtime_ns}")
+    client.hset(path_memory_key(inbox), str(path), f"{stat.st_size} {stat.st_mtime_ns}")
     with started(settings, with_worker=False) as runner:
         assert runner.read_inboxes(settle=False) == 0
         path.write_text("Dam opens\n\nThe dam opened on Friday, a day late.\n", encoding="utf-8")
