@@ -23,6 +23,7 @@ import html
 import html.entities
 import io
 import json
+import math
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -81,6 +82,8 @@ NS_ITUNES_OLD = ("http://www.itunes.com/DTDs/PodCast-1.0.dtd", "http://www.itune
 NS_DCTERMS = "http://purl.org/dc/terms/"
 NS_XHTML = "http://www.w3.org/1999/xhtml"
 NS_MEDIA = "http://search.yahoo.com/mrss/"
+# RSS 2.0 put in a namespace of its own by early publishers (UserLand's, then Harvard's): plain RSS all the same
+NS_RSS20_OLD = ("http://backend.userland.com/rss2", "http://blogs.law.harvard.edu/tech/rss")
 
 Parser = Literal["fast", "repaired", "recovered", "json", "feedparser"]
 _T = TypeVar("_T")
@@ -136,7 +139,7 @@ class _Item:
     summary_html: bool = False
     content: str | None = None
     content_html: bool = False
-    permalink: str | None = None  # a link-like guid or atom:link, used when <link> is missing
+    permalink: str | None = None  # a link-like guid or atom:link: the page when <link> is missing or no page
 
 
 @dataclass
@@ -147,6 +150,7 @@ class _Feed:
     ttl_s: float | None = None
     language: str | None = None  # as the feed declares it ("en-us", "de")
     items: list[_Item] = field(default_factory=list)
+    self_links: list[str] = field(default_factory=list)  # where the feed says it lives: no item's page
     dropped: int = 0
 
 
@@ -380,14 +384,34 @@ def _entity_bytes(name: bytes) -> bytes:
 def _repair(body: bytes) -> bytes:
     """The usual breakage of real feeds, fixed in bytes: leading junk, control characters, bare ``&``,
     HTML named entities (``&nbsp;``) that XML does not define."""
-    body = _CONTROL.sub(b"", body)
-    decl = _XML_DECL.match(body)
-    body = _ANY_DECL.sub(b"", body)  # a declaration anywhere but first is fatal to libxml2; ours is redundant
-    if decl is None:
+    body = _CONTROL.sub(b"", body)  # no XML text may hold them, CDATA included
+    if _XML_DECL.match(body) is None:
         start = body.find(b"<")
         if start > 0:
             body = body[start:]
-    if b"<rss:" in body and b"xmlns:rss" not in body:  # RSS written with an undeclared rss: prefix
+    undeclared_rss = b"<rss:" in body and b"xmlns:rss" not in body  # RSS written with an undeclared rss: prefix
+    # CDATA text is literal: what would be repaired in markup is already right there (a bare `&` escaped inside
+    # one read `Q&amp;A` in an Atom text title)
+    parts = _cdata_split(body)
+    parts[0::2] = [_repair_markup(part, undeclared_rss) for part in parts[0::2]]
+    return b"".join(parts)
+
+
+def _cdata_split(body: bytes) -> list[bytes]:
+    """``body`` as markup, CDATA section, markup, …, markup. By searches from where the last section ended, so
+    linear: a lazy regex ran to the end of the body from every opening without a close (20,000 of them: hours).
+    Text after an unclosed opening is markup, as libxml2's recovery reads it."""
+    parts, pos = [], 0
+    while (start := body.find(b"<![CDATA[", pos)) >= 0 and (end := body.find(b"]]>", start + 9)) >= 0:
+        parts += [body[pos:start], body[start : end + 3]]
+        pos = end + 3
+    parts.append(body[pos:])
+    return parts
+
+
+def _repair_markup(body: bytes, undeclared_rss: bool) -> bytes:
+    body = _ANY_DECL.sub(b"", body)  # a declaration anywhere but first is fatal to libxml2; ours is redundant
+    if undeclared_rss:
         body = _RSS_PREFIX.sub(rb"<\1", body)
     body = _UNQUOTED_ATTR.sub(rb'\1="\2"', body)
     body = _BARE_AMP.sub(b"&amp;", body)
@@ -526,6 +550,9 @@ def _parse_xml(data: bytes, max_items: int, *, recover: bool = False, lift: bool
         raise _NotFastPath("xml: empty document")
     doc = _Doc(root, lifted)
     ns, local = _split(root.tag)
+    if local == "rss" and ns in NS_RSS20_OLD:
+        _drop_namespace(root, ns)
+        ns = None
     if local == "rss" and ns is None:
         feed = _parse_rss(doc, max_items)
     elif local == "RDF" and ns == NS_RDF:
@@ -538,6 +565,14 @@ def _parse_xml(data: bytes, max_items: int, *, recover: bool = False, lift: bool
         raise _NotFastPath("recovered document has no items")
     feed.dropped += cut
     return feed
+
+
+def _drop_namespace(root: Any, ns: str) -> None:
+    """Every element in ``ns`` renamed to its local name: RSS in an early namespace read as the RSS it is (only
+    such feeds pay for the walk)."""
+    prefix = f"{{{ns}}}"
+    for el in list(root.iter(f"{prefix}*")):
+        el.tag = el.tag[len(prefix) :]
 
 
 _ITEM_NAMES = (b"item", b"entry")
@@ -782,6 +817,19 @@ def _media_description(doc: _Doc, el: Any) -> str | None:
     return None
 
 
+_IANA_ALTERNATE = "http://www.iana.org/assignments/relation/alternate"
+
+
+def _is_alternate(rel: str | None) -> bool:
+    """A link's rel names the item's page: omitted, ``alternate`` or its IANA IRI (RFC 4287 §4.2.7.2); not
+    ``self``, ``edit``, ``replies``, ``enclosure``, ``related``."""
+    return rel is None or rel == "alternate" or rel.strip() in ("alternate", _IANA_ALTERNATE)
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() or None if value else None
+
+
 def _rss_item(doc: _Doc, el: Any, guid: str | None = None) -> _Item:
     """One RSS 0.9x/1.0/2.0 item (``el`` is the ``<item>``)."""
     item = _Item(guid=guid)
@@ -798,7 +846,9 @@ def _rss_item(doc: _Doc, el: Any, guid: str | None = None) -> _Item:
         if name == "title":
             item.title = doc.text(sub)
         elif name == "link":
-            item.link = item.link or doc.text(sub)
+            if item.link is None and _is_alternate(sub.get("rel")):
+                # an Atom-style <link href="…"/> without its namespace (gofeed reads it too)
+                item.link = doc.text(sub) or _strip(sub.get("href"))
         elif name == "summary":
             item.summary = doc.text(sub)
         elif name == "content":
@@ -818,8 +868,8 @@ def _rss_item(doc: _Doc, el: Any, guid: str | None = None) -> _Item:
         elif name == "date":
             date = date or doc.text(sub)
         elif name == "atom_link":
-            if sub.get("rel", "alternate") == "alternate" and not item.permalink:
-                item.permalink = sub.get("href")
+            if _is_alternate(sub.get("rel")) and not item.permalink:
+                item.permalink = _strip(sub.get("href"))
         elif name == "itunes_author":
             itunes_author = itunes_author or doc.text(sub)
         elif name == "alt_title":
@@ -896,6 +946,8 @@ def _parse_rss(doc: _Doc, max_items: int) -> _Feed:
             feed.title = _plain(doc.text(child))
         elif ns is None and local == "link":
             feed.link = doc.text(child)
+        elif ns == NS_ATOM and local == "link" and child.get("rel") == "self" and child.get("href"):
+            feed.self_links.append(child.get("href").strip())
         elif ns is None and local == "ttl":
             feed.ttl_s = _minutes(doc.text(child))
         elif (ns is None and local == "language") or (ns in (NS_DC, NS_DC_HTTPS) and local == "language"):
@@ -1020,9 +1072,12 @@ def _parse_atom(doc: _Doc, max_items: int) -> _Feed:
             feed.items.append(_atom_entry(doc, child, feed_base))
         elif local == "title":
             feed.title = _title(*_atom_text(doc, child))
-        elif local == "link" and child.get("rel", "alternate") == "alternate" and feed.link is None:
+        elif local == "link" and _is_alternate(child.get("rel")) and feed.link is None:
             href = child.get("href")
             feed.link = urljoin(feed_base, href) if feed_base and href else href
+        elif local == "link" and child.get("rel") == "self" and child.get("href"):
+            href = child.get("href").strip()
+            feed.self_links.append(urljoin(feed_base, href) if feed_base else href)
     if overflow:
         _keep_newest(feed, overflow, lambda el: _atom_entry(doc, el, feed_base), max_items)
     if feed_authors:  # RFC 4287 §4.2.1: an entry without authors has the feed's
@@ -1048,9 +1103,8 @@ def _atom_entry(doc: _Doc, el: Any, feed_base: str | None) -> _Item:
             if local == "title":
                 item.title = _title(*_atom_text(doc, sub))
             elif local == "link":
-                rel = sub.get("rel", "alternate")
                 href = sub.get("href")
-                if rel == "alternate" and href:
+                if href and _is_alternate(sub.get("rel")):
                     score = 2 if (sub.get("type") or "text/html") in _HTML_TYPES else 1
                     if score > link_score:
                         item.link = urljoin(base, href.strip()) if base else href.strip()
@@ -1076,8 +1130,8 @@ def _atom_entry(doc: _Doc, el: Any, feed_base: str | None) -> _Item:
         elif ns == NS_MEDIA and item.summary is None:
             item.summary = _media_description(doc, sub)
     item.authors = _atom_authors(doc, el) + item.authors
-    if item.link is None and item.guid and item.guid.startswith(("http://", "https://")):
-        item.link = item.guid  # an entry whose id is its address, as feedparser reads it
+    if item.guid and item.guid.startswith(("http://", "https://")):
+        item.permalink = item.guid  # an entry whose id is its address, as feedparser reads it
     if item.published is None:
         item.published = updated
     if item.content is None and item.summary is not None:
@@ -1119,6 +1173,8 @@ def _parse_json_feed(body: bytes, http_charset: str | None, max_items: int) -> _
     feed = _Feed(version="json11" if version.endswith("/1.1") else "json1")
     feed.title = _plain(_str(doc.get("title")))
     feed.link = _str(doc.get("home_page_url"))
+    if feed_url := _str(doc.get("feed_url")):
+        feed.self_links.append(feed_url)
     feed.language = _str(doc.get("language"))
     feed_authors = _json_authors(doc)
     overflow: list[dict[str, Any]] = []
@@ -1276,8 +1332,17 @@ def feed_timestamp(value: str | None) -> float | None:
 # ------------------------------------------------------------------------------------------- to articles
 
 
-def item_key(feed_url: str, guid: str | None, link: str | None, title: str | None, content: str | None) -> str:
-    """The delivery id of one item of one feed: guid, else link, else a hash of title and content.
+def item_key(
+    feed_url: str,
+    guid: str | None,
+    link: str | None,
+    title: str | None,
+    content: str | None,
+    *,
+    said_on: str | None = None,
+) -> str:
+    """The delivery id of one item of one feed: guid, else link, else a hash of title and content (and of
+    ``said_on``, the date of an item whose text the feed said before: `_resaid_ids`).
 
     A link with a query is keyed by its canonical form (no ``utm_*``, ``fbclid``…): feeds that stamp each
     serving with fresh tracking parameters made a guid-less item new at every poll (the pipeline then found it
@@ -1286,7 +1351,8 @@ def item_key(feed_url: str, guid: str | None, link: str | None, title: str | Non
     """
     ident = guid or (canonicalize_url(link) or link if link and "?" in link else link)
     if not ident:
-        ident = "hash:" + hashlib.sha256(f"{title or ''}\n{content or ''}".encode()).hexdigest()
+        text = f"{title or ''}\n{content or ''}" if said_on is None else f"{title or ''}\n{content or ''}\n{said_on}"
+        ident = "hash:" + hashlib.sha256(text.encode()).hexdigest()
     digest = hashlib.sha256(f"{feed_url}\n{ident}".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:DELIVERY_ID_HEX]
 
@@ -1307,6 +1373,41 @@ def relinked_key(delivery_id: str, link_fp: str) -> str:
     """The delivery id of an item whose guid was first seen with another link (``delivery_id`` is the guid's):
     the publisher reused the guid for another story, which must not be taken for the one seen before."""
     return hashlib.sha256(f"{delivery_id}\n{link_fp}".encode()).hexdigest()[:DELIVERY_ID_HEX]
+
+
+def _page(link: str | None, base: str, not_pages: set[str]) -> str | None:
+    """``link`` as an article page: absolute (resolved against ``base``), http(s) (not ``javascript:``,
+    ``mailto:``), and not the feed itself (an item linking to the feed names no page of its own); else None."""
+    if not link:
+        return None
+    if not link.startswith(("http://", "https://")):
+        link = urljoin(base, link) if base else link
+        if not link.startswith(("http://", "https://")):
+            return None
+    return None if link in not_pages else link
+
+
+def _resaid_ids(items: Sequence[_Item], pages: Sequence[str | None], id_scope: str) -> dict[int, str]:
+    """Ids for the items without guid or link whose text the feed says again on a later date: a status feed
+    saying "X was added and is Running" months after it first did (AreWeAntiCheatYet, 14 of 1,046 items) is
+    telling something new. Each saying but the earliest is keyed by its date too; the earliest keeps the id the
+    text has alone, the one it had before the text came again (and the one a later saying takes once the first
+    scrolls out: seen already, not handed on twice). Items indexed by position; only bare items pay for this."""
+    bare: dict[str, list[int]] = {}
+    for index, (item, page) in enumerate(zip(items, pages, strict=True)):
+        if item.guid is None and page is None and item.published:
+            bare.setdefault(item_key(id_scope, None, None, item.title, item.content), []).append(index)
+    ids: dict[int, str] = {}
+    for indexes in bare.values():
+        if len(indexes) < 2:
+            continue
+        dates = {items[i].published for i in indexes}
+        earliest = min(dates, key=lambda d: (feed_timestamp(d) or math.inf, d))
+        for i in indexes:
+            item = items[i]
+            if item.published != earliest:
+                ids[i] = item_key(id_scope, None, None, item.title, item.content, said_on=item.published)
+    return ids
 
 
 def _cut(value: str | None, limit: int) -> str | None:
@@ -1330,24 +1431,24 @@ def _to_parsed(
         feed=_cut(feed_url, FEED_URL_MAX_CHARS),
     )
     # relative links resolve against the document's address (RFC 3986 §5.1.3): `base`
+    not_pages = {feed_url, base, *(urljoin(base, link) for link in feed.self_links)}
+    pages = [_page(item.link, base, not_pages) or _page(item.permalink, base, not_pages) for item in feed.items]
     # A guid is an item's identity, except in the broken feeds that give one guid to different links.
     links_by_guid: dict[str, set[str | None]] = {}
-    for item in feed.items:
+    for item, page in zip(feed.items, pages, strict=True):
         if item.guid:
-            links_by_guid.setdefault(item.guid, set()).add(item.link)
+            links_by_guid.setdefault(item.guid, set()).add(page)
     articles: list[RawArticle] = []
     published: list[str | None] = []
     fingerprints: list[str | None] = []
     seen: set[str] = set()
     language = feed.language.strip()[:35] or None if feed.language else None
-    for item in feed.items:
-        link = item.link
-        if link and not link.startswith(("http://", "https://")) and base:
-            link = urljoin(base, link)
+    resaid = _resaid_ids(feed.items, pages, id_scope)
+    for index, (item, link) in enumerate(zip(feed.items, pages, strict=True)):
         guid = item.guid
-        if guid and len(links_by_guid[guid]) > 1 and item.link:
+        if guid and len(links_by_guid[guid]) > 1 and link:
             guid = None  # identity falls to the link
-        delivery_id = item_key(id_scope, guid, link, item.title, item.content)
+        delivery_id = resaid.get(index) or item_key(id_scope, guid, link, item.title, item.content)
         if delivery_id in seen:  # a feed that lists one item twice delivers it once
             continue
         seen.add(delivery_id)

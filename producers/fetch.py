@@ -29,7 +29,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -712,7 +712,7 @@ def _request(
         conn.request("GET", path, headers=headers, preload_content=False, decode_content=False)
         response = conn.getresponse()
         status = response.status
-        names = {k.lower(): v for k, v in response.headers.items()}
+        names = _header_fields(response.headers.items())
         if status in (301, 302, 303, 307, 308, 304):
             return status, names, b""
         if status >= 400:
@@ -749,6 +749,21 @@ def _request(
     finally:
         watchdog.cancel()
         conn.close()
+
+
+# Fields that are lists (RFC 9110 §5.3): sent on two lines they are one list. nginx's `expires` beside an
+# `add_header Cache-Control public` sends `Cache-Control: max-age=3600` and `Cache-Control: public`; read line by
+# line, the last one hid the max-age. Age is a singleton whose list form a cache reads by its first member.
+_LIST_FIELDS = frozenset({"cache-control", "content-encoding", "age"})
+
+
+def _header_fields(lines: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Header lines as one value per name (lower-cased): a list field's lines joined, else the last line."""
+    fields: dict[str, str] = {}
+    for name, value in lines:
+        key = name.lower()
+        fields[key] = f"{fields[key]}, {value}" if key in _LIST_FIELDS and key in fields else value
+    return fields
 
 
 # ------------------------------------------------------------------------------------------ content codings

@@ -39,6 +39,7 @@ from producers.schedule import (
     FeedSchedule,
     HintClamp,
     HostGate,
+    cache_fresh_for,
     cache_max_age,
     failure_delay,
     feed_url,
@@ -216,7 +217,10 @@ def _after_fetch(
     slot: _Slot,
 ) -> PollOutcome:
     body_hash = None if result.not_modified else hashlib.sha256(result.body).hexdigest()
+    # what the feed asks (its max-age: a clamp is said of that) and what is left of it (an answer a CDN kept for
+    # most of its max-age holds the feed off for the rest only)
     hints = {"max_age_s": cache_max_age(result.headers), "ttl_s": record.ttl_s}
+    fresh_s = cache_fresh_for(result.headers, received_at=at, response_delay_s=result.elapsed_s)
     # A 200's validators are its body's, none included; a 304 may leave them out, and those held still hold.
     etag, last_modified = result.etag, result.last_modified
     if result.not_modified:
@@ -229,7 +233,8 @@ def _after_fetch(
     if result.not_modified or body_hash == record.body_hash:
         outcome = "not_modified" if result.not_modified else "unchanged"
         record = _succeeded(schedule, record, at, outcome_status="not_modified", etag=etag, last_modified=last_modified)
-        return _finish(schedule, claim, record, at, rng, outcome, slot, hints=hints, moved_from=moved_from)
+        return _finish(schedule, claim, record, at, rng, outcome, slot, hints=hints, fresh_s=fresh_s,
+                       moved_from=moved_from)  # fmt: skip
 
     slot.release()  # before parsing and hand-off: the host is free for other polls
     # items keep the ids of the URL the feed was added as (claim.url), wherever it lives now
@@ -279,8 +284,8 @@ def _after_fetch(
         last_modified=last_modified,
     )
     hints["ttl_s"] = parsed.ttl_s
-    return _finish(schedule, claim, record, at, rng, "new" if new else "unchanged", slot, hints=hints, articles=new,
-                   moved_from=moved_from)  # fmt: skip
+    return _finish(schedule, claim, record, at, rng, "new" if new else "unchanged", slot, hints=hints,
+                   fresh_s=fresh_s, articles=new, moved_from=moved_from)  # fmt: skip
 
 
 _HTML_PAGE = re.compile(rb"<(?:!doctype\s+)?html[\s>]", re.I)
@@ -431,6 +436,7 @@ def _finish(
     slot: _Slot,
     *,
     hints: dict[str, float | None],
+    fresh_s: float | None = None,
     articles: list[RawArticle] | None = None,
     moved_from: str | None = None,
 ) -> PollOutcome:
@@ -443,7 +449,7 @@ def _finish(
         record = record.model_copy(update={"last_hint_clamp": clamp})
     if over is not None or any(hints.values()):
         record = record.model_copy(update={"hint_clamped_s": over})
-    delay = success_delay(record, at, rng, **hints)
+    delay = success_delay(record, at, rng, ttl_s=hints.get("ttl_s"), max_age_s=fresh_s)
     next_at = at + delay
     record = record.model_copy(
         update={

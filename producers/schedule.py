@@ -37,6 +37,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -153,6 +154,7 @@ FEED_MAX_INTERVAL_S = 6 * 3600  # ceiling: even a feed that publishes weekly is 
 # ceiling (FEED_MAX_INTERVAL_S unless its floor is higher): a feed asking for a day between polls was checked
 # once a day, and a 20-item feed can scroll items past in less.
 FEED_HINT_MAX_S = 24 * 3600
+DELTA_SECONDS_MAX = 2**31  # RFC 9111 §1.2.2: an Age or max-age past what a clock holds is read as this
 FEED_JITTER = 0.1  # ±10 % on every interval, so feeds added together drift apart
 FEED_LEASE_S = 300  # > fetch deadline + parse + full-text budget; a dead poller's feed is due again after
 FEED_URL_MAX_CHARS = c.FEED_URL_MAX_CHARS
@@ -839,15 +841,69 @@ def failure_delay(
     return delay
 
 
-_MAX_AGE = re.compile(r"(?:^|,)\s*(s-maxage|max-age)\s*=\s*\"?(\d+)", re.I)
+# One Cache-Control directive: a name, and a value that is a token or a quoted string (which may hold commas).
+_DIRECTIVE = re.compile(r'([^\s,=";]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^\s,]*))?')
 
 
-def cache_max_age(headers: dict[str, str]) -> float | None:
-    """Cache-Control max-age (s-maxage wins) in seconds; no-store / no-cache give None."""
-    value = headers.get("cache-control", "")
-    ages = {name.lower(): float(age) for name, age in _MAX_AGE.findall(value)}
-    age = ages.get("s-maxage", ages.get("max-age"))
-    return age if age and age > 0 else None
+def _delta_seconds(value: str) -> int | None:
+    """A delta-seconds value (ASCII digits only), at most DELTA_SECONDS_MAX; None when it is anything else."""
+    value = value.strip()
+    if not value or not value.isascii() or not value.isdigit():  # str.isdigit() alone takes '２' and '²'
+        return None
+    if len(value) > 10:  # past 2^31 anyway; int() refuses a string of over 4,300 digits
+        return DELTA_SECONDS_MAX
+    return min(int(value), DELTA_SECONDS_MAX)
+
+
+def cache_max_age(headers: Mapping[str, str]) -> float | None:
+    """The answer's freshness lifetime from Cache-Control: s-maxage (wins) or max-age, in seconds, the first of
+    each when one is given twice (RFC 9111 §4.2.1). None without one, when it is no number (a cache takes that as
+    stale), or when no-store or a bare no-cache asks that every use be checked with the server."""
+    directives: dict[str, str | None] = {}
+    for match in _DIRECTIVE.finditer(headers.get("cache-control", "")):
+        directives.setdefault(match.group(1).lower(), match.group(2))
+    if "no-store" in directives or ("no-cache" in directives and directives["no-cache"] is None):
+        return None  # no-cache="field" only withholds that field: the answer's freshness holds
+    for name in ("s-maxage", "max-age"):
+        if name in directives:
+            seconds = _delta_seconds((directives[name] or "").strip('"'))
+            return float(seconds) if seconds else None
+    return None
+
+
+def current_age(headers: Mapping[str, str], received_at: float, response_delay_s: float = 0.0) -> int:
+    """How old the answer was when it arrived (RFC 9111 §4.2.3), in whole seconds: its Age plus the time the
+    request took, or our clock less its Date, whichever is more. A junk Age is ignored, a list's first member
+    counts (§5.1); a Date ahead of our clock counts as none. Whole seconds because Date and Age are: a fresh answer
+    read 0.4 s after its Date second began is not 0.4 s old."""
+    age = _delta_seconds(headers.get("age", "").split(",", 1)[0]) or 0
+    corrected = age + max(response_delay_s, 0.0)
+    apparent = 0.0
+    date = _http_date(headers.get("date"))
+    if date is not None:
+        apparent = max(0.0, received_at - date)
+    return min(math.floor(max(apparent, corrected)), DELTA_SECONDS_MAX)
+
+
+def cache_fresh_for(headers: Mapping[str, str], *, received_at: float, response_delay_s: float = 0.0) -> float | None:
+    """Seconds the answer stays fresh from ``received_at``: its max-age less its current age (a CDN's copy with
+    ``max-age=300`` and ``Age: 290`` has 10 s left, not 300); None when it has no lifetime or is stale already.
+    ``response_delay_s`` is how long the request took."""
+    lifetime = cache_max_age(headers)
+    if lifetime is None:
+        return None
+    fresh = lifetime - current_age(headers, received_at, response_delay_s)
+    return fresh if fresh > 0 else None
+
+
+def _http_date(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()  # an HTTP date is GMT
 
 
 def published_ts(value: str | None, now: float) -> float | None:

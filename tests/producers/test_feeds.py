@@ -822,3 +822,168 @@ def test_a_json_feed_whose_text_is_full_of_commas_and_brackets_is_read() -> None
     parsed = parse_feed(json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode(),
                         feed_url=FEED_URL)  # fmt: skip
     assert [a.guid for a in parsed.articles] == ["e0", "e1", "e2"]
+
+
+# --- an item's URL is its article's page (docs/feeds.md, "Field mapping")
+
+_ATOM_NS = 'xmlns:atom="http://www.w3.org/2005/Atom"'
+
+
+def _rss_item_url(item: str, channel: str = "", namespaces: str = "") -> str | None:
+    body = (f'<rss version="2.0" {namespaces}><channel><title>T</title>{channel}<item><title>a</title>{item}</item>'
+            "</channel></rss>")  # fmt: skip
+    parsed = parse_feed(body.encode(), feed_url=FEED_URL)
+    assert parsed.parser == "fast"
+    return parsed.articles[0].url
+
+
+@pytest.mark.parametrize(
+    ("item", "channel", "namespaces", "url"),
+    [
+        # an Atom-style <link href> without the namespace (gofeed's rss_channel_item_links): its href
+        ('<link href="https://e.example/a"/>', "", "", "https://e.example/a"),
+        # a <link> that names an enclosure or the feed is no article page; the plain one beside it is
+        ('<link rel="enclosure" href="https://e.example/a.mp3">https://e.example/a.mp3</link>'
+         "<link>https://e.example/a</link>", "", "", "https://e.example/a"),
+        # the item's link is the feed itself (the document, or the channel's atom:link rel="self"): its
+        # permalink guid is the page, and without one it has none
+        (f"<link>{FEED_URL}</link><guid>https://e.example/a</guid>", "", "", "https://e.example/a"),
+        (f"<link>{FEED_URL}</link><guid>a-1</guid>", "", "", None),
+        ("<link>https://e.example/rss</link><guid>https://e.example/a</guid>",
+         '<atom:link rel="self" href="https://e.example/rss"/>', _ATOM_NS, "https://e.example/a"),
+        # only http(s) is a page: a script or mail link falls back like a missing one
+        ("<link>javascript:alert(1)</link><guid>https://e.example/a</guid>", "", "", "https://e.example/a"),
+        ("<link>mailto:desk@e.example</link>", "", "", None),
+        ("<link> data:text/html,hi</link>", "", "", None),
+        # an atom:link beside <link> never wins; alone, only an alternate one is the page (an enclosure is not)
+        ('<link>https://e.example/a</link><atom:link href="https://e.example/b"/>', "", _ATOM_NS,
+         "https://e.example/a"),
+        ('<atom:link rel="enclosure" href="https://e.example/a.mp3"/><guid isPermaLink="false">a</guid>', "",
+         _ATOM_NS, None),
+        ('<atom:link rel="self" href="https://e.example/s"/><atom:link href="https://e.example/a"/>', "", _ATOM_NS,
+         "https://e.example/a"),
+    ],
+)  # fmt: skip
+def test_an_rss_items_url_is_its_page_not_the_feed_or_an_enclosure(
+    item: str, channel: str, namespaces: str, url: str | None
+) -> None:
+    """An RSS item's URL is the article page: its <link> (or the href of an Atom-style one), never a link to an
+    enclosure, the feed itself or a non-web scheme; else its permalink guid or alternate atom:link, else none."""
+    assert _rss_item_url(item, channel, namespaces) == url
+
+
+@pytest.mark.parametrize(
+    ("links", "url"),
+    [
+        # RFC 4287 §4.2.7.2: a rel may be written as the full IANA IRI
+        ('<link rel="http://www.iana.org/assignments/relation/alternate" href="https://e.example/a"/>',
+         "https://e.example/a"),
+        ('<link rel="enclosure" href="https://e.example/a.mp3"/><link href="https://e.example/a"/>',
+         "https://e.example/a"),
+        ('<link rel="self" href="https://e.example/feed/a"/><link rel="edit" href="https://e.example/e/a"/>'
+         '<link rel="replies" href="https://e.example/c/a"/><link rel="alternate" href="https://e.example/a"/>',
+         "https://e.example/a"),
+        (f'<link href="{FEED_URL}"/>', None),
+        ('<link href="javascript:alert(1)"/>', None),
+    ],
+)  # fmt: skip
+def test_an_atom_entrys_url_is_its_alternate_page(links: str, url: str | None) -> None:
+    """An Atom entry's URL is its alternate link (rel omitted, ``alternate`` or its IANA IRI), never a self, edit,
+    replies or enclosure link, the feed itself or a non-web scheme."""
+    body = (f'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><title>a</title><id>urn:a</id>{links}'
+            "</entry></feed>")  # fmt: skip
+    assert parse_feed(body.encode(), feed_url=FEED_URL).articles[0].url == url
+
+
+def test_real_feeds_items_link_to_their_pages(corpus: Path) -> None:
+    """Over the 200 real feeds (Blogger's self/edit/replies links, podcast and image enclosures, Google News'
+    standout atom:link beside <link>): every item URL is http(s), none is the feed itself or a link feedparser
+    reads as self, edit, replies or enclosure, and each is the link feedparser picks (50 smallest feeds)."""
+    files = sorted(_benchmark_files(corpus), key=lambda p: p.stat().st_size)
+    for path in files:
+        url = f"https://feeds.example/{path.name}"
+        for article in parse_feed(gzip.decompress(path.read_bytes()), feed_url=url).articles:
+            assert article.url is None or article.url.startswith(("https://", "http://")), article.url
+            assert article.url != url
+    for path in files[:50]:
+        body = gzip.decompress(path.read_bytes())
+        ours = parse_feed(body, feed_url=FEED_URL).articles
+        theirs = feedparser.parse(io.BytesIO(body), resolve_relative_uris=False, sanitize_html=False).entries
+        if len(ours) != len(theirs):
+            continue  # items listed twice: delivered once
+        for article, entry in zip(ours, theirs, strict=True):
+            wrong = {link.get("href") for link in entry.get("links", []) if link.get("rel") != "alternate"}
+            assert article.url not in wrong, (path.name, article.url)
+            assert article.url == (urljoin(FEED_URL, entry["link"]) if entry.get("link") else None), path.name
+
+
+# --- items with neither guid nor link (docs/feeds.md, "Identity")
+
+
+def _bare_items(*dated: tuple[str, str]) -> bytes:
+    items = "".join(f"<item><title>{t}</title><pubDate>{d}</pubDate><description>{t} is Running</description></item>"
+                    for t, d in dated)  # fmt: skip
+    return f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+
+
+def test_a_bare_item_said_again_on_another_date_is_another_item(corpus: Path) -> None:
+    """AreWeAntiCheatYet's items have neither guid nor link, and a game's status change can read word for word as
+    an earlier one ("Resident Evil 6 was newly added and is Running", July and October): each is delivered (14 of
+    its 1,046 items were taken for repeats of earlier ones), an item listed twice on one date still once."""
+    path = next(p for p in _benchmark_files(corpus) if p.name == "cc314ce5dfbb3adc.gz")
+    parsed = parse_feed(gzip.decompress(path.read_bytes()), feed_url=FEED_URL)
+    assert len(parsed.articles) == 1046 == len({a.delivery_id for a in parsed.articles})
+    again = _bare_items(("A", "Tue, 30 Jul 2024 22:48:42 GMT"), ("A", "Tue, 30 Jul 2024 22:48:42 GMT"))
+    assert len(parse_feed(again, feed_url=FEED_URL).articles) == 1
+
+
+def test_a_bare_items_id_holds_when_it_is_said_again_and_when_the_first_saying_goes() -> None:
+    """The first saying keeps the id it had alone, whichever end of the feed the later one is added at and after
+    the first scrolls out: no poll hands either on twice."""
+    july, october = "Tue, 30 Jul 2024 22:48:42 GMT", "Mon, 28 Oct 2024 15:58:48 GMT"
+
+    def ids(*dated: tuple[str, str]) -> list[str]:
+        return [a.delivery_id for a in parse_feed(_bare_items(*dated), feed_url=FEED_URL).articles]
+
+    [first] = ids(("A", july))
+    for feed in (ids(("A", october), ("A", july)), ids(("A", july), ("A", october))):  # newest or oldest first
+        assert first in feed and len(set(feed)) == 2
+    later = next(i for i in ids(("A", october), ("A", july)) if i != first)
+    assert ids(("A", october)) in ([first], [later])  # the first saying gone: an id already seen
+
+
+def test_repairing_a_feed_leaves_its_cdata_sections_as_written(corpus: Path) -> None:
+    """Kagi's release notes (a second XML declaration: repaired) write ``<title><![CDATA[… Latency &
+    Robustness]]></title>``: the title keeps its ``&``. The repair escaped bare ``&`` inside CDATA too, where text
+    is literal, and the Atom text title read ``Latency &amp; Robustness``."""
+    path = corpus / "feeds" / "fastfeedparser" / "tests" / "integration" / "kagi.xml.gz"
+    parsed = parse_feed(gzip.decompress(path.read_bytes()), feed_url=FEED_URL)
+    assert parsed.parser == "repaired"
+    titles = [a.title or "" for a in parsed.articles]
+    assert "May 21st, 2024 - Improved Search Latency & Robustness" in titles
+    assert not [t for t in titles if "&amp;" in t]
+    body = (b'<?xml version="1.0"?>\n<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+            b"<entry><title><![CDATA[Q&A &nbsp;<b>]]></title><id>urn:a</id><summary>fish & chips</summary>"
+            b"<content type='html'><![CDATA[<p a=1>x &amp; y</p>]]></content></entry></feed>")  # fmt: skip
+    parsed = parse_feed(body, feed_url=FEED_URL)
+    assert parsed.parser == "repaired"
+    [article] = parsed.articles
+    assert (article.title, article.summary) == ("Q&A &nbsp;<b>", "fish & chips")  # a text title: as written
+    assert article.content == "<p a=1>x &amp; y</p>"
+
+
+@pytest.mark.parametrize("namespace", ["http://backend.userland.com/rss2", "http://blogs.law.harvard.edu/tech/rss"])
+def test_rss_in_an_early_namespace_of_its_own_is_read_by_the_fast_path(corpus: Path, namespace: str) -> None:
+    """RSS 2.0 written in UserLand's or Harvard's namespace (early publishers, feedparser's
+    rss2.0NSwithModules.xml) is plain RSS: the fast path reads it, so one over the fallback's 512 KiB is read too
+    (it failed as a parse error at every poll)."""
+    path = corpus / "feeds" / "feedparser" / "tests" / "wellformed" / "namespace" / "rss2.0NSwithModules.xml"
+    parsed = parse_feed(path.read_bytes(), feed_url=FEED_URL)
+    assert (parsed.parser, parsed.articles[0].title) == ("fast", "Test Item - RSS2.0 w/ NS")
+    items = "".join(f"<item><title>Story {i}</title><link>https://e.example/{i}</link><description>{'x' * 400}"
+                    "</description></item>" for i in range(1500))  # fmt: skip
+    body = f'<rss version="2.0" xmlns="{namespace}"><channel><title>Old</title><ttl>60</ttl>{items}</channel></rss>'
+    assert len(body) > 512 * 1024
+    parsed = parse_feed(body.encode(), feed_url=FEED_URL)
+    assert (parsed.parser, parsed.title, parsed.ttl_s, len(parsed.articles)) == ("fast", "Old", 3600, 1500)
+    assert parsed.articles[-1].url == "https://e.example/1499"

@@ -210,6 +210,19 @@ def test_interim_1xx_answers_are_read_past_to_the_final_one(feed_server: FeedSer
     assert result.headers["content-type"] == "application/rss+xml"
 
 
+def test_header_lines_given_twice_are_read_as_one_list(feed_server: FeedServer) -> None:
+    """A list header sent on two lines (nginx's `expires` beside an `add_header Cache-Control`) is read whole, as
+    RFC 9110 §5.3 combines it, not as its last line (Age too: its first member counts, RFC 9111 §5.1)."""
+    reply = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nCache-Control: max-age=3600\r\n"
+        b"Cache-Control: public\r\nAge: 10\r\nAge: 20\r\nContent-Length: %d\r\n\r\n" % len(RSS)
+    ) + RSS
+    result = fetch(feed_server.raw("/feed.xml", reply), policy=LOOPBACK)
+    assert result.headers["cache-control"] == "max-age=3600, public"
+    assert result.headers["age"] == "10, 20"
+    assert result.body == RSS
+
+
 def test_endless_interim_answers_end_at_the_deadline(feed_server: FeedServer) -> None:
     """A server that sends 1xx answers forever never gets its feed read past the total deadline."""
     policy = FetchPolicy(allow_private_networks=True, deadline_s=1.0)

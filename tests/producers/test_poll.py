@@ -870,6 +870,25 @@ def test_a_hint_past_the_ceiling_is_clamped_and_said_once(
     assert clamped["hint_s"] == 86_400 and clamped["ceiling_s"] == FEED_MAX_INTERVAL_S and clamped["feed"] == url
 
 
+def test_a_cdn_copys_age_is_taken_off_its_max_age(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """An answer a CDN kept for most of its max-age (Age: 19000 of 20000 s) holds the feed off for what is left,
+    not for the whole max-age: the feed is polled at its rhythm (half an hour here)."""
+    schedule, _, _, clock = world
+    clock.t = NOV_29 + 5 * 3600  # items an hour apart, found now: the rhythm says half an hour
+    headers = {"Cache-Control": "public, max-age=20000", "Age": "19000"}
+    url = feed_server.set("/feed.xml", rss(range(2)), headers=headers, validators=False)
+    schedule.add(url, now=clock())
+    result = _poll(world, url)
+    assert result.outcome == "new" and result.next_poll_at is not None
+    assert 1800 * 0.9 <= result.next_poll_at - clock.t <= 1800 * 1.1
+    feed_server.set("/feed.xml", rss(range(2)), headers={**headers, "Age": "1000"}, validators=False)  # 19000 s left
+    clock.t = result.next_poll_at
+    result = _poll(world, url)
+    assert 19_000 * 0.9 <= result.next_poll_at - clock.t <= 19_000 * 1.1
+
+
 def test_a_ttl_holds_for_polls_answered_304(
     world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
 ) -> None:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import random
 import threading
+from datetime import UTC, datetime
+from email.utils import format_datetime
 
 import pytest
 import redis
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from producers.schedule import (
+    DELTA_SECONDS_MAX,
     FEED_BACKOFF_CAP_S,
     FEED_HINT_MAX_S,
     FEED_LEASE_S,
@@ -17,6 +22,7 @@ from producers.schedule import (
     FeedRecord,
     FeedSchedule,
     HostGate,
+    cache_fresh_for,
     cache_max_age,
     failure_delay,
     feed_url,
@@ -256,6 +262,70 @@ def test_cache_control_and_dates() -> None:
     assert published_ts("2099-01-01T00:00:00Z", T0) is None
     assert published_ts("yesterday", T0) is None
     assert published_ts(None, T0) is None
+
+
+def _http_date(ts: float) -> str:
+    return format_datetime(datetime.fromtimestamp(ts, UTC), usegmt=True)
+
+
+@pytest.mark.parametrize(
+    ("headers", "delay_s", "fresh"),
+    [
+        ({"cache-control": "max-age=300"}, 0.0, 300),
+        ({"cache-control": "max-age=300", "age": "290"}, 0.0, 10),  # a CDN's copy, 290 s old: 10 s left
+        ({"cache-control": "max-age=300", "age": "290"}, 4.0, 6),  # and 4 s on the way here
+        ({"cache-control": "max-age=300"}, 0.4, 300),  # under a second of transfer is no age (whole seconds)
+        ({"cache-control": "max-age=300", "age": "300"}, 0.0, None),  # stale: no hint
+        ({"cache-control": "max-age=300", "age": "9" * 40}, 0.0, None),  # bounded, read as 2^31: stale
+        ({"cache-control": "max-age=300", "age": "290, 5"}, 0.0, 10),  # a list: its first member
+        ({"cache-control": "max-age=300", "age": " 290 "}, 0.0, 10),
+        ({"cache-control": "max-age=300", "age": "-290"}, 0.0, 300),  # junk Age is ignored
+        ({"cache-control": "max-age=300", "age": "2.9e2"}, 0.0, 300),
+        ({"cache-control": "max-age=300", "age": "abc"}, 0.0, 300),
+        ({"cache-control": "max-age=300", "age": "２９０"}, 0.0, 300),  # not ASCII digits
+        ({"cache-control": "max-age=300", "age": ""}, 0.0, 300),
+        ({"cache-control": "max-age=300", "date": _http_date(T0 - 290)}, 0.0, 10),  # apparent age from Date
+        ({"cache-control": "max-age=300", "date": _http_date(T0 - 100), "age": "200"}, 0.0, 100),  # Age wins
+        ({"cache-control": "max-age=300", "date": _http_date(T0 - 200), "age": "100"}, 0.0, 100),  # Date wins
+        ({"cache-control": "max-age=300", "date": _http_date(T0 + 3600)}, 0.0, 300),  # a server clock ahead
+        ({"cache-control": "max-age=300", "date": "yesterday"}, 0.0, 300),  # an unreadable Date is ignored
+        ({"cache-control": "no-cache, max-age=300"}, 0.0, None),
+        ({"cache-control": "max-age=300, no-store"}, 0.0, None),
+        ({"cache-control": 'no-cache="set-cookie", max-age=300'}, 0.0, 300),  # only that field
+        ({"cache-control": "max-age=300, max-age=9000"}, 0.0, 300),  # twice: the first (RFC 9111 §4.2.1)
+        ({"cache-control": "max-age=300, s-maxage=900", "age": "600"}, 0.0, 300),
+    ],
+)
+def test_cache_freshness_counts_the_answers_age(headers: dict[str, str], delay_s: float, fresh: float | None) -> None:
+    """How long an answer stays fresh is its max-age less its current age (RFC 9111 §4.2.3: Age plus the time on
+    the way, or now less its Date, whichever is more), in whole seconds; junk Age or Date values are ignored."""
+    assert cache_fresh_for(headers, received_at=T0, response_delay_s=delay_s) == fresh
+
+
+_HEADER_TEXT = st.text(st.characters(codec="latin-1"), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cache_control=st.one_of(_HEADER_TEXT, st.builds("max-age={}".format, _HEADER_TEXT)),
+    age=_HEADER_TEXT,
+    date=st.one_of(_HEADER_TEXT, st.datetimes(timezones=st.just(UTC)).map(lambda d: format_datetime(d, usegmt=True))),
+    delay_s=st.floats(min_value=0.0, max_value=60.0),
+)
+def test_cache_freshness_of_any_header_values_is_a_bounded_number_or_none(
+    cache_control: str, age: str, date: str, delay_s: float
+) -> None:
+    """Whatever a server writes in Cache-Control, Age and Date, the answer is None or whole seconds in (0, 2^31]:
+    never an exception, infinity or a negative wait."""
+    headers = {"cache-control": cache_control, "age": age, "date": date}
+    fresh = cache_fresh_for(headers, received_at=T0, response_delay_s=delay_s)
+    assert fresh is None or (0 < fresh <= DELTA_SECONDS_MAX and fresh == int(fresh))
+
+
+def test_cache_control_delta_seconds_are_bounded() -> None:
+    """A max-age too large for any clock is read as 2^31 seconds (RFC 9111 §1.2.2), never as infinity."""
+    assert cache_max_age({"cache-control": "max-age=" + "9" * 400}) == DELTA_SECONDS_MAX
+    assert cache_fresh_for({"cache-control": "max-age=" + "9" * 400}, received_at=T0) == DELTA_SECONDS_MAX
 
 
 @pytest.mark.parametrize(
