@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import string
 
 import pytest
 from hypothesis import given
@@ -214,3 +215,51 @@ def test_character_references_left_in_text_are_decoded(text: str, expected: str)
     """Feeds that escape twice leave "&amp;" or "&nbsp;" after one decoding; ASCII lines were never checked."""
     assert clean_text(text) == expected
     assert clean_inline("64 Tips &amp; Tricks") == "64 Tips & Tricks"
+
+
+# What the fast paths of the clean and dedup stages must equal: the plain formulations they replace.
+_TYPOGRAPHY = st.sampled_from(list("\u2014\u2013\u2026\u2019\u2018\u201c\u201d\u00a0\u00ad\u200b\u3000_ \t\n-.,'\"&"))
+_LETTERS = st.sampled_from(list("aZé9ßİǄﬁ\u0301ж中٣Ⅻ"))
+_ASCII = st.text(alphabet=st.characters(max_codepoint=127), max_size=6)
+_MIXED = st.lists(st.one_of(_TYPOGRAPHY, _LETTERS, _ASCII, st.characters(), st.text(max_size=3)), max_size=40).map(
+    "".join
+)
+
+
+@given(st.one_of(_MIXED, st.text(alphabet=string.printable + "\u2014\u2019\u00e9", max_size=60)))
+def test_the_hash_normalisation_is_the_words_joined_by_single_spaces(text: str) -> None:
+    """normalise_for_hash takes a translate and a split on text that is ASCII once its typographic punctuation
+    and accents are gone, and a Unicode regex on the rest: both give what the regex alone gives, as content
+    hashes written before it must still match."""
+    import re
+    import unicodedata
+
+    from worker.dedup import normalise_for_hash
+
+    folded = text.casefold()
+    if not folded.isascii():
+        folded = re.sub(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+", "",
+                        unicodedata.normalize("NFKD", folded))  # fmt: skip
+    assert normalise_for_hash(text) == re.sub(r"[\W_]+", " ", folded).strip()
+
+
+@given(_MIXED)
+def test_a_line_is_normalised_as_by_one_translate(text: str) -> None:
+    """The quotes, spaces and invisible characters replaced mark by mark are what one translate table gives."""
+    table = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201a": "'", "\u201b": "'",
+                           "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+                           "\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u3000": " ",
+                           "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
+                           "\u00ad": None, "\r": None})  # fmt: skip
+    line = text.replace("\n", " ")
+    expected = normalise_line(line.translate(table)) if not line.isascii() else normalise_line(line)
+    assert normalise_line(line) == expected
+
+
+@given(st.one_of(_MIXED, st.sampled_from(["Share this article", "1 / 2China's jailing", "ADVERTISEMENT",
+                                          "(AFP Photo / John Doe)", "Read more: the rest", "Lea también: x",
+                                          "The post X appeared first on Y.", "share"])))  # fmt: skip
+def test_the_boilerplate_patterns_tested_at_once_say_what_each_says(line: str) -> None:
+    from worker.clean import _BOILERPLATE
+
+    assert is_boilerplate(line) is any(p.search(line) for p in _BOILERPLATE)
