@@ -907,6 +907,7 @@ class InboxMemory:
         self._key: str | None = None
         self._by_path = False  # kept by the folder's path: absolute paths, as before folders had markers
         self._take_over = False  # the marker was made now, and the memory by path is still to be taken over
+        self._id: str | None = None  # the id in the folder's marker, once read (None: kept by path)
 
     @property
     def key(self) -> str:
@@ -928,6 +929,7 @@ class InboxMemory:
                         "once, and its marker is read from it from then on, read-only or not")  # fmt: skip
         else:
             self._take_over = made
+            self._id = found
             return c.inbox_folder_key(found)
         self._by_path = True
         return path_memory_key(self.folder)
@@ -951,6 +953,17 @@ class InboxMemory:
     def forget(self, paths: Sequence[Path]) -> None:
         if paths:
             self.client.hdel(self.key, *map(self._name, paths))
+
+    def vouched(self) -> bool:
+        """Whether the folder still holds the marker this memory is kept by, so that files missing from it are
+        gone from the folder, not the folder from its path (an unmounted share leaves an empty mount point; a
+        folder swapped in holds another marker or none). A memory kept by path has nothing to check."""
+        if self._id is None:
+            return True
+        try:
+            return _read_marker(self.folder) == self._id
+        except (_BadMarker, OSError):
+            return False
 
     def _name(self, path: Path) -> str:
         return str(path) if self._by_path else path.relative_to(self.folder).as_posix()
@@ -992,6 +1005,7 @@ class InboxWatcher:
     missing: bool = False  # the folder was not there at the last poll (said once, not every second)
     memory: InboxMemory | None = None  # what was read, kept across restarts (``remember_read``)
     recalled: bool = False  # the memory was taken (``recall``)
+    unvouched: bool = False  # files went missing while the folder lacked its marker (said once, not every poll)
 
     def recall(self) -> None:
         """Take what the folder's memory in Redis says was read before: those files are not read again. Once,
@@ -1116,11 +1130,23 @@ class InboxWatcher:
         with ``after: keep`` memory follows what is in the folder, not every file it ever held. A file that comes
         back under the same name is new again (its articles are deduplicated by content downstream)."""
         here = set(present)
-        gone = [p for p in self.seen if p not in here]
-        for path in gone:
-            del self.seen[path]
         for path in [p for p in self.growing if p not in here]:
             del self.growing[path]
+        gone = [p for p in self.seen if p not in here]
+        if not gone:
+            return
+        if self.memory is not None and not self.memory.vouched():
+            # Forgotten, they were all read again when the share came back (past the dedup window, emitted twice).
+            if not self.unvouched:
+                log.warning("inbox_folder_unvouched", path=str(self.folder), files=len(gone),
+                            reason=f"its marker {MARKER} is not there or names another folder (a share unmounted, "
+                            "the folder replaced): what was read from it is kept, not forgotten",
+                            hint=f"mount the folder again; to start it over, stop, delete {MARKER}, start")  # fmt: skip
+                self.unvouched = True
+            return
+        self.unvouched = False
+        for path in gone:
+            del self.seen[path]
         if self.memory is not None:
             self.memory.forget(gone)
 

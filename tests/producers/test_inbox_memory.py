@@ -269,3 +269,32 @@ def test_a_read_only_folder_keeps_its_memory_by_path(
         assert _reads(redis_url, tmp_path, inbox) == 0
     assert not [e for e in logs if e["event"] == "inbox_memory_by_path"]
     assert client.hkeys(InboxMemory(client, inbox).key) == ["a.txt"]
+
+
+def test_a_folder_unmounted_under_a_running_watcher_keeps_its_memory(
+    client: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    """An NFS share that drops leaves its mount point, an empty folder: the scan found none of the kept files and
+    forgot them all, and the remount read every one again (past the dedup window, each emitted twice). What the
+    folder's marker is not there to vouch for is not forgotten; once the folder is back, nothing is read again,
+    and a file deleted from it then is forgotten as before."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _article(inbox, "a.txt")
+    _article(inbox, "b.txt")
+    with started(_settings(redis_url, tmp_path, {"path": str(inbox)}), with_worker=False) as runner:
+        assert runner.read_inboxes(settle=False) == 2
+        key = next(k for k in client.scan_iter(c.key("inbox", "id", "*")))
+        inbox.rename(tmp_path / "share")
+        inbox.mkdir()  # the mount point, with the share gone
+        with capture_logs() as logs:
+            assert runner.read_inboxes(settle=False) == 0
+            assert runner.read_inboxes(settle=False) == 0
+        assert client.hlen(key) == 2
+        assert [e["event"] for e in logs if e["event"] == "inbox_folder_unvouched"] == ["inbox_folder_unvouched"]
+        inbox.rmdir()
+        (tmp_path / "share").rename(inbox)  # mounted again
+        assert runner.read_inboxes(settle=False) == 0
+        (inbox / "a.txt").unlink()
+        assert runner.read_inboxes(settle=False) == 0
+        assert client.hlen(key) == 1
