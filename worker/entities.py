@@ -142,8 +142,12 @@ _WEAK_TITLES = words(
     Labour Economy Home State Executive Former Acting Deputy Assistant Senior Junior Vice Crown Chief Police
     Count Major Father Saint Agent Officer Leader Manager Coach Speaker Director Marshal Commander"""
 )
-# One word that is never a name on its own: a connector, a date word, a title ("the President").
-_NOT_ALONE = _CONNECTORS | _TRAILING_DROP | (_TITLES - _WEAK_TITLES)
+# What ends a company's name, never a name alone ("MOS Technology, Inc.").
+_COMPANY_SUFFIXES = words("Inc Inc. Corp Corp. Co Co. Ltd Ltd. LLC PLC plc GmbH")
+# One word that is never a name on its own: a connector, a date word, a title ("the President"), a company suffix.
+_NOT_ALONE = _CONNECTORS | _TRAILING_DROP | (_TITLES - _WEAK_TITLES) | _COMPANY_SUFFIXES
+# A pronoun or verb contracted ("I've", "We're", "Don't"): no name, however a context cue reads it.
+_CONTRACTION = re.compile(r"['’](?:ve|d|m|ll|re|t)\Z")
 
 _ORG_HEADS = words(
     """
@@ -199,6 +203,14 @@ _THING_TAILS = words(
 # "Alexa, turn on the lights"), never a person by a context cue; a person of that name is named in full somewhere
 # ("Mac Miller", "Ian Mac"), and the name alone then resolves to them (``_resolve``).
 _THING_WORDS = words("Mac Alexa")
+# Events, never a person either, alone or as a name's last word, though they may follow a given name ("Winter
+# Olympics", "Summer Games"). None is a surname. Holidays and seasons are given names too, but alone they are the
+# time of year ("by Christmas", "ready for Winter"); after a given name they may be a surname ("Johnnie Christmas",
+# an illustrator in GUM).
+_EVENT_WORDS = words("Olympics Paralympics Games Championship Championships Cup Festival Awards Marathon Expo")
+_TIMES_OF_YEAR = words("Christmas Easter Halloween Thanksgiving Hanukkah Diwali Winter Summer Spring Autumn")
+_NOT_PERSON_TAILS = _THING_TAILS | _EVENT_WORDS
+_NOT_PERSON_WORDS = _THING_WORDS | _EVENT_WORDS | _TIMES_OF_YEAR
 # A place followed by ", <US state>" lies in that state ("Paris, Texas"; "Athens, Ga." in AP style), and a state
 # that is also a country is the state there ("Atlanta, Georgia"). New York and Washington are left out: "London,
 # New York and Tokyo", "Paris, Washington and Beijing" are lists of cities. Nor is a state before "and"/"or".
@@ -478,7 +490,7 @@ def _classify(name: _Name, doc: str, start: int, end: int, titled: bool, initial
     if name.place:
         return "place", 1  # a small city: "Moore" (60,000 people) needs more than its name
     if name.person_shape and _PERSON_AFTER.match(doc, end, after):
-        return "person", 2
+        return name.agent, 2
     # The last three words before the name, lower case (the first of them cut when the 30 characters start mid-word).
     prev = doc[max(0, start - 30) : start].lower().rsplit(None, 3)
     k = len(prev)
@@ -493,7 +505,7 @@ def _classify(name: _Name, doc: str, start: int, end: int, titled: bool, initial
     if name.person_shape and (
         (p1 in _PERSON_BEFORE and not (the and p1 in _SPEECH_BEFORE)) or _ROLE_AFTER.match(doc, end, after)
     ):
-        return "person", 2
+        return name.agent, 2
     if p1 in ("at", "of", "for", "with", "from") and p2 in _ORG_BEFORE_NOUNS:
         return "organization", 2
     if name.acronym:
@@ -503,7 +515,7 @@ def _classify(name: _Name, doc: str, start: int, end: int, titled: bool, initial
     if n == 1 and p1 in _PLACE_BEFORE and not initial:
         return "place", 1
     if name.surname_shape and (name.surname_last or _PAST_VERB_AFTER.match(doc, end, after)):
-        return "person", 1
+        return name.agent, 1
     if name.given and not (the and doc.startswith("the ", start - 4)):
         return "person", 1  # "the Moon", "the Sun", "the Star" are no people ("as The Fawn" may be one)
     return "other", 0
@@ -522,7 +534,11 @@ class _Name:
     static: tuple[str, int] | None  # ``_static_type(text, titled=False)``
     org_head: bool  # one word that heads organisations ("Police", "Parliament"), not a title
     place: bool  # in the gazetteer, of any size
+    town: bool  # in the gazetteer as a city or a province only (no country, continent or region of that name)
     person_shape: bool  # at most four words, no connector: a name a context word can make a person
+    # What a context cue ("said", "by", "…, who") makes the name: a person, or an organisation for a name with the
+    # particle "d'" that no given name opens ("Caran d'Ache", see ``_firm_with_particle``).
+    agent: str
     acronym: bool  # one all-capital word that is not a common acronym ("NATO", not "CEO")
     surname_shape: bool  # two or three plain words without a region among them: "Romelu Lukaku"
     surname_last: bool  # its last word is a frequent surname
@@ -561,22 +577,33 @@ class _Names(dict[str, _Name]):
             static=_static_type(text, False),
             org_head=n == 1 and last in _ORG_HEADS and last not in _TITLES,
             place=text in places,
-            person_shape=n <= 4 and not has_connector and last not in _THING_TAILS and text not in _THING_WORDS,
+            town=text in places and places[text].kind in ("city", "admin1"),
+            person_shape=(
+                n <= 4 and not has_connector and last not in _NOT_PERSON_TAILS and text not in _NOT_PERSON_WORDS
+            ),
+            agent="organization" if n > 1 and _firm_with_particle(words) else "person",
             acronym=n == 1 and len(text) >= 2 and text.isupper() and text.isalpha() and text not in _NOT_ORG_ACRONYMS,
             surname_shape=(
                 2 <= n <= 3
                 and not has_connector
-                and last not in _THING_TAILS
+                and last not in _NOT_PERSON_TAILS
                 and not any(w.isupper() for w in words)
                 # "Fan Expo Canada" is not a person; "Chad Wolf" is: a country that is a given name, before a surname.
                 and not any(_is_region(w) for w in words[1:])
                 and (not _is_region(first) or (first in lexicon.country_given_names() and last in lexicon.surnames()))
             ),
             surname_last=last in lexicon.surnames(),
-            given=n == 1 and text in lexicon.given_names() and text not in _THING_WORDS,
+            given=n == 1 and text in lexicon.given_names() and text not in _NOT_PERSON_WORDS,
             known=known,
             demonym_first=first in demonyms or first[:-1] in demonyms,
-            not_alone=n == 1 and text in _NOT_ALONE,
+            # One letter, a contraction ("I've"), or a function word in capitals for emphasis ("NOT", "AND"; our
+            # own stop words: stopwords-iso's English list holds "ai", "tv", "ups", "ge", which are acronyms here).
+            not_alone=n == 1
+            and (
+                text in _NOT_ALONE
+                or (not known and (len(text) == 1 or (text.isupper() and text.lower() in lexicon.stopwords("en"))))
+                or _CONTRACTION.search(text) is not None
+            ),
             trimmable=(first.lower() in _common() or first in _DAYS) and not known,
             always_trim=first in _ALWAYS_TRIM,
             lower_probe=f" {first.lower()}",
@@ -589,6 +616,16 @@ class _Names(dict[str, _Name]):
         return name
 
 
+def _firm_with_particle(words: list[str]) -> bool:
+    """Whether a name is "X d'Y" with no given name first: a firm or a brand ("Caran d'Ache", "Caisse d'Epargne").
+
+    A person's name with the particle opens with a given name ("Jeanne d'Arc", "Roberto d'Aubuisson") or is the
+    surname of one named in full elsewhere ("Giscard d'Estaing" after "Valéry Giscard d'Estaing", ``_resolve``).
+    """
+    return words[0] not in lexicon.given_names() and any(w.startswith(_PARTICLE_D) for w in words[1:])
+
+
+_PARTICLE_D = ("d'", "d’")
 # ~350 bytes a name (record, lower-case probe, table entry): at most ~35 MB per process, after 100,000 distinct names.
 _NAMES_MAX = 100_000
 _NAMES = _Names()
@@ -637,7 +674,12 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
         return "place", 2  # a city big enough to be meant
     if n > 2 and not has_connector and any(w in _ORG_HEADS for w in words[1:-1]):
         return "organization", 2
-    if 2 <= n <= 4 and words[0] in lexicon.given_names() and not (has_connector and n > 3) and last not in _THING_TAILS:
+    if (
+        2 <= n <= 4
+        and words[0] in lexicon.given_names()
+        and not (has_connector and n > 3)
+        and last not in _NOT_PERSON_TAILS
+    ):
         return "person", 3
     if 2 <= n <= 3 and words[0] in _HAN_SURNAMES and all(_HAN_GIVEN.match(w) for w in words[1:]):
         return "person", 2
@@ -735,7 +777,77 @@ def _vouched_for(text: str, mentions: list[Mention], language: str) -> list[Ment
     # Most mentions (or half) read as a noun: "in der Mitte", "20 Grad"; not "Dresden" once after "die" (a pronoun).
     doubtful.update(name for name, (noun, seen) in as_noun.items() if noun and 2 * noun >= seen)
     trusted -= doubtful
-    return [m for m in mentions if m.strength >= 2 and (m.type != "place" or " " in m.text or m.text in trusted)]
+    kept = [m for m in mentions if m.strength >= 2 and (m.type != "place" or " " in m.text or m.text in trusted)]
+    return _without_leading_stop_words(kept, language)
+
+
+def _without_leading_stop_words(mentions: list[Mention], language: str) -> list[Mention]:
+    """The mentions with no name that a stop word of the language opens: a sentence's article or preposition before
+    a noun ("Das Buch", "Mit Blick", "Le Monde", "Les Français"; "Das", "Mit", "Les" are given names in the lists),
+    the noun alone filed under it ("Blick"), a byline's "Von" cut off ("Von Stefan Krempl": Stefan Krempl). Where
+    every noun is capitalised, "der" inside a person's name is a genitive's article ("am Tod der Tiere"; "Tod" is a
+    given name) unless a particle stands before it ("von der Leyen"). Listed names keep their article, also opening
+    a longer one ("La Paz", "Los Angeles Times").
+    """
+    cut: dict[str, tuple[str, str] | None] = {}  # canonical → (the name left, its type), None to drop
+    for m in mentions:
+        name = m.canonical
+        if " " in name and name not in cut:
+            cut[name] = _stop_word_cut(name, language, m.entity_type == "person")
+    cut = {name: left for name, left in cut.items() if left is None or left[0] != name}
+    if not cut:
+        return mentions
+    kept = []
+    for m in mentions:
+        if m.canonical not in cut:
+            kept.append(m)
+            continue
+        left = cut[m.canonical]
+        if left is None:
+            continue
+        if m.text == m.canonical:
+            m.start += len(m.text) - len(left[0])
+            m.text = left[0]
+        m.canonical, m.type, m.entity_type = left[0], left[1], left[1]
+        kept.append(m)
+    return kept
+
+
+@functools.lru_cache(maxsize=50_000)
+def _stop_word_cut(name: str, language: str, person: bool) -> tuple[str, str] | None:
+    """What ``_without_leading_stop_words`` makes of a name: (itself, "") to keep it, (the name left, its type), or
+    None to drop it (cached: names recur)."""
+    words = name.split(" ")
+    nouns_capitalised = language in _NOUN_CAPITALISING
+    if person and nouns_capitalised and _genitive_inside(words):
+        return None
+    stop = lexicon.stopwords(language)
+    if words[0].lower() not in stop or any(_is_known(" ".join(words[:k])) for k in range(2, len(words) + 1)):
+        return name, ""
+    while words and words[0].lower() in stop:
+        words = words[1:]
+    rest = " ".join(words)
+    static = _static_type(rest, False) if words else None
+    # What is left is a name of its own only when its words say so ("Stefan Krempl": a person; "Blick", "Monde":
+    # nothing): not a noun with its genitive or "von" ("Nachfrage der Airlines"), nor one word that is no region
+    # ("Nova York" is no York).
+    if (
+        static is not None
+        and static[1] >= 2
+        and (len(words) > 1 or _is_region(rest))
+        and not (nouns_capitalised and any(w.islower() for w in words))
+    ):
+        return rest, static[0]
+    return None
+
+
+def _genitive_inside(words: list[str]) -> bool:
+    """Whether a German article stands inside a name with no particle before it: "Tod der Tiere", not "von der
+    Leyen"."""
+    return any(
+        w in ("der", "des", "den", "dem") and words[i - 1].lower() not in ("von", "van", "de")
+        for i, w in enumerate(words[1:-1], 1)
+    )
 
 
 def _after_noun_word(text: str, start: int, articles: bool = True) -> bool:
@@ -789,8 +901,10 @@ def _add_word(text: str, word: str, start: int, end: int, mentions: list[Mention
         return
     if kind == "other" and name.demonym_first:
         return
-    if initial and strength < 2 and name.lower_probe in text:
-        return  # a sentence's capital on a word the text also writes in lower case
+    if initial and (strength < 2 or (kind == "place" and name.town)) and name.lower_probe in text:
+        # A sentence's capital on a word the text also writes in lower case: "Reading the article", "Nice work";
+        # a city or a province too ("Reading", "Nice"; "Store", a Slovenian municipality), but not a country.
+        return
     mentions.append(_mention(text, start, end, word, kind, strength, initial))
 
 
@@ -825,6 +939,8 @@ def _add_part(text: str, part: list[Token], mentions: list[Mention], known_only:
         words = [w for w, _, _ in name]
         name_text = " ".join(words)
         facts = _NAMES[name_text]
+    if facts.not_alone:
+        return  # what trimming left of "Today I", "MOS Technology Inc.": no name alone
     if not titled and len(words) > 2:
         split = _known_prefix(words, name_text)
         if split:
@@ -1073,6 +1189,19 @@ def _resolve(mentions: list[Mention], headline_end: int = 0) -> None:
             for w in keys:
                 if w not in _NAME_PARTICLES:
                     full.setdefault(w, set()).add(m.text)
+        if (
+            m.type in ("person", "other")
+            and m.start >= headline_end
+            and "d'" in m.text  # a mention's text is written with a straight apostrophe
+            and len(words := m.text.split()) >= 3
+        ):
+            # A surname with "d'" is the words from the one before the particle: "Giscard d'Estaing" of "Valéry
+            # Giscard d'Estaing", even when the lists do not know the given name (the full name is then "other").
+            for i in range(2, len(words)):
+                if words[i].startswith(_PARTICLE_D):
+                    full.setdefault(" ".join(words[i - 1 :]), set()).add(m.text)
+                    first_at.setdefault(m.text, m.start)
+                    break
     person_countries = lexicon.country_given_names()
     for m in mentions:
         text = m.canonical = m.text

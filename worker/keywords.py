@@ -90,6 +90,8 @@ _NOUN_CAPITALISING = frozenset({"de", "lb"})
 # How the lower-case second word of a Latin species name ends ("coli", "foetida", "spp"); not German "hinaus",
 # "frei", "dabei".
 _LATIN_EPITHET = re.compile(r"(?:(?<!e)i|a|um|ae|is|(?<!a)us|spp)\Z")
+# How a German adjective before a noun ends: it is always inflected ("höhere", "sozialen", "neues", "neuem", "neuer").
+_ADJECTIVE_ENDINGS = ("e", "en", "er", "es", "em")
 # What ``_TokenFacts`` says of a word after an elision: an elided word ("l'économie"), or "d'" before a capital.
 _ELIDED = 1
 _PARTICLE = 2
@@ -145,7 +147,10 @@ class _TokenFacts(dict[str, tuple[str, tuple[str, str] | None, bool, str, bool, 
         capital = None
         if raw[0].isupper() or named:
             capital = (bare or key, stem)
-        fits = stem is raw and ((len(key) > 2 and key[0].isalpha() and key[-2] not in "'’") or acronym)
+        # Not a word cut before its hyphen either: "Feuerwehr-" of "Feuerwehr- und Rettungskräfte" is half a word.
+        fits = (
+            stem is raw and raw[-1] != "-" and ((len(key) > 2 and key[0].isalpha() and key[-2] not in "'’") or acronym)
+        )
         weak = key in _WEAK or key.endswith(_ADVERB_ENDINGS) or (len(key) > 6 and key.endswith(_SHORT_ADVERB_ENDINGS))
         facts = (key, capital, fits, bare, weak, elided)
         if len(self) < _FACTS_MAX:
@@ -160,10 +165,25 @@ _FACTS = _TokenFacts()
 _ELIDED_FACTS = _TokenFacts(elide=True)  # French, Italian, Catalan (``_ELIDING_LANGUAGES``)
 
 
+# German adverbs, conjunctions and prepositions that stopwords-iso lacks: opening a sentence they carry its capital,
+# which made "Zudem", "Mittlerweile", "Laut" keywords of German pages; and "innen", the gender ending that
+# "Bürger*innen" and "Lehrer:innen" split off.
+_MORE_STOPWORDS = {
+    "de": words(
+        """
+        manchmal zuletzt ungeachtet mittlerweile inzwischen trotz obwohl hierbei hierzu hierfür derzeit
+        insbesondere zudem stattdessen dennoch trotzdem tatsächlich bevor sobald nachdem aufgrund laut pro ans
+        egal unlängst zweimal dreimal prinzipiell zumindest sogar leider eigentlich irgendwie nochmal gerne
+        bisschen weiterhin insgesamt sofort damals künftig bislang zunächst anschließend schließlich ebenfalls
+        ohnehin womöglich vermutlich offenbar angeblich einfach innen"""
+    )
+}
+
+
 @functools.cache
 def _stopwords(language: str | None) -> frozenset[str]:
     """The language's stop words, plus English ones (quotes and names in English turn up everywhere)."""
-    words = lexicon.stopwords(language or "en") | _NEWS_WORDS
+    words = lexicon.stopwords(language or "en") | _NEWS_WORDS | _MORE_STOPWORDS.get(language or "en", frozenset())
     if language not in (None, "en"):
         words |= lexicon.stopwords("en")
     # Contractions are listed with a straight apostrophe; most news prints a curly one ("we’re", "don’t").
@@ -277,10 +297,20 @@ def extract_keywords(
     # (mypy cannot see that all() drops the tuples holding None)
     phrase_tf: Counter[tuple[str, ...]] = Counter(filter(all, itertools.pairwise(kept)))  # type: ignore[arg-type]
     phrase_tf.update(filter(all, zip(kept, kept[1:], kept[2:], strict=False)))  # type: ignore[arg-type]
+    nouns_capitalised = language in _NOUN_CAPITALISING
+    # A name written once ("Stephen Colbert" in a feed's teaser) is a phrase though it does not recur; not where
+    # every noun has a capital. Only in short texts: in a longer one a name that matters recurs (and is a phrase
+    # then), one written once does not outscore the recurring words, and the pass would cost a tenth of the time.
+    names: dict[tuple[str, ...], int] = {}
+    if len(keys) <= _NAME_PAIR_TOKENS and not nouns_capitalised:
+        written = {key_of[t] for t in itertools.compress(raw_tf, capital)}  # the keys of capitalised tokens
+        names = _name_pairs(keys, title_size, title_raw, good - weak, written - stop, capitalised, tf)
     title_words = good.intersection(title_keys)
     total = max(len(first), 1)
     # Only words that recur or head the article can make the list; scoring the rest is wasted on long texts.
     candidates = recurring | title_words
+    if names:
+        candidates |= {w for pair in names for w in pair}
     if len(candidates) < 2 * limit:
         candidates = good
     word_scores = {
@@ -293,20 +323,27 @@ def extract_keywords(
     word_score = word_scores.__getitem__
 
     scores: dict[tuple[str, ...], float] = {}
-    nouns_capitalised = language in _NOUN_CAPITALISING
     share: dict[str, float] = {}  # how much of a word's use is inside one recurring phrase
-    for phrase, count in [item for item in phrase_tf.items() if item[1] > 1]:
+    recurring_phrases = [item for item in phrase_tf.items() if item[1] > 1]
+    if names:
+        recurring_phrases += [(pair, count) for pair, count in names.items() if phrase_tf[pair] < 2]
+    for phrase, count in recurring_phrases:
         if leads and not _leads_names(phrase, leads, capitalised, tf):
             continue
         if (phrase[0] in weak or phrase[-1] in weak) and _weak_edge(phrase, weak, capitalised, tf):
             continue
-        if nouns_capitalised and _verb_after_noun(phrase, capitalised, tf):
+        if nouns_capitalised and not _noun_phrase(phrase, capitalised, tf):
             continue
         # A phrase is as strong as its weakest word, scaled by how much that word lives inside it.
         weakest = min(phrase, key=tf.__getitem__)
         scores[phrase] = word_score(weakest) * count / tf[weakest] * (1.0 + 0.25 * (len(phrase) - 1))
         for w in phrase:
             share[w] = max(share.get(w, 0.0), count / tf[w])
+    if nouns_capitalised:
+        # Every noun is written with a capital: a word mostly written in lower case is a verb, an adjective or an
+        # adverb ("fordert", "schnell", "zudem"), no keyword alone.
+        nouns = {w for w, n in capitalised.items() if n * 2 > tf[w]}
+        never_alone = never_alone | (candidates - nouns)
     for word in candidates - never_alone if never_alone else candidates:
         # "law" in "law enforcement" is the phrase's, not a topic of its own.
         scores[(word,)] = word_score(word) * (1.0 - 0.8 * share.get(word, 0.0))
@@ -317,6 +354,51 @@ def extract_keywords(
         return surface[word] if capitalised[word] * 2 > tf[word] else word
 
     return [" ".join(render(w) for w in phrase) for phrase in chosen]
+
+
+# Up to this many tokens (headline and text) a name written once may be a keyword (``_name_pairs``): a feed's teaser.
+_NAME_PAIR_TOKENS = 200
+# Two names in a row, and no third on either side ("N" a name's token, "C" another capitalised word, "." any other).
+_NAME_PAIR = re.compile(r"(?<![NC])NN(?![NC])")
+
+
+def _name_pairs(
+    keys: list[str],
+    title_size: int,
+    title_raw: list[str],
+    good: set[str],
+    written: set[str],
+    capitalised: Counter[str],
+    tf: Counter[str],
+) -> dict[tuple[str, ...], int]:
+    """Each run of exactly two names ("Stephen Colbert", "Quentin Deranque") with how often it is written: one
+    keyword, though it may not recur. Longer runs are left alone: "Chinese President Xi Jinping" holds a demonym and
+    a title, which no word list here tells from a name. A Title Cased Headline capitalises every word, so its runs
+    are not read ("Iranians Mourn Slain Protesters"). ``good``: the keys that may be keywords; ``written``: the keys
+    of capitalised tokens, stop words left out.
+
+    The tokens are written as a string of one mark each (a map in C over the keys) and the runs found by a regex:
+    no Python step per token.
+    """
+    name_words = [w for w, n in capitalised.items() if n * 2 > tf[w] and w in good]
+    if len(name_words) < 2:
+        return {}
+    # A capitalised word that can be no keyword still makes the run longer: "Xi" in "Chinese President Xi Jinping",
+    # "Trump's" in "President Donald Trump's".
+    marks = dict.fromkeys(written, "C")
+    marks.update(dict.fromkeys(name_words, "N"))
+    start = title_size if _title_cased(title_raw) else 0
+    line = "".join(map(marks.get, keys[start:] if start else keys, itertools.repeat(".")))
+    pairs = ((keys[start + m.start()], keys[start + m.start() + 1]) for m in _NAME_PAIR.finditer(line))
+    # Not a word twice ("Speculative Speculative"), nor a heading's verb before a name ("Exploring JSON").
+    return Counter(p for p in pairs if p[0] != p[1] and not p[0].endswith("ing"))
+
+
+def _title_cased(title_raw: list[str]) -> bool:
+    """Whether a headline capitalises most of its words ("Trump Said He'd End the War"): four words or more, over
+    60 % of them capitalised."""
+    title_words = [t for t in title_raw if t[0].isalpha()]
+    return len(title_words) >= 4 and sum(1 for t in title_words if t[0].isupper()) > 0.6 * len(title_words)
 
 
 def _elisions(
@@ -470,16 +552,19 @@ def _weak_edge(phrase: tuple[str, ...], weak: set[str], capitalised: Counter[str
     return any(w in weak and capitalised[w] * 2 <= tf[w] for w in (phrase[0], phrase[-1]))
 
 
-def _verb_after_noun(phrase: tuple[str, ...], capitalised: Counter[str], tf: Counter[str]) -> bool:
-    """Where every noun is written with a capital (German), whether ``phrase`` ends in a lower-case word after a
-    capitalised one: a verb or an adverb after its subject ("Frankfurt stellt", "Polizei ermittelt", "Verkehrsangebot
-    künftig"), no term; a Latin species name is one ("Escherichia coli", "Musa spp")."""
-    last, before = phrase[-1], phrase[-2]
-    return (
-        capitalised[last] * 2 <= tf[last]
-        and capitalised[before] * 2 > tf[before]
-        and _LATIN_EPITHET.search(last) is None
-    )
+def _noun_phrase(phrase: tuple[str, ...], capitalised: Counter[str], tf: Counter[str]) -> bool:
+    """Where every noun is written with a capital (German), whether ``phrase`` is a noun phrase: it ends in a noun,
+    and each word before that written in lower case is an inflected adjective ("höhere Erlösobergrenzen", "sozialen
+    Medien"). A lower-case last word is a verb or an adverb ("Polizei ermittelt", "vorläufig gestoppt", "tief
+    erschüttert"), unless it is the epithet of a Latin species name ("Escherichia coli", "Musa spp"); an uninflected
+    word before a noun is a verb, an adverb or a preposition ("fordert höhere …", "laut Polizei", "pro Nacht")."""
+    last = phrase[-1]
+    if capitalised[last] * 2 <= tf[last]:
+        before = phrase[-2]
+        if capitalised[before] * 2 <= tf[before] or _LATIN_EPITHET.search(last) is None:
+            return False
+        phrase = phrase[:-1]
+    return all(capitalised[w] * 2 > tf[w] or w.endswith(_ADJECTIVE_ENDINGS) for w in phrase[:-1])
 
 
 def _leads_names(phrase: tuple[str, ...], leads: frozenset[str], capitalised: Counter[str], tf: Counter[str]) -> bool:

@@ -107,6 +107,40 @@ def test_new_york_is_one_keyword() -> None:
     assert "York" not in keywords
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "name"),
+    [
+        (
+            "Stephen Colbert says CBS barred interview with Texas Democratic candidate",
+            "US late-night show host says CBS pulled interview from Monday's broadcast over fears it could violate "
+            "rules.",
+            "Stephen Colbert",
+        ),
+        (
+            "France arrests nine in right-wing activist's death",
+            "Far-right activist Quentin Deranque was killed last week, seemingly in a clash with the far left.",
+            "Quentin Deranque",
+        ),
+    ],
+)
+def test_a_name_written_once_is_one_keyword(title: str, text: str, name: str) -> None:
+    """A person named once (a feed's teaser) is one keyword, "Stephen Colbert", not "Stephen" and "Colbert"."""
+    found = extract_keywords(title, text, "en")
+    assert name in found, found
+    assert not set(name.split()) & set(found), found
+
+
+def test_a_longer_run_of_capitals_is_no_name_keyword() -> None:
+    """Only a run of exactly two names is joined: "Chinese President Xi Jinping" gives no "Chinese President", and a
+    Title Cased Headline ("Iranians Mourn Slain Protesters") no phrase of its capitals."""
+    found = extract_keywords(
+        "Iranians Mourn Slain Protesters With Revolutionary Rage",
+        "Chinese President Xi Jinping met the envoy. The authorities moved to suppress protesters at ceremonies.",
+        "en",
+    )
+    assert not [k for k in found if " " in k and k.split()[0] in {"Chinese", "President", "Iranians", "Mourn"}], found
+
+
 def test_acronym_possessive_counts_for_the_acronym() -> None:
     """ "NASA's" adds to "NASA": one keyword, not two spelled the same."""
     keywords = extract_keywords("NASA probe", "NASA said. NASA's probe landed. NASA cheered.", "en")
@@ -367,6 +401,91 @@ def test_german_phrases_do_not_end_in_a_verb(title: str, text: str, wrong: str) 
     assert wrong not in found, found
     assert not any(k.endswith(wrong) for k in found), found
     assert wrong.split()[0] in " ".join(found), found
+
+
+_GERMAN_NEWS = [
+    (
+        "Bayern fordert höhere Erlösobergrenzen für Bioenergie",
+        "Bayern fordert vom Bund höhere Erlösobergrenzen für Strom aus Bioenergie. Die Betreiber der Anlagen "
+        "bräuchten Sicherheit, erklärt Wirtschaftsminister Hubert Aiwanger. Er fordert zudem schnellere "
+        "Genehmigungen. Auch der Bauernverband fordert höhere Erlösobergrenzen, weil die Kosten gestiegen sind. Die "
+        "Bioenergie sichert Strom im Winter.",
+        {"Bioenergie", "Bayern"},
+    ),
+    (
+        "Wetterdienst warnt vor Sturm an der Küste",
+        "Der Deutsche Wetterdienst warnt vor schweren Sturmböen an der Küste. Am Abend soll der Sturm die Nordsee "
+        "erreichen, warnt der Wetterdienst. Die Feuerwehr warnt davor, am Strand spazieren zu gehen. Der Sturm hat "
+        "die Fähren gestoppt, der Verkehr ist vorläufig gestoppt. Laut Polizei ist die Lage ruhig, laut "
+        "Wetterdienst wird es noch stürmischer.",
+        {"Wetterdienst", "Sturm"},
+    ),
+    (
+        "Polizei ermittelt nach Brand in Kiel",
+        "Die Polizei ermittelt nach einem Brand in Kiel. Am Morgen brannte eine Lagerhalle. Die Polizei ermittelt "
+        "wegen Brandstiftung, und die Feuerwehr löschte stundenlang. Die Polizei ermittelt weiter.",
+        {"Polizei", "Brand"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "text", "nouns"), _GERMAN_NEWS)
+def test_german_keywords_are_nouns(title: str, text: str, nouns: set[str]) -> None:
+    """German writes every noun with a capital: a word it writes in lower case ("fordert", "warnt", "ermittelt",
+    "gestoppt", "stundenlang") is a verb, an adjective or an adverb, no keyword alone and no phrase's last word."""
+    found = extract_keywords(title, text, "de")
+    assert nouns <= set(found), found
+    lower = [k for k in found if k.split()[-1][0].islower()]
+    assert not lower, found
+
+
+def test_german_noun_phrases_keep_their_adjectives() -> None:
+    """An adjective before a noun is inflected ("höhere Erlösobergrenzen", "schweren Sturmböen") and opens a
+    noun phrase; an uninflected word before a noun is a verb, an adverb or a preposition ("fordert höhere …",
+    "laut Polizei", "pro Nacht"), and opens none."""
+    found = extract_keywords(*_GERMAN_NEWS[0][:2], "de")
+    assert "höhere Erlösobergrenzen" in found, found
+    found = extract_keywords(
+        "Ferienhaus am See",
+        "Das Ferienhaus kostet 80 Euro pro Nacht. Laut Polizei ist die Gegend ruhig. Pro Nacht kommen 20 Euro für "
+        "die Reinigung hinzu, laut Polizei gab es keine Einbrüche. Das Ferienhaus liegt am See.",
+        "de",
+    )
+    assert not {"pro Nacht", "laut Polizei"} & set(found), found
+    assert "Ferienhaus" in found, found
+
+
+def test_german_sentence_openers_are_no_keywords() -> None:
+    """Adverbs, conjunctions and prepositions that open German sentences carry the sentence's capital ("Zudem",
+    "Mittlerweile", "Laut", "Obwohl") but are no nouns; nor is the "innen" of "Bürger*innen"."""
+    found = extract_keywords(
+        "Stadtrat beschließt neuen Haushalt",
+        "Der Stadtrat hat den Haushalt beschlossen. Zudem wurden die Gebühren erhöht. Mittlerweile sind die "
+        "Schulden gesunken. Laut Kämmerer bleibt der Haushalt stabil. Obwohl die Steuern steigen, protestieren "
+        "nur wenige Bürger*innen. Zudem plant der Stadtrat neue Radwege. Mittlerweile sind die Radwege beliebt. "
+        "Laut Stadtrat sind die Bürger*innen zufrieden. Obwohl es regnet, fahren viele Bürger*innen Rad.",
+        "de",
+    )
+    assert {"Stadtrat", "Haushalt"} <= set(found), found
+    assert not {"Zudem", "Mittlerweile", "Laut", "Obwohl", "innen"} & {w for k in found for w in k.split()}, found
+
+
+def test_a_word_cut_before_its_hyphen_is_no_keyword() -> None:
+    """ "Feuerwehr- und Rettungskräfte", "pre- and post-war": the first word is half a compound, no keyword."""
+    found = extract_keywords(
+        "Feuerwehr- und Rettungskräfte üben in Kiel",
+        "Feuerwehr- und Rettungskräfte haben in Kiel geübt. Die Feuerwehr- und Rettungskräfte probten einen Brand. "
+        "Auch Polizei- und Feuerwehrschulen nahmen teil, die Polizei- und Feuerwehrschulen schickten Schüler.",
+        "de",
+    )
+    assert "Kiel" in found, found
+    assert not [k for k in found if k.endswith("-") or "- " in k], found
+    found = extract_keywords(
+        "Pre- and post-war housing",
+        "Pre- and post-war housing differs. Pre- and post-war housing was surveyed in pre- and post-war towns.",
+        "en",
+    )
+    assert not [k for k in found if k.endswith("-") or "- " in k], found
 
 
 def test_german_species_names_stay_whole() -> None:
