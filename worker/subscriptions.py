@@ -139,6 +139,13 @@ def check_webhook(webhook: str | None, secret: str | None, *, allow_private: boo
             parts.hostname.encode("idna")
         except UnicodeError:
             raise ValueError("a webhook URL's host name is not a valid internationalised domain name") from None
+    if "%" in parts.hostname:
+        # Checked before the private-address rule, whose advice (allow private networks) would not help: a zone
+        # names an interface of the sending machine, and the delivery refuses it at every alert.
+        if ":" in parts.hostname:
+            raise ValueError("a webhook URL's IPv6 address must not carry a zone id (`%25eth0`): it names a network "
+                             "interface of the sending machine, never a receiver; give the address alone")  # fmt: skip
+        raise ValueError("a webhook URL's host name must not be percent-encoded (`%`)")
     if not allow_private and _private_host(parts.hostname):
         raise ValueError(f"a webhook to {parts.hostname} would never be sent: it is a loopback, private or "
                          "link-local address (set allow_private_networks to post alerts to a receiver on your own "

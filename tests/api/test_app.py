@@ -48,11 +48,13 @@ def test_allow_names_every_method_of_the_path(http: httpx.Client, method: str, p
 
 
 def test_unparsable_body_is_a_problem(http: httpx.Client) -> None:
-    """A body FastAPI cannot parse (deep nesting: RecursionError) is a 400 Problem."""
+    """A body nested too deeply to parse (RecursionError) is a 422 `invalid_json` Problem, as on the receiver (it
+    was a 400 `bad_request` "There was an error parsing the body" on `POST /v1/subscriptions`)."""
     response = http.post(
         "/v1/subscriptions", content=b"[" * 5000, headers={**WRITE, "Content-Type": "application/json"}
     )
-    _is_problem(response, 400, "bad_request")
+    _is_problem(response, 422, "invalid_json")
+    assert response.json()["detail"] == "invalid JSON: nested too deeply"
 
 
 def test_server_error_is_a_problem(http: httpx.Client, client: redis.Redis) -> None:
@@ -97,3 +99,22 @@ def test_head_on_a_live_stream_answers_its_headers_at_once(redis_url: str, tmp_p
             busy = http.head(route)
             assert (busy.status_code, busy.headers["retry-after"], busy.content) == (503, "10", b"")
         assert http.head(route, headers={"Last-Event-ID": "nope"}).status_code == 422
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/v1/events/"), ("POST", "/v1/articles/"),
+                                              ("GET", "/v1/articles/0123456789abcdef/status/")])  # fmt: skip
+def test_a_trailing_slash_is_a_404_that_says_so(http: httpx.Client, method: str, path: str) -> None:
+    """A route's path with a trailing slash was a 307 to an absolute URL built from what the server sees, `http://`
+    behind a TLS proxy, where a client following it sent its body and token again in the clear. Now a 404 Problem
+    whose detail says routes take no trailing slash, and no Location."""
+    response = http.request(method, path, headers=WRITE, content=b"{}")
+    _is_problem(response, 404, "not_found")
+    assert "no trailing slash" in response.json()["detail"] and "location" not in response.headers
+    assert "trailing" not in http.get("/v1/nothing/").json()["detail"]  # the hint only where it helps
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/docs/oauth2-redirect"])
+def test_no_page_loads_scripts_from_elsewhere(http: httpx.Client, path: str) -> None:
+    """FastAPI's /docs and /redoc loaded Swagger UI and ReDoc from a CDN (a floating version, no integrity hash)
+    into the dashboard's origin, where a user would paste a token: not served (/openapi.json is the document)."""
+    _is_problem(http.get(path), 404, "not_found")

@@ -162,19 +162,34 @@ def test_streams_must_fit_in_the_connections(redis_url: str, tmp_path: Path) -> 
         http_settings(redis_url, tmp_path, max_streams=300, max_connections=300)
 
 
-def _post_head(base: str, path: str, framing: str) -> socket.socket:
-    """A POST to ``path`` without a token whose headers are sent and whose body is not (yet)."""
+def _one_answer(sock: socket.socket) -> bytes:
+    """One answer's head and body (by its Content-Length), leaving the connection for the next."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    lengths = [line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")]
+    length = int(lengths[0])
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def _post_head(base: str, path: str, framing: str, token: str | None = None) -> socket.socket:
+    """A POST to ``path`` (without a token unless given) whose headers are sent and whose body is not (yet)."""
     parts = urlsplit(base)
     sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
-    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n{auth}"
                  f"{framing}\r\n\r\n".encode())  # fmt: skip
     return sock
 
 
 def test_a_large_body_on_another_route_is_refused_before_it_is_read(redis_url: str, tmp_path: Path) -> None:
     """Every route but the receiver's takes a small body (a subscription is a few kB): one declared larger is 413
-    at once, one sent chunked is 413 as it passes the bound. FastAPI reads a route's JSON body before its token
-    check, so anyone could make the server hold a body of any size (within body_timeout) in memory."""
+    at once, one sent chunked is 413 as it passes the bound (with a token: without one it is a 401 before a byte is
+    read). FastAPI read a route's JSON body before its token check, so anyone could make the server hold a body of
+    any size (within body_timeout) in memory."""
     settings = http_settings(redis_url, tmp_path, body_timeout="5s")
     with serving(settings, redis_url) as base:
         declared = _post_head(base, "/v1/subscriptions", "Content-Length: 500000000")
@@ -183,7 +198,7 @@ def test_a_large_body_on_another_route_is_refused_before_it_is_read(redis_url: s
         declared.close()
         assert head.startswith(b"HTTP/1.1 413"), head
         assert json.loads(body)["error"] == "too_large"
-        chunked = _post_head(base, "/v1/subscriptions", "Transfer-Encoding: chunked")
+        chunked = _post_head(base, "/v1/subscriptions", "Transfer-Encoding: chunked", token=WRITE_TOKEN)
         chunked.settimeout(3)
         chunk = b"x" * 16384
         for _ in range(32):  # up to 512 KiB, a piece at a time until the answer comes (no reset from unread data)
@@ -195,3 +210,29 @@ def test_a_large_body_on_another_route_is_refused_before_it_is_read(redis_url: s
         assert head.startswith(b"HTTP/1.1 413"), head
         ok = httpx.post(f"{base}/v1/subscriptions", json={"name": "n", "query": "q" * 9000}, timeout=10)
         assert ok.status_code == 401  # a body of the largest legal size still reaches the token check
+
+
+@pytest.mark.parametrize("path", ["/v1/subscriptions", "/v1/articles", "/v1/subscriptions/x"])
+def test_an_answer_before_the_body_waits_for_it_or_closes(redis_url: str, tmp_path: Path, path: str) -> None:
+    """A POST answered before its body is read (401 without a token, 405 where no route takes POST) was sent on a
+    connection kept open, where the server took and dropped whatever the client still sent, without a deadline.
+    Now the rest of the body is taken first: a body that comes whole gets the answer and the connection serves
+    the next request; one that does not within body_timeout gets it with `Connection: close`, and is closed."""
+    with serving(http_settings(redis_url, tmp_path, body_timeout="2s"), redis_url) as base:
+        whole = _post_head(base, path, "Transfer-Encoding: chunked")
+        whole.settimeout(5)
+        whole.sendall(b"10\r\n" + b"x" * 16 + b"\r\n0\r\n\r\n")
+        first = _one_answer(whole)
+        assert first.split(b"\r\n")[0] in (b"HTTP/1.1 401 Unauthorized", b"HTTP/1.1 405 Method Not Allowed"), first
+        assert b"connection: close" not in first.lower()
+        whole.sendall(f"GET /healthz HTTP/1.1\r\nHost: {urlsplit(base).netloc}\r\n\r\n".encode())
+        assert _one_answer(whole).startswith(b"HTTP/1.1 200 OK")
+        whole.close()
+        started = time.monotonic()
+        cut = _post_head(base, path, "Transfer-Encoding: chunked")
+        cut.settimeout(5)
+        cut.sendall(b"10\r\n" + b"x" * 16 + b"\r\n")  # and no more
+        head = _answer(cut).partition(b"\r\n\r\n")[0]  # returns: the server closed the connection
+        cut.close()
+        assert head.split(b"\r\n")[0] in (b"HTTP/1.1 401 Unauthorized", b"HTTP/1.1 405 Method Not Allowed"), head
+        assert b"connection: close" in head.lower() and 1.5 < time.monotonic() - started < 4.5

@@ -96,3 +96,25 @@ def test_every_parameter_the_dashboard_sends_is_accepted(http: httpx.Client) -> 
 def test_a_stream_with_an_unknown_parameter_is_refused_not_opened(http: httpx.Client, route: str) -> None:
     """`?backlg=30` on a stream is a 400 at once, not a stream that silently starts at the newest entry."""
     _unknown(http.get(route, params={"backlg": 30}, timeout=5), ["backlg"], ["after", "backlog"])
+
+
+def test_a_flood_of_unknown_parameters_is_answered_briefly(http: httpx.Client) -> None:
+    """Each unknown name was echoed with the accepted ones, so ~3,000 short distinct names in a 16 kB URL made a
+    ~300 kB answer; the first 20 are named and the rest counted."""
+    query = "&".join(f"p{n}=1" for n in range(2000))
+    response = http.get(f"/v1/events?{query}")
+    assert response.status_code == 400 and len(response.content) < 4000, len(response.content)
+    body = response.json()
+    assert [e["loc"][1] for e in body["errors"]] == [f"p{n}" for n in range(20)]
+    assert "'p19' and 1980 more" in body["detail"]
+
+
+def test_a_single_valued_parameter_given_twice_is_a_400(http: httpx.Client) -> None:
+    """`?limit=1&limit=500` was read as its last value, without a word (a client merging its defaults with a
+    caller's got whichever came last): a 400 `repeated_query_parameter` naming it. A list parameter (`id` of the
+    status lookup) still takes many."""
+    response = http.get("/v1/events?limit=1&order=asc&limit=500")
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "repeated_query_parameter" and "'limit'" in response.json()["detail"]
+    assert [e["loc"] for e in response.json()["errors"]] == [["query", "limit"]]
+    assert http.get("/v1/articles/status?id=aaaaaaaa&id=bbbbbbbb").status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import time
@@ -19,6 +20,7 @@ from tests.api.sse import collect
 from tests.api.test_receiver import ARTICLE, wait_state
 from tests.worker.test_webhooks import Receiver
 from wirewatch import constants as c
+from wirewatch.api.server import serving
 from wirewatch.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "http.md"
@@ -265,3 +267,48 @@ def test_a_subscription_body_that_is_not_json_says_so(http: httpx.Client) -> Non
         ok = http.post("/v1/subscriptions", content=good, headers={**WRITE, "Content-Type": media_type})
         assert ok.status_code == 201, (media_type, ok.text)
     assert http.get("/v1/subscriptions").json()["items"][0]["name"] == "bridges"
+
+
+@pytest.mark.parametrize("webhook", ["http://[fe80::1%25eth0]:8080/hook", "http://[fe80::1%eth0]/hook",
+                                     "https://[2001:db8::1%251]/hook", "http://[::1%25lo]:9/hook"])  # fmt: skip
+@pytest.mark.parametrize("allow_private", [True, False])
+def test_a_webhook_with_an_ipv6_zone_id_is_refused_when_added(
+    redis_url: str, tmp_path: Path, webhook: str, allow_private: bool
+) -> None:
+    """A zone id (`%25eth0`) names an interface of the sending machine, so no receiver anywhere else can be meant:
+    422 `invalid_subscription` saying so, whether private networks are allowed or not. It was stored and every
+    alert's delivery failed and was retried; without private networks the refusal advised allowing them."""
+    settings = http_settings(redis_url, tmp_path).model_copy(update={"allow_private_networks": allow_private})
+    sub = {"name": "linklocal", "query": "alpha", "webhook": webhook, "secret": "s" * 32}
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base, timeout=10) as http:
+        refused = http.post("/v1/subscriptions", json=sub, headers=WRITE)
+        assert refused.status_code == 422 and refused.json()["error"] == "invalid_subscription", refused.text
+        assert "zone id" in refused.json()["detail"] and "allow_private_networks" not in refused.json()["detail"]
+        assert http.get("/v1/subscriptions", headers=WRITE).json()["items"] == []
+        if allow_private:  # the same address without its zone is a receiver on this network: taken
+            plain = {**sub, "webhook": webhook.split("%")[0] + "]" + webhook.split("]", 1)[1]}
+            assert http.post("/v1/subscriptions", json=plain, headers=WRITE).status_code == 201
+
+
+def test_a_packed_subscription_body_is_refused_not_misread(http: httpx.Client) -> None:
+    """`Content-Encoding` was ignored on `POST /v1/subscriptions`: a gzip body was "invalid JSON at line 1 column 1"
+    and a plain one labelled gzip was stored. Only the receiver unpacks bodies; here any encoding is 415
+    `unsupported_content_encoding` with `Accept-Encoding: identity`, and nothing is stored."""
+    body = json.dumps({"name": "bridges", "query": "bridge"}).encode()
+    for encoding, content in (("gzip", gzip.compress(body)), ("gzip", body), ("br", body)):
+        headers = {**WRITE, "Content-Type": "application/json", "Content-Encoding": encoding}
+        refused = http.post("/v1/subscriptions", content=content, headers=headers)
+        assert refused.status_code == 415, refused.text
+        assert refused.json()["error"] == "unsupported_content_encoding"
+        assert refused.headers["accept-encoding"] == "identity"
+    assert http.get("/v1/subscriptions").json()["items"] == []
+    plain = {**WRITE, "Content-Type": "application/json", "Content-Encoding": "identity"}
+    assert http.post("/v1/subscriptions", content=body, headers=plain).status_code == 201
+
+
+def test_a_percent_encoded_webhook_host_is_refused_when_added(http: httpx.Client) -> None:
+    """`http://exa%41mple.com/` names no host the delivery can resolve (it failed and was retried at every
+    alert): 422 when added."""
+    sub = {"name": "pct", "query": "alpha", "webhook": "https://exa%41mple.com/hook", "secret": "s" * 32}
+    refused = http.post("/v1/subscriptions", json=sub, headers=WRITE)
+    assert refused.status_code == 422 and "percent-encoded" in refused.json()["detail"], refused.text

@@ -20,7 +20,6 @@ import redis
 import redis.asyncio
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CollectorRegistry
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -48,7 +47,9 @@ from wirewatch.api.limits import (
 )
 from wirewatch.api.metrics import HttpMetrics, PipelineCollector, TimingMiddleware
 from wirewatch.api.models import ArticleRecord, Problem
+from wirewatch.api.openapi import document
 from wirewatch.api.query import reject_unknown_query
+from wirewatch.api.subscriptions import SubscriptionIn
 from wirewatch.api.tracing import RequestTrace, trace_of
 from wirewatch.logs import get_logger
 from wirewatch.outcomes import Outcomes
@@ -76,6 +77,12 @@ def allowed_methods(routes: Iterable[BaseRoute], path: str) -> str:
         if isinstance(route, Route) and route.methods and route.path_regex.match(path):
             methods |= route.methods
     return ", ".join(sorted(methods | ({"HEAD"} if "GET" in methods else set())))
+
+
+def _slashed(routes: Iterable[BaseRoute], path: str) -> bool:
+    """Whether ``path`` is a route's path with a trailing slash (no route takes one)."""
+    bare = path.rstrip("/")
+    return bare != path and any(isinstance(r, Route) and r.path_regex.match(bare) for r in routes)
 
 
 def _problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None,
@@ -135,6 +142,12 @@ def create_app(settings: Settings, redis_url: str,
         description="Submit articles, read events, stories and alerts, watch them live. Errors are Problem bodies.",
         # Every route: a query parameter it does not take is a 400 (it was ignored), documented on each.
         dependencies=[Depends(reject_unknown_query)], responses=problems(400),
+        # A trailing slash was a 307 to the path without it, an absolute URL built from what this process sees:
+        # behind a TLS proxy, `http://`, where a client that follows redirects sent the body and its token again.
+        redirect_slashes=False,
+        # No /docs or /redoc: their pages load Swagger UI and ReDoc from a CDN (a floating version, no integrity
+        # hash) into this origin, the dashboard's, where a user would paste a token. /openapi.json is the document.
+        docs_url=None, redoc_url=None,
     )  # fmt: skip
     app.state.ww = state
     app.state.ping_cache = {}
@@ -143,7 +156,8 @@ def create_app(settings: Settings, redis_url: str,
     app.state.http_metrics = HttpMetrics(app.state.registry)
     app.add_middleware(ConditionalGet)  # inside the timing: a 304 is counted as the 304 it is
     app.add_middleware(TimingMiddleware, metrics=app.state.http_metrics)
-    app.add_middleware(BodyDeadline, timeout_s=settings.http.body_timeout)
+    app.add_middleware(BodyDeadline, timeout_s=settings.http.body_timeout,
+                       drain_max_bytes=settings.http.max_body_bytes)  # fmt: skip
     app.add_middleware(BodyLimit, max_bytes=SMALL_BODY_MAX_BYTES, exempt=frozenset({("POST", "/v1/articles")}))
     app.add_middleware(HostCheck, hosts=served_hosts(settings.http.host, settings.http.allowed_hosts))
     # Outermost, so every layer (the metrics' route label too, set on the scope it is handed) sees one GET.
@@ -173,6 +187,8 @@ def create_app(settings: Settings, redis_url: str,
         detail = str(e.detail)
         if detail == phrase and e.status_code in _DETAILS:
             detail = _DETAILS[e.status_code].format(method=request.method)
+            if e.status_code == 404 and _slashed([*ROUTED, *app.routes], request.url.path):
+                detail += " (routes take no trailing slash)"
         headers = dict(e.headers or {})
         if e.status_code == 405:
             headers["Allow"] = allowed_methods([*ROUTED, *app.routes], request.url.path) or headers.get("Allow", "")
@@ -209,16 +225,7 @@ def create_app(settings: Settings, redis_url: str,
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components["ArticleRecord"] = ArticleRecord.model_json_schema(ref_template="#/components/schemas/{model}")
-            if settings.http.public_read:
-                # Reads take a token but do not need one: say so, or clients would send one for nothing.
-                for path in schema["paths"].values():
-                    get = path.get("get")
-                    if get and get.get("security"):
-                        get["security"] = [{}, *get["security"]]
-            app.openapi_schema = schema
+            app.openapi_schema = document(app, settings.http.public_read, bodies=(ArticleRecord, SubscriptionIn))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

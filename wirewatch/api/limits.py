@@ -16,6 +16,7 @@ import re
 import threading
 import time
 
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -50,15 +51,24 @@ class StreamSlots:
 
 
 class BodyDeadline:
-    """Pure ASGI: a request body must arrive whole within ``timeout_s`` of the request's start, else 408.
+    """Pure ASGI: a request body must arrive whole within ``timeout_s`` of the request's start, else 408; and an
+    answer given before the body was read whole waits for the rest of it, or closes the connection.
 
     A deadline for the whole body, not per chunk: a client trickling one byte every few seconds never trips a
     per-read timeout, yet holds a connection (and a ``limit_concurrency`` slot) for as long as it likes.
+
+    An answer before the body (a 401 or 403, which the token check gives before the route reads a byte, a 429, a
+    405) was sent on a connection kept open, where uvicorn went on taking and dropping whatever the client still
+    sent, with no deadline and no bound. Now the rest of the body is taken and dropped first, within the deadline
+    and up to ``drain_max_bytes``, so the client, done sending, reads its answer and may send its next request;
+    past either, or declared larger, the answer says ``Connection: close`` and the connection ends. (Closed at
+    once instead, a client still sending meets a reset and may never see the 401 that tells it why.)
     """
 
-    def __init__(self, app: ASGIApp, timeout_s: float) -> None:
+    def __init__(self, app: ASGIApp, timeout_s: float, drain_max_bytes: int) -> None:
         self.app = app
         self.timeout_s = timeout_s
+        self.drain_max_bytes = drain_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,6 +76,8 @@ class BodyDeadline:
             return
         deadline = time.monotonic() + self.timeout_s
         body_done = False
+        declared, chunked = _framing(scope)
+        has_body = chunked or bool(declared)
 
         async def bounded_receive() -> Message:
             nonlocal body_done
@@ -83,7 +95,40 @@ class BodyDeadline:
                 body_done = True
             return message
 
-        await self.app(scope, bounded_receive, send)
+        async def drained() -> bool:
+            """Take and drop the rest of the body: True when all of it came, within the deadline and the bound."""
+            taken = 0
+            try:
+                while not body_done:
+                    message = await bounded_receive()
+                    taken += len(message.get("body", b""))
+                    if message["type"] != "http.request" or taken > self.drain_max_bytes:
+                        return False
+            except HTTPException:  # past the deadline, or past the bound of a layer outside
+                return False
+            return True
+
+        async def answer_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and has_body and not body_done:
+                headers = MutableHeaders(scope=message)
+                closing = "close" in headers.get("connection", "").lower()
+                if not closing and not ((declared or 0) <= self.drain_max_bytes and await drained()):
+                    headers["Connection"] = "close"
+            await send(message)
+
+        await self.app(scope, bounded_receive, answer_send)
+
+
+def _framing(scope: Scope) -> tuple[int | None, bool]:
+    """The request's declared Content-Length (None when absent or not a number), and whether it is chunked."""
+    declared: int | None = None
+    chunked = False
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.strip().isdigit():
+            declared = int(value)
+        elif name == b"transfer-encoding":
+            chunked = True
+    return declared, chunked
 
 
 # Every request body but the receiver's (which reads its own, up to `http.max_body_bytes`, gzip included). The

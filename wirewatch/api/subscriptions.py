@@ -22,7 +22,7 @@ from pydantic import Field
 from schemas import ArticleEvent, MatchedTerm, Subscription
 from wirewatch import constants as c
 from wirewatch.api.auth import Principal
-from wirewatch.api.deps import ApiError, get_state, json_body, needs_read, needs_write, problems
+from wirewatch.api.deps import ApiError, get_state, json_model, json_request_body, needs_read, needs_write, problems
 from wirewatch.api.models import _Body
 from worker.match import document_from_event, evaluate, matched_terms
 from worker.query import QuerySyntaxError, parse_query
@@ -111,11 +111,14 @@ def get_subscriptions(request: Request, principal: Principal | None = Depends(ne
     return SubscriptionPage(items=[_out(s, full, off.get(s.id)) for s in list_subscriptions(client)])
 
 
+_subscription_in = json_model(SubscriptionIn)  # after the token check: see `json_model`
+
+
 @router.post("/v1/subscriptions", status_code=201, response_model=SubscriptionOut,
-             responses=problems(401, 403, 413, 415, 422, 429),
+             responses=problems(401, 403, 413, 415, 422, 429), openapi_extra=json_request_body(SubscriptionIn),
              summary="Add or replace a subscription (by name)")  # fmt: skip
 def post_subscription(
-    body: SubscriptionIn, request: Request, _: Principal = Depends(needs_write), __: None = Depends(json_body)
+    request: Request, _: Principal = Depends(needs_write), body: SubscriptionIn = Depends(_subscription_in)
 ) -> SubscriptionOut:
     """Parsed before it is stored; workers pick it up within a second. A `write` token only. Posting a subscription
     is updating it: a webhook its receiver switched off (410 Gone) is switched back on."""
