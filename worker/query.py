@@ -13,8 +13,10 @@ topic can mention "or" without surprises. A field (``title:``, ``person:`` …) 
 parenthesised group written directly after the colon; an inner field overrides an outer one. A term ending
 in ``*`` is a prefix (suffix wildcard). Matching is case-insensitive, accent-folded and on word boundaries:
 query words and document text go through the same `tokenize`, so ``Café`` finds "cafe", ``U.S.`` is the
-phrase "u s" and ``C++`` is the word "c++" (not the letter). An Arabic query word also finds its forms with
-proclitics attached ("ومصر", "بمصر" for ``مصر``; `clitic_forms`). A query that cannot be understood raises
+phrase "u s", ``C++`` is the word "c++" (not the letter) and ``.NET`` the word ".net" (not "net"). An Arabic or
+Hebrew query word also finds its forms with proclitics attached ("ومصر", "بمصر" for ``مصر``, "בירושלים" for
+``ירושלים``; `clitic_forms`). Fullwidth forms, as CJK input methods type them, read as ASCII (``ｔｉｔｌｅ：Ｃ＋＋`` is
+``title:C++``). A query that cannot be understood raises
 `QuerySyntaxError` with the character position, so the CLI can point at it and a malformed query never reaches
 a worker.
 """
@@ -114,43 +116,89 @@ def _mark_ranges() -> str:
 
 
 # A word starts with a letter or digit and continues with letters, digits and combining marks.
-# Underscores and all other punctuation separate words, with one exception: the names programmers and
-# newsrooms write with symbols. "C++" (also "g++", "Notepad++") and "C#", "F#" (one letter and "#") are words of
-# their own, so `C++` does not find every "Vitamin C" and `c` does not find every article about C#. A third "+"
-# (the energy label "A+++") or a word right after the "#" ("c#d") leaves the plain word.
+# Underscores and all other punctuation separate words, with two exceptions: the names programmers and newsrooms
+# write with symbols. "C++" (also "g++", "Notepad++") and "C#", "F#" (one letter and "#") are words of their own,
+# so `C++` does not find every "Vitamin C" and `c` does not find every article about C#. A third "+" (the energy
+# label "A+++") or a word right after the "#" ("c#d") leaves the plain word. And ".NET" is the word ".net", so
+# that `.NET` does not find every "net profit": a dot that starts a word (after a space, punctuation or the start,
+# not after a letter or another dot: "ASP.NET", "example.net" and "...net" keep their "net"), followed by "net"
+# and no more letters. Fullwidth forms (`Ｃ＋＋`, `Ｃ＃`, `．ＮＥＴ`, typed by CJK input methods) are these words too.
 _MARKS = _mark_ranges()
-# The symbol comes first in each branch, so the usual word end costs two character tests; the lookbehinds
-# then check the letter before it (single for "#").
-_SYMBOL_TAIL = r"(?:\+\+(?!\+)(?<=[a-zA-Z]\+\+)|#(?![^\W_])(?<=[a-zA-Z]#)(?<![^\W_]{2}#))?"
-WORD_RE = re.compile(rf"[^\W_](?:[^\W_]|[{_MARKS}])*{_SYMBOL_TAIL}")
+_PLUS, _HASH, _DOT = "[+\uff0b]", "[#\uff03]", "[.\uff0e]"
+_LATIN = "a-zA-Z\uff21-\uff3a\uff41-\uff5a"  # and their fullwidth forms
+
+
+def _symbol_tail(letter: str) -> str:
+    """The optional "++" or "#" after a word whose letters are `letter`.
+
+    The symbol comes first in each branch, so the usual word end costs two character tests; the lookbehinds
+    then check the letter before it (single for "#").
+    """
+    return (
+        rf"(?:{_PLUS}{_PLUS}(?!{_PLUS})(?<=[{_LATIN}]{_PLUS}{_PLUS})"
+        rf"|{_HASH}(?!{letter})(?<=[{_LATIN}]{_HASH})(?<!{letter}{{2}}{_HASH}))?"
+    )
+
+
+_SYMBOL_TAIL = _symbol_tail(r"[^\W_]")
+
+
+def _dotnet(letter: str, more: str) -> str:
+    """The ".net" branch: a dot that follows no `letter`, mark or dot, then "net" that `more` does not continue."""
+    return rf"{_DOT}(?<!{letter}{_DOT})(?<![.\uff0e{_MARKS}]{_DOT})(?i:net|\uff4e\uff45\uff54)(?!{more})"
+
+
+_WORD_DOTNET = _dotnet(r"\w", rf"[^\W_]|[{_MARKS}]")
+_WORD_TAIL = _symbol_tail(rf"(?:[^\W_]|[{_MARKS}])")  # a decomposed "Ć" before "C#" is a letter, as composed
+WORD_RE = re.compile(rf"[^\W_](?:[^\W_]|[{_MARKS}])*{_WORD_TAIL}|{_WORD_DOTNET}")
 # The same words on text without combining marks (almost all text: NFC composes them away), twice as fast
-# because the regex has no alternation to try at every character; and without the symbol tail unless the text
-# has a "++" or "#" to look at (a substring search instead of a group tried after every word).
+# because the regex has no alternation to try at every character; and without the symbols unless the text has
+# a "++", "#" or ".net" to look at (a substring search instead of a group tried after every word). Where there is
+# no "_" to split at, `\w` is the same class and one test cheaper; on ASCII text, so are its letters and digits.
 _PLAIN_WORD_RE = re.compile(r"[^\W_]+")
-_PLAIN_SYMBOL_WORD_RE = re.compile(rf"[^\W_]+{_SYMBOL_TAIL}")
+_UNDERSCORE_FREE_WORD_RE = re.compile(r"\w+")
+_ASCII_WORD_RE = re.compile(r"[a-zA-Z0-9]+")
+_PLAIN_DOTNET = _dotnet(r"\w", r"[^\W_]")
+_PLAIN_SYMBOL_WORD_RE = re.compile(rf"[^\W_]+{_SYMBOL_TAIL}|{_PLAIN_DOTNET}")
 # Chinese and Japanese write no spaces between words, so a run of letters there is a whole sentence: each
 # ideograph and kana is a word of its own (as Lucene's standard tokenizer does), and a query's run of them
 # is the phrase of its characters, found anywhere in a sentence. Korean spaces its words and stays as it is.
 # The shared ranges, and iteration marks, the small kana extension, halfwidth kana and the rare ideographs.
 _CJK = f"\u3005\u3007{lexicon.UNSPACED_CHARS}\u31f0-\u31ff\uff66-\uff9d\U00020000-\U0003134f"
-CJK_WORD_RE = re.compile(rf"[{_CJK}][{_MARKS}]*|[^\W_{_CJK}](?:[^\W_{_CJK}]|[{_MARKS}])*{_SYMBOL_TAIL}")
-_SPECIAL = re.compile(f"[{_MARKS}{_CJK}]")  # one search tells plain text from the rest
+_CJK_DOTNET = _dotnet(rf"[^\W{_CJK}]", rf"[^\W_{_CJK}]|[{_MARKS}]")  # "微软.NET框架": ideographs are words apart
+_CJK_TAIL = _symbol_tail(rf"(?:[^\W_{_CJK}]|[{_MARKS}])")  # "UnityはC#を": kana and ideographs are words apart
+CJK_WORD_RE = re.compile(rf"[{_CJK}][{_MARKS}]*|[^\W_{_CJK}](?:[^\W_{_CJK}]|[{_MARKS}])*{_CJK_TAIL}|{_CJK_DOTNET}")
+# One search tells plain text from the rest: marks, unspaced scripts, and the fullwidth symbols of the words above.
+_SPECIAL = re.compile(f"[{_MARKS}{_CJK}\uff03\uff0b\uff0e]")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
+def _symbols(text: str) -> bool:
+    # "+" first: one memchr, where a search for "++" costs as much as the rest of `_word_re`.
+    return "#" in text or ("+" in text and "++" in text) or ".net" in text
+
+
 def _word_re(text: str) -> re.Pattern[str]:
-    if text.isascii() or not _SPECIAL.search(text):
-        # "+" first: one memchr, where a search for "++" costs as much as the rest of this function.
-        symbols = "#" in text or ("+" in text and "++" in text)
-        return _PLAIN_SYMBOL_WORD_RE if symbols else _PLAIN_WORD_RE
+    """The word regex for `text` (lower-cased: the plain paths look for ".net" as written)."""
+    if text.isascii():
+        return _PLAIN_SYMBOL_WORD_RE if _symbols(text) else _ASCII_WORD_RE
+    if not _SPECIAL.search(text):
+        if _symbols(text):
+            return _PLAIN_SYMBOL_WORD_RE
+        return _PLAIN_WORD_RE if "_" in text else _UNDERSCORE_FREE_WORD_RE
     return CJK_WORD_RE if _CJK_CHAR.search(text) else WORD_RE
 
 
 # Letters that carry their accent inside (NFKD does not split them into a base and a mark), folded by hand as
 # a reader would: "Łódź" = "lodz", "Søren" = "soren", "Işık" = "isik", "Æsop" = "aesop". And the Arabic tatweel,
-# which stretches a word ("مصـــر", "بـمصر") but is no letter of it.
+# which stretches a word ("مصـــر", "بـمصر") but is no letter of it. And the Arabic letters that real news writes
+# interchangeably, as search engines' Arabic normalisers fold them (Lucene's ArabicNormalizer): a final ta marbuta
+# as ha ("القاهرة" = "القاهره"), a final alef maksura as ya ("مصطفى" = "مصطفي"), and alef wasla as alef (the hamza
+# and madda of "أ إ آ" are marks, which NFKD already takes off). `fold` is cached per word, so this costs an
+# article nothing.
 _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ı": "i", "ħ": "h", "ŧ": "t", "æ": "ae", "œ": "oe",
-                          "þ": "th", "ð": "d", "\u0640": ""})  # fmt: skip
+                          "þ": "th", "ð": "d", "\u0640": "", "\u0629": "\u0647", "\u0649": "\u064a",
+                          "\u0671": "\u0627"})  # fmt: skip
 # Digits of every script are the ASCII digits ("٢٠٢٤", "۲۰۲۴", "२०२४" = "2024"), as ICU's folding does: a year
 # or a number is found whichever digits the article writes it in.
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")
@@ -160,11 +208,20 @@ def _ascii_digit(m: re.Match[str]) -> str:
     return str(unicodedata.decimal(m.group()))
 
 
+# NFKD takes Hangul syllables apart into their letters (jamo), which made a wildcard extend a syllable: `대하*`
+# found "대한민국", the final ㄴ of 한 read as a letter after 하. Folded Korean is composed again, a syllable a
+# character as the reader sees it.
+_JAMO = re.compile("[\u1100-\u11ff]")
+
+
 @lru_cache(maxsize=200_000)
 def _fold_slow(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word)
     folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().translate(_LETTERS)
-    return _OTHER_DIGIT.sub(_ascii_digit, folded) if not folded.isascii() else folded
+    if folded.isascii():
+        return folded
+    folded = _OTHER_DIGIT.sub(_ascii_digit, folded)
+    return unicodedata.normalize("NFC", folded) if _JAMO.search(folded) else folded
 
 
 def fold(word: str) -> str:
@@ -181,13 +238,14 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
 
 def scan(text: str) -> tuple[list[str], list[int], list[int]]:
     """Folded words of `text` and their start and end offsets, as three parallel lists (the fast path)."""
-    low = text.lower()
-    if len(low) != len(text):  # lower() grew a character (e.g. "İ"): offsets would drift, fold per word
-        low = text
+    lowered = text.lower()
+    # lower() grew a character (e.g. "İ"): offsets would drift, so match on `text` itself and fold per word (the
+    # regex is still chosen on the lower case, which is where `_word_re` looks for ".net").
+    low = lowered if len(lowered) == len(text) else text
     found: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for m in _word_re(low).finditer(low):
+    for m in _word_re(lowered).finditer(low):
         word = m.group()
         if not word.isascii() or low is text:
             word = fold(word)
@@ -221,7 +279,7 @@ def words(text: str) -> list[str]:
     # Most non-ASCII text owes it to its quotes and dashes, not its words: one join tells, instead of a test per word.
     if low.isascii() or "".join(found).isascii():
         return found
-    found = [w if w.isascii() else fold(w) for w in found]
+    found = [w if w.isascii() else _fold_slow(w) for w in found]  # `fold` without its call per word
     return [w for w in found if w] if "" in found else found
 
 
@@ -232,7 +290,7 @@ def words(text: str) -> list[str]:
 _INVISIBLE = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
-# --- Arabic proclitics ----------------------------------------------------------------------------------
+# --- Arabic and Hebrew proclitics, Korean particles -----------------------------------------------------
 
 # Arabic joins "and" (و), "so" (ف), "with/in" (ب), "for/to" (ل), "like" (ك) and the article (ال) to the next
 # word: "ومصر" is "and Egypt", "بمصر" "in Egypt", "للرئيس" "for the president" (ل + ال, the alef dropped). The
@@ -253,13 +311,60 @@ _WITH_ARTICLE = tuple(c + p for c in _CONJUNCTIONS for p in (_ARTICLE, "\u0628" 
                                                              "\u0643" + _ARTICLE))  # fmt: skip
 
 
-def clitic_forms(word: str) -> tuple[str, ...]:
-    """`word` (folded) and, for an Arabic word of three letters or more, its forms with proclitics attached.
+# Hebrew joins its prefixes the same way, in this order: "and" (ו), then "that" (ש) or "when" (כש), then "in" (ב),
+# "to" (ל), "like" (כ) or the article "the" (ה), which "from" (מ) can precede ("מהממשלה", from the government):
+# "בירושלים" is "in Jerusalem", "וכשהממשלה" "and when the government". ב, ל and כ swallow the article ("בממשלה",
+# in the government), so a word that starts with ה, which may be the article ("הממשלה") or its own first letter
+# ("החלטה", decision: "ההחלטה", "בהחלטה"), gets every prefix, מ before it, and ב, ל, כ in its place. מ
+# alone is left out, as ك is for Arabic: far more words start with it than have it for "from" before a name
+# ("מדינה", state, is not "from Dina", nor "מכהן", serving, "from Cohen", nor "מפרץ", gulf, "from Peretz"); and
+# so are two-letter words, and words with the Yiddish digraphs (װ ױ ײ, outside the letters below).
+_HEBREW_WORD = re.compile("[\u05d0-\u05ea]{3,}")
+_HE_ARTICLE = "\u05d4"  # ה
+_HE_LEADING = tuple(c + s for c in ("", "\u05d5") for s in ("", "\u05e9", "\u05db\u05e9"))  # ו; ש, כש
+_HE_SWALLOWING = ("\u05d1", "\u05dc", "\u05db")  # ב ל כ
+_HE_PREFIXES = tuple(lead + p for lead in _HE_LEADING for p in ("", _HE_ARTICLE, "\u05de" + _HE_ARTICLE,
+                                                                 *_HE_SWALLOWING))  # fmt: skip
 
-    A word that already has the article ("الرئيس") gets the clitics that go before it ("والرئيس", "بالرئيس",
-    "للرئيس", "كالرئيس"); one without ("رئيس") also gets the article ("الرئيس", "والرئيس", …). The word itself
-    comes first.
+
+# Korean spaces its words but joins its particles to the noun before them: "서울에서" is "in Seoul", "미국의" "of
+# America", "정부는" "the government" as the topic. A Korean word of two syllables or more finds itself with the
+# common particles after it; those that change with the sound before them (이/가, 은/는, 을/를, 과/와, 으로/로; a
+# final ㄹ takes 로) only in the form its last syllable takes, so no form is one the language never writes. Whole
+# words are still compared: "서울대학교" (Seoul National University) and "미국인" (Americans) are other words. The
+# price is the place named with a particle's syllable: `경기` (economy, game) finds "경기도" (Gyeonggi Province,
+# or "the game too").
+_KO_ANY = ("의", "에", "에서", "에게", "도", "만", "까지", "부터", "처럼", "보다", "에는", "에도", "에서는", "에서도",
+           "에서의", "에게는", "까지는", "부터는", "만의")  # fmt: skip
+_KO_AFTER_CONSONANT = ("이", "은", "을", "과", "과의", "이나", "이라는")
+_KO_PARTICLES = (  # by the final consonant of the word's last syllable: none, ㄹ (the 8th), or another
+    (*_KO_ANY, "가", "는", "를", "와", "와의", "로", "로는", "나", "라는"),
+    (*_KO_ANY, *_KO_AFTER_CONSONANT, "로", "로는"),
+    (*_KO_ANY, *_KO_AFTER_CONSONANT, "으로", "으로는"),
+)
+_KOREAN_SYLLABLE = re.compile("[\uac00-\ud7a3]")
+_KOREAN_WORD = re.compile("[\uac00-\ud7a3]{2,}")
+
+
+def clitic_forms(word: str) -> tuple[str, ...]:
+    """`word` (folded) and, for an Arabic or Hebrew word of three letters or more, its forms with proclitics
+    (prefixes) attached; for a Korean word of two syllables or more, its forms with particles after it.
+
+    An Arabic word that already has the article ("الرئيس") gets the clitics that go before it ("والرئيس",
+    "بالرئيس", "للرئيس", "كالرئيس"); one without ("رئيس") also gets the article ("الرئيس", "والرئيس", …). A Hebrew
+    word gets every prefix sequence ("ממשלה": "הממשלה", "והממשלה", "בממשלה", …), and one starting with ה also מ
+    before it and the prefixes that swallow the article ("הממשלה": "מהממשלה", "בממשלה"). The word itself comes
+    first.
     """
+    if _KOREAN_WORD.fullmatch(word):
+        final = (ord(word[-1]) - 0xAC00) % 28  # Hangul syllables are numbered initial, vowel, then final
+        return (word, *(word + p for p in _KO_PARTICLES[0 if final == 0 else 1 if final == 8 else 2]))
+    if _HEBREW_WORD.fullmatch(word):
+        forms = [p + word for p in _HE_PREFIXES]
+        if word.startswith(_HE_ARTICLE):
+            forms += [lead + "\u05de" + word for lead in _HE_LEADING]  # מ before the article
+            forms += [lead + p + word[1:] for lead in _HE_LEADING for p in _HE_SWALLOWING]
+        return tuple(forms)
     if not _ARABIC_WORD.fullmatch(word):
         return (word,)
     forms = [p + word for p in _PLAIN_PROCLITICS]
@@ -273,13 +378,19 @@ def clitic_forms(word: str) -> tuple[str, ...]:
 
 
 def _with_clitics(leaf: Term | Phrase) -> Node:
-    """`leaf`, or the Clitics OR of it and its forms when it is (or its phrase starts with) an Arabic word."""
-    first = leaf.word if isinstance(leaf, Term) else leaf.words[0]
-    forms = clitic_forms(first)
+    """`leaf`, or the Clitics OR of it and its forms when it is (or its phrase starts with) an Arabic or Hebrew
+    word, or is (or its phrase ends with) a Korean one."""
+    if isinstance(leaf, Term):
+        if leaf.prefix and _KOREAN_WORD.fullmatch(leaf.word):
+            return leaf  # `삼성*` finds "삼성은" already: particles follow the word
+        forms = clitic_forms(leaf.word)
+        return leaf if len(forms) == 1 else Clitics(tuple(Term(leaf.field, f, leaf.prefix) for f in forms))
+    if _KOREAN_WORD.fullmatch(leaf.words[-1]):  # particles follow the phrase: "서울 시장은"
+        forms = clitic_forms(leaf.words[-1])
+        return Clitics(tuple(Phrase(leaf.field, (*leaf.words[:-1], f)) for f in forms))
+    forms = clitic_forms(leaf.words[0])
     if len(forms) == 1:
         return leaf
-    if isinstance(leaf, Term):
-        return Clitics(tuple(Term(leaf.field, f, leaf.prefix) for f in forms))
     return Clitics(tuple(Phrase(leaf.field, (f, *leaf.words[1:])) for f in forms))
 
 
@@ -327,7 +438,8 @@ class Or:
 
 @dataclass(frozen=True, slots=True)
 class Clitics(Or):
-    """An Arabic word (or a phrase starting with one) and its forms with proclitics attached (`clitic_forms`).
+    """An Arabic or Hebrew word (or a phrase starting with one) and its forms with proclitics attached, or a Korean
+    word (or a phrase ending with one) and its forms with particles (`clitic_forms`).
 
     Matches as the OR of its children, the word as written first; prints as that word, so that a rendered
     query parses back to the same tree.
@@ -402,8 +514,9 @@ class _Tok:
 
 # Marks that open and close a phrase: the straight quote and the typographic ones that keyboards and word
 # processors put in its place (“…”, German „…“, Swedish ”…”), and guillemets, the quotes of French, Russian,
-# Ukrainian and Swiss writers («…», ‹…›; Danish »…«). Any of them closes a phrase any of them opened.
-QUOTES = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a'
+# Ukrainian and Swiss writers («…», ‹…›; Danish »…«), and the corner brackets of Japanese and of Chinese in Taiwan
+# and Hong Kong (「…」, 『…』, halfwidth ｢…｣). Any of them closes a phrase any of them opened.
+QUOTES = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a\u300c\u300d\u300e\u300f\uff62\uff63'
 _PLAIN_QUOTES = '"'  # the only quote a query stored before typographic quotes were understood had
 
 
@@ -466,11 +579,33 @@ def _lex(q: str, quotes: str = QUOTES) -> list[_Tok]:
 # --- parser ---------------------------------------------------------------------------------------------
 
 
+# Fullwidth forms of ASCII (U+FF01 to U+FF5E) and the ideographic space, which CJK input methods type unless
+# switched to half width: read as ASCII, character for character (so positions stay those of the query as typed),
+# so `（…）` is a group, `＂…＂` a phrase, `ＡＮＤ` an operator and `ａ＊` a wildcard. The fullwidth colon is also
+# the punctuation of CJK text ("東京：五輪", a headline pasted as a phrase): a field's colon only after a field's
+# name (`ｔｉｔｌｅ：北京`).
+_FULLWIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if c != 0xFF1A} | {"\u3000": " "})
+_FIELD_COLON = re.compile(rf"(?i)(?<![^\W_])({'|'.join(sorted(FIELDS))})\uff1a")
+
+
+# Operators as programmers write them: refused with the word meant (before, "a && b" was refused as a term without
+# letters, and "!sports" read as "sports").
+_SYMBOL_OPERATORS = {"&&": "AND", "&": "AND", "||": "OR", "|": "OR", "!": "NOT"}
+
+
 class _Parser:
     def __init__(self, text: str, strict: bool = True) -> None:
-        self.text = text
+        self.text = text  # as typed: errors quote it
         self.strict = strict
-        self.toks = _lex(text, QUOTES if strict else _PLAIN_QUOTES)
+        # Not strict: a stored query keeps the reading it had before fullwidth forms were understood.
+        self.read = text
+        if strict and not text.isascii():
+            read = text.translate(_FULLWIDTH)
+            self.read = _FIELD_COLON.sub(r"\1:", read) if "\uff1a" in read else read
+        try:
+            self.toks = _lex(self.read, QUOTES if strict else _PLAIN_QUOTES)
+        except QuerySyntaxError as e:
+            raise self.error(e.message, e.position) from e
         self.i = 0
         self.leaves = 0
 
@@ -559,7 +694,7 @@ class _Parser:
         raw, pos = tok.value, tok.pos
         star = raw.find("*")
         prefix = raw.endswith("*")
-        if star == 0 and pos > 0 and self.text[pos - 1] in QUOTES:
+        if star == 0 and pos > 0 and self.read[pos - 1] in QUOTES:
             raise self.error("a wildcard applies to one word, not to a phrase: drop the '*' or the quotes", pos)
         if star >= 0 and star != len(raw) - 1:
             raise self.error("'*' is only allowed at the end of a term (suffix wildcard)", pos + star)
@@ -568,15 +703,27 @@ class _Parser:
             # was meant. ("+word" means the word, as intended; "-5" is a number.) Also with the dash a word
             # processor or phone puts in its place ("–sports"), or one pasted from a document ("—", "−").
             raise self.error(f"{raw!r}: a leading '-' is not an operator here; write NOT {raw[1:]}", pos)
+        if self.strict and len(raw) > 1 and raw[0] == "!" and raw[1].isalpha():
+            # A programmer's NOT: "!sports" was read as the word "sports", the opposite of what was meant.
+            raise self.error(f"{raw!r}: '!' is not an operator here; write NOT {raw[1:]}", pos)
         stem = raw[:-1] if prefix else raw
         found = words(stem.translate(_INVISIBLE))
         if not found:
+            if raw in _SYMBOL_OPERATORS:
+                raise self.error(f"{raw!r} is not an operator here; write {_SYMBOL_OPERATORS[raw]}", pos)
             raise self.error(f"term {raw!r} has no letters or digits to search for", pos)
         self.count_leaf(pos)
         if prefix:
+            if _CJK_CHAR.match(found[0]):
+                raise self.error(
+                    "a wildcard does not apply to Chinese or Japanese, where each character is a word and a "
+                    "query's characters are found inside longer words already: drop the '*'",
+                    pos + len(raw) - 1,
+                )
             if len(found) != 1:
                 raise self.error(f"a wildcard term must be a single word, got {raw!r}", pos)
-            if len(found[0]) < MIN_PREFIX_CHARS:
+            # Not strict: a stored `서*` passed when Hangul folded to its letters (서 is two), and keeps compiling.
+            if len(found[0]) < MIN_PREFIX_CHARS and (self.strict or not _KOREAN_SYLLABLE.fullmatch(found[0])):
                 raise self.error(f"a wildcard needs at least {MIN_PREFIX_CHARS} characters before '*'", pos)
             return _with_clitics(self.check_code_field(Term(field, found[0], prefix=True), pos))
         return _with_clitics(self.leaf_from_words(found, field, pos))

@@ -129,6 +129,14 @@ def test_parse_table(query: str, tree: object) -> None:
         # A search engine's "-word" would otherwise be read as the word itself: the opposite of what was meant.
         ("fentanyl -sports", 9, "write NOT sports"),
         ("trade NOT -war", 10, "write NOT war"),
+        # A programmer's operators: "!sports" was read as "sports", "&&" refused as a term without letters.
+        ("fentanyl !sports", 9, "write NOT sports"),
+        ("a && b", 2, "write AND"),
+        ("a || b", 2, "write OR"),
+        ("a | b", 2, "write OR"),
+        # Chinese and Japanese: every character is a word, so a wildcard has nothing to extend.
+        ("北京*", 2, "Chinese or Japanese"),
+        ("北*", 1, "drop the '*'"),
         # An unclosed curly quote, and a wildcard after a phrase, named for what they are.
         ("“white house", 0, "unterminated phrase"),
         ("gazprom «Газпром нефть", 8, "unterminated phrase"),
@@ -244,6 +252,12 @@ def _trees(draw: st.DrawFn, depth: int = 0) -> Node:
 def test_rendered_tree_parses_back(tree: Node) -> None:
     """str() of a tree is a query that parses to the same tree."""
     assert parse_query(str(tree)).root == tree
+
+
+def test_stored_queries_keep_their_old_reading_of_an_exclamation_mark() -> None:
+    """A query stored before "!word" was refused compiles with its old meaning (the word)."""
+    assert parse_query("fentanyl !sports", strict=False).root == And((t("fentanyl"), t("sports")))
+    assert parse_query("Yahoo! news").root == And((t("yahoo"), t("news")))
 
 
 def test_stored_queries_keep_their_old_reading_of_quotes() -> None:

@@ -8,7 +8,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from worker.match import MatchDocument, Percolator, brute_force, evaluate, explain
-from worker.query import And, Node, Or, Phrase, QuerySyntaxError, Term, fold, parse_query, spans, tokenize, words
+from worker.query import (
+    And,
+    Clitics,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    QuerySyntaxError,
+    Term,
+    fold,
+    parse_query,
+    spans,
+    tokenize,
+    words,
+)
 
 
 def matches(query: str, text: str, title: str = "") -> bool:
@@ -250,7 +264,7 @@ def test_a_query_with_invisible_characters_finds_the_cleaned_text(written: str) 
 
 def test_the_arabic_tatweel_is_not_part_of_a_word() -> None:
     """The tatweel (ـ) stretches a word for justification or after a clitic ("بـمصر"); it is not a letter."""
-    assert tokenize("قمة مصـــر") == [("قمة", 0, 3), ("مصر", 4, 10)]
+    assert tokenize("قمة مصـــر") == [("قمه", 0, 3), ("مصر", 4, 10)]  # the ta marbuta folds to ha
     assert words("ـ") == []
     assert matches(EGYPT, "قمة مصـــر")
     assert matches(EGYPT, "قمة بـمصر")
@@ -306,7 +320,16 @@ IDF_HE = 'צה"ל'
 def test_a_quote_inside_a_hebrew_acronym_is_part_of_the_word(query: str, tree: Node) -> None:
     """`ארה"ב` (USA) used to open a phrase: refused as unterminated, or with two acronyms silently read as the
     phrase between them."""
-    assert parse_query(query).root == tree
+    assert as_written(parse_query(query).root) == tree
+
+
+def as_written(node: Node) -> Node:
+    """`node` without the prefixed forms of its Hebrew and Arabic words (test_query_scripts.py tests those)."""
+    if isinstance(node, Clitics):
+        return node.children[0]
+    if isinstance(node, And | Or):
+        return type(node)(tuple(map(as_written, node.children)))
+    return Not(as_written(node.child)) if isinstance(node, Not) else node
 
 
 def test_a_hebrew_acronym_query_finds_the_acronym() -> None:
