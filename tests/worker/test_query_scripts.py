@@ -4,8 +4,6 @@ written interchangeably, Hebrew's attached prefixes, and `.NET` (a name that sta
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from worker.match import MatchDocument, Percolator, brute_force, evaluate, explain
 from worker.query import And, Node, Not, Or, Phrase, QuerySyntaxError, Term, parse_query, spans, tokenize, words
@@ -308,20 +306,6 @@ def test_dotnet_parses_as_one_term(query: str, tree: Node) -> None:
 )
 def test_dotnet_matches_only_itself(query: str, text: str, expected: bool) -> None:
     assert matches(query, text) is expected
-
-
-_SYMBOLIC = st.text(st.sampled_from("nNeEtcC.+# ＋＃．ＮＥＴｎｅｔ北é_/İ\u0301"), max_size=24)
-
-
-@given(_SYMBOLIC)
-def test_query_and_text_agree_on_symbol_words(text: str) -> None:
-    """Every word re-tokenises to itself, so a query written as the text was finds it; the fast paths agree."""
-    found = tokenize(text)
-    assert words(text) == [w for w, _, _ in found]
-    assert spans(text) == [(a, b) for _, a, b in found]
-    for word, start, end in found:
-        assert words(text[start:end]) == [word]
-        assert words(word) == [word]
 
 
 # --- Korean particles ---------------------------------------------------------------------------------------

@@ -105,7 +105,8 @@ def test_the_matched_term_shows_the_language_name() -> None:
     ]  # fmt: skip
 
 
-_SYMBOLIC = st.text(st.sampled_from("cCfFxA+#+#  .-é北1"), max_size=24)
+# With fullwidth forms (`Ｃ＋＋`, `．ＮＥＴ`), ".net", an underscore, a decomposed accent and a letter that lower() grows.
+_SYMBOLIC = st.text(st.sampled_from("cCfFxAnNeEt+#+#  .-é北1_/İ\u0301＋＃．ＮＥＴｎｅｔ"), max_size=24)
 
 
 @given(_SYMBOLIC)
