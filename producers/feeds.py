@@ -28,8 +28,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal, TypeVar
 from urllib.parse import urljoin
@@ -37,6 +36,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from schemas.models import RawArticle, RawSource, utcnow
+from worker.dates import read_date
 from worker.urls import canonicalize_url
 
 FEED_MAX_BYTES = 16 * 1024 * 1024  # a feed body larger than this is refused, not truncated
@@ -1313,20 +1313,12 @@ def _keep_newest(feed: _Feed, overflow: Sequence[_T], build: Callable[[_T], _Ite
 
 
 def feed_timestamp(value: str | None) -> float | None:
-    """A feed date (RFC 822 or ISO 8601; naive means UTC) as unix seconds, or None when unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        try:
-            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if when is None:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+    """A feed date as unix seconds, or None when unreadable, incomplete or a placeholder: read as the parse stage
+    reads an article's ``published_at`` (`worker.dates.read_date`: zone names, 12-hour clocks, other languages'
+    month names), so a feed's rhythm and order agree with its articles' dates. A date in the future is read: its
+    callers bound it (`producers.schedule.published_ts`) or only compare it."""
+    when = read_date(value)
+    return when.timestamp() if when is not None else None
 
 
 # ------------------------------------------------------------------------------------------- to articles

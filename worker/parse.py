@@ -7,7 +7,6 @@ already split into fields by their producer.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import re
 import threading
@@ -18,14 +17,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from dateutil import parser as dateparser
-
 from schemas import RawArticle
 from wirewatch import constants as c
 from wirewatch.errors import Rejected
 from wirewatch.logs import get_logger
 from worker import lexicon
 from worker.clean import clean_inline, clean_text, is_boilerplate, unwrap
+from worker.dates import read_date
 from worker.urls import canonicalize_url, domain_of
 
 if TYPE_CHECKING:
@@ -78,79 +76,16 @@ class ParsedArticle:
     declared_language: str | None = None  # what the source says (RawArticle.language), a hint for enrich
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
-# "03.09.2024", "3.9.24 18:00": dotted numeric dates are day first wherever they are written.
-_DOTTED_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}\b")
-_HOUR = 3600
-# Zone names that feeds and pages write in place of an offset (RFC 822's US zones and the common others).
-# dateutil knows only UTC/GMT by name and would drop the rest, taking "18:03 EST" as 18:03 UTC. Names that
-# mean two zones (IST: India or Ireland; CST: US Central or China) keep their RFC 822 or most common meaning.
-_ZONES: dict[str, int] = {
-    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0,
-    "EST": -5 * _HOUR, "EDT": -4 * _HOUR, "CST": -6 * _HOUR, "CDT": -5 * _HOUR,
-    "MST": -7 * _HOUR, "MDT": -6 * _HOUR, "PST": -8 * _HOUR, "PDT": -7 * _HOUR,
-    "AKST": -9 * _HOUR, "AKDT": -8 * _HOUR, "HST": -10 * _HOUR,
-    "BST": 1 * _HOUR, "WEST": 1 * _HOUR, "CET": 1 * _HOUR, "CEST": 2 * _HOUR, "MEZ": 1 * _HOUR, "MESZ": 2 * _HOUR,
-    "EET": 2 * _HOUR, "EEST": 3 * _HOUR, "MSK": 3 * _HOUR, "IST": 5 * _HOUR + 1800,
-    "SGT": 8 * _HOUR, "HKT": 8 * _HOUR, "JST": 9 * _HOUR, "KST": 9 * _HOUR,
-    "AEST": 10 * _HOUR, "AEDT": 11 * _HOUR, "NZST": 12 * _HOUR, "NZDT": 13 * _HOUR,
-}  # fmt: skip
-# Two defaults that differ in every date part: a part the text lacks shows up as a difference between the
-# two readings (dateutil fills what is missing from its default, which would invent a day or a year).
-_DEFAULTS = (datetime(1904, 1, 1), datetime(1905, 2, 2))  # naive on purpose: what dateutil fills in from
-
-
-def _zone(name: str | None, offset: int | None) -> int | None:
-    """dateutil's zone hook: a written offset, else a known name's offset; None (read as UTC) otherwise."""
-    if offset is not None:
-        return offset
-    return _ZONES.get(name.upper()) if name else None
-
-
-def _read_with_dateutil(value: str) -> datetime | None:
-    dayfirst = bool(_DOTTED_DATE.match(value))
-    readings = []
-    for default in _DEFAULTS:
-        try:
-            readings.append(dateparser.parse(value, default=default, dayfirst=dayfirst, tzinfos=_zone))
-        except (ValueError, OverflowError):
-            return None
-    first, second = readings
-    if (first.year, first.month, first.day) != (second.year, second.month, second.day):
-        return None  # no year, month or day in the text ("2024", "Nov 2024", "Monday"): not a date
-    return first
-
-
-# A year written 0001–0099 is a placeholder, not a date: Hugo's zero time ("Mon, 01 Jan 0001 00:00:00 +0000", 31
-# items of 8 corpus feeds) became 2001-01-01 (dateutil reads a year below 100 as two digits).
-_PLACEHOLDER_YEAR = re.compile(r"(?<![\d:.+-])00\d\d(?![\d:])")
-
-
 def parse_published(value: str | None, now: datetime | None = None) -> datetime | None:
-    """A source's date text → aware UTC datetime, or None when absent, unreadable, incomplete or in the future.
-
-    A date without a zone, or with a zone name not in `_ZONES`, is taken as UTC (docs/decisions.md). A text
-    without a year, month and day is refused rather than completed: ``published_at`` is never invented.
-    """
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    if "00" in value and _PLACEHOLDER_YEAR.search(value):
-        return None
-    parsed = None
-    if _ISO_DATE.match(value):
-        # ISO 8601, what feeds, JSON and the seed's format mostly carry: the standard library reads it in ~1 µs,
-        # dateutil in ~80. An ISO-looking string it refuses goes to dateutil like anything else.
-        with contextlib.suppress(ValueError):
-            parsed = datetime.fromisoformat(value)
+    """A source's date text → aware UTC datetime, or None when absent, unreadable, incomplete, a placeholder or in
+    the future (more than `_FUTURE_TOLERANCE` ahead); read as `worker.dates.read_date` reads a feed's dates."""
+    parsed = read_date(value)
     if parsed is None:
-        parsed = _read_with_dateutil(value)
-        if parsed is None:
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    parsed = parsed.astimezone(UTC)
+        if value and value.strip():
+            log.debug("published_unread", value=value[:100])  # the article goes on without a date
+        return None
     if parsed > (now or datetime.now(UTC)) + _FUTURE_TOLERANCE:
+        log.debug("published_in_future", value=value[:100] if value else None)
         return None
     return parsed
 
