@@ -2,8 +2,9 @@
 
 News puts what matters first, so the lede is the summary a reader expects; what takes care is "clean":
 captions ("1 / 2 … (AFP Photo/Handout)", "… (AP Photo/Evan Vucci)"), datelines ("WASHINGTON (Reuters) -",
-"(CNN)", "NEW DELHI:"), bylines, image credits, headings, list items and the site's own notices (reprint terms,
-affiliate disclosures) are skipped, sentences are cut at real ends (not after "Mr.", "U.S.", "(Nov. 18)" or an
+"(CNN)", "NEW DELHI:"), publication stamps ("Posted: Thursday, April 21, 2022."), bylines, image credits, headings,
+list items, table rows, link lines and the site's own notices (reprint terms, affiliate disclosures, sponsorships)
+are skipped, sentences are cut at real ends (not after "Mr.", "U.S.", "(Nov. 18)" or an
 ellipsis inside a sentence), a sentence that only repeats the headline is left out (the reader has the
 headline), lines a page hard-wrapped mid-sentence are read as one, and a summary stops growing at ~400
 characters once it has two sentences (a single sentence over 600 is cut after a word and ends with "…").
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from worker.lexicon import words
+from worker.lexicon import calendar_words, words
 
 SUMMARY_MAX_CHARS = 600
 SUMMARY_SOFT_CHARS = 400
@@ -78,16 +79,53 @@ _DATELINE = re.compile(
 )
 _JUNK_LINE = re.compile(
     r"^(?:\d+\s*/\s*\d+|image:|photo:|picture:|credit:|caption:|file photo|advertisement|read more|"
-    r"share this|follow us|subscribe|sign up|related:|by\s+[A-Z])",
+    r"share this|follow us|subscribe|sign up|related:)",
     re.IGNORECASE,
 )
-# Sentences that are the site talking, not the article: reprint terms, rights lines, prompts, affiliate disclosures.
+# A byline: "By" and a name ("By Jane Doe", "by G. K. Chesterton", "By Maria de la Cruz and Li Wei"). Only a
+# capitalised word makes one: "By reaching back to Maoist tactics, …" is a lede. A sentence a page glues behind it
+# ("By Aaron Humes: The Americas cannot …") is the lede.
+_NAME_WORD = r"(?:[A-Z][\w.'’-]*|and|&|de|del|la|van|von|der|da|di|du|le|el|bin)"
+_BYLINE = re.compile(rf"^(?:[Bb]y|BY)\s+([A-Z][\w.'’-]*)(?:,?\s+{_NAME_WORD}){{0,6}}")
+_BYLINE_GLUE = re.compile(r"\s*(?::|\||\s[-–—])\s+(?=[A-Z\"“])")
+# A line's publication stamp: "Posted: Thursday, April 21, 2022. 10:11 pm CST.", "Stand des Artikels: 26. Februar
+# 2020, 12:30 Uhr.", "06.11.23 - Sensation …": a label (or a numeric date alone), then numbers and calendar words.
+_STAMP_LABEL = re.compile(
+    r"^(?:(?:last )?(?:posted|published|updated|modified)(?: on| at)?|stand(?: des artikels)?|veröffentlicht(?: am)?|"
+    r"aktualisiert(?: am)?|erstellt(?: am)?|publicado(?: el)?|actualizado(?: el)?|publié(?: le)?|mis à jour(?: le)?|"
+    r"pubblicato(?: il)?|aggiornato(?: il)?|opublikowano|gepubliceerd(?: op)?)\s*:?\s+(?=\w)",
+    re.IGNORECASE,
+)
+# The first three letters of each label: a set lookup spares the call on every other line.
+_STAMP_STARTS = words("pos pub upd las mod sta ver akt ers act mis agg opu gep")
+_NUMERIC_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b")
+_STAMP_TOKEN = re.compile(r"(\d{1,4}(?:[./:-]\d{1,4}){0,2}\.?|[^\W\d_]+\.?)[ ,]*")
+_STAMP_WORDS = words(
+    """
+    january february march april may june july august september october november december jan feb mar apr jun jul
+    aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun am
+    pm uhr utc gmt cet cest est edt cst cdt pst pdt ist bst h de del à at um o alle ore"""
+)
+# Sentences that are the site talking, not the article: reprint terms, rights lines, prompts, affiliate disclosures,
+# sponsorships, where the post first appeared. Branches sharing their first letters are grouped: the regex tries
+# every branch on every sentence, and a shared prefix fails once (190 ns a sentence before the notices of 2026-11-30,
+# 320 with them ungrouped, 170 grouped).
 _JUNK_SENTENCE = re.compile(
-    r"^(?:this copy is for your personal|to order presentation-ready copies|all rights reserved|copyright\b|©|"
-    r"click here|sign up for|subscribe to|abonnieren sie|this (?:article|story) (?:was|is|has been) (?:originally )?"
-    r"published|this (?:post|article|page|story) (?:contains|may contain|includes) (?:affiliate|references|links)|"
-    r"we may (?:receive|earn) (?:a )?(?:compensation|commission)|we recommend the best products|"
-    r"this shop has been compensated|all opinions (?:are|expressed are) (?:mine|my own|our own)|terms apply|"
+    r"^(?:this (?:copy is for your personal|shop has been compensated|"
+    r"(?:article|story|post|review) (?:was|is|has been) (?:originally )?(?:published|posted)|"
+    r"(?:article|story|post) (?:first |originally )?appeared (?:in|on)\b|"
+    r"(?:post|article|page|story) (?:contains|may contain|includes) (?:affiliate|references|links)|"
+    r"(?:post|video|article|episode) (?:is|was) (?:sponsored|brought to you))|"
+    r"\[this (?:article|story|post|review) (?:was|is|has been) (?:originally )?(?:published|posted)|"
+    r"t(?:o order presentation-ready copies|erms apply|hanks to (?:.{1,60} for sponsoring|https?://|www\.)|"
+    r"he affiliate[- ]links?\b)|"
+    r"a(?:ll (?:rights reserved|opinions (?:are|expressed are) (?:mine|my own|our own))|ffiliate[- ]links?\b|"
+    r"uthor'?s? note\s*:|bonnieren sie)|"
+    r"c(?:opyright\b|lick here)|©|s(?:ign up for|ubscribe to|ave (?:up to )?\d+ ?% off\b)|get (?:up to )?\d+ ?% off\b|"
+    r"d(?:ieser (?:beitrag|artikel|post) enthält (?:werbung|affiliate)|ie affiliate[- ]links?\b)|"
+    r"mehr dazu (?:kannst du|können sie) hier|originally (?:published|posted) (?:at|on|in)\b|"
+    r"you can (?:subscribe\b|read this (?:post|article) in)|"
+    r"we (?:may (?:receive|earn) (?:a )?(?:compensation|commission)|recommend the best products)|"
     r"for an explanation of our advertising policy|read our (?:advertiser|affiliate) disclosure)",
     re.IGNORECASE,
 )
@@ -97,6 +135,9 @@ _CREDIT = re.compile(
     r"(?:photo|foto|image|bild|picture|photograph)\b(?: credit)?\s*[:/]|(?:photo|foto) by\b|getty images",
     re.IGNORECASE,
 )
+# A link, bare or in markdown ("[zettelkasten](https://…)": its words are read, its address is not).
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\((?:https?://|/)[^()\s]{0,500}\)")
 # How a line that is no part of the lede opens: a heading, a list item, a table row.
 _STRUCTURE = ("#", "- ", "* ", "|", "•", "·", "▪", "►", "●")
 # An ad slot's label on a line of its own, where a page may cut a paragraph (even a sentence) in two.
@@ -117,6 +158,7 @@ _RUNS_ON = words(
 # How a line of code ends ("{", "var x = f();"): no prose runs on from it.
 _CODE_ENDS = "{}[];=>"
 _SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
 _NOT_WORD = re.compile(r"\W+")
 _WORDS_MIN = 5
 
@@ -155,7 +197,8 @@ def _sentences(paragraph: str, language: str | None = None) -> list[str]:
                 if cased_rules and previous and previous[-1].lower() in _ORDINAL_LEADS:
                     continue  # "zum 6. Mal statt", "der 1. FC Köln"
             initial = len(last_word) == 1 and (last_word.isupper() or (cased_rules and last_word.isalpha()))
-            if initial or "." in last_word:
+            # (A link's full stop is no abbreviation's: "… https://playwt.link/x. Thanks to …" is two sentences.)
+            if initial or ("." in last_word and "/" not in last_word):
                 # "U.S. Senate" goes on, "in the U.S. The President" ends: only a sentence opener ends it.
                 following = paragraph[end : end + 20].split(None, 1)
                 if not following or following[0] not in _OPENERS:
@@ -181,11 +224,15 @@ def _clean(sentence: str, title_key: str) -> str | None:
     """The sentence with its spaces collapsed, or None when it is no lede sentence: too short, cut off, a site's
     notice, or (``title_key``: the headline's ``_key`` between spaces) the headline again."""
     sentence = _SPACES.sub(" ", sentence).strip()
+    if "](" in sentence:
+        sentence = _MARKDOWN_LINK.sub(r"\1", sentence)
     if len(sentence.split()) < _WORDS_MIN and not re.search(r"[\u3000-\u9fff]", sentence):
         return None
     if not _SENTENCE_END.search(sentence[-3:]):
         return None  # a heading, a caption, a cut-off line
     if _JUNK_SENTENCE.match(sentence) or _captioned(sentence) or _is_code(sentence):
+        return None
+    if ("http" in sentence or "www." in sentence) and _is_links(sentence):
         return None
     # (A sentence longer than the headline by more than a few marks cannot be in it: most ledes are not keyed.)
     if title_key and len(sentence) <= len(title_key) + 8 and f" {_key(sentence)} " in title_key:
@@ -207,7 +254,16 @@ def _lines(text: str) -> Iterator[str]:
         line = raw.strip()
         if not line or (len(line) < 40 and _AD_MARKER.fullmatch(line)):
             continue  # an ad slot may cut a sentence in two: the halves still join
-        if _JUNK_LINE.match(line) or line.startswith(_STRUCTURE) or _captioned(line):
+        if line[:3] in ("By ", "by ", "BY "):
+            line = _after_byline(line)
+        # (Entries between "|" are a table row, a menu, a magazine's contents: one may be a title's "A | B".)
+        if (
+            not line
+            or _JUNK_LINE.match(line)
+            or line.startswith(_STRUCTURE)
+            or _captioned(line)
+            or ("|" in line and line.count(" | ") > 1)
+        ):
             if pending:
                 yield pending
             pending = ""
@@ -221,6 +277,37 @@ def _lines(text: str) -> Iterator[str]:
         yield pending
 
 
+def _after_byline(line: str) -> str:
+    """What the line holds after its byline ("By Aaron Humes: The Americas …" → "The Americas …"): '' for a
+    byline alone, the line itself when "By" opens a sentence ("By reaching back to …", "By Tuesday, …")."""
+    byline = _BYLINE.match(line)
+    if byline is None or byline[1].lower() in _STAMP_WORDS:
+        return line  # "By Tuesday, the storm had …"
+    glue = _BYLINE_GLUE.match(line, byline.end())
+    return line[glue.end() :] if glue else ""
+
+
+def _unstamped(line: str, language: str | None) -> str:
+    """The line without the publication stamp it opens with ("Posted: Thursday, April 21, 2022.", "06.11.23 -"):
+    '' when that is all it holds; unchanged when what follows the stamp opens no sentence."""
+    label = _STAMP_LABEL.match(line)
+    if label is None and not _NUMERIC_DATE.match(line):
+        return line
+    stamp_words = _STAMP_WORDS | calendar_words(language)
+    position = end = label.end() if label else 0
+    dated = False
+    while (token := _STAMP_TOKEN.match(line, position)) is not None:
+        word = token.group(1).rstrip(".").lower()
+        if not (word[0].isdigit() or word in stamp_words):
+            break
+        dated = dated or word[0].isdigit()
+        end, position = token.end(1), token.end()
+    if not dated:
+        return line
+    rest = line[end:].lstrip(" .,;|~–—-")
+    return rest if not rest or rest[0].isupper() or rest[0] in "\"“„«'" else line
+
+
 def _captioned(text: str) -> bool:
     """Whether the line or sentence ends with a photo credit in brackets: a caption ("… on Monday. (AP
     Photo/Evan Vucci)", "… en el Congreso (Foto: Natacha Pisarenko/Pool via REUTERS).")."""
@@ -229,6 +316,13 @@ def _captioned(text: str) -> bool:
     tail = text[-120:]
     end = _bracketed_credit_end(tail)
     return end >= 0 and end >= len(tail) - 2
+
+
+def _is_links(sentence: str) -> bool:
+    """Whether the "sentence" is links with a label ("► Use my link — https://…", "Patreon: https://…"): fewer
+    than five words beside them. One with a link inside ("… posted a new blog https://… which I found wrong.")
+    is prose."""
+    return len(_WORD.findall(_URL.sub(" ", sentence))) < _WORDS_MIN
 
 
 def _is_code(sentence: str) -> bool:
@@ -264,6 +358,8 @@ def summarize(text: str, language: str | None, max_sentences: int = 3, *, title:
     size = 0
     for line in _lines(text):
         if len(chosen) == 0:
+            if line[:1].isdigit() or line[:3].lower() in _STAMP_STARTS:
+                line = _unstamped(line, language)
             line = _DATELINE.sub("", line, count=1)
         for sentence in _sentences(line, language):
             clean = _clean(sentence, title_key)

@@ -56,3 +56,34 @@ def test_a_confident_short_sample_stands_against_the_declaration() -> None:
     assert (
         detect_language("Lid Adviescollege", "Ik ben benoemd als lid van het Adviescollege ICT-toetsing.", "en") == "nl"
     )
+
+
+@pytest.mark.parametrize("declared", ["en-us", None])
+def test_a_chinese_name_in_english_text_leaves_it_english(declared: str | None) -> None:
+    """An English line naming a Chinese game (the name twice: in the title and in the text) is English, as a
+    katakana name is (corpus: AreWeAntiCheatYet's feed, taken for Chinese against its declared English)."""
+    title = "生死狙击：战火重燃（国际版）"
+    text = '生死狙击：战火重燃（国际版） was newly added and is "Broken"'
+    assert detect_language(title, text, declared) == "en"
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "language"),
+    [
+        (
+            "苹果发布 iPhone 16 Pro Max",
+            "苹果公司周二在加利福尼亚州库比蒂诺发布了新款 iPhone 16 Pro Max 和 Apple Watch。",
+            "zh",
+        ),
+        ("", "华为 Mate 60 Pro 在中国市场的销量超过了 Apple iPhone 15 Pro Max", "zh"),
+        (  # trafilatura-eval chineselyrics4u.com: lyrics with their pinyin, which reads as Swahili at 0.53
+            "Zhi Neng Xiang Nian Ni - Jam Hsiao Jing Teng (只能想念你 - 蕭敬騰)",
+            "爱 逝去的爱 讨不回来\n\nAi shi qu de ai tao bu hui lai\n\n我还有话想对你说\n\nWo hai you hua xiang dui ni shuo\n\n"
+            "舍不得说 来不及说\n\nShe bu de shuo lai bu ji shuo\n\n离别的话最难说出口\n\nLi bie de hua zui nan shuo chu kou",
+            "zh",
+        ),
+    ],
+)
+def test_chinese_text_with_english_product_names_stays_chinese(title: str, text: str, language: str) -> None:
+    """Chinese prose naming English products, or printed with its pinyin, is Chinese."""
+    assert detect_language(title, text) == language
