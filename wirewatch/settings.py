@@ -124,6 +124,10 @@ class DedupSettings(_Section):
 class LimitSettings(_Section):
     max_article_bytes: int = Field(c.ARTICLE_MAX_BYTES, gt=0)
     max_records_per_file: int = Field(c.JSONL_MAX_RECORDS, gt=0)
+    max_subscriptions: int = Field(
+        10_000, gt=0, description="Subscriptions stored at most; a new one past it is refused (each is compiled in "
+        "every worker and at every reload: docs/matching.md).",
+    )  # fmt: skip
 
 
 class EnrichSettings(_Section):

@@ -16,6 +16,7 @@ import hashlib
 import ipaddress
 import socket
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from producers.fetch import address_allowed
 from schemas import Subscription
 from wirewatch import constants as c
+from wirewatch.errors import WirewatchError
 from wirewatch.logs import get_logger
 from wirewatch.settings import Settings
 from worker import heap
@@ -47,11 +49,15 @@ redis.call('INCRBY', KEYS[2], 1 + tonumber(now[2]) % 999983)
 """
 
 # KEYS[1] subscriptions hash  KEYS[2] version counter  KEYS[3] webhooks switched off.  ARGV[1] id  ARGV[2] JSON,
-# or "" to delete  ARGV[3] "1" to switch its webhook back on (forget it was switched off), "0" to leave that.
-# Returns bits: 1 when the subscription changed, 2 when its webhook came back on (0: nothing changed). The version
-# moves with any change, so workers start (or stop) making webhook messages for it.
+# or "" to delete  ARGV[3] "1" to switch its webhook back on (forget it was switched off), "0" to leave that
+# ARGV[4] how many subscriptions may be stored, "0" for no bound: checked here, with the write, so two adds at once
+# cannot both pass it. Returns bits: 1 when the subscription changed, 2 when its webhook came back on (0: nothing
+# changed), or -1 when a new one was refused at the bound. The version moves with any change, so workers start (or
+# stop) making webhook messages for it.
 _PUT_LUA = f"""
 local old = redis.call('HGET', KEYS[1], ARGV[1])
+local bound = tonumber(ARGV[4])
+if not old and ARGV[2] ~= '' and bound > 0 and redis.call('HLEN', KEYS[1]) >= bound then return -1 end
 local changed = 0
 if ARGV[2] == '' then
   if old then
@@ -92,6 +98,45 @@ class WebhookOff(BaseModel):
     reason: str = Field(..., max_length=500)
 
 
+class TooManySubscriptions(WirewatchError, ValueError):
+    """Raised when storing a new subscription would pass the deployment's bound (`limits.max_subscriptions`):
+    nothing is stored. Each one costs memory in every worker and time at every reload."""
+
+    def __init__(self, bound: int) -> None:
+        super().__init__(f"this deployment holds at most {bound} subscriptions (limits.max_subscriptions): remove "
+                         "some, or raise the bound")  # fmt: skip
+        self.bound = bound
+
+
+# Categories a name must not hold (Unicode's general categories): controls (newlines, tabs, escape sequences that
+# broke tables and log lines), surrogates (no UTF-8 for them), line and paragraph separators, and format
+# characters: bidi overrides that show "exe.gnp" as "png.exe", zero-width spaces that make two names look one.
+_NAME_REFUSED = frozenset({"Cc", "Cs", "Zl", "Zp", "Cf"})
+# Format characters that writing needs: the zero-width non-joiner and joiner (Persian, Indic scripts, emoji).
+_NAME_JOINERS = frozenset({"\u200c", "\u200d"})
+
+
+def check_name(name: str) -> None:
+    """Raise ValueError unless `name` can be shown and logged as one plain line: not blank, no whitespace at either
+    end, no control, separator or invisible formatting character (`_NAME_REFUSED`). Refused, not trimmed: the id
+    comes from the name, and a name quietly trimmed would replace another subscription than the one asked for.
+    The message names the character as U+XXXX and never prints it."""
+    if not name.strip():
+        raise ValueError("a subscription name must not be blank")
+    _check_plain("a subscription name", name, keep=_NAME_JOINERS)
+
+
+def _check_plain(what: str, text: str, keep: frozenset[str] = frozenset()) -> None:
+    """Raise ValueError when `text` has whitespace at either end or holds a `_NAME_REFUSED` character not in
+    `keep`, naming it as U+XXXX (printed, it would do to the message what it does to a table)."""
+    if text != text.strip():
+        raise ValueError(f"{what} must not start or end with whitespace")
+    for position, ch in enumerate(text):
+        if unicodedata.category(ch) in _NAME_REFUSED and ch not in keep:
+            raise ValueError(f"{what} must not hold control or invisible formatting characters "
+                             f"(U+{ord(ch):04X} at position {position})")  # fmt: skip
+
+
 def subscription_id(name: str) -> str:
     """Stable id from the name: re-adding a name replaces that subscription."""
     return "sub_" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
@@ -114,7 +159,8 @@ def check_secret(secret: str | None, *, required: bool = False) -> None:
 
 
 def check_webhook(webhook: str | None, secret: str | None, *, allow_private: bool = True) -> None:
-    """Raise ValueError unless `webhook` is absent, or an http(s) URL with a secret to sign its alerts with:
+    """Raise ValueError unless `webhook` is absent, or an http(s) URL (one plain line, as a name: `check_name`)
+    with a secret to sign its alerts with:
     a receiver cannot tell a forged alert from a real one without the signature, so none goes out unsigned.
     The secret, with a webhook or without, must pass `check_secret`.
 
@@ -125,6 +171,9 @@ def check_webhook(webhook: str | None, secret: str | None, *, allow_private: boo
     if webhook is None:
         check_secret(secret)
         return
+    # Before the URL is split: urlsplit drops tabs and line breaks, so the POST went to another URL than the one
+    # stored and shown, and a bidi override showed it reversed in every listing.
+    _check_plain("a webhook URL", webhook)
     if not webhook.lower().startswith(("http://", "https://")) or len(webhook) > 2000:
         raise ValueError("a webhook must be an http:// or https:// URL (at most 2,000 characters)")
     try:
@@ -139,13 +188,8 @@ def check_webhook(webhook: str | None, secret: str | None, *, allow_private: boo
             parts.hostname.encode("idna")
         except UnicodeError:
             raise ValueError("a webhook URL's host name is not a valid internationalised domain name") from None
-    if "%" in parts.hostname:
-        # Checked before the private-address rule, whose advice (allow private networks) would not help: a zone
-        # names an interface of the sending machine, and the delivery refuses it at every alert.
-        if ":" in parts.hostname:
-            raise ValueError("a webhook URL's IPv6 address must not carry a zone id (`%25eth0`): it names a network "
-                             "interface of the sending machine, never a receiver; give the address alone")  # fmt: skip
-        raise ValueError("a webhook URL's host name must not be percent-encoded (`%`)")
+    # Checked before the private-address rule, whose advice (allow private networks) would not help.
+    check_webhook_host(parts.hostname)
     if not allow_private and _private_host(parts.hostname):
         raise ValueError(f"a webhook to {parts.hostname} would never be sent: it is a loopback, private or "
                          "link-local address (set allow_private_networks to post alerts to a receiver on your own "
@@ -153,6 +197,18 @@ def check_webhook(webhook: str | None, secret: str | None, *, allow_private: boo
     if parts.username is not None or parts.password is not None:  # the POST refuses them: it would never be sent
         raise ValueError("a webhook URL must not carry credentials (user:password@); alerts are signed instead")
     check_secret(secret, required=True)
+
+
+def check_webhook_host(host: str) -> None:
+    """Raise ValueError for a webhook host no delivery can reach: an IPv6 zone id names an interface of the sending
+    machine, and a percent-encoded name is looked up as written, `%` and all. The rule of `check_webhook` at add,
+    and of the delivery for webhooks stored before it (`worker.webhooks.attempt_delivery`)."""
+    if "%" not in host:
+        return
+    if ":" in host:
+        raise ValueError("a webhook URL's IPv6 address must not carry a zone id (`%25eth0`): it names a network "
+                         "interface of the sending machine, never a receiver; give the address alone")  # fmt: skip
+    raise ValueError("a webhook URL's host name must not be percent-encoded (`%`)")
 
 
 def _private_host(host: str) -> bool:
@@ -187,6 +243,7 @@ def validate(name: str, query: str, webhook: str | None = None, secret: str | No
              allow_private: bool = True) -> Subscription:  # fmt: skip
     """A checked Subscription; raises QuerySyntaxError (with the position) or ValueError. ``allow_private``: as
     `check_webhook`'s (the deployment's setting, where there is one)."""
+    check_name(name)
     parse_query(query)
     check_webhook(webhook, secret, allow_private=allow_private)
     return Subscription(id=subscription_id(name), name=name, query=query, webhook=webhook, secret=secret)
@@ -195,16 +252,24 @@ def validate(name: str, query: str, webhook: str | None = None, secret: str | No
 _KEYS = (c.SUBSCRIPTIONS, c.SUBSCRIPTIONS_VERSION, c.WEBHOOKS_OFF)  # of _PUT_LUA and _OFF_LUA
 
 
-def _put(client: redis.Redis, sid: str, body: str, webhook_on: bool = True) -> int:
-    return int(client.eval(_PUT_LUA, len(_KEYS), *_KEYS, sid, body, "1" if webhook_on else "0"))
+def _put(client: redis.Redis, sid: str, body: str, webhook_on: bool = True, bound: int = 0) -> int:
+    return int(client.eval(_PUT_LUA, len(_KEYS), *_KEYS, sid, body, "1" if webhook_on else "0", bound))
 
 
-def put_subscription(client: redis.Redis, sub: Subscription, *, webhook_on: bool = True) -> bool:
+def put_subscription(client: redis.Redis, sub: Subscription, *, webhook_on: bool = True,
+                     max_subscriptions: int | None = None) -> bool:  # fmt: skip
     """Store (or replace) a subscription; True when that changed anything. Storing it is updating it: a webhook
     switched off by its receiver (`switch_webhook_off`) is switched back on, unless `webhook_on` is False (the
-    config's entries, stored again at every start, must not undo a receiver's 410 each time)."""
+    config's entries, stored again at every start, must not undo a receiver's 410 each time).
+
+    ``max_subscriptions``: the deployment's `limits.max_subscriptions`, which every front door passes; a new
+    subscription past it raises TooManySubscriptions (a replacement never does). None: no bound."""
     parse_query(sub.query)  # the last gate before workers: never store what they cannot compile
-    changed = _put(client, sub.id, sub.model_dump_json(), webhook_on)
+    changed = _put(client, sub.id, sub.model_dump_json(), webhook_on, max_subscriptions or 0)
+    if changed < 0:
+        log.warning("subscription_refused", subscription_id=sub.id, reason="too_many",
+                    max_subscriptions=max_subscriptions)  # fmt: skip
+        raise TooManySubscriptions(max_subscriptions or 0)
     if changed & 2 and sub.webhook:
         log.info("webhook_switched_on", subscription_id=sub.id, receiver=webhook_origin(sub.webhook or ""))
     return changed > 0
@@ -253,7 +318,8 @@ def sync_config(client: redis.Redis, settings: Settings) -> int:
     """Store the config file's `subscriptions:` entries; returns how many changed.
 
     Config entries are upserted, never deleted from Redis: subscriptions added at run time stay.
-    Raises QuerySyntaxError for a malformed query, ValueError for a bad webhook (both name the entry).
+    Raises QuerySyntaxError for a malformed query, ValueError for a bad name or webhook, or an entry past
+    `limits.max_subscriptions` (each names the entry).
     """
     changed = 0
     for entry in settings.subscriptions:
@@ -268,7 +334,11 @@ def sync_config(client: redis.Redis, settings: Settings) -> int:
         stored = get_subscription(client, sub.id)
         # The same webhook as stored: one its receiver switched off stays off (a 410 is not undone by a restart).
         same_webhook = stored is not None and stored.webhook == sub.webhook
-        changed += put_subscription(client, sub, webhook_on=not same_webhook)
+        try:
+            changed += put_subscription(client, sub, webhook_on=not same_webhook,
+                                        max_subscriptions=settings.limits.max_subscriptions)  # fmt: skip
+        except TooManySubscriptions as e:
+            raise ValueError(f"subscription {entry.name!r}: {e}") from e
     return changed
 
 

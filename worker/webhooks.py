@@ -34,7 +34,8 @@ What the receiver's answer does (`worth_retrying`):
   subscription's webhook off (`worker.subscriptions.switch_webhook_off`) until the subscription is updated: its
   alerts are still written, and no more are POSTed to it.
 
-A refused address (private, bad scheme, no secret) is given up at once as well, before anything is sent.
+A refused address (private, bad scheme, no secret) is given up at once as well, before anything is sent; so is a
+webhook stored before its URL was refused at add (an IPv6 zone id, a percent-encoded host: `check_webhook_host`).
 """
 
 from __future__ import annotations
@@ -61,7 +62,13 @@ from wirewatch.latency import LatencyRecorder
 from wirewatch.logs import get_logger
 from wirewatch.queue import WEBHOOK_TASK
 from wirewatch.settings import Settings
-from worker.subscriptions import get_subscription, switch_webhook_off, webhook_off, webhook_origin
+from worker.subscriptions import (
+    check_webhook_host,
+    get_subscription,
+    switch_webhook_off,
+    webhook_off,
+    webhook_origin,
+)
 
 log = get_logger("wirewatch.webhook")
 
@@ -243,6 +250,11 @@ def attempt_delivery(client: redis.Redis, settings: Settings, message: WebhookMe
         receiver = _receiver(sub.webhook)
     except ValueError as e:  # stored around `validate` (a port out of range, a broken IPv6 literal)
         return _final(client, "webhook:gave_up", fields, reason=f"bad webhook URL: {e}")
+    try:  # stored before the add refused it: every try would fail the same way (or as a DNS error, retried)
+        check_webhook_host(urlsplit(sub.webhook).hostname or "")
+    except ValueError as e:
+        return _final(client, "webhook:gave_up", fields, reason=f"{e}; update the subscription's webhook",
+                      receiver=webhook_origin(sub.webhook))  # fmt: skip
     gate, token = receiver_gate(client), f"{message.alert_id}:{attempt}"
     if gate.acquire(receiver, token) > 0:
         return Attempt("wait")

@@ -312,3 +312,83 @@ def test_a_percent_encoded_webhook_host_is_refused_when_added(http: httpx.Client
     sub = {"name": "pct", "query": "alpha", "webhook": "https://exa%41mple.com/hook", "secret": "s" * 32}
     refused = http.post("/v1/subscriptions", json=sub, headers=WRITE)
     assert refused.status_code == 422 and "percent-encoded" in refused.json()["detail"], refused.text
+
+
+@pytest.mark.parametrize("name", ["  ", "a\nb", "\u202e", "evil\u202egnp.exe", " bridges", "a\x1b[31mb"])
+def test_a_blank_name_or_one_with_control_characters_is_refused(http: httpx.Client, name: str) -> None:
+    """Blank names and names with newlines, escape sequences or bidi overrides broke tables, logs and URLs: 422
+    `invalid_subscription` saying why (the character as U+XXXX), nothing stored."""
+    refused = http.post("/v1/subscriptions", json={"name": name, "query": "bridge"}, headers=WRITE)
+    assert refused.status_code == 422 and refused.json()["error"] == "invalid_subscription", refused.text
+    assert "subscription name" in refused.json()["detail"]
+    assert http.get("/v1/subscriptions").json()["items"] == []
+
+
+def test_the_number_of_subscriptions_is_bounded(redis_url: str, tmp_path: Path) -> None:
+    """Past `limits.max_subscriptions` a new subscription is 409 `too_many_subscriptions` naming the bound and the
+    setting; replacing one at the bound is still a 201."""
+    settings = http_settings(redis_url, tmp_path)
+    settings = settings.model_copy(update={"limits": settings.limits.model_copy(update={"max_subscriptions": 2})})
+    with serving(settings, redis_url) as base, httpx.Client(base_url=base, timeout=10) as http:
+        for name in ("a", "b"):
+            assert http.post("/v1/subscriptions", json={"name": name, "query": "x"}, headers=WRITE).status_code == 201
+        refused = http.post("/v1/subscriptions", json={"name": "c", "query": "x"}, headers=WRITE)
+        assert refused.status_code == 409 and refused.json()["error"] == "too_many_subscriptions", refused.text
+        assert "at most 2" in refused.json()["detail"] and "limits.max_subscriptions" in refused.json()["detail"]
+        assert http.post("/v1/subscriptions", json={"name": "a", "query": "y"}, headers=WRITE).status_code == 201
+        assert [s["name"] for s in http.get("/v1/subscriptions").json()["items"]] == ["a", "b"]
+
+
+def test_the_subscription_list_is_paged_by_name(http: httpx.Client, client: Any) -> None:
+    """Thousands of subscriptions came in one answer of every one. As /v1/events and /v1/stories: `limit` (50 by
+    default, at most HTTP_PAGE_MAX) and `next_cursor`, null on the last page; a cursor naming a subscription
+    removed meanwhile still goes on from where it was."""
+    from worker.subscriptions import put_subscription, validate
+
+    names = [f"topic-{n:04d}" for n in range(120)]
+    for name in names:
+        put_subscription(client, validate(name, "bridge"))
+    first = http.get("/v1/subscriptions").json()
+    assert [s["name"] for s in first["items"]] == names[:50] and first["next_cursor"]
+    seen, cursor = [], None
+    while True:
+        page = http.get("/v1/subscriptions", params={"limit": 7, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [s["name"] for s in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+        assert len(page["items"]) == 7
+    assert seen == names
+    at = http.get("/v1/subscriptions", params={"limit": 2}).json()
+    assert http.delete(f"/v1/subscriptions/{at['next_cursor']}", headers=WRITE).status_code == 204
+    after = http.get("/v1/subscriptions", params={"limit": 2, "cursor": at["next_cursor"]}).json()
+    assert [s["name"] for s in after["items"]] == names[2:4]
+    assert http.get("/v1/subscriptions", params={"limit": c.HTTP_PAGE_MAX + 1}).status_code == 422
+
+
+def test_a_created_subscription_has_a_location_to_get_it_by(http: httpx.Client) -> None:
+    """A 201 says where the subscription is (`Location: /v1/subscriptions/<id>`), and a GET there answers it
+    (whole webhook to a write token only, as the list); by name too; an unknown one is 404."""
+    hook = "https://hooks.slack.example/services/T000/B000/XXXXSECRETXXXX"
+    body = {"name": "desk/politics", "query": "bridge", "webhook": hook, "secret": "s3cret-s3cret-s3cret"}
+    created = http.post("/v1/subscriptions", json=body, headers=WRITE)
+    assert created.status_code == 201
+    location = created.headers["location"]
+    assert location == f"/v1/subscriptions/{created.json()['id']}"
+    assert http.get(location, headers=WRITE).json() == created.json()
+    public = http.get(location)
+    assert public.status_code == 200 and public.json()["webhook"] == "https://hooks.slack.example/…"
+    by_name = http.get("/v1/subscriptions/" + quote("desk/politics", safe=""), headers=WRITE)
+    assert by_name.json() == created.json()
+    missing = http.get("/v1/subscriptions/nobody")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+
+
+def test_the_document_declares_the_location_of_a_created_subscription(http: httpx.Client) -> None:
+    """/openapi.json says a 201 of POST /v1/subscriptions carries Location, and documents the GET it names."""
+    doc = http.get("/openapi.json").json()
+    created = doc["paths"]["/v1/subscriptions"]["post"]["responses"]["201"]
+    assert created["headers"]["Location"]["required"] is True
+    assert "404" in doc["paths"]["/v1/subscriptions/{name_or_id}"]["get"]["responses"]
+    listed = doc["paths"]["/v1/subscriptions"]["get"]
+    assert {p["name"] for p in listed["parameters"]} >= {"limit", "cursor"}

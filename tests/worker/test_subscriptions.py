@@ -13,6 +13,7 @@ from wirewatch.settings import load_settings
 from worker.query import QuerySyntaxError
 from worker.subscriptions import (
     SubscriptionIndex,
+    TooManySubscriptions,
     get_subscription,
     list_subscriptions,
     put_subscription,
@@ -280,3 +281,71 @@ def test_a_webhook_to_a_public_host_or_name_is_taken_without_allow_private() -> 
     """A name is not resolved when it is added (what it resolves to is checked at each delivery)."""
     for webhook in ("https://hooks.example.com/x", "http://93.184.216.34/x", "https://intranet.corp/x"):
         assert validate("hook", "alpha", webhook, "s" * 32, allow_private=False).webhook == webhook
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("", "blank"), ("   ", "blank"), ("\u3000", "blank"), (" bridges", "start or end"), ("bridges\t", "start or end"),
+     ("a\nb", "U+000A"), ("a\rb", "U+000D"), ("a\x00b", "U+0000"), ("a\x1b[31mb", "U+001B"), ("a\x85b", "U+0085"),
+     ("evil\u202egnp.exe", "U+202E"), ("a\u2066b", "U+2066"), ("a\u200bb", "U+200B"), ("a\ufeffb", "U+FEFF"),
+     ("a\u2028b", "U+2028"), ("a\ud800b", "U+D800")],
+)  # fmt: skip
+def test_a_blank_name_or_one_with_control_characters_is_refused(name: str, reason: str) -> None:
+    """validate(), the door of the CLI, the config file and the HTTP API, refuses a name that is blank, has
+    whitespace at either end, or holds a control, line-breaking or invisible formatting character (bidi
+    overrides included): such names broke tables, log lines and URLs, or looked like another subscription. The
+    message names the character as U+XXXX, never prints it."""
+    with pytest.raises(ValueError, match="subscription name") as refused:
+        validate(name, "china")
+    assert reason in str(refused.value)
+    assert not any(ch in str(refused.value) for ch in name.strip() if not ch.isprintable())
+
+
+@pytest.mark.parametrize("name", ["desk/politics", "Brücken & Häfen", "中国 贸易", "עסקאות", "👨\u200d👩\u200d👧 family",
+                                  "می\u200cخواهم", "a b", "x" * 200])  # fmt: skip
+def test_names_in_any_script_with_inner_spaces_and_joiners_are_taken(name: str) -> None:
+    """Letters of any script, inner spaces, and the zero-width joiners that emoji and Persian need are names."""
+    assert validate(name, "china").name == name
+
+
+def test_the_number_of_subscriptions_is_bounded(client: redis.Redis) -> None:
+    """With a bound, a new subscription past it is refused with the bound and the setting to raise; nothing is
+    stored, the version does not move; replacing or removing one still works at the bound."""
+    assert put_subscription(client, validate("a", "alpha"), max_subscriptions=2)
+    assert put_subscription(client, validate("b", "beta"), max_subscriptions=2)
+    before = version(client)
+    with pytest.raises(TooManySubscriptions, match=r"at most 2 subscriptions.*limits\.max_subscriptions"):
+        put_subscription(client, validate("c", "gamma"), max_subscriptions=2)
+    assert [s.name for s in list_subscriptions(client)] == ["a", "b"] and version(client) == before
+    assert put_subscription(client, validate("a", "alpha OR delta"), max_subscriptions=2)  # a replacement
+    assert remove_subscription(client, "b")
+    assert put_subscription(client, validate("c", "gamma"), max_subscriptions=2)
+
+
+def test_config_subscriptions_count_against_the_bound(client: redis.Redis, redis_url: str) -> None:
+    """The config file's entries are subscriptions too: one past `limits.max_subscriptions` is refused at start,
+    naming the entry; those already stored are updated as ever."""
+    entries = [{"name": n, "query": "china"} for n in ("a", "b", "c")]
+    settings = load_settings(None, redis_url=redis_url, subscriptions=entries, limits={"max_subscriptions": 2})
+    with pytest.raises(ValueError, match=r"subscription 'c': .*at most 2"):
+        sync_config(client, settings)
+    assert [s.name for s in list_subscriptions(client)] == ["a", "b"]
+    assert load_settings(None, redis_url=redis_url).limits.max_subscriptions == 10_000
+
+
+@pytest.mark.parametrize(
+    ("webhook", "reason"),
+    [("https://hooks.example.com/x\r\nX-Evil: 1", "U+000D"), ("https://hooks.example.com/x\ty", "U+0009"),
+     ("https://hooks.example.com/x\x00", "U+0000"), ("https://hooks.example.com/\u202ekoohbew", "U+202E"),
+     ("https://hooks.example\u200b.com/x", "U+200B"), (" https://hooks.example.com/x", "start or end"),
+     ("https://hooks.example.com/x\n", "start or end")],
+)  # fmt: skip
+def test_a_webhook_url_with_control_characters_is_refused(webhook: str, reason: str) -> None:
+    """A tab, line break or NUL was dropped or encoded silently (the POST went to another path than the one
+    shown), a bidi override showed the URL reversed in every listing, and a pasted URL with a space before it
+    was refused as "not an http:// URL": refused, naming the character as U+XXXX. A space inside the URL stays
+    (the delivery percent-encodes it)."""
+    with pytest.raises(ValueError, match="webhook URL") as refused:
+        validate("hook", "china", webhook=webhook, secret="s" * 16)
+    assert reason in str(refused.value)
+    assert validate("hook", "china", webhook="https://hooks.example.com/a b?q=c d", secret="s" * 16).webhook

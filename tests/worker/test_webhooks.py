@@ -540,3 +540,23 @@ def test_the_celery_task_gives_up_a_404_without_retrying(webhook_worker: Any, cl
         time.sleep(0.5)  # a retry (backoff 0.1 s here) would have POSTed again by now
     assert client.hgetall(c.ALERT_STATS) == {"webhook:gave_up": "1"}
     assert len(rx.requests) == 1
+
+
+@pytest.mark.parametrize("host", ["ex%61mple.com", "127.0.0.1%2f", "[::1%25lo]", "[fe80::1%25eth0]"])
+def test_a_stored_webhook_with_a_zone_id_or_percent_encoded_host_is_given_up_at_once(
+    client: redis.Redis, settings: Settings, caplog: pytest.LogCaptureFixture, host: str
+) -> None:
+    """A webhook stored before zone ids and percent-encoded hosts were refused when added (`check_webhook`) can
+    never be delivered: its delivery ends `gave_up` at the first attempt with the add-time rule as its reason,
+    nothing sent, instead of six tries over a minute of backoff (a name with `%` failed as a DNS error)."""
+    with Receiver([200]) as rx:
+        port = rx.url.split(":")[2].split("/")[0]
+        _sub(client, f"http://{host}:{port}/hook/XOXB-SECRET-PATH")
+        message = WebhookMessage(alert_id="alr_z", subscription_id="sub_hook", body='{"id": "alr_z"}')
+        local = settings.model_copy(update={"allow_private_networks": True})
+        assert attempt_delivery(client, local, message, 0) == ("gave_up", 0.0)
+    assert rx.requests == []
+    assert client.hgetall(c.ALERT_STATS) == {"webhook:gave_up": "1"}
+    [line] = [r.getMessage() for r in caplog.records if "webhook_not_delivered" in r.getMessage()]
+    assert "zone id" in line or "percent-encoded" in line
+    assert "update the subscription" in line and "XOXB-SECRET-PATH" not in caplog.text

@@ -1,15 +1,17 @@
-"""Subscriptions over HTTP (list, add, remove; a write token to change them, never a submit token: a
-subscription's webhook sends alerts wherever it points) and the dashboard's query box.
+"""Subscriptions over HTTP (list by pages, get one, add, remove; a write token to change them, never a submit token:
+a subscription's webhook sends alerts wherever it points) and the dashboard's query box.
 
 Subscriptions live in Redis with a version number (``worker/subscriptions.py``); a change here reaches every
 worker within a second, without restarts. A query is parsed before it is stored, so a malformed one is a 422
 naming the position, and never reaches a worker. Secrets are write-only: listings say whether one is set, and
 show a webhook's URL whole only to a write token (to others, ``scheme://host/…``), and whether its receiver
-switched it off (a 410 Gone: ``webhook_off``, until the subscription is posted again).
+switched it off (a 410 Gone: ``webhook_off``, until the subscription is posted again). A deployment holds at most
+``limits.max_subscriptions``: a new one past it is a 409.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import time
 from datetime import datetime
@@ -23,15 +25,19 @@ from schemas import ArticleEvent, MatchedTerm, Subscription
 from wirewatch import constants as c
 from wirewatch.api.auth import Principal
 from wirewatch.api.deps import ApiError, get_state, json_model, json_request_body, needs_read, needs_write, problems
-from wirewatch.api.models import _Body
+from wirewatch.api.models import Problem, _Body
 from worker.match import document_from_event, evaluate, matched_terms
 from worker.query import QuerySyntaxError, parse_query
 from worker.subscriptions import (
+    TooManySubscriptions,
     WebhookOff,
+    get_subscription,
     list_subscriptions,
     put_subscription,
     remove_subscription,
+    subscription_id,
     validate,
+    webhook_off,
     webhook_origin,
     webhooks_off,
 )
@@ -75,6 +81,8 @@ class SubscriptionIn(_Body):
 
 class SubscriptionPage(_Body):
     items: list[SubscriptionOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page (the last name of this "
+                                    "one); null on the last page.")  # fmt: skip
 
 
 class MatchResult(_Body):
@@ -100,28 +108,71 @@ def _syntax(e: QuerySyntaxError) -> ApiError:
     return ApiError(422, "invalid_query", f"{e.message} at position {e.position}")
 
 
-@router.get("/v1/subscriptions", response_model=SubscriptionPage, responses=problems(401, 403, 429),
-            summary="Every subscription, by name")  # fmt: skip
-def get_subscriptions(request: Request, principal: Principal | None = Depends(needs_read)) -> SubscriptionPage:
-    """Stored subscriptions (config-file ones and those added at run time). Webhook URLs are shown whole to a
-    write token only: reads are public by default, and a chat webhook's URL is all it takes to post there."""
+@router.get("/v1/subscriptions", response_model=SubscriptionPage, responses=problems(401, 403, 422, 429),
+            summary="Subscriptions by name, a page at a time")  # fmt: skip
+def get_subscriptions(
+    request: Request,
+    limit: int = Query(50, ge=1, le=c.HTTP_PAGE_MAX, description="Items per page."),
+    cursor: str | None = Query(None, min_length=1, max_length=200, description="`next_cursor` of the previous page."),
+    principal: Principal | None = Depends(needs_read),
+) -> SubscriptionPage:
+    """Stored subscriptions (config-file ones and those added at run time), by name, those after `cursor`. Webhook
+    URLs are shown whole to a write token only: reads are public by default, and a chat webhook's URL is all it
+    takes to post there."""
     full = principal is not None and principal.may("write")
     client = get_state(request).client
+    subs = list_subscriptions(client)
+    # Strictly after the cursor's name, whether it is still stored or not: a removal between pages skips nothing.
+    start = 0 if cursor is None else bisect.bisect_right(subs, cursor, key=lambda s: s.name)
+    page = subs[start : start + limit]
+    more = start + limit < len(subs)
     off = webhooks_off(client)
-    return SubscriptionPage(items=[_out(s, full, off.get(s.id)) for s in list_subscriptions(client)])
+    return SubscriptionPage(items=[_out(s, full, off.get(s.id)) for s in page],
+                            next_cursor=page[-1].name if more else None)  # fmt: skip
+
+
+# `:path`: a name may hold "/", as for the DELETE below.
+@router.get("/v1/subscriptions/{name_or_id:path}", response_model=SubscriptionOut,
+            responses=problems(401, 403, 404, 422, 429), summary="One subscription")  # fmt: skip
+def get_one_subscription(
+    request: Request,
+    name_or_id: str = Path(..., min_length=1, max_length=200),
+    principal: Principal | None = Depends(needs_read),
+) -> SubscriptionOut:
+    """By name or id (where the 201 of its POST points); 404 when there is no such subscription. The webhook URL
+    whole to a write token only, as in the list."""
+    client = get_state(request).client
+    sub = get_subscription(client, name_or_id) or get_subscription(client, subscription_id(name_or_id))
+    if sub is None:
+        raise ApiError(404, "not_found", "no such subscription")
+    full = principal is not None and principal.may("write")
+    return _out(sub, full, webhook_off(client, sub.id))
 
 
 _subscription_in = json_model(SubscriptionIn)  # after the token check: see `json_model`
 
 
+_CREATED = {
+    "description": "Stored (added, or replaced by name).",
+    "headers": {"Location": {"description": "Where to GET it: `/v1/subscriptions/<id>`.", "required": True,
+                             "schema": {"type": "string", "pattern": "^/v1/subscriptions/sub_[0-9a-f]{16}$"}}},
+}  # fmt: skip
+_TOO_MANY = {"model": Problem, "description": "`too_many_subscriptions`: a new one past limits.max_subscriptions."}
+
+
 @router.post("/v1/subscriptions", status_code=201, response_model=SubscriptionOut,
-             responses=problems(401, 403, 413, 415, 422, 429), openapi_extra=json_request_body(SubscriptionIn),
+             responses={201: _CREATED, **problems(401, 403, 413, 415, 422, 429), 409: _TOO_MANY},
+             openapi_extra=json_request_body(SubscriptionIn),
              summary="Add or replace a subscription (by name)")  # fmt: skip
 def post_subscription(
-    request: Request, _: Principal = Depends(needs_write), body: SubscriptionIn = Depends(_subscription_in)
+    request: Request,
+    response: Response,
+    _: Principal = Depends(needs_write),
+    body: SubscriptionIn = Depends(_subscription_in),
 ) -> SubscriptionOut:
     """Parsed before it is stored; workers pick it up within a second. A `write` token only. Posting a subscription
-    is updating it: a webhook its receiver switched off (410 Gone) is switched back on."""
+    is updating it: a webhook its receiver switched off (410 Gone) is switched back on. A new one past
+    `limits.max_subscriptions` is a 409; a replacement never is."""
     try:
         sub = validate(body.name, body.query, body.webhook, body.secret,
                        allow_private=get_state(request).settings.allow_private_networks)  # fmt: skip
@@ -129,7 +180,12 @@ def post_subscription(
         raise _syntax(e) from None
     except ValueError as e:
         raise ApiError(422, "invalid_subscription", str(e)) from None
-    put_subscription(get_state(request).client, sub)
+    state = get_state(request)
+    try:
+        put_subscription(state.client, sub, max_subscriptions=state.settings.limits.max_subscriptions)
+    except TooManySubscriptions as e:
+        raise ApiError(409, "too_many_subscriptions", str(e)) from None
+    response.headers["Location"] = f"/v1/subscriptions/{sub.id}"
     return _out(sub)
 
 
