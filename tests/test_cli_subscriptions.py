@@ -176,15 +176,38 @@ def test_a_secret_over_the_limit_is_refused_by_the_cli_and_the_config_as_by_the_
         assert secret not in result.output
 
 
+def test_add_past_the_bound_is_refused_and_a_config_name_is_checked_as_the_api_checks_it(
+    cli: CliRunner, client: redis.Redis, tmp_path: Path
+) -> None:
+    """`subscriptions add` counts against `limits.max_subscriptions` as the API does (it stored past it); replacing
+    one at the bound is taken. A config entry named with a line break is a config error naming the entry's `name`, as
+    one with a bad query or webhook is."""
+    config = tmp_path / "bound.yml"
+    config.write_text("limits:\n  max_subscriptions: 2\n")
+    for name in ("a", "b"):
+        assert cli.invoke(main, ["subscriptions", "add", name, "china", "-c", str(config)]).exit_code == 0
+    refused = cli.invoke(main, ["subscriptions", "add", "c", "china", "-c", str(config)])
+    assert refused.exit_code == 1 and "at most 2 subscriptions (limits.max_subscriptions)" in refused.output
+    assert sorted(s.name for s in list_subscriptions(client)) == ["a", "b"]
+    replaced = cli.invoke(main, ["subscriptions", "add", "b", "china OR india", "-c", str(config)])
+    assert replaced.exit_code == 0 and replaced.output.startswith("saved: b"), replaced.output
+    named = tmp_path / "named.yml"
+    named.write_text('subscriptions:\n  - name: "desk\\nnight"\n    query: china\n')
+    result = cli.invoke(main, ["subscriptions", "list", "-c", str(named)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("wirewatch: config error: subscriptions.0.name: "), result.output
+    assert "U+000A" in result.output
+
+
 def test_json_lines_keep_text_as_written_in_every_command(cli: CliRunner, client: redis.Redis) -> None:
     """`subscriptions list --json`, `feeds list --json` and `stats --json` escaped every non-ASCII character
     ("\\u00c9lys\\u00e9e") while events, alerts and dead kept it as written: every --json line now keeps text as
     written and escapes only what readers take for line breaks, as `json_line` does."""
     from producers.schedule import FeedSchedule
 
-    added = cli.invoke(main, ["subscriptions", "add", "Élysée\u2028desk", "Élysée OR 北京"])
+    added = cli.invoke(main, ["subscriptions", "add", "Élysée desk", "Élysée OR 北京"])
     assert added.exit_code == 0, added.output
-    FeedSchedule(client).add("https://zürich.example/feed.xml", name="Zürcher Nachrichten")
+    FeedSchedule(client).add("https://zürich.example/feed.xml", name="Zürcher\u2028Nachrichten")  # a feed's title
     for command in (["subscriptions", "list", "--json"], ["feeds", "list", "--json"], ["stats", "--json"]):
         done = cli.invoke(main, command)
         assert done.exit_code == 0, done.output
@@ -192,5 +215,6 @@ def test_json_lines_keep_text_as_written_in_every_command(cli: CliRunner, client
         assert len(done.output.splitlines()) == len(done.output.split("\n")) - 1, (command, done.output)
         [json.loads(line) for line in done.output.splitlines()]
     listed = cli.invoke(main, ["subscriptions", "list", "--json"]).output
-    assert "Élysée" in listed and "北京" in listed and "\u2028" not in listed
-    assert "Zürcher Nachrichten" in cli.invoke(main, ["feeds", "list", "--json"]).output
+    assert "Élysée" in listed and "北京" in listed
+    feeds = cli.invoke(main, ["feeds", "list", "--json"]).output
+    assert "Zürcher\\u2028Nachrichten" in feeds and "\u2028" not in feeds, feeds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -27,11 +28,16 @@ TITLES = [
 ]
 
 
+# Bold and the like, which NO_COLOR leaves on, and a progress bar's cursor moves. (On a "dumb" terminal rich takes
+# 80 columns, whatever COLUMNS says.)
+ANSI_STYLE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
 def _on_terminal(args: list[str], env: dict[str, str], columns: int, cwd: Path | None = None) -> list[str]:
     """The lines ``wirewatch ARGS`` prints on a terminal ``columns`` wide (a pseudo-terminal)."""
     leader, follower = os.openpty()
     with subprocess.Popen([sys.executable, "-m", "wirewatch", *args], stdout=follower, stderr=subprocess.PIPE,
-                          env={**env, "COLUMNS": str(columns), "TERM": "dumb", "NO_COLOR": "1"}, cwd=cwd) as proc:  # fmt: skip
+                          env={**env, "COLUMNS": str(columns), "TERM": "xterm", "NO_COLOR": "1"}, cwd=cwd) as proc:  # fmt: skip
         os.close(follower)
         out = b""
         while True:
@@ -45,7 +51,8 @@ def _on_terminal(args: list[str], env: dict[str, str], columns: int, cwd: Path |
         err = proc.stderr.read().decode() if proc.stderr else ""
     os.close(leader)
     assert proc.returncode == 0, err[-2000:]
-    return out.decode().replace("\r\n", "\n").splitlines()
+    lines = ANSI_STYLE.sub("", out.decode()).replace("\r\n", "\n").split("\n")
+    return [line.rpartition("\r")[2] for line in lines if line.rpartition("\r")[2]]  # what a redrawn line ended as
 
 
 @pytest.fixture
@@ -71,14 +78,15 @@ def env(client: redis.Redis, redis_url: str, tmp_path: Path) -> dict[str, str]:
             "WIREWATCH_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
 
 
-@pytest.mark.parametrize("columns", [80, 160])
+@pytest.mark.parametrize("columns", [40, 80, 160])
 @pytest.mark.parametrize("command", [["events"], ["alerts"], ["stories"], ["stories", "show", "e000000000000000"],
                                      ["dead"]])  # fmt: skip
 def test_tables_fit_the_terminal_and_keep_titles_and_ids(env: dict[str, str], command: list[str],
                                                          columns: int) -> None:  # fmt: skip
     """Each table fits the terminal's width and shows every title (or dead letter's reason) and every id in
     full. On 80 columns the title column was cropped off the right edge altogether (`events` showed no titles),
-    and beside a long source name it went the same way on 160."""
+    and beside a long source name it went the same way on 160; on 40 (a split pane, a phone) the times and ids
+    alone were left, the ids cut to 12 characters."""
     lines = _on_terminal(command, env, columns)
     assert all(cell_len(line) <= columns for line in lines), "\n".join(lines)
     shown = "\n".join(lines)

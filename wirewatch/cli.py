@@ -4,18 +4,41 @@ Every command takes ``-c FILE`` (or ``WIREWATCH_CONFIG``); every config key can 
 ``WIREWATCH_*`` environment variable. A bad config is one line on stderr naming the key, and exit code 2.
 """
 
+# ruff: noqa: E402 - SIGINT is set to end the process before the heavy imports begin (see below)
 from __future__ import annotations
+
+import os
+import signal
+import sys
+
+
+def _run_as_the_command() -> bool:
+    """Whether this process is the ``wirewatch`` command (its script, ``python -m wirewatch``), not a program that
+    imports this module (pytest: a test run stopped with Ctrl-C must still tear its fixtures down)."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None:
+        return spec.name in ("wirewatch.__main__", "wirewatch.cli")
+    return bool(sys.argv) and os.path.basename(sys.argv[0]) == "wirewatch"
+
+
+# Ctrl-C while the command is still loading (the imports below take a good part of a second) ends it as it ends a
+# running command: killed by SIGINT, quietly. Python's own handler raised KeyboardInterrupt in the middle of an
+# import, a traceback; during the parsing of the arguments click said "Aborted!" and exited 1. Until a command
+# runs there is nothing to clean up, so the kernel's default action is all it takes; `_Commands.invoke` puts
+# Python's handler back for the command (an embedded Redis it starts is stopped on the way out). A process that
+# started with SIGINT ignored (a background job of a script) keeps it ignored.
+_QUIET_START = _run_as_the_command() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+if _QUIET_START:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 import contextlib
 import errno
 import importlib
 import io
 import json
-import os
+import math
 import re
 import select
-import signal
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -173,8 +196,9 @@ class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; a reader of stdout that stopped early ends it as SIGPIPE would, and Ctrl-C as SIGINT
         would (click exits 1 for both, the status of a real error)."""
-        _whole_writes()
         try:
+            _interrupts_raise(True)  # from here a command may have something to clean up on Ctrl-C
+            _whole_writes()
             result = super().invoke(ctx)
             sys.stdout.flush()  # what is still buffered fails here, not in the interpreter's last flush
             return result
@@ -184,6 +208,15 @@ class _Commands(click.Group):
             _die_of(signal.SIGPIPE)
         except KeyboardInterrupt:  # click says "Aborted!" and exits 1, the status of an error; `--follow` and
             _die_of(signal.SIGINT)  # `run` end on Ctrl-C with 0 of their own accord
+        finally:
+            _interrupts_raise(False)  # its cleanup done, what is left (click's exit, the interpreter's) is not
+
+
+def _interrupts_raise(raising: bool) -> None:
+    """In the ``wirewatch`` process, Ctrl-C raises KeyboardInterrupt (``raising``: the command's cleanup runs),
+    or ends the process at once, as before a command starts (``_QUIET_START``)."""
+    if _QUIET_START:
+        signal.signal(signal.SIGINT, signal.default_int_handler if raising else signal.SIG_DFL)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -261,11 +294,19 @@ def _wait_with_progress(runner: Any, timeout: float, console: Console) -> bool:
         return wait_settled(runner, timeout, show)
 
 
+def _a_number(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    """``value``, unless it is NaN, which passes every range check (``nan > 0`` and ``nan <= 0`` are both false)."""
+    if math.isnan(value):
+        raise click.BadParameter("nan is not a number")
+    return value
+
+
 @main.command()
 @config_option
 @click.option("--once", is_flag=True, help="Read every source once, wait until all is processed, print a summary.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
-              help="With --once: give up after this many s.")  # fmt: skip
+              callback=_a_number,
+              help="With --once: give up after this many seconds.")  # fmt: skip
 def run(config_file: str | None, once: bool, timeout: float) -> None:
     """Run everything: Redis (embedded unless configured), worker, inbox watcher."""
     from kombu.exceptions import OperationalError
@@ -375,14 +416,32 @@ def _stop_on_signals(runner: Any) -> None:
 # ------------------------------------------------------------------------------------------------ worker
 
 
+def _queue_names(_ctx: click.Context, _param: click.Parameter, value: str | None) -> list[str]:
+    """The queues of ``-Q`` (all of them when not given), each one that wirewatch sends to: a worker on a queue
+    named wrong waited for work that never came, without a word."""
+    from wirewatch import constants as c
+
+    if value is None:
+        return list(c.ALL_QUEUES)
+    names = list(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
+    unknown = [name for name in names if name not in c.ALL_QUEUES]
+    if unknown or not names:
+        what = f"unknown queue {', '.join(map(repr, unknown))}" if unknown else "no queue named"
+        raise click.BadParameter(f"{what}: expected some of {', '.join(c.ALL_QUEUES)}")
+    return names
+
+
 @main.command()
 @config_option
-@click.option("--concurrency", type=int, default=None, help="Worker processes (default: settings.workers or cores).")
-@click.option("-Q", "--queues", default=None, help="Comma-separated queues (default: ingest,feeds,webhooks).")
-@click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork", show_default=True)
+@click.option("--concurrency", type=click.IntRange(min=0), default=None,
+              help="Processes or threads (default, or 0: settings.workers, else the cores it may use).")  # fmt: skip
+@click.option("-Q", "--queues", default=None, callback=_queue_names,
+              help="Comma-separated queues: ingest, feeds, webhooks (default: all three).")  # fmt: skip
+@click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork", show_default=True,
+              help="Processes, threads (for feeds and webhooks: network waits), or one task at a time.")  # fmt: skip
 @click.option("--exit-with", type=int, default=None, hidden=True,
               help="Stop when the process of this pid (the `run` that started it) is gone.")  # fmt: skip
-def worker(config_file: str | None, concurrency: int | None, queues: str | None, pool: str,
+def worker(config_file: str | None, concurrency: int | None, queues: list[str], pool: str,
            exit_with: int | None) -> None:  # fmt: skip
     """Run a Celery worker alone (scale out by running more of these against one Redis)."""
     import os
@@ -408,21 +467,36 @@ def worker(config_file: str | None, concurrency: int | None, queues: str | None,
                 raise
             report_cannot_persist(e, settings, url)
         app = create_app(settings, url)
-        names = (queues or ",".join(c.ALL_QUEUES)).split(",")
         # Only a worker that processes articles builds a pipeline (feed and webhook tasks use none), and it
         # builds it before a task asks; prefork children start their own build as they start.
-        app.conf.wirewatch_warm = c.INGEST_QUEUE in names
+        app.conf.wirewatch_warm = c.INGEST_QUEUE in queues
         if app.conf.wirewatch_warm and pool != "prefork":
             warm(app)
         n = concurrency or settings.workers or usable_cores()
         node = app.Worker(
-            concurrency=n, pool_cls=pool, queues=names,
+            concurrency=n, pool_cls=pool, queues=queues,
             loglevel=settings.log_level.upper(), hostname=host_format(f"wirewatch-{os.getpid()}@%h"),
             without_gossip=True, without_mingle=True, quiet=not sys.stdout.isatty(),
             consumer_cls=Consumer,  # Celery's, saying why when Redis refuses writes (MISCONF)
         )  # fmt: skip
+        interrupted = _on_ctrl_c_shutdown()
         node.start()
-    sys.exit(node.exitcode or 0)
+    # Ctrl-C is a warm shutdown asked for, as `run` and `scheduler` take it: 0 (Celery exits 1, an error's status)
+    sys.exit(0 if interrupted else node.exitcode or 0)
+
+
+def _on_ctrl_c_shutdown() -> list[str]:
+    """A list that gets an entry when Ctrl-C starts the worker's shutdown (true from then on)."""
+    from celery.signals import worker_shutting_down
+
+    interrupted: list[str] = []
+
+    def note(sig: str = "", **_: Any) -> None:
+        if sig == "SIGINT":
+            interrupted.append(sig)
+
+    worker_shutting_down.connect(note, weak=False)
+    return interrupted
 
 
 # ------------------------------------------------------------------------------------------------ events
@@ -487,14 +561,19 @@ WHOLE = frozenset({"ingested_at", "last_seen", "created_at", "at", "id", "story_
 # Columns a table leaves out on a terminal too narrow for them beside the title, the first to go first.
 DROPPABLE = ("word_count", "words", "language", "lang", "article_count", "retryable", "matched", "notes", "items",
              "errors", "last success", "every", "published", "source", "sources", "subscription", "name")  # fmt: skip
+# On a terminal too narrow even for ids, times and the title (40 columns: a split pane, a phone), the times go
+# too (`--json` has them), and the title takes what is left, down to a few words a line.
+LAST_TO_GO = ("ingested_at", "created_at", "last_seen", "at", "next poll")
+FLEX_NARROWEST = 12
 
 
 def fitted_table(columns: list[str], rows: list[list[Text]], width: int, flex: str | None = None,
                  edge: bool = False) -> Table:  # fmt: skip
     """A table of ``width`` columns at most that shows its ``flex`` column (the title, else a reason; wrapped, and
     a URL folded) in ``TITLE_MIN_WIDTH`` or more and keeps ids and times whole: names beside it are cut with "…",
-    and on a narrow terminal the lesser columns are left out. (Left to rich, the title went first: on 80 columns
-    it was cropped off the right edge altogether, ids cut to "e0…".) ``edge``: a box around it."""
+    and on a narrow terminal the lesser columns are left out (on the narrowest, times too, and the title shrinks).
+    (Left to rich, the title went first: on 80 columns it was cropped off the right edge altogether, ids cut to
+    "e0…".) ``edge``: a box around it."""
     flex = flex or ("title" if "title" in columns else "reason" if "reason" in columns else None)
     natural = {c: max(cell_len(c), *(cell_len(row[i].plain) for row in rows)) for i, c in enumerate(columns)}
     least = {c: natural[c] if c in WHOLE else min(natural[c], TITLE_MIN_WIDTH if c == flex else NAME_WIDTHS[0])
@@ -504,11 +583,13 @@ def fitted_table(columns: list[str], rows: list[list[Text]], width: int, flex: s
         return width - (3 * len(shown) + (1 if edge else -1)) - sum(least[c] for c in shown)
 
     shown = list(columns)
-    for column in DROPPABLE:
+    for column in (*DROPPABLE, *LAST_TO_GO):
         if spare(shown) >= 0:
             break
         if column in shown:
             shown.remove(column)
+    if flex in shown and spare(shown) < 0:
+        least[flex] = max(least[flex] + spare(shown), min(natural[flex], FLEX_NARROWEST))
     room, widths = max(spare(shown), 0), {}
     # Room left goes to the names (up to 24), then the flex column (which rich gives the rest), then the others.
     for column in sorted(shown, key=lambda c: (c not in NAMES, c != flex)):
@@ -710,7 +791,7 @@ def stories_show(ctx: click.Context, config_file: str | None, as_json: bool, sto
 @click.option("--json", "as_json", is_flag=True, help="As one JSON object.")
 def stats(config_file: str | None, as_json: bool) -> None:
     """Lifetime counts per outcome, what is pending and queued, and the events, alerts and dead letters kept —
-    the same figures as ``/v1/stats``."""
+    the same figures as /v1/stats."""
     from wirewatch.runner import stats_snapshot
 
     settings = _load(config_file)
@@ -719,7 +800,9 @@ def stats(config_file: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json_line(data))
         return
-    table = Table(title="wirewatch stats", title_justify="left")
+    console = _console()
+    console.print("wirewatch stats", highlight=False)  # not the table's title, which rich pads with spaces
+    table = Table()
     table.add_column("what")
     table.add_column("count", justify="right")
     for key, value in sorted(data["outcomes"].items()):
@@ -727,7 +810,7 @@ def stats(config_file: str | None, as_json: bool) -> None:
     for label, key in (("pending", "pending"), ("queued messages", "queue_depth"), ("events in stream", "events"),
                        ("alerts in stream", "alerts"), ("dead letters", "dead")):  # fmt: skip
         table.add_row(label, str(data[key]))
-    _console().print(table)
+    console.print(table)
 
 
 # -------------------------------------------------------------------------------------------------- dead

@@ -31,13 +31,18 @@ from wirewatch.settings import describe_error
 
 
 def config_query_error(settings: Any) -> str | None:
-    """One line naming the first config subscription whose query does not parse, whose secret is too short or too
-    long, or whose webhook is unusable (not http(s), or without a secret to sign with), or None. The same checks
-    as the CLI's and the HTTP API's (`worker.subscriptions.validate`)."""
+    """One line naming the first config subscription whose name cannot be shown as one plain line, whose query does
+    not parse, whose secret is too short or too long, or whose webhook is unusable (not http(s), or without a
+    secret to sign with), or None. The same checks as the CLI's and the HTTP API's
+    (`worker.subscriptions.validate`)."""
     from worker.query import QuerySyntaxError, parse_query
-    from worker.subscriptions import check_secret, check_webhook
+    from worker.subscriptions import check_name, check_secret, check_webhook
 
     for i, entry in enumerate(settings.subscriptions):
+        try:
+            check_name(entry.name)
+        except ValueError as e:
+            return f"subscriptions.{i}.name: {e}"
         try:
             parse_query(entry.query)
         except QuerySyntaxError as e:
@@ -76,7 +81,7 @@ def add(config_file: str | None, name: str, query: str, webhook: str | None, sec
     """Add (or replace) the subscription NAME; every worker picks it up within a second. Adding it again switches
     its webhook back on if its receiver had switched it off (410 Gone)."""
     from worker.query import QuerySyntaxError
-    from worker.subscriptions import put_subscription, validate, webhook_off
+    from worker.subscriptions import TooManySubscriptions, put_subscription, validate, webhook_off
 
     settings = _load(config_file)
     generated = webhook is not None and secret is None
@@ -95,7 +100,11 @@ def add(config_file: str | None, name: str, query: str, webhook: str | None, sec
         sys.exit(2)
     with _redis(settings) as client:
         was_off = webhook_off(client, sub.id) is not None
-        changed = put_subscription(client, sub)
+        try:
+            changed = put_subscription(client, sub, max_subscriptions=settings.limits.max_subscriptions)
+        except TooManySubscriptions as e:
+            click.echo(f"wirewatch: {e}", err=True)
+            sys.exit(1)
     click.echo(f"{'saved' if changed else 'unchanged'}: {sub.name} ({sub.id})")
     if was_off and sub.webhook:
         click.echo("webhook switched back on (its receiver had answered 410 Gone)")

@@ -26,14 +26,21 @@ def feeds() -> None:
     """Manage the monitored feeds."""
 
 
+# Where a refused value came from, as the usage error names it: "Invalid value for '--interval': …".
+_HINTS = {"url": "'URL'", "name": "'--name'", "interval": "'--interval'"}
+
+
 def _validated(url: str, name: str | None, interval: str | None, full_text: bool) -> FeedSource:
-    try:  # (FeedSource refuses a URL longer than a poll message can carry: it would never be polled)
-        return FeedSource(url=url, name=name, interval=parse_duration(interval) if interval else c.FEED_INTERVAL_S,
-                          full_text=full_text)  # fmt: skip
-    except ValidationError as e:  # its text ends with a link to pydantic's docs: say the reason only
-        raise click.BadParameter(e.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    try:
+        seconds = parse_duration(interval) if interval else c.FEED_INTERVAL_S
     except ValueError as e:
-        raise click.BadParameter(str(e)) from None
+        raise click.BadParameter(str(e), param_hint=_HINTS["interval"]) from None
+    try:  # (FeedSource refuses a URL longer than a poll message can carry: it would never be polled)
+        return FeedSource(url=url, name=name, interval=seconds, full_text=full_text)
+    except ValidationError as e:  # its text ends with a link to pydantic's docs: say the reason only
+        error = e.errors()[0]
+        hint = _HINTS.get(str(error["loc"][0]) if error["loc"] else "")
+        raise click.BadParameter(error["msg"].removeprefix("Value error, "), param_hint=hint) from None
 
 
 @feeds.command("add")
@@ -83,6 +90,8 @@ def import_(config_file: str | None, opml_file: str) -> None:
         entries = read_opml(Path(opml_file).read_bytes())
     except OPMLError as e:
         raise click.ClickException(f"{opml_file}: {e}") from e
+    except OSError as e:  # there when the options were checked, unreadable now (permissions, gone)
+        raise click.ClickException(f"cannot read {opml_file}: {e.strerror or e}") from e
     settings = _load(config_file)
     with _redis(settings) as client:
         schedule = FeedSchedule(client)
@@ -109,7 +118,10 @@ def export(config_file: str | None, output: str | None) -> None:
     with _redis(settings) as client:
         text = write_opml(sorted(FeedSchedule(client).records(), key=lambda r: r.url))
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as e:  # a folder that is not there, no permission: one line, not a traceback
+            raise click.ClickException(f"cannot write {output}: {e.strerror or e}") from e
     else:
         click.echo(text, nl=False)
 
