@@ -5,18 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from worker.match import MatchDocument, Percolator, brute_force, evaluate, explain
+from tests.worker.test_query_tokens import matches
+from worker.match import MatchDocument, Percolator, brute_force, explain
 from worker.query import And, Node, Not, Or, Phrase, QuerySyntaxError, Term, parse_query, spans, tokenize, words
-
-
-def matches(query: str, text: str, title: str = "") -> bool:
-    """Whether `query` matches an article with this text, by the oracle and by the percolator alike."""
-    parsed = parse_query(query)
-    doc = MatchDocument.of({"title": [title], "text": [text]})
-    oracle = evaluate(parsed.root, doc)
-    percolated = [m.subscription_id for m in Percolator([("s", parsed)]).match(doc)]
-    assert percolated == (["s"] if oracle else [])
-    return oracle
 
 
 def t(word: str, field: str | None = None, prefix: bool = False) -> Term:
@@ -216,18 +207,6 @@ def test_no_hebrew_place_name_finds_another() -> None:
         assert {label for _, _, _, label in explain(parse_query(name), doc)} == {name}
 
 
-def test_negating_a_hebrew_word_excludes_its_prefixed_forms() -> None:
-    assert not matches(f"הפגנה NOT {JERUSALEM}", "הפגנה בירושלים")
-    assert matches(f"הפגנה NOT {JERUSALEM}", "הפגנה בחיפה")
-
-
-def test_the_matched_hebrew_term_is_the_word_as_written() -> None:
-    doc = MatchDocument.of({"title": [""], "text": ["הפגנה בירושלים ולירושלים"]})
-    assert [(a, b, label) for _, a, b, label in explain(parse_query(JERUSALEM), doc)] == [
-        (6, 14, "בירושלים"), (15, 24, "ולירושלים"),
-    ]  # fmt: skip
-
-
 @pytest.mark.parametrize("query", [JERUSALEM, f"title:{JERUSALEM}", "ירושל*", f'"{JERUSALEM} העתיקה"', "הממשלה"])
 def test_hebrew_queries_render_as_written(query: str) -> None:
     tree = parse_query(query).root
@@ -277,35 +256,6 @@ def test_dotnet_is_a_word_with_its_dot(text: str, expected: list[str]) -> None:
 
 def test_dotnet_offsets_cover_the_dot() -> None:
     assert tokenize("in .NET 9") == [("in", 0, 2), (".net", 3, 7), ("9", 8, 9)]
-
-
-@pytest.mark.parametrize(
-    ("query", "tree"),
-    [
-        (".NET", t(".net")),
-        ("title:.NET", t(".net", "title")),
-        ('".NET developers"', Phrase(None, (".net", "developers"))),
-        ("ASP.NET", Phrase(None, ("asp", "net"))),
-    ],
-)
-def test_dotnet_parses_as_one_term(query: str, tree: Node) -> None:
-    assert parse_query(query).root == tree
-
-
-@pytest.mark.parametrize(
-    ("query", "text", "expected"),
-    [
-        (".NET", "Microsoft ships .NET 9 with faster startup.", True),
-        (".NET", "Net profit rose 5% and the net result was good.", False),
-        (".NET", "Hiring C#/.NET developers.", True),
-        ("net", "Microsoft ships .NET 9.", False),  # as `c` does not find C#
-        ('".NET developers"', "Demand for .NET developers rose.", True),
-        ("ASP.NET", "Built on ASP.NET Core.", True),
-        (".net", "See example.net for details.", False),
-    ],
-)
-def test_dotnet_matches_only_itself(query: str, text: str, expected: bool) -> None:
-    assert matches(query, text) is expected
 
 
 # --- Korean particles ---------------------------------------------------------------------------------------

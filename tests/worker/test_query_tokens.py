@@ -72,6 +72,10 @@ def test_tokenize_offsets_cover_the_symbols() -> None:
         ("C#", Term(None, "c#")),
         ('"F# compiler"', Phrase(None, ("f#", "compiler"))),
         ("title:C#", Term("title", "c#")),
+        (".NET", Term(None, ".net")),
+        ("title:.NET", Term("title", ".net")),
+        ('".NET developers"', Phrase(None, (".net", "developers"))),
+        ("ASP.NET", Phrase(None, ("asp", "net"))),
     ],
 )
 def test_language_names_parse_as_one_term(query: str, tree: Node) -> None:
@@ -92,6 +96,14 @@ def test_language_names_parse_as_one_term(query: str, tree: Node) -> None:
         ("c", "Unity drops support for C# scripting.", False),
         ("c", "Microsoft rewrites its kernel drivers in C++.", False),
         ('"objective c"', "Apple's Objective-C APIs", True),
+        # ".NET" where its dot starts a word; "net" alone is no longer it, as `c` is not C#.
+        (".NET", "Microsoft ships .NET 9 with faster startup.", True),
+        (".NET", "Net profit rose 5% and the net result was good.", False),
+        (".NET", "Hiring C#/.NET developers.", True),
+        ("net", "Microsoft ships .NET 9.", False),
+        ('".NET developers"', "Demand for .NET developers rose.", True),
+        ("ASP.NET", "Built on ASP.NET Core.", True),
+        (".net", "See example.net for details.", False),
     ],
 )
 def test_language_names_match_only_themselves(query: str, text: str, expected: bool) -> None:
@@ -194,16 +206,30 @@ def test_no_arabic_country_name_finds_another() -> None:
     assert {w: h for w, h in found.items() if h} == {"جبل": ["الجبل"], "جزر": ["وجزر"]}
 
 
-def test_negating_an_arabic_word_excludes_its_clitic_forms() -> None:
-    assert not matches(f"قمة NOT {EGYPT}", "قمة بمصر")
-    assert matches(f"قمة NOT {EGYPT}", "قمة بالأردن")
+# Arabic and Hebrew (whose prefixes `test_query_scripts.py` covers) behave alike from here: (word, a text with a
+# prefixed form, a text without it, its hits in "<other word> <form> <form>").
+_JERUSALEM = "ירושלים"
+_PREFIXED = [
+    (EGYPT, "قمة", "قمة بمصر", "قمة بالأردن", "قمة بمصر ومصر", [(4, 8, "بمصر"), (9, 13, "ومصر")]),
+    (_JERUSALEM, "הפגנה", "הפגנה בירושלים", "הפגנה בחיפה", "הפגנה בירושלים ולירושלים",
+     [(6, 14, "בירושלים"), (15, 24, "ולירושלים")]),
+]  # fmt: skip
 
 
-def test_the_matched_term_is_the_word_as_written() -> None:
-    doc = MatchDocument.of({"title": [""], "text": ["قمة بمصر ومصر"]})
-    assert [(a, b, label) for _, a, b, label in explain(parse_query(EGYPT), doc)] == [
-        (4, 8, "بمصر"), (9, 13, "ومصر"),
-    ]  # fmt: skip
+@pytest.mark.parametrize(("word", "other", "with_form", "without", "_text", "_hits"), _PREFIXED)
+def test_negating_a_word_excludes_its_prefixed_forms(
+    word: str, other: str, with_form: str, without: str, _text: str, _hits: list[tuple[int, int, str]]
+) -> None:
+    assert not matches(f"{other} NOT {word}", with_form)
+    assert matches(f"{other} NOT {word}", without)
+
+
+@pytest.mark.parametrize(("word", "_other", "_with", "_without", "text", "hits"), _PREFIXED)
+def test_the_matched_term_is_the_word_as_written(
+    word: str, _other: str, _with: str, _without: str, text: str, hits: list[tuple[int, int, str]]
+) -> None:
+    doc = MatchDocument.of({"title": [""], "text": [text]})
+    assert [(a, b, label) for _, a, b, label in explain(parse_query(word), doc)] == hits
 
 
 @pytest.mark.parametrize(
