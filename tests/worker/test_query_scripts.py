@@ -341,3 +341,29 @@ def test_korean_queries_render_as_written_and_percolate_as_brute_force() -> None
         for text in texts:
             doc = MatchDocument.of({"title": [title], "text": [text]})
             assert perc.match(doc) == brute_force(queries, doc)
+
+
+# --- the forms' bound ---------------------------------------------------------------------------------------
+
+
+def _hebrew_article_words(n: int) -> list[str]:
+    """``n`` distinct Hebrew words that open with ה (60 forms each: the most a word has)."""
+    letters = "אבגדזחטיכלמנסעפצקרשת"
+    return [f"ה{a}{b}ל" for a in letters for b in letters][:n]
+
+
+def test_a_query_standing_for_too_many_word_forms_is_refused() -> None:
+    """256 Hebrew words OR'd stood for 15,360 terms (6.3 ms per matching article for one subscription): past
+    MAX_QUERY_FORMS a new query is refused with what to do; at the bound it parses; one stored before the bound
+    keeps compiling."""
+    from worker.query import MAX_QUERY_FORMS
+
+    fits = MAX_QUERY_FORMS // 60
+    assert parse_query(" OR ".join(_hebrew_article_words(fits)))
+    too_many = " OR ".join(_hebrew_article_words(fits + 1))
+    with pytest.raises(QuerySyntaxError, match="more than 4096 word forms") as refused:
+        parse_query(too_many)
+    assert "split it into several subscriptions" in refused.value.message
+    assert refused.value.position == too_many.rindex("ה")
+    assert isinstance(parse_query(too_many, strict=False).root, Or)
+    assert parse_query(" OR ".join(["fentanyl"] * 256))  # plain words count one each
