@@ -218,3 +218,16 @@ def test_json_lines_keep_text_as_written_in_every_command(cli: CliRunner, client
     assert "Élysée" in listed and "北京" in listed
     feeds = cli.invoke(main, ["feeds", "list", "--json"]).output
     assert "Zürcher\\u2028Nachrichten" in feeds and "\u2028" not in feeds, feeds
+
+
+def test_the_config_may_come_before_the_command(cli: CliRunner, client: redis.Redis, tmp_path: Path) -> None:
+    """`wirewatch -c FILE subscriptions add …` reads FILE (it was "No such option: -c"); a command's own -c wins."""
+    config = tmp_path / "one.yml"
+    config.write_text("limits:\n  max_subscriptions: 1\n")
+    assert cli.invoke(main, ["-c", str(config), "subscriptions", "add", "a", "china"]).exit_code == 0
+    refused = cli.invoke(main, ["-c", str(config), "subscriptions", "add", "b", "china"])
+    assert refused.exit_code == 1 and "at most 1 subscriptions" in refused.output, refused.output
+    roomy = tmp_path / "roomy.yml"
+    roomy.write_text("limits:\n  max_subscriptions: 5\n")
+    taken = cli.invoke(main, ["-c", str(config), "subscriptions", "add", "b", "china", "-c", str(roomy)])
+    assert taken.exit_code == 0, taken.output

@@ -221,8 +221,14 @@ def _interrupts_raise(raising: bool) -> None:
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wirewatch")
-def main() -> None:
+@click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="YAML config file for the command (given before it: `wirewatch -c FILE events`).")  # fmt: skip
+def main(config_file: str | None) -> None:
     """Watch news sources; emit one clean, enriched event per article; alert on topics."""
+    if config_file is not None:
+        # Where every command and subcommand reads its own `-c` from when it is not given: "No such option: -c"
+        # was the answer to `wirewatch -c FILE events`, the order most tools take. A command's own `-c` wins.
+        os.environ["WIREWATCH_CONFIG"] = config_file
     # SIGTERM (timeout, systemd, docker stop) ends any command the way Ctrl-C does, through its cleanup: the
     # embedded Redis a command started is stopped by the last user out, never left running on its own.
     # `run` and `scheduler` replace this with a clean stop of their own.
