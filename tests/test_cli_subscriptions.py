@@ -226,7 +226,7 @@ def test_the_config_may_come_before_the_command(cli: CliRunner, client: redis.Re
     config.write_text("limits:\n  max_subscriptions: 1\n")
     assert cli.invoke(main, ["-c", str(config), "subscriptions", "add", "a", "china"]).exit_code == 0
     refused = cli.invoke(main, ["-c", str(config), "subscriptions", "add", "b", "china"])
-    assert refused.exit_code == 1 and "at most 1 subscriptions" in refused.output, refused.output
+    assert refused.exit_code == 1 and "at most 1 subscription (limits.max_subscriptions)" in refused.output, refused.output
     roomy = tmp_path / "roomy.yml"
     roomy.write_text("limits:\n  max_subscriptions: 5\n")
     taken = cli.invoke(main, ["-c", str(config), "subscriptions", "add", "b", "china", "-c", str(roomy)])

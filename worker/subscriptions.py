@@ -103,8 +103,8 @@ class TooManySubscriptions(WirewatchError, ValueError):
     nothing is stored. Each one costs memory in every worker and time at every reload."""
 
     def __init__(self, bound: int) -> None:
-        super().__init__(f"this deployment holds at most {bound} subscriptions (limits.max_subscriptions): remove "
-                         "some, or raise the bound")  # fmt: skip
+        super().__init__(f"this deployment holds at most {bound} subscription{'s' if bound != 1 else ''} "
+                         "(limits.max_subscriptions): remove some, or raise the bound")  # fmt: skip
         self.bound = bound
 
 
