@@ -242,16 +242,23 @@ def test_arabic_queries_render_as_written(query: str) -> None:
     assert parse_query(str(tree)).root == tree
 
 
-def test_percolator_agrees_with_brute_force_on_arabic_queries() -> None:
-    queries = [(str(i), parse_query(q)) for i, q in enumerate(
-        [EGYPT, "رئيس", "الرئيس", f"{EGYPT} NOT رئيس", f"{EGYPT} OR قطر", '"الولايات المتحدة"', "مص*", f"title:{EGYPT}"]
-    )]  # fmt: skip
-    texts = ["قمة بمصر", "والرئيس في الدوحة وقطر", "بالولايات المتحدة", "المصرية", "للرئيس", "مصري", ""]
-    perc = Percolator(queries)
+@pytest.mark.parametrize(
+    ("queries", "texts"),
+    [
+        ([EGYPT, "رئيس", "الرئيس", f"{EGYPT} NOT رئيس", f"{EGYPT} OR قطر", '"الولايات المتحدة"', "مص*", f"title:{EGYPT}"],
+         ["قمة بمصر", "والرئيس في الدوحة وقطر", "بالولايات المتحدة", "المصرية", "للرئيس", "مصري", ""]),
+        ([_JERUSALEM, "ממשלה", "הממשלה", f"{_JERUSALEM} NOT ממשלה", 'ארה"ב', "ירושל*", f"title:{_JERUSALEM}"],
+         ["הפגנה בירושלים", "והממשלה", "בממשלה", 'בארה"ב', "ירושלמי", "מדינה", ""]),
+    ],
+    ids=["arabic", "hebrew"],
+)  # fmt: skip
+def test_percolator_agrees_with_brute_force_on_prefixed_queries(queries: list[str], texts: list[str]) -> None:
+    compiled = [(str(i), parse_query(q)) for i, q in enumerate(queries)]
+    perc = Percolator(compiled)
     for title in texts:
         for text in texts:
             doc = MatchDocument.of({"title": [title], "text": [text]})
-            assert perc.match(doc) == brute_force(queries, doc)
+            assert perc.match(doc) == brute_force(compiled, doc)
 
 
 def test_arabic_forms_are_folded_like_the_text() -> None:
