@@ -37,9 +37,10 @@ ID_HEX_CHARS = 16  # 64 bits: a collision is unlikely below ~4 billion articles 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 
 
-# Punctuation that keeps most cleaned news text from being ASCII (the clean stage straightens quotes, not these);
-# none is a word character, nor becomes one under NFKD, so they can go before the other non-word characters do.
-_TYPOGRAPHIC = ("\u2014", "\u2013", "\u2026", "\u2019", "\u2018", "\u201c", "\u201d", "\u00a0")
+# Punctuation that keeps most cleaned news text from being ASCII (the clean stage, whose text is hashed, straightens
+# quotes and spaces, not dashes and ellipses); none is a word character, nor becomes one under NFKD, so they can go
+# before the other non-word characters do.
+_TYPOGRAPHIC = ("\u2014", "\u2013", "\u2026")
 _ASCII_NON_WORD = str.maketrans(dict.fromkeys((chr(i) for i in range(128) if not chr(i).isalnum()), " "))
 
 

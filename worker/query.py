@@ -731,8 +731,8 @@ class _Parser:
             # Not strict: a stored `서*` passed when Hangul folded to its letters (서 is two), and keeps compiling.
             if len(found[0]) < MIN_PREFIX_CHARS and (self.strict or not _KOREAN_SYLLABLE.fullmatch(found[0])):
                 raise self.error(f"a wildcard needs at least {MIN_PREFIX_CHARS} characters before '*'", pos)
-            return self.expanded(_with_clitics(self.check_code_field(Term(field, found[0], prefix=True), pos)), pos)
-        return self.expanded(_with_clitics(self.leaf_from_words(found, field, pos)), pos)
+            return self.with_forms(self.check_code_field(Term(field, found[0], prefix=True), pos), pos)
+        return self.with_forms(self.leaf_from_words(found, field, pos), pos)
 
     def leaf_from_phrase(self, tok: _Tok, field: str | None) -> Node:
         if "*" in tok.value:
@@ -741,11 +741,12 @@ class _Parser:
         if not found:
             raise self.error("empty phrase: nothing to search for between the quotes", tok.pos)
         self.count_leaf(tok.pos)
-        return self.expanded(_with_clitics(self.leaf_from_words(found, field, tok.pos)), tok.pos)
+        return self.with_forms(self.leaf_from_words(found, field, tok.pos), tok.pos)
 
-    def expanded(self, node: Node, pos: int) -> Node:
-        """`node` (a leaf, or the Clitics OR of its forms), counted against MAX_QUERY_FORMS. Not strict: a query
-        stored before the bound keeps compiling."""
+    def with_forms(self, leaf: Leaf, pos: int) -> Node:
+        """`leaf`, or the Clitics OR of its forms (`_with_clitics`), counted against MAX_QUERY_FORMS. Not strict: a
+        query stored before the bound keeps compiling."""
+        node = _with_clitics(leaf)
         self.forms += len(node.children) if isinstance(node, Clitics) else 1
         if self.strict and self.forms > MAX_QUERY_FORMS:
             raise self.error(f"query stands for more than {MAX_QUERY_FORMS} word forms (Arabic and Hebrew words "

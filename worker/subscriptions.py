@@ -314,6 +314,11 @@ def get_subscription(client: redis.Redis, sid: str) -> Subscription | None:
     return None if body is None else Subscription.model_validate_json(body)
 
 
+def find_subscription(client: redis.Redis, name_or_id: str) -> Subscription | None:
+    """By id, else by name (the rule `remove_subscription` follows); None when there is no such subscription."""
+    return get_subscription(client, name_or_id) or get_subscription(client, subscription_id(name_or_id))
+
+
 def sync_config(client: redis.Redis, settings: Settings) -> int:
     """Store the config file's `subscriptions:` entries; returns how many changed.
 

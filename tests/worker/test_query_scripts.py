@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.worker.test_query_tokens import matches
+from tests.worker.test_query_tokens import JERUSALEM, matches
 from worker.match import MatchDocument, Percolator, brute_force, explain
 from worker.query import And, Node, Not, Or, Phrase, QuerySyntaxError, Term, parse_query, spans, tokenize, words
 
@@ -146,7 +146,6 @@ def test_arabic_variants_do_not_merge_other_letters() -> None:
 # Hebrew joins "and" (ו), "that" (ש), "when" (כש), "in" (ב), "to" (ל), "like" (כ), "the" (ה) and "from the" (מה) to
 # the next word: "בירושלים" is "in Jerusalem", "והממשלה" "and the government".
 
-JERUSALEM = "ירושלים"
 GOVERNMENT = "ממשלה"
 
 

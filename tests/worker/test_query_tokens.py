@@ -208,10 +208,10 @@ def test_no_arabic_country_name_finds_another() -> None:
 
 # Arabic and Hebrew (whose prefixes `test_query_scripts.py` covers) behave alike from here: (word, a text with a
 # prefixed form, a text without it, its hits in "<other word> <form> <form>").
-_JERUSALEM = "ירושלים"
+JERUSALEM = "ירושלים"
 _PREFIXED = [
     (EGYPT, "قمة", "قمة بمصر", "قمة بالأردن", "قمة بمصر ومصر", [(4, 8, "بمصر"), (9, 13, "ومصر")]),
-    (_JERUSALEM, "הפגנה", "הפגנה בירושלים", "הפגנה בחיפה", "הפגנה בירושלים ולירושלים",
+    (JERUSALEM, "הפגנה", "הפגנה בירושלים", "הפגנה בחיפה", "הפגנה בירושלים ולירושלים",
      [(6, 14, "בירושלים"), (15, 24, "ולירושלים")]),
 ]  # fmt: skip
 
@@ -247,7 +247,7 @@ def test_arabic_queries_render_as_written(query: str) -> None:
     [
         ([EGYPT, "رئيس", "الرئيس", f"{EGYPT} NOT رئيس", f"{EGYPT} OR قطر", '"الولايات المتحدة"', "مص*", f"title:{EGYPT}"],
          ["قمة بمصر", "والرئيس في الدوحة وقطر", "بالولايات المتحدة", "المصرية", "للرئيس", "مصري", ""]),
-        ([_JERUSALEM, "ממשלה", "הממשלה", f"{_JERUSALEM} NOT ממשלה", 'ארה"ב', "ירושל*", f"title:{_JERUSALEM}"],
+        ([JERUSALEM, "ממשלה", "הממשלה", f"{JERUSALEM} NOT ממשלה", 'ארה"ב', "ירושל*", f"title:{JERUSALEM}"],
          ["הפגנה בירושלים", "והממשלה", "בממשלה", 'בארה"ב', "ירושלמי", "מדינה", ""]),
     ],
     ids=["arabic", "hebrew"],

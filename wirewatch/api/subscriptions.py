@@ -31,11 +31,10 @@ from worker.query import QuerySyntaxError, parse_query
 from worker.subscriptions import (
     TooManySubscriptions,
     WebhookOff,
-    get_subscription,
+    find_subscription,
     list_subscriptions,
     put_subscription,
     remove_subscription,
-    subscription_id,
     validate,
     webhook_off,
     webhook_origin,
@@ -142,7 +141,7 @@ def get_one_subscription(
     """By name or id (where the 201 of its POST points); 404 when there is no such subscription. The webhook URL
     whole to a write token only, as in the list."""
     client = get_state(request).client
-    sub = get_subscription(client, name_or_id) or get_subscription(client, subscription_id(name_or_id))
+    sub = find_subscription(client, name_or_id)
     if sub is None:
         raise ApiError(404, "not_found", "no such subscription")
     full = principal is not None and principal.may("write")
@@ -173,14 +172,14 @@ def post_subscription(
     """Parsed before it is stored; workers pick it up within a second. A `write` token only. Posting a subscription
     is updating it: a webhook its receiver switched off (410 Gone) is switched back on. A new one past
     `limits.max_subscriptions` is a 409; a replacement never is."""
+    state = get_state(request)
     try:
         sub = validate(body.name, body.query, body.webhook, body.secret,
-                       allow_private=get_state(request).settings.allow_private_networks)  # fmt: skip
+                       allow_private=state.settings.allow_private_networks)  # fmt: skip
     except QuerySyntaxError as e:
         raise _syntax(e) from None
     except ValueError as e:
         raise ApiError(422, "invalid_subscription", str(e)) from None
-    state = get_state(request)
     try:
         put_subscription(state.client, sub, max_subscriptions=state.settings.limits.max_subscriptions)
     except TooManySubscriptions as e:
