@@ -85,9 +85,9 @@ def test_soak_20_kills_over_2000_articles(workers: Workers, fault_redis: str) ->
     wait_progress(client, ids, 20)  # the pool is up: a child killed while Celery starts its pool ends the worker
     kills = restarts = 0
     deadline = time.monotonic() + 300
-    # Kills are paced by progress, not by the clock: one per 33 settled deliveries (and at least 0.15 s apart, so
+    # Kills are paced by progress, not by the clock: one per 20 settled deliveries (and at least 0.15 s apart, so
     # the pool has replaced the last child), so that 20 of them land within the run however fast the machine is.
-    step = len(ids) // 60
+    step = len(ids) // 100
     while kills < 20 and (done := settled_count(client, ids)) < len(ids):
         mark = min(len(ids), done + step)
         time.sleep(0.15)
