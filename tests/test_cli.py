@@ -201,7 +201,8 @@ def test_sigterm_ends_a_read_command_and_the_embedded_redis_it_started(example: 
     the last user of the embedded Redis it started, so that Redis stops too (it was left running alone)."""
     socket_path = example.parent / "data" / "redis" / "redis.sock"
     proc = subprocess.Popen([sys.executable, "-m", "wirewatch", "events", "--follow", "-c", str(example)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "WIREWATCH_LOG_LEVEL": "debug"})  # fmt: skip
     try:
         deadline = time.monotonic() + 60
         while not socket_path.exists() and time.monotonic() < deadline:
@@ -232,6 +233,35 @@ def test_operator_mistakes_are_one_clear_line(example: Path, tmp_path: Path) -> 
         done = _wirewatch(*args, "-c", str(example), env=env)
         assert done.returncode == 2, (args, done.stderr[-2000:])
         assert message in done.stderr and "Traceback" not in done.stderr and "pydantic.dev" not in done.stderr
+
+
+def test_a_command_that_fails_says_why_in_the_voice_of_its_other_errors(example: Path, tmp_path: Path) -> None:
+    """A command that cannot do its work is one line ``wirewatch: <why>`` and exit 1, as a config error is
+    ``wirewatch: config error: …``; some said click's ``Error: <why>`` instead. Usage errors keep click's form."""
+    cases = [
+        (("stories", "show", "no-such-story"), "wirewatch: no story 'no-such-story' (unknown or expired)"),
+        (("feeds", "export", "-o", str(tmp_path / "missing" / "feeds.opml")),
+         f"wirewatch: cannot write {tmp_path / 'missing' / 'feeds.opml'}: No such file or directory"),
+        (("subscriptions", "remove", "no-such-name"), "wirewatch: no subscription 'no-such-name'"),
+    ]  # fmt: skip
+    for args, line in cases:
+        done = _wirewatch("-c", str(example), *args)
+        assert done.returncode == 1, (args, done.stderr[-2000:])
+        assert done.stderr.splitlines() == [line], (args, done.stderr[-2000:])
+    usage = _wirewatch("-c", str(example), "dead", "retry")
+    assert usage.returncode == 2 and "Error: name delivery ids, or --all" in usage.stderr, usage.stderr[-2000:]
+
+
+def test_a_read_command_on_the_embedded_redis_writes_only_its_answer(example: Path) -> None:
+    """`stories` on the embedded Redis wrote two log lines about a server the reader never asked for (its start
+    and its stop) before "no stories yet"; they are debug lines for a one-shot command. A service (`worker`,
+    `serve`, `run`) still logs them at info."""
+    done = _wirewatch("-c", str(example), "stories")
+    assert done.returncode == 0 and done.stdout.strip() == "no stories yet", (done.stdout, done.stderr[-2000:])
+    assert done.stderr == "", done.stderr[-2000:]
+    assert _redis_servers_under(example.parent) == []
+    loud = _wirewatch("-c", str(example), "stories", env={"WIREWATCH_LOG_LEVEL": "debug"})
+    assert '"embedded_redis_started"' in loud.stderr and '"embedded_redis_stopped"' in loud.stderr, loud.stderr
 
 
 def test_subcommands_take_the_group_options_and_their_own(example: Path) -> None:

@@ -128,7 +128,8 @@ def test_the_embedded_redis_a_piped_command_started_is_stopped(example: Path) ->
     socket_path = example.parent / "data" / "redis" / "redis.sock"
     command = shlex.join([sys.executable, "-m", "wirewatch", "events", "--follow", "--json", "-c", str(example)])
     with subprocess.Popen(["bash", "-c", f"set -o pipefail; {command} | head -1"], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, start_new_session=True) as shell:  # fmt: skip
+                          stderr=subprocess.PIPE, text=True, start_new_session=True,
+                          env={**os.environ, "WIREWATCH_LOG_LEVEL": "debug"}) as shell:  # the stop is logged
         try:
             deadline = time.monotonic() + 60
             while not socket_path.exists():

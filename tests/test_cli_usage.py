@@ -85,4 +85,4 @@ def test_feeds_export_to_a_folder_that_is_not_there_is_one_line(redis_url: str, 
     target = tmp_path / "missing" / "feeds.opml"
     done = cli.invoke(main, ["feeds", "export", "-o", str(target)])
     assert done.exit_code == 1 and isinstance(done.exception, SystemExit), repr(done.exception)  # not an OSError
-    assert done.output.strip() == f"Error: cannot write {target}: No such file or directory", done.output
+    assert done.output.strip() == f"wirewatch: cannot write {target}: No such file or directory", done.output

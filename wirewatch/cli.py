@@ -153,10 +153,12 @@ def _load(config_file: str | None) -> Settings:
 
 
 @contextmanager
-def _redis_and_url(settings: Settings) -> Iterator[tuple[redis.Redis, str]]:
-    """A checked connection to wirewatch's Redis (embedded: started for the block) and its URL."""
+def _redis_and_url(settings: Settings, *, service: bool = False) -> Iterator[tuple[redis.Redis, str]]:
+    """A checked connection to wirewatch's Redis (embedded: started for the block) and its URL. An embedded
+    server's start and stop are logged at info for a ``service`` (a worker, the API), at debug for a one-shot
+    command, whose output is its answer."""
     try:
-        with redis_service(settings) as url:
+        with redis_service(settings, announce=service) as url:
             client = connect(url)
             check_reachable(client, url)
             yield client, url
@@ -179,6 +181,14 @@ LAZY_COMMANDS = {
     "feeds": "wirewatch.feeds_cli:feeds",
     "subscriptions": "wirewatch.cli_subscriptions:subscriptions",
 }
+
+
+class CommandFailed(click.ClickException):
+    """A command that could not do its work: one line on stderr, ``wirewatch: <why>``, as its other errors are
+    written (click's own ``Error: <why>`` said the same thing in another voice), and exit code 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"wirewatch: {self.format_message()}", file=file, err=file is None)
 
 
 class _Commands(click.Group):
@@ -208,6 +218,10 @@ class _Commands(click.Group):
             _die_of(signal.SIGPIPE)
         except KeyboardInterrupt:  # click says "Aborted!" and exits 1, the status of an error; `--follow` and
             _die_of(signal.SIGINT)  # `run` end on Ctrl-C with 0 of their own accord
+        except click.ClickException as e:
+            if isinstance(e, (click.UsageError, CommandFailed)):  # a usage error keeps click's "Usage: … Error:"
+                raise
+            raise CommandFailed(e.format_message()) from e
         finally:
             _interrupts_raise(False)  # its cleanup done, what is left (click's exit, the interpreter's) is not
 
@@ -389,7 +403,7 @@ def serve(config_file: str | None, host: str | None, port: int | None) -> None:
     update = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     if update:
         settings = settings.model_copy(update={"http": settings.http.model_copy(update=update)})
-    with _redis_and_url(settings) as (_, url):
+    with _redis_and_url(settings, service=True) as (_, url):
         try:
             serve_http(settings, url, on_listening=lambda served: click.echo(f"HTTP API and dashboard on {served}"))
         except OSError as e:
@@ -465,7 +479,8 @@ def worker(config_file: str | None, concurrency: int | None, queues: list[str], 
         from wirewatch.runner import exit_with as exit_with_parent
 
         exit_with_parent(exit_with)
-    with _redis_and_url(settings) as (client, url):  # an unreachable Redis is one clear error, not endless retries
+    # an unreachable Redis is one clear error, not endless retries
+    with _redis_and_url(settings, service=True) as (client, url):
         try:
             client.ping()
         except redis.ResponseError as e:  # MISCONF: it answers but takes no writes; the consumer waits for it

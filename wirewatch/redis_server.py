@@ -209,6 +209,9 @@ class EmbeddedRedis:
     """A redis-server child process whose data lives in ``data_dir/redis``."""
 
     data_dir: Path
+    # Whether its start, join and stop are logged at info (a service's lifecycle) or at debug (a one-shot command
+    # such as `stories`, whose reader wants its answer, not two lines about a server it never asked for).
+    announce: bool = True
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     watchdog: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     # Held from start to stop, named ww-<pid>-<n>: another user that stops sees it and leaves the server up.
@@ -217,6 +220,9 @@ class EmbeddedRedis:
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).absolute()  # redis-server resolves its log file after its chdir
+
+    def _lifecycle(self, event: str, **fields: Any) -> None:
+        (log.info if self.announce else log.debug)(event, **fields)
 
     @property
     def owned(self) -> bool:
@@ -282,7 +288,7 @@ class EmbeddedRedis:
         """Start the server, or join the one already running on this data folder; return its URL."""
         with self._lock():
             if self._ping():
-                log.info("embedded_redis_joined", socket=str(self.socket_path))
+                self._lifecycle("embedded_redis_joined", socket=str(self.socket_path))
             elif self._listening():
                 raise EmbeddedRedisError(
                     f"the Redis server on {self.socket_path} accepts connections but does not answer (stalled or "
@@ -355,7 +361,7 @@ class EmbeddedRedis:
                 err = (self.process.stderr.read() if self.process.stderr else b"").decode(errors="replace")
                 raise EmbeddedRedisError(self._start_failure(err, logfile, logged))
             if self._ping():
-                log.info("embedded_redis_started", socket=str(self.socket_path), pid=self.process.pid,
+                self._lifecycle("embedded_redis_started", socket=str(self.socket_path), pid=self.process.pid,
                          dir=str(self.redis_dir))  # fmt: skip
                 self._start_watchdog()
                 return
@@ -420,7 +426,8 @@ class EmbeddedRedis:
                 client.client_setname(client_name())
                 others = self._other_users(client)
                 if others:
-                    log.info("embedded_redis_left_running", reason="other clients connected", clients=len(others))
+                    self._lifecycle("embedded_redis_left_running", reason="other clients connected",
+                                    clients=len(others))  # fmt: skip
                     return
                 unwritten = client.info("persistence").get("aof_last_write_status") == "err"
                 with contextlib.suppress(redis.ConnectionError):
@@ -432,7 +439,7 @@ class EmbeddedRedis:
                                    "again and finishes what was accepted before")  # fmt: skip
             except (redis.RedisError, OSError) as e:
                 if self.process is None:  # not ours to kill; a server that is gone needs nothing more
-                    log.info("embedded_redis_gone", error=str(e))
+                    self._lifecycle("embedded_redis_gone", error=str(e))
                     return
                 log.warning("embedded_redis_shutdown_failed", error=str(e))
                 self.process.terminate()
@@ -440,7 +447,7 @@ class EmbeddedRedis:
                 client.close()
             self._wait_stopped()
             self._end_watchdog()
-        log.info("embedded_redis_stopped", socket=str(self.socket_path))
+        self._lifecycle("embedded_redis_stopped", socket=str(self.socket_path))
 
     def _other_users(self, client: redis.Redis) -> list[str]:
         """Connections of other live wirewatch processes (`_users` but this process's own two)."""
@@ -527,12 +534,13 @@ def revive_embedded(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def redis_service(settings: Settings) -> Iterator[str]:
-    """Yield the redis-py URL to use: the configured one, or an embedded server kept up for the block."""
+def redis_service(settings: Settings, *, announce: bool = True) -> Iterator[str]:
+    """Yield the redis-py URL to use: the configured one, or an embedded server kept up for the block
+    (``announce``: its start and stop logged at info, else at debug)."""
     if settings.redis_url:
         yield settings.redis_url
         return
-    server = EmbeddedRedis(settings.data_dir)
+    server = EmbeddedRedis(settings.data_dir, announce=announce)
     url = server.start()
     try:
         yield url

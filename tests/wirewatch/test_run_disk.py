@@ -82,7 +82,7 @@ def config(tmp_path: Path, disk: Path) -> Path:
 def _assert_one_clean_line(done: subprocess.CompletedProcess[str], line: str, disk: Path) -> None:
     assert done.returncode == 1, done.stderr[-3000:]
     assert "Traceback" not in done.stderr and '"worker_started"' not in done.stderr, done.stderr[-3000:]
-    assert f"Error: {line}" in done.stderr.splitlines(), done.stderr[-3000:]
+    assert f"wirewatch: {line}" in done.stderr.splitlines(), done.stderr[-3000:]
     assert not _pids(f"redis-server.*{disk}") and not _pids(f"wirewatch worker.*{disk.parent}")
 
 
