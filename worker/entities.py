@@ -195,9 +195,14 @@ _PLACE_COMPANY_TAILS = words(
 )
 # Nouns that end the name of a product or a device, never a person's, even after a given name or "said": "Touch
 # Bar", "Mac Pro" ("Mac" is a given name), "Echo Dot", "Vision Pro", "Pixel Watch". None is a frequent surname.
+# Software is named so too: "Claude Code", "Claude Desktop", "Martin Studio". A surname that is also a common noun
+# ("Jack White", "Bill Gates", "Tim Cook", "Rachel Cloud") is on the surname list, so no noun from it belongs here.
 _THING_TAILS = words(
     "Bar Pad Pads Phone Pro Watch Drive Pen Pencil Keyboard Mouse Buds Pods Mini Plus Dot Tab Ultra Lite Tablet "
-    "Laptop Console Headset Glasses Fold Flip Note"
+    "Laptop Console Headset Glasses Fold Flip Note "
+    "Code Desktop Studio App Apps Browser Editor Server Suite Hub Store Maps Mail Docs Chat Chatbot Bot Translate "
+    "Wallet Platform Terminal Workspace Copilot Notebook Camera Router Plugin Extension Compiler Runtime SDK API "
+    "Framework Toolkit"
 )
 # Products written as one word that is also a given name: alone they are the product ("the new Mac", "Mac users",
 # "Alexa, turn on the lights"), never a person by a context cue; a person of that name is named in full somewhere
@@ -209,8 +214,37 @@ _THING_WORDS = words("Mac Alexa")
 # an illustrator in GUM).
 _EVENT_WORDS = words("Olympics Paralympics Games Championship Championships Cup Festival Awards Marathon Expo")
 _TIMES_OF_YEAR = words("Christmas Easter Halloween Thanksgiving Hanukkah Diwali Winter Summer Spring Autumn")
+# A greeting for a holiday names no one: "Merry Christmas", "Happy New Year" ("Merry" is a given name, and "said
+# Happy Thanksgiving" reads like a person after "said"). Only after these words: "Johnnie Christmas" and "Merry
+# Clayton" are people.
+_GREETINGS = words("Merry Happy Joyous Joyful Blessed")
+_OCCASIONS = words(
+    "Christmas Xmas Easter Halloween Thanksgiving Hanukkah Chanukah Diwali Kwanzaa Passover Ramadan Eid Holidays "
+    "Holiday Birthday Anniversary Year Eve"
+)
+# Programming languages and software written like plain words: after "in" they are no place ("written in Python",
+# "runs in Windows"), nor a person alone by a context cue ("by Python"); a person of that surname is named in full
+# somewhere ("Jenny Rust") and resolves. Given names are left out ("Ruby", "Julia"), and "Java", the island in news.
+_SOFTWARE_WORDS = words(
+    "Python Rust Perl Haskell Scala Kotlin Fortran Cobol COBOL Lisp Clojure Erlang Elixir Lua Dart Linux Unix "
+    "Windows Excel Photoshop Matlab MATLAB"
+)
+# A capital inside a word after three letters or more is a brand's spelling ("JavaScript", "PowerShell", "GitHub"),
+# not a place's: those take a short prefix ("McAllen", "DeKalb", "LaGrange", "MacKenzie", "KwaMashu"). Linear: one
+# loop over lower-case letters, ended by a capital it cannot match, after a fixed-length look-ahead.
+_BRAND_CASE = re.compile(r"(?!Mac|Kwa)[A-Z][a-z]{2,}[A-Z]")
+# What ends a German organisation's name, joined by a hyphen ("Robert Koch-Institut", "Max-Planck-Institut",
+# "Friedrich-Ebert-Stiftung") or as a word after another ("Hans Böckler Stiftung"); alone each is a common noun
+# ("das Institut"), so not among ``_ORG_HEADS`` (see ``_german_organisation``).
+_COMPOUND_ORG_HEADS = words(
+    """
+    Institut Universität Hochschule Fachhochschule Klinikum Klinik Universitätsklinikum Krankenhaus Stiftung
+    Gesellschaft Verband Verein Zentrum Akademie Ministerium Bundesamt Landesamt Gymnasium Gericht Kammer Agentur
+    Behörde Sparkasse Versicherung Konzern Werke"""
+)
+_GERMAN_ARTICLES = words("der des dem den")
 _NOT_PERSON_TAILS = _THING_TAILS | _EVENT_WORDS
-_NOT_PERSON_WORDS = _THING_WORDS | _EVENT_WORDS | _TIMES_OF_YEAR
+_NOT_PERSON_WORDS = _THING_WORDS | _EVENT_WORDS | _TIMES_OF_YEAR | _SOFTWARE_WORDS
 # A place followed by ", <US state>" lies in that state ("Paris, Texas"; "Athens, Ga." in AP style), and a state
 # that is also a country is the state there ("Atlanta, Georgia"). New York and Washington are left out: "London,
 # New York and Tokyo", "Paris, Washington and Beijing" are lists of cities. Nor is a state before "and"/"or".
@@ -513,7 +547,7 @@ def _classify(name: _Name, doc: str, start: int, end: int, titled: bool, initial
     if name.text == "May" and p1 in _MONTH_BEFORE:
         return "other", -1  # "in May", "since May": the month, not a name
     if n == 1 and p1 in _PLACE_BEFORE and not initial:
-        return "place", 1
+        return ("other", 0) if name.software else ("place", 1)  # "in Paris", not "in JavaScript"
     if name.surname_shape and (name.surname_last or _PAST_VERB_AFTER.match(doc, end, after)):
         return name.agent, 1
     if name.given and not (the and doc.startswith("the ", start - 4)):
@@ -552,6 +586,7 @@ class _Name:
     titles: bool  # holds a title word ("President", "Foreign"): ``_title_split`` has work to do
     splittable: bool  # holds a connector that is not a name particle ("and", "of"): ``_should_split`` may cut it
     caps_place: str  # one all-capital word that is a place in title case: "WASHINGTON" → "Washington" ('' if not)
+    software: bool  # one word naming software or a brand ("Python", "JavaScript"): "in" before it says no place
 
 
 class _Names(dict[str, _Name]):
@@ -610,6 +645,7 @@ class _Names(dict[str, _Name]):
             titles=not _TITLES.isdisjoint(words),
             splittable=any(w in _CONNECTORS and w not in _NAME_PARTICLES for w in words),
             caps_place=caps_place,
+            software=n == 1 and (text in _SOFTWARE_WORDS or _BRAND_CASE.match(text) is not None),
         )
         if len(self) < _NAMES_MAX:
             self[text] = name
@@ -637,7 +673,9 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
     places = lexicon.places()
     words = text.split(" ")
     n = len(words)
-    if text in lexicon.organizations():
+    if n > 1 and words[0] in _GREETINGS and words[-1] in _OCCASIONS:
+        return "other", -1  # "Merry Christmas", "Happy New Year": no name at all
+    if text in lexicon.organizations() or _german_organisation(words):
         return "organization", 3
     place = places.get(text)
     if place is not None and not titled and place.kind != "city":
@@ -684,6 +722,19 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
     if 2 <= n <= 3 and words[0] in _HAN_SURNAMES and all(_HAN_GIVEN.match(w) for w in words[1:]):
         return "person", 2
     return None
+
+
+def _german_organisation(words: list[str]) -> bool:
+    """Whether a name is a German organisation named after a person: an organisation head ends it, after a hyphen
+    or as a word of its own, and a given name or a surname comes before ("Robert Koch-Institut", "Max-Planck-Institut",
+    "Hans Böckler Stiftung"), where the given name alone would make it a person. Without one such compounds are
+    mostly common nouns ("Kfz-Versicherung", "HNO-Klinik"), as is a head after an article ("Mitte der Gesellschaft")
+    or alone ("das Institut")."""
+    pieces = words[-1].split("-")
+    if pieces[-1] not in _COMPOUND_ORG_HEADS or not _GERMAN_ARTICLES.isdisjoint(words):
+        return False
+    given, surnames = lexicon.given_names(), lexicon.surnames()
+    return any(w in given or w in surnames for w in [*words[:-1], *pieces[:-1]])
 
 
 def _sentence_initial(text: str, start: int) -> bool:
@@ -829,12 +880,12 @@ def _stop_word_cut(name: str, language: str, person: bool) -> tuple[str, str] | 
     rest = " ".join(words)
     static = _static_type(rest, False) if words else None
     # What is left is a name of its own only when its words say so ("Stefan Krempl": a person; "Blick", "Monde":
-    # nothing): not a noun with its genitive or "von" ("Nachfrage der Airlines"), nor one word that is no region
-    # ("Nova York" is no York).
+    # nothing): not a noun with its genitive or "von" ("Nachfrage der Airlines"), nor one word that is neither a
+    # region ("Nova York" is no York) nor an organisation named after a person ("Die Friedrich-Ebert-Stiftung").
     if (
         static is not None
         and static[1] >= 2
-        and (len(words) > 1 or _is_region(rest))
+        and (len(words) > 1 or _is_region(rest) or _german_organisation(words))
         and not (nouns_capitalised and any(w.islower() for w in words))
     ):
         return rest, static[0]
