@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import re
 import socket
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -124,6 +126,32 @@ def check_name(name: str) -> None:
     if not name.strip():
         raise ValueError("a subscription name must not be blank")
     _check_plain("a subscription name", name, keep=_NAME_JOINERS)
+    _check_unlike_others(name)
+
+
+# Scripts whose letters stand for one another ("а" Cyrillic, "a" Latin, "α" Greek): a word mixing them is how a
+# name is made to look like another (the homograph of a domain name, Unicode's UTS #39 "mixed script").
+_LOOKALIKE_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC")
+_WORD = re.compile(r"[^\W\d_]+")  # runs of letters
+
+
+def _check_unlike_others(name: str) -> None:
+    """Raise ValueError when `name` would look like another name in a list: not in its plain Unicode form (NFKC:
+    fullwidth letters, ligatures, an accent as a combining mark; the message gives the form to write), or a word
+    of it mixes Latin, Greek and Cyrillic letters (the message names the odd letter as U+XXXX)."""
+    plain = unicodedata.normalize("NFKC", name)
+    if plain != name:
+        raise ValueError(f"a subscription name must be written in its plain Unicode form (NFKC): {plain!r}")
+    for word in _WORD.findall(name):
+        if word.isascii():
+            continue
+        scripts = [unicodedata.name(ch, "").partition(" ")[0] for ch in word]
+        counts = Counter(script for script in scripts if script in _LOOKALIKE_SCRIPTS)
+        if len(counts) > 1:
+            (main, _), *_, (rare, _) = counts.most_common()
+            odd = word[scripts.index(rare)]
+            raise ValueError(f"a subscription name must not mix Latin, Greek and Cyrillic letters in one word "
+                             f"(U+{ord(odd):04X} among {main.title()} letters)")  # fmt: skip
 
 
 def _check_plain(what: str, text: str, keep: frozenset[str] = frozenset()) -> None:

@@ -301,8 +301,27 @@ def test_a_blank_name_or_one_with_control_characters_is_refused(name: str, reaso
     assert not any(ch in str(refused.value) for ch in name.strip() if not ch.isprintable())
 
 
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("\uff45\uff4e\uff45\uff52\uff47\uff59", "'energy'"),  # fullwidth: looks like "energy" in a table
+     ("caf\u0065\u0301", "'caf\u00e9'"),  # "café" with a combining accent: another id than the composed one
+     ("\ufb01nance", "'finance'"),  # the "fi" ligature
+     ("en\u0435rgy", "U+0435"),  # a Cyrillic е among Latin letters
+     ("\u0440aypal alerts", "U+0440"),  # Cyrillic р, then Latin
+     ("\u03bfil prices", "U+03BF")],  # Greek omicron for "o"
+)  # fmt: skip
+def test_a_name_that_looks_like_another_is_refused(name: str, reason: str) -> None:
+    """Two subscriptions whose names look alike in a list are two ids (the id comes from the name's bytes): a
+    fullwidth or ligature spelling, or an accent written as a combining mark, is refused with the plain form to
+    write instead (Unicode's NFKC, which the query parser reads words in too); a word mixing Latin, Greek and
+    Cyrillic letters (the homograph of a domain name) is refused, naming the odd letter as U+XXXX."""
+    with pytest.raises(ValueError, match="subscription name") as refused:
+        validate(name, "china")
+    assert reason in str(refused.value)
+
+
 @pytest.mark.parametrize("name", ["desk/politics", "Brücken & Häfen", "中国 贸易", "עסקאות", "👨\u200d👩\u200d👧 family",
-                                  "می\u200cخواهم", "a b", "x" * 200])  # fmt: skip
+                                  "می\u200cخواهم", "a b", "x" * 200, "Москва-news", "ΕΛΛΑΔΑ/greece", "café"])  # fmt: skip
 def test_names_in_any_script_with_inner_spaces_and_joiners_are_taken(name: str) -> None:
     """Letters of any script, inner spaces, and the zero-width joiners that emoji and Persian need are names."""
     assert validate(name, "china").name == name
