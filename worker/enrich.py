@@ -43,8 +43,6 @@ NEWS_LANGUAGES = words(
     "af ar bg bn ca cs cy da de el en es et fa fi fr ga gl gu he hi hr hu hy id is it ja ka kk ko lt lv mk ml mr "
     "ms mt nb ne nl nn no pa pl pt ro ru sk sl sq sr sv sw ta te th tl tr uk ur uz vi zh"
 )
-SUMMARY_MAX_SENTENCES = 3
-SUMMARY_MAX_CHARS = 600
 
 _WORD = re.compile(r"\w[\w'’-]*", re.UNICODE)  # a word as ``keywords.tokenize`` counts it
 # Japanese prose always holds hiragana (its particles: の, は, を); katakana and kanji without any are a name or a
@@ -53,7 +51,6 @@ _WORD = re.compile(r"\w[\w'’-]*", re.UNICODE)  # a word as ``keywords.tokenize
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _KATAKANA_OR_HAN = re.compile(r"[\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]+")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9À-Þ])")
 
 
 @dataclass(frozen=True)
@@ -138,22 +135,6 @@ def count_words(text: str, tokens: list[str] | None = None) -> int:
     return count
 
 
-def lede(text: str, max_sentences: int = SUMMARY_MAX_SENTENCES, max_chars: int = SUMMARY_MAX_CHARS) -> str:
-    """The first sentences of the first paragraphs, at most ``max_sentences`` and about ``max_chars``."""
-    sentences: list[str] = []
-    for paragraph in text.split("\n\n"):
-        for sentence in _SENTENCE_END.split(paragraph.strip()):
-            sentence = sentence.strip()
-            if not sentence:
-                continue
-            if sentences and sum(len(s) + 1 for s in sentences) + len(sentence) > max_chars:
-                return " ".join(sentences)
-            sentences.append(sentence)
-            if len(sentences) >= max_sentences:
-                return " ".join(sentences)
-    return " ".join(sentences)
-
-
 # Names a person, places at three levels, an organisation, a demonym and a country: enriching it loads every
 # model and word list the stage reads.
 _WARM_UP = ParsedArticle(
@@ -186,9 +167,9 @@ def enrich(parsed: ParsedArticle, entity_backend: str = DEFAULT_BACKEND) -> Enri
     return Enrichment(
         language=language,
         word_count=count_words(parsed.text, tokens),
-        # The clean lede, not repeating the headline; the plain first sentences when nothing passes as clean
-        # (a one-line note, a list).
-        summary=summarize(parsed.text, language, title=parsed.title) or lede(parsed.text),
+        # The clean lede, not repeating the headline; a note or a list without one gives its opening line, read
+        # through the same filters ('' for a text of links, stamps and menus alone).
+        summary=summarize(parsed.text, language, title=parsed.title),
         entities=entities,
         keywords=extract_keywords(parsed.title, parsed.text, language, tokens=tokens),
         countries=countries_for(entities, parsed.text, parsed.source_domain, language),

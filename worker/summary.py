@@ -8,6 +8,9 @@ are skipped, sentences are cut at real ends (not after "Mr.", "U.S.", "(Nov. 18)
 ellipsis inside a sentence), a sentence that only repeats the headline is left out (the reader has the
 headline), lines a page hard-wrapped mid-sentence are read as one, and a summary stops growing at ~400
 characters once it has two sentences (a single sentence over 600 is cut after a word and ends with "…").
+
+A text with no such sentence (a feed's teaser without a full stop, a note, a list of lines) is summarised by its
+opening line read through the same filters; only a text of stamps, menus, links and bylines alone has none ('').
 """
 
 from __future__ import annotations
@@ -155,12 +158,17 @@ _RUNS_ON = words(
     el la los las del y con por para que un una le les du des et avec pour au aux
     o os da dos das em com um uma il lo gli di della che"""
 )
+# A call's end in code: ");" with no word after it ("f();", "g(x); // note"); prose's ");" goes on with one.
+_CALL_END = re.compile(r"\);(?! [^\W\d_])")
 # How a line of code ends ("{", "var x = f();"): no prose runs on from it.
 _CODE_ENDS = "{}[];=>"
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 _NOT_WORD = re.compile(r"\W+")
 _WORDS_MIN = 5
+_CJK = re.compile(r"[\u3000-\u9fff]")
+# How many headings a teaser looks past for a line that says more ("System notes", "Storage", then the note).
+_TEASER_HEADINGS_MAX = 2
 
 
 def _sentences(paragraph: str, language: str | None = None) -> list[str]:
@@ -221,23 +229,40 @@ def _inside_quotation(paragraph: str, start: int, end: int) -> bool:
 
 
 def _clean(sentence: str, title_key: str) -> str | None:
-    """The sentence with its spaces collapsed, or None when it is no lede sentence: too short, cut off, a site's
-    notice, or (``title_key``: the headline's ``_key`` between spaces) the headline again."""
-    sentence = _SPACES.sub(" ", sentence).strip()
-    if "](" in sentence:
-        sentence = _MARKDOWN_LINK.sub(r"\1", sentence)
-    if len(sentence.split()) < _WORDS_MIN and not re.search(r"[\u3000-\u9fff]", sentence):
+    """The sentence tidied (``_tidy``), or None when it is no lede sentence: too short, cut off, the site's own
+    words (``_is_site_text``), or (``title_key``: the headline's ``_key`` between spaces) the headline again."""
+    sentence = _tidy(sentence)
+    if _too_short(sentence):
         return None
     if not _SENTENCE_END.search(sentence[-3:]):
         return None  # a heading, a caption, a cut-off line
-    if _JUNK_SENTENCE.match(sentence) or _captioned(sentence) or _is_code(sentence):
-        return None
-    if ("http" in sentence or "www." in sentence) and _is_links(sentence):
+    if _is_site_text(sentence):
         return None
     # (A sentence longer than the headline by more than a few marks cannot be in it: most ledes are not keyed.)
     if title_key and len(sentence) <= len(title_key) + 8 and f" {_key(sentence)} " in title_key:
         return None  # the headline again ("Opinion | Is Football Violence a Crime?" → "Is Football Violence a Crime?")
     return sentence
+
+
+def _tidy(sentence: str) -> str:
+    """The sentence with its spaces collapsed and its markdown links read as their words."""
+    sentence = _SPACES.sub(" ", sentence).strip()
+    if "](" in sentence:
+        sentence = _MARKDOWN_LINK.sub(r"\1", sentence)
+    return sentence
+
+
+def _too_short(sentence: str) -> bool:
+    """Whether the sentence has too few words to say anything (Chinese and Japanese write none apart)."""
+    return len(sentence.split()) < _WORDS_MIN and not _CJK.search(sentence)
+
+
+def _is_site_text(sentence: str) -> bool:
+    """Whether the sentence is the site talking or no prose: a notice (reprint terms, sponsorship, "Originally
+    published at …"), a caption, code, or links with a label."""
+    if _JUNK_SENTENCE.match(sentence) or _captioned(sentence) or _is_code(sentence):
+        return True
+    return ("http" in sentence or "www." in sentence) and _is_links(sentence)
 
 
 def _key(text: str) -> str:
@@ -326,8 +351,9 @@ def _is_links(sentence: str) -> bool:
 
 
 def _is_code(sentence: str) -> bool:
-    """Whether the "sentence" is code: it holds braces or a call ended by ";"."""
-    return "{" in sentence or "}" in sentence or ");" in sentence
+    """Whether the "sentence" is code: it holds braces or a call ended by ";" (not prose's "…(1929, oil on
+    canvas); painted when …", whose ");" a word follows)."""
+    return "{" in sentence or "}" in sentence or (");" in sentence and _CALL_END.search(sentence) is not None)
 
 
 def _bracketed_credit_end(text: str) -> int:
@@ -351,16 +377,14 @@ def _runs_on(line: str, following: str) -> bool:
 
 
 def summarize(text: str, language: str | None, max_sentences: int = 3, *, title: str = "") -> str:
-    """The first ``max_sentences`` clean sentences of the body ('' when there are none), none of them a repeat
-    of ``title``."""
+    """The first ``max_sentences`` clean sentences of the body, none of them a repeat of ``title``; when there are
+    none, the text's opening line (``_teaser``); '' only when the text has no words of its own."""
     title_key = f" {_key(title)} " if title.strip() else ""
     chosen: list[str] = []
     size = 0
     for line in _lines(text):
         if len(chosen) == 0:
-            if line[:1].isdigit() or line[:3].lower() in _STAMP_STARTS:
-                line = _unstamped(line, language)
-            line = _DATELINE.sub("", line, count=1)
+            line = _DATELINE.sub("", _without_stamp(line, language), count=1)
         for sentence in _sentences(line, language):
             clean = _clean(sentence, title_key)
             if clean is None:
@@ -371,7 +395,45 @@ def summarize(text: str, language: str | None, max_sentences: int = 3, *, title:
             size += len(clean) + 1
             if len(chosen) >= max_sentences or (len(chosen) >= 2 and size >= SUMMARY_SOFT_CHARS):
                 return _join(chosen)
-    return _join(chosen)
+    return _join(chosen) if chosen else _teaser(text, language)
+
+
+def _without_stamp(line: str, language: str | None) -> str:
+    """The line without the publication stamp it may open with (``_unstamped``, called only for a line opening
+    as a stamp can)."""
+    if line[:1].isdigit() or line[:3].lower() in _STAMP_STARTS:
+        return _unstamped(line, language)
+    return line
+
+
+def _teaser(text: str, language: str | None) -> str:
+    """The summary of a text with no lede sentence (a feed's teaser without a full stop, a note, a list of
+    lines): its first line through the lede's filters (stamps, bylines, menus, headings, notices, links, markdown),
+    or the first of the next ``_TEASER_HEADINGS_MAX`` lines that says more when that line is a heading ("Hardware",
+    "Specs", then "1x STM32F7 taking care of power management, …").
+
+    One line only: lines without full stops run together read as one garbled sentence ("Hardware Specs 1x
+    STM32F7 …"). Datelines are left: a teaser's "XERA: Survival was newly added" names no city. A line
+    repeating the headline stays: dropping it left "Be kind." of "Everyone's living a life you know nothing
+    about. Be kind."
+    """
+    headings: list[str] = []
+    for line in _lines(text):
+        pieces = [_tidy(sentence) for sentence in _sentences(_without_stamp(line, language), language)]
+        teaser = _join([piece for piece in pieces if _WORD.search(piece) and not _is_site_text(piece)])
+        if not teaser:
+            continue
+        if not _is_heading(teaser):
+            return _bounded(teaser)
+        headings.append(teaser)
+        if len(headings) > _TEASER_HEADINGS_MAX:
+            break
+    return _bounded(headings[0]) if headings else ""
+
+
+def _is_heading(line: str) -> bool:
+    """Whether the line is one or two words, as a note's headings are ("System notes", "Storage")."""
+    return len(line.split()) <= 2 and not _CJK.search(line)
 
 
 def _bounded(sentence: str) -> str:
