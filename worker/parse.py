@@ -908,8 +908,32 @@ def _without_site_word(authors: list[str], names: frozenset[str]) -> list[str]:
     return out
 
 
+# An HTML element's tag ("<p>", "</div", "<br/>", "<a href"), a comment or a declaration: a body said to be HTML
+# without one is no markup. Named elements only: a markdown post's code holds "Promise<string>", "Map<K, V>".
+_TAG = re.compile(
+    r"<(?:!|/?(?:p|div|span|br|hr|a|img|picture|source|video|audio|iframe|figure|figcaption|h[1-6]|ul|ol|li|dl|dt|"
+    r"dd|em|strong|b|i|u|s|del|ins|mark|small|sub|sup|abbr|cite|q|time|code|pre|blockquote|table|thead|tbody|tr|"
+    r"td|th|section|article|header|footer|nav|aside|main|html|body|head|meta|link|script|style|center|font)"
+    r"(?=[\s/>]))",
+    re.I,
+)
+# Markdown's marks of structure: a heading, a list item, a quote, bold, a link.
+_MARKDOWN_MARKS = re.compile(r"^(?:#{1,6} |[-*+] |\d{1,3}\. |> )|\*\*|\]\(", re.M)
+
+
+def _markup_free(content: str) -> str | None:
+    """The content type to read a body said to be HTML as, when it holds no markup: a feed's ``content:encoded``
+    written in markdown or plain lines. Read as HTML, its line breaks, all the structure it has, were spaces
+    ("## The Initial Spark It all started with…" as one line). None when it is HTML (or escaped HTML)."""
+    if _TAG.search(content) or _ESCAPED_MARKUP.match(content):
+        return None
+    return "markdown" if _MARKDOWN_MARKS.search(content) else "text"
+
+
 def _fields(raw: RawArticle, content: str, content_type: str) -> tuple[dict[str, object], str]:
     """The fields of one body of content, and its clean text ('' when it has none)."""
+    if content_type == "html" and (reading := _markup_free(content)) is not None:
+        content_type, content = reading, html.unescape(content) if "&" in content else content
     if content_type == "html":
         try:
             fields = _parse_html(raw, content)

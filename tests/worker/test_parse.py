@@ -698,3 +698,30 @@ def test_pages_load_as_trafilatura_loads_them_with_element_classes_chosen_in_c(c
     thread.start()
     thread.join()
     assert other[0] is not _html_parser()
+
+
+def test_a_feed_body_said_to_be_html_without_markup_keeps_its_lines(corpus: Path) -> None:
+    """A feed's ``content:encoded`` written in markdown (fulgidus.github.io) or in plain lines (a boat builder's
+    blog) holds no tag; read as HTML, its line breaks were spaces: "## The Initial Spark It all started with…"
+    was one paragraph, its summary opened with the heading. It is read as markdown or as text now, its entities
+    decoded; escaped markup ("&lt;p&gt;…") is still HTML."""
+    from producers.feeds import parse_feed
+    from worker.summary import summarize
+
+    body = gzip.decompress((corpus / "feeds" / "fastfeedparser" / "benchmark_data" / "a21807c179b62c5e.gz").read_bytes())
+    raw = parse_feed(body, feed_url="https://fulgidus.github.io/rss.xml").articles[0]
+    assert raw.content_type == "html" and raw.content and raw.content.startswith("## The Initial Spark")
+    parsed = parse(raw)
+    assert parsed.text.startswith("The Initial Spark\n\nIt all started with a simple frustration: "), parsed.text[:200]
+    assert "## " not in parsed.text and "**" not in parsed.text
+    assert summarize(parsed.text, "en", title=parsed.title).startswith("It all started with a simple frustration")
+
+    plain = parse(make_raw_article(content_type="html", title="Plywood",
+                                   content="Marine plywood costs more than AT&amp;T stock.\n\nIt looks like this:\n\n"
+                                           "And this is the second paragraph of the post, long enough."))  # fmt: skip
+    assert plain.text.split("\n\n") == ["Marine plywood costs more than AT&T stock.", "It looks like this:",
+                                        "And this is the second paragraph of the post, long enough."]  # fmt: skip
+    escaped = parse(make_raw_article(content_type="html", title="Escaped",
+                                     content="&lt;p&gt;When you're testing a parser, escaped markup is markup.&lt;/p&gt;"
+                                             "&lt;p&gt;A second paragraph of the same escaped page.&lt;/p&gt;"))  # fmt: skip
+    assert "<p>" not in escaped.text and "&lt;" not in escaped.text, escaped.text
