@@ -39,12 +39,14 @@ from producers.schedule import (
     FeedSchedule,
     HintClamp,
     HostGate,
-    cache_fresh_for,
-    cache_max_age,
     failure_delay,
     feed_url,
+    fresh_for,
+    freshened_headers,
+    freshness_lifetime,
     hint_past_ceiling,
     is_quiet,
+    kept_cache_fields,
     move_refused,
     published_ts,
     remember_items,
@@ -62,6 +64,9 @@ FULL_TEXT_MAX_PAGES = 20  # article pages fetched per poll; the rest go on with 
 FULL_TEXT_BUDGET_S = 120.0
 FULL_TEXT_MIN_S = 1.0  # less time than this left in the budget: the remaining items keep the feed's content
 HEALTH_SCHEMA = "wirewatch.feed_health/1"
+# Two hints past the ceiling that end within this of each other are one Expires seen again (`_clamp_said`); Date
+# and Expires are whole seconds, read on the server's clock
+CLAMP_SAME_END_S = 60.0
 
 Enqueue = Callable[[Sequence[RawArticle]], Any]
 Fetcher = Callable[..., FetchResult]
@@ -217,10 +222,13 @@ def _after_fetch(
     slot: _Slot,
 ) -> PollOutcome:
     body_hash = None if result.not_modified else hashlib.sha256(result.body).hexdigest()
-    # what the feed asks (its max-age: a clamp is said of that) and what is left of it (an answer a CDN kept for
-    # most of its max-age holds the feed off for the rest only)
-    hints = {"max_age_s": cache_max_age(result.headers), "ttl_s": record.ttl_s}
-    fresh_s = cache_fresh_for(result.headers, received_at=at, response_delay_s=result.elapsed_s)
+    # what the feed asks (its max-age or Expires: a clamp is said of that) and what is left of it (an answer a CDN
+    # kept for most of its max-age holds the feed off for the rest only); a 304 read with what the last 200 said
+    cache = freshened_headers(record.cache_headers, result.headers, not_modified=result.not_modified)
+    lifetime = freshness_lifetime(cache, received_at=at)
+    hints = {"max_age_s": lifetime, "ttl_s": record.ttl_s}
+    fresh_s = fresh_for(lifetime, cache, received_at=at, response_delay_s=result.elapsed_s)
+    record = record.model_copy(update={"cache_headers": kept_cache_fields(cache)})
     # A 200's validators are its body's, none included; a 304 may leave them out, and those held still hold.
     etag, last_modified = result.etag, result.last_modified
     if result.not_modified:
@@ -426,6 +434,18 @@ def _succeeded(
     return record
 
 
+def _clamp_said(record: FeedRecord, over: float, at: float) -> bool:
+    """Whether a hint past the ceiling was said already, while it has stayed past it: the same span as at the last
+    poll (a ttl, a max-age), or one ending at the same time as the one said (an Expires, kept over the 304s that
+    follow, asks for less at each: 24 h, then 18 h, still one hint)."""
+    if record.hint_clamped_s is None:
+        return False
+    if over == record.hint_clamped_s:
+        return True
+    said = record.last_hint_clamp
+    return said is not None and abs(at + over - (said.at.timestamp() + said.hint_s)) <= CLAMP_SAME_END_S
+
+
 def _finish(
     schedule: FeedSchedule,
     claim: Claim,
@@ -442,7 +462,7 @@ def _finish(
 ) -> PollOutcome:
     over = hint_past_ceiling(record, **hints)
     clamp = None
-    if over is not None and over != record.hint_clamped_s:  # said when first seen, not at every poll
+    if over is not None and not _clamp_said(record, over, at):  # said when first seen, not at every poll
         log.bind(feed=claim.url).info("feed_hint_clamped", hint_s=over, ceiling_s=record.ceiling_s)
         hint = "ttl" if hints.get("ttl_s") == over else "max_age"
         clamp = HintClamp(hint=hint, hint_s=over, ceiling_s=record.ceiling_s, at=utc_datetime(at))

@@ -208,8 +208,9 @@ class FeedMove(BaseModel):
 
 
 class HintClamp(BaseModel):
-    """A feed's hint (``ttl``: RSS <ttl>; ``max_age``: Cache-Control) asking for longer between polls than its
-    ceiling, which was polled at instead: what it asked, the ceiling, when it was first seen."""
+    """A feed's hint (``ttl``: RSS <ttl>; ``max_age``: its HTTP freshness, Cache-Control's max-age or Expires)
+    asking for longer between polls than its ceiling, which was polled at instead: what it asked, the ceiling,
+    when it was first seen."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -242,6 +243,9 @@ class FeedRecord(BaseModel):
     added_as: str | None = None
     refused_move: str | None = None  # the last permanent redirect target not taken (said once, not per poll)
     ttl_s: float | None = None  # the <ttl> of the last body read: it holds for the 304s that follow
+    # The last 200's Cache-Control and Expires (`kept_cache_fields`): a 304 updates those it carries, and the
+    # others hold for it and the 304s that follow (RFC 9111 §4.3.4).
+    cache_headers: dict[str, str] = Field(default_factory=dict)
     hint_clamped_s: float | None = None  # the last hint cut to the ceiling (said once, not per poll)
     # Health an operator reads without the logs: the last event of each kind, kept after it (bounded: one each).
     last_move: FeedMove | None = None
@@ -855,20 +859,75 @@ def _delta_seconds(value: str) -> int | None:
     return min(int(value), DELTA_SECONDS_MAX)
 
 
+def _cache_directives(headers: Mapping[str, str]) -> dict[str, str | None]:
+    """Cache-Control's directives by lower-cased name, the first of each when one is given twice (RFC 9111 §4.2.1)."""
+    directives: dict[str, str | None] = {}
+    for match in _DIRECTIVE.finditer(headers.get("cache-control", "")):
+        directives.setdefault(match.group(1).lower(), match.group(2))
+    return directives
+
+
+def _checked_each_use(directives: Mapping[str, str | None]) -> bool:
+    """no-store, or a bare no-cache: every use is to be checked with the server, so the answer has no lifetime.
+    no-cache="field" only withholds that field: the answer's freshness holds."""
+    return "no-store" in directives or ("no-cache" in directives and directives["no-cache"] is None)
+
+
 def cache_max_age(headers: Mapping[str, str]) -> float | None:
     """The answer's freshness lifetime from Cache-Control: s-maxage (wins) or max-age, in seconds, the first of
     each when one is given twice (RFC 9111 §4.2.1). None without one, when it is no number (a cache takes that as
     stale), or when no-store or a bare no-cache asks that every use be checked with the server."""
-    directives: dict[str, str | None] = {}
-    for match in _DIRECTIVE.finditer(headers.get("cache-control", "")):
-        directives.setdefault(match.group(1).lower(), match.group(2))
-    if "no-store" in directives or ("no-cache" in directives and directives["no-cache"] is None):
-        return None  # no-cache="field" only withholds that field: the answer's freshness holds
+    directives = _cache_directives(headers)
+    return None if _checked_each_use(directives) else _max_age(directives)
+
+
+def _max_age(directives: Mapping[str, str | None]) -> float | None:
+    """s-maxage (wins) or max-age; None without one, or when it is no number or zero."""
     for name in ("s-maxage", "max-age"):
         if name in directives:
             seconds = _delta_seconds((directives[name] or "").strip('"'))
             return float(seconds) if seconds else None
     return None
+
+
+def freshness_lifetime(headers: Mapping[str, str], *, received_at: float) -> float | None:
+    """The answer's freshness lifetime in seconds (RFC 9111 §4.2.1): Cache-Control's s-maxage or max-age
+    (`cache_max_age`) when it has one, else its Expires less its Date (less ``received_at`` when it has no
+    readable Date), at most DELTA_SECONDS_MAX. None when it has neither, or is stale from the start: an Expires
+    that is no date ("0", "-1"), or not after the Date (§5.3)."""
+    directives = _cache_directives(headers)
+    if _checked_each_use(directives):
+        return None
+    if "s-maxage" in directives or "max-age" in directives:
+        return _max_age(directives)
+    expires = headers.get("expires")
+    if expires is None:
+        return None
+    until = _http_date(expires)
+    if until is None:
+        return None
+    date = _http_date(headers.get("date"))
+    lifetime = until - (received_at if date is None else date)
+    return min(float(math.floor(lifetime)), float(DELTA_SECONDS_MAX)) if lifetime >= 1 else None
+
+
+# What a 304 updates in the answer kept from the last 200, and what it leaves as it was when it does not carry it
+# (RFC 9111 §4.3.4). Date and Age are not kept: they are the age of the message they came with, and a 304 is aged
+# by its own. A value longer than this is not kept (no server sends one; a cut Cache-Control could mean another
+# max-age): the feed then follows its rhythm, as without one.
+CACHE_KEPT_FIELDS = ("cache-control", "expires")
+CACHE_KEPT_MAX_CHARS = 1024
+
+
+def kept_cache_fields(headers: Mapping[str, str]) -> dict[str, str]:
+    """The fields of an answer that its 304s update or keep (`CACHE_KEPT_FIELDS`)."""
+    return {k: v for k in CACHE_KEPT_FIELDS if (v := headers.get(k)) is not None and len(v) <= CACHE_KEPT_MAX_CHARS}
+
+
+def freshened_headers(kept: Mapping[str, str], headers: Mapping[str, str], *, not_modified: bool) -> dict[str, str]:
+    """The headers an answer's freshness is read from: a 200's own; a 304's laid over those kept from the last
+    200 (`kept_cache_fields`), which it updates where it carries a field and leaves as they were where not."""
+    return {**kept, **headers} if not_modified else dict(headers)
 
 
 def current_age(headers: Mapping[str, str], received_at: float, response_delay_s: float = 0.0) -> int:
@@ -886,10 +945,18 @@ def current_age(headers: Mapping[str, str], received_at: float, response_delay_s
 
 
 def cache_fresh_for(headers: Mapping[str, str], *, received_at: float, response_delay_s: float = 0.0) -> float | None:
-    """Seconds the answer stays fresh from ``received_at``: its max-age less its current age (a CDN's copy with
-    ``max-age=300`` and ``Age: 290`` has 10 s left, not 300); None when it has no lifetime or is stale already.
+    """Seconds the answer stays fresh from ``received_at``: its lifetime (`freshness_lifetime`: max-age, else
+    Expires) less its current age (a CDN's copy with ``max-age=300`` and ``Age: 290`` has 10 s left, not 300);
+    None when it has no lifetime or is stale already.
     ``response_delay_s`` is how long the request took."""
-    lifetime = cache_max_age(headers)
+    lifetime = freshness_lifetime(headers, received_at=received_at)
+    return fresh_for(lifetime, headers, received_at=received_at, response_delay_s=response_delay_s)
+
+
+def fresh_for(
+    lifetime: float | None, headers: Mapping[str, str], *, received_at: float, response_delay_s: float = 0.0
+) -> float | None:
+    """`cache_fresh_for` with the lifetime already read: a poll reads it once, for the clamp and for this."""
     if lifetime is None:
         return None
     fresh = lifetime - current_age(headers, received_at, response_delay_s)
