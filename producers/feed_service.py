@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
 import redis
 from lxml import etree
 
-from producers.fetch import FetchPolicy
+from producers.fetch import FetchPolicy, private_host
 from producers.poll import PollOutcome, poll_feed
 from producers.schedule import FEED_URL_MAX_CHARS, FeedRecord, FeedSchedule, HostGate, feed_url
 from schemas.models import RawArticle
@@ -45,6 +46,23 @@ class FeedConfig:
 
 def fetch_policy(allow_private_networks: bool) -> FetchPolicy:
     return FetchPolicy(allow_private_networks=allow_private_networks)
+
+
+def refused_feed_url(url: str, allow_private_networks: bool) -> str | None:
+    """Why a feed at ``url`` would never be fetched, known when it is added: its host is written as a loopback,
+    private or link-local address, or is localhost, and the deployment does not allow private networks. Taken, it
+    failed at every poll (the fetch refuses the address), seen only in `feeds list`'s errors. None when it may be
+    fetched; a host name is resolved and checked at each poll."""
+    if allow_private_networks:
+        return None
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return None  # the URL's own check says what is wrong with it
+    if not private_host(host):
+        return None
+    return ("a feed at a loopback, private or link-local address is never fetched without allow_private_networks "
+            "(set it to watch a feed on your own network)")  # fmt: skip
 
 
 def sync_feeds(schedule: FeedSchedule, feeds: Iterable[Any]) -> int:

@@ -344,6 +344,23 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
+def private_host(host: str) -> bool:
+    """Whether a URL's host is written as an address a fetch refuses without allow_private_networks (loopback,
+    private, link-local, shared, …: `_address_allowed`), or is a localhost name: a feed or webhook that can be
+    told unreachable when it is added. A name is not resolved here: what it resolves to is checked at each fetch."""
+    host = host.rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = str(ipaddress.ip_address(host.split("%", 1)[0]))
+    except ValueError:
+        try:  # the legacy IPv4 forms the resolver reads as an address: "127.1", "0177.0.0.1", "2130706433", "0"
+            address = str(ipaddress.IPv4Address(socket.inet_aton(host)))
+        except OSError:
+            return False
+    return not address_allowed(address, allow_private_networks=False)
+
+
 def address_allowed(address: str, allow_private_networks: bool) -> bool:
     """Whether a fetch may connect to this IP address (IPv4 or IPv6 text), under the same rules as every fetch."""
     return _address_allowed(address, FetchPolicy(allow_private_networks=allow_private_networks))

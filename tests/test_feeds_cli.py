@@ -309,3 +309,38 @@ def test_an_exported_feed_imports_back_with_its_settings_and_without_a_made_up_n
     assert _wirewatch("feeds", "import", str(fast), "-c", str(config)).returncode == 0
     rows = {r["url"]: r for r in map(json.loads, _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout.splitlines())}
     assert rows["https://three.example/rss"]["min_interval_s"] == 600.0
+
+
+def test_a_feed_at_a_private_address_is_refused_when_added(tmp_path: Path) -> None:
+    """Without allow_private_networks a fetch refuses loopback, private and link-local addresses; a feed whose host
+    is written as one (or is localhost) was added, then failed at every poll, seen only as an error streak in
+    `feeds list`. It is refused when added (`feeds add`: a usage error; `feeds import`: the others are imported,
+    each refused one named, exit 1; the config file: a config error), as a webhook to such a host is."""
+    config = tmp_path / "wirewatch.yml"
+    config.write_text("data_dir: data\nworkers: 1\n")
+    for url in ("http://127.0.0.1:8080/feed.xml", "http://localhost/rss", "http://10.1.2.3/atom",
+                "http://[::1]:8000/feed", "http://169.254.169.254/latest", "http://2130706433/feed"):  # fmt: skip
+        done = _wirewatch("feeds", "add", url, "-c", str(config))
+        assert done.returncode == 2, (url, done.stdout, done.stderr[-2000:])
+        assert "never fetched without allow_private_networks" in done.stderr, done.stderr[-2000:]
+    opml = tmp_path / "mixed.opml"
+    opml.write_text('<?xml version="1.0"?><opml version="2.0"><body><outline text="Public" xmlUrl="https://one.example/rss"/>'
+                    '<outline text="Local" xmlUrl="http://192.168.1.5/rss"/></body></opml>')  # fmt: skip
+    imported = _wirewatch("feeds", "import", str(opml), "-c", str(config))
+    assert imported.returncode == 1 and imported.stdout.strip() == "imported 1 feeds (1 new)", imported.stderr
+    assert imported.stderr.splitlines() == ["wirewatch: not imported: http://192.168.1.5/rss: a feed at a loopback, "
+                                            "private or link-local address is never fetched without "
+                                            "allow_private_networks (set it to watch a feed on your own network)"]
+    listed = [json.loads(x)["url"] for x in _wirewatch("feeds", "list", "--json", "-c", str(config)).stdout.splitlines()]
+    assert listed == ["https://one.example/rss"]
+    configured = tmp_path / "local.yml"
+    configured.write_text("data_dir: data\nfeeds:\n  - url: https://two.example/atom\n  - url: http://localhost:9/rss\n")
+    stats = _wirewatch("stats", "-c", str(configured))
+    assert stats.returncode == 2 and "config error: feeds.1.url: a feed at a loopback" in stats.stderr, stats.stderr
+    allowed = tmp_path / "allowed.yml"
+    allowed.write_text(configured.read_text() + "allow_private_networks: true\n")
+    assert _wirewatch("stats", "-c", str(allowed)).returncode == 0
+    added = _wirewatch("feeds", "add", "http://127.0.0.1:8080/feed.xml", "-c", str(allowed))
+    assert added.returncode == 0 and added.stdout.strip() == "added http://127.0.0.1:8080/feed.xml", added.stderr
+    named = _wirewatch("feeds", "add", "https://feeds.example.org/rss", "-c", str(config))
+    assert named.returncode == 0, named.stderr  # a name: what it resolves to is checked at each poll

@@ -144,12 +144,25 @@ def _load(config_file: str | None) -> Settings:
         sys.exit(2)
     from wirewatch.cli_subscriptions import config_query_error
 
-    problem = config_query_error(settings)
+    problem = config_query_error(settings) or _config_feed_error(settings)
     if problem:
         click.echo(f"wirewatch: config error: {problem}", err=True)
         sys.exit(2)
     configure_logging(settings.log_level, settings.log_format)
     return settings
+
+
+def _config_feed_error(settings: Settings) -> str | None:
+    """One line naming the first config feed that would never be fetched (`refused_feed_url`), or None."""
+    if settings.allow_private_networks or not settings.feeds:
+        return None
+    from producers.feed_service import refused_feed_url
+
+    for i, feed in enumerate(settings.feeds):
+        why = refused_feed_url(feed.url, allow_private_networks=False)
+        if why:
+            return f"feeds.{i}.url: {why}"
+    return None
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from producers.feed_service import OPMLError, read_opml, write_opml
+from producers.feed_service import OPMLError, read_opml, refused_feed_url, write_opml
 from producers.schedule import FeedRecord, FeedSchedule, feed_url
 from wirewatch import constants as c
 from wirewatch.cli import _cell, _console, _load, _redis, config_option, fitted_table, json_line
@@ -53,6 +53,9 @@ def add(config_file: str | None, url: str, name: str | None, interval: str | Non
     """Add a feed (polled at once by a running scheduler)."""
     source = _validated(url, name, interval, full_text)
     settings = _load(config_file)
+    why = refused_feed_url(source.url, settings.allow_private_networks)
+    if why:
+        raise click.BadParameter(why, param_hint=_HINTS["url"])
     with _redis(settings) as client:
         schedule = FeedSchedule(client)
         known = schedule.get(source.url)
@@ -93,6 +96,8 @@ def import_(config_file: str | None, opml_file: str) -> None:
     except OSError as e:  # there when the options were checked, unreadable now (permissions, gone)
         raise click.ClickException(f"cannot read {opml_file}: {e.strerror or e}") from e
     settings = _load(config_file)
+    refused = [(e.url, why) for e in entries if (why := refused_feed_url(e.url, settings.allow_private_networks))]
+    entries = [e for e in entries if e.url not in {url for url, _ in refused}]
     with _redis(settings) as client:
         schedule = FeedSchedule(client)
         fresh = 0
@@ -107,6 +112,10 @@ def import_(config_file: str | None, opml_file: str) -> None:
                 # a feed already monitored keeps its interval and full text: the file only names it, if unnamed
                 schedule.add(entry.url, name=entry.name, interval_s=record.floor_s, full_text=record.full_text)
     click.echo(f"imported {len(entries)} feeds ({fresh} new)")
+    for url, why in refused:
+        click.echo(f"wirewatch: not imported: {url}: {why}", err=True)
+    if refused:
+        sys.exit(1)
 
 
 @feeds.command("export")

@@ -13,9 +13,7 @@ error and never reaches a worker.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import re
-import socket
 import time
 import unicodedata
 from collections import Counter
@@ -26,7 +24,7 @@ from urllib.parse import urlsplit
 import redis
 from pydantic import BaseModel, ConfigDict, Field
 
-from producers.fetch import address_allowed
+from producers.fetch import private_host
 from schemas import Subscription
 from wirewatch import constants as c
 from wirewatch.errors import WirewatchError
@@ -218,7 +216,7 @@ def check_webhook(webhook: str | None, secret: str | None, *, allow_private: boo
             raise ValueError("a webhook URL's host name is not a valid internationalised domain name") from None
     # Checked before the private-address rule, whose advice (allow private networks) would not help.
     check_webhook_host(parts.hostname)
-    if not allow_private and _private_host(parts.hostname):
+    if not allow_private and private_host(parts.hostname):
         raise ValueError(f"a webhook to {parts.hostname} would never be sent: it is a loopback, private or "
                          "link-local address (set allow_private_networks to post alerts to a receiver on your own "
                          "network)")  # fmt: skip
@@ -237,21 +235,6 @@ def check_webhook_host(host: str) -> None:
         raise ValueError("a webhook URL's IPv6 address must not carry a zone id (`%25eth0`): it names a network "
                          "interface of the sending machine, never a receiver; give the address alone")  # fmt: skip
     raise ValueError("a webhook URL's host name must not be percent-encoded (`%`)")
-
-
-def _private_host(host: str) -> bool:
-    """A host written as an address deliveries refuse without allow_private_networks, or a localhost name."""
-    host = host.rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = str(ipaddress.ip_address(host.split("%", 1)[0]))
-    except ValueError:
-        try:  # the legacy IPv4 forms the resolver reads as an address: "127.1", "0177.0.0.1", "2130706433", "0"
-            address = str(ipaddress.IPv4Address(socket.inet_aton(host)))
-        except OSError:
-            return False  # a name: what it resolves to is checked at each delivery
-    return not address_allowed(address, allow_private_networks=False)
 
 
 def webhook_origin(url: str) -> str:
