@@ -10,8 +10,10 @@ Signature (HMAC-SHA256 with the subscription's secret over ``"<timestamp>." + bo
     X-Wirewatch-Signature: sha256=<hex>
 
 A receiver recomputes it over the raw body and refuses timestamps older than a few minutes (`verify`).
-Every message ends in one counted, logged outcome in ``ww:{ww}:stats:alerts``: ``webhook:delivered``,
-``webhook:gave_up`` or ``webhook:dropped`` (the subscription or its webhook is gone, or switched off).
+Every alert ends in one counted, logged outcome in ``ww:{ww}:stats:alerts``: ``webhook:delivered``,
+``webhook:gave_up`` or ``webhook:dropped`` (the subscription or its webhook is gone, or switched off). It is kept
+by alert id for a few hours (`settled_key`), so a second copy of the message (a re-queue published and its
+original handed out again by the broker, or an outbox entry resent beside its message) sends and counts nothing.
 
 What the receiver's answer does (`worth_retrying`):
 
@@ -36,6 +38,14 @@ What the receiver's answer does (`worth_retrying`):
 
 A refused address (private, bad scheme, no secret) is given up at once as well, before anything is sent; so is a
 webhook stored before its URL was refused at add (an IPv6 zone id, a percent-encoded host: `check_webhook_host`).
+
+A receiver with its cap of deliveries in flight (`WEBHOOK_HOST_MAX_CONCURRENT`, `receiver_gate`) makes the next
+ones wait: each is put back on the queue, not counted as an attempt, after about as long again as it has waited
+(`gate_wait_s`: from `WEBHOOK_GATE_RETRY_S`, jittered, capped at `WEBHOOK_GATE_RETRY_MAX_S`), and one still
+finding no slot after `WEBHOOK_GATE_WAIT_MAX_S` of waiting is given up, unsent, with the reason. Until 2026-12-01
+a backlog came back every second for as long as the receiver stayed slow, without end. The wait is timed from the
+first time the delivery found no slot since its last attempt (``WebhookMessage.waiting_since``), so a delivery
+waits at most that long before each of its `WEBHOOK_MAX_ATTEMPTS` attempts.
 """
 
 from __future__ import annotations
@@ -71,6 +81,27 @@ from worker.subscriptions import (
 )
 
 log = get_logger("wirewatch.webhook")
+
+# A delivery waiting for a slot at its receiver is looked at again at most this long after the last look: a slot
+# frees within one POST's deadline, so looking less often than that would leave freed slots idle.
+WEBHOOK_GATE_RETRY_MAX_S = c.WEBHOOK_TIMEOUT_S
+# How long a delivery may wait for a slot at its receiver before it is given up: an alert is news, and a receiver
+# that has not had a free slot for a quarter of an hour is too slow for the alerts it is sent (at 2 in flight and
+# 10 s a POST it still takes 180 of them in that time).
+WEBHOOK_GATE_WAIT_MAX_S = 15 * 60.0
+# How long an alert's webhook outcome is remembered (`settled_key`): past the longest a copy of its message can
+# still come round (every attempt waiting its bound and the longest retry delay, then a lost worker's message
+# handed out again), about 3 hours; a few dozen bytes per alert with a webhook.
+WEBHOOK_SETTLED_TTL_S = int(c.WEBHOOK_MAX_ATTEMPTS * (WEBHOOK_GATE_WAIT_MAX_S + max(c.WEBHOOK_BACKOFF_MAX_S,
+                            c.WEBHOOK_RETRY_AFTER_MAX_S)) + c.VISIBILITY_TIMEOUT_S)  # fmt: skip
+# Record an alert's outcome and count it, only if none was recorded: two copies of one delivery count one.
+_SETTLE_ONCE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+  return 1
+end
+return 0
+"""
 
 
 class WebhookFailed(WirewatchError):
@@ -117,10 +148,12 @@ def worth_retrying(status: int) -> bool:
 
 
 class Attempt(NamedTuple):
-    """What one try came to: "delivered", "retry", "gave_up", "dropped" (each but retry counted), or "wait"."""
+    """What one try came to: "delivered", "retry", "gave_up", "dropped" (each but retry counted), "wait", or
+    "settled" (another copy of the message ended it)."""
 
     outcome: str
-    retry_in_s: float = 0.0  # for "retry": the backoff, or the receiver's Retry-After when that is longer
+    # For "retry": the backoff, or the receiver's Retry-After when that is longer; for "wait": `gate_wait_s`.
+    retry_in_s: float = 0.0
 
 
 class WebhookMessage(BaseModel):
@@ -130,6 +163,18 @@ class WebhookMessage(BaseModel):
     # Times the message was put back because its receiver was at its cap: Celery counts those as retries,
     # and they are not attempts.
     gate_waits: int = Field(0, ge=0)
+    # When (unix s) it first found its receiver at the cap since its last attempt: its wait is bounded from then.
+    waiting_since: float | None = Field(None, ge=0)
+
+    def waited(self, now: float) -> WebhookMessage:
+        """The message put back to wait for a slot: one more wait, and the wait's start kept (or set to `now`)."""
+        since = now if self.waiting_since is None else self.waiting_since
+        return self.model_copy(update={"gate_waits": self.gate_waits + 1, "waiting_since": since})
+
+    def attempted(self) -> WebhookMessage:
+        """The message put back for a retry after an attempt: it is no longer waiting, and a later wait is timed
+        afresh."""
+        return self.model_copy(update={"waiting_since": None})
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -221,6 +266,15 @@ def backoff_s(attempt: int, rng: random.Random | None = None) -> float:
     return base * (0.5 + 0.5 * jitter)
 
 
+def gate_wait_s(waited_s: float, rng: random.Random | None = None) -> float:
+    """How long a delivery that found its receiver at its cap stays off the queue: about as long again as it has
+    waited so far (so the looks thin out geometrically), from WEBHOOK_GATE_RETRY_S to WEBHOOK_GATE_RETRY_MAX_S,
+    half-jittered so a backlog does not come back in step."""
+    base = min(WEBHOOK_GATE_RETRY_MAX_S, max(c.WEBHOOK_GATE_RETRY_S, waited_s))
+    jitter: float = (rng or random).random()
+    return base * (0.5 + 0.5 * jitter)
+
+
 def receiver_gate(client: redis.Redis) -> HostGate:
     """The per-receiver cap on deliveries in flight (`WEBHOOK_HOST_MAX_CONCURRENT`), shared through Redis by
     every worker: the feeds' host gate, under keys of its own and with no delay between deliveries."""
@@ -233,13 +287,24 @@ def _receiver(url: str) -> str:
     return f"webhook/{(parts.hostname or '').lower()}:{parts.port or ''}"
 
 
+def settled_key(alert_id: str) -> str:
+    """Where an alert's webhook outcome is kept (`_final`), so a second copy of its message does nothing."""
+    return c.key("webhooks", "settled", alert_id)
+
+
 def attempt_delivery(client: redis.Redis, settings: Settings, message: WebhookMessage, attempt: int,
-                     max_attempts: int = c.WEBHOOK_MAX_ATTEMPTS) -> Attempt:  # fmt: skip
+                     max_attempts: int = c.WEBHOOK_MAX_ATTEMPTS, now: float | None = None) -> Attempt:  # fmt: skip
     """Try one delivery: "delivered", "retry" (with the delay before the next try), "gave_up" or "dropped"
-    (each but retry counted), or "wait" when the receiver already has its cap of deliveries in flight (not an
-    attempt)."""
-    sub = get_subscription(client, message.subscription_id)
+    (each but retry counted), or "wait" (with the delay before the next look) when the receiver already has its
+    cap of deliveries in flight: not an attempt, and given up once the delivery has waited
+    WEBHOOK_GATE_WAIT_MAX_S. `now` (unix s) is when the wait is timed to; the task passes the time it stamps on
+    a message it puts back (`WebhookMessage.waited`). "settled" when another copy of the message (a re-queue
+    published and its original handed out again, or an outbox entry resent beside its message) ended it already:
+    nothing is sent or counted."""
     fields = {"alert_id": message.alert_id, "subscription_id": message.subscription_id, "attempt": attempt + 1}
+    if client.exists(settled_key(message.alert_id)):
+        return _already_settled(client, fields)
+    sub = get_subscription(client, message.subscription_id)
     if sub is None or not sub.webhook:
         return _final(client, "webhook:dropped", fields, reason="subscription or webhook removed")
     off = webhook_off(client, sub.id)
@@ -257,11 +322,24 @@ def attempt_delivery(client: redis.Redis, settings: Settings, message: WebhookMe
                       receiver=webhook_origin(sub.webhook))  # fmt: skip
     gate, token = receiver_gate(client), f"{message.alert_id}:{attempt}"
     if gate.acquire(receiver, token) > 0:
-        return Attempt("wait")
+        return _wait(client, message, fields, webhook_origin(sub.webhook), time.time() if now is None else now)
     try:
         return _post(client, settings, message, sub.webhook, sub.secret, attempt, max_attempts, fields)
     finally:
         gate.release(receiver, token)
+
+
+def _wait(client: redis.Redis, message: WebhookMessage, fields: dict[str, Any], origin: str, now: float) -> Attempt:
+    """No slot at the receiver: wait again (never past the bound, so the give-up comes on time), or give up once
+    the delivery has waited the bound out."""
+    waited = max(0.0, now - message.waiting_since) if message.waiting_since is not None else 0.0
+    left = WEBHOOK_GATE_WAIT_MAX_S - waited
+    if left <= 0:
+        reason = (f"no free slot at its receiver in {waited:.0f} s of waiting (at most {c.WEBHOOK_HOST_MAX_CONCURRENT} "
+                  "in flight to one receiver): it answers too slowly for the alerts it is sent")  # fmt: skip
+        return _final(client, "webhook:gave_up", fields, reason=reason, receiver=origin, waited_s=round(waited, 1),
+                      gate_waits=message.gate_waits)  # fmt: skip
+    return Attempt("wait", min(gate_wait_s(waited), left))
 
 
 def _post(client: redis.Redis, settings: Settings, message: WebhookMessage, webhook: str, secret: str | None,
@@ -296,8 +374,17 @@ def _post(client: redis.Redis, settings: Settings, message: WebhookMessage, webh
     return _final(client, "webhook:delivered", fields, status=status)
 
 
+def _already_settled(client: redis.Redis, fields: dict[str, Any]) -> Attempt:
+    outcome = client.get(settled_key(fields["alert_id"]))
+    log.info("webhook_already_settled", outcome=outcome, reason="another copy of the delivery ended it", **fields)
+    return Attempt("settled")
+
+
 def _final(client: redis.Redis, outcome: str, fields: dict[str, Any], **more: Any) -> Attempt:
-    client.hincrby(c.ALERT_STATS, outcome, 1)
+    """The delivery's one counted, logged outcome; "settled" (nothing counted) when another copy got there first."""
+    keys = [settled_key(fields["alert_id"]), c.ALERT_STATS]
+    if not client.register_script(_SETTLE_ONCE)(keys=keys, args=[outcome, WEBHOOK_SETTLED_TTL_S]):
+        return _already_settled(client, fields)
     if outcome == "webhook:delivered":
         log.info("webhook_delivered", outcome=outcome, **fields, **more)
     else:
@@ -318,15 +405,13 @@ def register_webhook_task(app: Celery, deps: Callable[[], Any]) -> None:
         except ValidationError as e:
             log.error("message_invalid", outcome="dropped", reason=str(e.errors()[0]["msg"]))
             return "dropped"
-        d = deps()
+        d, now = deps(), time.time()
         attempt = int(self.request.retries) - msg.gate_waits
-        outcome, retry_in_s = attempt_delivery(d.client, d.settings, msg, attempt)
+        outcome, retry_in_s = attempt_delivery(d.client, d.settings, msg, attempt, now=now)
         if outcome == "wait":  # its receiver is at its cap: back on the queue, not counted as an attempt
-            waited = msg.model_copy(update={"gate_waits": msg.gate_waits + 1})
-            raise self.retry(args=(waited.model_dump(),), countdown=c.WEBHOOK_GATE_RETRY_S * (0.5 + random.random()),
-                             queue=c.WEBHOOK_QUEUE)  # fmt: skip
+            raise self.retry(args=(msg.waited(now).model_dump(),), countdown=retry_in_s, queue=c.WEBHOOK_QUEUE)
         if outcome == "retry":
-            raise self.retry(countdown=retry_in_s, queue=c.WEBHOOK_QUEUE)
+            raise self.retry(args=(msg.attempted().model_dump(),), countdown=retry_in_s, queue=c.WEBHOOK_QUEUE)
         return outcome
 
 
