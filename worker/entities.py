@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -193,6 +193,20 @@ _PLACE_LEADS = words("Mount Mt. Lake Cape Fort Port Saint St. San Santa Isle Gul
 _PLACE_COMPANY_TAILS = words(
     "Power Electric Gas Water Telecom Steel Mining Railway Railways Rail Chemical Chemicals Cement"
 )
+# Oil and gas benchmarks are named after a town, a terminal or a field ("Brent crude", "Dubai crude", "Brent
+# futures"), which the gazetteer holds as a town (Brent, a London borough): a town before these words names the
+# benchmark, not where the story is. A country or a province before them is where the oil comes from ("Iraq crude
+# exports", "Texas crude output"), and "oil" alone after a place is too ("Texas oil fields", "Houston oil firms"),
+# unless a market word follows it ("Brent oil futures", "Brent oil prices"). Linear: one run of blanks, then
+# alternatives of literal words, the second of which has one run of blanks of its own.
+_BENCHMARK_AFTER = re.compile(
+    r"[ \t]+(?:crude|futures|blend|benchmark|oil[ \t]+(?:futures|prices?|benchmark|contracts?))\b"
+)
+# A grade written with a capital after the place, and nothing after it but "Oil" or another grade, is the
+# benchmark's own name: "West Texas Intermediate", "Brent Crude", "Brent Crude Oil"; the place inside it is no
+# mention of the place, whatever its kind ("Xingtai Intermediate People's Court" goes on: it is a court).
+_BENCHMARK_TAILS = words("Intermediate Crude Blend Futures")
+_BENCHMARK_WORDS = _BENCHMARK_TAILS | {"Oil"}
 # Nouns that end the name of a product or a device, never a person's, even after a given name or "said": "Touch
 # Bar", "Mac Pro" ("Mac" is a given name), "Echo Dot", "Vision Pro", "Pixel Watch". None is a frequent surname.
 # Software is named so too: "Claude Code", "Claude Desktop", "Martin Studio". A surname that is also a common noun
@@ -512,11 +526,13 @@ def _connector_split(part: list[Token]) -> list[list[Token]]:
 
 def _classify(name: _Name, doc: str, start: int, end: int, titled: bool, initial: bool) -> tuple[str, int]:
     """Type one candidate from its own words, then from the words around it; strength 3 sure … 0 unknown."""
+    after = end + 40  # the words after a name are read up to here (matched in place: no slice)
+    if name.town and not titled and _BENCHMARK_AFTER.match(doc, end, after) and _city(name.text):
+        return "other", 0  # "Brent crude", "Dubai crude": the benchmark, not the town
     static = _static_type(name.text, True) if titled else name.static
     if static is not None:
         return static
     n = name.n
-    after = end + 40  # the words after a name are read up to here (matched in place: no slice)
     if n <= 3 and _PLACE_NOUNS_AFTER.match(doc, end, after):
         return "place", 3
     if name.org_head and not initial:
@@ -682,6 +698,8 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
         return "place", 3
     if titled and n <= 4:
         return "person", 3
+    if n > 1 and _benchmark_tail(words) is not None:
+        return "other", 0  # "Brent Crude", "West Texas Intermediate": a grade of oil, not a person named Brent
     last = words[-1]
     has_connector = any(w in _CONNECTORS for w in words)
     # An organisation head wins over a demonym before it: "Greek Ministry of Culture", "Indonesian Navy".
@@ -721,6 +739,26 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
         return "person", 3
     if 2 <= n <= 3 and words[0] in _HAN_SURNAMES and all(_HAN_GIVEN.match(w) for w in words[1:]):
         return "person", 2
+    return None
+
+
+def _city(text: str) -> bool:
+    """Whether the gazetteer's best entry for ``text`` is a city (not a country or a province of that name)."""
+    place = lexicon.places().get(text)
+    return place is not None and place.kind == "city"
+
+
+def _benchmark_tail(words: Sequence[str]) -> int | None:
+    """Where a benchmark's grade starts in a name that opens with a place ("West Texas Intermediate" → 2, "Brent
+    Crude Oil" → 1), ``None`` if the name is no benchmark."""
+    places = lexicon.places()
+    for i in range(1, min(len(words), 4)):
+        if (
+            words[i] in _BENCHMARK_TAILS
+            and all(w in _BENCHMARK_WORDS for w in words[i + 1 :])
+            and (" ".join(words[:i]) in places or _nested_place(tuple(words[:i])))
+        ):
+            return i  # the place whole ("Brent Crude") or inside the words before ("West Texas Intermediate")
     return None
 
 
@@ -1159,7 +1197,7 @@ def _add_nested(text: str, name: list[Token], mentions: list[Mention], outer: st
     """
     words = tuple(w for w, _, _ in name)
     found = _nested_place(words)
-    if found is None:
+    if found is None or _benchmark_tail(words) is not None:
         return
     first, last = found
     if first == last and words[first] in _CAPITAL_PARTICLES:

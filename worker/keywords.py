@@ -33,7 +33,8 @@ _NEWS_WORDS = words(
 # "newly", "great"), headline verbs ("looms", "slams") and the pieces of addresses ("com" of "debian.org").
 # Unlike stop words they do not break a run of words, so a name keeps them ("Great Britain"), but they are never
 # a keyword alone nor at the edge of a phrase that is no name ("probably ends"). Verbs that name what happened
-# ("killed", "arrested", "resigned") are not here: they say what the story is.
+# ("killed", "arrested", "resigned") are not here: a phrase may open with them ("killed civilians"); in English they
+# are no keyword alone nor a phrase's last word all the same, as no verb form is (``_english_word``).
 _WEAK = words(
     """
     think thinks thought thinking want wants wanted wanting help helps helped helping find finds finding found
@@ -60,6 +61,24 @@ _WEAK = words(
 _ADVERB_ENDINGS = ("ously", "ively", "fully", "edly", "ingly", "ately", "ently", "antly", "ically")
 # These only past seven letters: "rally", "tally" and "Ably" are nouns and names; "finally", "probably" adverbs.
 _SHORT_ADVERB_ENDINGS = ("ally", "ably", "ibly")
+# English words that are no noun by their ending, whatever the word: past forms ("unveiled", "charged"), adverbs
+# ("sharply", "quickly"), adjectives ("famous", "popular", "powerful", "affordable") and verbs made from adjectives
+# and nouns ("clarify", "prioritize"); longer than ``_NOT_NOUN_MIN`` letters, so "shed", "ally", "bed", "seed" are
+# not read.
+_NOT_NOUN_ENDINGS = ("ed", "ly", "ous", "ular", "ful", "able", "ible", "ify", "ifies", "ize", "izes")
+_NOT_NOUN_MIN = 4
+# The nouns among the words with those endings that news writes in lower case.
+_NOUNS_BY_ENDING = words(
+    """
+    speed airspeed greed breed creed tweed steed seaweed tumbleweed linseed rapeseed aniseed birdseed newsfeed
+    hundred kindred seabed hotbed flatbed sickbed riverbed deathbed seedbed sled bobsled watershed bloodshed family
+    families supply oversupply undersupply resupply prize assembly rally reply anomaly monopoly duopoly oligopoly
+    panoply belly jelly bully butterfly firefly dragonfly gadfly housefly homily folly holly tally gully filly dolly
+    melancholy handful mouthful spoonful cupful armful bucketful table cable vegetable variable timetable turntable
+    constable stable fable syllable parable notable deliverable receivable collectible convertible crucible prizes
+    capsize
+    """
+)
 # Addresses in the text: their pieces ("https", "www", "com") are no keywords, and a host is no topic. Literal
 # starts, no IGNORECASE: the regex engine then skips to each candidate instead of trying every character (a
 # tenth of the time); an e-mail address is found from its "@" (_without_addresses).
@@ -313,6 +332,22 @@ def extract_keywords(
         candidates |= {w for pair in names for w in pair}
     if len(candidates) < 2 * limit:
         candidates = good
+    not_nouns: set[str] = set()
+    if language == "en":
+        # A keyword alone is a noun or a name, and so is a phrase's last word (``_english_word``). Only the
+        # candidates are looked up: a phrase's words recur, so they are candidates too.
+        kinds = list(map(_english_word, candidates))
+        not_nouns = set(itertools.compress(candidates, map(_NOT_NOUN.__eq__, kinds)))
+        blocked = not_nouns.union(itertools.compress(candidates, map(_MOTION.__eq__, kinds)))
+        # A word mostly written with a capital is a name whatever it is in lower case: "Rose", "Reed", "Fled".
+        name_cased = {w for w in blocked if capitalised[w] * 2 > tf[w]}
+        if name_cased and _title_cased(title_raw):
+            # A Title Cased Headline capitalises its verbs too ("Create Your First App"): there only the body's
+            # capitals make a name.
+            in_title = Counter(k for k in title_keys if k in name_cased)
+            name_cased = {w for w in name_cased if (capitalised[w] - in_title[w]) * 2 > tf[w] - in_title[w]}
+        never_alone = never_alone | (blocked - name_cased)
+        not_nouns -= name_cased
     word_scores = {
         w: tf[w]
         * (2.0 - first[w] / total)
@@ -334,6 +369,8 @@ def extract_keywords(
             continue
         if nouns_capitalised and not _noun_phrase(phrase, capitalised, tf):
             continue
+        if phrase[-1] in not_nouns:
+            continue  # "company unveiled", "prices rose": no noun phrase
         # A phrase is as strong as its weakest word, scaled by how much that word lives inside it.
         weakest = min(phrase, key=tf.__getitem__)
         scores[phrase] = word_score(weakest) * count / tf[weakest] * (1.0 + 0.25 * (len(phrase) - 1))
@@ -354,6 +391,33 @@ def extract_keywords(
         return surface[word] if capitalised[word] * 2 > tf[word] else word
 
     return [" ".join(render(w) for w in phrase) for phrase in chosen]
+
+
+# What ``_english_word`` says of a lower-case English word.
+_NOUN = 0
+_NOT_NOUN = 1  # a verb form, an adverb or an adjective: no keyword alone, no phrase's last word
+_MOTION = 2  # a headline's verb of movement that is a noun too ("jump", "rise"): no keyword alone
+
+
+@functools.lru_cache(maxsize=_FACTS_MAX)
+def _english_word(key: str) -> int:
+    """Whether an English key can be a keyword alone: a noun (``_NOUN``), a word that is no noun (``_NOT_NOUN``:
+    ``lexicon.ENGLISH_VERB_FORMS`` or an ending of ``_NOT_NOUN_ENDINGS``), or a verb of movement that is a noun too
+    (``_MOTION``). Nouns written like verbs ("cuts", "talks", "attack", "output") are nouns: without the sentence
+    no word list tells "budget cuts" from "OPEC cuts output", and as a noun each is a topic. Cached per process and
+    key (a C-level lookup per distinct word of an article once the frequent words are in)."""
+    word = key.rpartition("-")[2].rpartition("_")[2] or key  # "well-connected" as "connected", "font-size" "size"
+    if word in lexicon.ENGLISH_MOTION_VERBS:
+        return _MOTION
+    if word in lexicon.ENGLISH_VERB_FORMS or word in lexicon.ENGLISH_ADJECTIVES:
+        return _NOT_NOUN
+    if word.endswith("s") and (
+        word[:-1] in lexicon.ENGLISH_VERB_FORMS or (word.endswith("es") and word[:-2] in lexicon.ENGLISH_VERB_FORMS)
+    ):
+        return _NOT_NOUN  # "allows", "provides", "discusses"
+    if len(word) > _NOT_NOUN_MIN and word.endswith(_NOT_NOUN_ENDINGS):
+        return _NOUN if word in _NOUNS_BY_ENDING else _NOT_NOUN
+    return _NOUN
 
 
 # Up to this many tokens (headline and text) a name written once may be a keyword (``_name_pairs``): a feed's teaser.

@@ -37,6 +37,53 @@ def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# English verb forms that are no noun, for keywords (a keyword alone is a noun or a name). Base and present forms
+# from GUM's Wikinews documents (../shared/corpus/text/gum-wikinews: tagged VERB at least twice and never NOUN or
+# PROPN there, and after "the", "a", "its", "their" … in at most 2 % of their uses in the scrapinghub bodies and the
+# feed items of ../shared/corpus), less the forms ending in "-ing" (gerunds are nouns: "shooting", "funding"), the
+# forms ending in "-ed" (``worker.keywords`` reads them by their ending) and those news uses as nouns ("hire",
+# "pick", "save", "spend", "wait", "repeat", "hurt"); then the irregular past forms of English grammar, less those
+# that are nouns too ("shot", "wound", "ground", "bit", "saw", "beat", "lay"); and "generate", "generates", which
+# the corpus bodies use as keywords (GUM has no use of them).
+ENGLISH_VERB_FORMS = words(
+    """
+    accommodate achieve allow appears apply assign assume attend attract avoid belong bother buy carry celebrates
+    choose collects compete consider create depend describe determine develop discusses eats educate enhance enter
+    execute exist expand expect explain forget formulate grow imagine implement improve inspire join laughs leave
+    lose manage perform prevent produce provide realize receive remain remove replace represent reproduce require
+    reveal revisit sell send serve sit speak stay succeed suggest tolerate generate generates arose arisen ate eaten
+    became began begun bent bled blew blown bore borne bought bred brought built burnt caught chose chosen clung
+    crept dealt did done drew drawn drank drove driven dug fed fell fallen felt fled flew flown forbade forbidden
+    forgave forgiven forgot forgotten froze frozen got gotten gave given grew grown hid hidden held kept knew known
+    laid led left lent lit lost meant met overcame overtook overtaken paid ran rang rung rode ridden rose risen sang
+    sung sank sunk sat sent shook shaken shone shown shrank slept slid sold sought spoke spoken spent spun stole
+    stolen stood struck stuck stung strove swam swept swore sworn swung taught tore torn threw thrown told took
+    taken understood undertook upheld withheld withdrew withdrawn wept woke woken won wore worn wrote written broke
+    broken
+    """
+)
+# Verbs of movement that headlines use ("Oil prices jump", "Shares tumble") and that are nouns too: never a keyword
+# alone (a newsroom tags "oil prices", not "jump"), but a phrase may end in one ("price rise", "high jump").
+ENGLISH_MOTION_VERBS = words(
+    """
+    jump jumps rise rises soar soars plunge plunges tumble tumbles slump slumps climb climbs dip dips slip slips
+    sink sinks surge surges drop drops gain gains fall falls
+    """
+)
+# English adjectives that are no noun and that news bodies gave as keywords alone (``worker.keywords`` reads most
+# adjectives by their ending: "famous", "popular", "powerful", "affordable"): the comparatives and superlatives of
+# the common ones, and the few that no ending gives away. Not those that are nouns too ("complex", "cold",
+# "dead", "major", "short", "high", "top", "free", "open").
+ENGLISH_ADJECTIVES = words(
+    """
+    similar massive huge wrong random happy unhappy sad angry proud afraid aware unaware ready unable unlikely
+    bigger biggest larger largest smaller smallest easier easiest harder hardest faster fastest slower slowest
+    longer longest shorter shortest higher highest lower lowest cheaper cheapest stronger strongest weaker weakest
+    better worse worst newer newest older oldest
+    """
+)
+
+
 def _lines(name: str) -> list[str]:
     text = resources.files("worker.data").joinpath(name).read_text(encoding="utf-8")
     return [line for line in text.splitlines() if line and not line.startswith("#")]
