@@ -45,7 +45,7 @@ class Receiver:
     """A local HTTP server that records requests (and when they came) and answers with the statuses it is told
     to; an answer may be `(status, headers)`."""
 
-    def __init__(self, statuses: list[int | tuple[int, dict[str, str]]]) -> None:
+    def __init__(self, statuses: list[int | tuple[int, dict[str, str]]], delay_s: float = 0.0) -> None:
         self.statuses = statuses
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.times: list[float] = []
@@ -56,6 +56,7 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((dict(self.headers), body))
                 receiver.times.append(time.monotonic())
+                time.sleep(delay_s)  # a slow receiver: the POST takes this long
                 answer = receiver.statuses.pop(0) if receiver.statuses else 200
                 status, headers = answer if isinstance(answer, tuple) else (answer, {})
                 if "Date" in headers:  # the test's own Date, not the one send_response adds
@@ -71,8 +72,14 @@ class Receiver:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def alert_ids(self) -> list[str]:
+        """The alert ids POSTed, in the order they came."""
+        return [headers["X-Wirewatch-Alert-Id"] for headers, _ in self.requests]
 
     def __enter__(self) -> Receiver:
         self.thread.start()

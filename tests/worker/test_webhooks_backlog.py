@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import random
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -17,47 +15,13 @@ from celery import signals
 from celery.contrib.testing.worker import start_worker
 
 from schemas import Subscription
+from tests.worker.test_webhooks import SECRET, Receiver
 from wirewatch import constants as c
 from wirewatch.queue import WEBHOOK_TASK
 from wirewatch.settings import Settings
 from worker import webhooks
 from worker.subscriptions import put_subscription
 from worker.webhooks import WebhookMessage, attempt_delivery, gate_wait_s, receiver_gate
-
-SECRET = "s3cret-s3cret-s3cret"
-
-
-class SlowReceiver:
-    """A local HTTP server that takes `delay_s` over each POST, then answers 200; records the alert ids it got."""
-
-    def __init__(self, delay_s: float) -> None:
-        self.alert_ids: list[str] = []
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers["Content-Length"]))
-                time.sleep(delay_s)
-                receiver.alert_ids.append(self.headers["X-Wirewatch-Alert-Id"])
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> SlowReceiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _sub(client: redis.Redis, url: str) -> Subscription:
@@ -94,7 +58,7 @@ def test_a_delivery_waiting_within_the_bound_is_put_back_no_later_than_the_bound
     """At the cap and within its bound, a delivery waits ("wait", not counted), and is looked at again no later
     than when its bound runs out."""
     local = settings.model_copy(update={"allow_private_networks": True})
-    with SlowReceiver(0.0) as rx:
+    with Receiver([], delay_s=0.0) as rx:
         _sub(client, rx.url)
         _hold_every_slot(client, rx.port)
         now = time.time()
@@ -113,7 +77,7 @@ def test_a_delivery_that_waited_past_the_bound_is_given_up_with_its_reason(
     """Still at the cap after WEBHOOK_GATE_WAIT_MAX_S of waiting: given up, counted and logged as other give-ups
     are, with the reason, and nothing sent."""
     local = settings.model_copy(update={"allow_private_networks": True})
-    with SlowReceiver(0.0) as rx:
+    with Receiver([], delay_s=0.0) as rx:
         _sub(client, rx.url)
         _hold_every_slot(client, rx.port)
         now = time.time()
@@ -131,7 +95,7 @@ def test_a_delivery_that_gets_its_slot_after_waiting_is_sent_and_its_wait_forgot
     """A slot free at the last look is taken however long the delivery waited: the bound is on waiting, not on
     sending."""
     local = settings.model_copy(update={"allow_private_networks": True})
-    with SlowReceiver(0.0) as rx:
+    with Receiver([], delay_s=0.0) as rx:
         _sub(client, rx.url)
         stale = _message(4, waiting_since=time.time() - webhooks.WEBHOOK_GATE_WAIT_MAX_S - 1.0, gate_waits=12)
         assert attempt_delivery(client, local, stale, 0).outcome == "delivered"
@@ -178,7 +142,7 @@ def test_a_slow_receivers_backlog_is_delivered_or_given_up_once_each(
     signals.task_retry.connect(count, weak=False)
     total = 6
     try:
-        with SlowReceiver(2.0) as rx:
+        with Receiver([], delay_s=2.0) as rx:
             _sub(client, rx.url)
             started = time.monotonic()
             for n in range(total):
@@ -224,7 +188,7 @@ def test_a_second_copy_of_a_settled_delivery_is_neither_sent_nor_counted(
     """Two copies of one delivery on the queue (a re-queue published and its original redelivered, or an outbox
     entry resent beside its message): the first is delivered and counted, the second finds it settled and
     sends and counts nothing."""
-    with SlowReceiver(0.0) as rx:
+    with Receiver([], delay_s=0.0) as rx:
         _sub(client, rx.url)
         for _ in range(2):
             solo_webhook_worker.send_task(WEBHOOK_TASK, args=[_message(7).model_dump()], queue=c.WEBHOOK_QUEUE)
@@ -239,7 +203,7 @@ def test_a_second_copy_of_a_settled_delivery_is_neither_sent_nor_counted(
 def test_an_outcome_is_counted_once_however_often_it_is_reached(client: redis.Redis, settings: Settings) -> None:
     """Give-ups too: a copy that reaches a give-up for an alert already settled counts nothing."""
     local = settings.model_copy(update={"allow_private_networks": True})
-    with SlowReceiver(0.0) as rx:
+    with Receiver([], delay_s=0.0) as rx:
         _sub(client, rx.url)
         _hold_every_slot(client, rx.port)
         stale = _message(8, waiting_since=time.time() - webhooks.WEBHOOK_GATE_WAIT_MAX_S - 1.0)
