@@ -22,7 +22,7 @@ from typing import Protocol
 
 from schemas.models import Entity
 from worker import lexicon
-from worker.lexicon import words
+from worker.lexicon import COMMON_POSSESSIVES, ORG_HEADS, PLACE_HEADS, TITLES, WEAK_TITLES, words
 
 # Past this many characters an article's tail adds no entity a reader would search for, only time.
 ENTITIES_MAX_CHARS = 100_000
@@ -100,89 +100,20 @@ _DAYS = words("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
 # A month written short before a day ("Feb 17 (Reuters)", "Sept. 3"): a date, not a name ("Jan Novak" stays).
 _MONTHS_SHORT = words("Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec")
 _DAY_AFTER = re.compile(r"\.?[ \t]\d{1,2}\b")
-# Possessives inside names ("Xingtai Intermediate People's Court"), as opposed to "China's National ...".
-_COMMON_POSSESSIVES = frozenset(
-    [
-        "people's",
-        "children's",
-        "women's",
-        "men's",
-        "workers'",
-        "veterans'",
-        "farmers'",
-        "teachers'",
-        "nurses'",
-        "writers'",
-        "people’s",
-        "children’s",
-        "women’s",
-        "men’s",
-    ]
-)
 
-_TITLES = words(
-    """
-    President Vice Prime Minister Secretary Chancellor Premier Senator Sen. Sen Representative Rep. Rep
-    Congressman Congresswoman Governor Gov. Gov Mayor King Queen Prince Princess Pope Emperor Empress Sheikh
-    Ayatollah Sultan Emir Crown General Gen. Gen Colonel Col. Major Captain Capt. Lieutenant Lt. Sergeant Sgt.
-    Admiral Commander Marshal Judge Justice Chief Chairman Chairwoman Chairperson Director Commissioner Ambassador
-    Officer Detective Inspector Superintendent Constable Agent Dr. Dr Doctor Mr. Mr Mrs. Mrs Ms. Ms Miss Mx
-    Professor Prof. Prof Sir Dame Lord Lady Baron Baroness Duke Duchess Earl Count Countess Rev. Reverend Father
-    Bishop Archbishop Cardinal Rabbi Imam Cleric Pastor Saint Coach Manager Speaker Leader Spokesman Spokeswoman
-    Attorney Deputy Assistant Acting Former Foreign Defense Defence Finance Interior Health Education Trade
-    Justice Agriculture Transport Energy Labor Labour Economy Home State Executive CEO COO CFO Chairman
-    President-elect Dictator Police Minister-President Sheriff Senior Junior Senators Presidents Ministers
-    Secretary-General Director-General Deputy-Director"""
-)
-# Title words that only make a title together with a following stronger one ("Foreign Minister"), so a name
-# that merely starts with them ("Home Office", "State Department") is left alone.
-_WEAK_TITLES = words(
-    """
-    Foreign Defense Defence Finance Interior Health Education Trade Justice Agriculture Transport Energy Labor
-    Labour Economy Home State Executive Former Acting Deputy Assistant Senior Junior Vice Crown Chief Police
-    Count Major Father Saint Agent Officer Leader Manager Coach Speaker Director Marshal Commander"""
-)
 # What ends a company's name, never a name alone ("MOS Technology, Inc.").
 _COMPANY_SUFFIXES = words("Inc Inc. Corp Corp. Co Co. Ltd Ltd. LLC PLC plc GmbH")
 # One word that is never a name on its own: a connector, a date word, a title ("the President"), a company suffix.
-_NOT_ALONE = _CONNECTORS | _TRAILING_DROP | (_TITLES - _WEAK_TITLES) | _COMPANY_SUFFIXES
+_NOT_ALONE = _CONNECTORS | _TRAILING_DROP | (TITLES - WEAK_TITLES) | _COMPANY_SUFFIXES
 # A pronoun or verb contracted ("I've", "We're", "Don't"): no name, however a context cue reads it.
 _CONTRACTION = re.compile(r"['’](?:ve|d|m|ll|re|t)\Z")
 
-_ORG_HEADS = words(
-    """
-    Inc Inc. Corp Corp. Corporation Co. Company Companies Ltd Ltd. LLC PLC plc GmbH AG SA Group Holdings
-    Bank Bancorp Association Associations Society Institute Institution Foundation Fund Trust University College
-    School Academy Commission Committee Council Court Tribunal Ministry Department Agency Bureau Office Service
-    Services Administration Authority Board Assembly Parliament Congress Senate Cabinet Government Party
-    Movement Front Union League Federation Confederation Alliance Coalition Organization Organisation
-    Network Club Team Army Navy Force Forces Guard Police Corps Command Brigade Regiment Church
-    Laboratory Laboratories Labs Airlines Airways Air Motors Technologies
-    Technology Systems Software Electronics Industries Pharmaceuticals Energy Oil Petroleum Telecom
-    Communications Media News Times Post Journal Herald Tribune Gazette Review Press Daily Weekly Magazine
-    Channel Radio Television TV Studios Records Entertainment Games Foods Group FC Cooperative Exchange
-    Reserve Secretariat Inquiry Mission Police Taskforce Federal Commission Directorate Unit Brotherhood
-    Departments Ministries Agencies Councils Committees Parties Unions Universities Instruments Project Study
-    Library Orchestra Theatre Theater Symposium Consortium Partnership Initiative Project
-    Campaign Institute Observatory Conference Fellowship Agency Assembly Parliament Senate Junta"""
-)
 # "University of Texas": the head comes first, the place after "of".
 _ORG_LEADS = words(
     """
     Center Centre Team University College Bank Ministry Department Office Institute School Academy Board Bureau Council
     Commission Committee Court Church Federation Union League Association Society House Order
     Organization Organisation Party Government Army Navy Republic"""
-)
-_PLACE_HEADS = words(
-    """
-    River Mountains Mountain Mount Lake Lakes Island Islands Isle Isles Sea Ocean Valley Bay Gulf Strait
-    Straits Peninsula Desert Canyon Beach Coast Highlands Hills Falls Plain Plains Basin Delta Glacier Reef
-    Street St Avenue Ave Road Rd Boulevard Square Plaza Park Bridge Tunnel Airport Station Port Harbour Harbor
-    Stadium Arena Hall Tower Palace Castle Cathedral Province County District Region Prefecture Territory
-    Township Village Town City Borough Parish Oblast Governorate Municipality Kingdom Republic Emirate
-    Heights Springs Forest Wood Field Fields Square Circle Canal Lane Way Drive Quarter Camp Base Zone
-    Crossing Memorial Pass Center Centre Museum Gallery Complex Facility Mosque Temple Hospital Clinic
-    Cemetery Prison Mall Market Terminal Hotel"""
 )
 _COMPASS = words(
     "North South East West Northern Southern Eastern Western Central Upper Lower Greater Northwest Northeast "
@@ -249,7 +180,7 @@ _SOFTWARE_WORDS = words(
 _BRAND_CASE = re.compile(r"(?!Mac|Kwa)[A-Z][a-z]{2,}[A-Z]")
 # What ends a German organisation's name, joined by a hyphen ("Robert Koch-Institut", "Max-Planck-Institut",
 # "Friedrich-Ebert-Stiftung") or as a word after another ("Hans Böckler Stiftung"); alone each is a common noun
-# ("das Institut"), so not among ``_ORG_HEADS`` (see ``_german_organisation``).
+# ("das Institut"), so not among ``ORG_HEADS`` (see ``_german_organisation``).
 _COMPOUND_ORG_HEADS = words(
     """
     Institut Universität Hochschule Fachhochschule Klinikum Klinik Universitätsklinikum Krankenhaus Stiftung
@@ -428,7 +359,7 @@ def _split_parts(match_text: str) -> Iterable[list[Token]]:
                         yield [(p, piece_start, piece_start + len(p))]
                     piece_start += len(p) + 1
                 continue
-        if possessive and word.lower() not in _COMMON_POSSESSIVES:
+        if possessive and word.lower() not in COMMON_POSSESSIVES:
             part.append((bare, start, start + len(bare)))
             yield part
             part = []
@@ -480,13 +411,13 @@ def _trim(part: list[Token], text: str) -> list[Token]:
 def _title_split(part: list[Token]) -> tuple[list[list[Token]], list[Token], bool]:
     """Split "U.S. President Donald Trump" into the prefix ("U.S."), the name, and whether a title was seen."""
     words = [w for w, _, _ in part]
-    if _TITLES.isdisjoint(words):
+    if TITLES.isdisjoint(words):
         return [], part, False
-    titles = [i for i, w in enumerate(words) if w in _TITLES]
+    titles = [i for i, w in enumerate(words) if w in TITLES]
     # A name that only begins with a weak title word ("Home Office", "State Department") is not a titled person.
-    if all(words[i] in _WEAK_TITLES for i in titles):
+    if all(words[i] in WEAK_TITLES for i in titles):
         return [], part, False
-    if len(words) > 1 and words[-1] in _ORG_HEADS and words[-1] not in _TITLES and _CONNECTORS.isdisjoint(words):
+    if len(words) > 1 and words[-1] in ORG_HEADS and words[-1] not in TITLES and _CONNECTORS.isdisjoint(words):
         return [], part, False  # "Duke University", "General Motors": a title word opening an organisation's name
     if titles[0] > 0 and words[titles[0] - 1] in _CONNECTORS:
         return [], part, False  # "Bank of England Governor" is handled as one run, not a title
@@ -508,7 +439,7 @@ def _title_split(part: list[Token]) -> tuple[list[list[Token]], list[Token], boo
     while start < len(words) and words[start] in _CONNECTORS:
         start += 1
     # "Governor of Washington Chris Gregoire": the place between title and name is a mention of its own.
-    middle = [t for t in part[titles[0] + 1 : start] if t[0] not in _TITLES]
+    middle = [t for t in part[titles[0] + 1 : start] if t[0] not in TITLES]
     return [part[: titles[0]], middle], part[start:], True
 
 
@@ -626,7 +557,7 @@ class _Names(dict[str, _Name]):
             text=text,
             n=n,
             static=_static_type(text, False),
-            org_head=n == 1 and last in _ORG_HEADS and last not in _TITLES,
+            org_head=n == 1 and last in ORG_HEADS and last not in TITLES,
             place=text in places,
             town=text in places and places[text].kind in ("city", "admin1"),
             person_shape=(
@@ -658,7 +589,7 @@ class _Names(dict[str, _Name]):
             trimmable=(first.lower() in _common() or first in _DAYS) and not known,
             always_trim=first in _ALWAYS_TRIM,
             lower_probe=f" {first.lower()}",
-            titles=not _TITLES.isdisjoint(words),
+            titles=not TITLES.isdisjoint(words),
             splittable=any(w in _CONNECTORS and w not in _NAME_PARTICLES for w in words),
             caps_place=caps_place,
             software=n == 1 and (text in _SOFTWARE_WORDS or _BRAND_CASE.match(text) is not None),
@@ -704,10 +635,10 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
     has_connector = any(w in _CONNECTORS for w in words)
     # An organisation head wins over a demonym before it: "Greek Ministry of Culture", "Indonesian Navy".
     if n > 1 and (
-        last in _ORG_HEADS
+        last in ORG_HEADS
         or (n > 2 and words[0] in _ORG_LEADS and words[1] in _CONNECTORS)
         # "Andy Warhol Foundation for the Visual Arts", "U.S. Department of Agriculture"
-        or any(words[i - 1] in _ORG_HEADS for i in range(1, n - 1) if words[i] in _CONNECTORS and words[i] != "and")
+        or any(words[i - 1] in ORG_HEADS for i in range(1, n - 1) if words[i] in _CONNECTORS and words[i] != "and")
     ):
         return "organization", 3
     if n > 1 and last in _PLACE_COMPANY_TAILS and (words[0] in places or " ".join(words[:-1]) in places):
@@ -718,9 +649,9 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
     if (
         n > 1
         and (
-            last in _PLACE_HEADS
+            last in PLACE_HEADS
             or words[0] in _PLACE_LEADS
-            or (n > 2 and (words[0] in _PLACE_HEADS or words[0] == "State") and words[1] in _CONNECTORS)
+            or (n > 2 and (words[0] in PLACE_HEADS or words[0] == "State") and words[1] in _CONNECTORS)
             or (words[0] in _COMPASS and " ".join(words[1:]) in places)  # "Southern Indiana", "East L.A."
             or (words[-1] in _COMPASS and " ".join(words[:-1]) in places)  # "Kowloon West", "Pacific Northwest"
         )
@@ -728,7 +659,7 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
         return "place", 3
     if place is not None and not titled and (n > 1 or place.population >= 100_000):
         return "place", 2  # a city big enough to be meant
-    if n > 2 and not has_connector and any(w in _ORG_HEADS for w in words[1:-1]):
+    if n > 2 and not has_connector and any(w in ORG_HEADS for w in words[1:-1]):
         return "organization", 2
     if (
         2 <= n <= 4
@@ -1072,8 +1003,8 @@ def _should_split(words: list[str], name_text: str, strength: int) -> bool:
         # "National Air and Space Museum", "State and Homeland Security Departments" are one name; "China and
         # Russia", "the District and the Police Department" are two.
         before = words[: ands[0]]
-        one_name = (words[-1] in _ORG_HEADS or words[-1] in _PLACE_HEADS) and not any(
-            w in _ORG_HEADS or w in _PLACE_HEADS for w in before
+        one_name = (words[-1] in ORG_HEADS or words[-1] in PLACE_HEADS) and not any(
+            w in ORG_HEADS or w in PLACE_HEADS for w in before
         )
         return not one_name or _is_known(" ".join(before))
     head = words[: connectors[0]]
@@ -1081,7 +1012,7 @@ def _should_split(words: list[str], name_text: str, strength: int) -> bool:
     # "Wu Chi-wai of the Party" is two names, "Andy Warhol Foundation for the Visual Arts" one.
     return (
         bool(head)
-        and head[-1] not in _ORG_HEADS
+        and head[-1] not in ORG_HEADS
         and ((head[0] in given and len(head) > 1) or (head[0] in _HAN_SURNAMES and len(head) == 2))
     )
 
@@ -1096,7 +1027,7 @@ def _known_prefix_of(name_text: str) -> int:
     words = name_text.split(" ")
     if name_text in lexicon.places() or name_text in lexicon.organizations():
         return 0
-    if words[-1] in _ORG_HEADS or words[-1] in _PLACE_HEADS or any(w in _CONNECTORS for w in words):
+    if words[-1] in ORG_HEADS or words[-1] in PLACE_HEADS or any(w in _CONNECTORS for w in words):
         return 0
     for k in range(len(words) - 1, 0, -1):  # the longest known head: "Washington D.C." before "Washington"
         if k == 1 and words[0] in _CAPITAL_PARTICLES:

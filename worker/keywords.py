@@ -202,9 +202,10 @@ _MORE_STOPWORDS = {
 @functools.cache
 def _stopwords(language: str | None) -> frozenset[str]:
     """The language's stop words, plus English ones (quotes and names in English turn up everywhere)."""
-    words = lexicon.stopwords(language or "en") | _NEWS_WORDS | _MORE_STOPWORDS.get(language or "en", frozenset())
+    english = lexicon.stopwords("en") | lexicon.ENGLISH_PREPOSITIONS
+    words = english | _NEWS_WORDS | _MORE_STOPWORDS.get(language or "en", frozenset())
     if language not in (None, "en"):
-        words |= lexicon.stopwords("en")
+        words |= lexicon.stopwords(language)
     # Contractions are listed with a straight apostrophe; most news prints a curly one ("we’re", "don’t").
     return words | {w.replace("'", "’") for w in words if "'" in w}
 
@@ -321,17 +322,24 @@ def extract_keywords(
     # every noun has a capital. Only in short texts: in a longer one a name that matters recurs (and is a phrase
     # then), one written once does not outscore the recurring words, and the pass would cost a tenth of the time.
     names: dict[tuple[str, ...], int] = {}
+    persons: set[tuple[str, ...]] = set()
     if len(keys) <= _NAME_PAIR_TOKENS and not nouns_capitalised:
-        written = {key_of[t] for t in itertools.compress(raw_tf, capital)}  # the keys of capitalised tokens
-        names = _name_pairs(keys, title_size, title_raw, good - weak, written - stop, capitalised, tf)
+        written = dict(itertools.compress(zip(raw_tf, capital, strict=True), capital))
+        names, persons, titles = _name_pairs(
+            raw, title_size, title_raw, written, key_of, good - weak, stop, capitalised, tf
+        )
+        # A title only written before a name is no keyword alone: "President" of "President Donald Trump's".
+        never_alone = never_alone | titles
     title_words = good.intersection(title_keys)
     total = max(len(first), 1)
     # Only words that recur or head the article can make the list; scoring the rest is wasted on long texts.
     candidates = recurring | title_words
     if names:
-        candidates |= {w for pair in names for w in pair}
+        name_words = {w for name in names for w in name}
+        candidates |= name_words
+        never_alone = never_alone | (name_words - good)  # a short name's word ("Xi") or a news word ("Conference")
     if len(candidates) < 2 * limit:
-        candidates = good
+        candidates |= good
     not_nouns: set[str] = set()
     if language == "en":
         # A keyword alone is a noun or a name, and so is a phrase's last word (``_english_word``). Only the
@@ -362,7 +370,11 @@ def extract_keywords(
     recurring_phrases = [item for item in phrase_tf.items() if item[1] > 1]
     if names:
         recurring_phrases += [(pair, count) for pair, count in names.items() if phrase_tf[pair] < 2]
+    title_uses: Counter[str] = Counter()  # how often a title is written before a name's word (recurring pairs)
+    titled: dict[tuple[str, ...], int] = {}  # the opening of a phrase with a title before a name, how often so
     for phrase, count in recurring_phrases:
+        if phrase[0] in _NAME_TITLES and len(phrase) == 2 and _titled_name(phrase, capitalised, tf):
+            title_uses[phrase[0]] += count
         if leads and not _leads_names(phrase, leads, capitalised, tf):
             continue
         if (phrase[0] in weak or phrase[-1] in weak) and _weak_edge(phrase, weak, capitalised, tf):
@@ -371,11 +383,28 @@ def extract_keywords(
             continue
         if phrase[-1] in not_nouns:
             continue  # "company unveiled", "prices rose": no noun phrase
+        if len(phrase) == 3 and _titled_name(phrase, capitalised, tf):
+            # A title before a name: "President Donald Trump" is "Donald Trump", and "President Donald", "interim
+            # President" no phrase where a name always follows.
+            titled[phrase[:2]] = titled.get(phrase[:2], 0) + count
+            continue
         # A phrase is as strong as its weakest word, scaled by how much that word lives inside it.
         weakest = min(phrase, key=tf.__getitem__)
-        scores[phrase] = word_score(weakest) * count / tf[weakest] * (1.0 + 0.25 * (len(phrase) - 1))
+        strength = word_score(weakest) * count / tf[weakest]
+        if persons and phrase in persons:
+            # A person's name is as strong as the surname, each use of which names the person: "Jim Farley" over the
+            # "Farley" written again, "Donald Trump" over the headline's "Trump" (not "Michigan Department" over
+            # "Michigan": a place or a body is no person).
+            strength = max(strength, word_score(phrase[-1]))
+        scores[phrase] = strength * (1.0 + 0.25 * (len(phrase) - 1))
         for w in phrase:
             share[w] = max(share.get(w, 0.0), count / tf[w])
+    for opening, count in titled.items():
+        if phrase_tf[opening] <= count:
+            scores.pop(opening, None)
+    if title_uses:
+        # A title always written before a name is no keyword alone: "President" of "President José Jerí".
+        never_alone = never_alone | {title for title, n in title_uses.items() if n >= tf[title]}
     if nouns_capitalised:
         # Every noun is written with a capital: a word mostly written in lower case is a verb, an adjective or an
         # adverb ("fordert", "schnell", "zudem"), no keyword alone.
@@ -390,7 +419,8 @@ def extract_keywords(
         # A word written with a capital in most of its uses is a name: keep how the text spells it.
         return surface[word] if capitalised[word] * 2 > tf[word] else word
 
-    return [" ".join(render(w) for w in phrase) for phrase in chosen]
+    # A name keeps its capitals whatever its words' other uses: "Munich Security Conference" beside "security".
+    return [" ".join(map(surface.__getitem__ if phrase in names else render, phrase)) for phrase in chosen]
 
 
 # What ``_english_word`` says of a lower-case English word.
@@ -422,40 +452,142 @@ def _english_word(key: str) -> int:
 
 # Up to this many tokens (headline and text) a name written once may be a keyword (``_name_pairs``): a feed's teaser.
 _NAME_PAIR_TOKENS = 200
-# Two names in a row, and no third on either side ("N" a name's token, "C" another capitalised word, "." any other).
-_NAME_PAIR = re.compile(r"(?<![NC])NN(?![NC])")
+# Titles before a person's name, as keys ("President", "Prime Minister", "Chancellor", "CEO", "MP"): the entity rules'
+# titles less the weak ones, which open names as often ("Foreign Office", "State Farm", "Major League Baseball").
+_NAME_TITLES = frozenset(
+    t if t.isupper() else t.lower()
+    for t in (lexicon.TITLES - lexicon.WEAK_TITLES) | {"MP", "MEP"}
+    if "." not in t  # "Sen." is the token "Sen" before a break
+)
+# Titles that open names as often ("Foreign", "State", "Major"): before a given name they are titles all the same
+# ("Secretary of State Marco Rubio").
+_WEAK_NAME_TITLES = frozenset(t.lower() for t in lexicon.WEAK_TITLES)
+# Titles that open organisations' names too ("General Motors", "Justice League", "Premier League", "Prime Video").
+_ORG_TITLES = words("general justice premier prime cardinal")
+# Possessives that names go on past ("European Men's Handball Championship", "People's Liberation Army"): no name
+# ends there.
+_NAMES_GO_ON = frozenset(p.lower() for p in lexicon.COMMON_POSSESSIVES)
+# What ends the name of a place or an organisation: after a title, a run ending so is no person's name ("Prince Edward
+# Island", "Queen Elizabeth Hospital").
+_NAME_HEADS = frozenset(w.lower() for w in lexicon.ORG_HEADS | lexicon.PLACE_HEADS)
+# The tokens of a short text as marks: "N" a name's word, "P" a name's possessive ("Trump's"), "T" a title that is a
+# name's word ("King"), "S" a title written in lower case elsewhere, "G" another word written with a capital here that
+# may be a keyword ("Security"), "C" any other capitalised word, "." the rest. A name is two or three names' words
+# ("Stephen Colbert", "Munich Security Conference", its middle word may be a "G"), the last one may be a possessive;
+# after a title or no capitalised word, and before no capitalised word unless it ends in a possessive; a title
+# before one name ("Pope Leo", "King Charles"); or a title of two words alone ("Vice President"). Linear: each
+# alternative is a fixed sequence of single marks (one optional), with no repetition, so a start position costs at
+# most four steps.
+_NAME_RUN = re.compile(
+    r"(?<![NGCP])N[NG]?(?:N(?![NGCPST])|P)|(?<![NGCPST])T(?:N(?![NGCPST])|P)|(?<![NGCPST])[NT]T(?![NGCPST])"
+)
+# Titles before a name ("Prime Minister" of "Prime Minister Keir Starmer"). Linear: a match starts only where a run of
+# titles starts (the lookbehind), so each mark is read once by ``[ST]+`` and the lookahead is one mark.
+_TITLE_RUN = re.compile(r"(?<![ST])[ST]+(?=[NP])")
+_TITLE_MARKS = frozenset("ST")
+# News words (``_NEWS_WORDS``) that end names when written with a capital: "Munich Security Conference", "New York
+# Times", "Labor Day", "Drudge Report".
+_NEWS_NAME_WORDS = words("conference times time day week month year report")
 
 
 def _name_pairs(
-    keys: list[str],
+    raw: list[str],
     title_size: int,
     title_raw: list[str],
+    written: dict[str, tuple[str, str]],
+    key_of: dict[str, str],
     good: set[str],
-    written: set[str],
+    stop: frozenset[str],
     capitalised: Counter[str],
     tf: Counter[str],
-) -> dict[tuple[str, ...], int]:
-    """Each run of exactly two names ("Stephen Colbert", "Quentin Deranque") with how often it is written: one
-    keyword, though it may not recur. Longer runs are left alone: "Chinese President Xi Jinping" holds a demonym and
-    a title, which no word list here tells from a name. A Title Cased Headline capitalises every word, so its runs
-    are not read ("Iranians Mourn Slain Protesters"). ``good``: the keys that may be keywords; ``written``: the keys
-    of capitalised tokens, stop words left out.
+) -> tuple[dict[tuple[str, ...], int], set[tuple[str, ...]], set[str]]:
+    """Each name of two or three words ("Stephen Colbert", "Munich Security Conference") with how often it is
+    written: one keyword, though it may not recur; those that are a person's (``_name_of``); and the titles that are
+    only ever written before a name, no keyword alone ("President" of "President Donald Trump's campaign"). A title
+    before a name is not part of it ("Chinese President Xi Jinping" gives "Xi Jinping"), unless the name is one word
+    ("Pope Leo"); a possessive ends a name and counts for its bare key ("Donald Trump's" gives "Donald Trump"); a
+    longer run of capitals is left alone. A Title Cased Headline capitalises every word, so its runs are not read
+    ("Iranians Mourn Slain Protesters"). ``written``: the capitalised tokens, with their key without a possessive;
+    ``good``: the keys that may be keywords.
 
-    The tokens are written as a string of one mark each (a map in C over the keys) and the runs found by a regex:
-    no Python step per token.
+    The tokens are written as a string of one mark each (``_NAME_RUN``; a map in C over the tokens) and the runs
+    found by a regex: a Python step per distinct capitalised token and per name found, not per token.
     """
-    name_words = [w for w, n in capitalised.items() if n * 2 > tf[w] and w in good]
+    # A name's word is mostly written with a capital; a short one too ("Xi", "Li"), though it is no keyword alone.
+    name_words = {
+        w
+        for w, n in capitalised.items()
+        if n * 2 > tf[w] and (w in good or w in _NEWS_NAME_WORDS or _short_name(w, stop))
+    }
     if len(name_words) < 2:
-        return {}
-    # A capitalised word that can be no keyword still makes the run longer: "Xi" in "Chinese President Xi Jinping",
-    # "Trump's" in "President Donald Trump's".
-    marks = dict.fromkeys(written, "C")
-    marks.update(dict.fromkeys(name_words, "N"))
-    start = title_size if _title_cased(title_raw) else 0
-    line = "".join(map(marks.get, keys[start:] if start else keys, itertools.repeat(".")))
-    pairs = ((keys[start + m.start()], keys[start + m.start() + 1]) for m in _NAME_PAIR.finditer(line))
-    # Not a word twice ("Speculative Speculative"), nor a heading's verb before a name ("Exploring JSON").
-    return Counter(p for p in pairs if p[0] != p[1] and not p[0].endswith("ing"))
+        return {}, set(), set()
+    marks: dict[str, str] = {}
+    name_key: dict[str, str] = {}
+    for token, (bare, _) in written.items():
+        key = key_of[token]
+        if key in stop and key not in _NEWS_NAME_WORDS:
+            continue
+        possessive = token.endswith(_POSSESSIVE_ENDINGS) and key not in _NAMES_GO_ON
+        marks[token] = _mark(key, bare if possessive else key, name_words, good)
+        name_key[token] = bare
+    line = "".join(map(marks.get, raw, itertools.repeat(".")))
+    names: Counter[tuple[str, ...]] = Counter()
+    persons: set[tuple[str, ...]] = set()
+    for m in _NAME_RUN.finditer(line, title_size if _title_cased(title_raw) else 0):
+        name, person = _name_of(raw, line, m.start(), m.end(), name_key)
+        if name:
+            names[name] += 1
+            if person:
+                persons.add(name)
+    # A Title Cased Headline's titles count: "Interim President José Jerí" is a title before a name all the same.
+    used = Counter(name_key[t] for m in _TITLE_RUN.finditer(line) for t in raw[m.start() : m.end()])
+    return names, persons, {title for title, n in used.items() if n >= tf[title]}
+
+
+def _name_of(raw: list[str], line: str, start: int, end: int, name_key: dict[str, str]) -> tuple[tuple[str, ...], bool]:
+    """The keys of the name ``raw[start:end]`` (a ``_NAME_RUN`` match in ``line``), without a weak title before a
+    given name ("Secretary of State Marco Rubio"), and whether it is a person's (after a title, or from a given
+    name); ``()`` if it is no name: a word twice ("Speculative Speculative"), a heading's verb first ("Exploring
+    JSON"), or after a title a place or an organisation ("Prince Edward Island"; "General MIDI Synth": after a title
+    that opens names, only a given name starts a person's)."""
+    name = tuple(name_key[t] for t in raw[start:end])
+    if len(set(name)) < len(name) or (name[0].endswith("ing") and name[0] not in _NAME_TITLES):
+        return (), False
+    given = lexicon.given_names()
+    title = raw[start - 1] if start and line[start - 1] in _TITLE_MARKS else None
+    if len(name) == 3 and name[0] in _WEAK_NAME_TITLES and raw[start + 1] in given:
+        name, title, start = name[1:], raw[start], start + 1
+    if title is None:
+        return name, raw[start] in given
+    if name[-1] in _NAME_HEADS or (name_key[title] in _ORG_TITLES and raw[start] not in given):
+        return (), False
+    return name, True
+
+
+def _mark(key: str, bare: str, name_words: set[str], good: set[str]) -> str:
+    """A capitalised token's mark in ``_name_pairs`` (``_NAME_RUN``): ``key`` its key, ``bare`` its key without a
+    possessive."""
+    if key != bare:
+        return "P" if bare in name_words else "C"
+    if key in _NAME_TITLES:
+        return "T" if key in name_words else "S"
+    if key in name_words:
+        return "N"
+    return "G" if key in good else "C"
+
+
+def _short_name(key: str, stop: frozenset[str]) -> bool:
+    """Whether ``key`` may be a short name's word: two letters, no stop word ("xi", "li", "wu")."""
+    return len(key) == 2 and key.isalpha() and key not in stop
+
+
+def _titled_name(phrase: tuple[str, ...], capitalised: Counter[str], tf: Counter[str]) -> bool:
+    """Whether a title in ``phrase`` comes before a name's word ("President Donald Trump", "interim President José";
+    not "Prime Minister", a title of two words)."""
+    for title, after in itertools.pairwise(phrase):
+        if title in _NAME_TITLES and after not in _NAME_TITLES and capitalised[after] * 2 > tf[after]:
+            return True
+    return False
 
 
 def _title_cased(title_raw: list[str]) -> bool:

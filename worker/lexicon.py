@@ -84,6 +84,90 @@ ENGLISH_ADJECTIVES = words(
 )
 
 
+# English prepositions and function words that data/stopwords_en.txt lacks: written in a headline ("Europe looks to
+# shore up own defenses amid US uncertainty") they came out as keywords. Kept apart from that list, which the entity
+# rules read too (``common_words``); ``worker.keywords`` adds these to its English stop words. Not the prepositions
+# that are nouns as well ("inside", "outside", "past", "plus", "minus").
+ENGLISH_PREPOSITIONS = words(
+    """
+    amid amidst despite versus vs underneath beneath unto alongside atop notwithstanding unlike circa aside
+    whichever regarding concerning excluding thru aboard
+    """
+)
+
+
+# Words the entity rules and the keywords both read.
+# Possessives inside names ("Xingtai Intermediate People's Court"), as opposed to "China's National ...".
+COMMON_POSSESSIVES = frozenset(
+    [
+        "people's",
+        "children's",
+        "women's",
+        "men's",
+        "workers'",
+        "veterans'",
+        "farmers'",
+        "teachers'",
+        "nurses'",
+        "writers'",
+        "people’s",
+        "children’s",
+        "women’s",
+        "men’s",
+    ]
+)
+TITLES = words(
+    """
+    President Vice Prime Minister Secretary Chancellor Premier Senator Sen. Sen Representative Rep. Rep
+    Congressman Congresswoman Governor Gov. Gov Mayor King Queen Prince Princess Pope Emperor Empress Sheikh
+    Ayatollah Sultan Emir Crown General Gen. Gen Colonel Col. Major Captain Capt. Lieutenant Lt. Sergeant Sgt.
+    Admiral Commander Marshal Judge Justice Chief Chairman Chairwoman Chairperson Director Commissioner Ambassador
+    Officer Detective Inspector Superintendent Constable Agent Dr. Dr Doctor Mr. Mr Mrs. Mrs Ms. Ms Miss Mx
+    Professor Prof. Prof Sir Dame Lord Lady Baron Baroness Duke Duchess Earl Count Countess Rev. Reverend Father
+    Bishop Archbishop Cardinal Rabbi Imam Cleric Pastor Saint Coach Manager Speaker Leader Spokesman Spokeswoman
+    Attorney Deputy Assistant Acting Former Foreign Defense Defence Finance Interior Health Education Trade
+    Justice Agriculture Transport Energy Labor Labour Economy Home State Executive CEO COO CFO Chairman
+    President-elect Dictator Police Minister-President Sheriff Senior Junior Senators Presidents Ministers
+    Secretary-General Director-General Deputy-Director"""
+)
+# Title words that only make a title together with a following stronger one ("Foreign Minister"), so a name
+# that merely starts with them ("Home Office", "State Department") is left alone.
+WEAK_TITLES = words(
+    """
+    Foreign Defense Defence Finance Interior Health Education Trade Justice Agriculture Transport Energy Labor
+    Labour Economy Home State Executive Former Acting Deputy Assistant Senior Junior Vice Crown Chief Police
+    Count Major Father Saint Agent Officer Leader Manager Coach Speaker Director Marshal Commander"""
+)
+ORG_HEADS = words(
+    """
+    Inc Inc. Corp Corp. Corporation Co. Company Companies Ltd Ltd. LLC PLC plc GmbH AG SA Group Holdings
+    Bank Bancorp Association Associations Society Institute Institution Foundation Fund Trust University College
+    School Academy Commission Committee Council Court Tribunal Ministry Department Agency Bureau Office Service
+    Services Administration Authority Board Assembly Parliament Congress Senate Cabinet Government Party
+    Movement Front Union League Federation Confederation Alliance Coalition Organization Organisation
+    Network Club Team Army Navy Force Forces Guard Police Corps Command Brigade Regiment Church
+    Laboratory Laboratories Labs Airlines Airways Air Motors Technologies
+    Technology Systems Software Electronics Industries Pharmaceuticals Energy Oil Petroleum Telecom
+    Communications Media News Times Post Journal Herald Tribune Gazette Review Press Daily Weekly Magazine
+    Channel Radio Television TV Studios Records Entertainment Games Foods Group FC Cooperative Exchange
+    Reserve Secretariat Inquiry Mission Police Taskforce Federal Commission Directorate Unit Brotherhood
+    Departments Ministries Agencies Councils Committees Parties Unions Universities Instruments Project Study
+    Library Orchestra Theatre Theater Symposium Consortium Partnership Initiative Project
+    Campaign Institute Observatory Conference Fellowship Agency Assembly Parliament Senate Junta"""
+)
+PLACE_HEADS = words(
+    """
+    River Mountains Mountain Mount Lake Lakes Island Islands Isle Isles Sea Ocean Valley Bay Gulf Strait
+    Straits Peninsula Desert Canyon Beach Coast Highlands Hills Falls Plain Plains Basin Delta Glacier Reef
+    Street St Avenue Ave Road Rd Boulevard Square Plaza Park Bridge Tunnel Airport Station Port Harbour Harbor
+    Stadium Arena Hall Tower Palace Castle Cathedral Province County District Region Prefecture Territory
+    Township Village Town City Borough Parish Oblast Governorate Municipality Kingdom Republic Emirate
+    Heights Springs Forest Wood Field Fields Square Circle Canal Lane Way Drive Quarter Camp Base Zone
+    Crossing Memorial Pass Center Centre Museum Gallery Complex Facility Mosque Temple Hospital Clinic
+    Cemetery Prison Mall Market Terminal Hotel"""
+)
+
+
 def _lines(name: str) -> list[str]:
     text = resources.files("worker.data").joinpath(name).read_text(encoding="utf-8")
     return [line for line in text.splitlines() if line and not line.startswith("#")]

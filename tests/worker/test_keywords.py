@@ -131,8 +131,9 @@ def test_a_name_written_once_is_one_keyword(title: str, text: str, name: str) ->
 
 
 def test_a_longer_run_of_capitals_is_no_name_keyword() -> None:
-    """Only a run of exactly two names is joined: "Chinese President Xi Jinping" gives no "Chinese President", and a
-    Title Cased Headline ("Iranians Mourn Slain Protesters") no phrase of its capitals."""
+    """A title is no part of the name after it and a demonym no part of the title: "Chinese President Xi Jinping"
+    gives no "Chinese President" (test_keywords_names: "Xi Jinping"), and a Title Cased Headline ("Iranians Mourn
+    Slain Protesters") no phrase of its capitals."""
     found = extract_keywords(
         "Iranians Mourn Slain Protesters With Revolutionary Rage",
         "Chinese President Xi Jinping met the envoy. The authorities moved to suppress protesters at ceremonies.",
