@@ -67,6 +67,21 @@ def test_json_minify_is_trafilaturas(text: str) -> None:
     assert _minify_json(text) == JSON_MINIFY.sub(r"\1", text)
 
 
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("tail", ["", "\\\n", " x"])
+def test_json_minify_of_an_unterminated_string_is_linear(tail: str) -> None:
+    """A page's JSON-LD block of 500,000 escaped quotes that never closes (or ends in a backslash before a line
+    break): trafilatura's sub tries a string from each quote and reads to the end each time (16 KB took 0.7 s; this
+    megabyte, hours, holding a worker until its time limit). Read once, it takes milliseconds; the result is the
+    sub's, checked on a shorter one."""
+    from trafilatura.metadata import JSON_MINIFY
+
+    block = '{"a": "' + '\\"' * 500_000 + tail
+    assert _minify_json(block).startswith('{"a":"\\"\\"')
+    short = '{"a": "' + '\\"' * 300 + tail + ' "b c" '
+    assert _minify_json(short) == JSON_MINIFY.sub(r"\1", short)
+
+
 @given(st.lists(_JSON_CHARS, max_size=60).map("".join))
 def test_json_normalize_is_trafilaturas(text: str) -> None:
     """Escapes read, surrogates (an emoji's escaped halves) dropped, tags stripped, spaces trimmed: as trafilatura's
