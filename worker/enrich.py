@@ -160,6 +160,49 @@ def warm_up(entity_backend: str = DEFAULT_BACKEND) -> float:
     return time.perf_counter() - started
 
 
+def persons_in_keywords(keywords: list[str], entities: list[Entity], text: str, language: str) -> list[str]:
+    """The keywords with a person's given name written as the person's full name, and the surname dropped where it
+    is a keyword too: "Hubert", "Aiwanger" → "Hubert Aiwanger". Outside English the keywords read no names (where
+    every noun is capitalised they cannot tell "Hubert Aiwanger" from two nouns); the entities know the person.
+
+    Only a person of two or three capitalised words, no stop word of the language among them ("Simon Dückert Auch"
+    ran on into the next sentence), that opens with a given name of the lists, and only when the surname is a
+    keyword too or the text writes that given name nowhere but before the surname ("Martin" is always "Martin
+    Dutzmann"; not "Winter" of "Winter Gemüse"). A given name two people of the text share is left alone.
+    """
+    given = lexicon.given_names()
+    stop = lexicon.stopwords(language)
+    by_given: dict[str, list[str]] = {}
+    for entity in entities:
+        words = entity.name.split(" ")
+        if entity.type == "person" and 1 < len(words) <= 3 and words[0] in given and _plain_name(words, stop):
+            by_given.setdefault(words[0], []).append(entity.name)
+    if not by_given or by_given.keys().isdisjoint(keywords):
+        return keywords
+    present = set(keywords)
+    named = []
+    for keyword in keywords:
+        names = by_given.get(keyword)
+        if names and len(names) == 1:
+            full = names[0]
+            if full.rsplit(" ", 1)[1] in present or text.count(keyword) == text.count(full):
+                keyword = full
+        named.append(keyword)
+    surnames = {name.rsplit(" ", 1)[1] for name, k in zip(named, keywords, strict=True) if name != k}
+    return [k for k in dict.fromkeys(named) if k not in surnames]
+
+
+def _plain_name(words: list[str], stop: frozenset[str]) -> bool:
+    return all(w[:1].isupper() and w.lower() not in stop for w in words)
+
+
+def _keywords(parsed: ParsedArticle, language: str | None, tokens: list[str], entities: list[Entity]) -> list[str]:
+    keywords = extract_keywords(parsed.title, parsed.text, language, tokens=tokens)
+    if language in (None, "en"):
+        return keywords  # English keywords read names themselves (``keywords._name_pairs``)
+    return persons_in_keywords(keywords, entities, f"{parsed.title}\n{parsed.text}", language)
+
+
 def enrich(parsed: ParsedArticle, entity_backend: str = DEFAULT_BACKEND) -> Enrichment:
     language = detect_language(parsed.title, parsed.text, parsed.declared_language)
     entities = extract_entities(parsed.title, parsed.text, language, entity_backend)
@@ -171,6 +214,6 @@ def enrich(parsed: ParsedArticle, entity_backend: str = DEFAULT_BACKEND) -> Enri
         # through the same filters ('' for a text of links, stamps and menus alone).
         summary=summarize(parsed.text, language, title=parsed.title),
         entities=entities,
-        keywords=extract_keywords(parsed.title, parsed.text, language, tokens=tokens),
+        keywords=_keywords(parsed, language, tokens, entities),
         countries=countries_for(entities, parsed.text, parsed.source_domain, language),
     )

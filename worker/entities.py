@@ -726,6 +726,7 @@ def find_mentions(text: str, language: str | None = "en", headline_end: int = 0)
     """
     text = text[:ENTITIES_MAX_CHARS]
     mentions: list[Mention] = []
+    nouns_capitalised = language in _NOUN_CAPITALISING
     for match in _SEQUENCE.finditer(text):
         group = match.group()
         # One plain word (a possessive ends in a quote or 's), by far the most common candidate: the short road.
@@ -740,7 +741,10 @@ def find_mentions(text: str, language: str | None = "en", headline_end: int = 0)
             continue
         for raw_part in _split(group, match.start()):
             part = _trim(raw_part, text)
-            if part:
+            if part and nouns_capitalised and len(part) > 2 and (cut := _role_before_name(text, part)):
+                _add_part(text, part[:cut], mentions, known_only=True)  # "US-Präsident": a place or body only
+                _add_part(text, part[cut:], mentions, after_role=True)
+            elif part:
                 _add_part(text, part, mentions)
     _acronyms(text, mentions)
     _qualify(text, mentions)
@@ -757,6 +761,52 @@ _NOUN_BEFORE_DE = words(
     """der die das dem den des ein eine einer einem einen eines kein keine keinen keinem keiner zum zur beim vom im
     am ins jeder jede jedes diese dieser dieses diesem diesen"""
 )
+
+
+# Possessives and determiners that open a noun phrase as an article does: "ihrem Ehemann Oliver Pocher".
+_DETERMINERS_DE = _NOUN_BEFORE_DE | words(
+    """mein meine meinem meinen meiner dein deine deinem deinen deiner sein seine seinem seinen seiner ihr ihre
+    ihrem ihren ihrer unser unsere unserem unseren unserer euer eure eurem euren eurer deren dessen"""
+)
+# How German nouns for a person's role end: "Trainer", "Sänger", "Präsident", "Ingenieur", "Generalsekretär",
+# "Germanist", "Ehemann", "Philosoph", "Kollege"; their feminine forms add "-in" ("Moderatorin", "Journalistin").
+# Only before a given name and after no given name (``_role_before_name``): "Peter" and "Walter" are given names.
+_ROLE_ENDINGS_DE = tuple(
+    ending + feminine
+    for ending in ("er", "ent", "eur", "är", "ist", "mann", "soph", "loge", "ege", "naut", "ant", "at", "or")
+    for feminine in ("", "in")
+)
+
+
+def _role_before_name(text: str, part: list[Token]) -> int:
+    """Where a person's name starts in a run that a German role noun opens ("Ehemann Oliver Pocher", "US-Präsident
+    Donald Trump", "DRK-Generalsekretär Christian Reuter"), 0 if it does not: the first given name after words
+    that are none, with a surname after it, when the words before it read as a noun: a determiner before the run
+    ("ihrem Ehemann", "der Schauspieler"), a compound with a hyphen ("US-Präsident"), or a role's ending
+    ("Trainer", "Moderatorin"). "Luís Roberto Barroso" (a given name the lists lack) has none of these."""
+    given = lexicon.given_names()
+    if part[0][0] in given:
+        return 0
+    for i in range(1, len(part) - 1):
+        if part[i][0] in given:
+            break
+    else:
+        return 0
+    role = part[i - 1][0]
+    words = [w for w, _, _ in part]
+    if any(w.lower() in _NAME_PARTICLES or w in given for w in words[:i]):
+        return 0
+    if any(_is_known(" ".join(words[:k])) for k in range(i + 1, len(words) + 1)):
+        return 0  # "der Los Angeles Times": a known name runs across the given name ("Angeles")
+    if "-" in role.strip("-") or role.endswith(_ROLE_ENDINGS_DE) or _after_determiner(text, part[0][1]):
+        return i
+    return 0
+
+
+def _after_determiner(text: str, start: int) -> bool:
+    """Whether a German article, possessive or determiner stands right before ``start``."""
+    before = text[max(0, start - 12) : start].split()
+    return bool(before) and before[-1].lstrip("(\"'„“").lower() in _DETERMINERS_DE
 
 
 def _vouched_for(text: str, mentions: list[Mention], language: str) -> list[Mention]:
@@ -798,7 +848,60 @@ def _vouched_for(text: str, mentions: list[Mention], language: str) -> list[Ment
     doubtful.update(name for name, (noun, seen) in as_noun.items() if noun and 2 * noun >= seen)
     trusted -= doubtful
     kept = [m for m in mentions if m.strength >= 2 and (m.type != "place" or " " in m.text or m.text in trusted)]
+    if nouns_capitalised:
+        nouns = _nouns_as_names(text, mentions, stop)  # all of them: a weak "das Thema Corona" tells too
+        if nouns:
+            kept = [m for m in kept if m.canonical not in nouns]
     return _without_leading_stop_words(kept, language)
+
+
+def _nouns_as_names(text: str, mentions: list[Mention], stop: frozenset[str]) -> set[str]:
+    """Where every noun is capitalised, the names (canonical) that are common nouns of the language.
+
+    One word that heads organisations in English is a noun alone ("das Team", "die Initiative", "Service",
+    "Theater"), unless the list of organisations names it. A person without a given name may be two nouns in a row
+    whose second is also an American surname ("250 Gramm Mehl", "das Thema Corona", "Millionen Kinder"), which
+    then made every "Mehl" of the text that person: it is none when a word of it is a stop word ("Würdest Du",
+    "Impfschutz Ihrer Kinder") or a noun of the text (``_noun_in_text``).
+    """
+    organizations = lexicon.organizations()
+    given = lexicon.given_names()
+    nouns: set[str] = set()
+    checked: set[str] = set()
+    for m in mentions:
+        name = m.canonical
+        if m.entity_type == "organization":
+            if name in ORG_HEADS and name not in organizations:
+                nouns.add(name)
+            continue
+        if m.entity_type != "person" or name in checked:
+            continue
+        checked.add(name)
+        words = [w for w in name.split(" ") if w.lower() not in _NAME_PARTICLES]
+        if any(w in given or w.split("-")[0] in given for w in words):
+            continue
+        if any(w.lower() in stop or _noun_in_text(text, w) for w in words):
+            nouns.add(name)
+    return nouns
+
+
+# Uses of a word read to tell a noun from a name: enough for the vote, and a bound on the scan.
+_NOUN_VOTES_MAX = 30
+
+
+def _noun_in_text(text: str, word: str) -> bool:
+    """Whether the text writes ``word`` as a noun: after an article, a possessive or a number in a third of its uses
+    or more ("das Thema", "250 Gramm", "ihre Kinder"). A name is seldom so ("ein Fakt, den Vreni …": once in
+    eighteen). Each use is found by ``str.find`` and read by its start: one pass over the text, no regex."""
+    uses = nouns = 0
+    at = text.find(word)
+    while at >= 0 and uses < _NOUN_VOTES_MAX:
+        end = at + len(word)
+        if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            uses += 1
+            nouns += _after_determiner(text, at) or _after_noun_word(text, at, articles=False)
+        at = text.find(word, end)
+    return 3 * nouns >= uses > 0 and nouns > 0
 
 
 def _without_leading_stop_words(mentions: list[Mention], language: str) -> list[Mention]:
@@ -941,7 +1044,13 @@ def _mention(text: str, start: int, end: int, name: str, kind: str, strength: in
     return mention
 
 
-def _add_part(text: str, part: list[Token], mentions: list[Mention], known_only: bool = False) -> None:
+def _add_part(
+    text: str, part: list[Token], mentions: list[Mention], known_only: bool = False, after_role: bool = False
+) -> None:
+    """Add the mentions of one candidate run; ``after_role``: a role noun stood before it (``_role_before_name``),
+    so that it is a person's or a firm's name, opening with a given name, not with a place ("GROOVE-Autorin Charlotte
+    Elsen" is no Charlotte, US), or nothing.
+    """
     words = [w for w, _, _ in part]
     name_text = " ".join(words)
     facts = _NAMES[name_text]
@@ -961,7 +1070,7 @@ def _add_part(text: str, part: list[Token], mentions: list[Mention], known_only:
         facts = _NAMES[name_text]
     if facts.not_alone:
         return  # what trimming left of "Today I", "MOS Technology Inc.": no name alone
-    if not titled and len(words) > 2:
+    if not titled and not after_role and len(words) > 2:
         split = _known_prefix(words, name_text)
         if split:
             _add_part(text, name[:split], mentions)
@@ -976,8 +1085,8 @@ def _add_part(text: str, part: list[Token], mentions: list[Mention], known_only:
             if piece:
                 _add_part(text, piece, mentions, known_only)
         return
-    if strength < 0:
-        return
+    if strength < 0 or (after_role and kind not in ("person", "organization")):
+        return  # after a noun a person or a firm ("Juweliergeschäfts Tiffany & Co."): "der Hyundai Santa Fe" is a car
     if known_only and (strength < 2 or kind == "person"):
         return  # a title's neighbour counts only when lists vouch for it ("U.S." President, "LA" Sheriff)
     if kind == "other" and facts.demonym_first:
