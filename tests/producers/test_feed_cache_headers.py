@@ -57,14 +57,20 @@ def _not_modified(feed_server: FeedServer, path: str, clock: Clock, **headers: s
     feed_server.fail(path, 304, headers={"Date": http_date(clock()), "ETag": etag_of(BODY), **headers})
 
 
+def _served_for_four_hours(world: World, feed_server: FeedServer) -> tuple[str, Clock]:
+    """A feed whose 200 says max-age=4 h, added to the schedule; its URL and the test's clock."""
+    schedule, _, _, clock = world
+    url = feed_server.set("/feed.xml", BODY, headers={"Date": http_date(clock()), "Cache-Control": "max-age=14400"})
+    schedule.add(url, now=clock())
+    return url, clock
+
+
 # --- a 304 updates the kept headers; those it leaves out hold (RFC 9111 §4.3.4)
 
 
 def test_a_304_without_cache_control_keeps_the_max_age_of_the_last_200(world: World, feed_server: FeedServer) -> None:
     """max-age=4 h on the 200 holds the feed off 4 h; a 304 with no Cache-Control keeps it (was: the rhythm, 2 h)."""
-    schedule, _, _, clock = world
-    url = feed_server.set("/feed.xml", BODY, headers={"Date": http_date(clock()), "Cache-Control": "max-age=14400"})
-    schedule.add(url, now=clock())
+    url, clock = _served_for_four_hours(world, feed_server)
     first = _poll(world, url)
     assert first.outcome == "new" and _about(_delay(first, clock), 4 * HOUR)
     clock.t = START + 4 * HOUR
@@ -75,9 +81,7 @@ def test_a_304_without_cache_control_keeps_the_max_age_of_the_last_200(world: Wo
 
 def test_a_304_is_aged_by_its_own_age(world: World, feed_server: FeedServer) -> None:
     """The kept max-age less the 304's Age: 3.5 h old of 4 h leaves half an hour, so the rhythm (2 h) rules."""
-    schedule, _, _, clock = world
-    url = feed_server.set("/feed.xml", BODY, headers={"Date": http_date(clock()), "Cache-Control": "max-age=14400"})
-    schedule.add(url, now=clock())
+    url, clock = _served_for_four_hours(world, feed_server)
     _poll(world, url)
     clock.t = START + 4 * HOUR
     _not_modified(feed_server, "/feed.xml", clock, Age="12600")
@@ -87,9 +91,7 @@ def test_a_304_is_aged_by_its_own_age(world: World, feed_server: FeedServer) -> 
 
 def test_a_304_with_cache_control_replaces_the_kept_one(world: World, feed_server: FeedServer) -> None:
     """A 304 saying no-cache ends the kept max-age, for it and for the 304s after it that say nothing."""
-    schedule, _, _, clock = world
-    url = feed_server.set("/feed.xml", BODY, headers={"Date": http_date(clock()), "Cache-Control": "max-age=14400"})
-    schedule.add(url, now=clock())
+    url, clock = _served_for_four_hours(world, feed_server)
     _poll(world, url)
     clock.t = START + 4 * HOUR
     _not_modified(feed_server, "/feed.xml", clock, **{"Cache-Control": "no-cache"})
@@ -103,9 +105,7 @@ def test_a_304_with_cache_control_replaces_the_kept_one(world: World, feed_serve
 
 def test_a_200_replaces_every_kept_header(world: World, feed_server: FeedServer) -> None:
     """A full answer without Cache-Control or Expires leaves nothing of the last one's: its 304s follow the rhythm."""
-    schedule, _, _, clock = world
-    url = feed_server.set("/feed.xml", BODY, headers={"Date": http_date(clock()), "Cache-Control": "max-age=14400"})
-    schedule.add(url, now=clock())
+    url, clock = _served_for_four_hours(world, feed_server)
     _poll(world, url)
     clock.t = START + 30 * 60  # early, before the 4 h pass: a forced poll
     feed_server.set("/feed.xml", rss(range(3)), headers={"Date": http_date(clock())})
