@@ -178,3 +178,20 @@ def test_page_text_is_bare_extractions_on_the_corpus(corpus: Path) -> None:
             continue
         theirs = trafilatura.bare_extraction(tree, options=_html_extractor())
         assert _page_text(tree) == (theirs.text if theirs is not None else None), path.name  # type: ignore[union-attr]
+
+
+@pytest.mark.timeout(60)
+def test_a_broken_json_ld_block_is_guessed_from_in_bounded_time() -> None:
+    """JSON-LD that does not parse goes to trafilatura's regex guesswork, which scans from every "author" to the end:
+    a 320 KB page of them took 35 s (a megabyte, minutes). Only the block's first 16,000 characters are read: the
+    page parses in well under the minute, its author guessed as before."""
+    from tests.helpers import make_raw_article
+    from worker.parse import parse
+
+    head = '{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jane Doe"}, "headline": "x",'
+    script = head + ' "author"a' * 100_000  # broken: no closing brace, a megabyte of tokens
+    body = "<article><p>" + "The council met on Tuesday to discuss the harbour expansion plan. " * 20 + "</p></article>"
+    page = _page(head=f'<script type="application/ld+json">{script}</script>', body=body)
+    parsed = parse(make_raw_article(content_type="html", content=page, title="Harbour"))
+    assert parsed.authors == ["Jane Doe"], parsed.authors
+
