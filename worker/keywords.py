@@ -356,6 +356,15 @@ def extract_keywords(
             name_cased = {w for w in name_cased if (capitalised[w] - in_title[w]) * 2 > tf[w] - in_title[w]}
         never_alone = never_alone | (blocked - name_cased)
         not_nouns -= name_cased
+    elif language in _ROMANCE_GERUNDS:
+        # The same in Portuguese and Spanish (``_romance_word``). A verb form written with a capital mostly opens a
+        # sentence or a headline ("Usando git stash", "Vamos falar sobre JWT"): alone, only a name the lexicon knows
+        # is a keyword ("Fernando", "Salazar", "Qatar"); any may end a name ("Rodolfo Daer").
+        kinds = list(map(_romance_word, candidates, itertools.repeat(language)))
+        blocked = set(itertools.compress(candidates, kinds))
+        name_cased = {w for w in blocked if capitalised[w] * 2 > tf[w]}
+        never_alone = never_alone | (blocked - {w for w in name_cased if _known_name(surface[w])})
+        not_nouns = blocked - name_cased
     word_scores = {
         w: tf[w]
         * (2.0 - first[w] / total)
@@ -448,6 +457,79 @@ def _english_word(key: str) -> int:
     if len(word) > _NOT_NOUN_MIN and word.endswith(_NOT_NOUN_ENDINGS):
         return _NOUN if word in _NOUNS_BY_ENDING else _NOT_NOUN
     return _NOUN
+
+
+# How a Portuguese or Spanish verb form ends (``_romance_word``): gerunds ("usando", "haciendo"), finite forms of the
+# past and of "we" ("afirmou", "falaram", "vamos", "criei"; "señaló", "decidió", "afirmaron", "estamos") and, apart,
+# infinitives ("-ar", "-er", "-ir"). The languages listed are the ones the rule runs for.
+_ROMANCE_GERUNDS = {"pt": ("ando", "endo", "indo", "ondo"), "es": ("ando", "iendo", "yendo")}
+_ROMANCE_FINITE = {
+    "pt": ("ou", "aram", "eram", "iram", "amos", "emos", "imos", "ei"),
+    "es": ("ó", "aron", "ieron", "yeron", "amos", "emos", "imos"),
+}
+# Finite endings an accented word with them is no verb for: "últimos", "próximos", "jóquei" are adjectives and nouns
+# ("estávamos", "tínhamos" are verbs: "-amos" is not here).
+_ACCENTED_NOT_FINITE = ("imos", "emos", "ei")
+_INFINITIVES = ("ar", "er", "ir")
+_ROMANCE_ACCENTS = frozenset("áéíóúâêôãõàü")
+# Clitic pronouns after a verb's hyphen ("tornou-se", "fazê-lo"): the verb is the word before them.
+_CLITICS = words("se me te nos vos lhe lhes lo la los las o a os as")
+# How the Portuguese and Spanish verbs in "-er" end ("fazer", "escrever", "aprender", "conhecer", "tener", "poner",
+# "leer"): any other "-er" word is a noun, most often an English one of a tech blog ("docker", "container",
+# "server", "developer", "user", "master", "driver", "number", "parser", "coder").
+_ER_VERB_ENDINGS = (
+    "cer", "azer", "dizer", "exer", "aber", "eber", "rber", "eger", "oger", "olher", "ncher", "ender", "onder",
+    "ceder", "perder", "morder", "rever", "dever", "mover", "chover", "llover", "lver", "haver", "viver", "eter",
+    "ater", "manter", "obter", "conter", "tener", "poner", "aler", "oler", "mper", "coser", "aer", "oer", "rrer",
+    "frer", "erer", "comer", "emer",
+)  # fmt: skip
+# Spanish "-eer" verbs ("leer", "creer", "poseer"); in Portuguese "-eer" is English ("career", "engineer").
+_ES_ER_VERB_ENDINGS = (*_ER_VERB_ENDINGS, "eer")
+# Portuguese "-air" verbs ("sair", "cair", "atrair"); other "-air" words, and Spanish ones, are English ("chair").
+_PT_AIR_VERB_ENDINGS = ("sair", "cair", "trair")
+# Spellings that Portuguese and Spanish words do not have and English ones do: "k", "w", "th", "sh", "ck", a doubled
+# consonant other than "rr", "ss", "ll", "cc", "nn" (and "ll" in Portuguese), an "s" before a consonant opening a
+# word ("star", "script"); "y" too in Portuguese. Linear: each alternative is a fixed string of one or two
+# characters (a class at most), no repetition.
+_ENGLISH_SPELLING = {
+    "pt": re.compile(r"[kwy]|th|sh|ck|pp|tt|ff|gg|dd|mm|bb|zz|ll|^s[^aeiouáéíóúâêôãõ]"),
+    "es": re.compile(r"[kw]|th|sh|ck|pp|tt|ff|gg|dd|mm|bb|zz|^s[^aeiouáéíóú]"),
+}
+
+
+@functools.lru_cache(maxsize=_FACTS_MAX)
+def _romance_word(key: str, language: str) -> int:
+    """Whether a Portuguese or Spanish key can be a keyword alone (``_NOUN``) or is a verb form (``_NOT_NOUN``) by
+    its ending: a gerund, a finite form of the past or of "we", or an infinitive, less the nouns and adjectives
+    that end so (``lexicon.ROMANCE_NOUNS_BY_ENDING``: "mundo", "lugar", "mulher", "ramos"), an accented word as
+    no infinitive is ("dólar", "líder", "açúcar"), and English words ("docker", "server", "chair"). A compound
+    ("open-source", "mal-estar") is a noun; a verb before a clitic ("tornou-se") is read without it. Cached per
+    process, key and language."""
+    head, hyphen, tail = key.partition("-")
+    if hyphen and tail not in _CLITICS:
+        return _NOUN
+    word = head
+    if len(word) < 3 or word in lexicon.ROMANCE_NOUNS_BY_ENDING[language]:
+        return _NOUN
+    accented = not _ROMANCE_ACCENTS.isdisjoint(word)
+    if word.endswith(_ROMANCE_GERUNDS[language]):
+        return _NOT_NOUN
+    if word.endswith(_ROMANCE_FINITE[language]):
+        if word.endswith("ei") and len(word) < 5:
+            return _NOUN  # "lei", "rei"; "criei", "falei" are verbs
+        return _NOUN if accented and word.endswith(_ACCENTED_NOT_FINITE) else _NOT_NOUN
+    if not word.endswith(_INFINITIVES) or accented or _ENGLISH_SPELLING[language].search(word):
+        return _NOUN
+    if word.endswith("er"):
+        return _NOT_NOUN if word.endswith(_ES_ER_VERB_ENDINGS if language == "es" else _ER_VERB_ENDINGS) else _NOUN
+    if word.endswith(("air", "eir")):
+        return _NOT_NOUN if language == "pt" and word.endswith(_PT_AIR_VERB_ENDINGS) else _NOUN
+    return _NOT_NOUN
+
+
+def _known_name(written: str) -> bool:
+    """Whether the lexicon knows ``written`` as a given name, a surname or a place ("Fernando", "Salazar", "Qatar")."""
+    return written in lexicon.given_names() or written in lexicon.surnames() or written in lexicon.places()
 
 
 # Up to this many tokens (headline and text) a name written once may be a keyword (``_name_pairs``): a feed's teaser.

@@ -84,6 +84,39 @@ ENGLISH_ADJECTIVES = words(
 )
 
 
+# Portuguese and Spanish words that end as a verb form does (``worker.keywords`` reads gerunds "-ndo", infinitives
+# "-ar/-er/-ir" and finite forms "-ou", "-aram", "-amos", "-ó", "-aron" … by their ending) and are nouns or
+# adjectives: the ones the pt and es texts of ../shared/corpus (feed items and trafilatura-eval pages) use, with the
+# frequent ones of news that share an ending ("mar", "lugar", "poder", "mulher", "hogar", "taller", "ramos"). A word
+# with a written accent is no infinitive whatever its ending ("dólar", "líder", "açúcar", "cáncer"), so none is
+# listed.
+ROMANCE_NOUNS_BY_ENDING = {
+    "pt": words(
+        """
+        mundo segundo fundo comando mando bando contrabando dividendo referendo memorando doutorando mestrando
+        graduando formando vestibulando oriundo profundo rotundo vagabundo moribundo fecundo estupendo tremendo
+        horrendo lindo redondo hediondo reverendo adendo
+        lugar mar bar par lar altar jantar olhar poder dever prazer mulher colher talher militar
+        popular familiar particular similar regular singular titular nuclear escolar solar polar lunar celular
+        circular exemplar auxiliar parlamentar milenar secular vulgar muscular molecular modular consular angular
+        estelar curricular salutar hangar radar avatar bem-estar elixir nadir porvir devir super linear
+        ramos gramos quilogramos miligramos extremos supremos remos primos mimos
+        """
+    ),
+    "es": words(
+        """
+        mundo segundo fondo comando mando bando contrabando dividendo referendo memorando doctorando oriundo
+        profundo rotundo vagabundo moribundo fecundo estupendo tremendo horrendo reverendo
+        lugar mar bar par hogar altar militar popular familiar particular similar regular singular titular nuclear
+        escolar solar polar lunar celular circular ejemplar auxiliar parlamentar milenar secular vulgar muscular
+        molecular modular consular angular estelar curricular hangar radar avatar bienestar mujer placer
+        poder deber haber taller canciller alquiler elixir nadir porvir super linear
+        ramos gramos kilogramos miligramos extremos supremos remos primos mimos amos reclamos
+        dominó buró capó rococó landó
+        """
+    ),
+}
+
 # English prepositions and function words that data/stopwords_en.txt lacks: written in a headline ("Europe looks to
 # shore up own defenses amid US uncertainty") they came out as keywords. Kept apart from that list, which the entity
 # rules read too (``common_words``); ``worker.keywords`` adds these to its English stop words. Not the prepositions

@@ -167,8 +167,11 @@ _WORD = re.compile(r"\w+")
 _NOT_WORD = re.compile(r"\W+")
 _WORDS_MIN = 5
 _CJK = re.compile(r"[\u3000-\u9fff]")
-# How many headings a teaser looks past for a line that says more ("System notes", "Storage", then the note).
-_TEASER_HEADINGS_MAX = 2
+# How many headings a teaser looks past for a line that says more ("System notes", "Storage", then the note; a drug
+# sheet's "Präparat", "Kennzeichen", "Gebrauchsinformation", then "Kein Beipackzettel vom Hersteller bereitgestellt").
+# Two left a label as the summary of 3 corpus texts whose first line of words came fourth or fifth; eight reaches
+# every such line in the corpus, and a menu of more labels than that is no teaser.
+_TEASER_HEADINGS_MAX = 8
 
 
 def _sentences(paragraph: str, language: str | None = None) -> list[str]:
