@@ -365,6 +365,13 @@ def extract_keywords(
         name_cased = {w for w in blocked if capitalised[w] * 2 > tf[w]}
         never_alone = never_alone | (blocked - {w for w in name_cased if _known_name(surface[w])})
         not_nouns = blocked - name_cased
+    elif language == "fr":
+        # A French infinitive in "-er" is no keyword alone and ends no phrase ("travailler", "démissionner"); alone a
+        # capitalised one is a keyword only as a name the lexicon knows ("Roger").
+        blocked = set(filter(_french_infinitive, candidates))
+        name_cased = {w for w in blocked if capitalised[w] * 2 > tf[w]}
+        never_alone = never_alone | (blocked - {w for w in name_cased if _known_name(surface[w])})
+        not_nouns = blocked - name_cased
     word_scores = {
         w: tf[w]
         * (2.0 - first[w] / total)
@@ -423,6 +430,16 @@ def extract_keywords(
         # "law" in "law enforcement" is the phrase's, not a topic of its own.
         scores[(word,)] = word_score(word) * (1.0 - 0.8 * share.get(word, 0.0))
     chosen = _select(scores, limit)
+    if nouns_capitalised:
+        # A German word chosen alone whose capital is only its sentences' may be no noun ("Geeignet für …",
+        # "Unterlässt ein …"): only the chosen words are checked (a scan of the tokens each, most ending at the first
+        # use inside a sentence), then the list is chosen again without those that are not nouns.
+        checked: set[str] = set()
+        while dropped := _sentence_capitals(raw, surface, _singles(chosen) - checked, capitalised, tf):
+            checked |= _singles(chosen)
+            for word in dropped:
+                del scores[(word,)]
+            chosen = _select(scores, limit)
 
     def render(word: str) -> str:
         # A word written with a capital in most of its uses is a name: keep how the text spells it.
@@ -525,6 +542,21 @@ def _romance_word(key: str, language: str) -> int:
     if word.endswith(("air", "eir")):
         return _NOT_NOUN if language == "pt" and word.endswith(_PT_AIR_VERB_ENDINGS) else _NOUN
     return _NOT_NOUN
+
+
+@functools.lru_cache(maxsize=_FACTS_MAX)
+def _french_infinitive(key: str) -> bool:
+    """Whether a French key is an infinitive in "-er": on the corpus' French pages 210 of 220 such words are ("noter",
+    "travailler"); not "-ier", "-yer" ("quartier", "métier", "foyer": nouns as often as verbs), nor the nouns and
+    English words of ``lexicon.FRENCH_ER_NOUNS`` ("danger", "hiver", "leader"), nor a compound ("porte-parler").
+    Cached per process and key."""
+    return (
+        len(key) > 4
+        and key.endswith("er")
+        and not key.endswith(("ier", "yer"))
+        and "-" not in key
+        and key not in lexicon.FRENCH_ER_NOUNS
+    )
 
 
 def _known_name(written: str) -> bool:
@@ -843,6 +875,83 @@ def _noun_phrase(phrase: tuple[str, ...], capitalised: Counter[str], tf: Counter
             return False
         phrase = phrase[:-1]
     return all(capitalised[w] * 2 > tf[w] or w.endswith(_ADJECTIVE_ENDINGS) for w in phrase[:-1])
+
+
+# What opens a sentence or a headline (the token before a German word whose capital may be the sentence's, not a
+# noun's), and the words after a German verb that opens a sentence ("Unterlässt ein …", "Gewinnt ihr …": a question,
+# a condition or an imperative puts the verb first) where a noun is not followed by them.
+_OPENERS = frozenset('.!?:|\n"“”„«»…')
+_VERB_FIRST_FOLLOWERS = words("ein eine einen einem einer er sie es man ich wir du ihr sich")
+# How a German adjective is inflected, longest first (its stem is the word without the ending); and how a verb's
+# third person ends before its infinitive's "-en" ("gewinnt"/"gewinnen", "arbeitet"/"arbeiten", "hältst").
+_INFLECTIONS = ("en", "er", "es", "em", "e")
+_VERB_PERSON_ENDINGS = ("est", "et", "st", "t")
+
+
+def _singles(chosen: list[tuple[str, ...]]) -> set[str]:
+    """The words chosen alone."""
+    return {phrase[0] for phrase in chosen if len(phrase) == 1}
+
+
+def _sentence_capitals(
+    raw: list[str], surface: dict[str, str], words: set[str], capitalised: Counter[str], tf: Counter[str]
+) -> set[str]:
+    """Of German ``words`` (``surface``: how each is written with a capital first), those whose every capital is a
+    sentence's or a headline's, and that the text shows to be no noun: written in lower case elsewhere, or a form of
+    a lower-case word ("Geeignet" … "geeignet", "Aktuelle" … "aktuellen", "Gewinnt" … "gewinnen"); always before a
+    pronoun or an indefinite article (a verb first: "Unterlässt ein …"); or an inflected adjective always before a
+    capitalised word ("Historische Wehranlage"). Names the lexicon knows stay ("Peter Müller")."""
+    found = set()
+    for word in words:
+        if not capitalised[word]:
+            continue  # a lower-case word (German keeps those out already) or an acronym
+        followers = _sentence_followers(raw, surface[word])
+        if followers is None or len(followers) < capitalised[word]:
+            continue  # written with a capital inside a sentence too (or otherwise, "GEEIGNET"): a noun
+        if (
+            _lower_forms(word, capitalised, tf)
+            or all(map(_VERB_FIRST_FOLLOWERS.__contains__, followers))
+            or (_adjective_like(word) and all(f[0].isupper() and f[0].isalpha() for f in followers))
+        ) and not _known_name(word.capitalize()):
+            found.add(word)
+    return found
+
+
+def _sentence_followers(raw: list[str], token: str) -> list[str] | None:
+    """The token after each use of ``token``, or ``None`` as soon as one is inside a sentence (after a token that is
+    no ``_OPENERS``). ``list.index`` scans in C from the last use found, and most nouns stop the scan early."""
+    followers: list[str] = []
+    at = -1
+    while True:
+        try:
+            at = raw.index(token, at + 1)
+        except ValueError:
+            return followers
+        if at and raw[at - 1] not in _OPENERS:
+            return None
+        followers.append(raw[at + 1] if at + 1 < len(raw) else "|")
+
+
+def _adjective_like(key: str) -> bool:
+    """Whether ``key`` ends as an inflected adjective before a noun does and a noun rarely does: "-e", "-es"
+    ("Historische", "Digitales"; not "-en", "-er", the endings of plurals and of agent nouns, "Fachmeldungen",
+    "Klimavorreiter"), and is no compound (an adjective is rarely written with a hyphen)."""
+    return key.endswith(("e", "es")) and "-" not in key
+
+
+def _lower_forms(key: str, capitalised: Counter[str], tf: Counter[str]) -> bool:
+    """Whether the text writes ``key``, or its adjective's or verb's other forms, in lower case."""
+    forms = [key]
+    for ending in _INFLECTIONS:
+        if key.endswith(ending) and len(key) > len(ending) + 3:
+            stem = key[: -len(ending)]
+            forms += [stem, *(stem + e for e in _INFLECTIONS)]
+            break
+    for ending in _VERB_PERSON_ENDINGS:
+        if key.endswith(ending) and len(key) > len(ending) + 3:
+            forms.append(key[: -len(ending)] + "en")
+            break
+    return any(tf[f] > capitalised[f] for f in forms if f in tf)
 
 
 def _leads_names(phrase: tuple[str, ...], leads: frozenset[str], capitalised: Counter[str], tf: Counter[str]) -> bool:

@@ -117,6 +117,19 @@ ROMANCE_NOUNS_BY_ENDING = {
     ),
 }
 
+# French words in "-er" (not "-ier", "-yer") that are nouns or adjectives, not infinitives (``worker.keywords`` reads
+# the others as verbs): the ones the fr texts of ../shared/corpus use ("danger", "étranger", "cancer", "conseiller"),
+# the frequent ones of news, and the English words French news prints ("leader", "manager", "master", "poster").
+FRENCH_ER_NOUNS = words(
+    """
+    danger étranger cancer hiver enfer super laser amer conseiller boulanger berger verger plancher rocher boucher
+    clocher dîner déjeuner goûter souper coucher cuiller reporter
+    leader manager master corner poster speaker teaser thriller bestseller newsletter container cluster hacker
+    sticker burger hamburger bunker docker poker joker computer server user driver partner number power water
+    together better never over under after other
+    """
+)
+
 # English prepositions and function words that data/stopwords_en.txt lacks: written in a headline ("Europe looks to
 # shore up own defenses amid US uncertainty") they came out as keywords. Kept apart from that list, which the entity
 # rules read too (``common_words``); ``worker.keywords`` adds these to its English stop words. Not the prepositions
