@@ -71,8 +71,9 @@ _SEQUENCE = re.compile(
     rf"|(?:{_after_capital(_ABBREVIATION_WORDS)})\."
     rf"|\.(?=[ \t]+[{_UPPER}])"  # middle initial
     rf"|\w*(?:[-'’&]\w+)*(?:['’]s?)?)(?!\$)"
-    # "Côte d'Ivoire", "Valle d'Aosta": the particle "d'" joins the next capitalised word without a space.
-    rf"(?:[ \t]+(?:{_CONNECTOR}[ \t]+|d['’](?=[{_UPPER}]))?{_CAP}){{0,{_MAX_RUN - 1}}}"
+    # "Côte d'Ivoire", "Valle d'Aosta": the particle "d'" joins the next capitalised word without a space. One space
+    # or tab parts a name's words: two are a layout's gap, a line or a cell flattened ("Niklas Röber  NVIDIA").
+    rf"(?:[ \t](?:{_CONNECTOR}[ \t]|d['’](?=[{_UPPER}]))?{_CAP}){{0,{_MAX_RUN - 1}}}"
 )
 _CONNECTORS = words("of the for on and & de del della der den van von da di du la le al el bin ibn y")
 _NAME_PARTICLES = words("de del della der den van von da di du la le al el bin ibn y")
@@ -185,8 +186,12 @@ _COMPOUND_ORG_HEADS = words(
     """
     Institut Universität Hochschule Fachhochschule Klinikum Klinik Universitätsklinikum Krankenhaus Stiftung
     Gesellschaft Verband Verein Zentrum Akademie Ministerium Bundesamt Landesamt Gymnasium Gericht Kammer Agentur
-    Behörde Sparkasse Versicherung Konzern Werke"""
+    Behörde Sparkasse Versicherung Konzern Werke Fabrik"""
 )
+# The same heads at the end of a compound written as one word: "Specialfabrik", "Automobilwerke", "Sportverein".
+_COMPOUND_ORG_TAILS = tuple(sorted(head.lower() for head in _COMPOUND_ORG_HEADS))
+# German legal forms: after a name, a firm's ("Heinrich Büssing Automobilwerke KG").
+_LEGAL_FORMS_DE = words("AG KG OHG GmbH KGaA SE eG mbH")
 _GERMAN_ARTICLES = words("der des dem den")
 _NOT_PERSON_TAILS = _THING_TAILS | _EVENT_WORDS
 _NOT_PERSON_WORDS = _THING_WORDS | _EVENT_WORDS | _TIMES_OF_YEAR | _SOFTWARE_WORDS
@@ -696,11 +701,23 @@ def _benchmark_tail(words: Sequence[str]) -> int | None:
 def _german_organisation(words: list[str]) -> bool:
     """Whether a name is a German organisation named after a person: an organisation head ends it, after a hyphen
     or as a word of its own, and a given name or a surname comes before ("Robert Koch-Institut", "Max-Planck-Institut",
-    "Hans Böckler Stiftung"), where the given name alone would make it a person. Without one such compounds are
-    mostly common nouns ("Kfz-Versicherung", "HNO-Klinik"), as is a head after an article ("Mitte der Gesellschaft")
-    or alone ("das Institut")."""
+    "Hans Böckler Stiftung", "Heinrich Büssing Specialfabrik", with a legal form after it or not), where the given
+    name alone would make it a person. Without one such compounds are mostly common nouns ("Kfz-Versicherung",
+    "HNO-Klinik"), as is a head after an article ("Mitte der Gesellschaft") or alone ("das Institut")."""
+    if len(words) > 2 and words[-1] in _LEGAL_FORMS_DE:
+        words = words[:-1]  # "Heinrich Büssing Automobilwerke KG": the name before its legal form
     pieces = words[-1].split("-")
-    if pieces[-1] not in _COMPOUND_ORG_HEADS or not _GERMAN_ARTICLES.isdisjoint(words):
+    if pieces[-1] not in _COMPOUND_ORG_HEADS:
+        # A compound in one word ("Specialfabrik") only after a full name that a given name opens: after a surname
+        # or an adjective it is a common noun ("Schweizer Pharmakonzern", "I. Das Berufungsgericht").
+        return (
+            len(words) > 2
+            and len(pieces) == 1
+            and words[-1].lower().endswith(_COMPOUND_ORG_TAILS)
+            and words[0] in lexicon.given_names()
+            and _GERMAN_ARTICLES.isdisjoint(words)
+        )
+    if not _GERMAN_ARTICLES.isdisjoint(words):
         return False
     given, surnames = lexicon.given_names(), lexicon.surnames()
     return any(w in given or w in surnames for w in [*words[:-1], *pieces[:-1]])
@@ -741,6 +758,10 @@ def find_mentions(text: str, language: str | None = "en", headline_end: int = 0)
             continue
         for raw_part in _split(group, match.start()):
             part = _trim(raw_part, text)
+            if nouns_capitalised and len(part) > 1 and part[-1][0] in _PRONOUNS_DE:
+                part = part[:-1]  # "Cem Basman Ich würde …": a byline, then a sentence without its full stop
+            if nouns_capitalised and len(part) > 2:
+                part = _before_genitive_noun(part)
             if part and nouns_capitalised and len(part) > 2 and (cut := _role_before_name(text, part)):
                 _add_part(text, part[:cut], mentions, known_only=True)  # "US-Präsident": a place or body only
                 _add_part(text, part[cut:], mentions, after_role=True)
@@ -778,6 +799,39 @@ _ROLE_ENDINGS_DE = tuple(
 )
 
 
+# German personal pronouns: capitalised only to open a sentence ("Sie" also as the polite "you"), never a name's last
+# word.
+_PRONOUNS_DE = frozenset({"Ich", "Du", "Er", "Sie", "Es", "Wir", "Ihr"})
+# German articles as a sentence's first word: before a role noun, not a name's particle ("von der Leyen").
+_SENTENCE_ARTICLES_DE = frozenset({"Der", "Die", "Das", "Den", "Dem", "Des"})
+
+
+def _before_genitive_noun(part: list[Token]) -> list[Token]:
+    """A German run cut after a person's surname in the genitive, the -s dropped: "Timo Daums Bücher" → "Timo Daum".
+
+    The surname with its -s is in no list while the surname without it is, and the word after it is neither a given
+    name nor a surname but a capitalised word (a noun: "Bücher"); a given name opens the run. "Hans Peters Müller"
+    and "Les Halles d'Avignon" stay whole.
+    """
+    given, surnames = lexicon.given_names(), lexicon.surnames()
+    if part[0][0] not in given:
+        return part
+    for k in range(1, len(part) - 1):
+        word, start, end = part[k]
+        after = part[k + 1][0]
+        if (
+            word.endswith("s")
+            and word not in surnames
+            and word not in given
+            and word[:-1] in surnames
+            and after[0].isupper()
+            and after not in given
+            and after not in surnames
+        ):
+            return [*part[:k], (word[:-1], start, end - 1)]
+    return part
+
+
 def _role_before_name(text: str, part: list[Token]) -> int:
     """Where a person's name starts in a run that a German role noun opens ("Ehemann Oliver Pocher", "US-Präsident
     Donald Trump", "DRK-Generalsekretär Christian Reuter"), 0 if it does not: the first given name after words
@@ -794,7 +848,9 @@ def _role_before_name(text: str, part: list[Token]) -> int:
         return 0
     role = part[i - 1][0]
     words = [w for w, _, _ in part]
-    if any(w.lower() in _NAME_PARTICLES or w in given for w in words[:i]):
+    # A capitalised article opening the run is the sentence's ("Der Verteidiger Matthias Ginter"), not a particle.
+    first = 1 if words[0] in _SENTENCE_ARTICLES_DE else 0
+    if i == first or any(w.lower() in _NAME_PARTICLES or w in given for w in words[first:i]):
         return 0
     if any(_is_known(" ".join(words[:k])) for k in range(i + 1, len(words) + 1)):
         return 0  # "der Los Angeles Times": a known name runs across the given name ("Angeles")
@@ -1276,7 +1332,12 @@ def _nested_place(words: tuple[str, ...]) -> tuple[int, int] | None:
 
 
 def _acronyms(text: str, mentions: list[Mention]) -> None:
-    """ "Kennedy Space Center (KSC)": the acronym takes the type of the name it abbreviates, everywhere."""
+    """ "Kennedy Space Center (KSC)": the acronym takes the type of the name it abbreviates, everywhere.
+
+    Not a person's: news puts a person's initials in brackets seldom, and the firm a person is with or is named
+    after often ("Niklas Röber (NVIDIA)", "Georg Fischer (GF)"): such an acronym keeps the type it has alone. An
+    interview's speaker label is the exception: "Swizec Teller (ST): Hey, …", then "ST: …" for each answer.
+    """
     introduced: dict[str, tuple[str, int]] = {}
     for a, b in itertools.pairwise(mentions):
         if (
@@ -1286,6 +1347,7 @@ def _acronyms(text: str, mentions: list[Mention]) -> None:
             and text[b.end : b.end + 1] == ")"
             and b.text[0] == a.text[0]
             and a.type != "other"
+            and (a.type != "person" or text.startswith("):", b.end))
         ):
             introduced[b.text] = (a.type, a.strength)
     if introduced:
