@@ -96,8 +96,14 @@ def import_(config_file: str | None, opml_file: str) -> None:
     except OSError as e:  # there when the options were checked, unreadable now (permissions, gone)
         raise click.ClickException(f"cannot read {opml_file}: {e.strerror or e}") from e
     settings = _load(config_file)
-    refused = [(e.url, why) for e in entries if (why := refused_feed_url(e.url, settings.allow_private_networks))]
-    entries = [e for e in entries if e.url not in {url for url, _ in refused}]
+    refused: list[tuple[str, str]] = []  # (url, why): never fetched here, named after the import
+    kept = []
+    for entry in entries:
+        if why := refused_feed_url(entry.url, settings.allow_private_networks):
+            refused.append((entry.url, why))
+        else:
+            kept.append(entry)
+    entries = kept
     with _redis(settings) as client:
         schedule = FeedSchedule(client)
         fresh = 0

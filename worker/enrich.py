@@ -160,7 +160,7 @@ def warm_up(entity_backend: str = DEFAULT_BACKEND) -> float:
     return time.perf_counter() - started
 
 
-def persons_in_keywords(keywords: list[str], entities: list[Entity], text: str, language: str) -> list[str]:
+def persons_in_keywords(keywords: list[str], entities: list[Entity], title: str, text: str, language: str) -> list[str]:
     """The keywords with a person's given name written as the person's full name, and the surname dropped where it
     is a keyword too: "Hubert", "Aiwanger" → "Hubert Aiwanger". Outside English the keywords read no names (where
     every noun is capitalised they cannot tell "Hubert Aiwanger" from two nouns); the entities know the person.
@@ -185,11 +185,15 @@ def persons_in_keywords(keywords: list[str], entities: list[Entity], text: str, 
         names = by_given.get(keyword)
         if names and len(names) == 1:
             full = names[0]
-            if full.rsplit(" ", 1)[1] in present or text.count(keyword) == text.count(full):
+            if full.rsplit(" ", 1)[1] in present or _count(keyword, title, text) == _count(full, title, text):
                 keyword = full
         named.append(keyword)
     surnames = {name.rsplit(" ", 1)[1] for name, k in zip(named, keywords, strict=True) if name != k}
     return [k for k in dict.fromkeys(named) if k not in surnames]
+
+
+def _count(word: str, *texts: str) -> int:
+    return sum(t.count(word) for t in texts)
 
 
 def _plain_name(words: list[str], stop: frozenset[str]) -> bool:
@@ -200,7 +204,7 @@ def _keywords(parsed: ParsedArticle, language: str | None, tokens: list[str], en
     keywords = extract_keywords(parsed.title, parsed.text, language, tokens=tokens)
     if language in (None, "en"):
         return keywords  # English keywords read names themselves (``keywords._name_pairs``)
-    return persons_in_keywords(keywords, entities, f"{parsed.title}\n{parsed.text}", language)
+    return persons_in_keywords(keywords, entities, parsed.title, parsed.text, language)
 
 
 def enrich(parsed: ParsedArticle, entity_backend: str = DEFAULT_BACKEND) -> Enrichment:

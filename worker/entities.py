@@ -860,9 +860,9 @@ def _role_before_name(text: str, part: list[Token]) -> int:
 
 
 def _after_determiner(text: str, start: int) -> bool:
-    """Whether a German article, possessive or determiner stands right before ``start``."""
-    before = text[max(0, start - 12) : start].split()
-    return bool(before) and before[-1].lstrip("(\"'„“").lower() in _DETERMINERS_DE
+    """Whether a German article, possessive or determiner stands right before ``start`` ("unserem" and a quote fit
+    in twelve characters)."""
+    return _word_before(text, start, 12) in _DETERMINERS_DE
 
 
 def _vouched_for(text: str, mentions: list[Mention], language: str) -> list[Mention]:
@@ -1029,13 +1029,17 @@ def _genitive_inside(words: list[str]) -> bool:
     )
 
 
+def _word_before(text: str, start: int, width: int) -> str:
+    """The last word in the ``width`` characters before ``start``, lower-cased, an opening bracket or quote off ('' if
+    none)."""
+    before = text[max(0, start - width) : start].split()
+    return before[-1].lstrip("(\"'„“").lower() if before else ""
+
+
 def _after_noun_word(text: str, start: int, articles: bool = True) -> bool:
     """Whether an article ("der", "eine", "zum", …) or a number stands right before ``start``. Ten characters hold
     such a word and the space before it, and a longer word's tail read instead ("Leiter" → "eiter") is never one."""
-    before = text[max(0, start - 10) : start].split()
-    if not before:
-        return False
-    word = before[-1].lstrip("(\"'„“").lower()
+    word = _word_before(text, start, 10)
     # A count or a measure ("20 Grad", "3,5 Grad"), not a postcode ("10117 Berlin", "8037 Zürich") or a year.
     return (articles and word in _NOUN_BEFORE_DE) or (len(word) <= 3 and word.replace(",", "").isdigit())
 

@@ -356,19 +356,11 @@ def extract_keywords(
             name_cased = {w for w in name_cased if (capitalised[w] - in_title[w]) * 2 > tf[w] - in_title[w]}
         never_alone = never_alone | (blocked - name_cased)
         not_nouns -= name_cased
-    elif language in _ROMANCE_GERUNDS:
-        # The same in Portuguese and Spanish (``_romance_word``). A verb form written with a capital mostly opens a
-        # sentence or a headline ("Usando git stash", "Vamos falar sobre JWT"): alone, only a name the lexicon knows
-        # is a keyword ("Fernando", "Salazar", "Qatar"); any may end a name ("Rodolfo Daer").
-        kinds = list(map(_romance_word, candidates, itertools.repeat(language)))
-        blocked = set(itertools.compress(candidates, kinds))
-        name_cased = {w for w in blocked if capitalised[w] * 2 > tf[w]}
-        never_alone = never_alone | (blocked - {w for w in name_cased if _known_name(surface[w])})
-        not_nouns = blocked - name_cased
-    elif language == "fr":
-        # A French infinitive in "-er" is no keyword alone and ends no phrase ("travailler", "démissionner"); alone a
-        # capitalised one is a keyword only as a name the lexicon knows ("Roger").
-        blocked = set(filter(_french_infinitive, candidates))
+    elif blocked := _verb_forms(candidates, language):
+        # The same in Portuguese, Spanish (``_romance_word``) and French (``_french_infinitive``). A verb form written
+        # with a capital mostly opens a sentence or a headline ("Usando git stash", "Vamos falar sobre JWT"): alone,
+        # only a name the lexicon knows is a keyword ("Fernando", "Salazar", "Roger"); any may end a name ("Rodolfo
+        # Daer").
         name_cased = {w for w in blocked if capitalised[w] * 2 > tf[w]}
         never_alone = never_alone | (blocked - {w for w in name_cased if _known_name(surface[w])})
         not_nouns = blocked - name_cased
@@ -557,6 +549,16 @@ def _french_infinitive(key: str) -> bool:
         and "-" not in key
         and key not in lexicon.FRENCH_ER_NOUNS
     )
+
+
+def _verb_forms(candidates: set[str], language: str | None) -> set[str]:
+    """The candidates that are verb forms by the rules of ``language`` (Portuguese, Spanish, French), none in any
+    other language."""
+    if language in _ROMANCE_GERUNDS:
+        return {w for w in candidates if _romance_word(w, language) == _NOT_NOUN}
+    if language == "fr":
+        return set(filter(_french_infinitive, candidates))
+    return set()
 
 
 def _known_name(written: str) -> bool:

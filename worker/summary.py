@@ -420,7 +420,7 @@ def _teaser(text: str, language: str | None) -> str:
     repeating the headline stays: dropping it left "Be kind." of "Everyone's living a life you know nothing
     about. Be kind."
     """
-    headings: list[str] = []
+    first_heading, headings = "", 0
     for line in _lines(text):
         pieces = [_tidy(sentence) for sentence in _sentences(_without_stamp(line, language), language)]
         teaser = _join([piece for piece in pieces if _WORD.search(piece) and not _is_site_text(piece)])
@@ -428,10 +428,11 @@ def _teaser(text: str, language: str | None) -> str:
             continue
         if not _is_heading(teaser):
             return _bounded(teaser)
-        headings.append(teaser)
-        if len(headings) > _TEASER_HEADINGS_MAX:
+        first_heading = first_heading or teaser
+        headings += 1
+        if headings > _TEASER_HEADINGS_MAX:
             break
-    return _bounded(headings[0]) if headings else ""
+    return _bounded(first_heading) if first_heading else ""
 
 
 def _is_heading(line: str) -> bool:

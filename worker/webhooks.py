@@ -94,13 +94,14 @@ WEBHOOK_GATE_WAIT_MAX_S = 15 * 60.0
 # handed out again), about 3 hours; a few dozen bytes per alert with a webhook.
 WEBHOOK_SETTLED_TTL_S = int(c.WEBHOOK_MAX_ATTEMPTS * (WEBHOOK_GATE_WAIT_MAX_S + max(c.WEBHOOK_BACKOFF_MAX_S,
                             c.WEBHOOK_RETRY_AFTER_MAX_S)) + c.VISIBILITY_TIMEOUT_S)  # fmt: skip
-# Record an alert's outcome and count it, only if none was recorded: two copies of one delivery count one.
+# Record an alert's outcome and count it, only if none was recorded: two copies of one delivery count one. Returns
+# '' when it counted, else the outcome recorded before.
 _SETTLE_ONCE = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
   redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-  return 1
+  return ''
 end
-return 0
+return redis.call('GET', KEYS[1])
 """
 
 
@@ -302,8 +303,8 @@ def attempt_delivery(client: redis.Redis, settings: Settings, message: WebhookMe
     published and its original handed out again, or an outbox entry resent beside its message) ended it already:
     nothing is sent or counted."""
     fields = {"alert_id": message.alert_id, "subscription_id": message.subscription_id, "attempt": attempt + 1}
-    if client.exists(settled_key(message.alert_id)):
-        return _already_settled(client, fields)
+    if earlier := client.get(settled_key(message.alert_id)):
+        return _already_settled(fields, earlier)
     sub = get_subscription(client, message.subscription_id)
     if sub is None or not sub.webhook:
         return _final(client, "webhook:dropped", fields, reason="subscription or webhook removed")
@@ -374,8 +375,7 @@ def _post(client: redis.Redis, settings: Settings, message: WebhookMessage, webh
     return _final(client, "webhook:delivered", fields, status=status)
 
 
-def _already_settled(client: redis.Redis, fields: dict[str, Any]) -> Attempt:
-    outcome = client.get(settled_key(fields["alert_id"]))
+def _already_settled(fields: dict[str, Any], outcome: str | bytes) -> Attempt:
     log.info("webhook_already_settled", outcome=outcome, reason="another copy of the delivery ended it", **fields)
     return Attempt("settled")
 
@@ -383,8 +383,8 @@ def _already_settled(client: redis.Redis, fields: dict[str, Any]) -> Attempt:
 def _final(client: redis.Redis, outcome: str, fields: dict[str, Any], **more: Any) -> Attempt:
     """The delivery's one counted, logged outcome; "settled" (nothing counted) when another copy got there first."""
     keys = [settled_key(fields["alert_id"]), c.ALERT_STATS]
-    if not client.register_script(_SETTLE_ONCE)(keys=keys, args=[outcome, WEBHOOK_SETTLED_TTL_S]):
-        return _already_settled(client, fields)
+    if earlier := client.register_script(_SETTLE_ONCE)(keys=keys, args=[outcome, WEBHOOK_SETTLED_TTL_S]):
+        return _already_settled(fields, earlier)
     if outcome == "webhook:delivered":
         log.info("webhook_delivered", outcome=outcome, **fields, **more)
     else:
