@@ -113,19 +113,21 @@ def submit(client: redis.Redis, settings: Settings, redis_url: str) -> Iterator[
 @pytest.fixture
 def make_worker(settings: Settings, redis_url: str) -> Iterator[Callable[..., Any]]:
     """A worker's dependencies (``worker.pipeline.Deps``) on a client of its own. ``before_emit`` runs once, just
-    before its first emit; ``before_settle`` once, just before its first terminal settle (rejected, dead,
-    duplicate found before enrichment): a race stopped at that point, between the payload read and the settle."""
+    before its first emit is queued (its batch's alerts are queued, nothing of them written yet); ``before_settle``
+    once, just before its first terminal settle (rejected, dead, duplicate found before enrichment): a race stopped
+    at that point, between the payload read and the settle. ``emit_refused``: every emit's script fails inside its
+    transaction, after the alerts queued before it ran (what a bug in the script would do)."""
     from wirewatch.outcomes import SETTLE_LUA
     from worker.pipeline import Deps
 
     conns: list[redis.Redis] = []
 
-    def create(before_emit: Callable[[], None] | None = None,
-               before_settle: Callable[[], None] | None = None) -> Deps:  # fmt: skip
+    def create(before_emit: Callable[[], None] | None = None, before_settle: Callable[[], None] | None = None,
+               emit_refused: bool = False) -> Deps:  # fmt: skip
         conn = connect(redis_url)
         conns.append(conn)
         hooks = {mode: [hook] for mode, hook in (("emit", before_emit), ("settle", before_settle)) if hook}
-        if hooks:
+        if hooks or emit_refused:
             real = conn.register_script
 
             def hooked(script: str) -> Any:
@@ -137,6 +139,8 @@ def make_worker(settings: Settings, redis_url: str) -> Iterator[Callable[..., An
                     pending = hooks.get(args[0])
                     if pending:
                         pending.pop()()
+                    if emit_refused and args[0] == "emit":
+                        return client.eval("return redis.error_reply('ERR emit refused by the test')", 0)
                     return runner(keys=keys, args=args, client=client)
 
                 return run

@@ -53,8 +53,9 @@ def test_dead_after_its_alerts_then_retried_is_emitted_once(
     submit: Callable[..., list[str]], client: redis.Redis, settings: Settings, redis_url: str,
     make_worker: Callable[..., Any], request: pytest.FixtureRequest,
 ) -> None:  # fmt: skip
-    """Dead-lettered between its alerts and its emit, a delivery lets go of the claims its alerts reserved;
-    `dead retry` sends it through again, and it is emitted once, holding its claims as any emitted article."""
+    """Dead-lettered after its alerts were written and its emit refused, a delivery lets go of the claims its
+    alerts reserved; `dead retry` sends it through again, and it is emitted once, holding its claims as any
+    emitted article."""
     from worker.pipeline import process
     from worker.subscriptions import put_subscription, validate
 
@@ -63,11 +64,8 @@ def test_dead_after_its_alerts_then_retried_is_emitted_once(
                            url="https://a.example/bridge")  # fmt: skip
     [delivery] = submit(raw)  # its message waits for the worker started below
 
-    def die() -> None:
-        raise redis.ConnectionError("worker lost")
-
-    with pytest.raises(redis.ConnectionError):
-        process([delivery], make_worker(before_emit=die))
+    with pytest.raises(redis.ResponseError, match="emit refused"):
+        process([delivery], make_worker(emit_refused=True))
     assert client.hlen(c.DEDUP_RESERVED) == 1
     client.hset(c.LEDGER_ATTEMPTS, delivery, settings.max_attempts)
     request.getfixturevalue("worker_app")

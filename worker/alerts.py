@@ -16,9 +16,13 @@ it checks that each alert's subscription is still there, in the same atomic step
 written after its subscription's deletion is stored. (A query changed within that window can still alert once
 on the old query.)
 
-Alerts are written before the article's own emit: if the worker dies in between, the redelivery emits the
-article and finds the alerts already claimed, so an alert is never lost (at least once, and at most once
-per subscription and story through the claim).
+The pipeline queues the alerts and then the emits of the articles they name on one MULTI/EXEC
+(:func:`queue_alerts`, ``worker/emit.py``): both are written or neither is. A worker dying before the EXEC leaves
+nothing, and the redelivery does it all; dying after it, the redelivery finds its deliveries settled and only
+publishes the webhook messages still in the outbox (:func:`unsent_webhooks_naming`). So no alert names an
+article that is not in ``ww:events``, and none is lost (at most once per subscription and story, through the
+claim). Until 2026-12-01 the alerts were one call and the emit the next: a worker killed between the two every
+time, until its delivery was dead-lettered, left alerts naming an article never emitted.
 
 An alert names only the copy that is emitted. Exact copies (same canonical URL or same normalised text) of
 one article can be in flight at once, in one batch or on two workers, all past the dedup check; which one
@@ -42,11 +46,13 @@ import functools
 import hashlib
 import itertools
 import json
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from importlib import resources
+from typing import Any
 
 import redis
 
@@ -124,6 +130,11 @@ def _matched_part(hits: tuple[Hit, ...], memo: dict[Hit, str]) -> str:
     return "[" + ",".join(parts) + "]"
 
 
+# An alert to write: its story, subscription id, alert id, JSON, its event's position in the batch, the event, and
+# the subscription.
+_Pending = tuple[str, str, str, str, int, ArticleEvent, Subscription]
+
+
 def alert_json(alert: str, subscription: str, article: str, matched: str, created_at: str) -> str:
     """An AlertEvent's JSON from its serialised parts, in the schema's field order."""
     return (f'{{"schema":"wirewatch.alert/1","id":"{alert}","subscription":{subscription},{article},'
@@ -136,19 +147,70 @@ def raise_alerts(
     events: list[ArticleEvent],
     now: datetime,
     alerts_stream: str = c.ALERTS_STREAM,
+) -> list[Raised]:
+    """Match `events` (emitted already, or by tools and tests), write the alerts not claimed yet, bound to no
+    article's exact claims; return those written by this call."""
+    pipe = client.pipeline(transaction=False)
+    queued = queue_alerts(client, index, events, now, pipe, alerts_stream)
+    return queued.written(pipe.execute())
+
+
+@dataclass
+class QueuedAlerts:
+    """The ``alerts.lua`` calls queued on a pipeline, each with its alerts, to be read back once it has run."""
+
+    client: redis.Redis
+    index: SubscriptionIndex
+    chunks: list[list[_Pending]] = field(default_factory=list)
+    claimed_hooks: list[tuple[str, str]] = field(default_factory=list)  # (subscription, story) claimed before
+
+    @property
+    def calls(self) -> int:
+        """How many replies of the pipeline are this batch's: the first ones, in order."""
+        return len(self.chunks)
+
+    def written(self, replies: Sequence[Any]) -> list[Raised]:
+        """The alerts written by the queued calls (``replies``: theirs, in order), then those claimed before whose
+        webhook messages never reached the broker."""
+        raised: list[Raised] = []
+        gone: set[str] = set()  # subscriptions deleted after the percolator's last reload: none of their alerts written
+        for chunk, reply in zip(self.chunks, replies, strict=True):
+            for (story, sid, aid, body, _, event, sub), entry in zip(chunk, str(reply).split(" "), strict=True):
+                if entry == _GONE:
+                    gone.add(sid)
+                elif entry:  # else claimed since the check by another copy of the story, or the article is a duplicate
+                    raised.append(Raised(aid, body, sub, entry, event.id, story))
+        if gone:
+            log.info(
+                "alerts_dropped", reason="subscription deleted since the worker loaded it", subscriptions=len(gone)
+            )
+        _log_per_article(raised)
+        if self.claimed_hooks:
+            raised += unsent_webhooks(self.client, self.index, self.claimed_hooks)
+        return raised
+
+
+def queue_alerts(
+    client: redis.Redis,
+    index: SubscriptionIndex,
+    events: list[ArticleEvent],
+    now: datetime,
+    pipe: redis.client.Pipeline,
+    alerts_stream: str = c.ALERTS_STREAM,
     reservations: Sequence[Reservation] | None = None,
     claim_ttl_s: float = c.DEDUP_WINDOW_S,
-) -> list[Raised]:
-    """Match `events`, write the alerts not claimed yet; return those written by this call.
+) -> QueuedAlerts:
+    """Match `events` and queue on `pipe` the writes of the alerts not claimed yet (read now, through `client`).
 
     ``reservations``, one per event (the pipeline's): each alert is bound to its article's exact claims, so it
     is written only if the article holds them (taking them when free) and names only a copy that will be
-    emitted. Without them (tools and tests raising alerts for events emitted already) alerts are bound to none.
+    emitted. The pipeline queues the articles' emits behind the alerts, in the same MULTI/EXEC: both or neither.
     """
+    queued = QueuedAlerts(client, index)
     percolator = index.current()
     version = index.version  # the script drops the alerts of a subscription deleted after this version
     if not events or not len(percolator):
-        return []
+        return queued
     matched = []
     for at, event in enumerate(events):
         doc = document_from_event(event)
@@ -156,7 +218,7 @@ def raise_alerts(
         if slots:
             matched.append((at, event, doc, slots))
     if not matched:
-        return []
+        return queued
     # One MGET: the stories' alert claims, then the matched articles' exact claims (one or two each).
     story_ids = list(dict.fromkeys(event.story_id for _, event, _, _ in matched))
     exact_keys = [] if reservations is None else [k for at, _, _, _ in matched for k in reservations[at].keys]
@@ -179,8 +241,8 @@ def raise_alerts(
     created_at = _rfc3339_ms(now)
     articles: dict[int, str] = {}  # by position: two copies of one URL share an id, not their title
     hit_parts: dict[Hit, str] = {}
-    written: list[tuple[str, str, str, str, int, ArticleEvent, Subscription]] = []  # story, sid, alert id, JSON, …
-    claimed_hooks: list[tuple[str, str]] = []  # (subscription, story) claimed before, for a webhook
+    written: list[_Pending] = []
+    claimed_hooks = queued.claimed_hooks
     hooked = index.with_webhook
     for story, found in stories.items():
         claimed = claims[story]
@@ -201,8 +263,6 @@ def raise_alerts(
             body = alert_json(aid, subscription, article, _matched_part(explain(query, doc), hit_parts), created_at)
             written.append((story, sid, aid, body, at, event, sub))
     script = client.register_script(ALERTS_LUA)
-    raised: list[Raised] = []
-    gone: set[str] = set()  # subscriptions deleted after the percolator's last reload: none of their alerts written
     for start in range(0, len(written), ALERTS_PER_CALL):
         chunk = written[start : start + ALERTS_PER_CALL]
         position = {story: str(i) for i, story in enumerate(dict.fromkeys(w[0] for w in chunk), 1)}
@@ -226,35 +286,54 @@ def raise_alerts(
                                  "" if version is None else str(version)]  # fmt: skip
         if version is not None:
             keys += [c.SUBSCRIPTIONS, c.SUBSCRIPTIONS_VERSION]
-        entries = str(script(keys=keys, args=args)).split(" ")
-        for (story, sid, aid, body, _, event, sub), entry in zip(chunk, entries, strict=True):
-            if entry == _GONE:
-                gone.add(sid)
-            elif entry:  # else: claimed since the check by another copy of the story, or the article is a duplicate
-                raised.append(Raised(aid, body, sub, entry, event.id, story))
-    if gone:
-        log.info("alerts_dropped", reason="subscription deleted since the worker loaded it", subscriptions=len(gone))
-    _log_per_article(raised)
-    if claimed_hooks:
-        raised += unsent_webhooks(client, index, claimed_hooks)
-    return raised
+        script(keys=keys, args=args, client=pipe)
+        queued.chunks.append(chunk)
+    return queued
 
 
 def unsent_webhooks(client: redis.Redis, index: SubscriptionIndex, pairs: list[tuple[str, str]]) -> list[Raised]:
     """The alerts of these (subscription, story) pairs still in the webhook outbox: written by a worker that
     died, or failed to publish, before their webhook messages were on the broker. Resent, never rewritten."""
     found: list[str | None] = client.hmget(c.WEBHOOK_OUTBOX, [f"{sid} {story}" for sid, story in pairs])  # type: ignore[assignment]
-    resent: list[Raised] = []
-    for (sid, story), value in zip(pairs, found, strict=True):
-        sub = index.subscriptions.get(sid)
-        if value is None or sub is None:
-            continue
-        body = value.partition(" ")[2]
-        alert = json.loads(body)
-        resent.append(Raised(alert["id"], body, sub, "", alert["article_id"], story, resent=True))
+    resent = [r for (sid, story), value in zip(pairs, found, strict=True)
+              if value is not None and (r := _resend(index, sid, story, value))]  # fmt: skip
     if resent:
         log.warning("webhooks_resent", alerts=len(resent), reason="outbox entries of alerts claimed earlier")
     return resent
+
+
+def unsent_webhooks_naming(client: redis.Redis, index: SubscriptionIndex, article_ids: set[str]) -> list[Raised]:
+    """The alerts still in the webhook outbox that name these articles: their delivery was settled by a run that
+    died, or failed to publish, after its alerts and emit were written and before the webhook messages were on
+    the broker, so its redelivery finds nothing left to do but this. Resent, never rewritten. One HSCAN of the
+    outbox, which holds only messages between their write and their publish (or a dead worker's)."""
+    resent: list[Raised] = []
+    for key, value in client.hscan_iter(c.WEBHOOK_OUTBOX, count=500):
+        sid, _, story = str(key).partition(" ")
+        body = str(value).partition(" ")[2]
+        named = _ARTICLE_ID.search(body)
+        if named and named[1] in article_ids and (r := _resend(index, sid, story, str(value))):
+            resent.append(r)
+    if resent:
+        log.warning("webhooks_resent", alerts=len(resent), reason="outbox entries of an article settled before")
+    return resent
+
+
+_ARTICLE_ID = re.compile(r'"article_id":"([^"\\]*)"')  # as alert_json writes it: ids are plain hex
+
+
+def _resend(index: SubscriptionIndex, sid: str, story: str, value: str) -> Raised | None:
+    """An outbox entry (``<written at> <alert JSON>``) as an alert to publish again; None when its subscription
+    is gone (its webhook with it) or the entry is unreadable (the runner's sweep logs and drops those)."""
+    sub = index.subscriptions.get(sid)
+    if sub is None:
+        return None
+    body = value.partition(" ")[2]
+    try:
+        alert = json.loads(body)
+        return Raised(str(alert["id"]), body, sub, "", str(alert["article_id"]), story, resent=True)
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _log_per_article(raised: list[Raised]) -> None:

@@ -9,13 +9,14 @@ its duplicate. They are taken atomically by whichever comes first of the article
 (``worker/lua/alerts.lua``, so that an alert never names a copy that then settles as a duplicate) and its
 emit (``wirewatch/lua/settle.lua``). Taken by the alerts, a claim holds the :class:`Reservation`'s owner,
 ``"<article id> <delivery id>"``, until the emit writes the bare article id: a redelivery of that delivery
-(its worker died in between) finds its own reservation and goes on to emit, while any other copy — another
-URL with the same text, or the same URL in another delivery — is stopped (:func:`claim_holder`, the rule all
-three places apply). A reservation is recorded under its delivery id (``c.DEDUP_RESERVED``) in the same step,
-and the delivery's settle clears the record and lets go of each claim it still holds unless it emitted it: a
-delivery dead-lettered or rejected after its alerts (the attempts check dead-letters it unparsed) no longer keeps
-its claims for the dedup window, where every later exact copy would have settled as a duplicate of an article
-never emitted. The check here is a cheap read that spares enrichment for known copies.
+finds its own reservation and goes on to emit, while any other copy — another URL with the same text, or the
+same URL in another delivery — is stopped (:func:`claim_holder`, the rule all three places apply). The alerts
+and the emit run in one MULTI/EXEC (``worker/pipeline.py``), so a reservation normally ends in the same
+transaction. Should the emit's script fail there after the alerts ran, the reservation stays; it is recorded under
+its delivery id (``c.DEDUP_RESERVED``) in the same step, and the delivery's settle clears the record and lets go
+of each claim it still holds unless it emitted it: a delivery then dead-lettered or rejected does not keep its
+claims for the dedup window, where every later exact copy would settle as a duplicate of an article never
+emitted. The check here is a cheap read that spares enrichment for known copies.
 """
 
 from __future__ import annotations

@@ -24,12 +24,12 @@ from wirewatch import constants as c
 from wirewatch.errors import Rejected
 from wirewatch.latency import LatencyRecorder
 from wirewatch.logs import get_logger
-from wirewatch.outcomes import Outcomes, Settled, Terminal, read_ledger
+from wirewatch.outcomes import Outcomes, Settled, Terminal, read_ledger, read_status
 from wirewatch.settings import Settings
 from worker import heap
-from worker.alerts import raise_alerts
+from worker.alerts import Raised, queue_alerts, unsent_webhooks_naming
 from worker.dedup import Identity, Reservation, find_exact_duplicates, identify, reservation
-from worker.emit import emit_many
+from worker.emit import emitted, queue_emits
 from worker.enrich import Enrichment, enrich, warm_up
 from worker.entities import load_backend
 from worker.neardup import NearDupIndex
@@ -118,6 +118,15 @@ def source_label(raw: RawArticle) -> str:
     return raw.source.name or raw.source.feed or raw.source.path or raw.source.kind
 
 
+def _unsent_webhooks_of(deps: Deps, delivery_ids: list[str]) -> list[Raised]:
+    """The webhook messages still in the outbox for the articles these deliveries emitted: a run that died after
+    writing their alerts and emit, before publishing the messages, left them, and this redelivery of its message
+    finds nothing else to do. Sent now rather than at the runner's outbox sweep, minutes later."""
+    statuses = read_status(deps.client, delivery_ids).values()
+    articles = {str(s["article_id"]) for s in statuses if s and s.get("state") == "emitted"}
+    return unsent_webhooks_naming(deps.client, deps.subscriptions, articles) if articles else []
+
+
 def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
     """Process deliveries whose payloads are in the ledger; return how each one ended.
 
@@ -131,9 +140,11 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
     items: list[_Item] = []
     timings = LatencyRecorder()
 
+    settled_before: list[str] = []
     for delivery_id, payload in zip(delivery_ids, payloads, strict=True):
         if payload is None:
             log.info("delivery_already_settled", delivery_id=delivery_id)
+            settled_before.append(delivery_id)
             continue
         try:
             raw = RawArticle.model_validate_json(payload)
@@ -191,18 +202,26 @@ def process(delivery_ids: list[str], deps: Deps) -> list[Settled]:
         to_emit.append((item.delivery_id, event, item.identity.url_hash, item.source))
         claims.append(item.claims)
 
-    # Alerts before the article's emit: a crash in between re-runs them, and their claims stop repeats. An alert
-    # takes its article's exact claims (the settle script honours them), so it never names a copy that then
-    # settles as a duplicate: the copy whose alerts came first is the one emitted.
+    # The alerts, then the emits of the articles they name, in one MULTI/EXEC: both or neither, so no alert names an
+    # article whose delivery ends without its emit (a worker dying in between, then dead-lettered). An alert takes
+    # its article's exact claims (the settle script honours them), so it never names a copy that then settles as a
+    # duplicate: the copy whose alerts came first is the one emitted. Terminal outcomes go first, on their own.
+    settled = deps.outcomes.settle_many(terminal, versions=versions)
     started = time.perf_counter()
-    raised = raise_alerts(deps.client, deps.subscriptions, [event for _, event, _, _ in to_emit],
-                          datetime.now(UTC), deps.settings.alerts_stream, claims,
+    pipe = deps.client.pipeline(transaction=True)
+    alerts = queue_alerts(deps.client, deps.subscriptions, [event for _, event, _, _ in to_emit],
+                          datetime.now(UTC), pipe, deps.settings.alerts_stream, claims,
                           deps.settings.dedup.window)  # fmt: skip
-    if enqueue_webhooks(deps.send_task, raised):
-        clear_outbox(deps.client, raised)  # on the broker now: a crash before this line resends, never loses
     timings.observe("match", time.perf_counter() - started)
     started = time.perf_counter()
-    settled = deps.outcomes.settle_many(terminal, versions=versions) + emit_many(deps.outcomes, to_emit, versions)
+    queue_emits(deps.outcomes, to_emit, versions, pipe)
+    replies = pipe.execute() if len(pipe) else []
+    raised = alerts.written(replies[: alerts.calls])
+    settled += emitted(to_emit, replies[alerts.calls :])
+    if settled_before and deps.send_task and deps.subscriptions.with_webhook:
+        raised += _unsent_webhooks_of(deps, settled_before)
+    if enqueue_webhooks(deps.send_task, raised):
+        clear_outbox(deps.client, raised)  # on the broker now: before this line, the outbox sweep resends them
     timings.observe("emit", time.perf_counter() - started)
     timings.flush(deps.client)
     return settled

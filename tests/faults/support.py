@@ -34,8 +34,8 @@ WORDS = ["river", "council", "harbour", "budget", "election", "storm", "rail", "
 # The real worker, with its parse stage wrapped to misbehave on marked articles: the poison kinds a worker
 # meets in the wild (an exception, a hard exit, a segfault, a memory blow-up), injected where they would occur.
 # With WIREWATCH_TEST_DIE_BEFORE_WEBHOOKS naming a file not there yet, the child dies once between writing alerts
-# and enqueueing their webhooks; an article whose title holds POISON-BEFORE-EMIT kills its child after its alerts and
-# before its emit, every time (a worker dying there until the delivery is dead-lettered). Slow kinds take their time instead: SLOW a second and a half, HANG until the task's
+# and enqueueing their webhooks; an article whose title holds POISON-BEFORE-EMIT kills its child after its alerts were
+# queued and before its emit is, every time (a worker dying there until the delivery is dead-lettered). Slow kinds take their time instead: SLOW a second and a half, HANG until the task's
 # soft time limit stops it, STUCK until the hard limit kills the child; WIREWATCH_TEST_SOFT_TIME_LIMIT_S and
 # WIREWATCH_TEST_TIME_LIMIT_S shorten the limits so a test meets them.
 POISON_HARNESS = """
@@ -71,12 +71,12 @@ def enqueue_webhooks(send_task, raised):
         os._exit(9)
     return real_enqueue_webhooks(send_task, raised)
 pipeline.enqueue_webhooks = enqueue_webhooks
-real_emit_many = pipeline.emit_many
-def emit_many(outcomes, items, versions=None):
+real_queue_emits = pipeline.queue_emits
+def queue_emits(outcomes, items, versions, pipe):
     if any("POISON-BEFORE-EMIT" in event.title for _, event, _, _ in items):
         os._exit(9)
-    return real_emit_many(outcomes, items, versions)
-pipeline.emit_many = emit_many
+    return real_queue_emits(outcomes, items, versions, pipe)
+pipeline.queue_emits = queue_emits
 from wirewatch.cli import main
 sys.argv = ["wirewatch", *sys.argv[1:]]
 main()

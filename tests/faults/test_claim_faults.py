@@ -76,9 +76,12 @@ def _with_copies(n: int, seed: int) -> tuple[list[RawArticle], list[RawArticle]]
     return originals, raws
 
 
-def test_a_copy_dead_after_its_alerts_leaves_the_article_to_the_next_copy(workers: Workers, fault_redis: str) -> None:
-    """A worker child killed after an article's alerts and before its emit, every time, until the delivery is
-    dead-lettered unparsed: an exact copy of it from another source, submitted after, is emitted."""
+def test_a_copy_dead_before_its_alerts_and_emit_leaves_the_article_to_the_next_copy(
+    workers: Workers, fault_redis: str
+) -> None:
+    """A worker child killed after an article's alerts were worked out and before they and its emit are written,
+    every time, until the delivery is dead-lettered unparsed: no alert names it, and an exact copy of it from
+    another source, submitted after, is emitted and raises the story's alert."""
     client, submitter, _ = make_submitter(fault_redis)
     put_subscription(client, validate("all", "report"))
     workers.start(concurrency=2, poison=True)
@@ -88,13 +91,16 @@ def test_a_copy_dead_after_its_alerts_leaves_the_article_to_the_next_copy(worker
     [dead] = submitter.submit([doomed])
     wait_all(client, submitter, [dead], timeout=120, reconcile=False)
     assert read_status(client, [dead])[dead]["state"] == "dead"  # type: ignore[index]
+    assert client.xlen(c.ALERTS_STREAM) == 0, "an alert written for a delivery that ended dead"
     copy = _text_copy(raw, 1)
     [later] = submitter.submit([copy])
     recovery = wait_all(client, submitter, [later], timeout=60, reconcile=False)
-    assert read_status(client, [later])[later]["state"] == "emitted"  # type: ignore[index]
+    later_status = read_status(client, [later])[later]
+    assert later_status is not None and later_status["state"] == "emitted"
+    alerts = [AlertEvent.model_validate_json(f["event"]) for _, f in client.xrange(c.ALERTS_STREAM)]
+    assert [(a.subscription.name, a.article_id) for a in alerts] == [("all", later_status["article_id"])]
     assert client.hlen(c.DEDUP_RESERVED) == 0 and _claims_left_reserved(client) == []
-    # Its alert was written before the worker died, naming an article never emitted: what no settle can take back.
-    record("dead after its alerts, then an exact copy", 2, len(stream_events(client)), 0, 1, recovery)
+    record("dead before its alerts and emit, then an exact copy", 2, len(stream_events(client)), 0, 1, recovery)
 
 
 def test_kill_9_worker_children_mid_batch_with_copies_and_alerts(workers: Workers, fault_redis: str) -> None:

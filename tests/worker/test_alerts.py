@@ -186,7 +186,7 @@ def test_many_alerts_in_one_batch_span_several_script_calls(client: redis.Redis)
 
 def test_entries_are_the_stream_ids_and_a_pair_claimed_meanwhile_is_skipped(client: redis.Redis) -> None:
     """`alerts.lua` answers one string for a whole chunk: each Raised keeps its own stream entry id, and a pair
-    that another worker claimed after our check (here: claimed by hand just before the script runs) is left out
+    that another worker claimed after our check (here: claimed by hand just before the script is queued) is left out
     without shifting the others."""
     from worker import alerts
 
@@ -196,16 +196,16 @@ def test_entries_are_the_stream_ids_and_a_pair_claimed_meanwhile_is_skipped(clie
     event = make_event(id="e1", story_id="e1", text="alpha")
     index.current()
     sid_b = next(s.id for s in index.subscriptions.values() if s.name == "b")
-    real_script = client.register_script
+    real_script, claimer = client.register_script, client
 
     def claim_b_first(script: str) -> Any:
         runner = real_script(script)
         if script != alerts.ALERTS_LUA:
             return runner
 
-        def run(keys: list[str], args: list[Any]) -> Any:
-            client.append(c.alert_claim_key("e1"), f"{sid_b}\n")
-            return runner(keys=keys, args=args)
+        def run(keys: list[str], args: list[Any], client: Any = None) -> Any:
+            claimer.append(c.alert_claim_key("e1"), f"{sid_b}\n")
+            return runner(keys=keys, args=args, client=client)
 
         return run
 

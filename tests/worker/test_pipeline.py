@@ -315,9 +315,10 @@ def test_exact_copies_in_one_batch_alert_as_the_copy_emitted(
 def test_exact_copies_on_two_workers_alert_as_the_copy_emitted(
     client: redis.Redis, make_worker: Callable[..., Deps], kind: str, first: str
 ) -> None:
-    """Two exact copies on two workers, the first worker's batch stopped between its alerts and its emit while
-    the second worker's batch runs whole: the copy whose alerts came first is the one emitted (the other
-    settles as its duplicate), and every alert names it, with its title and URL."""
+    """Two exact copies on two workers, the first worker's batch stopped after its claims check, its alerts
+    worked out and not yet written, while the second worker's batch runs whole: the copy written first is the
+    one emitted, the other settles as its duplicate and writes none of its alerts, and every alert names the
+    emitted copy, with its title and URL."""
     _subscribe(client)
     plain, other = _copies(kind)
     early, late = (plain, other) if first == "plain" else (other, plain)
@@ -327,18 +328,19 @@ def test_exact_copies_on_two_workers_alert_as_the_copy_emitted(
     process([early.delivery_id], first_worker)
     alerts = assert_alerts_name_emitted_copies(client)
     statuses = read_status(client, ids)
-    assert [statuses[i]["state"] for i in ids] == ["emitted", "duplicate"]  # type: ignore[index]
+    assert [statuses[i]["state"] for i in ids] == ["duplicate", "emitted"]  # type: ignore[index]
     [event] = stream_events(client)
-    assert event["title"] == early.content.partition("\n")[0]
-    expected = ["bridge"] if first == "plain" else ["bridge", "kestrel"]
+    assert event["title"] == late.content.partition("\n")[0]
+    expected = ["bridge", "kestrel"] if first == "plain" else ["bridge"]
     assert sorted(a.subscription.name for a in alerts) == expected
 
 
-def test_a_copy_whose_worker_died_after_its_alerts_is_emitted_on_redelivery(
+def test_a_worker_dying_before_its_writes_leaves_no_alert_and_the_copy_to_another(
     client: redis.Redis, make_worker: Callable[..., Deps]
 ) -> None:
-    """A worker dies between a copy's alerts and its emit; an exact copy processed meanwhile settles as its
-    duplicate, and the redelivered batch emits the copy its alerts named."""
+    """A worker dies after working out a copy's alerts and before writing them and its emit (one transaction):
+    nothing of it is written, an exact copy processed meanwhile is emitted with its own alerts, and the
+    redelivered batch settles as that copy's duplicate."""
     _subscribe(client)
     plain, other = _copies("text")
     _in_ledger(client, plain, other)
@@ -348,13 +350,44 @@ def test_a_copy_whose_worker_died_after_its_alerts_is_emitted_on_redelivery(
 
     with pytest.raises(redis.ConnectionError):
         process([plain.delivery_id], make_worker(before_emit=die))
+    assert client.xlen(c.ALERTS_STREAM) == 0 and client.hlen(c.DEDUP_RESERVED) == 0
     worker = make_worker()
     [late] = process([other.delivery_id], worker)
     [again] = process([plain.delivery_id], worker)  # the redelivery
-    assert [a.subscription.name for a in assert_alerts_name_emitted_copies(client)] == ["bridge"]
-    assert (late.outcome, again.outcome) == ("duplicate", "emitted")
+    assert sorted(a.subscription.name for a in assert_alerts_name_emitted_copies(client)) == ["bridge", "kestrel"]
+    assert (late.outcome, again.outcome) == ("emitted", "duplicate")
     [event] = stream_events(client)
-    assert event["title"] == "Flood warning for river towns"
+    assert event["title"] == other.content.partition("\n")[0]
+
+
+def test_a_redelivery_after_the_writes_publishes_the_webhooks_left_in_the_outbox(
+    client: redis.Redis, make_worker: Callable[..., Deps]
+) -> None:
+    """The batch's alerts and emit were written, then its worker died before the webhook messages reached the
+    broker: the redelivered message finds its delivery settled and publishes what its run left in the outbox,
+    once, and nothing of another article's."""
+    from tests.worker.test_webhooks import SECRET
+
+    put_subscription(client, validate("hooked", "bridge", webhook="https://hooks.example/x", secret=SECRET))
+    plain, _ = _copies("text")
+    _in_ledger(client, plain)
+    client.hset(c.WEBHOOK_OUTBOX, "sub_other story_other", '1 {"id":"alr_x","article_id":"elsewhere"}')
+    sent: list[dict[str, Any]] = []
+
+    def broker_gone(*_: Any, **__: Any) -> None:
+        raise ConnectionError("broker lost")
+
+    deps = make_worker()
+    deps.send_task = broker_gone
+    with pytest.raises(ConnectionError):
+        process([plain.delivery_id], deps)
+    assert client.xlen(c.ALERTS_STREAM) == 1 and client.hlen(c.WEBHOOK_OUTBOX) == 2
+    deps.send_task = lambda name, args, queue: sent.append(args[0])
+    assert process([plain.delivery_id], deps) == []  # settled before: nothing else to do
+    [alert] = assert_alerts_name_emitted_copies(client)
+    assert [(m["alert_id"], m["body"]) for m in sent] == [(alert.id, alert.model_dump_json(by_alias=True))]
+    assert list(client.hgetall(c.WEBHOOK_OUTBOX)) == ["sub_other story_other"]
+    assert process([plain.delivery_id], deps) == [] and len(sent) == 1
 
 
 @pytest.mark.parametrize("kind", ["text", "url"])
@@ -362,18 +395,14 @@ def test_a_copy_dead_lettered_after_its_alerts_leaves_its_claims_to_the_next_cop
     client: redis.Redis, make_worker: Callable[..., Deps], submit: Callable[..., list[str]], settings: Settings,
     request: pytest.FixtureRequest, kind: str,
 ) -> None:  # fmt: skip
-    """A delivery whose worker died between its alerts and its emit, until the attempts check dead-lettered it
-    unparsed, lets go of the exact claims its alerts reserved: a later exact copy from another source is
-    emitted, not settled as a duplicate of an article that never was."""
+    """A delivery whose emit failed after its alerts were written (its script refused inside their transaction),
+    until the attempts check dead-lettered it unparsed, lets go of the exact claims its alerts reserved: a later
+    exact copy from another source is emitted, not settled as a duplicate of an article that never was."""
     _subscribe(client)
     plain, other = _copies(kind)
     _in_ledger(client, plain)
-
-    def die() -> None:
-        raise redis.ConnectionError("worker lost")
-
-    with pytest.raises(redis.ConnectionError):
-        process([plain.delivery_id], make_worker(before_emit=die))
+    with pytest.raises(redis.ResponseError, match="emit refused"):
+        process([plain.delivery_id], make_worker(emit_refused=True))
     assert client.xlen(c.ALERTS_STREAM) == 1  # its alerts ran, and reserved its claims
     client.hset(c.LEDGER_ATTEMPTS, plain.delivery_id, settings.max_attempts)
     worker_app = request.getfixturevalue("worker_app")
@@ -392,17 +421,13 @@ def test_a_copy_dead_lettered_after_its_alerts_leaves_its_claims_to_the_next_cop
 def test_a_terminal_settle_releases_only_the_claims_its_delivery_still_holds(
     client: redis.Redis, make_worker: Callable[..., Deps], settings: Settings, holder: str
 ) -> None:
-    """Rejected or dead after its alerts, a delivery lets go of its own reservations, and of nothing else: a
-    claim that another delivery reserved since, or that an emitted article holds, stays."""
+    """Rejected or dead after its alerts (its emit refused), a delivery lets go of its own reservations, and of
+    nothing else: a claim that another delivery reserved since, or that an emitted article holds, stays."""
     _subscribe(client)
     plain, _ = _copies("url")
     _in_ledger(client, plain)
-
-    def die() -> None:
-        raise redis.ConnectionError("worker lost")
-
-    with pytest.raises(redis.ConnectionError):
-        process([plain.delivery_id], make_worker(before_emit=die))
+    with pytest.raises(redis.ResponseError, match="emit refused"):
+        process([plain.delivery_id], make_worker(emit_refused=True))
     record = client.hget(c.DEDUP_RESERVED, plain.delivery_id)
     assert record is not None
     url_key, text_key = (line.split(" ")[0] for line in record.splitlines())

@@ -14,7 +14,8 @@
 -- record of the exact claims this delivery's alerts reserved (KEYS[13], field the delivery id: "<claim key>
 -- <article id>" per line, written by worker/lua/alerts.lua), letting go of each claim that still holds that
 -- reservation. Emitted, its claims hold the bare article id by then and stay; any other end (dead after its
--- alerts, unparsed by the attempts check; rejected; a duplicate) would otherwise leave them for the dedup window,
+-- alerts, unparsed by the attempts check, once its emit's script failed in the MULTI/EXEC that wrote them;
+-- rejected; a duplicate) would otherwise leave them for the dedup window,
 -- and every later exact copy would settle as a duplicate of an article never emitted. A claim another delivery
 -- reserved or an emitted article holds is left alone. The claim keys come from the record, not KEYS (a dead
 -- letter may never have been parsed in this attempt): they share the {ww} hash tag, and so KEYS[13]'s slot.
@@ -24,7 +25,7 @@
 -- "superseded": the ledger holds a newer submission of the delivery id than the one processed (ARGV[13], the
 -- version token read with the payload, differs from KEYS[12]'s; an empty ARGV[13] skips this check). The ledger
 -- entry and the status are left to the newer payload, which its own trigger processes. An event is still
--- emitted, claimed and counted as usual (the alerts raised for it before the emit name it), a duplicate or a
+-- emitted, claimed and counted as usual (the alerts written with it in one MULTI/EXEC name it), a duplicate or a
 -- terminal outcome records nothing.
 --
 -- KEYS[1] url claim   KEYS[2] text claim   KEYS[3] article    KEYS[4] events stream  KEYS[5] ledger pending

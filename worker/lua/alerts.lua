@@ -22,7 +22,9 @@
 -- for the copy that is emitted). So every alert names the copy the settle script then emits: it honours the
 -- reservation (wirewatch/lua/settle.lua), and no other copy can take the claims in between.
 -- A reservation is recorded under its delivery id ("<claim key> <article id>" per line, in the same step), so
--- that the delivery's settle, whatever its outcome, finds it: a delivery dead-lettered after its alerts (unparsed
+-- that the delivery's settle, whatever its outcome, finds it. The worker runs this script and the emits of the
+-- articles it names in one MULTI/EXEC, so the emit normally follows at once; the record is for an emit whose
+-- script failed after this one ran: a delivery then dead-lettered after its alerts (unparsed
 -- by the attempts check) lets go of the claims it reserved instead of holding them for the dedup window. Only a
 -- delivery still in the ledger reserves: one settled already (by another run of its message) will not be emitted
 -- by this run, and no settle would come to let go of what it took, so its alerts are skipped.
