@@ -193,6 +193,26 @@ _COMPOUND_ORG_TAILS = tuple(sorted(head.lower() for head in _COMPOUND_ORG_HEADS)
 # German legal forms: after a name, a firm's ("Heinrich Büssing Automobilwerke KG").
 _LEGAL_FORMS_DE = words("AG KG OHG GmbH KGaA SE eG mbH")
 _GERMAN_ARTICLES = words("der des dem den")
+# What ends an organisation's name after an adjective of place or kind, as a compound's last part: "Europäische
+# Zentralbank", "Bayerische Landesbank", "Deutscher Caritasverband", "Süddeutsche Zeitung" (see
+# ``_adjective_organisation``). Alone each is a common noun ("die Zentralbank", "die Datenbank").
+# "Werke" is left out: "Soziale Netzwerke".
+_ADJECTIVE_ORG_TAILS = (
+    *(tail for tail in _COMPOUND_ORG_TAILS if tail != "werke"),
+    *("bank", "kommission", "partei", "zeitung", "rundfunk"),
+)
+# How German adjectives end in a name, in the nominative ("Europäische", "Bayerischer", "Kirchliches") and after
+# an article in the genitive or dative ("der Europäischen", "der Vereinigten"), with the short ones whole.
+_ADJECTIVE_ENDINGS_DE = tuple(
+    stem + ending
+    for stem in ("isch", "sch", "lich", "ig", "al", "ell", "iv", "är", "ar", "er", "igt")
+    for ending in ("e", "er", "es", "en")
+)
+_SHORT_ADJECTIVES_DE = frozenset(
+    stem + ending
+    for stem in ("Frei", "Neu", "Alt", "Groß", "Rot", "Grün", "Weiß", "Hoh", "Jung", "Erst", "Zweit", "Vereint")
+    for ending in ("e", "er", "es", "en")
+)
 _NOT_PERSON_TAILS = _THING_TAILS | _EVENT_WORDS
 _NOT_PERSON_WORDS = _THING_WORDS | _EVENT_WORDS | _TIMES_OF_YEAR | _SOFTWARE_WORDS
 # A place followed by ", <US state>" lies in that state ("Paris, Texas"; "Athens, Ga." in AP style), and a state
@@ -627,7 +647,7 @@ def _static_type(text: str, titled: bool) -> tuple[str, int] | None:
     n = len(words)
     if n > 1 and words[0] in _GREETINGS and words[-1] in _OCCASIONS:
         return "other", -1  # "Merry Christmas", "Happy New Year": no name at all
-    if text in lexicon.organizations() or _german_organisation(words):
+    if text in lexicon.organizations() or _german_organisation(words) or _adjective_organisation(words):
         return "organization", 3
     place = places.get(text)
     if place is not None and not titled and place.kind != "city":
@@ -723,6 +743,23 @@ def _german_organisation(words: list[str]) -> bool:
     return any(w in given or w in surnames for w in [*words[:-1], *pieces[:-1]])
 
 
+def _adjective_organisation(words: list[str]) -> bool:
+    """Whether a name is German adjectives before a compound that heads organisations: "Europäische Zentralbank",
+    "Die Bayerische Landesbank" (a sentence's article is cut off later, ``_without_leading_stop_words``). German writes
+    an adjective with a capital only in a name; the compound alone is a common noun ("die Zentralbank")."""
+    if len(words) < 2 or not words[-1].lower().endswith(_ADJECTIVE_ORG_TAILS):
+        return False
+    adjectives = words[1:-1] if words[0] in _SENTENCE_ARTICLES_DE else words[:-1]
+    return bool(adjectives) and all(_german_adjective(w) for w in adjectives)
+
+
+def _german_adjective(word: str) -> bool:
+    """Whether a capitalised word reads as a German adjective, inflected or not ("Europäische", "Deutschen")."""
+    return word in _SHORT_ADJECTIVES_DE or (
+        len(word) > 4 and word[0].isupper() and word.endswith(_ADJECTIVE_ENDINGS_DE)
+    )
+
+
 def _sentence_initial(text: str, start: int) -> bool:
     """Whether the word at ``start`` opens a sentence (after ". ", a line break, an opening quote, a dateline's
     dash: "(Reuters) - Officials said", "DUBAI — Flooding closed")."""
@@ -758,18 +795,13 @@ def find_mentions(text: str, language: str | None = "en", headline_end: int = 0)
             continue
         for raw_part in _split(group, match.start()):
             part = _trim(raw_part, text)
-            if nouns_capitalised and len(part) > 1 and part[-1][0] in _PRONOUNS_DE:
-                part = part[:-1]  # "Cem Basman Ich würde …": a byline, then a sentence without its full stop
-            if nouns_capitalised and len(part) > 2:
-                part = _before_genitive_noun(part)
-            if part and nouns_capitalised and len(part) > 2 and (cut := _role_before_name(text, part)):
-                _add_part(text, part[:cut], mentions, known_only=True)  # "US-Präsident": a place or body only
-                _add_part(text, part[cut:], mentions, after_role=True)
+            if nouns_capitalised and len(part) > 1:
+                _add_noun_language_part(text, part, mentions)
             elif part:
                 _add_part(text, part, mentions)
-    _acronyms(text, mentions)
+    initials = _acronyms(text, mentions)
     _qualify(text, mentions)
-    _resolve(mentions, headline_end)
+    _resolve(mentions, headline_end, initials)
     if language not in (None, "en"):
         mentions = _vouched_for(text, mentions, language)
     return mentions
@@ -806,6 +838,112 @@ _PRONOUNS_DE = frozenset({"Ich", "Du", "Er", "Sie", "Es", "Wir", "Ihr"})
 _SENTENCE_ARTICLES_DE = frozenset({"Der", "Die", "Das", "Den", "Dem", "Des"})
 
 
+# German kinship words, before a given name no part of it: "sein Vater Leopold", "Onkel Karl", "ihrem Sohn Max".
+# Not the religious titles of English ("Father Brown"), which are names' words there.
+_KINSHIP_DE = frozenset(
+    prefix + kin
+    for kin in words(
+        """
+        Vater Mutter Bruder Schwester Sohn Tochter Onkel Tante Opa Oma Enkel Enkelin Neffe Nichte Cousin Cousine
+        Vetter Schwager Schwägerin Ehemann Ehefrau Gatte Gattin Witwe Witwer Papa Mama Söhne Söhnen Töchter Töchtern
+        Brüder Brüdern Schwestern Eltern Kinder Kindern"""
+    )
+    for prefix in ("", "Groß", "Urgroß", "Stief", "Schwieger", "Halb", "Zwillings", "Adoptiv", "Pflege")
+)
+
+
+def _add_noun_language_part(text: str, part: list[Token], mentions: list[Mention]) -> None:
+    """``_add_part`` for a run of two words or more where every noun is capitalised, so that the run may hold nouns
+    around a name: a genitive's noun before it ("Chef der Deutschen Bank"), a kinship word ("Sein Vater Leopold
+    Mozart") or a role ("US-Präsident Donald Trump") before it, a pronoun after it ("Cem Basman Ich")."""
+    if part[-1][0] in _PRONOUNS_DE:
+        part = part[:-1]  # "Cem Basman Ich würde …": a byline, then a sentence without its full stop
+    first = len(mentions)
+    part, inflected = _nominative(text, part)
+    written = part  # the words as the mentions' text gives them (below)
+    genitive = len(part) > 2 and (article := _genitive_article(part))
+    if genitive:
+        _add_part(text, part[:article], mentions, known_only=True)  # "Chef", "Aktien": a noun, a name if listed
+        after_genitive = len(mentions)
+        part, more = _nominative(text, part[article + 1 :])
+        written, inflected = [*written[: article + 1], *part], inflected | more
+    if len(part) > 1 and (kin := _after_kinship(part)):
+        head = part[: kin - 1]
+        if len(head) > 1 and head[0][0] in lexicon.given_names() and _genitive_surname(head[-1][0]):
+            word, start, end = head[-1]
+            _add_part(text, [*head[:-1], (word[:-1], start, end - 1)], mentions)  # "Angela Merkels Vater …"
+        elif head:
+            _add_part(text, head, mentions, known_only=True)  # "Sein", "Mit": no name
+        _add_part(text, part[kin:], mentions, after_role=True)
+    else:
+        if len(part) > 2:
+            part = _before_genitive_noun(part)
+        if len(part) > 2 and (cut := _role_before_name(text, part)):
+            _add_part(text, part[:cut], mentions, known_only=True)  # "US-Präsident": a place or body only
+            _add_part(text, part[cut:], mentions, after_role=True)
+        elif part:
+            _add_part(text, part, mentions)
+    if genitive:
+        # After the genitive a noun may open the rest ("der Name Arend", "der Stadt Köln"): a weak guess there (a
+        # noun and a surname, a person) would only stand in the way of the surname's full name elsewhere.
+        mentions[after_genitive:] = [m for m in mentions[after_genitive:] if m.strength >= 2]
+    if inflected:
+        # The name as the lists and the reader know it, over the letters written: "Deutschen Bank" is "Deutsche
+        # Bank" (as a dateline's "WASHINGTON" is "Washington").
+        for m in mentions[first:]:
+            if any(m.start <= start < m.end for start in inflected):
+                m.text = " ".join(w for w, start, end in written if m.start <= start and end <= m.end).replace("’", "'")
+
+
+def _genitive_article(part: list[Token]) -> int:
+    """Where the last genitive article stands inside a German run, the noun it depends on before it and a name after
+    it ("Chef der Deutschen Bank", "Zahl der Mitglieder der Europäischen Union"), 0 if none does. An article after a
+    name particle is the name's ("von der Leyen", "Van der Bellen"), and a listed name is left whole."""
+    for i in range(len(part) - 2, 0, -1):
+        if part[i][0] == "der" and part[i - 1][0].lower() not in _NAME_PARTICLES:
+            return 0 if _is_known(" ".join(w for w, _, _ in part)) else i
+    return 0
+
+
+def _nominative(text: str, part: list[Token]) -> tuple[list[Token], set[int]]:
+    """A German run with the adjectives that "der" inflects before a name's noun back in the form the name is known
+    by, and where the words changed start: "(der) Deutschen Bank" → "Deutsche Bank", "(der) Vereinten Nationen" →
+    "Vereinte Nationen". After "der" (genitive or dative of a feminine, or a plural) the form without an article
+    ends in -e. After "des" the noun is inflected too, by its gender ("des Auswärtigen Amts"): left as written."""
+    at = 1 if part[0][0] == "Der" else 0  # "Der Deutschen Bank droht …": the sentence's article, in the dative
+    if at >= len(part) - 1 or not part[at][0].endswith("en"):
+        return part, set()  # most runs: read no further
+    start = part[0][1]
+    # The word before, past an opening quote: 'der "Deutschen Presseagentur"'.
+    if not at and text[max(0, start - 8) : start].rstrip(" \t\"'„“‚‘«»(").rpartition(" ")[2] != "der":
+        return part, set()
+    changed: set[int] = set()
+    out = list(part)
+    while at < len(part) - 1 and part[at][0].endswith("en") and _german_adjective(part[at][0]):
+        word, start, end = part[at]
+        out[at] = (word[:-1], start, end)
+        changed.add(start)
+        at += 1
+    return (out, changed) if changed else (part, changed)
+
+
+def _after_kinship(part: list[Token]) -> int:
+    """Where a given name starts after a German kinship word in a run ("Sein Vater Leopold Mozart" → 2), 0 if none
+    does: the kinship word is the relation, not the person's name."""
+    given = lexicon.given_names()
+    for i in range(len(part) - 1):
+        if part[i][0] in _KINSHIP_DE and part[i + 1][0] in given:
+            return i + 1
+    return 0
+
+
+def _genitive_surname(word: str) -> bool:
+    """Whether a word is a surname with the German genitive -s ("Merkels", "Daums"): without it the lists know it as
+    a surname, with it as no name."""
+    surnames = lexicon.surnames()
+    return word.endswith("s") and word not in surnames and word not in lexicon.given_names() and word[:-1] in surnames
+
+
 def _before_genitive_noun(part: list[Token]) -> list[Token]:
     """A German run cut after a person's surname in the genitive, the -s dropped: "Timo Daums Bücher" → "Timo Daum".
 
@@ -819,15 +957,7 @@ def _before_genitive_noun(part: list[Token]) -> list[Token]:
     for k in range(1, len(part) - 1):
         word, start, end = part[k]
         after = part[k + 1][0]
-        if (
-            word.endswith("s")
-            and word not in surnames
-            and word not in given
-            and word[:-1] in surnames
-            and after[0].isupper()
-            and after not in given
-            and after not in surnames
-        ):
+        if _genitive_surname(word) and after[0].isupper() and after not in given and after not in surnames:
             return [*part[:k], (word[:-1], start, end - 1)]
     return part
 
@@ -1335,14 +1465,19 @@ def _nested_place(words: tuple[str, ...]) -> tuple[int, int] | None:
     return None
 
 
-def _acronyms(text: str, mentions: list[Mention]) -> None:
+def _acronyms(text: str, mentions: list[Mention]) -> dict[str, str]:
     """ "Kennedy Space Center (KSC)": the acronym takes the type of the name it abbreviates, everywhere.
 
     Not a person's: news puts a person's initials in brackets seldom, and the firm a person is with or is named
     after often ("Niklas Röber (NVIDIA)", "Georg Fischer (GF)"): such an acronym keeps the type it has alone. An
-    interview's speaker label is the exception: "Swizec Teller (ST): Hey, …", then "ST: …" for each answer.
+    interview's speaker label is the exception: "Swizec Teller (ST): Hey, …", then "ST: …" for each answer. So are
+    a person's initials, letters that fit the name, when the article comes back to the person ("Richard Stallman
+    (RMS) … Stallman said"): returned as acronym → full name, for ``_resolve`` to file each use under the person.
+    Only after a name whose own words make it a person (a given name, a title): "Screen Actors Guild (SAG)" is a
+    person only by a guess from its context. A listed organisation keeps its type whatever letters it has.
     """
     introduced: dict[str, tuple[str, int]] = {}
+    initials: dict[str, str] = {}
     for a, b in itertools.pairwise(mentions):
         if (
             b.text.isupper()
@@ -1351,22 +1486,56 @@ def _acronyms(text: str, mentions: list[Mention]) -> None:
             and text[b.end : b.end + 1] == ")"
             and b.text[0] == a.text[0]
             and a.type != "other"
-            and (a.type != "person" or text.startswith("):", b.end))
         ):
-            introduced[b.text] = (a.type, a.strength)
+            if a.type != "person" or text.startswith("):", b.end):
+                introduced[b.text] = (a.type, a.strength)
+            elif a.strength >= 3 > b.strength and _fits_initials(b.text, a.text) and _named_again(mentions, a, b):
+                initials[b.text] = a.text
     if introduced:
         for m in mentions:
             if m.text in introduced:
                 m.type, m.strength = introduced[m.text]
+    return initials
 
 
-def _resolve(mentions: list[Mention], headline_end: int = 0) -> None:
+def _fits_initials(acronym: str, name: str) -> bool:
+    """Whether an acronym is a person's initials: its first letter the first name's, its last the surname's, the
+    letters between among the other words' initials in order (a hyphen parts a surname: "Ocasio-Cortez" gives O
+    and C), one of them perhaps of a middle name not written ("RMS" for Richard Stallman, Richard Matthew)."""
+    words = name.split(" ")
+    if words[-1] in _NAME_SUFFIXES and len(words) > 2:
+        words = words[:-1]  # "Martin Luther King Jr. (MLK)"
+    letters = "".join(piece[0] for word in words for piece in word.split("-") if piece)
+    if len(acronym) < 2 or acronym[0] != letters[0] or acronym[-1] != letters[-1]:
+        return False
+    middle = letters[1:-1]
+    unwritten = at = 0
+    for letter in acronym[1:-1]:
+        found = middle.find(letter, at)
+        if found < 0:
+            unwritten += 1
+        else:
+            at = found + 1  # the initials stay in order; skipping one ("JK" for John F. Kennedy) is fine
+    return unwritten <= 1
+
+
+def _named_again(mentions: list[Mention], person: Mention, acronym: Mention) -> bool:
+    """Whether the article comes back to a person its initials introduce: the full name again, a word of it alone
+    ("Stallman said"), or the initials again. A firm named after its founder is mostly named once, in a list
+    ("Georg Fischer (GF), IVF Hartmann"), where the acronym is the firm's."""
+    words = person.text.split(" ")
+    again = {person.text, acronym.text, words[0], words[-1]}
+    return any(m.text in again for m in mentions if m is not person and m is not acronym)
+
+
+def _resolve(mentions: list[Mention], headline_end: int = 0, initials: dict[str, str] | None = None) -> None:
     """Settle each mention against the document: surnames to full names, one type per name.
 
     Mentions before ``headline_end`` (a Title Cased Headline) name no one in full: there "Republicans Are Following
-    Trump" is one capitalised run, and "Trump" in the body would become "Are Following Trump".
+    Trump" is one capitalised run, and "Trump" in the body would become "Are Following Trump". ``initials``: a
+    person's initials → the full name (``_acronyms``), resolved as a surname is.
     """
-    full: dict[str, set[str]] = {}
+    full: dict[str, set[str]] = {acronym: {name} for acronym, name in initials.items()} if initials else {}
     first_at: dict[str, int] = {}  # where each full name is first written
     qualified: dict[str, set[str]] = {}  # "Paris" → {"Paris, Texas"}
     for m in mentions:
