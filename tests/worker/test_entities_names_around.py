@@ -94,6 +94,22 @@ def test_a_german_organisation_in_the_genitive_is_found_in_its_base_form(
     assert not [name for name, _ in found if name.endswith(inflected)], found
 
 
+@pytest.mark.parametrize(
+    ("text", "organisation"),
+    [
+        ("Die Aktien der Commerzbank fielen am Montag deutlich.", "Commerzbank"),
+        ("Ein Sprecher der Bundesbank warnte am Dienstag vor hohen Preisen.", "Bundesbank"),
+        ("Shares of Credit Suisse fell while Siemens rose.", "Credit Suisse"),
+        ("Shares of Credit Suisse fell while Siemens rose.", "Siemens"),
+    ],
+)  # fmt: skip
+def test_a_listed_organisation_named_by_one_word_is_found_after_a_genitive(text: str, organisation: str) -> None:
+    """A one-word firm ("Commerzbank") cannot be told by its ending from a common noun ("Datenbank", "Hausbank"):
+    the list names it (worker/data/organizations.txt)."""
+    language = "en" if text.startswith("Shares") else "de"
+    assert (organisation, "organization") in _typed("Märkte", text, language)
+
+
 def test_a_german_organisation_in_the_nominative_is_found() -> None:
     """ "Die Europäische Zentralbank": an adjective before a compound that heads organisations ("-bank") is a name."""
     found = _typed("Zinsen", "Die Europäische Zentralbank hat die Zinsen am Donnerstag erhöht.", "de")
