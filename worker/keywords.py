@@ -309,6 +309,14 @@ def extract_keywords(
     for (key, written), count in itertools.compress(zip(capital, raw_tf.values(), strict=True), capital):
         capitalised[key] += count
         surface.setdefault(key, written)
+    openers: set[str] = set()
+    if language == "en" and (openers := _opening_words(raw, keys, capitalised)):
+        # "Meet Thailand", "Inside Google": a headline's or a sentence's verb before a name is no name's word, its
+        # capital the sentence's; never a keyword alone nor a phrase's edge.
+        for word in openers:
+            del capitalised[word]
+        weak |= openers & good
+        never_alone = never_alone | openers
     # Only words that recur can be in a recurring phrase (a phrase occurs at most as often as each of its words),
     # so the others end runs: fewer word pairs and triples to count.
     recurring = good.intersection(itertools.compress(tf, map((1).__lt__, tf.values())))
@@ -325,6 +333,8 @@ def extract_keywords(
     persons: set[tuple[str, ...]] = set()
     if len(keys) <= _NAME_PAIR_TOKENS and not nouns_capitalised:
         written = dict(itertools.compress(zip(raw_tf, capital, strict=True), capital))
+        if openers:
+            written = {token: w for token, w in written.items() if w[0] not in openers}
         names, persons, titles = _name_pairs(
             raw, title_size, title_raw, written, key_of, good - weak, stop, capitalised, tf
         )
@@ -357,10 +367,9 @@ def extract_keywords(
         never_alone = never_alone | (blocked - name_cased)
         not_nouns -= name_cased
     elif blocked := _verb_forms(candidates, language):
-        # The same in Portuguese, Spanish (``_romance_word``) and French (``_french_infinitive``). A verb form written
-        # with a capital mostly opens a sentence or a headline ("Usando git stash", "Vamos falar sobre JWT"): alone,
-        # only a name the lexicon knows is a keyword ("Fernando", "Salazar", "Roger"); any may end a name ("Rodolfo
-        # Daer").
+        # The same in Portuguese, Spanish and French (``_verb_forms``). A verb form written with a capital mostly
+        # opens a sentence or a headline ("Usando git stash", "Vamos falar sobre JWT"): alone, only a name the
+        # lexicon knows is a keyword ("Fernando", "Salazar", "Roger"); any may end a name ("Rodolfo Daer").
         name_cased = {w for w in blocked if capitalised[w] * 2 > tf[w]}
         never_alone = never_alone | (blocked - {w for w in name_cased if _known_name(surface[w])})
         not_nouns = blocked - name_cased
@@ -432,6 +441,16 @@ def extract_keywords(
             for word in dropped:
                 del scores[(word,)]
             chosen = _select(scores, limit)
+    elif language in lexicon.VERB_LEADS:
+        # A word chosen alone with an infinitive's or a participle's ending may be a verb form after a modal or an
+        # auxiliary ("debe ser revisado", "doit ralentir", "deve ridurre"): only the chosen words are checked (a few
+        # scans of the tokens, ``_led_verbs``), then the list is chosen again without those that are verb forms.
+        led_checked: set[str] = set()
+        while dropped := _led_verbs(_singles(chosen) - led_checked, language, raw, keys, capitalised, tf):
+            led_checked |= _singles(chosen)
+            for word in dropped:
+                del scores[(word,)]
+            chosen = _select(scores, limit)
 
     def render(word: str) -> str:
         # A word written with a capital in most of its uses is a name: keep how the text spells it.
@@ -476,6 +495,13 @@ _ROMANCE_FINITE = {
     "pt": ("ou", "aram", "eram", "iram", "amos", "emos", "imos", "ei"),
     "es": ("ó", "aron", "ieron", "yeron", "amos", "emos", "imos"),
 }
+# How the future ends ("continuará", "recibirá", "deverão"), in words of ``_FUTURE_MIN`` letters or more: shorter
+# ones are nouns and names ("verão", "Pará", "Ceará").
+_ROMANCE_FUTURES = {
+    "pt": ("ará", "erá", "irá", "arão", "erão", "irão"),
+    "es": ("ará", "erá", "irá", "arán", "erán", "irán"),
+}
+_FUTURE_MIN = 7
 # Finite endings an accented word with them is no verb for: "últimos", "próximos", "jóquei" are adjectives and nouns
 # ("estávamos", "tínhamos" are verbs: "-amos" is not here).
 _ACCENTED_NOT_FINITE = ("imos", "emos", "ei")
@@ -508,18 +534,21 @@ _ENGLISH_SPELLING = {
 
 @functools.lru_cache(maxsize=_FACTS_MAX)
 def _romance_word(key: str, language: str) -> int:
-    """Whether a Portuguese or Spanish key can be a keyword alone (``_NOUN``) or is a verb form (``_NOT_NOUN``) by
-    its ending: a gerund, a finite form of the past or of "we", or an infinitive, less the nouns and adjectives
-    that end so (``lexicon.ROMANCE_NOUNS_BY_ENDING``: "mundo", "lugar", "mulher", "ramos"), an accented word as
-    no infinitive is ("dólar", "líder", "açúcar"), and English words ("docker", "server", "chair"). A compound
-    ("open-source", "mal-estar") is a noun; a verb before a clitic ("tornou-se") is read without it. Cached per
-    process, key and language."""
+    """Whether a Portuguese or Spanish key can be a keyword alone (``_NOUN``) or is a verb form (``_NOT_NOUN``): one
+    of ``lexicon.ROMANCE_VERB_FORMS`` ("disse", "precisa", "necesita"), or by its ending a gerund, a finite form of
+    the past, of the future or of "we", or an infinitive, less the nouns and adjectives that end so
+    (``lexicon.ROMANCE_NOUNS_BY_ENDING``: "mundo", "lugar", "mulher", "ramos"), an accented word as no infinitive is
+    ("dólar", "líder", "açúcar"), and English words ("docker", "server", "chair"). A compound ("open-source",
+    "mal-estar") is a noun; a verb before a clitic ("tornou-se") is read without it. Cached per process, key and
+    language."""
     head, hyphen, tail = key.partition("-")
     if hyphen and tail not in _CLITICS:
         return _NOUN
     word = head
     if len(word) < 3 or word in lexicon.ROMANCE_NOUNS_BY_ENDING[language]:
         return _NOUN
+    if word in lexicon.ROMANCE_VERB_FORMS[language]:
+        return _NOT_NOUN  # "disse", "precisa", "necesita", "revisto": no ending tells
     accented = not _ROMANCE_ACCENTS.isdisjoint(word)
     if word.endswith(_ROMANCE_GERUNDS[language]):
         return _NOT_NOUN
@@ -527,6 +556,8 @@ def _romance_word(key: str, language: str) -> int:
         if word.endswith("ei") and len(word) < 5:
             return _NOUN  # "lei", "rei"; "criei", "falei" are verbs
         return _NOUN if accented and word.endswith(_ACCENTED_NOT_FINITE) else _NOT_NOUN
+    if len(word) >= _FUTURE_MIN and word.endswith(_ROMANCE_FUTURES[language]):
+        return _NOT_NOUN
     if not word.endswith(_INFINITIVES) or accented or _ENGLISH_SPELLING[language].search(word):
         return _NOUN
     if word.endswith("er"):
@@ -537,11 +568,15 @@ def _romance_word(key: str, language: str) -> int:
 
 
 @functools.lru_cache(maxsize=_FACTS_MAX)
-def _french_infinitive(key: str) -> bool:
-    """Whether a French key is an infinitive in "-er": on the corpus' French pages 210 of 220 such words are ("noter",
-    "travailler"); not "-ier", "-yer" ("quartier", "métier", "foyer": nouns as often as verbs), nor the nouns and
-    English words of ``lexicon.FRENCH_ER_NOUNS`` ("danger", "hiver", "leader"), nor a compound ("porte-parler").
-    Cached per process and key."""
+def _french_verb(key: str) -> bool:
+    """Whether a French key is a verb form: one of ``lexicon.FRENCH_VERB_FORMS`` (infinitives in "-ir", "-re", "-oir"
+    and finite forms of frequent verbs: "agir", "construire", "faut"; a bare ending would take the nouns "avenir",
+    "ministre", "guerre" too), or an infinitive in "-er": on the corpus' French pages 210 of 220 such words are
+    ("noter", "travailler"); not "-ier", "-yer" ("quartier", "métier", "foyer": nouns as often as verbs), nor the
+    nouns and English words of ``lexicon.FRENCH_ER_NOUNS`` ("danger", "hiver", "leader"), nor a compound
+    ("porte-parler"). Cached per process and key."""
+    if key in lexicon.FRENCH_VERB_FORMS:
+        return True
     return (
         len(key) > 4
         and key.endswith("er")
@@ -551,14 +586,80 @@ def _french_infinitive(key: str) -> bool:
     )
 
 
+# How an infinitive or a participle ends, by language: after a modal or an auxiliary (``lexicon.VERB_LEADS``) a word
+# ending so is a verb form ("ser revisado", "foi aprovado", "doit ralentir", "a été nommé", "deve ridurre", "ha
+# firmato"). Not the French participles in "-it": "ont droit", "ayant droit" hold a noun.
+_LED_ENDINGS = {
+    "pt": ("ar", "er", "ir", "ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas"),
+    "es": ("ar", "er", "ir", "ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas"),
+    "fr": ("er", "ir", "re", "oir", "é", "ée", "és", "ées", "i", "is", "u", "us"),
+    "it": ("are", "ere", "ire", "rre", "ato", "ata", "ati", "ate", "ito", "ita", "iti", "ite", "uto", "uta", "uti",
+           "ute"),
+}  # fmt: skip
+# A Portuguese or Spanish infinitive or participle bears no accent but on the "í" of these endings ("construído",
+# "leído"): "dívida", "dúvida", "grávida", "líder" are no verb forms after "há", "tem", "está". (French ones bear
+# any: "réduire", "élargir"; Italian ones none.)
+_LED_ACCENTS = {"pt": _ROMANCE_ACCENTS, "es": _ROMANCE_ACCENTS, "fr": frozenset(), "it": frozenset()}
+_ACCENTED_PARTICIPLES = ("ído", "ída", "ídos", "ídas")
+# The nouns with those endings that a word list keeps whatever comes before them ("poder", "lugar", "danger").
+_LED_NOUNS = {"pt": lexicon.ROMANCE_NOUNS_BY_ENDING["pt"], "es": lexicon.ROMANCE_NOUNS_BY_ENDING["es"],
+              "fr": lexicon.FRENCH_ER_NOUNS, "it": frozenset()}  # fmt: skip
+
+
 def _verb_forms(candidates: set[str], language: str | None) -> set[str]:
-    """The candidates that are verb forms by the rules of ``language`` (Portuguese, Spanish, French), none in any
-    other language."""
+    """The candidates that are verb forms by the rules of ``language`` (Portuguese, Spanish: ``_romance_word``;
+    French: ``_french_verb``), none in any other language (infinitives and participles after a modal or an auxiliary
+    are looked for among the chosen keywords only, ``_led_verbs``)."""
     if language in _ROMANCE_GERUNDS:
         return {w for w in candidates if _romance_word(w, language) == _NOT_NOUN}
     if language == "fr":
-        return set(filter(_french_infinitive, candidates))
+        return set(filter(_french_verb, candidates))
     return set()
+
+
+def _led_verbs(
+    words: set[str], language: str, raw: list[str], keys: list[str], capitalised: Counter[str], tf: Counter[str]
+) -> set[str]:
+    """Of ``words``, those ending as an infinitive or a participle does, or irregular participles (``_led_shape``),
+    that follow one of ``lexicon.VERB_LEADS`` in at least half their uses: "revisado" of "debe ser revisado",
+    "ridurre" of "deve ridurre", "deciso" of "ha deciso"; not "mercado" of "o mercado foi ouvido … o mercado".
+    Only the uses written in lower case count as led (an elided one has the article between: "pour l'avenir"), and a
+    word mostly written with a capital is a name. ``list.index`` finds each use in C (mostly an identity test per
+    key): a Python step per use read."""
+    leads = lexicon.VERB_LEADS[language]
+    found = set()
+    for word in words:
+        if capitalised[word] * 2 > tf[word] or not _led_shape(word, language):
+            continue
+        led = not_led = 0  # the scan ends once the uses not led are over half: most words are nouns, led nowhere
+        at = -1
+        while not_led * 2 <= tf[word]:
+            try:
+                at = keys.index(word, at + 1)
+            except ValueError:
+                if led * 2 >= tf[word]:
+                    found.add(word)
+                break
+            if at and keys[at - 1] in leads and raw[at] == word:
+                led += 1
+            else:
+                not_led += 1
+    return found
+
+
+@functools.lru_cache(maxsize=_FACTS_MAX)
+def _led_shape(key: str, language: str) -> bool:
+    """Whether ``key`` ends as an infinitive or a participle of ``language`` does (``_LED_ENDINGS``, less the nouns of
+    ``_LED_NOUNS``, compounds and accents no verb form bears) or is an irregular participle
+    (``lexicon.LED_PARTICIPLES``). Cached per process, key and language."""
+    if key in lexicon.LED_PARTICIPLES[language]:
+        return True
+    return (
+        key.endswith(_LED_ENDINGS[language])
+        and "-" not in key
+        and key not in _LED_NOUNS[language]
+        and (_LED_ACCENTS[language].isdisjoint(key) or key.endswith(_ACCENTED_PARTICIPLES))
+    )
 
 
 def _known_name(written: str) -> bool:
@@ -932,6 +1033,25 @@ def _sentence_followers(raw: list[str], token: str) -> list[str] | None:
         if at and raw[at - 1] not in _OPENERS:
             return None
         followers.append(raw[at + 1] if at + 1 < len(raw) else "|")
+
+
+def _opening_words(raw: list[str], keys: list[str], capitalised: Counter[str]) -> set[str]:
+    """The English words of ``lexicon.ENGLISH_OPENING_WORDS`` written with a capital ("Meet", "Inside", "Watch") only
+    where a headline or a sentence opens (after a token of ``_OPENERS``): a scan of the keys per such word, in C
+    (``list.index``, mostly an identity test per key), ending at its first capital inside a sentence ("Human Rights
+    Watch", "Inside Edition")."""
+    found = set()
+    for word in lexicon.ENGLISH_OPENING_WORDS.intersection(capitalised):
+        at = -1
+        while True:
+            try:
+                at = keys.index(word, at + 1)
+            except ValueError:
+                found.add(word)
+                break
+            if at and raw[at][0].isupper() and raw[at - 1] not in _OPENERS:
+                break
+    return found
 
 
 def _adjective_like(key: str) -> bool:

@@ -130,6 +130,129 @@ FRENCH_ER_NOUNS = words(
     """
 )
 
+# Portuguese and Spanish verb forms that no ending gives away (``worker.keywords`` reads "-ou", "-ó", "-aram", "-ndo"
+# … by their ending): the present and the irregular past of the verbs news prose reports and reasons with ("disse",
+# "precisa", "afirma"; "necesita", "viene", "señala") and irregular participles that are no noun ("revisto",
+# "previsto", "resuelto"). stopwords-iso holds the most frequent ones already ("foi", "tem", "pode", "deve", "diz",
+# "fez"; "dijo", "fue", "tiene", "puede", "hizo"); not the forms that are nouns too ("conta", "busca", "ajuda",
+# "luta", "espera", "mostra", "alerta", "vino"), nor the participles that are nouns or open names
+# (``LED_PARTICIPLES``: "imposto", "puesto", "Aberto da Austrália", "presidente eleito").
+ROMANCE_VERB_FORMS = {
+    "pt": words(
+        """
+        disse dizia diziam precisa precisam precisava veio deu viu afirma afirmam explica explicam destaca
+        ressalta garante garantem acredita acreditam defende defendem avalia aponta apontam informa declara revela
+        critica lembra admite reconhece comenta acrescenta observa argumenta pede pedem exige exigem prevê sugere
+        anuncia confirma nega negam pretende pretendem tenta tentam consegue conseguem permite permitem podiam
+        devia deviam poderão deverão poderia poderiam deveria deveriam sido realiza inicia abre chega segue
+        apresenta recebe oferece acusa esclarece reitera insiste descarta anunciam afirmam
+        revisto previsto feito dito coberto descoberto aceito entregue suspenso extinto proposto exposto suposto
+        disposto
+        """
+    ),
+    "es": words(
+        """
+        necesita necesitan necesitaba viene vienen afirma afirman explica explican destaca asegura aseguran
+        señala señalan indica indican añade agrega advierte pide piden exige exigen prevé sugiere anuncia confirma
+        niega niegan pretende permite permiten sostiene mantiene reconoce recuerda critica cree creen debería
+        deberían deberá quería quiso propuso puso supo trajo sostuvo mantuvo obtuvo realiza inicia vuelve abre llega
+        presenta recibe ofrece acusa aclara reitera insiste descarta descartan amenazan anuncian advierten
+        previsto propuesto dispuesto expuesto descubierto vuelto devuelto resuelto roto satisfecho visto
+        """
+    ),
+}
+
+# French verbs that no ending gives away (``worker.keywords`` reads the infinitives in "-er" by their ending): the
+# infinitives in "-ir", "-re" and "-oir" of the frequent verbs of news, and the finite forms of the verbs news prose
+# reports and reasons with ("faut", "veut", "affirme", "estime"); stopwords-iso holds the most frequent ones already
+# ("doit", "peut", "dit", "fait", "dire", "suivre"). Not the infinitives that are nouns as well ("avenir",
+# "devenir", "souvenir", "plaisir", "loisir", "désir", "sourire", "rire", "pouvoir", "devoir", "savoir"), nor the
+# finite forms that are ("annonce", "juge", "reste").
+FRENCH_VERB_FORMS = words(
+    """
+    agir choisir finir réussir établir fournir garantir investir réfléchir saisir unir réunir réagir aboutir accomplir
+    affaiblir agrandir durcir élargir enrichir envahir guérir nourrir remplir rétablir subir trahir définir maintenir
+    obtenir venir revenir intervenir prévenir parvenir convenir soutenir retenir contenir appartenir partir sortir
+    dormir servir mentir sentir ressentir courir mourir ouvrir offrir souffrir couvrir découvrir accueillir recueillir
+    acquérir conquérir fuir bâtir grandir punir
+    faire prendre mettre permettre produire conduire réduire construire détruire introduire traduire séduire
+    instruire écrire décrire inscrire lire élire poursuivre croire boire attendre entendre vendre défendre répondre
+    perdre descendre dépendre comprendre apprendre surprendre reprendre entreprendre atteindre craindre plaindre
+    peindre joindre éteindre restreindre contraindre plaire taire naître paraître apparaître disparaître connaître
+    reconnaître battre combattre abattre débattre rompre interrompre vaincre convaincre résoudre conclure inclure
+    exclure suffire admettre promettre soumettre transmettre remettre commettre compromettre émettre vivre survivre
+    accroître
+    voir revoir prévoir recevoir percevoir concevoir décevoir apercevoir valoir falloir vouloir émouvoir promouvoir
+    faut faudra faudrait fallait veut veulent voulait voudrait pourraient devraient pourra souhaite souhaitent estime
+    estiment affirme affirment explique expliquent assure assurent rappelle souligne soulignent ajoute précise indique
+    déclare confie reconnaît prévient dénonce répond regrette espère craint paraît devient prend met
+    """
+)
+
+# Modals and auxiliaries: a word after one that ends as an infinitive or a participle does is a verb form ("foi
+# aprovado", "debe ser revisado", "doit ralentir", "pour franchir", "a été nommé", "ont décidé", "deve ridurre"),
+# where most of its uses follow one (``worker.keywords``). Not the prepositions before infinitives other than French
+# "pour" (Spanish "para" and Portuguese "sem" come before nouns as often), nor French "a", "est" and "compte" ("a
+# Paris" in capitals, "est député", "compte rendu").
+VERB_LEADS = {
+    "pt": words(
+        """
+        pode podem podia podiam poderá poderão poderia poderiam deve devem devia deviam deverá deverão deveria
+        deveriam precisa precisam vai vão ia iam quer querem queria pretende pretendem tenta tentam consegue
+        conseguem costuma ser sido foi foram é são será serão seria era eram estar está estão esteve estava fica
+        ficou ficaram ter tem têm tinha tinham havia haviam teria terá
+        """
+    ),
+    "es": words(
+        """
+        puede pueden podía podrá podrán podría podrían debe deben debía deberá deberán debería deberían necesita
+        necesitan quiere quieren quería pretende pretenden intenta intentan suele suelen ser sido fue fueron es son
+        será serán sería era eran estar está están estuvo estaba queda quedó quedaron ha han había habían habrá
+        haber hemos he
+        """
+    ),
+    "fr": words(
+        """
+        doit doivent devra devront devrait devraient devait peut peuvent pourra pourront pourrait pourraient pouvait
+        veut veulent voudrait voulait faut faudra faudrait fallait va vont allait souhaite souhaitent entend
+        entendent sait savent pour été ont avait avaient ayant avoir aura auront aurait
+        """
+    ),
+    "it": words(
+        """
+        deve devono dovrà dovranno dovrebbe dovrebbero doveva può possono potrà potranno potrebbe potrebbero poteva
+        vuole vogliono voleva vorrebbe bisogna occorre ha hanno è sono stato stata stati essere avere aveva avevano
+        """
+    ),
+}
+
+# Irregular participles that are nouns or adjectives as often ("o imposto", "un puesto", "il morto", "le produit"):
+# verb forms only after a modal or an auxiliary, as the regular ones that ``worker.keywords`` reads by their ending
+# ("foi visto", "fue impuesto", "ha deciso", "a été interdit").
+LED_PARTICIPLES = {
+    "pt": words("visto posto imposto composto gasto pago ganho preso morto impresso expresso aceso aberto eleito"),
+    "es": words("puesto impuesto compuesto muerto escrito preso impreso abierto cubierto electo"),
+    "fr": words("écrit construit réduit produit conduit détruit traduit interdit inscrit"),
+    "it": words(
+        """
+        deciso preso messo chiuso scritto chiesto risposto rimasto scelto ucciso aperto morto nato vinto perso speso
+        sceso letto visto
+        """
+    ),
+}
+
+# English verbs and prepositions that open a headline or a caption before a name ("Meet Thailand", "Inside Google",
+# "Introducing Gemini", "Watch Biden"): where their only capitals are a sentence's or a headline's, they are no
+# name's word and no keyword alone (``worker.keywords``). Not those that open well-known names as often ("Beyond
+# Meat", "Discover Financial").
+ENGLISH_OPENING_WORDS = words(
+    """
+    meet inside introducing presenting announcing watch listen explore exploring discovering remembering
+    celebrating honoring honouring welcome welcoming unpacking understanding rethinking revisiting reimagining dear
+    hey hello goodbye farewell congratulations thank thanks
+    """
+)
+
 # English prepositions and function words that data/stopwords_en.txt lacks: written in a headline ("Europe looks to
 # shore up own defenses amid US uncertainty") they came out as keywords. Kept apart from that list, which the entity
 # rules read too (``common_words``); ``worker.keywords`` adds these to its English stop words. Not the prepositions
