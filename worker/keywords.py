@@ -312,11 +312,13 @@ def extract_keywords(
     openers: set[str] = set()
     if language == "en" and (openers := _opening_words(raw, keys, capitalised)):
         # "Meet Thailand", "Inside Google": a headline's or a sentence's verb before a name is no name's word, its
-        # capital the sentence's; never a keyword alone nor a phrase's edge.
+        # capital the sentence's. Written so in most of its uses, never a keyword alone nor a phrase's edge; mostly
+        # in lower case ("Watch sales rose … the watch market"), an ordinary word.
+        only_opening = {word for word in openers if capitalised[word] * 2 > tf[word]}
         for word in openers:
             del capitalised[word]
-        weak |= openers & good
-        never_alone = never_alone | openers
+        weak |= only_opening & good
+        never_alone = never_alone | only_opening
     # Only words that recur can be in a recurring phrase (a phrase occurs at most as often as each of its words),
     # so the others end runs: fewer word pairs and triples to count.
     recurring = good.intersection(itertools.compress(tf, map((1).__lt__, tf.values())))

@@ -240,3 +240,15 @@ def test_an_opening_verb_is_no_part_of_a_name(title: str, text: str, name: str, 
 def test_names_holding_an_opening_verb_stay(title: str, text: str, name: str) -> None:
     keywords = extract_keywords(title, text, "en")
     assert name in keywords, keywords
+
+
+def test_an_opening_word_used_mostly_in_lower_case_is_an_ordinary_word() -> None:
+    """ "Watch sales rose … the watch market": a sentence opens with the word once, the article uses it in lower case
+    throughout; it is no name's word and stays a keyword of its own."""
+    text = (
+        "Watch sales rose sharply this year. The watch market grew as every watch maker raised prices. Collectors "
+        "bought a watch a month, and the watch industry expects more. Swiss watch exports hit a record."
+    )
+    keywords = extract_keywords("Watch makers raise prices", text, "en")
+    assert "watch" in keywords, keywords
+    assert not [k for k in keywords if k.startswith("Watch ")], keywords
