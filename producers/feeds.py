@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal, TypeVar
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -1402,6 +1402,39 @@ def _resaid_ids(items: Sequence[_Item], pages: Sequence[str | None], id_scope: s
     return ids
 
 
+# What joins a site's name to a section or a tagline in a feed's title: "World – TIME", "Dawn - World", "The Christian
+# Science Monitor | All stories" (spaces around it: "Rolls-Royce" is one name).
+_TITLE_JOINS = re.compile(r"\s+[-–—|·•]\s+")
+_NOT_LETTERS = re.compile(r"[\W_]+")
+# Labels of a host that name no site: "www.", "feeds.", a country's "co.".
+_GENERIC_LABELS = frozenset({"www", "feeds", "feed", "rss", "blog", "blogs", "news", "m", "co", "com", "org", "net"})
+
+
+def _site_name(title: str | None, *addresses: str | None) -> str | None:
+    """The part of a feed's title that names the site, where the title joins it to a section or a tagline ("World –
+    TIME" → "TIME", "Al Jazeera – Breaking News, World News and Video from Al Jazeera" → "Al Jazeera"): the one part
+    the site's address spells, letters only ("aljazeera.com", "CBSNews.com" of cbsnews.com). The title whole when
+    no part or more than one does: "The Christian Science Monitor | All stories" (csmonitor.com) stays as it is."""
+    if not title or not _TITLE_JOINS.search(title):
+        return title
+    labels: set[str] = set()
+    for address in addresses:
+        host = urlsplit(address).hostname if address else None
+        if host:
+            labels.update(host.split(".")[:-1])  # not the top-level domain
+    labels -= _GENERIC_LABELS
+    spelled = [part for part in _TITLE_JOINS.split(title) if _spelled(part) in labels]
+    return spelled[0] if len(spelled) == 1 else title
+
+
+def _spelled(part: str) -> str:
+    """A title's part as a host label would spell it: "Al Jazeera" → "aljazeera", "CBSNews.com" → "cbsnews"."""
+    head, dot, tail = part.partition(".")
+    if dot and tail.isalpha() and " " not in head:
+        part = head  # written as its domain
+    return _NOT_LETTERS.sub("", part).lower()
+
+
 def _cut(value: str | None, limit: int) -> str | None:
     return value[:limit] if value is not None and len(value) > limit else value
 
@@ -1419,7 +1452,7 @@ def _to_parsed(
 ) -> ParsedFeed:
     source = RawSource(
         kind="feed",
-        name=_cut(name or feed.title, NAME_MAX_CHARS),
+        name=_cut(name or _site_name(feed.title, feed_url, feed.link), NAME_MAX_CHARS),
         feed=_cut(feed_url, FEED_URL_MAX_CHARS),
     )
     # relative links resolve against the document's address (RFC 3986 §5.1.3): `base`
