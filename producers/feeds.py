@@ -1304,20 +1304,21 @@ def _keep_newest(feed: _Feed, overflow: Sequence[_T], build: Callable[[_T], _Ite
     if not feed.items:  # max_items 0: nothing is kept either way
         return
     last = build(overflow[-1])
-    first_ts = feed_timestamp(feed.items[0].published)
-    last_ts = feed_timestamp(last.published)
+    first_ts = feed_timestamp(feed.items[0].published, feed.language)
+    last_ts = feed_timestamp(last.published, feed.language)
     if first_ts is None or last_ts is None or last_ts <= first_ts:
         return
     tail = [build(source) for source in overflow[-max_items:-1]]
     feed.items = [*feed.items, *tail, last][-max_items:]
 
 
-def feed_timestamp(value: str | None) -> float | None:
+def feed_timestamp(value: str | None, language: str | None = None) -> float | None:
     """A feed date as unix seconds, or None when unreadable, incomplete or a placeholder: read as the parse stage
     reads an article's ``published_at`` (`worker.dates.read_date`: zone names, 12-hour clocks, other languages'
-    month names), so a feed's rhythm and order agree with its articles' dates. A date in the future is read: its
-    callers bound it (`producers.schedule.published_ts`) or only compare it."""
-    when = read_date(value)
+    month names, a slashed date as the feed's declared ``language`` writes it), so a feed's rhythm and order agree
+    with its articles' dates. A date in the future is read: its callers bound it (`producers.schedule.published_ts`)
+    or only compare it."""
+    when = read_date(value, language)
     return when.timestamp() if when is not None else None
 
 
@@ -1379,7 +1380,8 @@ def _page(link: str | None, base: str, not_pages: set[str]) -> str | None:
     return None if link in not_pages else link
 
 
-def _resaid_ids(items: Sequence[_Item], pages: Sequence[str | None], id_scope: str) -> dict[int, str]:
+def _resaid_ids(items: Sequence[_Item], pages: Sequence[str | None], id_scope: str,
+                language: str | None = None) -> dict[int, str]:  # fmt: skip
     """Ids for the items without guid or link whose text the feed says again on a later date: a status feed
     saying "X was added and is Running" months after it first did (AreWeAntiCheatYet, 14 of 1,046 items) is
     telling something new. Each saying but the earliest is keyed by its date too; the earliest keeps the id the
@@ -1394,7 +1396,7 @@ def _resaid_ids(items: Sequence[_Item], pages: Sequence[str | None], id_scope: s
         if len(indexes) < 2:
             continue
         dates = {items[i].published for i in indexes}
-        earliest = min(dates, key=lambda d: (feed_timestamp(d) or math.inf, d))
+        earliest = min(dates, key=lambda d: (feed_timestamp(d, language) or math.inf, d))
         for i in indexes:
             item = items[i]
             if item.published != earliest:
@@ -1468,7 +1470,7 @@ def _to_parsed(
     fingerprints: list[str | None] = []
     seen: set[str] = set()
     language = feed.language.strip()[:35] or None if feed.language else None
-    resaid = _resaid_ids(feed.items, pages, id_scope)
+    resaid = _resaid_ids(feed.items, pages, id_scope, feed.language)
     for index, (item, link) in enumerate(zip(feed.items, pages, strict=True)):
         guid = item.guid
         if guid and len(links_by_guid[guid]) > 1 and link:

@@ -217,3 +217,45 @@ def test_a_date_written_in_a_named_zone_reads_back(when: datetime, zone: str, fo
     expected = (when - timedelta(seconds=ZONES[zone])).replace(tzinfo=UTC)
     value = f"{when.strftime(form)} {zone}"
     assert _both(value) == (expected.timestamp(), expected)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", datetime(2025, 4, 3, 10, 0, tzinfo=UTC)),
+        ("de-DE", datetime(2025, 4, 3, 10, 0, tzinfo=UTC)),
+        ("en-GB", datetime(2025, 4, 3, 10, 0, tzinfo=UTC)),
+        ("pt_BR", datetime(2025, 4, 3, 10, 0, tzinfo=UTC)),
+        # American English writes the month first, and so is a source that declares nothing or bare "en" read.
+        ("en-us", datetime(2025, 3, 4, 10, 0, tzinfo=UTC)),
+        ("en", datetime(2025, 3, 4, 10, 0, tzinfo=UTC)),
+        (None, datetime(2025, 3, 4, 10, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_slashed_date_is_read_day_first_where_the_sources_language_writes_it_so(
+    language: str | None, expected: datetime
+) -> None:
+    """"03/04/2025" is the 3rd of April in a French, German or British feed and the 4th of March in an American one:
+    the source's declared language (a feed's <language>) says which, on the article and on the feed's own dates."""
+    assert parse_published("03/04/2025 10:00", now=NOW, language=language) == expected
+    assert feed_timestamp("03/04/2025 10:00", language=language) == expected.timestamp()
+    raw = make_raw_article(content="Titre\n\nUn texte assez long pour un article sur rien de particulier.",
+                           published_at="03/04/2025 10:00", language=language)  # fmt: skip
+    assert parse(raw).published_at == expected
+
+
+def test_a_slashed_date_past_twelve_reads_the_same_in_every_language() -> None:
+    """"25/04/2025" and "04/25/2025" hold only one reading each, whatever the language says."""
+    for language in ("fr", "en-us", None):
+        assert parse_published("25/04/2025", now=NOW, language=language) == datetime(2025, 4, 25, tzinfo=UTC)
+        assert parse_published("04/25/2025", now=NOW, language=language) == datetime(2025, 4, 25, tzinfo=UTC)
+
+
+def test_a_feeds_language_reads_its_items_slashed_dates() -> None:
+    """A feed declaring French: its items' "03/04/2025" dates are the 3rd of April on the articles it makes."""
+    body = ("<rss version='2.0'><channel><title>Le Journal</title><language>fr-FR</language>"
+            "<item><title>a</title><link>https://e.example/a</link><pubDate>03/04/2025 10:00</pubDate>"
+            "<description>Un texte assez long pour un article sur rien de particulier.</description></item>"
+            "</channel></rss>")  # fmt: skip
+    [article] = parse_feed(body.encode(), feed_url="https://e.example/feed").articles
+    assert parse(article).published_at == datetime(2025, 4, 3, 10, 0, tzinfo=UTC)

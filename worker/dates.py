@@ -59,6 +59,11 @@ _RFC822 = re.compile(
 _EN_MONTHS = {name.lower(): number for number, names in enumerate(dateparser.parserinfo.MONTHS, 1) for name in names}
 # "03.09.2024", "3.9.24 18:00": dotted numeric dates are day first wherever they are written.
 _DOTTED_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}\b")
+# "03/04/2025": the 3rd of April or the 4th of March, as the source's language writes it (``slashes_day_first``).
+_SLASHED_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}\b")
+# English as written where the month comes first in a slashed date: the United States and the Philippines (and
+# bare "en", read as dateutil reads every slashed date).
+_MONTH_FIRST = frozenset({"en", "en-us", "en-ph"})
 # "GMT+2", "UTC+05:30": hours ahead of GMT as their writers mean them; dateutil reads them the POSIX way, behind.
 _GMT_PLUS = re.compile(r"\b(?:GMT|UTC|UT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b")
 # A weekday before the date in a language dateutil does not know ("mer, 16 nov 2022", "Mittwoch, 16. November").
@@ -146,12 +151,21 @@ def _from_rfc822(match: re.Match[str]) -> datetime | None:
         return None
 
 
-def _read_with_dateutil(value: str) -> datetime | None:
+def slashes_day_first(language: str | None) -> bool:
+    """Whether a source declaring ``language`` ("fr", "de-DE", "en-GB", "pt_BR") writes a slashed date day first:
+    every language but American English does (Chinese, Japanese and Korean write the year first, "2025/04/03",
+    which reads one way only). Nothing declared: month first, as before."""
+    if not language:
+        return False
+    return language.strip().lower().replace("_", "-") not in _MONTH_FIRST
+
+
+def _read_with_dateutil(value: str, slashed_day_first: bool) -> datetime | None:
     if "GMT" in value or "UT" in value:
         value = _GMT_PLUS.sub(_gmt_plus, value)
     if (lead := _LEADING_WORD.match(value)) and _INFO.month(lead[1]) is None:
         value = value[lead.end() :]
-    dayfirst = bool(_DOTTED_DATE.match(value))
+    dayfirst = bool(_DOTTED_DATE.match(value)) or (slashed_day_first and bool(_SLASHED_DATE.match(value)))
     readings = []
     for default in _DEFAULTS:
         try:
@@ -164,8 +178,9 @@ def _read_with_dateutil(value: str) -> datetime | None:
     return first
 
 
-def read_date(value: str | None) -> datetime | None:
+def read_date(value: str | None, language: str | None = None) -> datetime | None:
     """A source's date text → aware UTC datetime, or None when absent, unreadable, incomplete or a placeholder.
+    ``language``: the one the source declares, which says how it writes a slashed date (``slashes_day_first``).
 
     A date without a zone, or with a zone name not in `ZONES`, is taken as UTC (docs/decisions.md). A text
     without a year, month and day is refused rather than completed: a date is never invented. Whether a date
@@ -188,7 +203,7 @@ def read_date(value: str | None) -> datetime | None:
     elif match := _RFC822.match(value):
         parsed = _from_rfc822(match)
     if parsed is None:
-        parsed = _read_with_dateutil(value)
+        parsed = _read_with_dateutil(value, slashes_day_first(language))
         if parsed is None:
             return None
     if parsed.tzinfo is None:

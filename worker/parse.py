@@ -77,10 +77,11 @@ class ParsedArticle:
     declared_language: str | None = None  # what the source says (RawArticle.language), a hint for enrich
 
 
-def parse_published(value: str | None, now: datetime | None = None) -> datetime | None:
+def parse_published(value: str | None, now: datetime | None = None, language: str | None = None) -> datetime | None:
     """A source's date text → aware UTC datetime, or None when absent, unreadable, incomplete, a placeholder or in
-    the future (more than `_FUTURE_TOLERANCE` ahead); read as `worker.dates.read_date` reads a feed's dates."""
-    parsed = read_date(value)
+    the future (more than `_FUTURE_TOLERANCE` ahead); read as `worker.dates.read_date` reads a feed's dates, a
+    slashed one as the source's declared ``language`` writes it."""
+    parsed = read_date(value, language)
     if parsed is None:
         if value and value.strip():
             log.debug("published_unread", value=value[:100])  # the article goes on without a date
@@ -1118,7 +1119,9 @@ def parse(raw: RawArticle) -> ParsedArticle:
         url=url,
         canonical_url=canonical,
         authors=authors,
-        published_at=parse_published(str(fields["published"]) if fields["published"] else None),
+        published_at=parse_published(
+            str(fields["published"]) if fields["published"] else None, language=raw.language
+        ),
         source_name=source_name,
         source_domain=domain,
         feed=raw.source.feed,
