@@ -15,6 +15,7 @@ import functools
 import itertools
 import re
 from collections import Counter
+from collections.abc import Iterator
 from operator import itemgetter
 
 from worker import lexicon
@@ -634,18 +635,16 @@ def _led_verbs(
         if capitalised[word] * 2 > tf[word] or not _led_shape(word, language):
             continue
         led = not_led = 0  # the scan ends once the uses not led are over half: most words are nouns, led nowhere
-        at = -1
-        while not_led * 2 <= tf[word]:
-            try:
-                at = keys.index(word, at + 1)
-            except ValueError:
-                if led * 2 >= tf[word]:
-                    found.add(word)
-                break
+        for at in _uses(keys, word):
             if at and keys[at - 1] in leads and raw[at] == word:
                 led += 1
             else:
                 not_led += 1
+                if not_led * 2 > tf[word]:
+                    break
+        else:
+            if led * 2 >= tf[word]:
+                found.add(word)
     return found
 
 
@@ -1026,15 +1025,23 @@ def _sentence_followers(raw: list[str], token: str) -> list[str] | None:
     """The token after each use of ``token``, or ``None`` as soon as one is inside a sentence (after a token that is
     no ``_OPENERS``). ``list.index`` scans in C from the last use found, and most nouns stop the scan early."""
     followers: list[str] = []
-    at = -1
-    while True:
-        try:
-            at = raw.index(token, at + 1)
-        except ValueError:
-            return followers
+    for at in _uses(raw, token):
         if at and raw[at - 1] not in _OPENERS:
             return None
         followers.append(raw[at + 1] if at + 1 < len(raw) else "|")
+    return followers
+
+
+def _uses(tokens: list[str], token: str) -> Iterator[int]:
+    """Where ``token`` stands in ``tokens``, in order: ``list.index`` scans in C from the last use found (mostly an
+    identity test per token), so a caller that stops early reads no further."""
+    at = -1
+    while True:
+        try:
+            at = tokens.index(token, at + 1)
+        except ValueError:
+            return
+        yield at
 
 
 def _opening_words(raw: list[str], keys: list[str], capitalised: Counter[str]) -> set[str]:
@@ -1042,18 +1049,11 @@ def _opening_words(raw: list[str], keys: list[str], capitalised: Counter[str]) -
     where a headline or a sentence opens (after a token of ``_OPENERS``): a scan of the keys per such word, in C
     (``list.index``, mostly an identity test per key), ending at its first capital inside a sentence ("Human Rights
     Watch", "Inside Edition")."""
-    found = set()
-    for word in lexicon.ENGLISH_OPENING_WORDS.intersection(capitalised):
-        at = -1
-        while True:
-            try:
-                at = keys.index(word, at + 1)
-            except ValueError:
-                found.add(word)
-                break
-            if at and raw[at][0].isupper() and raw[at - 1] not in _OPENERS:
-                break
-    return found
+    return {
+        word
+        for word in lexicon.ENGLISH_OPENING_WORDS.intersection(capitalised)
+        if not any(at and raw[at][0].isupper() and raw[at - 1] not in _OPENERS for at in _uses(keys, word))
+    }
 
 
 def _adjective_like(key: str) -> bool:
