@@ -273,7 +273,8 @@ def _after_fetch(
     marked = list(dict.fromkeys([*ids, *(s.delivery_id for s in seen)]))
     schedule.mark_seen(claim.url, marked, at, first_links=first_links)
 
-    times = [published_ts(p, at) or at for p, s in zip(parsed.published, seen, strict=True) if s.new]
+    times = [published_ts(p, at, a.language) or at
+             for p, a, s in zip(parsed.published, articles, seen, strict=True) if s.new]  # fmt: skip
     if new:
         if record.quiet:
             _health(schedule, record, "feed_resumed", at)

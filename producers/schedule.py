@@ -973,9 +973,12 @@ def _http_date(value: str | None) -> float | None:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()  # an HTTP date is GMT
 
 
-def published_ts(value: str | None, now: float) -> float | None:
-    """A feed date (RFC 822 or ISO 8601) as unix seconds; None when unreadable or absurd (future, epoch)."""
-    ts = feed_timestamp(value)
+def published_ts(value: str | None, now: float, language: str | None = None) -> float | None:
+    """A feed date (RFC 822 or ISO 8601) as unix seconds; None when unreadable or absurd (future, epoch).
+
+    ``language``: the one the feed declares, which says how it writes a slashed date (`feed_timestamp`).
+    """
+    ts = feed_timestamp(value, language)
     if ts is None or ts > now + 3600 or ts < now - 10 * 365 * 86_400:
         return None
     return ts

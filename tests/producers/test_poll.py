@@ -485,6 +485,30 @@ def _dated_rss(items: Sequence[tuple[int, str]]) -> bytes:
     return f'<rss version="2.0"><channel><title>News</title>{body}</channel></rss>'.encode()
 
 
+def test_a_feeds_rhythm_reads_its_slashed_dates_as_its_language_writes_them(
+    world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
+) -> None:
+    """A French feed's "03/04/2027 10:00" is the 3rd of April in the feed's rhythm, as on its articles: read month
+    first it would be the 4th of March, a month of silence before the items just found."""
+    schedule, _, sink, clock = world
+    clock.t = datetime(2027, 4, 3, 12, tzinfo=UTC).timestamp()
+    items = "".join(
+        f"<item><title>Article {h}</title><link>https://news.example/a/{h}</link>"
+        f"<pubDate>03/04/2027 {h:02d}:00</pubDate><description>Texte {h}</description></item>"
+        for h in (11, 10, 9, 8)
+    )
+    body = f'<rss version="2.0"><channel><title>Actu</title><language>fr</language>{items}</channel></rss>'
+    url = feed_server.set("/feed.xml", body.encode())
+    schedule.add(url, now=clock())
+    result = _poll(world, url)
+    assert result.outcome == "new" and result.new_items == 4
+    record = schedule.get(url)
+    assert record is not None
+    expected = [datetime(2027, 4, 3, h, tzinfo=UTC).timestamp() for h in (8, 9, 10, 11)]
+    assert record.item_times == expected
+    assert {a.language for a in sink.articles} == {"fr"}
+
+
 def test_a_feed_dated_by_day_only_is_not_slowed_to_the_ceiling_after_a_new_item(
     world: tuple[FeedSchedule, HostGate, Sink, Clock], feed_server: FeedServer
 ) -> None:
