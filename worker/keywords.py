@@ -445,14 +445,16 @@ def extract_keywords(
                 del scores[(word,)]
             chosen = _select(scores, limit)
     elif language in lexicon.VERB_LEADS:
-        # A word chosen alone with an infinitive's or a participle's ending may be a verb form after a modal or an
-        # auxiliary ("debe ser revisado", "doit ralentir", "deve ridurre"): only the chosen words are checked (a few
-        # scans of the tokens, ``_led_verbs``), then the list is chosen again without those that are verb forms.
+        # A word of a chosen keyword, alone or in a phrase, may be a verb form that the word before it gives away: an
+        # infinitive or a participle after a modal, an auxiliary or a preposition ("debe ser revisado", "doit
+        # ralentir", "di ridurre", "est arrivé"), a present form after a subject ("que reclama", "Mujeres Populares
+        # denuncia"). Only the chosen words are checked (a few scans of the tokens, ``_led_verbs``), then the list is
+        # chosen again without those words alone and without the phrases that hold them.
         led_checked: set[str] = set()
-        while dropped := _led_verbs(_singles(chosen) - led_checked, language, raw, keys, capitalised, tf):
-            led_checked |= _singles(chosen)
-            for word in dropped:
-                del scores[(word,)]
+        while dropped := _led_verbs(_chosen_words(chosen) - led_checked, language, raw, keys, capitalised, tf, stop):
+            led_checked |= _chosen_words(chosen)
+            for phrase in [p for p in scores if not dropped.isdisjoint(p)]:
+                del scores[phrase]
             chosen = _select(scores, limit)
 
     def render(word: str) -> str:
@@ -570,16 +572,25 @@ def _romance_word(key: str, language: str) -> int:
     return _NOT_NOUN
 
 
+# How French imperfects and conditionals of the third person end ("donnait", "pourraient"), in words of six letters or
+# more ("lait", "trait" are nouns).
+_FRENCH_IMPERFECT = ("ait", "aient")
+
+
 @functools.lru_cache(maxsize=_FACTS_MAX)
 def _french_verb(key: str) -> bool:
     """Whether a French key is a verb form: one of ``lexicon.FRENCH_VERB_FORMS`` (infinitives in "-ir", "-re", "-oir"
     and finite forms of frequent verbs: "agir", "construire", "faut"; a bare ending would take the nouns "avenir",
-    "ministre", "guerre" too), or an infinitive in "-er": on the corpus' French pages 210 of 220 such words are
-    ("noter", "travailler"); not "-ier", "-yer" ("quartier", "métier", "foyer": nouns as often as verbs), nor the
-    nouns and English words of ``lexicon.FRENCH_ER_NOUNS`` ("danger", "hiver", "leader"), nor a compound
-    ("porte-parler"). Cached per process and key."""
+    "ministre", "guerre" too), an imperfect or a conditional by its ending ("donnait", "pourraient"; not the nouns of
+    ``lexicon.FRENCH_AIT_NOUNS``, "portrait", "retrait"), or an infinitive in "-er": on the corpus' French pages 210
+    of 220 such words are ("noter", "travailler"); not "-ier", "-yer" ("quartier", "métier", "foyer": nouns as often
+    as verbs), nor the nouns and English words of ``lexicon.FRENCH_ER_NOUNS`` ("danger", "hiver", "leader"), nor a
+    compound ("porte-parler"). Cached per process and key."""
     if key in lexicon.FRENCH_VERB_FORMS:
         return True
+    if key.endswith(_FRENCH_IMPERFECT) and len(key) > 5:
+        # An imperfect or a conditional ("donnait", "serait", "avaient"), but for the nouns that end so ("portrait").
+        return key not in lexicon.FRENCH_AIT_NOUNS
     return (
         len(key) > 4
         and key.endswith("er")
@@ -604,63 +615,156 @@ _LED_ENDINGS = {
 # any: "réduire", "élargir"; Italian ones none.)
 _LED_ACCENTS = {"pt": _ROMANCE_ACCENTS, "es": _ROMANCE_ACCENTS, "fr": frozenset(), "it": frozenset()}
 _ACCENTED_PARTICIPLES = ("ído", "ída", "ídos", "ídas")
-# The nouns with those endings that a word list keeps whatever comes before them ("poder", "lugar", "danger").
+# The nouns with those endings that a word list keeps whatever comes before them ("poder", "lugar", "danger", "di
+# carattere").
 _LED_NOUNS = {"pt": lexicon.ROMANCE_NOUNS_BY_ENDING["pt"], "es": lexicon.ROMANCE_NOUNS_BY_ENDING["es"],
-              "fr": lexicon.FRENCH_ER_NOUNS, "it": frozenset()}  # fmt: skip
+              "fr": lexicon.FRENCH_ER_NOUNS, "it": lexicon.ITALIAN_NOUNS_BY_ENDING}  # fmt: skip
+# How an infinitive ends where a preposition may lead it (``lexicon.INFINITIVE_LEADS``: "di ridurre", "per agire"),
+# and a participle where "être" may (``lexicon.PARTICIPLE_LEADS``: "est arrivé", "sont perdues").
+_INFINITIVE_ENDINGS = {"it": ("are", "ere", "ire", "rre")}
+_PARTICIPLE_ENDINGS = {"fr": ("é", "ée", "és", "ées", "i", "ie", "is", "ies", "u", "ue", "us", "ues")}
+# How a third person's present ends ("reclama", "reclamam", "occupe", "occupent", "rimane", "dicono"): after a
+# subject pronoun (``lexicon.SUBJECT_LEADS``: "que reclama", "qui occupe") a word ending so is a finite verb.
+_PRESENT_ENDINGS = {
+    "pt": ("a", "e", "am", "em"),
+    "es": ("a", "e", "an", "en"),
+    "fr": ("e", "ent"),
+    "it": ("a", "e", "ano", "ono"),
+}
+# After a name, a present form reads as a verb ("Mujeres Populares denuncia", "Ucrania interrumpe") unless it ends as
+# the adjectives that follow names do ("Igreja católica", "Unión europea", "Banca nazionale"): the word before
+# cannot tell those apart. (An Italian infinitive, "-are", "-ere", "-ire", is no present form: "Perturbazione
+# polare".)
+_AFTER_NAME_NOT_VERB = (
+    "ica", "ico", "nte", "ana", "ena", "ina", "ea", "esa", "ola", "eira", "ense", "ista", "ale", "ese", "enne",
+    "aise", "ique", "ine", "oise", "elle",
+)  # fmt: skip
+# Where a name before a present form makes it a verb. Not French: most of its nouns and adjectives end as its present
+# forms do ("Offre découverte", "Banque mondiale").
+_NAMED_SUBJECTS = frozenset({"pt", "es", "it"})
+# What ``_led_shape`` says of a word: which leads make it a verb form (bits, so one word may take several).
+_AFTER_AUXILIARY = 1  # an infinitive or a participle after a modal or an auxiliary (``lexicon.VERB_LEADS``)
+_AFTER_PREPOSITION = 2  # an infinitive after a preposition (``lexicon.INFINITIVE_LEADS``)
+_AFTER_ETRE = 4  # a participle after "être" (``lexicon.PARTICIPLE_LEADS``)
+_AFTER_SUBJECT = 8  # a present form after a subject pronoun (``lexicon.SUBJECT_LEADS``)
+_AFTER_NAME = 16  # a present form after a name
+_LED_BY_A_VERB = _AFTER_AUXILIARY | _AFTER_PREPOSITION | _AFTER_ETRE
 
 
 def _verb_forms(candidates: set[str], language: str | None) -> set[str]:
     """The candidates that are verb forms by the rules of ``language`` (Portuguese, Spanish: ``_romance_word``;
-    French: ``_french_verb``), none in any other language (infinitives and participles after a modal or an auxiliary
-    are looked for among the chosen keywords only, ``_led_verbs``)."""
+    French: ``_french_verb``; Italian: ``lexicon.ITALIAN_VERB_FORMS``), none in any other language (infinitives,
+    participles and present forms known by the word before them are looked for among the chosen keywords only,
+    ``_led_verbs``)."""
     if language in _ROMANCE_GERUNDS:
         return {w for w in candidates if _romance_word(w, language) == _NOT_NOUN}
     if language == "fr":
         return set(filter(_french_verb, candidates))
+    if language == "it":
+        return candidates & lexicon.ITALIAN_VERB_FORMS
     return set()
 
 
 def _led_verbs(
-    words: set[str], language: str, raw: list[str], keys: list[str], capitalised: Counter[str], tf: Counter[str]
+    words: set[str],
+    language: str,
+    raw: list[str],
+    keys: list[str],
+    capitalised: Counter[str],
+    tf: Counter[str],
+    stop: frozenset[str],
 ) -> set[str]:
-    """Of ``words``, those ending as an infinitive or a participle does, or irregular participles (``_led_shape``),
-    that follow one of ``lexicon.VERB_LEADS`` in at least half their uses: "revisado" of "debe ser revisado",
-    "ridurre" of "deve ridurre", "deciso" of "ha deciso"; not "mercado" of "o mercado foi ouvido … o mercado".
-    Only the uses written in lower case count as led (an elided one has the article between: "pour l'avenir"), and a
-    word mostly written with a capital is a name. ``list.index`` finds each use in C (mostly an identity test per
-    key): a Python step per use read."""
-    leads = lexicon.VERB_LEADS[language]
+    """Of ``words``, those that the word before them shows to be verb forms in at least half their uses, more than
+    half for a present form (``_led_shape``): an infinitive or a participle after a modal or an auxiliary ("revisado"
+    of "debe ser revisado", "ridurre" of "deve ridurre", "deciso" of "ha deciso"), an infinitive after a preposition
+    ("per agire"), a participle after "être" ("est arrivé"), a present form after a subject pronoun or a name ("que
+    reclama", "Mujeres Populares denuncia"); not "mercado" of "o mercado foi ouvido … o mercado", nor "denuncia" of
+    "una denuncia … la denuncia … que denuncia". Only the uses written in lower case count as led (an elided one has
+    the article between: "pour l'avenir"), and a word mostly written with a capital is a name. ``list.index`` finds
+    each use in C (mostly an identity test per key): a Python step per use read."""
     found = set()
     for word in words:
-        if capitalised[word] * 2 > tf[word] or not _led_shape(word, language):
+        if capitalised[word] * 2 > tf[word] or not (shape := _led_shape(word, language)):
             continue
+        leads = _leads(language, shape)
+        after_name = shape & _AFTER_NAME
+        # A present form only the subject before it gives away needs most of its uses so: many are nouns as often
+        # ("à marca de … o que marca o", "esta fuerza … el que fuerza").
+        tie = 0 if shape & _LED_BY_A_VERB else 1
         led = not_led = 0  # the scan ends once the uses not led are over half: most words are nouns, led nowhere
         for at in _uses(keys, word):
-            if at and keys[at - 1] in leads and raw[at] == word:
+            before = keys[at - 1] if at else "|"
+            if raw[at] == word and (
+                before in leads or (after_name and at and _name_before(raw, at, before, capitalised, tf, stop))
+            ):
                 led += 1
             else:
                 not_led += 1
                 if not_led * 2 > tf[word]:
                     break
         else:
-            if led * 2 >= tf[word]:
+            if led * 2 >= tf[word] + tie:
                 found.add(word)
     return found
 
 
-@functools.lru_cache(maxsize=_FACTS_MAX)
-def _led_shape(key: str, language: str) -> bool:
-    """Whether ``key`` ends as an infinitive or a participle of ``language`` does (``_LED_ENDINGS``, less the nouns of
-    ``_LED_NOUNS``, compounds and accents no verb form bears) or is an irregular participle
-    (``lexicon.LED_PARTICIPLES``). Cached per process, key and language."""
-    if key in lexicon.LED_PARTICIPLES[language]:
-        return True
+def _name_before(
+    raw: list[str], at: int, before: str, capitalised: Counter[str], tf: Counter[str], stop: frozenset[str]
+) -> bool:
+    """Whether the token before ``raw[at]`` is a name: written with a capital there and in most of its uses, no stop
+    word, and inside a sentence or known to the lexicon; a capital that opens a line or a sentence may be a heading's
+    ("Palestra conjunta", "Pra galera", "Perturbazione polare")."""
+    name = raw[at - 1]
     return (
-        key.endswith(_LED_ENDINGS[language])
-        and "-" not in key
-        and key not in _LED_NOUNS[language]
-        and (_LED_ACCENTS[language].isdisjoint(key) or key.endswith(_ACCENTED_PARTICIPLES))
+        name[0].isupper()
+        and capitalised[before] * 2 > tf[before]
+        and before not in stop
+        and ((at > 1 and raw[at - 2] not in _OPENERS) or _known_name(name))
     )
+
+
+@functools.cache
+def _leads(language: str, shape: int) -> frozenset[str]:
+    """The words before which a word of ``shape`` (``_led_shape``) is a verb form. Cached per language and shape."""
+    leads: frozenset[str] = frozenset()
+    for bit, table in (
+        (_AFTER_AUXILIARY, lexicon.VERB_LEADS),
+        (_AFTER_PREPOSITION, lexicon.INFINITIVE_LEADS),
+        (_AFTER_ETRE, lexicon.PARTICIPLE_LEADS),
+        (_AFTER_SUBJECT, lexicon.SUBJECT_LEADS),
+    ):
+        if shape & bit:
+            leads |= table.get(language, frozenset())
+    return leads
+
+
+@functools.lru_cache(maxsize=_FACTS_MAX)
+def _led_shape(key: str, language: str) -> int:
+    """Which leads make ``key`` a verb form in ``language`` (bits of ``_AFTER_AUXILIARY`` … ``_AFTER_NAME``, 0 for
+    none): an auxiliary or a modal where it ends as an infinitive or a participle does (``_LED_ENDINGS``) or is an
+    irregular participle (``lexicon.LED_PARTICIPLES``); a preposition where it ends as an infinitive does; "être"
+    where it ends as a participle does; a subject pronoun where it ends as a present form does, and a name too unless
+    it ends as an adjective does (``_AFTER_NAME_NOT_VERB``). Never the nouns of ``_LED_NOUNS``, compounds, nor words
+    with accents no verb form bears. Cached per process, key and language."""
+    if key in lexicon.LED_PARTICIPLES[language]:
+        return _AFTER_AUXILIARY
+    if "-" in key or key in _LED_NOUNS[language]:
+        return 0
+    accents = _LED_ACCENTS[language]
+    if not (accents.isdisjoint(key) or key.endswith(_ACCENTED_PARTICIPLES)):
+        return 0
+    shape = 0
+    if key.endswith(_LED_ENDINGS[language]):
+        shape |= _AFTER_AUXILIARY
+    if key.endswith(_INFINITIVE_ENDINGS.get(language, ())):
+        shape |= _AFTER_PREPOSITION
+    if key.endswith(_PARTICIPLE_ENDINGS.get(language, ())):
+        shape |= _AFTER_ETRE
+    if key.endswith(_PRESENT_ENDINGS[language]) and len(key) > 3 and not shape & _AFTER_PREPOSITION:
+        shape |= _AFTER_SUBJECT
+        if language in _NAMED_SUBJECTS and not key.endswith(_AFTER_NAME_NOT_VERB):
+            shape |= _AFTER_NAME
+    return shape
 
 
 def _known_name(written: str) -> bool:
@@ -995,6 +1099,11 @@ _VERB_PERSON_ENDINGS = ("est", "et", "st", "t")
 def _singles(chosen: list[tuple[str, ...]]) -> set[str]:
     """The words chosen alone."""
     return {phrase[0] for phrase in chosen if len(phrase) == 1}
+
+
+def _chosen_words(chosen: list[tuple[str, ...]]) -> set[str]:
+    """The words of the chosen keywords, alone or in a phrase."""
+    return {word for phrase in chosen for word in phrase}
 
 
 def _sentence_capitals(

@@ -131,12 +131,12 @@ FRENCH_ER_NOUNS = words(
 )
 
 # Portuguese and Spanish verb forms that no ending gives away (``worker.keywords`` reads "-ou", "-ó", "-aram", "-ndo"
-# … by their ending): the present and the irregular past of the verbs news prose reports and reasons with ("disse",
-# "precisa", "afirma"; "necesita", "viene", "señala") and irregular participles that are no noun ("revisto",
-# "previsto", "resuelto"). stopwords-iso holds the most frequent ones already ("foi", "tem", "pode", "deve", "diz",
-# "fez"; "dijo", "fue", "tiene", "puede", "hizo"); not the forms that are nouns too ("conta", "busca", "ajuda",
-# "luta", "espera", "mostra", "alerta", "vino"), nor the participles that are nouns or open names
-# (``LED_PARTICIPLES``: "imposto", "puesto", "Aberto da Austrália", "presidente eleito").
+# … by their ending): the present and the irregular past of the verbs news prose reports, reasons and moves with
+# ("disse", "precisa", "afirma", "reclama", "sobe"; "necesita", "viene", "señala", "sube", "interrumpe") and irregular
+# participles that are no noun ("revisto", "previsto", "resuelto"). stopwords-iso holds the most frequent ones already
+# ("foi", "tem", "pode", "deve", "diz", "fez"; "dijo", "fue", "tiene", "puede", "hizo"); not the forms that are nouns
+# too ("conta", "busca", "ajuda", "luta", "espera", "mostra", "alerta", "vino"), nor the participles that are nouns or
+# open names (``LED_PARTICIPLES``: "imposto", "puesto", "Aberto da Austrália", "presidente eleito").
 ROMANCE_VERB_FORMS = {
     "pt": words(
         """
@@ -146,6 +146,9 @@ ROMANCE_VERB_FORMS = {
         anuncia confirma nega negam pretende pretendem tenta tentam consegue conseguem permite permitem podiam
         devia deviam poderão deverão poderia poderiam deveria deveriam sido realiza inicia abre chega segue
         apresenta recebe oferece acusa esclarece reitera insiste descarta anunciam afirmam
+        reclama reclamam sobe sobem desce descem cai caem denuncia denunciam qualifica classifica considera
+        consideram interrompe suspende discute discutem existe existem funciona funcionam deseja desejam vive vivem
+        trabalha trabalham pensa conhece começa começam basta
         revisto previsto feito dito coberto descoberto aceito entregue suspenso extinto proposto exposto suposto
         disposto
         """
@@ -157,6 +160,8 @@ ROMANCE_VERB_FORMS = {
         niega niegan pretende permite permiten sostiene mantiene reconoce recuerda critica cree creen debería
         deberían deberá quería quiso propuso puso supo trajo sostuvo mantuvo obtuvo realiza inicia vuelve abre llega
         presenta recibe ofrece acusa aclara reitera insiste descarta descartan amenazan anuncian advierten
+        reclama reclaman sube suben cae caen califica califican interrumpe interrumpen considera consideran
+        denuncian rechaza rechazan existe existen funciona funcionan
         previsto propuesto dispuesto expuesto descubierto vuelto devuelto resuelto roto satisfecho visto
         """
     ),
@@ -186,6 +191,24 @@ FRENCH_VERB_FORMS = words(
     faut faudra faudrait fallait veut veulent voulait voudrait pourraient devraient pourra souhaite souhaitent estime
     estiment affirme affirment explique expliquent assure assurent rappelle souligne soulignent ajoute précise indique
     déclare confie reconnaît prévient dénonce répond regrette espère craint paraît devient prend met
+    occupe occupent considère considèrent exige exigent
+    """
+)
+
+# French words in "-ait" that are nouns or adjectives, not imperfects or conditionals ("donnait", "serait": verb
+# forms by that ending in ``worker.keywords``).
+FRENCH_AIT_NOUNS = words(
+    "portrait trait attrait extrait retrait souhait bienfait forfait méfait parfait abstrait distrait"
+)
+
+# Italian verb forms that no ending gives away: the present of the verbs news prose reports and reasons with ("dice",
+# "spiega", "rimane"); stopwords-iso holds the most frequent ones already ("ha", "è", "sono", "fa"). Not those that
+# are nouns or adjectives as well ("conferma", "precisa", "continua", "resta", "sostegno").
+ITALIAN_VERB_FORMS = words(
+    """
+    dice dicono spiega spiegano afferma affermano sottolinea sottolineano aggiunge aggiungono rimane rimangono
+    sostiene sostengono dichiara dichiarano annuncia annunciano ricorda ricordano chiede chiedono osserva ritiene
+    ritengono prevede prevedono sembra sembrano
     """
 )
 
@@ -225,6 +248,37 @@ VERB_LEADS = {
         """
     ),
 }
+
+# Where an infinitive follows a preposition: Italian "di ridurre", "per agire", "a scorrere", "da fare"; a word that
+# ends as an infinitive does after one of these in most of its uses is a verb form (the nouns "di carattere", "di
+# mare" are ``ITALIAN_NOUNS_BY_ENDING``). Not French "de", "à" ("de guerre", "à l'ordre": "-re" nouns are many).
+INFINITIVE_LEADS = {"it": words("di per a da")}
+
+# French "être" before a participle: "est arrivé", "sera présenté", "sont perdues" ("a été", "ont été" are
+# ``VERB_LEADS``). Only before participle endings: "est député" is a noun, and after "le" as often.
+PARTICIPLE_LEADS = {"fr": words("est sera sont seront était étaient fut serait seraient soit soient")}
+
+# What stands before a finite verb, not before a noun without an article: subject and relative pronouns ("que
+# reclama", "qui occupe", "elle occupe", "che rimane"). A present form after one of these in most of its uses is a
+# verb form (``worker.keywords``), whatever the word is elsewhere ("una denuncia" stays a noun where that is its use).
+SUBJECT_LEADS = {
+    "pt": words("que ele ela eles elas quem você"),
+    "es": words("que él ella ellos ellas quien quienes"),
+    "fr": words("qui il elle ils elles on"),
+    "it": words("che lui lei egli ella essa esso loro chi"),
+}
+
+# Italian nouns and adjectives that end as an infinitive does ("-are", "-ere", "-ire"): after "di", "per", "a"
+# (``INFINITIVE_LEADS``) they are no verb ("di carattere", "di mare", "di potere", "a parere").
+ITALIAN_NOUNS_BY_ENDING = words(
+    """
+    carattere potere piacere dovere sapere parere mestiere cantiere quartiere bicchiere cavaliere consigliere
+    ingegnere infermiere banchiere carabiniere corriere forestiere giardiniere messere genere
+    mare affare altare collare esemplare militare popolare familiare particolare regolare singolare titolare
+    nucleare solare lunare cellulare circolare consolare
+    emire zaffire sire
+    """
+)
 
 # Irregular participles that are nouns or adjectives as often ("o imposto", "un puesto", "il morto", "le produit"):
 # verb forms only after a modal or an auxiliary, as the regular ones that ``worker.keywords`` reads by their ending
