@@ -95,10 +95,19 @@ def test_gmt_plus_hours_is_ahead_of_gmt(value: str, expected: datetime) -> None:
         ("le 7 novembre 2019 à 10h00", datetime(2019, 11, 7, 10, 0, tzinfo=UTC)),
         ("3. März 2024 um 10:00 MEZ", datetime(2024, 3, 3, 9, 0, tzinfo=UTC)),
         ("Mar 5, 2024", datetime(2024, 3, 5, tzinfo=UTC)),  # "mar" is March, not Spanish Tuesday
+        ("15 августа 2016, 13:43", datetime(2016, 8, 15, 13, 43, tzinfo=UTC)),  # the genitive, as dates are written
+        ("1 сентября 2023", datetime(2023, 9, 1, tzinfo=UTC)),
+        ("3 мая 2023 г.", datetime(2023, 5, 3, tzinfo=UTC)),
+        ("2 listopada 2021", datetime(2021, 11, 2, tzinfo=UTC)),
+        ("12 maja 2022 r. 10:15", datetime(2022, 5, 12, 10, 15, tzinfo=UTC)),
+        ("5. května 2021", datetime(2021, 5, 5, tzinfo=UTC)),
+        ("24 лютого 2022", datetime(2022, 2, 24, tzinfo=UTC)),
+        ("9 травня 2020", datetime(2020, 5, 9, tzinfo=UTC)),
     ],
 )
 def test_month_names_of_other_languages(value: str, expected: datetime) -> None:
-    """German, French, Spanish, Italian, Portuguese and Dutch month names are months."""
+    """German, French, Spanish, Italian, Portuguese, Dutch, Polish, Czech, Russian and Ukrainian month names are
+    months, in the genitive too ("15 августа 2016", "2 listopada 2021")."""
     assert _both(value) == (expected.timestamp(), expected)
 
 

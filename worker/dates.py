@@ -77,27 +77,38 @@ _DEFAULTS = (datetime(1904, 1, 1), datetime(1905, 2, 2))  # naive on purpose: wh
 
 
 # dateutil's English month names and those of the languages of the corpus's feeds and pages (German, French, Spanish,
-# Italian, Portuguese, Dutch). Weekdays are left out: Spanish "mar" (martes) would take English "Mar" from March; a
-# weekday before a date is dropped instead (`_LEADING_WORD`).
+# Italian, Portuguese, Dutch; Polish, Czech, Russian and Ukrainian in the genitive too, as they write a date: "15
+# августа 2016", "2 listopada 2021"). Weekdays are left out: Spanish "mar" (martes) would take English "Mar" from
+# March; a weekday before a date is dropped instead (`_LEADING_WORD`).
 _MONTHS: list[tuple[str, ...]] = [
     (*english, *others)
     for english, others in zip(
         dateparser.parserinfo.MONTHS,
         [
-            ("januar", "jänner", "janv", "janvier", "ene", "enero", "gen", "gennaio", "janeiro", "januari"),
+            ("januar", "jänner", "janv", "janvier", "ene", "enero", "gen", "gennaio", "janeiro", "januari",
+             "styczeń", "stycznia", "leden", "ledna", "январь", "января", "січень", "січня"),
             ("februar", "feber", "févr", "fevr", "février", "fevrier", "febrero", "febbraio", "fev", "fevereiro",
-             "februari"),
-            ("märz", "maerz", "mär", "mars", "marzo", "março", "marco", "maart", "mrt"),
-            ("april", "avr", "avril", "abr", "abril", "aprile"),
-            ("mai", "mayo", "mag", "maggio", "maio", "mei"),
-            ("juni", "juin", "junio", "giu", "giugno", "junho"),
-            ("juli", "juil", "juillet", "julio", "lug", "luglio", "julho"),
-            ("august", "août", "aout", "ago", "agosto", "augustus"),
-            ("sept", "septembre", "septiembre", "set", "settembre", "setembro"),
-            ("okt", "oktober", "octobre", "octubre", "ott", "ottobre", "out", "outubro"),
-            ("november", "novembre", "noviembre", "novembro"),
+             "februari", "luty", "lutego", "únor", "února", "февраль", "февраля", "лютий", "лютого"),
+            ("märz", "maerz", "mär", "mars", "marzo", "março", "marco", "maart", "mrt", "marzec", "marca", "březen",
+             "března", "март", "марта", "березень", "березня"),
+            ("april", "avr", "avril", "abr", "abril", "aprile", "kwiecień", "kwietnia", "duben", "dubna", "апрель",
+             "апреля", "квітень", "квітня"),
+            ("mai", "mayo", "mag", "maggio", "maio", "mei", "maj", "maja", "květen", "května", "май", "мая", "травень",
+             "травня"),
+            ("juni", "juin", "junio", "giu", "giugno", "junho", "czerwiec", "czerwca", "červen", "června", "июнь",
+             "июня", "червень", "червня"),
+            ("juli", "juil", "juillet", "julio", "lug", "luglio", "julho", "lipiec", "lipca", "červenec", "července",
+             "июль", "июля", "липень", "липня"),
+            ("august", "août", "aout", "ago", "agosto", "augustus", "sierpień", "sierpnia", "srpen", "srpna", "август",
+             "августа", "серпень", "серпня"),
+            ("sept", "septembre", "septiembre", "set", "settembre", "setembro", "wrzesień", "września", "září",
+             "сентябрь", "сентября", "вересень", "вересня"),
+            ("okt", "oktober", "octobre", "octubre", "ott", "ottobre", "out", "outubro", "październik", "października",
+             "říjen", "října", "октябрь", "октября", "жовтень", "жовтня"),
+            ("november", "novembre", "noviembre", "novembro", "listopad", "listopada", "listopadu", "ноябрь", "ноября",
+             "листопад", "листопада"),
             ("dez", "dezember", "déc", "decembre", "décembre", "dic", "diciembre", "dicembre", "dezembro",
-             "december"),
+             "december", "grudzień", "grudnia", "prosinec", "prosince", "декабрь", "декабря", "грудень", "грудня"),
         ],
         strict=True,
     )
@@ -110,9 +121,9 @@ class _ParserInfo(dateparser.parserinfo):
     def __init__(self) -> None:
         # parserinfo reads these lists once, in its __init__; its stubs type a month's names as two or three
         self.MONTHS = cast("list[tuple[str, str] | tuple[str, str, str]]", _MONTHS)
-        # "16 de noviembre de 2022", "le 1er août 2023 à 10h00", "3. März 2024 um 10:00": skipped as dateutil
-        # skips "of", "st" and "at"
-        self.JUMP = [*self.JUMP, "de", "del", "er", "le", "à", "um"]
+        # "16 de noviembre de 2022", "le 1er août 2023 à 10h00", "3. März 2024 um 10:00", "3 мая 2023 г.",
+        # "2 listopada 2021 r.": skipped as dateutil skips "of", "st" and "at"
+        self.JUMP = [*self.JUMP, "de", "del", "er", "le", "à", "um", "г", "р", "r"]
         super().__init__()
 
 
